@@ -1,0 +1,45 @@
+//! The command line: argument definitions and dispatch, one file per subcommand.
+//!
+//! Each subcommand parses its arguments, calls the library, prints, and returns an
+//! [`ExitCode`]. Machine-readable output goes to stdout (or `-o FILE`), messages to stderr.
+
+pub mod extract;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+/// Exit code: everything worked.
+pub const EXIT_OK: u8 = 0;
+/// Exit code: results were written, but some input could not be read completely.
+pub const EXIT_INPUT_ERRORS: u8 = 1;
+/// Exit code: bad usage or nothing could be done (clap also uses 2 for usage errors).
+pub const EXIT_FAILURE: u8 = 2;
+
+/// spoor turns malware samples and analysis logs into indicators of compromise and tested
+/// YARA rules.
+#[derive(Debug, Parser)]
+#[command(name = "spoor", version, about, long_about = None)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Extract IOCs from files, directories or standard input.
+    Extract(extract::ExtractArgs),
+}
+
+/// Runs the parsed command line.
+pub fn run(cli: Cli) -> ExitCode {
+    match cli.command {
+        Command::Extract(args) => extract::run(args),
+    }
+}
+
+/// Prints a message for the user on stderr.
+pub fn warn(message: impl std::fmt::Display) {
+    eprintln!("spoor: {message}");
+}

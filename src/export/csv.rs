@@ -1,0 +1,59 @@
+//! CSV output: one row per indicator, with its first sighting's provenance.
+
+use super::{shown_value, OutputOptions};
+use crate::extract::Extraction;
+use std::io::{self, Write};
+
+/// Column names, in order.
+pub const HEADER: [&str; 12] = [
+    "type",
+    "value",
+    "scope",
+    "defanged",
+    "allowlisted",
+    "count",
+    "source",
+    "offset",
+    "line",
+    "field",
+    "encoding",
+    "context",
+];
+
+/// Writes the CSV table.
+pub fn write(
+    extraction: &Extraction,
+    options: OutputOptions,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let mut w = ::csv::Writer::from_writer(out);
+    w.write_record(HEADER)?;
+    for ioc in &extraction.iocs {
+        let first = ioc.sightings.first();
+        let opt = |v: Option<u64>| v.map(|n| n.to_string()).unwrap_or_default();
+        w.write_record([
+            ioc.kind.as_str().to_string(),
+            shown_value(ioc, options),
+            ioc.flags
+                .scope
+                .map(|s| s.as_str().to_string())
+                .unwrap_or_default(),
+            ioc.flags.defanged.to_string(),
+            ioc.flags.allowlisted.to_string(),
+            ioc.count.to_string(),
+            first.map(|s| s.source.clone()).unwrap_or_default(),
+            opt(first.and_then(|s| s.offset)),
+            opt(first.and_then(|s| s.line)),
+            first.and_then(|s| s.field.clone()).unwrap_or_default(),
+            first
+                .map(|s| match s.encoding {
+                    crate::ioc::Encoding::Ascii => "ascii",
+                    crate::ioc::Encoding::Utf16le => "utf16le",
+                })
+                .unwrap_or_default()
+                .to_string(),
+            first.map(|s| s.context.clone()).unwrap_or_default(),
+        ])?;
+    }
+    w.flush()
+}

@@ -1,0 +1,567 @@
+//! Extraction: running the IOC scanner over sources and collecting the findings.
+//!
+//! This module owns reading (streamed in chunks cut at line boundaries, so memory does not
+//! grow with input size), UTF-16LE text recovery for binary input, mapping hits back to
+//! source offsets and lines, context snippets, and parallelism: small files are scanned in
+//! parallel, one per worker; large files and streams are cut into chunks scanned in
+//! parallel and merged in order, so output is the same whatever the thread count.
+
+use crate::input::{self, InputError, Source};
+use crate::ioc::allowlist::Allowlist;
+use crate::ioc::refang::{refang, Refanged};
+use crate::ioc::scan::{Hit, KindSet, Scanner};
+use crate::ioc::set::IocSet;
+use crate::ioc::{Encoding, Ioc, IocKind, Sighting};
+use rayon::prelude::*;
+use std::collections::VecDeque;
+use std::io::{self, Read};
+use std::path::PathBuf;
+use std::sync::mpsc;
+
+/// Settings for one extraction run.
+#[derive(Debug, Clone)]
+pub struct ExtractOptions {
+    /// Which kinds to report.
+    pub kinds: KindSet,
+    /// Sightings kept per indicator (0 = all); `count` always has the total.
+    pub max_sightings: usize,
+    /// Benign indicators to drop (or flag).
+    pub allowlist: Allowlist,
+    /// Keep allowlisted indicators, flagged, instead of dropping them.
+    pub keep_allowlisted: bool,
+    /// Drop private, loopback, documentation and other non-public addresses and names.
+    pub public_only: bool,
+    /// Worker threads (0 = one per core).
+    pub threads: usize,
+    /// Bytes scanned per chunk.
+    pub chunk_size: usize,
+    /// Stop reading a source after this many bytes (0 = no limit), with a warning.
+    pub max_bytes: u64,
+    /// Also look for UTF-16LE text in binary input.
+    pub utf16: bool,
+}
+
+impl Default for ExtractOptions {
+    fn default() -> Self {
+        ExtractOptions {
+            kinds: KindSet::all(),
+            max_sightings: 100,
+            allowlist: Allowlist::builtin(),
+            keep_allowlisted: false,
+            public_only: false,
+            threads: 0,
+            chunk_size: 1 << 20,
+            max_bytes: 0,
+            utf16: true,
+        }
+    }
+}
+
+/// What happened to one source.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct SourceReport {
+    /// The source's name as used in sightings.
+    pub name: String,
+    /// Bytes read.
+    pub bytes: u64,
+    /// Indicator sightings found (before deduplication and allowlisting).
+    pub hits: u64,
+    /// Why reading stopped early, if it did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// The result of an extraction run.
+#[derive(Debug, Clone)]
+pub struct Extraction {
+    /// Deduplicated indicators, sorted by kind and value.
+    pub iocs: Vec<Ioc>,
+    /// One report per source read, in input order.
+    pub sources: Vec<SourceReport>,
+    /// Inputs that could not be listed or opened.
+    pub errors: Vec<InputError>,
+}
+
+impl Extraction {
+    /// Whether any input failed to be read completely.
+    pub fn had_errors(&self) -> bool {
+        !self.errors.is_empty() || self.sources.iter().any(|s| s.error.is_some())
+    }
+}
+
+/// Runs the scanner over sources.
+pub struct Extractor {
+    options: ExtractOptions,
+    scanner: Scanner,
+    pool: Option<rayon::ThreadPool>,
+}
+
+/// Files larger than this many chunks are scanned chunk-parallel instead of file-parallel.
+const LARGE_FILE_CHUNKS: u64 = 4;
+/// How far back from a chunk's end to look for a line break to cut at.
+const CUT_WINDOW: usize = 64 * 1024;
+/// Bytes of context kept on each side of an indicator.
+const CONTEXT: usize = 40;
+/// Shortest UTF-16LE run (in characters) worth decoding.
+const MIN_UTF16_CHARS: usize = 5;
+
+impl Extractor {
+    /// An extractor with the given options.
+    pub fn new(options: ExtractOptions) -> Self {
+        let threads = if options.threads == 0 {
+            std::thread::available_parallelism().map_or(1, |n| n.get())
+        } else {
+            options.threads
+        };
+        let pool = if threads > 1 {
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .thread_name(|i| format!("spoor-scan-{i}"))
+                .build()
+                .ok()
+        } else {
+            None
+        };
+        Extractor {
+            scanner: Scanner::new(options.kinds),
+            options,
+            pool,
+        }
+    }
+
+    /// Expands `paths` (files, directories, `-`) and extracts from all of them.
+    pub fn extract_paths(&self, paths: &[PathBuf]) -> Extraction {
+        let (sources, errors) = input::expand(paths);
+        let mut extraction = self.extract_sources(&sources);
+        extraction.errors.splice(0..0, errors);
+        extraction
+    }
+
+    /// Extracts from already expanded sources.
+    pub fn extract_sources(&self, sources: &[Source]) -> Extraction {
+        let big = |s: &Source| {
+            matches!(s, Source::Stdin)
+                || s.len_hint() == 0
+                || s.len_hint() > LARGE_FILE_CHUNKS * self.options.chunk_size as u64
+        };
+        let mut results: Vec<Option<(IocSet, SourceReport)>> = vec![None; sources.len()];
+        let small: Vec<usize> = (0..sources.len()).filter(|&i| !big(&sources[i])).collect();
+        let scan_small = |i: &usize| (*i, self.scan_source(&sources[*i], false));
+        let done: Vec<(usize, (IocSet, SourceReport))> = match &self.pool {
+            Some(pool) => pool.install(|| small.par_iter().map(scan_small).collect()),
+            None => small.iter().map(scan_small).collect(),
+        };
+        for (i, r) in done {
+            results[i] = Some(r);
+        }
+        for (i, source) in sources.iter().enumerate() {
+            if big(source) {
+                results[i] = Some(self.scan_source(source, self.pool.is_some()));
+            }
+        }
+        let mut all = IocSet::new(self.options.max_sightings);
+        let mut reports = Vec::with_capacity(sources.len());
+        for (set, report) in results.into_iter().flatten() {
+            all.merge(set);
+            reports.push(report);
+        }
+        Extraction {
+            iocs: self.finish(all),
+            sources: reports,
+            errors: Vec::new(),
+        }
+    }
+
+    /// Extracts from bytes in memory (`name` is used in sightings).
+    pub fn extract_bytes(&self, name: &str, data: &[u8]) -> Vec<Ioc> {
+        let mut set = IocSet::new(self.options.max_sightings);
+        let mut reader = data;
+        let _ = self.scan_stream(name, &mut reader, false, &mut set);
+        self.finish(set)
+    }
+
+    fn finish(&self, mut set: IocSet) -> Vec<Ioc> {
+        set.apply_allowlist(&self.options.allowlist, self.options.keep_allowlisted);
+        if self.options.public_only {
+            set.retain_public();
+        }
+        set.into_sorted()
+    }
+
+    fn scan_source(&self, source: &Source, chunk_parallel: bool) -> (IocSet, SourceReport) {
+        let name = source.name();
+        let mut set = IocSet::new(self.options.max_sightings);
+        let mut report = SourceReport {
+            name: name.clone(),
+            bytes: 0,
+            hits: 0,
+            error: None,
+        };
+        match source.open() {
+            Ok(mut reader) => {
+                let (bytes, hits, error) =
+                    self.scan_stream(&name, &mut reader, chunk_parallel, &mut set);
+                report.bytes = bytes;
+                report.hits = hits;
+                report.error = error;
+            }
+            Err(e) => report.error = Some(input::describe(&e)),
+        }
+        (set, report)
+    }
+
+    /// Reads `reader` to the end in chunks; returns bytes read, hits, and the error that
+    /// stopped reading early, if any. What was read before an error is kept.
+    fn scan_stream(
+        &self,
+        name: &str,
+        reader: &mut dyn Read,
+        chunk_parallel: bool,
+        set: &mut IocSet,
+    ) -> (u64, u64, Option<String>) {
+        let chunk_size = self.options.chunk_size.max(4096);
+        let mut merger = Merger {
+            name,
+            offset: 0,
+            line: 1,
+            hits: 0,
+        };
+        let mut pending: VecDeque<mpsc::Receiver<ChunkOut>> = VecDeque::new();
+        let depth = self
+            .pool
+            .as_ref()
+            .map_or(0, |p| p.current_num_threads() * 2);
+        let mut buf: Vec<u8> = Vec::with_capacity(chunk_size + CUT_WINDOW);
+        let mut total: u64 = 0;
+        let mut error = None;
+        let mut eof = false;
+        while !eof {
+            // fill the buffer up to one chunk
+            while buf.len() < chunk_size {
+                let want = chunk_size - buf.len();
+                let start = buf.len();
+                buf.resize(chunk_size, 0);
+                match reader.read(&mut buf[start..start + want]) {
+                    Ok(0) => {
+                        buf.truncate(start);
+                        eof = true;
+                        break;
+                    }
+                    Ok(n) => {
+                        buf.truncate(start + n);
+                        total += n as u64;
+                        if self.options.max_bytes > 0 && total >= self.options.max_bytes {
+                            let over = (total - self.options.max_bytes) as usize;
+                            buf.truncate(buf.len() - over);
+                            total = self.options.max_bytes;
+                            error = Some(format!(
+                                "stopped after {} bytes (--max-size); the rest was not scanned",
+                                self.options.max_bytes
+                            ));
+                            eof = true;
+                            break;
+                        }
+                    }
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => buf.truncate(start),
+                    Err(e) => {
+                        buf.truncate(start);
+                        error = Some(format!(
+                            "read error after {total} bytes: {}",
+                            input::describe(&e)
+                        ));
+                        eof = true;
+                        break;
+                    }
+                }
+            }
+            if buf.is_empty() {
+                break;
+            }
+            let cut = if eof { buf.len() } else { cut_point(&buf) };
+            let rest = buf.split_off(cut);
+            let chunk = std::mem::replace(&mut buf, rest);
+            buf.reserve(chunk_size + CUT_WINDOW - buf.len().min(chunk_size));
+            match (&self.pool, chunk_parallel) {
+                (Some(pool), true) => {
+                    let (tx, rx) = mpsc::sync_channel(1);
+                    let scanner = self.scanner.clone();
+                    let utf16 = self.options.utf16;
+                    pool.spawn(move || {
+                        let _ = tx.send(process_chunk(&scanner, chunk, utf16));
+                    });
+                    pending.push_back(rx);
+                    while pending.len() > depth {
+                        if let Some(rx) = pending.pop_front() {
+                            if let Ok(out) = rx.recv() {
+                                merger.merge(out, set);
+                            }
+                        }
+                    }
+                }
+                _ => {
+                    let out = process_chunk(&self.scanner, chunk, self.options.utf16);
+                    merger.merge(out, set);
+                }
+            }
+        }
+        while let Some(rx) = pending.pop_front() {
+            if let Ok(out) = rx.recv() {
+                merger.merge(out, set);
+            }
+        }
+        (total, merger.hits, error)
+    }
+}
+
+/// Where to cut a full buffer so that no line is split: after the last newline in the
+/// final window, else after the last whitespace or NUL, else at the end.
+fn cut_point(buf: &[u8]) -> usize {
+    let window_start = buf.len().saturating_sub(CUT_WINDOW);
+    let window = &buf[window_start..];
+    if let Some(i) = memchr::memrchr(b'\n', window) {
+        return window_start + i + 1;
+    }
+    if let Some(i) = window
+        .iter()
+        .rposition(|&b| b == 0 || b.is_ascii_whitespace())
+    {
+        return window_start + i + 1;
+    }
+    buf.len()
+}
+
+/// One hit of a chunk, with positions relative to the chunk.
+struct Found {
+    kind: IocKind,
+    value: String,
+    start: usize,
+    end: usize,
+    defanged: bool,
+    encoding: Encoding,
+}
+
+/// The scanned chunk, kept so that contexts are built only for kept sightings.
+struct ChunkOut {
+    data: Vec<u8>,
+    /// UTF-16LE text decoded to ASCII, with its runs (decoded start, original start).
+    decoded: Vec<u8>,
+    runs: Vec<(usize, usize)>,
+    /// ASCII hits sorted by start; UTF-16 hits carry decoded positions.
+    found: Vec<Found>,
+    newlines: u64,
+}
+
+fn process_chunk(scanner: &Scanner, data: Vec<u8>, utf16: bool) -> ChunkOut {
+    let mut hits: Vec<Hit> = Vec::new();
+    let mut found = Vec::new();
+    let text = refang(&data);
+    scanner.scan(&text, &mut hits);
+    collect(&text, &mut hits, Encoding::Ascii, &mut found);
+    let mut decoded = Vec::new();
+    let mut runs = Vec::new();
+    if utf16 && memchr::memchr(0, &data).is_some() {
+        decode_utf16_runs(&data, &mut decoded, &mut runs);
+        if !decoded.is_empty() {
+            let text = refang(&decoded);
+            scanner.scan(&text, &mut hits);
+            collect(&text, &mut hits, Encoding::Utf16le, &mut found);
+        }
+    }
+    let newlines = memchr::memchr_iter(b'\n', &data).count() as u64;
+    ChunkOut {
+        data,
+        decoded,
+        runs,
+        found,
+        newlines,
+    }
+}
+
+fn collect(text: &Refanged<'_>, hits: &mut Vec<Hit>, encoding: Encoding, found: &mut Vec<Found>) {
+    hits.sort_by_key(|h| h.start);
+    for h in hits.drain(..) {
+        let start = text.original_offset(h.start);
+        let end = if h.end > h.start {
+            text.original_offset(h.end - 1) + 1
+        } else {
+            start
+        };
+        found.push(Found {
+            kind: h.kind,
+            defanged: text.was_defanged(h.start, h.end),
+            value: h.value,
+            start,
+            end: end.max(start),
+            encoding,
+        });
+    }
+}
+
+/// Finds runs of printable ASCII encoded as UTF-16LE and appends them, one per line, to
+/// `decoded`, recording (decoded start, original start) for each run.
+fn decode_utf16_runs(data: &[u8], decoded: &mut Vec<u8>, runs: &mut Vec<(usize, usize)>) {
+    let printable = |b: u8| (0x20..0x7f).contains(&b) || b == b'\t';
+    let mut i = 0;
+    while let Some(p) = memchr::memchr(0, &data[i..]).map(|p| i + p) {
+        if p == 0 || !printable(data[p - 1]) {
+            i = p + 1;
+            continue;
+        }
+        let start = p - 1;
+        let mut end = start;
+        while end + 1 < data.len() && data[end + 1] == 0 && printable(data[end]) {
+            end += 2;
+        }
+        let chars = (end - start) / 2;
+        if chars >= MIN_UTF16_CHARS {
+            runs.push((decoded.len(), start));
+            decoded.extend(data[start..end].iter().step_by(2));
+            decoded.push(b'\n');
+        }
+        i = end.max(p + 1);
+        if i >= data.len() {
+            break;
+        }
+    }
+}
+
+/// Turns chunk results into sightings, in order, tracking offsets and lines.
+struct Merger<'a> {
+    name: &'a str,
+    offset: u64,
+    line: u64,
+    hits: u64,
+}
+
+impl Merger<'_> {
+    fn merge(&mut self, out: ChunkOut, set: &mut IocSet) {
+        let mut line = self.line;
+        let mut counted_to = 0usize;
+        for f in &out.found {
+            self.hits += 1;
+            let (offset, line_no, context) = match f.encoding {
+                Encoding::Ascii => {
+                    if f.start >= counted_to {
+                        line += memchr::memchr_iter(b'\n', &out.data[counted_to..f.start]).count()
+                            as u64;
+                        counted_to = f.start;
+                    }
+                    (
+                        self.offset + f.start as u64,
+                        Some(line),
+                        (&out.data[..], f.start, f.end),
+                    )
+                }
+                Encoding::Utf16le => {
+                    let idx = out
+                        .runs
+                        .partition_point(|r| r.0 <= f.start)
+                        .saturating_sub(1);
+                    let (dstart, ostart) = out.runs.get(idx).copied().unwrap_or((0, 0));
+                    let orig = ostart + 2 * (f.start - dstart);
+                    (
+                        self.offset + orig as u64,
+                        None,
+                        (&out.decoded[..], f.start, f.end),
+                    )
+                }
+            };
+            let name = self.name;
+            let encoding = f.encoding;
+            set.add_with(f.kind, &f.value, f.defanged, || Sighting {
+                source: name.to_string(),
+                offset: Some(offset),
+                line: line_no,
+                field: None,
+                encoding,
+                context: snippet(context.0, context.1, context.2),
+            });
+        }
+        self.offset += out.data.len() as u64;
+        self.line += out.newlines;
+    }
+}
+
+/// A printable one-line snippet of up to `CONTEXT` bytes either side of `start..end`.
+pub fn snippet(data: &[u8], start: usize, end: usize) -> String {
+    let stop = |b: u8| b == b'\n' || b == b'\r' || b == 0;
+    let end = end.min(data.len());
+    let start = start.min(end);
+    let mut s = start;
+    while s > 0 && start - s < CONTEXT && !stop(data[s - 1]) {
+        s -= 1;
+    }
+    let mut e = end;
+    while e < data.len() && e - end < CONTEXT && !stop(data[e]) {
+        e += 1;
+    }
+    String::from_utf8_lossy(&data[s..e])
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect::<String>()
+        .trim()
+        .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn utf16_text_is_found() {
+        let mut data = b"\x01\x02MZ".to_vec();
+        for c in "http://c2.example.net/gate.php".bytes() {
+            data.push(c);
+            data.push(0);
+        }
+        data.extend_from_slice(b"\0\0\xff");
+        let ex = Extractor::new(ExtractOptions::default());
+        let iocs = ex.extract_bytes("bin", &data);
+        let url = iocs
+            .iter()
+            .find(|i| i.kind == IocKind::Url)
+            .expect("url found");
+        assert_eq!(url.value, "http://c2.example.net/gate.php");
+        assert_eq!(url.sightings[0].offset, Some(4));
+        assert_eq!(url.sightings[0].encoding, Encoding::Utf16le);
+    }
+
+    #[test]
+    fn chunked_equals_whole() {
+        let mut text = String::new();
+        for i in 0..5000 {
+            text.push_str(&format!(
+                "line {i} GET http://h{}.example.com/x from 192.0.2.{}\n",
+                i % 50,
+                i % 200
+            ));
+        }
+        let whole = Extractor::new(ExtractOptions {
+            threads: 1,
+            ..ExtractOptions::default()
+        })
+        .extract_bytes("t", text.as_bytes());
+        let chunked = Extractor::new(ExtractOptions {
+            threads: 1,
+            chunk_size: 4096,
+            ..ExtractOptions::default()
+        })
+        .extract_bytes("t", text.as_bytes());
+        assert_eq!(whole, chunked);
+        let ip = whole.iter().find(|i| i.value == "192.0.2.7").expect("ip");
+        assert_eq!(ip.sightings[0].line, Some(8));
+        assert_eq!(ip.count, 25);
+    }
+
+    #[test]
+    fn offsets_point_at_original_bytes() {
+        let ex = Extractor::new(ExtractOptions::default());
+        let iocs = ex.extract_bytes("t", b"aa\nbb evil[.]example[.]com");
+        let d = &iocs[0];
+        assert_eq!(d.value, "evil.example.com");
+        assert!(d.flags.defanged);
+        assert_eq!(d.sightings[0].offset, Some(6));
+        assert_eq!(d.sightings[0].line, Some(2));
+        assert_eq!(d.sightings[0].context, "bb evil[.]example[.]com");
+    }
+}

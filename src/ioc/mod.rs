@@ -1,0 +1,234 @@
+//! The IOC model: what an indicator is, where it was seen, and what we know about it.
+//!
+//! This module owns the types every other stage shares ([`IocKind`], [`Ioc`], [`Sighting`],
+//! [`Flags`], [`Scope`]) and the sub-modules that produce them: refanging ([`refang`]), the
+//! byte scanner ([`scan`]), per-type validators ([`validate`]), the allowlist ([`allowlist`])
+//! and the deduplicating collection ([`set`]).
+//!
+//! The serialised form is documented in `docs/ioc-schema.md` and is stable: fields are only
+//! ever added, and output is sorted so that the same input always gives the same bytes.
+
+pub mod allowlist;
+pub mod refang;
+pub mod scan;
+pub mod set;
+pub mod validate;
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+/// The kinds of indicator spoor extracts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IocKind {
+    /// MD5 digest, 32 lower-case hex digits.
+    Md5,
+    /// SHA-1 digest, 40 lower-case hex digits.
+    Sha1,
+    /// SHA-256 digest, 64 lower-case hex digits.
+    Sha256,
+    /// SHA-512 digest, 128 lower-case hex digits.
+    Sha512,
+    /// IPv4 address, optionally with `:port` or `/prefix`.
+    Ipv4,
+    /// IPv6 address in RFC 5952 form, optionally `[addr]:port` or `addr/prefix`.
+    Ipv6,
+    /// Domain name, lower case, with a public suffix.
+    Domain,
+    /// URL with a known scheme.
+    Url,
+    /// E-mail address, lower case.
+    Email,
+    /// Windows registry key with a short hive name (HKLM, HKCU, HKCR, HKU, HKCC).
+    RegistryKey,
+    /// Windows (drive, UNC, `%ENV%`) or Unix absolute file path.
+    FilePath,
+    /// CVE identifier, upper case.
+    Cve,
+    /// MITRE ATT&CK technique or sub-technique id.
+    AttackTechnique,
+    /// Bitcoin address with a valid checksum.
+    Bitcoin,
+    /// Monero address.
+    Monero,
+}
+
+impl IocKind {
+    /// Every kind, in the order output is sorted.
+    pub const ALL: [IocKind; 15] = [
+        IocKind::Md5,
+        IocKind::Sha1,
+        IocKind::Sha256,
+        IocKind::Sha512,
+        IocKind::Ipv4,
+        IocKind::Ipv6,
+        IocKind::Domain,
+        IocKind::Url,
+        IocKind::Email,
+        IocKind::RegistryKey,
+        IocKind::FilePath,
+        IocKind::Cve,
+        IocKind::AttackTechnique,
+        IocKind::Bitcoin,
+        IocKind::Monero,
+    ];
+
+    /// The stable name used in every output format and on the command line.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            IocKind::Md5 => "md5",
+            IocKind::Sha1 => "sha1",
+            IocKind::Sha256 => "sha256",
+            IocKind::Sha512 => "sha512",
+            IocKind::Ipv4 => "ipv4",
+            IocKind::Ipv6 => "ipv6",
+            IocKind::Domain => "domain",
+            IocKind::Url => "url",
+            IocKind::Email => "email",
+            IocKind::RegistryKey => "registry_key",
+            IocKind::FilePath => "file_path",
+            IocKind::Cve => "cve",
+            IocKind::AttackTechnique => "attack_technique",
+            IocKind::Bitcoin => "bitcoin",
+            IocKind::Monero => "monero",
+        }
+    }
+
+    /// Whether values of this kind compare case-insensitively (used for deduplication).
+    pub fn case_insensitive(self) -> bool {
+        matches!(self, IocKind::RegistryKey | IocKind::FilePath)
+    }
+}
+
+impl fmt::Display for IocKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for IocKind {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let wanted = s.trim().to_ascii_lowercase().replace('-', "_");
+        let alias = match wanted.as_str() {
+            "ip" | "ipv4_address" => "ipv4",
+            "ipv6_address" => "ipv6",
+            "registry" | "regkey" => "registry_key",
+            "path" | "file" | "filepath" => "file_path",
+            "attack" | "technique" | "mitre" => "attack_technique",
+            "btc" => "bitcoin",
+            "xmr" => "monero",
+            other => other,
+        };
+        IocKind::ALL
+            .into_iter()
+            .find(|k| k.as_str() == alias)
+            .ok_or_else(|| {
+                let names: Vec<&str> = IocKind::ALL.iter().map(|k| k.as_str()).collect();
+                format!("unknown IOC type '{s}' (known: {})", names.join(", "))
+            })
+    }
+}
+
+/// Where an address or name lives: public, or one of the ranges that are not routable or
+/// are reserved for documentation and testing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Scope {
+    /// Globally routable address or registrable public name.
+    Public,
+    /// RFC 1918, RFC 4193 and similar private ranges.
+    Private,
+    /// Loopback (127.0.0.0/8, ::1) and `localhost`.
+    Loopback,
+    /// Link-local (169.254.0.0/16, fe80::/10).
+    LinkLocal,
+    /// Multicast and broadcast.
+    Multicast,
+    /// Documentation ranges (RFC 5737, RFC 3849) and example domains (RFC 2606).
+    Documentation,
+    /// Any other reserved or special-purpose range or name.
+    Reserved,
+}
+
+impl Scope {
+    /// The stable name used in outputs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scope::Public => "public",
+            Scope::Private => "private",
+            Scope::Loopback => "loopback",
+            Scope::LinkLocal => "link_local",
+            Scope::Multicast => "multicast",
+            Scope::Documentation => "documentation",
+            Scope::Reserved => "reserved",
+        }
+    }
+}
+
+/// Facts about an indicator that consumers filter on.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Flags {
+    /// At least one sighting was written in defanged form (`hxxp`, `[.]`, ...).
+    pub defanged: bool,
+    /// The indicator matched the allowlist (kept only when the caller asks for it).
+    pub allowlisted: bool,
+    /// Address or name scope, for network indicators; `None` for other kinds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scope: Option<Scope>,
+}
+
+/// How the text of a sighting was encoded in its source.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Encoding {
+    /// ASCII or UTF-8 bytes.
+    Ascii,
+    /// UTF-16 little-endian text (common in Windows binaries).
+    Utf16le,
+}
+
+/// One place an indicator was seen.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Sighting {
+    /// The source's name: a path, `-` for standard input, or a caller-given label.
+    pub source: String,
+    /// Byte offset of the indicator's first byte in the source.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub offset: Option<u64>,
+    /// 1-based line number in the source, for text.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<u64>,
+    /// Field path inside a structured record (JSON pointer-like), when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    /// How the indicator's bytes were encoded.
+    pub encoding: Encoding,
+    /// A short, printable snippet around the indicator, as written in the source.
+    pub context: String,
+}
+
+/// One indicator with every place it was seen.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Ioc {
+    /// What kind of indicator this is.
+    #[serde(rename = "type")]
+    pub kind: IocKind,
+    /// The normalised, refanged value.
+    pub value: String,
+    /// Defanged / allowlisted / scope.
+    pub flags: Flags,
+    /// How many times it was seen in total (may exceed `sightings.len()`, which is capped).
+    pub count: u64,
+    /// The places it was seen, in source order, capped at the configured maximum.
+    pub sightings: Vec<Sighting>,
+}
+
+impl Ioc {
+    /// The value with its dots, `@` and scheme defanged for safe sharing.
+    pub fn defanged_value(&self) -> String {
+        refang::defang(self.kind, &self.value)
+    }
+}

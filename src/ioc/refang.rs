@@ -1,0 +1,400 @@
+//! Refanging and defanging.
+//!
+//! Threat reports write indicators in "defanged" form so nobody clicks them: `hxxp://`,
+//! `evil[.]example[.]com`, `user[@]example[.]com`. [`refang`] rewrites a buffer back to the
+//! plain form before scanning and keeps a map from the rewritten offsets to the original
+//! ones, so every sighting still points at the bytes as written. [`defang`] does the reverse
+//! for output that is meant to be shared.
+//!
+//! JSON-escaped slashes (`http:\/\/host\/path`) are unescaped by the same pass, without
+//! marking the indicator as defanged.
+
+use super::IocKind;
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use std::borrow::Cow;
+use std::sync::OnceLock;
+
+/// What one marker pattern stands for.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Marker {
+    /// `[.]`, `(dot)`, ... → `.`
+    Dot,
+    /// ` dot ` in prose: accepted only next to other defanging or in a chain.
+    SpokenDot,
+    /// `\.` as in regular expressions.
+    EscapedDot,
+    /// `[:]` → `:`
+    Colon,
+    /// `[://]`, `[:]//` → `://`
+    SchemeSep,
+    /// `[@]`, `[at]`, `(at)` → `@`
+    At,
+    /// `[/]` → `/`
+    Slash,
+    /// `\/` (JSON escaping) → `/`; not a defang.
+    EscapedSlash,
+    /// `hxxp`, `fxp`, ... → the real scheme name.
+    Scheme(&'static str),
+}
+
+/// Marker patterns and their meaning, matched ASCII-case-insensitively, leftmost-longest.
+const MARKERS: &[(&str, Marker)] = &[
+    ("[.]", Marker::Dot),
+    ("(.)", Marker::Dot),
+    ("{.}", Marker::Dot),
+    ("<.>", Marker::Dot),
+    ("[dot]", Marker::Dot),
+    ("(dot)", Marker::Dot),
+    ("{dot}", Marker::Dot),
+    ("<dot>", Marker::Dot),
+    (" [.] ", Marker::Dot),
+    (" (.) ", Marker::Dot),
+    (" [dot] ", Marker::Dot),
+    (" (dot) ", Marker::Dot),
+    (" {dot} ", Marker::Dot),
+    (" dot ", Marker::SpokenDot),
+    ("\\.", Marker::EscapedDot),
+    ("[:]", Marker::Colon),
+    ("[://]", Marker::SchemeSep),
+    ("[:]//", Marker::SchemeSep),
+    ("[:/]/", Marker::SchemeSep),
+    ("[:// ]", Marker::SchemeSep),
+    ("[@]", Marker::At),
+    ("(@)", Marker::At),
+    ("{@}", Marker::At),
+    ("[at]", Marker::At),
+    ("(at)", Marker::At),
+    ("{at}", Marker::At),
+    (" [@] ", Marker::At),
+    (" [at] ", Marker::At),
+    (" (at) ", Marker::At),
+    (" {at} ", Marker::At),
+    ("[/]", Marker::Slash),
+    ("\\/", Marker::EscapedSlash),
+    ("hxxps", Marker::Scheme("https")),
+    ("hxxp", Marker::Scheme("http")),
+    ("hxxxps", Marker::Scheme("https")),
+    ("hxxxp", Marker::Scheme("http")),
+    ("hxtps", Marker::Scheme("https")),
+    ("hxtp", Marker::Scheme("http")),
+    ("htxps", Marker::Scheme("https")),
+    ("htxp", Marker::Scheme("http")),
+    ("h**ps", Marker::Scheme("https")),
+    ("h**p", Marker::Scheme("http")),
+    ("h__ps", Marker::Scheme("https")),
+    ("h__p", Marker::Scheme("http")),
+    ("fxps", Marker::Scheme("ftps")),
+    ("fxp", Marker::Scheme("ftp")),
+    ("sfxp", Marker::Scheme("sftp")),
+];
+
+fn automaton() -> &'static AhoCorasick {
+    static AC: OnceLock<AhoCorasick> = OnceLock::new();
+    AC.get_or_init(|| {
+        AhoCorasickBuilder::new()
+            .ascii_case_insensitive(true)
+            .match_kind(MatchKind::LeftmostLongest)
+            .build(MARKERS.iter().map(|(p, _)| p))
+            .unwrap_or_else(|e| unreachable!("static refang patterns are valid: {e}"))
+    })
+}
+
+/// A buffer after refanging, with the map back to the original offsets.
+#[derive(Debug)]
+pub struct Refanged<'a> {
+    /// The refanged text (borrowed when nothing needed rewriting).
+    pub text: Cow<'a, [u8]>,
+    /// Rewrites, in order: (start in `text`, end in `text`, start in original, end in original, is a defang).
+    edits: Vec<Edit>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Edit {
+    new_start: usize,
+    new_end: usize,
+    old_start: usize,
+    old_end: usize,
+    defang: bool,
+}
+
+impl Refanged<'_> {
+    /// Maps an offset in the refanged text back to the original buffer.
+    pub fn original_offset(&self, pos: usize) -> usize {
+        let idx = self.edits.partition_point(|e| e.new_start <= pos);
+        if idx == 0 {
+            return pos;
+        }
+        let e = self.edits[idx - 1];
+        if pos < e.new_end {
+            e.old_start
+        } else {
+            e.old_end + (pos - e.new_end)
+        }
+    }
+
+    /// Whether the refanged range `start..end` covers any rewritten defang marker.
+    pub fn was_defanged(&self, start: usize, end: usize) -> bool {
+        let idx = self.edits.partition_point(|e| e.new_end <= start);
+        self.edits[idx..]
+            .iter()
+            .take_while(|e| e.new_start < end)
+            .any(|e| e.defang)
+    }
+
+    /// Whether anything was rewritten at all.
+    pub fn is_rewritten(&self) -> bool {
+        !self.edits.is_empty()
+    }
+}
+
+fn is_label_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'-' || b == b'_'
+}
+
+fn is_local_part_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'%' | b'+' | b'-')
+}
+
+/// Refangs `input`, returning the input itself when it holds no marker.
+pub fn refang(input: &[u8]) -> Refanged<'_> {
+    let ac = automaton();
+    let mut hits: Vec<(usize, usize, Marker)> = Vec::new();
+    for m in ac.find_iter(input) {
+        let marker = MARKERS[m.pattern().as_usize()].1;
+        if accept(input, m.start(), m.end(), marker) {
+            hits.push((m.start(), m.end(), marker));
+        }
+    }
+    if hits.is_empty() {
+        return Refanged {
+            text: Cow::Borrowed(input),
+            edits: Vec::new(),
+        };
+    }
+    drop_lonely_spoken_dots(input, &mut hits);
+    if hits.is_empty() {
+        return Refanged {
+            text: Cow::Borrowed(input),
+            edits: Vec::new(),
+        };
+    }
+    let mut out = Vec::with_capacity(input.len());
+    let mut edits = Vec::with_capacity(hits.len());
+    let mut last = 0;
+    for (start, end, marker) in hits {
+        out.extend_from_slice(&input[last..start]);
+        let replacement: &[u8] = match marker {
+            Marker::Dot | Marker::SpokenDot | Marker::EscapedDot => b".",
+            Marker::Colon => b":",
+            Marker::SchemeSep => b"://",
+            Marker::At => b"@",
+            Marker::Slash | Marker::EscapedSlash => b"/",
+            Marker::Scheme(s) => s.as_bytes(),
+        };
+        let new_start = out.len();
+        out.extend_from_slice(replacement);
+        edits.push(Edit {
+            new_start,
+            new_end: out.len(),
+            old_start: start,
+            old_end: end,
+            defang: marker != Marker::EscapedSlash,
+        });
+        last = end;
+    }
+    out.extend_from_slice(&input[last..]);
+    Refanged {
+        text: Cow::Owned(out),
+        edits,
+    }
+}
+
+/// Decides whether one marker occurrence really is defanging, from its neighbours.
+fn accept(input: &[u8], start: usize, end: usize, marker: Marker) -> bool {
+    let before = start.checked_sub(1).map(|i| input[i]);
+    let after = input.get(end).copied();
+    match marker {
+        Marker::Dot | Marker::SpokenDot => {
+            before.is_some_and(is_label_byte) && after.is_some_and(|b| b.is_ascii_alphanumeric())
+        }
+        Marker::EscapedDot => {
+            before.is_some_and(|b| b.is_ascii_alphanumeric())
+                && after.is_some_and(|b| b.is_ascii_alphanumeric())
+                && !inside_windows_path(input, start)
+        }
+        Marker::At => {
+            before.is_some_and(is_local_part_byte)
+                && after.is_some_and(|b| b.is_ascii_alphanumeric())
+        }
+        Marker::Colon => {
+            // `http[:]//`, `192.0.2.1[:]443`, `2001[:]db8[:]...`
+            before.is_some_and(|b| b.is_ascii_alphanumeric())
+                && after.is_some_and(|b| b.is_ascii_alphanumeric() || b == b'/')
+        }
+        Marker::SchemeSep => before.is_some_and(|b| b.is_ascii_alphabetic()),
+        Marker::Slash => before.is_some_and(|b| !b.is_ascii_whitespace()),
+        Marker::EscapedSlash => {
+            // Only inside URL-like text: the pass would otherwise rewrite Windows paths.
+            let prev = before.unwrap_or(b' ');
+            prev == b':'
+                || prev.is_ascii_alphanumeric()
+                || matches!(prev, b'/' | b'.' | b'-' | b'_')
+        }
+        Marker::Scheme(_) => {
+            let boundary = before.is_none_or(|b| !b.is_ascii_alphanumeric());
+            boundary && scheme_separator_follows(&input[end..])
+        }
+    }
+}
+
+/// Whether a `\\.` at `pos` belongs to a Windows path or registry key (`HKCR\\.exe`,
+/// `C:\\dir\\.cache`) rather than to an escaped host name.
+fn inside_windows_path(input: &[u8], pos: usize) -> bool {
+    let token_start = input[..pos]
+        .iter()
+        .rposition(|&b| b.is_ascii_whitespace() || matches!(b, b'"' | b'\'' | b'<' | b'>' | b'='))
+        .map_or(0, |i| i + 1);
+    let token = &input[token_start..pos];
+    let label_start = token
+        .iter()
+        .rposition(|&b| !(b.is_ascii_alphanumeric() || b == b'_' || b == b'-'))
+        .map_or(0, |i| i + 1);
+    let label = &token[label_start..];
+    let hive = super::scan::is_hive_name(label);
+    let other_backslash = token.windows(2).any(|w| w[0] == b'\\' && w[1] != b'.');
+    hive || other_backslash
+}
+
+/// `://` in plain or defanged form right after a scheme word.
+fn scheme_separator_follows(rest: &[u8]) -> bool {
+    const FORMS: [&[u8]; 7] = [
+        b"://",
+        b"[:]//",
+        b"[://]",
+        b"[:/]/",
+        b":\\/\\/",
+        b"[:]\\/\\/",
+        b"[:// ]",
+    ];
+    FORMS.iter().any(|f| rest.starts_with(f))
+}
+
+/// ` dot ` is only refanged when the same line holds other defanging, or when it chains
+/// (`evil dot example dot com`); "the dot com bubble" stays prose.
+fn drop_lonely_spoken_dots(input: &[u8], hits: &mut Vec<(usize, usize, Marker)>) {
+    if !hits.iter().any(|h| h.2 == Marker::SpokenDot) {
+        return;
+    }
+    let line_of = |pos: usize| -> (usize, usize) {
+        let start = memchr::memrchr(b'\n', &input[..pos]).map_or(0, |i| i + 1);
+        let end = memchr::memchr(b'\n', &input[pos..]).map_or(input.len(), |i| pos + i);
+        (start, end)
+    };
+    let snapshot = hits.clone();
+    hits.retain(|&(start, end, marker)| {
+        if marker != Marker::SpokenDot {
+            return true;
+        }
+        let (ls, le) = line_of(start);
+        let other_defang = snapshot.iter().any(|&(s, _, m)| {
+            s >= ls && s < le && m != Marker::SpokenDot && m != Marker::EscapedSlash
+        });
+        if other_defang {
+            return true;
+        }
+        // A chain: another spoken dot joined to this one by a single label.
+        snapshot.iter().any(|&(s, e, m)| {
+            m == Marker::SpokenDot
+                && (s, e) != (start, end)
+                && ((s >= end && input[end..s].iter().all(|&b| is_label_byte(b)))
+                    || (e <= start && input[e..start].iter().all(|&b| is_label_byte(b))))
+        })
+    });
+}
+
+/// Defangs a normalised value for safe sharing: `http` → `hxxp`, dots in the host → `[.]`,
+/// `@` → `[@]`. Kinds without network meaning are returned unchanged.
+pub fn defang(kind: IocKind, value: &str) -> String {
+    match kind {
+        IocKind::Domain | IocKind::Ipv4 => value.replace('.', "[.]"),
+        IocKind::Ipv6 => value.replace(':', "[:]"),
+        IocKind::Email => value.replace('@', "[@]").replace('.', "[.]"),
+        IocKind::Url => defang_url(value),
+        _ => value.to_string(),
+    }
+}
+
+fn defang_url(value: &str) -> String {
+    let (scheme, rest) = match value.split_once("://") {
+        Some((s, r)) => (s, r),
+        None => return value.replace('.', "[.]"),
+    };
+    let scheme = match scheme {
+        "http" => "hxxp".to_string(),
+        "https" => "hxxps".to_string(),
+        "ftp" => "fxp".to_string(),
+        "sftp" => "sfxp".to_string(),
+        other => other.to_string(),
+    };
+    let host_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (host, tail) = rest.split_at(host_end);
+    format!("{scheme}[://]{}{tail}", host.replace('.', "[.]"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plain(s: &str) -> String {
+        String::from_utf8_lossy(&refang(s.as_bytes()).text).into_owned()
+    }
+
+    #[test]
+    fn common_forms() {
+        assert_eq!(
+            plain("hxxp://evil[.]example[.]com/a"),
+            "http://evil.example.com/a"
+        );
+        assert_eq!(
+            plain("hXXps[:]//x(.)example{.}org"),
+            "https://x.example.org"
+        );
+        assert_eq!(plain("a[@]example[dot]com"), "a@example.com");
+        assert_eq!(plain("user(at)example(dot)net"), "user@example.net");
+        assert_eq!(plain("fxp://192.0.2[.]1"), "ftp://192.0.2.1");
+        assert_eq!(plain("http[://]example.com"), "http://example.com");
+        assert_eq!(plain("evil\\.example\\.com"), "evil.example.com");
+    }
+
+    #[test]
+    fn spoken_dot_needs_company() {
+        assert_eq!(plain("the dot com bubble"), "the dot com bubble");
+        assert_eq!(plain("evil dot example dot com"), "evil.example.com");
+        assert_eq!(plain("mail a[@]b dot com"), "mail a@b.com");
+    }
+
+    #[test]
+    fn offsets_map_back() {
+        let r = refang(b"xx evil[.]com yy");
+        assert_eq!(&r.text[..], b"xx evil.com yy");
+        assert_eq!(r.original_offset(3), 3);
+        assert_eq!(r.original_offset(8), 10);
+        assert_eq!(r.original_offset(12), 14);
+        assert!(r.was_defanged(3, 11));
+        assert!(!r.was_defanged(12, 14));
+    }
+
+    #[test]
+    fn json_slashes_are_not_defanging() {
+        let r = refang(br#"{"u":"http:\/\/example.com\/a"}"#);
+        assert_eq!(&r.text[..], br#"{"u":"http://example.com/a"}"#);
+        assert!(!r.was_defanged(0, r.text.len()));
+    }
+
+    #[test]
+    fn defang_round_trip() {
+        let d = defang(IocKind::Url, "http://evil.example.com/a.php");
+        assert_eq!(d, "hxxp[://]evil[.]example[.]com/a.php");
+        assert_eq!(plain(&d), "http://evil.example.com/a.php");
+    }
+}

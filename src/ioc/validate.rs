@@ -1,0 +1,255 @@
+//! Validators that decide whether a candidate really is an indicator, and classify scope.
+//!
+//! Each function here is one documented false-positive rule; the scanner finds candidates
+//! and asks these functions. The rules and their reasons are listed in `docs/ioc-schema.md`.
+
+use super::Scope;
+use crate::tables;
+use sha2::{Digest, Sha256};
+use std::net::{Ipv4Addr, Ipv6Addr};
+
+/// How a domain candidate was found, which decides how much evidence it needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DomainContext {
+    /// Free text: the strictest rules apply.
+    Free,
+    /// The host of a URL or the domain of an e-mail address.
+    Structured,
+    /// Written in defanged form, which only indicators are.
+    Defanged,
+}
+
+/// Whether `name` (lower case, no trailing dot) is a plausible domain name.
+pub fn is_domain(name: &str, context: DomainContext) -> bool {
+    if name.len() > 253 || name.len() < 4 {
+        return false;
+    }
+    let mut labels = 0usize;
+    for label in name.split('.') {
+        labels += 1;
+        if label.is_empty()
+            || label.len() > 63
+            || label.starts_with('-')
+            || label.ends_with('-')
+            || !label
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        {
+            return false;
+        }
+    }
+    if labels < 2 {
+        return false;
+    }
+    let tld = name.rsplit('.').next().unwrap_or("");
+    if tld.bytes().all(|b| b.is_ascii_digit()) {
+        return false;
+    }
+    let Some(suffix) = psl::suffix(name.as_bytes()) else {
+        return false;
+    };
+    if !suffix.is_known() {
+        return false;
+    }
+    if suffix.as_bytes() == name.as_bytes() && suffix.typ() == Some(psl::Type::Icann) {
+        // A bare public suffix such as `co.uk` is not a name anyone registered.
+        return false;
+    }
+    if context == DomainContext::Free {
+        if labels == 2 && tables::ambiguous_tlds().contains(tld) {
+            return false;
+        }
+        let first = name.split('.').next().unwrap_or("");
+        if tables::detection_prefixes().contains(first) {
+            return false;
+        }
+    }
+    true
+}
+
+/// Scope of an IPv4 address.
+pub fn ipv4_scope(ip: Ipv4Addr) -> Scope {
+    let o = ip.octets();
+    if ip.is_loopback() {
+        Scope::Loopback
+    } else if ip.is_private() || (o[0] == 100 && (64..128).contains(&o[1])) {
+        // RFC 1918 and RFC 6598 shared address space
+        Scope::Private
+    } else if ip.is_link_local() {
+        Scope::LinkLocal
+    } else if ip.is_multicast() || ip.is_broadcast() {
+        Scope::Multicast
+    } else if ip.is_documentation() {
+        Scope::Documentation
+    } else if o[0] == 0
+        || o[0] >= 240
+        || (o[0] == 192 && o[1] == 0 && o[2] == 0)
+        || (o[0] == 198 && (o[1] == 18 || o[1] == 19))
+    {
+        Scope::Reserved
+    } else {
+        Scope::Public
+    }
+}
+
+/// Scope of an IPv6 address.
+pub fn ipv6_scope(ip: Ipv6Addr) -> Scope {
+    let s = ip.segments();
+    if let Some(v4) = ip.to_ipv4_mapped() {
+        return ipv4_scope(v4);
+    }
+    if ip.is_loopback() {
+        Scope::Loopback
+    } else if ip.is_unspecified() {
+        Scope::Reserved
+    } else if s[0] & 0xfe00 == 0xfc00 {
+        Scope::Private
+    } else if s[0] & 0xffc0 == 0xfe80 {
+        Scope::LinkLocal
+    } else if s[0] & 0xff00 == 0xff00 {
+        Scope::Multicast
+    } else if s[0] == 0x2001 && s[1] == 0x0db8 {
+        Scope::Documentation
+    } else if s[0] & 0xe000 != 0x2000 {
+        Scope::Reserved
+    } else {
+        Scope::Public
+    }
+}
+
+/// Scope of a domain name: RFC 2606 / RFC 6761 names are documentation or reserved.
+pub fn domain_scope(name: &str) -> Scope {
+    let under = |suffix: &str| {
+        name == suffix
+            || (name.len() > suffix.len()
+                && name.ends_with(suffix)
+                && name.as_bytes()[name.len() - suffix.len() - 1] == b'.')
+    };
+    if under("example.com") || under("example.net") || under("example.org") || under("example") {
+        Scope::Documentation
+    } else if under("localhost") {
+        Scope::Loopback
+    } else if under("test") || under("invalid") || under("local") || under("internal") {
+        Scope::Reserved
+    } else {
+        Scope::Public
+    }
+}
+
+/// Whether a hex run is plausible as a digest: one case throughout, not one repeated
+/// character, not all decimal digits.
+pub fn is_plausible_digest(hex: &[u8]) -> bool {
+    let has_upper = hex.iter().any(|b| (b'A'..=b'F').contains(b));
+    let has_lower = hex.iter().any(|b| (b'a'..=b'f').contains(b));
+    if has_upper && has_lower {
+        return false;
+    }
+    if !has_upper && !has_lower {
+        return false;
+    }
+    let mut distinct = [false; 16];
+    for &b in hex {
+        let v = match b {
+            b'0'..=b'9' => b - b'0',
+            b'a'..=b'f' => b - b'a' + 10,
+            b'A'..=b'F' => b - b'A' + 10,
+            _ => return false,
+        };
+        distinct[v as usize] = true;
+    }
+    distinct.iter().filter(|d| **d).count() >= 6
+}
+
+/// Whether a legacy (`1…`, `3…`) Bitcoin address has a valid Base58Check checksum.
+pub fn is_bitcoin_base58(addr: &str) -> bool {
+    let Ok(raw) = bs58::decode(addr).into_vec() else {
+        return false;
+    };
+    if raw.len() != 25 || !(raw[0] == 0x00 || raw[0] == 0x05) {
+        return false;
+    }
+    let (payload, checksum) = raw.split_at(21);
+    let digest = Sha256::digest(Sha256::digest(payload));
+    digest[..4] == checksum[..]
+}
+
+/// Whether a `bc1…` address is valid Bech32 / Bech32m segwit.
+pub fn is_bitcoin_bech32(addr: &str) -> bool {
+    match bech32::segwit::decode(addr) {
+        Ok((hrp, _version, program)) => {
+            hrp == bech32::hrp::BC && (program.len() == 20 || program.len() == 32)
+        }
+        Err(_) => false,
+    }
+}
+
+/// Whether `addr` has the shape of a Monero address (standard 95 or integrated 106
+/// characters of Monero's Base58 alphabet, starting with 4 or 8).
+pub fn is_monero(addr: &str) -> bool {
+    let b = addr.as_bytes();
+    (b.len() == 95 || b.len() == 106)
+        && matches!(b[0], b'4' | b'8')
+        && matches!(b[1], b'0'..=b'9' | b'A' | b'B')
+        && b.iter().all(|&c| is_base58(c))
+}
+
+/// Whether `c` is in the Base58 alphabet.
+pub fn is_base58(c: u8) -> bool {
+    c.is_ascii_alphanumeric() && !matches!(c, b'0' | b'O' | b'I' | b'l')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn domains() {
+        assert!(is_domain("evil.example.com", DomainContext::Free));
+        assert!(is_domain("bad.co.uk", DomainContext::Free));
+        assert!(!is_domain("co.uk", DomainContext::Free));
+        assert!(!is_domain("kernel32.dll", DomainContext::Free));
+        assert!(!is_domain("cygwin.zip", DomainContext::Free));
+        assert!(is_domain("cygwin.zip", DomainContext::Defanged));
+        assert!(is_domain("files.cygwin.zip", DomainContext::Free));
+        assert!(!is_domain("trojan.win32.agent.xyz", DomainContext::Free));
+        assert!(!is_domain("mod_auth_basic.so", DomainContext::Structured));
+        assert!(!is_domain("1.2.3.4", DomainContext::Free));
+    }
+
+    #[test]
+    fn scopes() {
+        assert_eq!(
+            ipv4_scope(Ipv4Addr::new(192, 0, 2, 1)),
+            Scope::Documentation
+        );
+        assert_eq!(ipv4_scope(Ipv4Addr::new(10, 1, 2, 3)), Scope::Private);
+        assert_eq!(ipv4_scope(Ipv4Addr::new(8, 8, 8, 8)), Scope::Public);
+        assert_eq!(
+            ipv6_scope("2001:db8::1".parse().unwrap()),
+            Scope::Documentation
+        );
+        assert_eq!(ipv6_scope("fe80::1".parse().unwrap()), Scope::LinkLocal);
+        assert_eq!(domain_scope("c2.example.net"), Scope::Documentation);
+        assert_eq!(domain_scope("examplecom.net"), Scope::Public);
+    }
+
+    #[test]
+    fn wallets() {
+        assert!(is_bitcoin_base58("1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa"));
+        assert!(!is_bitcoin_base58("1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNb"));
+        assert!(is_bitcoin_bech32(
+            "bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4"
+        ));
+        assert!(!is_bitcoin_bech32(
+            "bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t5"
+        ));
+    }
+
+    #[test]
+    fn digests() {
+        assert!(is_plausible_digest(b"d41d8cd98f00b204e9800998ecf8427e"));
+        assert!(!is_plausible_digest(b"D41d8cd98f00b204e9800998ecf8427e"));
+        assert!(!is_plausible_digest(b"00000000000000000000000000000000"));
+        assert!(!is_plausible_digest(b"12345678901234567890123456789012"));
+    }
+}

@@ -1,0 +1,19 @@
+//! spoor turns malware samples and analysis logs into indicators of compromise (IOCs) and
+//! tested YARA rules.
+//!
+//! Data flows one way: [`input`] (what to read) → [`extract`] (scanning, with the IOC model
+//! and scanner in [`ioc`]) → findings → [`export`] (JSON, NDJSON, CSV, text) via
+//! [`output`]. Knowledge tables (allowlist, TLD policy, detection-name prefixes, ...) are
+//! plain text under `data/`, embedded by [`tables`]. The [`cli`] is a thin shell over this
+//! library.
+
+pub mod cli;
+pub mod export;
+pub mod extract;
+pub mod input;
+pub mod ioc;
+pub mod output;
+pub mod tables;
+
+pub use extract::{ExtractOptions, Extraction, Extractor};
+pub use ioc::{Ioc, IocKind, Sighting};
