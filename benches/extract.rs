@@ -1,0 +1,2 @@
+//! Extraction throughput benchmark (being written).
+fn main() {}
