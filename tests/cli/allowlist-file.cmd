@@ -1,0 +1,1 @@
+extract -f text --allowlist data/allow.txt data/report.txt

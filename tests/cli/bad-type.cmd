@@ -1,0 +1,1 @@
+extract -f text --types nonsense data/report.txt

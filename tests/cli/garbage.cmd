@@ -1,0 +1,1 @@
+extract -f text data/empty.txt data/garbage.bin

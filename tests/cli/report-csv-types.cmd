@@ -1,0 +1,1 @@
+extract -f csv --types url,domain,email data/report.txt

@@ -1,0 +1,1 @@
+extract -f json data/report.txt

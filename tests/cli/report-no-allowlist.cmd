@@ -1,0 +1,1 @@
+extract -f text --no-allowlist --types domain,url data/report.txt

@@ -1,0 +1,1 @@
+extract -f text --public-only --show-allowlisted data/report.txt

@@ -1,0 +1,1 @@
+extract -f ndjson --max-sightings 1 data/sysmon.ndjson
