@@ -16,7 +16,7 @@ use rayon::prelude::*;
 use std::collections::VecDeque;
 use std::io::{self, Read};
 use std::path::PathBuf;
-use std::sync::mpsc;
+use std::sync::{mpsc, Arc};
 
 /// Settings for one extraction run.
 #[derive(Debug, Clone)]
@@ -221,7 +221,7 @@ impl Extractor {
     ) -> (u64, u64, Option<String>) {
         let chunk_size = self.options.chunk_size.max(4096);
         let mut merger = Merger {
-            name,
+            name: Arc::from(name),
             offset: 0,
             line: 1,
             hits: 0,
@@ -378,7 +378,7 @@ fn process_chunk(scanner: &Scanner, data: Vec<u8>, utf16: bool) -> ChunkOut {
 }
 
 fn collect(text: &Refanged<'_>, hits: &mut Vec<Hit>, encoding: Encoding, found: &mut Vec<Found>) {
-    hits.sort_by_key(|h| h.start);
+    hits.sort_by_key(|h| h.start); // nearly sorted already: linear
     for h in hits.drain(..) {
         let start = text.original_offset(h.start);
         let end = if h.end > h.start {
@@ -426,18 +426,18 @@ fn decode_utf16_runs(data: &[u8], decoded: &mut Vec<u8>, runs: &mut Vec<(usize, 
 }
 
 /// Turns chunk results into sightings, in order, tracking offsets and lines.
-struct Merger<'a> {
-    name: &'a str,
+struct Merger {
+    name: Arc<str>,
     offset: u64,
     line: u64,
     hits: u64,
 }
 
-impl Merger<'_> {
+impl Merger {
     fn merge(&mut self, out: ChunkOut, set: &mut IocSet) {
         let mut line = self.line;
         let mut counted_to = 0usize;
-        for f in &out.found {
+        for f in out.found {
             self.hits += 1;
             let (offset, line_no, context) = match f.encoding {
                 Encoding::Ascii => {
@@ -466,10 +466,10 @@ impl Merger<'_> {
                     )
                 }
             };
-            let name = self.name;
+            let name = &self.name;
             let encoding = f.encoding;
-            set.add_with(f.kind, &f.value, f.defanged, || Sighting {
-                source: name.to_string(),
+            set.add_with(f.kind, f.value, f.defanged, || Sighting {
+                source: name.clone(),
                 offset: Some(offset),
                 line: line_no,
                 field: None,

@@ -3,7 +3,7 @@
 //! The tables are plain text so analysts can read and extend them (see `data/README.md`);
 //! this module only parses them. One entry per line, `#` starts a comment.
 
-use std::collections::HashSet;
+use rustc_hash::FxHashSet;
 use std::sync::OnceLock;
 
 /// Default allowlist (`type value` per line).
@@ -22,16 +22,43 @@ pub fn entries(text: &str) -> impl Iterator<Item = &str> {
         .filter(|l| !l.is_empty())
 }
 
-fn lower_set(text: &str) -> HashSet<String> {
-    entries(text).map(|e| e.to_ascii_lowercase()).collect()
+/// A set of words matched ASCII-case-insensitively, without allocating.
+#[derive(Debug, Default)]
+pub struct WordSet {
+    words: FxHashSet<Box<[u8]>>,
+    longest: usize,
+}
+
+impl WordSet {
+    /// Builds the set from a table's text.
+    pub fn parse(text: &str) -> Self {
+        let words: FxHashSet<Box<[u8]>> = entries(text)
+            .map(|e| e.to_ascii_lowercase().into_bytes().into_boxed_slice())
+            .collect();
+        let longest = words.iter().map(|w| w.len()).max().unwrap_or(0);
+        WordSet { words, longest }
+    }
+
+    /// Whether `word` is in the set, ignoring ASCII case.
+    pub fn contains(&self, word: impl AsRef<[u8]>) -> bool {
+        let word = word.as_ref();
+        if word.is_empty() || word.len() > self.longest || word.len() > 64 {
+            return false;
+        }
+        let mut lower = [0u8; 64];
+        for (d, s) in lower.iter_mut().zip(word) {
+            *d = s.to_ascii_lowercase();
+        }
+        self.words.contains(&lower[..word.len()])
+    }
 }
 
 macro_rules! table {
     ($(#[$doc:meta])* $name:ident, $src:expr) => {
         $(#[$doc])*
-        pub fn $name() -> &'static HashSet<String> {
-            static SET: OnceLock<HashSet<String>> = OnceLock::new();
-            SET.get_or_init(|| lower_set($src))
+        pub fn $name() -> &'static WordSet {
+            static SET: OnceLock<WordSet> = OnceLock::new();
+            SET.get_or_init(|| WordSet::parse($src))
         }
     };
 }

@@ -33,7 +33,7 @@ pub fn write(
         let opt = |v: Option<u64>| v.map(|n| n.to_string()).unwrap_or_default();
         w.write_record([
             ioc.kind.as_str().to_string(),
-            shown_value(ioc, options),
+            shown_value(ioc, options).into_owned(),
             ioc.flags
                 .scope
                 .map(|s| s.as_str().to_string())
@@ -41,7 +41,7 @@ pub fn write(
             ioc.flags.defanged.to_string(),
             ioc.flags.allowlisted.to_string(),
             ioc.count.to_string(),
-            first.map(|s| s.source.clone()).unwrap_or_default(),
+            first.map(|s| s.source.to_string()).unwrap_or_default(),
             opt(first.and_then(|s| s.offset)),
             opt(first.and_then(|s| s.line)),
             first.and_then(|s| s.field.clone()).unwrap_or_default(),

@@ -2,8 +2,9 @@
 
 use super::{shown_value, OutputOptions};
 use crate::extract::Extraction;
-use crate::ioc::Ioc;
+use crate::ioc::{Flags, IocKind, Sighting};
 use serde::Serialize;
+use std::borrow::Cow;
 use std::io::{self, Write};
 
 /// Name and version of the document schema.
@@ -15,7 +16,7 @@ struct Document<'a> {
     tool: String,
     sources: &'a [crate::extract::SourceReport],
     errors: Vec<ErrorEntry<'a>>,
-    iocs: Vec<Ioc>,
+    iocs: Vec<IocView<'a>>,
 }
 
 #[derive(Serialize)]
@@ -24,13 +25,27 @@ struct ErrorEntry<'a> {
     message: &'a str,
 }
 
-fn shown(extraction: &Extraction, options: OutputOptions) -> Vec<Ioc> {
+/// An indicator as serialised: the stored one, with its value defanged on request.
+#[derive(Serialize)]
+struct IocView<'a> {
+    #[serde(rename = "type")]
+    kind: IocKind,
+    value: Cow<'a, str>,
+    flags: &'a Flags,
+    count: u64,
+    sightings: &'a [Sighting],
+}
+
+fn shown(extraction: &Extraction, options: OutputOptions) -> Vec<IocView<'_>> {
     extraction
         .iocs
         .iter()
-        .map(|ioc| Ioc {
+        .map(|ioc| IocView {
+            kind: ioc.kind,
             value: shown_value(ioc, options),
-            ..ioc.clone()
+            flags: &ioc.flags,
+            count: ioc.count,
+            sightings: &ioc.sightings,
         })
         .collect()
 }

@@ -8,6 +8,7 @@ pub mod json;
 pub mod text;
 
 use crate::extract::Extraction;
+use std::borrow::Cow;
 use std::io::{self, Write};
 
 /// The formats `spoor extract` writes.
@@ -46,10 +47,10 @@ pub fn write(
 }
 
 /// The value as it should be shown under `options`.
-pub fn shown_value(ioc: &crate::ioc::Ioc, options: OutputOptions) -> String {
+pub fn shown_value(ioc: &crate::ioc::Ioc, options: OutputOptions) -> Cow<'_, str> {
     if options.defang {
-        ioc.defanged_value()
+        Cow::Owned(ioc.defanged_value())
     } else {
-        ioc.value.clone()
+        Cow::Borrowed(&ioc.value)
     }
 }

@@ -17,6 +17,7 @@ pub mod validate;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
+use std::sync::Arc;
 
 /// The kinds of indicator spoor extracts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -193,8 +194,9 @@ pub enum Encoding {
 /// One place an indicator was seen.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Sighting {
-    /// The source's name: a path, `-` for standard input, or a caller-given label.
-    pub source: String,
+    /// The source's name: a path, `-` for standard input, or a caller-given label
+    /// (shared by every sighting from that source).
+    pub source: Arc<str>,
     /// Byte offset of the indicator's first byte in the source.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub offset: Option<u64>,

@@ -79,6 +79,44 @@ fn is_alnum(b: u8) -> bool {
     class(b) & ALNUM != 0
 }
 
+const LO: u64 = 0x0101_0101_0101_0101;
+const HI: u64 = 0x8080_8080_8080_8080;
+
+/// Finds the next byte that every indicator holds at least one of: a digit, `.`, `/`, `:`,
+/// `@` or `\\`. Words without one (most prose) are skipped eight bytes at a time.
+#[inline]
+fn next_anchor(buf: &[u8], from: usize) -> Option<usize> {
+    let mut i = from;
+    while i + 8 <= buf.len() {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(&buf[i..i + 8]);
+        let x = u64::from_le_bytes(word);
+        // bytes 0x2E..=0x3A ('.', '/', digits, ':'), exact for every byte (see Bit Twiddling
+        // Hacks, "hasbetween"); plus '@' and '\\' by the zero-byte test.
+        let low7 = x & (LO * 127);
+        let between =
+            (LO * (127 + 0x3B)).wrapping_sub(low7) & !x & low7.wrapping_add(LO * (127 - 0x2D)) & HI;
+        let at = has_zero_byte(x ^ (LO * u64::from(b'@')));
+        let backslash = has_zero_byte(x ^ (LO * u64::from(b'\\')));
+        let hits = between | at | backslash;
+        if hits != 0 {
+            return Some(i + (hits.trailing_zeros() / 8) as usize);
+        }
+        i += 8;
+    }
+    buf[i.min(buf.len())..]
+        .iter()
+        .position(|&b| matches!(b, b'.'..=b':' | b'@' | b'\\'))
+        .map(|p| i + p)
+}
+
+/// High bit set in the lowest zero byte of `x` (bytes above it may be false positives,
+/// which is fine since only the lowest is used).
+#[inline]
+fn has_zero_byte(x: u64) -> u64 {
+    x.wrapping_sub(LO) & !x & HI
+}
+
 /// Whether `label` names a registry hive (`HKLM`, `HKEY_LOCAL_MACHINE`, ...), any case.
 pub fn is_hive_name(label: &[u8]) -> bool {
     hive_short_name(label).is_some()
@@ -175,35 +213,63 @@ impl Pass<'_, '_> {
     fn run(&mut self) {
         let buf = self.buf;
         let n = buf.len();
-        let mut i = 0;
-        while i < n {
-            if class(buf[i]) & ALNUM == 0 {
-                i += 1;
-                continue;
+        // `done` is where the last token ended: tokens never start before it.
+        let mut done = 0;
+        let mut from = 0;
+        while let Some(p) = next_anchor(buf, from) {
+            let mut s = p;
+            while s > done && class(buf[s - 1]) != 0 {
+                s -= 1;
             }
-            let s = i;
-            let mut mask = 0u8;
-            while i < n {
-                let c = class(buf[i]);
-                if c == 0 {
-                    break;
-                }
-                mask |= c;
-                i += 1;
+            let mut e = p;
+            while e < n && class(buf[e]) != 0 {
+                e += 1;
             }
-            let mut e = i;
-            while e > s && matches!(buf[e - 1], b'.' | b'-' | b'_') {
+            let token_end = e;
+            // tokens start with a letter or digit and end with one
+            while s < e && class(buf[s]) & ALNUM == 0 {
+                s += 1;
+            }
+            while e > s && class(buf[e - 1]) & ALNUM == 0 {
                 e -= 1;
             }
-            if e < i {
-                // recompute the mask without the trimmed tail only when it matters
-                if buf[s..e].iter().all(|&b| class(b) & DOT == 0) {
-                    mask &= !DOT;
+            if s == e {
+                if buf[p] == b'\\' && p > 0 && buf[p - 1] == b'%' {
+                    if let Some(end) = self.env_path(p) {
+                        done = end;
+                        from = end;
+                        continue;
+                    }
                 }
+                from = p + 1;
+                continue;
             }
-            let resume = self.token(s, e, mask);
-            i = resume.max(i);
+            let mask = buf[s..e].iter().fold(0, |m, &b| m | class(b));
+            let resume = self.token(s, e, mask).max(token_end);
+            done = resume;
+            from = resume.max(p + 1);
         }
+    }
+
+    /// `%VAR%\...` where `sep` is the backslash after the closing `%`.
+    fn env_path(&mut self, sep: usize) -> Option<usize> {
+        let buf = self.buf;
+        let close = sep - 1;
+        let mut open = close;
+        while open > 0
+            && (buf[open - 1].is_ascii_alphanumeric()
+                || matches!(buf[open - 1], b'_' | b'(' | b')'))
+        {
+            open -= 1;
+        }
+        if open == 0 || open == close || buf[open - 1] != b'%' {
+            return None;
+        }
+        let start = open - 1;
+        if is_alnum(self.before(start, 1)) {
+            return None;
+        }
+        self.windows_path(start, sep)
     }
 
     fn emit(&mut self, kind: IocKind, value: String, start: usize, end: usize) {
@@ -284,11 +350,6 @@ impl Pass<'_, '_> {
                     if let Some(end) = self.native_registry(s - 1, e) {
                         return end;
                     }
-                }
-            }
-            b'%' if prev == b'%' && matches!(self.byte(e + 1), b'\\' | b'/') => {
-                if let Some(end) = self.windows_path(s - 1, e + 1) {
-                    return end;
                 }
             }
             b'/' if prev == b'/' && !is_path_char(self.before(s, 2)) => {
@@ -423,8 +484,7 @@ impl Pass<'_, '_> {
         if i == end || (i > 0 && is_alnum(buf[i - 1])) {
             return false;
         }
-        let word = buf[i..end].to_ascii_lowercase();
-        std::str::from_utf8(&word).is_ok_and(|w| tables::version_words().contains(w))
+        tables::version_words().contains(&buf[i..end])
     }
 
     fn free_domain(&mut self, s: usize, e: usize) {
@@ -481,10 +541,7 @@ impl Pass<'_, '_> {
             .filter(|w| !w.is_empty())
             .rev()
             .take(4)
-            .any(|w| {
-                let w = w.to_ascii_lowercase();
-                std::str::from_utf8(&w).is_ok_and(|w| words.contains(w))
-            })
+            .any(|w| words.contains(w))
     }
 
     fn wallet(&mut self, s: usize, e: usize) {
@@ -517,14 +574,13 @@ impl Pass<'_, '_> {
         while ss > 0 && (buf[ss - 1].is_ascii_alphanumeric() || buf[ss - 1] == b'+') {
             ss -= 1;
         }
-        let mut scheme = lower(&buf[ss..e]);
-        if !tables::url_schemes().contains(scheme.as_str()) {
+        if !tables::url_schemes().contains(&buf[ss..e]) {
             ss = s;
-            scheme = lower(&buf[s..e]);
-            if !tables::url_schemes().contains(scheme.as_str()) {
+            if !tables::url_schemes().contains(&buf[s..e]) {
                 return None;
             }
         }
+        let scheme = lower(&buf[ss..e]);
         let host_start = e + 3;
         let mut end = host_start;
         let mut in_host = true;
@@ -904,8 +960,7 @@ impl Pass<'_, '_> {
     /// A Unix path `/root/...` starting at `slash`, with the root name at `s..e`.
     fn unix_path(&mut self, slash: usize, s: usize, e: usize) -> Option<usize> {
         let buf = self.buf;
-        let root = lower(&buf[s..e]);
-        if !tables::unix_path_roots().contains(root.as_str()) {
+        if !tables::unix_path_roots().contains(&buf[s..e]) {
             return None;
         }
         let mut end = e;
@@ -1053,11 +1108,16 @@ fn count(s: &[u8], c: u8) -> usize {
 }
 
 fn lower(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).to_ascii_lowercase()
+    let mut s = ascii(b);
+    s.make_ascii_lowercase();
+    s
 }
 
 fn ascii(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
+    match std::str::from_utf8(b) {
+        Ok(s) => s.to_owned(),
+        Err(_) => String::from_utf8_lossy(b).into_owned(),
+    }
 }
 
 #[cfg(test)]

@@ -7,13 +7,14 @@
 
 use super::validate;
 use super::{Flags, Ioc, IocKind, Scope, Sighting};
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
 /// Indicators keyed by kind and normalised value.
 #[derive(Debug, Clone)]
 pub struct IocSet {
-    map: HashMap<(IocKind, String), Ioc>,
+    /// One map per kind (indexed by `IocKind as usize`), keyed by the comparison key.
+    maps: Vec<FxHashMap<String, Ioc>>,
     max_sightings: usize,
 }
 
@@ -21,55 +22,58 @@ impl IocSet {
     /// An empty set keeping at most `max_sightings` sightings per indicator (0 = all).
     pub fn new(max_sightings: usize) -> Self {
         IocSet {
-            map: HashMap::new(),
+            maps: (0..IocKind::ALL.len())
+                .map(|_| FxHashMap::default())
+                .collect(),
             max_sightings,
         }
     }
 
     /// Number of distinct indicators.
     pub fn len(&self) -> usize {
-        self.map.len()
+        self.maps.iter().map(|m| m.len()).sum()
     }
 
     /// Whether the set is empty.
     pub fn is_empty(&self) -> bool {
-        self.map.is_empty()
+        self.len() == 0
     }
 
     /// Records one sighting of an indicator.
-    pub fn add(&mut self, kind: IocKind, value: &str, defanged: bool, sighting: Sighting) {
+    pub fn add(&mut self, kind: IocKind, value: String, defanged: bool, sighting: Sighting) {
         self.add_with(kind, value, defanged, || sighting);
     }
 
     /// Records one sighting, building it only if it will be kept (the per-indicator cap
-    /// is not reached yet).
+    /// is not reached yet). Allocates nothing when the indicator is already known.
     pub fn add_with(
         &mut self,
         kind: IocKind,
-        value: &str,
+        value: String,
         defanged: bool,
         sighting: impl FnOnce() -> Sighting,
     ) {
-        let key = (
-            kind,
-            if kind.case_insensitive() {
-                value.to_lowercase()
-            } else {
-                value.to_string()
-            },
-        );
         let max = self.max_sightings;
-        let ioc = self.map.entry(key).or_insert_with(|| Ioc {
-            kind,
-            flags: Flags {
-                defanged: false,
-                allowlisted: false,
-                scope: scope_of(kind, value),
-            },
-            value: value.to_string(),
-            count: 0,
-            sightings: Vec::new(),
-        });
+        let map = &mut self.maps[kind as usize];
+        let (key, display) = if kind.case_insensitive() {
+            (value.to_lowercase(), Some(value))
+        } else {
+            (value, None)
+        };
+        let ioc = match map.get_mut(key.as_str()) {
+            Some(ioc) => ioc,
+            None => {
+                // the first-seen spelling is shown; the key is only for comparison
+                let value = display.unwrap_or_else(|| key.clone());
+                map.entry(key).or_insert(Ioc {
+                    kind,
+                    flags: Flags::default(),
+                    value,
+                    count: 0,
+                    sightings: Vec::new(),
+                })
+            }
+        };
         ioc.count += 1;
         ioc.flags.defanged |= defanged;
         if max == 0 || ioc.sightings.len() < max {
@@ -80,20 +84,22 @@ impl IocSet {
     /// Moves every indicator of `other` into this set, after this set's own sightings.
     pub fn merge(&mut self, other: IocSet) {
         let max = self.max_sightings;
-        for (key, theirs) in other.map {
-            match self.map.get_mut(&key) {
-                Some(ours) => {
-                    ours.count += theirs.count;
-                    ours.flags.defanged |= theirs.flags.defanged;
-                    for s in theirs.sightings {
-                        if max != 0 && ours.sightings.len() >= max {
-                            break;
+        for (ours_map, theirs_map) in self.maps.iter_mut().zip(other.maps) {
+            for (key, theirs) in theirs_map {
+                match ours_map.get_mut(&key) {
+                    Some(ours) => {
+                        ours.count += theirs.count;
+                        ours.flags.defanged |= theirs.flags.defanged;
+                        for s in theirs.sightings {
+                            if max != 0 && ours.sightings.len() >= max {
+                                break;
+                            }
+                            ours.sightings.push(s);
                         }
-                        ours.sightings.push(s);
                     }
-                }
-                None => {
-                    self.map.insert(key, theirs);
+                    None => {
+                        ours_map.insert(key, theirs);
+                    }
                 }
             }
         }
@@ -101,26 +107,38 @@ impl IocSet {
 
     /// Marks allowlisted indicators, dropping them unless `keep` is set.
     pub fn apply_allowlist(&mut self, list: &super::allowlist::Allowlist, keep: bool) {
-        self.map.retain(|_, ioc| {
-            if list.contains(ioc.kind, &ioc.value) {
-                ioc.flags.allowlisted = true;
-                keep
-            } else {
-                true
-            }
-        });
+        for map in &mut self.maps {
+            map.retain(|_, ioc| {
+                if list.contains(ioc.kind, &ioc.value) {
+                    ioc.flags.allowlisted = true;
+                    keep
+                } else {
+                    true
+                }
+            });
+        }
     }
 
     /// Keeps only indicators whose scope is public (or that have no scope).
     pub fn retain_public(&mut self) {
-        self.map
-            .retain(|_, ioc| matches!(ioc.flags.scope, None | Some(Scope::Public)));
+        for map in &mut self.maps {
+            map.retain(|_, ioc| {
+                matches!(scope_of(ioc.kind, &ioc.value), None | Some(Scope::Public))
+            });
+        }
     }
 
-    /// The indicators sorted by kind, then value.
+    /// The indicators sorted by kind, then value, with their scope filled in.
     pub fn into_sorted(self) -> Vec<Ioc> {
-        let mut v: Vec<Ioc> = self.map.into_values().collect();
-        v.sort_by(|a, b| a.kind.cmp(&b.kind).then_with(|| a.value.cmp(&b.value)));
+        let mut v: Vec<Ioc> = Vec::with_capacity(self.len());
+        for map in self.maps {
+            let start = v.len();
+            v.extend(map.into_values().map(|mut ioc| {
+                ioc.flags.scope = scope_of(ioc.kind, &ioc.value);
+                ioc
+            }));
+            v[start..].sort_by(|a, b| a.value.cmp(&b.value));
+        }
         v
     }
 }
