@@ -126,9 +126,9 @@ pe lockjaw v1 x86_64 exe lockjaw_v1_x64.exe "-ladvapi32"
 pe lockjaw v2 x86 exe lockjaw_v2_x86.exe "-ladvapi32"
 pe lockjaw v3 x86_64 exe lockjaw_v3_x64.exe "-lbcrypt -luser32"
 
-pe coalpit v1 x86_64 exe coalpit_v1_x64.exe "-lws2_32" -mwindows
-pe coalpit v2 x86 exe coalpit_v2_x86.exe "-lws2_32" -mwindows
-pe coalpit v3 x86_64 dll coalpit_v3_x64.dll "-lws2_32"
+pe coalpit v1 x86_64 exe coalpit_v1_x64.exe "-lws2_32 -ladvapi32" -mwindows
+pe coalpit v2 x86 exe coalpit_v2_x86.exe "-lws2_32 -ladvapi32" -mwindows
+pe coalpit v3 x86_64 dll coalpit_v3_x64.dll "-lws2_32 -ladvapi32"
 
 pe magpie v1 x86_64 exe magpie_v1_x64.exe "-lcrypt32 -lwininet -lshell32 -luser32" -mwindows
 pe magpie v2 x86 exe magpie_v2_x86.exe "-lcrypt32 -lwininet -lshell32 -luser32" -mwindows

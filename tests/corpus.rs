@@ -529,7 +529,6 @@ fn benign_set_is_complete_and_parses() {
 // Logs
 
 #[test]
-#[ignore = "logs land in the next commit"]
 fn logs_match_their_ground_truth() {
     let docs = log_docs();
     assert!(

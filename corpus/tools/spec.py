@@ -408,6 +408,8 @@ def _coalpit():
                        '"agent":"coalpit/%s"}}', "string"),
         F("SCHTASKS_FMT", 'schtasks.exe /create /f /sc onlogon /rl highest /tn "%s" /tr "%s"', "command"),
         F("CPU_ARGS", "--donate-level=1 --cpu-max-threads-hint=50 --background", "string"),
+        F("RIVAL_KEY", r"Software\XMRig", "registry_key", wide=True, hive="HKCU"),
+        F("RIVAL_NEW", "XMRig.disabled", None, wide=True),
     ]
     variants = [
         dict(variant="v1", arch="x86_64", kind="exe", fields=[
@@ -453,6 +455,7 @@ def _magpie():
         F("FF_KEYS", "key4.db", None),
         F("SQL", "SELECT origin_url, username_value, password_value FROM logins", "string"),
         F("BOUNDARY", "----MagpieBoundary%08lx", "string"),
+        F("LD_COPY", r"%TEMP%\ld_%08lx.db", "file_path"),
     ]
     variants = [
         dict(variant="v1", arch="x86_64", kind="exe", fields=[

