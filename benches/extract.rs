@@ -1,2 +1,0 @@
-//! Extraction throughput benchmark (being written).
-fn main() {}
