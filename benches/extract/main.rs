@@ -468,21 +468,32 @@ fn full_mode(
     let reported = quality::read_ndjson(&all_sightings)?;
     let q = quality::score(truth, &reported, SHOW);
 
-    // ---- recall of unique planted values, any type, case-insensitive, for every tool ----
-    let planted_lower: BTreeSet<String> = truth
-        .planted
+    // ---- recall of unique planted values, any type, lenient forms, for every tool -----
+    let equivalents: Vec<Vec<String>> = truth
+        .values
         .iter()
-        .map(|(_, v)| v.to_ascii_lowercase())
+        .map(|(k, v)| quality::equivalents(k, v))
         .collect();
+    let recall_of = |found: &BTreeSet<String>, within: u64| {
+        let mut wanted = vec![false; truth.values.len()];
+        if within >= size {
+            wanted.iter_mut().for_each(|w| *w = true);
+        } else {
+            for o in truth.occurrences.iter().filter(|o| o.end <= within) {
+                wanted[o.value as usize] = true;
+            }
+        }
+        let total = wanted.iter().filter(|w| **w).count();
+        let hit = (0..truth.values.len())
+            .filter(|&i| wanted[i] && equivalents[i].iter().any(|e| found.contains(e)))
+            .count();
+        quality::ratio(hit, total)
+    };
     let spoor_values: BTreeSet<String> = reported
         .iter()
         .map(|r| r.value.to_ascii_lowercase())
         .collect();
-    let recall_of = |found: &BTreeSet<String>| {
-        let hit = planted_lower.iter().filter(|v| found.contains(*v)).count();
-        quality::ratio(hit, planted_lower.len())
-    };
-    let spoor_recall = recall_of(&spoor_values);
+    let spoor_recall = recall_of(&spoor_values, size);
     let mut recalls = Vec::new();
     for r in &rows {
         let recall = match &r.values {
@@ -497,18 +508,7 @@ fn full_mode(
                     })
                     .collect();
                 // a peer that read a prefix is scored on the values planted in it
-                if r.bytes < size {
-                    let in_prefix: BTreeSet<String> = truth
-                        .occurrences
-                        .iter()
-                        .filter(|o| o.end <= r.bytes)
-                        .map(|o| truth.values[o.value as usize].1.to_ascii_lowercase())
-                        .collect();
-                    let hit = in_prefix.iter().filter(|v| found.contains(*v)).count();
-                    Some(quality::ratio(hit, in_prefix.len()))
-                } else {
-                    Some(recall_of(&found))
-                }
+                Some(recall_of(&found, r.bytes))
             }
             None if r.tool.starts_with("spoor") => Some(spoor_recall),
             None => None,
@@ -561,7 +561,8 @@ fn full_mode(
     }
     md.push_str(
         "\n\"planted values found\": share of the unique planted values that appear among the tool's values \
-         (any type, exact string, case-insensitive; for a prefix run, of the values planted in the prefix). \
+         (any type, case-insensitive, also accepting an address without its port or prefix, a long hive name, \
+         a URL with or without a trailing slash; for a prefix run, of the values planted in the prefix). \
          Python peers: MiB/s from the driver's own timing of decoding + extraction.\n",
     );
     let j1 = &rows[0];

@@ -283,6 +283,49 @@ pub fn score(truth: &GroundTruth, reported: &[Reported], show: usize) -> Quality
     quality
 }
 
+/// Lower-case forms of a planted value that another tool may report for it without
+/// being wrong: the address without its port or prefix, the long hive name, the URL
+/// without a trailing slash. Used to compare tools on a common footing.
+pub fn equivalents(kind: &str, value: &str) -> Vec<String> {
+    let v = value.to_ascii_lowercase();
+    let mut out = vec![v.clone()];
+    match kind {
+        crate::mixed_log::IPV4 => {
+            if let Some(bare) = v.split([':', '/']).next() {
+                out.push(bare.to_string());
+            }
+        }
+        crate::mixed_log::IPV6 => {
+            if let Some(rest) = v.strip_prefix('[') {
+                out.push(rest.split(']').next().unwrap_or(rest).to_string());
+            }
+            out.extend(v.split('/').next().map(str::to_string));
+        }
+        crate::mixed_log::REGISTRY_KEY => {
+            let long: &[(&str, &[&str])] = &[
+                ("hklm\\", &["hkey_local_machine\\", "\\registry\\machine\\"]),
+                ("hkcu\\", &["hkey_current_user\\"]),
+                ("hku\\", &["hkey_users\\", "\\registry\\user\\"]),
+                ("hkcr\\", &["hkey_classes_root\\"]),
+            ];
+            for (short, longs) in long {
+                if let Some(rest) = v.strip_prefix(short) {
+                    out.extend(longs.iter().map(|l| format!("{l}{rest}")));
+                }
+            }
+        }
+        crate::mixed_log::URL => {
+            if let Some(trimmed) = v.strip_suffix('/') {
+                out.push(trimmed.to_string());
+            } else {
+                out.push(format!("{v}/"));
+            }
+        }
+        _ => {}
+    }
+    out
+}
+
 /// The line of a missed occurrence: the line of its record that shows the value (in
 /// any of the forms the generator writes), else the record's first line.
 pub fn miss_line(log: &Path, miss: &Miss, max_len: usize) -> Result<String, String> {
