@@ -9,6 +9,8 @@ use std::sync::OnceLock;
 /// Default allowlist (`type value` per line).
 pub const ALLOWLIST: &str = include_str!("../data/allowlist.txt");
 const AMBIGUOUS_TLDS: &str = include_str!("../data/ambiguous-tlds.txt");
+const CODE_IDENTIFIERS: &str = include_str!("../data/code-identifiers.txt");
+const HOST_FIELD_WORDS: &str = include_str!("../data/host-field-words.txt");
 const DETECTION_PREFIXES: &str = include_str!("../data/detection-prefixes.txt");
 const HASH_CONTEXT_WORDS: &str = include_str!("../data/hash-context-words.txt");
 const UNIX_PATH_ROOTS: &str = include_str!("../data/unix-path-roots.txt");
@@ -67,6 +69,16 @@ table!(
     /// TLDs that double as file extensions or identifiers.
     ambiguous_tlds,
     AMBIGUOUS_TLDS
+);
+table!(
+    /// First labels of two-label code identifiers (`WScript.Shell`).
+    code_identifiers,
+    CODE_IDENTIFIERS
+);
+table!(
+    /// Field names that introduce a host right after a colon (`DNS:host`).
+    host_field_words,
+    HOST_FIELD_WORDS
 );
 table!(
     /// First labels of antivirus detection names.

@@ -241,7 +241,9 @@ impl Pass<'_, '_> {
                         continue;
                     }
                 }
-                from = p + 1;
+                // a run of separators only (`....`): skip all of it at once
+                done = done.max(token_end);
+                from = token_end.max(p + 1);
                 continue;
             }
             let mask = buf[s..e].iter().fold(0, |m, &b| m | class(b));
@@ -391,29 +393,39 @@ impl Pass<'_, '_> {
                 self.emit(IocKind::AttackTechnique, ascii(&buf[s..e]), s, e);
                 return e;
             }
+            // `<sha256>.exe`, `<wallet>.worker01`: the part before the first dot
+            let first_dot = buf[s..e]
+                .iter()
+                .position(|&b| b == b'.')
+                .map_or(e, |i| s + i);
+            if first_dot - s >= 26 {
+                let head_mask = buf[s..first_dot].iter().fold(0, |m, &b| m | class(b));
+                self.plain_token(s, first_dot, head_mask);
+            }
             if mask & UNDERSCORE == 0 {
                 self.free_domain(s, e);
             }
             return e;
         }
+        self.plain_token(s, e, mask);
+        e
+    }
+
+    /// A token without dots: digest, technique, CVE or wallet.
+    fn plain_token(&mut self, s: usize, e: usize, mask: u8) {
+        let buf = self.buf;
+        let len = e - s;
         if mask & !HEX == 0 && matches!(len, 32 | 40 | 64 | 128) {
             self.hash(s, e);
-            return e;
-        }
-        if len == 5 && buf[s] == b'T' && is_technique(&buf[s..e]) {
+        } else if len == 5 && buf[s] == b'T' && is_technique(&buf[s..e]) {
             self.emit(IocKind::AttackTechnique, ascii(&buf[s..e]), s, e);
-            return e;
-        }
-        if len >= 13 && mask & DASH != 0 && buf[s..s + 4].eq_ignore_ascii_case(b"cve-") {
+        } else if len >= 13 && mask & DASH != 0 && buf[s..s + 4].eq_ignore_ascii_case(b"cve-") {
             if let Some(v) = cve(&buf[s..e]) {
                 self.emit(IocKind::Cve, v, s, e);
             }
-            return e;
-        }
-        if mask & (DASH | UNDERSCORE) == 0 {
+        } else if mask & (DASH | UNDERSCORE) == 0 {
             self.wallet(s, e);
         }
-        e
     }
 
     fn ipv4_token(&mut self, s: usize, e: usize) {
@@ -422,8 +434,8 @@ impl Pass<'_, '_> {
             return;
         };
         let prev = self.before(s, 1);
-        if prev == b'/' && is_alnum(self.before(s, 2)) {
-            return; // Chrome/91.0.4472.124, product/1.2.3.4
+        if prev == b'/' && self.product_word_before(s - 1) {
+            return; // Chrome/119.0.0.0: a product version, not an address
         }
         if matches!(prev, b'.' | b'-') && is_alnum(self.before(s, 2)) {
             return;
@@ -468,12 +480,34 @@ impl Pass<'_, '_> {
         (addr, e)
     }
 
+    /// Whether the word ending at `end` (before a `/`) names a product, as in a
+    /// User-Agent: it holds a lower-case letter and is not itself a path component
+    /// (`HIER_DIRECT/203.0.113.15` and `/dev/tcp/192.0.2.1` are addresses).
+    fn product_word_before(&self, end: usize) -> bool {
+        let buf = self.buf;
+        let mut i = end;
+        while i > 0 && (buf[i - 1].is_ascii_alphanumeric() || matches!(buf[i - 1], b'-' | b'_')) {
+            i -= 1;
+        }
+        i < end && buf[i..end].iter().any(u8::is_ascii_lowercase) && self.before(i, 1) != b'/'
+    }
+
+    /// Whether the word before a `:` at `colon` names a host field (`DNS:host`).
+    fn host_field_before(&self, colon: usize) -> bool {
+        let buf = self.buf;
+        let mut i = colon;
+        while i > 0 && buf[i - 1].is_ascii_alphabetic() && colon - i < 16 {
+            i -= 1;
+        }
+        tables::host_field_words().contains(&buf[i..colon])
+    }
+
     fn version_word_before(&self, s: usize) -> bool {
         let buf = self.buf;
         let mut i = s;
         // skip separators between the word and the number
         let mut skipped = 0;
-        while i > 0 && matches!(buf[i - 1], b' ' | b':' | b'=' | b'\t') && skipped < 3 {
+        while i > 0 && matches!(buf[i - 1], b' ' | b':' | b'=' | b'/' | b'\t') && skipped < 3 {
             i -= 1;
             skipped += 1;
         }
@@ -490,11 +524,14 @@ impl Pass<'_, '_> {
     fn free_domain(&mut self, s: usize, e: usize) {
         let buf = self.buf;
         let prev = self.before(s, 1);
-        if matches!(prev, b'/' | b'\\' | b':' | b'$' | b'%') {
-            // detection names (Win32/Turla.CX, Trojan:Win32/x.y), path parts, variables
-            if !self.text.was_defanged(s, e) {
-                return;
-            }
+        // detection names (Win32/Turla.CX, Trojan:Win32/x.y), path parts, variables; but
+        // protocol-relative links (//cdn.example.com/) are hosts
+        let after_slash = prev == b'/' && self.before(s, 2) != b'/';
+        let after_colon = prev == b':' && !self.host_field_before(s - 1);
+        if (after_slash || after_colon || matches!(prev, b'\\' | b'$' | b'%'))
+            && !self.text.was_defanged(s, e)
+        {
+            return;
         }
         let name = lower(&buf[s..e]);
         let context = if self.text.was_defanged(s, e) {
@@ -584,12 +621,18 @@ impl Pass<'_, '_> {
         let host_start = e + 3;
         let mut end = host_start;
         let mut in_host = true;
+        let mut in_query = false;
+        // A URL opened by a quote ends at the matching quote.
+        let opener = self.before(ss, 1);
         while end < buf.len() {
             let b = buf[end];
             let ok = match b {
                 b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' => true,
                 b'-' | b'.' | b'_' | b'~' | b':' | b'/' | b'?' | b'#' | b'@' | b'!' | b'$'
-                | b'&' | b'\'' | b'(' | b')' | b'*' | b'+' | b',' | b';' | b'=' | b'%' => true,
+                | b'&' | b'(' | b')' | b'*' | b'+' | b';' | b'=' | b'%' => true,
+                b'\'' => opener != b'\'',
+                // a comma in the path separates list items; in the query it is data
+                b',' => in_query,
                 b'[' | b']' => in_host,
                 _ => false,
             };
@@ -598,6 +641,9 @@ impl Pass<'_, '_> {
             }
             if in_host && matches!(b, b'/' | b'?' | b'#') {
                 in_host = false;
+            }
+            if b == b'?' {
+                in_query = true;
             }
             end += 1;
         }
@@ -668,25 +714,33 @@ impl Pass<'_, '_> {
         }
         // Digests in URL paths (sandbox and VirusTotal links) are indicators too.
         let path_start = host_start + authority_len;
-        self.hashes_in(path_start, end);
+        self.indicators_in_url(path_start, end);
         Some(end)
     }
 
-    fn hashes_in(&mut self, start: usize, end: usize) {
+    /// Digests and CVE ids inside a URL's path and query (sandbox, VirusTotal and NVD
+    /// links); nothing else inside a URL is reported separately.
+    fn indicators_in_url(&mut self, start: usize, end: usize) {
         let buf = self.buf;
         let mut i = start;
         while i < end {
-            if class(buf[i]) & HEX == 0 {
+            if class(buf[i]) & ALNUM == 0 {
                 i += 1;
                 continue;
             }
             let s = i;
-            while i < end && class(buf[i]) & ALNUM != 0 {
+            let mut mask = 0;
+            while i < end && class(buf[i]) & (ALNUM | DASH) != 0 {
+                mask |= class(buf[i]);
                 i += 1;
             }
-            let run = &buf[s..i];
-            if matches!(run.len(), 32 | 40 | 64 | 128) && run.iter().all(|&b| class(b) & HEX != 0) {
+            let len = i - s;
+            if mask & !HEX == 0 && matches!(len, 32 | 40 | 64 | 128) {
                 self.hash(s, i);
+            } else if len >= 13 && buf[s..s + 4].eq_ignore_ascii_case(b"cve-") {
+                if let Some(v) = cve(&buf[s..i]) {
+                    self.emit(IocKind::Cve, v, s, i);
+                }
             }
         }
     }
@@ -762,7 +816,11 @@ impl Pass<'_, '_> {
         if !compressed && groups.len() < 8 && !text.contains('.') {
             return None;
         }
-        if compressed && groups.len() < 3 && !(groups.len() == 2 && text.len() >= 7) {
+        if compressed
+            && groups.len() < 3
+            && !(groups.len() == 2 && text.len() >= 7)
+            && text != "::1"
+        {
             return None;
         }
         if !compressed && groups.iter().all(|g| g.len() == 2) {
@@ -940,7 +998,8 @@ impl Pass<'_, '_> {
         while let Some(&b) = buf.get(j) {
             if b == b' ' {
                 spaces += 1;
-                if spaces > 3 || buf.get(j + 1) == Some(&b' ') {
+                // two spaces, or a word that starts another path or a command flag
+                if spaces > 3 || matches!(buf.get(j + 1), Some(b' ' | b'%' | b'-')) {
                     return None;
                 }
             } else if !is_component_byte(b) {

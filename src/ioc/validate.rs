@@ -63,6 +63,9 @@ pub fn is_domain(name: &str, context: DomainContext) -> bool {
         if tables::detection_prefixes().contains(first) {
             return false;
         }
+        if labels == 2 && tables::code_identifiers().contains(first) {
+            return false;
+        }
     }
     true
 }
@@ -187,10 +190,9 @@ pub fn is_bitcoin_bech32(addr: &str) -> bool {
 /// characters of Monero's Base58 alphabet, starting with 4 or 8).
 pub fn is_monero(addr: &str) -> bool {
     let b = addr.as_bytes();
-    (b.len() == 95 || b.len() == 106)
-        && matches!(b[0], b'4' | b'8')
-        && matches!(b[1], b'0'..=b'9' | b'A' | b'B')
-        && b.iter().all(|&c| is_base58(c))
+    let standard = b.len() == 95 && matches!(b[1], b'0'..=b'9' | b'A' | b'B');
+    let integrated = b.len() == 106;
+    (standard || integrated) && matches!(b[0], b'4' | b'8') && b.iter().all(|&c| is_base58(c))
 }
 
 /// Whether `c` is in the Base58 alphabet.
