@@ -8,7 +8,7 @@
 
 use crate::input::{self, InputError, Source};
 use crate::ioc::allowlist::Allowlist;
-use crate::ioc::refang::{refang, Refanged};
+use crate::ioc::refang::{refang_reusing, RefangBuffers, Refanged};
 use crate::ioc::scan::{Hit, KindSet, Scanner};
 use crate::ioc::set::IocSet;
 use crate::ioc::{Encoding, Ioc, IocKind, Sighting};
@@ -45,7 +45,7 @@ impl Default for ExtractOptions {
     fn default() -> Self {
         ExtractOptions {
             kinds: KindSet::all(),
-            max_sightings: 100,
+            max_sightings: 10,
             allowlist: Allowlist::builtin(),
             keep_allowlisted: false,
             public_only: false,
@@ -232,6 +232,7 @@ impl Extractor {
             .as_ref()
             .map_or(0, |p| p.current_num_threads() * 2);
         let mut buf: Vec<u8> = Vec::with_capacity(chunk_size + CUT_WINDOW);
+        let mut free: Vec<ChunkOut> = Vec::new();
         let mut total: u64 = 0;
         let mut error = None;
         let mut eof = false;
@@ -278,35 +279,41 @@ impl Extractor {
                 break;
             }
             let cut = if eof { buf.len() } else { cut_point(&buf) };
-            let rest = buf.split_off(cut);
-            let chunk = std::mem::replace(&mut buf, rest);
-            buf.reserve(chunk_size + CUT_WINDOW - buf.len().min(chunk_size));
+            // Chunk buffers are recycled: fresh allocations would fault in zeroed pages
+            // for every chunk, which costs more than the scan.
+            let mut chunk = free.pop().unwrap_or_default();
+            chunk.data.clear();
+            chunk.data.extend_from_slice(&buf[..cut]);
+            buf.drain(..cut);
             match (&self.pool, chunk_parallel) {
                 (Some(pool), true) => {
                     let (tx, rx) = mpsc::sync_channel(1);
                     let scanner = self.scanner.clone();
                     let utf16 = self.options.utf16;
                     pool.spawn(move || {
-                        let _ = tx.send(process_chunk(&scanner, chunk, utf16));
+                        process_chunk(&scanner, &mut chunk, utf16);
+                        let _ = tx.send(chunk);
                     });
                     pending.push_back(rx);
                     while pending.len() > depth {
                         if let Some(rx) = pending.pop_front() {
-                            if let Ok(out) = rx.recv() {
-                                merger.merge(out, set);
+                            if let Ok(mut out) = rx.recv() {
+                                merger.merge(&mut out, set);
+                                free.push(out);
                             }
                         }
                     }
                 }
                 _ => {
-                    let out = process_chunk(&self.scanner, chunk, self.options.utf16);
-                    merger.merge(out, set);
+                    process_chunk(&self.scanner, &mut chunk, self.options.utf16);
+                    merger.merge(&mut chunk, set);
+                    free.push(chunk);
                 }
             }
         }
         while let Some(rx) = pending.pop_front() {
-            if let Ok(out) = rx.recv() {
-                merger.merge(out, set);
+            if let Ok(mut out) = rx.recv() {
+                merger.merge(&mut out, set);
             }
         }
         (total, merger.hits, error)
@@ -340,7 +347,9 @@ struct Found {
     encoding: Encoding,
 }
 
-/// The scanned chunk, kept so that contexts are built only for kept sightings.
+/// A chunk and what was found in it, kept so that contexts are built only for kept
+/// sightings; recycled with all its buffers once merged.
+#[derive(Default)]
 struct ChunkOut {
     data: Vec<u8>,
     /// UTF-16LE text decoded to ASCII, with its runs (decoded start, original start).
@@ -348,37 +357,38 @@ struct ChunkOut {
     runs: Vec<(usize, usize)>,
     /// ASCII hits sorted by start; UTF-16 hits carry decoded positions.
     found: Vec<Found>,
-    newlines: u64,
 }
 
-fn process_chunk(scanner: &Scanner, data: Vec<u8>, utf16: bool) -> ChunkOut {
-    let mut hits: Vec<Hit> = Vec::new();
-    let mut found = Vec::new();
-    let text = refang(&data);
+/// Scans `out.data`, filling the rest of `out` (whose buffers are reused).
+fn process_chunk(scanner: &Scanner, out: &mut ChunkOut, utf16: bool) {
+    thread_local! {
+        /// Per-thread buffers for refanged text and raw hits, so chunks do not each fault
+        /// in fresh pages.
+        static SCRATCH: std::cell::RefCell<(RefangBuffers, Vec<Hit>)> =
+            std::cell::RefCell::new((RefangBuffers::default(), Vec::new()));
+    }
+    let (mut scratch, mut hits) = SCRATCH.with(|s| std::mem::take(&mut *s.borrow_mut()));
+    out.found.clear();
+    out.decoded.clear();
+    out.runs.clear();
+    let text = refang_reusing(&out.data, scratch);
     scanner.scan(&text, &mut hits);
-    collect(&text, &mut hits, Encoding::Ascii, &mut found);
-    let mut decoded = Vec::new();
-    let mut runs = Vec::new();
-    if utf16 && memchr::memchr(0, &data).is_some() {
-        decode_utf16_runs(&data, &mut decoded, &mut runs);
-        if !decoded.is_empty() {
-            let text = refang(&decoded);
+    collect(&text, &mut hits, Encoding::Ascii, &mut out.found);
+    scratch = text.into_buffers();
+    if utf16 && memchr::memchr(0, &out.data).is_some() {
+        decode_utf16_runs(&out.data, &mut out.decoded, &mut out.runs);
+        if !out.decoded.is_empty() {
+            let text = refang_reusing(&out.decoded, scratch);
             scanner.scan(&text, &mut hits);
-            collect(&text, &mut hits, Encoding::Utf16le, &mut found);
+            collect(&text, &mut hits, Encoding::Utf16le, &mut out.found);
+            scratch = text.into_buffers();
         }
     }
-    let newlines = memchr::memchr_iter(b'\n', &data).count() as u64;
-    ChunkOut {
-        data,
-        decoded,
-        runs,
-        found,
-        newlines,
-    }
+    SCRATCH.with(|s| *s.borrow_mut() = (scratch, hits));
 }
 
 fn collect(text: &Refanged<'_>, hits: &mut Vec<Hit>, encoding: Encoding, found: &mut Vec<Found>) {
-    hits.sort_by_key(|h| h.start); // nearly sorted already: linear
+    hits.sort_unstable_by_key(|h| (h.start, h.end));
     for h in hits.drain(..) {
         let start = text.original_offset(h.start);
         let end = if h.end > h.start {
@@ -434,10 +444,11 @@ struct Merger {
 }
 
 impl Merger {
-    fn merge(&mut self, out: ChunkOut, set: &mut IocSet) {
+    /// Adds a chunk's hits to `set`, leaving its buffers for reuse.
+    fn merge(&mut self, out: &mut ChunkOut, set: &mut IocSet) {
         let mut line = self.line;
         let mut counted_to = 0usize;
-        for f in out.found {
+        for f in out.found.drain(..) {
             self.hits += 1;
             let (offset, line_no, context) = match f.encoding {
                 Encoding::Ascii => {
@@ -478,7 +489,7 @@ impl Merger {
             });
         }
         self.offset += out.data.len() as u64;
-        self.line += out.newlines;
+        self.line = line + memchr::memchr_iter(b'\n', &out.data[counted_to..]).count() as u64;
     }
 }
 

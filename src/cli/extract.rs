@@ -40,7 +40,7 @@ pub struct ExtractArgs {
     #[arg(long)]
     pub public_only: bool,
     /// Sightings kept per indicator (0 = all); `count` always has the total.
-    #[arg(long, default_value_t = 100)]
+    #[arg(long, default_value_t = 10)]
     pub max_sightings: usize,
     /// Worker threads (0 = one per core).
     #[arg(long, short = 'j', default_value_t = 0)]

@@ -104,8 +104,8 @@ fn automaton() -> &'static AhoCorasick {
 /// is ` dot `, so memchr finds the few places worth an anchored automaton match, which is
 /// much faster than running the automaton over every byte (its own prefilter would stop at
 /// every space and every `h`).
-fn candidate_starts(input: &[u8]) -> Vec<usize> {
-    let mut starts = Vec::new();
+fn candidate_starts(input: &[u8], starts: &mut Vec<usize>) {
+    starts.clear();
     let mut push_bracket = |i: usize| {
         if i > 0 && input[i - 1] == b' ' {
             starts.push(i - 1);
@@ -138,10 +138,8 @@ fn candidate_starts(input: &[u8]) -> Vec<usize> {
     for finder in spoken_dot_finders() {
         starts.extend(finder.find_iter(input));
     }
-    // four sorted runs: the stable sort merges them in linear time
-    starts.sort();
+    starts.sort_unstable();
     starts.dedup();
-    starts
 }
 
 fn spoken_dot_finders() -> &'static [memchr::memmem::Finder<'static>; 3] {
@@ -162,6 +160,18 @@ pub struct Refanged<'a> {
     pub text: Cow<'a, [u8]>,
     /// Rewrites, in order: (start in `text`, end in `text`, start in original, end in original, is a defang).
     edits: Vec<Edit>,
+    /// The caller's buffers, handed back by [`Refanged::into_buffers`].
+    spare: RefangBuffers,
+}
+
+/// Working memory for [`refang_reusing`], kept between calls so that scanning many
+/// chunks allocates (and faults in fresh pages) only once.
+#[derive(Debug, Default)]
+pub struct RefangBuffers {
+    text: Vec<u8>,
+    edits: Vec<Edit>,
+    starts: Vec<usize>,
+    marks: Vec<(usize, usize, Marker)>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -197,6 +207,16 @@ impl Refanged<'_> {
             .any(|e| e.defang)
     }
 
+    /// The working buffers, for the next call of [`refang_reusing`].
+    pub fn into_buffers(self) -> RefangBuffers {
+        let mut spare = self.spare;
+        if let Cow::Owned(text) = self.text {
+            spare.text = text;
+        }
+        spare.edits = self.edits;
+        spare
+    }
+
     /// Whether anything was rewritten at all.
     pub fn is_rewritten(&self) -> bool {
         !self.edits.is_empty()
@@ -213,10 +233,24 @@ fn is_local_part_byte(b: u8) -> bool {
 
 /// Refangs `input`, returning the input itself when it holds no marker.
 pub fn refang(input: &[u8]) -> Refanged<'_> {
+    refang_reusing(input, RefangBuffers::default())
+}
+
+/// Like [`refang`], reusing `buffers` from an earlier call (see
+/// [`Refanged::into_buffers`]).
+pub fn refang_reusing(input: &[u8], buffers: RefangBuffers) -> Refanged<'_> {
+    let RefangBuffers {
+        text: mut out,
+        mut edits,
+        mut starts,
+        marks: mut hits,
+    } = buffers;
     let ac = automaton();
-    let mut hits: Vec<(usize, usize, Marker)> = Vec::new();
+    hits.clear();
+    edits.clear();
+    candidate_starts(input, &mut starts);
     let mut covered = 0;
-    for start in candidate_starts(input) {
+    for &start in &starts {
         if start < covered {
             continue;
         }
@@ -230,23 +264,23 @@ pub fn refang(input: &[u8]) -> Refanged<'_> {
             covered = m.end();
         }
     }
-    if hits.is_empty() {
-        return Refanged {
-            text: Cow::Borrowed(input),
-            edits: Vec::new(),
-        };
-    }
     drop_lonely_spoken_dots(input, &mut hits);
     if hits.is_empty() {
         return Refanged {
             text: Cow::Borrowed(input),
-            edits: Vec::new(),
+            edits,
+            spare: RefangBuffers {
+                text: out,
+                edits: Vec::new(),
+                starts,
+                marks: hits,
+            },
         };
     }
-    let mut out = Vec::with_capacity(input.len());
-    let mut edits = Vec::with_capacity(hits.len());
+    out.clear();
+    out.reserve(input.len() + 64);
     let mut last = 0;
-    for (start, end, marker) in hits {
+    for &(start, end, marker) in &hits {
         out.extend_from_slice(&input[last..start]);
         let replacement: &[u8] = match marker {
             Marker::Dot | Marker::SpokenDot | Marker::EscapedDot => b".",
@@ -271,6 +305,12 @@ pub fn refang(input: &[u8]) -> Refanged<'_> {
     Refanged {
         text: Cow::Owned(out),
         edits,
+        spare: RefangBuffers {
+            text: Vec::new(),
+            edits: Vec::new(),
+            starts,
+            marks: hits,
+        },
     }
 }
 

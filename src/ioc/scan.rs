@@ -217,15 +217,28 @@ impl Pass<'_, '_> {
         let mut done = 0;
         let mut from = 0;
         while let Some(p) = next_anchor(buf, from) {
+            // One visit per token byte: extend both ways, collecting the class mask.
+            let mut mask = 0u8;
             let mut s = p;
-            while s > done && class(buf[s - 1]) != 0 {
+            while s > done {
+                let c = class(buf[s - 1]);
+                if c == 0 {
+                    break;
+                }
+                mask |= c;
                 s -= 1;
             }
             let mut e = p;
-            while e < n && class(buf[e]) != 0 {
+            while e < n {
+                let c = class(buf[e]);
+                if c == 0 {
+                    break;
+                }
+                mask |= c;
                 e += 1;
             }
             let token_end = e;
+            let token_start = s;
             // tokens start with a letter or digit and end with one
             while s < e && class(buf[s]) & ALNUM == 0 {
                 s += 1;
@@ -246,7 +259,10 @@ impl Pass<'_, '_> {
                 from = token_end.max(p + 1);
                 continue;
             }
-            let mask = buf[s..e].iter().fold(0, |m, &b| m | class(b));
+            if s > token_start || e < token_end {
+                // trimmed separators may have held the only dot or dash
+                mask = buf[s..e].iter().fold(0, |m, &b| m | class(b));
+            }
             let resume = self.token(s, e, mask).max(token_end);
             done = resume;
             from = resume.max(p + 1);
@@ -443,7 +459,7 @@ impl Pass<'_, '_> {
         if self.version_word_before(s) {
             return;
         }
-        let (value, end) = self.with_port_or_prefix(ip.to_string(), e, 32);
+        let (value, end) = self.with_port_or_prefix(ipv4_text(&buf[s..e], ip), e, 32);
         self.emit(IocKind::Ipv4, value, s, end);
     }
 
@@ -682,7 +698,7 @@ impl Pass<'_, '_> {
             host_value = ip.to_string();
         } else if let Some(ip) = parse_ipv4(host) {
             host_kind = IocKind::Ipv4;
-            host_value = ip.to_string();
+            host_value = ipv4_text(host, ip);
         } else if validate::is_domain(&host_lower, DomainContext::Structured) {
             host_kind = IocKind::Domain;
             host_value = host_lower.clone();
@@ -1104,6 +1120,22 @@ fn split_host_port(authority: &[u8]) -> Option<(&[u8], usize)> {
             Some((&authority[..c], port.len() + 1))
         }
         None => Some((authority, 0)),
+    }
+}
+
+/// The normal text of `ip`, parsed from `text`: the text itself unless it was zero-padded
+/// (formatting an address costs more than copying it).
+fn ipv4_text(text: &[u8], ip: Ipv4Addr) -> String {
+    let canonical_len: usize = ip
+        .octets()
+        .iter()
+        .map(|&o| 1 + usize::from(o >= 10) + usize::from(o >= 100))
+        .sum::<usize>()
+        + 3;
+    if canonical_len == text.len() {
+        ascii(text)
+    } else {
+        ip.to_string()
     }
 }
 
