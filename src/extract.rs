@@ -172,6 +172,23 @@ impl Extractor {
         }
     }
 
+    /// Extracts from any reader (a socket, a decompressor, ...). What was read before a
+    /// read error is kept; the error is reported in the source's report.
+    pub fn extract_reader(&self, name: &str, reader: &mut dyn Read) -> Extraction {
+        let mut set = IocSet::new(self.options.max_sightings);
+        let (bytes, hits, error) = self.scan_stream(name, reader, self.pool.is_some(), &mut set);
+        Extraction {
+            iocs: self.finish(set),
+            sources: vec![SourceReport {
+                name: name.to_string(),
+                bytes,
+                hits,
+                error,
+            }],
+            errors: Vec::new(),
+        }
+    }
+
     /// Extracts from bytes in memory (`name` is used in sightings).
     pub fn extract_bytes(&self, name: &str, data: &[u8]) -> Vec<Ioc> {
         let mut set = IocSet::new(self.options.max_sightings);
@@ -407,8 +424,8 @@ fn collect(text: &Refanged<'_>, hits: &mut Vec<Hit>, encoding: Encoding, found: 
     }
 }
 
-/// Finds runs of printable ASCII encoded as UTF-16LE and appends them, one per line, to
-/// `decoded`, recording (decoded start, original start) for each run.
+/// Finds runs of printable ASCII encoded as UTF-16LE and appends them to
+/// `decoded` (each ended by a NUL), recording (decoded start, original start) for each run.
 fn decode_utf16_runs(data: &[u8], decoded: &mut Vec<u8>, runs: &mut Vec<(usize, usize)>) {
     let printable = |b: u8| (0x20..0x7f).contains(&b) || b == b'\t';
     let mut i = 0;
@@ -426,7 +443,7 @@ fn decode_utf16_runs(data: &[u8], decoded: &mut Vec<u8>, runs: &mut Vec<(usize, 
         if chars >= MIN_UTF16_CHARS {
             runs.push((decoded.len(), start));
             decoded.extend(data[start..end].iter().step_by(2));
-            decoded.push(b'\n');
+            decoded.push(0); // a string terminator, as in the original
         }
         i = end.max(p + 1);
         if i >= data.len() {

@@ -11,6 +11,7 @@ pub const ALLOWLIST: &str = include_str!("../data/allowlist.txt");
 const AMBIGUOUS_TLDS: &str = include_str!("../data/ambiguous-tlds.txt");
 const CODE_IDENTIFIERS: &str = include_str!("../data/code-identifiers.txt");
 const HOST_FIELD_WORDS: &str = include_str!("../data/host-field-words.txt");
+const REGISTRY_ROOTS: &str = include_str!("../data/registry-roots.txt");
 const DETECTION_PREFIXES: &str = include_str!("../data/detection-prefixes.txt");
 const HASH_CONTEXT_WORDS: &str = include_str!("../data/hash-context-words.txt");
 const UNIX_PATH_ROOTS: &str = include_str!("../data/unix-path-roots.txt");
@@ -79,6 +80,11 @@ table!(
     /// Field names that introduce a host right after a colon (`DNS:host`).
     host_field_words,
     HOST_FIELD_WORDS
+);
+table!(
+    /// First components of registry keys written without a hive (`Software\x`).
+    registry_roots,
+    REGISTRY_ROOTS
 );
 table!(
     /// First labels of antivirus detection names.

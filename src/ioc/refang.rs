@@ -25,6 +25,8 @@ enum Marker {
     EscapedDot,
     /// `[:]` → `:`
     Colon,
+    /// `[::]` → `::` (IPv6)
+    DoubleColon,
     /// `[://]`, `[:]//` → `://`
     SchemeSep,
     /// `[@]`, `[at]`, `(at)` → `@`
@@ -55,6 +57,7 @@ const MARKERS: &[(&str, Marker)] = &[
     (" dot ", Marker::SpokenDot),
     ("\\.", Marker::EscapedDot),
     ("[:]", Marker::Colon),
+    ("[::]", Marker::DoubleColon),
     ("[://]", Marker::SchemeSep),
     ("[:]//", Marker::SchemeSep),
     ("[:/]/", Marker::SchemeSep),
@@ -285,6 +288,7 @@ pub fn refang_reusing(input: &[u8], buffers: RefangBuffers) -> Refanged<'_> {
         let replacement: &[u8] = match marker {
             Marker::Dot | Marker::SpokenDot | Marker::EscapedDot => b".",
             Marker::Colon => b":",
+            Marker::DoubleColon => b"::",
             Marker::SchemeSep => b"://",
             Marker::At => b"@",
             Marker::Slash | Marker::EscapedSlash => b"/",
@@ -336,6 +340,7 @@ fn accept(input: &[u8], start: usize, end: usize, marker: Marker) -> bool {
             before.is_some_and(|b| b.is_ascii_alphanumeric())
                 && after.is_some_and(|b| b.is_ascii_alphanumeric() || b == b'/')
         }
+        Marker::DoubleColon => before.is_some_and(|b| b.is_ascii_hexdigit()),
         Marker::SchemeSep => before.is_some_and(|b| b.is_ascii_alphabetic()),
         Marker::Slash => before.is_some_and(|b| !b.is_ascii_whitespace()),
         Marker::EscapedSlash => {

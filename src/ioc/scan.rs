@@ -247,12 +247,21 @@ impl Pass<'_, '_> {
                 e -= 1;
             }
             if s == e {
-                if buf[p] == b'\\' && p > 0 && buf[p - 1] == b'%' {
-                    if let Some(end) = self.env_path(p) {
-                        done = end;
-                        from = end;
-                        continue;
+                let before = self.before(p, 1);
+                let found = match buf[p] {
+                    b'\\' if before == b'%' => self.env_path(p),
+                    b'\\' if !is_alnum(before) && !matches!(before, b'\\' | b':' | b'.') => {
+                        self.rooted_path(p)
                     }
+                    b'/' if before == b'~' && !is_path_char(self.before(p, 2)) => {
+                        self.home_path(p - 1)
+                    }
+                    _ => None,
+                };
+                if let Some(end) = found {
+                    done = end;
+                    from = end;
+                    continue;
                 }
                 // a run of separators only (`....`): skip all of it at once
                 done = done.max(token_end);
@@ -361,6 +370,17 @@ impl Pass<'_, '_> {
                         }
                     }
                 }
+                if !is_alnum(prev) && !matches!(prev, b'\\' | b':' | b'%' | b'.' | b'/') {
+                    if let Some(end) = self.hiveless_registry(s, e) {
+                        return end;
+                    }
+                }
+                if prev == b'%' && &buf[s..e] == b"s" {
+                    // `%s\Google\Chrome\...`: a format string joining a folder and a path
+                    if let Some(end) = self.rooted_path(e) {
+                        return end;
+                    }
+                }
                 if prev == b'\\'
                     && buf[s..e].eq_ignore_ascii_case(b"registry")
                     && !is_alnum(self.before(s, 2))
@@ -372,6 +392,14 @@ impl Pass<'_, '_> {
             }
             b'/' if prev == b'/' && !is_path_char(self.before(s, 2)) => {
                 if let Some(end) = self.unix_path(s - 1, s, e) {
+                    return end;
+                }
+            }
+            b'/' if !is_path_char(prev) && buf[s..e].eq_ignore_ascii_case(b"library") => {
+                // macOS home-relative `Library/LaunchAgents/x.plist`, joined to $HOME at run time
+                let end = self.unix_path_end(e);
+                if buf[e..end].iter().filter(|&&b| b == b'/').count() >= 2 {
+                    self.emit(IocKind::FilePath, ascii(&buf[s..end]), s, end);
                     return end;
                 }
             }
@@ -867,7 +895,42 @@ impl Pass<'_, '_> {
         if rest.is_empty() {
             return None;
         }
-        self.emit(IocKind::RegistryKey, format!("{hive}\\{rest}"), s, end);
+        self.emit(IocKind::RegistryKey, registry_value(hive, &rest), s, end);
+        Some(end)
+    }
+
+    /// A key without its hive, as programs pass it to `RegOpenKeyEx` (`Software\XMRig`,
+    /// `SYSTEM\CurrentControlSet\Services\x`): reported as written, since the hive is not
+    /// in the bytes. The root word (`data/registry-roots.txt`) is the token `s..e`.
+    fn hiveless_registry(&mut self, s: usize, e: usize) -> Option<usize> {
+        if !tables::registry_roots().contains(&self.buf[s..e]) {
+            return None;
+        }
+        let (rest, end) = self.components(e, false)?;
+        let root = ascii(&self.buf[s..e]);
+        self.emit(IocKind::RegistryKey, format!("{root}\\{rest}"), s, end);
+        Some(end)
+    }
+
+    /// A rooted Windows path without a drive (`\Google\Chrome\User Data\Local State`,
+    /// `\Device\HarddiskVolume3\...`), as programs append it to a folder they look up.
+    /// Three components at least, so escapes like `\n\t` never qualify.
+    fn rooted_path(&mut self, sep: usize) -> Option<usize> {
+        if self.buf.get(sep + 1) == Some(&b'\\') {
+            return None; // doubled: UNC or escaped, handled elsewhere
+        }
+        let (rest, end) = self.components(sep, false)?;
+        let first = rest.split('\\').next().unwrap_or("");
+        let escapes = rest.split('\\').filter(|c| looks_like_escape(c)).count();
+        if rest.split('\\').count() < 3
+            || escapes * 2 >= rest.split('\\').count()
+            || first.eq_ignore_ascii_case("registry")
+            || first.len() < 2
+            || !first.as_bytes()[0].is_ascii_alphabetic()
+        {
+            return None;
+        }
+        self.emit(IocKind::FilePath, format!("\\{rest}"), sep, end);
         Some(end)
     }
 
@@ -885,7 +948,7 @@ impl Pass<'_, '_> {
         if tail.is_empty() {
             return None;
         }
-        self.emit(IocKind::RegistryKey, format!("{hive}\\{tail}"), s, end);
+        self.emit(IocKind::RegistryKey, registry_value(hive, tail), s, end);
         Some(end)
     }
 
@@ -948,10 +1011,11 @@ impl Pass<'_, '_> {
                     j += 1;
                     continue;
                 }
-                if b == b' ' && j > cs {
-                    // A space is allowed if the component continues to a separator.
+                if (b == b' ' || (b == b',' && buf.get(j + 1) == Some(&b' '))) && j > cs {
+                    // A space is allowed if the component continues to a separator, or
+                    // to the end of a delimited string (NUL in binaries, a closing quote).
                     if let Some(k) = self.spaced_component_end(j) {
-                        if is_sep_at(k) {
+                        if is_sep_at(k) || matches!(buf.get(k), Some(0 | b'"')) {
                             j = k;
                             continue;
                         }
@@ -1012,7 +1076,9 @@ impl Pass<'_, '_> {
         let mut j = space;
         let mut spaces = 0;
         while let Some(&b) = buf.get(j) {
-            if b == b' ' {
+            if b == b',' && buf.get(j + 1) == Some(&b' ') {
+                // "VMware, Inc." inside a key: the comma rides with the following space
+            } else if b == b' ' {
                 spaces += 1;
                 // two spaces, or a word that starts another path or a command flag
                 if spaces > 3 || matches!(buf.get(j + 1), Some(b' ' | b'%' | b'-')) {
@@ -1032,25 +1098,64 @@ impl Pass<'_, '_> {
         Some(j)
     }
 
+    /// `~/...` (home-relative, common in macOS and Linux persistence) starting at `tilde`.
+    fn home_path(&mut self, tilde: usize) -> Option<usize> {
+        let end = self.unix_path_end(tilde + 2);
+        if end <= tilde + 3
+            || !self.buf[tilde + 2..end]
+                .iter()
+                .any(u8::is_ascii_alphanumeric)
+        {
+            return None;
+        }
+        self.emit(IocKind::FilePath, ascii(&self.buf[tilde..end]), tilde, end);
+        Some(end)
+    }
+
+    /// Where a Unix path that continues at `from` ends. A single space is allowed inside a
+    /// directory name when the path goes on after it (`Application Support/x`).
+    fn unix_path_end(&self, from: usize) -> usize {
+        let buf = self.buf;
+        let is_unix_byte = |b: u8| {
+            b.is_ascii_alphanumeric()
+                || matches!(
+                    b,
+                    b'/' | b'.' | b'_' | b'-' | b'+' | b'~' | b'@' | b'%' | b'='
+                )
+        };
+        let mut end = from;
+        loop {
+            while end < buf.len() && is_unix_byte(buf[end]) {
+                end += 1;
+            }
+            if buf.get(end) == Some(&b' ') && end > from && buf[end - 1] != b'/' {
+                let word_end = buf[end + 1..]
+                    .iter()
+                    .take(64)
+                    .position(|&b| !is_unix_byte(b) || b == b'/')
+                    .map(|i| end + 1 + i);
+                if let Some(w) = word_end {
+                    if w > end + 1 && buf[w] == b'/' && buf[end + 1].is_ascii_alphanumeric() {
+                        end = w;
+                        continue;
+                    }
+                }
+            }
+            break;
+        }
+        while end > from && matches!(buf[end - 1], b'.' | b'/') {
+            end -= 1;
+        }
+        end
+    }
+
     /// A Unix path `/root/...` starting at `slash`, with the root name at `s..e`.
     fn unix_path(&mut self, slash: usize, s: usize, e: usize) -> Option<usize> {
         let buf = self.buf;
         if !tables::unix_path_roots().contains(&buf[s..e]) {
             return None;
         }
-        let mut end = e;
-        while end < buf.len()
-            && (buf[end].is_ascii_alphanumeric()
-                || matches!(
-                    buf[end],
-                    b'/' | b'.' | b'_' | b'-' | b'+' | b'~' | b'@' | b'%' | b'='
-                ))
-        {
-            end += 1;
-        }
-        while end > e && matches!(buf[end - 1], b'.' | b'/') {
-            end -= 1;
-        }
+        let end = self.unix_path_end(e);
         if end <= e + 1 {
             return None;
         }
@@ -1121,6 +1226,35 @@ fn split_host_port(authority: &[u8]) -> Option<(&[u8], usize)> {
         }
         None => Some((authority, 0)),
     }
+}
+
+/// Whether a path component is really a string escape (`x41`, `u00e9`, `n`, `0`), as in
+/// shellcode literals.
+fn looks_like_escape(component: &str) -> bool {
+    let b = component.as_bytes();
+    let hex = |s: &[u8]| s.iter().all(u8::is_ascii_hexdigit);
+    matches!(b, [b'x', rest @ ..] if rest.len() == 2 && hex(rest))
+        || matches!(b, [b'u', rest @ ..] if rest.len() == 4 && hex(rest))
+        || b.len() == 1
+        || (b.len() <= 3 && b.iter().all(|c| (b'0'..=b'7').contains(c)))
+}
+
+/// A registry key from its short hive and the rest. A user hive named by SID
+/// (`HKU\S-1-5-21-…-1001\Software\x`, as Sysmon writes it) is that user's `HKCU`,
+/// and `HKU\<SID>_Classes\x` is `HKCU\Software\Classes\x`: the portable indicator.
+fn registry_value(hive: &str, rest: &str) -> String {
+    if hive == "HKU" {
+        let (sid, tail) = rest.split_once('\\').unwrap_or((rest, ""));
+        let upper = sid.to_ascii_uppercase();
+        if upper.starts_with("S-1-5-21-") && !tail.is_empty() {
+            return if upper.ends_with("_CLASSES") {
+                format!("HKCU\\Software\\Classes\\{tail}")
+            } else {
+                format!("HKCU\\{tail}")
+            };
+        }
+    }
+    format!("{hive}\\{rest}")
 }
 
 /// The normal text of `ip`, parsed from `text`: the text itself unless it was zero-padded

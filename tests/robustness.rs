@@ -1,0 +1,184 @@
+//! Bad input never panics or hangs, and never loses what could be read: pathological
+//! byte patterns, random garbage, invalid UTF-8/UTF-16, failing readers, and directories
+//! with entries that cannot be read.
+
+use spoor::{ExtractOptions, Extractor};
+use std::io::{self, Read};
+use std::path::Path;
+use std::process::Command;
+
+fn extractor() -> Extractor {
+    Extractor::new(ExtractOptions {
+        threads: 1,
+        chunk_size: 64 * 1024,
+        ..ExtractOptions::default()
+    })
+}
+
+/// Deterministic pseudo-random bytes (splitmix64).
+fn random_bytes(len: usize, mut seed: u64) -> Vec<u8> {
+    let mut out = Vec::with_capacity(len + 8);
+    while out.len() < len {
+        seed = seed.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = seed;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        out.extend_from_slice(&(z ^ (z >> 31)).to_le_bytes());
+    }
+    out.truncate(len);
+    out
+}
+
+#[test]
+fn pathological_repetitions_finish() {
+    // Each of these once made a scanner loop quadratic or worse somewhere.
+    let patterns: &[&[u8]] = &[
+        b".",
+        b"a.",
+        b":",
+        b"a:",
+        b"\\",
+        b"\\a",
+        b"\\\\a",
+        b"a[.]",
+        b"a@",
+        b"%a%\\",
+        b"/etc",
+        b"http://a.com/",
+        b"a1",
+        b"C:\\a b",
+        b"C:\\a ",
+        b"a dot ",
+        b"(",
+        b"\0a",
+        b"HKLM\\a b\\",
+        b"1.",
+        b"::",
+        b"1:",
+        b"[",
+        b"hxxp[:]//",
+        b"0",
+        b"f",
+        b"a-",
+        b"@a.com ",
+    ];
+    let ex = extractor();
+    for p in patterns {
+        let data: Vec<u8> = p.iter().copied().cycle().take(1 << 18).collect();
+        let _ = ex.extract_bytes("pattern", &data);
+    }
+}
+
+#[test]
+fn random_garbage_and_broken_text() {
+    let ex = extractor();
+    for seed in 0..4 {
+        let mut data = random_bytes(1 << 18, seed);
+        // sprinkle indicator fragments so the structured parsers run on garbage too
+        for (i, frag) in [
+            &b"http://"[..],
+            b"[.]",
+            b"HKLM\\",
+            b"C:\\",
+            b"@",
+            b"::",
+            b"%APPDATA%\\",
+        ]
+        .iter()
+        .enumerate()
+        {
+            let at = (i * 7919 * (seed as usize + 1)) % (data.len() - 16);
+            data[at..at + frag.len()].copy_from_slice(frag);
+        }
+        let _ = ex.extract_bytes("garbage", &data);
+    }
+    // invalid UTF-8 around an indicator, and UTF-16 with an odd trailing byte
+    let iocs = ex.extract_bytes("utf8", b"\xff\xfe\xc3\x28 see 192.0.2.1 \xe2\x82 end");
+    assert!(iocs.iter().any(|i| i.value == "192.0.2.1"));
+    let mut utf16: Vec<u8> = "evil.example.com"
+        .encode_utf16()
+        .flat_map(u16::to_le_bytes)
+        .collect();
+    utf16.push(0xd8);
+    let iocs = ex.extract_bytes("utf16", &utf16);
+    assert!(iocs.iter().any(|i| i.value == "evil.example.com"));
+    assert!(ex.extract_bytes("empty", b"").is_empty());
+}
+
+/// A reader that yields some text and then fails.
+struct FailingReader {
+    data: Vec<u8>,
+    pos: usize,
+}
+
+impl Read for FailingReader {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.pos >= self.data.len() {
+            return Err(io::Error::other("device went away"));
+        }
+        let n = buf.len().min(self.data.len() - self.pos).min(1000);
+        buf[..n].copy_from_slice(&self.data[self.pos..self.pos + n]);
+        self.pos += n;
+        Ok(n)
+    }
+}
+
+#[test]
+fn read_error_keeps_what_was_read() {
+    let mut text = String::new();
+    for i in 0..2000 {
+        text.push_str(&format!("line {i} contacted 198.51.100.{}\n", i % 200));
+    }
+    let mut reader = FailingReader {
+        data: text.into_bytes(),
+        pos: 0,
+    };
+    let ex = extractor();
+    let result = ex.extract_reader("flaky", &mut reader);
+    assert!(result.had_errors());
+    let error = result.sources[0].error.as_deref().unwrap_or("");
+    assert!(error.contains("device went away"), "{error}");
+    assert_eq!(
+        result.iocs.len(),
+        200,
+        "every address read before the error is kept"
+    );
+}
+
+#[test]
+fn unreadable_entries_are_reported_and_the_rest_goes_on() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    std::fs::write(root.join("good.txt"), "beacon to c2.example.net\n").expect("write");
+    std::os::unix::fs::symlink(root.join("nowhere"), root.join("dangling")).expect("symlink");
+    let fifo = root.join("fifo");
+    // a FIFO inside a walked directory is skipped, never opened (opening would block)
+    let _ = Command::new("mkfifo").arg(&fifo).status();
+    std::fs::create_dir(root.join("sub")).expect("mkdir");
+    std::fs::write(root.join("sub/empty.bin"), b"").expect("write");
+    // A file nobody may read (only effective when the tests do not run as root).
+    let locked = root.join("sub/locked.txt");
+    std::fs::write(&locked, "203.0.113.9").expect("write");
+    let _ = Command::new("chmod").arg("000").arg(&locked).status();
+
+    let out = Command::new(env!("CARGO_BIN_EXE_spoor"))
+        .args(["extract", "-f", "text"])
+        .arg(root)
+        .arg(root.join("dangling"))
+        .arg(Path::new("/nonexistent/spoor-test"))
+        .output()
+        .expect("run spoor");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(stdout.contains("domain\tc2.example.net"), "{stdout}");
+    assert!(
+        stderr.contains("dangling: no such file or directory"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("/nonexistent/spoor-test: no such file or directory"),
+        "{stderr}"
+    );
+    assert_eq!(out.status.code(), Some(1), "input errors give exit code 1");
+}
