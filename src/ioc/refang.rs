@@ -409,7 +409,7 @@ fn drop_lonely_spoken_dots(input: &[u8], hits: &mut Vec<(usize, usize, Marker)>)
         let other_defang = snapshot.iter().any(|&(s, _, m)| {
             s >= ls && s < le && m != Marker::SpokenDot && m != Marker::EscapedSlash
         });
-        if other_defang {
+        if other_defang || alone_on_line(input, start, end, ls, le) {
             return true;
         }
         // A chain: another spoken dot joined to this one by a single label.
@@ -420,6 +420,25 @@ fn drop_lonely_spoken_dots(input: &[u8], hits: &mut Vec<(usize, usize, Marker)>)
                     || (e <= start && input[e..start].iter().all(|&b| is_label_byte(b))))
         })
     });
+}
+
+/// Whether `label dot label` (the spoken dot at `start..end`) is all its line holds,
+/// apart from a list bullet and trailing punctuation: an indicator list, not prose.
+fn alone_on_line(input: &[u8], start: usize, end: usize, ls: usize, le: usize) -> bool {
+    let mut left = start;
+    while left > ls && is_label_byte(input[left - 1]) {
+        left -= 1;
+    }
+    let mut right = end;
+    while right < le && is_label_byte(input[right]) {
+        right += 1;
+    }
+    let bullet = |b: &u8| matches!(b, b' ' | b'\t' | b'-' | b'*' | b'>' | 0xE2 | 0x80 | 0xA2);
+    let tail = |b: &u8| matches!(b, b' ' | b'\t' | b'\r' | b'.' | b',' | b';');
+    input[ls..left].iter().all(bullet)
+        && input[right..le].iter().all(tail)
+        && left < start
+        && right > end
 }
 
 /// Defangs a normalised value for safe sharing: `http` → `hxxp`, dots in the host → `[.]`,
