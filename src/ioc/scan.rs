@@ -572,7 +572,9 @@ impl Pass<'_, '_> {
         // protocol-relative links (//cdn.example.com/) are hosts
         let after_slash = prev == b'/' && self.before(s, 2) != b'/';
         let after_colon = prev == b':' && !self.host_field_before(s - 1);
-        if (after_slash || after_colon || matches!(prev, b'\\' | b'$' | b'%'))
+        // `\0.note.gnu.property`: a section name in a binary's string table
+        let section_name = prev == b'.' && self.before(s, 2) == 0;
+        if (after_slash || after_colon || section_name || matches!(prev, b'\\' | b'$' | b'%'))
             && !self.text.was_defanged(s, e)
         {
             return;
