@@ -551,7 +551,7 @@ impl Pass<'_, '_> {
         let mut i = s;
         // skip separators between the word and the number
         let mut skipped = 0;
-        while i > 0 && matches!(buf[i - 1], b' ' | b':' | b'=' | b'/' | b'\t') && skipped < 3 {
+        while i > 0 && matches!(buf[i - 1], b' ' | b':' | b'=' | b'/' | b'\t' | 0) && skipped < 4 {
             i -= 1;
             skipped += 1;
         }
