@@ -405,7 +405,10 @@ fn process_chunk(scanner: &Scanner, out: &mut ChunkOut, utf16: bool) {
 }
 
 fn collect(text: &Refanged<'_>, hits: &mut Vec<Hit>, encoding: Encoding, found: &mut Vec<Found>) {
-    hits.sort_unstable_by_key(|h| (h.start, h.end));
+    // Hits come out of the scanner in order nearly always; sort only when they did not.
+    if !hits.is_sorted_by_key(|h| (h.start, h.end)) {
+        hits.sort_unstable_by_key(|h| (h.start, h.end));
+    }
     for h in hits.drain(..) {
         let start = text.original_offset(h.start);
         let end = if h.end > h.start {
@@ -523,7 +526,15 @@ pub fn snippet(data: &[u8], start: usize, end: usize) -> String {
     while e < data.len() && e - end < CONTEXT && !stop(data[e]) {
         e += 1;
     }
-    String::from_utf8_lossy(&data[s..e])
+    let bytes = &data[s..e];
+    if bytes.iter().all(|&b| (0x20..0x7f).contains(&b)) {
+        // the common case: printable ASCII, no conversion needed
+        return std::str::from_utf8(bytes)
+            .unwrap_or_default()
+            .trim()
+            .to_string();
+    }
+    String::from_utf8_lossy(bytes)
         .chars()
         .map(|c| if c.is_control() { ' ' } else { c })
         .collect::<String>()

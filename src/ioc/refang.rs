@@ -107,42 +107,102 @@ fn automaton() -> &'static AhoCorasick {
 /// is ` dot `, so memchr finds the few places worth an anchored automaton match, which is
 /// much faster than running the automaton over every byte (its own prefilter would stop at
 /// every space and every `h`).
+///
+/// One ordered pass finds the rare bytes; the few ` dot ` hits are merged in, so the
+/// positions come out sorted without sorting.
 fn candidate_starts(input: &[u8], starts: &mut Vec<usize>) {
     starts.clear();
-    let mut push_bracket = |i: usize| {
-        if i > 0 && input[i - 1] == b' ' {
-            starts.push(i - 1);
+    let mut spoken: Vec<usize> = spoken_dot_finders()
+        .iter()
+        .flat_map(|f| f.find_iter(input))
+        .collect();
+    spoken.sort_unstable();
+    let mut spoken = spoken.into_iter().peekable();
+    let mut push = |starts: &mut Vec<usize>, at: usize| {
+        while let Some(&d) = spoken.peek() {
+            if d > at {
+                break;
+            }
+            insert_sorted(starts, d);
+            spoken.next();
         }
-        starts.push(i);
+        insert_sorted(starts, at);
     };
-    for i in memchr::memchr3_iter(b'[', b'(', b'{', input) {
-        push_bracket(i);
-    }
-    for i in memchr::memchr2_iter(b'<', b'\\', input) {
-        starts.push(i);
-    }
-    for i in memchr::memchr_iter(b':', input) {
-        // a defanged scheme word ends right before `:` or before `[:`
-        let mut end = i;
-        if end > 0 && input[end - 1] == b'[' {
-            end -= 1;
+    let mut from = 0;
+    while let Some(i) = next_marker_byte(input, from) {
+        from = i + 1;
+        match input[i] {
+            b'[' | b'(' | b'{' => {
+                if i > 0 && input[i - 1] == b' ' {
+                    push(starts, i - 1);
+                }
+                push(starts, i);
+            }
+            b':' => {
+                // a defanged scheme word ends right before `:` or before `[:`
+                let mut end = i;
+                if end > 0 && input[end - 1] == b'[' {
+                    end -= 1;
+                }
+                let mut ws = end;
+                while ws > 0
+                    && end - ws < 6
+                    && matches!(input[ws - 1], b'a'..=b'z' | b'A'..=b'Z' | b'*' | b'_')
+                {
+                    ws -= 1;
+                }
+                if ws < end && matches!(input[ws], b'h' | b'H' | b'f' | b'F' | b's' | b'S') {
+                    push(starts, ws);
+                }
+            }
+            _ => push(starts, i),
         }
-        let mut ws = end;
-        while ws > 0
-            && end - ws < 6
-            && matches!(input[ws - 1], b'a'..=b'z' | b'A'..=b'Z' | b'*' | b'_')
-        {
-            ws -= 1;
-        }
-        if ws < end && matches!(input[ws], b'h' | b'H' | b'f' | b'F' | b's' | b'S') {
-            starts.push(ws);
-        }
     }
-    for finder in spoken_dot_finders() {
-        starts.extend(finder.find_iter(input));
+    push(starts, usize::MAX);
+    starts.pop();
+}
+
+/// Appends `at` to the sorted, deduplicated `starts`, inserting it in place in the rare case
+/// it is not the largest (a scheme word found from its `[:` after the `[` was pushed).
+fn insert_sorted(starts: &mut Vec<usize>, at: usize) {
+    match starts.last() {
+        Some(&last) if last == at => {}
+        Some(&last) if last > at => {
+            let idx = starts.partition_point(|&x| x < at);
+            if starts.get(idx) != Some(&at) {
+                starts.insert(idx, at);
+            }
+        }
+        _ => starts.push(at),
     }
-    starts.sort_unstable();
-    starts.dedup();
+}
+
+/// The next of `[ ( { < \\ :` at or after `from`, eight bytes at a time.
+fn next_marker_byte(input: &[u8], from: usize) -> Option<usize> {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    // lowest zero byte of x gets its high bit set (higher false positives do not matter)
+    let zero = |x: u64| x.wrapping_sub(LO) & !x & HI;
+    let mut i = from;
+    while i + 8 <= input.len() {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(&input[i..i + 8]);
+        let x = u64::from_le_bytes(word);
+        let hits = zero(x ^ (LO * 0x5B))
+            | zero(x ^ (LO * 0x28))
+            | zero(x ^ (LO * 0x7B))
+            | zero(x ^ (LO * 0x3C))
+            | zero(x ^ (LO * 0x5C))
+            | zero(x ^ (LO * 0x3A));
+        if hits != 0 {
+            return Some(i + (hits.trailing_zeros() / 8) as usize);
+        }
+        i += 8;
+    }
+    input[i.min(input.len())..]
+        .iter()
+        .position(|b| matches!(b, b'[' | b'(' | b'{' | b'<' | b'\\' | b':'))
+        .map(|p| i + p)
 }
 
 fn spoken_dot_finders() -> &'static [memchr::memmem::Finder<'static>; 3] {

@@ -855,6 +855,12 @@ impl Pass<'_, '_> {
             cand = &cand[..cand.len() - 1];
         }
         let e = s + cand.len();
+        // cheap rejections before parsing: times (12:34:56) and short runs
+        let colons = cand.iter().filter(|&&b| b == b':').count();
+        let compressed_form = cand.windows(2).any(|w| w == b"::");
+        if !compressed_form && colons != 7 && !(colons >= 2 && cand.contains(&b'.')) {
+            return None;
+        }
         let text = std::str::from_utf8(cand).ok()?;
         let ip: Ipv6Addr = text.parse().ok()?;
         let groups: Vec<&str> = text.split(':').filter(|g| !g.is_empty()).collect();
@@ -1002,9 +1008,12 @@ impl Pass<'_, '_> {
                 buf.get(i) == Some(&b'\\')
             }
         };
-        let mut parts: Vec<&[u8]> = Vec::new();
+        // (start of the first component, start and end of the last, previous end)
+        let mut first_start = None;
+        let mut last = (sep, sep);
+        let mut before_last = sep;
+        let mut parts = 0usize;
         let mut i = sep;
-        let mut end = sep;
         while is_sep_at(i) {
             let cs = i + sep_len;
             let mut j = cs;
@@ -1028,46 +1037,42 @@ impl Pass<'_, '_> {
             if j == cs {
                 break;
             }
-            parts.push(&buf[cs..j]);
-            end = j;
+            first_start.get_or_insert(cs);
+            before_last = last.1;
+            last = (cs, j);
+            parts += 1;
             i = j;
         }
+        let first_start = first_start?;
         // trailing punctuation of the last component
-        if let Some(last) = parts.last_mut() {
-            let mut l = *last;
-            while let Some(&b) = l.last() {
-                let trim = match b {
-                    b'.' | b',' | b';' | b'\'' | b'!' | b'?' => true,
-                    b')' => count(l, b')') > count(l, b'('),
-                    b']' => count(l, b']') > count(l, b'['),
-                    b'}' => count(l, b'}') > count(l, b'{'),
-                    _ => false,
-                };
-                if !trim {
-                    break;
-                }
-                l = &l[..l.len() - 1];
-                end -= 1;
+        let (last_start, mut end) = last;
+        while end > last_start {
+            let l = &buf[last_start..end];
+            let trim = match buf[end - 1] {
+                b'.' | b',' | b';' | b'\'' | b'!' | b'?' => true,
+                b')' => count(l, b')') > count(l, b'('),
+                b']' => count(l, b']') > count(l, b'['),
+                b'}' => count(l, b'}') > count(l, b'{'),
+                _ => false,
+            };
+            if !trim {
+                break;
             }
-            *last = l;
-            if last.is_empty() {
-                parts.pop();
+            end -= 1;
+        }
+        if end == last_start {
+            // the last component was all punctuation
+            if parts == 1 {
+                return None;
             }
+            end = before_last;
         }
-        if parts.is_empty() {
-            return None;
-        }
-        let mut joined = String::new();
-        for (k, p) in parts.iter().enumerate() {
-            if k > 0 {
-                joined.push(if allow_slash && first == b'/' {
-                    '/'
-                } else {
-                    '\\'
-                });
-            }
-            joined.push_str(&String::from_utf8_lossy(p));
-        }
+        let text = &buf[first_start..end];
+        let joined = if escaped {
+            String::from_utf8_lossy(text).replace("\\\\", "\\")
+        } else {
+            ascii(text)
+        };
         Some((joined, end))
     }
 
