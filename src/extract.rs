@@ -14,7 +14,7 @@ use crate::ioc::set::IocSet;
 use crate::ioc::{Encoding, Ioc, IocKind, Sighting};
 use rayon::prelude::*;
 use std::collections::VecDeque;
-use std::io::{self, Read};
+use std::io::Read;
 use std::path::PathBuf;
 use std::sync::{mpsc, Arc};
 
@@ -254,43 +254,33 @@ impl Extractor {
         let mut error = None;
         let mut eof = false;
         while !eof {
-            // fill the buffer up to one chunk
-            while buf.len() < chunk_size {
-                let want = chunk_size - buf.len();
-                let start = buf.len();
-                buf.resize(chunk_size, 0);
-                match reader.read(&mut buf[start..start + want]) {
-                    Ok(0) => {
-                        buf.truncate(start);
-                        eof = true;
-                        break;
-                    }
-                    Ok(n) => {
-                        buf.truncate(start + n);
-                        total += n as u64;
-                        if self.options.max_bytes > 0 && total >= self.options.max_bytes {
-                            let over = (total - self.options.max_bytes) as usize;
-                            buf.truncate(buf.len() - over);
-                            total = self.options.max_bytes;
-                            error = Some(format!(
-                                "stopped after {} bytes (--max-size); the rest was not scanned",
-                                self.options.max_bytes
-                            ));
-                            eof = true;
-                            break;
-                        }
-                    }
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => buf.truncate(start),
-                    Err(e) => {
-                        buf.truncate(start);
-                        error = Some(format!(
-                            "read error after {total} bytes: {}",
-                            input::describe(&e)
-                        ));
-                        eof = true;
-                        break;
-                    }
+            // fill the buffer up to one chunk (read_to_end on a `take` reads into spare
+            // capacity without zeroing it first, and keeps what it read before an error)
+            let want = chunk_size.saturating_sub(buf.len());
+            let before = buf.len();
+            let result = (&mut *reader).take(want as u64).read_to_end(&mut buf);
+            let got = buf.len() - before;
+            total += got as u64;
+            match result {
+                Ok(_) if got < want => eof = true,
+                Ok(_) => {}
+                Err(e) => {
+                    error = Some(format!(
+                        "read error after {total} bytes: {}",
+                        input::describe(&e)
+                    ));
+                    eof = true;
                 }
+            }
+            if self.options.max_bytes > 0 && total >= self.options.max_bytes && !eof {
+                let over = (total - self.options.max_bytes) as usize;
+                buf.truncate(buf.len() - over);
+                total = self.options.max_bytes;
+                error = Some(format!(
+                    "stopped after {} bytes (--max-size); the rest was not scanned",
+                    self.options.max_bytes
+                ));
+                eof = true;
             }
             if buf.is_empty() {
                 break;
@@ -298,10 +288,12 @@ impl Extractor {
             let cut = if eof { buf.len() } else { cut_point(&buf) };
             // Chunk buffers are recycled: fresh allocations would fault in zeroed pages
             // for every chunk, which costs more than the scan.
+            // The filled buffer becomes the chunk; only the tail after the cut is copied.
             let mut chunk = free.pop().unwrap_or_default();
             chunk.data.clear();
-            chunk.data.extend_from_slice(&buf[..cut]);
-            buf.drain(..cut);
+            chunk.data.extend_from_slice(&buf[cut..]);
+            std::mem::swap(&mut buf, &mut chunk.data);
+            chunk.data.truncate(cut);
             match (&self.pool, chunk_parallel) {
                 (Some(pool), true) => {
                     let (tx, rx) = mpsc::sync_channel(1);

@@ -162,6 +162,22 @@ fn candidate_starts(input: &[u8], starts: &mut Vec<usize>) {
     starts.pop();
 }
 
+/// A cheap look at the bytes after a candidate before asking the automaton: brackets and
+/// backslashes are common in logs, markers are not (`[INFO]`, `C:\\Windows` are skipped).
+fn plausible_marker(input: &[u8], start: usize) -> bool {
+    let at = |i: usize| input.get(start + i).copied().unwrap_or(0);
+    let inner = |b: u8| matches!(b, b'.' | b'd' | b'D' | b'a' | b'A' | b'@' | b':' | b'/');
+    match at(0) {
+        b'[' | b'(' | b'{' | b'<' => inner(at(1)),
+        b' ' => match at(1) {
+            b'[' | b'(' | b'{' => inner(at(2)),
+            _ => true, // ` dot `
+        },
+        b'\\' => matches!(at(1), b'.' | b'/'),
+        _ => true, // scheme words
+    }
+}
+
 /// Appends `at` to the sorted, deduplicated `starts`, inserting it in place in the rare case
 /// it is not the largest (a scheme word found from its `[:` after the `[` was pushed).
 fn insert_sorted(starts: &mut Vec<usize>, at: usize) {
@@ -314,7 +330,7 @@ pub fn refang_reusing(input: &[u8], buffers: RefangBuffers) -> Refanged<'_> {
     candidate_starts(input, &mut starts);
     let mut covered = 0;
     for &start in &starts {
-        if start < covered {
+        if start < covered || !plausible_marker(input, start) {
             continue;
         }
         let anchored = Input::new(input).range(start..).anchored(Anchored::Yes);
