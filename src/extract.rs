@@ -401,19 +401,15 @@ fn collect(text: &Refanged<'_>, hits: &mut Vec<Hit>, encoding: Encoding, found: 
     if !hits.is_sorted_by_key(|h| (h.start, h.end)) {
         hits.sort_unstable_by_key(|h| (h.start, h.end));
     }
+    let mut cursor = 0;
     for h in hits.drain(..) {
-        let start = text.original_offset(h.start);
-        let end = if h.end > h.start {
-            text.original_offset(h.end - 1) + 1
-        } else {
-            start
-        };
+        let (start, end, defanged) = text.map_span(&mut cursor, h.start, h.end);
         found.push(Found {
             kind: h.kind,
-            defanged: text.was_defanged(h.start, h.end),
+            defanged,
             value: h.value,
             start,
-            end: end.max(start),
+            end,
             encoding,
         });
     }

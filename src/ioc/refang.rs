@@ -108,8 +108,8 @@ fn automaton() -> &'static AhoCorasick {
 /// much faster than running the automaton over every byte (its own prefilter would stop at
 /// every space and every `h`).
 ///
-/// One ordered pass finds the rare bytes; the few ` dot ` hits are merged in, so the
-/// positions come out sorted without sorting.
+/// The rare bytes' positions are merged in order and the few ` dot ` hits merged in, so
+/// the positions come out sorted without sorting.
 fn candidate_starts(input: &[u8], starts: &mut Vec<usize>) {
     starts.clear();
     let mut spoken: Vec<usize> = spoken_dot_finders()
@@ -128,9 +128,26 @@ fn candidate_starts(input: &[u8], starts: &mut Vec<usize>) {
         }
         insert_sorted(starts, at);
     };
-    let mut from = 0;
-    while let Some(i) = next_marker_byte(input, from) {
-        from = i + 1;
+    // Three SIMD searches for the rare bytes, merged in order.
+    let mut brackets = memchr::memchr3_iter(b'[', b'(', b'{', input).peekable();
+    let mut escapes = memchr::memchr2_iter(b'<', b'\\', input).peekable();
+    let mut colons = memchr::memchr_iter(b':', input).peekable();
+    loop {
+        let heads = [
+            brackets.peek().copied(),
+            escapes.peek().copied(),
+            colons.peek().copied(),
+        ];
+        let Some(i) = heads.iter().flatten().min().copied() else {
+            break;
+        };
+        if heads[0] == Some(i) {
+            brackets.next();
+        } else if heads[1] == Some(i) {
+            escapes.next();
+        } else {
+            colons.next();
+        }
         match input[i] {
             b'[' | b'(' | b'{' => {
                 if i > 0 && input[i - 1] == b' ' {
@@ -193,34 +210,6 @@ fn insert_sorted(starts: &mut Vec<usize>, at: usize) {
     }
 }
 
-/// The next of `[ ( { < \\ :` at or after `from`, eight bytes at a time.
-fn next_marker_byte(input: &[u8], from: usize) -> Option<usize> {
-    const LO: u64 = 0x0101_0101_0101_0101;
-    const HI: u64 = 0x8080_8080_8080_8080;
-    // lowest zero byte of x gets its high bit set (higher false positives do not matter)
-    let zero = |x: u64| x.wrapping_sub(LO) & !x & HI;
-    let mut i = from;
-    while i + 8 <= input.len() {
-        let mut word = [0u8; 8];
-        word.copy_from_slice(&input[i..i + 8]);
-        let x = u64::from_le_bytes(word);
-        let hits = zero(x ^ (LO * 0x5B))
-            | zero(x ^ (LO * 0x28))
-            | zero(x ^ (LO * 0x7B))
-            | zero(x ^ (LO * 0x3C))
-            | zero(x ^ (LO * 0x5C))
-            | zero(x ^ (LO * 0x3A));
-        if hits != 0 {
-            return Some(i + (hits.trailing_zeros() / 8) as usize);
-        }
-        i += 8;
-    }
-    input[i.min(input.len())..]
-        .iter()
-        .position(|b| matches!(b, b'[' | b'(' | b'{' | b'<' | b'\\' | b':'))
-        .map(|p| i + p)
-}
-
 fn spoken_dot_finders() -> &'static [memchr::memmem::Finder<'static>; 3] {
     static F: OnceLock<[memchr::memmem::Finder<'static>; 3]> = OnceLock::new();
     F.get_or_init(|| {
@@ -275,6 +264,43 @@ impl Refanged<'_> {
         } else {
             e.old_end + (pos - e.new_end)
         }
+    }
+
+    /// Maps a span of the refanged text to (original start, original end, was defanged) in
+    /// one walk. For spans given in non-decreasing start order, `cursor` (start it at 0)
+    /// makes the whole walk linear instead of a binary search per span.
+    pub fn map_span(&self, cursor: &mut usize, start: usize, end: usize) -> (usize, usize, bool) {
+        let edits = &self.edits;
+        while *cursor < edits.len() && edits[*cursor].new_end <= start {
+            *cursor += 1;
+        }
+        let map = |pos: usize, k: usize| -> usize {
+            // `k`: first edit not wholly before `pos`
+            match edits.get(k) {
+                Some(e) if e.new_start <= pos => e.old_start,
+                _ => match k.checked_sub(1).map(|i| edits[i]) {
+                    Some(prev) => prev.old_end + (pos - prev.new_end),
+                    None => pos,
+                },
+            }
+        };
+        let original_start = map(start, *cursor);
+        let last = end.max(start + 1) - 1;
+        let mut k = *cursor;
+        let mut defanged = false;
+        while k < edits.len() && edits[k].new_start < end {
+            defanged |= edits[k].defang;
+            if edits[k].new_end > last {
+                break;
+            }
+            k += 1;
+        }
+        let original_end = if end > start {
+            map(last, k) + 1
+        } else {
+            original_start
+        };
+        (original_start, original_end.max(original_start), defanged)
     }
 
     /// Whether the refanged range `start..end` covers any rewritten defang marker.
@@ -587,6 +613,27 @@ mod tests {
         assert_eq!(r.original_offset(12), 14);
         assert!(r.was_defanged(3, 11));
         assert!(!r.was_defanged(12, 14));
+    }
+
+    #[test]
+    fn map_span_agrees_with_lookups() {
+        let r = refang(b"a hxxp://b[.]c[.]d/e f[@]g[.]h i 192.0.2[.]1 j");
+        let mut cursor = 0;
+        for start in 0..r.text.len() {
+            for end in start..=r.text.len().min(start + 12) {
+                let mut c = cursor;
+                let (s, e, d) = r.map_span(&mut c, start, end);
+                assert_eq!(s, r.original_offset(start), "start {start}..{end}");
+                let want_end = if end > start {
+                    r.original_offset(end - 1) + 1
+                } else {
+                    s
+                };
+                assert_eq!(e, want_end.max(s), "end {start}..{end}");
+                assert_eq!(d, r.was_defanged(start, end), "defanged {start}..{end}");
+            }
+            let _ = r.map_span(&mut cursor, start, start);
+        }
     }
 
     #[test]
