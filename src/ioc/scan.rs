@@ -451,6 +451,11 @@ impl Pass<'_, '_> {
             }
             return e;
         }
+        // Digests, CVE and technique ids and wallets all hold a digit; short numbers
+        // (times, ports, sizes) are none of them.
+        if mask & DIGIT == 0 || (mask == DIGIT && e - s < 26) {
+            return e;
+        }
         self.plain_token(s, e, mask);
         e
     }
@@ -858,7 +863,16 @@ impl Pass<'_, '_> {
         // cheap rejections before parsing: times (12:34:56) and short runs
         let colons = cand.iter().filter(|&&b| b == b':').count();
         let compressed_form = cand.windows(2).any(|w| w == b"::");
-        if !compressed_form && colons != 7 && !(colons >= 2 && cand.contains(&b'.')) {
+        let dots = cand.iter().filter(|&&b| b == b'.').count();
+        // an embedded IPv4 (`::ffff:192.0.2.1`) has its three dots after the last colon;
+        // times with fractions (`12:34:56.789`) do not
+        let embedded_v4 = dots == 3
+            && colons >= 2
+            && memchr::memrchr(b':', cand).is_some_and(|c| !cand[..c].contains(&b'.'));
+        if dots != 0 && !embedded_v4 {
+            return None;
+        }
+        if !compressed_form && colons != 7 && !embedded_v4 {
             return None;
         }
         let text = std::str::from_utf8(cand).ok()?;
@@ -981,6 +995,9 @@ impl Pass<'_, '_> {
                 return None; // \\server alone
             }
             format!("\\\\{rest}")
+        } else if buf.get(sep + 1) != Some(&b'\\') {
+            // not escaped: the value is the text as written
+            ascii(&buf[s..end])
         } else {
             let prefix = String::from_utf8_lossy(&buf[s..sep]);
             let slash = if buf[sep] == b'/' { '/' } else { '\\' };
