@@ -109,7 +109,7 @@ impl Allowlist {
 
 fn key(kind: IocKind, value: &str) -> String {
     if kind.case_insensitive() {
-        value.to_lowercase()
+        super::set::fold_case(value)
     } else {
         value.to_string()
     }

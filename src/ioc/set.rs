@@ -56,7 +56,7 @@ impl IocSet {
         let max = self.max_sightings;
         let map = &mut self.maps[kind as usize];
         let (key, display) = if kind.case_insensitive() {
-            (value.to_lowercase(), Some(value))
+            (fold_case(&value), Some(value))
         } else {
             (value, None)
         };
@@ -140,6 +140,16 @@ impl IocSet {
             v[start..].sort_by(|a, b| a.value.cmp(&b.value));
         }
         v
+    }
+}
+
+/// The comparison key of a case-insensitive value (ASCII fast path; full Unicode
+/// lower-casing only when the value has non-ASCII characters).
+pub fn fold_case(value: &str) -> String {
+    if value.is_ascii() {
+        value.to_ascii_lowercase()
+    } else {
+        value.to_lowercase()
     }
 }
 
