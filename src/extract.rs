@@ -8,7 +8,7 @@
 
 use crate::input::{self, InputError, Source};
 use crate::ioc::allowlist::Allowlist;
-use crate::ioc::refang::{refang_reusing, RefangBuffers, Refanged};
+use crate::ioc::refang::{refang_for_scan, RefangBuffers, Refanged};
 use crate::ioc::scan::{Hit, KindSet, Scanner};
 use crate::ioc::set::IocSet;
 use crate::ioc::{Encoding, Ioc, IocKind, Sighting};
@@ -380,14 +380,14 @@ fn process_chunk(scanner: &Scanner, out: &mut ChunkOut, utf16: bool) {
     out.found.clear();
     out.decoded.clear();
     out.runs.clear();
-    let text = refang_reusing(&out.data, scratch);
+    let text = refang_for_scan(&out.data, scratch);
     scanner.scan(&text, &mut hits);
     collect(&text, &mut hits, Encoding::Ascii, &mut out.found);
     scratch = text.into_buffers();
     if utf16 && memchr::memchr(0, &out.data).is_some() {
         decode_utf16_runs(&out.data, &mut out.decoded, &mut out.runs);
         if !out.decoded.is_empty() {
-            let text = refang_reusing(&out.decoded, scratch);
+            let text = refang_for_scan(&out.decoded, scratch);
             scanner.scan(&text, &mut hits);
             collect(&text, &mut hits, Encoding::Utf16le, &mut out.found);
             scratch = text.into_buffers();
@@ -403,10 +403,10 @@ fn collect(text: &Refanged<'_>, hits: &mut Vec<Hit>, encoding: Encoding, found: 
     }
     let mut cursor = 0;
     for h in hits.drain(..) {
-        let (start, end, defanged) = text.map_span(&mut cursor, h.start, h.end);
+        let (start, end, refanged) = text.map_span(&mut cursor, h.start, h.end);
         found.push(Found {
             kind: h.kind,
-            defanged,
+            defanged: refanged || h.defanged,
             value: h.value,
             start,
             end,

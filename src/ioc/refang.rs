@@ -110,7 +110,7 @@ fn automaton() -> &'static AhoCorasick {
 ///
 /// The rare bytes' positions are merged in order and the few ` dot ` hits merged in, so
 /// the positions come out sorted without sorting.
-fn candidate_starts(input: &[u8], starts: &mut Vec<usize>) {
+fn candidate_starts(input: &[u8], starts: &mut Vec<usize>, schemes: bool) {
     starts.clear();
     let mut spoken: Vec<usize> = spoken_dot_finders()
         .iter()
@@ -131,7 +131,10 @@ fn candidate_starts(input: &[u8], starts: &mut Vec<usize>) {
     // Three SIMD searches for the rare bytes, merged in order.
     let mut brackets = memchr::memchr3_iter(b'[', b'(', b'{', input).peekable();
     let mut escapes = memchr::memchr2_iter(b'<', b'\\', input).peekable();
-    let mut colons = memchr::memchr_iter(b':', input).peekable();
+    // Defanged scheme words are found from their `:`; a scanner that reads them itself
+    // (see [`scheme_for`]) skips this stream, the most frequent one in logs.
+    let mut colons =
+        memchr::memchr_iter(b':', if schemes { input } else { &input[..0] }).peekable();
     loop {
         let heads = [
             brackets.peek().copied(),
@@ -150,16 +153,23 @@ fn candidate_starts(input: &[u8], starts: &mut Vec<usize>) {
         }
         match input[i] {
             b'[' | b'(' | b'{' => {
+                if !plausible_marker(input, i) {
+                    continue;
+                }
                 if i > 0 && input[i - 1] == b' ' {
                     push(starts, i - 1);
                 }
                 push(starts, i);
             }
             b':' => {
-                // a defanged scheme word ends right before `:` or before `[:`
+                // a defanged scheme word ends right before `:` or before `[:`, and every
+                // one of them ends in `p` or `s`
                 let mut end = i;
                 if end > 0 && input[end - 1] == b'[' {
                     end -= 1;
+                }
+                if end == 0 || !matches!(input[end - 1], b'p' | b'P' | b's' | b'S') {
+                    continue;
                 }
                 let mut ws = end;
                 while ws > 0
@@ -172,7 +182,8 @@ fn candidate_starts(input: &[u8], starts: &mut Vec<usize>) {
                     push(starts, ws);
                 }
             }
-            _ => push(starts, i),
+            _ if plausible_marker(input, i) => push(starts, i),
+            _ => {}
         }
     }
     push(starts, usize::MAX);
@@ -344,6 +355,25 @@ pub fn refang(input: &[u8]) -> Refanged<'_> {
 /// Like [`refang`], reusing `buffers` from an earlier call (see
 /// [`Refanged::into_buffers`]).
 pub fn refang_reusing(input: &[u8], buffers: RefangBuffers) -> Refanged<'_> {
+    refang_with(input, buffers, true)
+}
+
+/// Like [`refang_reusing`] but leaves defanged scheme words (`hxxp`) as they are: for the
+/// IOC scanner, which maps them itself with [`scheme_for`] when it parses a URL. Finding
+/// them costs a look at every `:`, and logs are full of colons.
+pub fn refang_for_scan(input: &[u8], buffers: RefangBuffers) -> Refanged<'_> {
+    refang_with(input, buffers, false)
+}
+
+/// The real scheme of a defanged scheme word (`hxxp` → `http`, `fxp` → `ftp`), any case.
+pub fn scheme_for(word: &[u8]) -> Option<&'static str> {
+    MARKERS.iter().find_map(|(pattern, marker)| match marker {
+        Marker::Scheme(real) if word.eq_ignore_ascii_case(pattern.as_bytes()) => Some(*real),
+        _ => None,
+    })
+}
+
+fn refang_with(input: &[u8], buffers: RefangBuffers, schemes: bool) -> Refanged<'_> {
     let RefangBuffers {
         text: mut out,
         mut edits,
@@ -353,10 +383,10 @@ pub fn refang_reusing(input: &[u8], buffers: RefangBuffers) -> Refanged<'_> {
     let ac = automaton();
     hits.clear();
     edits.clear();
-    candidate_starts(input, &mut starts);
+    candidate_starts(input, &mut starts, schemes);
     let mut covered = 0;
     for &start in &starts {
-        if start < covered || !plausible_marker(input, start) {
+        if start < covered {
             continue;
         }
         let anchored = Input::new(input).range(start..).anchored(Anchored::Yes);

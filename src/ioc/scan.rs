@@ -28,6 +28,9 @@ pub struct Hit {
     pub start: usize,
     /// End (exclusive) in the scanned buffer.
     pub end: usize,
+    /// Written in a defanged form the scanner undid itself (a `hxxp` scheme); forms undone
+    /// by refanging are known from the refang map.
+    pub defanged: bool,
 }
 
 const DIGIT: u8 = 1;
@@ -202,7 +205,7 @@ impl Scanner {
     /// Convenience: refangs and scans `data`, returning hits with positions in the
     /// refanged text.
     pub fn scan_bytes(&self, data: &[u8]) -> Vec<Hit> {
-        let text = super::refang::refang(data);
+        let text = super::refang::refang_for_scan(data, Default::default());
         let mut out = Vec::new();
         self.scan(&text, &mut out);
         out
@@ -306,6 +309,7 @@ impl Pass<'_, '_> {
                 value,
                 start,
                 end,
+                defanged: false,
             });
         }
     }
@@ -659,16 +663,29 @@ impl Pass<'_, '_> {
         let buf = self.buf;
         // The scheme may hold '+' (stratum+tcp), which splits tokens: look back.
         let mut ss = s;
-        while ss > 0 && (buf[ss - 1].is_ascii_alphanumeric() || buf[ss - 1] == b'+') {
+        while ss > 0 && (buf[ss - 1].is_ascii_alphanumeric() || matches!(buf[ss - 1], b'+' | b'*'))
+        {
             ss -= 1;
         }
-        if !tables::url_schemes().contains(&buf[ss..e]) {
-            ss = s;
-            if !tables::url_schemes().contains(&buf[s..e]) {
-                return None;
+        // The scheme: the longest word before `://` (stratum+tcp), else the token itself
+        // (`++hxxp://` in asciidoc); a defanged one (hxxp, fxp) is mapped to the real one.
+        let scheme_of = |word: &[u8]| -> Option<(String, bool)> {
+            if tables::url_schemes().contains(word) {
+                Some((lower(word), false))
+            } else {
+                super::refang::scheme_for(word).map(|real| (real.to_string(), true))
             }
+        };
+        let (scheme, defanged_scheme) = match scheme_of(&buf[ss..e]) {
+            Some(found) => found,
+            None => {
+                ss = s;
+                scheme_of(&buf[s..e])?
+            }
+        };
+        if is_alnum(self.before(ss, 1)) {
+            return None;
         }
-        let scheme = lower(&buf[ss..e]);
         let host_start = e + 3;
         let mut end = host_start;
         let mut in_host = true;
@@ -760,6 +777,11 @@ impl Pass<'_, '_> {
             &buf[host_offset + host.len()..end],
         ));
         self.emit(IocKind::Url, value, ss, end);
+        if defanged_scheme && self.kinds.contains(IocKind::Url) {
+            if let Some(hit) = self.out.last_mut() {
+                hit.defanged = true;
+            }
+        }
         if host_kind != IocKind::Url {
             self.emit(host_kind, host_value, host_offset, host_offset + host.len());
         }
