@@ -272,8 +272,9 @@ impl Extractor {
                     eof = true;
                 }
             }
-            if self.options.max_bytes > 0 && total >= self.options.max_bytes && !eof {
-                let over = (total - self.options.max_bytes) as usize;
+            let max = self.options.max_bytes;
+            if max > 0 && (total > max || (total == max && !eof)) {
+                let over = (total - max) as usize;
                 buf.truncate(buf.len() - over);
                 total = self.options.max_bytes;
                 error = Some(format!(
@@ -286,9 +287,8 @@ impl Extractor {
                 break;
             }
             let cut = if eof { buf.len() } else { cut_point(&buf) };
-            // Chunk buffers are recycled: fresh allocations would fault in zeroed pages
-            // for every chunk, which costs more than the scan.
-            // The filled buffer becomes the chunk; only the tail after the cut is copied.
+            // The filled buffer becomes the chunk and only the tail after the cut is copied;
+            // chunks are recycled, since fresh buffers would fault in zeroed pages each time.
             let mut chunk = free.pop().unwrap_or_default();
             chunk.data.clear();
             chunk.data.extend_from_slice(&buf[cut..]);

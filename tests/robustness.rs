@@ -146,6 +146,28 @@ fn read_error_keeps_what_was_read() {
 }
 
 #[test]
+fn size_limit_stops_reading_with_a_warning() {
+    let ex = Extractor::new(ExtractOptions {
+        threads: 1,
+        max_bytes: 100,
+        chunk_size: 4096,
+        ..ExtractOptions::default()
+    });
+    let text = "see 192.0.2.1 now\n".repeat(100);
+    let result = ex.extract_reader("big", &mut text.as_bytes());
+    assert_eq!(result.sources[0].bytes, 100);
+    assert!(result.sources[0]
+        .error
+        .as_deref()
+        .unwrap_or("")
+        .contains("--max-size"));
+    assert_eq!(
+        result.iocs[0].count, 5,
+        "only the first 100 bytes (5 whole lines) were scanned"
+    );
+}
+
+#[test]
 fn unreadable_entries_are_reported_and_the_rest_goes_on() {
     let dir = tempfile::tempdir().expect("tempdir");
     let root = dir.path();
