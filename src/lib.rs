@@ -13,6 +13,7 @@ pub mod extract;
 pub mod input;
 pub mod ioc;
 pub mod output;
+pub mod sample;
 pub mod tables;
 
 pub use extract::{ExtractOptions, Extraction, Extractor};

@@ -111,3 +111,12 @@ table!(
     version_words,
     VERSION_WORDS
 );
+
+/// API behaviour categories for triage (`[category]` headers, one API per line).
+pub const API_CATEGORIES: &str = include_str!("../data/api-categories.txt");
+/// ATT&CK rules for triage: import and string combinations → technique.
+pub const ATTACK_RULES: &str = include_str!("../data/attack-rules.txt");
+/// ATT&CK technique ids and names (`T1055 Process Injection`).
+pub const ATTACK_TECHNIQUES: &str = include_str!("../data/attack-techniques.txt");
+/// Packer section names (`UPX0 UPX`).
+pub const PACKERS: &str = include_str!("../data/packers.txt");

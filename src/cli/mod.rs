@@ -4,6 +4,7 @@
 //! [`ExitCode`]. Machine-readable output goes to stdout (or `-o FILE`), messages to stderr.
 
 pub mod extract;
+pub mod triage;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -30,12 +31,15 @@ pub struct Cli {
 pub enum Command {
     /// Extract IOCs from files, directories or standard input.
     Extract(extract::ExtractArgs),
+    /// Static triage of PE, ELF and Mach-O samples: structure, behaviours, ATT&CK, packing.
+    Triage(triage::TriageArgs),
 }
 
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> ExitCode {
     match cli.command {
         Command::Extract(args) => extract::run(args),
+        Command::Triage(args) => triage::run(args),
     }
 }
 

@@ -1,0 +1,287 @@
+//! `spoor triage`: static triage of PE, ELF and Mach-O samples.
+
+use super::{warn, EXIT_FAILURE, EXIT_INPUT_ERRORS, EXIT_OK};
+use crate::sample::{self, Triage, TriageOptions};
+use clap::{Args, ValueEnum};
+use std::fmt::Write as _;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Output formats of `spoor triage`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TriageFormat {
+    /// A one-screen summary per sample.
+    Text,
+    /// The complete report: one JSON array with one object per sample.
+    Json,
+}
+
+/// Arguments of `spoor triage`.
+#[derive(Debug, Args)]
+pub struct TriageArgs {
+    /// Sample files.
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value = "text")]
+    pub format: TriageFormat,
+    /// Minimum string length, in characters.
+    #[arg(long, default_value_t = 5)]
+    pub min_len: usize,
+    /// Write the output to FILE (atomically) instead of stdout.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// Runs `spoor triage`.
+pub fn run(args: TriageArgs) -> ExitCode {
+    let options = TriageOptions {
+        min_string_len: args.min_len,
+        ..TriageOptions::default()
+    };
+    let mut reports = Vec::new();
+    let mut failed = false;
+    for path in &args.files {
+        let name = path.display().to_string();
+        match std::fs::read(path) {
+            Ok(data) => {
+                let t = sample::triage_with(&name, &data, options);
+                for w in &t.warnings {
+                    warn(format_args!("{name}: {w}"));
+                }
+                reports.push(t);
+            }
+            Err(e) => {
+                warn(format_args!("{name}: {}", crate::input::describe(&e)));
+                failed = true;
+            }
+        }
+    }
+    let result = crate::output::write_to(args.output.as_deref(), |w| match args.format {
+        TriageFormat::Json => {
+            serde_json::to_writer_pretty(&mut *w, &reports).map_err(std::io::Error::other)?;
+            writeln!(w)
+        }
+        TriageFormat::Text => {
+            for (i, t) in reports.iter().enumerate() {
+                if i > 0 {
+                    writeln!(w)?;
+                }
+                w.write_all(text(t).as_bytes())?;
+            }
+            Ok(())
+        }
+    });
+    if let Err(e) = result {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            return ExitCode::from(EXIT_OK);
+        }
+        warn(format_args!("cannot write output: {e}"));
+        return ExitCode::from(EXIT_FAILURE);
+    }
+    if failed {
+        ExitCode::from(EXIT_INPUT_ERRORS)
+    } else {
+        ExitCode::from(EXIT_OK)
+    }
+}
+
+/// The one-screen text view of a report.
+pub fn text(t: &Triage) -> String {
+    let mut s = String::new();
+    let _ = writeln!(s, "{}", t.name);
+    let _ = writeln!(
+        s,
+        "  {} {} {}-bit, {} bytes",
+        t.format.as_str(),
+        if t.arch.is_empty() { "?" } else { &t.arch },
+        t.bitness,
+        t.size
+    );
+    let _ = writeln!(s, "  md5     {}", t.hashes.md5);
+    let _ = writeln!(s, "  sha1    {}", t.hashes.sha1);
+    let _ = writeln!(s, "  sha256  {}", t.hashes.sha256);
+    if let Some(pe) = &t.pe {
+        let _ = writeln!(
+            s,
+            "  pe      {} {}, entry {:#x} in {}, built {}{}",
+            if pe.dll { "dll" } else { "exe" },
+            pe.subsystem,
+            pe.entry_point,
+            pe.entry_section.as_deref().unwrap_or("(no section)"),
+            pe.timestamp_utc,
+            if pe.timestamp_flags.is_empty() {
+                String::new()
+            } else {
+                format!(" [{}]", pe.timestamp_flags.join(", "))
+            }
+        );
+        let _ = writeln!(
+            s,
+            "  imphash {}, {} imports, {} exports, overlay {} bytes",
+            pe.imphash.as_deref().unwrap_or("-"),
+            t.imports.len(),
+            pe.exports.len(),
+            pe.overlay_size
+        );
+    }
+    if let Some(elf) = &t.elf {
+        let _ = writeln!(
+            s,
+            "  elf     {}, interpreter {}, {}, {}",
+            elf.kind,
+            elf.interpreter.as_deref().unwrap_or("-"),
+            if elf.static_linked {
+                "static"
+            } else {
+                "dynamic"
+            },
+            if elf.stripped {
+                "stripped"
+            } else {
+                "not stripped"
+            }
+        );
+        if !elf.needed.is_empty() {
+            let _ = writeln!(s, "  needs   {}", elf.needed.join(", "));
+        }
+    }
+    for m in &t.macho {
+        let _ = writeln!(
+            s,
+            "  slice   {} at {:#x}: {} dylibs, code signature {}",
+            m.arch,
+            m.offset,
+            m.dylibs.len(),
+            if m.code_signature {
+                "present"
+            } else {
+                "absent"
+            }
+        );
+    }
+    if !t.sections.is_empty() {
+        let _ = writeln!(s, "  sections");
+        for sec in t
+            .sections
+            .iter()
+            .filter(|x| x.x || x.w || x.raw_size >= 1024)
+            .take(12)
+        {
+            let _ = writeln!(
+                s,
+                "    {:<24} {:>8} {:>5.2} {}{}{}{}",
+                sec.name,
+                sec.raw_size,
+                sec.entropy,
+                if sec.r { 'r' } else { '-' },
+                if sec.w { 'w' } else { '-' },
+                if sec.x { 'x' } else { '-' },
+                if sec.wx { "  W+X" } else { "" }
+            );
+        }
+    }
+    let _ = writeln!(
+        s,
+        "  packer  {}{}",
+        t.packer.verdict,
+        if t.packer.packers.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", t.packer.packers.join(", "))
+        }
+    );
+    for r in &t.packer.reasons {
+        let _ = writeln!(s, "          - {r}");
+    }
+    if !t.behavior.categories.is_empty() {
+        let _ = writeln!(s, "  behaviour");
+        for c in &t.behavior.categories {
+            let mut names: Vec<&str> = c
+                .imports
+                .iter()
+                .map(|l| l.rsplit('!').next().unwrap_or(l))
+                .collect();
+            names.extend(c.resolved.iter().map(String::as_str));
+            names.dedup();
+            let more = names.len().saturating_sub(6);
+            names.truncate(6);
+            let _ = writeln!(
+                s,
+                "    {:<18} {}{}",
+                c.name,
+                names.join(" "),
+                if more > 0 {
+                    format!(" (+{more})")
+                } else {
+                    String::new()
+                }
+            );
+        }
+    }
+    if !t.behavior.dynamic_apis.is_empty() {
+        let names: Vec<&str> = t
+            .behavior
+            .dynamic_apis
+            .iter()
+            .map(|d| d.name.as_str())
+            .collect();
+        let _ = writeln!(s, "  resolved at run time: {}", names.join(" "));
+    }
+    if !t.techniques.is_empty() {
+        let _ = writeln!(s, "  ATT&CK");
+        for tech in &t.techniques {
+            let ev: Vec<String> = tech
+                .evidence
+                .iter()
+                .take(3)
+                .map(|e| {
+                    if e.kind == "import" {
+                        e.value.clone()
+                    } else {
+                        format!("\"{}\"", e.value)
+                    }
+                })
+                .collect();
+            let _ = writeln!(
+                s,
+                "    {:<10} {:<6} {}: {}",
+                tech.id,
+                tech.confidence,
+                tech.name,
+                ev.join(", ")
+            );
+        }
+    }
+    if !t.iocs.is_empty() {
+        let _ = writeln!(s, "  IOCs");
+        for ioc in t.iocs.iter().take(15) {
+            let where_ = ioc
+                .sightings
+                .first()
+                .map(|x| {
+                    format!(
+                        "{:#x} {}",
+                        x.offset,
+                        x.section.as_deref().unwrap_or("(no section)")
+                    )
+                })
+                .unwrap_or_default();
+            let _ = writeln!(
+                s,
+                "    {:<14} {}  @ {}",
+                ioc.kind.as_str(),
+                ioc.value,
+                where_
+            );
+        }
+        if t.iocs.len() > 15 {
+            let _ = writeln!(s, "    ... {} more (see --format json)", t.iocs.len() - 15);
+        }
+    }
+    let _ = writeln!(s, "  strings {}", t.strings.len());
+    for w in &t.warnings {
+        let _ = writeln!(s, "  warning: {w}");
+    }
+    s
+}

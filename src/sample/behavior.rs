@@ -1,0 +1,699 @@
+//! What a sample's imports and strings say it does: imports grouped by behaviour category,
+//! API names resolved at run time, ATT&CK techniques with their evidence, and packer signs.
+//!
+//! Everything here is driven by plain-text tables under `data/` (see `data/README.md`):
+//! `api-categories.txt` (category → API names), `attack-rules.txt` (import and string
+//! combinations → technique), `attack-techniques.txt` (technique ids and names) and
+//! `packers.txt` (packer section names). API names are compared after folding: a trailing
+//! `A`/`W` (ANSI/wide) is dropped, `Zw` becomes `Nt`, and a Mach-O leading `_` is dropped.
+
+use super::{Format, FoundString, Import, Parsed};
+use crate::ioc::Encoding;
+use crate::tables;
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use rustc_hash::{FxHashMap, FxHashSet};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+/// Folds an API name: `CreateFileW` → `CreateFile`, `RegSetValueExA` → `RegSetValueEx`,
+/// `ZwWriteVirtualMemory` → `NtWriteVirtualMemory`.
+pub fn fold(name: &str) -> String {
+    let mut s = name;
+    let b = s.as_bytes();
+    if b.len() > 3 && matches!(b[b.len() - 1], b'A' | b'W') {
+        let prev = b[b.len() - 2];
+        if prev.is_ascii_lowercase()
+            || prev.is_ascii_digit()
+            || s.ends_with("ExA")
+            || s.ends_with("ExW")
+        {
+            s = &s[..s.len() - 1];
+        }
+    }
+    if let Some(rest) = s.strip_prefix("Zw") {
+        if rest.starts_with(|c: char| c.is_ascii_uppercase()) {
+            return format!("Nt{rest}");
+        }
+    }
+    s.to_string()
+}
+
+/// One behaviour category with the APIs of the sample that fall in it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Category {
+    /// Category name (`process-injection`, `registry`, ...).
+    pub name: String,
+    /// Imports in this category, as `dll!Name`, sorted.
+    pub imports: Vec<String>,
+    /// API names in this category found only as strings, sorted.
+    pub resolved: Vec<String>,
+}
+
+/// An API name present as a string but not imported: probably resolved at run time.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DynamicApi {
+    /// The name as written.
+    pub name: String,
+    /// Its categories.
+    pub categories: Vec<String>,
+    /// File offset of the string.
+    pub offset: u64,
+    /// Encoding of the string.
+    pub encoding: Encoding,
+}
+
+/// Imports grouped by behaviour, and APIs resolved at run time.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Behavior {
+    /// Categories with at least one API, in table order.
+    pub categories: Vec<Category>,
+    /// API names present as strings but not imported.
+    pub dynamic_apis: Vec<DynamicApi>,
+}
+
+impl Behavior {
+    /// Sorts the lists inside each category.
+    pub fn sort(&mut self) {
+        for c in &mut self.categories {
+            c.imports.sort();
+            c.imports.dedup();
+            c.resolved.sort();
+            c.resolved.dedup();
+        }
+    }
+}
+
+/// What triggered a technique.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Evidence {
+    /// `import`, `string` or `resolved` (an API name found as a string, not imported).
+    pub kind: String,
+    /// `dll!Function` for imports, the string for strings.
+    pub value: String,
+    /// File offset of a string.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub offset: Option<u64>,
+    /// Encoding of a string.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub encoding: Option<Encoding>,
+}
+
+/// An ATT&CK technique the sample shows signs of.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Technique {
+    /// Technique id (`T1055`, `T1547.001`).
+    pub id: String,
+    /// Technique name from the embedded list.
+    pub name: String,
+    /// `low` when benign software commonly shows the same sign, else `medium` or `high`.
+    pub confidence: String,
+    /// What triggered it.
+    pub evidence: Vec<Evidence>,
+}
+
+/// Packing verdict.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PackerVerdict {
+    /// `packed`, `possibly packed` or `not packed`.
+    pub verdict: String,
+    /// Packers named by section names.
+    pub packers: Vec<String>,
+    /// Why.
+    pub reasons: Vec<String>,
+}
+
+/// The API category table: folded API name → categories, and category order.
+#[derive(Debug, Default)]
+pub struct ApiTable {
+    /// Categories in table order.
+    pub order: Vec<String>,
+    /// Folded API name → category indexes.
+    pub apis: FxHashMap<String, Vec<usize>>,
+}
+
+/// Parses `api-categories.txt`: `[category]` headers, then one API name per line.
+pub fn parse_api_table(text: &str) -> ApiTable {
+    let mut t = ApiTable::default();
+    for e in tables::entries(text) {
+        if let Some(cat) = e.strip_prefix('[').and_then(|r| r.strip_suffix(']')) {
+            t.order.push(cat.trim().to_string());
+        } else if let Some(cat) = t.order.len().checked_sub(1) {
+            let list = t.apis.entry(fold(e)).or_default();
+            if !list.contains(&cat) {
+                list.push(cat);
+            }
+        }
+    }
+    t
+}
+
+/// The embedded API category table.
+pub fn api_table() -> &'static ApiTable {
+    static T: OnceLock<ApiTable> = OnceLock::new();
+    T.get_or_init(|| parse_api_table(tables::API_CATEGORIES))
+}
+
+/// The embedded technique list: id → name.
+pub fn technique_names() -> &'static BTreeMap<String, String> {
+    static T: OnceLock<BTreeMap<String, String>> = OnceLock::new();
+    T.get_or_init(|| {
+        tables::entries(tables::ATTACK_TECHNIQUES)
+            .filter_map(|e| {
+                let (id, name) = e.split_once(char::is_whitespace)?;
+                Some((id.to_string(), name.trim().to_string()))
+            })
+            .collect()
+    })
+}
+
+/// What one `need` / `none` line looks at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AtomKind {
+    /// An imported API (folded name).
+    Import,
+    /// An API imported or found as a string.
+    Api,
+    /// A case-insensitive substring of any string.
+    String,
+    /// Any import in a category.
+    Category,
+    /// Any API of a category found only as a string.
+    Resolved,
+}
+
+/// One `need` or `none` line: at least `min` distinct alternatives must match.
+#[derive(Debug, Clone)]
+pub struct Condition {
+    /// What the alternatives are.
+    pub kind: AtomKind,
+    /// How many distinct alternatives must match.
+    pub min: usize,
+    /// The alternatives.
+    pub alternatives: Vec<String>,
+}
+
+/// One rule: every `need` holds and no `none` does.
+#[derive(Debug, Clone)]
+pub struct Rule {
+    /// Technique id.
+    pub technique: String,
+    /// `low`, `medium` or `high`.
+    pub confidence: String,
+    /// Formats the rule applies to (empty: all).
+    pub formats: Vec<String>,
+    /// Conditions that must hold.
+    pub need: Vec<Condition>,
+    /// Conditions that must not hold.
+    pub none: Vec<Condition>,
+    /// Line number in the table, for messages.
+    pub line: usize,
+}
+
+/// Parses `attack-rules.txt`. Errors name the line.
+pub fn parse_rules(text: &str) -> Result<Vec<Rule>, String> {
+    let mut rules: Vec<Rule> = Vec::new();
+    for (n, raw) in text.lines().enumerate() {
+        let line = raw.split('#').next().unwrap_or("").trim();
+        if line.is_empty() {
+            continue;
+        }
+        let n = n + 1;
+        let (word, rest) = line.split_once(char::is_whitespace).unwrap_or((line, ""));
+        let rest = rest.trim();
+        match word {
+            "rule" => {
+                let mut parts = rest.split_whitespace();
+                let technique = parts.next().ok_or(format!("line {n}: rule without id"))?;
+                let confidence = parts.next().unwrap_or("medium");
+                if !matches!(confidence, "low" | "medium" | "high") {
+                    return Err(format!("line {n}: confidence must be low, medium or high"));
+                }
+                rules.push(Rule {
+                    technique: technique.to_string(),
+                    confidence: confidence.to_string(),
+                    formats: Vec::new(),
+                    need: Vec::new(),
+                    none: Vec::new(),
+                    line: n,
+                });
+            }
+            "format" | "need" | "none" => {
+                let rule = rules
+                    .last_mut()
+                    .ok_or(format!("line {n}: '{word}' before any rule"))?;
+                if word == "format" {
+                    rule.formats = rest.split_whitespace().map(str::to_string).collect();
+                    continue;
+                }
+                let (mut kind_word, mut rest) =
+                    rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
+                let mut min = 1;
+                if let Ok(m) = kind_word.parse::<usize>() {
+                    min = m.max(1);
+                    (kind_word, rest) = rest
+                        .trim()
+                        .split_once(char::is_whitespace)
+                        .unwrap_or((rest, ""));
+                }
+                let kind = match kind_word {
+                    "import" => AtomKind::Import,
+                    "api" => AtomKind::Api,
+                    "string" => AtomKind::String,
+                    "category" => AtomKind::Category,
+                    "resolved" => AtomKind::Resolved,
+                    other => return Err(format!("line {n}: unknown condition kind '{other}'")),
+                };
+                let alternatives: Vec<String> = rest
+                    .split('|')
+                    .map(|a| a.trim())
+                    .filter(|a| !a.is_empty())
+                    .map(|a| match kind {
+                        AtomKind::Import | AtomKind::Api => fold(a),
+                        _ => a.to_string(),
+                    })
+                    .collect();
+                if alternatives.is_empty() {
+                    return Err(format!("line {n}: condition without alternatives"));
+                }
+                let cond = Condition {
+                    kind,
+                    min,
+                    alternatives,
+                };
+                if word == "need" {
+                    rule.need.push(cond);
+                } else {
+                    rule.none.push(cond);
+                }
+            }
+            other => return Err(format!("line {n}: unknown keyword '{other}'")),
+        }
+    }
+    Ok(rules)
+}
+
+/// The embedded rules (an unparsable table gives no rules; a unit test keeps it parsable).
+pub fn rules() -> &'static [Rule] {
+    static R: OnceLock<Vec<Rule>> = OnceLock::new();
+    R.get_or_init(|| parse_rules(tables::ATTACK_RULES).unwrap_or_default())
+}
+
+/// The embedded packer section names: lower-cased section name → packer.
+pub fn packer_sections() -> &'static FxHashMap<String, String> {
+    static P: OnceLock<FxHashMap<String, String>> = OnceLock::new();
+    P.get_or_init(|| {
+        tables::entries(tables::PACKERS)
+            .filter_map(|e| {
+                let (sec, packer) = e.split_once(char::is_whitespace)?;
+                Some((sec.to_ascii_lowercase(), packer.trim().to_string()))
+            })
+            .collect()
+    })
+}
+
+fn folded_import(imp: &Import, format: Format) -> Option<String> {
+    let name = imp.name.as_deref()?;
+    let name = match format {
+        Format::Macho | Format::MachoFat => name.strip_prefix('_').unwrap_or(name),
+        _ => name,
+    };
+    Some(fold(name))
+}
+
+/// Groups imports by category and finds API names that are strings but not imports.
+pub fn analyse(imports: &[Import], strings: &[FoundString], format: Format) -> Behavior {
+    let table = api_table();
+    let mut cats: Vec<Category> = table
+        .order
+        .iter()
+        .map(|n| Category {
+            name: n.clone(),
+            imports: Vec::new(),
+            resolved: Vec::new(),
+        })
+        .collect();
+    let mut imported: FxHashSet<String> = FxHashSet::default();
+    for imp in imports {
+        let Some(f) = folded_import(imp, format) else {
+            continue;
+        };
+        if let Some(idx) = table.apis.get(&f) {
+            for &i in idx {
+                cats[i].imports.push(imp.label());
+            }
+        }
+        imported.insert(f);
+    }
+    let mut dynamic_apis = Vec::new();
+    let mut seen = FxHashSet::default();
+    for s in strings {
+        let v = s.value.trim();
+        if v.len() < 4 || v.len() > 64 || !v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+        {
+            continue;
+        }
+        let f = fold(v);
+        if imported.contains(&f) {
+            continue;
+        }
+        if let Some(idx) = table.apis.get(&f) {
+            for &i in idx {
+                cats[i].resolved.push(v.to_string());
+            }
+            if seen.insert(v.to_string()) {
+                dynamic_apis.push(DynamicApi {
+                    name: v.to_string(),
+                    categories: idx.iter().map(|&i| table.order[i].clone()).collect(),
+                    offset: s.offset,
+                    encoding: s.encoding,
+                });
+            }
+        }
+    }
+    cats.retain(|c| !c.imports.is_empty() || !c.resolved.is_empty());
+    Behavior {
+        categories: cats,
+        dynamic_apis,
+    }
+}
+
+struct Facts<'a> {
+    imports: FxHashMap<String, Vec<&'a Import>>,
+    resolved: FxHashMap<String, &'a FoundString>,
+    behavior: &'a Behavior,
+    /// Pattern → first string containing it.
+    string_hits: FxHashMap<String, &'a FoundString>,
+}
+
+fn string_patterns() -> &'static (Vec<String>, Option<AhoCorasick>) {
+    static P: OnceLock<(Vec<String>, Option<AhoCorasick>)> = OnceLock::new();
+    P.get_or_init(|| {
+        let mut pats: Vec<String> = rules()
+            .iter()
+            .flat_map(|r| r.need.iter().chain(&r.none))
+            .filter(|c| c.kind == AtomKind::String)
+            .flat_map(|c| c.alternatives.iter().map(|a| a.to_ascii_lowercase()))
+            .collect();
+        pats.sort();
+        pats.dedup();
+        let ac = AhoCorasickBuilder::new()
+            .ascii_case_insensitive(true)
+            .match_kind(MatchKind::Standard)
+            .build(&pats)
+            .ok();
+        (pats, ac)
+    })
+}
+
+fn matches<'a>(facts: &Facts<'a>, cond: &Condition) -> Vec<Evidence> {
+    let mut hits: Vec<Evidence> = Vec::new();
+    let mut count = 0;
+    for alt in &cond.alternatives {
+        let before = hits.len();
+        match cond.kind {
+            AtomKind::Import | AtomKind::Api => {
+                if let Some(list) = facts.imports.get(alt) {
+                    for imp in list {
+                        hits.push(Evidence {
+                            kind: "import".into(),
+                            value: imp.label(),
+                            offset: None,
+                            encoding: None,
+                        });
+                    }
+                } else if cond.kind == AtomKind::Api {
+                    if let Some(s) = facts.resolved.get(alt) {
+                        hits.push(string_evidence("resolved", s));
+                    }
+                }
+            }
+            AtomKind::String => {
+                if let Some(s) = facts.string_hits.get(&alt.to_ascii_lowercase()) {
+                    hits.push(string_evidence("string", s));
+                }
+            }
+            AtomKind::Category | AtomKind::Resolved => {
+                if let Some(c) = facts.behavior.categories.iter().find(|c| &c.name == alt) {
+                    let list = if cond.kind == AtomKind::Category {
+                        &c.imports
+                    } else {
+                        &c.resolved
+                    };
+                    for v in list.iter().take(3) {
+                        hits.push(Evidence {
+                            kind: if cond.kind == AtomKind::Category {
+                                "import".into()
+                            } else {
+                                "resolved".into()
+                            },
+                            value: v.clone(),
+                            offset: None,
+                            encoding: None,
+                        });
+                    }
+                }
+            }
+        }
+        if hits.len() > before {
+            count += 1;
+        }
+    }
+    if count >= cond.min {
+        hits
+    } else {
+        Vec::new()
+    }
+}
+
+fn string_evidence(kind: &str, s: &FoundString) -> Evidence {
+    let mut value = s.value.clone();
+    if value.len() > 120 {
+        let mut cut = 120;
+        while !value.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        value.truncate(cut);
+    }
+    Evidence {
+        kind: kind.into(),
+        value,
+        offset: Some(s.offset),
+        encoding: Some(s.encoding),
+    }
+}
+
+/// ATT&CK techniques whose rules hold, sorted by id, each with deduplicated evidence.
+pub fn techniques(
+    imports: &[Import],
+    strings: &[FoundString],
+    behavior: &Behavior,
+    format: Format,
+) -> Vec<Technique> {
+    let mut facts = Facts {
+        imports: FxHashMap::default(),
+        resolved: FxHashMap::default(),
+        behavior,
+        string_hits: FxHashMap::default(),
+    };
+    for imp in imports {
+        if let Some(f) = folded_import(imp, format) {
+            facts.imports.entry(f).or_default().push(imp);
+        }
+    }
+    let dynamic: FxHashSet<&str> = behavior
+        .dynamic_apis
+        .iter()
+        .map(|d| d.name.as_str())
+        .collect();
+    for s in strings {
+        let v = s.value.trim();
+        if dynamic.contains(v) {
+            facts.resolved.entry(fold(v)).or_insert(s);
+        }
+    }
+    let (pats, ac) = string_patterns();
+    if let Some(ac) = ac {
+        for s in strings {
+            for m in ac.find_overlapping_iter(s.value.as_str()) {
+                if let Some(p) = pats.get(m.pattern().as_usize()) {
+                    facts.string_hits.entry(p.clone()).or_insert(s);
+                }
+            }
+        }
+    }
+    let format_name = match format {
+        Format::MachoFat => "macho",
+        f => f.as_str(),
+    };
+    let names = technique_names();
+    let mut found: BTreeMap<String, Technique> = BTreeMap::new();
+    'rules: for rule in rules() {
+        if !rule.formats.is_empty() && !rule.formats.iter().any(|f| f == format_name) {
+            continue;
+        }
+        let mut evidence = Vec::new();
+        for cond in &rule.need {
+            let hits = matches(&facts, cond);
+            if hits.is_empty() {
+                continue 'rules;
+            }
+            evidence.extend(hits);
+        }
+        for cond in &rule.none {
+            if !matches(&facts, cond).is_empty() {
+                continue 'rules;
+            }
+        }
+        let t = found
+            .entry(rule.technique.clone())
+            .or_insert_with(|| Technique {
+                id: rule.technique.clone(),
+                name: names
+                    .get(&rule.technique)
+                    .cloned()
+                    .unwrap_or_else(|| "(not in the technique list)".into()),
+                confidence: "low".into(),
+                evidence: Vec::new(),
+            });
+        if rank(&rule.confidence) > rank(&t.confidence) {
+            t.confidence = rule.confidence.clone();
+        }
+        for e in evidence {
+            if !t.evidence.contains(&e) {
+                t.evidence.push(e);
+            }
+        }
+    }
+    found.into_values().collect()
+}
+
+fn rank(c: &str) -> u8 {
+    match c {
+        "high" => 2,
+        "medium" => 1,
+        _ => 0,
+    }
+}
+
+/// Packing verdict from section names, entropy, the import table and W+X sections.
+pub fn packer(parsed: &Parsed, format: Format) -> PackerVerdict {
+    let mut packers = Vec::new();
+    let mut reasons = Vec::new();
+    let mut strong = false;
+    let known = packer_sections();
+    for s in &parsed.sections {
+        let bare = s.name.rsplit(':').next().unwrap_or(&s.name);
+        if let Some(p) = known.get(&bare.to_ascii_lowercase()) {
+            if !packers.contains(p) {
+                packers.push(p.clone());
+            }
+            reasons.push(format!("section {} is a {p} section name", s.name));
+            strong = true;
+        }
+    }
+    let mut weak = 0;
+    for s in &parsed.sections {
+        if s.x && s.entropy >= 7.2 && s.raw_size >= 512 {
+            reasons.push(format!(
+                "executable section {} has entropy {:.2}",
+                s.name, s.entropy
+            ));
+            weak += 2;
+        }
+        if s.wx {
+            reasons.push(format!("section {} is writable and executable", s.name));
+            weak += 1;
+        }
+        if s.x && s.raw_size == 0 && s.virtual_size > 0 {
+            reasons.push(format!(
+                "executable section {} has no bytes in the file",
+                s.name
+            ));
+            weak += 1;
+        }
+    }
+    if format == Format::Pe && parsed.pe.is_some() {
+        let funcs = parsed.imports.len();
+        if funcs < 10 {
+            reasons.push(format!("tiny import table ({funcs} functions)"));
+            weak += 1;
+        }
+    }
+    let verdict = if strong || weak >= 3 {
+        "packed"
+    } else if weak >= 2 {
+        "possibly packed"
+    } else {
+        "not packed"
+    };
+    PackerVerdict {
+        verdict: verdict.into(),
+        packers,
+        reasons,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folding() {
+        assert_eq!(fold("CreateFileW"), "CreateFile");
+        assert_eq!(fold("RegSetValueExA"), "RegSetValueEx");
+        assert_eq!(fold("ZwWriteVirtualMemory"), "NtWriteVirtualMemory");
+        assert_eq!(fold("IsDebuggerPresent"), "IsDebuggerPresent");
+        assert_eq!(fold("VirtualAllocEx"), "VirtualAllocEx");
+        assert_eq!(fold("ShowWindow"), "ShowWindow");
+        assert_eq!(fold("Process32FirstW"), "Process32First");
+    }
+
+    #[test]
+    fn embedded_tables_are_consistent() {
+        let rules = parse_rules(tables::ATTACK_RULES).expect("attack-rules.txt parses");
+        assert!(rules.len() > 20);
+        let names = technique_names();
+        for r in &rules {
+            assert!(
+                names.contains_key(&r.technique),
+                "attack-rules.txt line {}: {} is not in attack-techniques.txt",
+                r.line,
+                r.technique
+            );
+            assert!(!r.need.is_empty(), "line {}: rule without need", r.line);
+            for c in r.need.iter().chain(&r.none) {
+                if matches!(c.kind, AtomKind::Category | AtomKind::Resolved) {
+                    for a in &c.alternatives {
+                        assert!(
+                            api_table().order.contains(a),
+                            "line {}: unknown category {a}",
+                            r.line
+                        );
+                    }
+                }
+            }
+        }
+        for id in names.keys() {
+            let ok = id.len() >= 5
+                && id.starts_with('T')
+                && id[1..5].bytes().all(|b| b.is_ascii_digit())
+                && (id.len() == 5 || (id.len() == 9 && id.as_bytes()[5] == b'.'));
+            assert!(ok, "malformed technique id {id}");
+        }
+        assert!(api_table().order.len() >= 9);
+        assert!(packer_sections().contains_key("upx0"));
+    }
+
+    #[test]
+    fn rule_syntax_errors_name_the_line() {
+        assert!(parse_rules("need api X").unwrap_err().contains("line 1"));
+        assert!(parse_rules("rule T1055\nneed bogus X")
+            .unwrap_err()
+            .contains("line 2"));
+        let r = parse_rules("rule T1055 high\nneed 2 string a | b | c\nnone api IsDebuggerPresent")
+            .expect("parses");
+        assert_eq!(r[0].need[0].min, 2);
+        assert_eq!(r[0].none.len(), 1);
+    }
+}

@@ -1,0 +1,530 @@
+//! Static triage of executable samples (PE, ELF, Mach-O): what a file is, how it is built,
+//! what its imports and strings say it can do, and whether it looks packed.
+//!
+//! [`triage`] is the entry point: it takes a name and the file's bytes and returns a
+//! [`Triage`], a serde-serialisable report whose content depends only on those bytes (the
+//! one exception is the `future` flag of a PE compile timestamp, which compares with the
+//! clock). Parsing never panics on hostile input: whatever cannot be parsed becomes a
+//! message in [`Triage::warnings`] and the rest of the report is still filled in.
+//!
+//! The format parsers live in [`pe`], [`elf`] and [`macho`]; [`strings`] finds ASCII and
+//! UTF-16LE strings; [`behavior`] groups imports by behaviour, maps imports and strings to
+//! ATT&CK techniques and judges packing, all driven by tables under `data/`.
+
+pub mod behavior;
+pub mod elf;
+pub mod macho;
+pub mod pe;
+pub mod strings;
+
+use crate::extract::{ExtractOptions, Extractor};
+use crate::ioc::{Encoding, IocKind};
+use md5::Md5;
+use serde::Serialize;
+use sha1::Sha1;
+use sha2::{Digest, Sha256, Sha512};
+
+pub use behavior::{Behavior, PackerVerdict, Technique};
+pub use strings::FoundString;
+
+/// What kind of executable a sample is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Format {
+    /// Windows Portable Executable (EXE, DLL, driver).
+    Pe,
+    /// ELF (Linux and other Unix systems).
+    Elf,
+    /// A single-architecture Mach-O file.
+    Macho,
+    /// A universal (fat) Mach-O file holding several slices.
+    MachoFat,
+    /// Not recognised as any of the above.
+    Unknown,
+}
+
+impl Format {
+    /// The stable name used in outputs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::Pe => "pe",
+            Format::Elf => "elf",
+            Format::Macho => "macho",
+            Format::MachoFat => "macho-fat",
+            Format::Unknown => "unknown",
+        }
+    }
+}
+
+/// Cryptographic digests of the whole file, lower-case hex.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Hashes {
+    /// MD5.
+    pub md5: String,
+    /// SHA-1.
+    pub sha1: String,
+    /// SHA-256.
+    pub sha256: String,
+    /// SHA-512.
+    pub sha512: String,
+}
+
+impl Hashes {
+    /// Digests of `data`.
+    pub fn of(data: &[u8]) -> Self {
+        Hashes {
+            md5: hex(&Md5::digest(data)),
+            sha1: hex(&Sha1::digest(data)),
+            sha256: hex(&Sha256::digest(data)),
+            sha512: hex(&Sha512::digest(data)),
+        }
+    }
+}
+
+/// Lower-case hex of `bytes`.
+pub fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        s.push(DIGITS[(b >> 4) as usize] as char);
+        s.push(DIGITS[(b & 15) as usize] as char);
+    }
+    s
+}
+
+/// Shannon entropy of `data` in bits per byte (0 for empty input).
+pub fn entropy(data: &[u8]) -> f64 {
+    if data.is_empty() {
+        return 0.0;
+    }
+    let mut counts = [0u64; 256];
+    for &b in data {
+        counts[b as usize] += 1;
+    }
+    let n = data.len() as f64;
+    let e: f64 = counts
+        .iter()
+        .filter(|&&c| c > 0)
+        .map(|&c| {
+            let p = c as f64 / n;
+            -p * p.log2()
+        })
+        .sum();
+    if e > 0.0 {
+        (e * 1000.0).round() / 1000.0
+    } else {
+        0.0
+    }
+}
+
+/// One section (PE section, ELF section, Mach-O section) with where it lies in the file.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Section {
+    /// Section name as written (Mach-O: `segment,section`; fat slices prefixed `arch:`).
+    pub name: String,
+    /// Virtual address (PE: RVA).
+    pub virtual_address: u64,
+    /// Size in memory.
+    pub virtual_size: u64,
+    /// File offset of the section's bytes.
+    pub raw_offset: u64,
+    /// Size of the section's bytes in the file (0 for BSS-like sections).
+    pub raw_size: u64,
+    /// Entropy of the section's bytes in the file, bits per byte.
+    pub entropy: f64,
+    /// Readable.
+    pub r: bool,
+    /// Writable.
+    pub w: bool,
+    /// Executable.
+    pub x: bool,
+    /// Writable and executable at once.
+    pub wx: bool,
+}
+
+impl Section {
+    /// Builds a section, computing its entropy from `data` and clamping ranges to the file.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        data: &[u8],
+        name: String,
+        virtual_address: u64,
+        virtual_size: u64,
+        raw_offset: u64,
+        raw_size: u64,
+        (r, w, x): (bool, bool, bool),
+    ) -> Self {
+        let bytes = slice(data, raw_offset, raw_size);
+        Section {
+            name,
+            virtual_address,
+            virtual_size,
+            raw_offset,
+            raw_size,
+            entropy: entropy(bytes),
+            r,
+            w,
+            x,
+            wx: w && x,
+        }
+    }
+}
+
+/// `data[offset..offset+len]`, clamped to the data.
+pub fn slice(data: &[u8], offset: u64, len: u64) -> &[u8] {
+    let start = usize::try_from(offset)
+        .unwrap_or(usize::MAX)
+        .min(data.len());
+    let end = usize::try_from(offset.saturating_add(len))
+        .unwrap_or(usize::MAX)
+        .min(data.len());
+    &data[start..end]
+}
+
+/// One imported function (or symbol, for ELF and Mach-O).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Import {
+    /// The library it comes from (PE: the DLL name as written; ELF: empty when unknown).
+    pub library: String,
+    /// The function name, or `None` for an import by ordinal.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The ordinal, for PE imports by ordinal.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ordinal: Option<u16>,
+}
+
+impl Import {
+    /// `library!name` (or `library!#ordinal`), as evidence is written.
+    pub fn label(&self) -> String {
+        let lib = if self.library.contains('/') {
+            self.library.clone()
+        } else {
+            self.library.to_ascii_lowercase()
+        };
+        match (&self.name, self.ordinal) {
+            (Some(n), _) if lib.is_empty() => n.clone(),
+            (Some(n), _) => format!("{lib}!{n}"),
+            (None, Some(o)) => format!("{lib}!#{o}"),
+            (None, None) => lib,
+        }
+    }
+}
+
+/// PE-specific facts.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct PeInfo {
+    /// DLL rather than EXE.
+    pub dll: bool,
+    /// Subsystem (`windows-gui`, `windows-cui`, `native`, ...).
+    pub subsystem: String,
+    /// Entry point RVA.
+    pub entry_point: u64,
+    /// Name of the section holding the entry point, `None` when it is outside every section.
+    pub entry_section: Option<String>,
+    /// COFF header time stamp (seconds since 1970).
+    pub timestamp: u32,
+    /// The timestamp as UTC `YYYY-MM-DD HH:MM:SS`.
+    pub timestamp_utc: String,
+    /// Remarks on the timestamp: `zero`, `future`.
+    pub timestamp_flags: Vec<String>,
+    /// pefile-compatible import hash (MD5 of `dll.func` pairs), `None` without imports.
+    pub imphash: Option<String>,
+    /// Exported names (or `#ordinal`).
+    pub exports: Vec<String>,
+    /// Bytes after the last section's data, not counting a certificate table at the end.
+    pub overlay_size: u64,
+}
+
+/// ELF-specific facts.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ElfInfo {
+    /// ELF type: `exec`, `dyn`, `rel`, `core`.
+    pub kind: String,
+    /// Program interpreter (`/lib64/ld-linux-x86-64.so.2`).
+    pub interpreter: Option<String>,
+    /// `DT_NEEDED` libraries.
+    pub needed: Vec<String>,
+    /// No `.symtab`.
+    pub stripped: bool,
+    /// No interpreter and no dynamic section.
+    pub static_linked: bool,
+    /// Entry point address.
+    pub entry_point: u64,
+}
+
+/// One Mach-O slice (the only one of a thin file, or one of a fat file).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct MachoSlice {
+    /// Architecture (`x86_64`, `arm64`, ...).
+    pub arch: String,
+    /// File offset of the slice (0 for a thin file).
+    pub offset: u64,
+    /// Size of the slice.
+    pub size: u64,
+    /// Linked dylibs.
+    pub dylibs: Vec<String>,
+    /// `LC_CODE_SIGNATURE` present (presence only, not validity).
+    pub code_signature: bool,
+    /// Number of load commands.
+    pub load_commands: usize,
+}
+
+/// An IOC found in the sample, with where it was seen.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SampleIoc {
+    /// IOC type.
+    #[serde(rename = "type")]
+    pub kind: IocKind,
+    /// Normalised value.
+    pub value: String,
+    /// Places it was seen (capped at 10).
+    pub sightings: Vec<IocSighting>,
+}
+
+/// One place an IOC was seen in a sample.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct IocSighting {
+    /// File offset.
+    pub offset: u64,
+    /// Section holding the offset, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub section: Option<String>,
+    /// How the text was encoded.
+    pub encoding: Encoding,
+}
+
+/// Options for [`triage_with`].
+#[derive(Debug, Clone, Copy)]
+pub struct TriageOptions {
+    /// Minimum string length in characters.
+    pub min_string_len: usize,
+    /// Run the IOC extractor over the file.
+    pub iocs: bool,
+}
+
+impl Default for TriageOptions {
+    fn default() -> Self {
+        TriageOptions {
+            min_string_len: 5,
+            iocs: true,
+        }
+    }
+}
+
+/// The triage report of one sample.
+#[derive(Debug, Clone, Serialize)]
+pub struct Triage {
+    /// The name the caller gave (usually the path).
+    pub name: String,
+    /// Size in bytes.
+    pub size: u64,
+    /// Whole-file digests.
+    pub hashes: Hashes,
+    /// File format.
+    pub format: Format,
+    /// Architecture (`x86`, `x86_64`, `arm64`, ...; fat Mach-O: slices joined with `+`).
+    pub arch: String,
+    /// 32 or 64 (0 when unknown or mixed).
+    pub bitness: u8,
+    /// PE facts.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pe: Option<PeInfo>,
+    /// ELF facts.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub elf: Option<ElfInfo>,
+    /// Mach-O slices.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub macho: Vec<MachoSlice>,
+    /// Sections, in file order of the headers.
+    pub sections: Vec<Section>,
+    /// Imports (PE imports; ELF undefined dynamic symbols; Mach-O bound symbols).
+    pub imports: Vec<Import>,
+    /// What the imports and strings say the sample does.
+    pub behavior: Behavior,
+    /// Packing verdict with reasons.
+    pub packer: PackerVerdict,
+    /// ATT&CK techniques with evidence.
+    pub techniques: Vec<Technique>,
+    /// IOCs found in the file, each sighting with its section.
+    pub iocs: Vec<SampleIoc>,
+    /// Strings found (ASCII and UTF-16LE), in file order.
+    pub strings: Vec<FoundString>,
+    /// What could not be parsed.
+    pub warnings: Vec<String>,
+}
+
+/// What a format parser found; [`triage`] fills in the rest.
+#[derive(Debug, Default)]
+pub struct Parsed {
+    /// Architecture name.
+    pub arch: String,
+    /// 32 or 64, 0 when unknown.
+    pub bitness: u8,
+    /// PE facts.
+    pub pe: Option<PeInfo>,
+    /// ELF facts.
+    pub elf: Option<ElfInfo>,
+    /// Mach-O slices.
+    pub macho: Vec<MachoSlice>,
+    /// Sections.
+    pub sections: Vec<Section>,
+    /// Imports.
+    pub imports: Vec<Import>,
+    /// Parse problems.
+    pub warnings: Vec<String>,
+}
+
+/// Sniffs the format from the first bytes.
+pub fn sniff(data: &[u8]) -> Format {
+    match data {
+        [b'M', b'Z', ..] => Format::Pe,
+        [0x7f, b'E', b'L', b'F', ..] => Format::Elf,
+        [0xca, 0xfe, 0xba, 0xbe, ..] | [0xca, 0xfe, 0xba, 0xbf, ..] => {
+            // Java class files share the magic; a fat header has a small arch count.
+            match data.get(4..8) {
+                Some(n) if u32::from_be_bytes([n[0], n[1], n[2], n[3]]) < 32 => Format::MachoFat,
+                _ => Format::Unknown,
+            }
+        }
+        [0xfe, 0xed, 0xfa, 0xce | 0xcf, ..] | [0xce | 0xcf, 0xfa, 0xed, 0xfe, ..] => Format::Macho,
+        _ => Format::Unknown,
+    }
+}
+
+/// Triage with default options.
+pub fn triage(name: &str, data: &[u8]) -> Triage {
+    triage_with(name, data, TriageOptions::default())
+}
+
+/// Runs a parser, turning a panic inside a parsing library into a warning.
+fn guarded(data: &[u8], f: fn(&[u8]) -> Parsed) -> Parsed {
+    match std::panic::catch_unwind(|| f(data)) {
+        Ok(p) => p,
+        Err(_) => Parsed {
+            warnings: vec!["the parser failed on malformed input; structure is missing".into()],
+            ..Parsed::default()
+        },
+    }
+}
+
+/// Triage of one sample: `name` is only a label, `data` the whole file.
+pub fn triage_with(name: &str, data: &[u8], options: TriageOptions) -> Triage {
+    let format = sniff(data);
+    let parsed = match format {
+        Format::Pe => guarded(data, pe::parse),
+        Format::Elf => guarded(data, elf::parse),
+        Format::Macho | Format::MachoFat => guarded(data, macho::parse),
+        Format::Unknown => Parsed {
+            warnings: vec!["not a PE, ELF or Mach-O file".into()],
+            ..Parsed::default()
+        },
+    };
+    let mut parsed = parsed;
+    let beyond: Vec<&str> = parsed
+        .sections
+        .iter()
+        .filter(|s| s.raw_size > 0 && s.raw_offset.saturating_add(s.raw_size) > data.len() as u64)
+        .map(|s| s.name.as_str())
+        .collect();
+    if !beyond.is_empty() {
+        let msg = format!(
+            "truncated: section data past the end of the file ({})",
+            beyond.join(", ")
+        );
+        parsed.warnings.push(msg);
+    }
+    let regions = Regions::new(&parsed.sections);
+    let strings = strings::find(data, options.min_string_len, &regions);
+    let mut behavior = behavior::analyse(&parsed.imports, &strings, format);
+    let techniques = behavior::techniques(&parsed.imports, &strings, &behavior, format);
+    let packer = behavior::packer(&parsed, format);
+    behavior.sort();
+    let iocs = if options.iocs {
+        sample_iocs(name, data, &regions)
+    } else {
+        Vec::new()
+    };
+    Triage {
+        name: name.to_string(),
+        size: data.len() as u64,
+        hashes: Hashes::of(data),
+        format,
+        arch: parsed.arch,
+        bitness: parsed.bitness,
+        pe: parsed.pe,
+        elf: parsed.elf,
+        macho: parsed.macho,
+        sections: parsed.sections,
+        imports: parsed.imports,
+        behavior,
+        packer,
+        techniques,
+        iocs,
+        strings,
+        warnings: parsed.warnings,
+    }
+}
+
+/// File ranges of sections, to name the section holding an offset.
+#[derive(Debug, Default)]
+pub struct Regions {
+    ranges: Vec<(u64, u64, String)>,
+}
+
+impl Regions {
+    /// Ranges of the sections with bytes in the file, sorted by start.
+    pub fn new(sections: &[Section]) -> Self {
+        let mut ranges: Vec<(u64, u64, String)> = sections
+            .iter()
+            .filter(|s| s.raw_size > 0)
+            .map(|s| {
+                (
+                    s.raw_offset,
+                    s.raw_offset.saturating_add(s.raw_size),
+                    s.name.clone(),
+                )
+            })
+            .collect();
+        ranges.sort();
+        Regions { ranges }
+    }
+
+    /// The section holding file offset `offset`.
+    pub fn section_of(&self, offset: u64) -> Option<&str> {
+        let i = self.ranges.partition_point(|r| r.0 <= offset);
+        self.ranges[..i]
+            .iter()
+            .rev()
+            .take(4)
+            .find(|r| offset < r.1)
+            .map(|r| r.2.as_str())
+    }
+}
+
+fn sample_iocs(name: &str, data: &[u8], regions: &Regions) -> Vec<SampleIoc> {
+    let extractor = Extractor::new(ExtractOptions {
+        threads: 1,
+        ..ExtractOptions::default()
+    });
+    extractor
+        .extract_bytes(name, data)
+        .into_iter()
+        .map(|ioc| SampleIoc {
+            kind: ioc.kind,
+            value: ioc.value,
+            sightings: ioc
+                .sightings
+                .iter()
+                .filter_map(|s| {
+                    let offset = s.offset?;
+                    Some(IocSighting {
+                        offset,
+                        section: regions.section_of(offset).map(str::to_string),
+                        encoding: s.encoding,
+                    })
+                })
+                .collect(),
+        })
+        .collect()
+}

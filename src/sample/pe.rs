@@ -1,0 +1,270 @@
+//! PE parsing for triage: headers, sections, imports (with imphash), exports, overlay.
+//!
+//! goblin is tried strictly first, then permissively, then without imports, resources and
+//! certificates; whatever fails is reported as a warning and the report keeps what was read.
+
+use super::{hex, Import, Parsed, PeInfo, Section};
+use goblin::pe::options::{ParseMode, ParseOptions};
+use goblin::pe::PE;
+use md5::{Digest, Md5};
+
+const SCN_MEM_EXECUTE: u32 = 0x2000_0000;
+const SCN_MEM_READ: u32 = 0x4000_0000;
+const SCN_MEM_WRITE: u32 = 0x8000_0000;
+
+/// Parses a PE file.
+pub fn parse(data: &[u8]) -> Parsed {
+    let mut out = Parsed::default();
+    let strict = ParseOptions::default();
+    let mut permissive = ParseOptions::default();
+    permissive.parse_mode = ParseMode::Permissive;
+    let mut minimal = permissive;
+    minimal.parse_imports = false;
+    minimal.parse_resources = false;
+    minimal.parse_tls_data = false;
+    minimal.parse_attribute_certificates = false;
+    let mut pe = None;
+    for (opts, what) in [
+        (&strict, ""),
+        (&permissive, "parsed permissively"),
+        (&minimal, "imports, resources and certificates skipped"),
+    ] {
+        match PE::parse_with_opts(data, opts) {
+            Ok(p) => {
+                if !what.is_empty() {
+                    out.warnings.push(format!("PE {what}"));
+                }
+                pe = Some(p);
+                break;
+            }
+            Err(e) => out.warnings.push(format!("PE: {e}")),
+        }
+    }
+    let Some(pe) = pe else {
+        header_only(data, &mut out);
+        return out;
+    };
+    let machine = pe.header.coff_header.machine;
+    out.arch = machine_name(machine).to_string();
+    out.bitness = if pe.is_64 { 64 } else { 32 };
+    out.sections = sections(data, &pe.sections);
+    for imp in &pe.imports {
+        let by_ordinal = imp.name.starts_with("ORDINAL ");
+        out.imports.push(Import {
+            library: imp.dll.to_string(),
+            name: (!by_ordinal).then(|| imp.name.to_string()),
+            ordinal: by_ordinal.then_some(imp.ordinal),
+        });
+    }
+    let timestamp = pe.header.coff_header.time_date_stamp;
+    let mut timestamp_flags = Vec::new();
+    if timestamp == 0 {
+        timestamp_flags.push("zero".to_string());
+    } else if let Ok(now) = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH) {
+        if u64::from(timestamp) > now.as_secs() + 86_400 {
+            timestamp_flags.push("future".to_string());
+        }
+    }
+    let entry = u64::from(pe.entry);
+    let entry_section = out
+        .sections
+        .iter()
+        .find(|s| {
+            entry >= s.virtual_address && entry < s.virtual_address + s.virtual_size.max(s.raw_size)
+        })
+        .map(|s| s.name.clone());
+    let (subsystem, cert) = match &pe.header.optional_header {
+        Some(oh) => (
+            subsystem_name(oh.windows_fields.subsystem).to_string(),
+            oh.data_directories
+                .get_certificate_table()
+                .map(|d| (u64::from(d.virtual_address), u64::from(d.size))),
+        ),
+        None => (String::new(), None),
+    };
+    let exports = pe
+        .exports
+        .iter()
+        .map(|e| match e.name {
+            Some(n) => n.to_string(),
+            None => format!("@rva {:#x}", e.rva),
+        })
+        .collect();
+    out.pe = Some(PeInfo {
+        dll: pe.is_lib,
+        subsystem,
+        entry_point: entry,
+        entry_section,
+        timestamp,
+        timestamp_utc: utc(i64::from(timestamp)),
+        timestamp_flags,
+        imphash: imphash(&out.imports),
+        exports,
+        overlay_size: overlay(data.len() as u64, &out.sections, cert),
+    });
+    out
+}
+
+/// Falls back to the COFF header and section table when goblin cannot parse the file.
+fn header_only(data: &[u8], out: &mut Parsed) {
+    let Ok(header) = goblin::pe::header::Header::parse(data) else {
+        return;
+    };
+    out.arch = machine_name(header.coff_header.machine).to_string();
+    let mut offset = usize::try_from(header.dos_header.pe_pointer).unwrap_or(usize::MAX)
+        + goblin::pe::header::SIZEOF_PE_MAGIC
+        + goblin::pe::header::SIZEOF_COFF_HEADER
+        + usize::from(header.coff_header.size_of_optional_header);
+    if let Ok(table) = header.coff_header.sections(data, &mut offset) {
+        out.sections = sections(data, &table);
+    }
+}
+
+fn sections(data: &[u8], table: &[goblin::pe::section_table::SectionTable]) -> Vec<Section> {
+    table
+        .iter()
+        .map(|s| {
+            let name = String::from_utf8_lossy(&s.name)
+                .trim_end_matches('\0')
+                .to_string();
+            let c = s.characteristics;
+            Section::new(
+                data,
+                name,
+                u64::from(s.virtual_address),
+                u64::from(s.virtual_size),
+                u64::from(s.pointer_to_raw_data),
+                u64::from(s.size_of_raw_data),
+                (
+                    c & SCN_MEM_READ != 0,
+                    c & SCN_MEM_WRITE != 0,
+                    c & SCN_MEM_EXECUTE != 0,
+                ),
+            )
+        })
+        .collect()
+}
+
+/// pefile-compatible imphash: `dll.func` pairs (dll lower-cased without a `.dll`, `.ocx` or
+/// `.sys` extension, ordinals as `ordN`), comma-joined, MD5. pefile names a few well-known
+/// ordinals (ws2_32, oleaut32) from its own table; here they stay `ordN`.
+pub fn imphash(imports: &[Import]) -> Option<String> {
+    if imports.is_empty() {
+        return None;
+    }
+    let parts: Vec<String> = imports
+        .iter()
+        .map(|i| {
+            let lib = i.library.to_ascii_lowercase();
+            let lib = match lib.rsplit_once('.') {
+                Some((stem, "dll" | "ocx" | "sys")) => stem.to_string(),
+                _ => lib,
+            };
+            let func = match (&i.name, i.ordinal) {
+                (Some(n), _) => n.to_ascii_lowercase(),
+                (None, Some(o)) => format!("ord{o}"),
+                (None, None) => String::new(),
+            };
+            format!("{lib}.{func}")
+        })
+        .collect();
+    Some(hex(&Md5::digest(parts.join(",").as_bytes())))
+}
+
+fn overlay(size: u64, sections: &[Section], cert: Option<(u64, u64)>) -> u64 {
+    let end = sections
+        .iter()
+        .filter(|s| s.raw_size > 0)
+        .map(|s| s.raw_offset.saturating_add(s.raw_size))
+        .max()
+        .unwrap_or(0);
+    let mut file_end = size;
+    if let Some((off, len)) = cert {
+        if len > 0 && off >= end && off.saturating_add(len) >= size {
+            file_end = off;
+        }
+    }
+    file_end.saturating_sub(end)
+}
+
+fn machine_name(machine: u16) -> &'static str {
+    match machine {
+        0x14c => "x86",
+        0x8664 => "x86_64",
+        0xaa64 => "arm64",
+        0x1c0 | 0x1c4 => "arm",
+        0x200 => "ia64",
+        _ => "unknown",
+    }
+}
+
+fn subsystem_name(s: u16) -> &'static str {
+    match s {
+        1 => "native",
+        2 => "windows-gui",
+        3 => "windows-cui",
+        5 => "os2-cui",
+        7 => "posix-cui",
+        9 => "windows-ce-gui",
+        10 => "efi-application",
+        11 => "efi-boot-service-driver",
+        12 => "efi-runtime-driver",
+        13 => "efi-rom",
+        14 => "xbox",
+        16 => "windows-boot-application",
+        _ => "unknown",
+    }
+}
+
+/// Seconds since 1970 as `YYYY-MM-DD HH:MM:SS` (UTC, proleptic Gregorian).
+pub fn utc(secs: i64) -> String {
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    // Howard Hinnant's civil_from_days.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}",
+        rem / 3600,
+        rem / 60 % 60,
+        rem % 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn utc_dates() {
+        assert_eq!(utc(0), "1970-01-01 00:00:00");
+        assert_eq!(utc(1_700_000_000), "2023-11-14 22:13:20");
+        assert_eq!(utc(951_782_400), "2000-02-29 00:00:00");
+    }
+
+    #[test]
+    fn imphash_pefile_rules() {
+        let imports = vec![
+            Import {
+                library: "KERNEL32.dll".into(),
+                name: Some("CreateFileA".into()),
+                ordinal: None,
+            },
+            Import {
+                library: "WS2_32.dll".into(),
+                name: None,
+                ordinal: Some(23),
+            },
+        ];
+        let want = hex(&Md5::digest(b"kernel32.createfilea,ws2_32.ord23"));
+        assert_eq!(imphash(&imports).as_deref(), Some(want.as_str()));
+        assert_eq!(imphash(&[]), None);
+    }
+}

@@ -1,0 +1,1 @@
+triage ../../corpus/malicious/burrow/burrow_v1_x86_64

@@ -1,0 +1,1 @@
+triage -f json ../../corpus/malicious/needlepoint/needlepoint_v3_x64.dll

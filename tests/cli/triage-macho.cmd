@@ -1,0 +1,1 @@
+triage ../../corpus/malicious/orchard/orchard_v3_universal

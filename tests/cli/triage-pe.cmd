@@ -1,0 +1,1 @@
+triage ../../corpus/malicious/lockjaw/lockjaw_v3_x64.exe

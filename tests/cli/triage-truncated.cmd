@@ -1,0 +1,1 @@
+triage triage-truncated.bin
