@@ -121,7 +121,7 @@ fn corpus_techniques_formats_and_hashes() {
         slowest.0, slowest.1
     );
     // Techniques whose only evidence is a PE resource, which triage does not read yet.
-    let known_gaps = ["T1027.009"];
+    let known_gaps: [&str; 0] = [];
     missing.retain(|m| !known_gaps.iter().any(|g| m.ends_with(g)));
     assert!(
         missing.is_empty(),
@@ -163,7 +163,7 @@ fn benign_set_rarely_gets_a_technique() {
     // The built benign programs are deliberate near misses (an installer that writes a Run
     // key, a process viewer, a VMware helper, a hooking tool): their techniques are real
     // behaviour. This bound keeps new rules from spreading to the rest of the set.
-    assert!(strong <= 14, "{strong} benign files flagged");
+    assert!(strong <= 13, "{strong} benign files flagged");
 }
 
 #[test]
@@ -206,6 +206,48 @@ fn broken_input_gives_warnings_not_panics() {
     let t = sample::triage("garbage", b"MZ\x90\x00 not really a PE");
     assert_eq!(t.format, Format::Pe);
     assert!(!t.warnings.is_empty());
+}
+
+#[test]
+fn imphash_matches_pefile() {
+    // Values computed with pefile 2024.8.26 `get_imphash()` (all 94 PE files of the corpus
+    // and benign set agreed when this test was written).
+    for (path, want) in [
+        (
+            "corpus/malicious/ashdrop/ashdrop_v1_x64.exe",
+            "ecda912f383050f46dadcb3dd7b86cc4",
+        ),
+        (
+            "corpus/malicious/coalpit/coalpit_v2_x86.exe",
+            "0971c8ab74f7b9811d4fb9e4629510d6",
+        ),
+        (
+            "corpus/benign/debian/zlib/zlib1_x64.dll",
+            "7054bc5ac8a978bbae7b34d81f3160a3",
+        ),
+    ] {
+        let data = std::fs::read(root().join(path)).expect("sample");
+        let t = sample::triage(path, &data);
+        let got = t.pe.and_then(|p| p.imphash);
+        assert_eq!(got.as_deref(), Some(want), "{path}");
+    }
+}
+
+#[test]
+fn pe_resources_are_read() {
+    let data =
+        std::fs::read(root().join("corpus/malicious/ashdrop/ashdrop_v1_x64.exe")).expect("sample");
+    let t = sample::triage("ashdrop", &data);
+    let pe = t.pe.expect("pe");
+    let payload = pe
+        .resources
+        .iter()
+        .find(|r| r.name == "ADRPAYLOAD")
+        .expect("ADRPAYLOAD resource");
+    assert_eq!(payload.kind, "RCDATA");
+    assert_eq!(payload.embedded.as_deref(), Some("pe"));
+    assert_eq!(&data[payload.offset as usize..][..2], b"MZ");
+    assert!(pe.resources.iter().any(|r| r.kind == "VERSION"));
 }
 
 #[test]

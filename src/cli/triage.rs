@@ -125,6 +125,26 @@ pub fn text(t: &Triage) -> String {
             pe.overlay_size
         );
     }
+    if let Some(pe) = &t.pe {
+        for r in pe.resources.iter().take(8) {
+            let _ = writeln!(
+                s,
+                "  rsrc    {} {} lang {} {} bytes entropy {:.2}{}",
+                r.kind,
+                r.name,
+                r.language,
+                r.size,
+                r.entropy,
+                r.embedded
+                    .as_deref()
+                    .map(|e| format!(" [embedded {e}]"))
+                    .unwrap_or_default()
+            );
+        }
+        if pe.resources.len() > 8 {
+            let _ = writeln!(s, "  rsrc    ... {} more", pe.resources.len() - 8);
+        }
+    }
     if let Some(elf) = &t.elf {
         let _ = writeln!(
             s,

@@ -7,6 +7,7 @@
 //! `packers.txt` (packer section names). API names are compared after folding: a trailing
 //! `A`/`W` (ANSI/wide) is dropped, `Zw` becomes `Nt`, and a Mach-O leading `_` is dropped.
 
+use super::resources::{self, Resource};
 use super::{Format, FoundString, Import, Parsed};
 use crate::ioc::Encoding;
 use crate::tables;
@@ -180,6 +181,8 @@ pub enum AtomKind {
     Category,
     /// Any API of a category found only as a string.
     Resolved,
+    /// A PE resource with a tag (`rcdata`, `embedded-pe`, `high-entropy`, ...).
+    Resource,
 }
 
 /// One `need` or `none` line: at least `min` distinct alternatives must match.
@@ -262,6 +265,7 @@ pub fn parse_rules(text: &str) -> Result<Vec<Rule>, String> {
                     "string" => AtomKind::String,
                     "category" => AtomKind::Category,
                     "resolved" => AtomKind::Resolved,
+                    "resource" => AtomKind::Resource,
                     other => return Err(format!("line {n}: unknown condition kind '{other}'")),
                 };
                 let alternatives: Vec<String> = rest
@@ -382,6 +386,7 @@ struct Facts<'a> {
     imports: FxHashMap<String, Vec<&'a Import>>,
     resolved: FxHashMap<String, &'a FoundString>,
     behavior: &'a Behavior,
+    resources: &'a [Resource],
     /// Pattern → first string containing it.
     string_hits: FxHashMap<String, &'a FoundString>,
 }
@@ -431,6 +436,21 @@ fn matches<'a>(facts: &Facts<'a>, cond: &Condition) -> Vec<Evidence> {
             AtomKind::String => {
                 if let Some(s) = facts.string_hits.get(&alt.to_ascii_lowercase()) {
                     hits.push(string_evidence("string", s));
+                }
+            }
+            AtomKind::Resource => {
+                for r in facts.resources {
+                    if resources::tags(r)
+                        .iter()
+                        .any(|t| t.eq_ignore_ascii_case(alt))
+                    {
+                        hits.push(Evidence {
+                            kind: "resource".into(),
+                            value: r.name.clone(),
+                            offset: Some(r.offset),
+                            encoding: None,
+                        });
+                    }
                 }
             }
             AtomKind::Category | AtomKind::Resolved => {
@@ -483,17 +503,19 @@ fn string_evidence(kind: &str, s: &FoundString) -> Evidence {
     }
 }
 
-/// ATT&CK techniques whose rules hold, sorted by id, each with deduplicated evidence.
+/// ATT&CK techniques whose rules hold (`resources`: the PE's resources, empty otherwise), sorted by id, each with deduplicated evidence.
 pub fn techniques(
     imports: &[Import],
     strings: &[FoundString],
     behavior: &Behavior,
     format: Format,
+    resources: &[Resource],
 ) -> Vec<Technique> {
     let mut facts = Facts {
         imports: FxHashMap::default(),
         resolved: FxHashMap::default(),
         behavior,
+        resources,
         string_hits: FxHashMap::default(),
     };
     for imp in imports {
@@ -683,6 +705,49 @@ mod tests {
         }
         assert!(api_table().order.len() >= 9);
         assert!(packer_sections().contains_key("upx0"));
+    }
+
+    fn section(name: &str, entropy: f64, w: bool, x: bool) -> super::super::Section {
+        super::super::Section {
+            name: name.into(),
+            virtual_address: 0x1000,
+            virtual_size: 0x4000,
+            raw_offset: 0x400,
+            raw_size: 0x4000,
+            entropy,
+            r: true,
+            w,
+            x,
+            wx: w && x,
+        }
+    }
+
+    #[test]
+    fn packer_verdicts() {
+        let upx = Parsed {
+            sections: vec![
+                section("UPX0", 0.0, true, true),
+                section("UPX1", 7.9, true, true),
+            ],
+            ..Parsed::default()
+        };
+        let v = packer(&upx, Format::Pe);
+        assert_eq!(v.verdict, "packed");
+        assert_eq!(v.packers, ["UPX"]);
+        assert!(v.reasons.iter().any(|r| r.contains("entropy 7.90")));
+        let plain = Parsed {
+            sections: vec![
+                section(".text", 6.1, false, true),
+                section(".data", 1.0, true, false),
+            ],
+            ..Parsed::default()
+        };
+        assert_eq!(packer(&plain, Format::Pe).verdict, "not packed");
+        let crypted = Parsed {
+            sections: vec![section(".text", 7.8, false, true)],
+            ..Parsed::default()
+        };
+        assert_eq!(packer(&crypted, Format::Pe).verdict, "possibly packed");
     }
 
     #[test]

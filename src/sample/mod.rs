@@ -15,6 +15,7 @@ pub mod behavior;
 pub mod elf;
 pub mod macho;
 pub mod pe;
+pub mod resources;
 pub mod strings;
 
 use crate::extract::{ExtractOptions, Extractor};
@@ -234,6 +235,8 @@ pub struct PeInfo {
     pub exports: Vec<String>,
     /// Bytes after the last section's data, not counting a certificate table at the end.
     pub overlay_size: u64,
+    /// Resources (type, name, language, size, entropy, embedded content).
+    pub resources: Vec<resources::Resource>,
 }
 
 /// ELF-specific facts.
@@ -437,7 +440,9 @@ pub fn triage_with(name: &str, data: &[u8], options: TriageOptions) -> Triage {
     let regions = Regions::new(&parsed.sections);
     let strings = strings::find(data, options.min_string_len, &regions);
     let mut behavior = behavior::analyse(&parsed.imports, &strings, format);
-    let techniques = behavior::techniques(&parsed.imports, &strings, &behavior, format);
+    let no_resources = Vec::new();
+    let res = parsed.pe.as_ref().map_or(&no_resources, |p| &p.resources);
+    let techniques = behavior::techniques(&parsed.imports, &strings, &behavior, format, res);
     let packer = behavior::packer(&parsed, format);
     behavior.sort();
     let iocs = if options.iocs {

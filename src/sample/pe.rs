@@ -73,14 +73,26 @@ pub fn parse(data: &[u8]) -> Parsed {
             entry >= s.virtual_address && entry < s.virtual_address + s.virtual_size.max(s.raw_size)
         })
         .map(|s| s.name.clone());
-    let (subsystem, cert) = match &pe.header.optional_header {
+    let (subsystem, cert, rsrc) = match &pe.header.optional_header {
         Some(oh) => (
             subsystem_name(oh.windows_fields.subsystem).to_string(),
             oh.data_directories
                 .get_certificate_table()
                 .map(|d| (u64::from(d.virtual_address), u64::from(d.size))),
+            oh.data_directories
+                .get_resource_table()
+                .filter(|d| d.virtual_address != 0 && d.size != 0)
+                .map(|d| u64::from(d.virtual_address)),
         ),
-        None => (String::new(), None),
+        None => (String::new(), None, None),
+    };
+    let resources = match rsrc {
+        Some(rva) => {
+            let (list, warning) = super::resources::parse(data, &out.sections, rva);
+            out.warnings.extend(warning);
+            list
+        }
+        None => Vec::new(),
     };
     let exports = pe
         .exports
@@ -101,6 +113,7 @@ pub fn parse(data: &[u8]) -> Parsed {
         imphash: imphash(&out.imports),
         exports,
         overlay_size: overlay(data.len() as u64, &out.sections, cert),
+        resources,
     });
     out
 }

@@ -1,0 +1,217 @@
+//! PE resources: a bounded walk of the resource directory (type / name / language), with the
+//! size, entropy and embedded content (a PE, an archive) of every leaf.
+//!
+//! The walk reads the raw bytes itself so that a broken entry only loses that entry: offsets
+//! are checked against the file, depth is limited to three levels and entries to 4096.
+
+use super::{entropy, slice, Section};
+use serde::Serialize;
+
+/// One resource leaf.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Resource {
+    /// Type: a standard name (`RCDATA`, `ICON`, `VERSION`, ...) or the custom name / number.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Resource name (or `#id`).
+    pub name: String,
+    /// Language id.
+    pub language: u32,
+    /// File offset of the data.
+    pub offset: u64,
+    /// Size in bytes.
+    pub size: u64,
+    /// Entropy of the data, bits per byte.
+    pub entropy: f64,
+    /// What the data starts with, when it is an executable or archive (`pe`, `zip`, `gzip`,
+    /// `cab`, `7z`, `rar`, `elf`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub embedded: Option<String>,
+}
+
+const MAX_ENTRIES: usize = 4096;
+
+fn u16_at(d: &[u8], off: usize) -> Option<u16> {
+    Some(u16::from_le_bytes(d.get(off..off + 2)?.try_into().ok()?))
+}
+
+fn u32_at(d: &[u8], off: usize) -> Option<u32> {
+    Some(u32::from_le_bytes(d.get(off..off + 4)?.try_into().ok()?))
+}
+
+/// File offset of an RVA, through the section table.
+pub fn rva_to_offset(sections: &[Section], rva: u64) -> Option<u64> {
+    sections
+        .iter()
+        .find(|s| {
+            rva >= s.virtual_address && rva < s.virtual_address + s.virtual_size.max(s.raw_size)
+        })
+        .map(|s| s.raw_offset + (rva - s.virtual_address))
+}
+
+fn type_name(id: u32) -> Option<&'static str> {
+    Some(match id {
+        1 => "CURSOR",
+        2 => "BITMAP",
+        3 => "ICON",
+        4 => "MENU",
+        5 => "DIALOG",
+        6 => "STRING",
+        7 => "FONTDIR",
+        8 => "FONT",
+        9 => "ACCELERATOR",
+        10 => "RCDATA",
+        11 => "MESSAGETABLE",
+        12 => "GROUP_CURSOR",
+        14 => "GROUP_ICON",
+        16 => "VERSION",
+        17 => "DLGINCLUDE",
+        19 => "PLUGPLAY",
+        20 => "VXD",
+        21 => "ANICURSOR",
+        22 => "ANIICON",
+        23 => "HTML",
+        24 => "MANIFEST",
+        _ => return None,
+    })
+}
+
+/// What `data` starts with.
+pub fn sniff_embedded(data: &[u8]) -> Option<&'static str> {
+    Some(match data {
+        [b'M', b'Z', ..] => "pe",
+        [0x7f, b'E', b'L', b'F', ..] => "elf",
+        [b'P', b'K', 3, 4, ..] => "zip",
+        [0x1f, 0x8b, ..] => "gzip",
+        [b'M', b'S', b'C', b'F', ..] => "cab",
+        [b'7', b'z', 0xbc, 0xaf, ..] => "7z",
+        [b'R', b'a', b'r', b'!', ..] => "rar",
+        _ => return None,
+    })
+}
+
+/// Walks the resource directory at file offset `base` (RVA `base_rva`).
+/// Returns what could be read and, when part of the directory was unreadable, a warning.
+pub fn parse(data: &[u8], sections: &[Section], base_rva: u64) -> (Vec<Resource>, Option<String>) {
+    let Some(base) = rva_to_offset(sections, base_rva)
+        .and_then(|o| usize::try_from(o).ok())
+        .filter(|&o| o < data.len())
+    else {
+        return (
+            Vec::new(),
+            Some("resource directory outside the file".into()),
+        );
+    };
+    let mut out = Vec::new();
+    let mut budget = MAX_ENTRIES;
+    let mut broken = false;
+    let name_of = |entry_name: u32| -> String {
+        if entry_name & 0x8000_0000 != 0 {
+            let off = base + (entry_name & 0x7fff_ffff) as usize;
+            let Some(len) = u16_at(data, off) else {
+                return "?".into();
+            };
+            let units: Vec<u16> = (0..usize::from(len).min(256))
+                .filter_map(|i| u16_at(data, off + 2 + 2 * i))
+                .collect();
+            String::from_utf16_lossy(&units)
+        } else {
+            format!("#{entry_name}")
+        }
+    };
+    // (directory offset relative to base, depth, type, name)
+    let mut stack: Vec<(usize, u8, String, String)> = vec![(0, 0, String::new(), String::new())];
+    while let Some((dir, depth, kind, name)) = stack.pop() {
+        let d = base + dir;
+        let (Some(named), Some(ids)) = (u16_at(data, d + 12), u16_at(data, d + 14)) else {
+            broken = true;
+            continue;
+        };
+        let count = usize::from(named) + usize::from(ids);
+        let mut children = Vec::new();
+        for i in 0..count {
+            if budget == 0 {
+                broken = true;
+                break;
+            }
+            budget -= 1;
+            let e = d + 16 + 8 * i;
+            let (Some(ename), Some(eoff)) = (u32_at(data, e), u32_at(data, e + 4)) else {
+                broken = true;
+                break;
+            };
+            let label = name_of(ename);
+            let is_dir = eoff & 0x8000_0000 != 0;
+            let target = (eoff & 0x7fff_ffff) as usize;
+            match (depth, is_dir) {
+                (0, true) => {
+                    let k = if ename & 0x8000_0000 == 0 {
+                        type_name(ename).map(str::to_string).unwrap_or(label)
+                    } else {
+                        label
+                    };
+                    children.push((target, 1, k, String::new()));
+                }
+                (1, true) => children.push((target, 2, kind.clone(), label)),
+                (2, false) | (1, false) => {
+                    let leaf = base + target;
+                    let (Some(rva), Some(size)) = (u32_at(data, leaf), u32_at(data, leaf + 4))
+                    else {
+                        broken = true;
+                        continue;
+                    };
+                    let offset = rva_to_offset(sections, u64::from(rva)).unwrap_or(0);
+                    let bytes = slice(data, offset, u64::from(size));
+                    if bytes.len() < size as usize {
+                        broken = true;
+                    }
+                    out.push(Resource {
+                        kind: kind.clone(),
+                        name: if depth == 2 {
+                            name.clone()
+                        } else {
+                            label.clone()
+                        },
+                        language: if depth == 2 { ename & 0xffff } else { 0 },
+                        offset,
+                        size: u64::from(size),
+                        entropy: entropy(bytes),
+                        embedded: sniff_embedded(bytes).map(str::to_string),
+                    });
+                }
+                _ => broken = true,
+            }
+        }
+        // Depth-first in table order.
+        for c in children.into_iter().rev() {
+            if c.0 != dir {
+                stack.push(c);
+            }
+        }
+    }
+    let warning = broken.then(|| {
+        format!(
+            "resource directory partly unreadable ({} resources read)",
+            out.len()
+        )
+    });
+    (out, warning)
+}
+
+/// Tags a rule's `resource` condition matches: the type, `embedded-KIND`, and
+/// `high-entropy` (at least 1 KiB at 7.2 bits per byte or more, not an image and not a
+/// recognised archive: compressed, but not obviously encrypted).
+pub fn tags(r: &Resource) -> Vec<String> {
+    let mut t = vec![r.kind.to_ascii_lowercase()];
+    if let Some(e) = &r.embedded {
+        t.push(format!("embedded-{e}"));
+    }
+    let image = matches!(
+        r.kind.as_str(),
+        "ICON" | "GROUP_ICON" | "BITMAP" | "CURSOR" | "GROUP_CURSOR" | "ANIICON" | "ANICURSOR"
+    );
+    if !image && r.embedded.is_none() && r.size >= 1024 && r.entropy >= 7.2 {
+        t.push("high-entropy".into());
+    }
+    t
+}
