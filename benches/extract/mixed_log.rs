@@ -1173,7 +1173,12 @@ impl<W: Write> Gen<W> {
         let i = self.rng.below(self.pools.registry.len());
         let hive = self.pools.registry[i].hive;
         let rest = self.pools.registry[i].rest.clone();
-        self.plant(REGISTRY_KEY, &format!("{hive}\\{rest}"));
+        // spoor reports a user hive named by SID as that user's HKCU (docs/ioc-schema.md)
+        let expected = match (hive, rest.split_once('\\')) {
+            ("HKU", Some((sid, tail))) if sid.starts_with("S-1-5-21-") => format!("HKCU\\{tail}"),
+            _ => format!("{hive}\\{rest}"),
+        };
+        self.plant(REGISTRY_KEY, &expected);
         let hive_w = match (hive, self.rng.below(100)) {
             ("HKLM", 0..=29) => "HKEY_LOCAL_MACHINE",
             ("HKLM", 30..=39) => r"\Registry\Machine",

@@ -565,8 +565,13 @@ fn alone_on_line(input: &[u8], start: usize, end: usize, ls: usize, le: usize) -
     while right < le && is_label_byte(input[right]) {
         right += 1;
     }
-    let bullet = |b: &u8| matches!(b, b' ' | b'\t' | b'-' | b'*' | b'>' | 0xE2 | 0x80 | 0xA2);
-    let tail = |b: &u8| matches!(b, b' ' | b'\t' | b'\r' | b'.' | b',' | b';');
+    let bullet = |b: &u8| {
+        matches!(
+            b,
+            b' ' | b'\t' | b'-' | b'*' | b'>' | b'"' | b'\'' | 0xE2 | 0x80 | 0xA2
+        )
+    };
+    let tail = |b: &u8| matches!(b, b' ' | b'\t' | b'\r' | b'.' | b',' | b';' | b'"' | b'\'');
     input[ls..left].iter().all(bullet)
         && input[right..le].iter().all(tail)
         && left < start

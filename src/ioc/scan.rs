@@ -560,7 +560,9 @@ impl Pass<'_, '_> {
         let mut i = s;
         // skip separators between the word and the number
         let mut skipped = 0;
-        while i > 0 && matches!(buf[i - 1], b' ' | b':' | b'=' | b'/' | b'\t' | 0) && skipped < 4 {
+        let mut crossed_nul = false;
+        while i > 0 && matches!(buf[i - 1], b' ' | b':' | b'=' | b'/' | b'\t' | 0) && skipped < 3 {
+            crossed_nul |= buf[i - 1] == 0;
             i -= 1;
             skipped += 1;
         }
@@ -569,6 +571,11 @@ impl Pass<'_, '_> {
             i -= 1;
         }
         if i == end || (i > 0 && is_alnum(buf[i - 1])) {
+            return false;
+        }
+        // Across a string terminator only a VERSIONINFO key (`FileVersion\0` then the
+        // value) counts; a stray `v` or `api` in binary data does not.
+        if crossed_nul && end - i < 7 {
             return false;
         }
         tables::version_words().contains(&buf[i..end])
@@ -1009,7 +1016,8 @@ impl Pass<'_, '_> {
         } else {
             self.components(sep, true)?
         };
-        if rest.is_empty() {
+        // a lone letter after a drive (`H:\G`, `a:/v`) is noise from binary data
+        if rest.is_empty() || (!unc && rest.len() < 2) {
             return None;
         }
         let value = if unc {
@@ -1121,10 +1129,21 @@ impl Pass<'_, '_> {
         let buf = self.buf;
         let mut j = space;
         let mut spaces = 0;
+        let mut after_comma = false;
         while let Some(&b) = buf.get(j) {
             if b == b',' && buf.get(j + 1) == Some(&b' ') {
-                // "VMware, Inc." inside a key: the comma rides with the following space
+                // "VMware, Inc." inside a key: the comma rides with the following space,
+                // and one word may follow it ("…\InprocServer32, then CORP\alice" is prose)
+                if after_comma {
+                    return None;
+                }
+                after_comma = true;
+                j += 2;
+                continue;
             } else if b == b' ' {
+                if after_comma {
+                    return None;
+                }
                 spaces += 1;
                 // two spaces, or a word that starts another path or a command flag
                 if spaces > 3 || matches!(buf.get(j + 1), Some(b' ' | b'%' | b'-')) {
