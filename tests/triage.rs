@@ -262,3 +262,32 @@ fn output_is_deterministic_json() {
         .iter()
         .any(|i| i["type"] == "url" && i["sightings"][0]["section"] == ".rdata")));
 }
+
+#[test]
+fn ten_mib_pe_with_overlay() {
+    // A corpus sample with a 10 MiB overlay of pseudo-random bytes and strings.
+    let mut data =
+        std::fs::read(root().join("corpus/malicious/lockjaw/lockjaw_v1_x64.exe")).expect("sample");
+    let image = data.len() as u64;
+    let mut state = 0x9e37_79b9_7f4a_7c15u64;
+    while data.len() < 10 << 20 {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        if state % 4 == 0 {
+            data.extend_from_slice(b"http://overlay.example.net/x\0C:\\Temp\\x.dll\0");
+        } else {
+            data.extend_from_slice(&state.to_le_bytes());
+        }
+    }
+    let start = Instant::now();
+    let t = sample::triage("big", &data);
+    let ms = start.elapsed().as_secs_f64() * 1000.0;
+    eprintln!("triage of a {} byte PE: {ms:.1} ms", data.len());
+    let pe = t.pe.expect("pe");
+    assert_eq!(pe.overlay_size, data.len() as u64 - image);
+    assert!(t
+        .iocs
+        .iter()
+        .any(|i| i.value == "http://overlay.example.net/x" && i.sightings[0].section.is_none()));
+}

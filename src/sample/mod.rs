@@ -71,14 +71,31 @@ pub struct Hashes {
 }
 
 impl Hashes {
-    /// Digests of `data`.
+    /// Digests of `data`, computed on two extra threads for large inputs.
     pub fn of(data: &[u8]) -> Self {
-        Hashes {
-            md5: hex(&Md5::digest(data)),
-            sha1: hex(&Sha1::digest(data)),
-            sha256: hex(&Sha256::digest(data)),
-            sha512: hex(&Sha512::digest(data)),
+        if data.len() < 1 << 20 {
+            return Hashes {
+                md5: hex(&Md5::digest(data)),
+                sha1: hex(&Sha1::digest(data)),
+                sha256: hex(&Sha256::digest(data)),
+                sha512: hex(&Sha512::digest(data)),
+            };
         }
+        std::thread::scope(|s| {
+            let a = s.spawn(|| (hex(&Md5::digest(data)), hex(&Sha1::digest(data))));
+            let b = s.spawn(|| hex(&Sha512::digest(data)));
+            let sha256 = hex(&Sha256::digest(data));
+            let (md5, sha1) = a
+                .join()
+                .unwrap_or_else(|_| (hex(&Md5::digest(data)), hex(&Sha1::digest(data))));
+            let sha512 = b.join().unwrap_or_else(|_| hex(&Sha512::digest(data)));
+            Hashes {
+                md5,
+                sha1,
+                sha256,
+                sha512,
+            }
+        })
     }
 }
 
@@ -413,6 +430,16 @@ fn guarded(data: &[u8], f: fn(&[u8]) -> Parsed) -> Parsed {
 
 /// Triage of one sample: `name` is only a label, `data` the whole file.
 pub fn triage_with(name: &str, data: &[u8], options: TriageOptions) -> Triage {
+    std::thread::scope(|s| {
+        let hashes = s.spawn(|| Hashes::of(data));
+        let mut t = analyse(name, data, options);
+        t.hashes = hashes.join().unwrap_or_else(|_| Hashes::of(data));
+        t
+    })
+}
+
+/// Everything but the digests (filled in by [`triage_with`]).
+fn analyse(name: &str, data: &[u8], options: TriageOptions) -> Triage {
     let format = sniff(data);
     let parsed = match format {
         Format::Pe => guarded(data, pe::parse),
@@ -446,14 +473,19 @@ pub fn triage_with(name: &str, data: &[u8], options: TriageOptions) -> Triage {
     let packer = behavior::packer(&parsed, format);
     behavior.sort();
     let iocs = if options.iocs {
-        sample_iocs(name, data, &regions)
+        sample_iocs(name, &strings)
     } else {
         Vec::new()
     };
     Triage {
         name: name.to_string(),
         size: data.len() as u64,
-        hashes: Hashes::of(data),
+        hashes: Hashes {
+            md5: String::new(),
+            sha1: String::new(),
+            sha256: String::new(),
+            sha512: String::new(),
+        },
         format,
         arch: parsed.arch,
         bitness: parsed.bitness,
@@ -507,13 +539,23 @@ impl Regions {
     }
 }
 
-fn sample_iocs(name: &str, data: &[u8], regions: &Regions) -> Vec<SampleIoc> {
+/// IOCs from the strings: the extractor runs over the strings joined by NUL bytes, and each
+/// sighting is mapped back to its string's file offset, section and encoding.
+fn sample_iocs(name: &str, strings: &[FoundString]) -> Vec<SampleIoc> {
+    let mut text = Vec::new();
+    let mut starts = Vec::with_capacity(strings.len());
+    for s in strings {
+        starts.push(text.len() as u64);
+        text.extend_from_slice(s.value.as_bytes());
+        text.push(0);
+    }
     let extractor = Extractor::new(ExtractOptions {
         threads: 1,
+        utf16: false,
         ..ExtractOptions::default()
     });
     extractor
-        .extract_bytes(name, data)
+        .extract_bytes(name, &text)
         .into_iter()
         .map(|ioc| SampleIoc {
             kind: ioc.kind,
@@ -521,11 +563,18 @@ fn sample_iocs(name: &str, data: &[u8], regions: &Regions) -> Vec<SampleIoc> {
             sightings: ioc
                 .sightings
                 .iter()
-                .filter_map(|s| {
-                    let offset = s.offset?;
+                .filter_map(|sighting| {
+                    let pos = sighting.offset?;
+                    let i = starts.partition_point(|&st| st <= pos).checked_sub(1)?;
+                    let s = strings.get(i)?;
+                    let width = if s.encoding == Encoding::Utf16le {
+                        2
+                    } else {
+                        1
+                    };
                     Some(IocSighting {
-                        offset,
-                        section: regions.section_of(offset).map(str::to_string),
+                        offset: s.offset + (pos - starts[i]) * width,
+                        section: s.section.clone(),
                         encoding: s.encoding,
                     })
                 })
