@@ -234,6 +234,29 @@ fn imphash_matches_pefile() {
 }
 
 #[test]
+fn rich_header_hash_and_pdb_path() {
+    // Rich header hash computed with pefile 2024.8.26 `get_rich_header_hash()`.
+    let data = std::fs::read(root().join("corpus/benign/debian/distlib/t64.exe")).expect("file");
+    let pe = sample::triage("t64", &data).pe.expect("pe");
+    assert_eq!(
+        pe.rich_header_hash.as_deref(),
+        Some("5a3efa120fe045e35b080f60d580c117")
+    );
+    assert_eq!(
+        pe.pdb_path.as_deref(),
+        Some(r"C:\Users\Vinay\Projects\simple_launcher\dist\t64.pdb")
+    );
+    let mingw =
+        std::fs::read(root().join("corpus/malicious/lockjaw/lockjaw_v1_x64.exe")).expect("sample");
+    let pe = sample::triage("lockjaw", &mingw).pe.expect("pe");
+    assert_eq!(pe.rich_header_hash, None);
+    assert!(
+        !pe.tls_callbacks.is_empty(),
+        "mingw binaries carry TLS callbacks"
+    );
+}
+
+#[test]
 fn pe_resources_are_read() {
     let data =
         std::fs::read(root().join("corpus/malicious/ashdrop/ashdrop_v1_x64.exe")).expect("sample");
@@ -286,8 +309,46 @@ fn ten_mib_pe_with_overlay() {
     eprintln!("triage of a {} byte PE: {ms:.1} ms", data.len());
     let pe = t.pe.expect("pe");
     assert_eq!(pe.overlay_size, data.len() as u64 - image);
+    // The same size with a random overlay (no strings): the common case for packed payloads.
+    let mut random = data[..image as usize].to_vec();
+    while random.len() < 10 << 20 {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        random.extend_from_slice(&state.to_le_bytes());
+    }
+    let start = Instant::now();
+    let r = sample::triage("big-random", &random);
+    eprintln!(
+        "triage of a {} byte PE with a random overlay: {:.1} ms",
+        random.len(),
+        start.elapsed().as_secs_f64() * 1000.0
+    );
+    assert_eq!(
+        r.pe.map(|p| p.overlay_size),
+        Some(random.len() as u64 - image)
+    );
     assert!(t
         .iocs
         .iter()
         .any(|i| i.value == "http://overlay.example.net/x" && i.sightings[0].section.is_none()));
+}
+
+#[test]
+fn string_tags() {
+    use spoor::sample::strings::tag;
+    assert_eq!(tag("CreateRemoteThread"), ["api"]);
+    assert_eq!(tag("CreateFileW"), ["api"]);
+    assert_eq!(tag("KERNEL32.dll"), ["dll"]);
+    assert_eq!(tag("http://a.example.com/x"), ["url"]);
+    assert_eq!(tag(r"HARDWARE\ACPI\DSDT\VBOX__"), ["registry"]);
+    assert_eq!(tag(r"C:\Users\Public\x.exe"), ["path"]);
+    assert_eq!(tag("rundll32.exe \"%s\",Start"), ["format"]);
+    assert_eq!(tag("SGVsbG8gd29ybGQhIQ=="), ["base64"]);
+    assert_eq!(
+        tag("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"),
+        ["base64-alphabet"]
+    );
+    assert!(tag("CreateToolhelp32Snapshot") == ["api"]);
+    assert!(tag("just some words").is_empty());
 }

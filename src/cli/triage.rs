@@ -126,6 +126,15 @@ pub fn text(t: &Triage) -> String {
         );
     }
     if let Some(pe) = &t.pe {
+        if pe.rich_header_hash.is_some() || pe.pdb_path.is_some() || !pe.tls_callbacks.is_empty() {
+            let _ = writeln!(
+                s,
+                "  build   rich {}, pdb {}, {} TLS callbacks",
+                pe.rich_header_hash.as_deref().unwrap_or("-"),
+                pe.pdb_path.as_deref().unwrap_or("-"),
+                pe.tls_callbacks.len()
+            );
+        }
         for r in pe.resources.iter().take(8) {
             let _ = writeln!(
                 s,

@@ -539,7 +539,9 @@ pub fn techniques(
         for s in strings {
             for m in ac.find_overlapping_iter(s.value.as_str()) {
                 if let Some(p) = pats.get(m.pattern().as_usize()) {
-                    facts.string_hits.entry(p.clone()).or_insert(s);
+                    if !facts.string_hits.contains_key(p) {
+                        facts.string_hits.insert(p.clone(), s);
+                    }
                 }
             }
         }

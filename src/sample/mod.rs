@@ -254,6 +254,12 @@ pub struct PeInfo {
     pub overlay_size: u64,
     /// Resources (type, name, language, size, entropy, embedded content).
     pub resources: Vec<resources::Resource>,
+    /// pefile-compatible rich header hash (MD5 of the decoded header), `None` without one.
+    pub rich_header_hash: Option<String>,
+    /// TLS callback addresses (virtual addresses).
+    pub tls_callbacks: Vec<u64>,
+    /// CodeView PDB path, when present.
+    pub pdb_path: Option<String>,
 }
 
 /// ELF-specific facts.

@@ -114,6 +114,21 @@ pub fn parse(data: &[u8]) -> Parsed {
         exports,
         overlay_size: overlay(data.len() as u64, &out.sections, cert),
         resources,
+        rich_header_hash: rich_header_hash(data, pe.header.dos_header.pe_pointer),
+        tls_callbacks: pe
+            .tls_data
+            .as_ref()
+            .map(|t| t.callbacks.clone())
+            .unwrap_or_default(),
+        pdb_path: pe
+            .debug_data
+            .as_ref()
+            .and_then(|d| d.codeview_pdb70_debug_info.as_ref())
+            .map(|c| {
+                String::from_utf8_lossy(c.filename)
+                    .trim_end_matches('\0')
+                    .to_string()
+            }),
     });
     out
 }
@@ -182,6 +197,32 @@ pub fn imphash(imports: &[Import]) -> Option<String> {
         })
         .collect();
     Some(hex(&Md5::digest(parts.join(",").as_bytes())))
+}
+
+/// pefile-compatible rich header hash: the MD5 of the decoded bytes from `DanS` up to (not
+/// including) `Rich`, found between the DOS header and the PE header.
+pub fn rich_header_hash(data: &[u8], pe_pointer: u32) -> Option<String> {
+    let end = (pe_pointer as usize).min(data.len());
+    let stub = data.get(0x40..end)?;
+    let rich = stub.windows(4).position(|w| w == b"Rich")?;
+    let key = stub.get(rich + 4..rich + 8)?;
+    let mut start = None;
+    let mut i = rich;
+    while i >= 4 {
+        i -= 4;
+        let dword: Vec<u8> = stub[i..i + 4].iter().zip(key).map(|(b, k)| b ^ k).collect();
+        if dword == b"DanS" {
+            start = Some(i);
+            break;
+        }
+    }
+    let start = start?;
+    let clear: Vec<u8> = stub[start..rich]
+        .iter()
+        .zip(key.iter().cycle())
+        .map(|(b, k)| b ^ k)
+        .collect();
+    Some(hex(&Md5::digest(&clear)))
 }
 
 fn overlay(size: u64, sections: &[Section], cert: Option<(u64, u64)>) -> u64 {

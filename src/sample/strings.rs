@@ -17,6 +17,90 @@ pub struct FoundString {
     pub section: Option<String>,
     /// The text.
     pub value: String,
+    /// What the string looks like: `api`, `dll`, `url`, `registry`, `path`, `format`,
+    /// `base64`, `base64-alphabet` (see [`tag`]).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<&'static str>,
+}
+
+const B64_ALPHABET: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+
+/// Tags for a string. `api` means a name in the API category table (after A/W folding).
+pub fn tag(v: &str) -> Vec<&'static str> {
+    let mut t = Vec::new();
+    let word = v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+    if word
+        && (4..=64).contains(&v.len())
+        && crate::sample::behavior::api_table()
+            .apis
+            .contains_key(&crate::sample::behavior::fold(v))
+    {
+        t.push("api");
+    }
+    let ends_ci = |suffix: &str| {
+        v.len() >= suffix.len()
+            && v.is_char_boundary(v.len() - suffix.len())
+            && v[v.len() - suffix.len()..].eq_ignore_ascii_case(suffix)
+    };
+    let starts_ci = |prefix: &str| {
+        v.len() >= prefix.len()
+            && v.is_char_boundary(prefix.len())
+            && v[..prefix.len()].eq_ignore_ascii_case(prefix)
+    };
+    if v.contains('.')
+        && !v.contains(' ')
+        && ([".dll", ".so", ".dylib", ".sys", ".ocx"]
+            .iter()
+            .any(|e| ends_ci(e))
+            || v.contains(".so."))
+    {
+        t.push("dll");
+    }
+    if v.contains("://") {
+        t.push("url");
+    }
+    if v.contains('\\')
+        && (starts_ci("hkey_")
+            || starts_ci("hklm\\")
+            || starts_ci("hkcu\\")
+            || starts_ci("software\\")
+            || starts_ci("system\\currentcontrolset")
+            || starts_ci("hardware\\")
+            || v.to_ascii_lowercase().contains("\\currentversion\\"))
+    {
+        t.push("registry");
+    }
+    let b = v.as_bytes();
+    if (b.len() > 3 && b[0].is_ascii_alphabetic() && b[1] == b':' && b[2] == b'\\')
+        || v.starts_with("\\\\")
+        || (v.starts_with('%') && v.contains("%\\"))
+        || (v.starts_with('/') && v[1..].contains('/') && !v.contains(' '))
+    {
+        t.push("path");
+    }
+    if [
+        "%s", "%d", "%x", "%u", "%ls", "%S", "%p", "%08x", "%lu", "%i",
+    ]
+    .iter()
+    .any(|f| v.contains(f))
+    {
+        t.push("format");
+    }
+    if v.len() >= B64_ALPHABET.len() && v.contains(B64_ALPHABET) {
+        t.push("base64-alphabet");
+    } else if !t.contains(&"api")
+        && (v.contains(['+', '/', '=']) || v.bytes().filter(u8::is_ascii_digit).count() >= 3)
+        && v.len() >= 16
+        && v.len() % 4 == 0
+        && v.bytes()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'+' | b'/' | b'='))
+        && v.bytes().any(|c| c.is_ascii_uppercase())
+        && v.bytes().any(|c| c.is_ascii_lowercase())
+        && v.bytes().any(|c| c.is_ascii_digit())
+    {
+        t.push("base64");
+    }
+    t
 }
 
 fn printable(b: u8) -> bool {
@@ -39,6 +123,7 @@ pub fn find(data: &[u8], min_len: usize, regions: &Regions) -> Vec<FoundString> 
                 offset: offset as u64,
                 encoding,
                 section: regions.section_of(offset as u64).map(str::to_string),
+                tags: tag(&value),
                 value,
             });
         }
