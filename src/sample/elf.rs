@@ -56,6 +56,7 @@ pub fn parse(data: &[u8]) -> Parsed {
                     library: String::new(),
                     name: Some(name.to_string()),
                     ordinal: None,
+                    delay: false,
                 });
             }
         }

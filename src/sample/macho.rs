@@ -126,6 +126,7 @@ fn slice(data: &[u8], m: &MachO, base: u64, size: u64, prefix: &str, out: &mut P
                     library: i.dylib.to_string(),
                     name: Some(i.name.to_string()),
                     ordinal: None,
+                    delay: false,
                 };
                 if !out.imports.contains(&imp) {
                     out.imports.push(imp);

@@ -210,6 +210,9 @@ pub struct Import {
     /// The ordinal, for PE imports by ordinal.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ordinal: Option<u16>,
+    /// A PE delay-load import (not part of the imphash, as in pefile).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub delay: bool,
 }
 
 impl Import {

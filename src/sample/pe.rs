@@ -54,6 +54,7 @@ pub fn parse(data: &[u8]) -> Parsed {
             library: imp.dll.to_string(),
             name: (!by_ordinal).then(|| imp.name.to_string()),
             ordinal: by_ordinal.then_some(imp.ordinal),
+            delay: false,
         });
     }
     let timestamp = pe.header.coff_header.time_date_stamp;
@@ -86,6 +87,23 @@ pub fn parse(data: &[u8]) -> Parsed {
         ),
         None => (String::new(), None, None),
     };
+    if let Some(dd) = pe
+        .header
+        .optional_header
+        .as_ref()
+        .and_then(|oh| oh.data_directories.get_delay_import_descriptor().copied())
+        .filter(|d| d.virtual_address != 0)
+    {
+        let (list, warning) = delay_imports(
+            data,
+            &out.sections,
+            u64::from(dd.virtual_address),
+            pe.is_64,
+            pe.image_base,
+        );
+        out.imports.extend(list);
+        out.warnings.extend(warning);
+    }
     let resources = match rsrc {
         Some(rva) => {
             let (list, warning) = super::resources::parse(data, &out.sections, rva);
@@ -110,7 +128,13 @@ pub fn parse(data: &[u8]) -> Parsed {
         timestamp,
         timestamp_utc: utc(i64::from(timestamp)),
         timestamp_flags,
-        imphash: imphash(&out.imports),
+        imphash: imphash(
+            &out.imports
+                .iter()
+                .filter(|i| !i.delay)
+                .cloned()
+                .collect::<Vec<_>>(),
+        ),
         exports,
         overlay_size: overlay(data.len() as u64, &out.sections, cert),
         resources,
@@ -197,6 +221,95 @@ pub fn imphash(imports: &[Import]) -> Option<String> {
         })
         .collect();
     Some(hex(&Md5::digest(parts.join(",").as_bytes())))
+}
+
+/// Delay-load imports from the descriptor table at `rva` (RVA-based descriptors, and old
+/// VA-based ones through `image_base`). Bounded: 256 DLLs, 4096 names each.
+pub fn delay_imports(
+    data: &[u8],
+    sections: &[Section],
+    rva: u64,
+    is_64: bool,
+    image_base: u64,
+) -> (Vec<Import>, Option<String>) {
+    use super::resources::rva_to_offset;
+    let u32_at = |off: u64| -> Option<u32> {
+        let o = usize::try_from(off).ok()?;
+        Some(u32::from_le_bytes(data.get(o..o + 4)?.try_into().ok()?))
+    };
+    let u64_at = |off: u64| -> Option<u64> {
+        let o = usize::try_from(off).ok()?;
+        Some(u64::from_le_bytes(data.get(o..o + 8)?.try_into().ok()?))
+    };
+    let c_string = |off: u64| -> Option<String> {
+        let o = usize::try_from(off).ok()?;
+        let bytes = data.get(o..)?;
+        let end = bytes.iter().take(256).position(|&b| b == 0)?;
+        Some(String::from_utf8_lossy(&bytes[..end]).into_owned())
+    };
+    let mut out = Vec::new();
+    let Some(mut desc) = rva_to_offset(sections, rva) else {
+        return (out, Some("delay-import table outside the file".into()));
+    };
+    for _ in 0..256 {
+        let (Some(attrs), Some(name_rva), Some(int_rva)) =
+            (u32_at(desc), u32_at(desc + 4), u32_at(desc + 16))
+        else {
+            return (out, Some("delay-import table truncated".into()));
+        };
+        if name_rva == 0 {
+            return (out, None);
+        }
+        let fix = |v: u32| -> u64 {
+            if attrs & 1 == 1 {
+                u64::from(v)
+            } else {
+                u64::from(v).wrapping_sub(image_base)
+            }
+        };
+        let Some(dll) = rva_to_offset(sections, fix(name_rva)).and_then(c_string) else {
+            return (out, Some("delay-import DLL name unreadable".into()));
+        };
+        let Some(mut thunk) = rva_to_offset(sections, fix(int_rva)) else {
+            return (out, Some(format!("delay-import names of {dll} unreadable")));
+        };
+        for _ in 0..4096 {
+            let (value, ordinal_flag) = if is_64 {
+                match u64_at(thunk) {
+                    Some(v) => (v, 1u64 << 63),
+                    None => break,
+                }
+            } else {
+                match u32_at(thunk) {
+                    Some(v) => (u64::from(v), 1u64 << 31),
+                    None => break,
+                }
+            };
+            if value == 0 {
+                break;
+            }
+            let (name, ordinal) = if value & ordinal_flag != 0 {
+                (None, Some((value & 0xffff) as u16))
+            } else {
+                let name = u32::try_from(value)
+                    .ok()
+                    .and_then(|v| rva_to_offset(sections, fix(v)))
+                    .and_then(|o| c_string(o + 2));
+                (name, None)
+            };
+            if name.is_some() || ordinal.is_some() {
+                out.push(Import {
+                    library: dll.clone(),
+                    name,
+                    ordinal,
+                    delay: true,
+                });
+            }
+            thunk += if is_64 { 8 } else { 4 };
+        }
+        desc += 32;
+    }
+    (out, Some("delay-import table too long".into()))
 }
 
 /// pefile-compatible rich header hash: the MD5 of the decoded bytes from `DanS` up to (not
@@ -304,17 +417,54 @@ mod tests {
     }
 
     #[test]
+    fn delay_imports_are_read() {
+        // One section: RVA 0x1000 at file offset 0, 0x400 bytes.
+        let mut data = vec![0u8; 0x400];
+        let put32 =
+            |d: &mut Vec<u8>, at: usize, v: u32| d[at..at + 4].copy_from_slice(&v.to_le_bytes());
+        // Descriptor at 0x100: attrs 1, name at 0x200, INT at 0x180.
+        put32(&mut data, 0x100, 1);
+        put32(&mut data, 0x104, 0x1200);
+        put32(&mut data, 0x110, 0x1180);
+        // INT (32-bit): by name (hint/name at 0x220), by ordinal 7, end.
+        put32(&mut data, 0x180, 0x1220);
+        put32(&mut data, 0x184, 0x8000_0007);
+        data[0x200..0x20c].copy_from_slice(b"WININET.dll\0");
+        data[0x222..0x22f].copy_from_slice(b"InternetOpen\0");
+        let sections = vec![Section::new(
+            &data,
+            ".rdata".into(),
+            0x1000,
+            0x400,
+            0,
+            0x400,
+            (true, false, false),
+        )];
+        let (imports, warning) = delay_imports(&data, &sections, 0x1100, false, 0x40_0000);
+        assert_eq!(warning, None);
+        assert_eq!(imports.len(), 2);
+        assert_eq!(imports[0].label(), "wininet.dll!InternetOpen");
+        assert!(imports[0].delay);
+        assert_eq!(imports[1].ordinal, Some(7));
+        // Truncated: the table runs off the section.
+        let (_, warning) = delay_imports(&data[..0x104], &sections, 0x1100, false, 0);
+        assert!(warning.is_some());
+    }
+
+    #[test]
     fn imphash_pefile_rules() {
         let imports = vec![
             Import {
                 library: "KERNEL32.dll".into(),
                 name: Some("CreateFileA".into()),
                 ordinal: None,
+                delay: false,
             },
             Import {
                 library: "WS2_32.dll".into(),
                 name: None,
                 ordinal: Some(23),
+                delay: false,
             },
         ];
         let want = hex(&Md5::digest(b"kernel32.createfilea,ws2_32.ord23"));
