@@ -203,6 +203,21 @@ fn broken_input_gives_warnings_not_panics() {
             let _ = sample::triage("cut", &data[..len]);
         }
     }
+    // Every corpus sample: bit flips anywhere (resources, delay imports, Mach-O slices).
+    for (path, _) in expected_samples() {
+        let data = std::fs::read(&path).expect("sample");
+        for _ in 0..40 {
+            let mut d = data.clone();
+            for _ in 0..16 {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                let i = (state as usize) % d.len();
+                d[i] ^= 1 << (state >> 60 & 7);
+            }
+            let _ = sample::triage("flipped", &d);
+        }
+    }
     let t = sample::triage("garbage", b"MZ\x90\x00 not really a PE");
     assert_eq!(t.format, Format::Pe);
     assert!(!t.warnings.is_empty());
