@@ -71,31 +71,14 @@ pub struct Hashes {
 }
 
 impl Hashes {
-    /// Digests of `data`, computed on two extra threads for large inputs.
+    /// Digests of `data`.
     pub fn of(data: &[u8]) -> Self {
-        if data.len() < 1 << 20 {
-            return Hashes {
-                md5: hex(&Md5::digest(data)),
-                sha1: hex(&Sha1::digest(data)),
-                sha256: hex(&Sha256::digest(data)),
-                sha512: hex(&Sha512::digest(data)),
-            };
+        Hashes {
+            md5: hex(&Md5::digest(data)),
+            sha1: hex(&Sha1::digest(data)),
+            sha256: hex(&Sha256::digest(data)),
+            sha512: hex(&Sha512::digest(data)),
         }
-        std::thread::scope(|s| {
-            let a = s.spawn(|| (hex(&Md5::digest(data)), hex(&Sha1::digest(data))));
-            let b = s.spawn(|| hex(&Sha512::digest(data)));
-            let sha256 = hex(&Sha256::digest(data));
-            let (md5, sha1) = a
-                .join()
-                .unwrap_or_else(|_| (hex(&Md5::digest(data)), hex(&Sha1::digest(data))));
-            let sha512 = b.join().unwrap_or_else(|_| hex(&Sha512::digest(data)));
-            Hashes {
-                md5,
-                sha1,
-                sha256,
-                sha512,
-            }
-        })
     }
 }
 
@@ -439,10 +422,26 @@ fn guarded(data: &[u8], f: fn(&[u8]) -> Parsed) -> Parsed {
 
 /// Triage of one sample: `name` is only a label, `data` the whole file.
 pub fn triage_with(name: &str, data: &[u8], options: TriageOptions) -> Triage {
-    std::thread::scope(|s| {
-        let hashes = s.spawn(|| Hashes::of(data));
+    if data.len() < 1 << 20 {
         let mut t = analyse(name, data, options);
-        t.hashes = hashes.join().unwrap_or_else(|_| Hashes::of(data));
+        t.hashes = Hashes::of(data);
+        return t;
+    }
+    // Large input: MD5 and SHA-512 (the slow ones) on a second thread.
+    std::thread::scope(|s| {
+        let slow = s.spawn(|| (hex(&Md5::digest(data)), hex(&Sha512::digest(data))));
+        let sha1 = hex(&Sha1::digest(data));
+        let sha256 = hex(&Sha256::digest(data));
+        let mut t = analyse(name, data, options);
+        let (md5, sha512) = slow
+            .join()
+            .unwrap_or_else(|_| (hex(&Md5::digest(data)), hex(&Sha512::digest(data))));
+        t.hashes = Hashes {
+            md5,
+            sha1,
+            sha256,
+            sha512,
+        };
         t
     })
 }

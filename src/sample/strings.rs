@@ -150,33 +150,121 @@ pub fn find(data: &[u8], min_len: usize, regions: &Regions) -> Vec<FoundString> 
         );
     }
     // UTF-16LE, at both alignments.
-    let mut utf16 = Vec::new();
-    for align in 0..2 {
-        let mut i = align;
-        let mut run_start = i;
-        let mut text = String::new();
-        while i + 1 < data.len() {
-            let (lo, hi) = (data[i], data[i + 1]);
-            if hi == 0 && printable(lo) {
-                if text.is_empty() {
-                    run_start = i;
-                }
-                text.push(lo as char);
-            } else {
-                if text.len() >= min_len {
-                    utf16.push((run_start, std::mem::take(&mut text)));
-                }
-                text.clear();
-            }
-            i += 2;
-        }
-        if text.len() >= min_len {
-            utf16.push((run_start, text));
-        }
-    }
+    let mut utf16 = utf16_runs(data, min_len);
     utf16.sort();
     for (offset, text) in utf16 {
         push(offset, Encoding::Utf16le, text);
     }
     out
+}
+
+/// UTF-16LE runs `(offset, text)` of at least `min_len` printable ASCII characters, at both
+/// alignments. Only the zero bytes are visited (every character's high byte is zero), so
+/// data without zeros costs one `memchr` pass.
+fn utf16_runs(data: &[u8], min_len: usize) -> Vec<(usize, String)> {
+    let mut out = Vec::new();
+    // Per alignment: (run start, run end = offset after the last character).
+    let mut runs: [Option<(usize, usize)>; 2] = [None, None];
+    let flush = |run: (usize, usize), out: &mut Vec<(usize, String)>| {
+        let (start, end) = run;
+        if (end - start) / 2 >= min_len {
+            let text: String = data[start..end]
+                .iter()
+                .step_by(2)
+                .map(|&b| b as char)
+                .collect();
+            out.push((start, text));
+        }
+    };
+    for z in memchr::memchr_iter(0, data) {
+        let Some(c) = z.checked_sub(1) else {
+            continue;
+        };
+        if !printable(data[c]) {
+            continue;
+        }
+        let a = c & 1;
+        match runs[a] {
+            Some((start, end)) if end == c => runs[a] = Some((start, z + 1)),
+            Some(run) => {
+                flush(run, &mut out);
+                runs[a] = Some((c, z + 1));
+            }
+            None => runs[a] = Some((c, z + 1)),
+        }
+    }
+    for run in runs.into_iter().flatten() {
+        flush(run, &mut out);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The straightforward two-pass scan `utf16_runs` must agree with.
+    fn reference(data: &[u8], min_len: usize) -> Vec<(usize, String)> {
+        let mut utf16 = Vec::new();
+        for align in 0..2 {
+            let mut i = align;
+            let mut run_start = i;
+            let mut text = String::new();
+            while i + 1 < data.len() {
+                let (lo, hi) = (data[i], data[i + 1]);
+                if hi == 0 && printable(lo) {
+                    if text.is_empty() {
+                        run_start = i;
+                    }
+                    text.push(lo as char);
+                } else {
+                    if text.len() >= min_len {
+                        utf16.push((run_start, std::mem::take(&mut text)));
+                    }
+                    text.clear();
+                }
+                i += 2;
+            }
+            if text.len() >= min_len {
+                utf16.push((run_start, text));
+            }
+        }
+        utf16.sort();
+        utf16
+    }
+
+    #[test]
+    fn utf16_runs_match_the_reference() {
+        let mut cases: Vec<Vec<u8>> = vec![
+            b"".to_vec(),
+            b"\0".to_vec(),
+            b"a\0b\0c\0d\0e\0".to_vec(),
+            b"xa\0b\0c\0d\0e\0f".to_vec(),
+            b"a\0b\0c\0d\0e\0\0\0A\0B\0C\0D\0E\0F\0".to_vec(),
+            b"\0a\0b\0c\0d\0e\0".to_vec(),
+        ];
+        let mut state = 0x1234_5678_9abc_def1u64;
+        for _ in 0..200 {
+            let mut d = Vec::new();
+            for _ in 0..300 {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                d.push(match state % 5 {
+                    0 | 1 => 0,
+                    2 => b'a' + (state >> 8) as u8 % 26,
+                    3 => (state >> 16) as u8,
+                    _ => b' ',
+                });
+            }
+            cases.push(d);
+        }
+        for d in &cases {
+            for min in [1, 3, 5] {
+                let mut got = utf16_runs(d, min);
+                got.sort();
+                assert_eq!(got, reference(d, min), "{d:?} min {min}");
+            }
+        }
+    }
 }
