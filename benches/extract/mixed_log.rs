@@ -1266,19 +1266,9 @@ impl<W: Write> Gen<W> {
     // ---- time formats --------------------------------------------------------------------
 
     fn civil(&self) -> (u64, u64, u64, u64, u64, u64) {
-        let days = self.clock / 86_400;
-        let secs = self.clock % 86_400;
-        // Howard Hinnant's civil_from_days, for days since 1970-01-01 (all positive here)
-        let z = days + 719_468;
-        let era = z / 146_097;
-        let doe = z - era * 146_097;
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-        let mp = (5 * doy + 2) / 153;
-        let d = doy - (153 * mp + 2) / 5 + 1;
-        let m = if mp < 10 { mp + 3 } else { mp - 9 };
-        let y = yoe + era * 400 + u64::from(m <= 2);
-        (y, m, d, secs / 3600, secs / 60 % 60, secs % 60)
+        let (y, m, d, hh, mm, ss) = spoor::sample::pe::civil_from_unix(self.clock as i64);
+        let u = |v: i64| v.unsigned_abs();
+        (u(y), u(m), u(d), u(hh), u(mm), u(ss))
     }
 
     fn iso(&self) -> String {

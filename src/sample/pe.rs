@@ -385,9 +385,15 @@ fn subsystem_name(s: u16) -> &'static str {
 
 /// Seconds since 1970 as `YYYY-MM-DD HH:MM:SS` (UTC, proleptic Gregorian).
 pub fn utc(secs: i64) -> String {
+    let (y, m, d, hh, mm, ss) = civil_from_unix(secs);
+    format!("{y:04}-{m:02}-{d:02} {hh:02}:{mm:02}:{ss:02}")
+}
+
+/// Seconds since 1970 as (year, month, day, hour, minute, second), UTC, proleptic
+/// Gregorian (Howard Hinnant's `civil_from_days`).
+pub fn civil_from_unix(secs: i64) -> (i64, i64, i64, i64, i64, i64) {
     let days = secs.div_euclid(86_400);
     let rem = secs.rem_euclid(86_400);
-    // Howard Hinnant's civil_from_days.
     let z = days + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z - era * 146_097;
@@ -397,12 +403,7 @@ pub fn utc(secs: i64) -> String {
     let d = doy - (153 * mp + 2) / 5 + 1;
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
     let y = yoe + era * 400 + i64::from(m <= 2);
-    format!(
-        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}",
-        rem / 3600,
-        rem / 60 % 60,
-        rem % 60
-    )
+    (y, m, d, rem / 3600, rem / 60 % 60, rem % 60)
 }
 
 #[cfg(test)]
