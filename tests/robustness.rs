@@ -204,3 +204,14 @@ fn unreadable_entries_are_reported_and_the_rest_goes_on() {
     );
     assert_eq!(out.status.code(), Some(1), "input errors give exit code 1");
 }
+
+#[test]
+fn macho_bind_count_bomb_is_refused() {
+    // Found by the `triage` fuzz target: a bind opcode asking for billions of bindings made
+    // the Mach-O parser allocate gigabytes.
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/macho-bind-count-oom.bin");
+    let data = std::fs::read(path).expect("regression input");
+    let report = spoor::sample::triage("bomb", &data);
+    let warnings = serde_json::to_string(&report).expect("report serialises");
+    assert!(warnings.contains("imports skipped"), "{warnings}");
+}

@@ -12,6 +12,77 @@ const VM_PROT_READ: u32 = 1;
 const VM_PROT_WRITE: u32 = 2;
 const VM_PROT_EXECUTE: u32 = 4;
 
+/// More bindings than any real binary has; beyond this goblin's import list is not built.
+const MAX_BINDS: u64 = 200_000;
+
+/// How many bindings the bind and lazy-bind opcode streams of `m` declare (an upper
+/// bound, walking the opcodes the way dyld and goblin do, without expanding them).
+fn bind_count(slice: &[u8], m: &MachO) -> u64 {
+    let mut total = 0u64;
+    for lc in &m.load_commands {
+        if let CommandVariant::DyldInfo(d) | CommandVariant::DyldInfoOnly(d) = &lc.command {
+            total = total
+                .saturating_add(count_binds(slice, d.bind_off, d.bind_size))
+                .saturating_add(count_binds(slice, d.lazy_bind_off, d.lazy_bind_size));
+        }
+    }
+    total
+}
+
+fn count_binds(slice: &[u8], off: u32, size: u32) -> u64 {
+    let start = off as usize;
+    let end = start.saturating_add(size as usize).min(slice.len());
+    let Some(ops) = slice.get(start..end) else {
+        return 0;
+    };
+    let mut i = 0;
+    let uleb = |i: &mut usize| -> u64 {
+        let (mut value, mut shift) = (0u64, 0u32);
+        while let Some(&byte) = ops.get(*i) {
+            *i += 1;
+            if shift < 64 {
+                value |= u64::from(byte & 0x7f) << shift;
+            }
+            shift += 7;
+            if byte & 0x80 == 0 {
+                break;
+            }
+        }
+        value
+    };
+    let mut binds = 0u64;
+    while let Some(&op) = ops.get(i) {
+        i += 1;
+        match op & 0xf0 {
+            // SET_DYLIB_ORDINAL_ULEB, SET_ADDEND_SLEB, SET_SEGMENT_AND_OFFSET_ULEB, ADD_ADDR_ULEB
+            0x20 | 0x60 | 0x70 | 0x80 => {
+                uleb(&mut i);
+            }
+            // SET_SYMBOL_TRAILING_FLAGS_IMM: a NUL-terminated name follows
+            0x40 => {
+                while ops.get(i).is_some_and(|&b| b != 0) {
+                    i += 1;
+                }
+                i += 1;
+            }
+            // DO_BIND, DO_BIND_ADD_ADDR_IMM_SCALED
+            0x90 | 0xb0 => binds = binds.saturating_add(1),
+            // DO_BIND_ADD_ADDR_ULEB
+            0xa0 => {
+                binds = binds.saturating_add(1);
+                uleb(&mut i);
+            }
+            // DO_BIND_ULEB_TIMES_SKIPPING_ULEB
+            0xc0 => {
+                binds = binds.saturating_add(uleb(&mut i));
+                uleb(&mut i);
+            }
+            _ => {}
+        }
+    }
+    binds
+}
+
 /// Parses a thin or fat Mach-O file.
 pub fn parse(data: &[u8]) -> Parsed {
     let mut out = Parsed::default();
@@ -119,18 +190,30 @@ fn slice(data: &[u8], m: &MachO, base: u64, size: u64, prefix: &str, out: &mut P
             Err(e) => out.warnings.push(format!("Mach-O segment {segname}: {e}")),
         }
     }
-    match m.imports() {
+    let slice_data = data.get(base as usize..).unwrap_or(&[]);
+    let binds = bind_count(slice_data, m);
+    let imports = if binds > MAX_BINDS {
+        // goblin expands a "bind N times" opcode into N entries: a crafted count would
+        // allocate gigabytes (found by fuzzing)
+        Err(format!(
+            "bind opcodes declare {binds} bindings (more than {MAX_BINDS}); imports skipped"
+        ))
+    } else {
+        m.imports().map_err(|e| e.to_string())
+    };
+    match imports {
         Ok(imports) => {
+            let mut seen = std::collections::HashSet::new();
             for i in imports {
-                let imp = Import {
+                if !seen.insert((i.dylib, i.name)) {
+                    continue;
+                }
+                out.imports.push(Import {
                     library: i.dylib.to_string(),
                     name: Some(i.name.to_string()),
                     ordinal: None,
                     delay: false,
-                };
-                if !out.imports.contains(&imp) {
-                    out.imports.push(imp);
-                }
+                });
             }
         }
         Err(e) => out.warnings.push(format!("Mach-O imports ({arch}): {e}")),
