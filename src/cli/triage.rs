@@ -14,6 +14,10 @@ pub enum TriageFormat {
     Text,
     /// The complete report: one JSON array with one object per sample.
     Json,
+    /// A STIX 2.1 bundle (files, malware, indicators, ATT&CK, the analysis).
+    Stix,
+    /// A MISP event (file/pe objects, attributes, TLP and ATT&CK tags).
+    Misp,
 }
 
 /// Arguments of `spoor triage`.
@@ -31,6 +35,9 @@ pub struct TriageArgs {
     /// Write the output to FILE (atomically) instead of stdout.
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// STIX and MISP settings.
+    #[command(flatten)]
+    pub exchange: crate::export::ExchangeArgs,
 }
 
 /// Runs `spoor triage`.
@@ -40,6 +47,9 @@ pub fn run(args: TriageArgs) -> ExitCode {
         ..TriageOptions::default()
     };
     let mut reports = Vec::new();
+    // STIX and MISP carry section digests, computed from the bytes.
+    let keep_data = matches!(args.format, TriageFormat::Stix | TriageFormat::Misp);
+    let mut datas: Vec<Vec<u8>> = Vec::new();
     let mut failed = false;
     for path in &args.files {
         let name = path.display().to_string();
@@ -50,6 +60,9 @@ pub fn run(args: TriageArgs) -> ExitCode {
                     warn(format_args!("{name}: {w}"));
                 }
                 reports.push(t);
+                if keep_data {
+                    datas.push(data);
+                }
             }
             Err(e) => {
                 warn(format_args!("{name}: {}", crate::input::describe(&e)));
@@ -57,7 +70,18 @@ pub fn run(args: TriageArgs) -> ExitCode {
             }
         }
     }
+    let findings = || {
+        let pairs: Vec<(&Triage, &[u8])> = reports
+            .iter()
+            .zip(&datas)
+            .map(|(t, d)| (t, d.as_slice()))
+            .collect();
+        crate::export::findings::Findings::from_triage(&pairs)
+    };
+    let exchange = args.exchange.options();
     let result = crate::output::write_to(args.output.as_deref(), |w| match args.format {
+        TriageFormat::Stix => crate::export::stix::write(&findings(), exchange, w),
+        TriageFormat::Misp => crate::export::misp::write(&findings(), exchange, w),
         TriageFormat::Json => {
             serde_json::to_writer_pretty(&mut *w, &reports).map_err(std::io::Error::other)?;
             writeln!(w)
