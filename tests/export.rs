@@ -472,6 +472,38 @@ fn export_corpus(out: &Path) -> usize {
         )
         .expect("write");
     }
+    // The one-shot analysis over all of it: one bundle, one event.
+    let analysis = spoor::analyze::analyze(
+        &[root().join("corpus/malicious")],
+        &[root().join("corpus/logs")],
+        &spoor::analyze::AnalyzeOptions::default(),
+    );
+    let findings = Findings::from_analysis(&analysis);
+    assert_eq!(findings.samples.len(), 27);
+    assert!(
+        findings.indicators.iter().any(|i| !i.samples.is_empty()),
+        "sample IOCs are linked to their samples"
+    );
+    assert!(findings.indicators.iter().any(|i| !i.sources.is_empty()));
+    let bundle = stix::bundle(&findings, options(DATE));
+    check_bundle("analysis", &bundle);
+    let malware = bundle["objects"]
+        .as_array()
+        .expect("objects")
+        .iter()
+        .filter(|o| o["type"] == "malware")
+        .count();
+    assert_eq!(malware, 27);
+    std::fs::write(
+        out.join("analysis.stix.json"),
+        serde_json::to_vec_pretty(&bundle).expect("json"),
+    )
+    .expect("write");
+    std::fs::write(
+        out.join("analysis.misp.json"),
+        serde_json::to_vec_pretty(&misp::event(&findings, options(DATE))).expect("json"),
+    )
+    .expect("write");
     inputs
 }
 

@@ -211,6 +211,63 @@ impl Findings {
         findings
     }
 
+    /// Findings of `spoor analyze`: the triaged samples, and every IOC of the samples and
+    /// logs (an IOC seen in a sample's file is linked to that sample). The analysis keeps no
+    /// sample bytes, so PE sections carry no digests here.
+    pub fn from_analysis(analysis: &crate::analyze::Analysis) -> Self {
+        let pairs: Vec<(&Triage, &[u8])> = analysis.samples.iter().map(|t| (t, &[][..])).collect();
+        let mut findings = Findings::from_triage(&pairs);
+        let by_name: BTreeMap<&str, usize> = analysis
+            .samples
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (t.name.as_str(), i))
+            .collect();
+        let mut index: BTreeMap<(IndicatorKind, String), usize> = findings
+            .indicators
+            .iter()
+            .enumerate()
+            .map(|(i, x)| ((x.kind, x.value.clone()), i))
+            .collect();
+        let mut sources: BTreeSet<String> = analysis.logs.iter().cloned().collect();
+        sources.extend(analysis.other_files.iter().cloned());
+        for ioc in &analysis.extraction.iocs {
+            if ioc.flags.allowlisted {
+                continue;
+            }
+            let mut ind = Indicator {
+                kind: IndicatorKind::Ioc(ioc.kind),
+                value: ioc.value.clone(),
+                samples: Vec::new(),
+                sources: Vec::new(),
+                count: ioc.count,
+            };
+            for s in &ioc.sightings {
+                match by_name.get(&*s.source) {
+                    Some(&i) => ind.samples.push(i),
+                    None => ind.sources.push(s.source.to_string()),
+                }
+            }
+            match index
+                .get(&(ind.kind, ind.value.clone()))
+                .and_then(|&i| findings.indicators.get_mut(i))
+            {
+                Some(existing) => {
+                    existing.samples.extend(ind.samples);
+                    existing.sources.extend(ind.sources);
+                    existing.count = existing.count.max(ind.count);
+                }
+                None => {
+                    index.insert((ind.kind, ind.value.clone()), findings.indicators.len());
+                    findings.indicators.push(ind);
+                }
+            }
+        }
+        findings.sources = sources.into_iter().collect();
+        findings.normalise();
+        findings
+    }
+
     /// Sorts and deduplicates every list (call after pushing into them by hand).
     pub fn normalise(&mut self) {
         self.sources.sort();
