@@ -351,6 +351,24 @@ mod tests {
     }
 
     #[test]
+    fn every_kind_has_an_export_row() {
+        let table = export_types();
+        for kind in IocKind::ALL {
+            assert!(table.contains_key(kind.as_str()), "{kind} missing");
+        }
+        for kind in [IndicatorKind::Mutex, IndicatorKind::FileName] {
+            assert!(
+                table.contains_key(kind.as_str()),
+                "{} missing",
+                kind.as_str()
+            );
+        }
+        assert_eq!(table["ipv4"].misp_type.as_deref(), Some("ip-dst"));
+        assert_eq!(table["registry_key"].misp_category, "Persistence mechanism");
+        assert!(!table["cve"].to_ids);
+    }
+
+    #[test]
     fn ports_become_ip_dst_port() {
         assert_eq!(
             address_port(IocKind::Ipv4, "198.51.100.7:8443"),

@@ -278,12 +278,11 @@ impl Builder {
     }
 
     fn build(&mut self, findings: &Findings) {
-        let (tlp, marking_id, tlp_name) = TLP_MARKINGS
+        let (_, marking_id, tlp_name) = TLP_MARKINGS
             .iter()
             .copied()
             .find(|m| m.0 == self.options.tlp)
             .unwrap_or(TLP_MARKINGS[2]);
-        let _ = tlp;
         self.push(json!({
             "type": "marking-definition",
             "spec_version": "2.1",
@@ -939,6 +938,38 @@ fn split_path(path: &str) -> (Option<&str>, &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn capability_table_uses_the_stix_vocabulary() {
+        // malware-capabilities-ov of STIX 2.1, section 10.10.
+        let vocabulary = "accesses-remote-machines anti-debugging anti-disassembly anti-emulation \
+            anti-memory-forensics anti-sandbox anti-vm captures-input-peripherals \
+            captures-output-peripherals captures-system-state-data cleans-traces-of-infection \
+            commits-fraud communicates-with-c2 compromises-data-availability \
+            compromises-data-integrity compromises-system-availability controls-local-machine \
+            degrades-security-software degrades-system-updates determines-c2-server \
+            emails-spam escalates-privileges evades-av exfiltrates-data fingerprints-host \
+            hides-artifacts hides-executing-code infects-files infects-remote-machines \
+            installs-other-components persists-after-system-reboot prevents-artifact-access \
+            prevents-artifact-deletion probes-network-environment self-modifies \
+            steals-authentication-credentials violates-system-operational-integrity";
+        let known: BTreeSet<&str> = vocabulary.split_whitespace().collect();
+        let categories: BTreeSet<String> =
+            crate::tables::entries(include_str!("../../data/api-categories.txt"))
+                .filter_map(|l| l.strip_prefix('[')?.strip_suffix(']').map(str::to_string))
+                .collect();
+        let table = include_str!("../../data/stix-capabilities.txt");
+        for line in crate::tables::entries(table) {
+            let mut words = line.split_whitespace();
+            let category = words.next().unwrap_or_default();
+            assert!(categories.contains(category), "unknown category {category}");
+            for w in words {
+                assert!(known.contains(w), "{w} is not a STIX malware capability");
+            }
+        }
+        let all: Vec<String> = categories.into_iter().collect();
+        assert!(capabilities(&all).contains(&"anti-debugging".to_string()));
+    }
 
     #[test]
     fn pattern_strings_escape_quotes_and_backslashes() {
