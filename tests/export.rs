@@ -299,7 +299,19 @@ fn ids_are_stable_and_only_timestamps_follow_the_date() {
     let ext = &file["extensions"]["windows-pebinary-ext"];
     assert_eq!(ext["pe_type"], "exe");
     assert_eq!(ext["machine_hex"], "8664");
-    assert!(ext["sections"][0]["hashes"]["SHA-256"].is_string());
+    // Section digests are those of the raw bytes, as triage located them.
+    let triage = spoor::sample::triage("x", &data);
+    let text = &triage.sections[0];
+    let start = text.raw_offset as usize;
+    let bytes = &data[start..start + text.raw_size as usize];
+    let digest = spoor::sample::hex(&<sha2::Sha256 as sha2::Digest>::digest(bytes));
+    assert_eq!(ext["sections"][0]["name"], text.name.as_str());
+    assert_eq!(ext["sections"][0]["hashes"]["SHA-256"], digest);
+    assert_eq!(ext["number_of_sections"], triage.sections.len());
+    assert!(
+        ext.get("time_date_stamp").is_none(),
+        "the corpus builds zero the stamp"
+    );
     let malware = objects
         .iter()
         .find(|o| o["type"] == "malware")
@@ -408,9 +420,7 @@ fn export_corpus(out: &Path) -> usize {
             .to_string()
             .replace(['/', '\\'], "_");
         let is_sample = path.starts_with(root().join("corpus/malicious"));
-        let findings = if is_sample {
-            sample_findings(path).0
-        } else {
+        let extracted = {
             let extraction = extractor.extract_paths(std::slice::from_ref(path));
             // CSV and NDJSON: one row / line per IOC, with provenance.
             let opts = OutputOptions {
@@ -441,6 +451,24 @@ fn export_corpus(out: &Path) -> usize {
                 );
             }
             Findings::from_extraction(&extraction)
+        };
+        let findings = if is_sample {
+            // The sample through `extract` too: the IOCs of its bytes, as text.
+            let bundle = stix::bundle(&extracted, options(DATE));
+            check_bundle(&stem, &bundle);
+            std::fs::write(
+                out.join(format!("{stem}.extract.stix.json")),
+                serde_json::to_vec_pretty(&bundle).expect("json"),
+            )
+            .expect("write");
+            std::fs::write(
+                out.join(format!("{stem}.extract.misp.json")),
+                serde_json::to_vec_pretty(&misp::event(&extracted, options(DATE))).expect("json"),
+            )
+            .expect("write");
+            sample_findings(path).0
+        } else {
+            extracted
         };
         let bundle = stix::bundle(&findings, options(DATE));
         check_bundle(&stem, &bundle);

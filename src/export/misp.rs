@@ -273,11 +273,13 @@ impl Ctx<'_> {
         if let Some(h) = &pe.imphash {
             pe_attrs.push(("imphash", "imphash", h.clone()));
         }
-        pe_attrs.push((
-            "compilation-timestamp",
-            "datetime",
-            super::timestamp(i64::from(pe.time_date_stamp) * 1000),
-        ));
+        if pe.time_date_stamp != 0 {
+            pe_attrs.push((
+                "compilation-timestamp",
+                "datetime",
+                super::timestamp(i64::from(pe.time_date_stamp) * 1000),
+            ));
+        }
         pe_attrs.push(("number-sections", "counter", pe.sections.len().to_string()));
         let mut pe_obj = self.object(
             PE_TEMPLATE,

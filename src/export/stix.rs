@@ -656,9 +656,11 @@ fn sample_file(sample: &SampleFacts) -> Value {
         if let Some(m) = &pe.machine_hex {
             ext.insert("machine_hex".into(), m.clone().into());
         }
-        // This property takes whole seconds (the schema allows no fraction).
-        let stamp = timestamp(i64::from(pe.time_date_stamp) * 1000).replace(".000Z", "Z");
-        ext.insert("time_date_stamp".into(), stamp.into());
+        // A zeroed stamp (reproducible builds) is no time; the property takes whole seconds.
+        if pe.time_date_stamp != 0 {
+            let stamp = timestamp(i64::from(pe.time_date_stamp) * 1000).replace(".000Z", "Z");
+            ext.insert("time_date_stamp".into(), stamp.into());
+        }
         ext.insert("number_of_sections".into(), pe.sections.len().into());
         let sections: Vec<Value> = pe
             .sections
