@@ -573,3 +573,54 @@ fn every_corpus_input_exports_and_validates() {
     );
     assert!(stdout.contains("no errors"), "{stdout}");
 }
+
+#[test]
+fn a_family_is_a_malware_family_with_its_samples_as_variants() {
+    let dir = root().join("corpus/malicious/ashdrop");
+    let files = files_under(&dir);
+    let datas: Vec<Vec<u8>> = files
+        .iter()
+        .map(|p| std::fs::read(p).expect("read"))
+        .collect();
+    let triages: Vec<_> = files
+        .iter()
+        .zip(&datas)
+        .map(|(p, d)| spoor::sample::triage(&p.display().to_string(), d))
+        .collect();
+    let pairs: Vec<_> = triages
+        .iter()
+        .zip(&datas)
+        .map(|(t, d)| (t, d.as_slice()))
+        .collect();
+    let mut findings = Findings::from_triage(&pairs);
+    findings.family = Some("Ashdrop".into());
+    let bundle = stix::bundle(&findings, options(DATE));
+    check_bundle("family", &bundle);
+    let objects = bundle["objects"].as_array().expect("objects");
+    let malware: Vec<&Value> = objects.iter().filter(|o| o["type"] == "malware").collect();
+    assert_eq!(malware.len(), 4, "the family and three samples");
+    let family = malware
+        .iter()
+        .find(|m| m["is_family"] == true)
+        .expect("family");
+    assert_eq!(family["name"], "Ashdrop");
+    let variants = objects
+        .iter()
+        .filter(|o| o["relationship_type"] == "variant-of" && o["target_ref"] == family["id"])
+        .count();
+    assert_eq!(variants, 3);
+    let event = misp::event(&findings, options(DATE));
+    assert!(event["Event"]["info"]
+        .as_str()
+        .expect("info")
+        .ends_with("(Ashdrop)"));
+    // Three file objects, each with its pe object.
+    let names: Vec<&str> = event["Event"]["Object"]
+        .as_array()
+        .expect("objects")
+        .iter()
+        .filter_map(|o| o["name"].as_str())
+        .collect();
+    assert_eq!(names.iter().filter(|n| **n == "file").count(), 3);
+    assert_eq!(names.iter().filter(|n| **n == "pe").count(), 3);
+}
