@@ -213,6 +213,31 @@ struct Observable {
     pattern: String,
 }
 
+/// Ids that later stages of [`Builder::build`] link to.
+#[derive(Default)]
+struct Links {
+    /// The family's malware object.
+    family: Option<String>,
+    /// Each sample's file SCO.
+    sample_files: Vec<String>,
+    /// Each sample's malware SDO.
+    sample_malware: Vec<String>,
+    /// Per sample, the observables of the indicators found in it.
+    scos_of_sample: Vec<Vec<String>>,
+    /// Per other source, the observables of the indicators seen in it.
+    scos_of_source: BTreeMap<String, Vec<String>>,
+    /// Every indicator observable.
+    all_scos: Vec<String>,
+    /// Indicator ids with the samples and sources they were seen in.
+    indicators: Vec<(String, Vec<usize>, Vec<String>)>,
+}
+
+/// A sorted copy of `ids` without duplicates.
+fn sorted_unique(ids: Option<&Vec<String>>) -> Vec<String> {
+    let set: BTreeSet<&String> = ids.into_iter().flatten().collect();
+    set.into_iter().cloned().collect()
+}
+
 /// Collects the bundle's objects in a fixed order, without duplicate ids.
 struct Builder {
     options: ExchangeOptions,
@@ -277,7 +302,20 @@ impl Builder {
         self.push(Value::Object(m));
     }
 
+    /// Adds every object of `findings`, in a fixed order.
     fn build(&mut self, findings: &Findings) {
+        self.preamble();
+        let mut links = self.samples(findings);
+        self.indicators(findings, &mut links);
+        self.sample_hash_indicators(findings, &mut links);
+        self.rules(findings, &links);
+        self.attack_patterns(findings, &links);
+        self.observations(findings, &links);
+        self.analyses(findings, &mut links);
+    }
+
+    /// The TLP marking and spoor's identity.
+    fn preamble(&mut self) {
         let (_, marking_id, tlp_name) = TLP_MARKINGS
             .iter()
             .copied()
@@ -302,35 +340,50 @@ impl Builder {
             "description": "spoor: IOC extraction, static triage and YARA rule generation",
             "identity_class": "system",
         }));
+    }
 
-        // Family, samples and their analysis.
-        let family = findings.family.as_ref().map(|name| {
+    /// The family, and each sample's file and malware objects.
+    fn samples(&mut self, findings: &Findings) -> Links {
+        let mut links = Links {
+            scos_of_sample: vec![Vec::new(); findings.samples.len()],
+            ..Links::default()
+        };
+        links.family = findings.family.as_ref().map(|name| {
             let id = format!("malware--{}", stable_uuid(&["malware", "family", name]));
             let mut m = self.sdo("malware", id);
             m.insert("name".into(), name.clone().into());
             m.insert("is_family".into(), true.into());
             self.push(Value::Object(m))
         });
-        let mut sample_malware = Vec::new();
-        let mut sample_files = Vec::new();
         for sample in &findings.samples {
             let file = self.push(sample_file(sample));
             let malware = self.sample_malware(sample, &file);
-            if let Some(f) = &family {
-                self.relationship(&malware, "variant-of", f);
+            if let Some(f) = links.family.clone() {
+                self.relationship(&malware, "variant-of", &f);
             }
-            sample_files.push(file);
-            sample_malware.push(malware);
+            links.sample_files.push(file);
+            links.sample_malware.push(malware);
         }
+        links
+    }
 
-        // Indicators with their observables.
-        let mut sco_by_sample: Vec<Vec<String>> = vec![Vec::new(); findings.samples.len()];
-        let mut sco_by_source: BTreeMap<&str, Vec<String>> = BTreeMap::new();
-        let mut indicator_ids = Vec::new();
-        let mut all_scos = Vec::new();
+    /// `indicates` from `indicator` to the malware of `samples` (and the family).
+    fn indicates(&mut self, indicator: &str, samples: &[usize], links: &Links) {
+        for &s in samples {
+            if let Some(mw) = links.sample_malware.get(s) {
+                self.relationship(indicator, "indicates", mw);
+            }
+        }
+        if let Some(f) = &links.family {
+            self.relationship(indicator, "indicates", f);
+        }
+    }
+
+    /// Indicators with their observables; CVEs as vulnerabilities.
+    fn indicators(&mut self, findings: &Findings, links: &mut Links) {
         for ind in &findings.indicators {
             if ind.kind == IndicatorKind::Ioc(IocKind::AttackTechnique) {
-                continue; // exported as attack patterns below
+                continue; // exported as attack patterns
             }
             if ind.kind == IndicatorKind::Ioc(IocKind::Cve) {
                 let id = format!(
@@ -353,14 +406,18 @@ impl Builder {
             for o in obs.objects {
                 main = self.push(o);
             }
-            all_scos.push(main.clone());
+            links.all_scos.push(main.clone());
             for &s in &ind.samples {
-                if let Some(list) = sco_by_sample.get_mut(s) {
+                if let Some(list) = links.scos_of_sample.get_mut(s) {
                     list.push(main.clone());
                 }
             }
             for src in &ind.sources {
-                sco_by_source.entry(src).or_default().push(main.clone());
+                links
+                    .scos_of_source
+                    .entry(src.clone())
+                    .or_default()
+                    .push(main.clone());
             }
             let id = format!("indicator--{}", stable_uuid(&["indicator", &obs.pattern]));
             let mut m = self.sdo("indicator", id);
@@ -377,18 +434,15 @@ impl Builder {
             m.insert("pattern_version".into(), "2.1".into());
             m.insert("valid_from".into(), self.created.clone().into());
             let indicator = self.push(Value::Object(m));
-            for &s in &ind.samples {
-                if let Some(mw) = sample_malware.get(s).cloned() {
-                    self.relationship(&indicator, "indicates", &mw);
-                }
-            }
-            if let Some(f) = &family {
-                self.relationship(&indicator, "indicates", f);
-            }
-            indicator_ids.push((indicator, ind.samples.clone(), ind.sources.clone()));
+            self.indicates(&indicator, &ind.samples, links);
+            links
+                .indicators
+                .push((indicator, ind.samples.clone(), ind.sources.clone()));
         }
+    }
 
-        // Hash indicators of the samples themselves.
+    /// One indicator per sample matching its own hashes.
+    fn sample_hash_indicators(&mut self, findings: &Findings, links: &mut Links) {
         for (i, sample) in findings.samples.iter().enumerate() {
             let pattern = format!(
                 "[file:hashes.'SHA-256' = {} OR file:hashes.'SHA-1' = {} OR file:hashes.MD5 = {}]",
@@ -409,13 +463,15 @@ impl Builder {
             m.insert("pattern_version".into(), "2.1".into());
             m.insert("valid_from".into(), self.created.clone().into());
             let indicator = self.push(Value::Object(m));
-            if let Some(mw) = sample_malware.get(i).cloned() {
+            if let Some(mw) = links.sample_malware.get(i).cloned() {
                 self.relationship(&indicator, "indicates", &mw);
             }
-            indicator_ids.push((indicator, vec![i], Vec::new()));
+            links.indicators.push((indicator, vec![i], Vec::new()));
         }
+    }
 
-        // YARA rules.
+    /// YARA rules as `pattern_type: yara` indicators.
+    fn rules(&mut self, findings: &Findings, links: &Links) {
         for rule in &findings.rules {
             let id = format!(
                 "indicator--{}",
@@ -427,17 +483,13 @@ impl Builder {
             m.insert("pattern_type".into(), "yara".into());
             m.insert("valid_from".into(), self.created.clone().into());
             let indicator = self.push(Value::Object(m));
-            for &s in &rule.samples {
-                if let Some(mw) = sample_malware.get(s).cloned() {
-                    self.relationship(&indicator, "indicates", &mw);
-                }
-            }
-            if let Some(f) = &family {
-                self.relationship(&indicator, "indicates", f);
-            }
+            self.indicates(&indicator, &rule.samples, links);
         }
+    }
 
-        // ATT&CK techniques: from triage, and technique ids named in text.
+    /// ATT&CK techniques (from triage, and technique ids named in text) as attack patterns
+    /// the malware `uses`.
+    fn attack_patterns(&mut self, findings: &Findings, links: &Links) {
         let mut techniques: BTreeMap<String, (String, Vec<usize>)> = BTreeMap::new();
         for t in &findings.techniques {
             techniques.insert(t.id.clone(), (t.name.clone(), t.samples.clone()));
@@ -468,21 +520,23 @@ impl Builder {
             );
             let pattern = self.push(Value::Object(m));
             for &s in samples {
-                if let Some(mw) = sample_malware.get(s).cloned() {
-                    self.relationship(&mw, "uses", &pattern);
+                if let Some(mw) = links.sample_malware.get(s) {
+                    self.relationship(mw, "uses", &pattern);
                 }
             }
-            if let Some(f) = &family {
+            if let Some(f) = &links.family {
                 self.relationship(f, "uses", &pattern);
             }
         }
+    }
 
-        // What was observed where: one observed-data per sample and per other source.
+    /// What was observed where: one observed-data per sample and per other source, and
+    /// `based-on` from each indicator to the observations it comes from.
+    fn observations(&mut self, findings: &Findings, links: &Links) {
         let mut observed_of_sample = Vec::new();
         for (i, sample) in findings.samples.iter().enumerate() {
-            let mut refs = vec![sample_files[i].clone()];
-            refs.extend(sco_by_sample[i].iter().cloned());
-            refs.dedup();
+            let mut refs: Vec<String> = links.sample_files.get(i).cloned().into_iter().collect();
+            refs.extend(sorted_unique(links.scos_of_sample.get(i)));
             let id = format!(
                 "observed-data--{}",
                 stable_uuid(&["observed-data", "sample", &sample.sha256])
@@ -490,62 +544,63 @@ impl Builder {
             observed_of_sample.push(self.observed(id, refs));
         }
         let mut observed_of_source = BTreeMap::new();
-        for (source, mut refs) in sco_by_source {
-            refs.sort();
-            refs.dedup();
+        for (source, refs) in &links.scos_of_source {
             let id = format!(
                 "observed-data--{}",
                 stable_uuid(&["observed-data", "source", source])
             );
-            observed_of_source.insert(source.to_string(), self.observed(id, refs));
+            let refs = sorted_unique(Some(refs));
+            observed_of_source.insert(source.clone(), self.observed(id, refs));
         }
-        for (indicator, samples, sources) in &indicator_ids {
+        for (indicator, samples, sources) in &links.indicators {
             for &s in samples {
-                if let Some(od) = observed_of_sample.get(s).cloned() {
-                    self.relationship(indicator, "based-on", &od);
+                if let Some(od) = observed_of_sample.get(s) {
+                    self.relationship(indicator, "based-on", od);
                 }
             }
             for src in sources {
-                if let Some(od) = observed_of_source.get(src).cloned() {
-                    self.relationship(indicator, "based-on", &od);
+                if let Some(od) = observed_of_source.get(src) {
+                    self.relationship(indicator, "based-on", od);
                 }
             }
         }
+    }
 
-        // spoor's analysis: one per sample (static), or one for a run over logs and text.
+    /// spoor's analysis: one per sample (static), or one for a run over logs and text.
+    fn analyses(&mut self, findings: &Findings, links: &mut Links) {
         for (i, sample) in findings.samples.iter().enumerate() {
             let id = format!(
                 "malware-analysis--{}",
                 stable_uuid(&["malware-analysis", &sample.sha256])
             );
             let mut m = self.analysis(id);
-            m.insert("sample_ref".into(), sample_files[i].clone().into());
-            let mut refs = sco_by_sample[i].clone();
-            refs.sort();
-            refs.dedup();
+            if let Some(file) = links.sample_files.get(i) {
+                m.insert("sample_ref".into(), file.clone().into());
+            }
+            let refs = sorted_unique(links.scos_of_sample.get(i));
             if refs.is_empty() {
                 m.insert("result".into(), "unknown".into());
             } else {
                 m.insert("analysis_sco_refs".into(), json!(refs));
             }
             let analysis = self.push(Value::Object(m));
-            self.relationship(&analysis, "static-analysis-of", &sample_malware[i].clone());
+            if let Some(mw) = links.sample_malware.get(i) {
+                self.relationship(&analysis, "static-analysis-of", mw);
+            }
         }
         if findings.samples.is_empty() {
-            let sources: Vec<&str> = findings.sources.iter().map(String::as_str).collect();
             let mut parts = vec!["malware-analysis", "run"];
-            parts.extend(sources);
+            parts.extend(findings.sources.iter().map(String::as_str));
             let id = format!("malware-analysis--{}", stable_uuid(&parts));
             let mut m = self.analysis(id);
-            all_scos.sort();
-            all_scos.dedup();
-            if all_scos.is_empty() {
+            let refs = sorted_unique(Some(&links.all_scos));
+            if refs.is_empty() {
                 m.insert("result".into(), "unknown".into());
             } else {
-                m.insert("analysis_sco_refs".into(), json!(all_scos));
+                m.insert("analysis_sco_refs".into(), json!(refs));
             }
             let analysis = self.push(Value::Object(m));
-            if let Some(f) = &family {
+            if let Some(f) = &links.family {
                 self.relationship(&analysis, "analysis-of", f);
             }
         }
