@@ -46,27 +46,39 @@ const TLP_MARKINGS: [(Tlp, &str, &str); 4] = [
 ];
 
 /// Writes `findings` as one pretty-printed STIX 2.1 bundle.
+///
+/// Objects are kept serialised while the bundle is built, so memory stays close to the
+/// size of the output even for runs with many indicators.
 pub fn write(findings: &Findings, options: ExchangeOptions, out: &mut dyn Write) -> io::Result<()> {
-    let bundle = bundle(findings, options);
-    serde_json::to_writer_pretty(&mut *out, &bundle)?;
-    out.write_all(b"\n")
-}
-
-/// The STIX 2.1 bundle of `findings`.
-pub fn bundle(findings: &Findings, options: ExchangeOptions) -> Value {
     let mut b = Builder::new(options);
     b.build(findings);
-    let ids: Vec<&str> = b
-        .objects
-        .iter()
-        .filter_map(|o| o.get("id").and_then(Value::as_str))
-        .collect();
+    let ids: Vec<&str> = b.ids.iter().map(String::as_str).collect();
     let bundle_id = format!("bundle--{}", stable_uuid(&ids));
-    json!({
-        "type": "bundle",
-        "id": bundle_id,
-        "objects": b.objects,
-    })
+    // The layout serde_json's pretty printer gives the whole document.
+    write!(
+        out,
+        "{{\n  \"type\": \"bundle\",\n  \"id\": \"{bundle_id}\",\n  \"objects\": ["
+    )?;
+    for (i, object) in b.objects.iter().enumerate() {
+        out.write_all(if i == 0 { b"\n" } else { b",\n" })?;
+        for (j, line) in object.lines().enumerate() {
+            if j > 0 {
+                out.write_all(b"\n")?;
+            }
+            out.write_all(b"    ")?;
+            out.write_all(line.as_bytes())?;
+        }
+    }
+    out.write_all(b"\n  ]\n}\n")
+}
+
+/// The STIX 2.1 bundle of `findings` as a JSON value (the same document [`write`] writes).
+pub fn bundle(findings: &Findings, options: ExchangeOptions) -> Value {
+    let mut text = Vec::new();
+    match write(findings, options, &mut text) {
+        Ok(()) => serde_json::from_slice(&text).unwrap_or(Value::Null),
+        Err(_) => Value::Null,
+    }
 }
 
 /// `value` as a STIX pattern string literal: quoted, with `\` and `'` escaped.
@@ -244,7 +256,10 @@ struct Builder {
     created: String,
     identity: String,
     marking: &'static str,
-    objects: Vec<Value>,
+    /// Each object, pretty-printed.
+    objects: Vec<String>,
+    /// Object ids in bundle order.
+    ids: Vec<String>,
     seen: BTreeSet<String>,
 }
 
@@ -260,6 +275,7 @@ impl Builder {
             identity: format!("identity--{}", stable_uuid(&["identity", "spoor"])),
             marking,
             objects: Vec::new(),
+            ids: Vec::new(),
             seen: BTreeSet::new(),
         }
     }
@@ -272,7 +288,11 @@ impl Builder {
             .unwrap_or_default()
             .to_string();
         if self.seen.insert(id.clone()) {
-            self.objects.push(object);
+            // A `Value` always serialises (string keys); an error would leave the object out.
+            if let Ok(text) = serde_json::to_string_pretty(&object) {
+                self.objects.push(text);
+                self.ids.push(id.clone());
+            }
         }
         id
     }
