@@ -624,3 +624,56 @@ fn a_family_is_a_malware_family_with_its_samples_as_variants() {
     assert_eq!(names.iter().filter(|n| **n == "file").count(), 3);
     assert_eq!(names.iter().filter(|n| **n == "pe").count(), 3);
 }
+
+/// Every UUID in a MISP event (event, attributes, objects, references), but not the
+/// organisation's, which is spoor's in every event.
+fn misp_uuids(event: &Value) -> BTreeSet<String> {
+    fn walk(v: &Value, out: &mut BTreeSet<String>) {
+        match v {
+            Value::Object(m) => {
+                for (k, x) in m {
+                    if k == "Orgc" {
+                        continue;
+                    }
+                    if k == "uuid" {
+                        if let Some(s) = x.as_str() {
+                            out.insert(s.to_string());
+                        }
+                    }
+                    walk(x, out);
+                }
+            }
+            Value::Array(a) => a.iter().for_each(|x| walk(x, out)),
+            _ => {}
+        }
+    }
+    let mut out = BTreeSet::new();
+    walk(event, &mut out);
+    out
+}
+
+#[test]
+fn misp_uuids_are_unique_across_events_and_stable_within_one() {
+    // MISP refuses an attribute or object UUID that another event already has.
+    let one = root().join("corpus/malicious/magpie/magpie_v1_x64.exe");
+    let two = root().join("corpus/malicious/magpie/magpie_v2_x86.exe");
+    let (data1, data2) = (
+        std::fs::read(&one).expect("read"),
+        std::fs::read(&two).expect("read"),
+    );
+    let t1 = spoor::sample::triage(&one.display().to_string(), &data1);
+    let t2 = spoor::sample::triage(&two.display().to_string(), &data2);
+    let alone = misp::event(&Findings::from_triage(&[(&t1, &data1)]), options(DATE));
+    let both = misp::event(
+        &Findings::from_triage(&[(&t1, &data1), (&t2, &data2)]),
+        options(DATE),
+    );
+    let (a, b) = (misp_uuids(&alone), misp_uuids(&both));
+    assert!(a.len() > 20, "{} uuids", a.len());
+    assert!(a.is_disjoint(&b), "events share UUIDs");
+    let again = misp::event(
+        &Findings::from_triage(&[(&t1, &data1)]),
+        options(DATE + 1000),
+    );
+    assert_eq!(a, misp_uuids(&again), "UUIDs do not depend on the date");
+}

@@ -42,7 +42,11 @@ pub fn event(findings: &Findings, options: ExchangeOptions) -> Value {
     content.extend(findings.sources.iter().cloned());
     let content_refs: Vec<&str> = content.iter().map(String::as_str).collect();
     let event_uuid = stable_uuid(&[&["misp-event"], content_refs.as_slice()].concat());
-    let ctx = Ctx { stamp: &stamp };
+    let event_id = event_uuid.to_string();
+    let ctx = Ctx {
+        stamp: &stamp,
+        event: &event_id,
+    };
 
     let mut attributes = Vec::new();
     for ind in &findings.indicators {
@@ -129,8 +133,13 @@ pub fn galaxy_tag(id: &str, name: &str) -> String {
     format!("misp-galaxy:mitre-attack-pattern=\"{short} - {id}\"")
 }
 
+/// What every attribute and object of one event shares.
 struct Ctx<'a> {
+    /// The event's timestamp (seconds since 1970).
     stamp: &'a str,
+    /// The event's UUID: part of every UUID inside it, because MISP requires attribute and
+    /// object UUIDs to be unique across events.
+    event: &'a str,
 }
 
 impl Ctx<'_> {
@@ -142,7 +151,7 @@ impl Ctx<'_> {
         to_ids: bool,
         key: &[&str],
     ) -> Map<String, Value> {
-        let mut parts = vec!["misp-attribute", kind];
+        let mut parts = vec!["misp-attribute", self.event, kind];
         parts.extend_from_slice(key);
         let mut a = Map::new();
         a.insert("uuid".into(), stable_uuid(&parts).to_string().into());
@@ -202,7 +211,7 @@ impl Ctx<'_> {
         comment: String,
         attributes: Vec<(&str, &str, String)>,
     ) -> Map<String, Value> {
-        let uuid = stable_uuid(&["misp-object", template.0, key]).to_string();
+        let uuid = stable_uuid(&["misp-object", self.event, template.0, key]).to_string();
         let attrs: Vec<Value> = attributes
             .into_iter()
             .map(|(relation, kind, value)| {
