@@ -40,6 +40,14 @@ pub fn event(findings: &Findings, options: ExchangeOptions) -> Value {
         .to_string();
     let mut content: Vec<String> = findings.samples.iter().map(|s| s.sha256.clone()).collect();
     content.extend(findings.sources.iter().cloned());
+    // What was found, too: the same source names with other content make another event.
+    content.extend(
+        findings
+            .indicators
+            .iter()
+            .map(|i| format!("{}={}", i.kind.as_str(), i.value)),
+    );
+    content.extend(findings.rules.iter().map(|r| r.text.clone()));
     let content_refs: Vec<&str> = content.iter().map(String::as_str).collect();
     let event_uuid = stable_uuid(&[&["misp-event"], content_refs.as_slice()].concat());
     let event_id = event_uuid.to_string();
