@@ -1,6 +1,7 @@
 //! `spoor triage`: static triage of PE, ELF and Mach-O samples.
 
 use super::{warn, EXIT_FAILURE, EXIT_INPUT_ERRORS, EXIT_OK};
+use crate::export::findings::{Findings, SampleFacts};
 use crate::sample::{self, Triage, TriageOptions};
 use clap::{Args, ValueEnum};
 use std::fmt::Write as _;
@@ -50,9 +51,9 @@ pub fn run(args: TriageArgs) -> ExitCode {
         ..TriageOptions::default()
     };
     let mut reports = Vec::new();
-    // STIX and MISP carry section digests, computed from the bytes.
-    let keep_data = matches!(args.format, TriageFormat::Stix | TriageFormat::Misp);
-    let mut datas: Vec<Vec<u8>> = Vec::new();
+    // STIX and MISP carry section digests, taken from the bytes while they are at hand.
+    let exchange_format = matches!(args.format, TriageFormat::Stix | TriageFormat::Misp);
+    let mut facts = Vec::new();
     let mut failed = false;
     for path in &args.files {
         let name = path.display().to_string();
@@ -62,10 +63,10 @@ pub fn run(args: TriageArgs) -> ExitCode {
                 for w in &t.warnings {
                     warn(format_args!("{name}: {w}"));
                 }
-                reports.push(t);
-                if keep_data {
-                    datas.push(data);
+                if exchange_format {
+                    facts.push(SampleFacts::from_triage(&t, &data));
                 }
+                reports.push(t);
             }
             Err(e) => {
                 warn(format_args!("{name}: {}", crate::input::describe(&e)));
@@ -74,12 +75,8 @@ pub fn run(args: TriageArgs) -> ExitCode {
         }
     }
     let findings = || {
-        let pairs: Vec<(&Triage, &[u8])> = reports
-            .iter()
-            .zip(&datas)
-            .map(|(t, d)| (t, d.as_slice()))
-            .collect();
-        crate::export::findings::Findings::from_triage(&pairs)
+        let refs: Vec<&Triage> = reports.iter().collect();
+        Findings::from_triage_facts(&refs, facts.clone())
     };
     let exchange = args.exchange.options();
     let result = crate::output::write_to(args.output.as_deref(), |w| match args.format {

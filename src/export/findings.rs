@@ -174,11 +174,25 @@ impl Findings {
     /// Findings of `spoor triage`: each report with the bytes it was made from (needed for
     /// the section digests, which the triage report does not carry).
     pub fn from_triage(reports: &[(&Triage, &[u8])]) -> Self {
-        let mut findings = Findings::default();
+        let facts = reports
+            .iter()
+            .map(|(t, data)| SampleFacts::from_triage(t, data))
+            .collect();
+        let reports: Vec<&Triage> = reports.iter().map(|(t, _)| *t).collect();
+        Findings::from_triage_facts(&reports, facts)
+    }
+
+    /// Like [`Findings::from_triage`], with each report's [`SampleFacts`] made beforehand
+    /// (so a caller can drop each sample's bytes as soon as it is triaged). `facts` and
+    /// `reports` are in the same order.
+    pub fn from_triage_facts(reports: &[&Triage], facts: Vec<SampleFacts>) -> Self {
+        let mut findings = Findings {
+            samples: facts,
+            ..Findings::default()
+        };
         let mut indicators: BTreeMap<(IndicatorKind, String), Indicator> = BTreeMap::new();
         let mut techniques: BTreeMap<String, TechniqueFinding> = BTreeMap::new();
-        for (index, (t, data)) in reports.iter().enumerate() {
-            findings.samples.push(SampleFacts::from_triage(t, data));
+        for (index, t) in reports.iter().enumerate() {
             for ioc in &t.iocs {
                 let kind = IndicatorKind::Ioc(ioc.kind);
                 let entry = indicators
