@@ -3,9 +3,11 @@
 //! [`Findings`] is what the STIX and MISP exporters read. It holds analysed samples (file
 //! facts), indicators with where they were seen, ATT&CK techniques and (once the rule
 //! generator exists) YARA rules. Each producer has an adapter here ([`Findings::from_extraction`]
-//! for `spoor extract`, [`Findings::from_triage`] for `spoor triage`); a new producer (log
-//! readers, the rule generator) only adds its own adapter or pushes into the lists, and the
-//! exporters stay unchanged. Every list is kept sorted so output is deterministic.
+//! for `spoor extract`, [`Findings::from_triage`] for `spoor triage`,
+//! [`Findings::from_analysis`] for `spoor analyze`); a new producer (log readers, the rule
+//! generator) only adds its own adapter or pushes into the lists and calls
+//! [`Findings::normalise`], and the exporters stay unchanged. Every list is kept sorted so
+//! output is deterministic.
 
 use crate::extract::Extraction;
 use crate::ioc::IocKind;
