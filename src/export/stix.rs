@@ -72,7 +72,7 @@ pub fn write(findings: &Findings, options: ExchangeOptions, out: &mut dyn Write)
     out.write_all(b"\n  ]\n}\n")
 }
 
-/// The STIX 2.1 bundle of `findings` as a JSON value (the same document [`write`] writes).
+/// The STIX 2.1 bundle of `findings` as a JSON value (the same document [`write()`] writes).
 pub fn bundle(findings: &Findings, options: ExchangeOptions) -> Value {
     let mut text = Vec::new();
     match write(findings, options, &mut text) {
