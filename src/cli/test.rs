@@ -20,6 +20,9 @@ pub const EXIT_FALSE_POSITIVES: u8 = 3;
 /// Exit code: the rules could not be read or do not compile.
 pub const EXIT_RULES_INVALID: u8 = 4;
 
+/// The `schema` value of the JSON report; bumped when a field is removed or renamed.
+pub const JSON_SCHEMA: &str = "spoor.test/1";
+
 /// Output formats of `spoor test`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum TestFormat {
@@ -71,6 +74,7 @@ pub struct TestArgs {
 /// The JSON document: the report with the verdict.
 #[derive(Serialize)]
 struct JsonReport<'a> {
+    schema: &'static str,
     passed: bool,
     max_fp: usize,
     #[serde(flatten)]
@@ -144,6 +148,7 @@ pub fn run(args: TestArgs) -> ExitCode {
     let written = crate::output::write_to(args.output.as_deref(), |w| match args.format {
         TestFormat::Json => {
             let doc = JsonReport {
+                schema: JSON_SCHEMA,
                 passed,
                 max_fp: args.max_fp,
                 report: &report,
