@@ -453,3 +453,94 @@ fn family_matrix(rules: &RuleSet, scanned: &[Scanned]) -> FamilyMatrix {
     }
     FamilyMatrix { columns, rows }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(path: &str, hits: &[usize]) -> FileScan {
+        FileScan {
+            path: path.to_string(),
+            size: 10,
+            result: Ok(hits.to_vec()),
+        }
+    }
+
+    #[test]
+    fn targets_cross_family_and_unlabelled_files() {
+        let src = br#"
+            rule MAL_Alpha_PE_X { condition: true }
+            rule MAL_Beta_PE_X { condition: true }
+            rule any_file { condition: true }
+        "#;
+        let rules = RuleSet::compile_sources(&[("t", src)]).unwrap();
+        // positions: 0 = MAL_Alpha, 1 = MAL_Beta, 2 = any_file
+        let labels = Labels::parse(
+            r#"{"m/a1": "alpha", "m/b1": "beta", "m/x": "benign", "g/ok": "benign"}"#,
+        )
+        .unwrap();
+        let files = vec![
+            (SetKind::Malicious, file("m/a1", &[0, 1])), // alpha: TP for alpha, cross for beta
+            (SetKind::Malicious, file("m/b1", &[2])),    // beta: missed by beta
+            (SetKind::Malicious, file("m/beta/b2", &[1])), // label from its directory
+            (SetKind::Malicious, file("m/u", &[])),      // unlabelled: target of every rule
+            (SetKind::Malicious, file("m/x", &[0])),     // labelled benign: noted, unlabelled
+            (SetKind::Benign, file("g/ok", &[])),
+            (SetKind::Benign, file("g/bad", &[2])),
+            (
+                SetKind::Benign,
+                FileScan {
+                    path: "g/gone".into(),
+                    size: 0,
+                    result: Err("no such file or directory".into()),
+                },
+            ),
+        ];
+        let r = measure(&rules, &files, Some(&labels));
+        let alpha = &r.rules[0];
+        assert_eq!((alpha.true_positives, alpha.misses), (2, 1)); // a1, x; missed u
+        assert_eq!(alpha.missed, vec!["m/u"]);
+        let beta = &r.rules[1];
+        assert_eq!((beta.true_positives, beta.misses), (1, 3)); // b2; missed b1, u, x
+        assert_eq!(
+            beta.cross_family_hits,
+            vec![CrossFamilyHit {
+                file: "m/a1".into(),
+                family: "alpha".into()
+            }]
+        );
+        let generic = &r.rules[2];
+        assert_eq!((generic.true_positives, generic.misses), (1, 4));
+        assert_eq!(generic.benign_hits, vec!["g/bad"]);
+        assert_eq!(r.false_positives, 2);
+        assert_eq!(r.warnings.len(), 1);
+        assert!(r.warnings[0].starts_with("m/x: labelled benign"));
+        assert_eq!(r.unreadable.len(), 1);
+        assert_eq!(r.sets.benign.files, 2);
+        assert_eq!(r.sets.benign.unreadable, 1);
+        // files: a1 b1 b2 detected (b1 by the generic rule), u not, x by alpha
+        assert_eq!(r.confusion.true_positives, 4);
+        assert_eq!(r.confusion.false_negatives, 1);
+        assert_eq!(r.confusion.false_positives, 1);
+        assert_eq!(r.confusion.true_negatives, 1);
+        assert_eq!(
+            r.families.columns,
+            vec!["alpha", "beta", GENERIC_COLUMN, NO_MATCH_COLUMN]
+        );
+        let rows: Vec<(&str, usize, &[usize])> = r
+            .families
+            .rows
+            .iter()
+            .map(|row| (row.label.as_str(), row.files, row.counts.as_slice()))
+            .collect();
+        assert_eq!(
+            rows,
+            vec![
+                ("alpha", 1, &[1, 1, 0, 0][..]),
+                ("beta", 2, &[0, 1, 1, 0][..]),
+                (UNLABELLED_ROW, 2, &[1, 0, 0, 1][..]),
+                ("benign", 2, &[0, 0, 1, 1][..]),
+            ]
+        );
+    }
+}
