@@ -34,7 +34,8 @@ pub struct AnalyzeArgs {
     /// Report title (default: from the sample names).
     #[arg(long, value_name = "TEXT")]
     pub title: Option<String>,
-    /// Samples larger than this are scanned for IOCs but not triaged.
+    /// Read at most this many bytes of each input; larger samples are scanned for IOCs
+    /// (up to the limit) but not triaged.
     #[arg(long, default_value_t = 256 * 1024 * 1024, value_name = "BYTES")]
     pub max_size: u64,
     /// Worker threads (0 = one per core).
@@ -81,6 +82,7 @@ pub fn run(args: AnalyzeArgs) -> ExitCode {
     let options = AnalyzeOptions {
         extract: ExtractOptions {
             threads: args.threads,
+            max_bytes: args.max_size,
             ..ExtractOptions::default()
         },
         max_sample_size: args.max_size,
