@@ -48,8 +48,12 @@ fn huge_headers(data: &[u8]) -> Vec<(String, Vec<u8>)> {
     };
     if data.starts_with(b"MZ") {
         let pe = u32_le(data, 0x3c);
-        variant("pe-lfanew-huge", &|d| put(d, 0x3c, &0x7fff_fff0u32.to_le_bytes()));
-        variant("pe-sections-65535", &|d| put(d, pe + 6, &0xffffu16.to_le_bytes()));
+        variant("pe-lfanew-huge", &|d| {
+            put(d, 0x3c, &0x7fff_fff0u32.to_le_bytes())
+        });
+        variant("pe-sections-65535", &|d| {
+            put(d, pe + 6, &0xffffu16.to_le_bytes())
+        });
         variant("pe-optional-header-huge", &|d| {
             put(d, pe + 20, &0xffffu16.to_le_bytes())
         });
@@ -60,7 +64,12 @@ fn huge_headers(data: &[u8]) -> Vec<(String, Vec<u8>)> {
         } else {
             optional + 96
         };
-        for (index, what) in [(1, "imports"), (2, "resources"), (4, "certificates"), (9, "tls")] {
+        for (index, what) in [
+            (1, "imports"),
+            (2, "resources"),
+            (4, "certificates"),
+            (9, "tls"),
+        ] {
             let at = dirs + index * 8;
             variant(&format!("pe-{what}-size-huge"), &|d| {
                 put(d, at + 4, &0xffff_fff0u32.to_le_bytes())
@@ -70,21 +79,39 @@ fn huge_headers(data: &[u8]) -> Vec<(String, Vec<u8>)> {
             });
         }
     } else if data.starts_with(b"\x7fELF") {
-        variant("elf-shnum-65535", &|d| put(d, 0x3c, &0xffffu16.to_le_bytes()));
-        variant("elf-phnum-65535", &|d| put(d, 0x38, &0xffffu16.to_le_bytes()));
+        variant("elf-shnum-65535", &|d| {
+            put(d, 0x3c, &0xffffu16.to_le_bytes())
+        });
+        variant("elf-phnum-65535", &|d| {
+            put(d, 0x38, &0xffffu16.to_le_bytes())
+        });
         variant("elf-shoff-huge", &|d| put(d, 0x28, &u64::MAX.to_le_bytes()));
-        variant("elf-phoff-huge", &|d| put(d, 0x20, &(u64::MAX / 2).to_le_bytes()));
-        variant("elf-shstrndx-bad", &|d| put(d, 0x3e, &0xfffeu16.to_le_bytes()));
+        variant("elf-phoff-huge", &|d| {
+            put(d, 0x20, &(u64::MAX / 2).to_le_bytes())
+        });
+        variant("elf-shstrndx-bad", &|d| {
+            put(d, 0x3e, &0xfffeu16.to_le_bytes())
+        });
         variant("elf-shentsize-1", &|d| put(d, 0x3a, &1u16.to_le_bytes()));
     } else if data.starts_with(&[0xca, 0xfe, 0xba, 0xbe]) {
         variant("fat-nfat-huge", &|d| put(d, 4, &u32::MAX.to_be_bytes()));
-        variant("fat-slice-offset-huge", &|d| put(d, 16, &u32::MAX.to_be_bytes()));
-        variant("fat-slice-size-huge", &|d| put(d, 20, &u32::MAX.to_be_bytes()));
+        variant("fat-slice-offset-huge", &|d| {
+            put(d, 16, &u32::MAX.to_be_bytes())
+        });
+        variant("fat-slice-size-huge", &|d| {
+            put(d, 20, &u32::MAX.to_be_bytes())
+        });
     } else {
         variant("macho-ncmds-huge", &|d| put(d, 16, &u32::MAX.to_le_bytes()));
-        variant("macho-sizeofcmds-huge", &|d| put(d, 20, &u32::MAX.to_le_bytes()));
-        variant("macho-first-cmdsize-zero", &|d| put(d, 36, &0u32.to_le_bytes()));
-        variant("macho-first-cmdsize-huge", &|d| put(d, 36, &u32::MAX.to_le_bytes()));
+        variant("macho-sizeofcmds-huge", &|d| {
+            put(d, 20, &u32::MAX.to_le_bytes())
+        });
+        variant("macho-first-cmdsize-zero", &|d| {
+            put(d, 36, &0u32.to_le_bytes())
+        });
+        variant("macho-first-cmdsize-huge", &|d| {
+            put(d, 36, &u32::MAX.to_le_bytes())
+        });
     }
     out
 }
@@ -143,7 +170,10 @@ fn triage_survives_every_malformed_variant() {
     }
     assert!(total > 1500, "{total} variants");
     // Broken files are reported as broken: most variants carry a warning.
-    assert!(warned * 3 > total, "only {warned} of {total} variants warned");
+    assert!(
+        warned * 3 > total,
+        "only {warned} of {total} variants warned"
+    );
 }
 
 fn spoor(args: &[&str], inputs: &[&Path]) -> Output {
@@ -226,8 +256,14 @@ fn every_command_survives_the_malformed_corpus() {
     let out = spoor(&["extract", "-f", "ndjson"], &[dir.path()]);
     assert_clean_exit(&out, "extract");
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(stdout.contains("bad.example.com"), "invalid UTF-8 around an IOC");
-    assert!(stdout.contains("c2.example.net"), "UTF-16 before lone surrogates");
+    assert!(
+        stdout.contains("bad.example.com"),
+        "invalid UTF-8 around an IOC"
+    );
+    assert!(
+        stdout.contains("c2.example.net"),
+        "UTF-16 before lone surrogates"
+    );
 
     let report_dir = dir.path().join("report");
     let mut args = vec!["analyze", "--date", "2026-11-25", "-o"];
@@ -265,7 +301,10 @@ fn endless_and_looping_inputs_end_with_a_message() {
         assert!(stderr.contains("symbolic links"), "{command:?}: {stderr}");
         if command[0] == "extract" {
             let stdout = String::from_utf8_lossy(&out.stdout);
-            assert!(stdout.contains("198.51.100.77"), "the good file's IOC is kept");
+            assert!(
+                stdout.contains("198.51.100.77"),
+                "the good file's IOC is kept"
+            );
         }
     }
 }
@@ -281,7 +320,10 @@ fn a_sparse_multi_gib_file_is_bounded_by_the_size_limit() {
     std::os::unix::fs::FileExt::write_at(&file, b"MZ 203.0.113.200 ", 0).expect("write");
     drop(file);
 
-    let out = spoor(&["extract", "-f", "text", "--max-size", "4194304"], &[&sparse]);
+    let out = spoor(
+        &["extract", "-f", "text", "--max-size", "4194304"],
+        &[&sparse],
+    );
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("--max-size"), "{stderr}");

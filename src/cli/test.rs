@@ -34,6 +34,11 @@ pub enum TestFormat {
 
 /// Arguments of `spoor test`.
 #[derive(Debug, Args)]
+#[command(
+    after_help = "Exit codes: 0 passed; 1 passed, but some files could not be scanned; \
+2 bad usage, labels or output; 3 more false positives than --max-fp; 4 the rules do not \
+compile. See docs/testing-rules.md."
+)]
 pub struct TestArgs {
     /// Rule files, or directories holding `.yar`/`.yara` files.
     #[arg(required = true, value_name = "RULES")]
