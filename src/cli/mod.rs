@@ -5,6 +5,7 @@
 
 pub mod analyze;
 pub mod extract;
+pub mod test;
 pub mod triage;
 
 use clap::{Parser, Subcommand};
@@ -36,6 +37,8 @@ pub enum Command {
     Analyze(analyze::AnalyzeArgs),
     /// Static triage of PE, ELF and Mach-O samples: structure, behaviours, ATT&CK, packing.
     Triage(triage::TriageArgs),
+    /// Measure YARA rules against malicious and benign sets: detections, false positives, speed.
+    Test(test::TestArgs),
 }
 
 /// Runs the parsed command line.
@@ -44,6 +47,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Analyze(args) => analyze::run(args),
         Command::Extract(args) => extract::run(args),
         Command::Triage(args) => triage::run(args),
+        Command::Test(args) => test::run(args),
     }
 }
 
