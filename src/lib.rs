@@ -12,6 +12,7 @@ pub mod export;
 pub mod extract;
 pub mod input;
 pub mod ioc;
+pub mod logs;
 pub mod output;
 pub mod sample;
 pub mod tables;

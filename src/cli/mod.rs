@@ -3,6 +3,7 @@
 //! Each subcommand parses its arguments, calls the library, prints, and returns an
 //! [`ExitCode`]. Machine-readable output goes to stdout (or `-o FILE`), messages to stderr.
 
+pub mod events;
 pub mod extract;
 pub mod triage;
 
@@ -33,6 +34,8 @@ pub enum Command {
     Extract(extract::ExtractArgs),
     /// Static triage of PE, ELF and Mach-O samples: structure, behaviours, ATT&CK, packing.
     Triage(triage::TriageArgs),
+    /// Dynamic-analysis logs as normalised events: process tree, persistence, remediation.
+    Events(events::EventsArgs),
 }
 
 /// Runs the parsed command line.
@@ -40,6 +43,7 @@ pub fn run(cli: Cli) -> ExitCode {
     match cli.command {
         Command::Extract(args) => extract::run(args),
         Command::Triage(args) => triage::run(args),
+        Command::Events(args) => events::run(args),
     }
 }
 
