@@ -220,9 +220,13 @@ pub fn render_text(sources: &[SourceSummary], events: &[Event], findings: &Findi
 }
 
 fn draw(out: &mut String, node: &ProcessNode, first: &str, _rest: &str, indent: &str) {
-    let name = node.image.as_deref().map(base_name).unwrap_or("?");
-    let pid = node.pid.map(|p| format!(" ({p})")).unwrap_or_default();
-    let _ = write!(out, "{first}{name}{pid}");
+    let label = match (node.image.as_deref().map(base_name), node.pid) {
+        (Some(name), Some(pid)) => format!("{name} ({pid})"),
+        (Some(name), None) => name.to_string(),
+        (None, Some(pid)) => format!("pid {pid}"),
+        (None, None) => "?".to_string(),
+    };
+    let _ = write!(out, "{first}{label}");
     if let Some(c) = &node.command_line {
         let _ = write!(out, "  {c}");
     }

@@ -124,8 +124,18 @@ impl Collector {
         }
     }
 
+    /// What makes two events the same: the command line for process creations (one
+    /// image may run many commands), else the target.
+    fn key(event: &Event) -> (Action, String) {
+        let what = match (&event.action, &event.process.command_line) {
+            (Action::ProcessCreate, Some(cmd)) => cmd.trim(),
+            _ => event.target.as_str(),
+        };
+        (event.action, what.to_lowercase())
+    }
+
     fn push(&mut self, event: Event) {
-        let key = (event.action, event.target.to_lowercase());
+        let key = Self::key(&event);
         if let Some(&i) = self.seen.get(&key) {
             if let Some(existing) = self.events.get_mut(i) {
                 for (k, v) in event.details {
@@ -246,14 +256,10 @@ fn process_events(doc: &Value, c: &mut Collector) -> Vec<ProcessInfo> {
         let target = info.image.clone().unwrap_or_default();
         let time = text(p.get("first_seen"));
         let field = format!("/behavior/processes/{i}");
-        if let Some(cmd) = &info.command_line {
-            c.seen
-                .insert((Action::ProcessCreate, cmd.to_lowercase()), c.events.len());
-        }
-        if let Some(e) = c.add(Action::ProcessCreate, target, field) {
-            e.process = info.clone();
-            e.time = time;
-        }
+        let mut e = Event::new(Action::ProcessCreate, target, c.provenance(field));
+        e.process = info.clone();
+        e.time = time;
+        c.push(e);
         infos.push(info);
     }
     infos
@@ -321,12 +327,7 @@ fn calls(doc: &Value, processes: &[ProcessInfo], c: &mut Collector) {
                     parent_pid: me.pid,
                     parent_image: me.image.clone(),
                 };
-                // the same creation is already known from the process list
-                let key = (Action::ProcessCreate, command.trim().to_lowercase());
-                if c.seen.contains_key(&key) {
-                    continue;
-                }
-                c.seen.insert(key, c.events.len());
+                // the same creation known from the process list is merged by push
                 event.target = event.process.image.clone().unwrap_or(target);
             }
             if mapping.action == Action::HttpRequest {
@@ -372,12 +373,7 @@ fn summary(doc: &Value, c: &mut Collector) {
             for (i, value) in strings(s.get(*name)).into_iter().enumerate() {
                 let field = format!("/behavior/summary/{name}/{i}");
                 if action == Action::ProcessCreate {
-                    let key = (Action::ProcessCreate, value.trim().to_lowercase());
-                    if c.seen.contains_key(&key) {
-                        continue;
-                    }
                     let image = command_image(&value).unwrap_or_default();
-                    c.seen.insert(key, c.events.len());
                     let mut e = Event::new(action, image.clone(), c.provenance(field));
                     e.process.image = Some(image).filter(|s| !s.is_empty());
                     e.process.command_line = Some(value);

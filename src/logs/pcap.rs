@@ -344,7 +344,10 @@ impl Decoder<'_> {
             .to_string()
             .trim_end_matches('.')
             .to_ascii_lowercase();
-        let qtype = format!("{:?}", q.qtype);
+        let qtype = match q.qtype {
+            simple_dns::QTYPE::TYPE(t) => format!("{t:?}"),
+            other => format!("{other:?}"),
+        };
         let client = if response { seg.dst } else { seg.src };
         let key = (client_key(client), id, qname.clone());
         if !response {
@@ -544,6 +547,12 @@ pub fn events(
                 reader.consume(offset);
             }
             Err(PcapError::Eof) => break,
+            Err(PcapError::UnexpectedEof) => {
+                report.warn(format!(
+                    "the capture is truncated after {index} packets; the last one is cut short"
+                ));
+                break;
+            }
             Err(PcapError::Incomplete(_)) => {
                 if reader.reader_exhausted() {
                     report.warn(format!(
