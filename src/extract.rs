@@ -5,6 +5,10 @@
 //! source offsets and lines, context snippets, and parallelism: small files are scanned in
 //! parallel, one per worker; large files and streams are cut into chunks scanned in
 //! parallel and merged in order, so output is the same whatever the thread count.
+//!
+//! Structured logs (sandbox reports, event logs, Procmon CSV, captures, JSON) are
+//! recognised from their first bytes ([`crate::logs::detect`]) and read value by value,
+//! so their sightings carry the field path; everything else takes the chunked path.
 
 use crate::input::{self, InputError, Source};
 use crate::ioc::allowlist::Allowlist;

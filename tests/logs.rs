@@ -580,6 +580,21 @@ fn generated_pcap_and_pcapng() {
 }
 
 #[test]
+fn nanosecond_pcap_times() {
+    let mut data = pcap(&session_frames());
+    data[..4].copy_from_slice(&0xa1b2_3c4du32.to_le_bytes());
+    // the second packet's fraction field (1000) is 1000 ns = 1 µs
+    let (format, events, report) = read("ns.pcap", &data);
+    assert_eq!(format, Format::Pcap);
+    assert!(report.warnings.is_empty(), "{:?}", report.warnings);
+    let http = events
+        .iter()
+        .find(|e| e.action == Action::HttpRequest)
+        .expect("http");
+    assert_eq!(http.time.as_deref(), Some("2024-03-12T09:14:06.000003Z"));
+}
+
+#[test]
 fn truncated_pcap_keeps_what_came_before() {
     let data = pcap(&session_frames());
     for cut in [24 + 16 + 10, data.len() - 7, data.len() / 2] {

@@ -501,6 +501,7 @@ pub fn events(
         produced: 0,
     };
     let mut legacy_link = Linktype::ETHERNET;
+    let mut nanoseconds = false;
     let mut interfaces: Vec<(Linktype, u64)> = Vec::new();
     let mut index = 0u64;
     let mut capacity = 65536usize;
@@ -510,10 +511,17 @@ pub fn events(
                 match block {
                     PcapBlockOwned::LegacyHeader(h) => {
                         legacy_link = h.network;
+                        nanoseconds = h.is_nanosecond_precision();
                         decoder.format = Format::Pcap;
                     }
                     PcapBlockOwned::Legacy(b) => {
-                        let time = iso_time(u64::from(b.ts_sec), u64::from(b.ts_usec) % 1_000_000);
+                        let fraction = u64::from(b.ts_usec);
+                        let micros = if nanoseconds {
+                            fraction / 1000
+                        } else {
+                            fraction
+                        };
+                        let time = iso_time(u64::from(b.ts_sec), micros % 1_000_000);
                         let end = (b.caplen as usize).min(b.data.len());
                         decoder.packet(index, time, legacy_link, &b.data[..end]);
                         index += 1;
