@@ -806,3 +806,26 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
     }
     out
 }
+
+#[test]
+fn procmon_sightings_point_at_their_row() {
+    let path = "corpus/logs/procmon/lockjaw_v1-procmon.csv";
+    let data = std::fs::read(root().join(path)).expect("log");
+    let extractor = spoor::Extractor::new(spoor::ExtractOptions {
+        threads: 1,
+        ..Default::default()
+    });
+    let iocs = extractor.extract_bytes(path, &data);
+    let note = iocs
+        .iter()
+        .find(|i| i.value == "C:\\README_LOCKJAW.txt")
+        .expect("ransom note path");
+    let text = String::from_utf8_lossy(&data);
+    let line = text
+        .lines()
+        .position(|l| l.contains("README_LOCKJAW.txt"))
+        .expect("in the file") as u64
+        + 1;
+    assert_eq!(note.sightings[0].line, Some(line));
+    assert_eq!(note.sightings[0].field.as_deref(), Some("/10/Path"));
+}

@@ -145,6 +145,19 @@ fn command_image(command_line: &str) -> Option<String> {
     (image.len() > 3 && image.as_bytes().get(1..3) == Some(b":\\")).then(|| image.to_string())
 }
 
+/// The reader without a leading UTF-8 byte-order mark, and whether lines end in CRLF:
+/// the csv crate reports a record after a CRLF one line early (it has not yet read the
+/// LF), so callers add one.
+fn prepare(reader: &mut dyn Read) -> (impl Read + '_, u64) {
+    let mut head = Vec::new();
+    let _ = (&mut *reader).take(64 * 1024).read_to_end(&mut head);
+    let crlf = memchr::memchr(b'\n', &head).is_some_and(|i| i > 0 && head[i - 1] == b'\r');
+    if head.starts_with(b"\xef\xbb\xbf") {
+        head.drain(..3);
+    }
+    (std::io::Cursor::new(head).chain(reader), u64::from(crlf))
+}
+
 /// Events of a Procmon CSV.
 pub fn events(
     source: &Arc<str>,
@@ -152,6 +165,7 @@ pub fn events(
     sink: &mut dyn FnMut(Event),
     report: &mut ReadReport,
 ) {
+    let (reader, line_fix) = prepare(reader);
     let mut csv = csv::ReaderBuilder::new()
         .flexible(true)
         .has_headers(false)
@@ -172,7 +186,7 @@ pub fn events(
                 continue;
             }
         }
-        let line = record.position().map(|p| p.line());
+        let line = record.position().map(|p| p.line() + line_fix);
         let Some(cols) = columns.as_ref() else {
             let c = Columns::from_header(&record);
             if c.operation.is_none() {
@@ -310,6 +324,7 @@ pub fn events(
 
 /// Every non-empty cell of interest with `/ROW/COLUMN` as its path.
 pub fn fields(reader: &mut dyn Read, sink: &mut dyn FnMut(Field), report: &mut ReadReport) {
+    let (reader, line_fix) = prepare(reader);
     let mut csv = csv::ReaderBuilder::new()
         .flexible(true)
         .has_headers(false)
@@ -335,7 +350,7 @@ pub fn fields(reader: &mut dyn Read, sink: &mut dyn FnMut(Field), report: &mut R
         };
         row += 1;
         report.records += 1;
-        let line = record.position().map(|p| p.line());
+        let line = record.position().map(|p| p.line() + line_fix);
         for (i, value) in record.iter().enumerate() {
             if value.is_empty() {
                 continue;
