@@ -829,3 +829,17 @@ fn procmon_sightings_point_at_their_row() {
     assert_eq!(note.sightings[0].line, Some(line));
     assert_eq!(note.sightings[0].field.as_deref(), Some("/10/Path"));
 }
+
+#[test]
+fn truncated_sandbox_report_keeps_the_events_before_the_cut() {
+    let path = "corpus/logs/cape/ashdrop_v1-report.json";
+    let data = std::fs::read(root().join(path)).expect("report");
+    let cut = &data[..data.len() * 3 / 5];
+    let (format, events, report) = read(path, cut);
+    assert_eq!(format, Format::CapeReport);
+    assert_eq!(report.warnings.len(), 1, "{:?}", report.warnings);
+    assert!(events.iter().any(|e| e.action == Action::Sample));
+    assert!(events
+        .iter()
+        .any(|e| e.action == Action::Mutex && e.target == "Local\\ADRP-9b1e5c"));
+}

@@ -9,10 +9,11 @@
 //! details are merged. Both the CAPE shapes (`arguments` as a list of name/value pairs,
 //! `ttp` lists) and the Cuckoo 2 shapes (`arguments` as an object, `pid`/`ppid`) are read.
 //!
-//! The report is one JSON document and is parsed whole (it is bounded by [`MAX_REPORT`]);
-//! `spoor extract` reads the same file with the streaming field walker instead.
+//! The report is read as a stream: each process, API call and section is parsed on its
+//! own and dropped once mapped, so memory follows the events found, not the report's size.
 
 use super::{Action, Event, Format, ProcessInfo, Provenance, ReadReport};
+use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 use std::collections::HashMap;
 use std::io::Read;
@@ -20,9 +21,6 @@ use std::sync::{Arc, OnceLock};
 
 /// The API-call table (`data/cape-apis.txt`).
 pub const CAPE_APIS: &str = include_str!("../../data/cape-apis.txt");
-
-/// Largest report parsed for events.
-pub const MAX_REPORT: u64 = 2 << 30;
 
 struct ApiMapping {
     action: Action,
@@ -141,8 +139,20 @@ impl Collector {
                 for (k, v) in event.details {
                     existing.details.entry(k).or_insert(v);
                 }
-                if existing.process.is_empty() {
-                    existing.process = event.process;
+                let (old, new) = (&mut existing.process, event.process);
+                old.pid = old.pid.or(new.pid);
+                old.command_line = old.command_line.take().or(new.command_line);
+                old.parent_pid = old.parent_pid.or(new.parent_pid);
+                old.parent_image = old.parent_image.take().or(new.parent_image);
+                // a full path beats a bare name
+                let full = |i: &Option<String>| i.as_ref().is_some_and(|i| i.contains('\\'));
+                if old.image.is_none() || (!full(&old.image) && full(&new.image)) {
+                    old.image = new.image;
+                    if matches!(existing.action, Action::ProcessCreate) {
+                        if let Some(i) = &old.image {
+                            existing.target = i.clone();
+                        }
+                    }
                 }
                 if existing.time.is_none() {
                     existing.time = event.time;
@@ -168,40 +178,261 @@ impl Collector {
     }
 }
 
-/// Events of a CAPE / Cuckoo report.
+/// Events of a CAPE / Cuckoo report, read as a stream: each process, each API call and
+/// each other section is parsed on its own and dropped once mapped.
 pub fn events(
     source: &Arc<str>,
     reader: &mut dyn Read,
     sink: &mut dyn FnMut(Event),
     report: &mut ReadReport,
 ) {
-    let mut limited = reader.take(MAX_REPORT);
-    let doc: Value = match serde_json::from_reader(std::io::BufReader::new(&mut limited)) {
-        Ok(v) => v,
-        Err(e) => {
-            report.warn(format!(
-                "the report is not complete JSON ({e}); no events could be read from it \
-                 (spoor extract still reads its values)"
-            ));
-            return;
-        }
-    };
-    report.records = 1;
     let mut c = Collector {
         source: source.clone(),
         events: Vec::new(),
         seen: HashMap::new(),
     };
-    sample(&doc, &mut c);
-    let processes = process_events(&doc, &mut c);
-    calls(&doc, &processes, &mut c);
-    summary(&doc, &mut c);
-    network(&doc, &mut c);
+    let mut state = Stream {
+        c: &mut c,
+        images: HashMap::new(),
+        signatures: Value::Null,
+        ttps: Value::Null,
+        process_index: 0,
+    };
+    let mut de =
+        serde_json::Deserializer::from_reader(std::io::BufReader::with_capacity(64 * 1024, reader));
+    match TopLevel(&mut state).deserialize(&mut de) {
+        Ok(()) => report.records = 1,
+        Err(e) => report.warn(format!(
+            "the report is not complete JSON ({e}); the events before the damage were kept"
+        )),
+    }
+    let (signatures_doc, ttps) = (
+        std::mem::take(&mut state.signatures),
+        std::mem::take(&mut state.ttps),
+    );
+    let doc = serde_json::json!({"signatures": signatures_doc, "ttps": ttps});
     signatures(&doc, &mut c);
-    dropped(&doc, &mut c);
     report.produced += c.events.len() as u64;
     for e in c.events {
         sink(e);
+    }
+}
+
+/// What the stream keeps between sections.
+struct Stream<'c> {
+    c: &'c mut Collector,
+    /// Images of the processes seen so far, by pid (for parents).
+    images: HashMap<u64, String>,
+    signatures: Value,
+    ttps: Value,
+    process_index: usize,
+}
+
+struct TopLevel<'a, 'c>(&'a mut Stream<'c>);
+
+impl<'de> DeserializeSeed<'de> for TopLevel<'_, '_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for TopLevel<'_, '_> {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a sandbox report object")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let st = self.0;
+        while let Some(key) = map.next_key::<String>()? {
+            match key.as_str() {
+                "target" => {
+                    let v: Value = map.next_value()?;
+                    sample(&serde_json::json!({ "target": v }), st.c);
+                }
+                "behavior" => map.next_value_seed(Behavior(&mut *st))?,
+                "network" => {
+                    let v: Value = map.next_value()?;
+                    network(&serde_json::json!({ "network": v }), st.c);
+                }
+                "signatures" => st.signatures = map.next_value()?,
+                "ttps" => st.ttps = map.next_value()?,
+                "dropped" => {
+                    let v: Value = map.next_value()?;
+                    dropped(&serde_json::json!({ "dropped": v }), st.c);
+                }
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+struct Behavior<'a, 'c>(&'a mut Stream<'c>);
+
+impl<'de> DeserializeSeed<'de> for Behavior<'_, '_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Behavior<'_, '_> {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("the behavior section")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let st = self.0;
+        while let Some(key) = map.next_key::<String>()? {
+            match key.as_str() {
+                "processes" => map.next_value_seed(Processes(&mut *st))?,
+                "summary" => {
+                    let v: Value = map.next_value()?;
+                    summary(&serde_json::json!({ "behavior": { "summary": v } }), st.c);
+                }
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(())
+    }
+    fn visit_unit<E>(self) -> Result<(), E> {
+        Ok(())
+    }
+}
+
+struct Processes<'a, 'c>(&'a mut Stream<'c>);
+
+impl<'de> DeserializeSeed<'de> for Processes<'_, '_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Processes<'_, '_> {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a list of processes")
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let st = self.0;
+        while seq.next_element_seed(OneProcess(&mut *st))?.is_some() {
+            st.process_index += 1;
+        }
+        Ok(())
+    }
+    fn visit_unit<E>(self) -> Result<(), E> {
+        Ok(())
+    }
+}
+
+struct OneProcess<'a, 'c>(&'a mut Stream<'c>);
+
+impl<'de> DeserializeSeed<'de> for OneProcess<'_, '_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for OneProcess<'_, '_> {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a process")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let st = self.0;
+        let pi = st.process_index;
+        // the process's own fields; its calls are mapped one by one as they come
+        let mut fields = serde_json::Map::new();
+        let mut agent: Option<String> = None;
+        while let Some(key) = map.next_key::<String>()? {
+            if key == "calls" {
+                let me = process_info(&Value::Object(fields.clone()), &st.images);
+                map.next_value_seed(Calls {
+                    st: &mut *st,
+                    me,
+                    agent: &mut agent,
+                    pi,
+                })?;
+            } else {
+                let v: Value = map.next_value()?;
+                fields.insert(key, v);
+            }
+        }
+        let p = Value::Object(fields);
+        let info = process_info(&p, &st.images);
+        if let (Some(pid), Some(image)) = (info.pid, &info.image) {
+            if st.images.len() < 100_000 {
+                st.images.insert(pid, image.clone());
+            }
+        }
+        let target = info.image.clone().unwrap_or_default();
+        let mut e = Event::new(
+            Action::ProcessCreate,
+            target,
+            st.c.provenance(format!("/behavior/processes/{pi}")),
+        );
+        e.process = info;
+        e.time = text(p.get("first_seen"));
+        st.c.push(e);
+        Ok(())
+    }
+    fn visit_unit<E>(self) -> Result<(), E> {
+        Ok(())
+    }
+}
+
+/// Who a process entry is (CAPE and Cuckoo field names).
+fn process_info(p: &Value, images: &HashMap<u64, String>) -> ProcessInfo {
+    let pid = number(p.get("process_id").or_else(|| p.get("pid")));
+    let parent_pid = number(p.get("parent_id").or_else(|| p.get("ppid")));
+    ProcessInfo {
+        pid,
+        image: text(p.get("module_path"))
+            .or_else(|| text(p.get("process_path")))
+            .or_else(|| text(p.get("process_name"))),
+        command_line: text(p.pointer("/environ/CommandLine"))
+            .or_else(|| text(p.get("command_line"))),
+        parent_pid,
+        parent_image: parent_pid.and_then(|p| images.get(&p).cloned()),
+    }
+}
+
+struct Calls<'a, 'c> {
+    st: &'a mut Stream<'c>,
+    me: ProcessInfo,
+    agent: &'a mut Option<String>,
+    pi: usize,
+}
+
+impl<'de> DeserializeSeed<'de> for Calls<'_, '_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Calls<'_, '_> {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a list of API calls")
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let mut ci = 0usize;
+        while let Some(call) = seq.next_element::<Value>()? {
+            one_call(&call, &self.me, self.agent, self.pi, ci, self.st.c);
+            ci += 1;
+        }
+        Ok(())
+    }
+    fn visit_unit<E>(self) -> Result<(), E> {
+        Ok(())
     }
 }
 
@@ -225,119 +456,73 @@ fn sample(doc: &Value, c: &mut Collector) {
     }
 }
 
-/// Process events; returns each process's identity by its index in the list.
-fn process_events(doc: &Value, c: &mut Collector) -> Vec<ProcessInfo> {
-    let list = match doc.pointer("/behavior/processes") {
-        Some(Value::Array(l)) => l.as_slice(),
-        _ => &[],
+/// Maps one API call of a process onto an event, if the call table lists it.
+fn one_call(
+    call: &Value,
+    me: &ProcessInfo,
+    agent: &mut Option<String>,
+    pi: usize,
+    ci: usize,
+    c: &mut Collector,
+) {
+    let actor = ProcessInfo {
+        pid: me.pid,
+        image: me.image.clone(),
+        ..ProcessInfo::default()
     };
-    let images: HashMap<u64, String> = list
-        .iter()
-        .filter_map(|p| {
-            let pid = number(p.get("process_id").or_else(|| p.get("pid")))?;
-            let image = text(p.get("module_path"))
-                .or_else(|| text(p.get("process_path")))
-                .or_else(|| text(p.get("process_name")))?;
-            Some((pid, image))
-        })
-        .collect();
-    let mut infos = Vec::new();
-    for (i, p) in list.iter().enumerate() {
-        let pid = number(p.get("process_id").or_else(|| p.get("pid")));
-        let parent_pid = number(p.get("parent_id").or_else(|| p.get("ppid")));
-        let info = ProcessInfo {
-            pid,
-            image: pid.and_then(|p| images.get(&p).cloned()),
-            command_line: text(p.pointer("/environ/CommandLine"))
-                .or_else(|| text(p.get("command_line"))),
-            parent_pid,
-            parent_image: parent_pid.and_then(|p| images.get(&p).cloned()),
-        };
-        let target = info.image.clone().unwrap_or_default();
-        let time = text(p.get("first_seen"));
-        let field = format!("/behavior/processes/{i}");
-        let mut e = Event::new(Action::ProcessCreate, target, c.provenance(field));
-        e.process = info.clone();
-        e.time = time;
-        c.push(e);
-        infos.push(info);
+    let Some(api) = text(call.get("api")) else {
+        return;
+    };
+    let args = arguments(call);
+    let arg = |name: &str| {
+        args.iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.clone())
+            .filter(|v| !v.is_empty())
+    };
+    if api.starts_with("InternetOpen") && !api.starts_with("InternetOpenUrl") {
+        *agent = arg("Agent");
+        return;
     }
-    infos
-}
-
-fn calls(doc: &Value, processes: &[ProcessInfo], c: &mut Collector) {
-    let list = match doc.pointer("/behavior/processes") {
-        Some(Value::Array(l)) => l.as_slice(),
-        _ => &[],
+    let Some(mapping) = apis().get(&api) else {
+        return;
     };
-    for (pi, p) in list.iter().enumerate() {
-        let me = processes.get(pi).cloned().unwrap_or_default();
-        let actor = ProcessInfo {
-            pid: me.pid,
-            image: me.image.clone(),
-            ..ProcessInfo::default()
-        };
-        let mut agent: Option<String> = None;
-        let Some(Value::Array(calls)) = p.get("calls") else {
-            continue;
-        };
-        for (ci, call) in calls.iter().enumerate() {
-            let Some(api) = text(call.get("api")) else {
-                continue;
-            };
-            let args = arguments(call);
-            let arg = |name: &str| {
-                args.iter()
-                    .find(|(n, _)| n == name)
-                    .map(|(_, v)| v.clone())
-                    .filter(|v| !v.is_empty())
-            };
-            if api.starts_with("InternetOpen") && !api.starts_with("InternetOpenUrl") {
-                agent = arg("Agent");
-                continue;
-            }
-            let Some(mapping) = apis().get(&api) else {
-                continue;
-            };
-            let Some(target) = arg(&mapping.target) else {
-                continue;
-            };
-            let mut event = Event::new(
-                mapping.action,
-                target.clone(),
-                c.provenance(format!("/behavior/processes/{pi}/calls/{ci}")),
-            );
-            event.time = text(call.get("timestamp"));
-            event.process = actor.clone();
-            event.detail("api", api.clone());
-            for (detail, name) in &mapping.details {
-                if let Some(v) = arg(name) {
-                    event.detail(detail, v);
-                }
-            }
-            if mapping.action == Action::ProcessCreate {
-                let command = match event.get("parameters") {
-                    Some(params) => format!("{target} {params}"),
-                    None => target.clone(),
-                };
-                event.process = ProcessInfo {
-                    pid: event.get("child_pid").and_then(super::sysmon::parse_pid),
-                    image: command_image(&command),
-                    command_line: Some(command.trim().to_string()),
-                    parent_pid: me.pid,
-                    parent_image: me.image.clone(),
-                };
-                // the same creation known from the process list is merged by push
-                event.target = event.process.image.clone().unwrap_or(target);
-            }
-            if mapping.action == Action::HttpRequest {
-                if let Some(a) = &agent {
-                    event.detail("user_agent", a.clone());
-                }
-            }
-            c.push(event);
+    let Some(target) = arg(&mapping.target) else {
+        return;
+    };
+    let mut event = Event::new(
+        mapping.action,
+        target.clone(),
+        c.provenance(format!("/behavior/processes/{pi}/calls/{ci}")),
+    );
+    event.time = text(call.get("timestamp"));
+    event.process = actor;
+    event.detail("api", api.clone());
+    for (detail, name) in &mapping.details {
+        if let Some(v) = arg(name) {
+            event.detail(detail, v);
         }
     }
+    if mapping.action == Action::ProcessCreate {
+        let command = match event.get("parameters") {
+            Some(params) => format!("{target} {params}"),
+            None => target.clone(),
+        };
+        event.process = ProcessInfo {
+            pid: event.get("child_pid").and_then(super::sysmon::parse_pid),
+            image: command_image(&command),
+            command_line: Some(command.trim().to_string()),
+            parent_pid: me.pid,
+            parent_image: me.image.clone(),
+        };
+        event.target = event.process.image.clone().unwrap_or(target);
+    }
+    if mapping.action == Action::HttpRequest {
+        if let Some(a) = agent.as_ref() {
+            event.detail("user_agent", a.clone());
+        }
+    }
+    c.push(event);
 }
 
 /// The executable of a command line (quoted or first word).
