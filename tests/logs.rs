@@ -843,3 +843,34 @@ fn truncated_sandbox_report_keeps_the_events_before_the_cut() {
         .iter()
         .any(|e| e.action == Action::Mutex && e.target == "Local\\ADRP-9b1e5c"));
 }
+
+/// The body of the `logs_*` fuzz targets, compiled and run here on the corpus logs and
+/// their truncations so that it cannot rot between fuzzing sessions.
+#[path = "../fuzz/src/lib.rs"]
+mod fuzz_body;
+
+#[test]
+fn fuzz_target_body_runs_on_the_corpus() {
+    let formats = [
+        Format::CapeReport,
+        Format::SysmonXml,
+        Format::SysmonJson,
+        Format::Evtx,
+        Format::ProcmonCsv,
+        Format::Regshot,
+        Format::Pcap,
+        Format::Json,
+    ];
+    let mut inputs: Vec<Vec<u8>> = walk(&root().join("corpus/logs"))
+        .iter()
+        .map(|p| std::fs::read(p).expect("read"))
+        .collect();
+    inputs.push(evtx_with_corrupt_chunk());
+    inputs.push(pcapng(&session_frames()));
+    for data in &inputs {
+        for format in formats {
+            fuzz_body::check(format, data);
+            fuzz_body::check(format, &data[..data.len() / 2]);
+        }
+    }
+}

@@ -15,7 +15,10 @@ pub fn check(format: Format, data: &[u8]) {
         events += 1;
         analysis.add(&e);
     });
-    assert_eq!(report.produced, events, "the report counts what was produced");
+    assert_eq!(
+        report.produced, events,
+        "the report counts what was produced"
+    );
     assert!(report.warnings.len() <= logs::MAX_WARNINGS + 1);
     let _ = analysis.finish();
     let mut fields = 0u64;
