@@ -5,6 +5,10 @@
 //! source offsets and lines, context snippets, and parallelism: small files are scanned in
 //! parallel, one per worker; large files and streams are cut into chunks scanned in
 //! parallel and merged in order, so output is the same whatever the thread count.
+//!
+//! Structured logs (sandbox reports, event logs, Procmon CSV, captures, JSON) are
+//! recognised from their first bytes ([`crate::logs::detect`]) and read value by value,
+//! so their sightings carry the field path; everything else takes the chunked path.
 
 use crate::input::{self, InputError, Source};
 use crate::ioc::allowlist::Allowlist;
@@ -12,6 +16,7 @@ use crate::ioc::refang::{refang_for_scan, RefangBuffers, Refanged};
 use crate::ioc::scan::{Hit, KindSet, Scanner};
 use crate::ioc::set::IocSet;
 use crate::ioc::{Encoding, Ioc, IocKind, Sighting};
+use crate::logs;
 use rayon::prelude::*;
 use std::collections::VecDeque;
 use std::io::Read;
@@ -39,6 +44,9 @@ pub struct ExtractOptions {
     pub max_bytes: u64,
     /// Also look for UTF-16LE text in binary input.
     pub utf16: bool,
+    /// Read structured logs (sandbox reports, event logs, CSV, captures, JSON) value by
+    /// value, so sightings carry the field path; `false` scans them as plain bytes.
+    pub structured_logs: bool,
 }
 
 impl Default for ExtractOptions {
@@ -53,6 +61,7 @@ impl Default for ExtractOptions {
             chunk_size: 1 << 20,
             max_bytes: 0,
             utf16: true,
+            structured_logs: true,
         }
     }
 }
@@ -176,7 +185,7 @@ impl Extractor {
     /// read error is kept; the error is reported in the source's report.
     pub fn extract_reader(&self, name: &str, reader: &mut dyn Read) -> Extraction {
         let mut set = IocSet::new(self.options.max_sightings);
-        let (bytes, hits, error) = self.scan_stream(name, reader, self.pool.is_some(), &mut set);
+        let (bytes, hits, error) = self.scan_detected(name, reader, self.pool.is_some(), &mut set);
         Extraction {
             iocs: self.finish(set),
             sources: vec![SourceReport {
@@ -193,7 +202,7 @@ impl Extractor {
     pub fn extract_bytes(&self, name: &str, data: &[u8]) -> Vec<Ioc> {
         let mut set = IocSet::new(self.options.max_sightings);
         let mut reader = data;
-        let _ = self.scan_stream(name, &mut reader, false, &mut set);
+        let _ = self.scan_detected(name, &mut reader, false, &mut set);
         self.finish(set)
     }
 
@@ -217,7 +226,7 @@ impl Extractor {
         match source.open() {
             Ok(mut reader) => {
                 let (bytes, hits, error) =
-                    self.scan_stream(&name, &mut reader, chunk_parallel, &mut set);
+                    self.scan_detected(&name, &mut reader, chunk_parallel, &mut set);
                 report.bytes = bytes;
                 report.hits = hits;
                 report.error = error;
@@ -225,6 +234,79 @@ impl Extractor {
             Err(e) => report.error = Some(input::describe(&e)),
         }
         (set, report)
+    }
+
+    /// Recognises structured logs from their first bytes and reads them field by field;
+    /// everything else goes to [`Self::scan_stream`] unchanged.
+    fn scan_detected(
+        &self,
+        name: &str,
+        reader: &mut dyn Read,
+        chunk_parallel: bool,
+        set: &mut IocSet,
+    ) -> (u64, u64, Option<String>) {
+        if !self.options.structured_logs {
+            return self.scan_stream(name, reader, chunk_parallel, set);
+        }
+        let head = match logs::sniff(reader) {
+            Ok(h) => h,
+            Err(e) => return (0, 0, Some(format!("read error: {}", input::describe(&e)))),
+        };
+        let format = logs::detect(&head);
+        let mut whole = std::io::Cursor::new(head).chain(reader);
+        if format.has_fields() {
+            self.scan_fields(format, name, &mut whole, set)
+        } else {
+            self.scan_stream(name, &mut whole, chunk_parallel, set)
+        }
+    }
+
+    /// Scans each text value of a structured log; sightings carry its field path.
+    fn scan_fields(
+        &self,
+        format: logs::Format,
+        name: &str,
+        reader: &mut dyn Read,
+        set: &mut IocSet,
+    ) -> (u64, u64, Option<String>) {
+        let source: Arc<str> = Arc::from(name);
+        let max = self.options.max_bytes;
+        let mut counted = Counting {
+            inner: if max > 0 {
+                Box::new(reader.take(max)) as Box<dyn Read>
+            } else {
+                Box::new(reader)
+            },
+            bytes: 0,
+        };
+        let mut hits = 0u64;
+        let mut chunk = ChunkOut::default();
+        let report = logs::read_fields(format, &source, &mut counted, &mut |field| {
+            chunk.data.clear();
+            chunk.data.extend_from_slice(field.text.as_bytes());
+            process_chunk(&self.scanner, &mut chunk, false);
+            let path = (!field.path.is_empty()).then_some(field.path);
+            let data = &chunk.data;
+            for f in chunk.found.drain(..) {
+                hits += 1;
+                set.add_with(f.kind, f.value, f.defanged, || Sighting {
+                    source: source.clone(),
+                    offset: field.offset,
+                    line: field.line,
+                    field: path.clone(),
+                    encoding: Encoding::Ascii,
+                    context: snippet(data, f.start, f.end),
+                });
+            }
+        });
+        let mut problems = report.warnings;
+        if max > 0 && counted.bytes >= max {
+            problems.push(format!(
+                "stopped after {max} bytes (--max-size); the rest was not scanned"
+            ));
+        }
+        let error = (!problems.is_empty()).then(|| format!("{format}: {}", problems.join("; ")));
+        (counted.bytes, hits, error)
     }
 
     /// Reads `reader` to the end in chunks; returns bytes read, hits, and the error that
@@ -326,6 +408,20 @@ impl Extractor {
             }
         }
         (total, merger.hits, error)
+    }
+}
+
+/// A reader that counts the bytes that went through it.
+struct Counting<'a> {
+    inner: Box<dyn Read + 'a>,
+    bytes: u64,
+}
+
+impl Read for Counting<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.bytes += n as u64;
+        Ok(n)
     }
 }
 

@@ -15,6 +15,7 @@ pub mod export;
 pub mod extract;
 pub mod input;
 pub mod ioc;
+pub mod logs;
 pub mod output;
 pub mod report;
 pub mod sample;

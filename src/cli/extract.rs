@@ -51,6 +51,10 @@ pub struct ExtractArgs {
     /// Do not look for UTF-16LE text in binary input.
     #[arg(long)]
     pub no_utf16: bool,
+    /// Scan structured logs (sandbox reports, event logs, captures, JSON) as plain bytes:
+    /// sightings get byte offsets instead of field paths.
+    #[arg(long)]
+    pub raw_logs: bool,
     /// Write the output to FILE (atomically) instead of stdout.
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
@@ -82,6 +86,7 @@ pub fn run(args: ExtractArgs) -> ExitCode {
         threads: args.threads,
         max_bytes: args.max_size,
         utf16: !args.no_utf16,
+        structured_logs: !args.raw_logs,
         ..ExtractOptions::default()
     });
     let paths = if args.paths.is_empty() {

@@ -4,6 +4,7 @@
 //! [`ExitCode`]. Machine-readable output goes to stdout (or `-o FILE`), messages to stderr.
 
 pub mod analyze;
+pub mod events;
 pub mod extract;
 pub mod test;
 pub mod triage;
@@ -39,6 +40,8 @@ pub enum Command {
     Triage(triage::TriageArgs),
     /// Measure YARA rules against malicious and benign sets: detections, false positives, speed.
     Test(test::TestArgs),
+    /// Dynamic-analysis logs as normalised events: process tree, persistence, remediation.
+    Events(events::EventsArgs),
 }
 
 /// Runs the parsed command line.
@@ -48,6 +51,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Extract(args) => extract::run(args),
         Command::Triage(args) => triage::run(args),
         Command::Test(args) => test::run(args),
+        Command::Events(args) => events::run(args),
     }
 }
 

@@ -1,0 +1,296 @@
+//! `spoor events`: dynamic-analysis logs as normalised events, with what follows from them.
+
+use super::{warn, EXIT_FAILURE, EXIT_INPUT_ERRORS, EXIT_OK};
+use crate::extract::{ExtractOptions, Extractor};
+use crate::input::{self, Source};
+use crate::logs::analysis::{Analysis, Findings, ProcessNode};
+use crate::logs::{self, base_name, Action, Event, Format, SourceSummary};
+use clap::{Args, ValueEnum};
+use std::fmt::Write as _;
+use std::io;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Output formats of `spoor events`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum EventsFormat {
+    /// Process tree, events grouped by kind, persistence, indicators, remediation.
+    Text,
+    /// One document: sources, events and findings (schema `spoor.events/1`).
+    Json,
+    /// One event per line, streamed (memory stays flat on logs of any size).
+    Ndjson,
+}
+
+/// Arguments of `spoor events`.
+#[derive(Debug, Args)]
+pub struct EventsArgs {
+    /// Log files or directories (formats are recognised from content); `-` reads stdin.
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value = "text")]
+    pub format: EventsFormat,
+    /// Write the output to FILE (atomically) instead of stdout.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// Runs `spoor events`.
+pub fn run(args: EventsArgs) -> ExitCode {
+    let (sources, errors) = input::expand(&args.paths);
+    for e in &errors {
+        warn(format_args!("{}: {}", e.source, e.message));
+    }
+    let mut analysis = Analysis::new();
+    let mut summaries = Vec::new();
+    let result = match args.format {
+        EventsFormat::Ndjson => crate::output::write_to(args.output.as_deref(), |w| {
+            let mut failed: Option<io::Error> = None;
+            for source in &sources {
+                let summary = logs::read_source(source, &mut |e: Event| {
+                    analysis.add(&e);
+                    if failed.is_none() {
+                        let line = serde_json::to_writer(&mut *w, &e)
+                            .map_err(io::Error::from)
+                            .and_then(|()| w.write_all(b"\n"));
+                        failed = line.err();
+                    }
+                });
+                add_text_iocs(source, &summary, &mut analysis);
+                summaries.push(summary);
+                if let Some(e) = failed.take() {
+                    return Err(e);
+                }
+            }
+            Ok(())
+        }),
+        EventsFormat::Json | EventsFormat::Text => {
+            let mut events = Vec::new();
+            for source in &sources {
+                let summary = logs::read_source(source, &mut |e: Event| {
+                    analysis.add(&e);
+                    events.push(e);
+                });
+                add_text_iocs(source, &summary, &mut analysis);
+                summaries.push(summary);
+            }
+            let findings = std::mem::take(&mut analysis).finish();
+            crate::output::write_to(args.output.as_deref(), |w| {
+                if args.format == EventsFormat::Json {
+                    let doc = serde_json::json!({
+                        "schema": "spoor.events/1",
+                        "tool": concat!("spoor ", env!("CARGO_PKG_VERSION")),
+                        "sources": summaries,
+                        "events": events,
+                        "findings": findings,
+                    });
+                    serde_json::to_writer_pretty(&mut *w, &doc)?;
+                    w.write_all(b"\n")
+                } else {
+                    w.write_all(render_text(&summaries, &events, &findings).as_bytes())
+                }
+            })
+        }
+    };
+    let mut had_problems = !errors.is_empty();
+    for s in &summaries {
+        for warning in &s.warnings {
+            warn(format_args!("{}: {warning}", s.name));
+            had_problems = true;
+        }
+    }
+    match result {
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::from(EXIT_OK),
+        Err(e) => {
+            warn(format_args!("cannot write output: {e}"));
+            ExitCode::from(EXIT_FAILURE)
+        }
+        Ok(()) if had_problems => ExitCode::from(EXIT_INPUT_ERRORS),
+        Ok(()) => ExitCode::from(EXIT_OK),
+    }
+}
+
+/// Sources without events (plain text, JSON of an unknown schema) still give indicators.
+fn add_text_iocs(source: &Source, summary: &SourceSummary, analysis: &mut Analysis) {
+    if !matches!(summary.format, Format::Text | Format::Json | Format::Ndjson) {
+        return;
+    }
+    let extractor = Extractor::new(ExtractOptions {
+        threads: 1,
+        max_sightings: 1,
+        ..ExtractOptions::default()
+    });
+    let extraction = extractor.extract_sources(std::slice::from_ref(source));
+    for ioc in &extraction.iocs {
+        analysis.add_extracted(ioc, summary.format);
+    }
+}
+
+/// The human view.
+pub fn render_text(sources: &[SourceSummary], events: &[Event], findings: &Findings) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "sources");
+    for s in sources {
+        let _ = writeln!(
+            out,
+            "  {}  {}  {} records, {} events{}",
+            s.name,
+            s.format,
+            s.records,
+            s.events,
+            if s.warnings.is_empty() {
+                String::new()
+            } else {
+                format!(", {} warnings", s.warnings.len())
+            }
+        );
+    }
+    if !findings.process_tree.is_empty() {
+        let _ = writeln!(out, "\nprocess tree");
+        for root in &findings.process_tree {
+            draw(&mut out, root, "  ", "  ", "  ");
+        }
+    }
+    if !events.is_empty() {
+        let _ = writeln!(out, "\nevents");
+        for action in Action::ALL {
+            let group: Vec<&Event> = events.iter().filter(|e| e.action == action).collect();
+            if group.is_empty() {
+                continue;
+            }
+            let _ = writeln!(out, "  {action} ({})", group.len());
+            for e in group {
+                let _ = writeln!(out, "    {}", event_line(e));
+            }
+        }
+    }
+    if !findings.persistence.is_empty() {
+        let _ = writeln!(out, "\npersistence");
+        for p in &findings.persistence {
+            let _ = write!(out, "  {}  {}  {}", p.technique, p.name, p.location);
+            if let Some(r) = &p.runs {
+                let _ = write!(out, "  runs: {r}");
+            }
+            if let Some(b) = &p.by {
+                let _ = write!(out, "  by {b}");
+            }
+            out.push('\n');
+        }
+    }
+    if !findings.techniques.is_empty() {
+        let _ = writeln!(out, "\nATT&CK techniques");
+        for (id, why) in &findings.techniques {
+            let why: Vec<&str> = why.iter().map(String::as_str).collect();
+            let _ = writeln!(out, "  {id}  {}", why.join("; "));
+        }
+    }
+    if !findings.iocs.is_empty() {
+        let _ = writeln!(out, "\nindicators");
+        for i in &findings.iocs {
+            let _ = write!(out, "  {}\t{}", i.kind, i.value);
+            if !i.context.is_empty() {
+                let _ = write!(out, "\t{}", i.context.join("; "));
+            }
+            out.push('\n');
+        }
+    }
+    let r = &findings.remediation;
+    let lists: [(&str, &std::collections::BTreeSet<String>); 6] = [
+        ("end processes", &r.processes_to_end),
+        ("delete files", &r.files_to_delete),
+        ("remove registry values and keys", &r.registry_to_remove),
+        ("remove scheduled tasks", &r.tasks_to_remove),
+        ("remove services", &r.services_to_remove),
+        ("block", &r.addresses_to_block),
+    ];
+    if lists.iter().any(|(_, l)| !l.is_empty()) {
+        let _ = writeln!(out, "\nremediation");
+        for (title, list) in lists {
+            if list.is_empty() {
+                continue;
+            }
+            let _ = writeln!(out, "  {title}");
+            for item in list {
+                let _ = writeln!(out, "    {item}");
+            }
+        }
+    }
+    out
+}
+
+fn draw(out: &mut String, node: &ProcessNode, first: &str, _rest: &str, indent: &str) {
+    let label = match (node.image.as_deref().map(base_name), node.pid) {
+        (Some(name), Some(pid)) => format!("{name} ({pid})"),
+        (Some(name), None) => name.to_string(),
+        (None, Some(pid)) => format!("pid {pid}"),
+        (None, None) => "?".to_string(),
+    };
+    let _ = write!(out, "{first}{label}");
+    if let Some(c) = &node.command_line {
+        let _ = write!(out, "  {c}");
+    }
+    out.push('\n');
+    let n = node.children.len();
+    for (i, child) in node.children.iter().enumerate() {
+        let last = i + 1 == n;
+        let branch = format!("{indent}{}", if last { "└─ " } else { "├─ " });
+        let next = format!("{indent}{}", if last { "   " } else { "│  " });
+        draw(out, child, &branch, &next, &next);
+    }
+}
+
+/// One line for an event: time, actor, target and the details that matter for its kind.
+fn event_line(e: &Event) -> String {
+    let mut line = String::new();
+    if let Some(t) = &e.time {
+        let _ = write!(line, "{t}  ");
+    }
+    let actor = match e.action {
+        Action::ProcessCreate | Action::ProcessStart => {
+            match (&e.process.parent_image, e.process.parent_pid) {
+                (Some(i), Some(p)) => Some(format!("{} ({p})", base_name(i))),
+                (Some(i), None) => Some(base_name(i).to_string()),
+                (None, Some(p)) => Some(format!("pid {p}")),
+                (None, None) => None,
+            }
+        }
+        _ => match (&e.process.image, e.process.pid) {
+            (Some(i), Some(p)) => Some(format!("{} ({p})", base_name(i))),
+            (Some(i), None) => Some(base_name(i).to_string()),
+            (None, Some(p)) => Some(format!("pid {p}")),
+            (None, None) => None,
+        },
+    };
+    if let Some(a) = actor {
+        let _ = write!(line, "{a}  ");
+    }
+    line.push_str(&e.target);
+    let keys: &[&str] = match e.action {
+        Action::ProcessCreate | Action::ProcessStart => &[],
+        Action::RegistrySet => &["data"],
+        Action::RegistryRename => &["new_name"],
+        Action::FileRename => &["new_path"],
+        Action::DnsQuery => &["answers"],
+        Action::HttpRequest => &["method", "user_agent"],
+        Action::TlsClientHello => &["dst"],
+        Action::NetworkConnect => &["dst_port", "dst_host"],
+        Action::NetworkData => &["dst", "protocol"],
+        Action::TaskCreate | Action::ServiceCreate | Action::WmiSubscription => &["command"],
+        Action::Signature => &["ttp"],
+        Action::Sample => &["sha256"],
+        Action::Other => &["operation"],
+        _ => &[],
+    };
+    if matches!(e.action, Action::ProcessCreate | Action::ProcessStart) {
+        if let Some(c) = &e.process.command_line {
+            let _ = write!(line, "  cmd: {c}");
+        }
+    }
+    for k in keys {
+        if let Some(v) = e.get(k) {
+            let _ = write!(line, "  {k}: {v}");
+        }
+    }
+    line
+}

@@ -1,0 +1,897 @@
+//! From events to findings: IOCs with context, persistence, the process tree, remediation.
+//!
+//! [`Analysis`] takes events one at a time and keeps only aggregates (distinct
+//! indicators, processes, persistence entries), so it can follow a stream of any length.
+//! [`Analysis::finish`] gives sorted, deterministic [`Findings`]:
+//!
+//! - indicators typed as the corpus ground truth types them (domain, ipv4, url,
+//!   user_agent, file_path, registry_key, registry_value, mutex, command, task_name, ...),
+//!   each with what was done with it and by which process ("resolved by rundll32.exe
+//!   (4332)"); free text (command lines, registry data, payloads) also goes through the
+//!   IOC scanner;
+//! - persistence, named with its ATT&CK technique from `data/persistence.txt`;
+//! - the process tree;
+//! - remediation: files to delete, registry values, tasks and services to remove,
+//!   processes to end, addresses to block.
+
+use super::{base_name, Action, Event, ProcessInfo, Provenance};
+use crate::ioc::scan::{KindSet, Scanner};
+use crate::ioc::set::scope_of;
+use crate::ioc::{IocKind, Scope};
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
+use std::net::IpAddr;
+use std::sync::{Arc, OnceLock};
+
+/// The persistence table (`data/persistence.txt`).
+pub const PERSISTENCE: &str = include_str!("../../data/persistence.txt");
+
+/// Distinct indicators kept at most (more are counted, not kept).
+const MAX_IOCS: usize = 1_000_000;
+/// Context lines kept per indicator.
+const MAX_CONTEXT: usize = 8;
+/// Processes kept at most.
+const MAX_PROCESSES: usize = 200_000;
+
+/// One persistence rule.
+#[derive(Debug, Clone)]
+struct Rule {
+    kind: String,
+    pattern: String,
+    technique: String,
+    name: String,
+}
+
+fn rules() -> &'static [Rule] {
+    static RULES: OnceLock<Vec<Rule>> = OnceLock::new();
+    RULES.get_or_init(|| {
+        crate::tables::entries(PERSISTENCE)
+            .filter_map(|line| {
+                let (kind, rest) = line.split_once(char::is_whitespace)?;
+                let words: Vec<&str> = rest.split_whitespace().collect();
+                let t = words.iter().position(|w| is_technique(w))?;
+                Some(Rule {
+                    kind: kind.to_string(),
+                    pattern: words[..t].join(" ").to_lowercase(),
+                    technique: words[t].to_string(),
+                    name: words[t + 1..].join(" "),
+                })
+            })
+            .collect()
+    })
+}
+
+/// Whether a word is an ATT&CK technique id (`T1547` or `T1547.001`).
+pub fn is_technique(word: &str) -> bool {
+    let b = word.as_bytes();
+    let digits = |s: &[u8]| s.iter().all(u8::is_ascii_digit);
+    match b.len() {
+        5 => b[0] == b'T' && digits(&b[1..]),
+        9 => b[0] == b'T' && digits(&b[1..5]) && b[5] == b'.' && digits(&b[6..]),
+        _ => false,
+    }
+}
+
+/// A registry path with its hive shortened: `HKEY_CURRENT_USER` and a user's
+/// `HKU\S-1-5-21-...` become `HKCU`, `HKEY_LOCAL_MACHINE` and `\REGISTRY\MACHINE` `HKLM`.
+pub fn normalize_key(raw: &str) -> String {
+    let key = raw.trim().trim_start_matches('\\');
+    let (hive, rest) = key.split_once('\\').unwrap_or((key, ""));
+    let upper = hive.to_ascii_uppercase();
+    let short = match upper.as_str() {
+        "HKEY_LOCAL_MACHINE" | "HKLM" => "HKLM",
+        "HKEY_CURRENT_USER" | "HKCU" => "HKCU",
+        "HKEY_CLASSES_ROOT" | "HKCR" => "HKCR",
+        "HKEY_CURRENT_CONFIG" | "HKCC" => "HKCC",
+        "HKEY_USERS" | "HKU" => "HKU",
+        "REGISTRY" => {
+            let (sub, rest2) = rest.split_once('\\').unwrap_or((rest, ""));
+            return match sub.to_ascii_uppercase().as_str() {
+                "MACHINE" => join("HKLM", rest2),
+                "USER" => normalize_key(&join("HKU", rest2)),
+                _ => key.to_string(),
+            };
+        }
+        _ => return key.to_string(),
+    };
+    if short == "HKU" {
+        let (sid, rest2) = rest.split_once('\\').unwrap_or((rest, ""));
+        if sid.starts_with("S-1-5-21-") {
+            return match sid.strip_suffix("_Classes") {
+                Some(_) => join("HKCU\\Software\\Classes", rest2),
+                None => join("HKCU", rest2),
+            };
+        }
+    }
+    join(short, rest)
+}
+
+fn join(hive: &str, rest: &str) -> String {
+    if rest.is_empty() {
+        hive.to_string()
+    } else {
+        format!("{hive}\\{rest}")
+    }
+}
+
+/// An indicator with what the logs say about it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ContextIoc {
+    /// Type, as in the corpus ground truth (`domain`, `registry_value`, `mutex`, ...).
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Normalised value.
+    pub value: String,
+    /// How often events mentioned it.
+    pub count: u64,
+    /// What was done with it, by whom (`resolved by rundll32.exe (4332)`), first few.
+    pub context: Vec<String>,
+    /// Where it was first seen.
+    pub first_seen: Provenance,
+}
+
+/// A persistence mechanism found in the events.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Persistence {
+    /// ATT&CK technique id.
+    pub technique: String,
+    /// What kind of persistence (`Registry Run key`).
+    pub name: String,
+    /// Where: the registry value, file, task or service name.
+    pub location: String,
+    /// What it runs, when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub runs: Option<String>,
+    /// The process that made it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub by: Option<String>,
+    /// The event it was found in.
+    pub provenance: Provenance,
+}
+
+/// One process of the tree.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ProcessNode {
+    /// Process id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pid: Option<u64>,
+    /// Executable.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub image: Option<String>,
+    /// Command line.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub command_line: Option<String>,
+    /// Whether the logs saw it start (false for parents only named by their children).
+    pub seen_starting: bool,
+    /// The source it was seen in.
+    pub source: Arc<str>,
+    /// Processes it started.
+    pub children: Vec<ProcessNode>,
+}
+
+/// What to clean up on an infected machine.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Remediation {
+    /// Files the sample created or dropped, and sample images outside the system folders.
+    pub files_to_delete: BTreeSet<String>,
+    /// Registry values and keys the sample wrote (hive shortened).
+    pub registry_to_remove: BTreeSet<String>,
+    /// Scheduled tasks it created.
+    pub tasks_to_remove: BTreeSet<String>,
+    /// Services it created.
+    pub services_to_remove: BTreeSet<String>,
+    /// Processes it started (`image (pid N)`).
+    pub processes_to_end: BTreeSet<String>,
+    /// Domains, addresses and URLs it contacted (public and documentation scope only).
+    pub addresses_to_block: BTreeSet<String>,
+}
+
+/// Everything derived from a set of events.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Findings {
+    /// Events per action.
+    pub actions: BTreeMap<String, u64>,
+    /// Root processes of the tree, each with its descendants.
+    pub process_tree: Vec<ProcessNode>,
+    /// Indicators with context, sorted by type and value.
+    pub iocs: Vec<ContextIoc>,
+    /// Persistence found, sorted by technique and location.
+    pub persistence: Vec<Persistence>,
+    /// ATT&CK techniques named by sandbox signatures and persistence, with who named them.
+    pub techniques: BTreeMap<String, BTreeSet<String>>,
+    /// Clean-up list.
+    pub remediation: Remediation,
+    /// Distinct indicators that were not kept (over the limit).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub iocs_dropped: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
+#[derive(Debug, Clone)]
+struct Proc {
+    pid: Option<u64>,
+    image: Option<String>,
+    command_line: Option<String>,
+    parent: Option<u64>,
+    parent_image: Option<String>,
+    seen_starting: bool,
+    order: u64,
+}
+
+/// The accumulating state; feed it events with [`Analysis::add`].
+pub struct Analysis {
+    scanner: Scanner,
+    iocs: BTreeMap<(String, String), ContextIoc>,
+    iocs_dropped: u64,
+    actions: BTreeMap<String, u64>,
+    processes: BTreeMap<(Arc<str>, u64), Proc>,
+    persistence: BTreeMap<(String, String), Persistence>,
+    techniques: BTreeMap<String, BTreeSet<String>>,
+    remediation: Remediation,
+    order: u64,
+}
+
+impl Default for Analysis {
+    fn default() -> Self {
+        Analysis::new()
+    }
+}
+
+fn actor(p: &ProcessInfo) -> Option<String> {
+    match (&p.image, p.pid) {
+        (Some(i), Some(pid)) => Some(format!("{} ({pid})", base_name(i))),
+        (Some(i), None) => Some(base_name(i).to_string()),
+        (None, Some(pid)) => Some(format!("pid {pid}")),
+        (None, None) => None,
+    }
+}
+
+fn is_system_path(path: &str) -> bool {
+    let p = path.to_ascii_lowercase();
+    p.starts_with("c:\\windows\\") || p.starts_with("%windir%") || p.starts_with("%systemroot%")
+}
+
+fn is_full_path(path: &str) -> bool {
+    let b = path.as_bytes();
+    (b.len() > 3 && b[0].is_ascii_alphabetic() && &b[1..3] == b":\\")
+        || path.starts_with("\\\\")
+        || path.starts_with('/')
+        || path.starts_with('%')
+}
+
+/// A `/tn NAME` or `/tr COMMAND` argument of a schtasks command line.
+fn switch_value(command: &str, switch: &str) -> Option<String> {
+    let lower = command.to_ascii_lowercase();
+    let at = lower.find(&format!(" {switch} "))? + switch.len() + 2;
+    let rest = command.get(at..)?.trim_start();
+    let value = match rest.strip_prefix('"') {
+        Some(r) => r.split('"').next()?,
+        None => rest.split_whitespace().next()?,
+    };
+    Some(value.to_string()).filter(|v| !v.is_empty())
+}
+
+impl Analysis {
+    /// An empty analysis.
+    pub fn new() -> Self {
+        Analysis {
+            scanner: Scanner::new(KindSet::all()),
+            iocs: BTreeMap::new(),
+            iocs_dropped: 0,
+            actions: BTreeMap::new(),
+            processes: BTreeMap::new(),
+            persistence: BTreeMap::new(),
+            techniques: BTreeMap::new(),
+            remediation: Remediation::default(),
+            order: 0,
+        }
+    }
+
+    fn ioc(&mut self, kind: &str, value: &str, context: Option<String>, p: &Provenance) {
+        let value = value.trim();
+        if value.is_empty() || value == "-" {
+            return;
+        }
+        let value = match kind {
+            "domain" | "md5" | "sha1" | "sha256" | "sha512" => value.to_ascii_lowercase(),
+            "registry_key" | "registry_value" => normalize_key(value),
+            _ => value.to_string(),
+        };
+        let folded = match kind {
+            "file_path" | "registry_key" | "registry_value" | "mutex" | "task_name" => {
+                value.to_lowercase()
+            }
+            _ => value.clone(),
+        };
+        let key = (kind.to_string(), folded);
+        if let Some(existing) = self.iocs.get_mut(&key) {
+            existing.count += 1;
+            if let Some(c) = context {
+                if existing.context.len() < MAX_CONTEXT && !existing.context.contains(&c) {
+                    existing.context.push(c);
+                }
+            }
+            return;
+        }
+        if self.iocs.len() >= MAX_IOCS {
+            self.iocs_dropped += 1;
+            return;
+        }
+        self.iocs.insert(
+            key,
+            ContextIoc {
+                kind: kind.to_string(),
+                value,
+                count: 1,
+                context: context.into_iter().collect(),
+                first_seen: p.clone(),
+            },
+        );
+    }
+
+    /// An address or name: typed, and queued for blocking unless private.
+    fn host(&mut self, host: &str, context: Option<String>, p: &Provenance) {
+        let host = host.trim().trim_start_matches('[').trim_end_matches(']');
+        if host.is_empty() {
+            return;
+        }
+        let (kind, iockind) = match host.parse::<IpAddr>() {
+            Ok(IpAddr::V4(_)) => ("ipv4", IocKind::Ipv4),
+            Ok(IpAddr::V6(_)) => ("ipv6", IocKind::Ipv6),
+            Err(_) => {
+                if !host.contains('.') || host.contains(' ') {
+                    return;
+                }
+                ("domain", IocKind::Domain)
+            }
+        };
+        let value = match host.parse::<IpAddr>() {
+            Ok(ip) => ip.to_string(),
+            Err(_) => host.to_ascii_lowercase(),
+        };
+        self.ioc(kind, &value, context, p);
+        self.block(iockind, &value);
+    }
+
+    fn block(&mut self, kind: IocKind, value: &str) {
+        let blockable = matches!(
+            scope_of(kind, value),
+            None | Some(Scope::Public) | Some(Scope::Documentation)
+        );
+        if blockable {
+            self.remediation
+                .addresses_to_block
+                .insert(value.to_string());
+        }
+    }
+
+    /// Runs the IOC scanner over free text, adding what it finds.
+    fn scan(&mut self, text: &str, context: &Option<String>, p: &Provenance) {
+        for hit in self.scanner.scan_bytes(text.as_bytes()) {
+            if hit.kind == IocKind::FilePath
+                && hit.value.starts_with('\\')
+                && !hit.value.starts_with("\\\\")
+            {
+                continue; // a task or object name, not a file
+            }
+            let kind = match hit.kind {
+                IocKind::Bitcoin | IocKind::Monero => "wallet",
+                other => other.as_str(),
+            };
+            match hit.kind {
+                IocKind::Domain | IocKind::Ipv4 | IocKind::Ipv6 | IocKind::Url => {
+                    self.ioc(kind, &hit.value, context.clone(), p);
+                    if hit.kind == IocKind::Url {
+                        self.block(IocKind::Url, &hit.value);
+                    }
+                }
+                _ => self.ioc(kind, &hit.value, context.clone(), p),
+            }
+        }
+    }
+
+    fn remember_process(&mut self, p: &ProcessInfo, source: &Arc<str>, starting: bool) {
+        let Some(pid) = p.pid else {
+            return;
+        };
+        let key = (source.clone(), pid);
+        if let Some(existing) = self.processes.get_mut(&key) {
+            existing.seen_starting |= starting;
+            if existing.image.is_none()
+                || (starting && p.image.as_ref().is_some_and(|i| is_full_path(i)))
+            {
+                existing.image = p.image.clone().or(existing.image.take());
+            }
+            if existing.command_line.is_none() {
+                existing.command_line = p.command_line.clone();
+            }
+            if existing.parent.is_none() {
+                existing.parent = p.parent_pid;
+                existing.parent_image = p.parent_image.clone();
+            }
+            return;
+        }
+        if self.processes.len() >= MAX_PROCESSES {
+            return;
+        }
+        self.order += 1;
+        self.processes.insert(
+            key,
+            Proc {
+                pid: Some(pid),
+                image: p.image.clone(),
+                command_line: p.command_line.clone(),
+                parent: p.parent_pid,
+                parent_image: p.parent_image.clone(),
+                seen_starting: starting,
+                order: self.order,
+            },
+        );
+    }
+
+    fn persist(
+        &mut self,
+        rule: &Rule,
+        location: &str,
+        runs: Option<String>,
+        e: &Event,
+        by: Option<String>,
+    ) {
+        let key = (rule.technique.clone(), location.to_lowercase());
+        self.techniques
+            .entry(rule.technique.clone())
+            .or_default()
+            .insert(rule.name.clone());
+        self.persistence.entry(key).or_insert_with(|| Persistence {
+            technique: rule.technique.clone(),
+            name: rule.name.clone(),
+            location: location.to_string(),
+            runs: runs.filter(|r| !r.trim().is_empty()),
+            by,
+            provenance: e.provenance.clone(),
+        });
+    }
+
+    fn rule_for(kind: &str, text: &str) -> Option<&'static Rule> {
+        let lower = text.to_lowercase();
+        rules()
+            .iter()
+            .find(|r| r.kind == kind && lower.contains(&r.pattern))
+    }
+
+    /// Takes one event into account.
+    pub fn add(&mut self, e: &Event) {
+        *self
+            .actions
+            .entry(e.action.as_str().to_string())
+            .or_default() += 1;
+        let p = &e.provenance;
+        let who = actor(&e.process);
+        let starting = matches!(e.action, Action::ProcessCreate | Action::ProcessStart);
+        if starting {
+            // the parent is a process too
+            if let Some(ppid) = e.process.parent_pid {
+                let parent = ProcessInfo {
+                    pid: Some(ppid),
+                    image: e.process.parent_image.clone(),
+                    ..ProcessInfo::default()
+                };
+                self.remember_process(&parent, &p.source, false);
+            }
+        }
+        self.remember_process(&e.process, &p.source, starting);
+        let by = |what: &str| who.as_ref().map(|w| format!("{what} by {w}"));
+        let target = e.target.as_str();
+        match e.action {
+            Action::Sample => {
+                let name = base_name(target).to_string();
+                for alg in ["md5", "sha1", "sha256"] {
+                    if let Some(h) = e.get(alg) {
+                        self.ioc(alg, h, Some(format!("analysed sample {name}")), p);
+                    }
+                }
+            }
+            Action::ProcessCreate | Action::ProcessStart => {
+                let parent = match (&e.process.parent_image, e.process.parent_pid) {
+                    (Some(i), Some(pid)) => Some(format!("{} ({pid})", base_name(i))),
+                    (Some(i), None) => Some(base_name(i).to_string()),
+                    (None, Some(pid)) => Some(format!("pid {pid}")),
+                    (None, None) => None,
+                };
+                let context = parent.as_ref().map(|w| format!("started by {w}"));
+                if let Some(cmd) = &e.process.command_line {
+                    self.ioc("command", cmd, context.clone(), p);
+                    self.scan(cmd, &context, p);
+                    if let Some(rule) = Self::rule_for("command", cmd) {
+                        let location = switch_value(cmd, "/tn").unwrap_or_else(|| cmd.clone());
+                        if rule.technique.starts_with("T1053") {
+                            if let Some(task) = switch_value(cmd, "/tn") {
+                                self.ioc("task_name", &task, by("created"), p);
+                                self.remediation.tasks_to_remove.insert(task);
+                            }
+                        }
+                        let runs = switch_value(cmd, "/tr");
+                        self.persist(rule, &location, runs, e, parent.clone());
+                    }
+                }
+                let image = e
+                    .process
+                    .image
+                    .clone()
+                    .unwrap_or_else(|| target.to_string());
+                if is_full_path(&image) {
+                    self.ioc("file_path", &image, context.clone(), p);
+                    if !is_system_path(&image) {
+                        self.remediation.files_to_delete.insert(image.clone());
+                    }
+                }
+                for alg in ["md5", "sha1", "sha256"] {
+                    if let Some(h) = e.get(alg) {
+                        self.ioc(alg, h, Some(format!("image of {}", base_name(&image))), p);
+                    }
+                }
+                if let Some(name) = actor(&e.process) {
+                    self.remediation.processes_to_end.insert(name);
+                }
+            }
+            Action::ProcessExit => {}
+            Action::FileCreate
+            | Action::FileModify
+            | Action::FileDelete
+            | Action::DirectoryCreate => {
+                let verb = match e.action {
+                    Action::FileCreate => "created",
+                    Action::FileModify => "written",
+                    Action::FileDelete => "deleted",
+                    _ => "created (directory)",
+                };
+                self.ioc("file_path", target, by(verb), p);
+                if let Some(h) = e.get("sha256") {
+                    self.ioc(
+                        "sha256",
+                        h,
+                        Some(format!("dropped file {}", base_name(target))),
+                        p,
+                    );
+                }
+                match e.action {
+                    Action::FileCreate | Action::DirectoryCreate => {
+                        self.remediation.files_to_delete.insert(target.to_string());
+                        if let Some(rule) = Self::rule_for("file", target) {
+                            self.persist(rule, target, None, e, who.clone());
+                        }
+                    }
+                    Action::FileDelete => {
+                        self.remediation.files_to_delete.remove(target);
+                    }
+                    _ => {}
+                }
+            }
+            Action::FileRename => {
+                self.ioc("file_path", target, by("renamed"), p);
+                if let Some(new) = e.get("new_path") {
+                    self.ioc("file_path", new, by("renamed to"), p);
+                    if let Some(ext) = new.strip_prefix(target) {
+                        if ext.starts_with('.') && ext.len() <= 16 && !ext.contains(['\\', '/']) {
+                            self.ioc("file_extension", ext, by("appended"), p);
+                        }
+                    }
+                }
+            }
+            Action::RegistrySet => {
+                let normalized = normalize_key(target);
+                self.ioc("registry_value", target, by("set"), p);
+                let data = e.get("data").map(str::to_string);
+                if let Some(d) = &data {
+                    self.scan(d, &by("registry data set"), p);
+                }
+                if let Some(rule) = Self::rule_for("registry", &normalized) {
+                    if let Some(d) = &data {
+                        self.ioc(
+                            "command",
+                            d,
+                            Some(format!("{} ({})", rule.name, rule.technique)),
+                            p,
+                        );
+                    }
+                    self.persist(rule, &normalized, data, e, who.clone());
+                }
+                if e.get("change") != Some("modified") {
+                    self.remediation.registry_to_remove.insert(normalized);
+                }
+            }
+            Action::RegistryCreateKey => {
+                let normalized = normalize_key(target);
+                self.ioc("registry_key", target, by("created"), p);
+                if let Some(rule) = Self::rule_for("registry", &format!("{normalized}\\")) {
+                    if rule.technique == "T1543.003" {
+                        self.persist(rule, &normalized, None, e, who.clone());
+                    }
+                }
+            }
+            Action::RegistryDelete => {
+                let kind =
+                    if e.get("EventType") == Some("DeleteValue") || e.get("old_data").is_some() {
+                        "registry_value"
+                    } else {
+                        "registry_key"
+                    };
+                self.ioc(kind, target, by("deleted"), p);
+            }
+            Action::RegistryRename => {
+                self.ioc("registry_key", target, by("renamed"), p);
+                if let Some(new) = e.get("new_name") {
+                    self.ioc("registry_key", new, by("renamed to"), p);
+                }
+            }
+            Action::ModuleLoad => {
+                if !is_system_path(target) && is_full_path(target) {
+                    self.ioc("file_path", target, by("loaded"), p);
+                }
+            }
+            Action::Mutex => self.ioc("mutex", target, by("created"), p),
+            Action::Pipe => self.ioc("pipe", target, by("used"), p),
+            Action::DnsQuery => {
+                self.host(target, by("resolved"), p);
+                if let Some(answers) = e.get("answers") {
+                    for a in answers.split_whitespace() {
+                        self.host(a, Some(format!("answer for {target}")), p);
+                    }
+                }
+            }
+            Action::NetworkConnect | Action::NetworkData => {
+                let port = e
+                    .get("dst_port")
+                    .map(|p| format!(" port {p}"))
+                    .unwrap_or_default();
+                self.host(
+                    target,
+                    by(&format!("connected to{port}")).or(Some(format!("connection to{port}"))),
+                    p,
+                );
+                if let Some(h) = e.get("dst_host") {
+                    self.host(h, by("connected to"), p);
+                }
+                if let Some(payload) = e.get("payload") {
+                    let context = Some(format!("sent to {target}{port}"));
+                    self.scan(payload, &context, p);
+                }
+            }
+            Action::HttpRequest => {
+                self.ioc("url", target, by("requested"), p);
+                self.block(IocKind::Url, target);
+                let host = e
+                    .get("host")
+                    .map(str::to_string)
+                    .unwrap_or_else(|| crate::ioc::allowlist::url_host(target).to_string());
+                let host = strip_port(&host);
+                self.host(&host, by("requested"), p);
+                if let Some(ua) = e.get("user_agent") {
+                    self.ioc("user_agent", ua, by("sent"), p);
+                }
+                if let Some(dst) = e.get("dst") {
+                    self.host(&strip_port(dst), None, p);
+                }
+            }
+            Action::TlsClientHello => {
+                self.host(
+                    target,
+                    by("TLS server name").or(Some("TLS server name".to_string())),
+                    p,
+                );
+                if let Some(dst) = e.get("dst") {
+                    self.host(&strip_port(dst), Some(format!("TLS to {target}")), p);
+                }
+            }
+            Action::TaskCreate => {
+                self.ioc("task_name", target, by("created"), p);
+                self.remediation.tasks_to_remove.insert(target.to_string());
+                let runs = e.get("command").map(str::to_string);
+                if let Some(c) = &runs {
+                    self.ioc("command", c, Some(format!("run by task {target}")), p);
+                }
+                if let Some(rule) = Self::rule_for("action", "task_create") {
+                    self.persist(rule, target, runs, e, who.clone());
+                }
+            }
+            Action::ServiceCreate => {
+                self.ioc("service", target, by("created"), p);
+                self.remediation
+                    .services_to_remove
+                    .insert(target.to_string());
+                let runs = e.get("command").map(str::to_string);
+                if let Some(c) = &runs {
+                    self.ioc("command", c, Some(format!("run by service {target}")), p);
+                }
+                if let Some(rule) = Self::rule_for("action", "service_create") {
+                    self.persist(rule, target, runs, e, who.clone());
+                }
+            }
+            Action::WmiSubscription => {
+                let runs = e.get("command").map(str::to_string);
+                if let Some(rule) = Self::rule_for("action", "wmi_subscription") {
+                    self.persist(rule, target, runs, e, who.clone());
+                }
+            }
+            Action::Signature => {
+                if let Some(ttps) = e.get("ttp") {
+                    for t in ttps.split_whitespace().filter(|t| is_technique(t)) {
+                        self.techniques
+                            .entry(t.to_string())
+                            .or_default()
+                            .insert(format!("signature {target}"));
+                    }
+                }
+            }
+            Action::FileRead | Action::DirectoryList | Action::RegistryRead | Action::Other => {}
+        }
+    }
+
+    /// Takes an indicator the IOC scanner found in a source without events (plain text,
+    /// JSON of an unknown schema), with its first sighting as context.
+    pub fn add_extracted(&mut self, ioc: &crate::ioc::Ioc, format: super::Format) {
+        let kind = match ioc.kind {
+            IocKind::Bitcoin | IocKind::Monero => "wallet",
+            other => other.as_str(),
+        };
+        let Some(first) = ioc.sightings.first() else {
+            return;
+        };
+        let provenance = Provenance {
+            source: first.source.clone(),
+            format,
+            record: 0,
+            line: first.line,
+            record_id: None,
+            field: first.field.clone(),
+        };
+        let place = match (&first.field, first.line) {
+            (Some(f), _) => format!("in {} at {f}", base_name(&first.source)),
+            (None, Some(l)) => format!("in {} line {l}", base_name(&first.source)),
+            (None, None) => format!("in {}", base_name(&first.source)),
+        };
+        self.ioc(kind, &ioc.value, Some(place), &provenance);
+        let folded = if ioc.kind.case_insensitive() {
+            ioc.value.to_lowercase()
+        } else {
+            ioc.value.clone()
+        };
+        if let Some(entry) = self.iocs.get_mut(&(kind.to_string(), folded)) {
+            entry.count += ioc.count.saturating_sub(1);
+        }
+    }
+
+    /// The sorted findings.
+    pub fn finish(self) -> Findings {
+        let mut remediation = self.remediation;
+        // processes that only appear as parents were not started by what was analysed
+        let tree = build_tree(&self.processes);
+        let persistence: Vec<Persistence> = self.persistence.into_values().collect();
+        remediation.files_to_delete.retain(|f| !f.trim().is_empty());
+        Findings {
+            actions: self.actions,
+            process_tree: tree,
+            iocs: self.iocs.into_values().collect(),
+            persistence,
+            techniques: self.techniques,
+            remediation,
+            iocs_dropped: self.iocs_dropped,
+        }
+    }
+}
+
+fn strip_port(hostport: &str) -> String {
+    let h = hostport.trim();
+    if let Some(rest) = h.strip_prefix('[') {
+        return rest.split(']').next().unwrap_or("").to_string();
+    }
+    match h.rsplit_once(':') {
+        Some((host, port)) if !host.contains(':') && port.bytes().all(|b| b.is_ascii_digit()) => {
+            host.to_string()
+        }
+        _ => h.to_string(),
+    }
+}
+
+/// A process's key: its source and pid.
+type ProcKey = (Arc<str>, u64);
+/// Children of each process: (order seen, pid).
+type Children = BTreeMap<ProcKey, Vec<(u64, u64)>>;
+
+fn build_tree(processes: &BTreeMap<ProcKey, Proc>) -> Vec<ProcessNode> {
+    let mut children: Children = BTreeMap::new();
+    let mut roots: Vec<(Arc<str>, u64, u64)> = Vec::new();
+    for ((source, pid), proc_) in processes {
+        match proc_.parent {
+            Some(parent) if parent != *pid && processes.contains_key(&(source.clone(), parent)) => {
+                children
+                    .entry((source.clone(), parent))
+                    .or_default()
+                    .push((proc_.order, *pid));
+            }
+            _ => roots.push((source.clone(), proc_.order, *pid)),
+        }
+    }
+    roots.sort();
+    let mut visited = BTreeSet::new();
+    roots
+        .into_iter()
+        .filter_map(|(source, _, pid)| node(&source, pid, processes, &children, &mut visited, 0))
+        .collect()
+}
+
+fn node(
+    source: &Arc<str>,
+    pid: u64,
+    processes: &BTreeMap<(Arc<str>, u64), Proc>,
+    children: &Children,
+    visited: &mut BTreeSet<(Arc<str>, u64)>,
+    depth: usize,
+) -> Option<ProcessNode> {
+    let key = (source.clone(), pid);
+    if depth > 256 || !visited.insert(key.clone()) {
+        return None; // a pid cycle in damaged logs
+    }
+    let p = processes.get(&key)?;
+    let mut kids = children.get(&key).cloned().unwrap_or_default();
+    kids.sort();
+    Some(ProcessNode {
+        pid: p.pid,
+        image: p.image.clone(),
+        command_line: p.command_line.clone(),
+        seen_starting: p.seen_starting,
+        source: source.clone(),
+        children: kids
+            .into_iter()
+            .filter_map(|(_, c)| node(source, c, processes, children, visited, depth + 1))
+            .collect(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_are_normalised() {
+        assert_eq!(
+            normalize_key("HKU\\S-1-5-21-1-2-3-1001\\Software\\Run"),
+            "HKCU\\Software\\Run"
+        );
+        assert_eq!(
+            normalize_key("HKEY_LOCAL_MACHINE\\SOFTWARE\\x"),
+            "HKLM\\SOFTWARE\\x"
+        );
+        assert_eq!(
+            normalize_key("\\REGISTRY\\MACHINE\\SYSTEM\\CurrentControlSet"),
+            "HKLM\\SYSTEM\\CurrentControlSet"
+        );
+        assert_eq!(normalize_key("HKU\\.DEFAULT\\x"), "HKU\\.DEFAULT\\x");
+    }
+
+    #[test]
+    fn persistence_table_parses_completely() {
+        assert_eq!(crate::tables::entries(PERSISTENCE).count(), rules().len());
+        assert!(rules()
+            .iter()
+            .all(|r| !r.pattern.is_empty() && !r.name.is_empty()));
+    }
+
+    #[test]
+    fn schtasks_switches() {
+        let c = "schtasks.exe /create /f /tn \"\\A\\B\" /tr \"C:\\x.exe\" /sc onlogon";
+        assert_eq!(switch_value(c, "/tn").as_deref(), Some("\\A\\B"));
+        assert_eq!(switch_value(c, "/tr").as_deref(), Some("C:\\x.exe"));
+    }
+
+    #[test]
+    fn techniques() {
+        assert!(is_technique("T1547.001"));
+        assert!(is_technique("T1105"));
+        assert!(!is_technique("T15"));
+        assert!(!is_technique("Registry"));
+    }
+}

@@ -1,0 +1,398 @@
+//! Generic JSON and NDJSON: every string value with its field path.
+//!
+//! A JSON document is walked as it is parsed (serde's visitor, no tree is built), so
+//! memory stays with the nesting depth, not the document size; NDJSON is read line by
+//! line. Paths are JSON pointers (`/behavior/processes/0/environ/CommandLine`). Lines of
+//! an NDJSON file that are not JSON are handed on whole as text, so nothing is lost.
+//! Also owns telling JSON formats apart ([`detect`]).
+
+use super::{lossy, Field, Format, Lines, ReadReport, MAX_FIELD_BYTES};
+use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use std::cell::Cell;
+use std::fmt::Write as _;
+use std::io::{self, BufReader, Read};
+use std::rc::Rc;
+
+/// Lines looked at to recognise JSON lines.
+const SNIFF_LINES: usize = 16;
+
+/// Classifies text that starts with `{` or `[`.
+pub fn detect(text: &[u8]) -> Format {
+    let has = |needle: &[u8]| memchr::memmem::find(text, needle).is_some();
+    if has(b"\"info\"") && has(b"\"target\"") && (has(b"\"behavior\"") || has(b"\"signatures\"")) {
+        return Format::CapeReport;
+    }
+    let segments: Vec<&[u8]> = text.split(|&b| b == b'\n').take(SNIFF_LINES + 1).collect();
+    let mut parsed = 0usize;
+    let mut first: Option<serde_json::Value> = None;
+    for (i, segment) in segments.iter().take(SNIFF_LINES).enumerate() {
+        let line = segment.trim_ascii();
+        if line.is_empty() {
+            continue;
+        }
+        let last_segment = i + 1 == segments.len();
+        match serde_json::from_slice::<serde_json::Value>(line) {
+            Ok(v) if v.is_object() || v.is_array() => {
+                parsed += 1;
+                if first.is_none() {
+                    first = Some(v);
+                }
+            }
+            // the head may end inside a line
+            Err(e) if last_segment && e.is_eof() && parsed > 0 => break,
+            _ if parsed > 0 => return Format::Text,
+            _ => {
+                // not one value per line: a document spread over lines, if the head is a
+                // valid beginning of one
+                return if is_json_prefix(text) {
+                    Format::Json
+                } else {
+                    Format::Text
+                };
+            }
+        }
+    }
+    match first {
+        Some(v) if super::sysmon::is_windows_event_json(&v) => Format::SysmonJson,
+        Some(_) if parsed >= 2 => Format::Ndjson,
+        Some(_) => Format::Json,
+        None => Format::Text,
+    }
+}
+
+/// Whether `text` is valid JSON, or a valid beginning of a JSON document.
+fn is_json_prefix(text: &[u8]) -> bool {
+    let mut stream = serde_json::Deserializer::from_slice(text).into_iter::<IgnoredAny>();
+    match stream.next() {
+        Some(Ok(_)) => true,
+        Some(Err(e)) => e.is_eof(),
+        None => false,
+    }
+}
+
+/// A reader that counts the newlines (and other bytes than white space) that went
+/// through it, so the visitor knows the line and the caller knows whether anything but
+/// white space followed a document.
+struct LineCounting<R> {
+    inner: R,
+    line: Rc<Cell<u64>>,
+    solid: Rc<Cell<u64>>,
+}
+
+impl<R: Read> Read for LineCounting<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        let read = &buf[..n];
+        let newlines = memchr::memchr_iter(b'\n', read).count() as u64;
+        if newlines > 0 {
+            self.line.set(self.line.get() + newlines);
+        }
+        let solid = read.iter().filter(|b| !b.is_ascii_whitespace()).count() as u64;
+        if solid > 0 {
+            self.solid.set(self.solid.get() + solid);
+        }
+        Ok(n)
+    }
+}
+
+/// Every string value of a JSON document (or of several in a row), streamed.
+pub fn document_fields(
+    reader: &mut dyn Read,
+    sink: &mut dyn FnMut(Field),
+    report: &mut ReadReport,
+) {
+    let line = Rc::new(Cell::new(1u64));
+    let solid = Rc::new(Cell::new(0u64));
+    let counting = LineCounting {
+        inner: BufReader::with_capacity(64 * 1024, reader),
+        line: line.clone(),
+        solid: solid.clone(),
+    };
+    let mut de = serde_json::Deserializer::from_reader(counting);
+    let mut path = String::new();
+    let mut emitted = 0u64;
+    loop {
+        let before = solid.get();
+        path.clear();
+        let walk = Walk {
+            path: &mut path,
+            sink: &mut *sink,
+            line: Some(&line),
+            fixed_line: None,
+            emitted: &mut emitted,
+        };
+        match walk.deserialize(&mut de) {
+            Ok(()) => report.records += 1,
+            // only white space after the last document
+            Err(e) if e.is_eof() && solid.get() == before && report.records > 0 => break,
+            Err(e) => {
+                report.warn(format!(
+                    "line {}: JSON ends or breaks here ({e}); values before it were kept",
+                    line.get()
+                ));
+                break;
+            }
+        }
+    }
+    report.produced += emitted;
+}
+
+/// Every string value of JSON lines; a line that is not JSON is handed on whole.
+pub fn line_fields(reader: &mut dyn Read, sink: &mut dyn FnMut(Field), report: &mut ReadReport) {
+    let mut lines = Lines::new(
+        BufReader::with_capacity(256 * 1024, reader),
+        MAX_FIELD_BYTES,
+    );
+    let mut buf = Vec::new();
+    let mut path = String::new();
+    loop {
+        let (line_no, cut) = match lines.next_into(&mut buf) {
+            Ok(Some(x)) => x,
+            Ok(None) => break,
+            Err(e) => {
+                report.warn(format!("read error: {e}"));
+                break;
+            }
+        };
+        if buf.trim_ascii().is_empty() {
+            continue;
+        }
+        report.records += 1;
+        if cut {
+            report.warn(format!(
+                "line {line_no}: longer than {MAX_FIELD_BYTES} bytes, cut"
+            ));
+        }
+        let mut emitted = 0u64;
+        path.clear();
+        let mut de = serde_json::Deserializer::from_slice(&buf);
+        let walk = Walk {
+            path: &mut path,
+            sink: &mut *sink,
+            line: None,
+            fixed_line: Some(line_no),
+            emitted: &mut emitted,
+        };
+        let ok = walk.deserialize(&mut de).is_ok() && de.end().is_ok();
+        if !ok && emitted == 0 {
+            // not JSON: the whole line is text
+            sink(Field {
+                path: String::new(),
+                line: Some(line_no),
+                offset: None,
+                text: lossy(&buf),
+            });
+            emitted = 1;
+        }
+        report.produced += emitted;
+    }
+}
+
+/// The visitor: emits each string with the JSON pointer that leads to it.
+struct Walk<'a> {
+    path: &'a mut String,
+    sink: &'a mut dyn FnMut(Field),
+    line: Option<&'a Rc<Cell<u64>>>,
+    fixed_line: Option<u64>,
+    emitted: &'a mut u64,
+}
+
+impl Walk<'_> {
+    fn child(&mut self) -> Walk<'_> {
+        Walk {
+            path: &mut *self.path,
+            sink: &mut *self.sink,
+            line: self.line,
+            fixed_line: self.fixed_line,
+            emitted: &mut *self.emitted,
+        }
+    }
+
+    fn emit(self, text: &str) {
+        if text.is_empty() {
+            return;
+        }
+        let line = self.fixed_line.or(self.line.map(|l| l.get()));
+        *self.emitted += 1;
+        (self.sink)(Field {
+            path: self.path.clone(),
+            line,
+            offset: None,
+            text: text.to_string(),
+        });
+    }
+}
+
+impl<'de> DeserializeSeed<'de> for Walk<'_> {
+    type Value = ();
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Walk<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<(), E> {
+        self.emit(v);
+        Ok(())
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_i64<E>(self, _: i64) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_u64<E>(self, _: u64) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_f64<E>(self, _: f64) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_unit<E>(self) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(mut self, mut seq: A) -> Result<(), A::Error> {
+        let base = self.path.len();
+        let mut i = 0u64;
+        loop {
+            self.path.truncate(base);
+            let _ = write!(self.path, "/{i}");
+            if seq.next_element_seed(self.child())?.is_none() {
+                break;
+            }
+            i += 1;
+        }
+        self.path.truncate(base);
+        Ok(())
+    }
+
+    fn visit_map<A: MapAccess<'de>>(mut self, mut map: A) -> Result<(), A::Error> {
+        let base = self.path.len();
+        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            self.path.truncate(base);
+            self.path.push('/');
+            for c in key.chars() {
+                match c {
+                    '~' => self.path.push_str("~0"),
+                    '/' => self.path.push_str("~1"),
+                    c => self.path.push(c),
+                }
+            }
+            map.next_value_seed(self.child())?;
+        }
+        self.path.truncate(base);
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fields_of(doc: &str) -> (Vec<(String, Option<u64>, String)>, ReadReport) {
+        let mut out = Vec::new();
+        let mut report = ReadReport::default();
+        document_fields(
+            &mut doc.as_bytes(),
+            &mut |f| out.push((f.path, f.line, f.text)),
+            &mut report,
+        );
+        (out, report)
+    }
+
+    #[test]
+    fn every_string_with_its_pointer_and_line() {
+        let (fields, report) =
+            fields_of("{\n \"a\": {\"b/c\": [1, \"x\", {\"d\": \"http://c2.example.com/\"}]},\n \"e\": \"y\"\n}");
+        assert!(report.warnings.is_empty());
+        assert_eq!(
+            fields,
+            vec![
+                ("/a/b~1c/1".to_string(), Some(2), "x".to_string()),
+                (
+                    "/a/b~1c/2/d".to_string(),
+                    Some(2),
+                    "http://c2.example.com/".to_string()
+                ),
+                ("/e".to_string(), Some(3), "y".to_string()),
+            ]
+        );
+    }
+
+    #[test]
+    fn broken_document_keeps_what_came_before() {
+        let (fields, report) = fields_of("{\"a\": \"one\", \"b\": [\"two\", ");
+        assert_eq!(fields.len(), 2);
+        assert_eq!(report.warnings.len(), 1);
+        assert!(
+            report.warnings[0].contains("JSON ends"),
+            "{:?}",
+            report.warnings
+        );
+    }
+
+    #[test]
+    fn deep_nesting_is_a_warning() {
+        let doc = format!("{}\"x\"{}", "[".repeat(10_000), "]".repeat(10_000));
+        let (fields, report) = fields_of(&doc);
+        assert!(fields.is_empty());
+        assert_eq!(report.warnings.len(), 1);
+    }
+
+    #[test]
+    fn json_lines_and_text_lines() {
+        let data = "{\"u\":\"http://a.example.com/\"}\nnot json 192.0.2.4\n\n{\"v\":[\"w\"]}\n";
+        let mut out = Vec::new();
+        let mut report = ReadReport::default();
+        line_fields(
+            &mut data.as_bytes(),
+            &mut |f| out.push((f.path, f.line, f.text)),
+            &mut report,
+        );
+        assert_eq!(
+            out,
+            vec![
+                (
+                    "/u".to_string(),
+                    Some(1),
+                    "http://a.example.com/".to_string()
+                ),
+                (String::new(), Some(2), "not json 192.0.2.4".to_string()),
+                ("/v/0".to_string(), Some(4), "w".to_string()),
+            ]
+        );
+        assert_eq!(report.records, 3);
+    }
+
+    #[test]
+    fn detection() {
+        assert_eq!(detect(b"{\"a\":1}\n{\"b\":2}\n"), Format::Ndjson);
+        assert_eq!(detect(b"{\n  \"a\": 1,\n  \"b\": [\n"), Format::Json);
+        assert_eq!(detect(b"{\"a\":1}"), Format::Json);
+        assert_eq!(
+            detect(b"{\"a\":1}\nMar 3 sshd[1]: Accepted\n"),
+            Format::Text
+        );
+        assert_eq!(detect(b"{ this is not json }\n"), Format::Text);
+        assert_eq!(
+            detect(b"{\"EventID\":1,\"Image\":\"C:\\\\x.exe\"}\n"),
+            Format::SysmonJson
+        );
+        assert_eq!(
+            detect(b"{\n \"info\": {},\n \"target\": {},\n \"behavior\": {"),
+            Format::CapeReport
+        );
+    }
+}

@@ -1,0 +1,648 @@
+//! Dynamic-analysis logs: format detection and the normalised event model.
+//!
+//! This module owns recognising what a log is from its content (never its extension),
+//! the [`Event`] model every reader produces (time, process, action, target, details and
+//! provenance), and the two ways a log is read:
+//!
+//! - [`read_events`]: the format's reader turns records into [`Event`]s, streamed to a
+//!   callback (`spoor events`, and [`analysis`] on top);
+//! - [`read_fields`]: every text value of a structured log with its field path, for the
+//!   IOC scanner (`spoor extract` fills `Sighting.field` from it).
+//!
+//! One file per format: [`cape`] (CAPE / Cuckoo `report.json`), [`sysmon`] (Sysmon and
+//! Security events from XML and JSON exports), [`evtx`] (EVTX files through the `evtx`
+//! crate, mapped like [`sysmon`]), [`procmon`] (Procmon CSV), [`regshot`] (Regshot text
+//! diffs), [`pcap`] (pcap and pcapng), [`json`] (any other JSON or NDJSON). Readers stream:
+//! memory does not grow with the size of the log. Damaged input gives warnings and the
+//! records read before and after the damage, never a panic.
+
+pub mod analysis;
+pub mod cape;
+pub mod evtx;
+pub mod json;
+pub mod pcap;
+pub mod procmon;
+pub mod regshot;
+pub mod sysmon;
+mod xml;
+
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::io::{self, Read};
+use std::sync::Arc;
+
+/// How many bytes of a source [`detect`] needs to recognise its format.
+pub const SNIFF_BYTES: usize = 64 * 1024;
+
+/// The formats spoor reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Format {
+    /// CAPE or Cuckoo sandbox `report.json`.
+    CapeReport,
+    /// Windows event XML (Event Viewer export, `wevtutil qe /f:xml`): Sysmon, Security, ...
+    SysmonXml,
+    /// Windows events as JSON lines (Winlogbeat, nxlog, plain Sysmon field objects).
+    SysmonJson,
+    /// Windows EVTX file.
+    Evtx,
+    /// Process Monitor CSV export.
+    ProcmonCsv,
+    /// Regshot compare output (plain text).
+    Regshot,
+    /// Classic libpcap capture.
+    Pcap,
+    /// pcapng capture.
+    Pcapng,
+    /// One JSON document of an unknown schema.
+    Json,
+    /// JSON lines of an unknown schema.
+    Ndjson,
+    /// Anything else: plain text or binary, left to the IOC scanner.
+    Text,
+}
+
+impl Format {
+    /// The stable name used in outputs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::CapeReport => "cape_report",
+            Format::SysmonXml => "sysmon_xml",
+            Format::SysmonJson => "sysmon_json",
+            Format::Evtx => "evtx",
+            Format::ProcmonCsv => "procmon_csv",
+            Format::Regshot => "regshot",
+            Format::Pcap => "pcap",
+            Format::Pcapng => "pcapng",
+            Format::Json => "json",
+            Format::Ndjson => "ndjson",
+            Format::Text => "text",
+        }
+    }
+
+    /// Whether [`read_fields`] has a structured reader for this format (the others are
+    /// scanned as text).
+    pub fn has_fields(self) -> bool {
+        !matches!(self, Format::Text | Format::Regshot)
+    }
+}
+
+impl std::fmt::Display for Format {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Recognises a log from its first bytes (up to [`SNIFF_BYTES`]); never from a name.
+pub fn detect(head: &[u8]) -> Format {
+    if head.len() >= 4 {
+        match &head[..4] {
+            [0xd4, 0xc3, 0xb2, 0xa1]
+            | [0xa1, 0xb2, 0xc3, 0xd4]
+            | [0x4d, 0x3c, 0xb2, 0xa1]
+            | [0xa1, 0xb2, 0x3c, 0x4d] => return Format::Pcap,
+            [0x0a, 0x0d, 0x0d, 0x0a] => return Format::Pcapng,
+            _ => {}
+        }
+    }
+    if head.starts_with(b"ElfFile\0") {
+        return Format::Evtx;
+    }
+    let text = head.strip_prefix(b"\xef\xbb\xbf").unwrap_or(head);
+    let start = text
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(text.len());
+    let text = &text[start..];
+    if text.starts_with(b"Regshot") {
+        return Format::Regshot;
+    }
+    if text.starts_with(b"<") {
+        let windows_events = contains(text, b"schemas.microsoft.com/win/2004/08/events/event")
+            || (contains(text, b"<Event") && contains(text, b"<EventID"));
+        return if windows_events {
+            Format::SysmonXml
+        } else {
+            Format::Text
+        };
+    }
+    if text.starts_with(b"\"") {
+        let first_line = text.split(|&b| b == b'\n').next().unwrap_or(text);
+        if contains(first_line, b"\"Process Name\"")
+            && contains(first_line, b"\"Operation\"")
+            && contains(first_line, b"\"Path\"")
+        {
+            return Format::ProcmonCsv;
+        }
+        return Format::Text;
+    }
+    if text.starts_with(b"{") || text.starts_with(b"[") {
+        return json::detect(text);
+    }
+    Format::Text
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    memchr::memmem::find(haystack, needle).is_some()
+}
+
+/// What a process-related record says about the acting process.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ProcessInfo {
+    /// Process id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pid: Option<u64>,
+    /// Executable path or name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub image: Option<String>,
+    /// Command line.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub command_line: Option<String>,
+    /// Parent process id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parent_pid: Option<u64>,
+    /// Parent executable path or name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parent_image: Option<String>,
+}
+
+impl ProcessInfo {
+    /// Whether nothing is known.
+    pub fn is_empty(&self) -> bool {
+        *self == ProcessInfo::default()
+    }
+
+    /// The image's file name (after the last `\` or `/`), or `pid N`.
+    pub fn short_name(&self) -> String {
+        match (&self.image, self.pid) {
+            (Some(image), _) => base_name(image).to_string(),
+            (None, Some(pid)) => format!("pid {pid}"),
+            (None, None) => "?".to_string(),
+        }
+    }
+}
+
+/// The last component of a Windows or Unix path.
+pub fn base_name(path: &str) -> &str {
+    path.rsplit(['\\', '/']).next().unwrap_or(path)
+}
+
+/// What an event did. Names are stable (`snake_case` in outputs); `data/` maps each
+/// format's record kinds onto them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    /// The analysed sample itself (sandbox reports): hashes and name.
+    Sample,
+    /// A process was created (seen from the parent, or by a process-creation audit).
+    ProcessCreate,
+    /// A process started (seen from the new process: Procmon "Process Start").
+    ProcessStart,
+    /// A process ended.
+    ProcessExit,
+    /// A file was created or overwritten.
+    FileCreate,
+    /// A file was written to.
+    FileModify,
+    /// A file was read or opened.
+    FileRead,
+    /// A file was deleted.
+    FileDelete,
+    /// A file was renamed or moved (`details.new_path`).
+    FileRename,
+    /// A directory was created.
+    DirectoryCreate,
+    /// A directory was listed.
+    DirectoryList,
+    /// A registry key was created.
+    RegistryCreateKey,
+    /// A registry value was set (`details.data`).
+    RegistrySet,
+    /// A registry key or value was deleted.
+    RegistryDelete,
+    /// A registry key or value was renamed (`details.new_name`).
+    RegistryRename,
+    /// A registry key or value was opened or read.
+    RegistryRead,
+    /// A module (DLL) was loaded.
+    ModuleLoad,
+    /// A mutex was created or opened.
+    Mutex,
+    /// A named pipe was created or connected to.
+    Pipe,
+    /// An outbound connection (TCP or UDP).
+    NetworkConnect,
+    /// Application data on a connection that is neither HTTP nor TLS (`details.protocol`).
+    NetworkData,
+    /// A DNS query, with its answers when known.
+    DnsQuery,
+    /// An HTTP request.
+    HttpRequest,
+    /// A TLS ClientHello (`target` is the SNI name).
+    TlsClientHello,
+    /// A scheduled task was created.
+    TaskCreate,
+    /// A service was created.
+    ServiceCreate,
+    /// A WMI event filter, consumer or binding.
+    WmiSubscription,
+    /// A sandbox signature fired (`details.ttp`: ATT&CK ids).
+    Signature,
+    /// Anything else a log records (`details.operation` says what).
+    Other,
+}
+
+impl Action {
+    /// The stable name used in outputs and in `data/` tables.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::Sample => "sample",
+            Action::ProcessCreate => "process_create",
+            Action::ProcessStart => "process_start",
+            Action::ProcessExit => "process_exit",
+            Action::FileCreate => "file_create",
+            Action::FileModify => "file_modify",
+            Action::FileRead => "file_read",
+            Action::FileDelete => "file_delete",
+            Action::FileRename => "file_rename",
+            Action::DirectoryCreate => "directory_create",
+            Action::DirectoryList => "directory_list",
+            Action::RegistryCreateKey => "registry_create_key",
+            Action::RegistrySet => "registry_set",
+            Action::RegistryDelete => "registry_delete",
+            Action::RegistryRename => "registry_rename",
+            Action::RegistryRead => "registry_read",
+            Action::ModuleLoad => "module_load",
+            Action::Mutex => "mutex",
+            Action::Pipe => "pipe",
+            Action::NetworkConnect => "network_connect",
+            Action::NetworkData => "network_data",
+            Action::DnsQuery => "dns_query",
+            Action::HttpRequest => "http_request",
+            Action::TlsClientHello => "tls_client_hello",
+            Action::TaskCreate => "task_create",
+            Action::ServiceCreate => "service_create",
+            Action::WmiSubscription => "wmi_subscription",
+            Action::Signature => "signature",
+            Action::Other => "other",
+        }
+    }
+
+    /// Every action, in the order the text view groups them.
+    pub const ALL: [Action; 29] = [
+        Action::Sample,
+        Action::ProcessCreate,
+        Action::ProcessStart,
+        Action::ProcessExit,
+        Action::FileCreate,
+        Action::FileModify,
+        Action::FileRead,
+        Action::FileDelete,
+        Action::FileRename,
+        Action::DirectoryCreate,
+        Action::DirectoryList,
+        Action::RegistryCreateKey,
+        Action::RegistrySet,
+        Action::RegistryDelete,
+        Action::RegistryRename,
+        Action::RegistryRead,
+        Action::ModuleLoad,
+        Action::Mutex,
+        Action::Pipe,
+        Action::NetworkConnect,
+        Action::NetworkData,
+        Action::DnsQuery,
+        Action::HttpRequest,
+        Action::TlsClientHello,
+        Action::TaskCreate,
+        Action::ServiceCreate,
+        Action::WmiSubscription,
+        Action::Signature,
+        Action::Other,
+    ];
+
+    /// Parses a table name (`file_create`).
+    pub fn from_name(name: &str) -> Option<Action> {
+        Action::ALL.into_iter().find(|a| a.as_str() == name)
+    }
+}
+
+impl std::fmt::Display for Action {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Where an event came from: the source, and the record inside it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Provenance {
+    /// The source's name (a path, or `-`).
+    pub source: Arc<str>,
+    /// The log format it was read as.
+    pub format: Format,
+    /// 0-based index of the record in the source (event, row, packet, JSON element).
+    pub record: u64,
+    /// 1-based line of the record, for line-oriented text.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<u64>,
+    /// The record's own id when the log has one (EventRecordID).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub record_id: Option<u64>,
+    /// Field path of the record inside a JSON document (`/behavior/processes/0`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+}
+
+/// One normalised thing a program did, from any log format.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Event {
+    /// When, as written by the log (ISO 8601 where the log has it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub time: Option<String>,
+    /// The acting process.
+    #[serde(skip_serializing_if = "ProcessInfo::is_empty")]
+    pub process: ProcessInfo,
+    /// What happened.
+    pub action: Action,
+    /// What it happened to: a path, key, address, name, URL, ...
+    pub target: String,
+    /// Everything else the record says, by name (sorted).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub details: BTreeMap<String, String>,
+    /// Where it came from.
+    pub provenance: Provenance,
+}
+
+impl Event {
+    /// An event with no time, process or details.
+    pub fn new(action: Action, target: impl Into<String>, provenance: Provenance) -> Self {
+        Event {
+            time: None,
+            process: ProcessInfo::default(),
+            action,
+            target: target.into(),
+            details: BTreeMap::new(),
+            provenance,
+        }
+    }
+
+    /// Adds a detail when the value is present and meaningful (not empty, not `-`).
+    pub fn detail(&mut self, name: &str, value: impl Into<String>) {
+        let value = value.into();
+        let trimmed = value.trim();
+        if !trimmed.is_empty() && trimmed != "-" {
+            self.details.insert(name.to_string(), value);
+        }
+    }
+
+    /// A detail's value.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.details.get(name).map(String::as_str)
+    }
+}
+
+/// One text value of a structured log, for the IOC scanner.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Field {
+    /// Where the value is: a JSON pointer (`/winlog/event_data/Image`), an element path
+    /// (`/Events/Event[3]/EventData/Data[@Name='Image']`), `/ROW/COLUMN`, or a packet path.
+    pub path: String,
+    /// 1-based line of the value (or of its record) when known.
+    pub line: Option<u64>,
+    /// Byte offset of the record when known.
+    pub offset: Option<u64>,
+    /// The decoded text.
+    pub text: String,
+}
+
+/// What reading one source gave besides its events or fields.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ReadReport {
+    /// Records read.
+    pub records: u64,
+    /// Events (or fields) produced.
+    pub produced: u64,
+    /// Problems met; reading went on past each unless it says otherwise.
+    pub warnings: Vec<String>,
+}
+
+impl ReadReport {
+    /// Records a warning, keeping at most [`MAX_WARNINGS`] (then counting the rest).
+    pub fn warn(&mut self, message: impl Into<String>) {
+        if self.warnings.len() < MAX_WARNINGS {
+            self.warnings.push(message.into());
+        } else if self.warnings.len() == MAX_WARNINGS {
+            self.warnings
+                .push("further warnings for this source were suppressed".to_string());
+        }
+    }
+}
+
+/// Warnings kept per source.
+pub const MAX_WARNINGS: usize = 20;
+
+/// Longest text value kept from one field (longer values are cut, with a warning).
+pub const MAX_FIELD_BYTES: usize = 1 << 20;
+
+/// Reads the events of a log whose format is known, calling `sink` for each in order.
+/// Returns the report; I/O errors and damaged records become warnings.
+pub fn read_events(
+    format: Format,
+    source: &Arc<str>,
+    reader: &mut dyn Read,
+    sink: &mut dyn FnMut(Event),
+) -> ReadReport {
+    let mut report = ReadReport::default();
+    match format {
+        Format::CapeReport => cape::events(source, reader, sink, &mut report),
+        Format::SysmonXml => sysmon::xml_events(source, reader, sink, &mut report),
+        Format::SysmonJson => sysmon::json_events(source, reader, sink, &mut report),
+        Format::Evtx => evtx::events(source, reader, sink, &mut report),
+        Format::ProcmonCsv => procmon::events(source, reader, sink, &mut report),
+        Format::Regshot => regshot::events(source, reader, sink, &mut report),
+        Format::Pcap | Format::Pcapng => pcap::events(source, reader, sink, &mut report),
+        Format::Json | Format::Ndjson | Format::Text => {}
+    }
+    report
+}
+
+/// Reads every text value of a structured log with its field path, calling `sink` for each.
+/// Formats without a structured reader ([`Format::has_fields`] false) give nothing.
+pub fn read_fields(
+    format: Format,
+    source: &Arc<str>,
+    reader: &mut dyn Read,
+    sink: &mut dyn FnMut(Field),
+) -> ReadReport {
+    let mut report = ReadReport::default();
+    match format {
+        Format::CapeReport | Format::Json => json::document_fields(reader, sink, &mut report),
+        Format::SysmonJson | Format::Ndjson => json::line_fields(reader, sink, &mut report),
+        Format::SysmonXml => xml::fields(reader, sink, &mut report),
+        Format::Evtx => evtx::fields(reader, sink, &mut report),
+        Format::ProcmonCsv => procmon::fields(reader, sink, &mut report),
+        Format::Pcap | Format::Pcapng => pcap::fields(source, reader, sink, &mut report),
+        Format::Regshot | Format::Text => {}
+    }
+    report
+}
+
+/// What reading one source for events gave.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SourceSummary {
+    /// The source's name.
+    pub name: String,
+    /// The format it was recognised as.
+    pub format: Format,
+    /// Records read.
+    pub records: u64,
+    /// Events produced.
+    pub events: u64,
+    /// Problems met (damaged records, truncation, read errors).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
+}
+
+/// Opens a source, recognises its format from its content and streams its events to
+/// `sink`. Formats without events (text, JSON of an unknown schema) give none; their
+/// indicators come from the IOC scanner ([`crate::extract`]).
+pub fn read_source(source: &crate::input::Source, sink: &mut dyn FnMut(Event)) -> SourceSummary {
+    let name = source.name();
+    let mut summary = SourceSummary {
+        name: name.clone(),
+        format: Format::Text,
+        records: 0,
+        events: 0,
+        warnings: Vec::new(),
+    };
+    let mut reader = match source.open() {
+        Ok(r) => r,
+        Err(e) => {
+            summary.warnings.push(crate::input::describe(&e));
+            return summary;
+        }
+    };
+    let head = match sniff(&mut reader) {
+        Ok(h) => h,
+        Err(e) => {
+            summary
+                .warnings
+                .push(format!("read error: {}", crate::input::describe(&e)));
+            return summary;
+        }
+    };
+    summary.format = detect(&head);
+    let mut whole = io::Cursor::new(head).chain(reader);
+    let label: Arc<str> = Arc::from(name.as_str());
+    let report = read_events(summary.format, &label, &mut whole, sink);
+    summary.records = report.records;
+    summary.events = report.produced;
+    summary.warnings = report.warnings;
+    summary
+}
+
+/// Reads up to [`SNIFF_BYTES`] from `reader` for [`detect`]; the bytes read must be put
+/// back in front of the rest (`io::Cursor::new(head).chain(reader)`).
+pub fn sniff(reader: &mut dyn Read) -> io::Result<Vec<u8>> {
+    let mut head = Vec::with_capacity(SNIFF_BYTES);
+    reader.take(SNIFF_BYTES as u64).read_to_end(&mut head)?;
+    Ok(head)
+}
+
+/// A line-numbered, size-bounded line reader: yields each line (without its end) with
+/// its 1-based number; a line longer than `max` is cut (the rest skipped) and flagged.
+pub(crate) struct Lines<R> {
+    inner: R,
+    line: u64,
+    max: usize,
+}
+
+impl<R: io::BufRead> Lines<R> {
+    pub(crate) fn new(inner: R, max: usize) -> Self {
+        Lines {
+            inner,
+            line: 0,
+            max,
+        }
+    }
+
+    /// Reads the next line into `buf` (cleared first). Returns `Ok(None)` at the end,
+    /// else the line number and whether the line was cut.
+    pub(crate) fn next_into(&mut self, buf: &mut Vec<u8>) -> io::Result<Option<(u64, bool)>> {
+        buf.clear();
+        let mut cut = false;
+        loop {
+            let available = match self.inner.fill_buf() {
+                Ok(b) => b,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            };
+            if available.is_empty() {
+                if buf.is_empty() && !cut {
+                    return Ok(None);
+                }
+                break;
+            }
+            let (take, done) = match memchr::memchr(b'\n', available) {
+                Some(i) => (i + 1, true),
+                None => (available.len(), false),
+            };
+            let room = self.max.saturating_sub(buf.len());
+            let keep = take.min(room);
+            buf.extend_from_slice(&available[..keep]);
+            if keep < take {
+                cut = true;
+            }
+            self.inner.consume(take);
+            if done {
+                break;
+            }
+        }
+        while buf.last().is_some_and(|&b| b == b'\n' || b == b'\r') {
+            buf.pop();
+        }
+        self.line += 1;
+        Ok(Some((self.line, cut)))
+    }
+}
+
+/// Text of a byte slice, replacing invalid UTF-8.
+pub(crate) fn lossy(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn detects_formats_from_content() {
+        assert_eq!(detect(b"\xd4\xc3\xb2\xa1\x02\x00"), Format::Pcap);
+        assert_eq!(detect(b"\x0a\x0d\x0d\x0a...."), Format::Pcapng);
+        assert_eq!(detect(b"ElfFile\0rest"), Format::Evtx);
+        assert_eq!(detect(b"Regshot 1.9.0 x64 Unicode\r\n"), Format::Regshot);
+        assert_eq!(
+            detect(
+                b"\xef\xbb\xbf\"Time of Day\",\"Process Name\",\"PID\",\"Operation\",\"Path\"\n"
+            ),
+            Format::ProcmonCsv
+        );
+        assert_eq!(detect(b"<html><body>hi</body></html>"), Format::Text);
+        assert_eq!(detect(b"plain text 192.0.2.1"), Format::Text);
+        assert_eq!(detect(b""), Format::Text);
+    }
+
+    #[test]
+    fn lines_are_bounded() {
+        let data = b"short\nthis line is long\r\nlast";
+        let mut lines = Lines::new(&data[..], 8);
+        let mut buf = Vec::new();
+        assert_eq!(lines.next_into(&mut buf).unwrap(), Some((1, false)));
+        assert_eq!(buf, b"short");
+        assert_eq!(lines.next_into(&mut buf).unwrap(), Some((2, true)));
+        assert_eq!(buf, b"this lin");
+        assert_eq!(lines.next_into(&mut buf).unwrap(), Some((3, false)));
+        assert_eq!(buf, b"last");
+        assert_eq!(lines.next_into(&mut buf).unwrap(), None);
+    }
+}

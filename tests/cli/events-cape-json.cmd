@@ -1,0 +1,1 @@
+events -f json ../../corpus/logs/cape/ashdrop_v1-report.json

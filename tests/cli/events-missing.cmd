@@ -1,0 +1,1 @@
+events data/no-such-file.xml

@@ -1,0 +1,1 @@
+events ../../corpus/logs/pcap/sandbox-2024-03-12.pcap

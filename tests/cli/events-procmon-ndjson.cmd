@@ -1,0 +1,1 @@
+events -f ndjson ../../corpus/logs/procmon/lockjaw_v1-procmon.csv

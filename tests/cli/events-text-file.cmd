@@ -1,0 +1,1 @@
+events data/report.txt

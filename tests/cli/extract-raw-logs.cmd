@@ -1,0 +1,1 @@
+extract -f text --raw-logs data/sysmon.ndjson

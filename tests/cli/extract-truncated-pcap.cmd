@@ -1,0 +1,1 @@
+extract -f ndjson data/truncated.pcap

@@ -1,0 +1,876 @@
+//! Log readers against the corpus ground truth, generated captures, and damaged input.
+//!
+//! Every log in `corpus/logs/` that has events (all but the analyst's text note) must be
+//! recognised from its content, give every event `corpus/expected/logs/<name>.json` lists
+//! (matched on the fields the ground truth gives), and give every indicator listed there
+//! among the analysis's indicators. Captures are built here byte by byte with known DNS,
+//! HTTP and TLS content; damaged input must give warnings and partial results.
+
+use serde_json::Value;
+use spoor::logs::analysis::{Analysis, Findings};
+use spoor::logs::{self, base_name, Action, Event, Format, ReadReport};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn read(name: &str, data: &[u8]) -> (Format, Vec<Event>, ReadReport) {
+    let format = logs::detect(&data[..data.len().min(logs::SNIFF_BYTES)]);
+    let mut events = Vec::new();
+    let source: Arc<str> = Arc::from(name);
+    let report = logs::read_events(format, &source, &mut &data[..], &mut |e| events.push(e));
+    (format, events, report)
+}
+
+fn analyse(events: &[Event]) -> Findings {
+    let mut a = Analysis::new();
+    for e in events {
+        a.add(e);
+    }
+    a.finish()
+}
+
+fn s<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
+    v.get(key).and_then(Value::as_str)
+}
+
+fn strs(v: &Value, key: &str) -> Vec<String> {
+    v.get(key)
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(|x| x.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn words(e: &Event, key: &str) -> Vec<String> {
+    e.get(key)
+        .map(|v| v.split_whitespace().map(str::to_string).collect())
+        .unwrap_or_default()
+}
+
+/// Same moment, whatever the precision (`...03.1610000Z` vs `...03.161Z`).
+fn same_time(a: &str, b: &str) -> bool {
+    let cut = |t: &str| t.chars().take(23).collect::<String>();
+    cut(a) == cut(b)
+}
+
+/// Whether `e` is the event the ground truth describes.
+fn matches(format: &str, want: &Value, e: &Event) -> bool {
+    let eq = |key: &str, got: Option<&str>| s(want, key).is_none_or(|w| got == Some(w));
+    if format.starts_with("sysmon") {
+        let id = want["event_id"].as_u64().map(|i| i.to_string());
+        return e.get("event_id") == id.as_deref()
+            && e.provenance.record_id == want["record_id"].as_u64()
+            && e.get("channel") == s(want, "channel")
+            && e.time
+                .as_deref()
+                .zip(s(want, "time"))
+                .is_some_and(|(a, b)| same_time(a, b));
+    }
+    let Some(kind) = s(want, "type") else {
+        return false;
+    };
+    match kind {
+        "process" => {
+            e.action == Action::ProcessCreate
+                && e.process.pid == want["pid"].as_u64()
+                && e.process.image.as_deref().map(base_name) == s(want, "image")
+                && eq("command_line", e.process.command_line.as_deref())
+        }
+        "process_exec" => {
+            e.action == Action::ProcessCreate && e.process.image.as_deref() == s(want, "path")
+        }
+        "process_start" => e.action == Action::ProcessStart && eq("image", Some(&e.target)),
+        "process_create" => {
+            e.action == Action::ProcessCreate
+                && eq("command_line", e.process.command_line.as_deref())
+        }
+        "process_exit" => e.action == Action::ProcessExit,
+        "mutex" => e.action == Action::Mutex && eq("name", Some(&e.target)),
+        "file_write" => {
+            matches!(e.action, Action::FileModify | Action::FileCreate)
+                && eq("path", Some(&e.target))
+        }
+        "file_create" | "file_added" => {
+            e.action == Action::FileCreate && eq("path", Some(&e.target))
+        }
+        "file_modified" => e.action == Action::FileModify && eq("path", Some(&e.target)),
+        "folder_added" => e.action == Action::DirectoryCreate && eq("path", Some(&e.target)),
+        "file_rename" => {
+            e.action == Action::FileRename
+                && eq("path", Some(&e.target))
+                && eq("new_path", e.get("new_path"))
+        }
+        "directory_enum" => e.action == Action::DirectoryList,
+        "registry_open" => e.action == Action::RegistryRead,
+        "registry_set" | "registry_value_added" => {
+            e.action == Action::RegistrySet
+                && eq("key", Some(&e.target))
+                && eq("data", e.get("data"))
+        }
+        "registry_value_modified" => {
+            e.action == Action::RegistrySet
+                && eq("key", Some(&e.target))
+                && e.get("change") == Some("modified")
+        }
+        "registry_key_added" => e.action == Action::RegistryCreateKey && eq("key", Some(&e.target)),
+        "dns_query" => {
+            let answers = words(e, "answers");
+            e.action == Action::DnsQuery
+                && eq("qname", Some(&e.target))
+                && eq("qtype", e.get("qtype"))
+                && strs(want, "answers").iter().all(|a| answers.contains(a))
+        }
+        "http_request" => {
+            e.action == Action::HttpRequest
+                && s(want, "url").is_some_and(|u| e.target.starts_with(u))
+                && eq("user_agent", e.get("user_agent"))
+                && eq("method", e.get("method"))
+                && eq("host", e.get("host"))
+                && eq("uri", e.get("uri"))
+                && eq("dst", e.get("dst"))
+        }
+        "tls_client_hello" => {
+            e.action == Action::TlsClientHello
+                && eq("sni", Some(&e.target))
+                && eq("dst", e.get("dst"))
+        }
+        "tcp_payload" => {
+            e.action == Action::NetworkData
+                && eq("dst", e.get("dst"))
+                && eq("protocol", e.get("protocol"))
+        }
+        "signature" => {
+            e.action == Action::Signature
+                && eq("name", Some(&e.target))
+                && words(e, "ttp") == strs(want, "ttp")
+        }
+        _ => false,
+    }
+}
+
+/// Whether the analysis found the indicator the ground truth lists.
+fn found(findings: &Findings, want: &Value) -> bool {
+    let (Some(kind), Some(value)) = (s(want, "type"), s(want, "value")) else {
+        return false;
+    };
+    let same = |a: &str, b: &str| a.eq_ignore_ascii_case(b);
+    findings.iocs.iter().any(|i| match kind {
+        // a file name is the last part of a path; a "string" may be any type
+        "file_name" => i.kind == "file_path" && same(base_name(&i.value), value),
+        "string" => i.value == value,
+        _ => i.kind == kind && same(&i.value, value),
+    })
+}
+
+fn ground_truth() -> Vec<(PathBuf, Value)> {
+    let dir = root().join("corpus/expected/logs");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .expect("ground truth directory")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    files.sort();
+    files
+        .into_iter()
+        .map(|p| {
+            let v = serde_json::from_slice(&std::fs::read(&p).expect("read")).expect("json");
+            (p, v)
+        })
+        .collect()
+}
+
+#[test]
+fn corpus_logs_give_their_expected_events_and_iocs() {
+    let mut checked_events = 0;
+    let mut checked_iocs = 0;
+    let mut problems = Vec::new();
+    let mut formats = std::collections::BTreeSet::new();
+    for (truth_path, truth) in ground_truth() {
+        let format = s(&truth, "format").unwrap_or_default().to_string();
+        if format == "analyst_report_txt" {
+            continue; // prose: the IOC scanner's job (tests/corpus_iocs.rs)
+        }
+        let rel = s(&truth, "path").expect("path");
+        let data = std::fs::read(root().join(rel)).expect("corpus log");
+        let (detected, events, report) = read(rel, &data);
+        formats.insert(detected);
+        let expected_format = match format.as_str() {
+            "cape_report_json" => Format::CapeReport,
+            "sysmon_xml" => Format::SysmonXml,
+            "sysmon_json" => Format::SysmonJson,
+            "procmon_csv" => Format::ProcmonCsv,
+            "regshot_txt" => Format::Regshot,
+            "pcap" => Format::Pcap,
+            other => panic!("{}: unknown format {other}", truth_path.display()),
+        };
+        assert_eq!(detected, expected_format, "{rel} detected as {detected}");
+        assert!(report.warnings.is_empty(), "{rel}: {:?}", report.warnings);
+        if format.starts_with("sysmon") || format == "regshot_txt" {
+            // every record of these maps to exactly one event
+            assert_eq!(
+                events.len() as u64,
+                truth["event_count"].as_u64().unwrap_or(0),
+                "{rel}: event count"
+            );
+        }
+        for want in truth["events"].as_array().into_iter().flatten() {
+            checked_events += 1;
+            if !events.iter().any(|e| matches(&format, want, e)) {
+                let mut w = want.clone();
+                if let Some(o) = w.as_object_mut() {
+                    o.remove("match");
+                }
+                problems.push(format!("{rel}: no event for {w}"));
+            }
+        }
+        let findings = analyse(&events);
+        for group in truth["iocs"]
+            .as_object()
+            .into_iter()
+            .flat_map(|g| g.values())
+        {
+            for want in group.as_array().into_iter().flatten() {
+                checked_iocs += 1;
+                if !found(&findings, want) {
+                    problems.push(format!("{rel}: no indicator {want}"));
+                }
+            }
+        }
+    }
+    eprintln!("corpus logs: {checked_events} events and {checked_iocs} indicators checked");
+    assert!(formats.len() >= 6, "formats covered: {formats:?}");
+    assert!(
+        checked_events >= 90 && checked_iocs >= 100,
+        "too little checked"
+    );
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn corpus_persistence_and_tree() {
+    let path = "corpus/logs/sysmon/session-2024-03-12.xml";
+    let data = std::fs::read(root().join(path)).expect("log");
+    let (_, events, _) = read(path, &data);
+    let f = analyse(&events);
+    let run_key = f
+        .persistence
+        .iter()
+        .find(|p| p.technique == "T1547.001")
+        .expect("Run key found");
+    assert_eq!(
+        run_key.location,
+        "HKCU\\Software\\Microsoft\\Windows\\CurrentVersion\\Run\\OneDriveStandaloneUpdater"
+    );
+    assert_eq!(
+        run_key.runs.as_deref(),
+        Some("rundll32.exe \"C:\\Users\\alice\\AppData\\Local\\Microsoft\\OneDrive\\Update\\odsu.dll\",Start")
+    );
+    assert!(f.persistence.iter().any(|p| p.technique == "T1053.005"
+        && p.location == "\\Microsoft\\Windows\\Maintenance\\CoalSvc"));
+    // explorer.exe (4012) started the three samples; ashdrop started rundll32
+    assert_eq!(f.process_tree.len(), 1);
+    let explorer = &f.process_tree[0];
+    assert_eq!(explorer.pid, Some(4012));
+    assert_eq!(explorer.children.len(), 3);
+    let ashdrop = &explorer.children[0];
+    assert_eq!(ashdrop.pid, Some(4216));
+    assert_eq!(ashdrop.children[0].pid, Some(4332));
+    let r = &f.remediation;
+    assert!(r
+        .tasks_to_remove
+        .contains("\\Microsoft\\Windows\\Maintenance\\CoalSvc"));
+    assert!(r
+        .files_to_delete
+        .contains("C:\\Users\\alice\\AppData\\Roaming\\CoalSvc\\coalsvc.exe"));
+    // deleted by the sample itself: nothing left to delete
+    assert!(!r
+        .files_to_delete
+        .contains("C:\\Users\\alice\\AppData\\Local\\Temp\\mpdata.tmp"));
+    assert!(r.addresses_to_block.contains("pool.coalpit.example.com"));
+    assert!(r.processes_to_end.contains("rundll32.exe (4332)"));
+    assert!(!r
+        .processes_to_end
+        .iter()
+        .any(|p| p.starts_with("explorer.exe")));
+    let domain = f
+        .iocs
+        .iter()
+        .find(|i| i.kind == "domain" && i.value == "cdn.ashdrop.example.com")
+        .expect("domain");
+    assert!(domain
+        .context
+        .contains(&"resolved by rundll32.exe (4332)".to_string()));
+}
+
+#[test]
+fn xml_and_json_exports_give_the_same_events() {
+    let read_path = |p: &str| {
+        let data = std::fs::read(root().join(p)).expect("log");
+        read(p, &data).1
+    };
+    let xml = read_path("corpus/logs/sysmon/session-2024-03-12.xml");
+    let json = read_path("corpus/logs/sysmon/session-2024-03-12.ndjson");
+    assert_eq!(xml.len(), json.len());
+    for (a, b) in xml.iter().zip(&json) {
+        assert_eq!(a.action, b.action);
+        assert_eq!(a.target, b.target);
+        assert_eq!(a.process, b.process);
+        assert_eq!(a.provenance.record_id, b.provenance.record_id);
+    }
+}
+
+// ---- generated captures -------------------------------------------------------------
+
+const GUEST: [u8; 4] = [192, 0, 2, 10];
+const RESOLVER: [u8; 4] = [192, 0, 2, 1];
+const SERVER: [u8; 4] = [203, 0, 113, 50];
+
+fn checksum(data: &[u8]) -> u16 {
+    let mut sum = 0u32;
+    for pair in data.chunks(2) {
+        let word = u16::from_be_bytes([pair[0], *pair.get(1).unwrap_or(&0)]);
+        sum += u32::from(word);
+    }
+    while sum > 0xffff {
+        sum = (sum & 0xffff) + (sum >> 16);
+    }
+    !(sum as u16)
+}
+
+fn ethernet(ethertype: u16, payload: &[u8]) -> Vec<u8> {
+    let mut f = vec![0x02, 0, 0, 0, 0, 1, 0x02, 0, 0, 0, 0, 2];
+    f.extend_from_slice(&ethertype.to_be_bytes());
+    f.extend_from_slice(payload);
+    f
+}
+
+fn ipv4(proto: u8, src: [u8; 4], dst: [u8; 4], payload: &[u8]) -> Vec<u8> {
+    let total = (20 + payload.len()) as u16;
+    let mut h = vec![0x45, 0];
+    h.extend_from_slice(&total.to_be_bytes());
+    h.extend_from_slice(&[0, 1, 0x40, 0, 64, proto, 0, 0]);
+    h.extend_from_slice(&src);
+    h.extend_from_slice(&dst);
+    let c = checksum(&h);
+    h[10..12].copy_from_slice(&c.to_be_bytes());
+    h.extend_from_slice(payload);
+    ethernet(0x0800, &h)
+}
+
+fn ipv6(next: u8, src: [u8; 16], dst: [u8; 16], payload: &[u8]) -> Vec<u8> {
+    let mut h = vec![0x60, 0, 0, 0];
+    h.extend_from_slice(&(payload.len() as u16).to_be_bytes());
+    h.extend_from_slice(&[next, 64]);
+    h.extend_from_slice(&src);
+    h.extend_from_slice(&dst);
+    h.extend_from_slice(payload);
+    ethernet(0x86dd, &h)
+}
+
+fn udp(sport: u16, dport: u16, payload: &[u8]) -> Vec<u8> {
+    let mut u = Vec::new();
+    u.extend_from_slice(&sport.to_be_bytes());
+    u.extend_from_slice(&dport.to_be_bytes());
+    u.extend_from_slice(&((8 + payload.len()) as u16).to_be_bytes());
+    u.extend_from_slice(&[0, 0]); // checksum optional over IPv4
+    u.extend_from_slice(payload);
+    u
+}
+
+fn tcp(sport: u16, dport: u16, flags: u8, payload: &[u8]) -> Vec<u8> {
+    let mut t = Vec::new();
+    t.extend_from_slice(&sport.to_be_bytes());
+    t.extend_from_slice(&dport.to_be_bytes());
+    t.extend_from_slice(&[0, 0, 0, 1, 0, 0, 0, 0, 0x50, flags, 0xff, 0xff, 0, 0, 0, 0]);
+    t.extend_from_slice(payload);
+    t
+}
+
+fn dns_name(name: &str) -> Vec<u8> {
+    let mut out = Vec::new();
+    for label in name.split('.') {
+        out.push(label.len() as u8);
+        out.extend_from_slice(label.as_bytes());
+    }
+    out.push(0);
+    out
+}
+
+fn dns(id: u16, name: &str, answer: Option<[u8; 4]>) -> Vec<u8> {
+    let mut d = id.to_be_bytes().to_vec();
+    d.extend_from_slice(if answer.is_some() {
+        &[0x81, 0x80]
+    } else {
+        &[0x01, 0x00]
+    });
+    d.extend_from_slice(&[0, 1, 0, u8::from(answer.is_some()), 0, 0, 0, 0]);
+    d.extend_from_slice(&dns_name(name));
+    d.extend_from_slice(&[0, 1, 0, 1]);
+    if let Some(addr) = answer {
+        d.extend_from_slice(&[0xc0, 0x0c, 0, 1, 0, 1, 0, 0, 0x0e, 0x10, 0, 4]);
+        d.extend_from_slice(&addr);
+    }
+    d
+}
+
+fn client_hello(sni: &str) -> Vec<u8> {
+    let name = sni.as_bytes();
+    let mut sni_ext = Vec::new();
+    sni_ext.extend_from_slice(&((name.len() + 3) as u16).to_be_bytes());
+    sni_ext.push(0);
+    sni_ext.extend_from_slice(&(name.len() as u16).to_be_bytes());
+    sni_ext.extend_from_slice(name);
+    let mut exts = vec![0, 0];
+    exts.extend_from_slice(&(sni_ext.len() as u16).to_be_bytes());
+    exts.extend_from_slice(&sni_ext);
+    let mut body = vec![0x03, 0x03];
+    body.extend_from_slice(&[7u8; 32]);
+    body.push(0); // session id
+    body.extend_from_slice(&[0, 2, 0x13, 0x01, 1, 0]);
+    body.extend_from_slice(&(exts.len() as u16).to_be_bytes());
+    body.extend_from_slice(&exts);
+    let mut hs = vec![1];
+    hs.extend_from_slice(&(body.len() as u32).to_be_bytes()[1..]);
+    hs.extend_from_slice(&body);
+    let mut rec = vec![0x16, 0x03, 0x01];
+    rec.extend_from_slice(&(hs.len() as u16).to_be_bytes());
+    rec.extend_from_slice(&hs);
+    rec
+}
+
+/// The frames of the generated session, in order.
+fn session_frames() -> Vec<Vec<u8>> {
+    let v6 = |last: u8| {
+        let mut a = [0u8; 16];
+        a[..4].copy_from_slice(&[0x20, 0x01, 0x0d, 0xb8]);
+        a[15] = last;
+        a
+    };
+    vec![
+        ipv4(17, GUEST, RESOLVER, &udp(50000, 53, &dns(0x1234, "gate.example.net", None))),
+        ipv4(
+            17,
+            RESOLVER,
+            GUEST,
+            &udp(53, 50000, &dns(0x1234, "gate.example.net", Some(SERVER))),
+        ),
+        ipv4(6, GUEST, SERVER, &tcp(50001, 80, 0x02, &[])),
+        ipv4(
+            6,
+            GUEST,
+            SERVER,
+            &tcp(
+                50001,
+                80,
+                0x18,
+                b"GET /p/task.php?id=7 HTTP/1.1\r\nHost: gate.example.net\r\nUser-Agent: TestAgent/2.0\r\n\r\n",
+            ),
+        ),
+        ipv4(6, GUEST, SERVER, &tcp(50002, 443, 0x18, &client_hello("tls.example.org"))),
+        ipv6(6, v6(10), v6(0x17), &tcp(50003, 443, 0x18, &client_hello("v6.example.com"))),
+    ]
+}
+
+fn pcap(frames: &[Vec<u8>]) -> Vec<u8> {
+    let mut out = Vec::new();
+    out.extend_from_slice(&0xa1b2c3d4u32.to_le_bytes());
+    out.extend_from_slice(&[2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+    out.extend_from_slice(&65535u32.to_le_bytes());
+    out.extend_from_slice(&1u32.to_le_bytes());
+    for (i, f) in frames.iter().enumerate() {
+        out.extend_from_slice(&(1_710_234_843u32 + i as u32).to_le_bytes());
+        out.extend_from_slice(&(1000u32 * i as u32).to_le_bytes());
+        out.extend_from_slice(&(f.len() as u32).to_le_bytes());
+        out.extend_from_slice(&(f.len() as u32).to_le_bytes());
+        out.extend_from_slice(f);
+    }
+    out
+}
+
+fn pcapng(frames: &[Vec<u8>]) -> Vec<u8> {
+    let block = |kind: u32, body: &[u8]| {
+        let len = (12 + body.len()) as u32;
+        let mut b = kind.to_le_bytes().to_vec();
+        b.extend_from_slice(&len.to_le_bytes());
+        b.extend_from_slice(body);
+        b.extend_from_slice(&len.to_le_bytes());
+        b
+    };
+    let mut out = Vec::new();
+    let mut shb = 0x1a2b3c4du32.to_le_bytes().to_vec();
+    shb.extend_from_slice(&[1, 0, 0, 0]);
+    shb.extend_from_slice(&u64::MAX.to_le_bytes());
+    out.extend(block(0x0a0d0d0a, &shb));
+    let mut idb = vec![1, 0, 0, 0];
+    idb.extend_from_slice(&65535u32.to_le_bytes());
+    out.extend(block(1, &idb));
+    for (i, f) in frames.iter().enumerate() {
+        let ts = (1_710_234_843u64 + i as u64) * 1_000_000;
+        let mut epb = 0u32.to_le_bytes().to_vec();
+        epb.extend_from_slice(&((ts >> 32) as u32).to_le_bytes());
+        epb.extend_from_slice(&(ts as u32).to_le_bytes());
+        epb.extend_from_slice(&(f.len() as u32).to_le_bytes());
+        epb.extend_from_slice(&(f.len() as u32).to_le_bytes());
+        epb.extend_from_slice(f);
+        while !epb.len().is_multiple_of(4) {
+            epb.push(0);
+        }
+        out.extend(block(6, &epb));
+    }
+    out
+}
+
+fn check_session(events: &[Event]) {
+    let dns = events
+        .iter()
+        .find(|e| e.action == Action::DnsQuery)
+        .expect("dns event");
+    assert_eq!(dns.target, "gate.example.net");
+    assert_eq!(dns.get("answers"), Some("203.0.113.50"));
+    assert_eq!(dns.get("qtype"), Some("A"));
+    let http = events
+        .iter()
+        .find(|e| e.action == Action::HttpRequest)
+        .expect("http event");
+    assert_eq!(http.target, "http://gate.example.net/p/task.php?id=7");
+    assert_eq!(http.get("user_agent"), Some("TestAgent/2.0"));
+    assert_eq!(http.get("dst"), Some("203.0.113.50:80"));
+    let snis: Vec<(&str, Option<&str>)> = events
+        .iter()
+        .filter(|e| e.action == Action::TlsClientHello)
+        .map(|e| (e.target.as_str(), e.get("dst")))
+        .collect();
+    assert_eq!(
+        snis,
+        vec![
+            ("tls.example.org", Some("203.0.113.50:443")),
+            ("v6.example.com", Some("[2001:db8::17]:443")),
+        ]
+    );
+    assert!(events
+        .iter()
+        .any(|e| e.action == Action::NetworkConnect && e.target == "203.0.113.50"));
+}
+
+#[test]
+fn generated_pcap_and_pcapng() {
+    let frames = session_frames();
+    let (format, events, report) = read("gen.pcap", &pcap(&frames));
+    assert_eq!(format, Format::Pcap);
+    assert!(report.warnings.is_empty(), "{:?}", report.warnings);
+    assert_eq!(report.records, frames.len() as u64);
+    check_session(&events);
+    assert_eq!(
+        events[0].time.as_deref(),
+        Some("2024-03-12T09:14:03.000000Z"),
+        "the query's time"
+    );
+    let (format, events_ng, report) = read("gen.pcapng", &pcapng(&frames));
+    assert_eq!(format, Format::Pcapng);
+    assert!(report.warnings.is_empty(), "{:?}", report.warnings);
+    check_session(&events_ng);
+    let targets = |ev: &[Event]| ev.iter().map(|e| e.target.clone()).collect::<Vec<_>>();
+    assert_eq!(targets(&events), targets(&events_ng));
+}
+
+#[test]
+fn nanosecond_pcap_times() {
+    let mut data = pcap(&session_frames());
+    data[..4].copy_from_slice(&0xa1b2_3c4du32.to_le_bytes());
+    // the second packet's fraction field (1000) is 1000 ns = 1 µs
+    let (format, events, report) = read("ns.pcap", &data);
+    assert_eq!(format, Format::Pcap);
+    assert!(report.warnings.is_empty(), "{:?}", report.warnings);
+    let http = events
+        .iter()
+        .find(|e| e.action == Action::HttpRequest)
+        .expect("http");
+    assert_eq!(http.time.as_deref(), Some("2024-03-12T09:14:06.000003Z"));
+}
+
+#[test]
+fn truncated_pcap_keeps_what_came_before() {
+    let data = pcap(&session_frames());
+    for cut in [24 + 16 + 10, data.len() - 7, data.len() / 2] {
+        let (_, events, report) = read("cut.pcap", &data[..cut]);
+        assert!(
+            !report.warnings.is_empty(),
+            "cut at {cut}: a warning is expected"
+        );
+        if cut > data.len() / 3 {
+            assert!(events.iter().any(|e| e.action == Action::DnsQuery));
+        }
+    }
+    // every truncation point: no panic
+    for cut in 0..data.len() {
+        let _ = read("cut.pcap", &data[..cut]);
+    }
+}
+
+#[test]
+fn pcap_indicators_through_extract() {
+    let extractor = spoor::Extractor::new(spoor::ExtractOptions {
+        threads: 1,
+        ..Default::default()
+    });
+    let iocs = extractor.extract_bytes("gen.pcap", &pcap(&session_frames()));
+    let domain = iocs
+        .iter()
+        .find(|i| i.value == "gate.example.net")
+        .expect("domain from DNS");
+    assert_eq!(
+        domain.sightings[0].field.as_deref(),
+        Some("/packet/1/qname")
+    );
+    assert!(iocs.iter().any(|i| i.value == "v6.example.com"));
+}
+
+// ---- damaged and unusual input ------------------------------------------------------
+
+#[test]
+fn json_of_an_unknown_schema_gives_field_paths() {
+    let doc = br#"{"meta": {"tool": "x"}, "results": [{"c2": "https://panel.example.com/gate"},
+        {"notes": ["beacon to 198.51.100.7", "none"]}]}"#;
+    let (format, events, _) = read("x.json", doc);
+    assert_eq!(format, Format::Json);
+    assert!(events.is_empty());
+    let extractor = spoor::Extractor::new(spoor::ExtractOptions {
+        threads: 1,
+        ..Default::default()
+    });
+    let iocs = extractor.extract_bytes("x.json", doc);
+    let url = iocs
+        .iter()
+        .find(|i| i.kind == spoor::IocKind::Url)
+        .expect("url");
+    assert_eq!(url.sightings[0].field.as_deref(), Some("/results/0/c2"));
+    let ip = iocs
+        .iter()
+        .find(|i| i.kind == spoor::IocKind::Ipv4)
+        .expect("ip");
+    assert_eq!(ip.sightings[0].field.as_deref(), Some("/results/1/notes/0"));
+    assert_eq!(ip.sightings[0].line, Some(2));
+    // cut anywhere: what came before is kept, with a warning
+    let cut = &doc[..doc.len() - 20];
+    let extraction = extractor.extract_reader("cut.json", &mut &cut[..]);
+    assert!(extraction.sources[0].error.is_some());
+    assert!(extraction
+        .iocs
+        .iter()
+        .any(|i| i.kind == spoor::IocKind::Url));
+}
+
+#[test]
+fn procmon_columns_in_another_order() {
+    let path = "corpus/logs/procmon/lockjaw_v1-procmon.csv";
+    let data = std::fs::read(root().join(path)).expect("log");
+    let text = String::from_utf8(data.clone()).expect("utf-8");
+    // reverse the column order of every row
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(text.trim_start_matches('\u{feff}').as_bytes());
+    let mut writer = csv::WriterBuilder::new()
+        .quote_style(csv::QuoteStyle::Always)
+        .from_writer(Vec::new());
+    for record in reader.records() {
+        let record = record.expect("row");
+        let reversed: Vec<&str> = record.iter().rev().collect();
+        writer.write_record(&reversed).expect("write");
+    }
+    let reordered = writer.into_inner().expect("csv");
+    let (f1, original, _) = read(path, &data);
+    let (f2, shuffled, report) = read("reordered.csv", &reordered);
+    assert_eq!((f1, f2), (Format::ProcmonCsv, Format::ProcmonCsv));
+    assert!(report.warnings.is_empty(), "{:?}", report.warnings);
+    assert_eq!(original.len(), shuffled.len());
+    for (a, b) in original.iter().zip(&shuffled) {
+        assert_eq!(
+            (a.action, &a.target, &a.process),
+            (b.action, &b.target, &b.process)
+        );
+        assert_eq!(a.details, b.details);
+    }
+}
+
+/// An EVTX file header (4096 bytes, valid checksum) followed by one chunk of garbage
+/// behind a correct chunk magic. No real EVTX file is available to build from, so the
+/// record path itself is not exercised here.
+fn evtx_with_corrupt_chunk() -> Vec<u8> {
+    let mut h = vec![0u8; 4096];
+    h[..8].copy_from_slice(b"ElfFile\0");
+    h[24..32].copy_from_slice(&1u64.to_le_bytes()); // next record id
+    h[32..36].copy_from_slice(&128u32.to_le_bytes()); // header size
+    h[36..38].copy_from_slice(&1u16.to_le_bytes()); // minor version
+    h[38..40].copy_from_slice(&3u16.to_le_bytes()); // major version
+    h[40..42].copy_from_slice(&4096u16.to_le_bytes()); // header block size
+    h[42..44].copy_from_slice(&1u16.to_le_bytes()); // chunk count
+    let crc = crc32(&h[..120]);
+    h[124..128].copy_from_slice(&crc.to_le_bytes());
+    let mut chunk = vec![0u8; 65536];
+    chunk[..8].copy_from_slice(b"ElfChnk\0");
+    let mut state = 0x9e37_79b9u32;
+    for b in chunk[8..].iter_mut() {
+        state ^= state << 13;
+        state ^= state >> 17;
+        state ^= state << 5;
+        *b = state as u8;
+    }
+    h.extend_from_slice(&chunk);
+    h
+}
+
+fn crc32(data: &[u8]) -> u32 {
+    let mut crc = 0xffff_ffffu32;
+    for &b in data {
+        crc ^= u32::from(b);
+        for _ in 0..8 {
+            crc = if crc & 1 != 0 {
+                (crc >> 1) ^ 0xedb8_8320
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    !crc
+}
+
+#[test]
+fn corrupt_evtx_chunk_is_a_warning() {
+    let data = evtx_with_corrupt_chunk();
+    let (format, events, report) = read("bad.evtx", &data);
+    assert_eq!(format, Format::Evtx);
+    assert!(events.is_empty());
+    assert!(
+        !report.warnings.is_empty(),
+        "a damaged chunk must be reported"
+    );
+    // a file cut inside its header
+    let (_, events, report) = read("cut.evtx", &data[..100]);
+    assert!(events.is_empty());
+    assert!(!report.warnings.is_empty());
+}
+
+#[test]
+fn damaged_logs_never_panic() {
+    let dir = root().join("corpus/logs");
+    let mut files: Vec<PathBuf> = walk(&dir);
+    files.sort();
+    let mut extra: Vec<(String, Vec<u8>)> = vec![
+        ("gen.pcap".to_string(), pcap(&session_frames())),
+        ("gen.pcapng".to_string(), pcapng(&session_frames())),
+        ("bad.evtx".to_string(), evtx_with_corrupt_chunk()),
+    ];
+    for f in &files {
+        extra.push((f.display().to_string(), std::fs::read(f).expect("read")));
+    }
+    for (name, data) in extra {
+        // truncations at many points and single-byte damage across the file
+        let step = (data.len() / 64).max(1);
+        for cut in (0..data.len()).step_by(step) {
+            let _ = read(&name, &data[..cut]);
+        }
+        let mut state = 0x2545_f491u32;
+        for _ in 0..32 {
+            state ^= state << 13;
+            state ^= state >> 17;
+            state ^= state << 5;
+            let mut damaged = data.clone();
+            if damaged.is_empty() {
+                break;
+            }
+            let at = state as usize % damaged.len();
+            damaged[at] ^= 1 << (state % 8);
+            let (_, events, _) = read(&name, &damaged);
+            let _ = analyse(&events);
+        }
+    }
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                out.extend(walk(&p));
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn procmon_sightings_point_at_their_row() {
+    let path = "corpus/logs/procmon/lockjaw_v1-procmon.csv";
+    let data = std::fs::read(root().join(path)).expect("log");
+    let extractor = spoor::Extractor::new(spoor::ExtractOptions {
+        threads: 1,
+        ..Default::default()
+    });
+    let iocs = extractor.extract_bytes(path, &data);
+    let note = iocs
+        .iter()
+        .find(|i| i.value == "C:\\README_LOCKJAW.txt")
+        .expect("ransom note path");
+    let text = String::from_utf8_lossy(&data);
+    let line = text
+        .lines()
+        .position(|l| l.contains("README_LOCKJAW.txt"))
+        .expect("in the file") as u64
+        + 1;
+    assert_eq!(note.sightings[0].line, Some(line));
+    assert_eq!(note.sightings[0].field.as_deref(), Some("/10/Path"));
+}
+
+#[test]
+fn truncated_sandbox_report_keeps_the_events_before_the_cut() {
+    let path = "corpus/logs/cape/ashdrop_v1-report.json";
+    let data = std::fs::read(root().join(path)).expect("report");
+    let cut = &data[..data.len() * 3 / 5];
+    let (format, events, report) = read(path, cut);
+    assert_eq!(format, Format::CapeReport);
+    assert_eq!(report.warnings.len(), 1, "{:?}", report.warnings);
+    assert!(events.iter().any(|e| e.action == Action::Sample));
+    assert!(events
+        .iter()
+        .any(|e| e.action == Action::Mutex && e.target == "Local\\ADRP-9b1e5c"));
+}
+
+/// The body of the `logs_*` fuzz targets, compiled and run here on the corpus logs and
+/// their truncations so that it cannot rot between fuzzing sessions.
+#[path = "../fuzz/src/lib.rs"]
+mod fuzz_body;
+
+#[test]
+fn fuzz_target_body_runs_on_the_corpus() {
+    let formats = [
+        Format::CapeReport,
+        Format::SysmonXml,
+        Format::SysmonJson,
+        Format::Evtx,
+        Format::ProcmonCsv,
+        Format::Regshot,
+        Format::Pcap,
+        Format::Json,
+    ];
+    let mut inputs: Vec<Vec<u8>> = walk(&root().join("corpus/logs"))
+        .iter()
+        .map(|p| std::fs::read(p).expect("read"))
+        .collect();
+    inputs.push(evtx_with_corrupt_chunk());
+    inputs.push(pcapng(&session_frames()));
+    for data in &inputs {
+        for format in formats {
+            fuzz_body::check(format, data);
+            fuzz_body::check(format, &data[..data.len() / 2]);
+        }
+    }
+}
