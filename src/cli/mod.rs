@@ -3,6 +3,7 @@
 //! Each subcommand parses its arguments, calls the library, prints, and returns an
 //! [`ExitCode`]. Machine-readable output goes to stdout (or `-o FILE`), messages to stderr.
 
+pub mod analyze;
 pub mod events;
 pub mod extract;
 pub mod triage;
@@ -32,6 +33,8 @@ pub struct Cli {
 pub enum Command {
     /// Extract IOCs from files, directories or standard input.
     Extract(extract::ExtractArgs),
+    /// One-shot analysis: triage, IOCs and the analyst report (Markdown and HTML) in a directory.
+    Analyze(analyze::AnalyzeArgs),
     /// Static triage of PE, ELF and Mach-O samples: structure, behaviours, ATT&CK, packing.
     Triage(triage::TriageArgs),
     /// Dynamic-analysis logs as normalised events: process tree, persistence, remediation.
@@ -41,6 +44,7 @@ pub enum Command {
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> ExitCode {
     match cli.command {
+        Command::Analyze(args) => analyze::run(args),
         Command::Extract(args) => extract::run(args),
         Command::Triage(args) => triage::run(args),
         Command::Events(args) => events::run(args),
