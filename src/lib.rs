@@ -9,7 +9,9 @@
 //! library.
 
 pub mod analyze;
+#[cfg(feature = "yara")]
 pub mod cli;
+#[cfg(feature = "yara")]
 pub mod evaluate;
 pub mod export;
 pub mod extract;
