@@ -10,9 +10,11 @@
 pub mod cli;
 pub mod export;
 pub mod extract;
+pub mod goodware;
 pub mod input;
 pub mod ioc;
 pub mod output;
+pub mod rules;
 pub mod sample;
 pub mod tables;
 

@@ -4,6 +4,8 @@
 //! [`ExitCode`]. Machine-readable output goes to stdout (or `-o FILE`), messages to stderr.
 
 pub mod extract;
+pub mod goodware;
+pub mod rules;
 pub mod triage;
 
 use clap::{Parser, Subcommand};
@@ -33,6 +35,10 @@ pub enum Command {
     Extract(extract::ExtractArgs),
     /// Static triage of PE, ELF and Mach-O samples: structure, behaviours, ATT&CK, packing.
     Triage(triage::TriageArgs),
+    /// Goodware index: build one from known-good files, describe it, query it.
+    Goodware(goodware::GoodwareArgs),
+    /// Generate YARA rules for samples (one per sample, or one per family).
+    Rules(rules::RulesArgs),
 }
 
 /// Runs the parsed command line.
@@ -40,6 +46,8 @@ pub fn run(cli: Cli) -> ExitCode {
     match cli.command {
         Command::Extract(args) => extract::run(args),
         Command::Triage(args) => triage::run(args),
+        Command::Goodware(args) => goodware::run(args),
+        Command::Rules(args) => rules::run(args),
     }
 }
 
