@@ -12,7 +12,7 @@
 //!     the set of file SHA-256 digests (raw 32 bytes) already counted
 //! ```
 
-use fst::{Map, Set};
+use fst::{Map, Set, Streamer};
 use serde::{Deserialize, Serialize};
 use std::io::{self, Write};
 use std::ops::Range;
@@ -220,6 +220,28 @@ impl Index {
     /// strings longer than the key length are looked up by their prefix.
     pub fn string_count(&self, text: &[u8]) -> u64 {
         self.strings.get(super::key(text)).unwrap_or(0)
+    }
+
+    /// For each needle, the largest file count of a stored string that contains it
+    /// (exactly or inside a longer string; 0 when none does). One pass over every key,
+    /// with one Aho-Corasick automaton for all needles.
+    pub fn containing_counts(&self, needles: &[&[u8]]) -> Vec<u64> {
+        let mut out = vec![0; needles.len()];
+        let Ok(ac) = aho_corasick::AhoCorasick::new(needles) else {
+            return out;
+        };
+        if needles.is_empty() {
+            return out;
+        }
+        let mut stream = self.strings.stream();
+        while let Some((k, v)) = stream.next() {
+            for m in ac.find_overlapping_iter(k) {
+                if let Some(c) = out.get_mut(m.pattern().as_usize()) {
+                    *c = (*c).max(v);
+                }
+            }
+        }
+        out
     }
 
     /// In how many goodware files the import hash (lower-case hex) occurs.

@@ -168,13 +168,24 @@ fn build_rule(
         .or_else(|| Template::builtin(auto_template))
         .unwrap_or(Template::Builtin("generic"));
     let network = template.name() == "network";
-    let per_sample: Vec<Vec<Scored>> = group
+    let found: Vec<Vec<candidates::Candidate>> = group
         .iter()
         .map(|t| {
             candidates::from_triage(t)
-                .iter()
+                .into_iter()
                 .filter(|c| !network || candidates::is_network(c))
-                .map(|c| score::score(c, index))
+                .collect()
+        })
+        .collect();
+    let hits = goodware_hits(&found, index);
+    let per_sample: Vec<Vec<Scored>> = found
+        .iter()
+        .map(|list| {
+            list.iter()
+                .map(|c| {
+                    let h = hits.as_ref().and_then(|h| h.get(c.text.as_str()).copied());
+                    score::score(c, h)
+                })
                 .collect()
         })
         .collect();
@@ -258,6 +269,31 @@ fn build_rule(
     Err(format!(
         "{what}: no string left that yara-x accepts without warnings"
     ))
+}
+
+/// Index facts for every distinct candidate text: one pass over the index's keys.
+fn goodware_hits<'a>(
+    found: &'a [Vec<candidates::Candidate>],
+    index: Option<&Index>,
+) -> Option<std::collections::BTreeMap<&'a str, score::GoodwareHits>> {
+    let index = index?;
+    let texts: std::collections::BTreeSet<&str> =
+        found.iter().flatten().map(|c| c.text.as_str()).collect();
+    let needles: Vec<&[u8]> = texts
+        .iter()
+        .map(|t| crate::goodware::key(t.as_bytes()))
+        .collect();
+    let inside = index.containing_counts(&needles);
+    Some(
+        texts
+            .into_iter()
+            .zip(inside)
+            .map(|(t, inside)| {
+                let exact = index.string_count(t.as_bytes());
+                (t, score::GoodwareHits { exact, inside })
+            })
+            .collect(),
+    )
 }
 
 fn identifier_from_format(format: &str, family: &str, label: &str, date: &str) -> String {

@@ -122,8 +122,28 @@ pub fn word_like(s: &str) -> bool {
     found && plain * 10 >= s.len() * 8
 }
 
-/// Scores one candidate against the index (when there is one).
-pub fn score(c: &Candidate, index: Option<&Index>) -> Scored {
+/// What the goodware index says about one string.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct GoodwareHits {
+    /// Files holding the string as a whole string.
+    pub exact: u64,
+    /// Largest file count of a goodware string that contains it (exact hits included).
+    pub inside: u64,
+}
+
+impl GoodwareHits {
+    /// Looks one string up (exact only; see [`Index::containing_counts`] for `inside`).
+    pub fn exact(index: &Index, text: &str) -> Self {
+        let exact = index.string_count(text.as_bytes());
+        GoodwareHits {
+            exact,
+            inside: exact,
+        }
+    }
+}
+
+/// Scores one candidate given what the goodware index says about it (`None`: no index).
+pub fn score(c: &Candidate, hits: Option<GoodwareHits>) -> Scored {
     let mut score = 0;
     let mut reasons = Vec::new();
     let mut add = |points: i32, why: String| {
@@ -131,10 +151,14 @@ pub fn score(c: &Candidate, index: Option<&Index>) -> Scored {
         reasons.push(format!("{why} {points:+}"));
     };
     let t = c.text.as_str();
-    let goodware = index.map(|i| i.string_count(t.as_bytes()));
-    match goodware {
-        Some(0) => add(20, "absent from goodware".into()),
-        Some(n) => add(-100, format!("in {n} goodware files")),
+    let goodware = hits.map(|h| h.exact.max(h.inside));
+    match hits {
+        Some(h) if h.exact > 0 => add(-100, format!("in {} goodware files", h.exact)),
+        Some(h) if h.inside > 0 => add(
+            -100,
+            format!("inside a string of {} goodware files", h.inside),
+        ),
+        Some(_) => add(20, "absent from goodware".into()),
         None => {}
     }
     let len = t.len() as i32;
