@@ -64,6 +64,31 @@ pub struct GeneratedRule {
     pub dropped: Vec<String>,
 }
 
+/// What a rule needs to know about one training sample besides its candidates.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SampleInfo {
+    /// The name (path) given.
+    pub name: String,
+    /// SHA-256, lower-case hex.
+    pub sha256: String,
+    /// Size in bytes.
+    pub size: u64,
+    /// File format.
+    pub format: Format,
+}
+
+impl SampleInfo {
+    /// The facts of a triaged sample.
+    pub fn of(t: &Triage) -> Self {
+        SampleInfo {
+            name: t.name.clone(),
+            sha256: t.hashes.sha256.clone(),
+            size: t.size,
+            format: t.format,
+        }
+    }
+}
+
 /// The result of a run: rules and messages.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Generation {
@@ -133,7 +158,7 @@ pub fn mon_yy(date: &str) -> String {
     format!("{}{yy}", MONTHS.get(m.wrapping_sub(1)).unwrap_or(&"Jan"))
 }
 
-fn format_label(group: &[&Triage]) -> (&'static str, &'static str) {
+fn format_label(group: &[SampleInfo]) -> (&'static str, &'static str) {
     let all = |f: &dyn Fn(Format) -> bool| group.iter().all(|t| f(t.format));
     if all(&|f| f == Format::Pe) {
         ("PE", "pe")
@@ -156,11 +181,30 @@ fn capitalised(s: &str) -> String {
 
 fn build_rule(
     family: &str,
-    group: &[&Triage],
+    triaged: &[&Triage],
     index: Option<&Index>,
     options: &RuleOptions,
     taken: &[String],
 ) -> Result<GeneratedRule, String> {
+    let group: Vec<SampleInfo> = triaged.iter().map(|t| SampleInfo::of(t)).collect();
+    let found: Vec<Vec<candidates::Candidate>> =
+        triaged.iter().map(|t| candidates::from_triage(t)).collect();
+    rule_from_candidates(family, &group, found, index, options, taken)
+}
+
+/// Builds one rule from per-sample candidates (one list per entry of `group`): scoring,
+/// selection, rendering, validation. `taken` holds names already used in the output.
+pub fn rule_from_candidates(
+    family: &str,
+    group: &[SampleInfo],
+    found: Vec<Vec<candidates::Candidate>>,
+    index: Option<&Index>,
+    options: &RuleOptions,
+    taken: &[String],
+) -> Result<GeneratedRule, String> {
+    if group.is_empty() || group.len() != found.len() {
+        return Err("a rule needs one candidate list per sample".into());
+    }
     let (label, auto_template) = format_label(group);
     let template = options
         .template
@@ -168,11 +212,10 @@ fn build_rule(
         .or_else(|| Template::builtin(auto_template))
         .unwrap_or(Template::Builtin("generic"));
     let network = template.name() == "network";
-    let found: Vec<Vec<candidates::Candidate>> = group
-        .iter()
-        .map(|t| {
-            candidates::from_triage(t)
-                .into_iter()
+    let found: Vec<Vec<candidates::Candidate>> = found
+        .into_iter()
+        .map(|list| {
+            list.into_iter()
                 .filter(|c| !network || candidates::is_network(c))
                 .collect()
         })
@@ -311,7 +354,7 @@ fn identifier_from_format(format: &str, family: &str, label: &str, date: &str) -
 fn view(
     name: &str,
     label: &str,
-    group: &[&Triage],
+    group: &[SampleInfo],
     chosen: &[Chosen],
     condition: String,
     index: Option<&Index>,
@@ -382,7 +425,7 @@ fn view(
         MetaLine::text("reference", &options.reference),
     ];
     for (i, t) in group.iter().enumerate() {
-        meta.push(MetaLine::text(&format!("hash{}", i + 1), &t.hashes.sha256));
+        meta.push(MetaLine::text(&format!("hash{}", i + 1), &t.sha256));
     }
     let total: i64 = chosen.iter().map(|c| i64::from(c.scored.score)).sum();
     let mean = if chosen.is_empty() {
