@@ -11,7 +11,14 @@ use spoor::rules::{rule_from_candidates, validate, RuleOptions, SampleInfo};
 use spoor::sample::Format;
 
 const TAGS: [&str; 8] = [
-    "ioc:url", "pdb", "api", "format", "registry", "ioc:domain", "export", "dll",
+    "ioc:url",
+    "pdb",
+    "api",
+    "format",
+    "registry",
+    "ioc:domain",
+    "export",
+    "dll",
 ];
 
 fuzz_target!(|data: &[u8]| {
@@ -42,6 +49,7 @@ fuzz_target!(|data: &[u8]| {
             sha256: "0".repeat(64),
             size: u64::from(control) * 1000,
             format: [Format::Pe, Format::Elf, Format::MachoFat][i % 3],
+            imphash: None,
         })
         .collect();
     let (name, _) = TEMPLATES[usize::from(control >> 5) % TEMPLATES.len()];

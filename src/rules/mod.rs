@@ -75,6 +75,8 @@ pub struct SampleInfo {
     pub size: u64,
     /// File format.
     pub format: Format,
+    /// PE import hash, when the sample has one.
+    pub imphash: Option<String>,
 }
 
 impl SampleInfo {
@@ -85,6 +87,7 @@ impl SampleInfo {
             sha256: t.hashes.sha256.clone(),
             size: t.size,
             format: t.format,
+            imphash: t.pe.as_ref().and_then(|p| p.imphash.clone()),
         }
     }
 }
@@ -426,6 +429,12 @@ fn view(
     ];
     for (i, t) in group.iter().enumerate() {
         meta.push(MetaLine::text(&format!("hash{}", i + 1), &t.sha256));
+    }
+    let mut imphashes: Vec<&str> = group.iter().filter_map(|t| t.imphash.as_deref()).collect();
+    imphashes.sort_unstable();
+    imphashes.dedup();
+    if !imphashes.is_empty() {
+        meta.push(MetaLine::text("imphash", &imphashes.join(" ")));
     }
     let total: i64 = chosen.iter().map(|c| i64::from(c.scored.score)).sum();
     let mean = if chosen.is_empty() {
