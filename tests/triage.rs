@@ -312,7 +312,7 @@ fn ten_mib_pe_with_overlay() {
         state ^= state << 13;
         state ^= state >> 7;
         state ^= state << 17;
-        if state % 4 == 0 {
+        if state.is_multiple_of(4) {
             data.extend_from_slice(b"http://overlay.example.net/x\0C:\\Temp\\x.dll\0");
         } else {
             data.extend_from_slice(&state.to_le_bytes());

@@ -3,6 +3,7 @@
 //! Each subcommand parses its arguments, calls the library, prints, and returns an
 //! [`ExitCode`]. Machine-readable output goes to stdout (or `-o FILE`), messages to stderr.
 
+pub mod analyze;
 pub mod extract;
 pub mod goodware;
 pub mod rules;
@@ -33,6 +34,8 @@ pub struct Cli {
 pub enum Command {
     /// Extract IOCs from files, directories or standard input.
     Extract(extract::ExtractArgs),
+    /// One-shot analysis: triage, IOCs and the analyst report (Markdown and HTML) in a directory.
+    Analyze(analyze::AnalyzeArgs),
     /// Static triage of PE, ELF and Mach-O samples: structure, behaviours, ATT&CK, packing.
     Triage(triage::TriageArgs),
     /// Goodware index: build one from known-good files, describe it, query it.
@@ -44,6 +47,7 @@ pub enum Command {
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> ExitCode {
     match cli.command {
+        Command::Analyze(args) => analyze::run(args),
         Command::Extract(args) => extract::run(args),
         Command::Triage(args) => triage::run(args),
         Command::Goodware(args) => goodware::run(args),

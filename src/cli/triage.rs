@@ -31,6 +31,9 @@ pub struct TriageArgs {
     /// Write the output to FILE (atomically) instead of stdout.
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Refuse samples larger than this many bytes.
+    #[arg(long, default_value_t = 1 << 30, value_name = "BYTES")]
+    pub max_size: u64,
 }
 
 /// Runs `spoor triage`.
@@ -43,7 +46,7 @@ pub fn run(args: TriageArgs) -> ExitCode {
     let mut failed = false;
     for path in &args.files {
         let name = path.display().to_string();
-        match std::fs::read(path) {
+        match crate::input::read_file(path, args.max_size) {
             Ok(data) => {
                 let t = sample::triage_with(&name, &data, options);
                 for w in &t.warnings {
