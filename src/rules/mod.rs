@@ -18,6 +18,7 @@ use crate::sample::{Format, Triage};
 use render::{MetaLine, RuleView, StringLine, Template};
 use score::Scored;
 use select::Chosen;
+use std::collections::BTreeMap;
 
 /// How rules are made and named.
 #[derive(Debug, Clone)]
@@ -126,12 +127,33 @@ pub fn generate(samples: &[Triage], index: Option<&Index>, options: &RuleOptions
         Some(f) => vec![(f.clone(), samples.iter().collect())],
         None => samples.iter().map(|t| (stem(&t.name), vec![t])).collect(),
     };
+    // One pass over the index for the candidates of every sample.
+    let all: Vec<Vec<candidates::Candidate>> =
+        samples.iter().map(candidates::from_triage).collect();
+    let hits = goodware_hits(&all, index);
     let mut names: Vec<String> = Vec::new();
     for (family, group) in groups {
         if group.is_empty() {
             continue;
         }
-        match build_rule(&family, &group, index, options, &names) {
+        let found: Vec<Vec<candidates::Candidate>> = group
+            .iter()
+            .filter_map(|t| {
+                let i = samples.iter().position(|s| std::ptr::eq(s, *t))?;
+                all.get(i).cloned()
+            })
+            .collect();
+        let infos: Vec<SampleInfo> = group.iter().map(|t| SampleInfo::of(t)).collect();
+        let built = rule_with_hits(
+            &family,
+            &infos,
+            &found,
+            hits.as_ref(),
+            index,
+            options,
+            &names,
+        );
+        match built {
             Ok(rule) => {
                 names.push(rule.name.clone());
                 g.rules.push(rule);
@@ -182,18 +204,8 @@ fn capitalised(s: &str) -> String {
     }
 }
 
-fn build_rule(
-    family: &str,
-    triaged: &[&Triage],
-    index: Option<&Index>,
-    options: &RuleOptions,
-    taken: &[String],
-) -> Result<GeneratedRule, String> {
-    let group: Vec<SampleInfo> = triaged.iter().map(|t| SampleInfo::of(t)).collect();
-    let found: Vec<Vec<candidates::Candidate>> =
-        triaged.iter().map(|t| candidates::from_triage(t)).collect();
-    rule_from_candidates(family, &group, found, index, options, taken)
-}
+/// Goodware facts per candidate text.
+type Hits<'a> = BTreeMap<&'a str, score::GoodwareHits>;
 
 /// Builds one rule from per-sample candidates (one list per entry of `group`): scoring,
 /// selection, rendering, validation. `taken` holds names already used in the output.
@@ -201,6 +213,20 @@ pub fn rule_from_candidates(
     family: &str,
     group: &[SampleInfo],
     found: Vec<Vec<candidates::Candidate>>,
+    index: Option<&Index>,
+    options: &RuleOptions,
+    taken: &[String],
+) -> Result<GeneratedRule, String> {
+    let hits = goodware_hits(&found, index);
+    rule_with_hits(family, group, &found, hits.as_ref(), index, options, taken)
+}
+
+/// [`rule_from_candidates`] with the goodware facts already looked up.
+fn rule_with_hits(
+    family: &str,
+    group: &[SampleInfo],
+    found: &[Vec<candidates::Candidate>],
+    hits: Option<&Hits<'_>>,
     index: Option<&Index>,
     options: &RuleOptions,
     taken: &[String],
@@ -216,20 +242,20 @@ pub fn rule_from_candidates(
         .unwrap_or(Template::Builtin("generic"));
     let network = template.name() == "network";
     let found: Vec<Vec<candidates::Candidate>> = found
-        .into_iter()
+        .iter()
         .map(|list| {
-            list.into_iter()
+            list.iter()
                 .filter(|c| !network || candidates::is_network(c))
+                .cloned()
                 .collect()
         })
         .collect();
-    let hits = goodware_hits(&found, index);
     let per_sample: Vec<Vec<Scored>> = found
         .iter()
         .map(|list| {
             list.iter()
                 .map(|c| {
-                    let h = hits.as_ref().and_then(|h| h.get(c.text.as_str()).copied());
+                    let h = hits.and_then(|h| h.get(c.text.as_str()).copied());
                     score::score(c, h)
                 })
                 .collect()
@@ -321,7 +347,7 @@ pub fn rule_from_candidates(
 fn goodware_hits<'a>(
     found: &'a [Vec<candidates::Candidate>],
     index: Option<&Index>,
-) -> Option<std::collections::BTreeMap<&'a str, score::GoodwareHits>> {
+) -> Option<Hits<'a>> {
     let index = index?;
     let texts: std::collections::BTreeSet<&str> =
         found.iter().flatten().map(|c| c.text.as_str()).collect();
