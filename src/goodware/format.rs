@@ -12,7 +12,7 @@
 //!     the set of file SHA-256 digests (raw 32 bytes) already counted
 //! ```
 
-use fst::{Map, Set, Streamer};
+use fst::{IntoStreamer, Map, Set, Streamer};
 use serde::{Deserialize, Serialize};
 use std::io::{self, Write};
 use std::ops::Range;
@@ -226,22 +226,54 @@ impl Index {
     /// (exactly or inside a longer string; 0 when none does). One pass over every key,
     /// with one Aho-Corasick automaton for all needles.
     pub fn containing_counts(&self, needles: &[&[u8]]) -> Vec<u64> {
-        let mut out = vec![0; needles.len()];
-        let Ok(ac) = aho_corasick::AhoCorasick::new(needles) else {
-            return out;
-        };
         if needles.is_empty() {
-            return out;
+            return Vec::new();
         }
-        let mut stream = self.strings.stream();
-        while let Some((k, v)) = stream.next() {
-            for m in ac.find_overlapping_iter(k) {
-                if let Some(c) = out.get_mut(m.pattern().as_usize()) {
-                    *c = (*c).max(v);
+        let Ok(ac) = aho_corasick::AhoCorasick::builder()
+            .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+            .build(needles)
+            .or_else(|_| aho_corasick::AhoCorasick::new(needles))
+        else {
+            return vec![0; needles.len()];
+        };
+        // Key ranges by first byte, scanned in parallel (keys are printable ASCII and tab).
+        const CUTS: [u8; 7] = [b'.', b'A', b'M', b'_', b'e', b'm', b's'];
+        let bounds: Vec<(Option<u8>, Option<u8>)> = std::iter::once(None)
+            .chain(CUTS.iter().copied().map(Some))
+            .zip(CUTS.iter().copied().map(Some).chain(std::iter::once(None)))
+            .collect();
+        use rayon::prelude::*;
+        bounds
+            .par_iter()
+            .map(|&(lo, hi)| {
+                let mut out = vec![0u64; needles.len()];
+                let (lo, hi) = (lo.map(|b| [b]), hi.map(|b| [b]));
+                let mut range = self.strings.range();
+                if let Some(lo) = &lo {
+                    range = range.ge(lo);
                 }
-            }
-        }
-        out
+                if let Some(hi) = &hi {
+                    range = range.lt(hi);
+                }
+                let mut stream = range.into_stream();
+                while let Some((k, v)) = stream.next() {
+                    for m in ac.find_overlapping_iter(k) {
+                        if let Some(c) = out.get_mut(m.pattern().as_usize()) {
+                            *c = (*c).max(v);
+                        }
+                    }
+                }
+                out
+            })
+            .reduce(
+                || vec![0u64; needles.len()],
+                |mut a, b| {
+                    for (x, y) in a.iter_mut().zip(b) {
+                        *x = (*x).max(y);
+                    }
+                    a
+                },
+            )
     }
 
     /// In how many goodware files the import hash (lower-case hex) occurs.
