@@ -124,10 +124,12 @@ fn main() {
         mib_s / yargen_mb_s
     );
     let build_rss = mib(run.peak_rss);
+    let ours_build_per_m = build_rss / (m.strings.max(1) as f64 / 1e6);
+    let yargen_build_per_m = YARGEN_BUILD_RSS_MB / (YARGEN_STRINGS / 1e6);
     let _ = writeln!(
         report,
-        "| build peak RSS | {build_rss:.0} MiB | {YARGEN_BUILD_RSS_MB:.0} MB | {:.2}× |",
-        build_rss / YARGEN_BUILD_RSS_MB
+        "| build peak RSS | {build_rss:.0} MiB ({ours_build_per_m:.0} MiB per million strings) | {YARGEN_BUILD_RSS_MB:.0} MB ({yargen_build_per_m:.0} MB per million) | {:.2}× per string |",
+        ours_build_per_m / yargen_build_per_m
     );
     let _ = writeln!(
         report,
@@ -205,7 +207,7 @@ fn main() {
     let median = times.get(times.len() / 2).copied().unwrap_or(0.0);
     let _ = writeln!(
         report,
-        "| rules for one sample (process, {} samples) | median {:.0} ms, max {:.0} ms | {:.2} s | {:.0}× faster |",
+        "| rules for one sample (process, {} samples) | median {:.0} ms, max {:.0} ms | {:.2} s | {:.1}× faster |",
         samples.len(),
         median * 1e3,
         times.last().copied().unwrap_or(0.0) * 1e3,
