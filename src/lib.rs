@@ -10,6 +10,7 @@
 
 pub mod analyze;
 pub mod cli;
+pub mod evaluate;
 pub mod export;
 pub mod extract;
 pub mod goodware;

@@ -134,6 +134,18 @@ fn every_family_report_is_filled_from_its_findings() {
         let iocs_json: Value =
             serde_json::from_str(&read(&dir.path().join("iocs.json"))).expect("iocs.json");
         assert!(iocs_json["iocs"].as_array().is_some_and(|a| !a.is_empty()));
+        let bundle: Value = serde_json::from_str(&read(&dir.path().join("bundle.stix.json")))
+            .expect("bundle.stix.json");
+        assert_eq!(bundle["type"], "bundle");
+        let misp: Value = serde_json::from_str(&read(&dir.path().join("event.misp.json")))
+            .expect("event.misp.json");
+        let bundle_text = bundle.to_string();
+        let misp_text = misp.to_string();
+        for truth in family_truth(&family) {
+            let sha256 = truth["hashes"]["sha256"].as_str().expect("sha256");
+            assert!(bundle_text.contains(sha256), "{family}: {sha256} in STIX");
+            assert!(misp_text.contains(sha256), "{family}: {sha256} in MISP");
+        }
         let triage: Value =
             serde_json::from_str(&read(&dir.path().join("triage.json"))).expect("triage.json");
         assert_eq!(
@@ -193,7 +205,14 @@ fn output_is_reproducible() {
     ];
     assert_eq!(analyze_into(a.path(), &inputs).status.code(), Some(0));
     assert_eq!(analyze_into(b.path(), &inputs).status.code(), Some(0));
-    for name in ["iocs.json", "triage.json", "report.md", "report.html"] {
+    for name in [
+        "iocs.json",
+        "triage.json",
+        "bundle.stix.json",
+        "event.misp.json",
+        "report.md",
+        "report.html",
+    ] {
         assert_eq!(
             read(&a.path().join(name)),
             read(&b.path().join(name)),

@@ -21,13 +21,16 @@ pub struct AnalyzeArgs {
     /// directories.
     #[arg(long, num_args = 1.., value_name = "PATH")]
     pub logs: Vec<PathBuf>,
-    /// Directory to write into (created if missing): iocs.json, triage.json, report.md,
-    /// report.html.
+    /// Directory to write into (created if missing): iocs.json, triage.json,
+    /// bundle.stix.json, event.misp.json, report.md, report.html.
     #[arg(long, short = 'o', value_name = "DIR")]
     pub output: PathBuf,
     /// Report date, YYYY-MM-DD (default: today, UTC). Fix it for reproducible output.
     #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
     pub date: Option<String>,
+    /// Traffic Light Protocol label of the STIX bundle and the MISP event.
+    #[arg(long, value_enum, default_value = "amber")]
+    pub tlp: export::Tlp,
     /// Where the samples came from, for the overview (e.g. "mail attachment, ticket 4711").
     #[arg(long, value_name = "TEXT")]
     pub origin: Option<String>,
@@ -101,10 +104,16 @@ pub fn run(args: AnalyzeArgs) -> ExitCode {
     for w in &analysis.warnings {
         warn(w);
     }
+    let date = args.date.clone().unwrap_or_else(today);
+    let exchange = export::ExchangeOptions {
+        created_ms: export::parse_timestamp(&date).unwrap_or_else(|_| export::default_created_ms()),
+        tlp: args.tlp,
+    };
+    let findings = export::findings::Findings::from_analysis(&analysis);
     let report = Report::build(
         &analysis,
         &ReportOptions {
-            date: args.date.clone().unwrap_or_else(today),
+            date,
             origin: args.origin.clone(),
             title: args.title.clone(),
         },
@@ -124,6 +133,12 @@ pub fn run(args: AnalyzeArgs) -> ExitCode {
             serde_json::to_writer_pretty(&mut *w, &analysis.samples)
                 .map_err(std::io::Error::other)?;
             writeln!(w)
+        }),
+        write(dir, "bundle.stix.json", |w| {
+            export::stix::write(&findings, exchange, w)
+        }),
+        write(dir, "event.misp.json", |w| {
+            export::misp::write(&findings, exchange, w)
         }),
         write(dir, "report.md", |w| {
             w.write_all(markdown::render(&report).as_bytes())

@@ -7,6 +7,7 @@ pub mod analyze;
 pub mod extract;
 pub mod goodware;
 pub mod rules;
+pub mod test;
 pub mod triage;
 
 use clap::{Parser, Subcommand};
@@ -42,6 +43,8 @@ pub enum Command {
     Goodware(goodware::GoodwareArgs),
     /// Generate YARA rules for samples (one per sample, or one per family).
     Rules(rules::RulesArgs),
+    /// Measure YARA rules against malicious and benign sets: detections, false positives, speed.
+    Test(test::TestArgs),
 }
 
 /// Runs the parsed command line.
@@ -52,6 +55,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Triage(args) => triage::run(args),
         Command::Goodware(args) => goodware::run(args),
         Command::Rules(args) => rules::run(args),
+        Command::Test(args) => test::run(args),
     }
 }
 
