@@ -212,10 +212,10 @@ pub fn score(c: &Candidate, hits: Option<GoodwareHits>) -> Scored {
     }
     // Penalties.
     if c.has("api") {
-        add(-12, "API name".into());
+        add(-20, "API name".into());
     }
     if c.has("dll") {
-        add(-12, "library name".into());
+        add(-20, "library name".into());
     }
     if c.has("format") {
         let rest: usize = strip_format(t)
