@@ -15,11 +15,14 @@ pub mod cli;
 pub mod evaluate;
 pub mod export;
 pub mod extract;
+pub mod goodware;
 pub mod input;
 pub mod ioc;
 pub mod logs;
 pub mod output;
 pub mod report;
+#[cfg(feature = "yara")]
+pub mod rules;
 pub mod sample;
 pub mod tables;
 

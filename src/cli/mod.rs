@@ -6,6 +6,8 @@
 pub mod analyze;
 pub mod events;
 pub mod extract;
+pub mod goodware;
+pub mod rules;
 pub mod test;
 pub mod triage;
 
@@ -38,6 +40,10 @@ pub enum Command {
     Analyze(analyze::AnalyzeArgs),
     /// Static triage of PE, ELF and Mach-O samples: structure, behaviours, ATT&CK, packing.
     Triage(triage::TriageArgs),
+    /// Goodware index: build one from known-good files, describe it, query it.
+    Goodware(goodware::GoodwareArgs),
+    /// Generate YARA rules for samples (one per sample, or one per family).
+    Rules(rules::RulesArgs),
     /// Measure YARA rules against malicious and benign sets: detections, false positives, speed.
     Test(test::TestArgs),
     /// Dynamic-analysis logs as normalised events: process tree, persistence, remediation.
@@ -50,6 +56,8 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Analyze(args) => analyze::run(args),
         Command::Extract(args) => extract::run(args),
         Command::Triage(args) => triage::run(args),
+        Command::Goodware(args) => goodware::run(args),
+        Command::Rules(args) => rules::run(args),
         Command::Test(args) => test::run(args),
         Command::Events(args) => events::run(args),
     }

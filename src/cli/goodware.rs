@@ -1,0 +1,211 @@
+//! `spoor goodware`: build, describe and query the goodware index.
+
+use super::{warn, EXIT_FAILURE, EXIT_INPUT_ERRORS, EXIT_OK};
+use crate::goodware::{self, BuildOptions, Index};
+use clap::{Args, Subcommand};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// Arguments of `spoor goodware`.
+#[derive(Debug, Args)]
+pub struct GoodwareArgs {
+    /// What to do with the index.
+    #[command(subcommand)]
+    pub action: GoodwareAction,
+}
+
+/// The `spoor goodware` actions.
+#[derive(Debug, Subcommand)]
+pub enum GoodwareAction {
+    /// Build an index from every file under the paths (any format).
+    Build {
+        /// Files or directories of known-good files.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// The index file to write.
+        #[arg(long, short = 'o', value_name = "FILE")]
+        output: PathBuf,
+        /// Add the files to the existing index FILE instead of starting afresh.
+        #[arg(long)]
+        append: bool,
+        /// Date recorded in the index (`YYYY-MM-DD`); today (UTC) by default.
+        #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
+        date: Option<String>,
+        /// Skip files larger than this many bytes.
+        #[arg(long, value_name = "BYTES", default_value_t = 256 << 20)]
+        max_file_size: u64,
+    },
+    /// Describe an index: build date, sources, counts, size. `-` is the shipped default.
+    Info {
+        /// The index file.
+        file: PathBuf,
+    },
+    /// How many goodware files hold STRING (as a string, an export name or an imphash).
+    Query {
+        /// The index file (`-` for the shipped default).
+        file: PathBuf,
+        /// The string to look up.
+        string: String,
+    },
+}
+
+/// Checks a `YYYY-MM-DD` date.
+pub fn parse_date(s: &str) -> Result<String, String> {
+    let b = s.as_bytes();
+    let ok = b.len() == 10
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && b.iter()
+            .enumerate()
+            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
+    let month: u32 = s.get(5..7).and_then(|m| m.parse().ok()).unwrap_or(0);
+    let day: u32 = s.get(8..10).and_then(|d| d.parse().ok()).unwrap_or(0);
+    if ok && (1..=12).contains(&month) && (1..=31).contains(&day) {
+        Ok(s.to_string())
+    } else {
+        Err(format!("expected a date as YYYY-MM-DD, got `{s}`"))
+    }
+}
+
+/// Opens an index file, or the shipped default for `-`.
+pub fn open(path: &Path) -> Result<Index, String> {
+    if path.as_os_str() == "-" {
+        return goodware::default_index().map_err(|e| format!("default goodware index: {e}"));
+    }
+    Index::open(path).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// Runs `spoor goodware`.
+pub fn run(args: GoodwareArgs) -> ExitCode {
+    match args.action {
+        GoodwareAction::Build {
+            paths,
+            output,
+            append,
+            date,
+            max_file_size,
+        } => build(paths, &output, append, date, max_file_size),
+        GoodwareAction::Info { file } => match open(&file) {
+            Ok(index) => print(&info_text(&index)),
+            Err(e) => fail(e),
+        },
+        GoodwareAction::Query { file, string } => match open(&file) {
+            Ok(index) => print(&query_text(&index, &string)),
+            Err(e) => fail(e),
+        },
+    }
+}
+
+fn fail(message: String) -> ExitCode {
+    warn(message);
+    ExitCode::from(EXIT_FAILURE)
+}
+
+fn print(text: &str) -> ExitCode {
+    let mut out = std::io::stdout().lock();
+    if out.write_all(text.as_bytes()).is_err() {
+        return ExitCode::from(EXIT_FAILURE);
+    }
+    ExitCode::from(EXIT_OK)
+}
+
+fn build(
+    paths: Vec<PathBuf>,
+    output: &Path,
+    append: bool,
+    date: Option<String>,
+    max_file_size: u64,
+) -> ExitCode {
+    let base = if append {
+        match Index::open(output) {
+            Ok(i) => Some(i),
+            Err(e) => return fail(format!("--append: {}: {e}", output.display())),
+        }
+    } else {
+        None
+    };
+    let options = BuildOptions {
+        paths,
+        date,
+        max_file_size,
+    };
+    let mut result = None;
+    let written = crate::output::write_to(Some(output), |w| {
+        let r = goodware::build(&options, base.as_ref(), w)
+            .map_err(|e| std::io::Error::other(e.to_string()))?;
+        result = Some(r);
+        Ok(())
+    });
+    if let Err(e) = written {
+        return fail(format!("{}: {e}", output.display()));
+    }
+    let Some(report) = result else {
+        return fail("nothing was built".into());
+    };
+    for w in &report.warnings {
+        warn(w);
+    }
+    let strings = report.meta.as_ref().map_or(0, |m| m.strings);
+    eprintln!(
+        "spoor: {} files counted ({} bytes), {} duplicates skipped; index holds {} strings",
+        report.files, report.bytes, report.duplicates, strings
+    );
+    if report.warnings.is_empty() {
+        ExitCode::from(EXIT_OK)
+    } else {
+        ExitCode::from(EXIT_INPUT_ERRORS)
+    }
+}
+
+/// The `info` report.
+pub fn info_text(index: &Index) -> String {
+    let m = index.meta();
+    let mut s = String::new();
+    s.push_str(&format!(
+        "format      spoor goodware index v{}\n",
+        goodware::FORMAT_VERSION
+    ));
+    s.push_str(&format!("built       {}\n", m.built));
+    s.push_str(&format!("updated     {}\n", m.updated));
+    s.push_str(&format!(
+        "files       {} ({} bytes read)\n",
+        m.files, m.bytes
+    ));
+    s.push_str(&format!(
+        "strings     {} (ASCII and UTF-16LE, {}..{} bytes)\n",
+        m.strings, m.min_len, m.max_key_len
+    ));
+    s.push_str(&format!("imphashes   {}\n", m.imphashes));
+    s.push_str(&format!("exports     {}\n", m.exports));
+    let per_million = if m.strings > 0 {
+        index.size() as f64 * 1e6 / m.strings as f64 / (1 << 20) as f64
+    } else {
+        0.0
+    };
+    s.push_str(&format!(
+        "size        {} bytes ({per_million:.1} MiB per million strings)\n",
+        index.size()
+    ));
+    s.push_str("sources\n");
+    for src in &m.sources {
+        s.push_str(&format!(
+            "  {}  {} files  {} bytes  {}\n",
+            src.date,
+            src.files,
+            src.bytes,
+            src.paths.join(" ")
+        ));
+    }
+    s
+}
+
+/// The `query` report: one line per table.
+pub fn query_text(index: &Index, string: &str) -> String {
+    format!(
+        "string   {}\nexport   {}\nimphash  {}\n",
+        index.string_count(string.as_bytes()),
+        index.export_count(string),
+        index.imphash_count(string),
+    )
+}

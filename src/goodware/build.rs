@@ -1,0 +1,345 @@
+//! Building an index: walk the paths, read every regular file, count each distinct string,
+//! import hash and export name once per distinct file (by SHA-256), write the FSTs.
+
+use super::format::{self, Index, IndexError, IndexMeta, SourceEntry};
+use super::{key, MAX_KEY_LEN, MIN_LEN};
+use crate::input::{self, Source};
+use fst::{IntoStreamer, Streamer};
+use rayon::prelude::*;
+use rustc_hash::{FxHashMap, FxHashSet};
+use sha2::{Digest, Sha256};
+use std::io::Write;
+use std::path::PathBuf;
+
+/// What to build.
+#[derive(Debug, Clone)]
+pub struct BuildOptions {
+    /// Files and directories to read (directories are walked, symlinks not followed).
+    pub paths: Vec<PathBuf>,
+    /// Date recorded in the header (`YYYY-MM-DD`); today (UTC) when `None`.
+    pub date: Option<String>,
+    /// Files larger than this are skipped with a warning.
+    pub max_file_size: u64,
+}
+
+impl Default for BuildOptions {
+    fn default() -> Self {
+        BuildOptions {
+            paths: Vec::new(),
+            date: None,
+            max_file_size: 256 << 20,
+        }
+    }
+}
+
+/// What a build did.
+#[derive(Debug, Clone, Default)]
+pub struct BuildReport {
+    /// Files newly counted.
+    pub files: u64,
+    /// Bytes read from them.
+    pub bytes: u64,
+    /// Files skipped because the same content was already counted.
+    pub duplicates: u64,
+    /// Paths that could not be read, or were skipped, with the reason.
+    pub warnings: Vec<String>,
+    /// The header written.
+    pub meta: Option<IndexMeta>,
+}
+
+/// Facts taken from one file.
+struct FileFacts {
+    sha256: [u8; 32],
+    size: u64,
+    /// Unique string keys, concatenated; `ranges` cut them out.
+    arena: Vec<u8>,
+    ranges: Vec<(u32, u32)>,
+    imphash: Option<String>,
+    exports: Vec<String>,
+}
+
+/// Counting state, merged file by file.
+#[derive(Default)]
+struct Counts {
+    strings: FxHashMap<Box<[u8]>, u64>,
+    imphashes: FxHashMap<Box<[u8]>, u64>,
+    exports: FxHashMap<Box<[u8]>, u64>,
+    files: FxHashSet<[u8; 32]>,
+}
+
+impl Counts {
+    fn bump(map: &mut FxHashMap<Box<[u8]>, u64>, k: &[u8], by: u64) {
+        if let Some(c) = map.get_mut(k) {
+            *c += by;
+        } else {
+            map.insert(k.into(), by);
+        }
+    }
+
+    fn load(&mut self, index: &Index) {
+        let targets = [&mut self.strings, &mut self.imphashes, &mut self.exports];
+        for (map, out) in index.maps().into_iter().zip(targets) {
+            let mut stream = map.into_stream();
+            while let Some((k, v)) = stream.next() {
+                Counts::bump(out, k, v);
+            }
+        }
+        let mut stream = index.file_set().into_stream();
+        while let Some(k) = stream.next() {
+            if let Ok(d) = <[u8; 32]>::try_from(k) {
+                self.files.insert(d);
+            }
+        }
+    }
+
+    fn add(&mut self, f: &FileFacts) -> bool {
+        if !self.files.insert(f.sha256) {
+            return false;
+        }
+        for &(start, len) in &f.ranges {
+            let (s, l) = (start as usize, len as usize);
+            if let Some(k) = f.arena.get(s..s + l) {
+                Counts::bump(&mut self.strings, k, 1);
+            }
+        }
+        if let Some(h) = &f.imphash {
+            Counts::bump(&mut self.imphashes, h.as_bytes(), 1);
+        }
+        for e in &f.exports {
+            Counts::bump(&mut self.exports, e.as_bytes(), 1);
+        }
+        true
+    }
+}
+
+/// Today's date (UTC) as `YYYY-MM-DD`.
+pub fn today() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0);
+    let (y, m, d, ..) = crate::sample::pe::civil_from_unix(secs);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+/// Builds an index from `options.paths` (added to `base` when appending) and writes it
+/// with `out`. Unreadable files become warnings; the rest is counted.
+pub fn build(
+    options: &BuildOptions,
+    base: Option<&Index>,
+    out: &mut dyn Write,
+) -> Result<BuildReport, IndexError> {
+    let date = options.date.clone().unwrap_or_else(today);
+    let mut report = BuildReport::default();
+    let mut counts = Counts::default();
+    if let Some(index) = base {
+        counts.load(index);
+    }
+    let (sources, errors) = input::expand(&options.paths);
+    for e in errors {
+        report.warnings.push(format!("{}: {}", e.source, e.message));
+    }
+    let files: Vec<PathBuf> = sources
+        .into_iter()
+        .filter_map(|s| match s {
+            Source::File { path, len } if len > options.max_file_size => {
+                report.warnings.push(format!(
+                    "{}: skipped, larger than {} bytes",
+                    path.display(),
+                    options.max_file_size
+                ));
+                None
+            }
+            Source::File { path, .. } => Some(path),
+            Source::Stdin => None,
+        })
+        .collect();
+    for batch in files.chunks(128) {
+        let facts: Vec<Result<FileFacts, String>> = batch
+            .par_iter()
+            .map(|p| {
+                let data = std::fs::read(p)
+                    .map_err(|e| format!("{}: {}", p.display(), input::describe(&e)))?;
+                Ok(file_facts(&data))
+            })
+            .collect();
+        for f in facts {
+            match f {
+                Ok(f) if f.size > 0 => {
+                    if counts.add(&f) {
+                        report.files += 1;
+                        report.bytes += f.size;
+                    } else {
+                        report.duplicates += 1;
+                    }
+                }
+                Ok(_) => {}
+                Err(w) => report.warnings.push(w),
+            }
+        }
+    }
+    let sorted = |map: FxHashMap<Box<[u8]>, u64>| {
+        let mut v: Vec<(Box<[u8]>, u64)> = map.into_iter().collect();
+        v.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        v
+    };
+    let strings = sorted(std::mem::take(&mut counts.strings));
+    let imphashes = sorted(std::mem::take(&mut counts.imphashes));
+    let exports = sorted(std::mem::take(&mut counts.exports));
+    let mut file_list: Vec<[u8; 32]> = counts.files.into_iter().collect();
+    file_list.sort_unstable();
+    let mut sources_meta = base.map(|b| b.meta().sources.clone()).unwrap_or_default();
+    sources_meta.push(SourceEntry {
+        paths: options
+            .paths
+            .iter()
+            .map(|p| p.to_string_lossy().into_owned())
+            .collect(),
+        files: report.files,
+        bytes: report.bytes,
+        date: date.clone(),
+    });
+    let meta = IndexMeta {
+        built: base.map_or_else(|| date.clone(), |b| b.meta().built.clone()),
+        updated: date,
+        files: file_list.len() as u64,
+        bytes: base.map_or(0, |b| b.meta().bytes) + report.bytes,
+        strings: strings.len() as u64,
+        imphashes: imphashes.len() as u64,
+        exports: exports.len() as u64,
+        min_len: MIN_LEN as u64,
+        max_key_len: MAX_KEY_LEN as u64,
+        sources: sources_meta,
+    };
+    format::write(out, &meta, [&strings, &imphashes, &exports], &file_list)?;
+    report.meta = Some(meta);
+    Ok(report)
+}
+
+const fn printable_table() -> [bool; 256] {
+    let mut t = [false; 256];
+    let mut b = 0x20;
+    while b < 0x7f {
+        t[b] = true;
+        b += 1;
+    }
+    t[b'\t' as usize] = true;
+    t
+}
+
+/// Printable ASCII and tab: the characters a string may hold.
+pub(crate) const PRINTABLE: [bool; 256] = printable_table();
+
+fn junk(s: &[u8]) -> bool {
+    s.iter().all(|&b| Some(&b) == s.first())
+}
+
+/// Every distinct string key of a file (ASCII runs, then UTF-16LE runs at both alignments),
+/// each at least [`MIN_LEN`] characters, cut to [`MAX_KEY_LEN`] bytes.
+pub fn string_keys(data: &[u8]) -> Vec<Vec<u8>> {
+    let f = file_facts_strings(data);
+    f.1.iter()
+        .filter_map(|&(s, l)| f.0.get(s as usize..(s + l) as usize).map(<[u8]>::to_vec))
+        .collect()
+}
+
+fn file_facts_strings(data: &[u8]) -> (Vec<u8>, Vec<(u32, u32)>) {
+    let mut seen: FxHashSet<&[u8]> = FxHashSet::default();
+    let mut start = 0;
+    for (i, &b) in data.iter().enumerate() {
+        if !PRINTABLE[b as usize] {
+            if i - start >= MIN_LEN && !junk(&data[start..i]) {
+                seen.insert(key(&data[start..i]));
+            }
+            start = i + 1;
+        }
+    }
+    if data.len() - start >= MIN_LEN && !junk(&data[start..]) {
+        seen.insert(key(&data[start..]));
+    }
+    let mut wide: FxHashSet<Vec<u8>> = FxHashSet::default();
+    let mut run: Vec<u8> = Vec::new();
+    for align in 0..2 {
+        let mut flush = |run: &mut Vec<u8>| {
+            if run.len() >= MIN_LEN && !junk(run) {
+                let k = key(run);
+                if !seen.contains(k) {
+                    wide.insert(k.to_vec());
+                }
+            }
+            run.clear();
+        };
+        for pair in data.get(align..).unwrap_or(&[]).chunks_exact(2) {
+            if pair[1] == 0 && PRINTABLE[pair[0] as usize] {
+                run.push(pair[0]);
+            } else {
+                flush(&mut run);
+            }
+        }
+        flush(&mut run);
+    }
+    let mut arena = Vec::new();
+    let mut ranges = Vec::with_capacity(seen.len() + wide.len());
+    for k in seen.into_iter().chain(wide.iter().map(Vec::as_slice)) {
+        ranges.push((arena.len() as u32, k.len() as u32));
+        arena.extend_from_slice(k);
+    }
+    (arena, ranges)
+}
+
+fn file_facts(data: &[u8]) -> FileFacts {
+    let (arena, ranges) = file_facts_strings(data);
+    let (imphash, exports) = if data.starts_with(b"MZ") {
+        match std::panic::catch_unwind(|| crate::sample::pe::parse(data)) {
+            Ok(parsed) => match parsed.pe {
+                Some(pe) => {
+                    let mut exports: Vec<String> = pe
+                        .exports
+                        .into_iter()
+                        .filter(|e| !e.starts_with('#') && !e.is_empty())
+                        .collect();
+                    exports.sort();
+                    exports.dedup();
+                    (pe.imphash, exports)
+                }
+                None => (None, Vec::new()),
+            },
+            Err(_) => (None, Vec::new()),
+        }
+    } else {
+        (None, Vec::new())
+    };
+    FileFacts {
+        sha256: Sha256::digest(data).into(),
+        size: data.len() as u64,
+        arena,
+        ranges,
+        imphash,
+        exports,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_hold_ascii_and_utf16_once() {
+        let mut data = b"\x01hello world\x00\x02".to_vec();
+        for c in "wide string".bytes() {
+            data.extend([c, 0]);
+        }
+        data.extend(b"\x00\x01hello world\x00aaaaaaaa\x00abc\x00");
+        let mut keys = string_keys(&data);
+        keys.sort();
+        assert_eq!(keys, vec![b"hello world".to_vec(), b"wide string".to_vec()]);
+    }
+
+    #[test]
+    fn long_strings_are_cut_to_the_key_length() {
+        let long: Vec<u8> = (0..300).map(|i| b'a' + (i % 26) as u8).collect();
+        let keys = string_keys(&long);
+        assert_eq!(keys.len(), 1);
+        assert_eq!(keys[0].len(), MAX_KEY_LEN);
+    }
+}

@@ -1,0 +1,143 @@
+//! Candidate strings for rules, taken from a sample's triage report: its strings (with
+//! section and offset), marked with what triage found about them (IOCs, PDB path, export
+//! names, string tags). Only the triage report is read, never the sample again.
+
+use crate::ioc::{Encoding, IocKind};
+use crate::sample::Triage;
+use std::collections::BTreeMap;
+
+/// Shortest candidate, in characters.
+pub const MIN_CANDIDATE_LEN: usize = 6;
+/// Longest candidate, in characters (longer strings are not used whole).
+pub const MAX_CANDIDATE_LEN: usize = 200;
+
+/// One string that could go into a rule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Candidate {
+    /// The text (printable ASCII and tab).
+    pub text: String,
+    /// Seen as ASCII.
+    pub ascii: bool,
+    /// Seen as UTF-16LE.
+    pub wide: bool,
+    /// Section of the first sighting.
+    pub section: Option<String>,
+    /// File offset of the first sighting.
+    pub offset: u64,
+    /// The first sighting lies in an executable section.
+    pub in_code: bool,
+    /// What the string is: triage tags (`api`, `dll`, `url`, `registry`, `path`, `format`,
+    /// `base64`, ...) plus `ioc:<type>`, `pdb`, `export`.
+    pub tags: Vec<String>,
+}
+
+impl Candidate {
+    /// Whether the candidate carries `tag`.
+    pub fn has(&self, tag: &str) -> bool {
+        self.tags.iter().any(|t| t == tag)
+    }
+}
+
+/// Every candidate of a sample, one per distinct text (ASCII and UTF-16LE sightings of
+/// the same text are merged), sorted by text.
+pub fn from_triage(t: &Triage) -> Vec<Candidate> {
+    let code_sections: Vec<&str> = t
+        .sections
+        .iter()
+        .filter(|s| s.x)
+        .map(|s| s.name.as_str())
+        .collect();
+    // IOC sightings → the string holding them.
+    let mut ioc_at: Vec<(u64, &'static str)> = Vec::new();
+    for ioc in &t.iocs {
+        for s in &ioc.sightings {
+            ioc_at.push((s.offset, ioc_tag(ioc.kind)));
+        }
+    }
+    ioc_at.sort();
+    let pdb = t.pe.as_ref().and_then(|p| p.pdb_path.clone());
+    let exports: Vec<&str> =
+        t.pe.as_ref()
+            .map(|p| p.exports.iter().map(String::as_str).collect())
+            .unwrap_or_default();
+    let mut by_text: BTreeMap<&str, Candidate> = BTreeMap::new();
+    for s in &t.strings {
+        let len = s.value.len();
+        if !(MIN_CANDIDATE_LEN..=MAX_CANDIDATE_LEN).contains(&len) || !s.value.is_ascii() {
+            continue;
+        }
+        let width = if s.encoding == Encoding::Utf16le {
+            2
+        } else {
+            1
+        };
+        let end = s.offset.saturating_add(len as u64 * width);
+        let first = ioc_at.partition_point(|&(o, _)| o < s.offset);
+        let iocs = ioc_at[first..].iter().take_while(|&&(o, _)| o < end);
+        let entry = by_text
+            .entry(s.value.as_str())
+            .or_insert_with(|| Candidate {
+                text: s.value.clone(),
+                ascii: false,
+                wide: false,
+                section: s.section.clone(),
+                offset: s.offset,
+                in_code: s
+                    .section
+                    .as_deref()
+                    .is_some_and(|n| code_sections.contains(&n)),
+                tags: Vec::new(),
+            });
+        match s.encoding {
+            Encoding::Utf16le => entry.wide = true,
+            _ => entry.ascii = true,
+        }
+        for t in &s.tags {
+            push_tag(&mut entry.tags, t);
+        }
+        for &(_, tag) in iocs {
+            push_tag(&mut entry.tags, tag);
+        }
+        if pdb.as_deref().is_some_and(|p| s.value.contains(p)) {
+            push_tag(&mut entry.tags, "pdb");
+        }
+        if exports.contains(&s.value.as_str()) {
+            push_tag(&mut entry.tags, "export");
+        }
+    }
+    by_text
+        .into_values()
+        .map(|mut c| {
+            c.tags.sort();
+            c
+        })
+        .collect()
+}
+
+fn push_tag(tags: &mut Vec<String>, tag: &str) {
+    if !tags.iter().any(|t| t == tag) {
+        tags.push(tag.to_string());
+    }
+}
+
+/// The tag for an IOC type.
+fn ioc_tag(kind: IocKind) -> &'static str {
+    match kind {
+        IocKind::Md5 | IocKind::Sha1 | IocKind::Sha256 | IocKind::Sha512 => "ioc:hash",
+        IocKind::Ipv4 | IocKind::Ipv6 => "ioc:ip",
+        IocKind::Domain => "ioc:domain",
+        IocKind::Url => "ioc:url",
+        IocKind::Email => "ioc:email",
+        IocKind::RegistryKey => "ioc:registry",
+        IocKind::FilePath => "ioc:path",
+        IocKind::Cve | IocKind::AttackTechnique => "ioc:reference",
+        IocKind::Bitcoin | IocKind::Monero => "ioc:wallet",
+    }
+}
+
+/// Whether the tags mark a network indicator (URL, domain, address, e-mail).
+pub fn is_network(c: &Candidate) -> bool {
+    ["ioc:url", "ioc:domain", "ioc:ip", "ioc:email"]
+        .iter()
+        .any(|t| c.has(t))
+}

@@ -1,0 +1,495 @@
+//! YARA rule generation: triage facts → candidate strings → scores against the goodware
+//! index → selection (per sample, or a set cover for a family) → rendering through a
+//! template → yara-x validation (a slow pattern drops that string and the rule is rebuilt).
+//!
+//! [`generate`] is the entry point. Its output depends only on the triage reports, the
+//! index, the template and [`RuleOptions`] (the date included), so reruns are
+//! byte-identical. Each part lives in its own module: [`candidates`], [`score`],
+//! [`select`], [`render`], [`validate`].
+
+pub mod candidates;
+pub mod render;
+pub mod score;
+pub mod select;
+pub mod validate;
+
+use crate::goodware::Index;
+use crate::sample::{Format, Triage};
+use render::{MetaLine, RuleView, StringLine, Template};
+use score::Scored;
+use select::Chosen;
+use std::collections::BTreeMap;
+
+/// How rules are made and named.
+#[derive(Debug, Clone)]
+pub struct RuleOptions {
+    /// One family rule over all samples, with this family name; `None`: one rule per sample.
+    pub family: Option<String>,
+    /// The template; `None` picks one from the samples' formats.
+    pub template: Option<Template>,
+    /// Date written into the rules (`YYYY-MM-DD`); also gives `MonYY` in names.
+    pub date: String,
+    /// `author` meta.
+    pub author: String,
+    /// `reference` meta.
+    pub reference: String,
+    /// Rule name pattern: `{family}`, `{format}`, `{monyy}`, `{date}` are replaced.
+    pub name_format: String,
+}
+
+impl Default for RuleOptions {
+    fn default() -> Self {
+        RuleOptions {
+            family: None,
+            template: None,
+            date: "1970-01-01".into(),
+            author: "spoor".into(),
+            reference: "-".into(),
+            name_format: "MAL_{family}_{format}_{monyy}".into(),
+        }
+    }
+}
+
+/// One generated rule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GeneratedRule {
+    /// Rule name.
+    pub name: String,
+    /// The rule's YARA source (compiles with zero warnings).
+    pub source: String,
+    /// Names of the samples it was built from.
+    pub samples: Vec<String>,
+    /// Number of strings.
+    pub strings: usize,
+    /// Strings dropped because yara-x called them slow.
+    pub dropped: Vec<String>,
+}
+
+/// What a rule needs to know about one training sample besides its candidates.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SampleInfo {
+    /// The name (path) given.
+    pub name: String,
+    /// SHA-256, lower-case hex.
+    pub sha256: String,
+    /// Size in bytes.
+    pub size: u64,
+    /// File format.
+    pub format: Format,
+    /// PE import hash, when the sample has one.
+    pub imphash: Option<String>,
+}
+
+impl SampleInfo {
+    /// The facts of a triaged sample.
+    pub fn of(t: &Triage) -> Self {
+        SampleInfo {
+            name: t.name.clone(),
+            sha256: t.hashes.sha256.clone(),
+            size: t.size,
+            format: t.format,
+            imphash: t.pe.as_ref().and_then(|p| p.imphash.clone()),
+        }
+    }
+}
+
+/// The result of a run: rules and messages.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Generation {
+    /// The rules, in sample order.
+    pub rules: Vec<GeneratedRule>,
+    /// What could not be done (samples without usable strings, template errors).
+    pub warnings: Vec<String>,
+}
+
+impl Generation {
+    /// The rules file: a header comment, then every rule.
+    pub fn text(&self, header: &str) -> String {
+        let mut out = String::new();
+        for line in header.lines() {
+            out.push_str("// ");
+            out.push_str(&render::comment_text(line, 200));
+            out.push('\n');
+        }
+        for r in &self.rules {
+            out.push('\n');
+            out.push_str(r.source.trim_end());
+            out.push('\n');
+        }
+        out
+    }
+}
+
+/// Generates rules for the triaged samples.
+pub fn generate(samples: &[Triage], index: Option<&Index>, options: &RuleOptions) -> Generation {
+    let mut g = Generation::default();
+    let groups: Vec<(String, Vec<&Triage>)> = match &options.family {
+        Some(f) => vec![(f.clone(), samples.iter().collect())],
+        None => samples.iter().map(|t| (stem(&t.name), vec![t])).collect(),
+    };
+    // One pass over the index for the candidates of every sample.
+    let all: Vec<Vec<candidates::Candidate>> =
+        samples.iter().map(candidates::from_triage).collect();
+    let hits = goodware_hits(&all, index);
+    let mut names: Vec<String> = Vec::new();
+    for (family, group) in groups {
+        if group.is_empty() {
+            continue;
+        }
+        let found: Vec<Vec<candidates::Candidate>> = group
+            .iter()
+            .filter_map(|t| {
+                let i = samples.iter().position(|s| std::ptr::eq(s, *t))?;
+                all.get(i).cloned()
+            })
+            .collect();
+        let infos: Vec<SampleInfo> = group.iter().map(|t| SampleInfo::of(t)).collect();
+        let built = rule_with_hits(
+            &family,
+            &infos,
+            &found,
+            hits.as_ref(),
+            index,
+            options,
+            &names,
+        );
+        match built {
+            Ok(rule) => {
+                names.push(rule.name.clone());
+                g.rules.push(rule);
+            }
+            Err(e) => g.warnings.push(e),
+        }
+    }
+    g
+}
+
+/// A sample's file name without directories and extension.
+fn stem(name: &str) -> String {
+    let base = name.rsplit(['/', '\\']).next().unwrap_or(name);
+    match base.rsplit_once('.') {
+        Some((s, ext)) if !s.is_empty() && ext.len() <= 4 => s.to_string(),
+        _ => base.to_string(),
+    }
+}
+
+/// `Mon` + two-digit year from `YYYY-MM-DD`.
+pub fn mon_yy(date: &str) -> String {
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let m: usize = date.get(5..7).and_then(|m| m.parse().ok()).unwrap_or(1);
+    let yy = date.get(2..4).unwrap_or("00");
+    format!("{}{yy}", MONTHS.get(m.wrapping_sub(1)).unwrap_or(&"Jan"))
+}
+
+fn format_label(group: &[SampleInfo]) -> (&'static str, &'static str) {
+    let all = |f: &dyn Fn(Format) -> bool| group.iter().all(|t| f(t.format));
+    if all(&|f| f == Format::Pe) {
+        ("PE", "pe")
+    } else if all(&|f| f == Format::Elf) {
+        ("ELF", "elf")
+    } else if all(&|f| matches!(f, Format::Macho | Format::MachoFat)) {
+        ("MachO", "macho")
+    } else {
+        ("Multi", "generic")
+    }
+}
+
+fn capitalised(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_ascii_uppercase().to_string() + c.as_str(),
+        None => String::new(),
+    }
+}
+
+/// Goodware facts per candidate text.
+type Hits<'a> = BTreeMap<&'a str, score::GoodwareHits>;
+
+/// Builds one rule from per-sample candidates (one list per entry of `group`): scoring,
+/// selection, rendering, validation. `taken` holds names already used in the output.
+pub fn rule_from_candidates(
+    family: &str,
+    group: &[SampleInfo],
+    found: Vec<Vec<candidates::Candidate>>,
+    index: Option<&Index>,
+    options: &RuleOptions,
+    taken: &[String],
+) -> Result<GeneratedRule, String> {
+    let hits = goodware_hits(&found, index);
+    rule_with_hits(family, group, &found, hits.as_ref(), index, options, taken)
+}
+
+/// [`rule_from_candidates`] with the goodware facts already looked up.
+fn rule_with_hits(
+    family: &str,
+    group: &[SampleInfo],
+    found: &[Vec<candidates::Candidate>],
+    hits: Option<&Hits<'_>>,
+    index: Option<&Index>,
+    options: &RuleOptions,
+    taken: &[String],
+) -> Result<GeneratedRule, String> {
+    if group.is_empty() || group.len() != found.len() {
+        return Err("a rule needs one candidate list per sample".into());
+    }
+    let (label, auto_template) = format_label(group);
+    let template = options
+        .template
+        .clone()
+        .or_else(|| Template::builtin(auto_template))
+        .unwrap_or(Template::Builtin("generic"));
+    let network = template.name() == "network";
+    let found: Vec<Vec<candidates::Candidate>> = found
+        .iter()
+        .map(|list| {
+            list.iter()
+                .filter(|c| !network || candidates::is_network(c))
+                .cloned()
+                .collect()
+        })
+        .collect();
+    let per_sample: Vec<Vec<Scored>> = found
+        .iter()
+        .map(|list| {
+            list.iter()
+                .map(|c| {
+                    let h = hits.and_then(|h| h.get(c.text.as_str()).copied());
+                    score::score(c, h)
+                })
+                .collect()
+        })
+        .collect();
+    let pool = select::pool(&per_sample);
+    let what = if group.len() == 1 {
+        group[0].name.clone()
+    } else {
+        format!("family {family}")
+    };
+    if pool.is_empty() {
+        let kind = if network {
+            "network indicators"
+        } else {
+            "strings"
+        };
+        return Err(format!("{what}: no usable {kind}; no rule written"));
+    }
+    let mut chosen = select::choose(pool, group.len());
+    if network {
+        for c in &mut chosen {
+            c.strong = true;
+        }
+    }
+    let mut name = identifier_from_format(&options.name_format, family, label, &options.date);
+    let base = name.clone();
+    let mut k = 2;
+    while taken.contains(&name) {
+        name = format!("{base}_{k}");
+        k += 1;
+    }
+    let mut dropped = Vec::new();
+    for _ in 0..8 {
+        let mut view_chosen = chosen.clone();
+        let (x, s) = if network { ("n", "n") } else { ("x", "s") };
+        let Some(condition) = select::condition(&mut view_chosen, group.len(), x, s) else {
+            return Err(format!(
+                "{what}: the usable strings do not cover every sample"
+            ));
+        };
+        let view = view(
+            &name,
+            label,
+            group,
+            &view_chosen,
+            condition,
+            index,
+            options,
+            &what,
+            network,
+        );
+        let source = render::render(&template, &view.0).map_err(|e| format!("{what}: {e}"))?;
+        let problems = validate::check(&source);
+        if problems.is_clean() {
+            return Ok(GeneratedRule {
+                name,
+                source,
+                samples: group.iter().map(|t| t.name.clone()).collect(),
+                strings: view_chosen.len(),
+                dropped,
+            });
+        }
+        if !problems.other.is_empty() || problems.slow.is_empty() {
+            return Err(format!(
+                "{what}: the rendered rule does not compile cleanly: {}",
+                problems.other.join("; ")
+            ));
+        }
+        // Drop the slow strings and rebuild.
+        let slow: Vec<&String> = view
+            .1
+            .iter()
+            .filter(|(id, _)| problems.slow.contains(id))
+            .map(|(_, text)| text)
+            .collect();
+        dropped.extend(slow.iter().map(|t| t.to_string()));
+        chosen.retain(|c| !slow.contains(&&c.scored.candidate.text));
+        if chosen.is_empty() {
+            break;
+        }
+    }
+    Err(format!(
+        "{what}: no string left that yara-x accepts without warnings"
+    ))
+}
+
+/// Index facts for every distinct candidate text: one pass over the index's keys.
+fn goodware_hits<'a>(
+    found: &'a [Vec<candidates::Candidate>],
+    index: Option<&Index>,
+) -> Option<Hits<'a>> {
+    let index = index?;
+    let texts: std::collections::BTreeSet<&str> =
+        found.iter().flatten().map(|c| c.text.as_str()).collect();
+    let needles: Vec<&[u8]> = texts
+        .iter()
+        .map(|t| crate::goodware::key(t.as_bytes()))
+        .collect();
+    let inside = index.containing_counts(&needles);
+    Some(
+        texts
+            .into_iter()
+            .zip(inside)
+            .map(|(t, inside)| {
+                let exact = index.string_count(t.as_bytes());
+                (t, score::GoodwareHits { exact, inside })
+            })
+            .collect(),
+    )
+}
+
+fn identifier_from_format(format: &str, family: &str, label: &str, date: &str) -> String {
+    render::identifier(
+        &format
+            .replace("{family}", &capitalised(family))
+            .replace("{format}", label)
+            .replace("{monyy}", &mon_yy(date))
+            .replace("{date}", &date.replace('-', "")),
+    )
+}
+
+/// The template's view of a rule, and the `(id, text)` of each string.
+#[allow(clippy::too_many_arguments)]
+fn view(
+    name: &str,
+    label: &str,
+    group: &[SampleInfo],
+    chosen: &[Chosen],
+    condition: String,
+    index: Option<&Index>,
+    options: &RuleOptions,
+    what: &str,
+    network: bool,
+) -> (RuleView, Vec<(String, String)>) {
+    let n = group.len();
+    let mut strings = Vec::new();
+    let mut ids = Vec::new();
+    let (mut nx, mut ns) = (0, 0);
+    for c in chosen {
+        let id = if network {
+            nx += 1;
+            format!("$n{nx}")
+        } else if c.strong {
+            nx += 1;
+            format!("$x{nx}")
+        } else {
+            ns += 1;
+            format!("$s{ns}")
+        };
+        let cand = &c.scored.candidate;
+        let mut modifiers = String::new();
+        match (cand.ascii, cand.wide) {
+            (true, true) => modifiers.push_str(" ascii wide"),
+            (false, true) => modifiers.push_str(" wide"),
+            _ => {}
+        }
+        let alnum_ends = cand.text.starts_with(|c: char| c.is_ascii_alphanumeric())
+            && cand.text.ends_with(|c: char| c.is_ascii_alphanumeric());
+        if alnum_ends {
+            modifiers.push_str(" fullword");
+        }
+        let goodware = c
+            .scored
+            .goodware
+            .map_or_else(|| "-".to_string(), |g| g.to_string());
+        let comment = format!(
+            "{}@0x{:x} goodware={} samples={}/{} score={}: {}",
+            cand.section.as_deref().unwrap_or("-"),
+            cand.offset,
+            goodware,
+            c.samples.len(),
+            n,
+            c.scored.score,
+            c.scored.reasons.join(", ")
+        );
+        strings.push(StringLine {
+            id: id.clone(),
+            literal: render::quote(&cand.text),
+            modifiers,
+            comment: render::comment_text(&comment, 300),
+        });
+        ids.push((id, cand.text.clone()));
+    }
+    let mut meta = vec![
+        MetaLine::text(
+            "description",
+            &if n == 1 {
+                format!("Detects {what}")
+            } else {
+                format!("Detects {what} ({n} samples)")
+            },
+        ),
+        MetaLine::text("author", &options.author),
+        MetaLine::text("date", &options.date),
+        MetaLine::text("reference", &options.reference),
+    ];
+    for (i, t) in group.iter().enumerate() {
+        meta.push(MetaLine::text(&format!("hash{}", i + 1), &t.sha256));
+    }
+    let mut imphashes: Vec<&str> = group.iter().filter_map(|t| t.imphash.as_deref()).collect();
+    imphashes.sort_unstable();
+    imphashes.dedup();
+    if !imphashes.is_empty() {
+        meta.push(MetaLine::text("imphash", &imphashes.join(" ")));
+    }
+    let total: i64 = chosen.iter().map(|c| i64::from(c.scored.score)).sum();
+    let mean = if chosen.is_empty() {
+        0
+    } else {
+        total / chosen.len() as i64
+    };
+    meta.push(MetaLine::number("score", mean));
+    let gw = index.map_or_else(
+        || "none".to_string(),
+        |i| format!("{} files, updated {}", i.meta().files, i.meta().updated),
+    );
+    meta.push(MetaLine::text("goodware", &gw));
+    meta.push(MetaLine::text(
+        "generator",
+        &format!("spoor {}", env!("CARGO_PKG_VERSION")),
+    ));
+    let max_size = group.iter().map(|t| t.size).max().unwrap_or(0);
+    let kb = (max_size.saturating_mul(3) / 1024).div_ceil(10).max(1) * 10;
+    let tags = vec![label.to_ascii_lowercase()];
+    (
+        RuleView {
+            name: name.to_string(),
+            tags,
+            meta,
+            strings,
+            condition,
+            filesize: format!("{kb}KB"),
+        },
+        ids,
+    )
+}

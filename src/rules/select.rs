@@ -1,0 +1,157 @@
+//! Choosing the strings of a rule and its string condition.
+//!
+//! A family rule is a set-cover choice: every training sample must be covered by enough
+//! selected strings, and strings shared by more samples are taken first (they are the ones
+//! likely to be in the family's unseen variants). Strong strings (`$x`) match alone; the
+//! others (`$s`) count in a group: `1 of ($x*) or N of ($s*)`, with `N` the largest count
+//! (up to 3) that every training sample still meets.
+
+use super::score::{Scored, STRONG_SCORE};
+use std::collections::BTreeMap;
+
+/// Most strings in one rule.
+pub const MAX_STRINGS: usize = 20;
+/// Most strong (`$x`) strings in one rule.
+pub const MAX_STRONG: usize = 8;
+/// How many weak strings a sample should hold for the group count.
+pub const GROUP_COUNT: usize = 3;
+
+/// One string chosen for a rule, with the samples (by index) that hold it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Chosen {
+    /// The best-scored sighting of the string.
+    pub scored: Scored,
+    /// Indices of the training samples holding the string.
+    pub samples: Vec<usize>,
+    /// Strong: matches alone.
+    pub strong: bool,
+}
+
+/// Merges per-sample scored candidates by text: the best-scored sighting, and which
+/// samples hold the text. Unusable strings are dropped; the result is sorted by text.
+pub fn pool(per_sample: &[Vec<Scored>]) -> Vec<(Scored, Vec<usize>)> {
+    let mut by_text: BTreeMap<&str, (Scored, Vec<usize>)> = BTreeMap::new();
+    for (i, list) in per_sample.iter().enumerate() {
+        for s in list {
+            let t = s.candidate.text.as_str();
+            if !s.usable() {
+                continue;
+            }
+            match by_text.get_mut(t) {
+                Some((best, samples)) => {
+                    if !samples.contains(&i) {
+                        samples.push(i);
+                    }
+                    best.candidate.ascii |= s.candidate.ascii;
+                    best.candidate.wide |= s.candidate.wide;
+                    if s.score > best.score {
+                        let (a, w) = (best.candidate.ascii, best.candidate.wide);
+                        *best = s.clone();
+                        best.candidate.ascii = a;
+                        best.candidate.wide = w;
+                    }
+                }
+                None => {
+                    by_text.insert(t, (s.clone(), vec![i]));
+                }
+            }
+        }
+    }
+    by_text.into_values().collect()
+}
+
+/// Chooses up to [`MAX_STRINGS`] strings covering `n_samples` training samples.
+pub fn choose(pool: Vec<(Scored, Vec<usize>)>, n_samples: usize) -> Vec<Chosen> {
+    let mut left = pool;
+    // Order: more samples first, then score, then text, so the greedy passes are stable.
+    left.sort_by(|a, b| {
+        b.1.len()
+            .cmp(&a.1.len())
+            .then(b.0.score.cmp(&a.0.score))
+            .then(a.0.candidate.text.cmp(&b.0.candidate.text))
+    });
+    let mut need = vec![GROUP_COUNT; n_samples];
+    let mut chosen: Vec<Chosen> = Vec::new();
+    let take = |chosen: &mut Vec<Chosen>, (scored, samples): (Scored, Vec<usize>)| {
+        let strong =
+            scored.score >= STRONG_SCORE && chosen.iter().filter(|c| c.strong).count() < MAX_STRONG;
+        chosen.push(Chosen {
+            scored,
+            samples,
+            strong,
+        });
+    };
+    // Greedy multi-cover: the string that meets the most outstanding need.
+    while chosen.len() < MAX_STRINGS {
+        let best = left
+            .iter()
+            .enumerate()
+            .map(|(i, (s, samples))| {
+                let gain = samples
+                    .iter()
+                    .filter(|&&k| need.get(k).is_some_and(|&n| n > 0))
+                    .count();
+                (gain, s.score, i)
+            })
+            .filter(|&(gain, ..)| gain > 0)
+            .max_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(&b.1)).then(b.2.cmp(&a.2)));
+        let Some((_, _, i)) = best else { break };
+        let item = left.remove(i);
+        for &k in &item.1 {
+            if let Some(n) = need.get_mut(k) {
+                *n = n.saturating_sub(1);
+            }
+        }
+        take(&mut chosen, item);
+    }
+    // Fill: shared strings first (the order of `left`).
+    for item in left {
+        if chosen.len() >= MAX_STRINGS {
+            break;
+        }
+        take(&mut chosen, item);
+    }
+    chosen.sort_by(|a, b| {
+        b.strong
+            .cmp(&a.strong)
+            .then(b.samples.len().cmp(&a.samples.len()))
+            .then(b.scored.score.cmp(&a.scored.score))
+            .then(a.scored.candidate.text.cmp(&b.scored.candidate.text))
+    });
+    chosen
+}
+
+/// The string condition for the chosen strings: `1 of ($x*) or N of ($s*)` (or one side
+/// alone), with `N` the largest count up to [`GROUP_COUNT`] that every training sample
+/// not matched by a strong string still meets. `None` when some sample is not covered.
+/// Weak strings the condition cannot use are removed (YARA rejects unused strings).
+pub fn condition(chosen: &mut Vec<Chosen>, n_samples: usize, x: &str, s: &str) -> Option<String> {
+    let strong = chosen.iter().filter(|c| c.strong).count();
+    let weak = chosen.len() - strong;
+    let mut n = GROUP_COUNT.min(weak);
+    for k in 0..n_samples {
+        let held = |want_strong: bool| {
+            chosen
+                .iter()
+                .filter(|c| c.strong == want_strong && c.samples.contains(&k))
+                .count()
+        };
+        if held(true) > 0 {
+            continue;
+        }
+        n = n.min(held(false));
+    }
+    match (strong > 0, n > 0) {
+        (true, true) => Some(format!("1 of (${x}*) or {n} of (${s}*)")),
+        (true, false) if weak == 0 || covered_by_strong(chosen, n_samples) => {
+            chosen.retain(|c| c.strong);
+            Some(format!("1 of (${x}*)"))
+        }
+        (false, true) => Some(format!("{n} of (${s}*)")),
+        _ => None,
+    }
+}
+
+fn covered_by_strong(chosen: &[Chosen], n_samples: usize) -> bool {
+    (0..n_samples).all(|k| chosen.iter().any(|c| c.strong && c.samples.contains(&k)))
+}

@@ -1,0 +1,1 @@
+goodware query - KERNEL32.dll

@@ -1,0 +1,1 @@
+rules ../../corpus/malicious/burrow/burrow_v1_x86_64 --template nosuch

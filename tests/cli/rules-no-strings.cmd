@@ -1,0 +1,1 @@
+rules data --date 2026-11-25

@@ -1,0 +1,218 @@
+//! The goodware index: counts checked against a naive scan of the files, the shipped
+//! index is a fresh build of `corpus/benign`, `--append` equals a one-shot build, and
+//! damaged files give errors, never panics or wrong answers.
+
+use spoor::goodware::{self, BuildOptions, Index, IndexError};
+use std::path::{Path, PathBuf};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn build(paths: &[&str], base: Option<&Index>) -> Vec<u8> {
+    let options = BuildOptions {
+        paths: paths.iter().map(|p| root().join(p)).collect(),
+        date: Some("2026-11-25".into()),
+        ..BuildOptions::default()
+    };
+    let mut out = Vec::new();
+    let report = goodware::build(&options, base, &mut out).expect("build");
+    assert!(report.warnings.is_empty(), "{:?}", report.warnings);
+    out
+}
+
+fn files(dir: &Path) -> Vec<Vec<u8>> {
+    walkdir::WalkDir::new(dir)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file())
+        .map(|e| std::fs::read(e.path()).expect("read"))
+        .collect()
+}
+
+fn printable(b: u8) -> bool {
+    (0x20..0x7f).contains(&b) || b == b'\t'
+}
+
+/// Whether `data` holds `s` as a whole string (ASCII run or UTF-16LE run), the slow way.
+fn holds_whole(data: &[u8], s: &[u8]) -> bool {
+    let ascii = data.windows(s.len()).enumerate().any(|(i, w)| {
+        w == s
+            && (i == 0 || !printable(data[i - 1]))
+            && data.get(i + s.len()).is_none_or(|&b| !printable(b))
+    });
+    let wide: Vec<u8> = s.iter().flat_map(|&c| [c, 0]).collect();
+    let utf16 = data.windows(wide.len()).enumerate().any(|(i, w)| {
+        w == &wide[..]
+            && (i < 2 || !(data[i - 1] == 0 && printable(data[i - 2])))
+            && !(data.get(i + wide.len() + 1) == Some(&0)
+                && data.get(i + wide.len()).is_some_and(|&b| printable(b)))
+    });
+    ascii || utf16
+}
+
+#[test]
+fn counts_agree_with_a_naive_scan() {
+    let index = Index::from_vec(build(&["corpus/benign"], None)).expect("open");
+    let benign = files(&root().join("corpus/benign"));
+    let mut distinct = benign.clone();
+    distinct.sort();
+    distinct.dedup();
+    assert_eq!(index.meta().files, distinct.len() as u64);
+    let probes: [&[u8]; 7] = [
+        b"Mingw-w64 runtime failure:",
+        b"KERNEL32.dll",
+        b"GetProcAddress",
+        b"!This program cannot be run in DOS mode.",
+        b"Software\\Microsoft\\Windows\\CurrentVersion\\Run",
+        b"http://cdn.ashdrop.example.com/s2/beacon.php",
+        b"OneDriveStandaloneUpdater",
+    ];
+    let mut nonzero = 0;
+    for p in probes {
+        let expected = distinct.iter().filter(|d| holds_whole(d, p)).count() as u64;
+        let got = index.string_count(p);
+        assert_eq!(got, expected, "{}", String::from_utf8_lossy(p));
+        nonzero += usize::from(got > 0);
+    }
+    assert!(
+        nonzero >= 3,
+        "the probes should include real goodware strings"
+    );
+    // A malicious-only string is absent, and found inside nothing either.
+    assert_eq!(index.string_count(b"ashdropv1"), 0);
+    assert_eq!(index.containing_counts(&[b"ashdropv1"]), vec![0]);
+    // A fragment of a goodware string is found inside it.
+    assert!(index.containing_counts(&[b"w64 runtime fail"])[0] > 0);
+}
+
+#[test]
+fn shipped_index_is_a_fresh_build_of_the_benign_corpus() {
+    let fresh = build(&["corpus/benign"], None);
+    let mut shipped = goodware::DEFAULT_INDEX.to_vec();
+    // The recorded path is relative in the shipped index; rebuild its header the same way.
+    let index = goodware::default_index().expect("shipped index opens");
+    let fresh_index = Index::from_vec(fresh).expect("fresh index opens");
+    assert_eq!(index.meta().strings, fresh_index.meta().strings);
+    assert_eq!(index.meta().files, fresh_index.meta().files);
+    assert_eq!(index.meta().exports, fresh_index.meta().exports);
+    assert_eq!(index.meta().imphashes, fresh_index.meta().imphashes);
+    assert_eq!(
+        index.meta().sources[0].paths,
+        vec!["corpus/benign".to_string()]
+    );
+    for probe in [
+        "KERNEL32.dll",
+        "GetProcAddress",
+        "Mingw-w64 runtime failure:",
+    ] {
+        assert_eq!(
+            index.string_count(probe.as_bytes()),
+            fresh_index.string_count(probe.as_bytes())
+        );
+    }
+    shipped.truncate(8);
+    assert_eq!(&shipped, goodware::MAGIC);
+}
+
+#[test]
+fn append_equals_a_one_shot_build() {
+    let both = Index::from_vec(build(
+        &["corpus/benign/built", "corpus/benign/debian"],
+        None,
+    ))
+    .expect("both");
+    let first = Index::from_vec(build(&["corpus/benign/built"], None)).expect("first");
+    let appended =
+        Index::from_vec(build(&["corpus/benign/debian"], Some(&first))).expect("appended");
+    assert_eq!(appended.meta().strings, both.meta().strings);
+    assert_eq!(appended.meta().files, both.meta().files);
+    assert_eq!(appended.meta().imphashes, both.meta().imphashes);
+    assert_eq!(appended.meta().exports, both.meta().exports);
+    assert_eq!(appended.meta().sources.len(), 2);
+    for probe in ["KERNEL32.dll", "GetProcAddress", "msvcrt.dll", "zlib1.dll"] {
+        assert_eq!(
+            appended.string_count(probe.as_bytes()),
+            both.string_count(probe.as_bytes()),
+            "{probe}"
+        );
+    }
+    // Appending the same files again counts nothing twice.
+    let again = Index::from_vec(build(&["corpus/benign/debian"], Some(&appended))).expect("again");
+    assert_eq!(again.meta().files, both.meta().files);
+    assert_eq!(again.meta().sources[2].files, 0);
+    assert_eq!(
+        again.string_count(b"KERNEL32.dll"),
+        both.string_count(b"KERNEL32.dll")
+    );
+}
+
+#[test]
+fn damaged_indexes_are_refused() {
+    let good = goodware::DEFAULT_INDEX.to_vec();
+    assert!(matches!(
+        Index::from_vec(b"not an index at all".to_vec()),
+        Err(IndexError::BadMagic)
+    ));
+    let mut v2 = good.clone();
+    v2[8] = 2;
+    assert!(matches!(Index::from_vec(v2), Err(IndexError::Version(2))));
+    for cut in [0, 7, 15, 16, 100, good.len() / 2, good.len() - 1] {
+        assert!(
+            Index::from_vec(good[..cut].to_vec()).is_err(),
+            "cut at {cut}"
+        );
+    }
+    let mut refused = 0;
+    let step = (good.len() / 700).max(1);
+    for pos in (16..good.len()).step_by(step) {
+        let mut bad = good.clone();
+        bad[pos] ^= 0x5a;
+        match Index::from_vec(bad) {
+            Err(_) => refused += 1,
+            Ok(i) => {
+                // A flip that still opens (in JSON whitespace, say) must keep lookups sane.
+                let _ = i.string_count(b"KERNEL32.dll");
+            }
+        }
+    }
+    assert!(refused > 600, "{refused} damaged copies refused");
+}
+
+#[test]
+fn cli_build_info_query() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let idx = dir.path().join("gw.idx");
+    let spoor = env!("CARGO_BIN_EXE_spoor");
+    let out = std::process::Command::new(spoor)
+        .args(["goodware", "build", "corpus/benign/debian/zlib", "-o"])
+        .arg(&idx)
+        .args(["--date", "2026-11-25"])
+        .current_dir(root())
+        .output()
+        .expect("build");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let info = std::process::Command::new(spoor)
+        .args(["goodware", "info"])
+        .arg(&idx)
+        .output()
+        .expect("info");
+    let text = String::from_utf8_lossy(&info.stdout);
+    assert!(text.contains("files       3 "), "{text}");
+    assert!(text.contains("2026-11-25  3 files"), "{text}");
+    let q = std::process::Command::new(spoor)
+        .args(["goodware", "query"])
+        .arg(&idx)
+        .arg("deflate")
+        .output()
+        .expect("query");
+    assert_eq!(
+        String::from_utf8_lossy(&q.stdout),
+        "string   3\nexport   2\nimphash  0\n"
+    );
+}
