@@ -146,6 +146,20 @@ fn every_family_report_is_filled_from_its_findings() {
             assert!(bundle_text.contains(sha256), "{family}: {sha256} in STIX");
             assert!(misp_text.contains(sha256), "{family}: {sha256} in MISP");
         }
+        // The generated rules compile and each sample matches its own rule.
+        let rules_text = read(&dir.path().join("rules.yar"));
+        let rules = yara_x::compile(rules_text.as_str()).expect("rules.yar compiles");
+        let mut scanner = yara_x::Scanner::new(&rules);
+        for truth in family_truth(&family) {
+            let path = root().join(truth["path"].as_str().expect("path"));
+            let results = scanner.scan_file(&path).expect("scan");
+            assert!(
+                results.matching_rules().len() >= 1,
+                "{family}: {} matches no generated rule",
+                path.display()
+            );
+        }
+        assert!(section(&md, "Detection rules").contains("rule MAL_"));
         let triage: Value =
             serde_json::from_str(&read(&dir.path().join("triage.json"))).expect("triage.json");
         assert_eq!(
@@ -166,14 +180,16 @@ fn html_is_self_contained() {
     assert_eq!(out.status.code(), Some(0));
     let html = read(&dir.path().join("report.html"));
     assert!(html.contains("Content-Security-Policy"));
+    // The rules quote their strings exactly; everything before them must be defanged.
+    let before_rules = &html[..html.find("<section id=\"rules\">").expect("rules section")];
     assert!(html.contains("<svg"), "ATT&CK drawn as an SVG");
     for forbidden in ["<script", "<link", "<img", "<iframe", "@import", "url("] {
         assert!(!html.contains(forbidden), "{forbidden} in the report");
     }
     // The only absolute URL allowed is the SVG namespace; indicators are defanged.
-    let urls: Vec<&str> = html
+    let urls: Vec<&str> = before_rules
         .match_indices("http")
-        .map(|(i, _)| &html[i..(i + 40).min(html.len())])
+        .map(|(i, _)| &before_rules[i..(i + 40).min(before_rules.len())])
         .filter(|s| s.starts_with("http://") || s.starts_with("https://"))
         .filter(|s| !s.starts_with("http://www.w3.org/2000/svg"))
         .collect();
