@@ -2,7 +2,7 @@
 //! log for IOCs, and gather the findings that the report and the exports are made from.
 //!
 //! This module only runs the stages and collects their results; each stage's logic lives in
-//! its own module ([`crate::sample`], [`crate::extract`]), and rendering lives in
+//! its own module ([`crate::sample`], [`crate::logs`], [`crate::extract`]), and rendering lives in
 //! [`crate::report`] and [`crate::export`].
 
 use crate::extract::{ExtractOptions, Extraction, Extractor};
@@ -40,8 +40,12 @@ pub struct Analysis {
     pub samples: Vec<Triage>,
     /// Other files given as samples (not an executable format): scanned for IOCs only.
     pub other_files: Vec<String>,
-    /// Log files given with `--logs` (scanned for IOCs).
+    /// Log files given with `--logs` (read for events and scanned for IOCs).
     pub logs: Vec<String>,
+    /// What reading each log for events gave (format, records, events, warnings).
+    pub log_summaries: Vec<crate::logs::SourceSummary>,
+    /// What the logs' events show: process tree, persistence, IOCs with context, clean-up.
+    pub dynamic: crate::logs::analysis::Findings,
     /// IOCs from every sample and log, with provenance.
     pub extraction: Extraction,
     /// Inputs that could not be read, and why.
@@ -68,16 +72,33 @@ pub fn analyze(samples: &[PathBuf], logs: &[PathBuf], options: &AnalyzeOptions) 
         .map(|source| triage_source(source, options))
         .collect();
 
+    let mut events = crate::logs::analysis::Analysis::new();
+    let log_summaries: Vec<crate::logs::SourceSummary> = log_sources
+        .iter()
+        .map(|source| crate::logs::read_source(source, &mut |e| events.add(&e)))
+        .collect();
+    let dynamic = events.finish();
+
     let all_sources: Vec<Source> = sample_sources.iter().chain(&log_sources).cloned().collect();
     let extraction = Extractor::new(options.extract.clone()).extract_sources(&all_sources);
     let mut analysis = Analysis {
         samples: Vec::new(),
         other_files: Vec::new(),
         logs: log_sources.iter().map(Source::name).collect(),
+        log_summaries,
+        dynamic,
         extraction,
         errors,
         warnings: Vec::new(),
     };
+    for summary in &analysis.log_summaries {
+        analysis.warnings.extend(
+            summary
+                .warnings
+                .iter()
+                .map(|w| format!("{}: {w}", summary.name)),
+        );
+    }
     for outcome in triaged {
         match outcome {
             TriageOutcome::Sample(t) => {

@@ -147,12 +147,51 @@ pub fn render(report: &Report) -> String {
     for note in &report.dynamic.notes {
         let _ = writeln!(out, "<p>{}</p>", escape(note));
     }
-    if !report.dynamic.logs.is_empty() {
-        out.push_str("<ul>");
-        for log in &report.dynamic.logs {
-            let _ = write!(out, "<li>{}</li>", code(log));
+    let d = &report.dynamic;
+    if !d.logs.is_empty() {
+        let mut t = Table::new(&mut out, &["log", "format", "records", "events"]);
+        for l in &d.logs {
+            t.row(&[
+                code(&l.name),
+                escape(&l.format),
+                l.records.to_string(),
+                l.events.to_string(),
+            ]);
         }
-        out.push_str("</ul>\n");
+    }
+    if !d.process_tree.is_empty() {
+        out.push_str("<h3>Process tree</h3>\n");
+        out.push_str(&process_tree_svg(&d.process_tree));
+    }
+    if !d.activity.is_empty() {
+        out.push_str("<h3>Activity</h3>\n");
+        let mut t = Table::new(&mut out, &["action", "events"]);
+        for (a, n) in &d.activity {
+            t.row(&[escape(a), n.to_string()]);
+        }
+    }
+    if !d.persistence.is_empty() {
+        out.push_str("<h3>Persistence</h3>\n");
+        let mut t = Table::new(
+            &mut out,
+            &["technique", "mechanism", "location", "runs", "made by"],
+        );
+        for p in &d.persistence {
+            t.row(&[
+                escape(&p.technique),
+                escape(&p.name),
+                code(&p.location),
+                code(&p.runs),
+                code(&p.by),
+            ]);
+        }
+    }
+    if !d.context_iocs.is_empty() {
+        out.push_str("<h3>Indicators in the logs</h3>\n");
+        let mut t = Table::new(&mut out, &["type", "value", "context"]);
+        for (k, v, c) in &d.context_iocs {
+            t.row(&[escape(k), code(v), escape(c)]);
+        }
     }
 
     out.push_str("</section>\n<section id=\"attack\"><h2>ATT&amp;CK mapping</h2>\n");
@@ -244,6 +283,58 @@ pub fn render(report: &Report) -> String {
     }
     out.push_str("</body></html>\n");
     out
+}
+
+/// The process tree as a picture: one box per process, indented under its parent, with
+/// elbow lines from parent to child; the command line follows the box.
+fn process_tree_svg(lines: &[super::TreeLine]) -> String {
+    const ROW: usize = 30;
+    const INDENT: usize = 26;
+    const BOX_WIDTH: usize = 230;
+    let deepest = lines.iter().map(|l| l.depth).max().unwrap_or(0);
+    let width = (deepest * INDENT + BOX_WIDTH + 640).max(900);
+    let height = lines.len() * ROW + 10;
+    let mut svg = String::new();
+    let _ = writeln!(
+        svg,
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {width} {height}\" \
+         width=\"{width}\" height=\"{height}\" role=\"img\" aria-label=\"process tree\" \
+         font-family=\"system-ui,sans-serif\" font-size=\"11\">"
+    );
+    // The row of the closest line above at each depth, for the connectors.
+    let mut parent_rows: Vec<usize> = Vec::new();
+    for (row, line) in lines.iter().enumerate() {
+        let x = 4 + line.depth * INDENT;
+        let y = 4 + row * ROW;
+        parent_rows.truncate(line.depth);
+        if let Some(&parent) = parent_rows.last() {
+            let px = 4 + (line.depth - 1) * INDENT + 10;
+            let py = 4 + parent * ROW + 22;
+            let _ = writeln!(
+                svg,
+                "<path d=\"M{px} {py} V{cy} H{x}\" fill=\"none\" stroke=\"#8c959f\"/>",
+                cy = y + 11
+            );
+        }
+        parent_rows.push(row);
+        let label: String = line.process.chars().take(36).collect();
+        let command: String = line.command_line.chars().take(110).collect();
+        let _ = writeln!(
+            svg,
+            "<g><title>{full}</title><rect x=\"{x}\" y=\"{y}\" width=\"{BOX_WIDTH}\" height=\"22\" \
+             rx=\"4\" fill=\"#ddf4ff\" stroke=\"#54aeff\"/><text x=\"{tx}\" y=\"{ty}\" \
+             font-weight=\"600\">{label}</text><text x=\"{cx}\" y=\"{ty}\" fill=\"#57606a\" \
+             font-family=\"ui-monospace,monospace\">{command}</text></g>",
+            full = escape(&format!("{} {}", line.process, line.command_line)),
+            tx = x + 6,
+            ty = y + 15,
+            cx = x + BOX_WIDTH + 8,
+            label = escape(&label),
+            command = escape(&command),
+        );
+    }
+    svg.push_str("</svg>\n");
+    svg
 }
 
 /// The ATT&CK findings as a small matrix: one column per tactic that has a technique, one

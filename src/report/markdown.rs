@@ -127,11 +127,65 @@ pub fn render(report: &Report) -> String {
     for note in &report.dynamic.notes {
         let _ = writeln!(out, "{}\n", note);
     }
-    for log in &report.dynamic.logs {
-        let _ = writeln!(out, "- {}", code(log));
+    let d = &report.dynamic;
+    if !d.logs.is_empty() {
+        table(
+            &mut out,
+            &["log", "format", "records", "events"],
+            d.logs.iter().map(|l| {
+                vec![
+                    code(&l.name),
+                    cell(&l.format),
+                    l.records.to_string(),
+                    l.events.to_string(),
+                ]
+            }),
+        );
     }
-    if !report.dynamic.logs.is_empty() {
+    if !d.process_tree.is_empty() {
+        out.push_str("Process tree:\n\n");
+        for line in &d.process_tree {
+            let _ = write!(out, "{}- {}", "  ".repeat(line.depth), code(&line.process));
+            if !line.command_line.is_empty() {
+                let _ = write!(out, " {}", code(&line.command_line));
+            }
+            out.push('\n');
+        }
         out.push('\n');
+    }
+    if !d.activity.is_empty() {
+        out.push_str("Activity:\n\n");
+        table(
+            &mut out,
+            &["action", "events"],
+            d.activity.iter().map(|(a, n)| vec![cell(a), n.to_string()]),
+        );
+    }
+    if !d.persistence.is_empty() {
+        out.push_str("Persistence:\n\n");
+        table(
+            &mut out,
+            &["technique", "mechanism", "location", "runs", "made by"],
+            d.persistence.iter().map(|p| {
+                vec![
+                    p.technique.clone(),
+                    cell(&p.name),
+                    code(&p.location),
+                    code(&p.runs),
+                    code(&p.by),
+                ]
+            }),
+        );
+    }
+    if !d.context_iocs.is_empty() {
+        out.push_str("Indicators in the logs, with what was done with them:\n\n");
+        table(
+            &mut out,
+            &["type", "value", "context"],
+            d.context_iocs
+                .iter()
+                .map(|(k, v, c)| vec![cell(k), code(v), cell(c)]),
+        );
     }
 
     out.push_str("## ATT&CK mapping\n\n");

@@ -119,10 +119,57 @@ pub struct SectionRow {
 /// Dynamic findings.
 #[derive(Debug, Clone, Serialize)]
 pub struct DynamicSection {
-    /// Logs read.
-    pub logs: Vec<String>,
+    /// Logs read: name, format, records, events.
+    pub logs: Vec<LogRow>,
     /// What the section can say, in sentences.
     pub notes: Vec<String>,
+    /// The process tree, flattened in display order.
+    pub process_tree: Vec<TreeLine>,
+    /// Events per action (`file_create 12`).
+    pub activity: Vec<(String, u64)>,
+    /// Persistence found in the events.
+    pub persistence: Vec<PersistenceRow>,
+    /// Indicators with what the logs say about them (first few).
+    pub context_iocs: Vec<(String, String, String)>,
+}
+
+/// One log file read for events.
+#[derive(Debug, Clone, Serialize)]
+pub struct LogRow {
+    /// Name (path as given).
+    pub name: String,
+    /// Format recognised from the content.
+    pub format: String,
+    /// Records read.
+    pub records: u64,
+    /// Events produced.
+    pub events: u64,
+}
+
+/// One process in the flattened tree.
+#[derive(Debug, Clone, Serialize)]
+pub struct TreeLine {
+    /// Nesting depth (0 for a root).
+    pub depth: usize,
+    /// `image (pid N)`.
+    pub process: String,
+    /// Command line, when known.
+    pub command_line: String,
+}
+
+/// One persistence mechanism from the logs.
+#[derive(Debug, Clone, Serialize)]
+pub struct PersistenceRow {
+    /// ATT&CK technique id.
+    pub technique: String,
+    /// What kind (`Registry Run key`).
+    pub name: String,
+    /// Where.
+    pub location: String,
+    /// What it runs.
+    pub runs: String,
+    /// Which process made it.
+    pub by: String,
 }
 
 /// One ATT&CK technique across samples.
@@ -168,7 +215,8 @@ impl Report {
     /// Builds the report model from an analysis.
     pub fn build(analysis: &Analysis, options: &ReportOptions) -> Report {
         let samples: Vec<SampleSection> = analysis.samples.iter().map(sample_section).collect();
-        let attack = attack_rows(&analysis.samples);
+        let mut attack = attack_rows(&analysis.samples);
+        add_observed_techniques(&mut attack, &analysis.dynamic);
         let (iocs, iocs_omitted) = ioc_rows(analysis);
         let remediation = remediation::items(analysis);
         let dynamic = dynamic_section(analysis);
@@ -449,6 +497,7 @@ pub fn defang_text(text: &str) -> String {
 
 fn confidence_rank(c: &str) -> u8 {
     match c {
+        "observed" => 4,
         "high" => 3,
         "medium" => 2,
         _ => 1,
@@ -490,6 +539,46 @@ fn attack_rows(samples: &[Triage]) -> Vec<AttackRow> {
         (first, r.id.clone())
     });
     rows
+}
+
+/// Techniques the logs show (sandbox signatures, persistence seen happening) join the
+/// static ones with confidence `observed` and their namers as evidence.
+fn add_observed_techniques(rows: &mut Vec<AttackRow>, dynamic: &crate::logs::analysis::Findings) {
+    let names = crate::sample::behavior::technique_names();
+    for (id, namers) in &dynamic.techniques {
+        let evidence: Vec<String> = namers
+            .iter()
+            .take(MAX_EVIDENCE)
+            .map(|n| defang_text(&format!("log {n}")))
+            .collect();
+        match rows.iter_mut().find(|r| &r.id == id) {
+            Some(row) => {
+                row.confidence = "observed".to_string();
+                for e in evidence {
+                    if row.evidence.len() < MAX_EVIDENCE * 2 && !row.evidence.contains(&e) {
+                        row.evidence.push(e);
+                    }
+                }
+            }
+            None => rows.push(AttackRow {
+                id: id.clone(),
+                name: names.get(id).cloned().unwrap_or_else(|| id.clone()),
+                tactics: tactics_of(id),
+                confidence: "observed".to_string(),
+                samples: Vec::new(),
+                evidence,
+            }),
+        }
+    }
+    let order = tactic_order();
+    rows.sort_by_key(|r| {
+        let first = r
+            .tactics
+            .first()
+            .and_then(|t| order.iter().position(|o| o == t))
+            .unwrap_or(usize::MAX);
+        (first, r.id.clone())
+    });
 }
 
 fn ioc_rows(analysis: &Analysis) -> (Vec<IocRow>, usize) {
@@ -547,24 +636,107 @@ fn ioc_rows(analysis: &Analysis) -> (Vec<IocRow>, usize) {
     (rows, omitted)
 }
 
+/// How many indicators with log context the report lists at most.
+const MAX_CONTEXT_IOCS: usize = 40;
+
 fn dynamic_section(analysis: &Analysis) -> DynamicSection {
+    let d = &analysis.dynamic;
+    let total_events: u64 = analysis.log_summaries.iter().map(|l| l.events).sum();
     let notes = if analysis.logs.is_empty() {
         vec![
             "No analysis logs were given, so this report has no dynamic findings: what the \
               samples did when run is not known from this analysis."
                 .to_string(),
         ]
-    } else {
+    } else if total_events == 0 {
         vec![format!(
-            "{} log file(s) were scanned for indicators (listed in the IOC table with the log \
-             as their source). Their events (process tree, file, registry and network \
-             activity) are not broken down in this version of the report.",
+            "{} log file(s) were read; none held events spoor reads (they were scanned for \
+             indicators, listed in the IOC table with the log as their source).",
             analysis.logs.len()
         )]
+    } else {
+        vec![format!(
+            "{} log file(s) gave {total_events} events: {} persistence mechanism(s), {} \
+             process(es) in the tree, {} indicator(s) with context.",
+            analysis.logs.len(),
+            d.persistence.len(),
+            count_processes(&d.process_tree),
+            d.iocs.len()
+        )]
     };
+    let mut process_tree = Vec::new();
+    for root in &d.process_tree {
+        flatten(root, 0, &mut process_tree);
+    }
     DynamicSection {
-        logs: analysis.logs.clone(),
+        logs: analysis
+            .log_summaries
+            .iter()
+            .map(|l| LogRow {
+                name: l.name.clone(),
+                format: l.format.as_str().to_string(),
+                records: l.records,
+                events: l.events,
+            })
+            .collect(),
         notes,
+        process_tree,
+        activity: d.actions.iter().map(|(k, v)| (k.clone(), *v)).collect(),
+        persistence: d
+            .persistence
+            .iter()
+            .map(|p| PersistenceRow {
+                technique: p.technique.clone(),
+                name: p.name.clone(),
+                location: p.location.clone(),
+                runs: defang_text(p.runs.as_deref().unwrap_or("")),
+                by: p.by.clone().unwrap_or_default(),
+            })
+            .collect(),
+        context_iocs: d
+            .iocs
+            .iter()
+            .filter(|i| !i.context.is_empty())
+            .take(MAX_CONTEXT_IOCS)
+            .map(|i| {
+                let value = match i.kind.as_str() {
+                    "domain" | "ipv4" | "ipv6" | "url" | "email" => {
+                        match serde_json::from_value::<IocKind>(serde_json::Value::String(
+                            i.kind.clone(),
+                        )) {
+                            Ok(kind) => crate::ioc::refang::defang(kind, &i.value),
+                            Err(_) => i.value.clone(),
+                        }
+                    }
+                    _ => i.value.clone(),
+                };
+                (i.kind.clone(), value, defang_text(&i.context.join("; ")))
+            })
+            .collect(),
+    }
+}
+
+fn count_processes(nodes: &[crate::logs::analysis::ProcessNode]) -> usize {
+    nodes.iter().map(|n| 1 + count_processes(&n.children)).sum()
+}
+
+fn flatten(node: &crate::logs::analysis::ProcessNode, depth: usize, out: &mut Vec<TreeLine>) {
+    let image = node
+        .image
+        .as_deref()
+        .map(|i| base_name(i).to_string())
+        .unwrap_or_else(|| "(unknown image)".to_string());
+    let process = match node.pid {
+        Some(pid) => format!("{image} (pid {pid})"),
+        None => image,
+    };
+    out.push(TreeLine {
+        depth,
+        process,
+        command_line: defang_text(node.command_line.as_deref().unwrap_or("")),
+    });
+    for child in &node.children {
+        flatten(child, depth + 1, out);
     }
 }
 

@@ -156,7 +156,103 @@ pub fn items(analysis: &Analysis) -> Vec<Remediation> {
             _ => {}
         }
     }
-    out.into_iter().collect()
+    log_items(&analysis.dynamic.remediation, windows, &mut out);
+    // One item per target: the same address or file found statically and in the logs.
+    let mut seen = BTreeSet::new();
+    out.into_iter()
+        .filter(|r| seen.insert((r.kind, r.target.to_ascii_lowercase())))
+        .collect()
+}
+
+/// What the logs saw the sample do, turned into items: these were observed, not inferred.
+fn log_items(
+    r: &crate::logs::analysis::Remediation,
+    windows: bool,
+    out: &mut BTreeSet<Remediation>,
+) {
+    let reason = "seen in the analysis logs";
+    for path in &r.files_to_delete {
+        let command = if is_windows_path(path) {
+            format!("del /f /q \"{path}\"")
+        } else {
+            format!("rm -f -- {}", sh_quote(path))
+        };
+        out.insert(Remediation {
+            kind: RemediationKind::DeleteFile,
+            target: path.clone(),
+            command,
+            reason: reason.to_string(),
+        });
+    }
+    for key in &r.registry_to_remove {
+        let full = if key.starts_with("HK") {
+            key.clone()
+        } else {
+            format!("HKCU\\{key}")
+        };
+        let command = match full.rsplit_once('\\') {
+            Some((parent, value)) if !value.is_empty() => {
+                format!("reg delete \"{parent}\" /v \"{value}\" /f")
+            }
+            _ => format!("reg delete \"{full}\" /f"),
+        };
+        out.insert(Remediation {
+            kind: RemediationKind::RemoveRegistryEntry,
+            target: key.clone(),
+            command,
+            reason: reason.to_string(),
+        });
+    }
+    for task in &r.tasks_to_remove {
+        out.insert(Remediation {
+            kind: RemediationKind::RemoveTask,
+            target: task.clone(),
+            command: format!("schtasks /delete /tn \"{task}\" /f"),
+            reason: reason.to_string(),
+        });
+    }
+    for service in &r.services_to_remove {
+        out.insert(Remediation {
+            kind: RemediationKind::RemoveTask,
+            target: format!("service {service}"),
+            command: format!("sc stop \"{service}\" & sc delete \"{service}\""),
+            reason: reason.to_string(),
+        });
+    }
+    for process in &r.processes_to_end {
+        let pid = process
+            .rsplit_once("(pid ")
+            .and_then(|(_, rest)| rest.trim_end_matches(')').parse::<u64>().ok());
+        let command = match pid {
+            Some(pid) if windows => format!("taskkill /f /pid {pid}"),
+            Some(pid) => format!("kill -9 {pid}"),
+            None => format!("end {process}"),
+        };
+        out.insert(Remediation {
+            kind: RemediationKind::EndProcess,
+            target: process.clone(),
+            command,
+            reason: format!("{reason} (process ids are those of the analysis machine)"),
+        });
+    }
+    for address in &r.addresses_to_block {
+        let is_ip = address.parse::<std::net::IpAddr>().is_ok();
+        if is_ip {
+            out.insert(Remediation {
+                kind: RemediationKind::BlockAddress,
+                command: block_command(address, windows, address.contains(':')),
+                target: address.clone(),
+                reason: reason.to_string(),
+            });
+        } else if !address.contains('/') {
+            out.insert(Remediation {
+                kind: RemediationKind::BlockDomain,
+                command: format!("add {address} to the DNS resolver's or proxy's block list"),
+                target: address.clone(),
+                reason: reason.to_string(),
+            });
+        }
+    }
 }
 
 fn block_command(address: &str, windows: bool, v6: bool) -> String {
