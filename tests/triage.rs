@@ -312,7 +312,7 @@ fn ten_mib_pe_with_overlay() {
         state ^= state << 13;
         state ^= state >> 7;
         state ^= state << 17;
-        if state % 4 == 0 {
+        if state.is_multiple_of(4) {
             data.extend_from_slice(b"http://overlay.example.net/x\0C:\\Temp\\x.dll\0");
         } else {
             data.extend_from_slice(&state.to_le_bytes());
@@ -366,4 +366,109 @@ fn string_tags() {
     );
     assert!(tag("CreateToolhelp32Snapshot") == ["api"]);
     assert!(tag("just some words").is_empty());
+}
+
+/// Deterministic test input: `len` xorshift bytes drawn from `alphabet` (all bytes when
+/// empty), then `zeros` zero bytes (a zero rolling hash at the end takes another path).
+fn generated(len: usize, alphabet: &[u8], zeros: usize, seed: u64) -> Vec<u8> {
+    let mut state = seed | 1;
+    let mut out = Vec::with_capacity(len + zeros);
+    for _ in 0..len {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        let b = (state >> 24) as u8;
+        out.push(match alphabet.len() {
+            0 => b,
+            n => alphabet[usize::from(b) % n],
+        });
+    }
+    out.resize(len + zeros, 0);
+    out
+}
+
+/// (length, alphabet, trailing zeros) of the generated fuzzy-hash cases.
+const FUZZY_CASES: &[(usize, &[u8], usize)] = &[
+    (0, b"", 0),
+    (6, b"", 0),
+    (193, b"", 0),
+    (4097, b"", 0),
+    (20_000, b"ab \n\0", 0),
+    (100_000, b"", 16),
+    (300_000, b"", 0),
+    (300_000, b"xy", 8),
+    (1_000_000, b"", 0),
+];
+
+/// What the reference tools print for [`FUZZY_CASES`] and two corpus samples: Debian's
+/// `ssdeep` 2.14, and TLSH 4 (`py-tlsh` 5.0: `TNULL` here is `None`; Debian's `tlsh` 3.x
+/// agrees from 256 bytes on and prints no `T1`).
+const FUZZY_WANT: &[(&str, Option<&str>)] = &[
+    ("3::", None),
+    ("3:3Vkn:+", None),
+    (
+        "6:jzrdeDYOYWfUqE2rvPhoUe+uqpp4nzl5HhvX:p7OYWfhE4XGUeQEh9x",
+        Some("A9C02244C6E5A0EDAF66025B5DA79C7F808CAA223248301860040A380B4AC998826181"),
+    ),
+    (
+        "96:eK2GfTA05j0QdqTzPJcj0fx3V8Bd1ob3ka/mbSx2:7ffT3jUn+ofx3V8BQRmt",
+        Some("F6815D4D640D071FB7EBFE726CA14C330609977B1656E32188D9B3B8145CAAD49F81AE"),
+    ),
+    (
+        "192:mPbdbchtJm58ZLjQAJGEs8AAvqWA19wA+dXFi7fd+3iM+Q87IvFL+/q2sWmG2EAw:8BbcpmSLjFg8AAiWA1wdV+FoJtq8WmDw",
+        Some("61920930CB35569240AB35BFCC82089D5BFE1B76A9A58CB76A49E0B53FC61C04CBD361"),
+    ),
+    (
+        "3072:cBQl7bweFoAxqcTFAfQ0o1iR1lN1TMuZB:/mAyfjRk8",
+        Some("CCA302C356CC960E53DDEB83E50C135A490DB2593DDA99CB7AE639CA1F6401C6CF2229"),
+    ),
+    (
+        "6144:/mAyfjRk8uw+g3uYHghP1lmKH3/F7QdHa98zYM7VI3xCEO+:qSg3mR1l9HPJ6zYM7VIBX",
+        Some("125423A113DDD89A31AEF7C3B21C06F93D55F5FB15452C19A0A2686D4E988AFBCB301C"),
+    ),
+    (
+        "48:91u5m3qUOCIQ1UBUiRWMgU/n3GDOsGGnIYrb3YTpnEFvM6mS4iwdLmZCCwIdYU82:9",
+        None,
+    ),
+    (
+        "24576:qFIb6dnhI3yWIPhrWJx+VWOaGnbm3kMbNtjsiB14yqy2dMpcdwEaw/4:M/Rh/prWJx+raGnFcNNf14yqy2dMpawx",
+        Some("C92533FC6DEB971C97E5544DB68C3A87A8524695CF236BB0F1B2A305702EE4CD921B0C"),
+    ),
+    (
+        "192:ALDtX+fAtUguL3cajPcErVrengIjCVk8KOIPKnVbmzndzjJJYA8nR+q:ALknguDhjPcEBreg1nlknznZJmnRB",
+        Some("7E72C64F361784EDC14AE2F8D1F79B35B7B4B90209A1173E0160E1B52F307B59E7AA29"),
+    ),
+    (
+        "192:/upbSnqCSXpfGhcYboWxAJgILQzcYKEIPhULKvQw3Ad1mHjQzjc5qQfQnD+fwx+q:/u0q/5qLboWxAubV3kAAQLm2jGIDLxB",
+        Some("7682E60F3A1388E9C516E2F4D5FB8F357B70F9020A65473E1060E1B52F306A59B7AA39"),
+    ),
+];
+
+#[test]
+fn fuzzy_hashes_match_the_reference_tools() {
+    let mut inputs: Vec<Vec<u8>> = FUZZY_CASES
+        .iter()
+        .enumerate()
+        .map(|(i, &(len, alphabet, zeros))| generated(len, alphabet, zeros, 7 + i as u64))
+        .collect();
+    for sample in [
+        "corpus/malicious/needlepoint/needlepoint_v1_x64.exe",
+        "corpus/malicious/lockjaw/lockjaw_v1_x64.exe",
+    ] {
+        inputs.push(std::fs::read(root().join(sample)).expect("sample"));
+    }
+    assert_eq!(inputs.len(), FUZZY_WANT.len());
+    for (data, (ssdeep, tlsh)) in inputs.iter().zip(FUZZY_WANT) {
+        assert_eq!(sample::fuzzy::ssdeep(data), *ssdeep, "{} bytes", data.len());
+        assert_eq!(
+            sample::fuzzy::tlsh(data),
+            tlsh.map(|t| format!("T1{t}")),
+            "{} bytes",
+            data.len()
+        );
+    }
+    // The report carries both.
+    let t = sample::triage("x", &inputs[FUZZY_WANT.len() - 1]);
+    assert_eq!(t.hashes.ssdeep, FUZZY_WANT[FUZZY_WANT.len() - 1].0);
+    assert!(t.hashes.tlsh.is_some_and(|h| h.starts_with("T17682E6")));
 }

@@ -101,6 +101,8 @@ pub fn text(t: &Triage) -> String {
     let _ = writeln!(s, "  md5     {}", t.hashes.md5);
     let _ = writeln!(s, "  sha1    {}", t.hashes.sha1);
     let _ = writeln!(s, "  sha256  {}", t.hashes.sha256);
+    let _ = writeln!(s, "  ssdeep  {}", t.hashes.ssdeep);
+    let _ = writeln!(s, "  tlsh    {}", t.hashes.tlsh.as_deref().unwrap_or("-"));
     if let Some(pe) = &t.pe {
         let _ = writeln!(
             s,

@@ -13,6 +13,7 @@
 
 pub mod behavior;
 pub mod elf;
+pub mod fuzzy;
 pub mod macho;
 pub mod pe;
 pub mod resources;
@@ -57,8 +58,8 @@ impl Format {
     }
 }
 
-/// Cryptographic digests of the whole file, lower-case hex.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// Digests of the whole file: cryptographic (lower-case hex) and similarity hashes.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Hashes {
     /// MD5.
     pub md5: String,
@@ -68,6 +69,11 @@ pub struct Hashes {
     pub sha256: String,
     /// SHA-512.
     pub sha512: String,
+    /// ssdeep (`blocksize:hash1:hash2`, as the `ssdeep` tool prints it).
+    pub ssdeep: String,
+    /// TLSH (`T1` + 70 hex digits); `None` for inputs TLSH declines (under 50 bytes or too
+    /// uniform).
+    pub tlsh: Option<String>,
 }
 
 impl Hashes {
@@ -78,7 +84,37 @@ impl Hashes {
             sha1: hex(&Sha1::digest(data)),
             sha256: hex(&Sha256::digest(data)),
             sha512: hex(&Sha512::digest(data)),
+            ssdeep: fuzzy::ssdeep(data),
+            tlsh: fuzzy::tlsh(data),
         }
+    }
+
+    /// Digests of `data`, the slow half on a second thread while `work` runs on this one.
+    fn beside<T>(data: &[u8], work: impl FnOnce() -> T) -> (Self, T) {
+        std::thread::scope(|s| {
+            let slow = |d: &[u8]| {
+                (
+                    hex(&Md5::digest(d)),
+                    hex(&Sha512::digest(d)),
+                    fuzzy::ssdeep(d),
+                )
+            };
+            let other = s.spawn(move || slow(data));
+            let sha1 = hex(&Sha1::digest(data));
+            let sha256 = hex(&Sha256::digest(data));
+            let tlsh = fuzzy::tlsh(data);
+            let result = work();
+            let (md5, sha512, ssdeep) = other.join().unwrap_or_else(|_| slow(data));
+            let hashes = Hashes {
+                md5,
+                sha1,
+                sha256,
+                sha512,
+                ssdeep,
+                tlsh,
+            };
+            (hashes, result)
+        })
     }
 }
 
@@ -427,23 +463,10 @@ pub fn triage_with(name: &str, data: &[u8], options: TriageOptions) -> Triage {
         t.hashes = Hashes::of(data);
         return t;
     }
-    // Large input: MD5 and SHA-512 (the slow ones) on a second thread.
-    std::thread::scope(|s| {
-        let slow = s.spawn(|| (hex(&Md5::digest(data)), hex(&Sha512::digest(data))));
-        let sha1 = hex(&Sha1::digest(data));
-        let sha256 = hex(&Sha256::digest(data));
-        let mut t = analyse(name, data, options);
-        let (md5, sha512) = slow
-            .join()
-            .unwrap_or_else(|_| (hex(&Md5::digest(data)), hex(&Sha512::digest(data))));
-        t.hashes = Hashes {
-            md5,
-            sha1,
-            sha256,
-            sha512,
-        };
-        t
-    })
+    // Large input: half of the digests on a second thread.
+    let (hashes, mut t) = Hashes::beside(data, || analyse(name, data, options));
+    t.hashes = hashes;
+    t
 }
 
 /// Everything but the digests (filled in by [`triage_with`]).
@@ -488,12 +511,7 @@ fn analyse(name: &str, data: &[u8], options: TriageOptions) -> Triage {
     Triage {
         name: name.to_string(),
         size: data.len() as u64,
-        hashes: Hashes {
-            md5: String::new(),
-            sha1: String::new(),
-            sha256: String::new(),
-            sha512: String::new(),
-        },
+        hashes: Hashes::default(),
         format,
         arch: parsed.arch,
         bitness: parsed.bitness,

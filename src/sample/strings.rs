@@ -91,7 +91,7 @@ pub fn tag(v: &str) -> Vec<&'static str> {
     } else if !t.contains(&"api")
         && (v.contains(['+', '/', '=']) || v.bytes().filter(u8::is_ascii_digit).count() >= 3)
         && v.len() >= 16
-        && v.len() % 4 == 0
+        && v.len().is_multiple_of(4)
         && v.bytes()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'+' | b'/' | b'='))
         && v.bytes().any(|c| c.is_ascii_uppercase())
