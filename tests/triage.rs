@@ -472,3 +472,81 @@ fn fuzzy_hashes_match_the_reference_tools() {
     assert_eq!(t.hashes.ssdeep, FUZZY_WANT[FUZZY_WANT.len() - 1].0);
     assert!(t.hashes.tlsh.is_some_and(|h| h.starts_with("T17682E6")));
 }
+
+#[test]
+fn authenticode_signature_and_tampering() {
+    let path = root().join("corpus/benign/built/backupd_signed_x64.exe");
+    let data = std::fs::read(&path).expect("signed sample");
+    let pe = sample::triage("signed", &data).pe.expect("pe");
+    assert!(pe.signed);
+    assert_eq!(pe.signatures.len(), 1);
+    let sig = &pe.signatures[0];
+    let who = "/C=US/O=Example Org/CN=Example Test Signer (throwaway)";
+    assert_eq!(sig.signer, who);
+    assert_eq!(sig.issuer, who);
+    assert_eq!(sig.program_name.as_deref(), Some("Example Backup"));
+    assert_eq!(sig.digest_algorithm, "sha256");
+    // `osslsigncode verify` prints this as both the current and the calculated digest.
+    let want = "f4e4b2067696c121f4e746faea011b339a233a6c49d76386a60348c93485dec0";
+    assert_eq!(sig.signed_digest, want);
+    assert_eq!(sig.file_digest, want);
+    assert!(sig.digest_matches && sig.verified);
+    // The certificate table is not an overlay.
+    assert_eq!(pe.overlay_size, 0);
+
+    // One byte changed in the code after signing: the digest no longer matches.
+    let text = {
+        let t = sample::triage("signed", &data);
+        t.sections.iter().find(|s| s.name == ".text").cloned()
+    }
+    .expect(".text");
+    let mut tampered = data.clone();
+    tampered[text.raw_offset as usize + 16] ^= 0x01;
+    let pe = sample::triage("tampered", &tampered).pe.expect("pe");
+    let sig = &pe.signatures[0];
+    assert_eq!(sig.signed_digest, want);
+    assert_ne!(sig.file_digest, want);
+    assert!(!sig.digest_matches && !sig.verified);
+    let view = spoor::cli::triage::text(&sample::triage("tampered", &tampered));
+    assert!(view.contains("DIGEST MISMATCH"), "{view}");
+    assert!(view.contains("not trust"), "{view}");
+
+    // The unsigned original.
+    let plain = std::fs::read(root().join("corpus/benign/built/backupd_x64.exe")).expect("sample");
+    let pe = sample::triage("plain", &plain).pe.expect("pe");
+    assert!(!pe.signed && pe.signatures.is_empty());
+    // A certificate table cut short: still "signed", no signature, a warning.
+    let cut = &data[..data.len() - 200];
+    let t = sample::triage("cut", cut);
+    assert!(t
+        .pe
+        .as_ref()
+        .is_some_and(|p| p.signed && p.signatures.is_empty()));
+    assert!(t.warnings.iter().any(|w| w.contains("certificate table")));
+}
+
+#[test]
+fn version_info_and_manifest() {
+    let data =
+        std::fs::read(root().join("corpus/malicious/ashdrop/ashdrop_v1_x64.exe")).expect("sample");
+    let pe = sample::triage("x", &data).pe.expect("pe");
+    assert_eq!(
+        pe.version_info.get("OriginalFilename").map(String::as_str),
+        Some("OneDriveStandaloneUpdater.exe")
+    );
+    assert_eq!(
+        pe.version_info.get("CompanyName").map(String::as_str),
+        Some("Microsoft Corporation")
+    );
+    assert!(!pe.signed);
+    assert_eq!(pe.manifest, None);
+    let data = std::fs::read(root().join("corpus/benign/debian/distlib/w64.exe")).expect("sample");
+    let pe = sample::triage("x", &data).pe.expect("pe");
+    let m = pe.manifest.expect("manifest");
+    assert_eq!(m.execution_level.as_deref(), Some("asInvoker"));
+    assert_eq!(m.ui_access, Some(false));
+    assert_eq!(
+        pe.version_info.get("ProductName").map(String::as_str),
+        Some("Simple Launcher")
+    );
+}

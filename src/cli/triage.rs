@@ -86,6 +86,37 @@ pub fn run(args: TriageArgs) -> ExitCode {
     }
 }
 
+/// The signature line: who signed, and whether the file still matches what was signed.
+fn signature_line(pe: &sample::PeInfo) -> String {
+    if !pe.signed {
+        return "  signed  no".to_string();
+    }
+    let Some(sig) = pe.signatures.first() else {
+        return "  signed  certificate table present, signature unreadable".to_string();
+    };
+    let integrity = if sig.digest_matches {
+        format!(
+            "{} digest matches the file (integrity only, not trust)",
+            sig.digest_algorithm
+        )
+    } else {
+        format!(
+            "DIGEST MISMATCH: the file changed after signing ({} signed {}, file is {}; \
+             integrity, not trust)",
+            sig.digest_algorithm, sig.signed_digest, sig.file_digest
+        )
+    };
+    let more = if pe.signatures.len() > 1 {
+        format!(" (+{} more signatures)", pe.signatures.len() - 1)
+    } else {
+        String::new()
+    };
+    format!(
+        "  signed  by {}, issuer {}; {integrity}{more}",
+        sig.signer, sig.issuer
+    )
+}
+
 /// The one-screen text view of a report.
 pub fn text(t: &Triage) -> String {
     let mut s = String::new();
@@ -137,6 +168,33 @@ pub fn text(t: &Triage) -> String {
                 pe.tls_callbacks.len()
             );
         }
+        let version: Vec<String> = [
+            "CompanyName",
+            "ProductName",
+            "FileDescription",
+            "OriginalFilename",
+            "FileVersion",
+        ]
+        .iter()
+        .filter_map(|k| pe.version_info.get(*k).map(|v| format!("{k}={v}")))
+        .collect();
+        if !version.is_empty() {
+            let _ = writeln!(s, "  version {}", version.join(", "));
+        }
+        if let Some(m) = &pe.manifest {
+            let _ = writeln!(
+                s,
+                "  manifest level {}{}{}",
+                m.execution_level.as_deref().unwrap_or("-"),
+                if m.ui_access == Some(true) {
+                    ", uiAccess"
+                } else {
+                    ""
+                },
+                if m.auto_elevate { ", autoElevate" } else { "" }
+            );
+        }
+        let _ = writeln!(s, "{}", signature_line(pe));
         for r in pe.resources.iter().take(8) {
             let _ = writeln!(
                 s,

@@ -11,10 +11,12 @@
 //! UTF-16LE strings; [`behavior`] groups imports by behaviour, maps imports and strings to
 //! ATT&CK techniques and judges packing, all driven by tables under `data/`.
 
+pub mod authenticode;
 pub mod behavior;
 pub mod elf;
 pub mod fuzzy;
 pub mod macho;
+pub mod manifest;
 pub mod pe;
 pub mod resources;
 pub mod strings;
@@ -282,6 +284,18 @@ pub struct PeInfo {
     pub tls_callbacks: Vec<u64>,
     /// CodeView PDB path, when present.
     pub pdb_path: Option<String>,
+    /// Version-information strings (`CompanyName`, `ProductName`, `OriginalFilename`, ...).
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub version_info: std::collections::BTreeMap<String, String>,
+    /// The application manifest, when there is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub manifest: Option<manifest::Manifest>,
+    /// A certificate table (Authenticode signature) is present.
+    pub signed: bool,
+    /// The signatures that could be parsed, each with whether the file still matches the
+    /// signed digest (integrity, not trust).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub signatures: Vec<authenticode::Signature>,
 }
 
 /// ELF-specific facts.
