@@ -550,3 +550,34 @@ fn version_info_and_manifest() {
         Some("Simple Launcher")
     );
 }
+
+#[test]
+fn elf_symbols_and_macho_load_commands() {
+    let data =
+        std::fs::read(root().join("corpus/malicious/burrow/burrow_v3_x86_64.so")).expect("sample");
+    let elf = sample::triage("x", &data).elf.expect("elf");
+    assert!(elf.stripped && !elf.static_linked);
+    assert_eq!(elf.symbols, 0);
+    assert_eq!(elf.dynamic_symbols, 24);
+    assert_eq!(elf.exports, ["burrow_hide_entry", "burrow_start"]);
+    for api in ["connect", "execl", "prctl", "socket"] {
+        assert!(elf.notable_imports.iter().any(|i| i == api), "{api}");
+    }
+
+    let data = std::fs::read(root().join("corpus/malicious/orchard/orchard_v3_universal"))
+        .expect("sample");
+    let t = sample::triage("x", &data);
+    assert_eq!(t.macho.len(), 2);
+    let (x64, arm) = (&t.macho[0], &t.macho[1]);
+    assert_eq!((x64.arch.as_str(), arm.arch.as_str()), ("x86_64", "arm64"));
+    assert!(!x64.code_signature && arm.code_signature);
+    assert_eq!(
+        arm.load_commands.last().map(String::as_str),
+        Some("LC_CODE_SIGNATURE")
+    );
+    for slice in &t.macho {
+        assert_eq!(slice.load_commands[0], "LC_SEGMENT_64");
+        assert!(slice.load_commands.iter().any(|c| c == "LC_LOAD_DYLIB"));
+        assert!(slice.load_commands.iter().any(|c| c == "LC_MAIN"));
+    }
+}

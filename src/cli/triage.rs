@@ -86,6 +86,20 @@ pub fn run(args: TriageArgs) -> ExitCode {
     }
 }
 
+/// At most `n` items joined by spaces, with a `(+N)` count of the rest.
+fn shortened(items: &[String], n: usize) -> String {
+    let mut out = items
+        .iter()
+        .take(n)
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .join(" ");
+    if items.len() > n {
+        let _ = write!(out, " (+{})", items.len() - n);
+    }
+    out
+}
+
 /// The signature line: who signed, and whether the file still matches what was signed.
 fn signature_line(pe: &sample::PeInfo) -> String {
     if !pe.signed {
@@ -234,13 +248,26 @@ pub fn text(t: &Triage) -> String {
         if !elf.needed.is_empty() {
             let _ = writeln!(s, "  needs   {}", elf.needed.join(", "));
         }
+        let _ = writeln!(
+            s,
+            "  symbols {} in .symtab, {} in .dynsym, {} exported functions{}",
+            elf.symbols,
+            elf.dynamic_symbols,
+            elf.exports.len(),
+            if elf.exports.is_empty() {
+                String::new()
+            } else {
+                format!(": {}", shortened(&elf.exports, 8))
+            }
+        );
     }
     for m in &t.macho {
         let _ = writeln!(
             s,
-            "  slice   {} at {:#x}: {} dylibs, code signature {}",
+            "  slice   {} at {:#x}: {} load commands, {} dylibs, code signature {}",
             m.arch,
             m.offset,
+            m.load_commands.len(),
             m.dylibs.len(),
             if m.code_signature {
                 "present"

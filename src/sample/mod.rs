@@ -313,6 +313,17 @@ pub struct ElfInfo {
     pub static_linked: bool,
     /// Entry point address.
     pub entry_point: u64,
+    /// Entries in `.symtab` (0 when stripped).
+    pub symbols: usize,
+    /// Entries in `.dynsym`.
+    pub dynamic_symbols: usize,
+    /// Functions the file exports (defined global or weak functions in `.dynsym`), sorted,
+    /// at most [`elf::MAX_LISTED`].
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub exports: Vec<String>,
+    /// Imported functions that the API category table knows (see `behavior`), sorted.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notable_imports: Vec<String>,
 }
 
 /// One Mach-O slice (the only one of a thin file, or one of a fat file).
@@ -328,8 +339,8 @@ pub struct MachoSlice {
     pub dylibs: Vec<String>,
     /// `LC_CODE_SIGNATURE` present (presence only, not validity).
     pub code_signature: bool,
-    /// Number of load commands.
-    pub load_commands: usize,
+    /// The load commands in file order (`LC_SEGMENT_64`, `LC_LOAD_DYLIB`, ...).
+    pub load_commands: Vec<String>,
 }
 
 /// An IOC found in the sample, with where it was seen.
