@@ -581,3 +581,82 @@ fn elf_symbols_and_macho_load_commands() {
         assert!(slice.load_commands.iter().any(|c| c == "LC_MAIN"));
     }
 }
+
+#[test]
+fn junk_strings_are_dropped_and_text_kept() {
+    use spoor::ioc::Encoding;
+    use spoor::sample::strings::{is_junk, tag, FoundString};
+    let found = |v: &str| FoundString {
+        offset: 0,
+        encoding: Encoding::Ascii,
+        section: None,
+        value: v.to_string(),
+        tags: tag(v),
+    };
+    for junk in [
+        "ABABABAB",
+        "-=-=-=-=",
+        "x#Kq9",
+        "HcP<H",
+        "D$(E1",
+        "[^_]A\\A]",
+        "0 0$0",
+    ] {
+        assert!(is_junk(&found(junk), false), "{junk}");
+    }
+    // Printable machine code is junk in an executable section only.
+    assert!(is_junk(&found("AWAVAUATUWVSH"), true));
+    assert!(!is_junk(&found("AWAVAUATUWVSH"), false));
+    for text in [
+        "Global\\LJ-7d0c2e41",
+        "3.2.1.0",
+        "192.0.2.10",
+        "</dict>",
+        "CreateMutexA",
+        "GetProcAddress",
+        "%s\\%s",
+        "bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4",
+        "YOUR FILES HAVE BEEN ENCRYPTED",
+    ] {
+        assert!(!is_junk(&found(text), true), "{text}");
+    }
+    // On a real sample: the x64 prologue noise of .text is gone, the ransom note stays, and
+    // the IOC engine still saw every string.
+    let data =
+        std::fs::read(root().join("corpus/malicious/lockjaw/lockjaw_v1_x64.exe")).expect("sample");
+    let t = sample::triage("x", &data);
+    assert!(t.junk_strings >= 20, "{}", t.junk_strings);
+    assert!(!t.strings.iter().any(|s| s.value == "UAWAVAUATWVSH"));
+    assert!(t.strings.iter().any(|s| s.value == "Global\\LJ-7d0c2e41"));
+    assert!(t
+        .strings
+        .iter()
+        .any(|s| s.value == "YOUR FILES HAVE BEEN ENCRYPTED BY LOCKJAW"));
+}
+
+#[test]
+fn crypto_constants_in_real_code() {
+    // zlib carries its CRC-32 table; the corpus' own small programs carry none.
+    for (file, want) in [
+        (
+            "corpus/benign/debian/zlib/zlib1_x64.dll",
+            vec!["crc32-table"],
+        ),
+        (
+            "corpus/benign/debian/zlib/libz.so.1_x86_64",
+            vec!["crc32-table"],
+        ),
+        ("corpus/malicious/lockjaw/lockjaw_v1_x64.exe", vec![]),
+    ] {
+        let data = std::fs::read(root().join(file)).expect("sample");
+        let t = sample::triage("x", &data);
+        let names: Vec<&str> = t.crypto_constants.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(names, want, "{file}");
+        for c in &t.crypto_constants {
+            assert_eq!(
+                &data[c.offset as usize..][..8],
+                &[0, 0, 0, 0, 0x96, 0x30, 0x07, 0x77]
+            );
+        }
+    }
+}

@@ -31,6 +31,62 @@ pub struct TriageArgs {
     /// Write the output to FILE (atomically) instead of stdout.
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Colour in the text view: `auto` (only on a terminal, and not when NO_COLOR is set),
+    /// `always` or `never`.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub color: ColorChoice,
+}
+
+/// When the text view uses colour.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    /// On a terminal only, unless NO_COLOR is set.
+    Auto,
+    /// Always.
+    Always,
+    /// Never.
+    Never,
+}
+
+/// ANSI styling for the text view; every method returns its text unchanged when off.
+#[derive(Debug, Clone, Copy)]
+pub struct Style {
+    on: bool,
+}
+
+impl Style {
+    /// Styling that is `on` or not.
+    pub fn new(on: bool) -> Self {
+        Style { on }
+    }
+
+    fn paint(self, code: &str, text: &str) -> String {
+        if self.on {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_string()
+        }
+    }
+
+    fn bold(self, text: &str) -> String {
+        self.paint("1", text)
+    }
+
+    fn red(self, text: &str) -> String {
+        self.paint("1;31", text)
+    }
+
+    fn green(self, text: &str) -> String {
+        self.paint("32", text)
+    }
+
+    fn yellow(self, text: &str) -> String {
+        self.paint("33", text)
+    }
+
+    fn cyan(self, text: &str) -> String {
+        self.paint("36", text)
+    }
 }
 
 /// Runs `spoor triage`.
@@ -57,6 +113,17 @@ pub fn run(args: TriageArgs) -> ExitCode {
             }
         }
     }
+    let colour = match args.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            use std::io::IsTerminal;
+            args.output.is_none()
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                && std::io::stdout().is_terminal()
+        }
+    };
+    let style = Style::new(colour);
     let result = crate::output::write_to(args.output.as_deref(), |w| match args.format {
         TriageFormat::Json => {
             serde_json::to_writer_pretty(&mut *w, &reports).map_err(std::io::Error::other)?;
@@ -67,7 +134,7 @@ pub fn run(args: TriageArgs) -> ExitCode {
                 if i > 0 {
                     writeln!(w)?;
                 }
-                w.write_all(text(t).as_bytes())?;
+                w.write_all(text_styled(t, style).as_bytes())?;
             }
             Ok(())
         }
@@ -101,7 +168,7 @@ fn shortened(items: &[String], n: usize) -> String {
 }
 
 /// The signature line: who signed, and whether the file still matches what was signed.
-fn signature_line(pe: &sample::PeInfo) -> String {
+fn signature_line(pe: &sample::PeInfo, style: Style) -> String {
     if !pe.signed {
         return "  signed  no".to_string();
     }
@@ -110,14 +177,16 @@ fn signature_line(pe: &sample::PeInfo) -> String {
     };
     let integrity = if sig.digest_matches {
         format!(
-            "{} digest matches the file (integrity only, not trust)",
-            sig.digest_algorithm
+            "{} (integrity only, not trust)",
+            style.green(&format!("{} digest matches the file", sig.digest_algorithm))
         )
     } else {
         format!(
-            "DIGEST MISMATCH: the file changed after signing ({} signed {}, file is {}; \
-             integrity, not trust)",
-            sig.digest_algorithm, sig.signed_digest, sig.file_digest
+            "{} the file changed after signing ({} signed {}, file is {}; integrity, not trust)",
+            style.red("DIGEST MISMATCH:"),
+            sig.digest_algorithm,
+            sig.signed_digest,
+            sig.file_digest
         )
     };
     let more = if pe.signatures.len() > 1 {
@@ -131,10 +200,15 @@ fn signature_line(pe: &sample::PeInfo) -> String {
     )
 }
 
-/// The one-screen text view of a report.
+/// The one-screen text view of a report, without colour.
 pub fn text(t: &Triage) -> String {
+    text_styled(t, Style::new(false))
+}
+
+/// The one-screen text view of a report, coloured when `style` is on.
+pub fn text_styled(t: &Triage, style: Style) -> String {
     let mut s = String::new();
-    let _ = writeln!(s, "{}", t.name);
+    let _ = writeln!(s, "{}", style.bold(&t.name));
     let _ = writeln!(
         s,
         "  {} {} {}-bit, {} bytes",
@@ -208,7 +282,7 @@ pub fn text(t: &Triage) -> String {
                 if m.auto_elevate { ", autoElevate" } else { "" }
             );
         }
-        let _ = writeln!(s, "{}", signature_line(pe));
+        let _ = writeln!(s, "{}", signature_line(pe, style));
         for r in pe.resources.iter().take(8) {
             let _ = writeln!(
                 s,
@@ -293,14 +367,22 @@ pub fn text(t: &Triage) -> String {
                 if sec.r { 'r' } else { '-' },
                 if sec.w { 'w' } else { '-' },
                 if sec.x { 'x' } else { '-' },
-                if sec.wx { "  W+X" } else { "" }
+                if sec.wx {
+                    style.red("  W+X")
+                } else {
+                    String::new()
+                }
             );
         }
     }
     let _ = writeln!(
         s,
         "  packer  {}{}",
-        t.packer.verdict,
+        if t.packer.verdict == "not packed" {
+            t.packer.verdict.clone()
+        } else {
+            style.yellow(&t.packer.verdict)
+        },
         if t.packer.packers.is_empty() {
             String::new()
         } else {
@@ -361,8 +443,8 @@ pub fn text(t: &Triage) -> String {
                 .collect();
             let _ = writeln!(
                 s,
-                "    {:<10} {:<6} {}: {}",
-                tech.id,
+                "    {} {:<6} {}: {}",
+                style.cyan(&format!("{:<10}", tech.id)),
                 tech.confidence,
                 tech.name,
                 ev.join(", ")
@@ -395,9 +477,40 @@ pub fn text(t: &Triage) -> String {
             let _ = writeln!(s, "    ... {} more (see --format json)", t.iocs.len() - 15);
         }
     }
-    let _ = writeln!(s, "  strings {}", t.strings.len());
+    if !t.crypto_constants.is_empty() {
+        let mut names: Vec<String> = t
+            .crypto_constants
+            .iter()
+            .map(|c| {
+                format!(
+                    "{} @ {:#x} {}",
+                    c.name,
+                    c.offset,
+                    c.section.as_deref().unwrap_or("(no section)")
+                )
+            })
+            .collect();
+        let more = names.len().saturating_sub(6);
+        names.truncate(6);
+        let _ = writeln!(
+            s,
+            "  crypto  {}{}",
+            names.join(", "),
+            if more > 0 {
+                format!(" (+{more})")
+            } else {
+                String::new()
+            }
+        );
+    }
+    let _ = writeln!(
+        s,
+        "  strings {} ({} junk strings dropped)",
+        t.strings.len(),
+        t.junk_strings
+    );
     for w in &t.warnings {
-        let _ = writeln!(s, "  warning: {w}");
+        let _ = writeln!(s, "  {} {w}", style.yellow("warning:"));
     }
     s
 }

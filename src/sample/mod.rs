@@ -13,6 +13,7 @@
 
 pub mod authenticode;
 pub mod behavior;
+pub mod crypto;
 pub mod elf;
 pub mod fuzzy;
 pub mod macho;
@@ -421,8 +422,12 @@ pub struct Triage {
     pub techniques: Vec<Technique>,
     /// IOCs found in the file, each sighting with its section.
     pub iocs: Vec<SampleIoc>,
-    /// Strings found (ASCII and UTF-16LE), in file order.
+    /// Well-known cryptographic constants (AES S-box, SHA-256 K, ...), in file order.
+    pub crypto_constants: Vec<crypto::CryptoConstant>,
+    /// Strings found (ASCII and UTF-16LE; ASCII first, each in file order), without junk.
     pub strings: Vec<FoundString>,
+    /// Strings dropped as junk (see [`strings::is_junk`]); the IOC engine still saw them.
+    pub junk_strings: usize,
     /// What could not be parsed.
     pub warnings: Vec<String>,
 }
@@ -521,18 +526,34 @@ fn analyse(name: &str, data: &[u8], options: TriageOptions) -> Triage {
         parsed.warnings.push(msg);
     }
     let regions = Regions::new(&parsed.sections);
-    let strings = strings::find(data, options.min_string_len, &regions);
+    let all_strings = strings::find(data, options.min_string_len, &regions);
+    let iocs = if options.iocs {
+        sample_iocs(name, &all_strings)
+    } else {
+        Vec::new()
+    };
+    let code: Vec<&str> = parsed
+        .sections
+        .iter()
+        .filter(|s| s.x)
+        .map(|s| s.name.as_str())
+        .collect();
+    let total_strings = all_strings.len();
+    let strings: Vec<FoundString> = all_strings
+        .into_iter()
+        .filter(|s| {
+            let in_code = s.section.as_deref().is_some_and(|n| code.contains(&n));
+            !strings::is_junk(s, in_code)
+        })
+        .collect();
+    let junk_strings = total_strings - strings.len();
+    let crypto_constants = crypto::find(data, &regions);
     let mut behavior = behavior::analyse(&parsed.imports, &strings, format);
     let no_resources = Vec::new();
     let res = parsed.pe.as_ref().map_or(&no_resources, |p| &p.resources);
     let techniques = behavior::techniques(&parsed.imports, &strings, &behavior, format, res);
     let packer = behavior::packer(&parsed, format);
     behavior.sort();
-    let iocs = if options.iocs {
-        sample_iocs(name, &strings)
-    } else {
-        Vec::new()
-    };
     Triage {
         name: name.to_string(),
         size: data.len() as u64,
@@ -549,7 +570,9 @@ fn analyse(name: &str, data: &[u8], options: TriageOptions) -> Triage {
         packer,
         techniques,
         iocs,
+        crypto_constants,
         strings,
+        junk_strings,
         warnings: parsed.warnings,
     }
 }
