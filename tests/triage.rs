@@ -660,3 +660,55 @@ fn crypto_constants_in_real_code() {
         }
     }
 }
+
+#[test]
+fn extract_on_a_binary_uses_triage_strings() {
+    use spoor::extract::{ExtractOptions, Extractor};
+    let path = root().join("corpus/malicious/fetchbird/fetchbird_v3_x64.dll");
+    let data = std::fs::read(&path).expect("sample");
+    let extraction =
+        Extractor::new(ExtractOptions::default()).extract_paths(std::slice::from_ref(&path));
+    assert!(extraction.errors.is_empty());
+    assert!(!extraction.iocs.is_empty());
+    let mut utf16 = 0;
+    for ioc in &extraction.iocs {
+        for s in &ioc.sightings {
+            // Every sighting lies in a section, at an offset that holds the text.
+            let field = s.field.as_deref().unwrap_or_default();
+            assert!(field.starts_with("section "), "{} {field:?}", ioc.value);
+            let off = s.offset.expect("offset") as usize;
+            let step = if s.encoding == spoor::ioc::Encoding::Utf16le {
+                2
+            } else {
+                1
+            };
+            let window: String = data[off..]
+                .iter()
+                .step_by(step)
+                .take(ioc.value.len() + 2)
+                .map(|&b| (b as char).to_ascii_lowercase())
+                .collect();
+            let head: String = ioc.value.to_ascii_lowercase().chars().take(3).collect();
+            assert!(
+                window.contains(&head),
+                "{}: {window:?} at {off:#x}",
+                ioc.value
+            );
+            if s.encoding == spoor::ioc::Encoding::Utf16le {
+                utf16 += 1;
+                assert_eq!(data[off + 1], 0);
+            }
+        }
+    }
+    // The same IOCs as triage reports, with the same offsets.
+    let t = sample::triage("x", &data);
+    for ioc in &t.iocs {
+        let found = extraction
+            .iocs
+            .iter()
+            .find(|i| i.kind == ioc.kind && i.value == ioc.value)
+            .unwrap_or_else(|| panic!("{} missing from extract", ioc.value));
+        assert_eq!(found.sightings[0].offset, Some(ioc.sightings[0].offset));
+    }
+    assert!(utf16 >= 5, "{utf16} UTF-16LE sightings");
+}

@@ -99,7 +99,8 @@ pub fn run(args: TriageArgs) -> ExitCode {
     let mut failed = false;
     for path in &args.files {
         let name = path.display().to_string();
-        match std::fs::read(path) {
+        // Mapped, so that memory does not grow with the sample's size.
+        match sample::Mapped::open(path) {
             Ok(data) => {
                 let t = sample::triage_with(&name, &data, options);
                 for w in &t.warnings {

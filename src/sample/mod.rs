@@ -13,6 +13,7 @@
 
 pub mod authenticode;
 pub mod behavior;
+pub mod binary_iocs;
 pub mod crypto;
 pub mod elf;
 pub mod fuzzy;
@@ -453,6 +454,47 @@ pub struct Parsed {
     pub warnings: Vec<String>,
 }
 
+/// A file's bytes: memory-mapped when possible, so that memory does not grow with the file
+/// size beyond the mapping; read into memory otherwise (pipes, devices, empty files).
+#[derive(Debug)]
+pub enum Mapped {
+    /// A read-only memory map of a regular file.
+    Map(memmap2::Mmap),
+    /// The bytes, read.
+    Read(Vec<u8>),
+}
+
+impl Mapped {
+    /// Maps (or reads) the file at `path`.
+    pub fn open(path: &std::path::Path) -> std::io::Result<Self> {
+        use std::io::Read;
+        let mut file = std::fs::File::open(path)?;
+        let meta = file.metadata()?;
+        if meta.is_file() && meta.len() > 0 {
+            // SAFETY: the map is read-only and never written through. If another process
+            // truncates the file while it is mapped, reading the lost pages faults: the
+            // trade-off every mapping reader (ripgrep, yara) accepts for samples at rest.
+            if let Ok(map) = unsafe { memmap2::Mmap::map(&file) } {
+                return Ok(Mapped::Map(map));
+            }
+        }
+        let mut bytes = Vec::new();
+        file.read_to_end(&mut bytes)?;
+        Ok(Mapped::Read(bytes))
+    }
+}
+
+impl std::ops::Deref for Mapped {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        match self {
+            Mapped::Map(m) => m,
+            Mapped::Read(v) => v,
+        }
+    }
+}
+
 /// Sniffs the format from the first bytes.
 pub fn sniff(data: &[u8]) -> Format {
     match data {
@@ -499,10 +541,9 @@ pub fn triage_with(name: &str, data: &[u8], options: TriageOptions) -> Triage {
     t
 }
 
-/// Everything but the digests (filled in by [`triage_with`]).
-fn analyse(name: &str, data: &[u8], options: TriageOptions) -> Triage {
-    let format = sniff(data);
-    let parsed = match format {
+/// Runs the parser of `format` over `data`.
+pub fn parse(data: &[u8], format: Format) -> Parsed {
+    match format {
         Format::Pe => guarded(data, pe::parse),
         Format::Elf => guarded(data, elf::parse),
         Format::Macho | Format::MachoFat => guarded(data, macho::parse),
@@ -510,8 +551,13 @@ fn analyse(name: &str, data: &[u8], options: TriageOptions) -> Triage {
             warnings: vec!["not a PE, ELF or Mach-O file".into()],
             ..Parsed::default()
         },
-    };
-    let mut parsed = parsed;
+    }
+}
+
+/// Everything but the digests (filled in by [`triage_with`]).
+fn analyse(name: &str, data: &[u8], options: TriageOptions) -> Triage {
+    let format = sniff(data);
+    let mut parsed = parse(data, format);
     let beyond: Vec<&str> = parsed
         .sections
         .iter()
