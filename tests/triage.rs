@@ -218,6 +218,29 @@ fn broken_input_gives_warnings_not_panics() {
             let _ = sample::triage("flipped", &d);
         }
     }
+    // The signed sample (certificate table, version info) and a manifest: cuts and flips
+    // in the signature and resource data.
+    for file in [
+        "corpus/benign/built/backupd_signed_x64.exe",
+        "corpus/benign/debian/distlib/t32.exe",
+    ] {
+        let data = std::fs::read(root().join(file)).expect("sample");
+        for len in (0..data.len()).step_by(331) {
+            let _ = sample::triage("cut", &data[..len]);
+        }
+        let tail = data.len().saturating_sub(4096);
+        for _ in 0..60 {
+            let mut d = data.clone();
+            for _ in 0..8 {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                let i = tail + (state as usize) % (d.len() - tail);
+                d[i] ^= 1 << (state >> 60 & 7);
+            }
+            let _ = sample::triage("flipped", &d);
+        }
+    }
     let t = sample::triage("garbage", b"MZ\x90\x00 not really a PE");
     assert_eq!(t.format, Format::Pe);
     assert!(!t.warnings.is_empty());
