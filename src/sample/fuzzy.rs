@@ -8,6 +8,8 @@
 const ROLLING_WINDOW: usize = 7;
 const MIN_BLOCK_SIZE: u32 = 3;
 const NUM_BLOCKHASHES: usize = 31;
+/// Piece-hash lanes: one per block size, padded to a SIMD-friendly 32.
+const LANES: usize = 32;
 const SPAMSUM_LENGTH: usize = 64;
 /// ssdeep's FNV-style piece hash keeps 32 bits, but only its value modulo 64 is ever
 /// printed, and modulo 64 it depends only on the previous value modulo 64: so the state
@@ -97,17 +99,19 @@ pub fn ssdeep(data: &[u8]) -> String {
     let mut roll = Roll::default();
     let mut bh = [BlockHash::EMPTY; NUM_BLOCKHASHES];
     // Running piece hashes (modulo 64) per block size: whole and for the half digest.
-    let mut hs = [HASH_INIT; NUM_BLOCKHASHES];
-    let mut halves = [HASH_INIT; NUM_BLOCKHASHES];
+    let mut hs = [HASH_INIT; LANES];
+    let mut halves = [HASH_INIT; LANES];
     let (mut start, mut end) = (0usize, 1usize);
     let mut last_h: Option<u8> = None;
     for &c in data {
         roll.step(c);
         let h = roll.sum();
-        for x in &mut hs[start..end] {
+        // All lanes, active or not, in one fixed-width (vectorisable) pass: a lane below
+        // `start` is never read again and one at or past `end` is overwritten when forked.
+        for x in &mut hs {
             *x = sum_hash(c, *x);
         }
-        for x in &mut halves[start..end] {
+        for x in &mut halves {
             *x = sum_hash(c, *x);
         }
         if let Some(l) = &mut last_h {
@@ -162,8 +166,8 @@ pub fn ssdeep(data: &[u8]) -> String {
 /// The finished hashing state, turned into text by [`State::digest`].
 struct State<'a> {
     bh: &'a [BlockHash; NUM_BLOCKHASHES],
-    hs: &'a [u8; NUM_BLOCKHASHES],
-    halves: &'a [u8; NUM_BLOCKHASHES],
+    hs: &'a [u8; LANES],
+    halves: &'a [u8; LANES],
     last_h: Option<u8>,
 }
 
