@@ -7,9 +7,13 @@
 //! clock). Parsing never panics on hostile input: whatever cannot be parsed becomes a
 //! message in [`Triage::warnings`] and the rest of the report is still filled in.
 //!
-//! The format parsers live in [`pe`], [`elf`] and [`macho`]; [`strings`] finds ASCII and
-//! UTF-16LE strings; [`behavior`] groups imports by behaviour, maps imports and strings to
-//! ATT&CK techniques and judges packing, all driven by tables under `data/`.
+//! The format parsers live in [`pe`] (with [`resources`], [`manifest`] and
+//! [`authenticode`] for signatures and version info), [`elf`] and [`macho`]; [`fuzzy`]
+//! computes ssdeep and TLSH; [`strings`] finds ASCII and UTF-16LE strings and tells junk
+//! from text; [`crypto`] finds well-known crypto constants; [`behavior`] groups imports by
+//! behaviour, maps imports and strings to ATT&CK techniques and judges packing, all driven
+//! by tables under `data/`. [`binary_iocs`] lets `spoor extract` read executables through
+//! their strings. Files are memory-mapped ([`Mapped`]).
 
 pub mod authenticode;
 pub mod behavior;
