@@ -1,8 +1,11 @@
 //! Inputs: turning the paths a user names into readable sources.
 //!
-//! Directories are walked (sorted, symlinks not followed, so loops cannot trap us);
-//! `-` is standard input. Anything that cannot be listed or opened becomes an
-//! [`InputError`] that the caller reports while the rest of the work goes on.
+//! Directories are walked (sorted, symlinks not followed, so loops cannot trap us; only
+//! regular files inside are taken); `-` is standard input. A FIFO named on the command line
+//! is read as a stream without waiting for a writer (none means empty); devices named on the
+//! command line are refused, since `/dev/zero`-like inputs never end. Anything that cannot
+//! be listed or opened becomes an [`InputError`] that the caller reports while the rest of
+//! the work goes on.
 
 use std::fs::File;
 use std::io::{self, Read};
@@ -39,11 +42,11 @@ impl Source {
         }
     }
 
-    /// Opens the source for reading.
+    /// Opens the source for reading. A FIFO is opened without waiting for a writer.
     pub fn open(&self) -> io::Result<Box<dyn Read + Send>> {
         match self {
             Source::Stdin => Ok(Box::new(io::stdin())),
-            Source::File { path, .. } => Ok(Box::new(File::open(path)?)),
+            Source::File { path, .. } => Ok(Box::new(open_file(path)?)),
         }
     }
 }
@@ -69,6 +72,10 @@ pub fn expand(paths: &[PathBuf]) -> (Vec<Source>, Vec<InputError>) {
         }
         match std::fs::metadata(path) {
             Ok(meta) if meta.is_dir() => walk(path, &mut sources, &mut errors),
+            Ok(meta) if is_device(&meta) => errors.push(InputError {
+                source: path.to_string_lossy().into_owned(),
+                message: DEVICE_MESSAGE.to_string(),
+            }),
             Ok(meta) => sources.push(Source::File {
                 path: path.clone(),
                 len: meta.len(),
@@ -104,11 +111,73 @@ fn walk(root: &Path, sources: &mut Vec<Source>, errors: &mut Vec<InputError>) {
     }
 }
 
+/// The message for a device named as an input.
+const DEVICE_MESSAGE: &str =
+    "a device, not a file: not read (it may never end); pipe it in with `-` and a size limit if you mean to";
+
+/// Reads a whole file the safe way for hostile paths: devices are refused (they may never
+/// end), a FIFO without a writer reads as empty, and at most `limit` bytes are read (an
+/// error of kind `FileTooLarge` says the file is bigger).
+pub fn read_file(path: &Path, limit: u64) -> io::Result<Vec<u8>> {
+    if is_device(&std::fs::metadata(path)?) {
+        return Err(io::Error::new(io::ErrorKind::InvalidInput, DEVICE_MESSAGE));
+    }
+    let mut data = Vec::new();
+    open_file(path)?
+        .take(limit.saturating_add(1))
+        .read_to_end(&mut data)?;
+    if data.len() as u64 > limit {
+        return Err(io::Error::new(
+            io::ErrorKind::FileTooLarge,
+            format!("larger than the limit of {limit} bytes (--max-size)"),
+        ));
+    }
+    Ok(data)
+}
+
+#[cfg(unix)]
+fn is_device(meta: &std::fs::Metadata) -> bool {
+    use std::os::unix::fs::FileTypeExt;
+    let t = meta.file_type();
+    t.is_char_device() || t.is_block_device() || t.is_socket()
+}
+
+#[cfg(not(unix))]
+fn is_device(_meta: &std::fs::Metadata) -> bool {
+    false
+}
+
+/// Opens a file for reading. A FIFO is opened non-blocking (so a FIFO without a writer does
+/// not hang us: it reads as empty), then switched back to blocking reads.
+#[cfg(unix)]
+fn open_file(path: &Path) -> io::Result<File> {
+    use rustix::fs::OFlags;
+    use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
+    if !std::fs::metadata(path)?.file_type().is_fifo() {
+        return File::open(path);
+    }
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(OFlags::NONBLOCK.bits() as i32)
+        .open(path)?;
+    rustix::fs::fcntl_setfl(&file, OFlags::empty()).map_err(io::Error::from)?;
+    Ok(file)
+}
+
+#[cfg(not(unix))]
+fn open_file(path: &Path) -> io::Result<File> {
+    File::open(path)
+}
+
 /// A short, human message for an I/O error.
 pub fn describe(e: &io::Error) -> String {
     match e.kind() {
         io::ErrorKind::NotFound => "no such file or directory".to_string(),
         io::ErrorKind::PermissionDenied => "permission denied".to_string(),
+        io::ErrorKind::InvalidInput | io::ErrorKind::FileTooLarge => e.to_string(),
+        _ if e.raw_os_error() == Some(40) && cfg!(target_os = "linux") => {
+            "too many levels of symbolic links (a symlink loop)".to_string()
+        }
         _ => e.to_string(),
     }
 }

@@ -3,16 +3,20 @@
 //!
 //! Data flows one way: [`input`] (what to read) → [`extract`] (scanning, with the IOC model
 //! and scanner in [`ioc`]) → findings → [`export`] (JSON, NDJSON, CSV, text) via
-//! [`output`]. Knowledge tables (allowlist, TLD policy, detection-name prefixes, ...) are
+//! [`output`]. [`analyze`] runs the whole pipeline and [`report`] writes the analyst's
+//! report from its findings. Knowledge tables (allowlist, TLD policy, detection-name prefixes, ...) are
 //! plain text under `data/`, embedded by [`tables`]. The [`cli`] is a thin shell over this
 //! library.
 
+pub mod analyze;
 pub mod cli;
+pub mod evaluate;
 pub mod export;
 pub mod extract;
 pub mod input;
 pub mod ioc;
 pub mod output;
+pub mod report;
 pub mod sample;
 pub mod tables;
 

@@ -23,6 +23,7 @@ pub fn write_to(
                 fill(&mut w)?;
                 w.flush()?;
             }
+            keep_or_default_permissions(tmp.as_file(), p)?;
             tmp.persist(p).map_err(|e| e.error)?;
             Ok(())
         }
@@ -33,4 +34,20 @@ pub fn write_to(
             w.flush()
         }
     }
+}
+
+/// Temporary files are created private (0600); the result gets the permissions of the file
+/// it replaces, or 0644 for a new file, like a file written directly.
+#[cfg(unix)]
+fn keep_or_default_permissions(file: &std::fs::File, target: &Path) -> io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(target)
+        .map(|m| m.permissions().mode() & 0o7777)
+        .unwrap_or(0o644);
+    file.set_permissions(std::fs::Permissions::from_mode(mode))
+}
+
+#[cfg(not(unix))]
+fn keep_or_default_permissions(_file: &std::fs::File, _target: &Path) -> io::Result<()> {
+    Ok(())
 }

@@ -120,3 +120,10 @@ pub const ATTACK_RULES: &str = include_str!("../data/attack-rules.txt");
 pub const ATTACK_TECHNIQUES: &str = include_str!("../data/attack-techniques.txt");
 /// Packer section names (`UPX0 UPX`).
 pub const PACKERS: &str = include_str!("../data/packers.txt");
+/// ATT&CK tactics per technique, and the tactic order (`data/attack-tactics.txt`).
+pub const ATTACK_TACTICS: &str = include_str!("../data/attack-tactics.txt");
+/// One-line explanations of the API categories (`data/category-explanations.txt`).
+pub const CATEGORY_EXPLANATIONS: &str = include_str!("../data/category-explanations.txt");
+/// Where remediation items point: drop locations, system files, autostart keys
+/// (`data/remediation.txt`).
+pub const REMEDIATION: &str = include_str!("../data/remediation.txt");

@@ -50,7 +50,7 @@ fn child(path: Option<PathBuf>) -> ExitCode {
     let Some(path) = path else {
         return ExitCode::FAILURE;
     };
-    let Ok(data) = Mapped::open(&path) else {
+    let Ok(data) = Mapped::open(&path, u64::MAX) else {
         return ExitCode::FAILURE;
     };
     let t = sample::triage_with("child", &data, TriageOptions::default());
@@ -231,7 +231,7 @@ fn run() -> Result<(), String> {
     let runs = env_num("SPOOR_BENCH_RUNS", 10);
     let path = dir.join(format!("triage-{mib}mib.exe"));
     write_file(&path, &synthetic_pe(mib * MIB, 1))?;
-    let data = Mapped::open(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let data = Mapped::open(&path, u64::MAX).map_err(|e| format!("{}: {e}", path.display()))?;
     let size = data.len();
     let report = sample::triage_with("bench", &data, TriageOptions::default());
     if report.pe.is_none() || report.iocs.is_empty() {

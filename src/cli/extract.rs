@@ -54,6 +54,9 @@ pub struct ExtractArgs {
     /// Write the output to FILE (atomically) instead of stdout.
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// STIX and MISP settings.
+    #[command(flatten)]
+    pub exchange: export::ExchangeArgs,
 }
 
 /// Runs `spoor extract`.
@@ -97,6 +100,7 @@ pub fn run(args: ExtractArgs) -> ExitCode {
     }
     let options = OutputOptions {
         defang: args.defang,
+        exchange: args.exchange.options(),
     };
     if let Err(e) = crate::output::write_to(args.output.as_deref(), |w| {
         export::write(args.format, &extraction, options, w)

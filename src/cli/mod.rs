@@ -3,7 +3,9 @@
 //! Each subcommand parses its arguments, calls the library, prints, and returns an
 //! [`ExitCode`]. Machine-readable output goes to stdout (or `-o FILE`), messages to stderr.
 
+pub mod analyze;
 pub mod extract;
+pub mod test;
 pub mod triage;
 
 use clap::{Parser, Subcommand};
@@ -31,15 +33,21 @@ pub struct Cli {
 pub enum Command {
     /// Extract IOCs from files, directories or standard input.
     Extract(extract::ExtractArgs),
+    /// One-shot analysis: triage, IOCs and the analyst report (Markdown and HTML) in a directory.
+    Analyze(analyze::AnalyzeArgs),
     /// Static triage of PE, ELF and Mach-O samples: structure, behaviours, ATT&CK, packing.
     Triage(triage::TriageArgs),
+    /// Measure YARA rules against malicious and benign sets: detections, false positives, speed.
+    Test(test::TestArgs),
 }
 
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> ExitCode {
     match cli.command {
+        Command::Analyze(args) => analyze::run(args),
         Command::Extract(args) => extract::run(args),
         Command::Triage(args) => triage::run(args),
+        Command::Test(args) => test::run(args),
     }
 }
 

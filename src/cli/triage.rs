@@ -1,6 +1,7 @@
 //! `spoor triage`: static triage of PE, ELF and Mach-O samples.
 
 use super::{warn, EXIT_FAILURE, EXIT_INPUT_ERRORS, EXIT_OK};
+use crate::export::findings::{Findings, SampleFacts};
 use crate::sample::{self, Triage, TriageOptions};
 use clap::{Args, ValueEnum};
 use std::fmt::Write as _;
@@ -14,6 +15,10 @@ pub enum TriageFormat {
     Text,
     /// The complete report: one JSON array with one object per sample.
     Json,
+    /// A STIX 2.1 bundle (files, malware, indicators, ATT&CK, the analysis).
+    Stix,
+    /// A MISP event (file/pe objects, attributes, TLP and ATT&CK tags).
+    Misp,
 }
 
 /// Arguments of `spoor triage`.
@@ -31,6 +36,12 @@ pub struct TriageArgs {
     /// Write the output to FILE (atomically) instead of stdout.
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Refuse samples larger than this many bytes.
+    #[arg(long, default_value_t = 1 << 30, value_name = "BYTES")]
+    pub max_size: u64,
+    /// STIX and MISP settings.
+    #[command(flatten)]
+    pub exchange: crate::export::ExchangeArgs,
     /// Colour in the text view: `auto` (only on a terminal, and not when NO_COLOR is set),
     /// `always` or `never`.
     #[arg(long, value_enum, default_value = "auto")]
@@ -96,15 +107,21 @@ pub fn run(args: TriageArgs) -> ExitCode {
         ..TriageOptions::default()
     };
     let mut reports = Vec::new();
+    // STIX and MISP carry section digests, taken from the bytes while they are at hand.
+    let exchange_format = matches!(args.format, TriageFormat::Stix | TriageFormat::Misp);
+    let mut facts = Vec::new();
     let mut failed = false;
     for path in &args.files {
         let name = path.display().to_string();
         // Mapped, so that memory does not grow with the sample's size.
-        match sample::Mapped::open(path) {
+        match sample::Mapped::open(path, args.max_size) {
             Ok(data) => {
                 let t = sample::triage_with(&name, &data, options);
                 for w in &t.warnings {
                     warn(format_args!("{name}: {w}"));
+                }
+                if exchange_format {
+                    facts.push(SampleFacts::from_triage(&t, &data));
                 }
                 reports.push(t);
             }
@@ -125,7 +142,14 @@ pub fn run(args: TriageArgs) -> ExitCode {
         }
     };
     let style = Style::new(colour);
+    let findings = || {
+        let refs: Vec<&Triage> = reports.iter().collect();
+        Findings::from_triage_facts(&refs, facts.clone())
+    };
+    let exchange = args.exchange.options();
     let result = crate::output::write_to(args.output.as_deref(), |w| match args.format {
+        TriageFormat::Stix => crate::export::stix::write(&findings(), exchange, w),
+        TriageFormat::Misp => crate::export::misp::write(&findings(), exchange, w),
         TriageFormat::Json => {
             serde_json::to_writer_pretty(&mut *w, &reports).map_err(std::io::Error::other)?;
             writeln!(w)

@@ -25,9 +25,9 @@ pub struct BinaryIocs {
     pub hits: u64,
 }
 
-/// IOCs of the executable at `path` through its strings, or `None` when it is not a PE,
-/// ELF or Mach-O file, cannot be opened, or is larger than `max_bytes` (0: no limit), so
-/// that the caller scans it as a byte stream instead. `max_sightings` as in [`IocSet::new`].
+/// IOCs of the executable at `path` through its strings, or `None` when it is not a
+/// regular PE, ELF or Mach-O file, cannot be opened, or is larger than `max_bytes` (0: no
+/// limit), so that the caller scans it as a byte stream instead. `max_sightings` as in [`IocSet::new`].
 pub fn extract_file(
     path: &Path,
     name: &str,
@@ -35,8 +35,13 @@ pub fn extract_file(
     max_bytes: u64,
     max_sightings: usize,
 ) -> Option<BinaryIocs> {
-    let data = Mapped::open(path).ok()?;
-    if sniff(&data) == Format::Unknown || (max_bytes > 0 && data.len() as u64 > max_bytes) {
+    // Regular files only: a pipe read here would be consumed for the byte-stream fallback.
+    if !std::fs::metadata(path).is_ok_and(|m| m.is_file()) {
+        return None;
+    }
+    let limit = if max_bytes == 0 { u64::MAX } else { max_bytes };
+    let data = Mapped::open(path, limit).ok()?;
+    if sniff(&data) == Format::Unknown {
         return None;
     }
     let (set, hits) = extract(name, &data, extractor, max_sightings);

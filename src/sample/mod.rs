@@ -469,12 +469,22 @@ pub enum Mapped {
 }
 
 impl Mapped {
-    /// Maps (or reads) the file at `path`.
-    pub fn open(path: &std::path::Path) -> std::io::Result<Self> {
-        use std::io::Read;
-        let mut file = std::fs::File::open(path)?;
-        let meta = file.metadata()?;
-        if meta.is_file() && meta.len() > 0 {
+    /// Maps the regular file at `path`, or reads anything else the way
+    /// [`crate::input::read_file`] does (devices refused, a FIFO without a writer empty);
+    /// a file larger than `limit` bytes is an error of kind `FileTooLarge`.
+    pub fn open(path: &std::path::Path, limit: u64) -> std::io::Result<Self> {
+        let meta = std::fs::metadata(path)?;
+        if !meta.is_file() {
+            return crate::input::read_file(path, limit).map(Mapped::Read);
+        }
+        if meta.len() > limit {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::FileTooLarge,
+                format!("larger than the limit of {limit} bytes (--max-size)"),
+            ));
+        }
+        if meta.len() > 0 {
+            let file = std::fs::File::open(path)?;
             // SAFETY: the map is read-only and never written through. If another process
             // truncates the file while it is mapped, reading the lost pages faults: the
             // trade-off every mapping reader (ripgrep, yara) accepts for samples at rest.
@@ -482,9 +492,7 @@ impl Mapped {
                 return Ok(Mapped::Map(map));
             }
         }
-        let mut bytes = Vec::new();
-        file.read_to_end(&mut bytes)?;
-        Ok(Mapped::Read(bytes))
+        crate::input::read_file(path, limit).map(Mapped::Read)
     }
 }
 

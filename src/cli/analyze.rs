@@ -1,0 +1,184 @@
+//! `spoor analyze`: the one-shot analysis. Triage every sample, scan samples and logs for
+//! IOCs, and write the findings and the analyst report into a directory.
+
+use super::{warn, EXIT_FAILURE, EXIT_INPUT_ERRORS, EXIT_OK};
+use crate::analyze::{analyze, AnalyzeOptions};
+use crate::export::{self, OutputOptions};
+use crate::extract::ExtractOptions;
+use crate::report::{html, markdown, Report, ReportOptions};
+use clap::Args;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// Arguments of `spoor analyze`.
+#[derive(Debug, Args)]
+pub struct AnalyzeArgs {
+    /// Samples: files or directories (walked). Files that are not PE, ELF or Mach-O are
+    /// scanned for IOCs only.
+    #[arg(required = true)]
+    pub samples: Vec<PathBuf>,
+    /// Analysis logs and reports (sandbox reports, Sysmon, Procmon, pcap, text): files or
+    /// directories.
+    #[arg(long, num_args = 1.., value_name = "PATH")]
+    pub logs: Vec<PathBuf>,
+    /// Directory to write into (created if missing): iocs.json, triage.json,
+    /// bundle.stix.json, event.misp.json, report.md, report.html.
+    #[arg(long, short = 'o', value_name = "DIR")]
+    pub output: PathBuf,
+    /// Report date, YYYY-MM-DD (default: today, UTC). Fix it for reproducible output.
+    #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
+    pub date: Option<String>,
+    /// Traffic Light Protocol label of the STIX bundle and the MISP event.
+    #[arg(long, value_enum, default_value = "amber")]
+    pub tlp: export::Tlp,
+    /// Where the samples came from, for the overview (e.g. "mail attachment, ticket 4711").
+    #[arg(long, value_name = "TEXT")]
+    pub origin: Option<String>,
+    /// Report title (default: from the sample names).
+    #[arg(long, value_name = "TEXT")]
+    pub title: Option<String>,
+    /// Read at most this many bytes of each input; larger samples are scanned for IOCs
+    /// (up to the limit) but not triaged.
+    #[arg(long, default_value_t = 256 * 1024 * 1024, value_name = "BYTES")]
+    pub max_size: u64,
+    /// Worker threads (0 = one per core).
+    #[arg(long, short = 'j', default_value_t = 0)]
+    pub threads: usize,
+}
+
+fn parse_date(text: &str) -> Result<String, String> {
+    let ok = text.len() == 10
+        && text.bytes().enumerate().all(|(i, b)| match i {
+            4 | 7 => b == b'-',
+            _ => b.is_ascii_digit(),
+        });
+    if ok {
+        Ok(text.to_string())
+    } else {
+        Err("expected YYYY-MM-DD".to_string())
+    }
+}
+
+/// Today's date in UTC, `YYYY-MM-DD`.
+fn today() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0);
+    crate::sample::pe::utc(secs)
+        .split(' ')
+        .next()
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// Runs `spoor analyze`.
+pub fn run(args: AnalyzeArgs) -> ExitCode {
+    if let Err(e) = std::fs::create_dir_all(&args.output) {
+        warn(format_args!(
+            "cannot create {}: {}",
+            args.output.display(),
+            crate::input::describe(&e)
+        ));
+        return ExitCode::from(EXIT_FAILURE);
+    }
+    let options = AnalyzeOptions {
+        extract: ExtractOptions {
+            threads: args.threads,
+            max_bytes: args.max_size,
+            ..ExtractOptions::default()
+        },
+        max_sample_size: args.max_size,
+        ..AnalyzeOptions::default()
+    };
+    if args.threads > 0 {
+        // The pool may already exist (in tests); then the default stays.
+        let _ = rayon::ThreadPoolBuilder::new()
+            .num_threads(args.threads)
+            .build_global();
+    }
+    let analysis = analyze(&args.samples, &args.logs, &options);
+    for e in &analysis.errors {
+        warn(format_args!("{}: {}", e.source, e.message));
+    }
+    for w in &analysis.warnings {
+        warn(w);
+    }
+    let date = args.date.clone().unwrap_or_else(today);
+    let exchange = export::ExchangeOptions {
+        created_ms: export::parse_timestamp(&date).unwrap_or_else(|_| export::default_created_ms()),
+        tlp: args.tlp,
+    };
+    let findings = export::findings::Findings::from_analysis(&analysis);
+    let report = Report::build(
+        &analysis,
+        &ReportOptions {
+            date,
+            origin: args.origin.clone(),
+            title: args.title.clone(),
+        },
+    );
+
+    let dir = &args.output;
+    let results = [
+        write(dir, "iocs.json", |w| {
+            export::write(
+                export::Format::Json,
+                &analysis.extraction,
+                OutputOptions::default(),
+                w,
+            )
+        }),
+        write(dir, "triage.json", |w| {
+            serde_json::to_writer_pretty(&mut *w, &analysis.samples)
+                .map_err(std::io::Error::other)?;
+            writeln!(w)
+        }),
+        write(dir, "bundle.stix.json", |w| {
+            export::stix::write(&findings, exchange, w)
+        }),
+        write(dir, "event.misp.json", |w| {
+            export::misp::write(&findings, exchange, w)
+        }),
+        write(dir, "report.md", |w| {
+            w.write_all(markdown::render(&report).as_bytes())
+        }),
+        write(dir, "report.html", |w| {
+            w.write_all(html::render(&report).as_bytes())
+        }),
+    ];
+    let mut failed = false;
+    for (name, result) in results {
+        if let Err(e) = result {
+            warn(format_args!(
+                "cannot write {}: {e}",
+                dir.join(name).display()
+            ));
+            failed = true;
+        }
+    }
+    if failed {
+        return ExitCode::from(EXIT_FAILURE);
+    }
+    eprintln!(
+        "spoor: {} sample(s), {} log(s), {} IOC(s), {} technique(s) → {}",
+        analysis.samples.len(),
+        analysis.logs.len(),
+        analysis.extraction.iocs.len(),
+        report.attack.len(),
+        dir.display()
+    );
+    ExitCode::from(if analysis.had_errors() {
+        EXIT_INPUT_ERRORS
+    } else {
+        EXIT_OK
+    })
+}
+
+fn write<'a>(
+    dir: &Path,
+    name: &'a str,
+    fill: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>,
+) -> (&'a str, std::io::Result<()>) {
+    (name, crate::output::write_to(Some(&dir.join(name)), fill))
+}

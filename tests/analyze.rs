@@ -1,0 +1,259 @@
+//! `spoor analyze` end to end: for each corpus family the report's sections are filled from
+//! real findings (every expected technique, every sample's hash, the expected network IOCs),
+//! the HTML is self-contained, output is reproducible, and bad input still gives a report.
+
+use serde_json::Value;
+use spoor::ioc::refang::defang;
+use spoor::IocKind;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn spoor(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_spoor"))
+        .args(args)
+        .current_dir(root())
+        .output()
+        .expect("run spoor")
+}
+
+fn analyze_into(dir: &Path, inputs: &[&str]) -> Output {
+    let out = dir.to_str().expect("utf-8 temp path");
+    let mut args = vec!["analyze", "-o", out, "--date", "2026-11-25"];
+    args.extend_from_slice(inputs);
+    spoor(&args)
+}
+
+fn read(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// The expected ground truth of every sample of a family.
+fn family_truth(family: &str) -> Vec<Value> {
+    let dir = root().join("corpus/expected/samples").join(family);
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .expect("family dir")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
+    files.sort();
+    files
+        .iter()
+        .map(|f| serde_json::from_str(&read(f)).expect("json"))
+        .collect()
+}
+
+fn families() -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(root().join("corpus/expected/samples"))
+        .expect("corpus/expected/samples")
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+/// The text between `## heading` and the next `## `.
+fn section<'a>(markdown: &'a str, heading: &str) -> &'a str {
+    let start = markdown
+        .find(&format!("\n## {heading}\n"))
+        .unwrap_or_else(|| panic!("no section {heading}"));
+    let rest = &markdown[start + heading.len() + 5..];
+    &rest[..rest.find("\n## ").unwrap_or(rest.len())]
+}
+
+#[test]
+fn every_family_report_is_filled_from_its_findings() {
+    for family in families() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = format!("corpus/malicious/{family}");
+        let out = analyze_into(dir.path(), &[&path]);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{family}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let md = read(&dir.path().join("report.md"));
+        let html = read(&dir.path().join("report.html"));
+        let headings: Vec<&str> = md.lines().filter(|l| l.starts_with("## ")).collect();
+        assert_eq!(
+            headings,
+            [
+                "## Overview",
+                "## Sample tags",
+                "## Static findings",
+                "## Dynamic findings",
+                "## ATT&CK mapping",
+                "## Remediation",
+                "## Indicators of compromise",
+                "## Detection rules",
+            ],
+            "{family}: sections in the analyst's order"
+        );
+        let attack = section(&md, "ATT&CK mapping");
+        let iocs = section(&md, "Indicators of compromise");
+        for truth in family_truth(&family) {
+            let sha256 = truth["hashes"]["sha256"].as_str().expect("sha256");
+            assert!(
+                section(&md, "Sample tags").contains(sha256),
+                "{family}: {sha256} in the tags"
+            );
+            assert!(html.contains(sha256), "{family}: {sha256} in the HTML");
+            for t in truth["techniques"].as_array().expect("techniques") {
+                let id = t["id"].as_str().expect("id");
+                assert!(
+                    attack.contains(&format!("| {id} |")),
+                    "{family}: technique {id} in the ATT&CK section"
+                );
+                assert!(
+                    html.contains(&format!(">{id}<")),
+                    "{family}: {id} in the HTML"
+                );
+            }
+            for ioc in truth["iocs"]["network"].as_array().expect("network iocs") {
+                let value = ioc["value"].as_str().expect("value");
+                let kind = ioc["type"].as_str().expect("type");
+                // Ground truth also lists kinds that are not IOC types (user agents).
+                let Ok(parsed) = serde_json::from_value::<IocKind>(ioc["type"].clone()) else {
+                    continue;
+                };
+                let defanged = defang(parsed, value);
+                assert!(
+                    iocs.contains(&format!("`{defanged}`")) || iocs.contains(&format!("`{value}`")),
+                    "{family}: {kind} {value} (as {defanged}) in the IOC table"
+                );
+            }
+        }
+        assert!(
+            !section(&md, "Overview").contains("verdict: no strong signs"),
+            "{family}: a malicious family is not called clean"
+        );
+        let iocs_json: Value =
+            serde_json::from_str(&read(&dir.path().join("iocs.json"))).expect("iocs.json");
+        assert!(iocs_json["iocs"].as_array().is_some_and(|a| !a.is_empty()));
+        let bundle: Value = serde_json::from_str(&read(&dir.path().join("bundle.stix.json")))
+            .expect("bundle.stix.json");
+        assert_eq!(bundle["type"], "bundle");
+        let misp: Value = serde_json::from_str(&read(&dir.path().join("event.misp.json")))
+            .expect("event.misp.json");
+        let bundle_text = bundle.to_string();
+        let misp_text = misp.to_string();
+        for truth in family_truth(&family) {
+            let sha256 = truth["hashes"]["sha256"].as_str().expect("sha256");
+            assert!(bundle_text.contains(sha256), "{family}: {sha256} in STIX");
+            assert!(misp_text.contains(sha256), "{family}: {sha256} in MISP");
+        }
+        let triage: Value =
+            serde_json::from_str(&read(&dir.path().join("triage.json"))).expect("triage.json");
+        assert_eq!(
+            triage.as_array().map(Vec::len),
+            Some(family_truth(&family).len()),
+            "{family}: one triage report per sample"
+        );
+    }
+}
+
+#[test]
+fn html_is_self_contained() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = analyze_into(
+        dir.path(),
+        &["corpus/malicious/fetchbird", "--logs", "corpus/logs/cape"],
+    );
+    assert_eq!(out.status.code(), Some(0));
+    let html = read(&dir.path().join("report.html"));
+    assert!(html.contains("Content-Security-Policy"));
+    assert!(html.contains("<svg"), "ATT&CK drawn as an SVG");
+    for forbidden in ["<script", "<link", "<img", "<iframe", "@import", "url("] {
+        assert!(!html.contains(forbidden), "{forbidden} in the report");
+    }
+    // The only absolute URL allowed is the SVG namespace; indicators are defanged.
+    let urls: Vec<&str> = html
+        .match_indices("http")
+        .map(|(i, _)| &html[i..(i + 40).min(html.len())])
+        .filter(|s| s.starts_with("http://") || s.starts_with("https://"))
+        .filter(|s| !s.starts_with("http://www.w3.org/2000/svg"))
+        .collect();
+    assert!(urls.is_empty(), "live URLs in the report: {urls:?}");
+    for id in [
+        "overview",
+        "tags",
+        "static",
+        "dynamic",
+        "attack",
+        "remediation",
+        "iocs",
+        "rules",
+    ] {
+        assert!(html.contains(&format!("<section id=\"{id}\">")), "{id}");
+    }
+    let md = read(&dir.path().join("report.md"));
+    assert!(section(&md, "Dynamic findings").contains("fetchbird_v2-report.json"));
+}
+
+#[test]
+fn output_is_reproducible() {
+    let a = tempfile::tempdir().expect("tempdir");
+    let b = tempfile::tempdir().expect("tempdir");
+    let inputs = [
+        "corpus/malicious/needlepoint",
+        "--logs",
+        "corpus/logs/reports",
+    ];
+    assert_eq!(analyze_into(a.path(), &inputs).status.code(), Some(0));
+    assert_eq!(analyze_into(b.path(), &inputs).status.code(), Some(0));
+    for name in [
+        "iocs.json",
+        "triage.json",
+        "bundle.stix.json",
+        "event.misp.json",
+        "report.md",
+        "report.html",
+    ] {
+        assert_eq!(
+            read(&a.path().join(name)),
+            read(&b.path().join(name)),
+            "{name} differs between runs"
+        );
+    }
+}
+
+#[test]
+fn bad_input_still_gives_a_report() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let garbage = dir.path().join("garbage.exe");
+    let mut bytes = b"MZ".to_vec();
+    bytes.extend((0..4096u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8));
+    std::fs::write(&garbage, bytes).expect("write");
+    let out_dir = dir.path().join("out");
+    let out = analyze_into(
+        &out_dir,
+        &[
+            garbage.to_str().expect("utf-8"),
+            "corpus/malicious/lockjaw/lockjaw_v1_x64.exe",
+            "no/such/sample.exe",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1), "some input could not be read");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("no/such/sample.exe"), "{stderr}");
+    let md = read(&out_dir.join("report.md"));
+    assert!(md.contains("lockjaw_v1_x64.exe"));
+    assert!(md.contains("## Problems while reading the inputs"));
+    assert!(md.contains("no/such/sample.exe: no such file or directory"));
+
+    let blocked = dir.path().join("a-file");
+    std::fs::write(&blocked, b"x").expect("write");
+    let out = analyze_into(
+        &blocked.join("out"),
+        &["corpus/malicious/lockjaw/lockjaw_v1_x64.exe"],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "output directory cannot be made"
+    );
+}

@@ -1,0 +1,1 @@
+test ../data/rules/families.yar ../data/rules/broken.yar --malicious ../../corpus/malicious
