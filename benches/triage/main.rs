@@ -7,8 +7,10 @@
 //!   of `SPOOR_BENCH_RUNS`, default 10), and the share of its parts measured alone: the four
 //!   digests, ssdeep, TLSH, and the structure + strings + IOC analysis;
 //! - peak memory: a child process (this program with `--child FILE`) maps and triages a
-//!   10 MiB and a 100 MiB file; its peak RSS (`wait4`) minus the file size is the memory
-//!   beyond the mapped file, which must not grow with the file.
+//!   10 MiB and a 100 MiB file carrying the same 2 MiB of strings and indicators (the
+//!   report holds every string and IOC, so memory follows their number); its peak RSS
+//!   (`wait4`) minus the file size is the memory beyond the mapped file, which must not
+//!   grow with the file.
 //!
 //! Results: `target/bench/triage.md` and `triage.json`. Environment: `SPOOR_BENCH_MIB`
 //! (size of the timed file, default 10), `SPOOR_BENCH_RUNS`.
@@ -84,7 +86,9 @@ fn put64(d: &mut [u8], at: usize, v: u64) {
 }
 
 /// A PE32+ file of about `size` bytes: headers, `.text` (60%), `.rdata` (30%), `.data`.
-fn synthetic_pe(size: usize, seed: u64) -> Vec<u8> {
+/// The strings and indicators of `.rdata` fill at most `text_bytes` of it (the rest is
+/// tables), so that files of different sizes can carry the same text.
+fn synthetic_pe(size: usize, seed: u64, text_bytes: usize) -> Vec<u8> {
     let mut rng = Rng(seed);
     let align = |n: usize| n.div_ceil(0x200) * 0x200;
     let text_len = align(size * 6 / 10);
@@ -167,7 +171,8 @@ fn synthetic_pe(size: usize, seed: u64) -> Vec<u8> {
     while out.len() < start + rdata_len {
         n += 1;
         let r = rng.next();
-        match r % 8 {
+        let text = out.len() < start + text_bytes;
+        match if text { r % 8 } else { 7 } {
             0 => out.extend_from_slice(
                 format!("http://c{}.example.com/gate.php?id={n}\0", r % 97).as_bytes(),
             ),
@@ -230,7 +235,7 @@ fn run() -> Result<(), String> {
     let mib = env_num("SPOOR_BENCH_MIB", 10);
     let runs = env_num("SPOOR_BENCH_RUNS", 10);
     let path = dir.join(format!("triage-{mib}mib.exe"));
-    write_file(&path, &synthetic_pe(mib * MIB, 1))?;
+    write_file(&path, &synthetic_pe(mib * MIB, 1, usize::MAX))?;
     let data = Mapped::open(&path, u64::MAX).map_err(|e| format!("{}: {e}", path.display()))?;
     let size = data.len();
     let report = sample::triage_with("bench", &data, TriageOptions::default());
@@ -266,7 +271,7 @@ fn run() -> Result<(), String> {
     let mut memory = Vec::new();
     for m in [10usize, 100] {
         let p = dir.join(format!("triage-mem-{m}mib.exe"));
-        write_file(&p, &synthetic_pe(m * MIB, 2))?;
+        write_file(&p, &synthetic_pe(m * MIB, 2, 2 * MIB))?;
         let r = measure::run(
             Command::new(&exe).arg("--child").arg(&p),
             &dir.join("triage-child.out"),
@@ -313,7 +318,8 @@ fn run() -> Result<(), String> {
     );
     let _ = writeln!(
         md,
-        "| file | peak RSS | beyond the mapped file | wall ms |\n|---|---:|---:|---:|"
+        "Memory: files with the same 2 MiB of strings and indicators, the rest code and \
+         random data.\n\n| file | peak RSS | beyond the mapped file | wall ms |\n|---|---:|---:|---:|"
     );
     for (m, file, rss, beyond, wall) in &memory {
         let _ = writeln!(
