@@ -171,7 +171,7 @@ fn synthetic_pe(size: usize, seed: u64, text_bytes: usize) -> Vec<u8> {
     while out.len() < start + rdata_len {
         n += 1;
         let r = rng.next();
-        let text = out.len() < start + text_bytes;
+        let text = out.len() - start < text_bytes;
         match if text { r % 8 } else { 7 } {
             0 => out.extend_from_slice(
                 format!("http://c{}.example.com/gate.php?id={n}\0", r % 97).as_bytes(),
