@@ -10,7 +10,7 @@
 #
 # Debian 12 packages it needs (see README.md):
 #   gcc gcc-mingw-w64-x86-64 gcc-mingw-w64-i686 binutils-mingw-w64-x86-64 binutils-mingw-w64-i686
-#   clang lld llvm (clang-14, lld-14, llvm-14: ld64.lld, ld.lld, llvm-lipo)
+#   clang lld llvm (clang-14, lld-14, llvm-14: ld64.lld, ld.lld, llvm-lipo) osslsigncode
 #
 # Reproducibility: fixed SOURCE_DATE_EPOCH, LC_ALL and TZ; PE links with --no-insert-timestamp and
 # no build id; ELF build ids are content hashes; every file is stripped (-s) and built with
@@ -47,6 +47,7 @@ CLANG=$(need clang clang-14)
 LLD=$(need ld.lld ld.lld-14)
 LD64=$(need ld64.lld ld64.lld-14)
 LIPO=$(need llvm-lipo llvm-lipo-14)
+SIGN=$(need osslsigncode)
 
 MAP="-ffile-prefix-map=$CORPUS=corpus -ffile-prefix-map=$BUILD=build"
 PE_CFLAGS="-Os -s -static-libgcc -Wall -Wno-unused-function -Wl,--no-insert-timestamp -Wl,--build-id=none -Wl,--disable-auto-image-base $MAP"
@@ -62,6 +63,7 @@ say() { printf '  %-8s %s\n' "$1" "$2" >&2; }
     done
     printf '%s: %s\n' "$WINDRES64" "$("$WINDRES64" --version | head -n 1)"
     printf '%s: %s\n' "$LLD" "$("$LLD" --version | head -n 1)"
+    printf '%s: %s\n' "$SIGN" "$("$SIGN" --version | head -n 1)"
 } >"$BUILD/toolchain.txt"
 
 # ---------------------------------------------------------------------------------------------
@@ -231,6 +233,13 @@ benign_pe vsscheck x86_64 vsscheck_x64.exe "" "Example Backup Diagnostics"
 benign_pe netprobe x86 netprobe_x86.exe "-lws2_32" "Example Network Diagnostics"
 benign_pe withhook x86_64 withhook_x64.exe "" "Example Reader Accessibility Launcher"
 benign_pe vmdriver x86_64 vmdriver_x64.exe "-ladvapi32 -luser32" "Example Display Driver Setup" -mwindows
+
+# An Authenticode-signed copy of the backup tool, signed with the throwaway self-made certificate
+# in src/signing/ (RSA PKCS#1 v1.5 and a fixed signing time: the output is deterministic).
+"$SIGN" sign -certs "$SRC/signing/throwaway-signer.crt" -key "$SRC/signing/throwaway-signer.key" \
+    -h sha256 -n "Example Backup" -i "https://www.example.com/" -time 1795599000 \
+    -in "$BOUT/backupd_x64.exe" -out "$BOUT/backupd_signed_x64.exe" >/dev/null
+say benign backupd_signed_x64.exe
 
 # shellcheck disable=SC2086
 "$HOSTCC" $ELF_CFLAGS -fPIE -pie "$BSRC/logrotate_lite.c" -o "$BOUT/logrotate-lite_x86_64"

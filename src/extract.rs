@@ -216,6 +216,23 @@ impl Extractor {
 
     fn scan_source(&self, source: &Source, chunk_parallel: bool) -> (IocSet, SourceReport) {
         let name = source.name();
+        // Executables go through triage's strings, so that sightings carry sections.
+        if let Source::File { path, .. } = source {
+            let (max_bytes, max_sightings) = (self.options.max_bytes, self.options.max_sightings);
+            let binary = crate::sample::binary_iocs::extract_file;
+            if let Some(b) = binary(path, &name, self, max_bytes, max_sightings) {
+                let (bytes, hits, error) = (b.bytes, b.hits, None);
+                return (
+                    b.set,
+                    SourceReport {
+                        name,
+                        bytes,
+                        hits,
+                        error,
+                    },
+                );
+            }
+        }
         let mut set = IocSet::new(self.options.max_sightings);
         let mut report = SourceReport {
             name: name.clone(),

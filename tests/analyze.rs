@@ -211,7 +211,10 @@ fn html_is_self_contained() {
     assert!(dynamic.contains("fetchbird_v2-report.json"));
     // The sandbox report's process tree and events are in the report, drawn in the HTML.
     assert!(dynamic.contains("Process tree:"), "{dynamic}");
-    assert!(dynamic.contains("`fetchbird_v2_x86.exe (pid 1876)`"), "{dynamic}");
+    assert!(
+        dynamic.contains("`fetchbird_v2_x86.exe (pid 1876)`"),
+        "{dynamic}"
+    );
     assert!(html.contains("aria-label=\"process tree\""));
     assert!(section(&md, "Remediation").contains("seen in the analysis logs"));
 }

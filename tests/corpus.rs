@@ -693,6 +693,7 @@ const BUILD_TOOLS: &[&[&str]] = &[
     &["ld.lld", "ld.lld-14"],
     &["ld64.lld", "ld64.lld-14"],
     &["llvm-lipo", "llvm-lipo-14"],
+    &["osslsigncode"],
 ];
 
 fn on_path(tool: &str) -> bool {
@@ -715,7 +716,7 @@ fn build_sh_reproduces_the_committed_binaries() {
     assert!(
         missing.is_empty(),
         "x86_64-w64-mingw32-gcc is installed but corpus/build.sh also needs {missing:?} \
-         (apt-get install gcc-mingw-w64-i686 clang lld llvm)"
+         (apt-get install gcc-mingw-w64-i686 clang lld llvm osslsigncode)"
     );
     let out = tempfile::tempdir().expect("tempdir");
     let status = Command::new("sh")

@@ -218,6 +218,29 @@ fn broken_input_gives_warnings_not_panics() {
             let _ = sample::triage("flipped", &d);
         }
     }
+    // The signed sample (certificate table, version info) and a manifest: cuts and flips
+    // in the signature and resource data.
+    for file in [
+        "corpus/benign/built/backupd_signed_x64.exe",
+        "corpus/benign/debian/distlib/t32.exe",
+    ] {
+        let data = std::fs::read(root().join(file)).expect("sample");
+        for len in (0..data.len()).step_by(331) {
+            let _ = sample::triage("cut", &data[..len]);
+        }
+        let tail = data.len().saturating_sub(4096);
+        for _ in 0..60 {
+            let mut d = data.clone();
+            for _ in 0..8 {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                let i = tail + (state as usize) % (d.len() - tail);
+                d[i] ^= 1 << (state >> 60 & 7);
+            }
+            let _ = sample::triage("flipped", &d);
+        }
+    }
     let t = sample::triage("garbage", b"MZ\x90\x00 not really a PE");
     assert_eq!(t.format, Format::Pe);
     assert!(!t.warnings.is_empty());
@@ -366,4 +389,349 @@ fn string_tags() {
     );
     assert!(tag("CreateToolhelp32Snapshot") == ["api"]);
     assert!(tag("just some words").is_empty());
+}
+
+/// Deterministic test input: `len` xorshift bytes drawn from `alphabet` (all bytes when
+/// empty), then `zeros` zero bytes (a zero rolling hash at the end takes another path).
+fn generated(len: usize, alphabet: &[u8], zeros: usize, seed: u64) -> Vec<u8> {
+    let mut state = seed | 1;
+    let mut out = Vec::with_capacity(len + zeros);
+    for _ in 0..len {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        let b = (state >> 24) as u8;
+        out.push(match alphabet.len() {
+            0 => b,
+            n => alphabet[usize::from(b) % n],
+        });
+    }
+    out.resize(len + zeros, 0);
+    out
+}
+
+/// (length, alphabet, trailing zeros) of the generated fuzzy-hash cases.
+const FUZZY_CASES: &[(usize, &[u8], usize)] = &[
+    (0, b"", 0),
+    (6, b"", 0),
+    (193, b"", 0),
+    (4097, b"", 0),
+    (20_000, b"ab \n\0", 0),
+    (100_000, b"", 16),
+    (300_000, b"", 0),
+    (300_000, b"xy", 8),
+    (1_000_000, b"", 0),
+];
+
+/// What the reference tools print for [`FUZZY_CASES`] and two corpus samples: Debian's
+/// `ssdeep` 2.14, and TLSH 4 (`py-tlsh` 5.0: `TNULL` here is `None`; Debian's `tlsh` 3.x
+/// agrees from 256 bytes on and prints no `T1`).
+const FUZZY_WANT: &[(&str, Option<&str>)] = &[
+    ("3::", None),
+    ("3:3Vkn:+", None),
+    (
+        "6:jzrdeDYOYWfUqE2rvPhoUe+uqpp4nzl5HhvX:p7OYWfhE4XGUeQEh9x",
+        Some("A9C02244C6E5A0EDAF66025B5DA79C7F808CAA223248301860040A380B4AC998826181"),
+    ),
+    (
+        "96:eK2GfTA05j0QdqTzPJcj0fx3V8Bd1ob3ka/mbSx2:7ffT3jUn+ofx3V8BQRmt",
+        Some("F6815D4D640D071FB7EBFE726CA14C330609977B1656E32188D9B3B8145CAAD49F81AE"),
+    ),
+    (
+        "192:mPbdbchtJm58ZLjQAJGEs8AAvqWA19wA+dXFi7fd+3iM+Q87IvFL+/q2sWmG2EAw:8BbcpmSLjFg8AAiWA1wdV+FoJtq8WmDw",
+        Some("61920930CB35569240AB35BFCC82089D5BFE1B76A9A58CB76A49E0B53FC61C04CBD361"),
+    ),
+    (
+        "3072:cBQl7bweFoAxqcTFAfQ0o1iR1lN1TMuZB:/mAyfjRk8",
+        Some("CCA302C356CC960E53DDEB83E50C135A490DB2593DDA99CB7AE639CA1F6401C6CF2229"),
+    ),
+    (
+        "6144:/mAyfjRk8uw+g3uYHghP1lmKH3/F7QdHa98zYM7VI3xCEO+:qSg3mR1l9HPJ6zYM7VIBX",
+        Some("125423A113DDD89A31AEF7C3B21C06F93D55F5FB15452C19A0A2686D4E988AFBCB301C"),
+    ),
+    (
+        "48:91u5m3qUOCIQ1UBUiRWMgU/n3GDOsGGnIYrb3YTpnEFvM6mS4iwdLmZCCwIdYU82:9",
+        None,
+    ),
+    (
+        "24576:qFIb6dnhI3yWIPhrWJx+VWOaGnbm3kMbNtjsiB14yqy2dMpcdwEaw/4:M/Rh/prWJx+raGnFcNNf14yqy2dMpawx",
+        Some("C92533FC6DEB971C97E5544DB68C3A87A8524695CF236BB0F1B2A305702EE4CD921B0C"),
+    ),
+    (
+        "192:ALDtX+fAtUguL3cajPcErVrengIjCVk8KOIPKnVbmzndzjJJYA8nR+q:ALknguDhjPcEBreg1nlknznZJmnRB",
+        Some("7E72C64F361784EDC14AE2F8D1F79B35B7B4B90209A1173E0160E1B52F307B59E7AA29"),
+    ),
+    (
+        "192:/upbSnqCSXpfGhcYboWxAJgILQzcYKEIPhULKvQw3Ad1mHjQzjc5qQfQnD+fwx+q:/u0q/5qLboWxAubV3kAAQLm2jGIDLxB",
+        Some("7682E60F3A1388E9C516E2F4D5FB8F357B70F9020A65473E1060E1B52F306A59B7AA39"),
+    ),
+];
+
+#[test]
+fn fuzzy_hashes_match_the_reference_tools() {
+    let mut inputs: Vec<Vec<u8>> = FUZZY_CASES
+        .iter()
+        .enumerate()
+        .map(|(i, &(len, alphabet, zeros))| generated(len, alphabet, zeros, 7 + i as u64))
+        .collect();
+    for sample in [
+        "corpus/malicious/needlepoint/needlepoint_v1_x64.exe",
+        "corpus/malicious/lockjaw/lockjaw_v1_x64.exe",
+    ] {
+        inputs.push(std::fs::read(root().join(sample)).expect("sample"));
+    }
+    assert_eq!(inputs.len(), FUZZY_WANT.len());
+    for (data, (ssdeep, tlsh)) in inputs.iter().zip(FUZZY_WANT) {
+        assert_eq!(sample::fuzzy::ssdeep(data), *ssdeep, "{} bytes", data.len());
+        assert_eq!(
+            sample::fuzzy::tlsh(data),
+            tlsh.map(|t| format!("T1{t}")),
+            "{} bytes",
+            data.len()
+        );
+    }
+    // The report carries both.
+    let t = sample::triage("x", &inputs[FUZZY_WANT.len() - 1]);
+    assert_eq!(t.hashes.ssdeep, FUZZY_WANT[FUZZY_WANT.len() - 1].0);
+    assert!(t.hashes.tlsh.is_some_and(|h| h.starts_with("T17682E6")));
+}
+
+#[test]
+fn authenticode_signature_and_tampering() {
+    let path = root().join("corpus/benign/built/backupd_signed_x64.exe");
+    let data = std::fs::read(&path).expect("signed sample");
+    let pe = sample::triage("signed", &data).pe.expect("pe");
+    assert!(pe.signed);
+    assert_eq!(pe.signatures.len(), 1);
+    let sig = &pe.signatures[0];
+    let who = "/C=US/O=Example Org/CN=Example Test Signer (throwaway)";
+    assert_eq!(sig.signer, who);
+    assert_eq!(sig.issuer, who);
+    assert_eq!(sig.program_name.as_deref(), Some("Example Backup"));
+    assert_eq!(sig.digest_algorithm, "sha256");
+    // `osslsigncode verify` prints this as both the current and the calculated digest.
+    let want = "f4e4b2067696c121f4e746faea011b339a233a6c49d76386a60348c93485dec0";
+    assert_eq!(sig.signed_digest, want);
+    assert_eq!(sig.file_digest, want);
+    assert!(sig.digest_matches && sig.verified);
+    // The certificate table is not an overlay.
+    assert_eq!(pe.overlay_size, 0);
+
+    // One byte changed in the code after signing: the digest no longer matches.
+    let text = {
+        let t = sample::triage("signed", &data);
+        t.sections.iter().find(|s| s.name == ".text").cloned()
+    }
+    .expect(".text");
+    let mut tampered = data.clone();
+    tampered[text.raw_offset as usize + 16] ^= 0x01;
+    let pe = sample::triage("tampered", &tampered).pe.expect("pe");
+    let sig = &pe.signatures[0];
+    assert_eq!(sig.signed_digest, want);
+    assert_ne!(sig.file_digest, want);
+    assert!(!sig.digest_matches && !sig.verified);
+    let view = spoor::cli::triage::text(&sample::triage("tampered", &tampered));
+    assert!(view.contains("DIGEST MISMATCH"), "{view}");
+    assert!(view.contains("not trust"), "{view}");
+
+    // The unsigned original.
+    let plain = std::fs::read(root().join("corpus/benign/built/backupd_x64.exe")).expect("sample");
+    let pe = sample::triage("plain", &plain).pe.expect("pe");
+    assert!(!pe.signed && pe.signatures.is_empty());
+    // A certificate table cut short: still "signed", no signature, a warning.
+    let cut = &data[..data.len() - 200];
+    let t = sample::triage("cut", cut);
+    assert!(t
+        .pe
+        .as_ref()
+        .is_some_and(|p| p.signed && p.signatures.is_empty()));
+    assert!(t.warnings.iter().any(|w| w.contains("certificate table")));
+}
+
+#[test]
+fn version_info_and_manifest() {
+    let data =
+        std::fs::read(root().join("corpus/malicious/ashdrop/ashdrop_v1_x64.exe")).expect("sample");
+    let pe = sample::triage("x", &data).pe.expect("pe");
+    assert_eq!(
+        pe.version_info.get("OriginalFilename").map(String::as_str),
+        Some("OneDriveStandaloneUpdater.exe")
+    );
+    assert_eq!(
+        pe.version_info.get("CompanyName").map(String::as_str),
+        Some("Microsoft Corporation")
+    );
+    assert!(!pe.signed);
+    assert_eq!(pe.manifest, None);
+    let data = std::fs::read(root().join("corpus/benign/debian/distlib/w64.exe")).expect("sample");
+    let pe = sample::triage("x", &data).pe.expect("pe");
+    let m = pe.manifest.expect("manifest");
+    assert_eq!(m.execution_level.as_deref(), Some("asInvoker"));
+    assert_eq!(m.ui_access, Some(false));
+    assert_eq!(
+        pe.version_info.get("ProductName").map(String::as_str),
+        Some("Simple Launcher")
+    );
+}
+
+#[test]
+fn elf_symbols_and_macho_load_commands() {
+    let data =
+        std::fs::read(root().join("corpus/malicious/burrow/burrow_v3_x86_64.so")).expect("sample");
+    let elf = sample::triage("x", &data).elf.expect("elf");
+    assert!(elf.stripped && !elf.static_linked);
+    assert_eq!(elf.symbols, 0);
+    assert_eq!(elf.dynamic_symbols, 24);
+    assert_eq!(elf.exports, ["burrow_hide_entry", "burrow_start"]);
+    for api in ["connect", "execl", "prctl", "socket"] {
+        assert!(elf.notable_imports.iter().any(|i| i == api), "{api}");
+    }
+
+    let data = std::fs::read(root().join("corpus/malicious/orchard/orchard_v3_universal"))
+        .expect("sample");
+    let t = sample::triage("x", &data);
+    assert_eq!(t.macho.len(), 2);
+    let (x64, arm) = (&t.macho[0], &t.macho[1]);
+    assert_eq!((x64.arch.as_str(), arm.arch.as_str()), ("x86_64", "arm64"));
+    assert!(!x64.code_signature && arm.code_signature);
+    assert_eq!(
+        arm.load_commands.last().map(String::as_str),
+        Some("LC_CODE_SIGNATURE")
+    );
+    for slice in &t.macho {
+        assert_eq!(slice.load_commands[0], "LC_SEGMENT_64");
+        assert!(slice.load_commands.iter().any(|c| c == "LC_LOAD_DYLIB"));
+        assert!(slice.load_commands.iter().any(|c| c == "LC_MAIN"));
+    }
+}
+
+#[test]
+fn junk_strings_are_dropped_and_text_kept() {
+    use spoor::ioc::Encoding;
+    use spoor::sample::strings::{is_junk, tag, FoundString};
+    let found = |v: &str| FoundString {
+        offset: 0,
+        encoding: Encoding::Ascii,
+        section: None,
+        value: v.to_string(),
+        tags: tag(v),
+    };
+    for junk in [
+        "ABABABAB",
+        "-=-=-=-=",
+        "x#Kq9",
+        "HcP<H",
+        "D$(E1",
+        "[^_]A\\A]",
+        "0 0$0",
+    ] {
+        assert!(is_junk(&found(junk), false), "{junk}");
+    }
+    // Printable machine code is junk in an executable section only.
+    assert!(is_junk(&found("AWAVAUATUWVSH"), true));
+    assert!(!is_junk(&found("AWAVAUATUWVSH"), false));
+    for text in [
+        "Global\\LJ-7d0c2e41",
+        "3.2.1.0",
+        "192.0.2.10",
+        "</dict>",
+        "CreateMutexA",
+        "GetProcAddress",
+        "%s\\%s",
+        "bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4",
+        "YOUR FILES HAVE BEEN ENCRYPTED",
+    ] {
+        assert!(!is_junk(&found(text), true), "{text}");
+    }
+    // On a real sample: the x64 prologue noise of .text is gone, the ransom note stays, and
+    // the IOC engine still saw every string.
+    let data =
+        std::fs::read(root().join("corpus/malicious/lockjaw/lockjaw_v1_x64.exe")).expect("sample");
+    let t = sample::triage("x", &data);
+    assert!(t.junk_strings >= 20, "{}", t.junk_strings);
+    assert!(!t.strings.iter().any(|s| s.value == "UAWAVAUATWVSH"));
+    assert!(t.strings.iter().any(|s| s.value == "Global\\LJ-7d0c2e41"));
+    assert!(t
+        .strings
+        .iter()
+        .any(|s| s.value == "YOUR FILES HAVE BEEN ENCRYPTED BY LOCKJAW"));
+}
+
+#[test]
+fn crypto_constants_in_real_code() {
+    // zlib carries its CRC-32 table; the corpus' own small programs carry none.
+    for (file, want) in [
+        (
+            "corpus/benign/debian/zlib/zlib1_x64.dll",
+            vec!["crc32-table"],
+        ),
+        (
+            "corpus/benign/debian/zlib/libz.so.1_x86_64",
+            vec!["crc32-table"],
+        ),
+        ("corpus/malicious/lockjaw/lockjaw_v1_x64.exe", vec![]),
+    ] {
+        let data = std::fs::read(root().join(file)).expect("sample");
+        let t = sample::triage("x", &data);
+        let names: Vec<&str> = t.crypto_constants.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(names, want, "{file}");
+        for c in &t.crypto_constants {
+            assert_eq!(
+                &data[c.offset as usize..][..8],
+                &[0, 0, 0, 0, 0x96, 0x30, 0x07, 0x77]
+            );
+        }
+    }
+}
+
+#[test]
+fn extract_on_a_binary_uses_triage_strings() {
+    use spoor::extract::{ExtractOptions, Extractor};
+    let path = root().join("corpus/malicious/fetchbird/fetchbird_v3_x64.dll");
+    let data = std::fs::read(&path).expect("sample");
+    let extraction =
+        Extractor::new(ExtractOptions::default()).extract_paths(std::slice::from_ref(&path));
+    assert!(extraction.errors.is_empty());
+    assert!(!extraction.iocs.is_empty());
+    let mut utf16 = 0;
+    for ioc in &extraction.iocs {
+        for s in &ioc.sightings {
+            // Every sighting lies in a section, at an offset that holds the text.
+            let field = s.field.as_deref().unwrap_or_default();
+            assert!(field.starts_with("section "), "{} {field:?}", ioc.value);
+            let off = s.offset.expect("offset") as usize;
+            let step = if s.encoding == spoor::ioc::Encoding::Utf16le {
+                2
+            } else {
+                1
+            };
+            let window: String = data[off..]
+                .iter()
+                .step_by(step)
+                .take(ioc.value.len() + 2)
+                .map(|&b| (b as char).to_ascii_lowercase())
+                .collect();
+            let head: String = ioc.value.to_ascii_lowercase().chars().take(3).collect();
+            assert!(
+                window.contains(&head),
+                "{}: {window:?} at {off:#x}",
+                ioc.value
+            );
+            if s.encoding == spoor::ioc::Encoding::Utf16le {
+                utf16 += 1;
+                assert_eq!(data[off + 1], 0);
+            }
+        }
+    }
+    // The same IOCs as triage reports, with the same offsets.
+    let t = sample::triage("x", &data);
+    for ioc in &t.iocs {
+        let found = extraction
+            .iocs
+            .iter()
+            .find(|i| i.kind == ioc.kind && i.value == ioc.value)
+            .unwrap_or_else(|| panic!("{} missing from extract", ioc.value));
+        assert_eq!(found.sightings[0].offset, Some(ioc.sightings[0].offset));
+    }
+    assert!(utf16 >= 5, "{utf16} UTF-16LE sightings");
 }

@@ -42,6 +42,62 @@ pub struct TriageArgs {
     /// STIX and MISP settings.
     #[command(flatten)]
     pub exchange: crate::export::ExchangeArgs,
+    /// Colour in the text view: `auto` (only on a terminal, and not when NO_COLOR is set),
+    /// `always` or `never`.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub color: ColorChoice,
+}
+
+/// When the text view uses colour.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    /// On a terminal only, unless NO_COLOR is set.
+    Auto,
+    /// Always.
+    Always,
+    /// Never.
+    Never,
+}
+
+/// ANSI styling for the text view; every method returns its text unchanged when off.
+#[derive(Debug, Clone, Copy)]
+pub struct Style {
+    on: bool,
+}
+
+impl Style {
+    /// Styling that is `on` or not.
+    pub fn new(on: bool) -> Self {
+        Style { on }
+    }
+
+    fn paint(self, code: &str, text: &str) -> String {
+        if self.on {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_string()
+        }
+    }
+
+    fn bold(self, text: &str) -> String {
+        self.paint("1", text)
+    }
+
+    fn red(self, text: &str) -> String {
+        self.paint("1;31", text)
+    }
+
+    fn green(self, text: &str) -> String {
+        self.paint("32", text)
+    }
+
+    fn yellow(self, text: &str) -> String {
+        self.paint("33", text)
+    }
+
+    fn cyan(self, text: &str) -> String {
+        self.paint("36", text)
+    }
 }
 
 /// Runs `spoor triage`.
@@ -57,7 +113,8 @@ pub fn run(args: TriageArgs) -> ExitCode {
     let mut failed = false;
     for path in &args.files {
         let name = path.display().to_string();
-        match crate::input::read_file(path, args.max_size) {
+        // Mapped, so that memory does not grow with the sample's size.
+        match sample::Mapped::open(path, args.max_size) {
             Ok(data) => {
                 let t = sample::triage_with(&name, &data, options);
                 for w in &t.warnings {
@@ -74,6 +131,17 @@ pub fn run(args: TriageArgs) -> ExitCode {
             }
         }
     }
+    let colour = match args.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            use std::io::IsTerminal;
+            args.output.is_none()
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                && std::io::stdout().is_terminal()
+        }
+    };
+    let style = Style::new(colour);
     let findings = || {
         let refs: Vec<&Triage> = reports.iter().collect();
         Findings::from_triage_facts(&refs, facts.clone())
@@ -91,7 +159,7 @@ pub fn run(args: TriageArgs) -> ExitCode {
                 if i > 0 {
                     writeln!(w)?;
                 }
-                w.write_all(text(t).as_bytes())?;
+                w.write_all(text_styled(t, style).as_bytes())?;
             }
             Ok(())
         }
@@ -110,10 +178,62 @@ pub fn run(args: TriageArgs) -> ExitCode {
     }
 }
 
-/// The one-screen text view of a report.
+/// At most `n` items joined by spaces, with a `(+N)` count of the rest.
+fn shortened(items: &[String], n: usize) -> String {
+    let mut out = items
+        .iter()
+        .take(n)
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .join(" ");
+    if items.len() > n {
+        let _ = write!(out, " (+{})", items.len() - n);
+    }
+    out
+}
+
+/// The signature line: who signed, and whether the file still matches what was signed.
+fn signature_line(pe: &sample::PeInfo, style: Style) -> String {
+    if !pe.signed {
+        return "  signed  no".to_string();
+    }
+    let Some(sig) = pe.signatures.first() else {
+        return "  signed  certificate table present, signature unreadable".to_string();
+    };
+    let integrity = if sig.digest_matches {
+        format!(
+            "{} (integrity only, not trust)",
+            style.green(&format!("{} digest matches the file", sig.digest_algorithm))
+        )
+    } else {
+        format!(
+            "{} the file changed after signing ({} signed {}, file is {}; integrity, not trust)",
+            style.red("DIGEST MISMATCH:"),
+            sig.digest_algorithm,
+            sig.signed_digest,
+            sig.file_digest
+        )
+    };
+    let more = if pe.signatures.len() > 1 {
+        format!(" (+{} more signatures)", pe.signatures.len() - 1)
+    } else {
+        String::new()
+    };
+    format!(
+        "  signed  by {}, issuer {}; {integrity}{more}",
+        sig.signer, sig.issuer
+    )
+}
+
+/// The one-screen text view of a report, without colour.
 pub fn text(t: &Triage) -> String {
+    text_styled(t, Style::new(false))
+}
+
+/// The one-screen text view of a report, coloured when `style` is on.
+pub fn text_styled(t: &Triage, style: Style) -> String {
     let mut s = String::new();
-    let _ = writeln!(s, "{}", t.name);
+    let _ = writeln!(s, "{}", style.bold(&t.name));
     let _ = writeln!(
         s,
         "  {} {} {}-bit, {} bytes",
@@ -125,6 +245,8 @@ pub fn text(t: &Triage) -> String {
     let _ = writeln!(s, "  md5     {}", t.hashes.md5);
     let _ = writeln!(s, "  sha1    {}", t.hashes.sha1);
     let _ = writeln!(s, "  sha256  {}", t.hashes.sha256);
+    let _ = writeln!(s, "  ssdeep  {}", t.hashes.ssdeep);
+    let _ = writeln!(s, "  tlsh    {}", t.hashes.tlsh.as_deref().unwrap_or("-"));
     if let Some(pe) = &t.pe {
         let _ = writeln!(
             s,
@@ -159,6 +281,33 @@ pub fn text(t: &Triage) -> String {
                 pe.tls_callbacks.len()
             );
         }
+        let version: Vec<String> = [
+            "CompanyName",
+            "ProductName",
+            "FileDescription",
+            "OriginalFilename",
+            "FileVersion",
+        ]
+        .iter()
+        .filter_map(|k| pe.version_info.get(*k).map(|v| format!("{k}={v}")))
+        .collect();
+        if !version.is_empty() {
+            let _ = writeln!(s, "  version {}", version.join(", "));
+        }
+        if let Some(m) = &pe.manifest {
+            let _ = writeln!(
+                s,
+                "  manifest level {}{}{}",
+                m.execution_level.as_deref().unwrap_or("-"),
+                if m.ui_access == Some(true) {
+                    ", uiAccess"
+                } else {
+                    ""
+                },
+                if m.auto_elevate { ", autoElevate" } else { "" }
+            );
+        }
+        let _ = writeln!(s, "{}", signature_line(pe, style));
         for r in pe.resources.iter().take(8) {
             let _ = writeln!(
                 s,
@@ -198,13 +347,26 @@ pub fn text(t: &Triage) -> String {
         if !elf.needed.is_empty() {
             let _ = writeln!(s, "  needs   {}", elf.needed.join(", "));
         }
+        let _ = writeln!(
+            s,
+            "  symbols {} in .symtab, {} in .dynsym, {} exported functions{}",
+            elf.symbols,
+            elf.dynamic_symbols,
+            elf.exports.len(),
+            if elf.exports.is_empty() {
+                String::new()
+            } else {
+                format!(": {}", shortened(&elf.exports, 8))
+            }
+        );
     }
     for m in &t.macho {
         let _ = writeln!(
             s,
-            "  slice   {} at {:#x}: {} dylibs, code signature {}",
+            "  slice   {} at {:#x}: {} load commands, {} dylibs, code signature {}",
             m.arch,
             m.offset,
+            m.load_commands.len(),
             m.dylibs.len(),
             if m.code_signature {
                 "present"
@@ -230,14 +392,22 @@ pub fn text(t: &Triage) -> String {
                 if sec.r { 'r' } else { '-' },
                 if sec.w { 'w' } else { '-' },
                 if sec.x { 'x' } else { '-' },
-                if sec.wx { "  W+X" } else { "" }
+                if sec.wx {
+                    style.red("  W+X")
+                } else {
+                    String::new()
+                }
             );
         }
     }
     let _ = writeln!(
         s,
         "  packer  {}{}",
-        t.packer.verdict,
+        if t.packer.verdict == "not packed" {
+            t.packer.verdict.clone()
+        } else {
+            style.yellow(&t.packer.verdict)
+        },
         if t.packer.packers.is_empty() {
             String::new()
         } else {
@@ -298,8 +468,8 @@ pub fn text(t: &Triage) -> String {
                 .collect();
             let _ = writeln!(
                 s,
-                "    {:<10} {:<6} {}: {}",
-                tech.id,
+                "    {} {:<6} {}: {}",
+                style.cyan(&format!("{:<10}", tech.id)),
                 tech.confidence,
                 tech.name,
                 ev.join(", ")
@@ -332,9 +502,40 @@ pub fn text(t: &Triage) -> String {
             let _ = writeln!(s, "    ... {} more (see --format json)", t.iocs.len() - 15);
         }
     }
-    let _ = writeln!(s, "  strings {}", t.strings.len());
+    if !t.crypto_constants.is_empty() {
+        let mut names: Vec<String> = t
+            .crypto_constants
+            .iter()
+            .map(|c| {
+                format!(
+                    "{} @ {:#x} {}",
+                    c.name,
+                    c.offset,
+                    c.section.as_deref().unwrap_or("(no section)")
+                )
+            })
+            .collect();
+        let more = names.len().saturating_sub(6);
+        names.truncate(6);
+        let _ = writeln!(
+            s,
+            "  crypto  {}{}",
+            names.join(", "),
+            if more > 0 {
+                format!(" (+{more})")
+            } else {
+                String::new()
+            }
+        );
+    }
+    let _ = writeln!(
+        s,
+        "  strings {} ({} junk strings dropped)",
+        t.strings.len(),
+        t.junk_strings
+    );
     for w in &t.warnings {
-        let _ = writeln!(s, "  warning: {w}");
+        let _ = writeln!(s, "  {} {w}", style.yellow("warning:"));
     }
     s
 }

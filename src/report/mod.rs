@@ -373,7 +373,7 @@ fn sample_section(t: &Triage) -> SampleSection {
             format!(
                 "{} bytes, {} load commands, code signature {}",
                 slice.size,
-                slice.load_commands,
+                slice.load_commands.len(),
                 if slice.code_signature {
                     "present"
                 } else {

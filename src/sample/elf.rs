@@ -1,8 +1,13 @@
-//! ELF parsing for triage: interpreter, needed libraries, sections, imported symbols.
+//! ELF parsing for triage: interpreter, needed libraries, sections, imported and exported
+//! symbols, stripped or not, static or not.
 
 use super::{ElfInfo, Import, Parsed, Section};
 use goblin::elf::section_header::{SHF_ALLOC, SHF_EXECINSTR, SHF_WRITE, SHT_NOBITS};
+use goblin::elf::sym::{STB_GLOBAL, STB_WEAK, STT_FUNC};
 use goblin::elf::Elf;
+
+/// Longest list of exported functions kept in a report.
+pub const MAX_LISTED: usize = 1000;
 
 /// Parses an ELF file.
 pub fn parse(data: &[u8]) -> Parsed {
@@ -61,6 +66,37 @@ pub fn parse(data: &[u8]) -> Parsed {
             }
         }
     }
+    let mut exports: Vec<String> = elf
+        .dynsyms
+        .iter()
+        .filter(|sym| {
+            sym.st_shndx != 0
+                && sym.st_type() == STT_FUNC
+                && matches!(sym.st_bind(), STB_GLOBAL | STB_WEAK)
+        })
+        .filter_map(|sym| elf.dynstrtab.get_at(sym.st_name))
+        .filter(|name| !name.is_empty())
+        .map(str::to_string)
+        .collect();
+    exports.sort();
+    exports.dedup();
+    if exports.len() > MAX_LISTED {
+        out.warnings.push(format!(
+            "{} exported functions; the first {MAX_LISTED} are listed",
+            exports.len()
+        ));
+        exports.truncate(MAX_LISTED);
+    }
+    let table = super::behavior::api_table();
+    let mut notable_imports: Vec<String> = out
+        .imports
+        .iter()
+        .filter_map(|i| i.name.as_deref())
+        .filter(|n| table.apis.contains_key(&super::behavior::fold(n)))
+        .map(str::to_string)
+        .collect();
+    notable_imports.sort();
+    notable_imports.dedup();
     let kind = match elf.header.e_type {
         1 => "rel",
         2 => "exec",
@@ -75,6 +111,10 @@ pub fn parse(data: &[u8]) -> Parsed {
         stripped: !has_symtab,
         static_linked: elf.interpreter.is_none() && elf.dynamic.is_none(),
         entry_point: elf.entry,
+        symbols: elf.syms.len(),
+        dynamic_symbols: elf.dynsyms.len(),
+        exports,
+        notable_imports,
     });
     out
 }

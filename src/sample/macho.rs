@@ -229,6 +229,10 @@ fn slice(data: &[u8], m: &MachO, base: u64, size: u64, prefix: &str, out: &mut P
             .map(|l| l.to_string())
             .collect(),
         code_signature,
-        load_commands: m.load_commands.len(),
+        load_commands: m
+            .load_commands
+            .iter()
+            .map(|lc| goblin::mach::load_command::cmd_to_str(lc.command.cmd()).to_string())
+            .collect(),
     });
 }

@@ -7,13 +7,22 @@
 //! clock). Parsing never panics on hostile input: whatever cannot be parsed becomes a
 //! message in [`Triage::warnings`] and the rest of the report is still filled in.
 //!
-//! The format parsers live in [`pe`], [`elf`] and [`macho`]; [`strings`] finds ASCII and
-//! UTF-16LE strings; [`behavior`] groups imports by behaviour, maps imports and strings to
-//! ATT&CK techniques and judges packing, all driven by tables under `data/`.
+//! The format parsers live in [`pe`] (with [`resources`], [`manifest`] and
+//! [`authenticode`] for signatures and version info), [`elf`] and [`macho`]; [`fuzzy`]
+//! computes ssdeep and TLSH; [`strings`] finds ASCII and UTF-16LE strings and tells junk
+//! from text; [`crypto`] finds well-known crypto constants; [`behavior`] groups imports by
+//! behaviour, maps imports and strings to ATT&CK techniques and judges packing, all driven
+//! by tables under `data/`. [`binary_iocs`] lets `spoor extract` read executables through
+//! their strings. Files are memory-mapped ([`Mapped`]).
 
+pub mod authenticode;
 pub mod behavior;
+pub mod binary_iocs;
+pub mod crypto;
 pub mod elf;
+pub mod fuzzy;
 pub mod macho;
+pub mod manifest;
 pub mod pe;
 pub mod resources;
 pub mod strings;
@@ -57,8 +66,8 @@ impl Format {
     }
 }
 
-/// Cryptographic digests of the whole file, lower-case hex.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// Digests of the whole file: cryptographic (lower-case hex) and similarity hashes.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Hashes {
     /// MD5.
     pub md5: String,
@@ -68,6 +77,11 @@ pub struct Hashes {
     pub sha256: String,
     /// SHA-512.
     pub sha512: String,
+    /// ssdeep (`blocksize:hash1:hash2`, as the `ssdeep` tool prints it).
+    pub ssdeep: String,
+    /// TLSH (`T1` + 70 hex digits); `None` for inputs TLSH declines (under 50 bytes or too
+    /// uniform).
+    pub tlsh: Option<String>,
 }
 
 impl Hashes {
@@ -78,7 +92,37 @@ impl Hashes {
             sha1: hex(&Sha1::digest(data)),
             sha256: hex(&Sha256::digest(data)),
             sha512: hex(&Sha512::digest(data)),
+            ssdeep: fuzzy::ssdeep(data),
+            tlsh: fuzzy::tlsh(data),
         }
+    }
+
+    /// Digests of `data`, the slow half on a second thread while `work` runs on this one.
+    fn beside<T>(data: &[u8], work: impl FnOnce() -> T) -> (Self, T) {
+        std::thread::scope(|s| {
+            let slow = |d: &[u8]| {
+                (
+                    hex(&Md5::digest(d)),
+                    hex(&Sha512::digest(d)),
+                    fuzzy::ssdeep(d),
+                )
+            };
+            let other = s.spawn(move || slow(data));
+            let sha1 = hex(&Sha1::digest(data));
+            let sha256 = hex(&Sha256::digest(data));
+            let tlsh = fuzzy::tlsh(data);
+            let result = work();
+            let (md5, sha512, ssdeep) = other.join().unwrap_or_else(|_| slow(data));
+            let hashes = Hashes {
+                md5,
+                sha1,
+                sha256,
+                sha512,
+                ssdeep,
+                tlsh,
+            };
+            (hashes, result)
+        })
     }
 }
 
@@ -246,6 +290,18 @@ pub struct PeInfo {
     pub tls_callbacks: Vec<u64>,
     /// CodeView PDB path, when present.
     pub pdb_path: Option<String>,
+    /// Version-information strings (`CompanyName`, `ProductName`, `OriginalFilename`, ...).
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub version_info: std::collections::BTreeMap<String, String>,
+    /// The application manifest, when there is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub manifest: Option<manifest::Manifest>,
+    /// A certificate table (Authenticode signature) is present.
+    pub signed: bool,
+    /// The signatures that could be parsed, each with whether the file still matches the
+    /// signed digest (integrity, not trust).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub signatures: Vec<authenticode::Signature>,
 }
 
 /// ELF-specific facts.
@@ -263,6 +319,17 @@ pub struct ElfInfo {
     pub static_linked: bool,
     /// Entry point address.
     pub entry_point: u64,
+    /// Entries in `.symtab` (0 when stripped).
+    pub symbols: usize,
+    /// Entries in `.dynsym`.
+    pub dynamic_symbols: usize,
+    /// Functions the file exports (defined global or weak functions in `.dynsym`), sorted,
+    /// at most [`elf::MAX_LISTED`].
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub exports: Vec<String>,
+    /// Imported functions that the API category table knows (see `behavior`), sorted.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notable_imports: Vec<String>,
 }
 
 /// One Mach-O slice (the only one of a thin file, or one of a fat file).
@@ -278,8 +345,8 @@ pub struct MachoSlice {
     pub dylibs: Vec<String>,
     /// `LC_CODE_SIGNATURE` present (presence only, not validity).
     pub code_signature: bool,
-    /// Number of load commands.
-    pub load_commands: usize,
+    /// The load commands in file order (`LC_SEGMENT_64`, `LC_LOAD_DYLIB`, ...).
+    pub load_commands: Vec<String>,
 }
 
 /// An IOC found in the sample, with where it was seen.
@@ -360,8 +427,12 @@ pub struct Triage {
     pub techniques: Vec<Technique>,
     /// IOCs found in the file, each sighting with its section.
     pub iocs: Vec<SampleIoc>,
-    /// Strings found (ASCII and UTF-16LE), in file order.
+    /// Well-known cryptographic constants (AES S-box, SHA-256 K, ...), in file order.
+    pub crypto_constants: Vec<crypto::CryptoConstant>,
+    /// Strings found (ASCII and UTF-16LE; ASCII first, each in file order), without junk.
     pub strings: Vec<FoundString>,
+    /// Strings dropped as junk (see [`strings::is_junk`]); the IOC engine still saw them.
+    pub junk_strings: usize,
     /// What could not be parsed.
     pub warnings: Vec<String>,
 }
@@ -385,6 +456,55 @@ pub struct Parsed {
     pub imports: Vec<Import>,
     /// Parse problems.
     pub warnings: Vec<String>,
+}
+
+/// A file's bytes: memory-mapped when possible, so that memory does not grow with the file
+/// size beyond the mapping; read into memory otherwise (pipes, devices, empty files).
+#[derive(Debug)]
+pub enum Mapped {
+    /// A read-only memory map of a regular file.
+    Map(memmap2::Mmap),
+    /// The bytes, read.
+    Read(Vec<u8>),
+}
+
+impl Mapped {
+    /// Maps the regular file at `path`, or reads anything else the way
+    /// [`crate::input::read_file`] does (devices refused, a FIFO without a writer empty);
+    /// a file larger than `limit` bytes is an error of kind `FileTooLarge`.
+    pub fn open(path: &std::path::Path, limit: u64) -> std::io::Result<Self> {
+        let meta = std::fs::metadata(path)?;
+        if !meta.is_file() {
+            return crate::input::read_file(path, limit).map(Mapped::Read);
+        }
+        if meta.len() > limit {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::FileTooLarge,
+                format!("larger than the limit of {limit} bytes (--max-size)"),
+            ));
+        }
+        if meta.len() > 0 {
+            let file = std::fs::File::open(path)?;
+            // SAFETY: the map is read-only and never written through. If another process
+            // truncates the file while it is mapped, reading the lost pages faults: the
+            // trade-off every mapping reader (ripgrep, yara) accepts for samples at rest.
+            if let Ok(map) = unsafe { memmap2::Mmap::map(&file) } {
+                return Ok(Mapped::Map(map));
+            }
+        }
+        crate::input::read_file(path, limit).map(Mapped::Read)
+    }
+}
+
+impl std::ops::Deref for Mapped {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        match self {
+            Mapped::Map(m) => m,
+            Mapped::Read(v) => v,
+        }
+    }
 }
 
 /// Sniffs the format from the first bytes.
@@ -427,29 +547,15 @@ pub fn triage_with(name: &str, data: &[u8], options: TriageOptions) -> Triage {
         t.hashes = Hashes::of(data);
         return t;
     }
-    // Large input: MD5 and SHA-512 (the slow ones) on a second thread.
-    std::thread::scope(|s| {
-        let slow = s.spawn(|| (hex(&Md5::digest(data)), hex(&Sha512::digest(data))));
-        let sha1 = hex(&Sha1::digest(data));
-        let sha256 = hex(&Sha256::digest(data));
-        let mut t = analyse(name, data, options);
-        let (md5, sha512) = slow
-            .join()
-            .unwrap_or_else(|_| (hex(&Md5::digest(data)), hex(&Sha512::digest(data))));
-        t.hashes = Hashes {
-            md5,
-            sha1,
-            sha256,
-            sha512,
-        };
-        t
-    })
+    // Large input: half of the digests on a second thread.
+    let (hashes, mut t) = Hashes::beside(data, || analyse(name, data, options));
+    t.hashes = hashes;
+    t
 }
 
-/// Everything but the digests (filled in by [`triage_with`]).
-fn analyse(name: &str, data: &[u8], options: TriageOptions) -> Triage {
-    let format = sniff(data);
-    let parsed = match format {
+/// Runs the parser of `format` over `data`.
+pub fn parse(data: &[u8], format: Format) -> Parsed {
+    match format {
         Format::Pe => guarded(data, pe::parse),
         Format::Elf => guarded(data, elf::parse),
         Format::Macho | Format::MachoFat => guarded(data, macho::parse),
@@ -457,8 +563,13 @@ fn analyse(name: &str, data: &[u8], options: TriageOptions) -> Triage {
             warnings: vec!["not a PE, ELF or Mach-O file".into()],
             ..Parsed::default()
         },
-    };
-    let mut parsed = parsed;
+    }
+}
+
+/// Everything but the digests (filled in by [`triage_with`]).
+fn analyse(name: &str, data: &[u8], options: TriageOptions) -> Triage {
+    let format = sniff(data);
+    let mut parsed = parse(data, format);
     let beyond: Vec<&str> = parsed
         .sections
         .iter()
@@ -473,27 +584,38 @@ fn analyse(name: &str, data: &[u8], options: TriageOptions) -> Triage {
         parsed.warnings.push(msg);
     }
     let regions = Regions::new(&parsed.sections);
-    let strings = strings::find(data, options.min_string_len, &regions);
+    let all_strings = strings::find(data, options.min_string_len, &regions);
+    let iocs = if options.iocs {
+        sample_iocs(name, &all_strings)
+    } else {
+        Vec::new()
+    };
+    let code: Vec<&str> = parsed
+        .sections
+        .iter()
+        .filter(|s| s.x)
+        .map(|s| s.name.as_str())
+        .collect();
+    let total_strings = all_strings.len();
+    let strings: Vec<FoundString> = all_strings
+        .into_iter()
+        .filter(|s| {
+            let in_code = s.section.as_deref().is_some_and(|n| code.contains(&n));
+            !strings::is_junk(s, in_code)
+        })
+        .collect();
+    let junk_strings = total_strings - strings.len();
+    let crypto_constants = crypto::find(data, &regions);
     let mut behavior = behavior::analyse(&parsed.imports, &strings, format);
     let no_resources = Vec::new();
     let res = parsed.pe.as_ref().map_or(&no_resources, |p| &p.resources);
     let techniques = behavior::techniques(&parsed.imports, &strings, &behavior, format, res);
     let packer = behavior::packer(&parsed, format);
     behavior.sort();
-    let iocs = if options.iocs {
-        sample_iocs(name, &strings)
-    } else {
-        Vec::new()
-    };
     Triage {
         name: name.to_string(),
         size: data.len() as u64,
-        hashes: Hashes {
-            md5: String::new(),
-            sha1: String::new(),
-            sha256: String::new(),
-            sha512: String::new(),
-        },
+        hashes: Hashes::default(),
         format,
         arch: parsed.arch,
         bitness: parsed.bitness,
@@ -506,7 +628,9 @@ fn analyse(name: &str, data: &[u8], options: TriageOptions) -> Triage {
         packer,
         techniques,
         iocs,
+        crypto_constants,
         strings,
+        junk_strings,
         warnings: parsed.warnings,
     }
 }

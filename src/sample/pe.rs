@@ -112,6 +112,23 @@ pub fn parse(data: &[u8]) -> Parsed {
         }
         None => Vec::new(),
     };
+    let manifest = resources.iter().find(|r| r.kind == "MANIFEST").map(|r| {
+        let (m, warning) =
+            super::manifest::parse(super::slice(data, r.offset, r.size.min(1 << 20)));
+        out.warnings.extend(warning);
+        m
+    });
+    let signed = cert.is_some_and(|(off, len)| off != 0 && len != 0);
+    // yara-x's pe module reads version info and signatures; skip it when neither exists.
+    let extras = if signed || resources.iter().any(|r| r.kind == "VERSION") {
+        super::authenticode::extras(data).unwrap_or_default()
+    } else {
+        super::authenticode::PeExtras::default()
+    };
+    if signed && extras.signatures.is_empty() {
+        out.warnings
+            .push("a certificate table is present but no signature could be parsed".into());
+    }
     let exports = pe
         .exports
         .iter()
@@ -153,6 +170,10 @@ pub fn parse(data: &[u8]) -> Parsed {
                     .trim_end_matches('\0')
                     .to_string()
             }),
+        version_info: extras.version_info,
+        manifest,
+        signed,
+        signatures: extras.signatures,
     });
     out
 }

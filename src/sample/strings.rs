@@ -1,5 +1,7 @@
 //! Strings in a binary: runs of printable ASCII and of UTF-16LE printable ASCII, each with
-//! its file offset, encoding and section. Runs of one repeated character are dropped.
+//! its file offset, encoding and section. Runs of one repeated character are dropped here;
+//! [`is_junk`] tells the other noise (repeated patterns, runs of garbage, machine code that
+//! happens to be printable) from text.
 
 use super::Regions;
 use crate::ioc::Encoding;
@@ -110,6 +112,73 @@ fn printable(b: u8) -> bool {
 fn junk(s: &str) -> bool {
     let first = s.as_bytes()[0];
     s.bytes().all(|b| b == first)
+}
+
+/// Character classes for [`is_junk`]'s transition count.
+fn class(b: u8) -> u8 {
+    match b {
+        b'A'..=b'Z' => 0,
+        b'a'..=b'z' => 1,
+        b'0'..=b'9' => 2,
+        b' ' | b'\t' => 3,
+        _ => 4,
+    }
+}
+
+/// Whether a string is noise rather than text. Tagged strings (api, path, url, ...) never
+/// are. Noise is: a unit of up to four characters repeated (`ABABAB`, `-=-=-=`); fewer than
+/// half letters, digits and spaces; a short string with an unusual symbol whose character
+/// class changes at most steps (`x#Kq9`, `HcP<H`; upper to lower case does not count, for
+/// `CamelCase`; dotted numbers and hex identifiers have no such symbol); and, in
+/// an executable section, a short string mostly of capitals and symbols, with no run of
+/// three lower-case letters and no space (printable machine code: `AWAVAUATUWVSH`).
+pub fn is_junk(s: &FoundString, in_code: bool) -> bool {
+    if !s.tags.is_empty() {
+        return false;
+    }
+    let b = s.value.as_bytes();
+    let n = b.len();
+    if n == 0 {
+        return true;
+    }
+    if (1..=4).any(|p| n >= 3 * p && b.iter().enumerate().all(|(i, &c)| c == b[i % p])) {
+        return true;
+    }
+    let texty = b
+        .iter()
+        .filter(|c| c.is_ascii_alphanumeric() || **c == b' ')
+        .count();
+    if texty * 2 < n {
+        return true;
+    }
+    let odd = |c: &u8| b"$<>[]^`{}|~#'\"!()*+;?@&=".contains(c);
+    if n < 16 && b.iter().any(odd) {
+        let changes = b
+            .windows(2)
+            .filter(|w| {
+                let (x, y) = (class(w[0]), class(w[1]));
+                x != y && !(x == 0 && y == 1)
+            })
+            .count();
+        if changes * 2 > n - 1 {
+            return true;
+        }
+    }
+    if in_code && n < 16 && !b.contains(&b' ') {
+        let mut run = 0;
+        let lower_run = b.iter().any(|c| {
+            run = if c.is_ascii_lowercase() { run + 1 } else { 0 };
+            run >= 3
+        });
+        let upper_or_symbol = b
+            .iter()
+            .filter(|c| c.is_ascii_uppercase() || odd(c))
+            .count();
+        if !lower_run && upper_or_symbol * 2 >= n {
+            return true;
+        }
+    }
+    false
 }
 
 /// Every string of at least `min_len` characters, ASCII first then UTF-16LE, each group in

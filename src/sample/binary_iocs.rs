@@ -1,0 +1,136 @@
+//! IOCs of an executable for `spoor extract`: instead of scanning the raw bytes, the
+//! extractor runs over triage's strings (ASCII and UTF-16LE), so each sighting carries the
+//! string's file offset, its encoding and, in the sighting's `field`, the section holding
+//! it (`section .rdata`).
+
+use super::{sniff, strings, Format, Mapped, Regions};
+use crate::extract::Extractor;
+use crate::ioc::set::IocSet;
+use crate::ioc::{Encoding, Sighting};
+use std::path::Path;
+
+/// The `field` of a sighting in section `name`.
+pub fn section_field(name: &str) -> String {
+    format!("section {name}")
+}
+
+/// What [`extract_file`] found.
+#[derive(Debug)]
+pub struct BinaryIocs {
+    /// The indicators, ready to merge with other sources'.
+    pub set: IocSet,
+    /// Bytes of the file.
+    pub bytes: u64,
+    /// Sightings found.
+    pub hits: u64,
+}
+
+/// IOCs of the executable at `path` through its strings, or `None` when it is not a
+/// regular PE, ELF or Mach-O file, cannot be opened, or is larger than `max_bytes` (0: no
+/// limit), so that the caller scans it as a byte stream instead. `max_sightings` as in [`IocSet::new`].
+pub fn extract_file(
+    path: &Path,
+    name: &str,
+    extractor: &Extractor,
+    max_bytes: u64,
+    max_sightings: usize,
+) -> Option<BinaryIocs> {
+    // Regular files only: a pipe read here would be consumed for the byte-stream fallback.
+    if !std::fs::metadata(path).is_ok_and(|m| m.is_file()) {
+        return None;
+    }
+    let limit = if max_bytes == 0 { u64::MAX } else { max_bytes };
+    let data = Mapped::open(path, limit).ok()?;
+    if sniff(&data) == Format::Unknown {
+        return None;
+    }
+    let (set, hits) = extract(name, &data, extractor, max_sightings);
+    Some(BinaryIocs {
+        set,
+        bytes: data.len() as u64,
+        hits,
+    })
+}
+
+/// IOCs of an executable held in memory, through its strings (see the module comment);
+/// returns the set and the number of sightings.
+pub fn extract(
+    name: &str,
+    data: &[u8],
+    extractor: &Extractor,
+    max_sightings: usize,
+) -> (IocSet, u64) {
+    let parsed = super::parse(data, sniff(data));
+    let regions = Regions::new(&parsed.sections);
+    let found = strings::find(
+        data,
+        super::TriageOptions::default().min_string_len,
+        &regions,
+    );
+    let mut text = Vec::new();
+    let mut starts = Vec::with_capacity(found.len());
+    for s in &found {
+        starts.push(text.len() as u64);
+        text.extend_from_slice(s.value.as_bytes());
+        text.push(0);
+    }
+    let mut set = IocSet::new(max_sightings);
+    let mut hits = 0u64;
+    for ioc in extractor.extract_bytes(name, &text) {
+        let defanged = ioc.flags.defanged;
+        let mut kept = 0u64;
+        for sighting in ioc.sightings {
+            let Some((offset, encoding, section)) = locate(&found, &starts, sighting.offset) else {
+                continue;
+            };
+            kept += 1;
+            set.add(
+                ioc.kind,
+                ioc.value.clone(),
+                defanged,
+                Sighting {
+                    offset: Some(offset),
+                    line: None,
+                    field: section.map(section_field),
+                    encoding,
+                    ..sighting
+                },
+            );
+        }
+        // Sightings beyond the cap were counted but not kept: count them again.
+        for _ in kept..ioc.count {
+            set.add_with(ioc.kind, ioc.value.clone(), defanged, || Sighting {
+                source: name.into(),
+                offset: None,
+                line: None,
+                field: None,
+                encoding: Encoding::Ascii,
+                context: String::new(),
+            });
+        }
+        hits += ioc.count.max(kept);
+    }
+    (set, hits)
+}
+
+/// File offset, encoding and section of position `pos` of the joined strings.
+fn locate<'a>(
+    found: &'a [strings::FoundString],
+    starts: &[u64],
+    pos: Option<u64>,
+) -> Option<(u64, Encoding, Option<&'a str>)> {
+    let pos = pos?;
+    let i = starts.partition_point(|&st| st <= pos).checked_sub(1)?;
+    let s = found.get(i)?;
+    let width = if s.encoding == Encoding::Utf16le {
+        2
+    } else {
+        1
+    };
+    let start = *starts.get(i)?;
+    Some((
+        s.offset + (pos - start) * width,
+        s.encoding,
+        s.section.as_deref(),
+    ))
+}
