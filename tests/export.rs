@@ -532,6 +532,64 @@ fn export_corpus(out: &Path) -> usize {
         serde_json::to_vec_pretty(&misp::event(&findings, options(DATE))).expect("json"),
     )
     .expect("write");
+    // The commands that carry YARA rules: `spoor rules` (a family rule per corpus family)
+    // and `spoor analyze` (a rule per sample), both in STIX and MISP.
+    let families = files_under(&root().join("corpus/expected/samples"))
+        .iter()
+        .filter_map(|p| {
+            p.parent()
+                .and_then(|d| d.file_name())
+                .map(|n| n.to_string_lossy().into_owned())
+        })
+        .collect::<BTreeSet<String>>();
+    for family in &families {
+        for (format, ext) in [("stix", "stix.json"), ("misp", "misp.json")] {
+            let target = out.join(format!("rules-{family}.{ext}"));
+            let status = std::process::Command::new(env!("CARGO_BIN_EXE_spoor"))
+                .args([
+                    "rules",
+                    "--family",
+                    family,
+                    "-f",
+                    format,
+                    "--date",
+                    "2026-11-25",
+                    "-o",
+                ])
+                .arg(&target)
+                .arg(root().join("corpus/malicious").join(family))
+                .status()
+                .expect("run spoor rules");
+            assert!(status.success(), "spoor rules {family} -f {format}");
+        }
+    }
+    let analysis_dir = out.join("analyze");
+    let status = std::process::Command::new(env!("CARGO_BIN_EXE_spoor"))
+        .args(["analyze", "--date", "2026-11-25", "-o"])
+        .arg(&analysis_dir)
+        .arg(root().join("corpus/malicious"))
+        .arg("--logs")
+        .arg(root().join("corpus/logs"))
+        .status()
+        .expect("run spoor analyze");
+    assert!(status.success(), "spoor analyze");
+    for (from, to) in [
+        ("bundle.stix.json", "analyze-cli.stix.json"),
+        ("event.misp.json", "analyze-cli.misp.json"),
+    ] {
+        std::fs::copy(analysis_dir.join(from), out.join(to)).expect("copy");
+    }
+    let bundle: Value =
+        serde_json::from_slice(&std::fs::read(out.join("analyze-cli.stix.json")).expect("read"))
+            .expect("json");
+    check_bundle("analyze-cli", &bundle);
+    let yara = bundle["objects"]
+        .as_array()
+        .expect("objects")
+        .iter()
+        .filter(|o| o["pattern_type"] == "yara")
+        .count();
+    assert_eq!(yara, 27, "one YARA indicator per corpus sample");
     inputs
 }
 

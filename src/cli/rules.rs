@@ -2,14 +2,27 @@
 
 use super::goodware::parse_date;
 use super::{warn, EXIT_FAILURE, EXIT_INPUT_ERRORS, EXIT_OK};
+use crate::export;
 use crate::goodware::{self, Index};
 use crate::input::{self, Source};
 use crate::rules::render::Template;
 use crate::rules::{self, RuleOptions};
 use crate::sample::{triage_with, TriageOptions};
-use clap::Args;
+use clap::{Args, ValueEnum};
 use std::path::PathBuf;
 use std::process::ExitCode;
+
+/// Output formats of `spoor rules`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RulesFormat {
+    /// The YARA rules file.
+    Yara,
+    /// A STIX 2.1 bundle: the samples, `pattern_type: yara` indicators carrying the rules,
+    /// and (with `--family`) a malware family.
+    Stix,
+    /// A MISP event with the rules as `yara` attributes and the samples as file objects.
+    Misp,
+}
 
 /// Arguments of `spoor rules`.
 #[derive(Debug, Args)]
@@ -28,6 +41,12 @@ pub struct RulesArgs {
     /// Chosen from the samples' format when absent.
     #[arg(long, value_name = "NAME")]
     pub template: Option<String>,
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value = "yara")]
+    pub format: RulesFormat,
+    /// STIX/MISP: Traffic Light Protocol label.
+    #[arg(long, value_enum, default_value = "amber")]
+    pub tlp: export::Tlp,
     /// Write the rules to FILE (atomically) instead of stdout.
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
@@ -142,9 +161,38 @@ pub fn run(args: RulesArgs) -> ExitCode {
         index.meta().updated
     );
     let text = generation.text(&header);
-    if let Err(e) =
-        crate::output::write_to(args.output.as_deref(), |w| w.write_all(text.as_bytes()))
-    {
+    let exchange = export::ExchangeOptions {
+        created_ms: export::parse_timestamp(&date).unwrap_or_else(|_| export::default_created_ms()),
+        tlp: args.tlp,
+    };
+    let findings = || {
+        let pairs: Vec<(&crate::sample::Triage, &[u8])> =
+            triaged.iter().map(|t| (t, &[][..])).collect();
+        let mut f = export::findings::Findings::from_triage(&pairs);
+        f.family = options.family.clone();
+        f.rules = generation
+            .rules
+            .iter()
+            .map(|r| export::findings::RuleFinding {
+                name: r.name.clone(),
+                text: r.source.clone(),
+                samples: triaged
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, t)| r.samples.contains(&t.name))
+                    .map(|(i, _)| i)
+                    .collect(),
+            })
+            .collect();
+        f.normalise();
+        f
+    };
+    let result = crate::output::write_to(args.output.as_deref(), |w| match args.format {
+        RulesFormat::Yara => w.write_all(text.as_bytes()),
+        RulesFormat::Stix => export::stix::write(&findings(), exchange, w),
+        RulesFormat::Misp => export::misp::write(&findings(), exchange, w),
+    });
+    if let Err(e) = result {
         warn(format!("cannot write the rules: {e}"));
         return ExitCode::from(EXIT_FAILURE);
     }
