@@ -69,7 +69,7 @@ fn every_family_report_is_filled_from_its_findings() {
     for family in families() {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = format!("corpus/malicious/{family}");
-        let out = analyze_into(dir.path(), &[&path]);
+        let out = analyze_into(dir.path(), &[&path, "--benign", "corpus/benign"]);
         assert_eq!(
             out.status.code(),
             Some(0),
@@ -160,6 +160,14 @@ fn every_family_report_is_filled_from_its_findings() {
             );
         }
         assert!(section(&md, "Detection rules").contains("rule MAL_"));
+        // The rules' measured result: every sample detected, no benign file matched.
+        let tested: Value =
+            serde_json::from_str(&read(&dir.path().join("rules-test.json"))).expect("rules-test");
+        let samples = family_truth(&family).len() as u64;
+        assert_eq!(tested["confusion"]["true_positives"], samples, "{family}");
+        assert_eq!(tested["confusion"]["false_positives"], 0, "{family}");
+        assert!(tested["sets"]["benign"]["files"].as_u64() >= Some(80));
+        assert!(section(&md, "Detection rules").contains("0 benign file(s) matched"));
         let triage: Value =
             serde_json::from_str(&read(&dir.path().join("triage.json"))).expect("triage.json");
         assert_eq!(
@@ -235,6 +243,8 @@ fn output_is_reproducible() {
         "triage.json",
         "bundle.stix.json",
         "event.misp.json",
+        "rules.yar",
+        "rules-test.json",
         "report.md",
         "report.html",
     ] {

@@ -22,6 +22,7 @@ pub struct AnalyzeArgs {
     #[arg(long, num_args = 1.., value_name = "PATH")]
     pub logs: Vec<PathBuf>,
     /// Directory to write into (created if missing): iocs.json, triage.json, rules.yar,
+    /// rules-test.json,
     /// bundle.stix.json, event.misp.json, report.md, report.html.
     #[arg(long, short = 'o', value_name = "DIR")]
     pub output: PathBuf,
@@ -37,6 +38,10 @@ pub struct AnalyzeArgs {
     /// Report title (default: from the sample names).
     #[arg(long, value_name = "TEXT")]
     pub title: Option<String>,
+    /// Benign files or directories to test the generated rules against (rules-test.json);
+    /// the samples themselves are the malicious set.
+    #[arg(long, num_args = 1.., value_name = "PATH")]
+    pub benign: Vec<PathBuf>,
     /// Goodware index for rule generation (default: the index shipped with spoor, built from
     /// the bundled benign corpus; see `spoor goodware build`).
     #[arg(long, value_name = "FILE")]
@@ -140,6 +145,9 @@ pub fn run(args: AnalyzeArgs) -> ExitCode {
             env!("CARGO_PKG_VERSION")
         ))
     });
+    let tested = rules_text
+        .as_deref()
+        .and_then(|text| test_rules(text, &args.samples, &args.benign, args.threads));
     let mut report = Report::build(
         &analysis,
         &ReportOptions {
@@ -149,6 +157,21 @@ pub fn run(args: AnalyzeArgs) -> ExitCode {
         },
     );
     report.rules = rules_text.clone();
+    if let Some(t) = &tested {
+        report.rules_tested = Some(format!(
+            "Tested with yara-x on the samples and {} benign file(s): {} of {} samples \
+             detected, {} benign file(s) matched (false positives){}.",
+            t.sets.benign.files,
+            t.confusion.true_positives,
+            t.sets.malicious.files,
+            t.confusion.false_positives,
+            if args.benign.is_empty() {
+                "; give --benign to test against goodware"
+            } else {
+                ""
+            }
+        ));
+    }
 
     let dir = &args.output;
     let results = [
@@ -172,6 +195,10 @@ pub fn run(args: AnalyzeArgs) -> ExitCode {
                     .unwrap_or("// no rule could be generated\n")
                     .as_bytes(),
             )
+        }),
+        write(dir, "rules-test.json", |w| {
+            serde_json::to_writer_pretty(&mut *w, &tested).map_err(std::io::Error::other)?;
+            writeln!(w)
         }),
         write(dir, "bundle.stix.json", |w| {
             export::stix::write(&findings, exchange, w)
@@ -239,6 +266,32 @@ fn generate_rules(
         ..crate::rules::RuleOptions::default()
     };
     crate::rules::generate(&analysis.samples, index.as_ref(), &options)
+}
+
+/// Scans the samples (malicious set) and the benign paths with the generated rules, as
+/// `spoor test` does. Throughput is left out so the file is reproducible.
+fn test_rules(
+    text: &str,
+    samples: &[PathBuf],
+    benign: &[PathBuf],
+    threads: usize,
+) -> Option<crate::evaluate::report::Report> {
+    let rules =
+        match crate::evaluate::rules::RuleSet::compile_sources(&[("rules.yar", text.as_bytes())]) {
+            Ok(r) => r,
+            Err(e) => {
+                warn(format_args!("the generated rules do not compile: {e}"));
+                return None;
+            }
+        };
+    let sets = crate::evaluate::TestSets::collect(samples, benign);
+    let config = crate::evaluate::scan::ScanConfig {
+        threads,
+        ..crate::evaluate::scan::ScanConfig::default()
+    };
+    let mut report = crate::evaluate::evaluate(&rules, &sets, None, &config, &|_| {});
+    report.throughput = None;
+    Some(report)
 }
 
 fn write<'a>(

@@ -266,6 +266,9 @@ pub fn render(report: &Report) -> String {
     }
 
     out.push_str("</section>\n<section id=\"rules\"><h2>Detection rules</h2>\n");
+    if let Some(tested) = &report.rules_tested {
+        let _ = writeln!(out, "<p>{}</p>", escape(tested));
+    }
     match &report.rules {
         Some(rules) => {
             let _ = writeln!(out, "<pre>{}</pre>", escape(rules.trim_end()));

@@ -262,6 +262,9 @@ pub fn render(report: &Report) -> String {
     }
 
     out.push_str("## Detection rules\n\n");
+    if let Some(tested) = &report.rules_tested {
+        let _ = writeln!(out, "{}\n", cell(tested));
+    }
     match &report.rules {
         Some(rules) => {
             let _ = writeln!(out, "```yara\n{}\n```\n", rules.trim_end());

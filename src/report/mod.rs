@@ -56,6 +56,8 @@ pub struct Report {
     pub iocs_omitted: usize,
     /// Detection rules (YARA source), when generated.
     pub rules: Option<String>,
+    /// The rules' measured result, in a sentence, when they were tested.
+    pub rules_tested: Option<String>,
     /// Warnings and unreadable inputs.
     pub problems: Vec<String>,
 }
@@ -249,6 +251,7 @@ impl Report {
             iocs,
             iocs_omitted,
             rules: None,
+            rules_tested: None,
             problems,
         };
         report.overview = overview(analysis, &report, options);
