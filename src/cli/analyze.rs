@@ -106,6 +106,8 @@ pub fn run(args: AnalyzeArgs) -> ExitCode {
             .num_threads(args.threads)
             .build_global();
     }
+    let progress = Progress::new();
+    progress.stage("triage, logs and IOCs");
     let analysis = analyze(&args.samples, &args.logs, &options);
     for e in &analysis.errors {
         warn(format_args!("{}: {}", e.source, e.message));
@@ -118,6 +120,7 @@ pub fn run(args: AnalyzeArgs) -> ExitCode {
         created_ms: export::parse_timestamp(&date).unwrap_or_else(|_| export::default_created_ms()),
         tlp: args.tlp,
     };
+    progress.stage("generating rules");
     let generation = generate_rules(&analysis, args.goodware.as_deref(), &date);
     for w in &generation.warnings {
         warn(w);
@@ -145,6 +148,7 @@ pub fn run(args: AnalyzeArgs) -> ExitCode {
             env!("CARGO_PKG_VERSION")
         ))
     });
+    progress.stage("testing the rules");
     let tested = rules_text
         .as_deref()
         .and_then(|text| test_rules(text, &args.samples, &args.benign, args.threads));
@@ -173,6 +177,7 @@ pub fn run(args: AnalyzeArgs) -> ExitCode {
         ));
     }
 
+    progress.stage("writing the report");
     let dir = &args.output;
     let results = [
         write(dir, "iocs.json", |w| {
@@ -213,6 +218,7 @@ pub fn run(args: AnalyzeArgs) -> ExitCode {
             w.write_all(html::render(&report).as_bytes())
         }),
     ];
+    progress.finish();
     let mut failed = false;
     for (name, result) in results {
         if let Err(e) = result {
@@ -239,6 +245,32 @@ pub fn run(args: AnalyzeArgs) -> ExitCode {
     } else {
         EXIT_OK
     })
+}
+
+/// A spinner naming the current stage, on a terminal only (nothing in pipes and logs).
+struct Progress(Option<indicatif::ProgressBar>);
+
+impl Progress {
+    fn new() -> Self {
+        use std::io::IsTerminal;
+        Progress(std::io::stderr().is_terminal().then(|| {
+            let bar = indicatif::ProgressBar::new_spinner();
+            bar.enable_steady_tick(std::time::Duration::from_millis(120));
+            bar
+        }))
+    }
+
+    fn stage(&self, what: &'static str) {
+        if let Some(bar) = &self.0 {
+            bar.set_message(what);
+        }
+    }
+
+    fn finish(&self) {
+        if let Some(bar) = &self.0 {
+            bar.finish_and_clear();
+        }
+    }
 }
 
 /// One rule per sample, strings scored against the goodware index, each rule compiled by
