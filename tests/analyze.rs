@@ -45,6 +45,27 @@ fn family_truth(family: &str) -> Vec<Value> {
         .collect()
 }
 
+/// The corpus logs whose ground truth names one of the family's samples.
+fn family_logs(family: &str) -> Vec<String> {
+    let dir = root().join("corpus/expected/logs");
+    let mut logs: Vec<String> = std::fs::read_dir(&dir)
+        .expect("corpus/expected/logs")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter_map(|p| serde_json::from_str::<Value>(&read(&p)).ok())
+        .filter(|v| {
+            v["samples"].as_array().is_some_and(|samples| {
+                samples
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .any(|s| s.contains(&format!("/{family}/")))
+            })
+        })
+        .filter_map(|v| v["path"].as_str().map(str::to_string))
+        .collect();
+    logs.sort();
+    logs
+}
+
 fn families() -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(root().join("corpus/expected/samples"))
         .expect("corpus/expected/samples")
@@ -69,7 +90,13 @@ fn every_family_report_is_filled_from_its_findings() {
     for family in families() {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = format!("corpus/malicious/{family}");
-        let out = analyze_into(dir.path(), &[&path, "--benign", "corpus/benign"]);
+        let logs = family_logs(&family);
+        let mut inputs: Vec<&str> = vec![&path, "--benign", "corpus/benign"];
+        if !logs.is_empty() {
+            inputs.push("--logs");
+            inputs.extend(logs.iter().map(String::as_str));
+        }
+        let out = analyze_into(dir.path(), &inputs);
         assert_eq!(
             out.status.code(),
             Some(0),
@@ -93,6 +120,16 @@ fn every_family_report_is_filled_from_its_findings() {
             ],
             "{family}: sections in the analyst's order"
         );
+        // The family's own logs fill the dynamic findings; without logs the report says so.
+        let dynamic = section(&md, "Dynamic findings");
+        if logs.is_empty() {
+            assert!(dynamic.contains("No analysis logs were given"), "{family}");
+        } else {
+            for log in &logs {
+                assert!(dynamic.contains(log.as_str()), "{family}: {log} listed");
+            }
+            assert!(dynamic.contains("Activity:"), "{family}: {dynamic}");
+        }
         let attack = section(&md, "ATT&CK mapping");
         let iocs = section(&md, "Indicators of compromise");
         for truth in family_truth(&family) {
