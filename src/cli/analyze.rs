@@ -126,21 +126,7 @@ pub fn run(args: AnalyzeArgs) -> ExitCode {
         warn(w);
     }
     let mut findings = export::findings::Findings::from_analysis(&analysis);
-    findings.rules = generation
-        .rules
-        .iter()
-        .map(|r| export::findings::RuleFinding {
-            name: r.name.clone(),
-            text: r.source.clone(),
-            samples: analysis
-                .samples
-                .iter()
-                .enumerate()
-                .filter(|(_, t)| r.samples.contains(&t.name))
-                .map(|(i, _)| i)
-                .collect(),
-        })
-        .collect();
+    findings.rules = generation.findings(&analysis.samples);
     findings.normalise();
     let rules_text = (!generation.rules.is_empty()).then(|| {
         generation.text(&format!(

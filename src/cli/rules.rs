@@ -170,20 +170,7 @@ pub fn run(args: RulesArgs) -> ExitCode {
             triaged.iter().map(|t| (t, &[][..])).collect();
         let mut f = export::findings::Findings::from_triage(&pairs);
         f.family = options.family.clone();
-        f.rules = generation
-            .rules
-            .iter()
-            .map(|r| export::findings::RuleFinding {
-                name: r.name.clone(),
-                text: r.source.clone(),
-                samples: triaged
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, t)| r.samples.contains(&t.name))
-                    .map(|(i, _)| i)
-                    .collect(),
-            })
-            .collect();
+        f.rules = generation.findings(&triaged);
         f.normalise();
         f
     };

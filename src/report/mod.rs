@@ -219,6 +219,7 @@ impl Report {
         let samples: Vec<SampleSection> = analysis.samples.iter().map(sample_section).collect();
         let mut attack = attack_rows(&analysis.samples);
         add_observed_techniques(&mut attack, &analysis.dynamic);
+        sort_by_tactic(&mut attack);
         let (iocs, iocs_omitted) = ioc_rows(analysis);
         let remediation = remediation::items(analysis);
         let dynamic = dynamic_section(analysis);
@@ -272,10 +273,7 @@ fn default_title(analysis: &Analysis) -> String {
     }
 }
 
-/// The last component of a path (either separator).
-pub fn base_name(path: &str) -> &str {
-    path.rsplit(['/', '\\']).next().unwrap_or(path)
-}
+pub use crate::logs::base_name;
 
 /// `malicious-looking`, `suspicious` or `no strong signs`, from the technique confidences.
 pub fn verdict(t: &Triage) -> &'static str {
@@ -531,17 +529,7 @@ fn attack_rows(samples: &[Triage]) -> Vec<AttackRow> {
             }
         }
     }
-    let order = tactic_order();
-    let mut rows: Vec<AttackRow> = rows.into_values().collect();
-    rows.sort_by_key(|r| {
-        let first = r
-            .tactics
-            .first()
-            .and_then(|t| order.iter().position(|o| o == t))
-            .unwrap_or(usize::MAX);
-        (first, r.id.clone())
-    });
-    rows
+    rows.into_values().collect()
 }
 
 /// Techniques the logs show (sandbox signatures, persistence seen happening) join the
@@ -573,6 +561,10 @@ fn add_observed_techniques(rows: &mut Vec<AttackRow>, dynamic: &crate::logs::ana
             }),
         }
     }
+}
+
+/// Matrix order: by the first tactic in ATT&CK order, then by technique id.
+fn sort_by_tactic(rows: &mut [AttackRow]) {
     let order = tactic_order();
     rows.sort_by_key(|r| {
         let first = r

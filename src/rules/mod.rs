@@ -103,6 +103,24 @@ pub struct Generation {
 }
 
 impl Generation {
+    /// The rules as the exporters take them, each pointing at the samples (indices into
+    /// `samples`) it was built from.
+    pub fn findings(&self, samples: &[Triage]) -> Vec<crate::export::findings::RuleFinding> {
+        self.rules
+            .iter()
+            .map(|r| crate::export::findings::RuleFinding {
+                name: r.name.clone(),
+                text: r.source.clone(),
+                samples: samples
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, t)| r.samples.contains(&t.name))
+                    .map(|(i, _)| i)
+                    .collect(),
+            })
+            .collect()
+    }
+
     /// The rules file: a header comment, then every rule.
     pub fn text(&self, header: &str) -> String {
         let mut out = String::new();
