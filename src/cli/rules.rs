@@ -2,9 +2,11 @@
 
 use super::goodware::parse_date;
 use super::{warn, EXIT_FAILURE, EXIT_INPUT_ERRORS, EXIT_OK};
+use crate::evaluate::ScanConfig;
 use crate::export;
 use crate::goodware::{self, Index};
 use crate::input::{self, Source};
+use crate::rules::closed_loop::{self, Validated};
 use crate::rules::render::Template;
 use crate::rules::{self, RuleOptions};
 use crate::sample::{triage_with, TriageOptions};
@@ -66,6 +68,18 @@ pub struct RulesArgs {
         default_value = "MAL_{family}_{format}_{monyy}"
     )]
     pub name: String,
+    /// The closed loop: test the rules against the benign files under these paths while
+    /// making them; strings found there never match alone or are set aside, and each rule's
+    /// meta records its measured result.
+    #[arg(long, value_name = "BENIGN_PATH", num_args = 1..)]
+    pub validate_against: Vec<PathBuf>,
+    /// With `--family` and `--validate-against`: leave each variant out of training in turn
+    /// and report whether the rule built from the others detects it.
+    #[arg(long, requires = "validate_against", requires = "family")]
+    pub holdout: bool,
+    /// Worker threads for the validation scans (0 = one per core).
+    #[arg(long, short = 'j', default_value_t = 0, value_name = "N")]
+    pub threads: usize,
 }
 
 /// Runs `spoor rules`.
@@ -137,7 +151,31 @@ pub fn run(args: RulesArgs) -> ExitCode {
         reference: args.reference,
         name_format: args.name,
     };
-    let generation = rules::generate(&triaged, Some(&index), &options);
+    let generation = if args.validate_against.is_empty() {
+        rules::generate(&triaged, Some(&index), &options)
+    } else {
+        let config = ScanConfig {
+            threads: args.threads,
+            ..ScanConfig::default()
+        };
+        match closed_loop::generate_validated(
+            &triaged,
+            Some(&index),
+            &options,
+            &args.validate_against,
+            &config,
+            args.holdout,
+        ) {
+            Ok(v) => {
+                report_validation(&v);
+                v.generation
+            }
+            Err(e) => {
+                warn(format!("--validate-against: {e}"));
+                return ExitCode::from(EXIT_FAILURE);
+            }
+        }
+    };
     for w in &generation.warnings {
         warn(w);
         input_errors = true;
@@ -187,5 +225,39 @@ pub fn run(args: RulesArgs) -> ExitCode {
         ExitCode::from(EXIT_INPUT_ERRORS)
     } else {
         ExitCode::from(EXIT_OK)
+    }
+}
+
+/// The closed loop's measured result, on standard error (the rules go to the output).
+fn report_validation(v: &Validated) {
+    let (probed, seen) = v.strings_probed;
+    eprintln!(
+        "validation: {} benign file(s); {seen} of {probed} candidate strings occur in them",
+        v.benign_files
+    );
+    for m in &v.measured {
+        eprintln!(
+            "validation: {}: {}/{} training samples, {} of {} benign files matched",
+            m.rule,
+            m.true_positives,
+            m.samples,
+            m.false_positives.len(),
+            m.benign_files
+        );
+    }
+    for h in &v.holdout {
+        let verdict = if h.detected { "detected" } else { "missed" };
+        eprint!("holdout: {} left out: {verdict}", h.held_out);
+        if !h.false_positives.is_empty() {
+            eprint!(", {} benign file(s) matched", h.false_positives.len());
+        }
+        match &h.error {
+            Some(e) => eprintln!(" ({e})"),
+            None => eprintln!(),
+        }
+    }
+    if !v.holdout.is_empty() {
+        let (detected, tried) = v.holdout_score();
+        eprintln!("holdout: {detected} of {tried} variants detected when left out of training");
     }
 }

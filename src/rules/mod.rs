@@ -5,9 +5,11 @@
 //! [`generate`] is the entry point. Its output depends only on the triage reports, the
 //! index, the template and [`RuleOptions`] (the date included), so reruns are
 //! byte-identical. Each part lives in its own module: [`candidates`], [`score`],
-//! [`select`], [`render`], [`validate`].
+//! [`select`], [`render`], [`validate`]. [`closed_loop`] tests the rules against a benign
+//! set while they are made (`spoor rules --validate-against`).
 
 pub mod candidates;
+pub mod closed_loop;
 pub mod render;
 pub mod score;
 pub mod select;
@@ -15,10 +17,14 @@ pub mod validate;
 
 use crate::goodware::Index;
 use crate::sample::{Format, Triage};
+use closed_loop::BenignStrings;
 use render::{MetaLine, RuleView, StringLine, Template};
 use score::Scored;
 use select::Chosen;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Points taken from a string found in a benign file of the validation set.
+pub const BENIGN_PENALTY: i32 = 15;
 
 /// How rules are made and named.
 #[derive(Debug, Clone)]
@@ -63,6 +69,31 @@ pub struct GeneratedRule {
     pub strings: usize,
     /// Strings dropped because yara-x called them slow.
     pub dropped: Vec<String>,
+    /// What the template was given; kept so meta can be added later ([`Self::add_meta`]).
+    pub view: RuleView,
+    /// The template the rule was rendered with.
+    pub template: Template,
+}
+
+impl GeneratedRule {
+    /// Adds meta lines (a measured result, say) and renders the rule again; strings and
+    /// condition stay as they are. On an error the rule is left unchanged.
+    pub fn add_meta(&mut self, lines: Vec<MetaLine>) -> Result<(), String> {
+        let mut view = self.view.clone();
+        view.meta.extend(lines);
+        let source = render::render(&self.template, &view)?;
+        let problems = validate::check(&source);
+        if !problems.is_clean() {
+            return Err(format!(
+                "{}: the rule with its new meta does not compile cleanly: {}",
+                self.name,
+                problems.other.join("; ")
+            ));
+        }
+        self.view = view;
+        self.source = source;
+        Ok(())
+    }
 }
 
 /// What a rule needs to know about one training sample besides its candidates.
@@ -140,6 +171,16 @@ impl Generation {
 
 /// Generates rules for the triaged samples.
 pub fn generate(samples: &[Triage], index: Option<&Index>, options: &RuleOptions) -> Generation {
+    generate_checked(samples, index, options, None)
+}
+
+/// [`generate`], knowing which benign files hold which strings (the closed loop).
+fn generate_checked(
+    samples: &[Triage],
+    index: Option<&Index>,
+    options: &RuleOptions,
+    benign: Option<&BenignStrings>,
+) -> Generation {
     let mut g = Generation::default();
     let groups: Vec<(String, Vec<&Triage>)> = match &options.family {
         Some(f) => vec![(f.clone(), samples.iter().collect())],
@@ -170,6 +211,7 @@ pub fn generate(samples: &[Triage], index: Option<&Index>, options: &RuleOptions
             index,
             options,
             &names,
+            benign,
         );
         match built {
             Ok(rule) => {
@@ -236,10 +278,46 @@ pub fn rule_from_candidates(
     taken: &[String],
 ) -> Result<GeneratedRule, String> {
     let hits = goodware_hits(&found, index);
-    rule_with_hits(family, group, &found, hits.as_ref(), index, options, taken)
+    rule_with_hits(
+        family,
+        group,
+        &found,
+        hits.as_ref(),
+        index,
+        options,
+        taken,
+        None,
+    )
 }
 
-/// [`rule_from_candidates`] with the goodware facts already looked up.
+/// Every distinct text that scoring lets into a rule for any of the samples, sorted.
+pub fn usable_strings(samples: &[Triage], index: Option<&Index>) -> Vec<String> {
+    let all: Vec<Vec<candidates::Candidate>> =
+        samples.iter().map(candidates::from_triage).collect();
+    let hits = goodware_hits(&all, index);
+    let texts: BTreeSet<String> = all
+        .iter()
+        .flat_map(|list| scored_list(list, hits.as_ref()))
+        .filter(|s| s.usable())
+        .map(|s| s.candidate.text)
+        .collect();
+    texts.into_iter().collect()
+}
+
+/// Scores every candidate of one sample.
+fn scored_list<'c>(
+    list: &'c [candidates::Candidate],
+    hits: Option<&'c Hits<'_>>,
+) -> impl Iterator<Item = Scored> + 'c {
+    list.iter().map(move |c| {
+        let h = hits.and_then(|h| h.get(c.text.as_str()).copied());
+        score::score(c, h)
+    })
+}
+
+/// [`rule_from_candidates`] with the goodware facts already looked up, and optionally the
+/// benign files holding each string.
+#[allow(clippy::too_many_arguments)]
 fn rule_with_hits(
     family: &str,
     group: &[SampleInfo],
@@ -248,6 +326,7 @@ fn rule_with_hits(
     index: Option<&Index>,
     options: &RuleOptions,
     taken: &[String],
+    benign: Option<&BenignStrings>,
 ) -> Result<GeneratedRule, String> {
     if group.is_empty() || group.len() != found.len() {
         return Err("a rule needs one candidate list per sample".into());
@@ -270,21 +349,27 @@ fn rule_with_hits(
         .collect();
     let per_sample: Vec<Vec<Scored>> = found
         .iter()
-        .map(|list| {
-            list.iter()
-                .map(|c| {
-                    let h = hits.and_then(|h| h.get(c.text.as_str()).copied());
-                    score::score(c, h)
-                })
-                .collect()
-        })
+        .map(|list| scored_list(list, hits).collect())
         .collect();
-    let pool = select::pool(&per_sample);
+    let mut pool = select::pool(&per_sample);
     let what = if group.len() == 1 {
         group[0].name.clone()
     } else {
         format!("family {family}")
     };
+    if let Some(b) = benign {
+        // A network rule's strings all match alone, so one in a benign file cannot be used.
+        pool.retain(|(s, _)| !network || b.files_holding(&s.candidate.text).is_empty());
+        for (s, _) in &mut pool {
+            let n = b.files_holding(&s.candidate.text).len();
+            if n > 0 {
+                s.score -= BENIGN_PENALTY;
+                s.reasons.push(format!(
+                    "in {n} benign file(s) of the validation set -{BENIGN_PENALTY}, never alone"
+                ));
+            }
+        }
+    }
     if pool.is_empty() {
         let kind = if network {
             "network indicators"
@@ -293,12 +378,6 @@ fn rule_with_hits(
         };
         return Err(format!("{what}: no usable {kind}; no rule written"));
     }
-    let mut chosen = select::choose(pool, group.len());
-    if network {
-        for c in &mut chosen {
-            c.strong = true;
-        }
-    }
     let mut name = identifier_from_format(&options.name_format, family, label, &options.date);
     let base = name.clone();
     let mut k = 2;
@@ -306,35 +385,73 @@ fn rule_with_hits(
         name = format!("{base}_{k}");
         k += 1;
     }
+    // Strings set aside: slow patterns, and strings that let a benign file match.
+    let mut excluded: BTreeSet<String> = BTreeSet::new();
     let mut dropped = Vec::new();
-    for _ in 0..8 {
-        let mut view_chosen = chosen.clone();
+    let mut compiles = 0;
+    while compiles < 8 {
+        let left: Vec<(Scored, Vec<usize>)> = pool
+            .iter()
+            .filter(|(s, _)| !excluded.contains(&s.candidate.text))
+            .cloned()
+            .collect();
+        if left.is_empty() {
+            break;
+        }
+        let mut chosen = select::choose(left, group.len());
+        if network {
+            for c in &mut chosen {
+                c.strong = true;
+            }
+        }
+        if let Some(b) = benign {
+            for c in &mut chosen {
+                c.benign = b.files_holding(&c.scored.candidate.text).to_vec();
+                c.strong &= c.benign.is_empty();
+            }
+            select::order(&mut chosen);
+        }
         let (x, s) = if network { ("n", "n") } else { ("x", "s") };
-        let Some(condition) = select::condition(&mut view_chosen, group.len(), x, s) else {
-            return Err(format!(
-                "{what}: the usable strings do not cover every sample"
-            ));
+        let Some(condition) = select::condition(&mut chosen, group.len(), x, s) else {
+            // Some benign file holds as many weak strings as a training sample: set aside
+            // the string found in most benign files and choose again.
+            let worst = chosen
+                .iter()
+                .filter(|c| !c.benign.is_empty())
+                .max_by(|a, b| {
+                    a.benign
+                        .len()
+                        .cmp(&b.benign.len())
+                        .then(b.scored.score.cmp(&a.scored.score))
+                        .then(b.scored.candidate.text.cmp(&a.scored.candidate.text))
+                });
+            match worst {
+                Some(w) => {
+                    excluded.insert(w.scored.candidate.text.clone());
+                    continue;
+                }
+                None => {
+                    return Err(format!(
+                        "{what}: the usable strings do not cover every sample"
+                    ))
+                }
+            }
         };
-        let view = view(
-            &name,
-            label,
-            group,
-            &view_chosen,
-            condition,
-            index,
-            options,
-            &what,
-            network,
+        let (rule_view, ids) = view(
+            &name, label, group, &chosen, condition, index, options, &what, network,
         );
-        let source = render::render(&template, &view.0).map_err(|e| format!("{what}: {e}"))?;
+        let source = render::render(&template, &rule_view).map_err(|e| format!("{what}: {e}"))?;
+        compiles += 1;
         let problems = validate::check(&source);
         if problems.is_clean() {
             return Ok(GeneratedRule {
                 name,
                 source,
                 samples: group.iter().map(|t| t.name.clone()).collect(),
-                strings: view_chosen.len(),
+                strings: chosen.len(),
                 dropped,
+                view: rule_view,
+                template,
             });
         }
         if !problems.other.is_empty() || problems.slow.is_empty() {
@@ -343,22 +460,20 @@ fn rule_with_hits(
                 problems.other.join("; ")
             ));
         }
-        // Drop the slow strings and rebuild.
-        let slow: Vec<&String> = view
-            .1
-            .iter()
-            .filter(|(id, _)| problems.slow.contains(id))
-            .map(|(_, text)| text)
-            .collect();
-        dropped.extend(slow.iter().map(|t| t.to_string()));
-        chosen.retain(|c| !slow.contains(&&c.scored.candidate.text));
-        if chosen.is_empty() {
-            break;
+        // Set the slow strings aside and choose again.
+        for (id, text) in ids {
+            if problems.slow.contains(&id) {
+                excluded.insert(text.clone());
+                dropped.push(text);
+            }
         }
     }
-    Err(format!(
-        "{what}: no string left that yara-x accepts without warnings"
-    ))
+    Err(match benign {
+        Some(_) => format!(
+            "{what}: no string set found that yara-x accepts without warnings and that no benign file of the validation set matches"
+        ),
+        None => format!("{what}: no string left that yara-x accepts without warnings"),
+    })
 }
 
 /// Index facts for every distinct candidate text: one pass over the index's keys.
@@ -425,17 +540,7 @@ fn view(
             format!("$s{ns}")
         };
         let cand = &c.scored.candidate;
-        let mut modifiers = String::new();
-        match (cand.ascii, cand.wide) {
-            (true, true) => modifiers.push_str(" ascii wide"),
-            (false, true) => modifiers.push_str(" wide"),
-            _ => {}
-        }
-        let alnum_ends = cand.text.starts_with(|c: char| c.is_ascii_alphanumeric())
-            && cand.text.ends_with(|c: char| c.is_ascii_alphanumeric());
-        if alnum_ends {
-            modifiers.push_str(" fullword");
-        }
+        let modifiers = render::string_modifiers(cand.ascii, cand.wide, &cand.text);
         let goodware = c
             .scored
             .goodware

@@ -145,6 +145,24 @@ pub fn quote(s: &str) -> String {
     out
 }
 
+/// The modifiers of a text string, with a leading space: `ascii wide` or `wide` for text
+/// seen as UTF-16LE, and `fullword` when the text begins and ends with a letter or digit
+/// (a string starting or ending with punctuation cannot be a whole word).
+pub fn string_modifiers(ascii: bool, wide: bool, text: &str) -> String {
+    let mut modifiers = String::new();
+    match (ascii, wide) {
+        (true, true) => modifiers.push_str(" ascii wide"),
+        (false, true) => modifiers.push_str(" wide"),
+        _ => {}
+    }
+    let alnum_ends = text.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && text.ends_with(|c: char| c.is_ascii_alphanumeric());
+    if alnum_ends {
+        modifiers.push_str(" fullword");
+    }
+    modifiers
+}
+
 /// `s` made safe inside a `//` comment: printable ASCII only, at most `max` characters.
 pub fn comment_text(s: &str, max: usize) -> String {
     let mut out: String = s

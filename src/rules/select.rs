@@ -5,6 +5,11 @@
 //! likely to be in the family's unseen variants). Strong strings (`$x`) match alone; the
 //! others (`$s`) count in a group: `1 of ($x*) or N of ($s*)`, with `N` the largest count
 //! (up to 3) that every training sample still meets.
+//!
+//! When the rule is validated against a benign set (the closed loop in
+//! [`super::closed_loop`]), each chosen string also knows the benign files holding it: such a
+//! string never matches alone, and the group count is raised above what any benign file
+//! holds.
 
 use super::score::{Scored, STRONG_SCORE};
 use std::collections::BTreeMap;
@@ -25,6 +30,9 @@ pub struct Chosen {
     pub samples: Vec<usize>,
     /// Strong: matches alone.
     pub strong: bool,
+    /// Indices of the validation set's benign files holding the string (empty without a
+    /// validation set).
+    pub benign: Vec<usize>,
 }
 
 /// Merges per-sample scored candidates by text: the best-scored sighting, and which
@@ -79,6 +87,7 @@ pub fn choose(pool: Vec<(Scored, Vec<usize>)>, n_samples: usize) -> Vec<Chosen> 
             scored,
             samples,
             strong,
+            benign: Vec::new(),
         });
     };
     // Greedy multi-cover: the string that meets the most outstanding need.
@@ -111,6 +120,12 @@ pub fn choose(pool: Vec<(Scored, Vec<usize>)>, n_samples: usize) -> Vec<Chosen> 
         }
         take(&mut chosen, item);
     }
+    order(&mut chosen);
+    chosen
+}
+
+/// Puts chosen strings in rule order: strong first, then by samples held, score and text.
+pub fn order(chosen: &mut [Chosen]) {
     chosen.sort_by(|a, b| {
         b.strong
             .cmp(&a.strong)
@@ -118,17 +133,19 @@ pub fn choose(pool: Vec<(Scored, Vec<usize>)>, n_samples: usize) -> Vec<Chosen> 
             .then(b.scored.score.cmp(&a.scored.score))
             .then(a.scored.candidate.text.cmp(&b.scored.candidate.text))
     });
-    chosen
 }
 
 /// The string condition for the chosen strings: `1 of ($x*) or N of ($s*)` (or one side
 /// alone), with `N` the largest count up to [`GROUP_COUNT`] that every training sample
-/// not matched by a strong string still meets. `None` when some sample is not covered.
-/// Weak strings the condition cannot use are removed (YARA rejects unused strings).
+/// not matched by a strong string still meets. When benign files hold weak strings, `N` is
+/// at least one more than any benign file holds (above [`GROUP_COUNT`] if the training
+/// samples allow it). `None` when some sample is not covered. Weak strings the condition
+/// cannot use are removed (YARA rejects unused strings).
 pub fn condition(chosen: &mut Vec<Chosen>, n_samples: usize, x: &str, s: &str) -> Option<String> {
     let strong = chosen.iter().filter(|c| c.strong).count();
     let weak = chosen.len() - strong;
-    let mut n = GROUP_COUNT.min(weak);
+    // The fewest weak strings held by a training sample that no strong string matches.
+    let mut held_by_all = weak;
     for k in 0..n_samples {
         let held = |want_strong: bool| {
             chosen
@@ -139,8 +156,11 @@ pub fn condition(chosen: &mut Vec<Chosen>, n_samples: usize, x: &str, s: &str) -
         if held(true) > 0 {
             continue;
         }
-        n = n.min(held(false));
+        held_by_all = held_by_all.min(held(false));
     }
+    let floor = most_weak_in_a_benign_file(chosen) + 1;
+    let n = GROUP_COUNT.min(held_by_all).max(floor);
+    let n = if n <= held_by_all { n } else { 0 };
     match (strong > 0, n > 0) {
         (true, true) => Some(format!("1 of (${x}*) or {n} of (${s}*)")),
         (true, false) if weak == 0 || covered_by_strong(chosen, n_samples) => {
@@ -150,6 +170,17 @@ pub fn condition(chosen: &mut Vec<Chosen>, n_samples: usize, x: &str, s: &str) -
         (false, true) => Some(format!("{n} of (${s}*)")),
         _ => None,
     }
+}
+
+/// The most weak chosen strings any one benign file holds.
+fn most_weak_in_a_benign_file(chosen: &[Chosen]) -> usize {
+    let mut per_file: BTreeMap<usize, usize> = BTreeMap::new();
+    for c in chosen.iter().filter(|c| !c.strong) {
+        for &f in &c.benign {
+            *per_file.entry(f).or_default() += 1;
+        }
+    }
+    per_file.into_values().max().unwrap_or(0)
 }
 
 fn covered_by_strong(chosen: &[Chosen], n_samples: usize) -> bool {
