@@ -1111,3 +1111,74 @@ fn evtx_and_xml_exports_give_the_same_events() {
         assert_eq!(a.provenance.record_id, b.provenance.record_id);
     }
 }
+
+/// The session's Sysmon events written `times` over with fresh record ids: several chunks.
+fn many_chunk_evtx(times: usize) -> (Vec<u8>, usize) {
+    let once = evtx_source_events("Microsoft-Windows-Sysmon/Operational");
+    let mut events = Vec::new();
+    for round in 0..times {
+        for e in &once {
+            let mut e = e.clone();
+            e.record_id = 1 + events.len() as u64;
+            e.thread_id += round as u32;
+            events.push(e);
+        }
+    }
+    (evtx_writer::write(&events), events.len())
+}
+
+/// Record ids (first, last) of each chunk, from the chunk headers.
+fn chunk_record_ids(data: &[u8]) -> Vec<(u64, u64)> {
+    let u64_at = |at: usize| u64::from_le_bytes(data[at..at + 8].try_into().expect("8 bytes"));
+    (4096..data.len())
+        .step_by(65536)
+        .map(|c| (u64_at(c + 24), u64_at(c + 32)))
+        .collect()
+}
+
+#[test]
+fn evtx_records_across_chunks() {
+    let (data, n) = many_chunk_evtx(8);
+    let chunks = chunk_record_ids(&data);
+    assert!(chunks.len() >= 3, "{} chunks", chunks.len());
+    assert_eq!(chunks.last().map(|c| c.1), Some(n as u64));
+    let (format, events, report) = read("many.evtx", &data);
+    assert_eq!(format, Format::Evtx);
+    assert!(report.warnings.is_empty(), "{:?}", report.warnings);
+    assert_eq!(events.len(), n);
+    let ids: Vec<u64> = events
+        .iter()
+        .filter_map(|e| e.provenance.record_id)
+        .collect();
+    assert_eq!(ids, (1..=n as u64).collect::<Vec<_>>());
+}
+
+/// A damaged chunk in the middle of a real file: a warning, and every record of the
+/// chunks around it is still read.
+#[test]
+fn evtx_damaged_middle_chunk_keeps_the_others() {
+    let (mut data, _) = many_chunk_evtx(8);
+    let chunks = chunk_record_ids(&data);
+    let bad = 4096 + 65536;
+    let mut state = 0x2545_f491u32;
+    for b in data[bad + 512..bad + 65536].iter_mut() {
+        state ^= state << 13;
+        state ^= state >> 17;
+        state ^= state << 5;
+        *b = state as u8;
+    }
+    let (_, events, report) = read("damaged.evtx", &data);
+    assert!(!report.warnings.is_empty(), "the damaged chunk is reported");
+    let ids: std::collections::BTreeSet<u64> = events
+        .iter()
+        .filter_map(|e| e.provenance.record_id)
+        .collect();
+    for (i, &(first, last)) in chunks.iter().enumerate() {
+        if i != 1 {
+            assert!(
+                (first..=last).all(|id| ids.contains(&id)),
+                "chunk {i} ({first}..={last}) read in full"
+            );
+        }
+    }
+}
