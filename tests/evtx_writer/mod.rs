@@ -1,9 +1,9 @@
 //! A small, deterministic writer of Windows EVTX files, to build the corpus's `.evtx` logs.
 //!
-//! No redistributable EVTX file with Sysmon events and inert indicators exists in the
-//! package registries, so the corpus's are written here from the corpus's Event Viewer XML
-//! export (`corpus/logs/sysmon/session-2024-03-12.xml`), one file per channel, as Windows
-//! lays them out (MS-EVEN6, libevtx's notes):
+//! The package registries carry no redistributable EVTX file with Sysmon events and inert
+//! names (see `corpus/README.md`), so the corpus's are written here from its Event Viewer
+//! XML export (`corpus/logs/sysmon/session-2024-03-12.xml`), one file per channel, as
+//! Windows lays them out (MS-EVEN6, libevtx's notes):
 //!
 //! * a 4096-byte file header (`ElfFile`, version 3.2, CRC32 of its first 120 bytes);
 //! * 64 KiB chunks (`ElfChnk`) with a 512-byte header: record numbers and identifiers, the
@@ -44,25 +44,40 @@ const FILETIME: u8 = 0x11;
 const SID: u8 = 0x13;
 const HEXINT64: u8 = 0x15;
 
-/// One event as the XML export shows it.
+/// One event as the XML export shows it (the `System` part, then the `EventData`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Event {
+    /// `Provider/@Name`.
     pub provider: String,
+    /// `Provider/@Guid`, as written (`{...}`).
     pub provider_guid: String,
+    /// `EventID`.
     pub event_id: u16,
+    /// `Version`.
     pub version: u8,
+    /// `Level`.
     pub level: u8,
+    /// `Task`.
     pub task: u16,
+    /// `Opcode`.
     pub opcode: u8,
+    /// `Keywords` (written `0x...`).
     pub keywords: u64,
     /// `TimeCreated/@SystemTime`, ISO 8601 with 7 fractional digits.
     pub time: String,
+    /// `EventRecordID`, also the record header's identifier.
     pub record_id: u64,
+    /// `Correlation/@ActivityID`, when present.
     pub activity_id: Option<String>,
+    /// `Execution/@ProcessID`.
     pub process_id: u32,
+    /// `Execution/@ThreadID`.
     pub thread_id: u32,
+    /// `Channel`.
     pub channel: String,
+    /// `Computer`.
     pub computer: String,
+    /// `Security/@UserID`, when present.
     pub user_id: Option<String>,
     /// `EventData/Data` as (Name, text), in order.
     pub data: Vec<(String, String)>,
