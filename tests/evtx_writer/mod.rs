@@ -1,7 +1,7 @@
 //! A small, deterministic writer of Windows EVTX files, to build the corpus's `.evtx` logs.
 //!
-//! The package registries carry no redistributable EVTX file with Sysmon events and inert
-//! names (see `corpus/README.md`), so the corpus's are written here from its Event Viewer
+//! No package looked at in the registries carries a redistributable EVTX file with Sysmon
+//! events and inert names (see `corpus/README.md`), so the corpus's are written here from its Event Viewer
 //! XML export (`corpus/logs/sysmon/session-2024-03-12.xml`), one file per channel, as
 //! Windows lays them out (MS-EVEN6, libevtx's notes):
 //!
