@@ -12,6 +12,9 @@ use spoor::logs::{self, base_name, Action, Event, Format, ReadReport};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+mod evtx_writer;
+use evtx_writer::crc32;
+
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
@@ -62,7 +65,7 @@ fn same_time(a: &str, b: &str) -> bool {
 /// Whether `e` is the event the ground truth describes.
 fn matches(format: &str, want: &Value, e: &Event) -> bool {
     let eq = |key: &str, got: Option<&str>| s(want, key).is_none_or(|w| got == Some(w));
-    if format.starts_with("sysmon") {
+    if format.starts_with("sysmon") || format == "evtx" {
         let id = want["event_id"].as_u64().map(|i| i.to_string());
         return e.get("event_id") == id.as_deref()
             && e.provenance.record_id == want["record_id"].as_u64()
@@ -207,11 +210,12 @@ fn corpus_logs_give_their_expected_events_and_iocs() {
             "procmon_csv" => Format::ProcmonCsv,
             "regshot_txt" => Format::Regshot,
             "pcap" => Format::Pcap,
+            "evtx" => Format::Evtx,
             other => panic!("{}: unknown format {other}", truth_path.display()),
         };
         assert_eq!(detected, expected_format, "{rel} detected as {detected}");
         assert!(report.warnings.is_empty(), "{rel}: {:?}", report.warnings);
-        if format.starts_with("sysmon") || format == "regshot_txt" {
+        if format.starts_with("sysmon") || format == "evtx" || format == "regshot_txt" {
             // every record of these maps to exactly one event
             assert_eq!(
                 events.len() as u64,
@@ -244,7 +248,7 @@ fn corpus_logs_give_their_expected_events_and_iocs() {
         }
     }
     eprintln!("corpus logs: {checked_events} events and {checked_iocs} indicators checked");
-    assert!(formats.len() >= 6, "formats covered: {formats:?}");
+    assert!(formats.len() >= 7, "formats covered: {formats:?}");
     assert!(
         checked_events >= 90 && checked_iocs >= 100,
         "too little checked"
@@ -699,8 +703,8 @@ fn procmon_columns_in_another_order() {
 }
 
 /// An EVTX file header (4096 bytes, valid checksum) followed by one chunk of garbage
-/// behind a correct chunk magic. No real EVTX file is available to build from, so the
-/// record path itself is not exercised here.
+/// behind a correct chunk magic. (The record path is exercised by the corpus's EVTX files,
+/// see `evtx_corpus_files_are_regenerated_byte_for_byte`.)
 fn evtx_with_corrupt_chunk() -> Vec<u8> {
     let mut h = vec![0u8; 4096];
     h[..8].copy_from_slice(b"ElfFile\0");
@@ -723,21 +727,6 @@ fn evtx_with_corrupt_chunk() -> Vec<u8> {
     }
     h.extend_from_slice(&chunk);
     h
-}
-
-fn crc32(data: &[u8]) -> u32 {
-    let mut crc = 0xffff_ffffu32;
-    for &b in data {
-        crc ^= u32::from(b);
-        for _ in 0..8 {
-            crc = if crc & 1 != 0 {
-                (crc >> 1) ^ 0xedb8_8320
-            } else {
-                crc >> 1
-            };
-        }
-    }
-    !crc
 }
 
 #[test]
@@ -871,6 +860,325 @@ fn fuzz_target_body_runs_on_the_corpus() {
         for format in formats {
             fuzz_body::check(format, data);
             fuzz_body::check(format, &data[..data.len() / 2]);
+        }
+    }
+}
+
+// ---- the corpus's EVTX files --------------------------------------------------------
+
+/// The Event Viewer XML export the EVTX files are written from.
+const EVTX_SOURCE: &str = "corpus/logs/sysmon/session-2024-03-12.xml";
+
+/// The corpus's EVTX files: path, the channel it holds, and what it is.
+const EVTX_FILES: [(&str, &str, &str); 2] = [
+    (
+        "corpus/logs/evtx/session-2024-03-12-sysmon.evtx",
+        "Microsoft-Windows-Sysmon/Operational",
+        "the Sysmon events of the session (ids 1, 3, 7, 11, 12, 13, 14, 22, 23, 26)",
+    ),
+    (
+        "corpus/logs/evtx/session-2024-03-12-security.evtx",
+        "Security",
+        "the Security events of the session (4688 process creation, 4698 scheduled task)",
+    ),
+];
+
+fn evtx_source_events(channel: &str) -> Vec<evtx_writer::Event> {
+    let xml = std::fs::read_to_string(root().join(EVTX_SOURCE)).expect("XML export");
+    evtx_writer::events_from_xml(&xml)
+        .into_iter()
+        .filter(|e| e.channel == channel)
+        .collect()
+}
+
+/// XML's five predefined entities, resolved.
+fn xml_unescape(s: &str) -> String {
+    s.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&apos;", "'")
+        .replace("&amp;", "&")
+}
+
+/// The ground truth of one EVTX file, from the XML export's: the events of its channel,
+/// and the indicators its records carry (the XML's, split by the record kind that gives
+/// them: the task name comes from Security 4698, everything else from Sysmon), plus the
+/// image and command line of each Security 4688.
+fn evtx_ground_truth(path: &str, channel: &str, what: &str, data: &[u8]) -> Value {
+    use md5::Md5;
+    use sha2::{Digest, Sha256};
+    let name = EVTX_SOURCE.rsplit('/').next().expect("name");
+    let truth_path = root().join(format!("corpus/expected/logs/{name}.json"));
+    let xml_truth: Value =
+        serde_json::from_slice(&std::fs::read(truth_path).expect("XML truth")).expect("json");
+    let hex = |b: &[u8]| b.iter().map(|x| format!("{x:02x}")).collect::<String>();
+    let events: Vec<Value> = xml_truth["events"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .filter(|e| s(e, "channel") == Some(channel))
+        .map(|e| {
+            let mut e = e.clone();
+            let matches: Vec<Value> = strs(&e, "match")
+                .iter()
+                .map(|m| Value::from(xml_unescape(m)))
+                .collect();
+            e["match"] = Value::from(matches);
+            e
+        })
+        .collect();
+    let mut iocs = serde_json::Map::new();
+    for (group, list) in xml_truth["iocs"].as_object().expect("iocs") {
+        let kept: Vec<Value> = list
+            .as_array()
+            .expect("list")
+            .iter()
+            .filter(|i| (s(i, "type") == Some("task_name")) == (channel == "Security"))
+            .map(|i| {
+                let mut i = i.clone();
+                if let Some(raw) = s(&i, "raw").map(xml_unescape) {
+                    if Some(raw.as_str()) == s(&i, "value") {
+                        i.as_object_mut().map(|o| o.remove("raw"));
+                    } else {
+                        i["raw"] = Value::from(raw);
+                    }
+                }
+                i
+            })
+            .collect();
+        if !kept.is_empty() {
+            iocs.insert(group.clone(), Value::from(kept));
+        }
+    }
+    if channel == "Security" {
+        // a 4688 names the new process's image and command line
+        let mut files = Vec::new();
+        let mut commands = Vec::new();
+        for ev in evtx_source_events(channel) {
+            let field = |name: &str| {
+                ev.data
+                    .iter()
+                    .find(|(n, _)| n == name)
+                    .map(|(_, v)| v.clone())
+            };
+            if ev.event_id != 4688 {
+                continue;
+            }
+            if let Some(image) = field("NewProcessName") {
+                files.push(serde_json::json!({"type": "file_path", "value": image}));
+            }
+            if let Some(command) = field("CommandLine") {
+                commands.push(serde_json::json!({"type": "command", "value": command}));
+            }
+        }
+        let mut tasks = iocs
+            .remove("commands")
+            .unwrap_or_else(|| Value::from(Vec::<Value>::new()));
+        commands.append(tasks.as_array_mut().expect("list"));
+        iocs.insert("files".into(), Value::from(files));
+        iocs.insert("commands".into(), Value::from(commands));
+    }
+    serde_json::json!({
+        "schema": "spoor-corpus-log/1",
+        "path": path,
+        "format": "evtx",
+        "tool": "Windows EVTX 3.2 (ElfFile), written by tests/evtx_writer from the XML export",
+        "description": format!(
+            "{what}: {EVTX_SOURCE} as Windows stores it (chunks, string and template tables, BinXML templates, CRC32s)"
+        ),
+        "samples": xml_truth["samples"].clone(),
+        "hashes": {
+            "sha256": hex(&Sha256::digest(data)),
+            "md5": hex(&Md5::digest(data)),
+            "size": data.len(),
+        },
+        "event_count": events.len(),
+        "events": events,
+        "iocs": iocs,
+    })
+}
+
+/// The committed EVTX files are what the writer makes of the XML export, byte for byte
+/// (`SPOOR_UPDATE_CORPUS=1 cargo test --test logs evtx` rewrites them and their ground truth).
+#[test]
+fn evtx_corpus_files_are_regenerated_byte_for_byte() {
+    let update = std::env::var_os("SPOOR_UPDATE_CORPUS").is_some();
+    for (path, channel, what) in EVTX_FILES {
+        let events = evtx_source_events(channel);
+        assert!(events.len() >= 5, "{channel}: {} events", events.len());
+        let data = evtx_writer::write(&events);
+        assert_eq!(data, evtx_writer::write(&events), "deterministic");
+        let full = root().join(path);
+        if update {
+            std::fs::create_dir_all(full.parent().expect("dir")).expect("mkdir");
+            std::fs::write(&full, &data).expect("write evtx");
+            let truth = evtx_ground_truth(path, channel, what, &data);
+            let name = path.rsplit('/').next().expect("name");
+            let text = serde_json::to_string_pretty(&truth).expect("json") + "\n";
+            std::fs::write(
+                root().join(format!("corpus/expected/logs/{name}.json")),
+                text,
+            )
+            .expect("write truth");
+        }
+        let committed = std::fs::read(&full).expect("committed EVTX file");
+        assert!(
+            committed == data,
+            "{path} differs from what the writer makes of {EVTX_SOURCE}; \
+             regenerate with SPOOR_UPDATE_CORPUS=1 cargo test --test logs evtx"
+        );
+    }
+}
+
+/// Messages the `evtx` crate logs at warning level or worse (a record read with the wrong
+/// size, a bad substitution, ...).
+static EVTX_WARNINGS: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+
+struct WarningLog;
+
+impl log::Log for WarningLog {
+    fn enabled(&self, m: &log::Metadata<'_>) -> bool {
+        m.level() <= log::Level::Warn
+    }
+    fn log(&self, r: &log::Record<'_>) {
+        if self.enabled(r.metadata()) {
+            if let Ok(mut w) = EVTX_WARNINGS.lock() {
+                w.push(format!("{}: {}", r.target(), r.args()));
+            }
+        }
+    }
+    fn flush(&self) {}
+}
+
+/// The `evtx` crate reads every record of the corpus's EVTX files with checksums
+/// validated and no warning, and renders each as the event the XML export holds.
+#[test]
+fn evtx_corpus_files_parse_cleanly_with_the_evtx_crate() {
+    let _ = log::set_logger(&WarningLog);
+    log::set_max_level(log::LevelFilter::Warn);
+    for (path, channel, _) in EVTX_FILES {
+        let want = evtx_source_events(channel);
+        let data = std::fs::read(root().join(path)).expect("EVTX file");
+        let settings = evtx::ParserSettings::new().validate_checksums(true);
+        let mut parser = evtx::EvtxParser::from_buffer(data)
+            .expect("file header")
+            .with_configuration(settings);
+        let mut got = Vec::new();
+        for record in parser.records() {
+            let record = record.unwrap_or_else(|e| panic!("{path}: {e}"));
+            if std::env::var_os("SPOOR_SHOW_EVTX").is_some() {
+                eprintln!("{}", record.data);
+            }
+            let mut events = evtx_writer::events_from_xml(&record.data);
+            assert_eq!(events.len(), 1, "{path}: {}", record.data);
+            assert_eq!(record.event_record_id, events[0].record_id);
+            got.push(events.remove(0));
+        }
+        assert_eq!(got.len(), want.len(), "{path}: records");
+        for (g, w) in got.iter().zip(&want) {
+            assert_eq!(g, w, "{path}: record {}", w.record_id);
+        }
+    }
+    let warnings = EVTX_WARNINGS.lock().expect("lock");
+    assert!(warnings.is_empty(), "evtx warned: {warnings:?}");
+}
+
+/// spoor reads the same events from the EVTX files as from the XML export.
+#[test]
+fn evtx_and_xml_exports_give_the_same_events() {
+    let xml_path = EVTX_SOURCE;
+    let xml_data = std::fs::read(root().join(xml_path)).expect("log");
+    let (_, xml, _) = read(xml_path, &xml_data);
+    let mut from_evtx = Vec::new();
+    for (path, channel, _) in EVTX_FILES {
+        let data = std::fs::read(root().join(path)).expect("EVTX file");
+        let (format, events, report) = read(path, &data);
+        assert_eq!(format, Format::Evtx);
+        assert!(report.warnings.is_empty(), "{path}: {:?}", report.warnings);
+        assert!(events.iter().all(|e| e.get("channel") == Some(channel)));
+        from_evtx.extend(events);
+    }
+    assert_eq!(from_evtx.len(), xml.len());
+    from_evtx.sort_by_key(|e| (e.time.clone(), e.provenance.record_id));
+    let mut xml = xml;
+    xml.sort_by_key(|e| (e.time.clone(), e.provenance.record_id));
+    for (a, b) in from_evtx.iter().zip(&xml) {
+        assert_eq!(a.action, b.action);
+        assert_eq!(a.target, b.target);
+        assert_eq!(a.process, b.process);
+        assert_eq!(a.time, b.time);
+        assert_eq!(a.details, b.details, "record {:?}", a.provenance.record_id);
+        assert_eq!(a.provenance.record_id, b.provenance.record_id);
+    }
+}
+
+/// The session's Sysmon events written `times` over with fresh record ids: several chunks.
+fn many_chunk_evtx(times: usize) -> (Vec<u8>, usize) {
+    let once = evtx_source_events("Microsoft-Windows-Sysmon/Operational");
+    let mut events = Vec::new();
+    for round in 0..times {
+        for e in &once {
+            let mut e = e.clone();
+            e.record_id = 1 + events.len() as u64;
+            e.thread_id += round as u32;
+            events.push(e);
+        }
+    }
+    (evtx_writer::write(&events), events.len())
+}
+
+/// Record ids (first, last) of each chunk, from the chunk headers.
+fn chunk_record_ids(data: &[u8]) -> Vec<(u64, u64)> {
+    let u64_at = |at: usize| u64::from_le_bytes(data[at..at + 8].try_into().expect("8 bytes"));
+    (4096..data.len())
+        .step_by(65536)
+        .map(|c| (u64_at(c + 24), u64_at(c + 32)))
+        .collect()
+}
+
+#[test]
+fn evtx_records_across_chunks() {
+    let (data, n) = many_chunk_evtx(8);
+    let chunks = chunk_record_ids(&data);
+    assert!(chunks.len() >= 3, "{} chunks", chunks.len());
+    assert_eq!(chunks.last().map(|c| c.1), Some(n as u64));
+    let (format, events, report) = read("many.evtx", &data);
+    assert_eq!(format, Format::Evtx);
+    assert!(report.warnings.is_empty(), "{:?}", report.warnings);
+    assert_eq!(events.len(), n);
+    let ids: Vec<u64> = events
+        .iter()
+        .filter_map(|e| e.provenance.record_id)
+        .collect();
+    assert_eq!(ids, (1..=n as u64).collect::<Vec<_>>());
+}
+
+/// A damaged chunk in the middle of a real file: a warning, and every record of the
+/// chunks around it is still read.
+#[test]
+fn evtx_damaged_middle_chunk_keeps_the_others() {
+    let (mut data, _) = many_chunk_evtx(8);
+    let chunks = chunk_record_ids(&data);
+    let bad = 4096 + 65536;
+    let mut state = 0x2545_f491u32;
+    for b in data[bad + 512..bad + 65536].iter_mut() {
+        state ^= state << 13;
+        state ^= state >> 17;
+        state ^= state << 5;
+        *b = state as u8;
+    }
+    let (_, events, report) = read("damaged.evtx", &data);
+    assert!(!report.warnings.is_empty(), "the damaged chunk is reported");
+    let ids: std::collections::BTreeSet<u64> = events
+        .iter()
+        .filter_map(|e| e.provenance.record_id)
+        .collect();
+    for (i, &(first, last)) in chunks.iter().enumerate() {
+        if i != 1 {
+            assert!(
+                (first..=last).all(|id| ids.contains(&id)),
+                "chunk {i} ({first}..={last}) read in full"
+            );
         }
     }
 }
