@@ -1182,3 +1182,43 @@ fn evtx_damaged_middle_chunk_keeps_the_others() {
         }
     }
 }
+
+/// The same session logged twice (the EVTX files and the XML export) gives one process
+/// tree; a different image under a reused pid stays a separate process.
+#[test]
+fn one_session_in_several_logs_gives_one_tree() {
+    let mut events = Vec::new();
+    for path in [
+        "corpus/logs/sysmon/session-2024-03-12.xml",
+        "corpus/logs/evtx/session-2024-03-12-security.evtx",
+        "corpus/logs/evtx/session-2024-03-12-sysmon.evtx",
+    ] {
+        let data = std::fs::read(root().join(path)).expect("log");
+        events.extend(read(path, &data).1);
+    }
+    let f = analyse(&events);
+    assert_eq!(f.process_tree.len(), 1, "{:#?}", f.process_tree);
+    fn pids(n: &spoor::logs::analysis::ProcessNode, out: &mut Vec<u64>) {
+        out.extend(n.pid);
+        for c in &n.children {
+            pids(c, out);
+        }
+    }
+    let mut seen = Vec::new();
+    pids(&f.process_tree[0], &mut seen);
+    let mut unique = seen.clone();
+    unique.sort_unstable();
+    unique.dedup();
+    assert_eq!(seen.len(), unique.len(), "a process listed twice: {seen:?}");
+    assert_eq!(unique, vec![4012, 4216, 4332, 4448, 4564, 4680]);
+
+    // pid 4216 in another log, but another program: not merged.
+    let mut other = events[..1].to_vec();
+    let e = &mut other[0];
+    e.provenance.source = Arc::from("other.xml");
+    e.process.image = Some("C:\\Windows\\notepad.exe".into());
+    e.process.parent_image = Some("C:\\Windows\\cmd.exe".into());
+    let mut all = events.clone();
+    all.extend(other);
+    assert!(analyse(&all).process_tree.len() > 1);
+}

@@ -228,6 +228,11 @@ pub struct Analysis {
     iocs_dropped: u64,
     actions: BTreeMap<String, u64>,
     processes: BTreeMap<(Arc<str>, u64), Proc>,
+    /// A process seen again in another source (same pid, same image name) → its first key,
+    /// so that two logs of one session give one tree.
+    aliases: BTreeMap<ProcKey, ProcKey>,
+    /// The keys of each pid, for finding a process again in another source.
+    by_pid: BTreeMap<u64, Vec<ProcKey>>,
     persistence: BTreeMap<(String, String), Persistence>,
     techniques: BTreeMap<String, BTreeSet<String>>,
     remediation: Remediation,
@@ -283,6 +288,8 @@ impl Analysis {
             iocs_dropped: 0,
             actions: BTreeMap::new(),
             processes: BTreeMap::new(),
+            aliases: BTreeMap::new(),
+            by_pid: BTreeMap::new(),
             persistence: BTreeMap::new(),
             techniques: BTreeMap::new(),
             remediation: Remediation::default(),
@@ -393,11 +400,36 @@ impl Analysis {
         }
     }
 
+    /// The key of the same process seen in another source: the same pid with an image of
+    /// the same file name (compared case-insensitively); both images must be known.
+    fn same_process_elsewhere(&self, key: &ProcKey, p: &ProcessInfo) -> Option<ProcKey> {
+        let image = base_name(p.image.as_deref()?);
+        self.by_pid
+            .get(&key.1)?
+            .iter()
+            .filter(|k| k.0 != key.0)
+            .find(|k| {
+                self.processes
+                    .get(*k)
+                    .and_then(|known| known.image.as_deref())
+                    .is_some_and(|i| base_name(i).eq_ignore_ascii_case(image))
+            })
+            .cloned()
+    }
+
     fn remember_process(&mut self, p: &ProcessInfo, source: &Arc<str>, starting: bool) {
         let Some(pid) = p.pid else {
             return;
         };
-        let key = (source.clone(), pid);
+        let mut key = (source.clone(), pid);
+        if let Some(first) = self.aliases.get(&key) {
+            key = first.clone();
+        } else if !self.processes.contains_key(&key) {
+            if let Some(first) = self.same_process_elsewhere(&key, p) {
+                self.aliases.insert(key, first.clone());
+                key = first;
+            }
+        }
         if let Some(existing) = self.processes.get_mut(&key) {
             existing.seen_starting |= starting;
             if existing.image.is_none()
@@ -418,6 +450,7 @@ impl Analysis {
             return;
         }
         self.order += 1;
+        self.by_pid.entry(pid).or_default().push(key.clone());
         self.processes.insert(
             key,
             Proc {
@@ -768,7 +801,7 @@ impl Analysis {
     pub fn finish(self) -> Findings {
         let mut remediation = self.remediation;
         // processes that only appear as parents were not started by what was analysed
-        let tree = build_tree(&self.processes);
+        let tree = build_tree(&self.processes, &self.aliases);
         let persistence: Vec<Persistence> = self.persistence.into_values().collect();
         remediation.files_to_delete.retain(|f| !f.trim().is_empty());
         Findings {
@@ -798,21 +831,33 @@ fn strip_port(hostport: &str) -> String {
 
 /// A process's key: its source and pid.
 type ProcKey = (Arc<str>, u64);
-/// Children of each process: (order seen, pid).
-type Children = BTreeMap<ProcKey, Vec<(u64, u64)>>;
+/// Children of each process: (order seen, source, pid).
+type Children = BTreeMap<ProcKey, Vec<(u64, Arc<str>, u64)>>;
 
-fn build_tree(processes: &BTreeMap<ProcKey, Proc>) -> Vec<ProcessNode> {
+fn build_tree(
+    processes: &BTreeMap<ProcKey, Proc>,
+    aliases: &BTreeMap<ProcKey, ProcKey>,
+) -> Vec<ProcessNode> {
     let mut children: Children = BTreeMap::new();
     let mut roots: Vec<(Arc<str>, u64, u64)> = Vec::new();
     for ((source, pid), proc_) in processes {
-        match proc_.parent {
-            Some(parent) if parent != *pid && processes.contains_key(&(source.clone(), parent)) => {
-                children
-                    .entry((source.clone(), parent))
-                    .or_default()
-                    .push((proc_.order, *pid));
+        // The parent as its own source names it, or as first seen in another source.
+        let parent = proc_.parent.filter(|p| p != pid).and_then(|p| {
+            let key = (source.clone(), p);
+            if processes.contains_key(&key) {
+                Some(key)
+            } else {
+                aliases.get(&key).cloned()
             }
-            _ => roots.push((source.clone(), proc_.order, *pid)),
+        });
+        match parent {
+            Some(parent) => {
+                children
+                    .entry(parent)
+                    .or_default()
+                    .push((proc_.order, source.clone(), *pid))
+            }
+            None => roots.push((source.clone(), proc_.order, *pid)),
         }
     }
     roots.sort();
@@ -846,7 +891,7 @@ fn node(
         source: source.clone(),
         children: kids
             .into_iter()
-            .filter_map(|(_, c)| node(source, c, processes, children, visited, depth + 1))
+            .filter_map(|(_, s, c)| node(&s, c, processes, children, visited, depth + 1))
             .collect(),
     })
 }
