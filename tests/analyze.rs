@@ -186,6 +186,20 @@ fn every_family_report_is_filled_from_its_findings() {
         // The generated rules compile and each sample matches its own rule.
         let rules_text = read(&dir.path().join("rules.yar"));
         let rules = yara_x::compile(rules_text.as_str()).expect("rules.yar compiles");
+        // Made against --benign (the closed loop): each rule carries its measured result.
+        let rule_count = rules_text.matches("\nrule ").count();
+        assert!(rule_count >= 3, "{family}: {rule_count} rules");
+        for line in [
+            "tested_benign_files = 82",
+            "false_positives = 0",
+            "true_positives = 1",
+        ] {
+            assert_eq!(
+                rules_text.matches(line).count(),
+                rule_count,
+                "{family}: `{line}`"
+            );
+        }
         let mut scanner = yara_x::Scanner::new(&rules);
         for truth in family_truth(&family) {
             let path = root().join(truth["path"].as_str().expect("path"));

@@ -38,8 +38,9 @@ pub struct AnalyzeArgs {
     /// Report title (default: from the sample names).
     #[arg(long, value_name = "TEXT")]
     pub title: Option<String>,
-    /// Benign files or directories to test the generated rules against (rules-test.json);
-    /// the samples themselves are the malicious set.
+    /// Benign files or directories: the rules are made against them (the closed loop of
+    /// `spoor rules --validate-against`) and tested on them (rules-test.json); the samples
+    /// themselves are the malicious set.
     #[arg(long, num_args = 1.., value_name = "PATH")]
     pub benign: Vec<PathBuf>,
     /// Goodware index for rule generation (default: the index shipped with spoor, built from
@@ -121,7 +122,13 @@ pub fn run(args: AnalyzeArgs) -> ExitCode {
         tlp: args.tlp,
     };
     progress.stage("generating rules");
-    let generation = generate_rules(&analysis, args.goodware.as_deref(), &date);
+    let generation = generate_rules(
+        &analysis,
+        args.goodware.as_deref(),
+        &date,
+        &args.benign,
+        args.threads,
+    );
     for w in &generation.warnings {
         warn(w);
     }
@@ -260,11 +267,15 @@ impl Progress {
 }
 
 /// One rule per sample, strings scored against the goodware index, each rule compiled by
-/// yara-x. An index that cannot be opened gives a warning and rules without goodware facts.
+/// yara-x, and validated against the benign paths when there are any. An index that cannot
+/// be opened gives a warning and rules without goodware facts; a validation that cannot run
+/// gives a warning and unvalidated rules.
 fn generate_rules(
     analysis: &crate::analyze::Analysis,
     goodware: Option<&Path>,
     date: &str,
+    benign: &[PathBuf],
+    threads: usize,
 ) -> crate::rules::Generation {
     let index = match goodware {
         Some(p) => crate::goodware::Index::open(p).map_err(|e| format!("{}: {e}", p.display())),
@@ -283,6 +294,25 @@ fn generate_rules(
         date: date.to_string(),
         ..crate::rules::RuleOptions::default()
     };
+    if !benign.is_empty() {
+        let config = crate::evaluate::scan::ScanConfig {
+            threads,
+            ..crate::evaluate::scan::ScanConfig::default()
+        };
+        match crate::rules::closed_loop::generate_validated(
+            &analysis.samples,
+            index.as_ref(),
+            &options,
+            benign,
+            &config,
+            false,
+        ) {
+            Ok(v) => return v.generation,
+            Err(e) => warn(format_args!(
+                "rules could not be validated against --benign: {e}"
+            )),
+        }
+    }
     crate::rules::generate(&analysis.samples, index.as_ref(), &options)
 }
 
