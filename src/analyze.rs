@@ -75,7 +75,9 @@ pub fn analyze(samples: &[PathBuf], logs: &[PathBuf], options: &AnalyzeOptions) 
     let mut events = crate::logs::analysis::Analysis::new();
     let log_summaries: Vec<crate::logs::SourceSummary> = log_sources
         .iter()
-        .map(|source| crate::logs::read_source(source, &mut |e| events.add(&e)))
+        .map(|source| {
+            crate::logs::read_source(source, options.extract.time_limit, &mut |e| events.add(&e))
+        })
         .collect();
     let dynamic = events.finish();
 

@@ -42,6 +42,9 @@ pub struct ExtractOptions {
     pub chunk_size: usize,
     /// Stop reading a source after this many bytes (0 = no limit), with a warning.
     pub max_bytes: u64,
+    /// Stop reading a source after this long (`None` = no limit), with a warning; what was
+    /// read is kept.
+    pub time_limit: Option<std::time::Duration>,
     /// Also look for UTF-16LE text in binary input.
     pub utf16: bool,
     /// Read structured logs (sandbox reports, event logs, CSV, captures, JSON) value by
@@ -60,6 +63,7 @@ impl Default for ExtractOptions {
             threads: 0,
             chunk_size: 1 << 20,
             max_bytes: 0,
+            time_limit: None,
             utf16: true,
             structured_logs: true,
         }
@@ -241,7 +245,11 @@ impl Extractor {
             error: None,
         };
         match source.open() {
-            Ok(mut reader) => {
+            Ok(reader) => {
+                let mut reader: Box<dyn Read + Send> = match self.options.time_limit {
+                    Some(limit) => Box::new(input::TimeLimited::new(reader, limit)),
+                    None => reader,
+                };
                 let (bytes, hits, error) =
                     self.scan_detected(&name, &mut reader, chunk_parallel, &mut set);
                 report.bytes = bytes;
@@ -364,8 +372,13 @@ impl Extractor {
                 Ok(_) if got < want => eof = true,
                 Ok(_) => {}
                 Err(e) => {
+                    let what = if e.kind() == std::io::ErrorKind::TimedOut {
+                        "stopped"
+                    } else {
+                        "read error"
+                    };
                     error = Some(format!(
-                        "read error after {total} bytes: {}",
+                        "{what} after {total} bytes: {}",
                         input::describe(&e)
                     ));
                     eof = true;

@@ -60,6 +60,43 @@ pub struct InputError {
     pub message: String,
 }
 
+/// A reader that stops with a [`io::ErrorKind::TimedOut`] error once a time limit has
+/// passed since it was made (checked before each read, so a read that blocks is not cut
+/// short; files and FIFOs without a writer do not block). What was read before is kept by
+/// the caller as after any read error.
+pub struct TimeLimited<R> {
+    inner: R,
+    limit: std::time::Duration,
+    deadline: std::time::Instant,
+}
+
+impl<R: Read> TimeLimited<R> {
+    /// Wraps `inner`; the clock starts now.
+    pub fn new(inner: R, limit: std::time::Duration) -> Self {
+        let now = std::time::Instant::now();
+        TimeLimited {
+            inner,
+            limit,
+            deadline: now.checked_add(limit).unwrap_or(now),
+        }
+    }
+}
+
+impl<R: Read> Read for TimeLimited<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if std::time::Instant::now() >= self.deadline {
+            return Err(io::Error::new(
+                io::ErrorKind::TimedOut,
+                format!(
+                    "time limit of {} s reached (--time-limit); the rest was not read",
+                    self.limit.as_secs_f64()
+                ),
+            ));
+        }
+        self.inner.read(buf)
+    }
+}
+
 /// Expands user-given paths into sources. Directories are walked recursively in sorted
 /// order; only regular files inside directories are taken. Errors are collected, not fatal.
 pub fn expand(paths: &[PathBuf]) -> (Vec<Source>, Vec<InputError>) {

@@ -343,3 +343,78 @@ fn a_sparse_multi_gib_file_is_bounded_by_the_size_limit() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("over the triage limit"), "{stderr}");
 }
+
+/// A FIFO whose writer never finishes: `--time-limit` stops reading it, keeps what was
+/// read, and says so (without the limit the read would never end).
+#[cfg(unix)]
+#[test]
+fn the_time_limit_ends_an_endless_stream() {
+    use std::io::Write;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+    use std::time::{Duration, Instant};
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let fifo = dir.path().join("stream");
+    let made = Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .is_ok_and(|s| s.success());
+    if !made {
+        eprintln!("note: mkfifo unavailable; skipped");
+        return;
+    }
+    for command in [
+        &["extract", "-f", "text"][..],
+        &["events", "-f", "ndjson"][..],
+    ] {
+        // Opened for reading and writing, the FIFO always has a writer: a reader never sees
+        // its end. The writer sends a line every 50 ms until told to stop.
+        let mut writer = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(&fifo)
+            .expect("open fifo");
+        let stop = Arc::new(AtomicBool::new(false));
+        let stop_writer = stop.clone();
+        let feeder = std::thread::spawn(move || {
+            while !stop_writer.load(Ordering::Relaxed) {
+                if writer.write_all(b"beacon to 203.0.113.9\n").is_err() {
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+        });
+        let mut child = Command::new(env!("CARGO_BIN_EXE_spoor"))
+            .args(command)
+            .args(["--time-limit", "1"])
+            .arg(&fifo)
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("run spoor");
+        let started = Instant::now();
+        while child.try_wait().expect("wait").is_none() {
+            if started.elapsed() > Duration::from_secs(60) {
+                let _ = child.kill();
+                stop.store(true, Ordering::Relaxed);
+                panic!("{command:?}: still reading after 60 s despite --time-limit 1");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let out = child.wait_with_output().expect("output");
+        stop.store(true, Ordering::Relaxed);
+        let _ = feeder.join();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{command:?}: {stderr}");
+        assert!(stderr.contains("--time-limit"), "{command:?}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{stderr}");
+        if command[0] == "extract" {
+            assert!(
+                String::from_utf8_lossy(&out.stdout).contains("203.0.113.9"),
+                "what was read before the limit is kept"
+            );
+        }
+    }
+}

@@ -51,6 +51,10 @@ pub struct AnalyzeArgs {
     /// (up to the limit) but not triaged.
     #[arg(long, default_value_t = 256 * 1024 * 1024, value_name = "BYTES")]
     pub max_size: u64,
+    /// Stop reading a text or log input after this many seconds (0 = no limit), keeping
+    /// what was read, with a warning; executables are bounded by --max-size instead.
+    #[arg(long, default_value_t = 0.0, value_name = "SECONDS")]
+    pub time_limit: f64,
     /// Worker threads (0 = one per core).
     #[arg(long, short = 'j', default_value_t = 0)]
     pub threads: usize,
@@ -96,6 +100,7 @@ pub fn run(args: AnalyzeArgs) -> ExitCode {
         extract: ExtractOptions {
             threads: args.threads,
             max_bytes: args.max_size,
+            time_limit: super::time_limit(args.time_limit),
             ..ExtractOptions::default()
         },
         max_sample_size: args.max_size,

@@ -4,7 +4,7 @@ use super::{warn, EXIT_FAILURE, EXIT_INPUT_ERRORS, EXIT_OK};
 use crate::extract::{ExtractOptions, Extractor};
 use crate::input::{self, Source};
 use crate::logs::analysis::{Analysis, Findings, ProcessNode};
-use crate::logs::{self, base_name, Action, Event, Format, SourceSummary};
+use crate::logs::{self, base_name, Action, Event, SourceSummary};
 use clap::{Args, ValueEnum};
 use std::fmt::Write as _;
 use std::io;
@@ -34,6 +34,10 @@ pub struct EventsArgs {
     /// Write the output to FILE (atomically) instead of stdout.
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Stop reading a log after this many seconds (0 = no limit), keeping the events read,
+    /// with a warning.
+    #[arg(long, default_value_t = 0.0, value_name = "SECONDS")]
+    pub time_limit: f64,
 }
 
 /// Runs `spoor events`.
@@ -42,22 +46,29 @@ pub fn run(args: EventsArgs) -> ExitCode {
     for e in &errors {
         warn(format_args!("{}: {}", e.source, e.message));
     }
+    let time_limit = super::time_limit(args.time_limit);
     let mut analysis = Analysis::new();
     let mut summaries = Vec::new();
     let result = match args.format {
         EventsFormat::Ndjson => crate::output::write_to(args.output.as_deref(), |w| {
             let mut failed: Option<io::Error> = None;
             for source in &sources {
-                let summary = logs::read_source(source, &mut |e: Event| {
-                    analysis.add(&e);
-                    if failed.is_none() {
-                        let line = serde_json::to_writer(&mut *w, &e)
-                            .map_err(io::Error::from)
-                            .and_then(|()| w.write_all(b"\n"));
-                        failed = line.err();
-                    }
-                });
-                add_text_iocs(source, &summary, &mut analysis);
+                let mut text_iocs = TextIocs::new(source);
+                let summary = logs::read_source_with(
+                    source,
+                    time_limit,
+                    &mut |e: Event| {
+                        analysis.add(&e);
+                        if failed.is_none() {
+                            let line = serde_json::to_writer(&mut *w, &e)
+                                .map_err(io::Error::from)
+                                .and_then(|()| w.write_all(b"\n"));
+                            failed = line.err();
+                        }
+                    },
+                    &mut |r| text_iocs.read(r),
+                );
+                text_iocs.add_to(&summary, &mut analysis);
                 summaries.push(summary);
                 if let Some(e) = failed.take() {
                     return Err(e);
@@ -68,11 +79,17 @@ pub fn run(args: EventsArgs) -> ExitCode {
         EventsFormat::Json | EventsFormat::Text => {
             let mut events = Vec::new();
             for source in &sources {
-                let summary = logs::read_source(source, &mut |e: Event| {
-                    analysis.add(&e);
-                    events.push(e);
-                });
-                add_text_iocs(source, &summary, &mut analysis);
+                let mut text_iocs = TextIocs::new(source);
+                let summary = logs::read_source_with(
+                    source,
+                    time_limit,
+                    &mut |e: Event| {
+                        analysis.add(&e);
+                        events.push(e);
+                    },
+                    &mut |r| text_iocs.read(r),
+                );
+                text_iocs.add_to(&summary, &mut analysis);
                 summaries.push(summary);
             }
             let findings = std::mem::take(&mut analysis).finish();
@@ -111,19 +128,38 @@ pub fn run(args: EventsArgs) -> ExitCode {
     }
 }
 
-/// Sources without events (plain text, JSON of an unknown schema) still give indicators.
-fn add_text_iocs(source: &Source, summary: &SourceSummary, analysis: &mut Analysis) {
-    if !matches!(summary.format, Format::Text | Format::Json | Format::Ndjson) {
-        return;
+/// Sources without events (plain text, JSON of an unknown schema) still give indicators:
+/// the IOC scanner reads their stream while the log reader hands it over.
+struct TextIocs {
+    name: String,
+    iocs: Vec<crate::ioc::Ioc>,
+}
+
+impl TextIocs {
+    fn new(source: &Source) -> Self {
+        TextIocs {
+            name: source.name(),
+            iocs: Vec::new(),
+        }
     }
-    let extractor = Extractor::new(ExtractOptions {
-        threads: 1,
-        max_sightings: 1,
-        ..ExtractOptions::default()
-    });
-    let extraction = extractor.extract_sources(std::slice::from_ref(source));
-    for ioc in &extraction.iocs {
-        analysis.add_extracted(ioc, summary.format);
+
+    /// Scans the stream (already time-limited by the log reader); returns what stopped
+    /// reading early, if anything.
+    fn read(&mut self, reader: &mut dyn io::Read) -> Option<String> {
+        let extractor = Extractor::new(ExtractOptions {
+            threads: 1,
+            max_sightings: 1,
+            ..ExtractOptions::default()
+        });
+        let extraction = extractor.extract_reader(&self.name, reader);
+        self.iocs = extraction.iocs;
+        extraction.sources.into_iter().find_map(|s| s.error)
+    }
+
+    fn add_to(self, summary: &SourceSummary, analysis: &mut Analysis) {
+        for ioc in &self.iocs {
+            analysis.add_extracted(ioc, summary.format);
+        }
     }
 }
 

@@ -48,6 +48,10 @@ pub struct ExtractArgs {
     /// Stop reading a source after this many bytes (0 = no limit).
     #[arg(long, default_value_t = 0, value_name = "BYTES")]
     pub max_size: u64,
+    /// Stop reading a text or log input after this many seconds (0 = no limit), keeping
+    /// what was read, with a warning; executables are bounded by --max-size instead.
+    #[arg(long, default_value_t = 0.0, value_name = "SECONDS")]
+    pub time_limit: f64,
     /// Do not look for UTF-16LE text in binary input.
     #[arg(long)]
     pub no_utf16: bool,
@@ -85,6 +89,7 @@ pub fn run(args: ExtractArgs) -> ExitCode {
         public_only: args.public_only,
         threads: args.threads,
         max_bytes: args.max_size,
+        time_limit: super::time_limit(args.time_limit),
         utf16: !args.no_utf16,
         structured_logs: !args.raw_logs,
         ..ExtractOptions::default()

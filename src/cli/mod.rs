@@ -67,3 +67,12 @@ pub fn run(cli: Cli) -> ExitCode {
 pub fn warn(message: impl std::fmt::Display) {
     eprintln!("spoor: {message}");
 }
+
+/// A `--time-limit` in seconds as a duration; 0, negative or unrepresentable means none.
+pub fn time_limit(seconds: f64) -> Option<std::time::Duration> {
+    if seconds > 0.0 {
+        std::time::Duration::try_from_secs_f64(seconds).ok()
+    } else {
+        None
+    }
+}

@@ -505,8 +505,25 @@ pub struct SourceSummary {
 
 /// Opens a source, recognises its format from its content and streams its events to
 /// `sink`. Formats without events (text, JSON of an unknown schema) give none; their
-/// indicators come from the IOC scanner ([`crate::extract`]).
-pub fn read_source(source: &crate::input::Source, sink: &mut dyn FnMut(Event)) -> SourceSummary {
+/// indicators come from the IOC scanner ([`crate::extract`]). With a `time_limit`, reading
+/// stops once it has passed (a warning says so) and the events read are kept.
+pub fn read_source(
+    source: &crate::input::Source,
+    time_limit: Option<std::time::Duration>,
+    sink: &mut dyn FnMut(Event),
+) -> SourceSummary {
+    read_source_with(source, time_limit, sink, &mut |_| None)
+}
+
+/// [`read_source`], handing the whole stream of a source without events (text, JSON of an
+/// unknown schema) to `without_events`, which may return a problem to report. The stream
+/// is read once, so this works for standard input and FIFOs too.
+pub fn read_source_with(
+    source: &crate::input::Source,
+    time_limit: Option<std::time::Duration>,
+    sink: &mut dyn FnMut(Event),
+    without_events: &mut dyn FnMut(&mut dyn Read) -> Option<String>,
+) -> SourceSummary {
     let name = source.name();
     let mut summary = SourceSummary {
         name: name.clone(),
@@ -515,9 +532,10 @@ pub fn read_source(source: &crate::input::Source, sink: &mut dyn FnMut(Event)) -
         events: 0,
         warnings: Vec::new(),
     };
-    let mut reader = match source.open() {
-        Ok(r) => r,
-        Err(e) => {
+    let mut reader: Box<dyn Read + Send> = match (source.open(), time_limit) {
+        (Ok(r), Some(limit)) => Box::new(crate::input::TimeLimited::new(r, limit)),
+        (Ok(r), None) => r,
+        (Err(e), _) => {
             summary.warnings.push(crate::input::describe(&e));
             return summary;
         }
@@ -533,6 +551,10 @@ pub fn read_source(source: &crate::input::Source, sink: &mut dyn FnMut(Event)) -
     };
     summary.format = detect(&head);
     let mut whole = io::Cursor::new(head).chain(reader);
+    if matches!(summary.format, Format::Text | Format::Json | Format::Ndjson) {
+        summary.warnings.extend(without_events(&mut whole));
+        return summary;
+    }
     let label: Arc<str> = Arc::from(name.as_str());
     let report = read_events(summary.format, &label, &mut whole, sink);
     summary.records = report.records;
@@ -545,8 +567,13 @@ pub fn read_source(source: &crate::input::Source, sink: &mut dyn FnMut(Event)) -
 /// back in front of the rest (`io::Cursor::new(head).chain(reader)`).
 pub fn sniff(reader: &mut dyn Read) -> io::Result<Vec<u8>> {
     let mut head = Vec::with_capacity(SNIFF_BYTES);
-    reader.take(SNIFF_BYTES as u64).read_to_end(&mut head)?;
-    Ok(head)
+    match reader.take(SNIFF_BYTES as u64).read_to_end(&mut head) {
+        // A time limit reached while sniffing: keep the head; the next read of the same
+        // reader reports the limit again, after the head has been used.
+        Err(e) if e.kind() == io::ErrorKind::TimedOut && !head.is_empty() => Ok(head),
+        Err(e) => Err(e),
+        Ok(_) => Ok(head),
+    }
 }
 
 /// A line-numbered, size-bounded line reader: yields each line (without its end) with
