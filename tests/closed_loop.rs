@@ -133,8 +133,9 @@ fn held_out_variants_are_detected_for_most_families_without_false_positives() {
         }
     }
     eprintln!("held-out detection: {}", summary.join(", "));
+    // Measured: all 9 (27 of 27 variants); the issue asks for 6 of 7, one family of slack.
     assert!(
-        generalising.len() >= 6,
+        generalising.len() >= 8,
         "families whose every held-out variant is detected: {generalising:?} ({summary:?})"
     );
 }

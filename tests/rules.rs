@@ -195,8 +195,8 @@ fn family_rules_from_two_variants_catch_the_third() {
         caught.len(),
         caught.len() + missed.len()
     );
-    // All families but one (fetchbird, whose three variants share no string but a
-    // seven-character header name) catch at least two of their three held-out variants.
+    // Measured 27 of 27 (fetchbird's variants share only `fb_session=%08lX`, which one holds
+    // inside `Cookie: fb_session=%08lX`); one miss is allowed, no family may miss two.
     let weak: Vec<&String> = families()
         .iter()
         .map(|(name, _)| name)
@@ -208,11 +208,8 @@ fn family_rules_from_two_variants_catch_the_third() {
                 > 1
         })
         .collect();
-    assert!(weak.len() <= 1, "families that do not generalise: {weak:?}");
-    assert!(
-        caught.len() * 10 >= (caught.len() + missed.len()) * 8,
-        "{missed:?}"
-    );
+    assert!(weak.is_empty(), "families that do not generalise: {weak:?}");
+    assert!(missed.len() <= 1, "{missed:?}");
 }
 
 #[test]

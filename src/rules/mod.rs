@@ -25,6 +25,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 /// Points taken from a string found in a benign file of the validation set.
 pub const BENIGN_PENALTY: i32 = 15;
+/// Points given to a string every training sample of a family rule holds: the family's
+/// unseen variants are the likeliest to hold it too.
+pub const SHARED_BONUS: i32 = 15;
 
 /// How rules are made and named.
 #[derive(Debug, Clone)]
@@ -352,6 +355,15 @@ fn rule_with_hits(
         .map(|list| scored_list(list, hits).collect())
         .collect();
     let mut pool = select::pool(&per_sample);
+    if group.len() > 1 {
+        for (s, samples) in &mut pool {
+            if samples.len() == group.len() {
+                s.score += SHARED_BONUS;
+                s.reasons
+                    .push(format!("in every training sample +{SHARED_BONUS}"));
+            }
+        }
+    }
     let what = if group.len() == 1 {
         group[0].name.clone()
     } else {

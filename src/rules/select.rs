@@ -36,7 +36,9 @@ pub struct Chosen {
 }
 
 /// Merges per-sample scored candidates by text: the best-scored sighting, and which
-/// samples hold the text. Unusable strings are dropped; the result is sorted by text.
+/// samples hold the text, exactly or inside a longer string (where the rule's string would
+/// still match: at word boundaries when it gets `fullword`). Unusable strings are dropped;
+/// the result is sorted by text.
 pub fn pool(per_sample: &[Vec<Scored>]) -> Vec<(Scored, Vec<usize>)> {
     let mut by_text: BTreeMap<&str, (Scored, Vec<usize>)> = BTreeMap::new();
     for (i, list) in per_sample.iter().enumerate() {
@@ -65,7 +67,57 @@ pub fn pool(per_sample: &[Vec<Scored>]) -> Vec<(Scored, Vec<usize>)> {
             }
         }
     }
-    by_text.into_values().collect()
+    let mut merged: Vec<(Scored, Vec<usize>)> = by_text.into_values().collect();
+    if per_sample.len() > 1 {
+        held_inside_longer_strings(&mut merged, per_sample);
+    }
+    merged
+}
+
+/// Adds, to each pooled text, the samples that hold it only inside one of their longer
+/// strings, with that string's encodings.
+fn held_inside_longer_strings(merged: &mut [(Scored, Vec<usize>)], per_sample: &[Vec<Scored>]) {
+    let texts: Vec<&str> = merged
+        .iter()
+        .map(|(s, _)| s.candidate.text.as_str())
+        .collect();
+    let Ok(ac) = aho_corasick::AhoCorasick::new(&texts) else {
+        return;
+    };
+    // (pooled text, sample, ascii, wide) for every sighting inside a longer string.
+    let mut found: Vec<(usize, usize, bool, bool)> = Vec::new();
+    for (k, list) in per_sample.iter().enumerate() {
+        for s in list {
+            let host = s.candidate.text.as_bytes();
+            for m in ac.find_overlapping_iter(host) {
+                let p = m.pattern().as_usize();
+                let whole = m.start() == 0 && m.end() == host.len();
+                if whole || merged.get(p).is_some_and(|(_, held)| held.contains(&k)) {
+                    continue;
+                }
+                let needs_words = texts.get(p).is_some_and(|t| {
+                    t.starts_with(|c: char| c.is_ascii_alphanumeric())
+                        && t.ends_with(|c: char| c.is_ascii_alphanumeric())
+                });
+                let word = |b: Option<&u8>| b.is_some_and(|b| b.is_ascii_alphanumeric());
+                let bounded = !word(m.start().checked_sub(1).and_then(|i| host.get(i)))
+                    && !word(host.get(m.end()));
+                if !needs_words || bounded {
+                    found.push((p, k, s.candidate.ascii, s.candidate.wide));
+                }
+            }
+        }
+    }
+    for (p, k, ascii, wide) in found {
+        if let Some((best, held)) = merged.get_mut(p) {
+            if !held.contains(&k) {
+                held.push(k);
+                held.sort_unstable();
+            }
+            best.candidate.ascii |= ascii;
+            best.candidate.wide |= wide;
+        }
+    }
 }
 
 /// Chooses up to [`MAX_STRINGS`] strings covering `n_samples` training samples.
