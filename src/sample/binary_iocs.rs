@@ -62,25 +62,20 @@ pub fn extract(
 ) -> (IocSet, u64) {
     let parsed = super::parse(data, sniff(data));
     let regions = Regions::new(&parsed.sections);
-    let found = strings::find(
+    let scan = strings::scan(
         data,
         super::TriageOptions::default().min_string_len,
         &regions,
+        &[],
     );
-    let mut text = Vec::new();
-    let mut starts = Vec::with_capacity(found.len());
-    for s in &found {
-        starts.push(text.len() as u64);
-        text.extend_from_slice(s.value.as_bytes());
-        text.push(0);
-    }
     let mut set = IocSet::new(max_sightings);
     let mut hits = 0u64;
-    for ioc in extractor.extract_bytes(name, &text) {
+    for ioc in extractor.extract_bytes(name, &scan.text) {
         let defanged = ioc.flags.defanged;
         let mut kept = 0u64;
         for sighting in ioc.sightings {
-            let Some((offset, encoding, section)) = locate(&found, &starts, sighting.offset) else {
+            let Some((offset, string, encoding)) = sighting.offset.and_then(|p| scan.locate(p))
+            else {
                 continue;
             };
             kept += 1;
@@ -91,7 +86,7 @@ pub fn extract(
                 Sighting {
                     offset: Some(offset),
                     line: None,
-                    field: section.map(section_field),
+                    field: regions.section_of(string).map(section_field),
                     encoding,
                     ..sighting
                 },
@@ -111,26 +106,4 @@ pub fn extract(
         hits += ioc.count.max(kept);
     }
     (set, hits)
-}
-
-/// File offset, encoding and section of position `pos` of the joined strings.
-fn locate<'a>(
-    found: &'a [strings::FoundString],
-    starts: &[u64],
-    pos: Option<u64>,
-) -> Option<(u64, Encoding, Option<&'a str>)> {
-    let pos = pos?;
-    let i = starts.partition_point(|&st| st <= pos).checked_sub(1)?;
-    let s = found.get(i)?;
-    let width = if s.encoding == Encoding::Utf16le {
-        2
-    } else {
-        1
-    };
-    let start = *starts.get(i)?;
-    Some((
-        s.offset + (pos - start) * width,
-        s.encoding,
-        s.section.as_deref(),
-    ))
 }
