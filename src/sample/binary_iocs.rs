@@ -62,19 +62,29 @@ pub fn extract(
 ) -> (IocSet, u64) {
     let parsed = super::parse(data, sniff(data));
     let regions = Regions::new(&parsed.sections);
-    let scan = strings::scan(
-        data,
-        super::TriageOptions::default().min_string_len,
-        &regions,
-        &[],
-    );
     let mut set = IocSet::new(max_sightings);
     let mut hits = 0u64;
-    for ioc in extractor.extract_bytes(name, &scan.text) {
+    let min_len = super::TriageOptions::default().min_string_len;
+    strings::scan(data, min_len, &regions, &[], |text| {
+        hits += add(name, extractor, text, &regions, &mut set);
+    });
+    (set, hits)
+}
+
+/// Adds the IOCs of one stretch of the strings to `set`; returns the sightings found.
+fn add(
+    name: &str,
+    extractor: &Extractor,
+    text: &strings::Text,
+    regions: &Regions,
+    set: &mut IocSet,
+) -> u64 {
+    let mut hits = 0u64;
+    for ioc in extractor.extract_bytes(name, &text.bytes) {
         let defanged = ioc.flags.defanged;
         let mut kept = 0u64;
         for sighting in ioc.sightings {
-            let Some((offset, string, encoding)) = sighting.offset.and_then(|p| scan.locate(p))
+            let Some((offset, string, encoding)) = sighting.offset.and_then(|p| text.locate(p))
             else {
                 continue;
             };
@@ -105,5 +115,5 @@ pub fn extract(
         }
         hits += ioc.count.max(kept);
     }
-    (set, hits)
+    hits
 }

@@ -28,7 +28,8 @@ pub mod resources;
 pub mod strings;
 
 use crate::extract::{ExtractOptions, Extractor};
-use crate::ioc::{Encoding, IocKind};
+use crate::ioc::set::IocSet;
+use crate::ioc::{Encoding, IocKind, Sighting};
 use md5::Md5;
 use serde::Serialize;
 use sha1::Sha1;
@@ -609,10 +610,25 @@ fn analyse(name: &str, data: &[u8], options: TriageOptions, parallel: bool) -> T
         .filter(|s| s.x)
         .map(|s| s.name.as_str())
         .collect();
-    let (crypto_constants, scan) = both(
+    let (crypto_constants, (scan, iocs)) = both(
         parallel,
         || crypto::find(data, &regions),
-        || strings::scan(data, options.min_string_len, &regions, &code),
+        || {
+            let extractor = options.iocs.then(|| {
+                Extractor::new(ExtractOptions {
+                    threads: 1,
+                    utf16: false,
+                    ..ExtractOptions::default()
+                })
+            });
+            let mut set = IocSet::new(MAX_SIGHTINGS);
+            let scan = strings::scan(data, options.min_string_len, &regions, &code, |text| {
+                if let Some(extractor) = &extractor {
+                    add_iocs(name, extractor, text, &regions, &mut set);
+                }
+            });
+            (scan, sample_iocs(set))
+        },
     );
     if scan.dropped > 0 {
         parsed.warnings.push(format!(
@@ -622,24 +638,11 @@ fn analyse(name: &str, data: &[u8], options: TriageOptions, parallel: bool) -> T
             scan.dropped
         ));
     }
-    let (iocs, (mut behavior, techniques, packer)) = both(
-        parallel,
-        || {
-            if options.iocs {
-                sample_iocs(name, &scan, &regions)
-            } else {
-                Vec::new()
-            }
-        },
-        || {
-            let behavior = behavior::analyse(&parsed.imports, &scan.strings, format);
-            let no_resources = Vec::new();
-            let res = parsed.pe.as_ref().map_or(&no_resources, |p| &p.resources);
-            let techniques =
-                behavior::techniques(&parsed.imports, &scan.strings, &behavior, format, res);
-            (behavior, techniques, behavior::packer(&parsed, format))
-        },
-    );
+    let mut behavior = behavior::analyse(&parsed.imports, &scan.strings, format);
+    let no_resources = Vec::new();
+    let res = parsed.pe.as_ref().map_or(&no_resources, |p| &p.resources);
+    let techniques = behavior::techniques(&parsed.imports, &scan.strings, &behavior, format, res);
+    let packer = behavior::packer(&parsed, format);
     let (strings, junk_strings, strings_dropped) = (scan.strings, scan.junk, scan.dropped);
     behavior.sort();
     Triage {
@@ -706,30 +709,55 @@ fn is_zero(n: &usize) -> bool {
     *n == 0
 }
 
-/// IOCs from the strings: the extractor runs over the strings joined by NUL bytes, and each
-/// sighting is mapped back to its string's file offset, section and encoding.
-fn sample_iocs(name: &str, scan: &strings::Scan, regions: &Regions) -> Vec<SampleIoc> {
-    let extractor = Extractor::new(ExtractOptions {
-        threads: 1,
-        utf16: false,
-        ..ExtractOptions::default()
-    });
-    extractor
-        .extract_bytes(name, &scan.text)
+/// Sightings kept per IOC.
+const MAX_SIGHTINGS: usize = 10;
+
+/// IOCs from one stretch of the strings: the extractor runs over the strings joined by NUL
+/// bytes, and each sighting is mapped back to its string's file offset, encoding and
+/// section (kept in the sighting's `field` until [`sample_iocs`]).
+fn add_iocs(
+    name: &str,
+    extractor: &Extractor,
+    text: &strings::Text,
+    regions: &Regions,
+    set: &mut IocSet,
+) {
+    for ioc in extractor.extract_bytes(name, &text.bytes) {
+        let defanged = ioc.flags.defanged;
+        for sighting in ioc.sightings {
+            let Some((offset, string, encoding)) = sighting.offset.and_then(|p| text.locate(p))
+            else {
+                continue;
+            };
+            set.add(
+                ioc.kind,
+                ioc.value.clone(),
+                defanged,
+                Sighting {
+                    offset: Some(offset),
+                    field: regions.section_of(string).map(str::to_string),
+                    encoding,
+                    ..sighting
+                },
+            );
+        }
+    }
+}
+
+/// The IOCs gathered by [`add_iocs`], sorted as the extractor sorts them.
+fn sample_iocs(set: IocSet) -> Vec<SampleIoc> {
+    set.into_sorted()
         .into_iter()
         .map(|ioc| SampleIoc {
             kind: ioc.kind,
             value: ioc.value,
             sightings: ioc
                 .sightings
-                .iter()
-                .filter_map(|sighting| {
-                    let (offset, string, encoding) = scan.locate(sighting.offset?)?;
-                    Some(IocSighting {
-                        offset,
-                        section: regions.section_of(string).map(str::to_string),
-                        encoding,
-                    })
+                .into_iter()
+                .map(|s| IocSighting {
+                    offset: s.offset.unwrap_or(0),
+                    section: s.field,
+                    encoding: s.encoding,
                 })
                 .collect(),
         })

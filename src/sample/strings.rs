@@ -262,9 +262,11 @@ fn visit(data: &[u8], min_len: usize, mut f: impl FnMut(usize, Encoding, &str)) 
 /// not, still goes to the IOC engine.
 pub const MAX_STRINGS: usize = 200_000;
 
-/// The strings of a sample, as triage needs them: the text strings (junk filtered while
-/// scanning, so no memory is spent on noise) and every string's text joined by NUL bytes
-/// for the IOC engine, with a map back to file offsets.
+/// Bytes of joined text handed to the IOC engine at a time (see [`scan`]).
+pub const TEXT_CHUNK: usize = 1 << 20;
+
+/// Strings of a sample, as triage keeps them: the text strings, junk filtered while
+/// scanning so that no memory is spent on noise.
 #[derive(Debug, Default)]
 pub struct Scan {
     /// Strings that are not junk, ASCII first then UTF-16LE, each in file order; at most
@@ -274,39 +276,69 @@ pub struct Scan {
     pub junk: usize,
     /// Text strings not kept because [`MAX_STRINGS`] were already kept.
     pub dropped: usize,
-    /// Every string (text and junk), each followed by a NUL byte.
-    pub text: Vec<u8>,
-    /// Per string of `text`: its start in `text`, its file offset and whether it is
-    /// UTF-16LE (`text` holds the decoded characters).
-    pieces: Vec<(u64, u64, bool)>,
 }
 
-impl Scan {
-    /// Where position `pos` of [`Scan::text`] lies: its file offset, the file offset of
+/// Consecutive strings (text and junk alike) joined by NUL bytes, as the IOC engine reads
+/// them, with the way back to file offsets.
+#[derive(Debug, Default)]
+pub struct Text {
+    /// The strings' characters (UTF-16LE decoded), each followed by a NUL byte.
+    pub bytes: Vec<u8>,
+    /// Per string: its start in `bytes`, and its file offset with [`UTF16`] set for
+    /// UTF-16LE.
+    pieces: Vec<(u64, u64)>,
+}
+
+/// The flag of a UTF-16LE string in [`Text::pieces`] (file offsets stay far below it).
+const UTF16: u64 = 1 << 63;
+
+impl Text {
+    /// Where position `pos` of [`Text::bytes`] lies: its file offset, the file offset of
     /// the string holding it, and that string's encoding.
     pub fn locate(&self, pos: u64) -> Option<(u64, u64, Encoding)> {
         let i = self.pieces.partition_point(|p| p.0 <= pos).checked_sub(1)?;
-        let &(start, offset, utf16) = self.pieces.get(i)?;
-        Some(if utf16 {
+        let &(start, flagged) = self.pieces.get(i)?;
+        let offset = flagged & !UTF16;
+        Some(if flagged & UTF16 != 0 {
             (offset + (pos - start) * 2, offset, Encoding::Utf16le)
         } else {
             (offset + (pos - start), offset, Encoding::Ascii)
         })
     }
+
+    fn clear(&mut self) {
+        self.bytes.clear();
+        self.pieces.clear();
+    }
 }
 
 /// Strings of `data` of at least `min_len` characters (see [`Scan`]); `code` names the
-/// executable sections, where printable machine code is junk.
-pub fn scan(data: &[u8], min_len: usize, regions: &Regions, code: &[&str]) -> Scan {
+/// executable sections, where printable machine code is junk. Every string's text, junk
+/// included, goes to `on_text` in stretches of about [`TEXT_CHUNK`] bytes, so that the IOC
+/// engine reads them all without the text of a large file being held at once.
+pub fn scan(
+    data: &[u8],
+    min_len: usize,
+    regions: &Regions,
+    code: &[&str],
+    mut on_text: impl FnMut(&Text),
+) -> Scan {
     let mut out = Scan::default();
+    let mut text = Text::default();
     visit(data, min_len, |offset, encoding, value| {
-        out.pieces.push((
-            out.text.len() as u64,
-            offset as u64,
-            encoding == Encoding::Utf16le,
-        ));
-        out.text.extend_from_slice(value.as_bytes());
-        out.text.push(0);
+        let flag = if encoding == Encoding::Utf16le {
+            UTF16
+        } else {
+            0
+        };
+        text.pieces
+            .push((text.bytes.len() as u64, offset as u64 | flag));
+        text.bytes.extend_from_slice(value.as_bytes());
+        text.bytes.push(0);
+        if text.bytes.len() >= TEXT_CHUNK {
+            on_text(&text);
+            text.clear();
+        }
         let tags = tag(value);
         let section = regions.section_of(offset as u64);
         let in_code = section.is_some_and(|n| code.contains(&n));
@@ -324,6 +356,9 @@ pub fn scan(data: &[u8], min_len: usize, regions: &Regions, code: &[&str]) -> Sc
             });
         }
     });
+    if !text.bytes.is_empty() {
+        on_text(&text);
+    }
     out
 }
 
