@@ -63,11 +63,12 @@ pub fn extract(
     let parsed = super::parse(data, sniff(data));
     let regions = Regions::new(&parsed.sections);
     let mut set = IocSet::new(max_sightings);
-    let mut hits = 0u64;
     let min_len = super::TriageOptions::default().min_string_len;
-    strings::scan(data, min_len, &regions, &[], |text| {
-        hits += add(name, extractor, text, &regions, &mut set);
-    });
+    // One extraction over all the strings: the caller's extractor may read structured
+    // logs, and a later stretch on its own could look like one.
+    let mut all = strings::Text::default();
+    strings::scan(data, min_len, &regions, &[], |text| all.append(text));
+    let hits = add(name, extractor, &all, &regions, &mut set);
     (set, hits)
 }
 

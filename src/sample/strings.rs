@@ -306,6 +306,18 @@ impl Text {
         })
     }
 
+    /// Appends the strings of `other` after these.
+    pub fn append(&mut self, other: &Text) {
+        let base = self.bytes.len() as u64;
+        self.bytes.extend_from_slice(&other.bytes);
+        self.pieces.extend(
+            other
+                .pieces
+                .iter()
+                .map(|&(start, offset)| (base + start, offset)),
+        );
+    }
+
     fn clear(&mut self) {
         self.bytes.clear();
         self.pieces.clear();
