@@ -131,6 +131,8 @@ struct Triggers {
     h: u32,
 }
 
+/// The first pass over `data`: the rolling hash at every position and ssdeep's
+/// bookkeeping of live block sizes, recording trigger positions instead of piece hashes.
 fn find_triggers(data: &[u8]) -> Triggers {
     let total = data.len() as u64;
     let mut levels = Box::new([Level::EMPTY; NUM_BLOCKHASHES]);
