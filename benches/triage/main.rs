@@ -4,13 +4,15 @@
 //! bytes, an `.rdata` of strings, indicators, UTF-16LE text and tables, a `.data` of
 //! random bytes; 10 MiB by default) and measures, in this process:
 //! - wall time of `spoor::sample::triage_with` on the memory-mapped file (best and median
-//!   of `SPOOR_BENCH_RUNS`, default 10), and the share of its parts measured alone: the four
-//!   digests, ssdeep, TLSH, and the structure + strings + IOC analysis;
+//!   of `SPOOR_BENCH_RUNS`, default 10), and its parts measured alone: the four digests,
+//!   ssdeep, TLSH, the structure, the strings, the crypto constants, and the whole triage
+//!   without IOC extraction;
 //! - peak memory: a child process (this program with `--child FILE`) maps and triages a
 //!   10 MiB and a 100 MiB file carrying the same 2 MiB of strings and indicators (the
 //!   report holds every string and IOC, so memory follows their number); its peak RSS
-//!   (`wait4`) minus the file size is the memory beyond the mapped file, which must not
-//!   grow with the file.
+//!   (`VmHWM`, read by the child itself: `wait4` would also count this parent's peak)
+//!   minus the file size is the memory beyond the mapped file, which must not grow with
+//!   the file.
 //!
 //! Results: `target/bench/triage.md` and `triage.json`. Environment: `SPOOR_BENCH_MIB`
 //! (size of the timed file, default 10), `SPOOR_BENCH_RUNS`.
@@ -57,6 +59,18 @@ fn child(path: Option<PathBuf>) -> ExitCode {
     };
     let t = sample::triage_with("child", &data, TriageOptions::default());
     println!("{} strings {} iocs", t.strings.len(), t.iocs.len());
+    // The child's own peak: `wait4`'s figure also carries the parent's peak, which Linux
+    // hands to a child that shares its memory until `exec` (as `posix_spawn` does).
+    if let Some(kib) = std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        })
+    {
+        println!("peak {}", kib * 1024);
+    }
     ExitCode::SUCCESS
 }
 
@@ -218,6 +232,30 @@ fn time<T>(runs: usize, mut f: impl FnMut() -> T) -> (f64, f64) {
     (times[0], times[times.len() / 2])
 }
 
+/// CPU time of this process (all threads) so far, in ms.
+fn cpu_now() -> f64 {
+    // SAFETY: `timespec` is plain old data, filled in by the call.
+    let mut ts: libc::timespec = unsafe { std::mem::zeroed() };
+    // SAFETY: a valid clock id and a pointer to a live `timespec`.
+    unsafe { libc::clock_gettime(libc::CLOCK_PROCESS_CPUTIME_ID, &mut ts) };
+    ts.tv_sec as f64 * 1000.0 + ts.tv_nsec as f64 / 1e6
+}
+
+/// Median CPU time (all threads) of `runs` runs of `f`: unlike wall time, it does not
+/// depend on other load on the machine, and it is the work a parallel triage spreads
+/// over the cores.
+fn cpu<T>(runs: usize, mut f: impl FnMut() -> T) -> f64 {
+    let mut times: Vec<f64> = (0..runs.max(1))
+        .map(|_| {
+            let start = cpu_now();
+            std::hint::black_box(f());
+            cpu_now() - start
+        })
+        .collect();
+    times.sort_by(f64::total_cmp);
+    times[times.len() / 2]
+}
+
 fn write_file(path: &Path, data: &[u8]) -> Result<(), String> {
     std::fs::write(path, data).map_err(|e| format!("{}: {e}", path.display()))
 }
@@ -255,6 +293,9 @@ fn run() -> Result<(), String> {
     let total = time(runs, || {
         sample::triage_with("bench", &data, TriageOptions::default())
     });
+    let total_cpu = cpu(runs, || {
+        sample::triage_with("bench", &data, TriageOptions::default())
+    });
     let digests = time(runs, || {
         (
             Md5::digest(&data[..]),
@@ -265,6 +306,20 @@ fn run() -> Result<(), String> {
     });
     let ssdeep = time(runs, || sample::fuzzy::ssdeep(&data));
     let tlsh = time(runs, || sample::fuzzy::tlsh(&data));
+    let parse = time(runs, || sample::parse(&data, sample::sniff(&data)));
+    let regions = sample::Regions::new(&report.sections);
+    let code = [".text"];
+    let strings = time(runs, || {
+        sample::strings::scan(&data, 5, &regions, &code, |_| {})
+    });
+    let crypto = time(runs, || sample::crypto::find(&data, &regions));
+    let no_iocs = time(runs, || {
+        let options = TriageOptions {
+            iocs: false,
+            ..TriageOptions::default()
+        };
+        sample::triage_with("bench", &data, options)
+    });
 
     // Memory beyond the mapped file, for two sizes.
     let exe = std::env::current_exe().map_err(|e| e.to_string())?;
@@ -281,14 +336,14 @@ fn run() -> Result<(), String> {
             return Err(format!("child on {} failed", p.display()));
         }
         let file = std::fs::metadata(&p).map(|x| x.len()).unwrap_or(0);
+        // The child's own `VmHWM` when it could read it, else `wait4`'s figure.
+        let out = std::fs::read_to_string(dir.join("triage-child.out")).unwrap_or_default();
+        let peak = out
+            .lines()
+            .find_map(|l| l.strip_prefix("peak ")?.parse::<u64>().ok())
+            .unwrap_or(r.peak_rss);
         let _ = std::fs::remove_file(&p);
-        memory.push((
-            m,
-            file,
-            r.peak_rss,
-            r.peak_rss.saturating_sub(file),
-            ms(r.wall),
-        ));
+        memory.push((m, file, peak, peak.saturating_sub(file), ms(r.wall)));
     }
 
     let mut md = String::new();
@@ -304,9 +359,18 @@ fn run() -> Result<(), String> {
         ("MD5 + SHA-1 + SHA-256 + SHA-512, one thread", digests),
         ("ssdeep alone", ssdeep),
         ("TLSH alone", tlsh),
+        ("structure (`parse`) alone", parse),
+        ("strings (`strings::scan`) alone", strings),
+        ("crypto constants alone", crypto),
+        ("whole triage without IOC extraction", no_iocs),
     ] {
         let _ = writeln!(md, "| {name} | {best:.1} | {median:.1} |");
     }
+    let _ = writeln!(
+        md,
+        "\nWhole triage, CPU time of all threads (median): {total_cpu:.1} ms on {} threads.",
+        rayon::current_num_threads()
+    );
     let _ = writeln!(
         md,
         "\nTarget: well under {TARGET_MS} ms for a 10 MB PE (issue 4): {}.\n",
@@ -335,9 +399,14 @@ fn run() -> Result<(), String> {
         "size": size,
         "runs": runs,
         "triage_ms": {"best": total.0, "median": total.1},
+        "triage_cpu_ms": total_cpu,
         "digests_ms": {"best": digests.0, "median": digests.1},
         "ssdeep_ms": {"best": ssdeep.0, "median": ssdeep.1},
         "tlsh_ms": {"best": tlsh.0, "median": tlsh.1},
+        "parse_ms": {"best": parse.0, "median": parse.1},
+        "strings_ms": {"best": strings.0, "median": strings.1},
+        "crypto_ms": {"best": crypto.0, "median": crypto.1},
+        "triage_without_iocs_ms": {"best": no_iocs.0, "median": no_iocs.1},
         "memory": memory.iter().map(|(m, file, rss, beyond, wall)| json!({
             "mib": m, "file_bytes": file, "peak_rss": rss, "beyond_file": beyond, "wall_ms": wall
         })).collect::<Vec<_>>(),

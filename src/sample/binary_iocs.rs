@@ -62,25 +62,31 @@ pub fn extract(
 ) -> (IocSet, u64) {
     let parsed = super::parse(data, sniff(data));
     let regions = Regions::new(&parsed.sections);
-    let found = strings::find(
-        data,
-        super::TriageOptions::default().min_string_len,
-        &regions,
-    );
-    let mut text = Vec::new();
-    let mut starts = Vec::with_capacity(found.len());
-    for s in &found {
-        starts.push(text.len() as u64);
-        text.extend_from_slice(s.value.as_bytes());
-        text.push(0);
-    }
     let mut set = IocSet::new(max_sightings);
+    let min_len = super::TriageOptions::default().min_string_len;
+    // One extraction over all the strings: the caller's extractor may read structured
+    // logs, and a later stretch on its own could look like one.
+    let mut all = strings::Text::default();
+    strings::scan(data, min_len, &regions, &[], |text| all.append(text));
+    let hits = add(name, extractor, &all, &regions, &mut set);
+    (set, hits)
+}
+
+/// Adds the IOCs of one stretch of the strings to `set`; returns the sightings found.
+fn add(
+    name: &str,
+    extractor: &Extractor,
+    text: &strings::Text,
+    regions: &Regions,
+    set: &mut IocSet,
+) -> u64 {
     let mut hits = 0u64;
-    for ioc in extractor.extract_bytes(name, &text) {
+    for ioc in extractor.extract_bytes(name, &text.bytes) {
         let defanged = ioc.flags.defanged;
         let mut kept = 0u64;
         for sighting in ioc.sightings {
-            let Some((offset, encoding, section)) = locate(&found, &starts, sighting.offset) else {
+            let Some((offset, string, encoding)) = sighting.offset.and_then(|p| text.locate(p))
+            else {
                 continue;
             };
             kept += 1;
@@ -91,7 +97,7 @@ pub fn extract(
                 Sighting {
                     offset: Some(offset),
                     line: None,
-                    field: section.map(section_field),
+                    field: regions.section_of(string).map(section_field),
                     encoding,
                     ..sighting
                 },
@@ -110,27 +116,5 @@ pub fn extract(
         }
         hits += ioc.count.max(kept);
     }
-    (set, hits)
-}
-
-/// File offset, encoding and section of position `pos` of the joined strings.
-fn locate<'a>(
-    found: &'a [strings::FoundString],
-    starts: &[u64],
-    pos: Option<u64>,
-) -> Option<(u64, Encoding, Option<&'a str>)> {
-    let pos = pos?;
-    let i = starts.partition_point(|&st| st <= pos).checked_sub(1)?;
-    let s = found.get(i)?;
-    let width = if s.encoding == Encoding::Utf16le {
-        2
-    } else {
-        1
-    };
-    let start = *starts.get(i)?;
-    Some((
-        s.offset + (pos - start) * width,
-        s.encoding,
-        s.section.as_deref(),
-    ))
+    hits
 }

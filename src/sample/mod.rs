@@ -28,7 +28,8 @@ pub mod resources;
 pub mod strings;
 
 use crate::extract::{ExtractOptions, Extractor};
-use crate::ioc::{Encoding, IocKind};
+use crate::ioc::set::IocSet;
+use crate::ioc::{Encoding, IocKind, Sighting};
 use md5::Md5;
 use serde::Serialize;
 use sha1::Sha1;
@@ -95,34 +96,6 @@ impl Hashes {
             ssdeep: fuzzy::ssdeep(data),
             tlsh: fuzzy::tlsh(data),
         }
-    }
-
-    /// Digests of `data`, the slow half on a second thread while `work` runs on this one.
-    fn beside<T>(data: &[u8], work: impl FnOnce() -> T) -> (Self, T) {
-        std::thread::scope(|s| {
-            let slow = |d: &[u8]| {
-                (
-                    hex(&Md5::digest(d)),
-                    hex(&Sha512::digest(d)),
-                    fuzzy::ssdeep(d),
-                )
-            };
-            let other = s.spawn(move || slow(data));
-            let sha1 = hex(&Sha1::digest(data));
-            let sha256 = hex(&Sha256::digest(data));
-            let tlsh = fuzzy::tlsh(data);
-            let result = work();
-            let (md5, sha512, ssdeep) = other.join().unwrap_or_else(|_| slow(data));
-            let hashes = Hashes {
-                md5,
-                sha1,
-                sha256,
-                sha512,
-                ssdeep,
-                tlsh,
-            };
-            (hashes, result)
-        })
     }
 }
 
@@ -433,6 +406,10 @@ pub struct Triage {
     pub strings: Vec<FoundString>,
     /// Strings dropped as junk (see [`strings::is_junk`]); the IOC engine still saw them.
     pub junk_strings: usize,
+    /// Text strings not listed because there were more than [`strings::MAX_STRINGS`]
+    /// (a warning says so); absent from JSON when 0.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub strings_dropped: usize,
     /// What could not be parsed.
     pub warnings: Vec<String>,
 }
@@ -540,16 +517,58 @@ fn guarded(data: &[u8], f: fn(&[u8]) -> Parsed) -> Parsed {
     }
 }
 
+/// Inputs from this size on are triaged in parallel (rayon): digests, fuzzy hashes and
+/// analysis side by side.
+const PARALLEL_FROM: usize = 1 << 20;
+
+/// `(a(), b())`, side by side on the rayon pool when `parallel`.
+fn both<A: Send, B: Send>(
+    parallel: bool,
+    a: impl FnOnce() -> A + Send,
+    b: impl FnOnce() -> B + Send,
+) -> (A, B) {
+    if parallel {
+        rayon::join(a, b)
+    } else {
+        (a(), b())
+    }
+}
+
 /// Triage of one sample: `name` is only a label, `data` the whole file.
 pub fn triage_with(name: &str, data: &[u8], options: TriageOptions) -> Triage {
-    if data.len() < 1 << 20 {
-        let mut t = analyse(name, data, options);
-        t.hashes = Hashes::of(data);
-        return t;
-    }
-    // Large input: half of the digests on a second thread.
-    let (hashes, mut t) = Hashes::beside(data, || analyse(name, data, options));
-    t.hashes = hashes;
+    let parallel = data.len() >= PARALLEL_FROM;
+    // Four tasks of similar weight; rayon balances them over the available threads.
+    let (((md5, sha1, sha256), (sha512, ssdeep)), (tlsh, mut t)) = both(
+        parallel,
+        || {
+            both(
+                parallel,
+                || {
+                    (
+                        hex(&Md5::digest(data)),
+                        hex(&Sha1::digest(data)),
+                        hex(&Sha256::digest(data)),
+                    )
+                },
+                || (hex(&Sha512::digest(data)), fuzzy::ssdeep(data)),
+            )
+        },
+        || {
+            both(
+                parallel,
+                || fuzzy::tlsh(data),
+                || analyse(name, data, options, parallel),
+            )
+        },
+    );
+    t.hashes = Hashes {
+        md5,
+        sha1,
+        sha256,
+        sha512,
+        ssdeep,
+        tlsh,
+    };
     t
 }
 
@@ -566,8 +585,9 @@ pub fn parse(data: &[u8], format: Format) -> Parsed {
     }
 }
 
-/// Everything but the digests (filled in by [`triage_with`]).
-fn analyse(name: &str, data: &[u8], options: TriageOptions) -> Triage {
+/// Everything but the digests (filled in by [`triage_with`]); the crypto constants beside
+/// the strings and the IOCs beside the behaviours when `parallel`.
+fn analyse(name: &str, data: &[u8], options: TriageOptions, parallel: bool) -> Triage {
     let format = sniff(data);
     let mut parsed = parse(data, format);
     let beyond: Vec<&str> = parsed
@@ -584,33 +604,46 @@ fn analyse(name: &str, data: &[u8], options: TriageOptions) -> Triage {
         parsed.warnings.push(msg);
     }
     let regions = Regions::new(&parsed.sections);
-    let all_strings = strings::find(data, options.min_string_len, &regions);
-    let iocs = if options.iocs {
-        sample_iocs(name, &all_strings)
-    } else {
-        Vec::new()
-    };
     let code: Vec<&str> = parsed
         .sections
         .iter()
         .filter(|s| s.x)
         .map(|s| s.name.as_str())
         .collect();
-    let total_strings = all_strings.len();
-    let strings: Vec<FoundString> = all_strings
-        .into_iter()
-        .filter(|s| {
-            let in_code = s.section.as_deref().is_some_and(|n| code.contains(&n));
-            !strings::is_junk(s, in_code)
-        })
-        .collect();
-    let junk_strings = total_strings - strings.len();
-    let crypto_constants = crypto::find(data, &regions);
-    let mut behavior = behavior::analyse(&parsed.imports, &strings, format);
+    let (crypto_constants, (scan, iocs)) = both(
+        parallel,
+        || crypto::find(data, &regions),
+        || {
+            let extractor = options.iocs.then(|| {
+                Extractor::new(ExtractOptions {
+                    threads: 1,
+                    utf16: false,
+                    ..ExtractOptions::default()
+                })
+            });
+            let mut set = IocSet::new(MAX_SIGHTINGS);
+            let scan = strings::scan(data, options.min_string_len, &regions, &code, |text| {
+                if let Some(extractor) = &extractor {
+                    add_iocs(name, extractor, text, &regions, &mut set);
+                }
+            });
+            (scan, sample_iocs(set))
+        },
+    );
+    if scan.dropped > 0 {
+        parsed.warnings.push(format!(
+            "more than {} text strings: {} not listed (behaviours do not see them; the IOC \
+             engine does)",
+            strings::MAX_STRINGS,
+            scan.dropped
+        ));
+    }
+    let mut behavior = behavior::analyse(&parsed.imports, &scan.strings, format);
     let no_resources = Vec::new();
     let res = parsed.pe.as_ref().map_or(&no_resources, |p| &p.resources);
-    let techniques = behavior::techniques(&parsed.imports, &strings, &behavior, format, res);
+    let techniques = behavior::techniques(&parsed.imports, &scan.strings, &behavior, format, res);
     let packer = behavior::packer(&parsed, format);
+    let (strings, junk_strings, strings_dropped) = (scan.strings, scan.junk, scan.dropped);
     behavior.sort();
     Triage {
         name: name.to_string(),
@@ -631,6 +664,7 @@ fn analyse(name: &str, data: &[u8], options: TriageOptions) -> Triage {
         crypto_constants,
         strings,
         junk_strings,
+        strings_dropped,
         warnings: parsed.warnings,
     }
 }
@@ -671,44 +705,59 @@ impl Regions {
     }
 }
 
-/// IOCs from the strings: the extractor runs over the strings joined by NUL bytes, and each
-/// sighting is mapped back to its string's file offset, section and encoding.
-fn sample_iocs(name: &str, strings: &[FoundString]) -> Vec<SampleIoc> {
-    let mut text = Vec::new();
-    let mut starts = Vec::with_capacity(strings.len());
-    for s in strings {
-        starts.push(text.len() as u64);
-        text.extend_from_slice(s.value.as_bytes());
-        text.push(0);
+fn is_zero(n: &usize) -> bool {
+    *n == 0
+}
+
+/// Sightings kept per IOC.
+const MAX_SIGHTINGS: usize = 10;
+
+/// IOCs from one stretch of the strings: the extractor runs over the strings joined by NUL
+/// bytes, and each sighting is mapped back to its string's file offset, encoding and
+/// section (kept in the sighting's `field` until [`sample_iocs`]).
+fn add_iocs(
+    name: &str,
+    extractor: &Extractor,
+    text: &strings::Text,
+    regions: &Regions,
+    set: &mut IocSet,
+) {
+    for ioc in extractor.extract_bytes(name, &text.bytes) {
+        let defanged = ioc.flags.defanged;
+        for sighting in ioc.sightings {
+            let Some((offset, string, encoding)) = sighting.offset.and_then(|p| text.locate(p))
+            else {
+                continue;
+            };
+            set.add(
+                ioc.kind,
+                ioc.value.clone(),
+                defanged,
+                Sighting {
+                    offset: Some(offset),
+                    field: regions.section_of(string).map(str::to_string),
+                    encoding,
+                    ..sighting
+                },
+            );
+        }
     }
-    let extractor = Extractor::new(ExtractOptions {
-        threads: 1,
-        utf16: false,
-        ..ExtractOptions::default()
-    });
-    extractor
-        .extract_bytes(name, &text)
+}
+
+/// The IOCs gathered by [`add_iocs`], sorted as the extractor sorts them.
+fn sample_iocs(set: IocSet) -> Vec<SampleIoc> {
+    set.into_sorted()
         .into_iter()
         .map(|ioc| SampleIoc {
             kind: ioc.kind,
             value: ioc.value,
             sightings: ioc
                 .sightings
-                .iter()
-                .filter_map(|sighting| {
-                    let pos = sighting.offset?;
-                    let i = starts.partition_point(|&st| st <= pos).checked_sub(1)?;
-                    let s = strings.get(i)?;
-                    let width = if s.encoding == Encoding::Utf16le {
-                        2
-                    } else {
-                        1
-                    };
-                    Some(IocSighting {
-                        offset: s.offset + (pos - starts[i]) * width,
-                        section: s.section.clone(),
-                        encoding: s.encoding,
-                    })
+                .into_iter()
+                .map(|s| IocSighting {
+                    offset: s.offset.unwrap_or(0),
+                    section: s.field,
+                    encoding: s.encoding,
                 })
                 .collect(),
         })

@@ -109,9 +109,20 @@ fn printable(b: u8) -> bool {
     (0x20..0x7f).contains(&b) || b == b'\t'
 }
 
-fn junk(s: &str) -> bool {
-    let first = s.as_bytes()[0];
-    s.bytes().all(|b| b == first)
+/// `printable` as a table, for the byte-by-byte ASCII scan.
+const PRINTABLE: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        t[b] = (b >= 0x20 && b < 0x7f) || b == b'\t' as usize;
+        b += 1;
+    }
+    t
+};
+
+/// One repeated character: dropped before anything else sees the string.
+fn junk(s: &[u8]) -> bool {
+    s.iter().all(|&b| b == s[0])
 }
 
 /// Character classes for [`is_junk`]'s transition count.
@@ -133,10 +144,15 @@ fn class(b: u8) -> u8 {
 /// an executable section, a short string mostly of capitals and symbols, with no run of
 /// three lower-case letters and no space (printable machine code: `AWAVAUATUWVSH`).
 pub fn is_junk(s: &FoundString, in_code: bool) -> bool {
-    if !s.tags.is_empty() {
+    is_junk_text(&s.value, &s.tags, in_code)
+}
+
+/// [`is_junk`] on a string's text and tags.
+pub fn is_junk_text(value: &str, tags: &[&str], in_code: bool) -> bool {
+    if !tags.is_empty() {
         return false;
     }
-    let b = s.value.as_bytes();
+    let b = value.as_bytes();
     let n = b.len();
     if n == 0 {
         return true;
@@ -182,67 +198,193 @@ pub fn is_junk(s: &FoundString, in_code: bool) -> bool {
 }
 
 /// Every string of at least `min_len` characters, ASCII first then UTF-16LE, each group in
-/// file order (so output is deterministic).
+/// file order (so output is deterministic), junk included (see [`scan`] for the strings
+/// without junk and the text the IOC engine reads).
 pub fn find(data: &[u8], min_len: usize, regions: &Regions) -> Vec<FoundString> {
-    let min_len = min_len.max(1);
     let mut out = Vec::new();
-    let mut push = |offset: usize, encoding: Encoding, value: String| {
-        if !junk(&value) {
-            out.push(FoundString {
-                offset: offset as u64,
-                encoding,
-                section: regions.section_of(offset as u64).map(str::to_string),
-                tags: tag(&value),
-                value,
-            });
+    visit(data, min_len, |offset, encoding, value| {
+        out.push(FoundString {
+            offset: offset as u64,
+            encoding,
+            section: regions.section_of(offset as u64).map(str::to_string),
+            tags: tag(value),
+            value: value.to_string(),
+        });
+    });
+    out
+}
+
+/// Calls `f(offset, encoding, text)` for every string of at least `min_len` characters
+/// that is not one repeated character, ASCII first then UTF-16LE, each group in file
+/// order. One pass over the bytes for each encoding; nothing is allocated per string.
+fn visit(data: &[u8], min_len: usize, mut f: impl FnMut(usize, Encoding, &str)) {
+    let min_len = min_len.max(1);
+    let mut emit_ascii = |start: usize, end: usize| {
+        let bytes = &data[start..end];
+        if !junk(bytes) {
+            // Printable ASCII is always UTF-8.
+            if let Ok(text) = std::str::from_utf8(bytes) {
+                f(start, Encoding::Ascii, text);
+            }
         }
     };
-    // ASCII.
-    let mut start = 0;
+    // `run` printable bytes end before `i`. Written without a branch on each byte's class
+    // (unpredictable in code and compressed data): the only branch, a long run ending, is
+    // rare.
+    let mut run = 0usize;
     for (i, &b) in data.iter().enumerate() {
-        if !printable(b) {
-            if i - start >= min_len {
-                push(
-                    start,
-                    Encoding::Ascii,
-                    String::from_utf8_lossy(&data[start..i]).into_owned(),
-                );
-            }
-            start = i + 1;
+        let p = PRINTABLE[usize::from(b)];
+        if !p & (run >= min_len) {
+            emit_ascii(i - run, i);
         }
+        run = (run + 1) * usize::from(p);
     }
-    if data.len() - start >= min_len {
-        push(
-            start,
-            Encoding::Ascii,
-            String::from_utf8_lossy(&data[start..]).into_owned(),
-        );
+    if run >= min_len {
+        emit_ascii(data.len() - run, data.len());
     }
     // UTF-16LE, at both alignments.
     let mut utf16 = utf16_runs(data, min_len);
-    utf16.sort();
-    for (offset, text) in utf16 {
-        push(offset, Encoding::Utf16le, text);
+    utf16.sort_unstable();
+    let mut buf = Vec::new();
+    for (start, end) in utf16 {
+        buf.clear();
+        buf.extend(data[start..end].iter().step_by(2));
+        if !junk(&buf) {
+            if let Ok(text) = std::str::from_utf8(&buf) {
+                f(start, Encoding::Utf16le, text);
+            }
+        }
+    }
+}
+
+/// Strings kept at most (see [`Scan::dropped`]): a file with more strings than this is
+/// almost all noise, and past it memory would grow with the file. Every string, kept or
+/// not, still goes to the IOC engine.
+pub const MAX_STRINGS: usize = 200_000;
+
+/// Bytes of joined text handed to the IOC engine at a time (see [`scan`]).
+pub const TEXT_CHUNK: usize = 1 << 20;
+
+/// Strings of a sample, as triage keeps them: the text strings, junk filtered while
+/// scanning so that no memory is spent on noise.
+#[derive(Debug, Default)]
+pub struct Scan {
+    /// Strings that are not junk, ASCII first then UTF-16LE, each in file order; at most
+    /// [`MAX_STRINGS`].
+    pub strings: Vec<FoundString>,
+    /// Strings found but dropped as junk (see [`is_junk`]).
+    pub junk: usize,
+    /// Text strings not kept because [`MAX_STRINGS`] were already kept.
+    pub dropped: usize,
+}
+
+/// Consecutive strings (text and junk alike) joined by NUL bytes, as the IOC engine reads
+/// them, with the way back to file offsets.
+#[derive(Debug, Default)]
+pub struct Text {
+    /// The strings' characters (UTF-16LE decoded), each followed by a NUL byte.
+    pub bytes: Vec<u8>,
+    /// Per string: its start in `bytes`, and its file offset with [`UTF16`] set for
+    /// UTF-16LE.
+    pieces: Vec<(u64, u64)>,
+}
+
+/// The flag of a UTF-16LE string in [`Text::pieces`] (file offsets stay far below it).
+const UTF16: u64 = 1 << 63;
+
+impl Text {
+    /// Where position `pos` of [`Text::bytes`] lies: its file offset, the file offset of
+    /// the string holding it, and that string's encoding.
+    pub fn locate(&self, pos: u64) -> Option<(u64, u64, Encoding)> {
+        let i = self.pieces.partition_point(|p| p.0 <= pos).checked_sub(1)?;
+        let &(start, flagged) = self.pieces.get(i)?;
+        let offset = flagged & !UTF16;
+        Some(if flagged & UTF16 != 0 {
+            (offset + (pos - start) * 2, offset, Encoding::Utf16le)
+        } else {
+            (offset + (pos - start), offset, Encoding::Ascii)
+        })
+    }
+
+    /// Appends the strings of `other` after these.
+    pub fn append(&mut self, other: &Text) {
+        let base = self.bytes.len() as u64;
+        self.bytes.extend_from_slice(&other.bytes);
+        self.pieces.extend(
+            other
+                .pieces
+                .iter()
+                .map(|&(start, offset)| (base + start, offset)),
+        );
+    }
+
+    fn clear(&mut self) {
+        self.bytes.clear();
+        self.pieces.clear();
+    }
+}
+
+/// Strings of `data` of at least `min_len` characters (see [`Scan`]); `code` names the
+/// executable sections, where printable machine code is junk. Every string's text, junk
+/// included, goes to `on_text` in stretches of about [`TEXT_CHUNK`] bytes, so that the IOC
+/// engine reads them all without the text of a large file being held at once.
+pub fn scan(
+    data: &[u8],
+    min_len: usize,
+    regions: &Regions,
+    code: &[&str],
+    mut on_text: impl FnMut(&Text),
+) -> Scan {
+    let mut out = Scan::default();
+    let mut text = Text::default();
+    visit(data, min_len, |offset, encoding, value| {
+        let flag = if encoding == Encoding::Utf16le {
+            UTF16
+        } else {
+            0
+        };
+        text.pieces
+            .push((text.bytes.len() as u64, offset as u64 | flag));
+        text.bytes.extend_from_slice(value.as_bytes());
+        text.bytes.push(0);
+        if text.bytes.len() >= TEXT_CHUNK {
+            on_text(&text);
+            text.clear();
+        }
+        let tags = tag(value);
+        let section = regions.section_of(offset as u64);
+        let in_code = section.is_some_and(|n| code.contains(&n));
+        if is_junk_text(value, &tags, in_code) {
+            out.junk += 1;
+        } else if out.strings.len() >= MAX_STRINGS {
+            out.dropped += 1;
+        } else {
+            out.strings.push(FoundString {
+                offset: offset as u64,
+                encoding,
+                section: section.map(str::to_string),
+                tags,
+                value: value.to_string(),
+            });
+        }
+    });
+    if !text.bytes.is_empty() {
+        on_text(&text);
     }
     out
 }
 
-/// UTF-16LE runs `(offset, text)` of at least `min_len` printable ASCII characters, at both
-/// alignments. Only the zero bytes are visited (every character's high byte is zero), so
-/// data without zeros costs one `memchr` pass.
-fn utf16_runs(data: &[u8], min_len: usize) -> Vec<(usize, String)> {
+/// UTF-16LE runs `start..end` (byte offsets) of at least `min_len` printable ASCII
+/// characters, at both alignments. Only the zero bytes are visited (every character's high
+/// byte is zero), so data without zeros costs one `memchr` pass.
+fn utf16_runs(data: &[u8], min_len: usize) -> Vec<(usize, usize)> {
     let mut out = Vec::new();
     // Per alignment: (run start, run end = offset after the last character).
     let mut runs: [Option<(usize, usize)>; 2] = [None, None];
-    let flush = |run: (usize, usize), out: &mut Vec<(usize, String)>| {
+    let flush = |run: (usize, usize), out: &mut Vec<(usize, usize)>| {
         let (start, end) = run;
         if (end - start) / 2 >= min_len {
-            let text: String = data[start..end]
-                .iter()
-                .step_by(2)
-                .map(|&b| b as char)
-                .collect();
-            out.push((start, text));
+            out.push(run);
         }
     };
     for z in memchr::memchr_iter(0, data) {
@@ -330,7 +472,10 @@ mod tests {
         }
         for d in &cases {
             for min in [1, 3, 5] {
-                let mut got = utf16_runs(d, min);
+                let mut got: Vec<(usize, String)> = utf16_runs(d, min)
+                    .into_iter()
+                    .map(|(a, b)| (a, d[a..b].iter().step_by(2).map(|&c| c as char).collect()))
+                    .collect();
                 got.sort();
                 assert_eq!(got, reference(d, min), "{d:?} min {min}");
             }
