@@ -210,6 +210,15 @@ impl Extractor {
         self.finish(set)
     }
 
+    /// Extracts from bytes in memory read as plain text, never as a structured log (the
+    /// strings pulled out of a binary may well begin with `{` or `<`).
+    pub fn extract_plain(&self, name: &str, data: &[u8]) -> Vec<Ioc> {
+        let mut set = IocSet::new(self.options.max_sightings);
+        let mut reader = data;
+        let _ = self.scan_stream(name, &mut reader, false, &mut set);
+        self.finish(set)
+    }
+
     fn finish(&self, mut set: IocSet) -> Vec<Ioc> {
         set.apply_allowlist(&self.options.allowlist, self.options.keep_allowlisted);
         if self.options.public_only {

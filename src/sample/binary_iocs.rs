@@ -81,7 +81,7 @@ fn add(
     set: &mut IocSet,
 ) -> u64 {
     let mut hits = 0u64;
-    for ioc in extractor.extract_bytes(name, &text.bytes) {
+    for ioc in extractor.extract_plain(name, &text.bytes) {
         let defanged = ioc.flags.defanged;
         let mut kept = 0u64;
         for sighting in ioc.sightings {

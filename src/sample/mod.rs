@@ -722,7 +722,7 @@ fn add_iocs(
     regions: &Regions,
     set: &mut IocSet,
 ) {
-    for ioc in extractor.extract_bytes(name, &text.bytes) {
+    for ioc in extractor.extract_plain(name, &text.bytes) {
         let defanged = ioc.flags.defanged;
         for sighting in ioc.sightings {
             let Some((offset, string, encoding)) = sighting.offset.and_then(|p| text.locate(p))
