@@ -215,3 +215,22 @@ fn macho_bind_count_bomb_is_refused() {
     let warnings = serde_json::to_string(&report).expect("report serialises");
     assert!(warnings.contains("imports skipped"), "{warnings}");
 }
+
+#[test]
+fn ipv4_header_longer_than_its_packet_is_skipped() {
+    // Found by the `extract` fuzz target (through the pcap reader): an IPv4 header length
+    // past the end of a short captured packet panicked in `clamp`.
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/pcap-ihl-past-end.bin");
+    let data = std::fs::read(path).expect("regression input");
+    let _ = extractor().extract_bytes("pcap", &data);
+    let (events, report) = {
+        let source: std::sync::Arc<str> = std::sync::Arc::from("pcap");
+        let mut events = Vec::new();
+        let format = spoor::logs::detect(&data);
+        let report =
+            spoor::logs::read_events(format, &source, &mut &data[..], &mut |e| events.push(e));
+        (events, report)
+    };
+    assert!(report.records >= 1, "{report:?}");
+    assert!(events.len() as u64 <= report.records);
+}

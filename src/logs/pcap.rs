@@ -72,7 +72,9 @@ fn segment(ip: &[u8]) -> Option<Segment<'_>> {
             if frag & 0x1fff != 0 || ihl < 20 {
                 return None; // not the first fragment
             }
-            let end = total.clamp(ihl, ip.len());
+            // A header longer than the packet leaves an empty or missing payload (`get`
+            // below), never a panic.
+            let end = total.min(ip.len()).max(ihl);
             let src = Ipv4Addr::new(*ip.get(12)?, *ip.get(13)?, *ip.get(14)?, *ip.get(15)?);
             let dst = Ipv4Addr::new(*ip.get(16)?, *ip.get(17)?, *ip.get(18)?, *ip.get(19)?);
             (src.into(), dst.into(), *ip.get(9)?, ip.get(ihl..end)?)
