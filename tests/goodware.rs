@@ -87,6 +87,57 @@ fn counts_agree_with_a_naive_scan() {
     assert!(index.containing_counts(&[b"w64 runtime fail"])[0] > 0);
 }
 
+/// The search for needles inside longer keys reads the keys in blocks of about 256 KiB:
+/// with megabytes of keys, every needle is credited to the key that holds it (whatever
+/// block it falls in), and a needle that would only match across two neighbouring keys is
+/// not found.
+#[test]
+fn strings_inside_longer_keys_are_found_in_every_block() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let key = |i: usize| format!("goodware entry {i:06} of the synthetic set -x");
+    let (mut all, mut some) = (Vec::new(), Vec::new());
+    for i in 0..40_000 {
+        all.extend_from_slice(key(i).as_bytes());
+        all.push(0);
+        if i % 7 == 0 {
+            some.extend_from_slice(key(i).as_bytes());
+            some.push(0);
+        }
+    }
+    assert!(all.len() > 4 * 256 * 1024, "several blocks of keys");
+    std::fs::write(dir.path().join("all.bin"), &all).expect("write");
+    std::fs::write(dir.path().join("some.bin"), &some).expect("write");
+    let options = BuildOptions {
+        paths: vec![dir.path().to_path_buf()],
+        date: Some("2026-11-25".into()),
+        ..BuildOptions::default()
+    };
+    let mut out = Vec::new();
+    goodware::build(&options, None, &mut out).expect("build");
+    let index = Index::from_vec(out).expect("open");
+    let probes: Vec<(String, u64)> = (0..40_000)
+        .step_by(997)
+        .map(|i| (format!("entry {i:06} of"), if i % 7 == 0 { 2 } else { 1 }))
+        .chain([
+            ("entry 040001 of".to_string(), 0),
+            // At the very start of a key, after the previous key's separator.
+            ("goodware entry 000014".to_string(), 2),
+            // The end of one key and the start of the next: no key holds it.
+            ("set -xgoodware".to_string(), 0),
+            ("-x\0goodware".to_string(), 0),
+        ])
+        .collect();
+    let needles: Vec<&[u8]> = probes.iter().map(|(p, _)| p.as_bytes()).collect();
+    let counts = index.containing_counts(&needles);
+    for ((probe, expected), got) in probes.iter().zip(counts) {
+        assert_eq!(got, *expected, "{probe}");
+    }
+    // A needle holding the separator byte matches nothing, and does not disturb the others.
+    let counts =
+        index.containing_counts(&[b"-x\0goodware".as_slice(), b"-x\x00g", b"entry 000007"]);
+    assert_eq!(counts, vec![0, 0, 2]);
+}
+
 #[test]
 fn shipped_index_is_a_fresh_build_of_the_benign_corpus() {
     let fresh = build(&["corpus/benign"], None);

@@ -224,15 +224,21 @@ impl Index {
 
     /// For each needle, the largest file count of a stored string that contains it
     /// (exactly or inside a longer string; 0 when none does). One pass over every key,
-    /// with one Aho-Corasick automaton for all needles.
+    /// with one Aho-Corasick automaton for all needles, run over blocks of keys rather
+    /// than key by key (see [`KeyBlock`]).
     pub fn containing_counts(&self, needles: &[&[u8]]) -> Vec<u64> {
         if needles.is_empty() {
             return Vec::new();
         }
+        // A needle holding the separator could only match across keys: it gets 0.
+        let searched: Vec<usize> = (0..needles.len())
+            .filter(|&i| !needles[i].contains(&KeyBlock::SEPARATOR))
+            .collect();
+        let patterns: Vec<&[u8]> = searched.iter().map(|&i| needles[i]).collect();
         let Ok(ac) = aho_corasick::AhoCorasick::builder()
             .kind(Some(aho_corasick::AhoCorasickKind::DFA))
-            .build(needles)
-            .or_else(|_| aho_corasick::AhoCorasick::new(needles))
+            .build(&patterns)
+            .or_else(|_| aho_corasick::AhoCorasick::new(&patterns))
         else {
             return vec![0; needles.len()];
         };
@@ -243,10 +249,10 @@ impl Index {
             .zip(CUTS.iter().copied().map(Some).chain(std::iter::once(None)))
             .collect();
         use rayon::prelude::*;
-        bounds
+        let found = bounds
             .par_iter()
             .map(|&(lo, hi)| {
-                let mut out = vec![0u64; needles.len()];
+                let mut out = vec![0u64; patterns.len()];
                 let (lo, hi) = (lo.map(|b| [b]), hi.map(|b| [b]));
                 let mut range = self.strings.range();
                 if let Some(lo) = &lo {
@@ -256,24 +262,29 @@ impl Index {
                     range = range.lt(hi);
                 }
                 let mut stream = range.into_stream();
+                let mut block = KeyBlock::default();
                 while let Some((k, v)) = stream.next() {
-                    for m in ac.find_overlapping_iter(k) {
-                        if let Some(c) = out.get_mut(m.pattern().as_usize()) {
-                            *c = (*c).max(v);
-                        }
+                    if block.push(k, v) {
+                        block.search(&ac, &mut out);
                     }
                 }
+                block.search(&ac, &mut out);
                 out
             })
             .reduce(
-                || vec![0u64; needles.len()],
+                || vec![0u64; patterns.len()],
                 |mut a, b| {
                     for (x, y) in a.iter_mut().zip(b) {
                         *x = (*x).max(y);
                     }
                     a
                 },
-            )
+            );
+        let mut counts = vec![0u64; needles.len()];
+        for (&i, c) in searched.iter().zip(found) {
+            counts[i] = c;
+        }
+        counts
     }
 
     /// In how many goodware files the import hash (lower-case hex) occurs.
@@ -348,4 +359,48 @@ pub(super) fn write(
     out.write_all(&(bytes.len() as u64).to_le_bytes())?;
     out.write_all(&bytes)?;
     Ok(())
+}
+
+/// Consecutive index keys, each followed by a separator byte no key holds, with the file
+/// count of each: one Aho-Corasick search over the whole block replaces a search per key
+/// (the automaton then runs without restarting, which is several times faster on millions
+/// of short keys). A needle without the separator cannot match across two keys.
+#[derive(Default)]
+struct KeyBlock {
+    text: Vec<u8>,
+    /// Where each key's separator ends in `text`, ascending.
+    ends: Vec<usize>,
+    counts: Vec<u64>,
+}
+
+impl KeyBlock {
+    /// Bytes of keys gathered before a search (fits in a processor's second-level cache).
+    const SIZE: usize = 256 * 1024;
+    /// The byte after every key.
+    const SEPARATOR: u8 = 0;
+
+    /// Adds a key; true when the block is full and should be searched.
+    fn push(&mut self, key: &[u8], count: u64) -> bool {
+        self.text.extend_from_slice(key);
+        self.text.push(Self::SEPARATOR);
+        self.ends.push(self.text.len());
+        self.counts.push(count);
+        self.text.len() >= Self::SIZE
+    }
+
+    /// Raises `out[pattern]` to the count of every key a pattern occurs in, then empties
+    /// the block.
+    fn search(&mut self, ac: &aho_corasick::AhoCorasick, out: &mut [u64]) {
+        for m in ac.find_overlapping_iter(&self.text) {
+            let key = self.ends.partition_point(|&end| end <= m.start());
+            if let (Some(c), Some(&count)) =
+                (out.get_mut(m.pattern().as_usize()), self.counts.get(key))
+            {
+                *c = (*c).max(count);
+            }
+        }
+        self.text.clear();
+        self.ends.clear();
+        self.counts.clear();
+    }
 }
