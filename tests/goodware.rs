@@ -114,7 +114,14 @@ fn strings_inside_longer_keys_are_found_in_every_block() {
     };
     let mut out = Vec::new();
     goodware::build(&options, None, &mut out).expect("build");
+    // The same index with its last key text block damaged: the search falls back to
+    // streaming the keys out of the FST, and must give the same answers.
+    let mut damaged = out.clone();
+    if let Some(last) = damaged.last_mut() {
+        *last ^= 0x5a;
+    }
     let index = Index::from_vec(out).expect("open");
+    let fallback = Index::from_vec(damaged).expect("a damaged key text still opens");
     let probes: Vec<(String, u64)> = (0..40_000)
         .step_by(997)
         .map(|i| (format!("entry {i:06} of"), if i % 7 == 0 { 2 } else { 1 }))
@@ -129,9 +136,10 @@ fn strings_inside_longer_keys_are_found_in_every_block() {
         .collect();
     let needles: Vec<&[u8]> = probes.iter().map(|(p, _)| p.as_bytes()).collect();
     let counts = index.containing_counts(&needles);
-    for ((probe, expected), got) in probes.iter().zip(counts) {
-        assert_eq!(got, *expected, "{probe}");
+    for ((probe, expected), got) in probes.iter().zip(&counts) {
+        assert_eq!(got, expected, "{probe}");
     }
+    assert_eq!(fallback.containing_counts(&needles), counts);
     // A needle holding the separator byte matches nothing, and does not disturb the others.
     let counts =
         index.containing_counts(&[b"-x\0goodware".as_slice(), b"-x\x00g", b"entry 000007"]);
@@ -165,6 +173,33 @@ fn shipped_index_is_a_fresh_build_of_the_benign_corpus() {
     }
     shipped.truncate(8);
     assert_eq!(&shipped, goodware::MAGIC);
+}
+
+/// An index of format version 1 (no key text) is still read, and its substring searches
+/// (streamed from the FST) agree with the current format's.
+#[test]
+fn version_1_indexes_are_still_read() {
+    let v1 = Index::from_vec(
+        std::fs::read(root().join("tests/data/goodware-v1.idx")).expect("v1 index"),
+    )
+    .expect("a version 1 index opens");
+    let current = goodware::default_index().expect("shipped index");
+    assert_eq!(v1.version(), 1);
+    assert_eq!(current.version(), goodware::FORMAT_VERSION);
+    assert_eq!(v1.meta().strings, current.meta().strings);
+    let needles: [&[u8]; 5] = [
+        b"KERNEL32",
+        b"GetProcAddress",
+        b"w64 runtime fail",
+        b"ashdropv1",
+        b"ernel32.d",
+    ];
+    let counts = current.containing_counts(&needles);
+    assert_eq!(v1.containing_counts(&needles), counts);
+    assert!(counts.iter().filter(|&&c| c > 0).count() >= 3, "{counts:?}");
+    for n in needles {
+        assert_eq!(v1.string_count(n), current.string_count(n));
+    }
 }
 
 #[test]
@@ -206,29 +241,50 @@ fn damaged_indexes_are_refused() {
         Index::from_vec(b"not an index at all".to_vec()),
         Err(IndexError::BadMagic)
     ));
-    let mut v2 = good.clone();
-    v2[8] = 2;
-    assert!(matches!(Index::from_vec(v2), Err(IndexError::Version(2))));
+    let mut future = good.clone();
+    future[8] = 3;
+    assert!(matches!(
+        Index::from_vec(future),
+        Err(IndexError::Version(3))
+    ));
+    let good_index = Index::from_vec(good.clone()).expect("the shipped index opens");
+    let needles: [&[u8]; 4] = [
+        b"KERNEL32",
+        b"GetProcAddress",
+        b"runtime fail",
+        b"ashdropv1",
+    ];
+    let answers = |i: &Index| {
+        (
+            i.string_count(b"KERNEL32.dll"),
+            i.containing_counts(&needles),
+        )
+    };
+    let good_answers = answers(&good_index);
     for cut in [0, 7, 15, 16, 100, good.len() / 2, good.len() - 1] {
         assert!(
             Index::from_vec(good[..cut].to_vec()).is_err(),
             "cut at {cut}"
         );
     }
-    let mut refused = 0;
+    let (mut refused, mut flips) = (0, 0);
     let step = (good.len() / 700).max(1);
     for pos in (16..good.len()).step_by(step) {
         let mut bad = good.clone();
         bad[pos] ^= 0x5a;
+        flips += 1;
         match Index::from_vec(bad) {
             Err(_) => refused += 1,
-            Ok(i) => {
-                // A flip that still opens (in JSON whitespace, say) must keep lookups sane.
-                let _ = i.string_count(b"KERNEL32.dll");
-            }
+            // A flip that still opens (in the key text, whose blocks are checked when
+            // read, or in JSON whitespace) must not change a single answer.
+            Ok(i) => assert_eq!(answers(&i), good_answers, "flip at {pos}"),
         }
     }
-    assert!(refused > 600, "{refused} damaged copies refused");
+    // Every flip in the FSTs is refused: they are more than half of the file.
+    assert!(
+        refused * 2 > flips,
+        "{refused} of {flips} damaged copies refused"
+    );
 }
 
 #[test]

@@ -163,8 +163,13 @@ pub fn info_text(index: &Index) -> String {
     let m = index.meta();
     let mut s = String::new();
     s.push_str(&format!(
-        "format      spoor goodware index v{}\n",
-        goodware::FORMAT_VERSION
+        "format      spoor goodware index v{}{}\n",
+        index.version(),
+        if index.version() < goodware::FORMAT_VERSION {
+            " (older format: substring searches are slower; rebuild to update)"
+        } else {
+            ""
+        }
     ));
     s.push_str(&format!("built       {}\n", m.built));
     s.push_str(&format!("updated     {}\n", m.updated));

@@ -5,15 +5,19 @@
 //! [`build`] turns paths into an index file; [`Index`] opens one (memory-mapped, or from
 //! bytes such as the [`default_index`] shipped with spoor) and answers lookups. The file
 //! format is described in `docs/rules.md`: a magic, a format version, a JSON header (build
-//! date, source counts) and four FST sections (strings, imphashes, export names, the
-//! SHA-256 of every file counted). Every section is checksum-verified when the index is
-//! opened, so a damaged file gives a clear error instead of wrong answers.
+//! date, source counts), four FST sections (strings, imphashes, export names, the SHA-256
+//! of every file counted) and the key text (every string again, in compressed blocks, for
+//! fast substring searches). Every FST is checksum-verified when the index is opened, so a
+//! damaged file gives a clear error instead of wrong answers; a damaged key text block is
+//! found by its checksum when read, and the search then falls back to the FST.
 
 mod build;
 mod format;
 
 pub use build::{build, string_keys, today, BuildOptions, BuildReport};
-pub use format::{Index, IndexError, IndexMeta, SourceEntry, FORMAT_VERSION, MAGIC};
+pub use format::{
+    Index, IndexError, IndexMeta, SourceEntry, FORMAT_VERSION, MAGIC, OLDEST_READABLE_VERSION,
+};
 
 /// Shortest string counted, in characters.
 pub const MIN_LEN: usize = 5;
