@@ -522,29 +522,32 @@ impl KeyText {
         })
     }
 
-    /// Searches every block (in parallel); `None` when a block cannot be read, fails its
+    /// Searches every block, the blocks shared out in runs, one per thread (so each
+    /// thread keeps one pair of buffers); `None` when a block cannot be read, fails its
     /// checksum or does not decompress to its recorded length.
     fn search(&self, ac: &aho_corasick::AhoCorasick, patterns: usize) -> Option<Vec<u64>> {
         use rayon::prelude::*;
+        let threads = rayon::current_num_threads().max(1);
+        let run = self.blocks.len().div_ceil(threads).max(1);
         self.blocks
-            .par_iter()
-            .map_init(
-                || (Vec::new(), Vec::new()),
-                |(stored, raw), block| {
-                    self.read(block, stored).ok()?;
-                    if crc32fast::hash(stored) != block.crc {
+            .par_chunks(run)
+            .map(|blocks| {
+                let (mut stored, mut raw) = (Vec::new(), Vec::new());
+                let mut out = vec![0u64; patterns];
+                for block in blocks {
+                    self.read(block, &mut stored).ok()?;
+                    if crc32fast::hash(&stored) != block.crc {
                         return None;
                     }
                     raw.resize(block.raw_len as usize, 0);
-                    let n = lz4_flex::block::decompress_into(stored, raw).ok()?;
+                    let n = lz4_flex::block::decompress_into(&stored, &mut raw).ok()?;
                     if n != raw.len() {
                         return None;
                     }
-                    let mut out = vec![0u64; patterns];
-                    search_records(raw, ac, &mut out);
-                    Some(out)
-                },
-            )
+                    search_records(&raw, ac, &mut out);
+                }
+                Some(out)
+            })
             .try_reduce(|| vec![0u64; patterns], |a, b| Some(max_of(a, b)))
     }
 
