@@ -320,6 +320,14 @@ fn cli_build_info_query() {
         .expect("query");
     assert_eq!(
         String::from_utf8_lossy(&q.stdout),
-        "string   3\nexport   2\nimphash  0\n"
+        "string   3\ninside   3\nexport   2\nimphash  0\n"
     );
+    // A fragment of a goodware string: in no file as a whole string, inside some.
+    let q = std::process::Command::new(spoor)
+        .args(["goodware", "query", "-", "w64 runtime fail"])
+        .output()
+        .expect("query");
+    let text = String::from_utf8_lossy(&q.stdout);
+    assert!(text.starts_with("string   0\ninside   "), "{text}");
+    assert!(!text.starts_with("string   0\ninside   0\n"), "{text}");
 }

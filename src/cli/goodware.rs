@@ -41,7 +41,8 @@ pub enum GoodwareAction {
         /// The index file.
         file: PathBuf,
     },
-    /// How many goodware files hold STRING (as a string, an export name or an imphash).
+    /// How many goodware files hold STRING (as a string, inside a longer string, as an
+    /// export name or an imphash).
     Query {
         /// The index file (`-` for the shipped default).
         file: PathBuf,
@@ -205,10 +206,16 @@ pub fn info_text(index: &Index) -> String {
     s
 }
 
-/// The `query` report: one line per table.
+/// The `query` report: one line per table, and for strings also the count the rule
+/// generator penalises a candidate by: that of the most common goodware string holding it.
 pub fn query_text(index: &Index, string: &str) -> String {
+    let inside = index
+        .containing_counts(&[goodware::key(string.as_bytes())])
+        .first()
+        .copied()
+        .unwrap_or(0);
     format!(
-        "string   {}\nexport   {}\nimphash  {}\n",
+        "string   {}\ninside   {inside}\nexport   {}\nimphash  {}\n",
         index.string_count(string.as_bytes()),
         index.export_count(string),
         index.imphash_count(string),
