@@ -613,22 +613,7 @@ fn analyse(name: &str, data: &[u8], options: TriageOptions, parallel: bool) -> T
     let (crypto_constants, (scan, iocs)) = both(
         parallel,
         || crypto::find(data, &regions),
-        || {
-            let extractor = options.iocs.then(|| {
-                Extractor::new(ExtractOptions {
-                    threads: 1,
-                    utf16: false,
-                    ..ExtractOptions::default()
-                })
-            });
-            let mut set = IocSet::new(MAX_SIGHTINGS);
-            let scan = strings::scan(data, options.min_string_len, &regions, &code, |text| {
-                if let Some(extractor) = &extractor {
-                    add_iocs(name, extractor, text, &regions, &mut set);
-                }
-            });
-            (scan, sample_iocs(set))
-        },
+        || strings_and_iocs(name, data, options, &regions, &code, parallel),
     );
     if scan.dropped > 0 {
         parsed.warnings.push(format!(
@@ -667,6 +652,59 @@ fn analyse(name: &str, data: &[u8], options: TriageOptions, parallel: bool) -> T
         strings_dropped,
         warnings: parsed.warnings,
     }
+}
+
+/// The strings of `data` and, unless `options` turn them off, the IOCs in them. When
+/// `parallel`, the IOC engine reads each stretch of text on a thread of its own while the
+/// scan goes on (a pipeline two stretches deep, so memory stays bounded); the stretches
+/// are read in order either way, so the result is the same.
+fn strings_and_iocs(
+    name: &str,
+    data: &[u8],
+    options: TriageOptions,
+    regions: &Regions,
+    code: &[&str],
+    parallel: bool,
+) -> (strings::Scan, Vec<SampleIoc>) {
+    let min_len = options.min_string_len;
+    if !options.iocs {
+        return (
+            strings::scan(data, min_len, regions, code, |_| {}),
+            Vec::new(),
+        );
+    }
+    let extractor = Extractor::new(ExtractOptions {
+        threads: 1,
+        utf16: false,
+        ..ExtractOptions::default()
+    });
+    let read = |texts: &mut dyn Iterator<Item = strings::Text>| {
+        let mut set = IocSet::new(MAX_SIGHTINGS);
+        for text in texts {
+            add_iocs(name, &extractor, &text, regions, &mut set);
+        }
+        sample_iocs(set)
+    };
+    if !parallel {
+        let mut set = IocSet::new(MAX_SIGHTINGS);
+        let scan = strings::scan(data, min_len, regions, code, |text| {
+            add_iocs(name, &extractor, text, regions, &mut set);
+        });
+        return (scan, sample_iocs(set));
+    }
+    std::thread::scope(|s| {
+        let (send, receive) = std::sync::mpsc::sync_channel::<strings::Text>(2);
+        let reader = s.spawn(move || read(&mut receive.into_iter()));
+        let scan = strings::scan(data, min_len, regions, code, |text| {
+            // A reader that is gone has panicked: its join below says so.
+            let _ = send.send(text.clone());
+        });
+        drop(send);
+        match reader.join() {
+            Ok(iocs) => (scan, iocs),
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
+    })
 }
 
 /// File ranges of sections, to name the section holding an offset.

@@ -280,7 +280,7 @@ pub struct Scan {
 
 /// Consecutive strings (text and junk alike) joined by NUL bytes, as the IOC engine reads
 /// them, with the way back to file offsets.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Text {
     /// The strings' characters (UTF-16LE decoded), each followed by a NUL byte.
     pub bytes: Vec<u8>,
