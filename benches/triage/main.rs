@@ -7,15 +7,16 @@
 //!   of `SPOOR_BENCH_RUNS`, default 10), and its parts measured alone: the four digests,
 //!   ssdeep, TLSH, the structure, the strings, the crypto constants, and the whole triage
 //!   without IOC extraction;
-//! - peak memory: a child process (this program with `--child FILE`) maps and triages a
-//!   10 MiB and a 100 MiB file carrying the same 2 MiB of strings and indicators (the
-//!   report holds every string and IOC, so memory follows their number); its peak RSS
-//!   (`VmHWM`, read by the child itself: `wait4` would also count this parent's peak)
-//!   minus the file size is the memory beyond the mapped file, which must not grow with
-//!   the file.
+//! - peak memory: a child process (this program with `--child FILE`) maps and triages
+//!   files of 10 MiB, 100 MiB and 1000 MiB carrying the same 2 MiB of strings and
+//!   indicators, the rest code-like and random bytes (whose chance strings the report
+//!   lists up to its cap); its peak RSS (`VmHWM`, read by the child itself: `wait4` would
+//!   also count this parent's peak) minus the file size is the memory beyond the mapped
+//!   file, which must not grow with the file.
 //!
 //! Results: `target/bench/triage.md` and `triage.json`. Environment: `SPOOR_BENCH_MIB`
-//! (size of the timed file, default 10), `SPOOR_BENCH_RUNS`.
+//! (size of the timed file, default 10), `SPOOR_BENCH_RUNS`, `SPOOR_BENCH_MEMORY_MIB`
+//! (the memory sizes, default `10,100,1000`).
 
 #[path = "../extract/measure.rs"]
 #[allow(dead_code)] // only `run` is used here
@@ -321,10 +322,15 @@ fn run() -> Result<(), String> {
         sample::triage_with("bench", &data, options)
     });
 
-    // Memory beyond the mapped file, for two sizes.
+    // Memory beyond the mapped file, for several sizes (MiB; `SPOOR_BENCH_MEMORY_MIB`,
+    // comma-separated): past the cap on listed strings it must stay flat.
     let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+    let sizes: Vec<usize> = std::env::var("SPOOR_BENCH_MEMORY_MIB")
+        .ok()
+        .map(|v| v.split(',').filter_map(|x| x.trim().parse().ok()).collect())
+        .unwrap_or_else(|| vec![10, 100, 1000]);
     let mut memory = Vec::new();
-    for m in [10usize, 100] {
+    for m in sizes {
         let p = dir.join(format!("triage-mem-{m}mib.exe"));
         write_file(&p, &synthetic_pe(m * MIB, 2, 2 * MIB))?;
         let r = measure::run(
