@@ -4,6 +4,16 @@
 //! `rusage.ru_maxrss` is the child's own peak RSS (Linux reports KiB; the figures agree
 //! with `/usr/bin/time -v`). Standard output and error go to files so that nothing can
 //! block on a full pipe.
+//!
+//! One catch: when a process calls exec, Linux keeps the peak of the memory it replaces,
+//! and std spawns children with vfork, so a child execs from its parent's memory and its
+//! `ru_maxrss` is at least the parent's own peak. A benchmark whose process grows (it
+//! opens an index, say) uses [`run_isolated`]: a small launcher (the same program, run
+//! with [`LAUNCHER_FLAG`]; its `main` calls [`launcher_main`] first) starts the child and
+//! reports what `wait4` said of it.
+
+// Each benchmark that includes this file uses a different part of it.
+#![allow(dead_code)]
 
 use std::fs::File;
 use std::path::Path;
@@ -71,4 +81,74 @@ pub fn on_path(program: &str) -> bool {
     std::env::var_os("PATH")
         .map(|paths| std::env::split_paths(&paths).any(|dir| dir.join(program).is_file()))
         .unwrap_or(false)
+}
+
+/// The first argument that makes a benchmark program act as [`run_isolated`]'s launcher.
+pub const LAUNCHER_FLAG: &str = "--measure-launcher";
+
+/// When this program was started as a launcher (`LAUNCHER_FLAG STDOUT STDERR PROGRAM
+/// ARGS...`): runs the child, prints `wall_ns peak_bytes code` and returns the exit status
+/// to end with. `None` otherwise.
+pub fn launcher_main() -> Option<i32> {
+    let args: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
+    if args.first().map(|a| a.as_os_str()) != Some(std::ffi::OsStr::new(LAUNCHER_FLAG)) {
+        return None;
+    }
+    let [_, stdout, stderr, program, rest @ ..] = &args[..] else {
+        eprintln!("usage: {LAUNCHER_FLAG} STDOUT STDERR PROGRAM [ARGS...]");
+        return Some(2);
+    };
+    let mut cmd = Command::new(program);
+    cmd.args(rest);
+    match run(&mut cmd, Path::new(stdout), Path::new(stderr)) {
+        Ok(r) => {
+            println!(
+                "{} {} {}",
+                r.wall.as_nanos(),
+                r.peak_rss,
+                r.code.map_or(-1, |c| c)
+            );
+            Some(0)
+        }
+        Err(e) => {
+            eprintln!("{e}");
+            Some(1)
+        }
+    }
+}
+
+/// [`run`] through a launcher (see the module documentation), so that the peak is the
+/// child's own. `cmd`'s program, arguments and working directory are used.
+pub fn run_isolated(cmd: &Command, stdout: &Path, stderr: &Path) -> Result<Run, String> {
+    let exe = std::env::current_exe().map_err(|e| format!("current exe: {e}"))?;
+    let mut launcher = Command::new(exe);
+    launcher
+        .arg(LAUNCHER_FLAG)
+        .arg(stdout)
+        .arg(stderr)
+        .arg(cmd.get_program())
+        .args(cmd.get_args())
+        .stdin(Stdio::null());
+    if let Some(dir) = cmd.get_current_dir() {
+        launcher.current_dir(dir);
+    }
+    let out = launcher
+        .output()
+        .map_err(|e| format!("cannot start the launcher: {e}"))?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    let fields: Vec<i128> = text
+        .split_whitespace()
+        .filter_map(|f| f.parse().ok())
+        .collect();
+    let [wall, peak, code] = fields[..] else {
+        return Err(format!(
+            "the launcher said {text:?} ({})",
+            String::from_utf8_lossy(&out.stderr).trim()
+        ));
+    };
+    Ok(Run {
+        wall: Duration::from_nanos(u64::try_from(wall).unwrap_or(u64::MAX)),
+        peak_rss: u64::try_from(peak).unwrap_or(0),
+        code: (code >= 0).then_some(code as i32),
+    })
 }

@@ -15,7 +15,6 @@
 //! - `SPOOR_BENCH_KEEP=1`: keep the generated logs.
 
 #[path = "../extract/measure.rs"]
-#[allow(dead_code)] // shared with the extract benchmark, which also uses `on_path`
 mod measure;
 
 use serde_json::json;

@@ -19,7 +19,6 @@
 //! (the memory sizes, default `10,100,1000`).
 
 #[path = "../extract/measure.rs"]
-#[allow(dead_code)] // only `run` is used here
 mod measure;
 
 use md5::Md5;
