@@ -678,13 +678,6 @@ fn strings_and_iocs(
         utf16: false,
         ..ExtractOptions::default()
     });
-    let read = |texts: &mut dyn Iterator<Item = strings::Text>| {
-        let mut set = IocSet::new(MAX_SIGHTINGS);
-        for text in texts {
-            add_iocs(name, &extractor, &text, regions, &mut set);
-        }
-        sample_iocs(set)
-    };
     if !parallel {
         let mut set = IocSet::new(MAX_SIGHTINGS);
         let scan = strings::scan(data, min_len, regions, code, |text| {
@@ -692,9 +685,16 @@ fn strings_and_iocs(
         });
         return (scan, sample_iocs(set));
     }
+    let extractor = &extractor;
     std::thread::scope(|s| {
         let (send, receive) = std::sync::mpsc::sync_channel::<strings::Text>(2);
-        let reader = s.spawn(move || read(&mut receive.into_iter()));
+        let reader = s.spawn(move || {
+            let mut set = IocSet::new(MAX_SIGHTINGS);
+            for text in receive {
+                add_iocs(name, extractor, &text, regions, &mut set);
+            }
+            sample_iocs(set)
+        });
         let scan = strings::scan(data, min_len, regions, code, |text| {
             // A reader that is gone has panicked: its join below says so.
             let _ = send.send(text.clone());
