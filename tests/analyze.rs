@@ -343,3 +343,70 @@ fn bad_input_still_gives_a_report() {
         "output directory cannot be made"
     );
 }
+
+/// With family labels, each labelled family gets one rule, kept from matching the other
+/// samples (lockjaw, magpie and shroud share technique strings: trained alone, their
+/// rules catch each other), and a sample without a label still gets a rule of its own.
+#[test]
+fn labels_give_a_rule_per_family_and_no_cross_family_hit() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let stray = dir.path().join("stray.exe");
+    std::fs::copy(
+        root().join("corpus/malicious/needlepoint/needlepoint_v1_x64.exe"),
+        &stray,
+    )
+    .expect("copy");
+    let out_dir = dir.path().join("out");
+    let out = analyze_into(
+        &out_dir,
+        &[
+            "corpus/malicious/lockjaw",
+            "corpus/malicious/magpie",
+            "corpus/malicious/shroud",
+            stray.to_str().expect("utf-8"),
+            "--benign",
+            "corpus/benign",
+            "--labels",
+            "corpus/expected/labels.json",
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rules = read(&out_dir.join("rules.yar"));
+    let names: Vec<&str> = rules
+        .lines()
+        .filter_map(|l| l.strip_prefix("rule "))
+        .filter_map(|l| l.split_whitespace().next())
+        .collect();
+    assert_eq!(names.len(), 4, "{names:?}");
+    for family in ["Lockjaw", "Magpie", "Shroud"] {
+        let prefix = format!("MAL_{family}_PE_");
+        assert!(names.iter().any(|n| n.starts_with(&prefix)), "{names:?}");
+    }
+    // Each family rule was validated against the benign set and the 7 samples outside its
+    // family.
+    assert_eq!(
+        rules.matches("tested_benign_files = 89").count(),
+        3,
+        "{rules}"
+    );
+    let test: Value =
+        serde_json::from_str(&read(&out_dir.join("rules-test.json"))).expect("rules-test.json");
+    assert_eq!(test["false_positives"], 0, "{test:#}");
+    let mut family_rules = 0;
+    for rule in test["rules"].as_array().expect("rules") {
+        let name = rule["name"].as_str().unwrap_or_default();
+        if ["MAL_Lockjaw_", "MAL_Magpie_", "MAL_Shroud_"]
+            .iter()
+            .any(|p| name.starts_with(p))
+        {
+            family_rules += 1;
+            assert_eq!(rule["true_positives"], 3, "{rule:#}");
+            assert_eq!(rule["cross_family_hits"], serde_json::json!([]), "{rule:#}");
+        }
+    }
+    assert_eq!(family_rules, 3, "{test:#}");
+}

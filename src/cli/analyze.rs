@@ -43,6 +43,13 @@ pub struct AnalyzeArgs {
     /// themselves are the malicious set.
     #[arg(long, num_args = 1.., value_name = "PATH")]
     pub benign: Vec<PathBuf>,
+    /// Family labels, a JSON object of sample path -> family (the format of
+    /// `corpus/expected/labels.json`): each labelled family's samples get one family rule,
+    /// made as `spoor rules --family` makes it (and against --benign), the other samples a
+    /// rule each; the rules test also counts a hit by another family's rule as a
+    /// cross-family false positive.
+    #[arg(long, value_name = "FILE")]
+    pub labels: Option<PathBuf>,
     /// Goodware index for rule generation (default: the index shipped with spoor, built from
     /// the bundled benign corpus; see `spoor goodware build`).
     #[arg(long, value_name = "FILE")]
@@ -126,6 +133,16 @@ pub fn run(args: AnalyzeArgs) -> ExitCode {
         created_ms: export::parse_timestamp(&date).unwrap_or_else(|_| export::default_created_ms()),
         tlp: args.tlp,
     };
+    let labels = args
+        .labels
+        .as_deref()
+        .and_then(|p| match crate::evaluate::Labels::load(p) {
+            Ok(l) => Some(l),
+            Err(e) => {
+                warn(format_args!("{e}; one rule per sample"));
+                None
+            }
+        });
     progress.stage("generating rules");
     let generation = generate_rules(
         &analysis,
@@ -133,6 +150,7 @@ pub fn run(args: AnalyzeArgs) -> ExitCode {
         &date,
         &args.benign,
         args.threads,
+        labels.as_ref(),
     );
     for w in &generation.warnings {
         warn(w);
@@ -147,9 +165,15 @@ pub fn run(args: AnalyzeArgs) -> ExitCode {
         ))
     });
     progress.stage("testing the rules");
-    let tested = rules_text
-        .as_deref()
-        .and_then(|text| test_rules(text, &args.samples, &args.benign, args.threads));
+    let tested = rules_text.as_deref().and_then(|text| {
+        test_rules(
+            text,
+            &args.samples,
+            &args.benign,
+            args.threads,
+            labels.as_ref(),
+        )
+    });
     let mut report = Report::build(
         &analysis,
         &ReportOptions {
@@ -271,16 +295,18 @@ impl Progress {
     }
 }
 
-/// One rule per sample, strings scored against the goodware index, each rule compiled by
-/// yara-x, and validated against the benign paths when there are any. An index that cannot
-/// be opened gives a warning and rules without goodware facts; a validation that cannot run
-/// gives a warning and unvalidated rules.
+/// A family rule per labelled family and a rule per other sample, strings scored against
+/// the goodware index, each rule compiled by yara-x, and validated against the benign
+/// paths (family rules also against the samples outside their family) when there are
+/// any. An index that cannot be opened gives a warning and rules without goodware facts; a
+/// validation that cannot run gives a warning and unvalidated rules.
 fn generate_rules(
     analysis: &crate::analyze::Analysis,
     goodware: Option<&Path>,
     date: &str,
     benign: &[PathBuf],
     threads: usize,
+    labels: Option<&crate::evaluate::Labels>,
 ) -> crate::rules::Generation {
     let index = match goodware {
         Some(p) => crate::goodware::Index::open(p).map_err(|e| format!("{}: {e}", p.display())),
@@ -299,26 +325,74 @@ fn generate_rules(
         date: date.to_string(),
         ..crate::rules::RuleOptions::default()
     };
-    if !benign.is_empty() {
-        let config = crate::evaluate::scan::ScanConfig {
-            threads,
-            ..crate::evaluate::scan::ScanConfig::default()
-        };
-        match crate::rules::closed_loop::generate_validated(
-            &analysis.samples,
-            index.as_ref(),
-            &options,
-            benign,
-            &config,
-            false,
-        ) {
-            Ok(v) => return v.generation,
-            Err(e) => warn(format_args!(
-                "rules could not be validated against --benign: {e}"
-            )),
+    let config = crate::evaluate::scan::ScanConfig {
+        threads,
+        ..crate::evaluate::scan::ScanConfig::default()
+    };
+    // `negatives`: the validation set, none of which the rules may match.
+    let make = |samples: &[crate::sample::Triage],
+                options: &crate::rules::RuleOptions,
+                negatives: &[PathBuf]| {
+        if !negatives.is_empty() {
+            match crate::rules::closed_loop::generate_validated(
+                samples,
+                index.as_ref(),
+                options,
+                negatives,
+                &config,
+                false,
+            ) {
+                Ok(v) => return v.generation,
+                Err(e) => warn(format_args!(
+                    "rules could not be validated against --benign: {e}"
+                )),
+            }
+        }
+        crate::rules::generate(samples, index.as_ref(), options)
+    };
+    // Samples by family label (families in name order), then the unlabelled ones.
+    let mut families: std::collections::BTreeMap<&str, Vec<crate::sample::Triage>> =
+        std::collections::BTreeMap::new();
+    let mut singles = Vec::new();
+    for t in &analysis.samples {
+        let family = labels
+            .and_then(|l| l.label_of(&t.name))
+            .filter(|f| *f != crate::evaluate::labels::BENIGN);
+        match family {
+            Some(f) => families.entry(f).or_default().push(t.clone()),
+            None => singles.push(t.clone()),
         }
     }
-    crate::rules::generate(&analysis.samples, index.as_ref(), &options)
+    let mut all = crate::rules::Generation::default();
+    let groups = families
+        .into_iter()
+        .map(|(f, group)| (Some(f.to_string()), group))
+        .chain((!singles.is_empty()).then_some((None, singles)));
+    for (family, group) in groups {
+        // A family rule is also kept from matching the other samples (other families, and
+        // samples without a label): families often share technique strings.
+        let mut negatives = benign.to_vec();
+        if family.is_some() {
+            negatives.extend(
+                analysis
+                    .samples
+                    .iter()
+                    .filter(|t| !group.iter().any(|g| g.name == t.name))
+                    .map(|t| PathBuf::from(&t.name)),
+            );
+        }
+        let made = make(
+            &group,
+            &crate::rules::RuleOptions {
+                family,
+                ..options.clone()
+            },
+            &negatives,
+        );
+        all.rules.extend(made.rules);
+        all.warnings.extend(made.warnings);
+    }
+    all
 }
 
 /// Scans the samples (malicious set) and the benign paths with the generated rules, as
@@ -328,6 +402,7 @@ fn test_rules(
     samples: &[PathBuf],
     benign: &[PathBuf],
     threads: usize,
+    labels: Option<&crate::evaluate::Labels>,
 ) -> Option<crate::evaluate::report::Report> {
     let rules =
         match crate::evaluate::rules::RuleSet::compile_sources(&[("rules.yar", text.as_bytes())]) {
@@ -342,7 +417,7 @@ fn test_rules(
         threads,
         ..crate::evaluate::scan::ScanConfig::default()
     };
-    let mut report = crate::evaluate::evaluate(&rules, &sets, None, &config, &|_| {});
+    let mut report = crate::evaluate::evaluate(&rules, &sets, labels, &config, &|_| {});
     report.throughput = None;
     Some(report)
 }
