@@ -409,4 +409,10 @@ fn labels_give_a_rule_per_family_and_no_cross_family_hit() {
         }
     }
     assert_eq!(family_rules, 3, "{test:#}");
+    let md = read(&out_dir.join("report.md"));
+    assert!(
+        md.contains("0 sample(s) matched by another family's rule"),
+        "{}",
+        section(&md, "## Detection rules")
+    );
 }

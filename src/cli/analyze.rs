@@ -184,9 +184,13 @@ pub fn run(args: AnalyzeArgs) -> ExitCode {
     );
     report.rules = rules_text.clone();
     if let Some(t) = &tested {
+        let cross_family = labels.as_ref().map_or(String::new(), |_| {
+            let hits: usize = t.rules.iter().map(|r| r.cross_family_hits.len()).sum();
+            format!(", {hits} sample(s) matched by another family's rule")
+        });
         report.rules_tested = Some(format!(
             "Tested with yara-x on the samples and {} benign file(s): {} of {} samples \
-             detected, {} benign file(s) matched (false positives){}.",
+             detected, {} benign file(s) matched (false positives){cross_family}{}.",
             t.sets.benign.files,
             t.confusion.true_positives,
             t.sets.malicious.files,
