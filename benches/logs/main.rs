@@ -4,7 +4,8 @@
 //! sets, DNS queries, connections; values from bounded pools, as in a real session) at two
 //! sizes under `target/bench/`, then measures wall time and peak RSS of
 //! `spoor events -f ndjson` (every event streamed out, the analysis kept alongside) and
-//! `spoor extract -f ndjson -j 1` (every value scanned with its field path) on each.
+//! `spoor extract -f ndjson -j 1` (every value scanned with its field path) on each, each
+//! run through a launcher so that its peak memory is its own (see `measure.rs`).
 //! Readers stream, so peak RSS must not grow with the log: the large run's peak must stay
 //! within 1.5× the small run's (plus 16 MiB for allocator noise). Results go to
 //! `target/bench/logs.md` and `target/bench/logs.json`; the exit code is 1 if memory grew.
@@ -132,6 +133,9 @@ fn spoor_binary(root: &Path) -> Result<PathBuf, String> {
 }
 
 fn main() -> ExitCode {
+    if let Some(code) = measure::launcher_main() {
+        return ExitCode::from(u8::try_from(code).unwrap_or(1));
+    }
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let dir = root.join("target/bench");
     if let Err(e) = std::fs::create_dir_all(&dir) {
@@ -172,14 +176,17 @@ fn main() -> ExitCode {
         ];
         for (label, args) in runs {
             let err = dir.join("logs-bench.stderr");
-            let run =
-                match measure::run(Command::new(&bin).args(&args), Path::new("/dev/null"), &err) {
-                    Ok(r) => r,
-                    Err(e) => {
-                        eprintln!("{label}: {e}");
-                        return ExitCode::from(2);
-                    }
-                };
+            let run = match measure::run_isolated(
+                Command::new(&bin).args(&args),
+                Path::new("/dev/null"),
+                &err,
+            ) {
+                Ok(r) => r,
+                Err(e) => {
+                    eprintln!("{label}: {e}");
+                    return ExitCode::from(2);
+                }
+            };
             let secs = run.wall.as_secs_f64();
             let mib_s = size as f64 / MIB as f64 / secs.max(1e-9);
             println!(
