@@ -59,6 +59,9 @@ const PEERS: [(&str, &str, &[&str]); 4] = [
 const SHOW: usize = 5;
 
 fn main() -> ExitCode {
+    if let Some(code) = measure::launcher_main() {
+        return ExitCode::from(u8::try_from(code).unwrap_or(1));
+    }
     match run() {
         Ok(code) => code,
         Err(e) => {
@@ -250,7 +253,7 @@ fn best_of(
     for i in 0..runs {
         let out = dir.join("logs").join(format!("{name}.stdout"));
         let err = dir.join("logs").join(format!("{name}.stderr"));
-        let r = measure::run(&mut make(), &out, &err)?;
+        let r = measure::run_isolated(&make(), &out, &err)?;
         if !r.code.is_some_and(|c| ok.contains(&c)) {
             let msg = std::fs::read_to_string(&err).unwrap_or_default();
             return Err(format!(
@@ -377,7 +380,7 @@ fn peer_rows(cfg: &Config, log: &Path, size: u64) -> Result<Vec<Row>, String> {
             .arg("--out")
             .arg(&values);
         println!("  {label}: running (this takes a while)...");
-        let r = measure::run(&mut cmd, &out, &err)?;
+        let r = measure::run_isolated(&cmd, &out, &err)?;
         let stdout = std::fs::read_to_string(&out).unwrap_or_default();
         let report = stdout
             .lines()
@@ -453,7 +456,7 @@ fn full_mode(
     // ---- quality: an unmeasured run keeping every sighting ---------------------------
     println!("  scoring: spoor extract FILE -f ndjson --max-sightings 0 (not timed)");
     let all_sightings = cfg.dir.join("spoor-all-sightings.ndjson");
-    let r = measure::run(
+    let r = measure::run_isolated(
         Command::new(spoor)
             .arg("extract")
             .arg(log)

@@ -118,7 +118,7 @@ pub fn launcher_main() -> Option<i32> {
 }
 
 /// [`run`] through a launcher (see the module documentation), so that the peak is the
-/// child's own. `cmd`'s program, arguments and working directory are used.
+/// child's own. `cmd`'s program, arguments, environment and working directory are used.
 pub fn run_isolated(cmd: &Command, stdout: &Path, stderr: &Path) -> Result<Run, String> {
     let exe = std::env::current_exe().map_err(|e| format!("current exe: {e}"))?;
     let mut launcher = Command::new(exe);
@@ -131,6 +131,12 @@ pub fn run_isolated(cmd: &Command, stdout: &Path, stderr: &Path) -> Result<Run, 
         .stdin(Stdio::null());
     if let Some(dir) = cmd.get_current_dir() {
         launcher.current_dir(dir);
+    }
+    for (key, value) in cmd.get_envs() {
+        match value {
+            Some(value) => launcher.env(key, value),
+            None => launcher.env_remove(key),
+        };
     }
     let out = launcher
         .output()
