@@ -200,6 +200,17 @@ fn version_1_indexes_are_still_read() {
     for n in needles {
         assert_eq!(v1.string_count(n), current.string_count(n));
     }
+    // `goodware info` says which format a file is in, and how to update an old one.
+    let info = std::process::Command::new(env!("CARGO_BIN_EXE_spoor"))
+        .args(["goodware", "info", "tests/data/goodware-v1.idx"])
+        .current_dir(root())
+        .output()
+        .expect("info");
+    let text = String::from_utf8_lossy(&info.stdout);
+    assert!(
+        text.starts_with("format      spoor goodware index v1 (older format"),
+        "{text}"
+    );
 }
 
 #[test]
