@@ -415,4 +415,19 @@ fn labels_give_a_rule_per_family_and_no_cross_family_hit() {
         "{}",
         section(&md, "## Detection rules")
     );
+
+    // A labels file that cannot be read: a warning, a rule per sample, exit code 1.
+    let out = analyze_into(
+        &dir.path().join("out2"),
+        &[
+            "corpus/malicious/lockjaw",
+            "--labels",
+            "no/such/labels.json",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("no/such/labels.json"), "{stderr}");
+    let rules = read(&dir.path().join("out2/rules.yar"));
+    assert_eq!(rules.matches("\nrule ").count(), 3, "{rules}");
 }

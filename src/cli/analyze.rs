@@ -47,7 +47,8 @@ pub struct AnalyzeArgs {
     /// `corpus/expected/labels.json`): each labelled family's samples get one family rule,
     /// made as `spoor rules --family` makes it (and against --benign), the other samples a
     /// rule each; the rules test also counts a hit by another family's rule as a
-    /// cross-family false positive.
+    /// cross-family false positive. A labels file that cannot be read gives a warning, a
+    /// rule per sample and exit code 1.
     #[arg(long, value_name = "FILE")]
     pub labels: Option<PathBuf>,
     /// Goodware index for rule generation (default: the index shipped with spoor, built from
@@ -133,6 +134,7 @@ pub fn run(args: AnalyzeArgs) -> ExitCode {
         created_ms: export::parse_timestamp(&date).unwrap_or_else(|_| export::default_created_ms()),
         tlp: args.tlp,
     };
+    let mut labels_unread = false;
     let labels = args
         .labels
         .as_deref()
@@ -140,6 +142,7 @@ pub fn run(args: AnalyzeArgs) -> ExitCode {
             Ok(l) => Some(l),
             Err(e) => {
                 warn(format_args!("{e}; one rule per sample"));
+                labels_unread = true;
                 None
             }
         });
@@ -266,7 +269,7 @@ pub fn run(args: AnalyzeArgs) -> ExitCode {
         report.attack.len(),
         dir.display()
     );
-    ExitCode::from(if analysis.had_errors() {
+    ExitCode::from(if analysis.had_errors() || labels_unread {
         EXIT_INPUT_ERRORS
     } else {
         EXIT_OK
