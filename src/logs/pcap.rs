@@ -479,6 +479,8 @@ pub fn events(
         .get(..4)
         .and_then(|m| m.try_into().ok())
         .unwrap_or_default();
+    // An input shorter than the first read is all in `head`: no block can be longer.
+    let whole_input = (head.len() < 65536).then_some(head.len());
     let stream = std::io::Cursor::new(head).chain(reader);
     let opened: Result<Box<dyn PcapReaderIterator + '_>, _> = if magic == [0x0a, 0x0d, 0x0d, 0x0a] {
         pcap_parser::PcapNGReader::new(65536, stream)
@@ -576,6 +578,15 @@ pub fn events(
                 }
             }
             Err(PcapError::BufferTooSmall) => {
+                if whole_input.is_some_and(|len| capacity >= len) {
+                    // Growing the buffer (up to 16 MiB) could not help: the block
+                    // declares more bytes than the whole capture holds.
+                    report.warn(format!(
+                        "the capture is truncated after {index} packets: the next block \
+                         declares more bytes than the file holds"
+                    ));
+                    break;
+                }
                 if capacity >= MAX_BLOCK || !reader.grow(capacity * 2) {
                     report.warn(format!(
                         "a block after packet {index} is larger than {MAX_BLOCK} bytes; reading stopped"
