@@ -350,9 +350,7 @@ fn generate_rules(
                 false,
             ) {
                 Ok(v) => return v.generation,
-                Err(e) => warn(format_args!(
-                    "rules could not be validated against --benign: {e}"
-                )),
+                Err(e) => warn(format_args!("rules could not be validated: {e}")),
             }
         }
         crate::rules::generate(samples, index.as_ref(), options)
