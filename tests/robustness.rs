@@ -217,6 +217,19 @@ fn macho_bind_count_bomb_is_refused() {
 }
 
 #[test]
+fn macho_bind_count_read_past_its_region_is_refused() {
+    // Found by the `triage` fuzz target: a "bind N times" opcode at the very end of the
+    // bind region, its count read from the bytes after it (as goblin reads it), asked for
+    // billions of bindings that the earlier check, reading only inside the region, missed.
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/macho-bind-uleb-past-region.bin");
+    let data = std::fs::read(path).expect("regression input");
+    let report = spoor::sample::triage("bomb", &data);
+    let warnings = serde_json::to_string(&report).expect("report serialises");
+    assert!(warnings.contains("imports skipped"), "{warnings}");
+}
+
+#[test]
 fn ipv4_header_longer_than_its_packet_is_skipped() {
     // Found by the `extract` fuzz target (through the pcap reader): an IPv4 header length
     // past the end of a short captured packet panicked in `clamp`.

@@ -30,11 +30,12 @@ fn bind_count(slice: &[u8], m: &MachO) -> u64 {
 }
 
 fn count_binds(slice: &[u8], off: u32, size: u32) -> u64 {
-    let start = off as usize;
-    let end = start.saturating_add(size as usize).min(slice.len());
-    let Some(ops) = slice.get(start..end) else {
+    // As goblin does: opcodes are read while they start inside the region, but their
+    // operands may run past its end (a count read there was once missed: found by fuzzing).
+    let Some(ops) = slice.get(off as usize..) else {
         return 0;
     };
+    let size = size as usize;
     let mut i = 0;
     let uleb = |i: &mut usize| -> u64 {
         let (mut value, mut shift) = (0u64, 0u32);
@@ -51,7 +52,7 @@ fn count_binds(slice: &[u8], off: u32, size: u32) -> u64 {
         value
     };
     let mut binds = 0u64;
-    while let Some(&op) = ops.get(i) {
+    while let Some(&op) = ops.get(i).filter(|_| i < size) {
         i += 1;
         match op & 0xf0 {
             // SET_DYLIB_ORDINAL_ULEB, SET_ADDEND_SLEB, SET_SEGMENT_AND_OFFSET_ULEB, ADD_ADDR_ULEB
