@@ -355,15 +355,21 @@ fn generate_rules(
         }
         crate::rules::generate(samples, index.as_ref(), options)
     };
+    let family_of = |t: &crate::sample::Triage| {
+        labels
+            .and_then(|l| l.label_of(&t.name))
+            .filter(|f| *f != crate::evaluate::labels::BENIGN)
+    };
+    if !analysis.samples.iter().any(|t| family_of(t).is_some()) {
+        // No family: a rule per sample, made from the reports as they are.
+        return make(&analysis.samples, &options, benign);
+    }
     // Samples by family label (families in name order), then the unlabelled ones.
     let mut families: std::collections::BTreeMap<&str, Vec<crate::sample::Triage>> =
         std::collections::BTreeMap::new();
     let mut singles = Vec::new();
     for t in &analysis.samples {
-        let family = labels
-            .and_then(|l| l.label_of(&t.name))
-            .filter(|f| *f != crate::evaluate::labels::BENIGN);
-        match family {
+        match family_of(t) {
             Some(f) => families.entry(f).or_default().push(t.clone()),
             None => singles.push(t.clone()),
         }

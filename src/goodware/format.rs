@@ -460,7 +460,7 @@ fn max_of(mut a: Vec<u64>, b: Vec<u64>) -> Vec<u64> {
 /// One block of the key text, as its table describes it.
 #[derive(Debug, Clone, Copy)]
 struct TextBlock {
-    /// Where its stored bytes start, from the start of the index.
+    /// Where its stored bytes start, from the start of the section.
     offset: usize,
     raw_len: u32,
     stored_len: u32,
@@ -502,7 +502,7 @@ impl KeyText {
                 return Err(damaged("a block is larger than any this format writes"));
             }
             blocks.push(TextBlock {
-                offset: section.range.start + at,
+                offset: at,
                 raw_len,
                 stored_len,
                 crc,
@@ -557,14 +557,12 @@ impl KeyText {
         #[cfg(unix)]
         if let Some(file) = &self.file {
             use std::os::unix::fs::FileExt;
-            return file.read_exact_at(buf, block.offset as u64);
+            let at = self.section.range.start + block.offset;
+            return file.read_exact_at(buf, at as u64);
         }
-        let all: &[u8] = match &*self.section.backing {
-            Backing::Mapped(m) => m,
-            Backing::Static(s) => s,
-            Backing::Owned(v) => v,
-        };
-        let stored = all
+        let stored = self
+            .section
+            .as_ref()
             .get(block.offset..block.offset + block.stored_len as usize)
             .ok_or_else(|| io::Error::from(io::ErrorKind::UnexpectedEof))?;
         buf.copy_from_slice(stored);
