@@ -7,6 +7,10 @@
 //!   of `SPOOR_BENCH_RUNS`, default 10), and its parts measured alone: the four digests,
 //!   ssdeep, TLSH, the structure, the strings, the crypto constants, and the whole triage
 //!   without IOC extraction;
+//! - the same six hashes by their reference implementations (`hash_floor.py`: OpenSSL
+//!   through Python's `hashlib`, py-tlsh, the `ssdeep` tool; installed by
+//!   `benches/setup-peers.sh`, skipped with a note when missing), and from the faster of
+//!   the two for each hash the least CPU time any triage needs before it reads a string;
 //! - peak memory: a child process (this program with `--child FILE`) maps and triages
 //!   files of 10 MiB, 100 MiB and 1000 MiB carrying the same 2 MiB of strings and
 //!   indicators, the rest code-like and random bytes (whose chance strings the report
@@ -30,6 +34,10 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 use std::time::{Duration, Instant};
+
+/// The allocator of the `spoor` binary, so that the figures are the command's.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 const MIB: usize = 1024 * 1024;
 /// The target from issue 4 for a 10 MB PE.
@@ -241,6 +249,18 @@ fn cpu_now() -> f64 {
     ts.tv_sec as f64 * 1000.0 + ts.tv_nsec as f64 / 1e6
 }
 
+/// Best CPU time (all threads) of `runs` runs of `f`, in ms: for work on one thread, what
+/// it costs when nothing else competes for the core.
+fn best_cpu<T>(runs: usize, mut f: impl FnMut() -> T) -> f64 {
+    (0..runs.max(1))
+        .map(|_| {
+            let start = cpu_now();
+            std::hint::black_box(f());
+            cpu_now() - start
+        })
+        .fold(f64::INFINITY, f64::min)
+}
+
 /// Median CPU time (all threads) of `runs` runs of `f`: unlike wall time, it does not
 /// depend on other load on the machine, and it is the work a parallel triage spreads
 /// over the cores.
@@ -306,6 +326,15 @@ fn run() -> Result<(), String> {
     });
     let ssdeep = time(runs, || sample::fuzzy::ssdeep(&data));
     let tlsh = time(runs, || sample::fuzzy::tlsh(&data));
+    // Each hash alone, best CPU time, to compare with the reference implementations.
+    let spoor_hashes = [
+        ("md5", best_cpu(runs, || Md5::digest(&data[..]))),
+        ("sha1", best_cpu(runs, || Sha1::digest(&data[..]))),
+        ("sha256", best_cpu(runs, || Sha256::digest(&data[..]))),
+        ("sha512", best_cpu(runs, || Sha512::digest(&data[..]))),
+        ("ssdeep", best_cpu(runs, || sample::fuzzy::ssdeep(&data))),
+        ("tlsh", best_cpu(runs, || sample::fuzzy::tlsh(&data))),
+    ];
     let parse = time(runs, || sample::parse(&data, sample::sniff(&data)));
     let regions = sample::Regions::new(&report.sections);
     let code = [".text"];
@@ -320,6 +349,9 @@ fn run() -> Result<(), String> {
         };
         sample::triage_with("bench", &data, options)
     });
+
+    // The same hashes by their reference implementations, in the same run.
+    let references = reference_hashes(&root, &dir, &path, runs);
 
     // Memory beyond the mapped file, for several sizes (MiB; `SPOOR_BENCH_MEMORY_MIB`,
     // comma-separated): past the cap on listed strings it must stay flat.
@@ -351,6 +383,7 @@ fn run() -> Result<(), String> {
         memory.push((m, file, peak, peak.saturating_sub(file), ms(r.wall)));
     }
 
+    let threads = rayon::current_num_threads();
     let mut md = String::new();
     let _ = writeln!(md, "# spoor triage benchmark\n");
     let _ = writeln!(
@@ -374,7 +407,7 @@ fn run() -> Result<(), String> {
     let _ = writeln!(
         md,
         "\nWhole triage, CPU time of all threads (median): {total_cpu:.1} ms on {} threads.",
-        rayon::current_num_threads()
+        threads
     );
     let _ = writeln!(
         md,
@@ -385,6 +418,7 @@ fn run() -> Result<(), String> {
             "NOT met"
         }
     );
+    let floor = hash_floor(&mut md, &spoor_hashes, &references, threads);
     let _ = writeln!(
         md,
         "Memory: files with the same 2 MiB of strings and indicators, the rest code and \
@@ -406,6 +440,9 @@ fn run() -> Result<(), String> {
         "triage_ms": {"best": total.0, "median": total.1},
         "triage_cpu_ms": total_cpu,
         "digests_ms": {"best": digests.0, "median": digests.1},
+        "hashes_best_ms": spoor_hashes.iter().map(|(k, v)| (k.to_string(), json!(v))).collect::<serde_json::Map<_, _>>(),
+        "reference_hashes": references,
+        "hash_floor_cpu_ms": floor,
         "ssdeep_ms": {"best": ssdeep.0, "median": ssdeep.1},
         "tlsh_ms": {"best": tlsh.0, "median": tlsh.1},
         "parse_ms": {"best": parse.0, "median": parse.1},
@@ -423,4 +460,82 @@ fn run() -> Result<(), String> {
             .as_bytes(),
     )?;
     Ok(())
+}
+
+/// Best CPU ms of the reference implementations of the hashes (see `hash_floor.py`), run
+/// with the peers' venv (`SPOOR_BENCH_VENV`, default `target/bench/venv`, made by
+/// `benches/setup-peers.sh`); an empty object, with a note, when it cannot run.
+fn reference_hashes(root: &Path, dir: &Path, file: &Path, runs: usize) -> serde_json::Value {
+    let venv = std::env::var_os("SPOOR_BENCH_VENV")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| dir.join("venv"));
+    let python = venv.join("bin").join("python");
+    if !python.exists() {
+        eprintln!(
+            "bench triage: no venv at {} (run benches/setup-peers.sh): reference hashes skipped",
+            venv.display()
+        );
+        return json!({});
+    }
+    let out = Command::new(&python)
+        .arg(root.join("benches/triage/hash_floor.py"))
+        .arg(file)
+        .arg(runs.to_string())
+        .output();
+    match out {
+        Ok(o) if o.status.success() => serde_json::from_slice(&o.stdout).unwrap_or_else(|e| {
+            eprintln!("bench triage: hash_floor.py printed no JSON ({e}): skipped");
+            json!({})
+        }),
+        Ok(o) => {
+            eprintln!(
+                "bench triage: hash_floor.py failed: {}",
+                String::from_utf8_lossy(&o.stderr).trim()
+            );
+            json!({})
+        }
+        Err(e) => {
+            eprintln!("bench triage: {}: {e}", python.display());
+            json!({})
+        }
+    }
+}
+
+/// Writes the table of spoor's hashes against their reference implementations and
+/// returns the floor: the CPU ms the six hashes need at the best speed measured for each.
+/// Divided by the threads, it is the least wall time a triage can take before anything
+/// but hashing.
+fn hash_floor(
+    md: &mut String,
+    spoor: &[(&str, f64)],
+    references: &serde_json::Value,
+    threads: usize,
+) -> f64 {
+    let _ = writeln!(
+        md,
+        "Hashes triage must compute, best CPU ms of each on one thread, against their \
+         reference implementations in the same run:\n\n| hash | spoor | reference | implementation |\n\
+         |---|---:|---:|---|"
+    );
+    let mut floor = 0.0;
+    for &(name, ours) in spoor {
+        let reference = &references[name];
+        let theirs = reference["ms"].as_f64();
+        let _ = writeln!(
+            md,
+            "| {name} | {ours:.1} | {} | {} |",
+            theirs.map_or("–".to_string(), |t| format!("{t:.1}")),
+            reference["implementation"]
+                .as_str()
+                .unwrap_or("not installed")
+        );
+        floor += theirs.map_or(ours, |t| t.min(ours));
+    }
+    let _ = writeln!(
+        md,
+        "\nAt the best speed measured for each, the six hashes need {floor:.1} ms of CPU: on \
+         {threads} threads, at least {:.1} ms of wall time before any parsing or strings.\n",
+        floor / threads.max(1) as f64
+    );
+    floor
 }

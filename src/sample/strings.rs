@@ -80,11 +80,12 @@ pub fn tag(v: &str) -> Vec<&'static str> {
     {
         t.push("path");
     }
-    if [
-        "%s", "%d", "%x", "%u", "%ls", "%S", "%p", "%08x", "%lu", "%i",
-    ]
-    .iter()
-    .any(|f| v.contains(f))
+    if v.contains('%')
+        && [
+            "%s", "%d", "%x", "%u", "%ls", "%S", "%p", "%08x", "%lu", "%i",
+        ]
+        .iter()
+        .any(|f| v.contains(f))
     {
         t.push("format");
     }
@@ -108,17 +109,6 @@ pub fn tag(v: &str) -> Vec<&'static str> {
 fn printable(b: u8) -> bool {
     (0x20..0x7f).contains(&b) || b == b'\t'
 }
-
-/// `printable` as a table, for the byte-by-byte ASCII scan.
-const PRINTABLE: [bool; 256] = {
-    let mut t = [false; 256];
-    let mut b = 0;
-    while b < 256 {
-        t[b] = (b >= 0x20 && b < 0x7f) || b == b'\t' as usize;
-        b += 1;
-    }
-    t
-};
 
 /// One repeated character: dropped before anything else sees the string.
 fn junk(s: &[u8]) -> bool {
@@ -228,20 +218,7 @@ fn visit(data: &[u8], min_len: usize, mut f: impl FnMut(usize, Encoding, &str)) 
             }
         }
     };
-    // `run` printable bytes end before `i`. Written without a branch on each byte's class
-    // (unpredictable in code and compressed data): the only branch, a long run ending, is
-    // rare.
-    let mut run = 0usize;
-    for (i, &b) in data.iter().enumerate() {
-        let p = PRINTABLE[usize::from(b)];
-        if !p & (run >= min_len) {
-            emit_ascii(i - run, i);
-        }
-        run = (run + 1) * usize::from(p);
-    }
-    if run >= min_len {
-        emit_ascii(data.len() - run, data.len());
-    }
+    ascii_runs(data, min_len, &mut emit_ascii);
     // UTF-16LE, at both alignments.
     let mut utf16 = utf16_runs(data, min_len);
     utf16.sort_unstable();
@@ -254,6 +231,80 @@ fn visit(data: &[u8], min_len: usize, mut f: impl FnMut(usize, Encoding, &str)) 
                 f(start, Encoding::Utf16le, text);
             }
         }
+    }
+}
+
+/// Bit `i` set when `block[i]` is printable (see [`printable`]); bits past the block's
+/// end are clear. Arithmetic rather than a table, so that the compiler can compare many
+/// bytes at once.
+#[inline]
+fn printable_mask(block: &[u8]) -> u64 {
+    block.iter().enumerate().fold(0u64, |m, (i, &b)| {
+        m | (u64::from((b.wrapping_sub(0x20) < 0x5f) | (b == b'\t')) << i)
+    })
+}
+
+/// Bit `i` set when bits `i..i + n` of `m` are all set (within the word; none when `n` is
+/// over 64).
+#[inline]
+fn windows_of_ones(m: u64, n: usize) -> u64 {
+    if n > 64 {
+        return 0;
+    }
+    let (mut w, mut have) = (m, 1);
+    while have < n {
+        let step = (n - have).min(have);
+        w &= w >> step;
+        have += step;
+    }
+    w
+}
+
+/// Calls `f(start, end)`, in file order, for every run of at least `min_len` printable
+/// bytes. Reads 64 bytes at a time as a bit mask: a block of text or of no text at all
+/// costs a few operations, and inside a block only the runs long enough are visited, so
+/// that the many short runs of code and random data cost nothing per run.
+fn ascii_runs(data: &[u8], min_len: usize, mut f: impl FnMut(usize, usize)) {
+    let min_len = min_len.max(1);
+    // Printable bytes ending where the current block starts.
+    let mut run = 0usize;
+    let mut tail = [0u8; 64];
+    for (k, chunk) in data.chunks(64).enumerate() {
+        let base = k * 64;
+        let m = if let Ok(block) = <&[u8; 64]>::try_from(chunk) {
+            printable_mask(block)
+        } else {
+            // The last, partial block: the bytes past the end read as zeros, which are
+            // not printable, so any run ends at the end of the data.
+            tail[..chunk.len()].copy_from_slice(chunk);
+            tail[chunk.len()..].fill(0);
+            printable_mask(&tail)
+        };
+        if m == u64::MAX {
+            run += 64;
+            continue;
+        }
+        // The run carried in ends at the block's first non-printable byte.
+        let first = m.trailing_ones() as usize;
+        if run + first >= min_len {
+            f(base - run, base + first);
+        }
+        // Runs starting inside the block: the lowest window bit of a run is its start.
+        let mut long = windows_of_ones(m, min_len) & (u64::MAX << first);
+        while long != 0 {
+            let start = long.trailing_zeros() as usize;
+            let end = start + (!m >> start).trailing_zeros() as usize;
+            if end >= 64 {
+                // Reaches the block's end: carried into the next block.
+                break;
+            }
+            f(base + start, base + end);
+            long &= u64::MAX << end;
+        }
+        run = m.leading_ones() as usize;
+    }
+    if run >= min_len {
+        f(data.len() - run, data.len());
     }
 }
 
@@ -442,6 +493,65 @@ mod tests {
         }
         utf16.sort();
         utf16
+    }
+
+    /// The byte-by-byte scan `ascii_runs` must agree with.
+    fn ascii_reference(data: &[u8], min_len: usize) -> Vec<(usize, usize)> {
+        let mut out = Vec::new();
+        let mut start = None;
+        for (i, &b) in data.iter().enumerate() {
+            match (printable(b), start) {
+                (true, None) => start = Some(i),
+                (false, Some(s)) => {
+                    if i - s >= min_len.max(1) {
+                        out.push((s, i));
+                    }
+                    start = None;
+                }
+                _ => {}
+            }
+        }
+        if let Some(s) = start {
+            if data.len() - s >= min_len.max(1) {
+                out.push((s, data.len()));
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn ascii_runs_match_the_reference() {
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let mut cases: Vec<Vec<u8>> = vec![Vec::new(), vec![b'a'; 64], vec![b'a'; 200]];
+        for len in [1, 5, 63, 64, 65, 127, 128, 129, 300, 1000] {
+            for density in [1, 2, 4, 16, 200] {
+                // Runs of text broken by a non-printable byte about once in `density`.
+                let d: Vec<u8> = (0..len)
+                    .map(|_| {
+                        let r = next();
+                        if r % density == 0 {
+                            (r >> 8) as u8 & 0x1f
+                        } else {
+                            b'!' + (r >> 16) as u8 % 90
+                        }
+                    })
+                    .collect();
+                cases.push(d);
+            }
+        }
+        for d in &cases {
+            for min in [0, 1, 2, 4, 5, 8, 33, 63, 64, 65, 100, 250] {
+                let mut got = Vec::new();
+                ascii_runs(d, min, |a, b| got.push((a, b)));
+                assert_eq!(got, ascii_reference(d, min), "len {} min {min}", d.len());
+            }
+        }
     }
 
     #[test]
