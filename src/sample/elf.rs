@@ -38,7 +38,6 @@ pub fn parse(data: &[u8]) -> Parsed {
         };
         let flags = sh.sh_flags;
         out.sections.push(Section::new(
-            data,
             name,
             sh.sh_addr,
             sh.sh_size,

@@ -178,7 +178,6 @@ fn slice(data: &[u8], m: &MachO, base: u64, size: u64, prefix: &str, out: &mut P
                     let x = prot & VM_PROT_EXECUTE != 0
                         && sec.flags & (S_ATTR_PURE_INSTRUCTIONS | S_ATTR_SOME_INSTRUCTIONS) != 0;
                     out.sections.push(Section::new(
-                        data,
                         format!("{prefix}{segname},{secname}"),
                         sec.addr,
                         sec.size,

@@ -161,10 +161,9 @@ pub struct Section {
 }
 
 impl Section {
-    /// Builds a section, computing its entropy from `data` and clamping ranges to the file.
-    #[allow(clippy::too_many_arguments)]
+    /// Builds a section; its entropy is left at 0 for [`parse`] to fill in (see
+    /// [`EntropyBudget`]).
     pub fn new(
-        data: &[u8],
         name: String,
         virtual_address: u64,
         virtual_size: u64,
@@ -172,14 +171,13 @@ impl Section {
         raw_size: u64,
         (r, w, x): (bool, bool, bool),
     ) -> Self {
-        let bytes = slice(data, raw_offset, raw_size);
         Section {
             name,
             virtual_address,
             virtual_size,
             raw_offset,
             raw_size,
-            entropy: entropy(bytes),
+            entropy: 0.0,
             r,
             w,
             x,
@@ -572,9 +570,10 @@ pub fn triage_with(name: &str, data: &[u8], options: TriageOptions) -> Triage {
     t
 }
 
-/// Runs the parser of `format` over `data`.
+/// Runs the parser of `format` over `data`, then fills in the entropy of every section and
+/// resource under one [`EntropyBudget`].
 pub fn parse(data: &[u8], format: Format) -> Parsed {
-    match format {
+    let mut parsed = match format {
         Format::Pe => guarded(data, pe::parse),
         Format::Elf => guarded(data, elf::parse),
         Format::Macho | Format::MachoFat => guarded(data, macho::parse),
@@ -582,6 +581,79 @@ pub fn parse(data: &[u8], format: Format) -> Parsed {
             warnings: vec!["not a PE, ELF or Mach-O file".into()],
             ..Parsed::default()
         },
+    };
+    let mut budget = EntropyBudget::new(data);
+    for s in &mut parsed.sections {
+        s.entropy = budget.of(s.raw_offset, s.raw_size);
+    }
+    if let Some(pe) = &mut parsed.pe {
+        for r in &mut pe.resources {
+            r.entropy = budget.of(r.offset, r.size);
+        }
+    }
+    if budget.estimated > 0 {
+        parsed.warnings.push(format!(
+            "sections and resources cover the file more than {ENTROPY_READS} times over: the \
+             entropy of {} of them is estimated from their first {} KiB",
+            budget.estimated,
+            ENTROPY_SAMPLE >> 10
+        ));
+    }
+    parsed
+}
+
+/// Bytes the entropies of one file may read, as a multiple of its size (see
+/// [`EntropyBudget`]).
+const ENTROPY_READS: u64 = 4;
+/// Bytes the entropies may read whatever the file size.
+const ENTROPY_FLOOR: u64 = 16 << 20;
+/// Bytes a range's entropy is estimated from once the budget is spent.
+const ENTROPY_SAMPLE: u64 = 4 << 10;
+
+/// Entropy of the sections and resources of one file. A real file covers each byte once or
+/// twice (a section, a resource inside it); a crafted one can declare tens of thousands of
+/// sections or resources over the same bytes, which read one by one would take minutes. So
+/// a range already read is not read again, and once [`ENTROPY_READS`] times the file size
+/// has been read, each further range's entropy comes from its first [`ENTROPY_SAMPLE`]
+/// bytes.
+pub struct EntropyBudget<'a> {
+    data: &'a [u8],
+    left: u64,
+    seen: std::collections::HashMap<(u64, usize), f64>,
+    /// Ranges whose entropy was estimated from a sample.
+    pub estimated: usize,
+}
+
+impl<'a> EntropyBudget<'a> {
+    /// A budget for the ranges of `data`.
+    pub fn new(data: &'a [u8]) -> Self {
+        EntropyBudget {
+            data,
+            left: (data.len() as u64)
+                .saturating_mul(ENTROPY_READS)
+                .saturating_add(ENTROPY_FLOOR),
+            seen: std::collections::HashMap::new(),
+            estimated: 0,
+        }
+    }
+
+    /// Entropy of `len` bytes at `offset`, clamped to the file.
+    pub fn of(&mut self, offset: u64, len: u64) -> f64 {
+        let bytes = slice(self.data, offset, len);
+        let key = (offset, bytes.len());
+        if let Some(&e) = self.seen.get(&key) {
+            return e;
+        }
+        let n = bytes.len() as u64;
+        let e = if n <= self.left {
+            self.left -= n;
+            entropy(bytes)
+        } else {
+            self.estimated += 1;
+            entropy(&bytes[..bytes.len().min(ENTROPY_SAMPLE as usize)])
+        };
+        self.seen.insert(key, e);
+        e
     }
 }
 

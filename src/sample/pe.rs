@@ -47,7 +47,7 @@ pub fn parse(data: &[u8]) -> Parsed {
     let machine = pe.header.coff_header.machine;
     out.arch = machine_name(machine).to_string();
     out.bitness = if pe.is_64 { 64 } else { 32 };
-    out.sections = sections(data, &pe.sections);
+    out.sections = sections(&pe.sections);
     for imp in &pe.imports {
         let by_ordinal = imp.name.starts_with("ORDINAL ");
         out.imports.push(Import {
@@ -189,11 +189,11 @@ fn header_only(data: &[u8], out: &mut Parsed) {
         + goblin::pe::header::SIZEOF_COFF_HEADER
         + usize::from(header.coff_header.size_of_optional_header);
     if let Ok(table) = header.coff_header.sections(data, &mut offset) {
-        out.sections = sections(data, &table);
+        out.sections = sections(&table);
     }
 }
 
-fn sections(data: &[u8], table: &[goblin::pe::section_table::SectionTable]) -> Vec<Section> {
+fn sections(table: &[goblin::pe::section_table::SectionTable]) -> Vec<Section> {
     table
         .iter()
         .map(|s| {
@@ -202,7 +202,6 @@ fn sections(data: &[u8], table: &[goblin::pe::section_table::SectionTable]) -> V
                 .to_string();
             let c = s.characteristics;
             Section::new(
-                data,
                 name,
                 u64::from(s.virtual_address),
                 u64::from(s.virtual_size),
@@ -454,7 +453,6 @@ mod tests {
         data[0x200..0x20c].copy_from_slice(b"WININET.dll\0");
         data[0x222..0x22f].copy_from_slice(b"InternetOpen\0");
         let sections = vec![Section::new(
-            &data,
             ".rdata".into(),
             0x1000,
             0x400,

@@ -4,7 +4,7 @@
 //! The walk reads the raw bytes itself so that a broken entry only loses that entry: offsets
 //! are checked against the file, depth is limited to three levels and entries to 4096.
 
-use super::{entropy, slice, Section};
+use super::{slice, Section};
 use serde::Serialize;
 
 /// One resource leaf.
@@ -175,7 +175,8 @@ pub fn parse(data: &[u8], sections: &[Section], base_rva: u64) -> (Vec<Resource>
                         language: if depth == 2 { ename & 0xffff } else { 0 },
                         offset,
                         size: u64::from(size),
-                        entropy: entropy(bytes),
+                        // Filled in by `sample::parse`, under one budget for the file.
+                        entropy: 0.0,
                         embedded: sniff_embedded(bytes).map(str::to_string),
                     });
                 }
