@@ -312,8 +312,9 @@ fn overlapping_resources_pe(size: usize, count: usize, distinct: bool) -> Vec<u8
 fn overlapping_resources_do_not_read_the_file_over_and_over() {
     // Found through a slow `triage` fuzz input: thousands of resources declared over the
     // same bytes had their entropy computed one by one, the whole file each time (a crafted
-    // 16 MiB PE took 18 s, a 1 GiB one would take hours). Shared ranges are now read once,
-    // and past four times the file size the entropy is estimated from a sample.
+    // 16 MiB PE took 9 s of CPU, a 1 GiB one would take about ten minutes). Shared ranges
+    // are now read once, and past four times the file size the entropy is estimated from a
+    // sample.
     let shared = spoor::sample::triage("shared", &overlapping_resources_pe(1 << 20, 2000, false));
     let pe = shared.pe.as_ref().expect("parsed as a PE");
     assert_eq!(pe.resources.len(), 2000);
