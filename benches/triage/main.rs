@@ -249,22 +249,9 @@ fn cpu_now() -> f64 {
     ts.tv_sec as f64 * 1000.0 + ts.tv_nsec as f64 / 1e6
 }
 
-/// Best CPU time (all threads) of `runs` runs of `f`, in ms: for work on one thread, what
-/// it costs when nothing else competes for the core.
-fn best_cpu<T>(runs: usize, mut f: impl FnMut() -> T) -> f64 {
-    (0..runs.max(1))
-        .map(|_| {
-            let start = cpu_now();
-            std::hint::black_box(f());
-            cpu_now() - start
-        })
-        .fold(f64::INFINITY, f64::min)
-}
-
-/// Median CPU time (all threads) of `runs` runs of `f`: unlike wall time, it does not
-/// depend on other load on the machine, and it is the work a parallel triage spreads
-/// over the cores.
-fn cpu<T>(runs: usize, mut f: impl FnMut() -> T) -> f64 {
+/// CPU times (all threads) of `runs` runs of `f`, in ms, sorted: unlike wall time, they do
+/// not depend on other load on the machine.
+fn cpu_times<T>(runs: usize, mut f: impl FnMut() -> T) -> Vec<f64> {
     let mut times: Vec<f64> = (0..runs.max(1))
         .map(|_| {
             let start = cpu_now();
@@ -273,6 +260,18 @@ fn cpu<T>(runs: usize, mut f: impl FnMut() -> T) -> f64 {
         })
         .collect();
     times.sort_by(f64::total_cmp);
+    times
+}
+
+/// Best CPU time of `runs` runs of `f`: for work on one thread, what it costs when nothing
+/// else competes for the core.
+fn best_cpu<T>(runs: usize, f: impl FnMut() -> T) -> f64 {
+    cpu_times(runs, f)[0]
+}
+
+/// Median CPU time of `runs` runs of `f`: the work a parallel triage spreads over the cores.
+fn cpu<T>(runs: usize, f: impl FnMut() -> T) -> f64 {
+    let times = cpu_times(runs, f);
     times[times.len() / 2]
 }
 

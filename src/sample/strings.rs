@@ -519,15 +519,19 @@ mod tests {
         out
     }
 
-    #[test]
-    fn ascii_runs_match_the_reference() {
-        let mut state = 0x9e37_79b9_7f4a_7c15u64;
-        let mut next = move || {
+    /// A xorshift64 generator from `seed`, for deterministic test data.
+    fn xorshift(mut state: u64) -> impl FnMut() -> u64 {
+        move || {
             state ^= state << 13;
             state ^= state >> 7;
             state ^= state << 17;
             state
-        };
+        }
+    }
+
+    #[test]
+    fn ascii_runs_match_the_reference() {
+        let mut next = xorshift(0x9e37_79b9_7f4a_7c15);
         let mut cases: Vec<Vec<u8>> = vec![Vec::new(), vec![b'a'; 64], vec![b'a'; 200]];
         for len in [1, 5, 63, 64, 65, 127, 128, 129, 300, 1000] {
             for density in [1, 2, 4, 16, 200] {
@@ -535,7 +539,7 @@ mod tests {
                 let d: Vec<u8> = (0..len)
                     .map(|_| {
                         let r = next();
-                        if r % density == 0 {
+                        if r.is_multiple_of(density) {
                             (r >> 8) as u8 & 0x1f
                         } else {
                             b'!' + (r >> 16) as u8 % 90
@@ -564,13 +568,11 @@ mod tests {
             b"a\0b\0c\0d\0e\0\0\0A\0B\0C\0D\0E\0F\0".to_vec(),
             b"\0a\0b\0c\0d\0e\0".to_vec(),
         ];
-        let mut state = 0x1234_5678_9abc_def1u64;
+        let mut next = xorshift(0x1234_5678_9abc_def1);
         for _ in 0..200 {
             let mut d = Vec::new();
             for _ in 0..300 {
-                state ^= state << 13;
-                state ^= state >> 7;
-                state ^= state << 17;
+                let state = next();
                 d.push(match state % 5 {
                     0 | 1 => 0,
                     2 => b'a' + (state >> 8) as u8 % 26,
