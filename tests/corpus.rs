@@ -705,6 +705,10 @@ fn on_path(tool: &str) -> bool {
 #[test]
 fn build_sh_reproduces_the_committed_binaries() {
     if !on_path("x86_64-w64-mingw32-gcc") {
+        assert!(
+            std::env::var_os("SPOOR_REQUIRE_CORPUS_BUILD").is_none(),
+            "x86_64-w64-mingw32-gcc is not on PATH and SPOOR_REQUIRE_CORPUS_BUILD is set"
+        );
         eprintln!("note: x86_64-w64-mingw32-gcc is not on PATH; skipping the corpus rebuild check");
         return;
     }
@@ -713,11 +717,20 @@ fn build_sh_reproduces_the_committed_binaries() {
         .filter(|alts| !alts.iter().any(|t| on_path(t)))
         .map(|alts| alts[0])
         .collect();
-    assert!(
-        missing.is_empty(),
-        "x86_64-w64-mingw32-gcc is installed but corpus/build.sh also needs {missing:?} \
-         (apt-get install gcc-mingw-w64-i686 clang lld llvm osslsigncode)"
-    );
+    if !missing.is_empty() {
+        // A partial cross toolchain (say, only the 64-bit mingw compiler) is a common analyst
+        // set-up: skip with a note, unless CI asks for the check.
+        let note = format!(
+            "corpus/build.sh needs {missing:?} besides x86_64-w64-mingw32-gcc \
+             (apt-get install gcc-mingw-w64-i686 clang lld llvm osslsigncode)"
+        );
+        assert!(
+            std::env::var_os("SPOOR_REQUIRE_CORPUS_BUILD").is_none(),
+            "{note}; SPOOR_REQUIRE_CORPUS_BUILD is set"
+        );
+        eprintln!("note: {note}; skipping the corpus rebuild check");
+        return;
+    }
     let out = tempfile::tempdir().expect("tempdir");
     let status = Command::new("sh")
         .arg(corpus().join("build.sh"))
