@@ -1266,7 +1266,7 @@ impl<W: Write> Gen<W> {
     // ---- time formats --------------------------------------------------------------------
 
     fn civil(&self) -> (u64, u64, u64, u64, u64, u64) {
-        let (y, m, d, hh, mm, ss) = spoor::sample::pe::civil_from_unix(self.clock as i64);
+        let (y, m, d, hh, mm, ss) = spoor::dates::fields(self.clock as i64).unwrap_or_default();
         let u = |v: i64| v.unsigned_abs();
         (u(y), u(m), u(d), u(hh), u(mm), u(ss))
     }

@@ -27,7 +27,7 @@ pub struct AnalyzeArgs {
     #[arg(long, short = 'o', value_name = "DIR")]
     pub output: PathBuf,
     /// Report date, YYYY-MM-DD (default: today, UTC). Fix it for reproducible output.
-    #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
+    #[arg(long, value_name = "YYYY-MM-DD", value_parser = crate::dates::parse_day)]
     pub date: Option<String>,
     /// Traffic Light Protocol label of the STIX bundle and the MISP event.
     #[arg(long, value_enum, default_value = "amber")]
@@ -68,32 +68,6 @@ pub struct AnalyzeArgs {
     pub threads: usize,
 }
 
-fn parse_date(text: &str) -> Result<String, String> {
-    let ok = text.len() == 10
-        && text.bytes().enumerate().all(|(i, b)| match i {
-            4 | 7 => b == b'-',
-            _ => b.is_ascii_digit(),
-        });
-    if ok {
-        Ok(text.to_string())
-    } else {
-        Err("expected YYYY-MM-DD".to_string())
-    }
-}
-
-/// Today's date in UTC, `YYYY-MM-DD`.
-fn today() -> String {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0);
-    crate::sample::pe::utc(secs)
-        .split(' ')
-        .next()
-        .unwrap_or_default()
-        .to_string()
-}
-
 /// Runs `spoor analyze`.
 pub fn run(args: AnalyzeArgs) -> ExitCode {
     if let Err(e) = std::fs::create_dir_all(&args.output) {
@@ -129,9 +103,10 @@ pub fn run(args: AnalyzeArgs) -> ExitCode {
     for w in &analysis.warnings {
         warn(w);
     }
-    let date = args.date.clone().unwrap_or_else(today);
+    let date = args.date.clone().unwrap_or_else(crate::dates::today);
     let exchange = export::ExchangeOptions {
-        created_ms: export::parse_timestamp(&date).unwrap_or_else(|_| export::default_created_ms()),
+        created_ms: crate::dates::parse_timestamp(&date)
+            .unwrap_or_else(|_| export::default_created_ms()),
         tlp: args.tlp,
     };
     let mut labels_unread = false;

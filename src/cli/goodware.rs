@@ -30,7 +30,7 @@ pub enum GoodwareAction {
         #[arg(long)]
         append: bool,
         /// Date recorded in the index (`YYYY-MM-DD`); today (UTC) by default.
-        #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
+        #[arg(long, value_name = "YYYY-MM-DD", value_parser = crate::dates::parse_day)]
         date: Option<String>,
         /// Skip files larger than this many bytes.
         #[arg(long, value_name = "BYTES", default_value_t = 256 << 20)]
@@ -49,24 +49,6 @@ pub enum GoodwareAction {
         /// The string to look up.
         string: String,
     },
-}
-
-/// Checks a `YYYY-MM-DD` date.
-pub fn parse_date(s: &str) -> Result<String, String> {
-    let b = s.as_bytes();
-    let ok = b.len() == 10
-        && b[4] == b'-'
-        && b[7] == b'-'
-        && b.iter()
-            .enumerate()
-            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
-    let month: u32 = s.get(5..7).and_then(|m| m.parse().ok()).unwrap_or(0);
-    let day: u32 = s.get(8..10).and_then(|d| d.parse().ok()).unwrap_or(0);
-    if ok && (1..=12).contains(&month) && (1..=31).contains(&day) {
-        Ok(s.to_string())
-    } else {
-        Err(format!("expected a date as YYYY-MM-DD, got `{s}`"))
-    }
 }
 
 /// Opens an index file, or the shipped default for `-`.

@@ -1,6 +1,5 @@
 //! `spoor rules`: YARA rules for samples, one per sample or one per family.
 
-use super::goodware::parse_date;
 use super::{warn, EXIT_FAILURE, EXIT_INPUT_ERRORS, EXIT_OK};
 use crate::evaluate::ScanConfig;
 use crate::export;
@@ -53,7 +52,7 @@ pub struct RulesArgs {
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
     /// Date written into the rules and their names; today (UTC) by default.
-    #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
+    #[arg(long, value_name = "YYYY-MM-DD", value_parser = crate::dates::parse_day)]
     pub date: Option<String>,
     /// `author` meta.
     #[arg(long, default_value = "spoor")]
@@ -142,7 +141,7 @@ pub fn run(args: RulesArgs) -> ExitCode {
         warn("no sample could be read");
         return ExitCode::from(EXIT_FAILURE);
     }
-    let date = args.date.unwrap_or_else(goodware::today);
+    let date = args.date.unwrap_or_else(crate::dates::today);
     let options = RuleOptions {
         family: args.family,
         template,
@@ -200,7 +199,8 @@ pub fn run(args: RulesArgs) -> ExitCode {
     );
     let text = generation.text(&header);
     let exchange = export::ExchangeOptions {
-        created_ms: export::parse_timestamp(&date).unwrap_or_else(|_| export::default_created_ms()),
+        created_ms: crate::dates::parse_timestamp(&date)
+            .unwrap_or_else(|_| export::default_created_ms()),
         tlp: args.tlp,
     };
     let findings = || {

@@ -65,7 +65,7 @@ pub struct ExchangeArgs {
     /// STIX/MISP: creation time of every object (`YYYY-MM-DD`, `YYYY-MM-DDTHH:MM:SS[.sss]Z`
     /// or seconds since 1970); default `SOURCE_DATE_EPOCH`, else now. Fix it for
     /// byte-identical output.
-    #[arg(long, value_name = "TIME", value_parser = parse_timestamp)]
+    #[arg(long, value_name = "TIME", value_parser = crate::dates::parse_timestamp)]
     pub date: Option<i64>,
     /// STIX/MISP: Traffic Light Protocol label.
     #[arg(long, value_enum, default_value = "amber")]
@@ -135,91 +135,7 @@ pub fn write(
 /// `ms` (milliseconds since 1970, UTC) as an RFC 3339 timestamp with millisecond
 /// precision: `2024-03-12T10:00:00.000Z`.
 pub fn timestamp(ms: i64) -> String {
-    let secs = ms.div_euclid(1000);
-    let (y, m, d, hh, mm, ss) = crate::sample::pe::civil_from_unix(secs);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{hh:02}:{mm:02}:{ss:02}.{:03}Z",
-        ms.rem_euclid(1000)
-    )
-}
-
-/// Parses a creation time given by the user: `YYYY-MM-DD`, `YYYY-MM-DDTHH:MM:SSZ` or
-/// `YYYY-MM-DDTHH:MM:SS.sssZ` (UTC), or an integer of seconds since 1970. Returns
-/// milliseconds since 1970.
-pub fn parse_timestamp(text: &str) -> Result<i64, String> {
-    let bad = || {
-        format!(
-            "bad date '{text}' (expected YYYY-MM-DD, YYYY-MM-DDTHH:MM:SS[.sss]Z or seconds since 1970)"
-        )
-    };
-    let t = text.trim();
-    if !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()) {
-        return t
-            .parse::<i64>()
-            .ok()
-            .and_then(|s| s.checked_mul(1000))
-            .ok_or_else(bad);
-    }
-    let num = |r: std::ops::Range<usize>| -> Result<i64, String> {
-        let s = t.get(r).ok_or_else(bad)?;
-        if s.bytes().all(|b| b.is_ascii_digit()) {
-            s.parse().map_err(|_| bad())
-        } else {
-            Err(bad())
-        }
-    };
-    let sep = |i: usize, c: u8| -> Result<(), String> {
-        (t.as_bytes().get(i) == Some(&c))
-            .then_some(())
-            .ok_or_else(bad)
-    };
-    let (y, mo, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
-    sep(4, b'-')?;
-    sep(7, b'-')?;
-    let (mut hh, mut mi, mut ss, mut ms) = (0, 0, 0, 0);
-    if t.len() > 10 {
-        sep(10, b'T')?;
-        sep(13, b':')?;
-        sep(16, b':')?;
-        hh = num(11..13)?;
-        mi = num(14..16)?;
-        ss = num(17..19)?;
-        let rest = t.get(19..).ok_or_else(bad)?;
-        let frac = rest.strip_suffix('Z').ok_or_else(bad)?;
-        if let Some(digits) = frac.strip_prefix('.') {
-            if digits.is_empty() || digits.len() > 9 || !digits.bytes().all(|b| b.is_ascii_digit())
-            {
-                return Err(bad());
-            }
-            let first3: String = digits.chars().chain("00".chars()).take(3).collect();
-            ms = first3.parse().map_err(|_| bad())?;
-        } else if !frac.is_empty() {
-            return Err(bad());
-        }
-    } else if t.len() != 10 {
-        return Err(bad());
-    }
-    if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || hh > 23 || mi > 59 || ss > 60 {
-        return Err(bad());
-    }
-    let days = days_from_civil(y, mo, d);
-    let (cy, cm, cd, ..) = crate::sample::pe::civil_from_unix(days * 86_400);
-    if (cy, cm, cd) != (y, mo, d) {
-        return Err(bad());
-    }
-    Ok(((days * 86_400 + hh * 3600 + mi * 60 + ss) * 1000) + ms)
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's
-/// `days_from_civil`).
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = if m > 2 { m - 3 } else { m + 9 };
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
+    crate::dates::rfc3339_ms(ms)
 }
 
 /// The creation time to use when the user gave none: `SOURCE_DATE_EPOCH` (seconds) when
@@ -231,10 +147,7 @@ pub fn default_created_ms() -> i64 {
     {
         return secs.saturating_mul(1000);
     }
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-        .unwrap_or(0)
+    crate::dates::now_ms()
 }
 
 /// A deterministic UUID (version 5) for spoor's own objects: `parts` joined by `|`, in

@@ -112,16 +112,6 @@ impl Counts {
     }
 }
 
-/// Today's date (UTC) as `YYYY-MM-DD`.
-pub fn today() -> String {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0);
-    let (y, m, d, ..) = crate::sample::pe::civil_from_unix(secs);
-    format!("{y:04}-{m:02}-{d:02}")
-}
-
 /// Builds an index from `options.paths` (added to `base` when appending) and writes it
 /// with `out`. Unreadable files become warnings; the rest is counted.
 pub fn build(
@@ -129,7 +119,7 @@ pub fn build(
     base: Option<&Index>,
     out: &mut dyn Write,
 ) -> Result<BuildReport, IndexError> {
-    let date = options.date.clone().unwrap_or_else(today);
+    let date = options.date.clone().unwrap_or_else(crate::dates::today);
     let mut report = BuildReport::default();
     let mut counts = Counts::default();
     if let Some(index) = base {

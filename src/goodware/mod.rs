@@ -14,7 +14,7 @@
 mod build;
 mod format;
 
-pub use build::{build, string_keys, today, BuildOptions, BuildReport};
+pub use build::{build, string_keys, BuildOptions, BuildReport};
 pub use format::{
     Index, IndexError, IndexMeta, SourceEntry, FORMAT_VERSION, MAGIC, OLDEST_READABLE_VERSION,
 };

@@ -148,12 +148,6 @@ fn endpoint(ip: IpAddr, port: u16) -> String {
     }
 }
 
-/// Packet time as ISO 8601 UTC with microseconds.
-fn iso_time(secs: u64, micros: u64) -> String {
-    let (y, m, d, hh, mm, ss) = crate::sample::pe::civil_from_unix(secs as i64);
-    format!("{y:04}-{m:02}-{d:02}T{hh:02}:{mm:02}:{ss:02}.{micros:06}Z")
-}
-
 struct PendingQuery {
     record: u64,
     time: String,
@@ -525,7 +519,8 @@ pub fn events(
                         } else {
                             fraction
                         };
-                        let time = iso_time(u64::from(b.ts_sec), micros % 1_000_000);
+                        let time =
+                            crate::dates::iso_micros(u64::from(b.ts_sec), micros % 1_000_000);
                         let end = (b.caplen as usize).min(b.data.len());
                         decoder.packet(index, time, legacy_link, &b.data[..end]);
                         index += 1;
@@ -545,7 +540,7 @@ pub fn events(
                             .unwrap_or((Linktype::ETHERNET, 1_000_000));
                         let ts = (u64::from(epb.ts_high) << 32) | u64::from(epb.ts_low);
                         let micros = (ts % resolution).saturating_mul(1_000_000) / resolution;
-                        let time = iso_time(ts / resolution, micros);
+                        let time = crate::dates::iso_micros(ts / resolution, micros);
                         decoder.packet(index, time, link, epb.packet_data());
                         index += 1;
                     }

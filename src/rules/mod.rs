@@ -236,16 +236,6 @@ fn stem(name: &str) -> String {
     }
 }
 
-/// `Mon` + two-digit year from `YYYY-MM-DD`.
-pub fn mon_yy(date: &str) -> String {
-    const MONTHS: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
-    let m: usize = date.get(5..7).and_then(|m| m.parse().ok()).unwrap_or(1);
-    let yy = date.get(2..4).unwrap_or("00");
-    format!("{}{yy}", MONTHS.get(m.wrapping_sub(1)).unwrap_or(&"Jan"))
-}
-
 fn format_label(group: &[SampleInfo]) -> (&'static str, &'static str) {
     let all = |f: &dyn Fn(Format) -> bool| group.iter().all(|t| f(t.format));
     if all(&|f| f == Format::Pe) {
@@ -518,7 +508,7 @@ fn identifier_from_format(format: &str, family: &str, label: &str, date: &str) -
         &format
             .replace("{family}", &capitalised(family))
             .replace("{format}", label)
-            .replace("{monyy}", &mon_yy(date))
+            .replace("{monyy}", &crate::dates::mon_yy(date))
             .replace("{date}", &date.replace('-', "")),
     )
 }

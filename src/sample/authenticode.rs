@@ -7,7 +7,7 @@
 //! chains to a trusted root, is unrevoked or was valid at signing time.
 
 #[cfg(feature = "yara")]
-use super::pe::utc;
+use crate::dates::utc;
 use serde::Serialize;
 use std::collections::BTreeMap;
 

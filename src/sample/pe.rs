@@ -61,10 +61,8 @@ pub fn parse(data: &[u8]) -> Parsed {
     let mut timestamp_flags = Vec::new();
     if timestamp == 0 {
         timestamp_flags.push("zero".to_string());
-    } else if let Ok(now) = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH) {
-        if u64::from(timestamp) > now.as_secs() + 86_400 {
-            timestamp_flags.push("future".to_string());
-        }
+    } else if i64::from(timestamp) > crate::dates::now_secs() + 86_400 {
+        timestamp_flags.push("future".to_string());
     }
     let entry = u64::from(pe.entry);
     let entry_section = out
@@ -143,7 +141,7 @@ pub fn parse(data: &[u8]) -> Parsed {
         entry_point: entry,
         entry_section,
         timestamp,
-        timestamp_utc: utc(i64::from(timestamp)),
+        timestamp_utc: crate::dates::utc(i64::from(timestamp)),
         timestamp_flags,
         imphash: imphash(
             &out.imports
@@ -403,39 +401,9 @@ fn subsystem_name(s: u16) -> &'static str {
     }
 }
 
-/// Seconds since 1970 as `YYYY-MM-DD HH:MM:SS` (UTC, proleptic Gregorian).
-pub fn utc(secs: i64) -> String {
-    let (y, m, d, hh, mm, ss) = civil_from_unix(secs);
-    format!("{y:04}-{m:02}-{d:02} {hh:02}:{mm:02}:{ss:02}")
-}
-
-/// Seconds since 1970 as (year, month, day, hour, minute, second), UTC, proleptic
-/// Gregorian (Howard Hinnant's `civil_from_days`).
-pub fn civil_from_unix(secs: i64) -> (i64, i64, i64, i64, i64, i64) {
-    let days = secs.div_euclid(86_400);
-    let rem = secs.rem_euclid(86_400);
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d, rem / 3600, rem / 60 % 60, rem % 60)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn utc_dates() {
-        assert_eq!(utc(0), "1970-01-01 00:00:00");
-        assert_eq!(utc(1_700_000_000), "2023-11-14 22:13:20");
-        assert_eq!(utc(951_782_400), "2000-02-29 00:00:00");
-    }
 
     #[test]
     fn delay_imports_are_read() {

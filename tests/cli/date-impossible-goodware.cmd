@@ -1,0 +1,1 @@
+goodware build --date 2023-02-29 data -o goodware-bad-date.idx

@@ -1,0 +1,1 @@
+rules --date 2024-02-31 data
