@@ -894,12 +894,24 @@ impl Pass<'_, '_> {
         }
     }
 
-    /// Up to `n` words on the same line before `s` (nearest first) and after `e`.
+    /// Up to `n` words before `s` (nearest first; on the same line, or on the line
+    /// before when prose wraps) and after `e` on the same line.
     fn words_around(&self, s: usize, e: usize, n: usize) -> (Vec<&[u8]>, Vec<&[u8]>) {
         let buf = self.buf;
         let word_byte = |b: u8| b.is_ascii_alphanumeric() || b == b'&';
         let lo = s.saturating_sub(80);
-        let line_lo = memchr::memrchr(b'\n', &buf[lo..s]).map_or(lo, |i| lo + i + 1);
+        let mut line_lo = memchr::memrchr(b'\n', &buf[lo..s]).map_or(lo, |i| lo + i + 1);
+        // Prose wraps: a name among the first words of its line reads on from the line
+        // before, unless either line is a table row or the line before is blank.
+        let table_row =
+            |from: usize| buf[from..].iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'|');
+        if line_lo > 1 && line_lo > lo && buf[line_lo - 1] == b'\n' && !table_row(line_lo) {
+            let prev_lo = memchr::memrchr(b'\n', &buf[lo..line_lo - 1]).map_or(lo, |i| lo + i + 1);
+            let prev = &buf[prev_lo..line_lo - 1];
+            if prev.iter().any(u8::is_ascii_alphanumeric) && !table_row(prev_lo) {
+                line_lo = prev_lo;
+            }
+        }
         let hi = (e + 80).min(buf.len());
         let line_hi = memchr::memchr(b'\n', &buf[e..hi]).map_or(hi, |i| e + i);
         let before: Vec<&[u8]> = buf[line_lo..s]
@@ -1244,11 +1256,6 @@ impl Pass<'_, '_> {
         }
         if host_kind != IocKind::Url {
             self.emit(host_kind, host_value, host_offset, host_offset + host.len());
-            if defanged_form && self.kinds.contains(host_kind) {
-                if let Some(hit) = self.out.last_mut() {
-                    hit.defanged = true;
-                }
-            }
         }
         // Digests in URL paths (sandbox and VirusTotal links) are indicators too.
         let path_start = host_start + authority_len;
