@@ -362,6 +362,13 @@ impl Pass<'_, '_> {
         {
             return None;
         }
+        // Most long alphanumeric runs in logs are tokens and random Base64: look at the
+        // first 12 decoded bytes before decoding everything.
+        let head = decode_base64(&buf[rs..rs + 16])?;
+        let texty = |b: &u8| (0x20..0x7f).contains(b) || matches!(b, b'\t' | b'\r' | b'\n' | 0);
+        if !head.iter().all(texty) {
+            return None;
+        }
         let decoded = decode_base64(&buf[rs..data_end])?;
         self.scan_decoded(&decoded, rs, re, Notes::ENCODED_BASE64)
             .then_some(re)
