@@ -17,6 +17,11 @@ const HASH_CONTEXT_WORDS: &str = include_str!("../data/hash-context-words.txt");
 const UNIX_PATH_ROOTS: &str = include_str!("../data/unix-path-roots.txt");
 const URL_SCHEMES: &str = include_str!("../data/url-schemes.txt");
 const VERSION_WORDS: &str = include_str!("../data/version-words.txt");
+const REGISTRY_SPACED_NAMES: &str = include_str!("../data/registry-spaced-names.txt");
+const OID_PREFIXES: &str = include_str!("../data/oid-prefixes.txt");
+const NOT_DOMAINS: &str = include_str!("../data/not-domains.txt");
+const HOST_CONTEXT_WORDS: &str = include_str!("../data/host-context-words.txt");
+const FILE_CONTEXT_WORDS: &str = include_str!("../data/file-context-words.txt");
 
 /// The entries of a table: trimmed lines without comments or blanks.
 pub fn entries(text: &str) -> impl Iterator<Item = &str> {
@@ -111,6 +116,44 @@ table!(
     version_words,
     VERSION_WORDS
 );
+
+table!(
+    /// Product names written like domains (`ASP.NET`).
+    not_domains,
+    NOT_DOMAINS
+);
+table!(
+    /// Words that make a nearby two-label name a host (`C2 domain dc0.cc`).
+    host_context_words,
+    HOST_CONTEXT_WORDS
+);
+table!(
+    /// Words that make a nearby name a file name (`attachment invoice[.]mov`).
+    file_context_words,
+    FILE_CONTEXT_WORDS
+);
+
+/// Lower-case entries of a table, longest first, for prefix matching.
+fn phrases(text: &str) -> Vec<Box<[u8]>> {
+    let mut v: Vec<Box<[u8]>> = entries(text)
+        .map(|e| e.to_ascii_lowercase().into_bytes().into_boxed_slice())
+        .collect();
+    v.sort_by(|a, b| b.len().cmp(&a.len()).then(a.cmp(b)));
+    v
+}
+
+/// Registry key names that hold blanks (`Image File Execution Options`), lower case,
+/// longest first.
+pub fn registry_spaced_names() -> &'static [Box<[u8]>] {
+    static V: OnceLock<Vec<Box<[u8]>>> = OnceLock::new();
+    V.get_or_init(|| phrases(REGISTRY_SPACED_NAMES))
+}
+
+/// Dotted-quad OIDs and OID prefixes (ending in `.`), longest first.
+pub fn oid_prefixes() -> &'static [Box<[u8]>] {
+    static V: OnceLock<Vec<Box<[u8]>>> = OnceLock::new();
+    V.get_or_init(|| phrases(OID_PREFIXES))
+}
 
 /// API behaviour categories for triage (`[category]` headers, one API per line).
 pub const API_CATEGORIES: &str = include_str!("../data/api-categories.txt");

@@ -2,7 +2,9 @@
 //! `tests/cases/README.md`. Each case gives an input and the complete set of indicators
 //! spoor must extract from it; anything missing or extra fails the case.
 
-use spoor::ioc::{IocKind, Scope};
+use spoor::ioc::allowlist::Allowlist;
+use spoor::ioc::scan::Scanner;
+use spoor::ioc::{IocKind, Notes, Scope};
 use spoor::{ExtractOptions, Extractor};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -137,6 +139,8 @@ fn golden_cases() {
         threads: 1,
         ..ExtractOptions::default()
     });
+    let scanner = Scanner::default();
+    let allowlist = Allowlist::builtin();
     let mut total = 0;
     let mut failures = Vec::new();
     for path in case_files() {
@@ -164,13 +168,34 @@ fn golden_cases() {
                 let Some(ioc) = iocs.iter().find(|i| i.kind == kind && &i.value == value) else {
                     continue; // already reported as missing
                 };
+                // Notes: those on the IOC, and those its scanner hits and the allowlist
+                // give it (the extraction stage carries them into the flags).
+                let notes = || {
+                    let mut n = ioc.flags.notes;
+                    for hit in scanner.scan_bytes(&case.input) {
+                        if hit.kind == kind && hit.value == ioc.value {
+                            n.insert(hit.notes);
+                        }
+                    }
+                    n.insert(allowlist.notes(kind, value, ioc.flags.defanged));
+                    n
+                };
+                let has_note = |name: &str| {
+                    Notes::from_name(name).is_some_and(|wanted| notes().contains(wanted))
+                };
                 for flag in flags {
                     let ok = match flag.as_str() {
                         "defanged" => ioc.flags.defanged,
                         "!defanged" => !ioc.flags.defanged,
-                        f => match f.strip_prefix("scope=") {
-                            Some(s) => ioc.flags.scope.map(Scope::as_str) == Some(s),
-                            None => false,
+                        f => match (
+                            f.strip_prefix("scope="),
+                            f.strip_prefix("note="),
+                            f.strip_prefix("!note="),
+                        ) {
+                            (Some(s), _, _) => ioc.flags.scope.map(Scope::as_str) == Some(s),
+                            (_, Some(n), _) => has_note(n),
+                            (_, _, Some(n)) => Notes::from_name(n).is_some() && !has_note(n),
+                            _ => false,
                         },
                     };
                     if !ok {

@@ -21,12 +21,19 @@
 //! - `SPOOR_BIN`: a spoor binary to use instead of building `target/release/spoor`;
 //! - `SPOOR_BENCH_KEEP=1`: keep the generated file of a `--memory-only` run.
 //!
+//! It also scores spoor on the hand-written threat-report texts in `tests/cases/reports/`
+//! against their ground truth (precision, recall and F1 per type; see `reports.rs`).
+//!
 //! `cargo bench --bench extract -- --memory-only` only measures spoor's peak RSS on a
 //! large file (one thread and all cores), written to `target/bench/extract-memory.{md,json}`.
+//! `cargo bench --bench extract -- --reports-only` only scores the report texts (quick;
+//! with `SPOOR_BIN` set, no release build is needed), written to
+//! `target/bench/extract-reports.{md,json}`.
 
 mod measure;
 mod mixed_log;
 mod quality;
+mod reports;
 
 use measure::Run;
 use mixed_log::GroundTruth;
@@ -80,6 +87,7 @@ struct Config {
     runs: usize,
     venv: PathBuf,
     memory_only: bool,
+    reports_only: bool,
     keep: bool,
 }
 
@@ -96,12 +104,14 @@ fn env_u64(name: &str) -> Result<Option<u64>, String> {
 
 fn config() -> Result<Config, String> {
     let mut memory_only = false;
+    let mut reports_only = false;
     for arg in std::env::args().skip(1) {
         match arg.as_str() {
             "--memory-only" => memory_only = true,
+            "--reports-only" => reports_only = true,
             "--bench" => {} // passed by cargo bench
             "-h" | "--help" => {
-                println!("usage: cargo bench --bench extract [-- --memory-only]\n(see the top of benches/extract/main.rs for the environment variables)");
+                println!("usage: cargo bench --bench extract [-- --memory-only | --reports-only]\n(see the top of benches/extract/main.rs for the environment variables)");
                 std::process::exit(0);
             }
             other => eprintln!("bench extract: ignoring argument {other:?}"),
@@ -128,6 +138,7 @@ fn config() -> Result<Config, String> {
         runs: env_u64("SPOOR_BENCH_RUNS")?.unwrap_or(3).max(1) as usize,
         venv,
         memory_only,
+        reports_only,
         keep: std::env::var("SPOOR_BENCH_KEEP").is_ok_and(|v| v == "1"),
     })
 }
@@ -160,6 +171,18 @@ fn run() -> Result<ExitCode, String> {
         .map_err(|e| format!("{}: {e}", cfg.dir.display()))?;
     let spoor = spoor_binary(&cfg)?;
     let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if cfg.reports_only {
+        let score = reports::score(&spoor, &cfg.root, &cfg.dir)?;
+        let md = reports::markdown(&score);
+        println!("\n{md}");
+        let md_path = cfg.dir.join("extract-reports.md");
+        std::fs::write(&md_path, &md).map_err(|e| format!("{}: {e}", md_path.display()))?;
+        write_json(
+            &cfg.dir.join("extract-reports.json"),
+            &reports::json(&score),
+        )?;
+        return Ok(ExitCode::SUCCESS);
+    }
 
     let mode = if cfg.memory_only { "memory" } else { "mixed" };
     let log = cfg.dir.join(format!(
@@ -701,6 +724,9 @@ fn full_mode(
         }
     }
     md.push_str(&details);
+    let report_score = reports::score(spoor, &cfg.root, &cfg.dir)?;
+    md.push('\n');
+    md.push_str(&reports::markdown(&report_score));
     println!("\n{md}");
 
     let md_path = cfg.dir.join("extract.md");
@@ -756,6 +782,7 @@ fn full_mode(
             "allowlisted_reported": q.benign_reported,
             "noise_hits": q.noise_hits,
         },
+        "reports": reports::json(&report_score),
     });
     write_json(&cfg.dir.join("extract.json"), &doc)?;
     println!(

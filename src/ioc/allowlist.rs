@@ -2,10 +2,19 @@
 //!
 //! The default list lives in `data/allowlist.txt`; users can extend it with their own file
 //! (`--allowlist FILE`), replace it, or turn it off. A `domain` entry covers the name and
-//! every subdomain; URLs and e-mail addresses are allowlisted through their host. Other
-//! kinds match exactly (case-insensitively for paths and registry keys).
+//! every subdomain, e-mail addresses there, and URLs there that have no path or that are
+//! certificate infrastructure (CRL, OCSP, CA issuers): a URL *with a path* on a well-known
+//! host (`hxxps://script.google[.]com/macros/s/…/exec`, a repository on github.com) is
+//! kept, since such hosts are abused to serve payloads. A `url-host` entry covers every
+//! URL on a host and its subdomains, whatever the path (XML namespaces, schemas,
+//! documentation sites). Other kinds match exactly (case-insensitively for paths and
+//! registry keys).
+//!
+//! [`Allowlist::verdict`] also takes into account how the indicator was written: a value
+//! its author defanged was marked as an indicator, so it is kept and only noted
+//! (`allowlisted_host`).
 
-use super::IocKind;
+use super::{IocKind, Notes};
 use crate::tables;
 use std::collections::HashSet;
 
@@ -13,7 +22,20 @@ use std::collections::HashSet;
 #[derive(Debug, Clone, Default)]
 pub struct Allowlist {
     domains: HashSet<String>,
+    url_hosts: HashSet<String>,
     exact: HashSet<(IocKind, String)>,
+}
+
+/// What the allowlist says about one indicator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    /// Not on the list.
+    NotListed,
+    /// On the list: dropped (or kept flagged `allowlisted` on request).
+    Listed,
+    /// Its host is on the list, but it is kept: written defanged by its author. Noted
+    /// [`Notes::ALLOWLISTED_HOST`].
+    KeptOnListedHost,
 }
 
 impl Allowlist {
@@ -38,9 +60,13 @@ impl Allowlist {
                 continue;
             }
             let (kind, value) = match line.split_once(char::is_whitespace) {
+                Some(("url-host", v)) => {
+                    list.insert_url_host(v);
+                    continue;
+                }
                 Some((k, v)) => (
                     k.parse::<IocKind>()
-                        .map_err(|e| format!("line {}: {e}", n + 1))?,
+                        .map_err(|e| format!("line {}: {e} (or url-host)", n + 1))?,
                     v.trim(),
                 ),
                 None => (IocKind::Domain, line),
@@ -60,15 +86,22 @@ impl Allowlist {
         }
     }
 
+    /// Adds a host whose URLs are all benign, whatever their path.
+    pub fn insert_url_host(&mut self, host: &str) {
+        let host = host.trim().trim_end_matches('.').to_ascii_lowercase();
+        self.url_hosts.insert(host);
+    }
+
     /// Adds every entry of `other`.
     pub fn extend(&mut self, other: Allowlist) {
         self.domains.extend(other.domains);
+        self.url_hosts.extend(other.url_hosts);
         self.exact.extend(other.exact);
     }
 
     /// Number of entries.
     pub fn len(&self) -> usize {
-        self.domains.len() + self.exact.len()
+        self.domains.len() + self.url_hosts.len() + self.exact.len()
     }
 
     /// Whether the list has no entries.
@@ -76,34 +109,84 @@ impl Allowlist {
         self.len() == 0
     }
 
-    /// Whether the indicator (normalised value) is allowlisted.
+    /// Whether the indicator (normalised value) is allowlisted. A URL with a path on a
+    /// `domain` entry is not (see the module documentation).
     pub fn contains(&self, kind: IocKind, value: &str) -> bool {
         if self.exact.contains(&(kind, key(kind, value))) {
             return true;
         }
+        match kind {
+            IocKind::Domain => covers(&self.domains, value),
+            IocKind::Email => covers(&self.domains, value.rsplit('@').next().unwrap_or("")),
+            IocKind::Url => {
+                let host = url_host(value);
+                covers(&self.url_hosts, host)
+                    || (covers(&self.domains, host)
+                        && (!has_path(value) || super::validate::is_certificate_url(value)))
+            }
+            _ => false,
+        }
+    }
+
+    /// Whether the indicator's host (the name itself, a URL's or an e-mail address's
+    /// host) is covered by a `domain` or `url-host` entry.
+    pub fn covers_host(&self, kind: IocKind, value: &str) -> bool {
         let host = match kind {
             IocKind::Domain => value,
             IocKind::Url => url_host(value),
             IocKind::Email => value.rsplit('@').next().unwrap_or(""),
             _ => return false,
         };
-        self.covers_domain(host)
+        covers(&self.domains, host) || covers(&self.url_hosts, host)
     }
 
-    fn covers_domain(&self, host: &str) -> bool {
-        if self.domains.is_empty() || host.is_empty() {
-            return false;
+    /// The decision for an indicator seen `defanged` (or not): written defanged, it is
+    /// kept even on a listed host, and noted.
+    pub fn verdict(&self, kind: IocKind, value: &str, defanged: bool) -> Verdict {
+        if defanged && self.covers_host(kind, value) {
+            Verdict::KeptOnListedHost
+        } else if self.contains(kind, value) {
+            Verdict::Listed
+        } else if self.covers_host(kind, value) {
+            Verdict::KeptOnListedHost
+        } else {
+            Verdict::NotListed
         }
-        let mut rest = host;
-        loop {
-            if self.domains.contains(rest) {
-                return true;
-            }
-            match rest.split_once('.') {
-                Some((_, tail)) if tail.contains('.') => rest = tail,
-                _ => return false,
-            }
+    }
+
+    /// The notes an indicator gets from the list ([`Notes::ALLOWLISTED_HOST`] when it is
+    /// kept on a listed host).
+    pub fn notes(&self, kind: IocKind, value: &str, defanged: bool) -> Notes {
+        match self.verdict(kind, value, defanged) {
+            Verdict::KeptOnListedHost => Notes::ALLOWLISTED_HOST,
+            _ => Notes::NONE,
         }
+    }
+}
+
+/// Whether `host` or one of its parent names is in `names`.
+fn covers(names: &HashSet<String>, host: &str) -> bool {
+    if names.is_empty() || host.is_empty() {
+        return false;
+    }
+    let mut rest = host;
+    loop {
+        if names.contains(rest) {
+            return true;
+        }
+        match rest.split_once('.') {
+            Some((_, tail)) if tail.contains('.') => rest = tail,
+            _ => return false,
+        }
+    }
+}
+
+/// Whether a normalised URL has a path, query or fragment beyond a bare `/`.
+fn has_path(url: &str) -> bool {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    match rest.find(['/', '?', '#']) {
+        Some(i) => rest.len() > i + 1 || &rest[i..] != "/",
+        None => false,
     }
 }
 
@@ -145,5 +228,44 @@ mod tests {
         assert!(!list.contains(IocKind::Domain, "notmicrosoft.com"));
         assert!(list.contains(IocKind::Url, "http://www.w3.org/2001/XMLSchema"));
         assert!(!list.contains(IocKind::Domain, "example.com"));
+    }
+
+    #[test]
+    fn urls_with_paths_on_abused_hosts_are_kept() {
+        let list = Allowlist::builtin();
+        assert!(list.contains(IocKind::Url, "https://www.google.com/"));
+        assert!(list.contains(IocKind::Url, "https://google.com"));
+        let macro_url = "https://script.google.com/macros/s/AKfycbx1/exec";
+        assert!(!list.contains(IocKind::Url, macro_url));
+        assert_eq!(
+            list.verdict(IocKind::Url, macro_url, false),
+            Verdict::KeptOnListedHost
+        );
+        assert!(list.contains(
+            IocKind::Url,
+            "http://crl.microsoft.com/pki/crl/products/x.crl"
+        ));
+        assert!(list.contains(IocKind::Url, "http://schemas.xmlsoap.org/soap/envelope/"));
+    }
+
+    #[test]
+    fn defanged_values_are_kept_and_noted() {
+        let list = Allowlist::builtin();
+        assert_eq!(
+            list.verdict(IocKind::Domain, "github.com", false),
+            Verdict::Listed
+        );
+        assert_eq!(
+            list.verdict(IocKind::Domain, "github.com", true),
+            Verdict::KeptOnListedHost
+        );
+        assert_eq!(
+            list.notes(IocKind::Domain, "github.com", true),
+            Notes::ALLOWLISTED_HOST
+        );
+        assert_eq!(
+            list.verdict(IocKind::Domain, "evil.example.com", true),
+            Verdict::NotListed
+        );
     }
 }

@@ -179,6 +179,122 @@ pub struct Flags {
     /// Address or name scope, for network indicators; `None` for other kinds.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub scope: Option<Scope>,
+    /// Why the indicator was kept although a rule doubted it, what it is, or how it was
+    /// written (see [`Notes`]); absent when empty.
+    #[serde(default, skip_serializing_if = "Notes::is_empty")]
+    pub notes: Notes,
+}
+
+/// Reasons and facts recorded on an indicator, serialised as a sorted list of names
+/// (`["certificate_infrastructure", "encoded_base64"]`). A small bit set, so flags stay
+/// `Copy` and merging sightings is an OR.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct Notes(u16);
+
+impl Notes {
+    /// No notes.
+    pub const NONE: Notes = Notes(0);
+    /// A CRL, OCSP or CA-issuer URL (or its host): certificate infrastructure, not C2.
+    pub const CERTIFICATE_INFRASTRUCTURE: Notes = Notes(1);
+    /// Trailing certificate (DER) bytes were cut off the URL (`….crl0q` → `….crl`).
+    pub const CUT_AT_ASN1: Notes = Notes(1 << 1);
+    /// The host is on the allowlist, but the indicator was kept: written defanged by its
+    /// author, or a URL with a path on an abusable host.
+    pub const ALLOWLISTED_HOST: Notes = Notes(1 << 2);
+    /// A two-label name whose ending is also a file extension (`dc0.cc`), kept because the
+    /// text around it is about hosts.
+    pub const HOST_CONTEXT: Notes = Notes(1 << 3);
+    /// Found inside Base64 text that was decoded.
+    pub const ENCODED_BASE64: Notes = Notes(1 << 4);
+    /// Found inside hex-encoded text that was decoded.
+    pub const ENCODED_HEX: Notes = Notes(1 << 5);
+    /// Found inside percent-encoded text that was decoded.
+    pub const ENCODED_PERCENT: Notes = Notes(1 << 6);
+    /// The path or key holds a placeholder (`<username>`, `%SID%`, `{GUID}`), kept whole.
+    pub const PLACEHOLDER: Notes = Notes(1 << 7);
+    /// Written with blanks inside (`http:// host/x`, `name @ example . com`).
+    pub const SPACED: Notes = Notes(1 << 8);
+
+    /// Every note with its stable name, in output order.
+    pub const NAMES: [(Notes, &'static str); 9] = [
+        (Notes::ALLOWLISTED_HOST, "allowlisted_host"),
+        (
+            Notes::CERTIFICATE_INFRASTRUCTURE,
+            "certificate_infrastructure",
+        ),
+        (Notes::CUT_AT_ASN1, "cut_at_asn1"),
+        (Notes::ENCODED_BASE64, "encoded_base64"),
+        (Notes::ENCODED_HEX, "encoded_hex"),
+        (Notes::ENCODED_PERCENT, "encoded_percent"),
+        (Notes::HOST_CONTEXT, "host_context"),
+        (Notes::PLACEHOLDER, "placeholder"),
+        (Notes::SPACED, "spaced"),
+    ];
+
+    /// Whether no note is set.
+    pub fn is_empty(&self) -> bool {
+        self.0 == 0
+    }
+
+    /// Whether every note of `other` is set here.
+    pub fn contains(self, other: Notes) -> bool {
+        self.0 & other.0 == other.0 && other.0 != 0
+    }
+
+    /// Sets the notes of `other` too.
+    pub fn insert(&mut self, other: Notes) {
+        self.0 |= other.0;
+    }
+
+    /// The names of the notes set, in output order.
+    pub fn names(self) -> impl Iterator<Item = &'static str> {
+        Notes::NAMES
+            .into_iter()
+            .filter(move |(n, _)| self.contains(*n))
+            .map(|(_, name)| name)
+    }
+
+    /// The note of a stable name.
+    pub fn from_name(name: &str) -> Option<Notes> {
+        Notes::NAMES
+            .iter()
+            .find(|(_, n)| *n == name)
+            .map(|(note, _)| *note)
+    }
+}
+
+impl std::ops::BitOr for Notes {
+    type Output = Notes;
+
+    fn bitor(self, rhs: Notes) -> Notes {
+        Notes(self.0 | rhs.0)
+    }
+}
+
+impl Serialize for Notes {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.names())
+    }
+}
+
+impl<'de> Deserialize<'de> for Notes {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        // names this version does not know are ignored: fields are only ever added
+        let names = Vec::<String>::deserialize(d)?;
+        Ok(names
+            .iter()
+            .filter_map(|n| Notes::from_name(n))
+            .fold(Notes::NONE, |a, b| a | b))
+    }
+}
+
+/// Notes that follow from an indicator's kind and normalised value alone (certificate
+/// infrastructure URLs and hosts), for whoever builds [`Flags`] from a value.
+pub fn value_notes(kind: IocKind, value: &str) -> Notes {
+    match kind {
+        IocKind::Url if validate::is_certificate_url(value) => Notes::CERTIFICATE_INFRASTRUCTURE,
+        _ => Notes::NONE,
+    }
 }
 
 /// How the text of a sighting was encoded in its source.

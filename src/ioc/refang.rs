@@ -31,6 +31,9 @@ enum Marker {
     SchemeSep,
     /// `[@]`, `[at]`, `(at)` → `@`
     At,
+    /// ` @ ` in an address written with blanks (`name @ example . com`); its ` . `s
+    /// are found from it.
+    SpacedAt,
     /// `[/]` → `/`
     Slash,
     /// `\/` (JSON escaping) → `/`; not a defang.
@@ -42,6 +45,9 @@ enum Marker {
 /// Marker patterns and their meaning, matched ASCII-case-insensitively, leftmost-longest.
 const MARKERS: &[(&str, Marker)] = &[
     ("[.]", Marker::Dot),
+    // unbalanced: `evil[.com`
+    ("[.", Marker::Dot),
+    (" @ ", Marker::SpacedAt),
     ("(.)", Marker::Dot),
     ("{.}", Marker::Dot),
     ("<.>", Marker::Dot),
@@ -116,6 +122,7 @@ fn candidate_starts(input: &[u8], starts: &mut Vec<usize>, schemes: bool) {
         .iter()
         .flat_map(|f| f.find_iter(input))
         .collect();
+    spoken.extend(spaced_at_finder().find_iter(input));
     spoken.sort_unstable();
     let mut spoken = spoken.into_iter().peekable();
     let mut push = |starts: &mut Vec<usize>, at: usize| {
@@ -199,7 +206,7 @@ fn plausible_marker(input: &[u8], start: usize) -> bool {
         b'[' | b'(' | b'{' | b'<' => inner(at(1)),
         b' ' => match at(1) {
             b'[' | b'(' | b'{' => inner(at(2)),
-            _ => true, // ` dot `
+            _ => true, // ` dot `, ` @ `
         },
         b'\\' => matches!(at(1), b'.' | b'/'),
         _ => true, // scheme words
@@ -219,6 +226,11 @@ fn insert_sorted(starts: &mut Vec<usize>, at: usize) {
         }
         _ => starts.push(at),
     }
+}
+
+fn spaced_at_finder() -> &'static memchr::memmem::Finder<'static> {
+    static F: OnceLock<memchr::memmem::Finder<'static>> = OnceLock::new();
+    F.get_or_init(|| memchr::memmem::Finder::new(" @ "))
 }
 
 fn spoken_dot_finders() -> &'static [memchr::memmem::Finder<'static>; 3] {
@@ -400,6 +412,7 @@ fn refang_with(input: &[u8], buffers: RefangBuffers, schemes: bool) -> Refanged<
         }
     }
     drop_lonely_spoken_dots(input, &mut hits);
+    spaced_address_dots(input, &mut hits);
     if hits.is_empty() {
         return Refanged {
             text: Cow::Borrowed(input),
@@ -422,7 +435,7 @@ fn refang_with(input: &[u8], buffers: RefangBuffers, schemes: bool) -> Refanged<
             Marker::Colon => b":",
             Marker::DoubleColon => b"::",
             Marker::SchemeSep => b"://",
-            Marker::At => b"@",
+            Marker::At | Marker::SpacedAt => b"@",
             Marker::Slash | Marker::EscapedSlash => b"/",
             Marker::Scheme(s) => s.as_bytes(),
         };
@@ -466,6 +479,12 @@ fn accept(input: &[u8], start: usize, end: usize, marker: Marker) -> bool {
         Marker::At => {
             before.is_some_and(is_local_part_byte)
                 && after.is_some_and(|b| b.is_ascii_alphanumeric())
+        }
+        Marker::SpacedAt => {
+            // `name @ example . com`: only when a dotted domain follows, blanks or not
+            before.is_some_and(|b| b.is_ascii_alphanumeric())
+                && after.is_some_and(|b| b.is_ascii_alphanumeric())
+                && spaced_domain_end(input, end).is_some()
         }
         Marker::Colon => {
             // `http[:]//`, `192.0.2.1[:]443`, `2001[:]db8[:]...`
@@ -519,6 +538,76 @@ fn scheme_separator_follows(rest: &[u8]) -> bool {
         b"[:// ]",
     ];
     FORMS.iter().any(|f| rest.starts_with(f))
+}
+
+/// From `from` (just after ` @ `), the labels of a domain separated by `.`, ` . `, `. `
+/// or ` .`: the end of the last label and the spaced dots' spans, if at least one dot
+/// joins two labels and the last label is alphabetic (a TLD).
+fn spaced_domain_end(input: &[u8], from: usize) -> Option<(usize, Vec<(usize, usize)>)> {
+    let label = |i: usize| {
+        let mut j = i;
+        while j < input.len() && is_label_byte(input[j]) && j - i < 63 {
+            j += 1;
+        }
+        j
+    };
+    let mut end = label(from);
+    if end == from {
+        return None;
+    }
+    let mut spaced = Vec::new();
+    let mut dots = 0;
+    loop {
+        let mut d = end;
+        while d < input.len() && input[d] == b' ' && d - end < 1 {
+            d += 1;
+        }
+        if input.get(d) != Some(&b'.') {
+            break;
+        }
+        let mut n = d + 1;
+        while n < input.len() && input[n] == b' ' && n - d <= 1 {
+            n += 1;
+        }
+        let next_end = label(n);
+        if next_end == n {
+            break;
+        }
+        if d > end || n > d + 1 {
+            // a blank around the dot: only lower-case labels follow (`example . com`,
+            // not "noon. See")
+            if input[n..next_end].iter().any(u8::is_ascii_uppercase) {
+                break;
+            }
+            spaced.push((end, n));
+        }
+        dots += 1;
+        end = next_end;
+    }
+    let tld = &input[memchr::memrchr(b'.', &input[..end]).map_or(from, |i| i + 1)..end];
+    let tld = tld.trim_ascii_start();
+    (dots > 0 && tld.len() >= 2 && tld.iter().all(u8::is_ascii_alphabetic)).then_some((end, spaced))
+}
+
+/// The spaced dots of addresses written with blanks (`name @ example . com`), added as
+/// dot markers after each accepted ` @ `.
+fn spaced_address_dots(input: &[u8], hits: &mut Vec<(usize, usize, Marker)>) {
+    if !hits.iter().any(|h| h.2 == Marker::SpacedAt) {
+        return;
+    }
+    let mut extra = Vec::new();
+    for &(_, end, marker) in hits.iter() {
+        if marker != Marker::SpacedAt {
+            continue;
+        }
+        if let Some((_, spaced)) = spaced_domain_end(input, end) {
+            extra.extend(spaced.into_iter().map(|(s, e)| (s, e, Marker::Dot)));
+        }
+    }
+    // a spaced dot may already be a marker (` [.] ` is not matched here, ` . ` is new)
+    extra.retain(|&(s, e, _)| !hits.iter().any(|&(hs, he, _)| hs < e && s < he));
+    hits.extend(extra);
+    hits.sort_unstable_by_key(|h| h.0);
 }
 
 /// ` dot ` is only refanged when the same line holds other defanging, or when it chains

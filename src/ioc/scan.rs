@@ -13,7 +13,7 @@
 
 use super::refang::Refanged;
 use super::validate::{self, DomainContext};
-use super::IocKind;
+use super::{IocKind, Notes};
 use crate::tables;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
@@ -31,6 +31,9 @@ pub struct Hit {
     /// Written in a defanged form the scanner undid itself (a `hxxp` scheme); forms undone
     /// by refanging are known from the refang map.
     pub defanged: bool,
+    /// Reasons and facts for the indicator's flags (certificate infrastructure, decoded
+    /// from Base64, kept because of host context, ...).
+    pub notes: Notes,
 }
 
 const DIGIT: u8 = 1;
@@ -182,6 +185,8 @@ struct Pass<'s, 'b> {
     buf: &'b [u8],
     text: &'s Refanged<'b>,
     out: &'s mut Vec<Hit>,
+    /// Scanning text decoded from Base64, hex or percent-encoding: no second decoding.
+    nested: bool,
 }
 
 impl Scanner {
@@ -198,6 +203,7 @@ impl Scanner {
             buf,
             text,
             out,
+            nested: false,
         };
         pass.run();
     }
@@ -252,6 +258,7 @@ impl Pass<'_, '_> {
             if s == e {
                 let before = self.before(p, 1);
                 let found = match buf[p] {
+                    b':' if before == b' ' => self.spaced_scheme(p),
                     b'\\' if before == b'%' => self.env_path(p),
                     b'\\' if !is_alnum(before) && !matches!(before, b'\\' | b':' | b'.') => {
                         self.rooted_path(p)
@@ -281,6 +288,175 @@ impl Pass<'_, '_> {
         }
     }
 
+    /// Scans `decoded` (text found encoded at `s..e`) for indicators, reported at `s..e`
+    /// with `note`. Only printable text (ASCII, or UTF-16LE of ASCII as PowerShell's
+    /// `-EncodedCommand` holds) that yields at least one indicator counts.
+    fn scan_decoded(&mut self, decoded: &[u8], s: usize, e: usize, note: Notes) -> bool {
+        let utf16 = decoded.len() >= 4
+            && decoded
+                .chunks(2)
+                .filter(|p| p.len() == 2 && p[1] == 0)
+                .count()
+                * 10
+                >= decoded.len() / 2 * 9;
+        let text: Vec<u8> = if utf16 {
+            decoded.chunks(2).map(|p| p[0]).collect()
+        } else {
+            decoded.to_vec()
+        };
+        let printable = text
+            .iter()
+            .filter(|&&b| (0x20..0x7f).contains(&b) || matches!(b, b'\t' | b'\r' | b'\n'))
+            .count();
+        if text.len() < 8 || printable * 20 < text.len() * 19 {
+            return false;
+        }
+        let refanged = super::refang::refang_for_scan(&text, Default::default());
+        let mut hits = Vec::new();
+        let mut inner = Pass {
+            kinds: self.kinds,
+            buf: &refanged.text,
+            text: &refanged,
+            out: &mut hits,
+            nested: true,
+        };
+        inner.run();
+        if hits.is_empty() {
+            return false;
+        }
+        for h in hits {
+            let defanged = h.defanged || refanged.was_defanged(h.start, h.end);
+            self.out.push(Hit {
+                start: s,
+                end: e,
+                defanged,
+                notes: h.notes | note,
+                ..h
+            });
+        }
+        true
+    }
+
+    /// A Base64 run around the token `s..e` that decodes to text holding indicators.
+    fn base64_text(&mut self, s: usize, e: usize) -> Option<usize> {
+        let buf = self.buf;
+        let b64 = |b: u8| b.is_ascii_alphanumeric() || b == b'+' || b == b'/';
+        let mut rs = s;
+        while rs > 0 && b64(buf[rs - 1]) {
+            rs -= 1;
+        }
+        let mut re = e;
+        while re < buf.len() && b64(buf[re]) {
+            re += 1;
+        }
+        let data_end = re;
+        while re < buf.len() && buf[re] == b'=' && re - data_end < 2 {
+            re += 1;
+        }
+        let run = &buf[rs..re];
+        if run.len() < 20 || !run.len().is_multiple_of(4) || is_alnum(self.before(rs, 1)) {
+            return None;
+        }
+        let has = |f: fn(&u8) -> bool| run.iter().any(f);
+        if !(has(u8::is_ascii_uppercase) && has(u8::is_ascii_lowercase) && has(u8::is_ascii_digit))
+        {
+            return None;
+        }
+        // Most long alphanumeric runs in logs are tokens and random Base64: look at the
+        // first 12 decoded bytes before decoding everything.
+        let head = decode_base64(&buf[rs..rs + 16])?;
+        let texty = |b: &u8| (0x20..0x7f).contains(b) || matches!(b, b'\t' | b'\r' | b'\n' | 0);
+        if !head.iter().all(texty) {
+            return None;
+        }
+        let decoded = decode_base64(&buf[rs..data_end])?;
+        self.scan_decoded(&decoded, rs, re, Notes::ENCODED_BASE64)
+            .then_some(re)
+    }
+
+    /// A percent-encoded URL whose `%3A` starts at `pct`: the scheme word before it, then
+    /// `%2F%2F`; decoded up to the first byte that is neither a URL byte nor `%`.
+    fn percent_encoded_url(&mut self, pct: usize) -> Option<usize> {
+        let buf = self.buf;
+        if !buf.get(pct + 3..pct + 9)?.eq_ignore_ascii_case(b"%2F%2F") {
+            return None;
+        }
+        let mut ws = pct;
+        while ws > 0 && buf[ws - 1].is_ascii_alphanumeric() && pct - ws < 8 {
+            ws -= 1;
+        }
+        if ws == pct || !is_scheme_word(&buf[ws..pct]) || is_alnum(self.before(ws, 1)) {
+            return None;
+        }
+        let mut end = pct;
+        while end < buf.len()
+            && (buf[end].is_ascii_alphanumeric()
+                || matches!(buf[end], b'%' | b'.' | b'-' | b'_' | b'~' | b'+'))
+        {
+            end += 1;
+        }
+        let mut decoded = Vec::with_capacity(end - ws);
+        let mut i = ws;
+        while i < end {
+            let hex = |k: usize| buf.get(k).and_then(|&b| (b as char).to_digit(16));
+            match (buf[i], hex(i + 1), hex(i + 2)) {
+                (b'%', Some(h), Some(l)) if i + 2 < end => {
+                    decoded.push((h * 16 + l) as u8);
+                    i += 3;
+                }
+                (b, _, _) => {
+                    decoded.push(b);
+                    i += 1;
+                }
+            }
+        }
+        self.scan_decoded(&decoded, ws, end, Notes::ENCODED_PERCENT)
+            .then_some(end)
+    }
+
+    /// `hxxp : //host`: a scheme word, blanks, and the colon at `colon`.
+    fn spaced_scheme(&mut self, colon: usize) -> Option<usize> {
+        let buf = self.buf;
+        let mut we = colon;
+        while we > 0 && buf[we - 1] == b' ' && colon - we < 2 {
+            we -= 1;
+        }
+        let mut ws = we;
+        while ws > 0 && buf[ws - 1].is_ascii_alphanumeric() && we - ws < 8 {
+            ws -= 1;
+        }
+        if ws == we || !is_scheme_word(&buf[ws..we]) {
+            return None;
+        }
+        self.spaced_separator(ws, we, colon)
+    }
+
+    /// The rest of a separator written with blanks: from the colon at `colon`, blanks,
+    /// `//` (or `/ /`), blanks, then the host. `s..e` is the scheme word.
+    fn spaced_separator(&mut self, s: usize, e: usize, colon: usize) -> Option<usize> {
+        let buf = self.buf;
+        let mut i = colon + 1;
+        let mut slashes = 0;
+        let mut blanks = 0;
+        while i < buf.len() && slashes < 2 {
+            match buf[i] {
+                b'/' => slashes += 1,
+                b' ' if blanks < 2 => blanks += 1,
+                _ => return None,
+            }
+            i += 1;
+        }
+        if slashes < 2 {
+            return None;
+        }
+        let form = if blanks > 0 || e < colon {
+            UrlForm::Spaced
+        } else {
+            UrlForm::Plain
+        };
+        self.url_at(s, e, i, form)
+    }
+
     /// `%VAR%\...` where `sep` is the backslash after the closing `%`.
     fn env_path(&mut self, sep: usize) -> Option<usize> {
         let buf = self.buf;
@@ -303,6 +479,17 @@ impl Pass<'_, '_> {
     }
 
     fn emit(&mut self, kind: IocKind, value: String, start: usize, end: usize) {
+        let notes = if matches!(kind, IocKind::FilePath | IocKind::RegistryKey)
+            && has_placeholder(&value)
+        {
+            Notes::PLACEHOLDER
+        } else {
+            Notes::NONE
+        };
+        self.emit_noted(kind, value, start, end, notes);
+    }
+
+    fn emit_noted(&mut self, kind: IocKind, value: String, start: usize, end: usize, notes: Notes) {
         if self.kinds.contains(kind) {
             self.out.push(Hit {
                 kind,
@@ -310,6 +497,7 @@ impl Pass<'_, '_> {
                 start,
                 end,
                 defanged: false,
+                notes,
             });
         }
     }
@@ -340,6 +528,18 @@ impl Pass<'_, '_> {
                         return end;
                     }
                 }
+                if buf[e..].starts_with(b":\\\\") && is_scheme_word(&buf[s..e]) {
+                    // `http:\\host\path`
+                    if let Some(end) = self.url_at(s, e, e + 3, UrlForm::Backslashes) {
+                        return end;
+                    }
+                }
+                if matches!(self.byte(e + 1), b' ' | b'/') && is_scheme_word(&buf[s..e]) {
+                    // `http: //host`, `hxxp:/ /host`
+                    if let Some(end) = self.spaced_separator(s, e, e) {
+                        return end;
+                    }
+                }
                 if e - s == 1 && class(buf[s]) & (ALPHA | HEX_LOWER | HEX_UPPER) != 0 {
                     let after = self.byte(e + 1);
                     if (after == b'\\' || after == b'/') && !is_alnum(prev) {
@@ -358,6 +558,22 @@ impl Pass<'_, '_> {
                 if mask & !(HEX | DOT) == 0 {
                     if let Some(end) = self.ipv6(s) {
                         return end;
+                    }
+                }
+                if mask & DOT != 0 && mask & ALPHA != 0 {
+                    // `…seen.2001:db8::17`: an address glued to the end of a sentence
+                    if let Some(dot) = memchr::memrchr(b'.', &buf[s..e]) {
+                        let t = s + dot + 1;
+                        if (1..=4).contains(&(e - t))
+                            && buf[t..e].iter().all(u8::is_ascii_hexdigit)
+                            && !buf[s..t - 1]
+                                .iter()
+                                .all(|b| b.is_ascii_digit() || *b == b'.')
+                        {
+                            if let Some(end) = self.ipv6_from(t, true) {
+                                return end;
+                            }
+                        }
                     }
                 }
             }
@@ -431,6 +647,20 @@ impl Pass<'_, '_> {
             }
         }
 
+        if mask & UNDERSCORE != 0 && buf[s..e].windows(2).any(|w| w == b"__") {
+            // `http__host/x`: a defang style for `://`
+            if let Some(sep) = memchr::memmem::find(&buf[s..e], b"__") {
+                let scheme_end = s + sep;
+                if is_scheme_word(&buf[s..scheme_end]) && is_alnum(self.byte(scheme_end + 2)) {
+                    if let Some(end) =
+                        self.url_at(s, scheme_end, scheme_end + 2, UrlForm::Underscores)
+                    {
+                        return end;
+                    }
+                }
+            }
+        }
+
         let len = e - s;
         if mask & DOT != 0 {
             if mask & !(DIGIT | DOT) == 0 {
@@ -455,6 +685,17 @@ impl Pass<'_, '_> {
             }
             return e;
         }
+        if prev == b'%' && !self.nested && len == 2 && buf[s..e].eq_ignore_ascii_case(b"3a") {
+            // `http%3A%2F%2Fhost%2Fx`: a percent-encoded URL
+            if let Some(end) = self.percent_encoded_url(s - 1) {
+                return end;
+            }
+        }
+        if len >= 20 && mask & ALPHA != 0 && mask & (DASH | UNDERSCORE) == 0 && !self.nested {
+            if let Some(end) = self.base64_text(s, e) {
+                return end;
+            }
+        }
         // Digests, CVE and technique ids and wallets all hold a digit; short numbers
         // (times, ports, sizes) are none of them.
         if mask & DIGIT == 0 || (mask == DIGIT && e - s < 26) {
@@ -468,6 +709,22 @@ impl Pass<'_, '_> {
     fn plain_token(&mut self, s: usize, e: usize, mask: u8) {
         let buf = self.buf;
         let len = e - s;
+        if mask & !HEX == 0
+            && len >= 20
+            && len.is_multiple_of(2)
+            && !self.nested
+            && (buf[s..s + 8].eq_ignore_ascii_case(b"68747470")
+                || buf[s..s + 8].eq_ignore_ascii_case(b"6674703a"))
+        {
+            // `687474703a2f2f…`: a hex-encoded URL
+            let decoded: Vec<u8> = buf[s..e]
+                .chunks(2)
+                .filter_map(|p| u8::from_str_radix(std::str::from_utf8(p).ok()?, 16).ok())
+                .collect();
+            if self.scan_decoded(&decoded, s, e, Notes::ENCODED_HEX) {
+                return;
+            }
+        }
         if mask & !HEX == 0 && matches!(len, 32 | 40 | 64 | 128) {
             self.hash(s, e);
         } else if len == 5 && buf[s] == b'T' && is_technique(&buf[s..e]) {
@@ -495,6 +752,9 @@ impl Pass<'_, '_> {
         }
         if self.version_word_before(s) {
             return;
+        }
+        if is_oid(&buf[s..e]) && !self.text.was_defanged(s, e) {
+            return; // 2.5.29.14: an X.509 extension id (data/oid-prefixes.txt)
         }
         let (value, end) = self.with_port_or_prefix(ipv4_text(&buf[s..e], ip), e, 32);
         self.emit(IocKind::Ipv4, value, s, end);
@@ -561,13 +821,19 @@ impl Pass<'_, '_> {
         // skip separators between the word and the number
         let mut skipped = 0;
         let mut crossed_nul = false;
-        while i > 0 && matches!(buf[i - 1], b' ' | b':' | b'=' | b'/' | b'\t' | 0) && skipped < 3 {
+        while i > 0
+            && matches!(
+                buf[i - 1],
+                b' ' | b':' | b'=' | b'/' | b'\t' | 0 | b'(' | b'"' | b'\''
+            )
+            && skipped < 3
+        {
             crossed_nul |= buf[i - 1] == 0;
             i -= 1;
             skipped += 1;
         }
         let end = i;
-        while i > 0 && buf[i - 1].is_ascii_alphabetic() && end - i < 16 {
+        while i > 0 && buf[i - 1].is_ascii_alphabetic() && end - i < 32 {
             i -= 1;
         }
         if i == end || (i > 0 && is_alnum(buf[i - 1])) {
@@ -596,21 +862,154 @@ impl Pass<'_, '_> {
             return;
         }
         let name = lower(&buf[s..e]);
-        let context = if self.text.was_defanged(s, e) {
+        let defanged = self.text.was_defanged(s, e);
+        let context = if defanged {
             DomainContext::Defanged
         } else {
             DomainContext::Free
         };
+        let written = &buf[s..e];
+        let two_labels = count(written, b'.') == 1;
+        let ambiguous = two_labels && {
+            let tld = name.rsplit('.').next().unwrap_or("");
+            tables::ambiguous_tlds().contains(tld)
+        };
         if validate::is_domain(&name, context) {
+            if !defanged && (is_code_shaped(written) || tables::not_domains().contains(&name)) {
+                return; // System.Net, ASP.NET: code and product names
+            }
+            if ambiguous && (is_file_shaped(written) || self.file_context(s, e)) {
+                return; // setup-F4CG[.]zip, attachment invoice[.]mov
+            }
             self.emit(IocKind::Domain, name, s, e);
+        } else if ambiguous
+            && !defanged
+            && {
+                let first = name.split('.').next().unwrap_or("");
+                !tables::code_identifiers().contains(first)
+                    && !tables::detection_prefixes().contains(first)
+            }
+            && !is_code_shaped(written)
+            && !is_file_shaped(written)
+            && validate::is_domain(&name, DomainContext::Structured)
+            && self.host_context(s, e)
+            && !self.file_context(s, e)
+        {
+            // dc0.cc, evil.app: an ending that is also a file extension, in a sentence
+            // or list about hosts
+            self.emit_noted(IocKind::Domain, name, s, e, Notes::HOST_CONTEXT);
         }
+    }
+
+    /// Up to `n` words before `s` (nearest first; on the same line, or on the line
+    /// before when prose wraps) and after `e` on the same line.
+    fn words_around(&self, s: usize, e: usize, n: usize) -> (Vec<&[u8]>, Vec<&[u8]>) {
+        let buf = self.buf;
+        let word_byte = |b: u8| b.is_ascii_alphanumeric() || b == b'&';
+        let lo = s.saturating_sub(80);
+        let mut line_lo = memchr::memrchr(b'\n', &buf[lo..s]).map_or(lo, |i| lo + i + 1);
+        // Prose wraps: a name among the first words of its line reads on from the line
+        // before, unless either line is a table row or the line before is blank.
+        let table_row =
+            |from: usize| buf[from..].iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'|');
+        if line_lo > 1 && line_lo > lo && buf[line_lo - 1] == b'\n' && !table_row(line_lo) {
+            let prev_lo = memchr::memrchr(b'\n', &buf[lo..line_lo - 1]).map_or(lo, |i| lo + i + 1);
+            let prev = &buf[prev_lo..line_lo - 1];
+            if prev.iter().any(u8::is_ascii_alphanumeric) && !table_row(prev_lo) {
+                line_lo = prev_lo;
+            }
+        }
+        let hi = (e + 80).min(buf.len());
+        let line_hi = memchr::memchr(b'\n', &buf[e..hi]).map_or(hi, |i| e + i);
+        let before: Vec<&[u8]> = buf[line_lo..s]
+            .split(|&b| !word_byte(b))
+            .filter(|w| !w.is_empty())
+            .rev()
+            .take(n)
+            .collect();
+        let after: Vec<&[u8]> = buf[e..line_hi]
+            .split(|&b| !word_byte(b))
+            .filter(|w| !w.is_empty())
+            .take(n)
+            .collect();
+        (before, after)
+    }
+
+    /// The whitespace-, comma- or pipe-separated items right before `s` and after `e` on
+    /// the same line (list neighbours), trimmed of markup.
+    fn neighbours(&self, s: usize, e: usize) -> [&[u8]; 2] {
+        let buf = self.buf;
+        let sep = |b: u8| matches!(b, b' ' | b'\t' | b',' | b';' | b'|' | b'\n' | b'\r');
+        let trim = |w: &'_ [u8]| -> (usize, usize) {
+            let mut a = 0;
+            let mut z = w.len();
+            while a < z && !w[a].is_ascii_alphanumeric() {
+                a += 1;
+            }
+            while z > a && !w[z - 1].is_ascii_alphanumeric() {
+                z -= 1;
+            }
+            (a, z)
+        };
+        let mut i = s;
+        while i > 0 && s - i < 8 && sep(buf[i - 1]) && buf[i - 1] != b'\n' {
+            i -= 1;
+        }
+        let mut j = i;
+        while j > 0 && i - j < 80 && !sep(buf[j - 1]) {
+            j -= 1;
+        }
+        let prev = &buf[j..i];
+        let (a, z) = trim(prev);
+        let prev = &prev[a..z];
+        let mut k = e;
+        while k < buf.len() && k - e < 8 && sep(buf[k]) && buf[k] != b'\n' {
+            k += 1;
+        }
+        let mut m = k;
+        while m < buf.len() && m - k < 80 && !sep(buf[m]) {
+            m += 1;
+        }
+        let next = &buf[k..m];
+        let (a, z) = trim(next);
+        [prev, &next[a..z]]
+    }
+
+    /// Whether the text around a name says it is a host: a host word (`C2`, `domain`,
+    /// `resolves`; `data/host-context-words.txt`) up to six words before it (a dotted
+    /// name counts as two) or two after, or a list neighbour that is a host (a name with an unambiguous public
+    /// suffix, or an IPv4 address).
+    fn host_context(&self, s: usize, e: usize) -> bool {
+        let (before, after) = self.words_around(s, e, 6);
+        let words = tables::host_context_words();
+        if before.iter().any(|w| words.contains(w))
+            || after.iter().take(2).any(|w| words.contains(w))
+        {
+            return true;
+        }
+        self.neighbours(s, e).iter().any(|w| is_host_like(w))
+    }
+
+    /// Whether the text around a name says it is a file: a file word (`attachment`,
+    /// `dropped`; `data/file-context-words.txt`) up to three words before it, or a list
+    /// neighbour that is a file name whose extension is no TLD (`kernel32.dll`).
+    fn file_context(&self, s: usize, e: usize) -> bool {
+        let (before, _) = self.words_around(s, e, 3);
+        let words = tables::file_context_words();
+        if before.iter().any(|w| words.contains(w)) {
+            return true;
+        }
+        self.neighbours(s, e).iter().any(|w| is_plain_file_name(w))
     }
 
     fn hash(&mut self, s: usize, e: usize) {
         let buf = self.buf;
         let prev = self.before(s, 1);
         let next = self.byte(e);
-        if prev == b'+' || next == b'+' || (prev == b'{' && next == b'}') {
+        if prev == b'{' && next == b'}' {
+            return;
+        }
+        if (prev == b'+' || next == b'+') && self.in_base64_run(s, e) {
             return;
         }
         if prev == b'-' || next == b'-' {
@@ -627,6 +1026,29 @@ impl Pass<'_, '_> {
             _ => IocKind::Sha512,
         };
         self.emit(kind, lower(run), s, e);
+    }
+
+    /// Whether the hex run `s..e`, touching a `+`, is a piece of a longer Base64 run:
+    /// past the `+` signs (AsciiDoc `+…+` literals, `"…"+"…"` joins hold only those) the
+    /// run goes on in the Base64 alphabet. One `+` neighbour alone says nothing.
+    fn in_base64_run(&self, s: usize, e: usize) -> bool {
+        let buf = self.buf;
+        let b64 = |b: u8| b.is_ascii_alphanumeric() || b == b'/';
+        let mut i = s;
+        while i > 0 && buf[i - 1] == b'+' {
+            i -= 1;
+        }
+        let left = i < s && i > 0 && b64(buf[i - 1]);
+        let mut j = e;
+        while j < buf.len() && buf[j] == b'+' {
+            j += 1;
+        }
+        let plus_right = j > e;
+        while j < buf.len() && buf[j] == b'=' {
+            j += 1;
+        }
+        let right = plus_right && j < buf.len() && b64(buf[j]);
+        left || right
     }
 
     fn hash_context_word_before(&self, s: usize) -> bool {
@@ -667,7 +1089,31 @@ impl Pass<'_, '_> {
 
     /// A URL whose scheme word ends at `e` (where `://` starts).
     fn url(&mut self, s: usize, e: usize) -> Option<usize> {
+        self.url_at(s, e, e + 3, UrlForm::Plain)
+    }
+
+    /// A URL whose scheme word ends at `e` and whose authority starts at `host_start`,
+    /// written in `form` (`://`, `:\\`, `__`, or with blanks around the separator).
+    fn url_at(&mut self, s: usize, e: usize, host_start: usize, form: UrlForm) -> Option<usize> {
         let buf = self.buf;
+        let mut notes = Notes::NONE;
+        let mut host_start = host_start;
+        // `http:// host/x`: one or two blanks before the host
+        if form != UrlForm::Underscores {
+            let blanks = buf[host_start.min(buf.len())..]
+                .iter()
+                .take(3)
+                .take_while(|&&b| b == b' ')
+                .count();
+            if (1..=2).contains(&blanks) {
+                host_start += blanks;
+                notes.insert(Notes::SPACED);
+            }
+        }
+        if form == UrlForm::Spaced {
+            notes.insert(Notes::SPACED);
+        }
+        let backslashed = form == UrlForm::Backslashes;
         // The scheme may hold '+' (stratum+tcp), which splits tokens: look back.
         let mut ss = s;
         while ss > 0 && (buf[ss - 1].is_ascii_alphanumeric() || matches!(buf[ss - 1], b'+' | b'*'))
@@ -685,15 +1131,23 @@ impl Pass<'_, '_> {
         };
         let (scheme, defanged_scheme) = match scheme_of(&buf[ss..e]) {
             Some(found) => found,
-            None => {
-                ss = s;
-                scheme_of(&buf[s..e])?
-            }
+            None => match scheme_of(&buf[s..e]) {
+                Some(found) => {
+                    ss = s;
+                    found
+                }
+                // In a certificate the URL follows its DER tag and length byte, and a
+                // length of 0x41..0x7a reads as a letter glued to the scheme (`\x86Ahttp`).
+                None if e - s > 4 && s > 0 && !is_text_byte(self.before(s, 1)) => {
+                    ss = s + 1;
+                    scheme_of(&buf[ss..e])?
+                }
+                None => return None,
+            },
         };
-        if is_alnum(self.before(ss, 1)) {
+        if is_alnum(self.before(ss, 1)) && ss != s + 1 {
             return None;
         }
-        let host_start = e + 3;
         let mut end = host_start;
         let mut in_host = true;
         let mut in_query = false;
@@ -709,12 +1163,13 @@ impl Pass<'_, '_> {
                 // a comma in the path separates list items; in the query it is data
                 b',' => in_query,
                 b'[' | b']' => in_host,
+                b'\\' => backslashed,
                 _ => false,
             };
             if !ok {
                 break;
             }
-            if in_host && matches!(b, b'/' | b'?' | b'#') {
+            if in_host && matches!(b, b'/' | b'?' | b'#' | b'\\') {
                 in_host = false;
             }
             if b == b'?' {
@@ -735,10 +1190,19 @@ impl Pass<'_, '_> {
             }
             end -= 1;
         }
+        if end == host_start {
+            return None;
+        }
+        // Certificate bytes after a CRL / CA-issuer path or an OCSP host read as URL
+        // characters (`….crl0q`, `ocsp.example.com0A`): cut at the ASN.1 boundary.
+        if let Some(cut) = asn1_trailer(&buf[host_start..end]) {
+            end = host_start + cut;
+            notes.insert(Notes::CUT_AT_ASN1);
+        }
         let rest = &buf[host_start..end];
         let authority_len = rest
             .iter()
-            .position(|b| matches!(b, b'/' | b'?' | b'#'))
+            .position(|b| matches!(b, b'/' | b'?' | b'#' | b'\\'))
             .unwrap_or(rest.len());
         let authority = &rest[..authority_len];
         let host_part = match memchr::memrchr(b'@', authority) {
@@ -780,11 +1244,19 @@ impl Pass<'_, '_> {
         value.push_str("://");
         value.push_str(&String::from_utf8_lossy(&buf[host_start..host_offset]));
         value.push_str(&shown_host);
-        value.push_str(&String::from_utf8_lossy(
-            &buf[host_offset + host.len()..end],
-        ));
-        self.emit(IocKind::Url, value, ss, end);
-        if defanged_scheme && self.kinds.contains(IocKind::Url) {
+        let tail = String::from_utf8_lossy(&buf[host_offset + host.len()..end]);
+        if backslashed {
+            value.push_str(&tail.replace('\\', "/"));
+        } else {
+            value.push_str(&tail);
+        }
+        let defanged_form =
+            defanged_scheme || form == UrlForm::Underscores || notes.contains(Notes::SPACED);
+        if validate::is_certificate_url(&value) {
+            notes.insert(Notes::CERTIFICATE_INFRASTRUCTURE);
+        }
+        self.emit_noted(IocKind::Url, value, ss, end, notes);
+        if defanged_form && self.kinds.contains(IocKind::Url) {
             if let Some(hit) = self.out.last_mut() {
                 hit.defanged = true;
             }
@@ -869,9 +1341,14 @@ impl Pass<'_, '_> {
 
     /// An IPv6 address starting at `s`.
     fn ipv6(&mut self, s: usize) -> Option<usize> {
+        self.ipv6_from(s, false)
+    }
+
+    /// An IPv6 address starting at `s`; `after_dot` accepts a `.` right before it.
+    fn ipv6_from(&mut self, s: usize, after_dot: bool) -> Option<usize> {
         let buf = self.buf;
         let prev = self.before(s, 1);
-        if is_alnum(prev) || prev == b':' || prev == b'.' {
+        if is_alnum(prev) || prev == b':' || (prev == b'.' && !after_dot) {
             return None;
         }
         let mut e = s;
@@ -1078,6 +1555,21 @@ impl Pass<'_, '_> {
                             continue;
                         }
                     }
+                    // A last component that is a known spaced key name
+                    // (`Image File Execution Options`) runs to the end of the name.
+                    if let Some(len) = known_spaced_name(&buf[cs..]) {
+                        if cs + len > j {
+                            j = cs + len;
+                            continue;
+                        }
+                    }
+                }
+                if b == b'<' {
+                    // a placeholder (`<username>`, `<USER SID>`) stands for one name
+                    if let Some(k) = placeholder_end(buf, j) {
+                        j = k;
+                        continue;
+                    }
                 }
                 break;
             }
@@ -1134,14 +1626,15 @@ impl Pass<'_, '_> {
             if b == b',' && buf.get(j + 1) == Some(&b' ') {
                 // "VMware, Inc." inside a key: the comma rides with the following space,
                 // and one word may follow it ("…\InprocServer32, then CORP\alice" is prose)
-                if after_comma {
+                if after_comma || self.starts_key_or_path(j + 2) {
                     return None;
                 }
                 after_comma = true;
                 j += 2;
                 continue;
             } else if b == b' ' {
-                if after_comma {
+                if after_comma || self.starts_key_or_path(j + 1) {
+                    // `…\Run HKCU\Software\…`: two keys separated by a blank
                     return None;
                 }
                 spaces += 1;
@@ -1161,6 +1654,23 @@ impl Pass<'_, '_> {
             return None;
         }
         Some(j)
+    }
+
+    /// Whether a registry key or a Windows path starts at `i`: a hive name followed by
+    /// `\` or `:\`, a drive (`C:\`), or a UNC `\\`.
+    fn starts_key_or_path(&self, i: usize) -> bool {
+        let buf = self.buf;
+        let mut w = i;
+        while w < buf.len() && (buf[w].is_ascii_alphabetic() || buf[w] == b'_') && w - i < 24 {
+            w += 1;
+        }
+        let word = &buf[i..w];
+        let sep = |k: usize| matches!(buf.get(k), Some(b'\\' | b'/'));
+        if is_hive_name(word) {
+            return buf.get(w) == Some(&b'\\') || (buf.get(w) == Some(&b':') && sep(w + 1));
+        }
+        (word.len() == 1 && buf.get(w) == Some(&b':') && sep(w + 1))
+            || buf[i..].starts_with(b"\\\\")
     }
 
     /// `~/...` (home-relative, common in macOS and Linux persistence) starting at `tilde`.
@@ -1192,6 +1702,13 @@ impl Pass<'_, '_> {
         loop {
             while end < buf.len() && is_unix_byte(buf[end]) {
                 end += 1;
+            }
+            if buf.get(end) == Some(&b'<') && end > from && buf[end - 1] == b'/' {
+                // `/home/<user>/…`: a placeholder for one directory name
+                if let Some(k) = placeholder_end(buf, end) {
+                    end = k;
+                    continue;
+                }
             }
             if buf.get(end) == Some(&b' ') && end > from && buf[end - 1] != b'/' {
                 let word_end = buf[end + 1..]
@@ -1268,8 +1785,141 @@ fn is_component_byte(b: u8) -> bool {
         )
 }
 
+/// The length of the known spaced registry key name `rest` starts with, if any
+/// (`data/registry-spaced-names.txt`; it must end at a word boundary).
+fn known_spaced_name(rest: &[u8]) -> Option<usize> {
+    tables::registry_spaced_names().iter().find_map(|name| {
+        let n = name.len();
+        let whole = rest.len() >= n
+            && rest[..n].eq_ignore_ascii_case(name)
+            && !rest.get(n).is_some_and(|b| b.is_ascii_alphanumeric());
+        whole.then_some(n)
+    })
+}
+
+/// Where a `<placeholder>` starting at `open` ends (after its `>`): letters, digits,
+/// `_`, `-` and single inner blanks, at most 40 bytes.
+fn placeholder_end(buf: &[u8], open: usize) -> Option<usize> {
+    let mut k = open + 1;
+    while k < buf.len() && k - open <= 40 {
+        match buf[k] {
+            b'>' if k > open + 1 && buf[k - 1] != b' ' => return Some(k + 1),
+            b' ' if k > open + 1 && buf[k - 1] != b' ' => {}
+            b if b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-') => {}
+            _ => return None,
+        }
+        k += 1;
+    }
+    None
+}
+
+/// Whether a path or key value holds a placeholder: `<name>`, `%NAME%` after its first
+/// component, or `{name}` that is not a GUID.
+fn has_placeholder(value: &str) -> bool {
+    if value.contains('<') {
+        return true;
+    }
+    let after_first = value
+        .char_indices()
+        .find(|&(i, c)| c == '\\' && i > 0)
+        .map_or("", |(i, _)| &value[i..]);
+    let env = after_first
+        .split('\\')
+        .any(|c| c.len() > 2 && c.starts_with('%') && c.ends_with('%'));
+    let braces = value.split('{').skip(1).any(|rest| {
+        let inner = rest.split('}').next().unwrap_or("");
+        !inner.is_empty()
+            && inner.len() < 32
+            && inner
+                .bytes()
+                .any(|b| b.is_ascii_alphabetic() && !b.is_ascii_hexdigit())
+    });
+    env || braces
+}
+
 fn is_path_char(b: u8) -> bool {
     b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-' | b'/' | b'~' | b':')
+}
+
+/// Decodes standard Base64 without padding (`None` on a length that cannot be Base64).
+fn decode_base64(text: &[u8]) -> Option<Vec<u8>> {
+    let value = |c: u8| -> Option<u32> {
+        Some(match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' => 62,
+            b'/' => 63,
+            _ => return None,
+        } as u32)
+    };
+    if text.len() % 4 == 1 {
+        return None;
+    }
+    let mut out = Vec::with_capacity(text.len() * 3 / 4);
+    for chunk in text.chunks(4) {
+        let mut acc = 0u32;
+        for (k, &c) in chunk.iter().enumerate() {
+            acc |= value(c)? << (18 - 6 * k);
+        }
+        let bytes = acc.to_be_bytes();
+        out.extend_from_slice(&bytes[1..chunk.len()]);
+    }
+    Some(out)
+}
+
+/// Whether `b` can be part of text (printable ASCII, blanks, UTF-8 continuation bytes
+/// excluded): used to tell a certificate's binary framing from prose.
+fn is_text_byte(b: u8) -> bool {
+    (0x20..0x7f).contains(&b) || matches!(b, b'\t' | b'\n' | b'\r')
+}
+
+/// Whether `word` is a URL scheme, plain or defanged (`http`, `hxxps`).
+fn is_scheme_word(word: &[u8]) -> bool {
+    !word.is_empty()
+        && (tables::url_schemes().contains(word) || super::refang::scheme_for(word).is_some())
+}
+
+/// How a URL's scheme is separated from its authority.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum UrlForm {
+    /// `scheme://`
+    Plain,
+    /// `scheme : //` or `scheme :// ` with blanks
+    Spaced,
+    /// `scheme:\\` (Windows-style slashes, the rest of the URL too)
+    Backslashes,
+    /// `scheme__host` (a defang style)
+    Underscores,
+}
+
+/// Where certificate (DER) bytes glued to a URL begin, if they do: after a `.crl`,
+/// `.crt`, `.cer`, `.p7c` or `.p7b` path ending, or after a host's TLD, a `0` (the tag of
+/// the next SEQUENCE) and at most three more bytes. TLDs never hold digits, so a host
+/// `…com0A` is always cut; a path only when it ends so.
+fn asn1_trailer(rest: &[u8]) -> Option<usize> {
+    let n = rest.len();
+    // the `0` starts the trailer, which holds at most four bytes
+    for zero in n.saturating_sub(4)..n {
+        if rest[zero] != b'0' || zero < 4 {
+            continue;
+        }
+        let head = &rest[..zero];
+        let file_end = validate::CERTIFICATE_FILE_ENDINGS
+            .iter()
+            .any(|x| head.len() >= x.len() && head[head.len() - x.len()..].eq_ignore_ascii_case(x))
+            && head.contains(&b'/');
+        let host_end = !head.contains(&b'/')
+            && head
+                .rsplit(|&b| b == b'.')
+                .next()
+                .is_some_and(|tld| tld.len() >= 2 && tld.iter().all(u8::is_ascii_alphabetic))
+            && head.contains(&b'.');
+        if file_end || host_end {
+            return Some(zero);
+        }
+    }
+    None
 }
 
 fn split_host_port(authority: &[u8]) -> Option<(&[u8], usize)> {
@@ -1365,6 +2015,68 @@ pub fn parse_ipv4(text: &[u8]) -> Option<Ipv4Addr> {
         return None;
     }
     Some(Ipv4Addr::from(octets))
+}
+
+/// Whether a dotted name as written is code rather than a host: its last label mixes
+/// upper and lower case (`System.Net`, `Drawing.Design`, `Scripting.Run`), which names
+/// written in text never do.
+fn is_code_shaped(written: &[u8]) -> bool {
+    let last = written.rsplit(|&b| b == b'.').next().unwrap_or(b"");
+    last.iter().any(u8::is_ascii_uppercase) && last.iter().any(u8::is_ascii_lowercase)
+}
+
+/// Whether a two-label name as written looks like a file name: its first label has an
+/// upper-case letter after a lower-case one (`setup-F4CG.zip`, `myPhotos.mov`); host
+/// names are written in one case.
+fn is_file_shaped(written: &[u8]) -> bool {
+    let first = written.split(|&b| b == b'.').next().unwrap_or(b"");
+    first
+        .iter()
+        .position(u8::is_ascii_lowercase)
+        .is_some_and(|i| first[i..].iter().any(u8::is_ascii_uppercase))
+}
+
+/// Whether a list item is a host: an IPv4 address or a name with a public suffix that is
+/// not also a file extension.
+fn is_host_like(item: &[u8]) -> bool {
+    if item.is_empty() || !item.contains(&b'.') {
+        return false;
+    }
+    if parse_ipv4(item).is_some() {
+        return true;
+    }
+    let name = lower(item);
+    let tld = name.rsplit('.').next().unwrap_or("");
+    !tables::ambiguous_tlds().contains(tld) && validate::is_domain(&name, DomainContext::Free)
+}
+
+/// Whether a list item is a file name whose extension is not a TLD (`kernel32.dll`,
+/// `report.docx`).
+fn is_plain_file_name(item: &[u8]) -> bool {
+    let Some(dot) = memchr::memrchr(b'.', item) else {
+        return false;
+    };
+    let ext = &item[dot + 1..];
+    if dot == 0
+        || !(2..=5).contains(&ext.len())
+        || !ext.iter().all(u8::is_ascii_alphanumeric)
+        || !ext.iter().any(u8::is_ascii_alphabetic)
+    {
+        return false;
+    }
+    let name = lower(item);
+    !item.contains(&b'/') && !validate::is_domain(&name, DomainContext::Structured)
+}
+
+/// Whether a dotted quad is an OID (`data/oid-prefixes.txt`).
+fn is_oid(quad: &[u8]) -> bool {
+    tables::oid_prefixes().iter().any(|p| {
+        if p.ends_with(b".") {
+            quad.starts_with(p)
+        } else {
+            quad == &p[..]
+        }
+    })
 }
 
 fn is_technique(t: &[u8]) -> bool {
@@ -1510,6 +2222,64 @@ mod tests {
             "registry_key",
             r"HKLM\Software\X"
         ));
+    }
+
+    fn notes_of(text: &str, kind: IocKind, value: &str) -> Option<Notes> {
+        Scanner::default()
+            .scan_bytes(text.as_bytes())
+            .into_iter()
+            .find(|h| h.kind == kind && h.value == value)
+            .map(|h| h.notes)
+    }
+
+    #[test]
+    fn notes_say_why() {
+        let n = notes_of(
+            "http://crl3.example.com/ca.crl0q",
+            IocKind::Url,
+            "http://crl3.example.com/ca.crl",
+        );
+        assert_eq!(
+            n,
+            Some(Notes::CUT_AT_ASN1 | Notes::CERTIFICATE_INFRASTRUCTURE)
+        );
+        let n = notes_of(
+            "x aHR0cDovL2RsLmV4YW1wbGUubmV0L3N0YWdlMi5iaW4= y",
+            IocKind::Url,
+            "http://dl.example.net/stage2.bin",
+        );
+        assert_eq!(n, Some(Notes::ENCODED_BASE64));
+        let n = notes_of(
+            r"C:\Users\<username>\x.exe",
+            IocKind::FilePath,
+            r"C:\Users\<username>\x.exe",
+        );
+        assert_eq!(n, Some(Notes::PLACEHOLDER));
+        let n = notes_of("C2 domain dc0.cc", IocKind::Domain, "dc0.cc");
+        assert_eq!(n, Some(Notes::HOST_CONTEXT));
+        assert_eq!(notes_of("see main.cc", IocKind::Domain, "main.cc"), None);
+        let n = notes_of(
+            "Infrastructure seen: 198.51.100.23, notes.one, files.example.com",
+            IocKind::Domain,
+            "notes.one",
+        );
+        assert_eq!(n, Some(Notes::HOST_CONTEXT));
+        let n = notes_of(
+            "http:// dl.example.net/a",
+            IocKind::Url,
+            "http://dl.example.net/a",
+        );
+        assert_eq!(n, Some(Notes::SPACED));
+    }
+
+    #[test]
+    fn hashes_next_to_plus() {
+        assert!(has(
+            "`+d41d8cd98f00b204e9800998ecf8427e+`",
+            "md5",
+            "d41d8cd98f00b204e9800998ecf8427e"
+        ));
+        assert!(found("QUJD+d41d8cd98f00b204e9800998ecf8427e+RUZH").is_empty());
     }
 
     #[test]

@@ -70,6 +70,31 @@ pub fn is_domain(name: &str, context: DomainContext) -> bool {
     true
 }
 
+/// Whether a normalised URL is certificate infrastructure: an OCSP responder, a CRL, or a
+/// CA certificate (AIA "CA issuers"), as found in certificates and signed binaries. Such
+/// URLs are contacted by every TLS client and code-signature check, not by malware.
+pub fn is_certificate_url(url: &str) -> bool {
+    let Some((_, rest)) = url.split_once("://") else {
+        return false;
+    };
+    let split = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, path) = rest.split_at(split);
+    let host = authority.rsplit('@').next().unwrap_or("");
+    let first = host.split(['.', ':']).next().unwrap_or("");
+    let first = first.trim_end_matches(|c: char| c.is_ascii_digit());
+    if matches!(first, "ocsp" | "crl" | "cacerts" | "aia") {
+        return true;
+    }
+    let path = path.split(['?', '#']).next().unwrap_or("").as_bytes();
+    let ends =
+        |x: &[u8]| path.len() >= x.len() && path[path.len() - x.len()..].eq_ignore_ascii_case(x);
+    CERTIFICATE_FILE_ENDINGS.iter().any(|x| ends(x))
+        || (path.len() >= 5 && path[..5].eq_ignore_ascii_case(b"/ocsp"))
+}
+
+/// Path endings of CRLs and CA certificates published for certificate chains.
+pub const CERTIFICATE_FILE_ENDINGS: [&[u8]; 5] = [b".crl", b".crt", b".cer", b".p7c", b".p7b"];
+
 /// Scope of an IPv4 address.
 pub fn ipv4_scope(ip: Ipv4Addr) -> Scope {
     let o = ip.octets();
@@ -186,13 +211,52 @@ pub fn is_bitcoin_bech32(addr: &str) -> bool {
     }
 }
 
-/// Whether `addr` has the shape of a Monero address (standard 95 or integrated 106
-/// characters of Monero's Base58 alphabet, starting with 4 or 8).
+/// Whether `addr` is a Monero address: standard (95 characters: network byte, spend and
+/// view keys, checksum) or integrated (106: plus an 8-byte payment id), in Monero's
+/// block-wise Base58, starting with 4 or 8, whose checksum (the first four bytes of the
+/// Keccak-256 digest of everything before it) is right. Only mainnet prefixes are
+/// accepted: 18 (standard), 19 (integrated) and 42 (subaddress).
 pub fn is_monero(addr: &str) -> bool {
     let b = addr.as_bytes();
-    let standard = b.len() == 95 && matches!(b[1], b'0'..=b'9' | b'A' | b'B');
-    let integrated = b.len() == 106;
-    (standard || integrated) && matches!(b[0], b'4' | b'8') && b.iter().all(|&c| is_base58(c))
+    if !matches!(b.len(), 95 | 106) || !matches!(b[0], b'4' | b'8') {
+        return false;
+    }
+    let Some(raw) = monero_base58_decode(b) else {
+        return false;
+    };
+    let expected_prefix = match raw.len() {
+        69 => [18u8, 42].as_slice(),
+        77 => [19u8].as_slice(),
+        _ => return false,
+    };
+    if !expected_prefix.contains(&raw[0]) {
+        return false;
+    }
+    let (body, checksum) = raw.split_at(raw.len() - 4);
+    sha3::Keccak256::digest(body)[..4] == *checksum
+}
+
+/// Monero's Base58: 8-byte blocks encoded as 11 characters each, the last, shorter block
+/// as the fewest characters that hold it. `None` on a character outside the alphabet or
+/// a block that overflows its size.
+fn monero_base58_decode(text: &[u8]) -> Option<Vec<u8>> {
+    const ALPHABET: &[u8; 58] = b"123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
+    // characters needed for 0..=8 bytes
+    const ENCODED: [usize; 9] = [0, 2, 3, 5, 6, 7, 9, 10, 11];
+    let mut out = Vec::with_capacity(text.len() * 8 / 11 + 8);
+    for block in text.chunks(11) {
+        let bytes = ENCODED.iter().position(|&n| n == block.len())?;
+        let mut value: u128 = 0;
+        for &c in block {
+            let digit = ALPHABET.iter().position(|&a| a == c)? as u128;
+            value = value * 58 + digit;
+        }
+        if bytes < 16 && value >> (8 * bytes) != 0 {
+            return None;
+        }
+        out.extend_from_slice(&value.to_be_bytes()[16 - bytes..]);
+    }
+    Some(out)
 }
 
 /// Whether `c` is in the Base58 alphabet.
@@ -245,6 +309,29 @@ mod tests {
         assert!(!is_bitcoin_bech32(
             "bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t5"
         ));
+    }
+
+    #[test]
+    fn monero_checksums() {
+        let good = "44AFFq5kSiGBoZ4NMDwYtN18obc8AemS33DBLWs3H7otXft3XjrpDtQGv7SqSsaBYBb98uNbr2VBBEt7f2wfn3RVGQBEP3A";
+        assert!(is_monero(good));
+        let bad = format!("{}B", &good[..94]);
+        assert!(!is_monero(&bad));
+        assert!(!is_monero(&good[..94]));
+        assert!(
+            monero_base58_decode(b"zzzzzzzzzzz").is_none(),
+            "block overflows 8 bytes"
+        );
+    }
+
+    #[test]
+    fn certificate_urls() {
+        assert!(is_certificate_url("http://crl3.example.com/ca.crl"));
+        assert!(is_certificate_url("http://ocsp.example.com"));
+        assert!(is_certificate_url("http://pki.example.com/ocsp/x"));
+        assert!(is_certificate_url("http://cacerts.example.com/CA.CRT"));
+        assert!(!is_certificate_url("http://example.com/a.crl.zip"));
+        assert!(!is_certificate_url("http://api.example.com/v1"));
     }
 
     #[test]

@@ -23,7 +23,13 @@ HASH_LEN = {"md5": 32, "sha1": 40, "sha256": 64, "sha512": 128}
 URL_SCHEMES = "http https ftp sftp ftps ws wss smb tcp udp stratum+tcp stratum+ssl".split()
 
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
-FLAG_RE = re.compile(r"^(!?defanged|scope=(%s))$" % "|".join(SCOPES))
+NOTES = (
+    "allowlisted_host certificate_infrastructure cut_at_asn1 encoded_base64 encoded_hex "
+    "encoded_percent host_context placeholder spaced"
+).split()
+FLAG_RE = re.compile(
+    r"^(!?defanged|scope=(%s)|!?note=(%s))$" % ("|".join(SCOPES), "|".join(NOTES))
+)
 ESCAPE_RE = re.compile(r"\\x([0-9A-Fa-f]{2})")
 
 VALUE_RULES = {
