@@ -142,9 +142,10 @@ impl Extractor {
         }
     }
 
-    /// Expands `paths` (files, directories, `-`) and extracts from all of them.
+    /// Expands `paths` (files, directories, `-`; zip archives into their members) and
+    /// extracts from all of them.
     pub fn extract_paths(&self, paths: &[PathBuf]) -> Extraction {
-        let (sources, errors) = input::expand(paths);
+        let (sources, errors) = input::expand_logs(paths);
         let mut extraction = self.extract_sources(&sources);
         extraction.errors.splice(0..0, errors);
         extraction
@@ -253,7 +254,8 @@ impl Extractor {
             hits: 0,
             error: None,
         };
-        match source.open() {
+        // compressed sources are read decompressed, at most --max-size bytes of them
+        match input::open_decoded(source, self.options.max_bytes).map(|d| d.reader) {
             Ok(reader) => {
                 let mut reader: Box<dyn Read + Send> = match self.options.time_limit {
                     Some(limit) => Box::new(input::TimeLimited::new(reader, limit)),
@@ -319,9 +321,17 @@ impl Extractor {
             chunk.data.clear();
             chunk.data.extend_from_slice(field.text.as_bytes());
             process_chunk(&self.scanner, &mut chunk, false);
+            let version_field = logs::analysis::is_version_name(logs::field_name(&field.path));
             let path = (!field.path.is_empty()).then_some(field.path);
             let data = &chunk.data;
             for f in chunk.found.drain(..) {
+                // a version in a field named so, or a folder named after one, is no address
+                if f.kind == IocKind::Ipv4
+                    && (version_field
+                        || logs::analysis::only_as_path_component(&field.text, &f.value))
+                {
+                    continue;
+                }
                 hits += 1;
                 set.add_with(f.kind, f.value, f.defanged, || Sighting {
                     source: source.clone(),
