@@ -1835,9 +1835,8 @@ fn version_strings_never_become_addresses() {
         .map(|i| i.value.as_str())
         .collect();
     assert_eq!(ips, vec!["198.51.100.77"]);
-    // extract: a version field, and folders named after versions (the registry record's
-    // data is a field of its own there, named `Details`: not covered)
-    let data = win_lines(&[records[0].clone(), records[2].clone()]);
+    // extract: a version field, folders named after versions, and registry data whose
+    // value is named as a version
     let iocs = spoor::extract::Extractor::new(spoor::extract::ExtractOptions::default())
         .extract_bytes("versions.ndjson", &data);
     let ips: Vec<&str> = iocs
