@@ -64,7 +64,7 @@ impl Analysis {
 /// Runs triage and IOC extraction over `samples` and `logs` (files or directories).
 pub fn analyze(samples: &[PathBuf], logs: &[PathBuf], options: &AnalyzeOptions) -> Analysis {
     let (sample_sources, mut errors) = input::expand(samples);
-    let (log_sources, log_errors) = input::expand(logs);
+    let (log_sources, log_errors) = input::expand_logs(logs);
     errors.extend(log_errors);
 
     let triaged: Vec<TriageOutcome> = sample_sources
@@ -76,7 +76,13 @@ pub fn analyze(samples: &[PathBuf], logs: &[PathBuf], options: &AnalyzeOptions) 
     let log_summaries: Vec<crate::logs::SourceSummary> = log_sources
         .iter()
         .map(|source| {
-            crate::logs::read_source(source, options.extract.time_limit, &mut |e| events.add(&e))
+            crate::logs::read_source_limited(
+                source,
+                options.extract.time_limit,
+                options.extract.max_bytes,
+                &mut |e| events.add(&e),
+                &mut |_| None,
+            )
         })
         .collect();
     let dynamic = events.finish();

@@ -142,9 +142,10 @@ impl Extractor {
         }
     }
 
-    /// Expands `paths` (files, directories, `-`) and extracts from all of them.
+    /// Expands `paths` (files, directories, `-`; zip archives into their members) and
+    /// extracts from all of them.
     pub fn extract_paths(&self, paths: &[PathBuf]) -> Extraction {
-        let (sources, errors) = input::expand(paths);
+        let (sources, errors) = input::expand_logs(paths);
         let mut extraction = self.extract_sources(&sources);
         extraction.errors.splice(0..0, errors);
         extraction
@@ -253,7 +254,8 @@ impl Extractor {
             hits: 0,
             error: None,
         };
-        match source.open() {
+        // compressed sources are read decompressed, at most --max-size bytes of them
+        match input::open_decoded(source, self.options.max_bytes).map(|d| d.reader) {
             Ok(reader) => {
                 let mut reader: Box<dyn Read + Send> = match self.options.time_limit {
                     Some(limit) => Box::new(input::TimeLimited::new(reader, limit)),
@@ -315,24 +317,65 @@ impl Extractor {
         };
         let mut hits = 0u64;
         let mut chunk = ChunkOut::default();
+        // Addresses in Sysmon's registry data (`Details`) wait for the end of their record:
+        // when the record's `TargetObject` names a version value (`...\pv`), they are
+        // versions. Records are told apart by their line (JSON lines) or offset (XML).
+        let mut held: Vec<(IocKind, String, bool, Sighting)> = Vec::new();
+        let mut record: (Option<u64>, Option<u64>) = (None, None);
+        let mut version_value = false;
+        let flush = |held: &mut Vec<(IocKind, String, bool, Sighting)>,
+                     version_value: bool,
+                     set: &mut IocSet,
+                     hits: &mut u64| {
+            for (kind, value, defanged, sighting) in held.drain(..) {
+                if !version_value {
+                    *hits += 1;
+                    set.add_with(kind, value, defanged, || sighting);
+                }
+            }
+        };
         let report = logs::read_fields(format, &source, &mut counted, &mut |field| {
+            if (field.line, field.offset) != record {
+                flush(&mut held, version_value, set, &mut hits);
+                record = (field.line, field.offset);
+                version_value = false;
+            }
             chunk.data.clear();
             chunk.data.extend_from_slice(field.text.as_bytes());
             process_chunk(&self.scanner, &mut chunk, false);
+            let field_name = logs::field_name(&field.path);
+            if field_name == "TargetObject" {
+                version_value = logs::analysis::is_version_name(logs::base_name(&field.text));
+            }
+            let version_field = logs::analysis::is_version_name(field_name);
+            let registry_data = field_name == "Details";
             let path = (!field.path.is_empty()).then_some(field.path);
             let data = &chunk.data;
             for f in chunk.found.drain(..) {
-                hits += 1;
-                set.add_with(f.kind, f.value, f.defanged, || Sighting {
+                // a version in a field named so, or a folder named after one, is no address
+                if f.kind == IocKind::Ipv4
+                    && (version_field
+                        || logs::analysis::only_as_path_component(&field.text, &f.value))
+                {
+                    continue;
+                }
+                let sighting = || Sighting {
                     source: source.clone(),
                     offset: field.offset,
                     line: field.line,
                     field: path.clone(),
                     encoding: Encoding::Ascii,
                     context: snippet(data, f.start, f.end),
-                });
+                };
+                if f.kind == IocKind::Ipv4 && registry_data {
+                    held.push((f.kind, f.value, f.defanged, sighting()));
+                    continue;
+                }
+                hits += 1;
+                set.add_with(f.kind, f.value, f.defanged, sighting);
             }
         });
+        flush(&mut held, version_value, set, &mut hits);
         let mut problems = report.warnings;
         if max > 0 && counted.bytes >= max {
             problems.push(format!(

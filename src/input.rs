@@ -1,7 +1,11 @@
 //! Inputs: turning the paths a user names into readable sources.
 //!
 //! Directories are walked (sorted, symlinks not followed, so loops cannot trap us; only
-//! regular files inside are taken); `-` is standard input. A FIFO named on the command line
+//! regular files inside are taken); `-` is standard input. Compressed inputs (gzip, zstd,
+//! bzip2, recognised from their first bytes) are read decompressed ([`open_decoded`]),
+//! never past a size limit; zip archives of logs are listed and each member becomes a
+//! source of its own ([`expand_logs`]); an executable member is reported, never read or
+//! written out. A FIFO named on the command line
 //! is read as a stream without waiting for a writer (none means empty); devices named on the
 //! command line are refused, since `/dev/zero`-like inputs never end. Anything that cannot
 //! be listed or opened becomes an [`InputError`] that the caller reports while the rest of
@@ -23,6 +27,17 @@ pub enum Source {
         /// Size in bytes from the file's metadata (0 for FIFOs and devices).
         len: u64,
     },
+    /// A member of a zip archive (stored or deflated), read from the archive in place.
+    ArchiveMember {
+        /// The archive.
+        archive: PathBuf,
+        /// The member's index in the archive's directory.
+        index: usize,
+        /// The member's name in the archive.
+        member: String,
+        /// Its size once decompressed, as the archive declares it.
+        len: u64,
+    },
 }
 
 impl Source {
@@ -31,6 +46,9 @@ impl Source {
         match self {
             Source::Stdin => "-".to_string(),
             Source::File { path, .. } => path.to_string_lossy().into_owned(),
+            Source::ArchiveMember {
+                archive, member, ..
+            } => format!("{}!{member}", archive.to_string_lossy()),
         }
     }
 
@@ -38,16 +56,430 @@ impl Source {
     pub fn len_hint(&self) -> u64 {
         match self {
             Source::Stdin => 0,
-            Source::File { len, .. } => *len,
+            Source::File { len, .. } | Source::ArchiveMember { len, .. } => *len,
         }
     }
 
-    /// Opens the source for reading. A FIFO is opened without waiting for a writer.
+    /// Opens the source for reading its bytes as they are stored (an archive member is
+    /// inflated, with no size limit: see [`open_decoded`]). A FIFO is opened without
+    /// waiting for a writer.
     pub fn open(&self) -> io::Result<Box<dyn Read + Send>> {
         match self {
             Source::Stdin => Ok(Box::new(io::stdin())),
             Source::File { path, .. } => Ok(Box::new(open_file(path)?)),
+            Source::ArchiveMember { archive, index, .. } => open_member(archive, *index),
         }
+    }
+}
+
+/// Decompressed bytes read at most from one compressed input or archive member when the
+/// caller sets no limit of its own (a decompression bomb stops here, with an error).
+pub const DEFAULT_DECODED_LIMIT: u64 = 4 << 30;
+
+/// Members of one zip archive listed at most.
+const MAX_MEMBERS: usize = 100_000;
+
+/// A compression format spoor reads through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Compression {
+    /// gzip (RFC 1952), members concatenated or not.
+    Gzip,
+    /// Zstandard frames.
+    Zstd,
+    /// bzip2 streams.
+    Bzip2,
+}
+
+impl Compression {
+    /// Its name in messages.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Compression::Gzip => "gzip",
+            Compression::Zstd => "zstd",
+            Compression::Bzip2 => "bzip2",
+        }
+    }
+
+    /// Recognises a compressed stream from its first bytes.
+    pub fn detect(head: &[u8]) -> Option<Compression> {
+        if head.starts_with(&[0x1f, 0x8b, 0x08]) {
+            Some(Compression::Gzip)
+        } else if head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
+            Some(Compression::Zstd)
+        } else if head.len() >= 4 && head.starts_with(b"BZh") && (b'1'..=b'9').contains(&head[3]) {
+            Some(Compression::Bzip2)
+        } else {
+            None
+        }
+    }
+}
+
+/// Whether bytes begin a zip archive (a local file header, or the end record of an empty
+/// archive).
+pub fn is_zip(head: &[u8]) -> bool {
+    head.starts_with(b"PK\x03\x04") || head.starts_with(b"PK\x05\x06")
+}
+
+/// A source opened for its content.
+pub struct Decoded {
+    /// The content: decompressed when the source is compressed.
+    pub reader: Box<dyn Read + Send>,
+    /// The compression read through, if any.
+    pub compression: Option<Compression>,
+}
+
+/// Opens a source for its content: gzip, zstd and bzip2 data (recognised from its first
+/// bytes, never from a name) are decompressed, at most `limit` bytes of it (0: the
+/// [`DEFAULT_DECODED_LIMIT`]); past the limit, and on damaged compressed data, reading
+/// stops with an error that says so (what was read before is kept by the caller). A zip
+/// archive on standard input is refused with a message: archives are listed from files.
+pub fn open_decoded(source: &Source, limit: u64) -> io::Result<Decoded> {
+    let mut raw = source.open()?;
+    let mut head = [0u8; 8];
+    let mut got = 0;
+    while got < head.len() {
+        match raw.read(&mut head[got..]) {
+            Ok(0) => break,
+            Ok(n) => got += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    let head = head[..got].to_vec();
+    if matches!(source, Source::Stdin) && is_zip(&head) {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "a zip archive on standard input: not read (name the file, and its members are listed and read)",
+        ));
+    }
+    let compression = Compression::detect(&head);
+    let whole = io::Cursor::new(head).chain(raw);
+    let reader: Box<dyn Read + Send> = match compression {
+        None => Box::new(whole),
+        Some(c) => {
+            let decoder: Box<dyn Read + Send> = match c {
+                Compression::Gzip => Box::new(flate2::read::MultiGzDecoder::new(whole)),
+                Compression::Bzip2 => Box::new(bzip2::read::MultiBzDecoder::new(whole)),
+                Compression::Zstd => Box::new(ZstdFrames::new(whole)),
+            };
+            let limit = if limit == 0 {
+                DEFAULT_DECODED_LIMIT
+            } else {
+                limit
+            };
+            Box::new(Bounded {
+                inner: decoder,
+                limit,
+                total: 0,
+                what: c.as_str(),
+            })
+        }
+    };
+    Ok(Decoded {
+        reader,
+        compression,
+    })
+}
+
+/// Decompressed data, cut at a limit: past it, and on damaged data, reads fail with an
+/// error naming the compression; data that decompresses to nothing is an error too, so
+/// that no compressed input is ever read as silently empty.
+struct Bounded<R> {
+    inner: R,
+    limit: u64,
+    total: u64,
+    what: &'static str,
+}
+
+impl<R: Read> Read for Bounded<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.total >= self.limit {
+            return Err(io::Error::new(
+                io::ErrorKind::FileTooLarge,
+                format!(
+                    "{} data decompresses to more than {} bytes (the size limit; a decompression bomb?): the rest was not read",
+                    self.what, self.limit
+                ),
+            ));
+        }
+        let room = usize::try_from(self.limit - self.total).unwrap_or(usize::MAX);
+        let want = buf.len().min(room);
+        let n = match self.inner.read(&mut buf[..want]) {
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => return Err(e),
+            Err(e) => {
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    format!("damaged {} data after {} bytes: {e}", self.what, self.total),
+                ))
+            }
+        };
+        if n == 0 && self.total == 0 && want > 0 {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!("the {} data decompresses to nothing", self.what),
+            ));
+        }
+        self.total += n as u64;
+        Ok(n)
+    }
+}
+
+/// Zstandard data of one or more frames (as `zstd` and `pzstd` write them), skippable
+/// frames skipped.
+struct ZstdFrames<R: Read> {
+    source: io::BufReader<R>,
+    decoder: ruzstd::decoding::FrameDecoder,
+    in_frame: bool,
+}
+
+impl<R: Read> ZstdFrames<R> {
+    fn new(inner: R) -> Self {
+        ZstdFrames {
+            source: io::BufReader::new(inner),
+            decoder: ruzstd::decoding::FrameDecoder::new(),
+            in_frame: false,
+        }
+    }
+}
+
+impl<R: Read> Read for ZstdFrames<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        use ruzstd::decoding::errors::{FrameDecoderError, ReadFrameHeaderError};
+        use ruzstd::decoding::BlockDecodingStrategy;
+        let bad = |e: FrameDecoderError| io::Error::new(io::ErrorKind::InvalidData, e.to_string());
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        loop {
+            if self.in_frame {
+                if self.decoder.can_collect() > 0 {
+                    return self.decoder.read(buf);
+                }
+                if self.decoder.is_finished() {
+                    self.in_frame = false;
+                    continue;
+                }
+                self.decoder
+                    .decode_blocks(&mut self.source, BlockDecodingStrategy::UptoBlocks(1))
+                    .map_err(bad)?;
+                continue;
+            }
+            if io::BufRead::fill_buf(&mut self.source)?.is_empty() {
+                return Ok(0);
+            }
+            match self.decoder.reset(&mut self.source) {
+                Ok(()) => self.in_frame = true,
+                Err(FrameDecoderError::ReadFrameHeaderError(ReadFrameHeaderError::SkipFrame {
+                    length,
+                    ..
+                })) => {
+                    let skipped = io::copy(
+                        &mut (&mut self.source).take(u64::from(length)),
+                        &mut io::sink(),
+                    )?;
+                    if skipped < u64::from(length) {
+                        return Err(io::Error::new(
+                            io::ErrorKind::UnexpectedEof,
+                            "a skippable zstd frame is cut short",
+                        ));
+                    }
+                }
+                Err(e) => return Err(bad(e)),
+            }
+        }
+    }
+}
+
+/// Opens member `index` of a zip archive as a stream: stored members as they are,
+/// deflated ones inflated; other methods and encrypted members are refused.
+fn open_member(archive: &Path, index: usize) -> io::Result<Box<dyn Read + Send>> {
+    use std::io::{Seek, SeekFrom};
+    let mut zip = zip::ZipArchive::new(open_file(archive)?).map_err(zip_error)?;
+    let (start, compressed, method, encrypted) = {
+        let entry = zip.by_index_raw(index).map_err(zip_error)?;
+        (
+            entry.data_start(),
+            entry.compressed_size(),
+            entry.compression(),
+            entry.encrypted(),
+        )
+    };
+    if encrypted {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "an encrypted archive member: not read",
+        ));
+    }
+    let start = start.ok_or_else(|| {
+        io::Error::new(
+            io::ErrorKind::InvalidData,
+            "the member's data cannot be found",
+        )
+    })?;
+    let mut file = zip.into_inner();
+    file.seek(SeekFrom::Start(start))?;
+    let data = file.take(compressed);
+    match method {
+        zip::CompressionMethod::Stored => Ok(Box::new(data)),
+        zip::CompressionMethod::Deflated => Ok(Box::new(flate2::read::DeflateDecoder::new(data))),
+        other => Err(io::Error::new(
+            io::ErrorKind::Unsupported,
+            format!("archive member compressed with {other}: not read (stored and deflated members are)"),
+        )),
+    }
+}
+
+fn zip_error(e: zip::result::ZipError) -> io::Error {
+    match e {
+        zip::result::ZipError::Io(e) => e,
+        other => io::Error::new(io::ErrorKind::InvalidData, format!("zip archive: {other}")),
+    }
+}
+
+/// File names of executables, by extension (members named so are never read).
+const EXECUTABLE_EXTENSIONS: [&str; 14] = [
+    "exe", "dll", "sys", "scr", "com", "cpl", "ocx", "drv", "efi", "msi", "so", "dylib", "elf",
+    "bin",
+];
+
+/// Whether bytes begin an executable (PE, ELF, Mach-O).
+fn is_executable(head: &[u8]) -> bool {
+    head.starts_with(b"MZ")
+        || head.starts_with(b"\x7fELF")
+        || matches!(
+            head.get(..4),
+            Some(
+                [0xfe, 0xed, 0xfa, 0xce | 0xcf]
+                    | [0xce | 0xcf, 0xfa, 0xed, 0xfe]
+                    | [0xca, 0xfe, 0xba, 0xbe]
+            )
+        )
+}
+
+/// [`expand`] for logs: a zip archive (recognised from its first bytes) is listed, and
+/// each member becomes a source; executable members (by name or content) are reported as
+/// errors and never read; encrypted members, and members compressed other than stored
+/// or deflated, are reported too. An archive without members is reported, not skipped.
+pub fn expand_logs(paths: &[PathBuf]) -> (Vec<Source>, Vec<InputError>) {
+    let (sources, mut errors) = expand(paths);
+    let mut out = Vec::with_capacity(sources.len());
+    for source in sources {
+        match &source {
+            Source::File { path, .. } if starts_as_zip(path) => {
+                list_archive(path, &mut out, &mut errors)
+            }
+            _ => out.push(source),
+        }
+    }
+    (out, errors)
+}
+
+fn starts_as_zip(path: &Path) -> bool {
+    if !std::fs::metadata(path).is_ok_and(|m| m.is_file()) {
+        return false; // a FIFO's bytes would be consumed
+    }
+    let mut head = [0u8; 4];
+    File::open(path)
+        .and_then(|mut f| f.read_exact(&mut head))
+        .is_ok()
+        && is_zip(&head)
+}
+
+fn list_archive(path: &Path, out: &mut Vec<Source>, errors: &mut Vec<InputError>) {
+    let name = path.to_string_lossy().into_owned();
+    let mut zip = match File::open(path)
+        .map_err(|e| describe(&e))
+        .and_then(|f| zip::ZipArchive::new(f).map_err(|e| zip_error(e).to_string()))
+    {
+        Ok(z) => z,
+        Err(message) => {
+            errors.push(InputError {
+                source: name,
+                message: format!("not a readable zip archive: {message}"),
+            });
+            return;
+        }
+    };
+    let mut files = 0usize;
+    for index in 0..zip.len() {
+        if files >= MAX_MEMBERS {
+            errors.push(InputError {
+                source: name.clone(),
+                message: format!(
+                    "more than {MAX_MEMBERS} members: the rest ({}) were not listed",
+                    zip.len() - index
+                ),
+            });
+            break;
+        }
+        let (member, len, is_dir, encrypted, method) = match zip.by_index_raw(index) {
+            Ok(e) => (
+                e.name()
+                    .map(|n| n.into_owned())
+                    .unwrap_or_else(|_| String::from_utf8_lossy(e.name_raw()).into_owned()),
+                e.size(),
+                e.is_dir(),
+                e.encrypted(),
+                e.compression(),
+            ),
+            Err(e) => {
+                errors.push(InputError {
+                    source: format!("{name}!#{index}"),
+                    message: zip_error(e).to_string(),
+                });
+                continue;
+            }
+        };
+        if is_dir {
+            continue;
+        }
+        files += 1;
+        let source = format!("{name}!{member}");
+        let refuse = |message: String| InputError {
+            source: source.clone(),
+            message,
+        };
+        if encrypted {
+            errors.push(refuse("an encrypted archive member: not read".to_string()));
+            continue;
+        }
+        if !matches!(
+            method,
+            zip::CompressionMethod::Stored | zip::CompressionMethod::Deflated
+        ) {
+            errors.push(refuse(format!(
+                "compressed with {method}: not read (stored and deflated members are)"
+            )));
+            continue;
+        }
+        let extension = member.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase());
+        let named_executable =
+            extension.is_some_and(|e| EXECUTABLE_EXTENSIONS.contains(&e.as_str()));
+        let mut head = Vec::new();
+        if !named_executable {
+            if let Ok(r) = open_member(path, index) {
+                let _ = r.take(4).read_to_end(&mut head);
+            }
+        }
+        if named_executable || is_executable(&head) {
+            errors.push(refuse(format!(
+                "an executable archive member ({len} bytes): listed, not read or extracted"
+            )));
+            continue;
+        }
+        out.push(Source::ArchiveMember {
+            archive: path.to_path_buf(),
+            index,
+            member,
+            len,
+        });
+    }
+    if files == 0 {
+        errors.push(InputError {
+            source: name,
+            message: "a zip archive without files".to_string(),
+        });
     }
 }
 

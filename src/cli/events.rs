@@ -42,7 +42,7 @@ pub struct EventsArgs {
 
 /// Runs `spoor events`.
 pub fn run(args: EventsArgs) -> ExitCode {
-    let (sources, errors) = input::expand(&args.paths);
+    let (sources, errors) = input::expand_logs(&args.paths);
     for e in &errors {
         warn(format_args!("{}: {}", e.source, e.message));
     }

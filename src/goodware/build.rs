@@ -141,7 +141,7 @@ pub fn build(
                 None
             }
             Source::File { path, .. } => Some(path),
-            Source::Stdin => None,
+            Source::Stdin | Source::ArchiveMember { .. } => None,
         })
         .collect();
     for batch in files.chunks(128) {

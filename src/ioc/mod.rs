@@ -2,7 +2,7 @@
 //!
 //! This module owns the types every other stage shares ([`IocKind`], [`Ioc`], [`Sighting`],
 //! [`Flags`], [`Scope`]) and the sub-modules that produce them: refanging ([`refang`]), the
-//! byte scanner ([`scan`]), per-type validators ([`validate`]), the allowlist ([`allowlist`])
+//! byte scanner ([`scan`]), registry key spelling ([`registry`]), per-type validators ([`validate`]), the allowlist ([`allowlist`])
 //! and the deduplicating collection ([`set`]).
 //!
 //! The serialised form is documented in `docs/ioc-schema.md` and is stable: fields are only
@@ -10,6 +10,7 @@
 
 pub mod allowlist;
 pub mod refang;
+pub mod registry;
 pub mod scan;
 pub mod set;
 pub mod validate;

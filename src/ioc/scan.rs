@@ -128,7 +128,7 @@ pub fn is_hive_name(label: &[u8]) -> bool {
     hive_short_name(label).is_some()
 }
 
-fn hive_short_name(label: &[u8]) -> Option<&'static str> {
+pub(crate) fn hive_short_name(label: &[u8]) -> Option<&'static str> {
     const HIVES: [(&str, &str); 10] = [
         ("hklm", "HKLM"),
         ("hkey_local_machine", "HKLM"),
@@ -1957,7 +1957,7 @@ fn looks_like_escape(component: &str) -> bool {
 /// A registry key from its short hive and the rest. A user hive named by SID
 /// (`HKU\S-1-5-21-…-1001\Software\x`, as Sysmon writes it) is that user's `HKCU`,
 /// and `HKU\<SID>_Classes\x` is `HKCU\Software\Classes\x`: the portable indicator.
-fn registry_value(hive: &str, rest: &str) -> String {
+pub(crate) fn registry_value(hive: &str, rest: &str) -> String {
     if hive == "HKU" {
         let (sid, tail) = rest.split_once('\\').unwrap_or((rest, ""));
         let upper = sid.to_ascii_uppercase();

@@ -32,6 +32,8 @@ const MAX_IOCS: usize = 1_000_000;
 const MAX_CONTEXT: usize = 8;
 /// Processes kept at most.
 const MAX_PROCESSES: usize = 200_000;
+/// Created registry keys remembered at most.
+const MAX_CREATED_KEYS: usize = 200_000;
 
 /// One persistence rule.
 #[derive(Debug, Clone)]
@@ -52,7 +54,7 @@ fn rules() -> &'static [Rule] {
                 let t = words.iter().position(|w| is_technique(w))?;
                 Some(Rule {
                     kind: kind.to_string(),
-                    pattern: words[..t].join(" ").to_lowercase(),
+                    pattern: match_form(&words[..t].join(" ")),
                     technique: words[t].to_string(),
                     name: words[t + 1..].join(" "),
                 })
@@ -72,46 +74,186 @@ pub fn is_technique(word: &str) -> bool {
     }
 }
 
-/// A registry path with its hive shortened: `HKEY_CURRENT_USER` and a user's
-/// `HKU\S-1-5-21-...` become `HKCU`, `HKEY_LOCAL_MACHINE` and `\REGISTRY\MACHINE` `HKLM`.
-pub fn normalize_key(raw: &str) -> String {
-    let key = raw.trim().trim_start_matches('\\');
-    let (hive, rest) = key.split_once('\\').unwrap_or((key, ""));
-    let upper = hive.to_ascii_uppercase();
-    let short = match upper.as_str() {
-        "HKEY_LOCAL_MACHINE" | "HKLM" => "HKLM",
-        "HKEY_CURRENT_USER" | "HKCU" => "HKCU",
-        "HKEY_CLASSES_ROOT" | "HKCR" => "HKCR",
-        "HKEY_CURRENT_CONFIG" | "HKCC" => "HKCC",
-        "HKEY_USERS" | "HKU" => "HKU",
-        "REGISTRY" => {
-            let (sub, rest2) = rest.split_once('\\').unwrap_or((rest, ""));
-            return match sub.to_ascii_uppercase().as_str() {
-                "MACHINE" => join("HKLM", rest2),
-                "USER" => normalize_key(&join("HKU", rest2)),
-                _ => key.to_string(),
-            };
-        }
-        _ => return key.to_string(),
-    };
-    if short == "HKU" {
-        let (sid, rest2) = rest.split_once('\\').unwrap_or((rest, ""));
-        if sid.starts_with("S-1-5-21-") {
-            return match sid.strip_suffix("_Classes") {
-                Some(_) => join("HKCU\\Software\\Classes", rest2),
-                None => join("HKCU", rest2),
-            };
-        }
-    }
-    join(short, rest)
+pub use crate::ioc::registry::normalize_key;
+
+/// The known-benign Windows activity table (`data/benign-activity.txt`).
+pub const BENIGN_ACTIVITY: &str = include_str!("../../data/benign-activity.txt");
+
+/// Known-benign activity, by kind (patterns lower case, in their match form).
+#[derive(Debug, Default)]
+struct Benign {
+    registry: Vec<String>,
+    tasks: Vec<String>,
+    files: Vec<String>,
+    bits_clients: Vec<String>,
+    trusted_dirs: Vec<String>,
 }
 
-fn join(hive: &str, rest: &str) -> String {
-    if rest.is_empty() {
-        hive.to_string()
-    } else {
-        format!("{hive}\\{rest}")
+fn benign() -> &'static Benign {
+    static BENIGN: OnceLock<Benign> = OnceLock::new();
+    BENIGN.get_or_init(|| {
+        let mut b = Benign::default();
+        for line in crate::tables::entries(BENIGN_ACTIVITY) {
+            let Some((kind, pattern)) = line.split_once(char::is_whitespace) else {
+                continue;
+            };
+            let pattern = match_form(pattern.trim());
+            match kind {
+                "registry" => b.registry.push(pattern),
+                "task" => b.tasks.push(pattern),
+                "file" => b.files.push(pattern),
+                "bits-client" => b.bits_clients.push(pattern),
+                "trusted-dir" => b.trusted_dirs.push(pattern),
+                _ => {}
+            }
+        }
+        b
+    })
+}
+
+/// The form rules and tables are matched in: lower case, `ControlSet00N` as
+/// `CurrentControlSet`.
+fn match_form(text: &str) -> String {
+    let mut lower = text.to_lowercase();
+    if lower.contains("\\controlset00") {
+        for n in 1..=9 {
+            lower = lower.replace(&format!("\\controlset00{n}\\"), "\\currentcontrolset\\");
+        }
     }
+    lower
+}
+
+/// Whether `pattern` (lower case, `*` for any text) occurs in `text`; with `word_start`,
+/// only where a word starts (at the beginning or after a space).
+fn glob_contains(text: &str, pattern: &str, word_start: bool) -> bool {
+    let mut pieces = pattern.split('*');
+    let first = pieces.next().unwrap_or("");
+    let rest: Vec<&str> = pieces.filter(|p| !p.is_empty()).collect();
+    let tail_matches = |mut at: usize| {
+        rest.iter().all(|p| match text[at..].find(p) {
+            Some(j) => {
+                at += j + p.len();
+                true
+            }
+            None => false,
+        })
+    };
+    if first.is_empty() {
+        return tail_matches(0);
+    }
+    let mut from = 0;
+    while let Some(i) = text[from..].find(first).map(|i| i + from) {
+        let at_word = !word_start || i == 0 || text.as_bytes()[i - 1] == b' ';
+        if at_word && tail_matches(i + first.len()) {
+            return true;
+        }
+        from = i + first.len();
+    }
+    false
+}
+
+/// Whether a registry key or value belongs to Windows' own bookkeeping.
+fn benign_registry(key: &str) -> bool {
+    let key = match_form(key);
+    benign().registry.iter().any(|p| key.contains(p.as_str()))
+}
+
+/// Whether a file is one Windows writes for its own tasks.
+fn benign_file(path: &str) -> bool {
+    let path = match_form(path);
+    benign().files.iter().any(|p| path.contains(p.as_str()))
+}
+
+/// The program a command runs: the quoted first argument, or, unquoted, the text up to
+/// the first `.exe` (task actions write `C:\Program Files\...\x.exe args` unquoted).
+fn program_path(command: &str) -> String {
+    let c = command.trim();
+    if c.starts_with('"') {
+        return super::cmdline::split(c)
+            .into_iter()
+            .next()
+            .unwrap_or_default();
+    }
+    match c.to_ascii_lowercase().find(".exe") {
+        Some(i) => c[..i + 4].to_string(),
+        None => c.split_whitespace().next().unwrap_or("").to_string(),
+    }
+}
+
+/// Programs that run what their arguments name: a benign-looking task that starts one of
+/// them is not taken on trust.
+const LAUNCHERS: [&str; 9] = [
+    "rundll32",
+    "regsvr32",
+    "mshta",
+    "powershell",
+    "pwsh",
+    "cmd",
+    "wscript",
+    "cscript",
+    "msiexec",
+];
+
+/// Whether a command's program lies in a folder of the trusted list (and is not a
+/// launcher of other code).
+fn trusted_program(command: &str) -> bool {
+    let program = program_path(command);
+    let name = super::cmdline::program_name(&program);
+    let program = match_form(&program);
+    !LAUNCHERS.contains(&name.as_str())
+        && benign()
+            .trusted_dirs
+            .iter()
+            .any(|d| program.starts_with(d.as_str()))
+}
+
+/// Whether a scheduled task is one Windows, Office or Defender registers: its name is
+/// listed and what it runs, when known, lives in a trusted folder.
+fn benign_task(name: &str, runs: Option<&str>) -> bool {
+    let name = match_form(name.trim());
+    let name = if name.starts_with('\\') {
+        name
+    } else {
+        format!("\\{name}")
+    };
+    benign().tasks.iter().any(|p| name.starts_with(p.as_str())) && runs.is_none_or(trusted_program)
+}
+
+/// Whether a BITS job was made by a Windows component that makes them by itself.
+fn benign_bits_client(program: Option<&str>) -> bool {
+    program.is_some_and(|p| {
+        let name = super::cmdline::program_name(p);
+        benign().bits_clients.contains(&name)
+    })
+}
+
+/// Whether a registry value's name says it holds a version (`Version`, `pv`,
+/// `DisplayVersion`): a dotted quad there is a version number, not an address.
+pub fn is_version_name(name: &str) -> bool {
+    let n = name.trim().to_ascii_lowercase();
+    n.contains("version") || matches!(n.as_str(), "pv" | "ver" | "build" | "fw" | "rev")
+}
+
+/// Whether every occurrence of `value` in `text` is a whole path component
+/// (`\Update\1.3.173.55\`): a folder named after a version, not an address.
+pub fn only_as_path_component(text: &str, value: &str) -> bool {
+    let b = text.as_bytes();
+    let mut any = false;
+    for (i, _) in text.match_indices(value) {
+        any = true;
+        let before = i.checked_sub(1).map(|j| b[j]);
+        let after = b.get(i + value.len()).copied();
+        // `\1.3.173.55\`, or `/1.3.173.55/` but not a URL's host (`http://1.2.3.4/`)
+        let folder = match (before, after) {
+            (Some(b'\\'), Some(b'\\' | b'/')) => true,
+            (Some(b'/'), Some(b'/' | b'\\')) => i < 2 || b[i - 2] != b'/',
+            _ => false,
+        };
+        if !folder {
+            return false;
+        }
+    }
+    any
 }
 
 /// An indicator with what the logs say about it.
@@ -204,6 +346,10 @@ pub struct Findings {
     /// Distinct indicators that were not kept (over the limit).
     #[serde(skip_serializing_if = "is_zero")]
     pub iocs_dropped: u64,
+    /// Persistence-like events left out because they are known-benign Windows activity
+    /// (`data/benign-activity.txt`: VSS writers, Office telemetry and OS tasks, ...).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub known_benign: u64,
 }
 
 fn is_zero(n: &u64) -> bool {
@@ -217,8 +363,32 @@ struct Proc {
     command_line: Option<String>,
     parent: Option<u64>,
     parent_image: Option<String>,
+    /// The parent instance, as it was when this process started.
+    parent_key: Option<ProcKey>,
     seen_starting: bool,
+    /// A process exit was seen: the next start with this pid is another process.
+    exited: bool,
     order: u64,
+}
+
+/// Whether a start seen for a known pid is another process that reuses the pid: the known
+/// one ended, or the two differ in image or command line.
+fn is_new_instance(known: &Proc, p: &ProcessInfo) -> bool {
+    let squeeze = |c: &str| {
+        c.split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .to_lowercase()
+    };
+    let differ_cmd = match (&known.command_line, &p.command_line) {
+        (Some(a), Some(b)) => squeeze(a) != squeeze(b),
+        _ => false,
+    };
+    let differ_image = match (&known.image, &p.image) {
+        (Some(a), Some(b)) => !base_name(a).eq_ignore_ascii_case(base_name(b)),
+        _ => false,
+    };
+    known.exited || differ_cmd || differ_image
 }
 
 /// The accumulating state; feed it events with [`Analysis::add`].
@@ -227,7 +397,10 @@ pub struct Analysis {
     iocs: BTreeMap<(String, String), ContextIoc>,
     iocs_dropped: u64,
     actions: BTreeMap<String, u64>,
-    processes: BTreeMap<(Arc<str>, u64), Proc>,
+    processes: BTreeMap<ProcKey, Proc>,
+    /// The latest instance of each pid of each source (a pid reused within one log gives
+    /// one process per use).
+    current: BTreeMap<(Arc<str>, u64), u32>,
     /// A process seen again in another source (same pid, same image name) → its first key,
     /// so that two logs of one session give one tree.
     aliases: BTreeMap<ProcKey, ProcKey>,
@@ -237,6 +410,10 @@ pub struct Analysis {
     techniques: BTreeMap<String, BTreeSet<String>>,
     remediation: Remediation,
     order: u64,
+    /// Registry keys created in the session (match form), for `newkey` rules.
+    created_keys: BTreeSet<String>,
+    /// Persistence-like activity left out as known-benign.
+    known_benign: u64,
 }
 
 impl Default for Analysis {
@@ -267,18 +444,6 @@ fn is_full_path(path: &str) -> bool {
         || path.starts_with('%')
 }
 
-/// A `/tn NAME` or `/tr COMMAND` argument of a schtasks command line.
-fn switch_value(command: &str, switch: &str) -> Option<String> {
-    let lower = command.to_ascii_lowercase();
-    let at = lower.find(&format!(" {switch} "))? + switch.len() + 2;
-    let rest = command.get(at..)?.trim_start();
-    let value = match rest.strip_prefix('"') {
-        Some(r) => r.split('"').next()?,
-        None => rest.split_whitespace().next()?,
-    };
-    Some(value.to_string()).filter(|v| !v.is_empty())
-}
-
 impl Analysis {
     /// An empty analysis.
     pub fn new() -> Self {
@@ -288,12 +453,15 @@ impl Analysis {
             iocs_dropped: 0,
             actions: BTreeMap::new(),
             processes: BTreeMap::new(),
+            current: BTreeMap::new(),
             aliases: BTreeMap::new(),
             by_pid: BTreeMap::new(),
             persistence: BTreeMap::new(),
             techniques: BTreeMap::new(),
             remediation: Remediation::default(),
             order: 0,
+            created_keys: BTreeSet::new(),
+            known_benign: 0,
         }
     }
 
@@ -377,7 +545,24 @@ impl Analysis {
 
     /// Runs the IOC scanner over free text, adding what it finds.
     fn scan(&mut self, text: &str, context: &Option<String>, p: &Provenance) {
+        self.scan_text(text, context, p, false);
+    }
+
+    /// [`Self::scan`]; dotted quads that are versions are left out: a folder named after
+    /// one (`\Update\1.3.173.55\`), and any in a value named as a version (`version`).
+    fn scan_text(
+        &mut self,
+        text: &str,
+        context: &Option<String>,
+        p: &Provenance,
+        version_field: bool,
+    ) {
         for hit in self.scanner.scan_bytes(text.as_bytes()) {
+            if hit.kind == IocKind::Ipv4
+                && (version_field || only_as_path_component(text, &hit.value))
+            {
+                continue;
+            }
             if hit.kind == IocKind::FilePath
                 && hit.value.starts_with('\\')
                 && !hit.value.starts_with("\\\\")
@@ -401,7 +586,8 @@ impl Analysis {
     }
 
     /// The key of the same process seen in another source: the same pid with an image of
-    /// the same file name (compared case-insensitively); both images must be known.
+    /// the same file name (compared case-insensitively; both images must be known) and, when
+    /// both are known, the same command line.
     fn same_process_elsewhere(&self, key: &ProcKey, p: &ProcessInfo) -> Option<ProcKey> {
         let image = base_name(p.image.as_deref()?);
         self.by_pid
@@ -409,19 +595,38 @@ impl Analysis {
             .iter()
             .filter(|k| k.0 != key.0)
             .find(|k| {
-                self.processes
-                    .get(*k)
-                    .and_then(|known| known.image.as_deref())
-                    .is_some_and(|i| base_name(i).eq_ignore_ascii_case(image))
+                self.processes.get(*k).is_some_and(|known| {
+                    known
+                        .image
+                        .as_deref()
+                        .is_some_and(|i| base_name(i).eq_ignore_ascii_case(image))
+                        && !is_new_instance(
+                            &Proc {
+                                exited: false,
+                                ..known.clone()
+                            },
+                            p,
+                        )
+                })
             })
             .cloned()
     }
 
-    fn remember_process(&mut self, p: &ProcessInfo, source: &Arc<str>, starting: bool) {
-        let Some(pid) = p.pid else {
-            return;
-        };
-        let mut key = (source.clone(), pid);
+    /// Records what an event says about a process; returns the key of the instance it is.
+    fn remember_process(
+        &mut self,
+        p: &ProcessInfo,
+        source: &Arc<str>,
+        starting: bool,
+        parent_key: Option<ProcKey>,
+    ) -> Option<ProcKey> {
+        let pid = p.pid?;
+        let instance = self
+            .current
+            .get(&(source.clone(), pid))
+            .copied()
+            .unwrap_or(0);
+        let mut key = (source.clone(), pid, instance);
         if let Some(first) = self.aliases.get(&key) {
             key = first.clone();
         } else if !self.processes.contains_key(&key) {
@@ -431,40 +636,55 @@ impl Analysis {
             }
         }
         if let Some(existing) = self.processes.get_mut(&key) {
-            existing.seen_starting |= starting;
-            if existing.image.is_none()
-                || (starting && p.image.as_ref().is_some_and(|i| is_full_path(i)))
-            {
-                existing.image = p.image.clone().or(existing.image.take());
+            if starting && existing.seen_starting && is_new_instance(existing, p) {
+                // the pid was used again: a new process
+                let next = instance + 1;
+                self.current.insert((source.clone(), pid), next);
+                key = (source.clone(), pid, next);
+            } else {
+                existing.seen_starting |= starting;
+                if existing.image.is_none()
+                    || (starting && p.image.as_ref().is_some_and(|i| is_full_path(i)))
+                {
+                    existing.image = p.image.clone().or(existing.image.take());
+                }
+                if existing.command_line.is_none() {
+                    existing.command_line = p.command_line.clone();
+                }
+                if existing.parent.is_none() {
+                    existing.parent = p.parent_pid;
+                    existing.parent_image = p.parent_image.clone();
+                }
+                if existing.parent_key.is_none() {
+                    existing.parent_key = parent_key;
+                }
+                return Some(key);
             }
-            if existing.command_line.is_none() {
-                existing.command_line = p.command_line.clone();
-            }
-            if existing.parent.is_none() {
-                existing.parent = p.parent_pid;
-                existing.parent_image = p.parent_image.clone();
-            }
-            return;
         }
         if self.processes.len() >= MAX_PROCESSES {
-            return;
+            return None;
         }
         self.order += 1;
         self.by_pid.entry(pid).or_default().push(key.clone());
         self.processes.insert(
-            key,
+            key.clone(),
             Proc {
                 pid: Some(pid),
                 image: p.image.clone(),
                 command_line: p.command_line.clone(),
                 parent: p.parent_pid,
                 parent_image: p.parent_image.clone(),
+                parent_key,
                 seen_starting: starting,
+                exited: false,
                 order: self.order,
             },
         );
+        Some(key)
     }
 
+    /// Records persistence, unless it is known-benign Windows activity (counted then).
+    /// Returns whether it was recorded.
     fn persist(
         &mut self,
         rule: &Rule,
@@ -472,7 +692,20 @@ impl Analysis {
         runs: Option<String>,
         e: &Event,
         by: Option<String>,
-    ) {
+    ) -> bool {
+        let benign = match rule.kind.as_str() {
+            "registry" | "newkey" => benign_registry(location),
+            "file" => benign_file(location),
+            _ if rule.technique.starts_with("T1053") => benign_task(location, runs.as_deref()),
+            _ if rule.technique == "T1197" && rule.kind == "action" => {
+                benign_bits_client(e.get("processPath").or(e.process.image.as_deref()))
+            }
+            _ => false,
+        };
+        if benign {
+            self.known_benign += 1;
+            return false;
+        }
         let key = (rule.technique.clone(), location.to_lowercase());
         self.techniques
             .entry(rule.technique.clone())
@@ -486,13 +719,74 @@ impl Analysis {
             by,
             provenance: e.provenance.clone(),
         });
+        true
+    }
+
+    /// Persistence made by a command line: where (the task, service, key or account) and
+    /// what it runs are read from its arguments.
+    fn command_persistence(
+        &mut self,
+        rule: &'static Rule,
+        cmd: &str,
+        e: &Event,
+        parent: Option<String>,
+        who: Option<String>,
+    ) {
+        use super::cmdline::{after_word, switch_value};
+        let p = &e.provenance;
+        let by = |what: &str| who.as_ref().map(|w| format!("{what} by {w}"));
+        let technique = rule.technique.as_str();
+        let (location, runs) = if technique.starts_with("T1053") {
+            (switch_value(cmd, "/tn"), switch_value(cmd, "/tr"))
+        } else if technique.starts_with("T1543") {
+            let name = after_word(cmd, "create")
+                .or_else(|| after_word(cmd, "config"))
+                .or_else(|| switch_value(cmd, "-name"));
+            let runs =
+                switch_value(cmd, "binpath=").or_else(|| switch_value(cmd, "-binarypathname"));
+            (name, runs)
+        } else if technique.starts_with("T1547") {
+            let key = after_word(cmd, "add");
+            let value = switch_value(cmd, "/v").unwrap_or_default();
+            let location =
+                key.map(|k| normalize_key(&format!("{}\\{value}", k.trim_end_matches('\\'))));
+            (location, switch_value(cmd, "/d"))
+        } else if technique.starts_with("T1136") {
+            (
+                after_word(cmd, "user").or_else(|| switch_value(cmd, "-name")),
+                None,
+            )
+        } else if technique == "T1197" {
+            let job = switch_value(cmd, "/transfer")
+                .or_else(|| switch_value(cmd, "/create"))
+                .or_else(|| switch_value(cmd, "/addfile"));
+            let url = super::cmdline::split(cmd)
+                .into_iter()
+                .find(|a| a.contains("://"));
+            (job, url)
+        } else {
+            (None, None)
+        };
+        let location = location.unwrap_or_else(|| cmd.to_string());
+        if !self.persist(rule, &location, runs, e, parent) {
+            return;
+        }
+        if technique.starts_with("T1053") && location != cmd {
+            self.ioc("task_name", &location, by("created"), p);
+            self.remediation.tasks_to_remove.insert(location);
+        } else if technique.starts_with("T1543") && location != cmd {
+            self.ioc("service", &location, by("created"), p);
+            self.remediation.services_to_remove.insert(location);
+        } else if technique.starts_with("T1136") && location != cmd {
+            self.ioc("user_account", &location, by("created"), p);
+        }
     }
 
     fn rule_for(kind: &str, text: &str) -> Option<&'static Rule> {
-        let lower = text.to_lowercase();
+        let text = match_form(text);
         rules()
             .iter()
-            .find(|r| r.kind == kind && lower.contains(&r.pattern))
+            .find(|r| r.kind == kind && glob_contains(&text, &r.pattern, kind == "command"))
     }
 
     /// Takes one event into account.
@@ -504,6 +798,7 @@ impl Analysis {
         let p = &e.provenance;
         let who = actor(&e.process);
         let starting = matches!(e.action, Action::ProcessCreate | Action::ProcessStart);
+        let mut parent_key = None;
         if starting {
             // the parent is a process too
             if let Some(ppid) = e.process.parent_pid {
@@ -512,10 +807,15 @@ impl Analysis {
                     image: e.process.parent_image.clone(),
                     ..ProcessInfo::default()
                 };
-                self.remember_process(&parent, &p.source, false);
+                parent_key = self.remember_process(&parent, &p.source, false, None);
             }
         }
-        self.remember_process(&e.process, &p.source, starting);
+        let me = self.remember_process(&e.process, &p.source, starting, parent_key);
+        if e.action == Action::ProcessExit {
+            if let Some(proc_) = me.and_then(|k| self.processes.get_mut(&k)) {
+                proc_.exited = true;
+            }
+        }
         let by = |what: &str| who.as_ref().map(|w| format!("{what} by {w}"));
         let target = e.target.as_str();
         match e.action {
@@ -538,16 +838,9 @@ impl Analysis {
                 if let Some(cmd) = &e.process.command_line {
                     self.ioc("command", cmd, context.clone(), p);
                     self.scan(cmd, &context, p);
-                    if let Some(rule) = Self::rule_for("command", cmd) {
-                        let location = switch_value(cmd, "/tn").unwrap_or_else(|| cmd.clone());
-                        if rule.technique.starts_with("T1053") {
-                            if let Some(task) = switch_value(cmd, "/tn") {
-                                self.ioc("task_name", &task, by("created"), p);
-                                self.remediation.tasks_to_remove.insert(task);
-                            }
-                        }
-                        let runs = switch_value(cmd, "/tr");
-                        self.persist(rule, &location, runs, e, parent.clone());
+                    let normal = super::cmdline::normal_form(cmd);
+                    if let Some(rule) = Self::rule_for("command", &normal) {
+                        self.command_persistence(rule, cmd, e, parent.clone(), who.clone());
                     }
                 }
                 let image = e
@@ -618,31 +911,46 @@ impl Analysis {
                 let normalized = normalize_key(target);
                 self.ioc("registry_value", target, by("set"), p);
                 let data = e.get("data").map(str::to_string);
+                let (key, value_name) = normalized.rsplit_once('\\').unwrap_or(("", ""));
                 if let Some(d) = &data {
-                    self.scan(d, &by("registry data set"), p);
+                    self.scan_text(d, &by("registry data set"), p, is_version_name(value_name));
                 }
-                if let Some(rule) = Self::rule_for("registry", &normalized) {
-                    if let Some(d) = &data {
-                        self.ioc(
-                            "command",
-                            d,
-                            Some(format!("{} ({})", rule.name, rule.technique)),
-                            p,
-                        );
+                let benign = benign_registry(&normalized);
+                let rule = Self::rule_for("registry", &normalized).or_else(|| {
+                    self.created_keys
+                        .contains(&match_form(key))
+                        .then(|| Self::rule_for("newkey", &normalized))
+                        .flatten()
+                });
+                if let Some(rule) = rule {
+                    if benign {
+                        self.known_benign += 1;
+                    } else {
+                        if let Some(d) = &data {
+                            self.ioc(
+                                "command",
+                                d,
+                                Some(format!("{} ({})", rule.name, rule.technique)),
+                                p,
+                            );
+                        }
+                        self.persist(rule, &normalized, data, e, who.clone());
                     }
-                    self.persist(rule, &normalized, data, e, who.clone());
                 }
-                if e.get("change") != Some("modified") {
+                // a value of a service this session did not create belongs to Windows or
+                // to an installed program: removing it would break the machine
+                let existing_service = match_form(key).contains("\\currentcontrolset\\services\\")
+                    && !self.created_keys.contains(&match_form(key));
+                if e.get("change") != Some("modified") && !benign && !existing_service {
                     self.remediation.registry_to_remove.insert(normalized);
                 }
             }
             Action::RegistryCreateKey => {
                 let normalized = normalize_key(target);
                 self.ioc("registry_key", target, by("created"), p);
-                if let Some(rule) = Self::rule_for("registry", &format!("{normalized}\\")) {
-                    if rule.technique == "T1543.003" {
-                        self.persist(rule, &normalized, None, e, who.clone());
-                    }
+                if self.created_keys.len() < MAX_CREATED_KEYS {
+                    let key = match_form(normalized.trim_end_matches('\\'));
+                    self.created_keys.insert(key);
                 }
             }
             Action::RegistryDelete => {
@@ -721,13 +1029,16 @@ impl Analysis {
             }
             Action::TaskCreate => {
                 self.ioc("task_name", target, by("created"), p);
-                self.remediation.tasks_to_remove.insert(target.to_string());
                 let runs = e.get("command").map(str::to_string);
                 if let Some(c) = &runs {
                     self.ioc("command", c, Some(format!("run by task {target}")), p);
                 }
-                if let Some(rule) = Self::rule_for("action", "task_create") {
-                    self.persist(rule, target, runs, e, who.clone());
+                let recorded = match Self::rule_for("action", "task_create") {
+                    Some(rule) => self.persist(rule, target, runs, e, who.clone()),
+                    None => !benign_task(target, runs.as_deref()),
+                };
+                if recorded {
+                    self.remediation.tasks_to_remove.insert(target.to_string());
                 }
             }
             Action::ServiceCreate => {
@@ -759,6 +1070,45 @@ impl Analysis {
                     }
                 }
             }
+            Action::AccountCreate => {
+                self.ioc("user_account", target, by("created"), p);
+                if let Some(rule) = Self::rule_for("action", "account_create") {
+                    self.persist(rule, target, None, e, who.clone());
+                }
+            }
+            Action::GroupAdd => {
+                if let Some(rule) = Self::rule_for("action", "group_add") {
+                    let member = e
+                        .get("MemberName")
+                        .or_else(|| e.get("MemberSid"))
+                        .unwrap_or("?");
+                    let location = format!("{member} → {target}");
+                    self.persist(rule, &location, None, e, who.clone());
+                }
+            }
+            Action::BitsJob => {
+                let url = e.get("url").map(str::to_string);
+                if let Some(u) = &url {
+                    self.ioc("url", u, by("fetched by BITS job"), p);
+                    self.block(IocKind::Url, u);
+                }
+                if let Some(rule) = Self::rule_for("action", "bits_job") {
+                    self.persist(rule, target, url, e, who.clone());
+                }
+            }
+            Action::LogClear => {
+                self.techniques
+                    .entry("T1070.001".to_string())
+                    .or_default()
+                    .insert(format!("event log cleared ({target})"));
+            }
+            Action::Script => {
+                if let Some(text) = e.get("ScriptBlockText").or_else(|| e.get("Payload")) {
+                    let text = text.to_string();
+                    self.scan(&text, &by("in a script run"), p);
+                }
+            }
+            Action::Logon | Action::LogonFailed | Action::ShareAccess => {}
             Action::FileRead | Action::DirectoryList | Action::RegistryRead | Action::Other => {}
         }
     }
@@ -812,6 +1162,7 @@ impl Analysis {
             techniques: self.techniques,
             remediation,
             iocs_dropped: self.iocs_dropped,
+            known_benign: self.known_benign,
         }
     }
 }
@@ -829,69 +1180,70 @@ fn strip_port(hostport: &str) -> String {
     }
 }
 
-/// A process's key: its source and pid.
-type ProcKey = (Arc<str>, u64);
-/// Children of each process: (order seen, source, pid).
-type Children = BTreeMap<ProcKey, Vec<(u64, Arc<str>, u64)>>;
+/// A process's key: its source, pid and which use of the pid it is (0 for the first).
+type ProcKey = (Arc<str>, u64, u32);
+/// Children of each process: (order seen, key).
+type Children = BTreeMap<ProcKey, Vec<(u64, ProcKey)>>;
 
 fn build_tree(
     processes: &BTreeMap<ProcKey, Proc>,
     aliases: &BTreeMap<ProcKey, ProcKey>,
 ) -> Vec<ProcessNode> {
     let mut children: Children = BTreeMap::new();
-    let mut roots: Vec<(Arc<str>, u64, u64)> = Vec::new();
-    for ((source, pid), proc_) in processes {
-        // The parent as its own source names it, or as first seen in another source.
-        let parent = proc_.parent.filter(|p| p != pid).and_then(|p| {
-            let key = (source.clone(), p);
-            if processes.contains_key(&key) {
-                Some(key)
-            } else {
-                aliases.get(&key).cloned()
-            }
-        });
+    let mut roots: Vec<(Arc<str>, u64, ProcKey)> = Vec::new();
+    for (key, proc_) in processes {
+        // The parent instance as its own source names it, or as first seen in another source.
+        let parent = proc_
+            .parent_key
+            .clone()
+            .or_else(|| proc_.parent.map(|p| (key.0.clone(), p, 0)))
+            .filter(|p| p != key)
+            .and_then(|p| {
+                if processes.contains_key(&p) {
+                    Some(p)
+                } else {
+                    aliases.get(&p).cloned()
+                }
+            })
+            .filter(|p| p != key);
         match parent {
-            Some(parent) => {
-                children
-                    .entry(parent)
-                    .or_default()
-                    .push((proc_.order, source.clone(), *pid))
-            }
-            None => roots.push((source.clone(), proc_.order, *pid)),
+            Some(parent) => children
+                .entry(parent)
+                .or_default()
+                .push((proc_.order, key.clone())),
+            None => roots.push((key.0.clone(), proc_.order, key.clone())),
         }
     }
     roots.sort();
     let mut visited = BTreeSet::new();
     roots
         .into_iter()
-        .filter_map(|(source, _, pid)| node(&source, pid, processes, &children, &mut visited, 0))
+        .filter_map(|(_, _, key)| node(&key, processes, &children, &mut visited, 0))
         .collect()
 }
 
 fn node(
-    source: &Arc<str>,
-    pid: u64,
-    processes: &BTreeMap<(Arc<str>, u64), Proc>,
+    key: &ProcKey,
+    processes: &BTreeMap<ProcKey, Proc>,
     children: &Children,
-    visited: &mut BTreeSet<(Arc<str>, u64)>,
+    visited: &mut BTreeSet<ProcKey>,
     depth: usize,
 ) -> Option<ProcessNode> {
-    let key = (source.clone(), pid);
     if depth > 256 || !visited.insert(key.clone()) {
         return None; // a pid cycle in damaged logs
     }
-    let p = processes.get(&key)?;
-    let mut kids = children.get(&key).cloned().unwrap_or_default();
+    let p = processes.get(key)?;
+    let mut kids = children.get(key).cloned().unwrap_or_default();
     kids.sort();
     Some(ProcessNode {
         pid: p.pid,
         image: p.image.clone(),
         command_line: p.command_line.clone(),
         seen_starting: p.seen_starting,
-        source: source.clone(),
+        source: key.0.clone(),
         children: kids
             .into_iter()
-            .filter_map(|(_, s, c)| node(&s, c, processes, children, visited, depth + 1))
+            .filter_map(|(_, k)| node(&k, processes, children, visited, depth + 1))
             .collect(),
     })
 }
@@ -899,23 +1251,6 @@ fn node(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn keys_are_normalised() {
-        assert_eq!(
-            normalize_key("HKU\\S-1-5-21-1-2-3-1001\\Software\\Run"),
-            "HKCU\\Software\\Run"
-        );
-        assert_eq!(
-            normalize_key("HKEY_LOCAL_MACHINE\\SOFTWARE\\x"),
-            "HKLM\\SOFTWARE\\x"
-        );
-        assert_eq!(
-            normalize_key("\\REGISTRY\\MACHINE\\SYSTEM\\CurrentControlSet"),
-            "HKLM\\SYSTEM\\CurrentControlSet"
-        );
-        assert_eq!(normalize_key("HKU\\.DEFAULT\\x"), "HKU\\.DEFAULT\\x");
-    }
 
     #[test]
     fn persistence_table_parses_completely() {
@@ -926,10 +1261,60 @@ mod tests {
     }
 
     #[test]
-    fn schtasks_switches() {
-        let c = "schtasks.exe /create /f /tn \"\\A\\B\" /tr \"C:\\x.exe\" /sc onlogon";
-        assert_eq!(switch_value(c, "/tn").as_deref(), Some("\\A\\B"));
-        assert_eq!(switch_value(c, "/tr").as_deref(), Some("C:\\x.exe"));
+    fn benign_table_parses_completely() {
+        let b = benign();
+        let n = b.registry.len()
+            + b.tasks.len()
+            + b.files.len()
+            + b.bits_clients.len()
+            + b.trusted_dirs.len();
+        assert_eq!(crate::tables::entries(BENIGN_ACTIVITY).count(), n);
+    }
+
+    #[test]
+    fn globs_and_control_sets() {
+        assert!(glob_contains(
+            &match_form("HKLM\\SYSTEM\\ControlSet001\\Services\\evil\\ImagePath"),
+            "\\system\\currentcontrolset\\services\\*\\imagepath",
+            false
+        ));
+        assert!(glob_contains("sc create x", "sc create", true));
+        assert!(!glob_contains("disc create x", "sc create", true));
+        assert!(glob_contains(
+            "net user bob p /add",
+            "net user * /add",
+            true
+        ));
+    }
+
+    #[test]
+    fn benign_tasks_need_trusted_programs() {
+        let name = "\\Microsoft\\Office\\OfficeTelemetryAgentLogOn2016";
+        assert!(benign_task(name, None));
+        assert!(benign_task(
+            name,
+            Some("\"C:\\Program Files\\Common Files\\Microsoft Shared\\Office16\\msoia.exe\" scan upload")
+        ));
+        assert!(!benign_task(
+            name,
+            Some("C:\\Users\\a\\AppData\\Roaming\\x.exe")
+        ));
+        assert!(!benign_task("\\Updater", None));
+    }
+
+    #[test]
+    fn versions_are_not_addresses() {
+        assert!(is_version_name("pv") && is_version_name("DisplayVersion"));
+        assert!(!is_version_name("Server"));
+        assert!(only_as_path_component(
+            "C:\\Update\\1.3.173.55\\x.dll",
+            "1.3.173.55"
+        ));
+        assert!(!only_as_path_component("http://1.3.173.55/x", "1.3.173.55"));
+        assert!(!only_as_path_component(
+            "connect 1.3.173.55\\x",
+            "1.3.173.55"
+        ));
     }
 
     #[test]

@@ -15,7 +15,7 @@
 use super::{Action, Event, Format, ProcessInfo, Provenance, ReadReport};
 use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::io::Read;
 use std::sync::{Arc, OnceLock};
 
@@ -107,7 +107,9 @@ fn arguments(call: &Value) -> Vec<(String, String)> {
 struct Collector {
     source: Arc<str>,
     events: Vec<Event>,
-    seen: HashMap<(Action, String), usize>,
+    /// The events of each (action, what) key; several for processes that share a
+    /// command line but not a pid.
+    seen: HashMap<(Action, String), Vec<usize>>,
 }
 
 impl Collector {
@@ -132,9 +134,29 @@ impl Collector {
         (event.action, what.to_lowercase())
     }
 
+    /// The event `event` repeats: same key and, for processes, no two different pids (the
+    /// same command run twice is two processes; a report of it without a pid is either).
+    fn same_as(&self, key: &(Action, String), event: &Event) -> Option<usize> {
+        let candidates = self.seen.get(key)?;
+        let pid = event.process.pid;
+        if event.action != Action::ProcessCreate || pid.is_none() {
+            return candidates.first().copied();
+        }
+        candidates
+            .iter()
+            .copied()
+            .find(|&i| self.events.get(i).is_some_and(|e| e.process.pid == pid))
+            .or_else(|| {
+                candidates
+                    .iter()
+                    .copied()
+                    .find(|&i| self.events.get(i).is_some_and(|e| e.process.pid.is_none()))
+            })
+    }
+
     fn push(&mut self, event: Event) {
         let key = Self::key(&event);
-        if let Some(&i) = self.seen.get(&key) {
+        if let Some(i) = self.same_as(&key, &event) {
             if let Some(existing) = self.events.get_mut(i) {
                 for (k, v) in event.details {
                     existing.details.entry(k).or_insert(v);
@@ -160,7 +182,7 @@ impl Collector {
             }
             return;
         }
-        self.seen.insert(key, self.events.len());
+        self.seen.entry(key).or_default().push(self.events.len());
         self.events.push(event);
     }
 
@@ -169,7 +191,7 @@ impl Collector {
             return None;
         }
         let key = (action, target.to_lowercase());
-        if let Some(&i) = self.seen.get(&key) {
+        if let Some(&i) = self.seen.get(&key).and_then(|v| v.first()) {
             return self.events.get_mut(i);
         }
         let e = Event::new(action, target, self.provenance(field));
@@ -644,44 +666,100 @@ fn network(doc: &Value, c: &mut Collector) {
     }
 }
 
+/// ATT&CK ids in any of the shapes reports use: a list, one string, or an object whose
+/// keys are the ids (`{"T1116": {...}}`).
+fn technique_ids(v: Option<&Value>) -> Vec<String> {
+    let ids = match v {
+        Some(Value::Object(map)) => map.keys().cloned().collect(),
+        other => strings(other),
+    };
+    ids.into_iter()
+        .flat_map(|t| {
+            t.split([',', ' '])
+                .map(str::trim)
+                .filter(|w| super::analysis::is_technique(w))
+                .map(str::to_string)
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+/// Signatures with their ATT&CK ids. The report's `ttps` section comes in three shapes:
+/// a list of `{"signature", "ttps": [...]}` (current CAPE), a list of `{"signature",
+/// "ttp": "T..."}`, and an object of technique → signature name(s) (older CAPE:
+/// `{"T1116": "invalid_authenticode_signature"}`). Ids no signature claims still count.
 fn signatures(doc: &Value, c: &mut Collector) {
-    let mut ttps_by_name: HashMap<String, Vec<String>> = HashMap::new();
-    if let Some(Value::Array(list)) = doc.get("ttps") {
-        for t in list {
-            if let Some(name) = text(t.get("signature")) {
-                ttps_by_name
-                    .entry(name)
-                    .or_default()
-                    .extend(strings(t.get("ttps")));
+    let mut ttps_by_name: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut unclaimed: Vec<String> = Vec::new();
+    match doc.get("ttps") {
+        Some(Value::Array(list)) => {
+            for t in list {
+                let ids = [technique_ids(t.get("ttps")), technique_ids(t.get("ttp"))].concat();
+                match text(t.get("signature")) {
+                    Some(name) => ttps_by_name.entry(name).or_default().extend(ids),
+                    None => unclaimed.extend(ids),
+                }
             }
         }
+        Some(Value::Object(map)) => {
+            for (id, names) in map {
+                if !super::analysis::is_technique(id) {
+                    continue;
+                }
+                let names: Vec<String> = match names {
+                    Value::Array(_) | Value::String(_) => strings(Some(names)),
+                    Value::Object(o) => strings(o.get("signature").or_else(|| o.get("signatures"))),
+                    _ => Vec::new(),
+                };
+                if names.is_empty() {
+                    unclaimed.push(id.clone());
+                }
+                for n in names {
+                    ttps_by_name.entry(n).or_default().push(id.clone());
+                }
+            }
+        }
+        _ => {}
     }
-    let Some(Value::Array(list)) = doc.get("signatures") else {
-        return;
-    };
-    for (i, s) in list.iter().enumerate() {
-        let Some(name) = text(s.get("name")) else {
-            continue;
-        };
-        let mut ttp = match s.get("ttp") {
-            Some(Value::Object(map)) => map.keys().cloned().collect(),
-            other => strings(other),
-        };
-        if ttp.is_empty() {
-            ttp = ttps_by_name.get(&name).cloned().unwrap_or_default();
+    if let Some(Value::Array(list)) = doc.get("signatures") {
+        for (i, s) in list.iter().enumerate() {
+            let Some(name) = text(s.get("name")) else {
+                continue;
+            };
+            let mut ttp = [technique_ids(s.get("ttp")), technique_ids(s.get("ttps"))].concat();
+            if let Some(more) = ttps_by_name.remove(&name) {
+                ttp.extend(more);
+            }
+            ttp.sort();
+            ttp.dedup();
+            let mut e = Event::new(
+                Action::Signature,
+                name,
+                c.provenance(format!("/signatures/{i}")),
+            );
+            e.detail("ttp", ttp.join(" "));
+            if let Some(d) = text(s.get("description")) {
+                e.detail("description", d);
+            }
+            if let Some(sev) = text(s.get("severity")) {
+                e.detail("severity", sev);
+            }
+            c.push(e);
         }
-        let mut e = Event::new(
-            Action::Signature,
-            name,
-            c.provenance(format!("/signatures/{i}")),
-        );
-        e.detail("ttp", ttp.join(" "));
-        if let Some(d) = text(s.get("description")) {
-            e.detail("description", d);
-        }
-        if let Some(sev) = text(s.get("severity")) {
-            e.detail("severity", sev);
-        }
+    }
+    // ids of signatures the list does not hold, and ids without a signature
+    for (name, mut ids) in ttps_by_name {
+        ids.sort();
+        ids.dedup();
+        let mut e = Event::new(Action::Signature, name, c.provenance("/ttps".to_string()));
+        e.detail("ttp", ids.join(" "));
+        c.push(e);
+    }
+    if !unclaimed.is_empty() {
+        unclaimed.sort();
+        unclaimed.dedup();
+        let mut e = Event::new(Action::Signature, "ttps", c.provenance("/ttps".to_string()));
+        e.detail("ttp", unclaimed.join(" "));
         c.push(e);
     }
 }

@@ -18,9 +18,12 @@ const SNIFF_LINES: usize = 16;
 
 /// Classifies text that starts with `{` or `[`.
 pub fn detect(text: &[u8]) -> Format {
-    let has = |needle: &[u8]| memchr::memmem::find(text, needle).is_some();
-    if has(b"\"info\"") && has(b"\"target\"") && (has(b"\"behavior\"") || has(b"\"signatures\"")) {
-        return Format::CapeReport;
+    if starts_object(text) {
+        let mut keys = TopKeys::default();
+        keys.feed(text);
+        if is_sandbox_report(&keys.keys) {
+            return Format::CapeReport;
+        }
     }
     let segments: Vec<&[u8]> = text.split(|&b| b == b'\n').take(SNIFF_LINES + 1).collect();
     let mut parsed = 0usize;
@@ -58,6 +61,195 @@ pub fn detect(text: &[u8]) -> Format {
         Some(_) => Format::Json,
         None => Format::Text,
     }
+}
+
+/// Top-level keys that, with `info`, make a JSON document a CAPE or Cuckoo report (two of
+/// them at least, in any order and anywhere in the document).
+const REPORT_KEYS: [&str; 12] = [
+    "target",
+    "behavior",
+    "signatures",
+    "network",
+    "dropped",
+    "procmemory",
+    "CAPE",
+    "debug",
+    "statistics",
+    "malscore",
+    "ttps",
+    "static",
+];
+
+/// Bytes of a JSON document on standard input kept in memory while its top-level keys are
+/// looked at (files are read again instead).
+const SPOOL_LIMIT: usize = 64 << 20;
+
+/// Whether the top-level keys are those of a sandbox report.
+pub fn is_sandbox_report(keys: &[String]) -> bool {
+    keys.iter().any(|k| k == "info")
+        && REPORT_KEYS
+            .iter()
+            .filter(|r| keys.iter().any(|k| k == *r))
+            .count()
+            >= 2
+}
+
+/// Whether text (after a byte-order mark and white space) starts a JSON object.
+pub fn starts_object(text: &[u8]) -> bool {
+    let text = text.strip_prefix(b"\xef\xbb\xbf").unwrap_or(text);
+    text.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{')
+}
+
+/// The keys of a JSON document's top-level object, read from its bytes as they come
+/// (strings skipped with memchr; nothing is parsed or kept but the keys).
+#[derive(Debug, Default)]
+pub struct TopKeys {
+    depth: u32,
+    in_string: bool,
+    escape: bool,
+    expect_key: bool,
+    collecting: bool,
+    key: Vec<u8>,
+    /// The keys seen so far, in order (at most [`TopKeys::MAX_KEYS`]).
+    pub keys: Vec<String>,
+    /// The top-level value has ended.
+    pub done: bool,
+}
+
+impl TopKeys {
+    /// Keys kept at most.
+    pub const MAX_KEYS: usize = 1024;
+
+    /// Reads the next bytes of the document.
+    pub fn feed(&mut self, bytes: &[u8]) {
+        let mut i = 0;
+        while i < bytes.len() && !self.done {
+            if self.in_string {
+                if self.escape {
+                    self.escape = false;
+                    if self.collecting && self.key.len() < 64 {
+                        self.key.push(bytes[i]);
+                    }
+                    i += 1;
+                    continue;
+                }
+                let Some(j) = memchr::memchr2(b'"', b'\\', &bytes[i..]) else {
+                    if self.collecting {
+                        let room = 64usize.saturating_sub(self.key.len());
+                        self.key.extend(bytes[i..].iter().take(room));
+                    }
+                    return;
+                };
+                if self.collecting {
+                    let room = 64usize.saturating_sub(self.key.len());
+                    self.key.extend(bytes[i..i + j].iter().take(room));
+                }
+                i += j;
+                if bytes[i] == b'\\' {
+                    self.escape = true;
+                } else {
+                    self.in_string = false;
+                    if self.collecting {
+                        self.collecting = false;
+                        self.expect_key = false;
+                        if self.keys.len() < Self::MAX_KEYS {
+                            self.keys
+                                .push(String::from_utf8_lossy(&self.key).into_owned());
+                        }
+                    }
+                }
+                i += 1;
+                continue;
+            }
+            match bytes[i] {
+                b'"' => {
+                    self.in_string = true;
+                    self.collecting = self.depth == 1 && self.expect_key;
+                    self.key.clear();
+                }
+                b'{' => {
+                    self.depth += 1;
+                    if self.depth == 1 {
+                        self.expect_key = true;
+                    }
+                }
+                b'[' => self.depth += 1,
+                b'}' | b']' => {
+                    self.depth = self.depth.saturating_sub(1);
+                    if self.depth == 0 {
+                        self.done = true;
+                    }
+                }
+                b',' if self.depth == 1 => self.expect_key = true,
+                _ => {}
+            }
+            i += 1;
+        }
+    }
+}
+
+/// A reader that fails once with the error that stopped an earlier read.
+struct Failed(Option<io::Error>);
+
+impl Read for Failed {
+    fn read(&mut self, _: &mut [u8]) -> io::Result<usize> {
+        match self.0.take() {
+            Some(e) => Err(e),
+            None => Ok(0),
+        }
+    }
+}
+
+/// Streams the top-level keys of a JSON document whose head did not tell what it is, so
+/// a sandbox report is recognised whatever the order of its keys (real CAPE reports put
+/// `statistics` and their dumps first, hundreds of KB before `info` and `behavior`).
+/// Reading stops as soon as the keys decide. Returns the format and the whole document
+/// again: re-opened with `reopen` when given (files), else the bytes read kept in memory
+/// (up to 64 MiB; past that the document is taken as plain JSON, with a note).
+pub fn recognise_report(
+    mut whole: Box<dyn Read + Send>,
+    reopen: Option<&dyn Fn() -> io::Result<Box<dyn Read + Send>>>,
+) -> (Format, Box<dyn Read + Send>, Option<String>) {
+    let mut keys = TopKeys::default();
+    let mut spool: Vec<u8> = Vec::new();
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut note = None;
+    let mut failed = None;
+    while !keys.done && !is_sandbox_report(&keys.keys) {
+        let n = match whole.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => {
+                failed = Some(e);
+                break;
+            }
+        };
+        keys.feed(&buf[..n]);
+        if reopen.is_none() {
+            spool.extend_from_slice(&buf[..n]);
+            if spool.len() > SPOOL_LIMIT {
+                note = Some(format!(
+                    "only the first {} MiB of this JSON document were looked at for sandbox-report keys",
+                    SPOOL_LIMIT >> 20
+                ));
+                break;
+            }
+        }
+    }
+    let format = if is_sandbox_report(&keys.keys) {
+        Format::CapeReport
+    } else {
+        Format::Json
+    };
+    let rest: Box<dyn Read + Send> = match reopen {
+        Some(open) => match open() {
+            Ok(r) => r,
+            Err(e) => Box::new(Failed(Some(e))),
+        },
+        None => Box::new(io::Cursor::new(spool).chain(Failed(failed)).chain(whole)),
+    };
+    (format, rest, note)
 }
 
 /// Whether `text` is valid JSON, or a valid beginning of a JSON document.
@@ -394,5 +586,27 @@ mod tests {
             detect(b"{\n \"info\": {},\n \"target\": {},\n \"behavior\": {"),
             Format::CapeReport
         );
+    }
+
+    #[test]
+    fn top_level_keys_in_any_chunks() {
+        let doc = br#"{"statistics": {"info": "not a top key", "x": [1, {"target": 2}]},
+            "a\"b": "s\\", "info": {}, "CAPE": {"payloads": []}, "behavior": {}}"#;
+        for cut in [1, 7, 13, 64] {
+            let mut keys = TopKeys::default();
+            for chunk in doc.chunks(cut) {
+                keys.feed(chunk);
+            }
+            assert_eq!(
+                keys.keys,
+                vec!["statistics", "a\"b", "info", "CAPE", "behavior"],
+                "{cut}"
+            );
+            assert!(keys.done);
+            assert!(is_sandbox_report(&keys.keys));
+        }
+        let mut keys = TopKeys::default();
+        keys.feed(br#"{"data": {"info": 1, "target": 2, "behavior": 3}}"#);
+        assert!(!is_sandbox_report(&keys.keys));
     }
 }

@@ -18,6 +18,7 @@
 
 pub mod analysis;
 pub mod cape;
+pub mod cmdline;
 pub mod evtx;
 pub mod json;
 pub mod pcap;
@@ -246,6 +247,22 @@ pub enum Action {
     ServiceCreate,
     /// A WMI event filter, consumer or binding.
     WmiSubscription,
+    /// A user account was created (Security 4720).
+    AccountCreate,
+    /// A member was added to a group (Security 4728, 4732, 4756).
+    GroupAdd,
+    /// A logon succeeded (Security 4624).
+    Logon,
+    /// A logon failed (Security 4625).
+    LogonFailed,
+    /// A network share object was checked for access (Security 5145).
+    ShareAccess,
+    /// An event log was cleared (Security 1102, System 104).
+    LogClear,
+    /// A PowerShell script block or pipeline ran (PowerShell 4103, 4104).
+    Script,
+    /// A BITS job was created or transferred (Bits-Client 3, 59, 60; `details.url`).
+    BitsJob,
     /// A sandbox signature fired (`details.ttp`: ATT&CK ids).
     Signature,
     /// Anything else a log records (`details.operation` says what).
@@ -283,13 +300,21 @@ impl Action {
             Action::TaskCreate => "task_create",
             Action::ServiceCreate => "service_create",
             Action::WmiSubscription => "wmi_subscription",
+            Action::AccountCreate => "account_create",
+            Action::GroupAdd => "group_add",
+            Action::Logon => "logon",
+            Action::LogonFailed => "logon_failed",
+            Action::ShareAccess => "share_access",
+            Action::LogClear => "log_clear",
+            Action::Script => "script",
+            Action::BitsJob => "bits_job",
             Action::Signature => "signature",
             Action::Other => "other",
         }
     }
 
     /// Every action, in the order the text view groups them.
-    pub const ALL: [Action; 29] = [
+    pub const ALL: [Action; 37] = [
         Action::Sample,
         Action::ProcessCreate,
         Action::ProcessStart,
@@ -317,6 +342,14 @@ impl Action {
         Action::TaskCreate,
         Action::ServiceCreate,
         Action::WmiSubscription,
+        Action::AccountCreate,
+        Action::GroupAdd,
+        Action::Logon,
+        Action::LogonFailed,
+        Action::ShareAccess,
+        Action::LogClear,
+        Action::Script,
+        Action::BitsJob,
         Action::Signature,
         Action::Other,
     ];
@@ -524,6 +557,20 @@ pub fn read_source_with(
     sink: &mut dyn FnMut(Event),
     without_events: &mut dyn FnMut(&mut dyn Read) -> Option<String>,
 ) -> SourceSummary {
+    read_source_limited(source, time_limit, 0, sink, without_events)
+}
+
+/// [`read_source_with`] with a limit on the bytes a compressed source may decompress to
+/// (0: [`crate::input::DEFAULT_DECODED_LIMIT`]). Compressed sources (gzip, zstd, bzip2)
+/// are read decompressed; a JSON document whose first bytes do not say what it is has
+/// its top-level keys streamed to recognise a sandbox report whatever their order.
+pub fn read_source_limited(
+    source: &crate::input::Source,
+    time_limit: Option<std::time::Duration>,
+    max_decoded: u64,
+    sink: &mut dyn FnMut(Event),
+    without_events: &mut dyn FnMut(&mut dyn Read) -> Option<String>,
+) -> SourceSummary {
     let name = source.name();
     let mut summary = SourceSummary {
         name: name.clone(),
@@ -532,10 +579,16 @@ pub fn read_source_with(
         events: 0,
         warnings: Vec::new(),
     };
-    let mut reader: Box<dyn Read + Send> = match (source.open(), time_limit) {
-        (Ok(r), Some(limit)) => Box::new(crate::input::TimeLimited::new(r, limit)),
-        (Ok(r), None) => r,
-        (Err(e), _) => {
+    let open = || -> io::Result<Box<dyn Read + Send>> {
+        let decoded = crate::input::open_decoded(source, max_decoded)?;
+        Ok(match time_limit {
+            Some(limit) => Box::new(crate::input::TimeLimited::new(decoded.reader, limit)),
+            None => decoded.reader,
+        })
+    };
+    let mut reader = match open() {
+        Ok(r) => r,
+        Err(e) => {
             summary.warnings.push(crate::input::describe(&e));
             return summary;
         }
@@ -550,7 +603,16 @@ pub fn read_source_with(
         }
     };
     summary.format = detect(&head);
-    let mut whole = io::Cursor::new(head).chain(reader);
+    let reopenable = !matches!(source, crate::input::Source::Stdin);
+    let mut whole: Box<dyn Read + Send> = Box::new(io::Cursor::new(head.clone()).chain(reader));
+    if summary.format == Format::Json && json::starts_object(&head) {
+        let reopen: Option<&dyn Fn() -> io::Result<Box<dyn Read + Send>>> =
+            if reopenable { Some(&open) } else { None };
+        let (format, rest, note) = json::recognise_report(whole, reopen);
+        summary.format = format;
+        whole = rest;
+        summary.warnings.extend(note);
+    }
     if matches!(summary.format, Format::Text | Format::Json | Format::Ndjson) {
         summary.warnings.extend(without_events(&mut whole));
         return summary;
@@ -559,7 +621,7 @@ pub fn read_source_with(
     let report = read_events(summary.format, &label, &mut whole, sink);
     summary.records = report.records;
     summary.events = report.produced;
-    summary.warnings = report.warnings;
+    summary.warnings.extend(report.warnings);
     summary
 }
 
@@ -630,6 +692,17 @@ impl<R: io::BufRead> Lines<R> {
         }
         self.line += 1;
         Ok(Some((self.line, cut)))
+    }
+}
+
+/// The name of the field a [`Field::path`] ends in: the last JSON pointer or element
+/// segment, or the `Name` of an event's `Data` element (`FileVersion` of
+/// `/Event/EventData/Data[@Name='FileVersion']`).
+pub fn field_name(path: &str) -> &str {
+    let last = path.rsplit('/').next().unwrap_or(path);
+    match last.split_once("[@Name='") {
+        Some((_, rest)) => rest.split('\'').next().unwrap_or(rest),
+        None => last.split('[').next().unwrap_or(last),
     }
 }
 

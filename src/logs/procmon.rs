@@ -296,6 +296,10 @@ pub fn events(
                     event.detail("new_path", n);
                 }
             }
+            // RegCreateKey also opens keys that exist: only a new key is a creation
+            Action::RegistryCreateKey if detail.contains("REG_OPENED_EXISTING_KEY") => {
+                event.action = Action::RegistryRead;
+            }
             Action::RegistrySet => {
                 if let Some(d) = detail_value(&detail, "Data: ", true) {
                     event.detail("data", d);

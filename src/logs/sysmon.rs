@@ -67,6 +67,12 @@ impl WinEvent {
             Some("security")
         } else if channel == "system" {
             Some("system")
+        } else if channel.contains("bits-client") || provider.contains("bits-client") {
+            Some("bits")
+        } else if channel.contains("powershell") || provider.contains("powershell") {
+            Some("powershell")
+        } else if channel.contains("wmi-activity") || provider.contains("wmi-activity") {
+            Some("wmi")
         } else if channel.is_empty() && provider.is_empty() {
             None
         } else {
@@ -143,7 +149,10 @@ pub fn map(ev: &WinEvent, provenance: Provenance) -> Option<Event> {
             }
         }
     }
-    let target = ev.get(&mapping.target).unwrap_or("").to_string();
+    let target = match mapping.target.as_str() {
+        "@channel" => ev.channel.clone(),
+        field => ev.get(field).unwrap_or("").to_string(),
+    };
     let mut event = Event::new(action, target, provenance);
     event.time = ev
         .time
@@ -170,10 +179,14 @@ pub fn map(ev: &WinEvent, provenance: Provenance) -> Option<Event> {
         }
     } else {
         ProcessInfo {
-            pid: ev.get("ProcessId").and_then(parse_pid),
+            pid: ev
+                .get("ProcessId")
+                .or_else(|| ev.get("processId"))
+                .and_then(parse_pid),
             image: ev
                 .get("Image")
                 .or_else(|| ev.get("ProcessName"))
+                .or_else(|| ev.get("processPath"))
                 .map(str::to_string),
             command_line: ev.get("CommandLine").map(str::to_string),
             parent_pid: ev.get("ParentProcessId").and_then(parse_pid),
@@ -226,7 +239,11 @@ pub fn map(ev: &WinEvent, provenance: Provenance) -> Option<Event> {
             }
         }
         Action::WmiSubscription => {
-            if let Some(d) = ev.get("Destination").or_else(|| ev.get("Query")) {
+            let what = ev
+                .get("Destination")
+                .or_else(|| ev.get("Query"))
+                .or_else(|| ev.get("PossibleCause"));
+            if let Some(d) = what {
                 event.detail("command", d);
             }
         }

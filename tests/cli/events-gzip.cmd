@@ -1,0 +1,1 @@
+events data/sysmon.ndjson.gz

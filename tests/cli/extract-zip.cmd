@@ -1,0 +1,1 @@
+extract -f text data/logs.zip
