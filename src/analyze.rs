@@ -21,6 +21,8 @@ pub struct AnalyzeOptions {
     pub triage: TriageOptions,
     /// Samples larger than this many bytes are not triaged (they are still scanned for IOCs).
     pub max_sample_size: u64,
+    /// A Sigma rule set to run over the logs' records (`analyze --sigma`).
+    pub sigma: Option<std::sync::Arc<crate::sigma::Engine>>,
 }
 
 impl Default for AnalyzeOptions {
@@ -29,6 +31,7 @@ impl Default for AnalyzeOptions {
             extract: ExtractOptions::default(),
             triage: TriageOptions::default(),
             max_sample_size: 256 * 1024 * 1024,
+            sigma: None,
         }
     }
 }
@@ -46,6 +49,11 @@ pub struct Analysis {
     pub log_summaries: Vec<crate::logs::SourceSummary>,
     /// What the logs' events show: process tree, persistence, IOCs with context, clean-up.
     pub dynamic: crate::logs::analysis::Findings,
+    /// The logs' events that Sigma rules are written from (process creations, files,
+    /// registry, tasks, services, DNS, connections), in reading order.
+    pub behaviour: Vec<crate::logs::Event>,
+    /// What the Sigma rule set matched, when one was given.
+    pub sigma: Option<crate::sigma::SigmaResult>,
     /// IOCs from every sample and log, with provenance.
     pub extraction: Extraction,
     /// Inputs that could not be read, and why.
@@ -73,19 +81,41 @@ pub fn analyze(samples: &[PathBuf], logs: &[PathBuf], options: &AnalyzeOptions) 
         .collect();
 
     let mut events = crate::logs::analysis::Analysis::new();
+    let mut behaviour = Vec::new();
+    let scan = options
+        .sigma
+        .as_deref()
+        .map(|e| std::cell::RefCell::new(crate::sigma::Scan::new(e)));
     let log_summaries: Vec<crate::logs::SourceSummary> = log_sources
         .iter()
         .map(|source| {
-            crate::logs::read_source_limited(
+            crate::logs::read_source_tapped(
                 source,
                 options.extract.time_limit,
                 options.extract.max_bytes,
-                &mut |e| events.add(&e),
+                &mut |e| {
+                    events.add(&e);
+                    if let Some(s) = &scan {
+                        s.borrow_mut().event(&e);
+                    }
+                    if crate::sigma::writer::is_behaviour(&e) {
+                        behaviour.push(e);
+                    }
+                },
                 &mut |_| None,
+                &mut |record, provenance| {
+                    if let Some(s) = &scan {
+                        s.borrow_mut().windows(record, provenance);
+                    }
+                },
             )
         })
         .collect();
-    let dynamic = events.finish();
+    let mut dynamic = events.finish();
+    let sigma = scan.map(|s| s.into_inner().finish());
+    if let Some(result) = &sigma {
+        crate::sigma::add_techniques(result, &mut dynamic);
+    }
 
     let all_sources: Vec<Source> = sample_sources.iter().chain(&log_sources).cloned().collect();
     let extraction = Extractor::new(options.extract.clone()).extract_sources(&all_sources);
@@ -95,6 +125,8 @@ pub fn analyze(samples: &[PathBuf], logs: &[PathBuf], options: &AnalyzeOptions) 
         logs: log_sources.iter().map(Source::name).collect(),
         log_summaries,
         dynamic,
+        behaviour,
+        sigma,
         extraction,
         errors,
         warnings: Vec::new(),

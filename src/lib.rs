@@ -25,6 +25,7 @@ pub mod report;
 #[cfg(feature = "yara")]
 pub mod rules;
 pub mod sample;
+pub mod sigma;
 pub mod tables;
 
 pub use extract::{ExtractOptions, Extraction, Extractor};

@@ -148,7 +148,7 @@ def grouped(iocs):
     return out
 
 
-def write(path, data, doc):
+def write(path, data, doc, expected="logs"):
     full = os.path.join(CORPUS, path)
     os.makedirs(os.path.dirname(full), exist_ok=True)
     if isinstance(data, str):
@@ -166,7 +166,8 @@ def write(path, data, doc):
              "events", "iocs"]
     doc = {k: doc[k] for k in order if k in doc}
     name = os.path.basename(path) + ".json"
-    with open(os.path.join(CORPUS, "expected", "logs", name), "w") as f:
+    os.makedirs(os.path.join(CORPUS, "expected", expected), exist_ok=True)
+    with open(os.path.join(CORPUS, "expected", expected, name), "w") as f:
         f.write(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
     # every ioc and event match must be in the file, as the test will check
     for g in doc["iocs"].values():
@@ -432,12 +433,18 @@ def sysmon_iocs(recs, raw_of):
     return out
 
 
+SCM_GUID = "{555908d1-a6d7-4695-8e1e-26931d2012f4}"
+
+
 def sysmon_xml(recs, clock):
     parts = ['<?xml version="1.0" encoding="utf-8"?>', "<Events>"]
     for r in recs:
-        sysmon = r["channel"] != "Security"
+        sysmon = r["channel"] not in ("Security", "System")
         prov = ("<Provider Name='Microsoft-Windows-Sysmon' Guid='%s'/>" % SYSMON_GUID if sysmon else
-                "<Provider Name='Microsoft-Windows-Security-Auditing' Guid='%s'/>" % SECURITY_GUID)
+                "<Provider Name='Microsoft-Windows-Security-Auditing' Guid='%s'/>" % SECURITY_GUID
+                if r["channel"] == "Security" else
+                "<Provider Name='Service Control Manager' Guid='%s' EventSourceName='Service Control Manager'/>"
+                % SCM_GUID)
         version = {1: 5, 3: 5, 7: 3, 11: 2, 12: 2, 13: 2, 14: 2, 22: 5, 23: 5, 26: 5}.get(r["eid"], 2 if r["eid"] == 4688 else 1)
         data = "".join(f"<Data Name='{n}'>{xml_escape(v)}</Data>" for n, v in r["data"])
         parts.append(
@@ -458,19 +465,22 @@ def sysmon_xml(recs, clock):
 def sysmon_ndjson(recs, clock):
     lines = []
     for r in recs:
-        sysmon = r["channel"] != "Security"
+        sysmon = r["channel"] not in ("Security", "System")
+        provider = ("Microsoft-Windows-Sysmon" if sysmon else "Microsoft-Windows-Security-Auditing"
+                    if r["channel"] == "Security" else "Service Control Manager")
         d = {
             "@timestamp": clock.iso(r["t"], frac=3),
             "agent": {"type": "winlogbeat", "version": "8.12.2"},
-            "event": {"code": str(r["eid"]), "kind": "event", "module": "sysmon" if sysmon else "security",
-                      "provider": "Microsoft-Windows-Sysmon" if sysmon else "Microsoft-Windows-Security-Auditing",
+            "event": {"code": str(r["eid"]), "kind": "event",
+                      "module": "sysmon" if sysmon else r["channel"].lower(),
+                      "provider": provider,
                       "created": clock.iso(r["t"] + 900, frac=3)},
             "host": {"name": HOST.lower(), "hostname": HOST, "os": {"family": "windows", "version": "10.0"}},
             "log": {"level": "information"},
             "winlog": {
                 "channel": r["channel"], "computer_name": HOST, "event_id": str(r["eid"]),
-                "provider_guid": SYSMON_GUID if sysmon else SECURITY_GUID,
-                "provider_name": "Microsoft-Windows-Sysmon" if sysmon else "Microsoft-Windows-Security-Auditing",
+                "provider_guid": SYSMON_GUID if sysmon else SECURITY_GUID if r["channel"] == "Security" else SCM_GUID,
+                "provider_name": provider,
                 "record_id": str(r["rid"]), "task": str(r["task"]),
                 "process": {"pid": 2876 if sysmon else 4, "thread": {"id": 3520 if sysmon else 7412}},
                 "event_data": {n: v for n, v in r["data"]},
@@ -1185,6 +1195,143 @@ def scenario_report():
 
 
 # ==================================================================================================
+# A benign session: an ordinary user's afternoon on the same guest (Sysmon, Security, System), the
+# negative set of the Sigma closed loop (spoor's generated Sigma rules must not fire on it).
+
+def scenario_benign():
+    """alice logs on, reads mail in the browser, edits a document, installs an editor she downloaded;
+    OneDrive, Edge's updater, Defender and Windows Update do what they do every day."""
+    Proc._next_pid = 6900
+    clock = Clock(14 * 3600 * 1000 + 2 * 60 * 1000 + 11 * 1000 + 480)
+    ev = []
+
+    def add(kind, proc, **kw):
+        clock.tick(kw.pop("dt", 53))
+        ev.append(dict(kind=kind, proc=proc, t=clock.t, **kw))
+
+    ms = dict(company="Microsoft Corporation", product="Microsoft\u00ae Windows\u00ae Operating System")
+
+    def hashes(label):
+        return ("MD5=" + hashlib.md5(label.encode()).hexdigest().upper() + ",SHA256=" +
+                hashlib.sha256(label.encode()).hexdigest().upper())
+
+    winlogon = Proc(r"C:\Windows\System32\winlogon.exe", "winlogon.exe", None, desc="Windows Logon Application",
+                    orig="WINLOGON.EXE", integrity="System", **ms)
+    winlogon.pid, winlogon.guid = 668, guid("benign:winlogon")
+    services = Proc(r"C:\Windows\System32\services.exe", r"C:\Windows\system32\services.exe", None,
+                    desc="Services and Controller app", orig="services.exe", integrity="System", **ms)
+    services.pid, services.guid = 712, guid("benign:services")
+    userinit = Proc(r"C:\Windows\System32\userinit.exe", r"C:\Windows\system32\userinit.exe", winlogon,
+                    desc="Userinit Logon Application", orig="USERINIT.EXE", hashes=hashes("userinit"), **ms)
+    add("process", userinit)
+    explorer = Proc(r"C:\Windows\explorer.exe", r"C:\Windows\Explorer.EXE", userinit, desc="Windows Explorer",
+                    orig="EXPLORER.EXE", hashes=hashes("explorer"), **ms)
+    add("process", explorer)
+    onedrive_exe = r"C:\Users\alice\AppData\Local\Microsoft\OneDrive\OneDrive.exe"
+    onedrive = Proc(onedrive_exe, f'"{onedrive_exe}" /background', explorer, desc="Microsoft OneDrive",
+                    company="Microsoft Corporation", product="Microsoft OneDrive", orig="OneDrive.exe",
+                    hashes=hashes("onedrive"))
+    add("process", onedrive, dt=900)
+    run_key = HKU + r"\Software\Microsoft\Windows\CurrentVersion\Run\OneDrive"
+    add("reg_set_value", onedrive, key=run_key, data=f'"{onedrive_exe}" /background')
+    add("dns", onedrive, qname="sync.example.net", answer="198.51.100.140")
+    add("connect", onedrive, dst="198.51.100.140", dport=443, host="sync.example.net", sport=50112)
+    edge_exe = r"C:\Program Files (x86)\Microsoft\Edge\Application\msedge.exe"
+    edge = Proc(edge_exe, f'"{edge_exe}" --profile-directory=Default', explorer, desc="Microsoft Edge",
+                company="Microsoft Corporation", product="Microsoft Edge", orig="msedge.exe",
+                hashes=hashes("msedge"))
+    add("process", edge, dt=4200)
+    add("image_load", edge, image=r"C:\Windows\System32\wininet.dll", signed=True)
+    for host, ip, port in (("www.example.com", "198.51.100.150", 50131), ("mail.example.org", "198.51.100.151", 50133),
+                           ("downloads.example.net", "198.51.100.152", 50140)):
+        add("dns", edge, qname=host, answer=ip, dt=700)
+        add("connect", edge, dst=ip, dport=443, host=host, sport=port)
+    installer = DOWNLOADS + r"\texteditor-8.6.4-setup-x64.exe"
+    add("file_create", edge, path=installer, dt=2600)
+    word_exe = r"C:\Program Files\Microsoft Office\root\Office16\WINWORD.EXE"
+    doc = r"C:\Users\alice\Documents\Quarterly report.docx"
+    word = Proc(word_exe, f'"{word_exe}" /n "{doc}"', explorer, desc="Microsoft Word",
+                company="Microsoft Corporation", product="Microsoft Office", orig="WinWord.exe",
+                hashes=hashes("winword"))
+    add("process", word, dt=5200)
+    add("file_create", word, path=r"C:\Users\alice\Documents\~$arterly report.docx")
+    add("file_create", word, path=r"C:\Users\alice\AppData\Local\Temp\~DF3A1B2C4D5E6F7081.TMP", dt=300)
+    add("reg_set_value", word, key=HKU + r"\Software\Microsoft\Office\16.0\Word\Reading Locations\Document 0\File Path",
+        data=doc, dt=200)
+    setup = Proc(installer, f'"{installer}"', explorer, desc="TextEditor installer", company="TextEditor Project",
+                 product="TextEditor", orig="setup.exe", hashes=hashes("texteditor-setup"), integrity="High")
+    add("process", setup, dt=8100)
+    editor_dir = r"C:\Program Files\TextEditor"
+    add("file_create", setup, path=editor_dir + r"\texteditor.exe")
+    add("file_create", setup, path=editor_dir + r"\uninstall.exe", dt=90)
+    add("reg_create_key", setup, key=r"HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall\TextEditor")
+    add("reg_set_value", setup, key=r"HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall\TextEditor\DisplayName",
+        data="TextEditor 8.6.4")
+    editor = Proc(editor_dir + r"\texteditor.exe", f'"{editor_dir}\\texteditor.exe" "C:\\Users\\alice\\Desktop\\todo.txt"',
+                  explorer, desc="TextEditor", company="TextEditor Project", product="TextEditor",
+                  orig="texteditor.exe", hashes=hashes("texteditor"))
+    add("process", editor, dt=3000)
+    svchost = Proc(r"C:\Windows\System32\svchost.exe", r"C:\Windows\system32\svchost.exe -k netsvcs -p -s Schedule",
+                   services, desc="Host Process for Windows Services", orig="svchost.exe", integrity="System",
+                   hashes=hashes("svchost"), **ms)
+    svchost.pid = 1416
+    updater_exe = r"C:\Program Files (x86)\Microsoft\EdgeUpdate\MicrosoftEdgeUpdate.exe"
+    updater = Proc(updater_exe, f'"{updater_exe}" /ua /installsource scheduler', svchost,
+                   desc="Microsoft Edge Update", company="Microsoft Corporation", product="Microsoft Edge Update",
+                   orig="MicrosoftEdgeUpdate.exe", integrity="System", hashes=hashes("edgeupdate"))
+    add("process", updater, dt=6000)
+    add("dns", updater, qname="update.example.net", answer="198.51.100.160")
+    add("connect", updater, dst="198.51.100.160", dport=443, host="update.example.net", sport=50170)
+    defender_exe = r"C:\ProgramData\Microsoft\Windows Defender\Platform\4.18.24010.12-0\MsMpEng.exe"
+    defender = Proc(defender_exe, f'"{defender_exe}"', services, desc="Antimalware Service Executable",
+                    company="Microsoft Corporation", product="Microsoft Windows Defender", orig="MsMpEng.exe",
+                    integrity="System", hashes=hashes("msmpeng"))
+    defender.pid, defender.guid = 3096, guid("benign:msmpeng")
+    add("file_create", defender, path=r"C:\ProgramData\Microsoft\Windows Defender\Scans\History\Service\DetectionHistory\00\scan.bin",
+        dt=1200)
+    procs = [userinit, explorer, onedrive, edge, word, setup, editor, updater]
+    return procs, ev, clock
+
+
+def benign_records(ev, clock):
+    recs = sysmon_records(ev, clock)
+    srid = [90400]
+    sysrid = [21700]
+    extra = []
+
+    def add(channel, eid, t, data, task):
+        if channel == "Security":
+            srid[0] += 1
+            rid = srid[0]
+        else:
+            sysrid[0] += 1
+            rid = sysrid[0]
+        extra.append(dict(channel=channel, eid=eid, t=t, data=data, iocs=[], match=[], rid=rid, task=task))
+
+    t0 = ev[0]["t"] - 400
+    add("Security", 4624, t0, [
+        ("SubjectUserSid", "S-1-5-18"), ("SubjectUserName", HOST + "$"), ("SubjectDomainName", "WORKGROUP"),
+        ("SubjectLogonId", "0x3e7"), ("TargetUserSid", SID), ("TargetUserName", USER),
+        ("TargetDomainName", DOMAIN), ("TargetLogonId", "0x5b2c1"), ("LogonType", "2"),
+        ("LogonProcessName", "User32 "), ("AuthenticationPackageName", "Negotiate"),
+        ("WorkstationName", HOST), ("LogonGuid", "{00000000-0000-0000-0000-000000000000}"),
+        ("TransmittedServices", "-"), ("LmPackageName", "-"), ("KeyLength", "0"), ("ProcessId", "0x29c"),
+        ("ProcessName", r"C:\Windows\System32\svchost.exe"), ("IpAddress", "127.0.0.1"), ("IpPort", "0"),
+        ("ImpersonationLevel", "%%1833"), ("RestrictedAdminMode", "-"), ("TargetOutboundUserName", "-"),
+        ("TargetOutboundDomainName", "-"), ("VirtualAccount", "%%1843"), ("TargetLinkedLogonId", "0x0"),
+        ("ElevatedToken", "%%1843")], 12544)
+    add("System", 7036, t0 + 5200, [("param1", "Windows Update"), ("param2", "running"),
+                                    ("Binary", "770075006100750073006500720076002F0034000000")], 0)
+    add("System", 7040, t0 + 5900, [("param1", "Background Intelligent Transfer Service"),
+                                    ("param2", "demand start"), ("param3", "auto start"), ("param4", "BITS")], 0)
+    add("System", 7036, t0 + 61000, [("param1", "Windows Update"), ("param2", "stopped"),
+                                     ("Binary", "770075006100750073006500720076002F0031000000")], 0)
+    out = recs + extra
+    out.sort(key=lambda r: r["t"])
+    return out
+
+
+# ==================================================================================================
 
 def main(corpus):
     global CORPUS
@@ -1241,6 +1388,21 @@ def main(corpus):
     write("logs/regshot/ashdrop_v2-regshot.txt", text,
           dict(format="regshot_txt", tool="Regshot 1.9.0 x64 Unicode, compare output (plain text)",
                description="ashdrop v2 before/after snapshot diff", samples=samples, events=events, iocs=iocs))
+    procs, bev, bclock = scenario_benign()
+    brecs = benign_records(bev, bclock)
+    bdesc = ("an ordinary user session on the same Windows 10 guest: logon, Edge, OneDrive, Word, an editor "
+             "downloaded and installed, Edge's updater, Defender, Windows Update; Sysmon, Security 4624/4688 "
+             "and System 7036/7040 events; nothing malicious")
+
+    def brec_events(raw_of):
+        return [{"channel": r["channel"], "event_id": r["eid"], "record_id": r["rid"], "time": bclock.iso(r["t"]),
+                 "match": [raw_of(m) for m in r["match"]]} for r in brecs]
+    write("benign-logs/sysmon/benign-2024-03-12.xml", sysmon_xml(brecs, bclock),
+          dict(format="sysmon_xml", tool="Event Viewer 'Save All Events As' XML (Sysmon 15.14)", description=bdesc,
+               samples=[], events=brec_events(xml_escape), iocs=[]), expected="benign-logs")
+    write("benign-logs/sysmon/benign-2024-03-12.ndjson", sysmon_ndjson(brecs, bclock),
+          dict(format="sysmon_json", tool="Winlogbeat 8.12 NDJSON output (winlog.event_data)", description=bdesc,
+               samples=[], events=brec_events(json_raw), iocs=[]), expected="benign-logs")
     text, events, iocs, samples = scenario_report()
     write("logs/reports/example-cert-2024-031.txt", text,
           dict(format="analyst_report_txt", tool="plain-text analyst note with defanged indicators",

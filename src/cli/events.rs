@@ -5,7 +5,9 @@ use crate::extract::{ExtractOptions, Extractor};
 use crate::input::{self, Source};
 use crate::logs::analysis::{Analysis, Findings, ProcessNode};
 use crate::logs::{self, base_name, Action, Event, SourceSummary};
+use crate::sigma::{Engine, LoadReport, Scan, SigmaResult};
 use clap::{Args, ValueEnum};
+use std::cell::RefCell;
 use std::fmt::Write as _;
 use std::io;
 use std::path::PathBuf;
@@ -38,6 +40,11 @@ pub struct EventsArgs {
     /// with a warning.
     #[arg(long, default_value_t = 0.0, value_name = "SECONDS")]
     pub time_limit: f64,
+    /// Run the Sigma rules under PATH (rule files or directories, e.g. a checkout of the
+    /// public SigmaHQ rules) over the events; matches are added to the output, and what
+    /// was not loaded is counted on stderr (and listed in JSON output).
+    #[arg(long, value_name = "PATH")]
+    pub sigma: Vec<PathBuf>,
 }
 
 /// Runs `spoor events`.
@@ -47,6 +54,21 @@ pub fn run(args: EventsArgs) -> ExitCode {
         warn(format_args!("{}: {}", e.source, e.message));
     }
     let time_limit = super::time_limit(args.time_limit);
+    let engine = if args.sigma.is_empty() {
+        None
+    } else {
+        match Engine::load(&args.sigma) {
+            Ok(engine) => {
+                note_load(&engine.report);
+                Some(engine)
+            }
+            Err(e) => {
+                warn(format_args!("cannot read the Sigma rules: {e}"));
+                return ExitCode::from(EXIT_FAILURE);
+            }
+        }
+    };
+    let mut scan = engine.as_ref().map(|e| RefCell::new(Scan::new(e)));
     let mut analysis = Analysis::new();
     let mut summaries = Vec::new();
     let result = match args.format {
@@ -54,11 +76,14 @@ pub fn run(args: EventsArgs) -> ExitCode {
             let mut failed: Option<io::Error> = None;
             for source in &sources {
                 let mut text_iocs = TextIocs::new(source);
-                let summary = logs::read_source_with(
+                let summary = logs::read_source_tapped(
                     source,
                     time_limit,
                     &mut |e: Event| {
                         analysis.add(&e);
+                        if let Some(s) = &scan {
+                            s.borrow_mut().event(&e);
+                        }
                         if failed.is_none() {
                             let line = serde_json::to_writer(&mut *w, &e)
                                 .map_err(io::Error::from)
@@ -67,11 +92,22 @@ pub fn run(args: EventsArgs) -> ExitCode {
                         }
                     },
                     &mut |r| text_iocs.read(r),
+                    &mut |record, provenance| {
+                        if let Some(s) = &scan {
+                            s.borrow_mut().windows(record, provenance);
+                        }
+                    },
                 );
                 text_iocs.add_to(&summary, &mut analysis);
                 summaries.push(summary);
                 if let Some(e) = failed.take() {
                     return Err(e);
+                }
+            }
+            if let Some(s) = scan.take() {
+                for hit in s.into_inner().finish().hits {
+                    serde_json::to_writer(&mut *w, &serde_json::json!({ "sigma_hit": hit }))?;
+                    w.write_all(b"\n")?;
                 }
             }
             Ok(())
@@ -80,32 +116,54 @@ pub fn run(args: EventsArgs) -> ExitCode {
             let mut events = Vec::new();
             for source in &sources {
                 let mut text_iocs = TextIocs::new(source);
-                let summary = logs::read_source_with(
+                let summary = logs::read_source_tapped(
                     source,
                     time_limit,
                     &mut |e: Event| {
                         analysis.add(&e);
+                        if let Some(s) = &scan {
+                            s.borrow_mut().event(&e);
+                        }
                         events.push(e);
                     },
                     &mut |r| text_iocs.read(r),
+                    &mut |record, provenance| {
+                        if let Some(s) = &scan {
+                            s.borrow_mut().windows(record, provenance);
+                        }
+                    },
                 );
                 text_iocs.add_to(&summary, &mut analysis);
                 summaries.push(summary);
             }
-            let findings = std::mem::take(&mut analysis).finish();
+            let mut findings = std::mem::take(&mut analysis).finish();
+            let sigma = scan.take().map(|s| s.into_inner().finish());
+            if let Some(result) = &sigma {
+                crate::sigma::add_techniques(result, &mut findings);
+            }
             crate::output::write_to(args.output.as_deref(), |w| {
                 if args.format == EventsFormat::Json {
-                    let doc = serde_json::json!({
+                    let mut doc = serde_json::json!({
                         "schema": "spoor.events/1",
                         "tool": concat!("spoor ", env!("CARGO_PKG_VERSION")),
                         "sources": summaries,
                         "events": events,
                         "findings": findings,
                     });
+                    if let (Some(result), Some(engine)) = (&sigma, &engine) {
+                        doc["sigma"] = serde_json::json!({
+                            "rule_set": engine.report,
+                            "result": result,
+                        });
+                    }
                     serde_json::to_writer_pretty(&mut *w, &doc)?;
                     w.write_all(b"\n")
                 } else {
-                    w.write_all(render_text(&summaries, &events, &findings).as_bytes())
+                    let mut text = render_text(&summaries, &events, &findings);
+                    if let Some(result) = &sigma {
+                        text.push_str(&render_sigma(result));
+                    }
+                    w.write_all(text.as_bytes())
                 }
             })
         }
@@ -126,6 +184,73 @@ pub fn run(args: EventsArgs) -> ExitCode {
         Ok(()) if had_problems => ExitCode::from(EXIT_INPUT_ERRORS),
         Ok(()) => ExitCode::from(EXIT_OK),
     }
+}
+
+/// Says on stderr what loading a Sigma rule set gave: every rule not run is counted, by
+/// reason and by unsupported feature.
+pub fn note_load(report: &LoadReport) {
+    let (run, read) = report.windows_share();
+    warn(format_args!(
+        "sigma: {} rule files, {} rules: {} run, {} for logs spoor does not read, {} unsupported, {} invalid ({run} of {read} Windows rules whose logsource spoor reads)",
+        report.files, report.rules, report.run, report.not_read, report.unsupported, report.invalid
+    ));
+    for (feature, n) in &report.features {
+        warn(format_args!("sigma: unsupported: {feature}: {n} rules"));
+    }
+    if report.invalid > 0 {
+        let first: Vec<String> = report
+            .skipped
+            .iter()
+            .filter(|s| s.kind == "invalid")
+            .take(5)
+            .map(|s| format!("{} ({})", s.path, s.reason))
+            .collect();
+        warn(format_args!("sigma: invalid: {}", first.join("; ")));
+    }
+}
+
+/// The Sigma matches, for the text view.
+pub fn render_sigma(result: &SigmaResult) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "\nsigma matches ({} rules run over {} records)",
+        result.rules_run, result.records
+    );
+    for h in &result.hits {
+        let _ = write!(out, "  [{}] {}", h.level, h.title);
+        if !h.id.is_empty() {
+            let _ = write!(out, "  ({})", h.id);
+        }
+        let _ = write!(out, "  {} records", h.count);
+        if !h.techniques.is_empty() {
+            let _ = write!(out, "  {}", h.techniques.join(" "));
+        }
+        out.push('\n');
+        for r in h.records.iter().take(3) {
+            let _ = write!(
+                out,
+                "    {} record {}",
+                r.provenance.source, r.provenance.record
+            );
+            for key in [
+                "EventID",
+                "Image",
+                "CommandLine",
+                "TargetFilename",
+                "TargetObject",
+                "Details",
+                "QueryName",
+                "DestinationIp",
+            ] {
+                if let Some(v) = r.fields.get(key) {
+                    let _ = write!(out, "  {key}: {v}");
+                }
+            }
+            out.push('\n');
+        }
+    }
+    out
 }
 
 /// Sources without events (plain text, JSON of an unknown schema) still give indicators:

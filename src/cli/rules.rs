@@ -79,10 +79,18 @@ pub struct RulesArgs {
     /// Worker threads for the validation scans (0 = one per core).
     #[arg(long, short = 'j', default_value_t = 0, value_name = "N")]
     pub threads: usize,
+    /// Write Sigma rules instead: the paths are analysis logs of one session, and the rules
+    /// describe its behaviour (persistence, suspicious process creations, dropped files,
+    /// DNS queries and connections to its network indicators), as YAML documents.
+    #[arg(long, conflicts_with_all = ["validate_against", "template", "goodware"])]
+    pub sigma: bool,
 }
 
 /// Runs `spoor rules`.
 pub fn run(args: RulesArgs) -> ExitCode {
+    if args.sigma {
+        return run_sigma(&args);
+    }
     let template = match args.template.as_deref() {
         None => None,
         Some(t) => match Template::builtin(t) {
@@ -259,5 +267,40 @@ fn report_validation(v: &Validated) {
     if !v.holdout.is_empty() {
         let (detected, tried) = v.holdout_score();
         eprintln!("holdout: {detected} of {tried} variants detected when left out of training");
+    }
+}
+
+/// `spoor rules --sigma`: Sigma rules for the behaviour in the logs.
+fn run_sigma(args: &RulesArgs) -> ExitCode {
+    let (sources, errors) = input::expand(&args.samples);
+    let mut input_errors = !errors.is_empty();
+    for e in errors {
+        warn(format!("{}: {}", e.source, e.message));
+    }
+    let session = crate::sigma::writer::read_session(&sources);
+    for (name, warning) in &session.warnings {
+        warn(format!("{name}: {warning}"));
+        input_errors = true;
+    }
+    let options = crate::sigma::writer::WriterOptions {
+        author: args.author.clone(),
+        date: args.date.clone().unwrap_or_else(goodware::today),
+        label: args
+            .family
+            .clone()
+            .unwrap_or_else(|| "the analysed session".to_string()),
+    };
+    let rules = crate::sigma::writer::write_rules(&session.events, &session.findings, &options);
+    if rules.is_empty() {
+        warn("no behaviour in the logs to write Sigma rules for");
+    }
+    let text = crate::sigma::writer::join(&rules);
+    match crate::output::write_to(args.output.as_deref(), |w| w.write_all(text.as_bytes())) {
+        Err(e) => {
+            warn(format!("cannot write output: {e}"));
+            ExitCode::from(EXIT_FAILURE)
+        }
+        Ok(()) if input_errors => ExitCode::from(EXIT_INPUT_ERRORS),
+        Ok(()) => ExitCode::from(EXIT_OK),
     }
 }

@@ -74,6 +74,7 @@ pub fn events(
     source: &Arc<str>,
     reader: &mut dyn Read,
     sink: &mut dyn FnMut(Event),
+    records: super::RecordTap<'_>,
     report: &mut ReadReport,
 ) {
     let mut produced = 0u64;
@@ -86,6 +87,7 @@ pub fn events(
             record_id: ev.record_id,
             field: None,
         };
+        records(&ev, &provenance);
         if let Some(e) = map(&ev, provenance) {
             produced += 1;
             sink(e);
@@ -117,6 +119,7 @@ mod tests {
             &Arc::from("x.evtx"),
             &mut &data[..],
             &mut |_| n += 1,
+            &mut |_, _| {},
             &mut report,
         );
         assert_eq!(n, 0);

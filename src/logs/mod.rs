@@ -485,12 +485,28 @@ pub fn read_events(
     reader: &mut dyn Read,
     sink: &mut dyn FnMut(Event),
 ) -> ReadReport {
+    read_events_tapped(format, source, reader, sink, &mut |_, _| {})
+}
+
+/// A tap on the raw Windows records (Sysmon / Security / any channel, from XML, JSON
+/// lines and EVTX): called with every record, mapped to an [`Event`] or not, before it
+/// is mapped. The Sigma engine reads the records' own field names through it.
+pub type RecordTap<'a> = &'a mut dyn FnMut(&sysmon::WinEvent, &Provenance);
+
+/// [`read_events`], with every raw Windows record also handed to `records`.
+pub fn read_events_tapped(
+    format: Format,
+    source: &Arc<str>,
+    reader: &mut dyn Read,
+    sink: &mut dyn FnMut(Event),
+    records: RecordTap<'_>,
+) -> ReadReport {
     let mut report = ReadReport::default();
     match format {
         Format::CapeReport => cape::events(source, reader, sink, &mut report),
-        Format::SysmonXml => sysmon::xml_events(source, reader, sink, &mut report),
-        Format::SysmonJson => sysmon::json_events(source, reader, sink, &mut report),
-        Format::Evtx => evtx::events(source, reader, sink, &mut report),
+        Format::SysmonXml => sysmon::xml_events(source, reader, sink, records, &mut report),
+        Format::SysmonJson => sysmon::json_events(source, reader, sink, records, &mut report),
+        Format::Evtx => evtx::events(source, reader, sink, records, &mut report),
         Format::ProcmonCsv => procmon::events(source, reader, sink, &mut report),
         Format::Regshot => regshot::events(source, reader, sink, &mut report),
         Format::Pcap | Format::Pcapng => pcap::events(source, reader, sink, &mut report),
@@ -571,6 +587,26 @@ pub fn read_source_limited(
     sink: &mut dyn FnMut(Event),
     without_events: &mut dyn FnMut(&mut dyn Read) -> Option<String>,
 ) -> SourceSummary {
+    read_source_tapped(
+        source,
+        time_limit,
+        max_decoded,
+        sink,
+        without_events,
+        &mut |_, _| {},
+    )
+}
+
+/// [`read_source_limited`], with every raw Windows record also handed to `records`
+/// (see [`RecordTap`]).
+pub fn read_source_tapped(
+    source: &crate::input::Source,
+    time_limit: Option<std::time::Duration>,
+    max_decoded: u64,
+    sink: &mut dyn FnMut(Event),
+    without_events: &mut dyn FnMut(&mut dyn Read) -> Option<String>,
+    records: RecordTap<'_>,
+) -> SourceSummary {
     let name = source.name();
     let mut summary = SourceSummary {
         name: name.clone(),
@@ -618,7 +654,7 @@ pub fn read_source_limited(
         return summary;
     }
     let label: Arc<str> = Arc::from(name.as_str());
-    let report = read_events(summary.format, &label, &mut whole, sink);
+    let report = read_events_tapped(summary.format, &label, &mut whole, sink, records);
     summary.records = report.records;
     summary.events = report.produced;
     summary.warnings.extend(report.warnings);

@@ -309,6 +309,7 @@ pub fn xml_events(
     source: &Arc<str>,
     reader: &mut dyn Read,
     sink: &mut dyn FnMut(Event),
+    records: super::RecordTap<'_>,
     report: &mut ReadReport,
 ) {
     let mut index = 0u64;
@@ -325,6 +326,7 @@ pub fn xml_events(
                 field: None,
             };
             index += 1;
+            records(&ev, &provenance);
             if let Some(e) = map(&ev, provenance) {
                 produced += 1;
                 sink(e);
@@ -446,6 +448,7 @@ pub fn json_events(
     source: &Arc<str>,
     reader: &mut dyn Read,
     sink: &mut dyn FnMut(Event),
+    records: super::RecordTap<'_>,
     report: &mut ReadReport,
 ) {
     let mut lines = Lines::new(
@@ -493,6 +496,7 @@ pub fn json_events(
             record_id: ev.record_id,
             field: None,
         };
+        records(&ev, &provenance);
         if let Some(e) = map(&ev, provenance) {
             report.produced += 1;
             sink(e);
