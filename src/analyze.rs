@@ -5,7 +5,7 @@
 //! its own module ([`crate::sample`], [`crate::logs`], [`crate::extract`]), and rendering lives in
 //! [`crate::report`] and [`crate::export`].
 
-use crate::extract::{ExtractOptions, Extraction, Extractor};
+use crate::extract::{ExtractOptions, Extraction, Extractor, SortedExtraction};
 use crate::input::{self, InputError, Source};
 use crate::sample::{self, Format, Triage, TriageOptions};
 use rayon::prelude::*;
@@ -54,8 +54,14 @@ pub struct Analysis {
     pub behaviour: Vec<crate::logs::Event>,
     /// What the Sigma rule set matched, when one was given.
     pub sigma: Option<crate::sigma::SigmaResult>,
-    /// IOCs from every sample and log, with provenance.
+    /// IOCs from every sample and log, with provenance: all of them, or, when there are
+    /// more than [`MAX_REPORT_IOCS`], the top ones (seen in a sample first, then by count)
+    /// in output order; the complete list is then in [`Analysis::iocs_json`].
     pub extraction: Extraction,
+    /// How many indicators were found in all.
+    pub iocs_total: u64,
+    /// The complete `iocs.json` document, when `extraction` holds only the top indicators.
+    pub iocs_json: Option<tempfile::NamedTempFile>,
     /// Inputs that could not be read, and why.
     pub errors: Vec<InputError>,
     /// Warnings from the stages (`name: message`).
@@ -118,7 +124,10 @@ pub fn analyze(samples: &[PathBuf], logs: &[PathBuf], options: &AnalyzeOptions) 
     }
 
     let all_sources: Vec<Source> = sample_sources.iter().chain(&log_sources).cloned().collect();
-    let extraction = Extractor::new(options.extract.clone()).extract_sources(&all_sources);
+    let sorted = Extractor::new(options.extract.clone()).extract_sources_sorted(&all_sources);
+    let sample_names: std::collections::HashSet<String> =
+        sample_sources.iter().map(Source::name).collect();
+    let mut top = keep_top(sorted, &sample_names, MAX_REPORT_IOCS);
     let mut analysis = Analysis {
         samples: Vec::new(),
         other_files: Vec::new(),
@@ -127,10 +136,20 @@ pub fn analyze(samples: &[PathBuf], logs: &[PathBuf], options: &AnalyzeOptions) 
         dynamic,
         behaviour,
         sigma,
-        extraction,
+        extraction: top.extraction,
+        iocs_total: top.total,
+        iocs_json: top.full.take(),
         errors,
         warnings: Vec::new(),
     };
+    if analysis.iocs_json.is_some() {
+        analysis.warnings.push(format!(
+            "{} indicators found: the report, the STIX bundle and the MISP event hold the top \
+             {MAX_REPORT_IOCS} (seen in a sample first, then by count); iocs.json has them all",
+            top.total
+        ));
+    }
+    analysis.warnings.extend(top.warnings);
     for summary in &analysis.log_summaries {
         analysis.warnings.extend(
             summary
@@ -160,6 +179,139 @@ pub fn analyze(samples: &[PathBuf], logs: &[PathBuf], options: &AnalyzeOptions) 
         }
     }
     analysis
+}
+
+/// Indicators the analysis holds in memory for the report and the exchange formats; past
+/// this many, the complete list goes to [`Analysis::iocs_json`] only.
+pub const MAX_REPORT_IOCS: usize = 1000;
+
+struct Top {
+    extraction: Extraction,
+    total: u64,
+    full: Option<tempfile::NamedTempFile>,
+    warnings: Vec<String>,
+}
+
+/// Reads the sorted indicators once: writes them all into a temporary `iocs.json` and
+/// keeps the `max` best (seen in a sample, then by count, then in output order), in output
+/// order. When there are no more than `max`, the temporary file is dropped and the
+/// extraction holds them all.
+fn keep_top(
+    sorted: SortedExtraction,
+    samples: &std::collections::HashSet<String>,
+    max: usize,
+) -> Top {
+    use std::cmp::Reverse;
+    use std::collections::BinaryHeap;
+    let SortedExtraction {
+        mut iocs,
+        sources,
+        errors,
+    } = sorted;
+    let mut warnings = Vec::new();
+    let mut heap: BinaryHeap<Reverse<Ranked>> = BinaryHeap::new();
+    let mut total = 0u64;
+    let mut file = tempfile::NamedTempFile::new();
+    let mut offer = |ioc: &crate::ioc::Ioc, heap: &mut BinaryHeap<Reverse<Ranked>>| {
+        let in_sample = ioc.sightings.iter().any(|s| samples.contains(&*s.source));
+        let key = (in_sample, ioc.count, Reverse(total));
+        total += 1;
+        let better = heap.len() < max || heap.peek().is_some_and(|Reverse(min)| key > min.key());
+        if better {
+            heap.push(Reverse(Ranked {
+                in_sample,
+                count: ioc.count,
+                order: key.2,
+                ioc: ioc.clone(),
+            }));
+            if heap.len() > max {
+                heap.pop();
+            }
+        }
+    };
+    let written = match &mut file {
+        Ok(f) => {
+            let mut w = std::io::BufWriter::new(f.as_file_mut());
+            let all = std::iter::from_fn(|| {
+                let ioc = iocs.next_ioc()?;
+                offer(&ioc, &mut heap);
+                Some(ioc)
+            });
+            crate::export::json::write_document_iocs(
+                &sources,
+                &errors,
+                all,
+                crate::export::OutputOptions::default(),
+                &mut w,
+            )
+            .and_then(|()| std::io::Write::flush(&mut w))
+        }
+        Err(e) => Err(std::io::Error::new(e.kind(), e.to_string())),
+    };
+    if let Err(e) = &written {
+        warnings.push(format!(
+            "cannot write the indicators to a temporary file ({e}); iocs.json holds the top {max}"
+        ));
+        // what was not read yet still counts
+        while let Some(ioc) = iocs.next_ioc() {
+            offer(&ioc, &mut heap);
+        }
+    }
+    let mut errors = errors;
+    if let Some(e) = iocs.error() {
+        errors.push(crate::extract::temp_error(e));
+    }
+    let mut kept: Vec<Ranked> = heap.into_iter().map(|Reverse(r)| r).collect();
+    kept.sort_by_key(|r| Reverse(r.order));
+    let full = match (written, file) {
+        (Ok(()), Ok(f)) if total > max as u64 => Some(f),
+        _ => None,
+    };
+    Top {
+        extraction: Extraction {
+            iocs: kept.into_iter().map(|r| r.ioc).collect(),
+            sources,
+            errors,
+        },
+        total,
+        full,
+        warnings,
+    }
+}
+
+/// An indicator with what ranks it for the report.
+struct Ranked {
+    in_sample: bool,
+    count: u64,
+    /// Output position, reversed: earlier ranks higher on ties.
+    order: std::cmp::Reverse<u64>,
+    ioc: crate::ioc::Ioc,
+}
+
+impl Ranked {
+    fn key(&self) -> (bool, u64, std::cmp::Reverse<u64>) {
+        (self.in_sample, self.count, self.order)
+    }
+}
+
+impl PartialEq for Ranked {
+    fn eq(&self, other: &Self) -> bool {
+        self.key() == other.key()
+    }
+}
+
+impl Eq for Ranked {}
+
+impl PartialOrd for Ranked {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Ranked {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.key().cmp(&other.key())
+    }
 }
 
 enum TriageOutcome {

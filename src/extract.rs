@@ -14,8 +14,8 @@ use crate::input::{self, InputError, Source};
 use crate::ioc::allowlist::Allowlist;
 use crate::ioc::refang::{refang_for_scan, RefangBuffers, Refanged};
 use crate::ioc::scan::{Hit, KindSet, Scanner};
-use crate::ioc::set::IocSet;
-use crate::ioc::{Encoding, Ioc, IocKind, Sighting};
+use crate::ioc::set::{IocSet, Seen, SortedIocs};
+use crate::ioc::{Encoding, Flags, Ioc, IocKind, Sighting};
 use crate::logs;
 use rayon::prelude::*;
 use std::collections::VecDeque;
@@ -50,7 +50,19 @@ pub struct ExtractOptions {
     /// Read structured logs (sandbox reports, event logs, CSV, captures, JSON) value by
     /// value, so sightings carry the field path; `false` scans them as plain bytes.
     pub structured_logs: bool,
+    /// Bytes the deduplicating set may hold before it spills sorted runs to temporary
+    /// files (0 = no limit); the output is the same either way.
+    pub memory_limit: usize,
+    /// Where the spilled runs go (`None`: the system's temporary directory).
+    pub temp_dir: Option<PathBuf>,
+    /// Keep sightings (`false` when only values and counts are wanted).
+    pub sightings: bool,
+    /// Keep each sighting's context snippet.
+    pub context: bool,
 }
+
+/// The default of [`ExtractOptions::memory_limit`]: 200 MiB.
+pub const DEFAULT_MEMORY_LIMIT: usize = 200 << 20;
 
 impl Default for ExtractOptions {
     fn default() -> Self {
@@ -66,6 +78,10 @@ impl Default for ExtractOptions {
             time_limit: None,
             utf16: true,
             structured_logs: true,
+            memory_limit: DEFAULT_MEMORY_LIMIT,
+            temp_dir: None,
+            sightings: true,
+            context: true,
         }
     }
 }
@@ -99,6 +115,192 @@ impl Extraction {
     /// Whether any input failed to be read completely.
     pub fn had_errors(&self) -> bool {
         !self.errors.is_empty() || self.sources.iter().any(|s| s.error.is_some())
+    }
+}
+
+/// An extraction whose indicators are read one at a time, in output order, from memory and
+/// the spilled runs (see [`Extractor::extract_paths_sorted`]): memory stays bounded
+/// however many distinct indicators there are.
+#[derive(Debug)]
+pub struct SortedExtraction {
+    /// The indicators, sorted by kind and value.
+    pub iocs: SortedIocs,
+    /// One report per source read, in input order.
+    pub sources: Vec<SourceReport>,
+    /// Inputs that could not be listed or opened, and trouble with temporary files.
+    pub errors: Vec<InputError>,
+}
+
+impl SortedExtraction {
+    /// Reads every indicator into memory.
+    pub fn collect(self) -> Extraction {
+        let mut iocs = self.iocs;
+        let mut list = Vec::new();
+        while let Some(ioc) = iocs.next_ioc() {
+            list.push(ioc);
+        }
+        let mut errors = self.errors;
+        if let Some(e) = iocs.error() {
+            errors.push(temp_error(e));
+        }
+        Extraction {
+            iocs: list,
+            sources: self.sources,
+            errors,
+        }
+    }
+}
+
+/// An error with the temporary files of `--memory-limit`.
+pub fn temp_error(message: &str) -> InputError {
+    InputError {
+        source: "temporary files".to_string(),
+        message: message.to_string(),
+    }
+}
+
+/// What [`Extractor::stream_paths`] read.
+#[derive(Debug)]
+pub struct StreamReport {
+    /// One report per source read, in input order.
+    pub sources: Vec<SourceReport>,
+    /// Inputs that could not be listed or opened.
+    pub errors: Vec<InputError>,
+    /// The error the callback returned, which stopped the run.
+    pub output_error: Option<std::io::Error>,
+}
+
+/// An indicator of a structured log held back until its record ends (see
+/// `scan_fields`).
+struct Held {
+    kind: IocKind,
+    value: String,
+    defanged: bool,
+    offset: Option<u64>,
+    line: Option<u64>,
+    field: Option<String>,
+    context: String,
+}
+
+/// Where hits go: the deduplicating set, or a callback that gets each sighting as it is
+/// found (`--no-dedup`).
+trait Collector {
+    /// The index of a source name.
+    fn source(&mut self, name: &Arc<str>) -> u32;
+    /// One hit; `context` is called only when the sighting is kept.
+    fn hit(
+        &mut self,
+        kind: IocKind,
+        value: &str,
+        defanged: bool,
+        seen: Seen<'_>,
+        context: &dyn Fn(&mut String),
+    );
+    /// Whether reading should stop (the output is gone).
+    fn stopped(&self) -> bool {
+        false
+    }
+}
+
+impl Collector for IocSet {
+    fn source(&mut self, name: &Arc<str>) -> u32 {
+        IocSet::source(self, name)
+    }
+
+    fn hit(
+        &mut self,
+        kind: IocKind,
+        value: &str,
+        defanged: bool,
+        seen: Seen<'_>,
+        context: &dyn Fn(&mut String),
+    ) {
+        self.add_seen(kind, value, defanged, seen, context);
+    }
+}
+
+/// Hands each sighting to a callback as an indicator with one sighting, allowlist and
+/// scope applied.
+struct Streamer<'a> {
+    sources: Vec<Arc<str>>,
+    options: &'a ExtractOptions,
+    each: &'a mut dyn FnMut(&Ioc) -> std::io::Result<()>,
+    error: Option<std::io::Error>,
+    ioc: Ioc,
+}
+
+impl Collector for Streamer<'_> {
+    fn source(&mut self, name: &Arc<str>) -> u32 {
+        match self.sources.iter().position(|s| s == name) {
+            Some(i) => i as u32,
+            None => {
+                self.sources.push(name.clone());
+                (self.sources.len() - 1) as u32
+            }
+        }
+    }
+
+    fn hit(
+        &mut self,
+        kind: IocKind,
+        value: &str,
+        defanged: bool,
+        seen: Seen<'_>,
+        context: &dyn Fn(&mut String),
+    ) {
+        if self.error.is_some() {
+            return;
+        }
+        let mut flags = Flags {
+            defanged,
+            ..Flags::default()
+        };
+        if self.options.allowlist.contains(kind, value) {
+            if !self.options.keep_allowlisted {
+                return;
+            }
+            flags.allowlisted = true;
+        }
+        flags.scope = crate::ioc::set::scope_of(kind, value);
+        if self.options.public_only
+            && !matches!(flags.scope, None | Some(crate::ioc::Scope::Public))
+        {
+            return;
+        }
+        let ioc = &mut self.ioc;
+        ioc.kind = kind;
+        ioc.value.clear();
+        ioc.value.push_str(value);
+        ioc.flags = flags;
+        ioc.count = 1;
+        ioc.sightings.clear();
+        if self.options.sightings {
+            ioc.sightings.push(Sighting {
+                source: self
+                    .sources
+                    .get(seen.source as usize)
+                    .cloned()
+                    .unwrap_or_else(|| Arc::from("")),
+                offset: seen.offset,
+                line: seen.line,
+                field: seen.field.map(str::to_string),
+                encoding: seen.encoding,
+                context: if self.options.context {
+                    let mut text = String::new();
+                    context(&mut text);
+                    text
+                } else {
+                    String::new()
+                },
+            });
+        }
+        if let Err(e) = (self.each)(ioc) {
+            self.error = Some(e);
+        }
+    }
+
+    fn stopped(&self) -> bool {
+        self.error.is_some()
     }
 }
 
@@ -151,61 +353,142 @@ impl Extractor {
         extraction
     }
 
+    /// Like [`Self::extract_paths`], with the indicators read one at a time (bounded
+    /// memory whatever their number).
+    pub fn extract_paths_sorted(&self, paths: &[PathBuf]) -> SortedExtraction {
+        let (sources, errors) = input::expand(paths);
+        let mut extraction = self.extract_sources_sorted(&sources);
+        extraction.errors.splice(0..0, errors);
+        extraction
+    }
+
+    /// Expands `paths` and hands every sighting to `each` as soon as it is found, in input
+    /// order, as an indicator with a count of 1 and one sighting (no deduplication;
+    /// constant memory). Executables, read through their strings, give their sightings
+    /// in value order. Stops at the first error `each` returns.
+    pub fn stream_paths(
+        &self,
+        paths: &[PathBuf],
+        each: &mut dyn FnMut(&Ioc) -> std::io::Result<()>,
+    ) -> StreamReport {
+        let (sources, errors) = input::expand(paths);
+        let mut streamer = Streamer {
+            sources: Vec::new(),
+            options: &self.options,
+            each,
+            error: None,
+            ioc: Ioc {
+                kind: IocKind::Md5,
+                value: String::new(),
+                flags: Flags::default(),
+                count: 1,
+                sightings: Vec::new(),
+            },
+        };
+        let mut reports = Vec::with_capacity(sources.len());
+        for source in &sources {
+            if streamer.stopped() {
+                break;
+            }
+            let report = self.scan_source_into(source, self.pool.is_some(), &mut streamer);
+            reports.push(report);
+        }
+        StreamReport {
+            sources: reports,
+            errors,
+            output_error: streamer.error,
+        }
+    }
+
+    fn new_set(&self, budget: usize) -> IocSet {
+        let mut set = IocSet::with_budget(
+            self.options.max_sightings,
+            budget,
+            self.options.temp_dir.clone(),
+        );
+        if !self.options.sightings {
+            set = set.without_sightings();
+        }
+        if !self.options.context {
+            set = set.without_context();
+        }
+        set
+    }
+
     /// Extracts from already expanded sources.
     pub fn extract_sources(&self, sources: &[Source]) -> Extraction {
+        self.extract_sources_sorted(sources).collect()
+    }
+
+    /// Like [`Self::extract_sources`], with the indicators read one at a time.
+    pub fn extract_sources_sorted(&self, sources: &[Source]) -> SortedExtraction {
         let big = |s: &Source| {
             matches!(s, Source::Stdin)
                 || s.len_hint() == 0
                 || s.len_hint() > LARGE_FILE_CHUNKS * self.options.chunk_size as u64
         };
-        let mut results: Vec<Option<(IocSet, SourceReport)>> = vec![None; sources.len()];
+        // small files are scanned in parallel, each into its own set; big ones and
+        // streams chunk-parallel, straight into the bounded set, in input order
         let small: Vec<usize> = (0..sources.len()).filter(|&i| !big(&sources[i])).collect();
-        let scan_small = |i: &usize| (*i, self.scan_source(&sources[*i], false));
-        let done: Vec<(usize, (IocSet, SourceReport))> = match &self.pool {
-            Some(pool) => pool.install(|| small.par_iter().map(scan_small).collect()),
-            None => small.iter().map(scan_small).collect(),
+        let scan_small = |i: &usize| {
+            let mut set = self.new_set(0);
+            let report = self.scan_source_into(&sources[*i], false, &mut set);
+            (*i, set, report)
         };
-        for (i, r) in done {
-            results[i] = Some(r);
-        }
-        for (i, source) in sources.iter().enumerate() {
-            if big(source) {
-                results[i] = Some(self.scan_source(source, self.pool.is_some()));
-            }
-        }
-        let mut all = IocSet::new(self.options.max_sightings);
+        let done: Vec<(usize, IocSet, SourceReport)> = match &self.pool {
+            Some(pool) => pool.install(|| small.par_iter().map(scan_small).collect()),
+            None => Vec::new(),
+        };
+        let mut done = done.into_iter().peekable();
+        let mut all = self.new_set(self.options.memory_limit);
         let mut reports = Vec::with_capacity(sources.len());
-        for (set, report) in results.into_iter().flatten() {
-            all.merge(set);
-            reports.push(report);
+        for (i, source) in sources.iter().enumerate() {
+            if done.peek().is_some_and(|d| d.0 == i) {
+                if let Some((_, set, report)) = done.next() {
+                    all.merge(set);
+                    reports.push(report);
+                }
+                continue;
+            }
+            let parallel = big(source) && self.pool.is_some();
+            reports.push(self.scan_source_into(source, parallel, &mut all));
         }
-        Extraction {
-            iocs: self.finish(all),
+        let mut errors = Vec::new();
+        if let Some(e) = all.spill_error() {
+            errors.push(temp_error(e));
+        }
+        SortedExtraction {
+            iocs: self.finish_stream(all),
             sources: reports,
-            errors: Vec::new(),
+            errors,
         }
     }
 
     /// Extracts from any reader (a socket, a decompressor, ...). What was read before a
     /// read error is kept; the error is reported in the source's report.
     pub fn extract_reader(&self, name: &str, reader: &mut dyn Read) -> Extraction {
-        let mut set = IocSet::new(self.options.max_sightings);
+        let mut set = self.new_set(self.options.memory_limit);
         let (bytes, hits, error) = self.scan_detected(name, reader, self.pool.is_some(), &mut set);
-        Extraction {
-            iocs: self.finish(set),
+        let mut errors = Vec::new();
+        if let Some(e) = set.spill_error() {
+            errors.push(temp_error(e));
+        }
+        SortedExtraction {
+            iocs: self.finish_stream(set),
             sources: vec![SourceReport {
                 name: name.to_string(),
                 bytes,
                 hits,
                 error,
             }],
-            errors: Vec::new(),
+            errors,
         }
+        .collect()
     }
 
     /// Extracts from bytes in memory (`name` is used in sightings).
     pub fn extract_bytes(&self, name: &str, data: &[u8]) -> Vec<Ioc> {
-        let mut set = IocSet::new(self.options.max_sightings);
+        let mut set = self.new_set(0);
         let mut reader = data;
         let _ = self.scan_detected(name, &mut reader, false, &mut set);
         self.finish(set)
@@ -214,21 +497,43 @@ impl Extractor {
     /// Extracts from bytes in memory read as plain text, never as a structured log (the
     /// strings pulled out of a binary may well begin with `{` or `<`).
     pub fn extract_plain(&self, name: &str, data: &[u8]) -> Vec<Ioc> {
-        let mut set = IocSet::new(self.options.max_sightings);
+        let mut set = self.new_set(0);
         let mut reader = data;
         let _ = self.scan_stream(name, &mut reader, false, &mut set);
         self.finish(set)
     }
 
-    fn finish(&self, mut set: IocSet) -> Vec<Ioc> {
+    /// The sorted indicators of a small set, filtered in place (no copy of the allowlist).
+    fn finish(&self, set: IocSet) -> Vec<Ioc> {
+        let mut iocs = set.into_sorted();
+        let (list, keep) = (&self.options.allowlist, self.options.keep_allowlisted);
+        iocs.retain_mut(|ioc| {
+            if list.contains(ioc.kind, &ioc.value) {
+                if !keep {
+                    return false;
+                }
+                ioc.flags.allowlisted = true;
+            }
+            !self.options.public_only
+                || matches!(ioc.flags.scope, None | Some(crate::ioc::Scope::Public))
+        });
+        iocs
+    }
+
+    fn finish_stream(&self, mut set: IocSet) -> SortedIocs {
         set.apply_allowlist(&self.options.allowlist, self.options.keep_allowlisted);
         if self.options.public_only {
             set.retain_public();
         }
-        set.into_sorted()
+        set.into_stream()
     }
 
-    fn scan_source(&self, source: &Source, chunk_parallel: bool) -> (IocSet, SourceReport) {
+    fn scan_source_into(
+        &self,
+        source: &Source,
+        chunk_parallel: bool,
+        set: &mut dyn Collector,
+    ) -> SourceReport {
         let name = source.name();
         // Executables go through triage's strings, so that sightings carry sections.
         if let Source::File { path, .. } = source {
@@ -236,18 +541,15 @@ impl Extractor {
             let binary = crate::sample::binary_iocs::extract_file;
             if let Some(b) = binary(path, &name, self, max_bytes, max_sightings) {
                 let (bytes, hits, error) = (b.bytes, b.hits, None);
-                return (
-                    b.set,
-                    SourceReport {
-                        name,
-                        bytes,
-                        hits,
-                        error,
-                    },
-                );
+                add_sorted(set, b.set);
+                return SourceReport {
+                    name,
+                    bytes,
+                    hits,
+                    error,
+                };
             }
         }
-        let mut set = IocSet::new(self.options.max_sightings);
         let mut report = SourceReport {
             name: name.clone(),
             bytes: 0,
@@ -262,14 +564,14 @@ impl Extractor {
                     None => reader,
                 };
                 let (bytes, hits, error) =
-                    self.scan_detected(&name, &mut reader, chunk_parallel, &mut set);
+                    self.scan_detected(&name, &mut reader, chunk_parallel, set);
                 report.bytes = bytes;
                 report.hits = hits;
                 report.error = error;
             }
             Err(e) => report.error = Some(input::describe(&e)),
         }
-        (set, report)
+        report
     }
 
     /// Recognises structured logs from their first bytes and reads them field by field;
@@ -279,7 +581,7 @@ impl Extractor {
         name: &str,
         reader: &mut dyn Read,
         chunk_parallel: bool,
-        set: &mut IocSet,
+        set: &mut dyn Collector,
     ) -> (u64, u64, Option<String>) {
         if !self.options.structured_logs {
             return self.scan_stream(name, reader, chunk_parallel, set);
@@ -303,9 +605,10 @@ impl Extractor {
         format: logs::Format,
         name: &str,
         reader: &mut dyn Read,
-        set: &mut IocSet,
+        set: &mut dyn Collector,
     ) -> (u64, u64, Option<String>) {
         let source: Arc<str> = Arc::from(name);
+        let source_index = set.source(&source);
         let max = self.options.max_bytes;
         let mut counted = Counting {
             inner: if max > 0 {
@@ -320,17 +623,26 @@ impl Extractor {
         // Addresses in Sysmon's registry data (`Details`) wait for the end of their record:
         // when the record's `TargetObject` names a version value (`...\pv`), they are
         // versions. Records are told apart by their line (JSON lines) or offset (XML).
-        let mut held: Vec<(IocKind, String, bool, Sighting)> = Vec::new();
+        let mut held: Vec<Held> = Vec::new();
         let mut record: (Option<u64>, Option<u64>) = (None, None);
         let mut version_value = false;
-        let flush = |held: &mut Vec<(IocKind, String, bool, Sighting)>,
+        let flush = |held: &mut Vec<Held>,
                      version_value: bool,
-                     set: &mut IocSet,
+                     set: &mut dyn Collector,
                      hits: &mut u64| {
-            for (kind, value, defanged, sighting) in held.drain(..) {
+            for h in held.drain(..) {
                 if !version_value {
                     *hits += 1;
-                    set.add_with(kind, value, defanged, || sighting);
+                    let seen = Seen {
+                        source: source_index,
+                        offset: h.offset,
+                        line: h.line,
+                        field: h.field.as_deref(),
+                        encoding: Encoding::Ascii,
+                    };
+                    set.hit(h.kind, &h.value, h.defanged, seen, &|out| {
+                        out.push_str(&h.context)
+                    });
                 }
             }
         };
@@ -349,7 +661,7 @@ impl Extractor {
             }
             let version_field = logs::analysis::is_version_name(field_name);
             let registry_data = field_name == "Details";
-            let path = (!field.path.is_empty()).then_some(field.path);
+            let path = (!field.path.is_empty()).then_some(field.path.as_str());
             let data = &chunk.data;
             for f in chunk.found.drain(..) {
                 // a version in a field named so, or a folder named after one, is no address
@@ -359,20 +671,31 @@ impl Extractor {
                 {
                     continue;
                 }
-                let sighting = || Sighting {
-                    source: source.clone(),
-                    offset: field.offset,
-                    line: field.line,
-                    field: path.clone(),
-                    encoding: Encoding::Ascii,
-                    context: snippet(data, f.start, f.end),
-                };
                 if f.kind == IocKind::Ipv4 && registry_data {
-                    held.push((f.kind, f.value, f.defanged, sighting()));
+                    let mut context = String::new();
+                    snippet_into(data, f.start, f.end, &mut context);
+                    held.push(Held {
+                        kind: f.kind,
+                        value: f.value,
+                        defanged: f.defanged,
+                        offset: field.offset,
+                        line: field.line,
+                        field: path.map(str::to_string),
+                        context,
+                    });
                     continue;
                 }
                 hits += 1;
-                set.add_with(f.kind, f.value, f.defanged, sighting);
+                let seen = Seen {
+                    source: source_index,
+                    offset: field.offset,
+                    line: field.line,
+                    field: path,
+                    encoding: Encoding::Ascii,
+                };
+                set.hit(f.kind, &f.value, f.defanged, seen, &|out| {
+                    snippet_into(data, f.start, f.end, out)
+                });
             }
         });
         flush(&mut held, version_value, set, &mut hits);
@@ -393,11 +716,11 @@ impl Extractor {
         name: &str,
         reader: &mut dyn Read,
         chunk_parallel: bool,
-        set: &mut IocSet,
+        set: &mut dyn Collector,
     ) -> (u64, u64, Option<String>) {
         let chunk_size = self.options.chunk_size.max(4096);
         let mut merger = Merger {
-            name: Arc::from(name),
+            source: set.source(&Arc::from(name)),
             offset: 0,
             line: 1,
             hits: 0,
@@ -412,7 +735,7 @@ impl Extractor {
         let mut total: u64 = 0;
         let mut error = None;
         let mut eof = false;
-        while !eof {
+        while !eof && !set.stopped() {
             // fill the buffer up to one chunk (read_to_end on a `take` reads into spare
             // capacity without zeroing it first, and keeps what it read before an error)
             let want = chunk_size.saturating_sub(buf.len());
@@ -490,6 +813,38 @@ impl Extractor {
             }
         }
         (total, merger.hits, error)
+    }
+}
+
+/// Adds the sorted indicators of `from` (an executable's, read through its strings) to
+/// `set`, sighting by sighting.
+fn add_sorted(set: &mut dyn Collector, from: IocSet) {
+    for ioc in from.into_sorted() {
+        let mut left = ioc.count;
+        for s in &ioc.sightings {
+            let seen = Seen {
+                source: set.source(&s.source),
+                offset: s.offset,
+                line: s.line,
+                field: s.field.as_deref(),
+                encoding: s.encoding,
+            };
+            set.hit(ioc.kind, &ioc.value, ioc.flags.defanged, seen, &|out| {
+                out.push_str(&s.context)
+            });
+            left = left.saturating_sub(1);
+        }
+        // sightings beyond the cap were counted but not kept
+        for _ in 0..left {
+            let seen = Seen {
+                source: 0,
+                offset: None,
+                line: None,
+                field: None,
+                encoding: Encoding::Ascii,
+            };
+            set.hit(ioc.kind, &ioc.value, ioc.flags.defanged, seen, &|_| {});
+        }
     }
 }
 
@@ -623,7 +978,7 @@ fn decode_utf16_runs(data: &[u8], decoded: &mut Vec<u8>, runs: &mut Vec<(usize, 
 
 /// Turns chunk results into sightings, in order, tracking offsets and lines.
 struct Merger {
-    name: Arc<str>,
+    source: u32,
     offset: u64,
     line: u64,
     hits: u64,
@@ -631,7 +986,7 @@ struct Merger {
 
 impl Merger {
     /// Adds a chunk's hits to `set`, leaving its buffers for reuse.
-    fn merge(&mut self, out: &mut ChunkOut, set: &mut IocSet) {
+    fn merge(&mut self, out: &mut ChunkOut, set: &mut dyn Collector) {
         let mut line = self.line;
         let mut counted_to = 0usize;
         for f in out.found.drain(..) {
@@ -663,15 +1018,15 @@ impl Merger {
                     )
                 }
             };
-            let name = &self.name;
-            let encoding = f.encoding;
-            set.add_with(f.kind, f.value, f.defanged, || Sighting {
-                source: name.clone(),
+            let seen = Seen {
+                source: self.source,
                 offset: Some(offset),
                 line: line_no,
                 field: None,
-                encoding,
-                context: snippet(context.0, context.1, context.2),
+                encoding: f.encoding,
+            };
+            set.hit(f.kind, &f.value, f.defanged, seen, &|out| {
+                snippet_into(context.0, context.1, context.2, out)
             });
         }
         self.offset += out.data.len() as u64;
@@ -681,6 +1036,13 @@ impl Merger {
 
 /// A printable one-line snippet of up to `CONTEXT` bytes either side of `start..end`.
 pub fn snippet(data: &[u8], start: usize, end: usize) -> String {
+    let mut out = String::new();
+    snippet_into(data, start, end, &mut out);
+    out
+}
+
+/// [`snippet`], appended to `out`.
+pub fn snippet_into(data: &[u8], start: usize, end: usize, out: &mut String) {
     let stop = |b: u8| b == b'\n' || b == b'\r' || b == 0;
     let end = end.min(data.len());
     let start = start.min(end);
@@ -695,17 +1057,14 @@ pub fn snippet(data: &[u8], start: usize, end: usize) -> String {
     let bytes = &data[s..e];
     if bytes.iter().all(|&b| (0x20..0x7f).contains(&b)) {
         // the common case: printable ASCII, no conversion needed
-        return std::str::from_utf8(bytes)
-            .unwrap_or_default()
-            .trim()
-            .to_string();
+        out.push_str(std::str::from_utf8(bytes).unwrap_or_default().trim());
+        return;
     }
-    String::from_utf8_lossy(bytes)
+    let text: String = String::from_utf8_lossy(bytes)
         .chars()
         .map(|c| if c.is_control() { ' ' } else { c })
-        .collect::<String>()
-        .trim()
-        .to_string()
+        .collect();
+    out.push_str(text.trim());
 }
 
 #[cfg(test)]

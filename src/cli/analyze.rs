@@ -228,13 +228,15 @@ pub fn run(args: AnalyzeArgs) -> ExitCode {
     progress.stage("writing the report");
     let dir = &args.output;
     let results = [
-        write(dir, "iocs.json", |w| {
-            export::write(
+        write(dir, "iocs.json", |w| match &analysis.iocs_json {
+            // more indicators than the report holds: the complete list, written beforehand
+            Some(full) => std::io::copy(&mut full.reopen()?, w).map(|_| ()),
+            None => export::write(
                 export::Format::Json,
                 &analysis.extraction,
                 OutputOptions::default(),
                 w,
-            )
+            ),
         }),
         write(dir, "triage.json", |w| {
             serde_json::to_writer_pretty(&mut *w, &analysis.samples)
@@ -292,7 +294,7 @@ pub fn run(args: AnalyzeArgs) -> ExitCode {
         "spoor: {} sample(s), {} log(s), {} IOC(s), {} technique(s) → {}",
         analysis.samples.len(),
         analysis.logs.len(),
-        analysis.extraction.iocs.len(),
+        analysis.iocs_total,
         report.attack.len(),
         dir.display()
     );

@@ -79,6 +79,7 @@ pub fn run(args: EventsArgs) -> ExitCode {
                 let summary = logs::read_source_tapped(
                     source,
                     time_limit,
+                    0,
                     &mut |e: Event| {
                         analysis.add(&e);
                         if let Some(s) = &scan {
@@ -119,6 +120,7 @@ pub fn run(args: EventsArgs) -> ExitCode {
                 let summary = logs::read_source_tapped(
                     source,
                     time_limit,
+                    0,
                     &mut |e: Event| {
                         analysis.add(&e);
                         if let Some(s) = &scan {

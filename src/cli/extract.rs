@@ -59,6 +59,22 @@ pub struct ExtractArgs {
     /// sightings get byte offsets instead of field paths.
     #[arg(long)]
     pub raw_logs: bool,
+    /// Memory the deduplicated indicators may take before they are spilled, sorted, to
+    /// temporary files and merged at the end (same output): bytes, or with a K, M or G
+    /// suffix; 0 = no limit.
+    #[arg(long, value_name = "SIZE", default_value = "200M", value_parser = parse_size)]
+    pub memory_limit: usize,
+    /// Directory for the temporary files of --memory-limit (default: the system's).
+    #[arg(long, value_name = "DIR")]
+    pub temp_dir: Option<PathBuf>,
+    /// Write each sighting as soon as it is found, in input order, without deduplication
+    /// (constant memory; each line an indicator with a count of 1 and one sighting); for
+    /// `-f ndjson` and `-f text`.
+    #[arg(long)]
+    pub no_dedup: bool,
+    /// Leave the context snippet out of sightings.
+    #[arg(long)]
+    pub no_context: bool,
     /// Write the output to FILE (atomically) instead of stdout.
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
@@ -81,9 +97,20 @@ pub fn run(args: ExtractArgs) -> ExitCode {
     } else {
         KindSet::only(&args.types)
     };
+    if args.no_dedup && !matches!(args.format, Format::Ndjson | Format::Text) {
+        warn("--no-dedup needs -f ndjson or -f text");
+        return ExitCode::from(EXIT_FAILURE);
+    }
+    // only what the format shows is kept: text shows no sightings, CSV the first one;
+    // without deduplication, an executable's sightings are all passed on
+    let max_sightings = match args.format {
+        _ if args.no_dedup => 0,
+        Format::Csv if args.max_sightings != 1 => 1,
+        _ => args.max_sightings,
+    };
     let extractor = Extractor::new(ExtractOptions {
         kinds,
-        max_sightings: args.max_sightings,
+        max_sightings,
         allowlist,
         keep_allowlisted: args.show_allowlisted,
         public_only: args.public_only,
@@ -92,6 +119,10 @@ pub fn run(args: ExtractArgs) -> ExitCode {
         time_limit: super::time_limit(args.time_limit),
         utf16: !args.no_utf16,
         structured_logs: !args.raw_logs,
+        memory_limit: args.memory_limit,
+        temp_dir: args.temp_dir.clone(),
+        sightings: args.format != Format::Text,
+        context: !args.no_context,
         ..ExtractOptions::default()
     });
     let paths = if args.paths.is_empty() {
@@ -99,7 +130,14 @@ pub fn run(args: ExtractArgs) -> ExitCode {
     } else {
         args.paths.clone()
     };
-    let extraction = extractor.extract_paths(&paths);
+    let options = OutputOptions {
+        defang: args.defang,
+        exchange: args.exchange.options(),
+    };
+    if args.no_dedup {
+        return run_streaming(&args, &extractor, &paths, options);
+    }
+    let extraction = extractor.extract_paths_sorted(&paths);
     for e in &extraction.errors {
         warn(format_args!("{}: {}", e.source, e.message));
     }
@@ -108,12 +146,12 @@ pub fn run(args: ExtractArgs) -> ExitCode {
             warn(format_args!("{}: {err}", s.name));
         }
     }
-    let options = OutputOptions {
-        defang: args.defang,
-        exchange: args.exchange.options(),
-    };
+    let mut had_errors =
+        !extraction.errors.is_empty() || extraction.sources.iter().any(|s| s.error.is_some());
+    let mut read_back = None;
     if let Err(e) = crate::output::write_to(args.output.as_deref(), |w| {
-        export::write(args.format, &extraction, options, w)
+        read_back = export::write_sorted(args.format, extraction, options, w)?;
+        Ok(())
     }) {
         if e.kind() == std::io::ErrorKind::BrokenPipe {
             return ExitCode::from(EXIT_OK);
@@ -121,11 +159,82 @@ pub fn run(args: ExtractArgs) -> ExitCode {
         warn(format_args!("cannot write output: {e}"));
         return ExitCode::from(EXIT_FAILURE);
     }
-    if extraction.had_errors() {
+    if let Some(e) = read_back {
+        warn(format_args!("temporary files: {e}"));
+        had_errors = true;
+    }
+    if had_errors {
         ExitCode::from(EXIT_INPUT_ERRORS)
     } else {
         ExitCode::from(EXIT_OK)
     }
+}
+
+/// `--no-dedup`: each sighting is written as it is found.
+fn run_streaming(
+    args: &ExtractArgs,
+    extractor: &Extractor,
+    paths: &[PathBuf],
+    options: OutputOptions,
+) -> ExitCode {
+    let mut report = None;
+    let result = crate::output::write_to(args.output.as_deref(), |w| {
+        let r = extractor.stream_paths(paths, &mut |ioc| match args.format {
+            Format::Text => export::text::write_iocs([ioc], options, w),
+            _ => export::json::write_line(ioc, options, w),
+        });
+        let error = r
+            .output_error
+            .as_ref()
+            .map(|e| std::io::Error::new(e.kind(), e.to_string()));
+        report = Some(r);
+        match error {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    });
+    if let Some(r) = &report {
+        for e in &r.errors {
+            warn(format_args!("{}: {}", e.source, e.message));
+        }
+        for s in &r.sources {
+            if let Some(err) = &s.error {
+                warn(format_args!("{}: {err}", s.name));
+            }
+        }
+    }
+    if let Err(e) = result {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            return ExitCode::from(EXIT_OK);
+        }
+        warn(format_args!("cannot write output: {e}"));
+        return ExitCode::from(EXIT_FAILURE);
+    }
+    let had_errors = report
+        .as_ref()
+        .is_some_and(|r| !r.errors.is_empty() || r.sources.iter().any(|s| s.error.is_some()));
+    if had_errors {
+        ExitCode::from(EXIT_INPUT_ERRORS)
+    } else {
+        ExitCode::from(EXIT_OK)
+    }
+}
+
+/// A size in bytes, with an optional K, M or G suffix (powers of 1024).
+fn parse_size(text: &str) -> Result<usize, String> {
+    let t = text.trim();
+    let (digits, shift) = match t.char_indices().last() {
+        Some((i, 'k' | 'K')) => (&t[..i], 10),
+        Some((i, 'm' | 'M')) => (&t[..i], 20),
+        Some((i, 'g' | 'G')) => (&t[..i], 30),
+        _ => (t, 0),
+    };
+    digits
+        .trim()
+        .parse::<usize>()
+        .ok()
+        .and_then(|n| n.checked_mul(1usize << shift))
+        .ok_or_else(|| format!("bad size '{text}' (bytes, or a number with K, M or G)"))
 }
 
 fn build_allowlist(args: &ExtractArgs) -> Result<Allowlist, String> {

@@ -284,7 +284,7 @@ fn run_sigma(args: &RulesArgs) -> ExitCode {
     }
     let options = crate::sigma::writer::WriterOptions {
         author: args.author.clone(),
-        date: args.date.clone().unwrap_or_else(goodware::today),
+        date: args.date.clone().unwrap_or_else(crate::dates::today),
         label: args
             .family
             .clone()

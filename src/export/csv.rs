@@ -2,6 +2,8 @@
 
 use super::{shown_value, OutputOptions};
 use crate::extract::Extraction;
+use crate::ioc::Ioc;
+use std::borrow::Borrow;
 use std::io::{self, Write};
 
 /// Column names, in order.
@@ -26,9 +28,19 @@ pub fn write(
     options: OutputOptions,
     out: &mut dyn Write,
 ) -> io::Result<()> {
+    write_iocs(&extraction.iocs, options, out)
+}
+
+/// Writes the CSV table from any sequence of indicators.
+pub fn write_iocs<I>(iocs: I, options: OutputOptions, out: &mut dyn Write) -> io::Result<()>
+where
+    I: IntoIterator,
+    I::Item: Borrow<Ioc>,
+{
     let mut w = ::csv::Writer::from_writer(out);
     w.write_record(HEADER)?;
-    for ioc in &extraction.iocs {
+    for ioc in iocs {
+        let ioc = ioc.borrow();
         let first = ioc.sightings.first();
         let opt = |v: Option<u64>| v.map(|n| n.to_string()).unwrap_or_default();
         w.write_record([

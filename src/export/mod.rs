@@ -10,7 +10,7 @@ pub mod misp;
 pub mod stix;
 pub mod text;
 
-use crate::extract::Extraction;
+use crate::extract::{Extraction, SortedExtraction};
 use std::borrow::Cow;
 use std::io::{self, Write};
 
@@ -130,6 +130,39 @@ pub fn write(
             misp::write(&findings, options.exchange, out)
         }
     }
+}
+
+/// Writes a sorted extraction in `format`, reading its indicators one at a time (JSON,
+/// NDJSON, CSV, text: memory stays bounded; STIX and MISP read them all first). Returns why
+/// reading back the spilled indicators failed, if it did.
+pub fn write_sorted(
+    format: Format,
+    extraction: SortedExtraction,
+    options: OutputOptions,
+    out: &mut dyn Write,
+) -> io::Result<Option<String>> {
+    let SortedExtraction {
+        mut iocs,
+        sources,
+        errors,
+    } = extraction;
+    match format {
+        Format::Json => json::write_document_iocs(&sources, &errors, &mut iocs, options, out)?,
+        Format::Ndjson => json::write_lines_iocs(&mut iocs, options, out)?,
+        Format::Csv => csv::write_iocs(&mut iocs, options, out)?,
+        Format::Text => text::write_iocs(&mut iocs, options, out)?,
+        Format::Stix | Format::Misp => {
+            let whole = SortedExtraction {
+                iocs,
+                sources,
+                errors,
+            }
+            .collect();
+            write(format, &whole, options, out)?;
+            return Ok(None);
+        }
+    }
+    Ok(iocs.error().map(str::to_string))
 }
 
 /// `ms` (milliseconds since 1970, UTC) as an RFC 3339 timestamp with millisecond

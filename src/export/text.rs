@@ -2,6 +2,8 @@
 
 use super::{shown_value, OutputOptions};
 use crate::extract::Extraction;
+use crate::ioc::Ioc;
+use std::borrow::Borrow;
 use std::io::{self, Write};
 
 /// Writes one indicator per line.
@@ -10,7 +12,17 @@ pub fn write(
     options: OutputOptions,
     out: &mut dyn Write,
 ) -> io::Result<()> {
-    for ioc in &extraction.iocs {
+    write_iocs(&extraction.iocs, options, out)
+}
+
+/// Writes one indicator per line, from any sequence of them.
+pub fn write_iocs<I>(iocs: I, options: OutputOptions, out: &mut dyn Write) -> io::Result<()>
+where
+    I: IntoIterator,
+    I::Item: Borrow<Ioc>,
+{
+    for ioc in iocs {
+        let ioc = ioc.borrow();
         writeln!(out, "{}\t{}", ioc.kind, shown_value(ioc, options))?;
     }
     Ok(())

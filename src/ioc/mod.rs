@@ -325,7 +325,9 @@ pub struct Sighting {
     pub field: Option<String>,
     /// How the indicator's bytes were encoded.
     pub encoding: Encoding,
-    /// A short, printable snippet around the indicator, as written in the source.
+    /// A short, printable snippet around the indicator, as written in the source (left
+    /// out with `--no-context`).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub context: String,
 }
 

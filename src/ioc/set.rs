@@ -4,48 +4,374 @@
 //! paths and registry keys compare case-insensitively), keeps a bounded number of
 //! sightings per indicator with an exact total count, and yields a deterministic, sorted
 //! list.
+//!
+//! The set is compact: values, field paths and context snippets live in one arena of
+//! large blocks, sources are interned once and referred to by index, sightings are fixed
+//! records chained per indicator, and the hash table holds only entry numbers. With a
+//! memory budget ([`IocSet::with_budget`]), the set spills what it holds as a sorted run
+//! to a temporary directory whenever it would grow past the budget, and the runs are
+//! merged when the set is read ([`IocSet::into_stream`]): an external sort whose output is
+//! the same, byte for byte, as the in-memory path's (counts exact, the first N sightings
+//! kept in input order, since runs are merged in the order they were written).
 
 use super::validate;
-use super::{Flags, Ioc, IocKind, Scope, Sighting};
-use rustc_hash::FxHashMap;
+use super::{Encoding, Flags, Ioc, IocKind, Scope, Sighting};
+use rustc_hash::{FxHashMap, FxHasher};
+use std::hash::Hasher;
+use std::io::{self, BufReader, BufWriter, Read, Write};
 use std::net::{Ipv4Addr, Ipv6Addr};
+use std::path::PathBuf;
+use std::sync::Arc;
 
-/// Indicators keyed by kind and normalised value.
-#[derive(Debug, Clone)]
-pub struct IocSet {
-    /// One map per kind (indexed by `IocKind as usize`), keyed by the comparison key.
-    maps: Vec<FxHashMap<String, Ioc>>,
-    max_sightings: usize,
+/// Bytes per arena block (a value larger than this gets a block of its own).
+const BLOCK: usize = 1 << 20;
+/// Runs merged into one when this many have been spilled (bounds open files and the
+/// per-record work of the final merge).
+const MAX_RUNS: usize = 32;
+/// Read and write buffer of a spilled run.
+const RUN_BUFFER: usize = 64 * 1024;
+
+/// Where one sighting was seen, as the extractor reports it.
+#[derive(Debug, Clone, Copy)]
+pub struct Seen<'a> {
+    /// Index of the source, from [`IocSet::source`].
+    pub source: u32,
+    /// Byte offset of the indicator's first byte in the source.
+    pub offset: Option<u64>,
+    /// 1-based line number.
+    pub line: Option<u64>,
+    /// Field path inside a structured record.
+    pub field: Option<&'a str>,
+    /// How the indicator's bytes were encoded.
+    pub encoding: Encoding,
 }
 
-impl IocSet {
-    /// An empty set keeping at most `max_sightings` sightings per indicator (0 = all).
-    pub fn new(max_sightings: usize) -> Self {
+/// Indicators keyed by kind and normalised value.
+#[derive(Debug)]
+pub struct IocSet {
+    max_sightings: usize,
+    keep_sightings: bool,
+    keep_context: bool,
+    /// Bytes the set may hold before it spills (0 = no limit).
+    budget: usize,
+    spill_parent: Option<PathBuf>,
+    mem: Memory,
+    sources: Vec<Arc<str>>,
+    source_index: FxHashMap<Arc<str>, u32>,
+    runs: Vec<tempfile::NamedTempFile>,
+    spill_dir: Option<tempfile::TempDir>,
+    spill_error: Option<String>,
+    allowlist: Option<(super::allowlist::Allowlist, bool)>,
+    public_only: bool,
+    scratch: String,
+}
+
+impl Clone for IocSet {
+    /// A copy of the indicators held in memory (spilled runs are not copied: a clone of
+    /// a set that spilled holds only what came after its last spill).
+    fn clone(&self) -> Self {
         IocSet {
-            maps: (0..IocKind::ALL.len())
-                .map(|_| FxHashMap::default())
-                .collect(),
-            max_sightings,
+            max_sightings: self.max_sightings,
+            keep_sightings: self.keep_sightings,
+            keep_context: self.keep_context,
+            budget: self.budget,
+            spill_parent: self.spill_parent.clone(),
+            mem: self.mem.clone(),
+            sources: self.sources.clone(),
+            source_index: self.source_index.clone(),
+            runs: Vec::new(),
+            spill_dir: None,
+            spill_error: self.spill_error.clone(),
+            allowlist: self.allowlist.clone(),
+            public_only: self.public_only,
+            scratch: String::new(),
+        }
+    }
+}
+
+/// What the set holds in memory.
+#[derive(Debug, Clone, Default)]
+struct Memory {
+    arena: Arena,
+    entries: Vec<Entry>,
+    sights: Vec<Sight>,
+    table: hashbrown::HashTable<u32>,
+}
+
+/// One indicator: its key (and first-seen spelling, when that differs) in the arena.
+#[derive(Debug, Clone, Copy)]
+struct Entry {
+    addr: u64,
+    count: u64,
+    key_len: u32,
+    /// Length of the first-seen spelling stored after the key (0 = the key itself).
+    display_len: u32,
+    first: u32,
+    last: u32,
+    kept: u32,
+    kind: u8,
+    defanged: bool,
+}
+
+/// One kept sighting; field path and context are stored together in the arena.
+#[derive(Debug, Clone, Copy)]
+struct Sight {
+    offset: u64,
+    line: u64,
+    text: u64,
+    source: u32,
+    next: u32,
+    field_len: u32,
+    context_len: u32,
+    encoding: u8,
+}
+
+const NONE_U32: u32 = u32::MAX;
+const NONE_U64: u64 = u64::MAX;
+
+/// Byte strings in blocks (4 KiB growing to `max_block`), addressed by
+/// `block << 32 | offset`.
+#[derive(Debug, Clone, Default)]
+struct Arena {
+    blocks: Vec<Vec<u8>>,
+    /// Blocks in use (the rest are kept for reuse after a spill).
+    used: usize,
+    /// Largest block made for small strings (0 = `BLOCK`).
+    max_block: usize,
+    /// Sum of the blocks' capacities.
+    reserved: usize,
+}
+
+impl Arena {
+    fn has_room(&self, need: usize) -> bool {
+        self.used
+            .checked_sub(1)
+            .and_then(|i| self.blocks.get(i))
+            .is_some_and(|blk| blk.capacity() - blk.len() >= need)
+    }
+
+    fn next_block_size(&self) -> usize {
+        let max = if self.max_block == 0 {
+            BLOCK
+        } else {
+            self.max_block
+        };
+        (4096usize << self.blocks.len().min(8)).min(max)
+    }
+
+    /// Appends `a` then `b` contiguously; returns the address of `a`.
+    fn push(&mut self, a: &[u8], b: &[u8]) -> u64 {
+        let need = a.len() + b.len();
+        if !self.has_room(need) {
+            if self.used == self.blocks.len() {
+                let size = need.max(self.next_block_size());
+                self.blocks.push(Vec::with_capacity(size));
+                self.reserved += size;
+            } else {
+                let blk = &mut self.blocks[self.used];
+                blk.clear();
+                if blk.capacity() < need {
+                    self.reserved -= blk.capacity();
+                    blk.reserve_exact(need);
+                    self.reserved += blk.capacity();
+                }
+            }
+            self.used += 1;
+        }
+        let index = self.used - 1;
+        let blk = &mut self.blocks[index];
+        let offset = blk.len();
+        blk.extend_from_slice(a);
+        blk.extend_from_slice(b);
+        ((index as u64) << 32) | offset as u64
+    }
+
+    fn get(&self, addr: u64, len: usize) -> &[u8] {
+        let blk = &self.blocks[(addr >> 32) as usize];
+        let start = (addr & 0xffff_ffff) as usize;
+        &blk[start..start + len]
+    }
+
+    /// Bytes reserved.
+    fn reserved(&self) -> usize {
+        self.reserved
+    }
+
+    /// Bytes a push of `need` bytes would add.
+    fn growth(&self, need: usize) -> usize {
+        if self.has_room(need) {
+            return 0;
+        }
+        match self.blocks.get(self.used) {
+            Some(blk) if blk.capacity() >= need => 0,
+            _ => need.max(self.next_block_size()),
         }
     }
 
-    /// Number of distinct indicators.
-    pub fn len(&self) -> usize {
-        self.maps.iter().map(|m| m.len()).sum()
+    fn clear(&mut self) {
+        let max = self
+            .next_block_size()
+            .max(BLOCK.min(self.max_block.max(4096)));
+        self.blocks.retain(|b| b.capacity() <= max);
+        for b in &mut self.blocks {
+            b.clear();
+        }
+        self.reserved = self.blocks.iter().map(Vec::capacity).sum();
+        self.used = 0;
+    }
+}
+
+fn hash_key(kind: u8, key: &[u8]) -> u64 {
+    let mut h = FxHasher::default();
+    h.write_u8(kind);
+    h.write(key);
+    h.finish()
+}
+
+impl Memory {
+    fn key(&self, e: &Entry) -> &[u8] {
+        self.arena.get(e.addr, e.key_len as usize)
     }
 
-    /// Whether the set is empty.
+    fn display(&self, e: &Entry) -> &[u8] {
+        if e.display_len == 0 {
+            self.key(e)
+        } else {
+            self.arena
+                .get(e.addr + u64::from(e.key_len), e.display_len as usize)
+        }
+    }
+
+    /// Bytes held, counting reserved capacity.
+    fn reserved(&self) -> usize {
+        self.arena.reserved()
+            + self.entries.capacity() * std::mem::size_of::<Entry>()
+            + self.sights.capacity() * std::mem::size_of::<Sight>()
+            + table_bytes(self.table.capacity())
+    }
+
+    /// Bytes the next new indicator (with a sighting of `need` arena bytes) may add by
+    /// growing a vector or the table.
+    fn growth(&self, need: usize) -> usize {
+        // the sort of a spill takes a key prefix per entry
+        let mut more = (self.entries.len() + 1) * std::mem::size_of::<SortKey>();
+        if self.entries.len() == self.entries.capacity() {
+            more += self.entries.capacity().max(4) * std::mem::size_of::<Entry>();
+        }
+        if self.sights.len() == self.sights.capacity() {
+            more += self.sights.capacity().max(4) * std::mem::size_of::<Sight>();
+        }
+        if self.table.len() == self.table.capacity() {
+            more += 2 * table_bytes(self.table.capacity().max(4));
+        }
+        more + self.arena.growth(need)
+    }
+
+    fn clear(&mut self) {
+        self.arena.clear();
+        self.entries.clear();
+        self.sights.clear();
+        self.table.clear();
+    }
+}
+
+/// Approximate bytes of a hash table holding `capacity` entry numbers (buckets are 8/7 of
+/// the capacity, with one control byte each).
+fn table_bytes(capacity: usize) -> usize {
+    capacity * 8 / 7 * (std::mem::size_of::<u32>() + 1)
+}
+
+impl IocSet {
+    /// An empty set keeping at most `max_sightings` sightings per indicator (0 = all),
+    /// with no memory limit.
+    pub fn new(max_sightings: usize) -> Self {
+        IocSet {
+            max_sightings,
+            keep_sightings: true,
+            keep_context: true,
+            budget: 0,
+            spill_parent: None,
+            mem: Memory::default(),
+            sources: Vec::new(),
+            source_index: FxHashMap::default(),
+            runs: Vec::new(),
+            spill_dir: None,
+            spill_error: None,
+            allowlist: None,
+            public_only: false,
+            scratch: String::new(),
+        }
+    }
+
+    /// An empty set that spills sorted runs to a temporary directory (under `dir`, or the
+    /// system's) when it would hold more than `budget` bytes (0 = no limit).
+    pub fn with_budget(max_sightings: usize, budget: usize, dir: Option<PathBuf>) -> Self {
+        let mut set = IocSet {
+            budget,
+            spill_parent: dir,
+            ..IocSet::new(max_sightings)
+        };
+        if budget > 0 {
+            set.mem.arena.max_block = (budget / 16).clamp(4096, BLOCK);
+        }
+        set
+    }
+
+    /// Keeps no sightings at all (counts stay exact): for outputs that show only values.
+    pub fn without_sightings(mut self) -> Self {
+        self.keep_sightings = false;
+        self
+    }
+
+    /// Keeps sightings without their context snippet.
+    pub fn without_context(mut self) -> Self {
+        self.keep_context = false;
+        self
+    }
+
+    /// Number of distinct indicators held in memory (after a spill, those since the last
+    /// spill).
+    pub fn len(&self) -> usize {
+        self.mem.entries.len()
+    }
+
+    /// Whether the set holds nothing, in memory or spilled.
     pub fn is_empty(&self) -> bool {
-        self.len() == 0
+        self.mem.entries.is_empty() && self.runs.is_empty()
+    }
+
+    /// How many sorted runs were spilled to disk so far.
+    pub fn spilled_runs(&self) -> usize {
+        self.runs.len()
+    }
+
+    /// The index of a source name (interned once).
+    pub fn source(&mut self, name: &Arc<str>) -> u32 {
+        if let Some(&i) = self.source_index.get(name) {
+            return i;
+        }
+        let i = self.sources.len() as u32;
+        self.sources.push(name.clone());
+        self.source_index.insert(name.clone(), i);
+        i
     }
 
     /// Records one sighting of an indicator.
     pub fn add(&mut self, kind: IocKind, value: String, defanged: bool, sighting: Sighting) {
-        self.add_with(kind, value, defanged, || sighting);
+        let seen = Seen {
+            source: self.source(&sighting.source),
+            offset: sighting.offset,
+            line: sighting.line,
+            field: sighting.field.as_deref(),
+            encoding: sighting.encoding,
+        };
+        self.add_seen(kind, &value, defanged, seen, &|out| {
+            out.push_str(&sighting.context)
+        });
     }
 
     /// Records one sighting, building it only if it will be kept (the per-indicator cap
-    /// is not reached yet). Allocates nothing when the indicator is already known.
+    /// is not reached yet).
     pub fn add_with(
         &mut self,
         kind: IocKind,
@@ -53,93 +379,905 @@ impl IocSet {
         defanged: bool,
         sighting: impl FnOnce() -> Sighting,
     ) {
-        let max = self.max_sightings;
-        let map = &mut self.maps[kind as usize];
-        let (key, display) = if kind.case_insensitive() {
-            (fold_case(&value), Some(value))
-        } else {
-            (value, None)
+        let mut made: Option<Sighting> = None;
+        let mut source = 0;
+        let keep = self.will_keep(kind, &value);
+        if keep {
+            let s = sighting();
+            source = self.source(&s.source);
+            made = Some(s);
+        }
+        let s = made.as_ref();
+        let seen = Seen {
+            source,
+            offset: s.and_then(|s| s.offset),
+            line: s.and_then(|s| s.line),
+            field: s.and_then(|s| s.field.as_deref()),
+            encoding: s.map_or(Encoding::Ascii, |s| s.encoding),
         };
-        let ioc = match map.get_mut(key.as_str()) {
-            Some(ioc) => ioc,
-            None => {
-                // the first-seen spelling is shown; the key is only for comparison
-                let value = display.unwrap_or_else(|| key.clone());
-                map.entry(key).or_insert(Ioc {
-                    kind,
-                    flags: Flags::default(),
-                    value,
-                    count: 0,
-                    sightings: Vec::new(),
+        self.add_seen(kind, &value, defanged, seen, &|out| {
+            out.push_str(s.map_or("", |s| s.context.as_str()))
+        });
+    }
+
+    /// Whether a new sighting of this indicator would be kept.
+    fn will_keep(&self, kind: IocKind, value: &str) -> bool {
+        if !self.keep_sightings {
+            return false;
+        }
+        if self.max_sightings == 0 {
+            return true;
+        }
+        let folded;
+        let key = if kind.case_insensitive() {
+            folded = fold_case(value);
+            folded.as_str()
+        } else {
+            value
+        };
+        let mem = &self.mem;
+        let h = hash_key(kind as u8, key.as_bytes());
+        match mem.table.find(h, |&i| {
+            let e = &mem.entries[i as usize];
+            e.kind == kind as u8 && mem.key(e) == key.as_bytes()
+        }) {
+            Some(&i) => (mem.entries[i as usize].kept as usize) < self.max_sightings,
+            None => true,
+        }
+    }
+
+    /// Records one sighting; `context` (which appends the snippet to its argument) is
+    /// called only when the sighting is kept.
+    pub fn add_seen(
+        &mut self,
+        kind: IocKind,
+        value: &str,
+        defanged: bool,
+        seen: Seen<'_>,
+        context: &dyn Fn(&mut String),
+    ) {
+        self.add_counted(kind, value, defanged, 1, Some(seen), context);
+    }
+
+    /// Adds `count` to an indicator's total and keeps `seen` (if any, and under the cap).
+    fn add_counted(
+        &mut self,
+        kind: IocKind,
+        value: &str,
+        defanged: bool,
+        count: u64,
+        seen: Option<Seen<'_>>,
+        context: &dyn Fn(&mut String),
+    ) {
+        let folded;
+        let key = if kind.case_insensitive() {
+            folded = fold_case(value);
+            folded.as_str()
+        } else {
+            value
+        };
+        let kind_byte = kind as u8;
+        let h = hash_key(kind_byte, key.as_bytes());
+        let mut text = std::mem::take(&mut self.scratch);
+        let mem = &mut self.mem;
+        let found = {
+            let (entries, arena) = (&mem.entries, &mem.arena);
+            mem.table
+                .find(h, |&i| {
+                    let e = &entries[i as usize];
+                    e.kind == kind_byte
+                        && e.key_len as usize == key.len()
+                        && arena.get(e.addr, e.key_len as usize) == key.as_bytes()
                 })
+                .copied()
+        };
+        let index = match found {
+            Some(i) => i as usize,
+            None => {
+                let display = if key != value { value } else { "" };
+                let addr = mem.arena.push(key.as_bytes(), display.as_bytes());
+                let index = mem.entries.len();
+                mem.entries.push(Entry {
+                    addr,
+                    count: 0,
+                    key_len: key.len() as u32,
+                    display_len: display.len() as u32,
+                    first: NONE_U32,
+                    last: NONE_U32,
+                    kept: 0,
+                    kind: kind_byte,
+                    defanged: false,
+                });
+                let (entries, arena) = (&mem.entries, &mem.arena);
+                mem.table.insert_unique(h, index as u32, |&i| {
+                    let e = &entries[i as usize];
+                    hash_key(e.kind, arena.get(e.addr, e.key_len as usize))
+                });
+                index
             }
         };
-        ioc.count += 1;
-        ioc.flags.defanged |= defanged;
-        if max == 0 || ioc.sightings.len() < max {
-            ioc.sightings.push(sighting());
+        let max = self.max_sightings;
+        let e = &mut mem.entries[index];
+        e.count += count;
+        e.defanged |= defanged;
+        let mut need = 0;
+        let seen = seen.filter(|_| self.keep_sightings && (max == 0 || (e.kept as usize) < max));
+        if let Some(seen) = seen {
+            text.clear();
+            if self.keep_context {
+                context(&mut text);
+            }
+            let context = text.as_str();
+            let field = seen.field.unwrap_or("");
+            let text = mem.arena.push(field.as_bytes(), context.as_bytes());
+            let s = mem.sights.len() as u32;
+            mem.sights.push(Sight {
+                offset: seen.offset.unwrap_or(NONE_U64),
+                line: seen.line.unwrap_or(0),
+                text,
+                source: seen.source,
+                next: NONE_U32,
+                field_len: seen.field.map_or(NONE_U32, |f| f.len() as u32),
+                context_len: context.len() as u32,
+                encoding: seen.encoding as u8,
+            });
+            let e = &mut mem.entries[index];
+            if e.last == NONE_U32 {
+                e.first = s;
+            } else {
+                mem.sights[e.last as usize].next = s;
+            }
+            e.last = s;
+            e.kept += 1;
+            need = field.len() + context.len();
+        }
+        self.scratch = text;
+        if self.budget > 0 && self.spill_error.is_none() {
+            let need = need + 2 * value.len() + 128;
+            if self.mem.reserved() + self.mem.growth(need) > self.budget {
+                self.spill();
+            }
         }
     }
 
     /// Moves every indicator of `other` into this set, after this set's own sightings.
     pub fn merge(&mut self, other: IocSet) {
-        let max = self.max_sightings;
-        for (ours_map, theirs_map) in self.maps.iter_mut().zip(other.maps) {
-            for (key, theirs) in theirs_map {
-                match ours_map.get_mut(&key) {
-                    Some(ours) => {
-                        ours.count += theirs.count;
-                        ours.flags.defanged |= theirs.flags.defanged;
-                        for s in theirs.sightings {
-                            if max != 0 && ours.sightings.len() >= max {
-                                break;
-                            }
-                            ours.sightings.push(s);
-                        }
-                    }
-                    None => {
-                        ours_map.insert(key, theirs);
-                    }
-                }
+        if other.runs.is_empty() {
+            let remap: Vec<u32> = other.sources.iter().map(|s| self.source(s)).collect();
+            let mem = &other.mem;
+            for e in &mem.entries {
+                self.add_entry(
+                    e.kind,
+                    mem.display(e),
+                    e.count,
+                    e.defanged,
+                    SightIter { mem, next: e.first },
+                    &remap,
+                );
             }
+            if self.spill_error.is_none() {
+                self.spill_error = other.spill_error;
+            }
+            return;
+        }
+        let mut stream = other.into_records();
+        let remap: Vec<u32> = stream.sources.iter().map(|s| self.source(s)).collect();
+        while let Some(rec) = stream.next_record() {
+            let sights = rec.sights.iter().map(|s| RawSight {
+                offset: s.offset,
+                line: s.line,
+                source: s.source,
+                encoding: s.encoding,
+                field: s.field.map(|(a, b)| &rec.text[a..b]),
+                context: &rec.text[s.context.0..s.context.1],
+            });
+            let display = if rec.display.is_empty() {
+                &rec.key
+            } else {
+                &rec.display
+            };
+            self.add_entry(rec.kind, display, rec.count, rec.defanged, sights, &remap);
+        }
+        if let Some(e) = stream.error.take() {
+            self.spill_error.get_or_insert(e);
         }
     }
 
-    /// Marks allowlisted indicators, dropping them unless `keep` is set.
+    /// Adds a whole indicator (from another set) with its sightings in order.
+    fn add_entry<'s>(
+        &mut self,
+        kind: u8,
+        display: &[u8],
+        count: u64,
+        defanged: bool,
+        sights: impl Iterator<Item = RawSight<'s>>,
+        remap: &[u32],
+    ) {
+        let Some(kind) = IocKind::ALL.get(kind as usize).copied() else {
+            return;
+        };
+        let value = String::from_utf8_lossy(display);
+        // the whole count and the flag go with the first sighting (or alone); a spill
+        // between two sightings leaves the later ones with a count of 0 in the next run
+        let mut first = Some((count, defanged));
+        for s in sights {
+            let field = s.field.map(String::from_utf8_lossy);
+            let seen = Seen {
+                source: remap.get(s.source as usize).copied().unwrap_or(0),
+                offset: s.offset,
+                line: s.line,
+                field: field.as_deref(),
+                encoding: encoding_from(s.encoding),
+            };
+            let (n, d) = first.take().unwrap_or((0, false));
+            self.add_counted(kind, &value, d, n, Some(seen), &|out| {
+                out.push_str(&String::from_utf8_lossy(s.context))
+            });
+        }
+        if let Some((n, d)) = first {
+            self.add_counted(kind, &value, d, n, None, &|_| {});
+        }
+    }
+
+    /// Marks allowlisted indicators, dropping them unless `keep` is set (applied as the
+    /// set is read).
     pub fn apply_allowlist(&mut self, list: &super::allowlist::Allowlist, keep: bool) {
-        for map in &mut self.maps {
-            map.retain(|_, ioc| {
-                if list.contains(ioc.kind, &ioc.value) {
-                    ioc.flags.allowlisted = true;
-                    keep
-                } else {
-                    true
-                }
-            });
-        }
+        self.allowlist = Some((list.clone(), keep));
     }
 
-    /// Keeps only indicators whose scope is public (or that have no scope).
+    /// Keeps only indicators whose scope is public (or that have no scope), as the set is
+    /// read.
     pub fn retain_public(&mut self) {
-        for map in &mut self.maps {
-            map.retain(|_, ioc| {
-                matches!(scope_of(ioc.kind, &ioc.value), None | Some(Scope::Public))
-            });
-        }
+        self.public_only = true;
+    }
+
+    /// Why spilling to disk failed, if it did (the set then went on in memory).
+    pub fn spill_error(&self) -> Option<&str> {
+        self.spill_error.as_deref()
     }
 
     /// The indicators sorted by kind, then value, with their scope filled in.
     pub fn into_sorted(self) -> Vec<Ioc> {
-        let mut v: Vec<Ioc> = Vec::with_capacity(self.len());
-        for map in self.maps {
-            let start = v.len();
-            v.extend(map.into_values().map(|mut ioc| {
-                ioc.flags.scope = scope_of(ioc.kind, &ioc.value);
-                ioc
-            }));
-            v[start..].sort_by(|a, b| a.value.cmp(&b.value));
+        let mut stream = self.into_stream();
+        let mut v = Vec::new();
+        while let Some(ioc) = stream.next_ioc() {
+            v.push(ioc);
         }
         v
+    }
+
+    /// The indicators in the order of [`IocSet::into_sorted`], one at a time, merged from
+    /// memory and the spilled runs.
+    pub fn into_stream(self) -> SortedIocs {
+        let allowlist = self.allowlist.clone();
+        let public_only = self.public_only;
+        SortedIocs {
+            records: self.into_records(),
+            allowlist,
+            public_only,
+            rec: Record::default(),
+        }
+    }
+
+    fn into_records(mut self) -> RecordStream {
+        let mut cursors = Vec::with_capacity(self.runs.len() + 1);
+        let mut error = self.spill_error.take();
+        for run in std::mem::take(&mut self.runs) {
+            match run.reopen() {
+                Ok(file) => cursors.push(Cursor::File {
+                    reader: BufReader::with_capacity(RUN_BUFFER, file),
+                    _run: run,
+                }),
+                Err(e) => {
+                    error.get_or_insert(format!("cannot read back a spilled run: {e}"));
+                }
+            }
+        }
+        let order = sorted_order(&self.mem);
+        cursors.push(Cursor::Memory {
+            mem: std::mem::take(&mut self.mem),
+            order,
+            at: 0,
+        });
+        let mut stream = RecordStream {
+            runs: cursors.len() - 1,
+            heads: Vec::with_capacity(cursors.len()),
+            cursors,
+            sources: std::mem::take(&mut self.sources),
+            max_sightings: self.max_sightings,
+            error,
+            _dir: self.spill_dir.take(),
+        };
+        stream.prime();
+        stream
+    }
+
+    /// Writes what is in memory as a sorted run and empties the memory.
+    fn spill(&mut self) {
+        if self.mem.entries.is_empty() {
+            return;
+        }
+        if let Err(e) = self.try_spill() {
+            // go on in memory: the output stays right, only the limit is lost
+            self.spill_error = Some(format!(
+                "cannot write temporary files for --memory-limit ({e}); going on in memory"
+            ));
+            return;
+        }
+        self.mem.clear();
+        if self.runs.len() >= MAX_RUNS {
+            self.compact_runs();
+        }
+    }
+
+    fn spill_dir(&mut self) -> io::Result<&std::path::Path> {
+        if self.spill_dir.is_none() {
+            let mut b = tempfile::Builder::new();
+            b.prefix("spoor-iocs-");
+            let dir = match &self.spill_parent {
+                Some(p) => b.tempdir_in(p)?,
+                None => b.tempdir()?,
+            };
+            self.spill_dir = Some(dir);
+        }
+        match &self.spill_dir {
+            Some(d) => Ok(d.path()),
+            None => Err(io::Error::other("no temporary directory")),
+        }
+    }
+
+    fn try_spill(&mut self) -> io::Result<()> {
+        let dir = self.spill_dir()?.to_path_buf();
+        let mut run = tempfile::NamedTempFile::new_in(dir)?;
+        {
+            let mut w = BufWriter::with_capacity(RUN_BUFFER, run.as_file_mut());
+            let mem = &self.mem;
+            let mut rec = Record::default();
+            for i in sorted_order(mem) {
+                rec.load(mem, &mem.entries[i as usize]);
+                rec.write(&mut w)?;
+            }
+            w.flush()?;
+        }
+        self.runs.push(run);
+        Ok(())
+    }
+
+    /// Merges every spilled run into one.
+    fn compact_runs(&mut self) {
+        let result = (|| -> io::Result<tempfile::NamedTempFile> {
+            let dir = self.spill_dir()?.to_path_buf();
+            let mut out = tempfile::NamedTempFile::new_in(dir)?;
+            let mut cursors = Vec::new();
+            for run in std::mem::take(&mut self.runs) {
+                let file = run.reopen()?;
+                cursors.push(Cursor::File {
+                    reader: BufReader::with_capacity(RUN_BUFFER, file),
+                    _run: run,
+                });
+            }
+            let mut stream = RecordStream {
+                runs: cursors.len(),
+                heads: Vec::with_capacity(cursors.len()),
+                cursors,
+                sources: Vec::new(),
+                max_sightings: self.max_sightings,
+                error: None,
+                _dir: None,
+            };
+            stream.prime();
+            {
+                let mut w = BufWriter::with_capacity(RUN_BUFFER, out.as_file_mut());
+                while let Some(rec) = stream.next_record() {
+                    rec.write(&mut w)?;
+                }
+                w.flush()?;
+            }
+            if let Some(e) = stream.error {
+                return Err(io::Error::other(e));
+            }
+            Ok(out)
+        })();
+        match result {
+            Ok(run) => self.runs.push(run),
+            Err(e) => {
+                self.spill_error
+                    .get_or_insert(format!("cannot merge temporary files: {e}"));
+            }
+        }
+    }
+}
+
+/// An entry's sort position: kind and the first 15 key bytes, big-endian, so that most
+/// comparisons need no look into the arena.
+type SortKey = (u64, u64, u32);
+
+/// Entry numbers in output order: kind, then key bytes.
+fn sorted_order(mem: &Memory) -> Vec<u32> {
+    let mut keys: Vec<SortKey> = mem
+        .entries
+        .iter()
+        .enumerate()
+        .map(|(i, e)| {
+            let mut prefix = [0u8; 16];
+            prefix[0] = e.kind;
+            let key = mem.key(e);
+            let n = key.len().min(15);
+            prefix[1..=n].copy_from_slice(&key[..n]);
+            let hi = u64::from_be_bytes(prefix[..8].try_into().unwrap_or_default());
+            let lo = u64::from_be_bytes(prefix[8..].try_into().unwrap_or_default());
+            (hi, lo, i as u32)
+        })
+        .collect();
+    keys.sort_unstable_by(|a, b| {
+        (a.0, a.1).cmp(&(b.0, b.1)).then_with(|| {
+            let (ea, eb) = (&mem.entries[a.2 as usize], &mem.entries[b.2 as usize]);
+            mem.key(ea).cmp(mem.key(eb))
+        })
+    });
+    keys.into_iter().map(|k| k.2).collect()
+}
+
+fn encoding_from(byte: u8) -> Encoding {
+    if byte == Encoding::Utf16le as u8 {
+        Encoding::Utf16le
+    } else {
+        Encoding::Ascii
+    }
+}
+
+/// A sighting read from memory or a record, borrowing its text.
+struct RawSight<'a> {
+    offset: Option<u64>,
+    line: Option<u64>,
+    source: u32,
+    encoding: u8,
+    field: Option<&'a [u8]>,
+    context: &'a [u8],
+}
+
+/// The sightings of one entry, in order.
+struct SightIter<'m> {
+    mem: &'m Memory,
+    next: u32,
+}
+
+impl<'m> Iterator for SightIter<'m> {
+    type Item = RawSight<'m>;
+
+    fn next(&mut self) -> Option<RawSight<'m>> {
+        let s = self.mem.sights.get(self.next as usize)?;
+        self.next = s.next;
+        let field_len = if s.field_len == NONE_U32 {
+            0
+        } else {
+            s.field_len as usize
+        };
+        let text = self
+            .mem
+            .arena
+            .get(s.text, field_len + s.context_len as usize);
+        Some(RawSight {
+            offset: (s.offset != NONE_U64).then_some(s.offset),
+            line: (s.line != 0).then_some(s.line),
+            source: s.source,
+            encoding: s.encoding,
+            field: (s.field_len != NONE_U32).then(|| &text[..field_len]),
+            context: &text[field_len..],
+        })
+    }
+}
+
+/// One indicator as it is written to and read from a run: owned, reusable buffers.
+#[derive(Debug, Default, Clone)]
+struct Record {
+    kind: u8,
+    defanged: bool,
+    count: u64,
+    key: Vec<u8>,
+    /// The first-seen spelling when it differs from the key, else empty.
+    display: Vec<u8>,
+    sights: Vec<RecordSight>,
+    /// Field paths and contexts of the sightings.
+    text: Vec<u8>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct RecordSight {
+    offset: Option<u64>,
+    line: Option<u64>,
+    source: u32,
+    encoding: u8,
+    field: Option<(usize, usize)>,
+    context: (usize, usize),
+}
+
+impl Record {
+    fn load(&mut self, mem: &Memory, e: &Entry) {
+        self.kind = e.kind;
+        self.defanged = e.defanged;
+        self.count = e.count;
+        self.key.clear();
+        self.key.extend_from_slice(mem.key(e));
+        self.display.clear();
+        if e.display_len > 0 {
+            self.display.extend_from_slice(mem.display(e));
+        }
+        self.sights.clear();
+        self.text.clear();
+        for s in (SightIter { mem, next: e.first }) {
+            self.push_sight(&s);
+        }
+    }
+
+    fn push_sight(&mut self, s: &RawSight<'_>) {
+        let field = s.field.map(|f| {
+            let a = self.text.len();
+            self.text.extend_from_slice(f);
+            (a, self.text.len())
+        });
+        let a = self.text.len();
+        self.text.extend_from_slice(s.context);
+        self.sights.push(RecordSight {
+            offset: s.offset,
+            line: s.line,
+            source: s.source,
+            encoding: s.encoding,
+            field,
+            context: (a, self.text.len()),
+        });
+    }
+
+    fn write(&self, w: &mut impl Write) -> io::Result<()> {
+        w.write_all(&[self.kind, u8::from(self.defanged)])?;
+        put_varint(w, self.count)?;
+        put_bytes(w, &self.key)?;
+        put_bytes(w, &self.display)?;
+        put_varint(w, self.sights.len() as u64)?;
+        for s in &self.sights {
+            put_varint(w, s.offset.map_or(0, |o| o + 1))?;
+            put_varint(w, s.line.unwrap_or(0))?;
+            put_varint(w, u64::from(s.source))?;
+            w.write_all(&[s.encoding])?;
+            match s.field {
+                Some((a, b)) => {
+                    put_varint(w, (b - a) as u64 + 1)?;
+                    w.write_all(&self.text[a..b])?;
+                }
+                None => put_varint(w, 0)?,
+            }
+            put_bytes(w, &self.text[s.context.0..s.context.1])?;
+        }
+        Ok(())
+    }
+
+    /// Reads the next record; `Ok(false)` at the end of the run.
+    fn read(&mut self, r: &mut impl Read) -> io::Result<bool> {
+        let mut head = [0u8; 2];
+        match r.read_exact(&mut head) {
+            Ok(()) => {}
+            Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => return Ok(false),
+            Err(e) => return Err(e),
+        }
+        self.kind = head[0];
+        self.defanged = head[1] != 0;
+        self.count = get_varint(r)?;
+        get_bytes(r, &mut self.key)?;
+        get_bytes(r, &mut self.display)?;
+        let n = get_varint(r)?;
+        self.sights.clear();
+        self.text.clear();
+        for _ in 0..n {
+            let offset = get_varint(r)?;
+            let line = get_varint(r)?;
+            let source = u32::try_from(get_varint(r)?).unwrap_or(0);
+            let mut enc = [0u8; 1];
+            r.read_exact(&mut enc)?;
+            let field_len = get_varint(r)?;
+            let field = if field_len == 0 {
+                None
+            } else {
+                let a = self.text.len();
+                read_append(r, &mut self.text, field_len - 1)?;
+                Some((a, self.text.len()))
+            };
+            let context_len = get_varint(r)?;
+            let a = self.text.len();
+            read_append(r, &mut self.text, context_len)?;
+            self.sights.push(RecordSight {
+                offset: offset.checked_sub(1),
+                line: (line != 0).then_some(line),
+                source,
+                encoding: enc[0],
+                field,
+                context: (a, self.text.len()),
+            });
+        }
+        Ok(true)
+    }
+
+    /// Adds a later record of the same indicator: counts, flags, and its sightings up to
+    /// the cap.
+    fn absorb(&mut self, later: &Record, max: usize) {
+        self.count += later.count;
+        self.defanged |= later.defanged;
+        for s in &later.sights {
+            if max != 0 && self.sights.len() >= max {
+                break;
+            }
+            self.push_sight(&RawSight {
+                offset: s.offset,
+                line: s.line,
+                source: s.source,
+                encoding: s.encoding,
+                field: s.field.map(|(a, b)| &later.text[a..b]),
+                context: &later.text[s.context.0..s.context.1],
+            });
+        }
+    }
+}
+
+fn put_varint(w: &mut impl Write, mut v: u64) -> io::Result<()> {
+    let mut buf = [0u8; 10];
+    let mut n = 0;
+    loop {
+        let byte = (v & 0x7f) as u8;
+        v >>= 7;
+        if v == 0 {
+            buf[n] = byte;
+            n += 1;
+            break;
+        }
+        buf[n] = byte | 0x80;
+        n += 1;
+    }
+    w.write_all(&buf[..n])
+}
+
+fn get_varint(r: &mut impl Read) -> io::Result<u64> {
+    let mut v = 0u64;
+    for shift in (0..70).step_by(7) {
+        let mut b = [0u8; 1];
+        r.read_exact(&mut b)?;
+        v |= u64::from(b[0] & 0x7f) << shift.min(63);
+        if b[0] & 0x80 == 0 {
+            return Ok(v);
+        }
+    }
+    Err(io::Error::new(
+        io::ErrorKind::InvalidData,
+        "bad number in a spilled run",
+    ))
+}
+
+fn put_bytes(w: &mut impl Write, b: &[u8]) -> io::Result<()> {
+    put_varint(w, b.len() as u64)?;
+    w.write_all(b)
+}
+
+fn get_bytes(r: &mut impl Read, out: &mut Vec<u8>) -> io::Result<()> {
+    let n = get_varint(r)?;
+    out.clear();
+    read_append(r, out, n)
+}
+
+fn read_append(r: &mut impl Read, out: &mut Vec<u8>, n: u64) -> io::Result<()> {
+    let got = Read::take(&mut *r, n).read_to_end(out)?;
+    if (got as u64) < n {
+        return Err(io::Error::new(
+            io::ErrorKind::UnexpectedEof,
+            "a spilled run ends early",
+        ));
+    }
+    Ok(())
+}
+
+/// One source of sorted records: a spilled run, or what was left in memory.
+enum Cursor {
+    File {
+        reader: BufReader<std::fs::File>,
+        _run: tempfile::NamedTempFile,
+    },
+    Memory {
+        mem: Memory,
+        order: Vec<u32>,
+        at: usize,
+    },
+}
+
+impl Cursor {
+    fn next_into(&mut self, rec: &mut Record) -> io::Result<bool> {
+        match self {
+            Cursor::File { reader, .. } => rec.read(reader),
+            Cursor::Memory { mem, order, at } => match order.get(*at) {
+                Some(&i) => {
+                    *at += 1;
+                    rec.load(mem, &mem.entries[i as usize]);
+                    Ok(true)
+                }
+                None => {
+                    *mem = Memory::default();
+                    Ok(false)
+                }
+            },
+        }
+    }
+}
+
+/// The k-way merge of sorted cursors into whole records (runs are in write order, so
+/// earlier sightings come first).
+struct RecordStream {
+    /// Spilled runs among the cursors.
+    runs: usize,
+    cursors: Vec<Cursor>,
+    /// The current record of each cursor (`None` once it is exhausted).
+    heads: Vec<Option<Record>>,
+    sources: Vec<Arc<str>>,
+    max_sightings: usize,
+    error: Option<String>,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl RecordStream {
+    fn prime(&mut self) {
+        self.heads.clear();
+        for i in 0..self.cursors.len() {
+            let mut rec = Record::default();
+            let head = match self.cursors[i].next_into(&mut rec) {
+                Ok(true) => Some(rec),
+                Ok(false) => None,
+                Err(e) => {
+                    self.error
+                        .get_or_insert(format!("cannot read back a spilled run: {e}"));
+                    None
+                }
+            };
+            self.heads.push(head);
+        }
+    }
+
+    fn advance(&mut self, i: usize, rec: &mut Record) -> bool {
+        match self.cursors[i].next_into(rec) {
+            Ok(more) => more,
+            Err(e) => {
+                self.error
+                    .get_or_insert(format!("cannot read back a spilled run: {e}"));
+                false
+            }
+        }
+    }
+
+    /// The next indicator, merged across cursors.
+    fn next_record(&mut self) -> Option<Record> {
+        // the smallest key among the heads; ties go to the earliest cursor
+        let mut best: Option<usize> = None;
+        for (i, h) in self.heads.iter().enumerate() {
+            if let Some(h) = h {
+                let better = match best.and_then(|b| self.heads[b].as_ref()) {
+                    None => true,
+                    Some(b) => (h.kind, &h.key) < (b.kind, &b.key),
+                };
+                if better {
+                    best = Some(i);
+                }
+            }
+        }
+        let first = best?;
+        let mut out = self.heads[first].take()?;
+        let mut next = Record::default();
+        if self.advance(first, &mut next) {
+            self.heads[first] = Some(next);
+        }
+        for i in first + 1..self.heads.len() {
+            let same = self.heads[i]
+                .as_ref()
+                .is_some_and(|h| h.kind == out.kind && h.key == out.key);
+            if same {
+                if let Some(h) = self.heads[i].take() {
+                    out.absorb(&h, self.max_sightings);
+                    let mut next = h;
+                    if self.advance(i, &mut next) {
+                        self.heads[i] = Some(next);
+                    }
+                }
+            }
+        }
+        Some(out)
+    }
+}
+
+/// Indicators in output order, merged from memory and spilled runs (see
+/// [`IocSet::into_stream`]).
+pub struct SortedIocs {
+    records: RecordStream,
+    allowlist: Option<(super::allowlist::Allowlist, bool)>,
+    public_only: bool,
+    rec: Record,
+}
+
+impl SortedIocs {
+    /// The next indicator, with its scope filled in and the allowlist applied.
+    pub fn next_ioc(&mut self) -> Option<Ioc> {
+        loop {
+            self.rec = self.records.next_record()?;
+            let rec = &self.rec;
+            let Some(kind) = IocKind::ALL.get(rec.kind as usize).copied() else {
+                continue;
+            };
+            let shown = if rec.display.is_empty() {
+                &rec.key
+            } else {
+                &rec.display
+            };
+            let value = String::from_utf8_lossy(shown).into_owned();
+            let mut flags = Flags {
+                defanged: rec.defanged,
+                ..Flags::default()
+            };
+            if let Some((list, keep)) = &self.allowlist {
+                if list.contains(kind, &value) {
+                    if !keep {
+                        continue;
+                    }
+                    flags.allowlisted = true;
+                }
+            }
+            flags.scope = scope_of(kind, &value);
+            if self.public_only && !matches!(flags.scope, None | Some(Scope::Public)) {
+                continue;
+            }
+            let sources = &self.records.sources;
+            let sightings = rec
+                .sights
+                .iter()
+                .map(|s| Sighting {
+                    source: sources
+                        .get(s.source as usize)
+                        .cloned()
+                        .unwrap_or_else(|| Arc::from("")),
+                    offset: s.offset,
+                    line: s.line,
+                    field: s
+                        .field
+                        .map(|(a, b)| String::from_utf8_lossy(&rec.text[a..b]).into_owned()),
+                    encoding: encoding_from(s.encoding),
+                    context: String::from_utf8_lossy(&rec.text[s.context.0..s.context.1])
+                        .into_owned(),
+                })
+                .collect();
+            return Some(Ioc {
+                kind,
+                value,
+                flags,
+                count: rec.count,
+                sightings,
+            });
+        }
+    }
+
+    /// How many spilled runs are merged (0: everything fitted in memory).
+    pub fn spilled_runs(&self) -> usize {
+        self.records.runs
+    }
+
+    /// Why reading back a spilled run failed, if it did (the indicators after the failure
+    /// in that run are missing).
+    pub fn error(&self) -> Option<&str> {
+        self.records.error.as_deref()
+    }
+}
+
+impl Iterator for SortedIocs {
+    type Item = Ioc;
+
+    fn next(&mut self) -> Option<Ioc> {
+        self.next_ioc()
+    }
+}
+
+impl std::fmt::Debug for SortedIocs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SortedIocs").finish_non_exhaustive()
     }
 }
 
@@ -184,5 +1322,138 @@ pub fn scope_of(kind: IocKind, value: &str) -> Option<Scope> {
             }
         }
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sighting(source: &Arc<str>, offset: u64, context: &str) -> Sighting {
+        Sighting {
+            source: source.clone(),
+            offset: Some(offset),
+            line: Some(offset / 10 + 1),
+            field: offset.is_multiple_of(3).then(|| format!("f{offset}")),
+            encoding: if offset.is_multiple_of(5) {
+                Encoding::Utf16le
+            } else {
+                Encoding::Ascii
+            },
+            context: context.to_string(),
+        }
+    }
+
+    /// Many indicators, some repeated across the input, some case variants.
+    fn fill(set: &mut IocSet) {
+        let a: Arc<str> = Arc::from("a.log");
+        let b: Arc<str> = Arc::from("b.log");
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        for i in 0..6000u64 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let n = if i.is_multiple_of(4) { x % 40 } else { x % 100_000 };
+            let src = if i.is_multiple_of(2) { &a } else { &b };
+            set.add(
+                IocKind::Domain,
+                format!("h{n}.example.com"),
+                i.is_multiple_of(7),
+                sighting(src, i, &format!("ctx {i} h{n}.example.com")),
+            );
+            let path = if i.is_multiple_of(3) {
+                format!("C:\\Users\\P{}\\x.exe", n % 50)
+            } else {
+                format!("c:\\users\\p{}\\X.exe", n % 50)
+            };
+            set.add(IocKind::FilePath, path, false, sighting(src, i, "p"));
+        }
+    }
+
+    #[test]
+    fn spilled_equals_in_memory() {
+        let mut whole = IocSet::new(3);
+        fill(&mut whole);
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let mut small = IocSet::with_budget(3, 64 * 1024, Some(dir.path().to_path_buf()));
+        fill(&mut small);
+        assert!(small.spilled_runs() > 0, "the small budget makes it spill");
+        let (a, b) = (whole.into_sorted(), small.into_sorted());
+        assert!(a.len() > 1000);
+        assert_eq!(a, b);
+        let total: u64 = a.iter().map(|i| i.count).sum();
+        assert_eq!(total, 12_000);
+        // temporary files are gone once the set is read
+        assert_eq!(
+            std::fs::read_dir(dir.path()).map(|d| d.count()).ok(),
+            Some(0)
+        );
+    }
+
+    #[test]
+    fn many_runs_are_compacted() {
+        let mut whole = IocSet::new(0);
+        fill(&mut whole);
+        let mut tiny = IocSet::with_budget(0, 16 * 1024, None);
+        fill(&mut tiny);
+        assert!(tiny.spilled_runs() <= MAX_RUNS);
+        assert_eq!(whole.into_sorted(), tiny.into_sorted());
+    }
+
+    #[test]
+    fn merge_keeps_order_and_counts() {
+        let src: Arc<str> = Arc::from("s");
+        let mut first = IocSet::new(2);
+        first.add(
+            IocKind::Ipv4,
+            "192.0.2.1".into(),
+            false,
+            sighting(&src, 1, "one"),
+        );
+        let mut second = IocSet::with_budget(2, 1, None);
+        for i in 2..6 {
+            second.add(
+                IocKind::Ipv4,
+                "192.0.2.1".into(),
+                i == 4,
+                sighting(&src, i, "n"),
+            );
+            second.add(
+                IocKind::Ipv4,
+                format!("192.0.2.{i}"),
+                false,
+                sighting(&src, i, "m"),
+            );
+        }
+        first.merge(second);
+        let v = first.into_sorted();
+        assert_eq!(v[0].value, "192.0.2.1");
+        assert_eq!(v[0].count, 5);
+        assert!(v[0].flags.defanged);
+        let offsets: Vec<_> = v[0].sightings.iter().map(|s| s.offset).collect();
+        assert_eq!(offsets, vec![Some(1), Some(2)]);
+        assert_eq!(v.len(), 5);
+    }
+
+    #[test]
+    fn case_insensitive_keeps_first_spelling() {
+        let src: Arc<str> = Arc::from("s");
+        let mut set = IocSet::new(10);
+        set.add(
+            IocKind::RegistryKey,
+            "HKLM\\Run".into(),
+            false,
+            sighting(&src, 1, "x"),
+        );
+        set.add(
+            IocKind::RegistryKey,
+            "hklm\\run".into(),
+            false,
+            sighting(&src, 2, "y"),
+        );
+        let v = set.into_sorted();
+        assert_eq!(v.len(), 1);
+        assert_eq!(v[0].value, "HKLM\\Run");
+        assert_eq!(v[0].count, 2);
     }
 }

@@ -14,7 +14,7 @@ use super::{Action, Event, Field, Format, Provenance, ReadReport};
 use pcap_parser::pcapng::Block;
 use pcap_parser::traits::{PcapNGPacketBlock, PcapReaderIterator};
 use pcap_parser::{Linktype, PcapBlockOwned, PcapError};
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::io::Read;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::sync::Arc;
@@ -157,11 +157,56 @@ struct PendingQuery {
     client: String,
 }
 
+/// A DNS query's identity: client, transaction id, lower-case name.
+type QueryKey = (u64, u16, String);
+
+/// DNS queries waiting for their answer: found by key and retired oldest first, each in
+/// constant time (a hash map, and the keys in arrival order; an entry answered or replaced
+/// is skipped when it reaches the front of the order).
+#[derive(Default)]
+struct PendingQueries {
+    by_key: HashMap<QueryKey, PendingQuery>,
+    order: VecDeque<(u64, QueryKey)>,
+}
+
+impl PendingQueries {
+    fn len(&self) -> usize {
+        self.by_key.len()
+    }
+
+    /// Adds a query; one with the same key waiting already is replaced.
+    fn insert(&mut self, key: QueryKey, query: PendingQuery) {
+        self.order.push_back((query.record, key.clone()));
+        self.by_key.insert(key, query);
+        // answered entries leave stale keys in the order: drop them when they pile up
+        if self.order.len() > 2 * self.by_key.len() + 64 {
+            let by_key = &self.by_key;
+            self.order
+                .retain(|(record, key)| by_key.get(key).is_some_and(|q| q.record == *record));
+        }
+    }
+
+    /// Takes the query answered by a response with this key.
+    fn remove(&mut self, key: &QueryKey) -> Option<PendingQuery> {
+        self.by_key.remove(key)
+    }
+
+    /// Takes the query that has waited longest (the earliest record).
+    fn pop_oldest(&mut self) -> Option<PendingQuery> {
+        while let Some((record, key)) = self.order.pop_front() {
+            if self.by_key.get(&key).is_some_and(|q| q.record == record) {
+                return self.by_key.remove(&key);
+            }
+        }
+        None
+    }
+}
+
 /// The decoding state of one capture.
 struct Decoder<'s> {
     source: Arc<str>,
     format: Format,
-    pending: BTreeMap<(u64, u16, String), PendingQuery>,
+    pending: PendingQueries,
     flows: HashSet<(IpAddr, u16, IpAddr, u16)>,
     sink: &'s mut dyn FnMut(Event),
     produced: u64,
@@ -348,15 +393,8 @@ impl Decoder<'_> {
         let key = (client_key(client), id, qname.clone());
         if !response {
             if self.pending.len() >= MAX_PENDING_DNS {
-                let oldest = self
-                    .pending
-                    .iter()
-                    .min_by_key(|(_, v)| v.record)
-                    .map(|(k, _)| k.clone());
-                if let Some(k) = oldest {
-                    if let Some(old) = self.pending.remove(&k) {
-                        self.unanswered(old);
-                    }
+                if let Some(old) = self.pending.pop_oldest() {
+                    self.unanswered(old);
                 }
             }
             self.pending.insert(
@@ -493,7 +531,7 @@ pub fn events(
     let mut decoder = Decoder {
         source: source.clone(),
         format: Format::Pcap,
-        pending: BTreeMap::new(),
+        pending: PendingQueries::default(),
         flows: HashSet::new(),
         sink,
         produced: 0,
@@ -598,10 +636,7 @@ pub fn events(
             }
         }
     }
-    let leftovers: Vec<PendingQuery> = std::mem::take(&mut decoder.pending).into_values().collect();
-    let mut leftovers = leftovers;
-    leftovers.sort_by_key(|q| q.record);
-    for q in leftovers {
+    while let Some(q) = decoder.pending.pop_oldest() {
         decoder.unanswered(q);
     }
     report.records += index;
@@ -657,4 +692,58 @@ pub fn fields(
         report,
     );
     report.produced = produced;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn query(record: u64, name: &str) -> (QueryKey, PendingQuery) {
+        (
+            (1, record as u16, name.to_string()),
+            PendingQuery {
+                record,
+                time: String::new(),
+                qname: name.to_string(),
+                qtype: "A".to_string(),
+                server: "192.0.2.53".to_string(),
+                client: "192.0.2.10".to_string(),
+            },
+        )
+    }
+
+    #[test]
+    fn pending_queries_leave_oldest_first_and_answered_ones_are_skipped() {
+        let mut p = PendingQueries::default();
+        for r in 0..200u64 {
+            let (k, q) = query(r, &format!("h{r}.example.com"));
+            p.insert(k, q);
+        }
+        // answers for every even record
+        for r in (0..200u64).step_by(2) {
+            let (k, _) = query(r, &format!("h{r}.example.com"));
+            assert_eq!(p.remove(&k).map(|q| q.record), Some(r));
+        }
+        assert_eq!(p.len(), 100);
+        // the same key asked again replaces the waiting query and waits from its new place
+        let (k, q) = query(1, "h1.example.com");
+        p.insert(k, PendingQuery { record: 500, ..q });
+        let order: Vec<u64> = std::iter::from_fn(|| p.pop_oldest().map(|q| q.record)).collect();
+        let mut want: Vec<u64> = (3..200).step_by(2).collect();
+        want.push(500);
+        assert_eq!(order, want);
+        assert_eq!(p.len(), 0);
+    }
+
+    #[test]
+    fn stale_order_entries_do_not_pile_up() {
+        let mut p = PendingQueries::default();
+        for r in 0..100_000u64 {
+            let (k, q) = query(r, "same.example.com");
+            p.insert((k.0, 7, k.2), q);
+            p.remove(&(1, 7, "same.example.com".to_string()));
+        }
+        assert_eq!(p.len(), 0);
+        assert!(p.order.len() < 100, "{}", p.order.len());
+    }
 }
