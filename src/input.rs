@@ -1,7 +1,8 @@
 //! Inputs: turning the paths a user names into readable sources.
 //!
 //! Directories are walked (sorted, symlinks not followed, so loops cannot trap us; only
-//! regular files inside are taken); `-` is standard input. Compressed inputs (gzip, zstd,
+//! regular files inside are taken; [`expand_following_links`] follows them, with loop
+//! detection); `-` is standard input. Compressed inputs (gzip, zstd,
 //! bzip2, recognised from their first bytes) are read decompressed ([`open_decoded`]),
 //! never past a size limit; zip archives of logs are listed and each member becomes a
 //! source of its own ([`expand_logs`]); an executable member is reported, never read or
@@ -532,6 +533,17 @@ impl<R: Read> Read for TimeLimited<R> {
 /// Expands user-given paths into sources. Directories are walked recursively in sorted
 /// order; only regular files inside directories are taken. Errors are collected, not fatal.
 pub fn expand(paths: &[PathBuf]) -> (Vec<Source>, Vec<InputError>) {
+    expand_with(paths, false)
+}
+
+/// Like [`expand`], but symbolic links found inside directories are followed too (to files
+/// and to directories). A link that leads back to one of its own ancestor directories (a
+/// loop) is reported as an error and not entered; a dangling link is reported too.
+pub fn expand_following_links(paths: &[PathBuf]) -> (Vec<Source>, Vec<InputError>) {
+    expand_with(paths, true)
+}
+
+fn expand_with(paths: &[PathBuf], follow_links: bool) -> (Vec<Source>, Vec<InputError>) {
     let mut sources = Vec::new();
     let mut errors = Vec::new();
     for path in paths {
@@ -540,7 +552,7 @@ pub fn expand(paths: &[PathBuf]) -> (Vec<Source>, Vec<InputError>) {
             continue;
         }
         match std::fs::metadata(path) {
-            Ok(meta) if meta.is_dir() => walk(path, &mut sources, &mut errors),
+            Ok(meta) if meta.is_dir() => walk(path, follow_links, &mut sources, &mut errors),
             Ok(meta) if is_device(&meta) => errors.push(InputError {
                 source: path.to_string_lossy().into_owned(),
                 message: DEVICE_MESSAGE.to_string(),
@@ -558,9 +570,9 @@ pub fn expand(paths: &[PathBuf]) -> (Vec<Source>, Vec<InputError>) {
     (sources, errors)
 }
 
-fn walk(root: &Path, sources: &mut Vec<Source>, errors: &mut Vec<InputError>) {
+fn walk(root: &Path, follow_links: bool, sources: &mut Vec<Source>, errors: &mut Vec<InputError>) {
     let walker = walkdir::WalkDir::new(root)
-        .follow_links(false)
+        .follow_links(follow_links)
         .sort_by_file_name();
     for entry in walker {
         match entry {
@@ -574,7 +586,13 @@ fn walk(root: &Path, sources: &mut Vec<Source>, errors: &mut Vec<InputError>) {
             Ok(_) => {}
             Err(e) => errors.push(InputError {
                 source: e.path().unwrap_or(root).to_string_lossy().into_owned(),
-                message: e.io_error().map(describe).unwrap_or_else(|| e.to_string()),
+                message: match e.loop_ancestor() {
+                    Some(a) => format!(
+                        "a symbolic link loop (it leads back to {}): not entered",
+                        a.display()
+                    ),
+                    None => e.io_error().map(describe).unwrap_or_else(|| e.to_string()),
+                },
             }),
         }
     }

@@ -342,3 +342,133 @@ fn cli_build_info_query() {
     assert!(text.starts_with("string   0\ninside   "), "{text}");
     assert!(!text.starts_with("string   0\ninside   0\n"), "{text}");
 }
+
+fn spoor_build(args: &[&std::ffi::OsStr]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_spoor"))
+        .args(["goodware", "build", "--date", "2026-11-25"])
+        .args(args)
+        .output()
+        .expect("spoor goodware build")
+}
+
+/// Symbolic links given or found are followed (a directory holding only links is indexed),
+/// the same file reached twice is counted once, and a loop is reported and not entered.
+#[cfg(unix)]
+#[test]
+fn build_follows_symlinks_and_reports_loops() {
+    use std::os::unix::fs::symlink;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let real = dir.path().join("real");
+    std::fs::create_dir_all(real.join("sub")).expect("mkdir");
+    std::fs::write(real.join("one.bin"), b"\x00first goodware string\x00").expect("write");
+    std::fs::write(real.join("sub/two.bin"), b"\x00second goodware string\x00").expect("write");
+    let links = dir.path().join("links");
+    std::fs::create_dir(&links).expect("mkdir");
+    symlink(real.join("one.bin"), links.join("one-link.bin")).expect("symlink");
+    symlink(real.join("sub"), links.join("sub-link")).expect("symlink");
+    symlink(&links, links.join("loop")).expect("symlink");
+    let idx = dir.path().join("gw.idx");
+    let out = spoor_build(&[links.as_os_str(), "-o".as_ref(), idx.as_os_str()]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    // The loop is a warning (exit 1), the files behind the links are indexed.
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("symbolic link loop"), "{stderr}");
+    assert!(stderr.contains("2 files counted"), "{stderr}");
+    let index = Index::open(&idx).expect("index written");
+    assert_eq!(index.string_count(b"first goodware string"), 1);
+    assert_eq!(index.string_count(b"second goodware string"), 1);
+    // A symlink given on the command line, to a directory of links, without the loop.
+    std::fs::remove_file(links.join("loop")).expect("rm loop");
+    let given = dir.path().join("given");
+    symlink(&links, &given).expect("symlink");
+    let out = spoor_build(&[
+        given.as_os_str(),
+        real.join("one.bin").as_os_str(),
+        "-o".as_ref(),
+        idx.as_os_str(),
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains("2 files counted (47 bytes), 1 duplicates skipped"),
+        "{stderr}"
+    );
+}
+
+/// A build that indexes no file (missing path, empty directory, empty file) fails with exit
+/// 2, says so, and writes nothing.
+#[test]
+fn build_of_nothing_fails_and_writes_nothing() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let empty_dir = dir.path().join("empty");
+    std::fs::create_dir(&empty_dir).expect("mkdir");
+    let empty_file = dir.path().join("empty.bin");
+    std::fs::write(&empty_file, b"").expect("write");
+    let missing = dir.path().join("missing");
+    let idx = dir.path().join("gw.idx");
+    for given in [&empty_dir, &empty_file, &missing] {
+        let out = spoor_build(&[given.as_os_str(), "-o".as_ref(), idx.as_os_str()]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{}: {stderr}", given.display());
+        assert!(stderr.contains("no file was indexed"), "{stderr}");
+        assert!(!idx.exists(), "nothing written for {}", given.display());
+    }
+    assert_eq!(std::fs::read_dir(dir.path()).expect("ls").count(), 2);
+}
+
+/// `min_packages` keeps what at least that many packages (top directories) share; the same
+/// file in two packages counts for both, once as a file; a base index is kept whole.
+#[test]
+fn min_packages_keeps_what_packages_share() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let put = |rel: &str, data: &[u8]| {
+        let p = dir.path().join(rel);
+        std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+        std::fs::write(p, data).expect("write");
+    };
+    put("p1/v1/a.bin", b"\x00shared by all\x00only in p1\x00");
+    put(
+        "p1/v2/b.bin",
+        b"\x00shared by all\x00only in p1\x00also p1 twice\x00",
+    );
+    put("p2/c.bin", b"\x00shared by all\x00p2 and p3\x00");
+    put("p3/d.bin", b"\x00shared by all\x00p2 and p3\x00in d\x00");
+    put("p3/copy.bin", b"\x00shared by all\x00only in p1\x00");
+    put("base/e.bin", b"\x00from the base\x00");
+    let options = |paths: Vec<PathBuf>, min_packages| BuildOptions {
+        paths,
+        date: Some("2026-11-25".into()),
+        min_packages,
+        ..BuildOptions::default()
+    };
+    let mut base = Vec::new();
+    goodware::build(&options(vec![dir.path().join("base")], 0), None, &mut base).expect("base");
+    let base = Index::from_vec(base).expect("base opens");
+    let mut out = Vec::new();
+    let names = ["p1", "p2", "p3"].map(|p| dir.path().join(p));
+    let report = goodware::build(
+        &options(vec![dir.path().to_path_buf()], 2),
+        Some(&base),
+        &mut out,
+    )
+    .expect("build");
+    assert_eq!(
+        report.files, 4,
+        "base/e.bin was counted before: a duplicate"
+    );
+    assert_eq!(report.duplicates, 2);
+    let index = Index::from_vec(out).expect("opens");
+    assert_eq!(index.string_count(b"shared by all"), 4);
+    assert_eq!(index.string_count(b"p2 and p3"), 2);
+    // p3/copy.bin is a copy of p1/v1/a.bin: one file, two packages
+    assert_eq!(index.string_count(b"only in p1"), 2);
+    assert_eq!(index.string_count(b"also p1 twice"), 0);
+    assert_eq!(index.string_count(b"from the base"), 1);
+    // given one by one, the packages are what lies below each: p1's v1 and v2, and each
+    // file of p2 and p3 (files right below a path given are packages of their own)
+    let mut out = Vec::new();
+    goodware::build(&options(names.to_vec(), 3), None, &mut out).expect("build");
+    let index = Index::from_vec(out).expect("opens");
+    assert_eq!(index.string_count(b"shared by all"), 4);
+    assert_eq!(index.string_count(b"p2 and p3"), 0);
+}

@@ -18,7 +18,8 @@ pub struct GoodwareArgs {
 /// The `spoor goodware` actions.
 #[derive(Debug, Subcommand)]
 pub enum GoodwareAction {
-    /// Build an index from every file under the paths (any format).
+    /// Build an index from every file under the paths (any format; symbolic links are
+    /// followed, loops reported). Exits 2 when no file could be indexed.
     Build {
         /// Files or directories of known-good files.
         #[arg(required = true)]
@@ -35,6 +36,11 @@ pub enum GoodwareAction {
         /// Skip files larger than this many bytes.
         #[arg(long, value_name = "BYTES", default_value_t = 256 << 20)]
         max_file_size: u64,
+        /// Keep only strings (imphashes, export names) found in at least N packages: a
+        /// package is the first directory below a path given. Keeps an index of a large
+        /// set small; an `--append` base is always kept whole.
+        #[arg(long, value_name = "N", default_value_t = 1)]
+        min_packages: u32,
     },
     /// Describe an index: build date, sources, counts, size. `-` is the shipped default.
     Info {
@@ -68,7 +74,8 @@ pub fn run(args: GoodwareArgs) -> ExitCode {
             append,
             date,
             max_file_size,
-        } => build(paths, &output, append, date, max_file_size),
+            min_packages,
+        } => build(paths, &output, append, date, max_file_size, min_packages),
         GoodwareAction::Info { file } => match open(&file) {
             Ok(index) => print(&info_text(&index)),
             Err(e) => fail(e),
@@ -99,6 +106,7 @@ fn build(
     append: bool,
     date: Option<String>,
     max_file_size: u64,
+    min_packages: u32,
 ) -> ExitCode {
     let base = if append {
         match Index::open(output) {
@@ -112,14 +120,35 @@ fn build(
         paths,
         date,
         max_file_size,
+        min_packages,
     };
     let mut result = None;
     let written = crate::output::write_to(Some(output), |w| {
         let r = goodware::build(&options, base.as_ref(), w)
             .map_err(|e| std::io::Error::other(e.to_string()))?;
+        let empty = r.meta.is_none();
         result = Some(r);
+        if empty {
+            // abandons the temporary file: an empty index is never written
+            return Err(std::io::Error::other("no file was indexed"));
+        }
         Ok(())
     });
+    if let Some(report) = result.as_ref().filter(|r| r.meta.is_none()) {
+        for w in &report.warnings {
+            warn(w);
+        }
+        return fail(format!(
+            "no file was indexed from {} (missing, empty or unreadable paths): {} was not written",
+            options
+                .paths
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(" "),
+            output.display()
+        ));
+    }
     if let Err(e) = written {
         return fail(format!("{}: {e}", output.display()));
     }

@@ -14,12 +14,21 @@ use std::path::PathBuf;
 /// What to build.
 #[derive(Debug, Clone)]
 pub struct BuildOptions {
-    /// Files and directories to read (directories are walked, symlinks not followed).
+    /// Files and directories to read (directories are walked; symbolic links given or found
+    /// are followed, a link back to one of its ancestors is reported and not entered).
     pub paths: Vec<PathBuf>,
     /// Date recorded in the header (`YYYY-MM-DD`); today (UTC) when `None`.
     pub date: Option<String>,
     /// Files larger than this are skipped with a warning.
     pub max_file_size: u64,
+    /// Keep only the strings, imphashes and export names found in files of at least this
+    /// many packages (0 and 1 keep everything). A file's package is the first directory
+    /// below the path given that holds it (a file given, or lying right below the path
+    /// given, is a package of its own).
+    /// Entries of the base index (`--append`) are always kept. This keeps an index of a
+    /// large goodware set small: what one package alone holds says little about other
+    /// programs, what many packages share (toolchain and library code) says much.
+    pub min_packages: u32,
 }
 
 impl Default for BuildOptions {
@@ -28,6 +37,7 @@ impl Default for BuildOptions {
             paths: Vec::new(),
             date: None,
             max_file_size: 256 << 20,
+            min_packages: 0,
         }
     }
 }
@@ -43,7 +53,7 @@ pub struct BuildReport {
     pub duplicates: u64,
     /// Paths that could not be read, or were skipped, with the reason.
     pub warnings: Vec<String>,
-    /// The header written.
+    /// The header written; `None` when no file was read, and then nothing was written.
     pub meta: Option<IndexMeta>,
 }
 
@@ -58,21 +68,46 @@ struct FileFacts {
     exports: Vec<String>,
 }
 
+/// One entry's tally: in how many files, and in how many packages it was seen.
+#[derive(Clone, Copy)]
+struct Tally {
+    files: u64,
+    /// The package of the last file that held it (`u32::MAX` for base entries).
+    last_package: u32,
+    /// Distinct packages (`u32::MAX` for base entries, which are always kept).
+    packages: u32,
+}
+
+type Tallies = FxHashMap<Box<[u8]>, Tally>;
+
 /// Counting state, merged file by file.
 #[derive(Default)]
 struct Counts {
-    strings: FxHashMap<Box<[u8]>, u64>,
-    imphashes: FxHashMap<Box<[u8]>, u64>,
-    exports: FxHashMap<Box<[u8]>, u64>,
+    strings: Tallies,
+    imphashes: Tallies,
+    exports: Tallies,
     files: FxHashSet<[u8; 32]>,
 }
 
 impl Counts {
-    fn bump(map: &mut FxHashMap<Box<[u8]>, u64>, k: &[u8], by: u64) {
-        if let Some(c) = map.get_mut(k) {
-            *c += by;
-        } else {
-            map.insert(k.into(), by);
+    /// Counts `k` once more for a file of `package` (files of one package come in a row).
+    fn bump(map: &mut Tallies, k: &[u8], by: u64, package: u32) {
+        if let Some(t) = map.get_mut(k) {
+            t.files += by;
+            if t.last_package != package && t.packages != u32::MAX {
+                t.last_package = package;
+                t.packages += 1;
+            }
+        } else if by > 0 {
+            let packages = if package == u32::MAX { u32::MAX } else { 1 };
+            map.insert(
+                k.into(),
+                Tally {
+                    files: by,
+                    last_package: package,
+                    packages,
+                },
+            );
         }
     }
 
@@ -81,7 +116,7 @@ impl Counts {
         for (map, out) in index.maps().into_iter().zip(targets) {
             let mut stream = map.into_stream();
             while let Some((k, v)) = stream.next() {
-                Counts::bump(out, k, v);
+                Counts::bump(out, k, v, u32::MAX);
             }
         }
         let mut stream = index.file_set().into_stream();
@@ -92,28 +127,32 @@ impl Counts {
         }
     }
 
-    fn add(&mut self, f: &FileFacts) -> bool {
-        if !self.files.insert(f.sha256) {
-            return false;
-        }
+    /// Counts a file; false when the same content was counted before. A duplicate still
+    /// counts for its package (the same DLL shipped by many packages is common goodware)
+    /// but not as a file.
+    fn add(&mut self, f: &FileFacts, package: u32) -> bool {
+        let new = self.files.insert(f.sha256);
+        let by = u64::from(new);
         for &(start, len) in &f.ranges {
             let (s, l) = (start as usize, len as usize);
             if let Some(k) = f.arena.get(s..s + l) {
-                Counts::bump(&mut self.strings, k, 1);
+                Counts::bump(&mut self.strings, k, by, package);
             }
         }
         if let Some(h) = &f.imphash {
-            Counts::bump(&mut self.imphashes, h.as_bytes(), 1);
+            Counts::bump(&mut self.imphashes, h.as_bytes(), by, package);
         }
         for e in &f.exports {
-            Counts::bump(&mut self.exports, e.as_bytes(), 1);
+            Counts::bump(&mut self.exports, e.as_bytes(), by, package);
         }
-        true
+        new
     }
 }
 
 /// Builds an index from `options.paths` (added to `base` when appending) and writes it
-/// with `out`. Unreadable files become warnings; the rest is counted.
+/// with `out`. Unreadable files become warnings; the rest is counted. When no file at all
+/// could be read (every path missing, empty or unreadable), nothing is written and the
+/// report's `meta` is `None`.
 pub fn build(
     options: &BuildOptions,
     base: Option<&Index>,
@@ -125,38 +164,51 @@ pub fn build(
     if let Some(index) = base {
         counts.load(index);
     }
-    let (sources, errors) = input::expand(&options.paths);
-    for e in errors {
-        report.warnings.push(format!("{}: {}", e.source, e.message));
-    }
-    let files: Vec<PathBuf> = sources
-        .into_iter()
-        .filter_map(|s| match s {
-            Source::File { path, len } if len > options.max_file_size => {
-                report.warnings.push(format!(
-                    "{}: skipped, larger than {} bytes",
-                    path.display(),
-                    options.max_file_size
-                ));
-                None
+    // (path, package number): a package is the first directory below the path given
+    let mut packages: FxHashMap<(usize, PathBuf), u32> = FxHashMap::default();
+    let mut files: Vec<(PathBuf, u32)> = Vec::new();
+    for (arg, given) in options.paths.iter().enumerate() {
+        let (sources, errors) = input::expand_following_links(std::slice::from_ref(given));
+        for e in errors {
+            report.warnings.push(format!("{}: {}", e.source, e.message));
+        }
+        for s in sources {
+            match s {
+                Source::File { path, len } if len > options.max_file_size => {
+                    report.warnings.push(format!(
+                        "{}: skipped, larger than {} bytes",
+                        path.display(),
+                        options.max_file_size
+                    ));
+                }
+                Source::File { path, .. } => {
+                    let top = path
+                        .strip_prefix(given)
+                        .ok()
+                        .and_then(|rel| rel.components().next())
+                        .map(|c| PathBuf::from(c.as_os_str()))
+                        .unwrap_or_default();
+                    let next = packages.len() as u32;
+                    let package = *packages.entry((arg, top)).or_insert(next);
+                    files.push((path, package));
+                }
+                Source::Stdin | Source::ArchiveMember { .. } => {}
             }
-            Source::File { path, .. } => Some(path),
-            Source::Stdin | Source::ArchiveMember { .. } => None,
-        })
-        .collect();
+        }
+    }
     for batch in files.chunks(128) {
-        let facts: Vec<Result<FileFacts, String>> = batch
+        let facts: Vec<Result<(FileFacts, u32), String>> = batch
             .par_iter()
-            .map(|p| {
+            .map(|(p, package)| {
                 let data = std::fs::read(p)
                     .map_err(|e| format!("{}: {}", p.display(), input::describe(&e)))?;
-                Ok(file_facts(&data))
+                Ok((file_facts(&data), *package))
             })
             .collect();
         for f in facts {
             match f {
-                Ok(f) if f.size > 0 => {
-                    if counts.add(&f) {
+                Ok((f, package)) if f.size > 0 => {
+                    if counts.add(&f, package) {
                         report.files += 1;
                         report.bytes += f.size;
                     } else {
@@ -168,8 +220,16 @@ pub fn build(
             }
         }
     }
-    let sorted = |map: FxHashMap<Box<[u8]>, u64>| {
-        let mut v: Vec<(Box<[u8]>, u64)> = map.into_iter().collect();
+    if report.files == 0 && report.duplicates == 0 {
+        return Ok(report);
+    }
+    let min_packages = options.min_packages.max(1);
+    let sorted = |map: Tallies| {
+        let mut v: Vec<(Box<[u8]>, u64)> = map
+            .into_iter()
+            .filter(|(_, t)| t.packages >= min_packages)
+            .map(|(k, t)| (k, t.files))
+            .collect();
         v.sort_unstable_by(|a, b| a.0.cmp(&b.0));
         v
     };
