@@ -64,7 +64,8 @@ pub fn detect(text: &[u8]) -> Format {
 }
 
 /// Top-level keys that, with `info`, make a JSON document a CAPE or Cuckoo report (two of
-/// them at least, in any order and anywhere in the document).
+/// them at least, one being `behavior` or `signatures`, in any order and anywhere in the
+/// document).
 const REPORT_KEYS: [&str; 12] = [
     "target",
     "behavior",
@@ -84,9 +85,12 @@ const REPORT_KEYS: [&str; 12] = [
 /// looked at (files are read again instead).
 const SPOOL_LIMIT: usize = 64 << 20;
 
-/// Whether the top-level keys are those of a sandbox report.
+/// Whether the top-level keys are those of a sandbox report: `info`, `behavior` or
+/// `signatures`, and two of [`REPORT_KEYS`] in all.
 pub fn is_sandbox_report(keys: &[String]) -> bool {
-    keys.iter().any(|k| k == "info")
+    let has = |name: &str| keys.iter().any(|k| k == name);
+    has("info")
+        && (has("behavior") || has("signatures"))
         && REPORT_KEYS
             .iter()
             .filter(|r| keys.iter().any(|k| k == *r))
@@ -607,6 +611,10 @@ mod tests {
         }
         let mut keys = TopKeys::default();
         keys.feed(br#"{"data": {"info": 1, "target": 2, "behavior": 3}}"#);
+        assert!(!is_sandbox_report(&keys.keys));
+        // an API answer with an `info` block is not a report
+        let mut keys = TopKeys::default();
+        keys.feed(br#"{"info": {}, "target": "x", "network": {}, "static": []}"#);
         assert!(!is_sandbox_report(&keys.keys));
     }
 }
