@@ -11,11 +11,11 @@
 //! so their sightings carry the field path; everything else takes the chunked path.
 
 use crate::input::{self, InputError, Source};
-use crate::ioc::allowlist::Allowlist;
+use crate::ioc::allowlist::{Allowlist, Verdict};
 use crate::ioc::refang::{refang_for_scan, RefangBuffers, Refanged};
 use crate::ioc::scan::{Hit, KindSet, Scanner};
 use crate::ioc::set::{IocSet, Seen, SortedIocs};
-use crate::ioc::{Encoding, Flags, Ioc, IocKind, Sighting};
+use crate::ioc::{Encoding, Flags, Ioc, IocKind, Notes, Sighting};
 use crate::logs;
 use rayon::prelude::*;
 use std::collections::VecDeque;
@@ -176,6 +176,7 @@ struct Held {
     kind: IocKind,
     value: String,
     defanged: bool,
+    notes: Notes,
     offset: Option<u64>,
     line: Option<u64>,
     field: Option<String>,
@@ -193,6 +194,7 @@ trait Collector {
         kind: IocKind,
         value: &str,
         defanged: bool,
+        notes: Notes,
         seen: Seen<'_>,
         context: &dyn Fn(&mut String),
     );
@@ -212,10 +214,11 @@ impl Collector for IocSet {
         kind: IocKind,
         value: &str,
         defanged: bool,
+        notes: Notes,
         seen: Seen<'_>,
         context: &dyn Fn(&mut String),
     ) {
-        self.add_seen(kind, value, defanged, seen, context);
+        self.add_seen(kind, value, defanged, notes, seen, context);
     }
 }
 
@@ -245,6 +248,7 @@ impl Collector for Streamer<'_> {
         kind: IocKind,
         value: &str,
         defanged: bool,
+        notes: Notes,
         seen: Seen<'_>,
         context: &dyn Fn(&mut String),
     ) {
@@ -253,13 +257,14 @@ impl Collector for Streamer<'_> {
         }
         let mut flags = Flags {
             defanged,
+            notes: notes | crate::ioc::value_notes(kind, value),
             ..Flags::default()
         };
-        if self.options.allowlist.contains(kind, value) {
-            if !self.options.keep_allowlisted {
-                return;
-            }
-            flags.allowlisted = true;
+        match self.options.allowlist.verdict(kind, value, defanged) {
+            Verdict::Listed if !self.options.keep_allowlisted => return,
+            Verdict::Listed => flags.allowlisted = true,
+            Verdict::KeptOnListedHost => flags.notes.insert(Notes::ALLOWLISTED_HOST),
+            Verdict::NotListed => {}
         }
         flags.scope = crate::ioc::set::scope_of(kind, value);
         if self.options.public_only
@@ -356,7 +361,7 @@ impl Extractor {
     /// Like [`Self::extract_paths`], with the indicators read one at a time (bounded
     /// memory whatever their number).
     pub fn extract_paths_sorted(&self, paths: &[PathBuf]) -> SortedExtraction {
-        let (sources, errors) = input::expand(paths);
+        let (sources, errors) = input::expand_logs(paths);
         let mut extraction = self.extract_sources_sorted(&sources);
         extraction.errors.splice(0..0, errors);
         extraction
@@ -371,7 +376,7 @@ impl Extractor {
         paths: &[PathBuf],
         each: &mut dyn FnMut(&Ioc) -> std::io::Result<()>,
     ) -> StreamReport {
-        let (sources, errors) = input::expand(paths);
+        let (sources, errors) = input::expand_logs(paths);
         let mut streamer = Streamer {
             sources: Vec::new(),
             options: &self.options,
@@ -626,26 +631,24 @@ impl Extractor {
         let mut held: Vec<Held> = Vec::new();
         let mut record: (Option<u64>, Option<u64>) = (None, None);
         let mut version_value = false;
-        let flush = |held: &mut Vec<Held>,
-                     version_value: bool,
-                     set: &mut dyn Collector,
-                     hits: &mut u64| {
-            for h in held.drain(..) {
-                if !version_value {
-                    *hits += 1;
-                    let seen = Seen {
-                        source: source_index,
-                        offset: h.offset,
-                        line: h.line,
-                        field: h.field.as_deref(),
-                        encoding: Encoding::Ascii,
-                    };
-                    set.hit(h.kind, &h.value, h.defanged, seen, &|out| {
-                        out.push_str(&h.context)
-                    });
+        let flush =
+            |held: &mut Vec<Held>, version_value: bool, set: &mut dyn Collector, hits: &mut u64| {
+                for h in held.drain(..) {
+                    if !version_value {
+                        *hits += 1;
+                        let seen = Seen {
+                            source: source_index,
+                            offset: h.offset,
+                            line: h.line,
+                            field: h.field.as_deref(),
+                            encoding: Encoding::Ascii,
+                        };
+                        set.hit(h.kind, &h.value, h.defanged, h.notes, seen, &|out| {
+                            out.push_str(&h.context)
+                        });
+                    }
                 }
-            }
-        };
+            };
         let report = logs::read_fields(format, &source, &mut counted, &mut |field| {
             if (field.line, field.offset) != record {
                 flush(&mut held, version_value, set, &mut hits);
@@ -678,6 +681,7 @@ impl Extractor {
                         kind: f.kind,
                         value: f.value,
                         defanged: f.defanged,
+                        notes: f.notes,
                         offset: field.offset,
                         line: field.line,
                         field: path.map(str::to_string),
@@ -693,7 +697,7 @@ impl Extractor {
                     field: path,
                     encoding: Encoding::Ascii,
                 };
-                set.hit(f.kind, &f.value, f.defanged, seen, &|out| {
+                set.hit(f.kind, &f.value, f.defanged, f.notes, seen, &|out| {
                     snippet_into(data, f.start, f.end, out)
                 });
             }
@@ -829,9 +833,15 @@ fn add_sorted(set: &mut dyn Collector, from: IocSet) {
                 field: s.field.as_deref(),
                 encoding: s.encoding,
             };
-            set.hit(ioc.kind, &ioc.value, ioc.flags.defanged, seen, &|out| {
-                out.push_str(&s.context)
-            });
+            let notes = ioc.flags.notes;
+            set.hit(
+                ioc.kind,
+                &ioc.value,
+                ioc.flags.defanged,
+                notes,
+                seen,
+                &|out| out.push_str(&s.context),
+            );
             left = left.saturating_sub(1);
         }
         // sightings beyond the cap were counted but not kept
@@ -843,7 +853,15 @@ fn add_sorted(set: &mut dyn Collector, from: IocSet) {
                 field: None,
                 encoding: Encoding::Ascii,
             };
-            set.hit(ioc.kind, &ioc.value, ioc.flags.defanged, seen, &|_| {});
+            let notes = ioc.flags.notes;
+            set.hit(
+                ioc.kind,
+                &ioc.value,
+                ioc.flags.defanged,
+                notes,
+                seen,
+                &|_| {},
+            );
         }
     }
 }
@@ -886,6 +904,7 @@ struct Found {
     start: usize,
     end: usize,
     defanged: bool,
+    notes: Notes,
     encoding: Encoding,
 }
 
@@ -940,6 +959,7 @@ fn collect(text: &Refanged<'_>, hits: &mut Vec<Hit>, encoding: Encoding, found: 
         found.push(Found {
             kind: h.kind,
             defanged: refanged || h.defanged,
+            notes: h.notes,
             value: h.value,
             start,
             end,
@@ -1025,7 +1045,7 @@ impl Merger {
                 field: None,
                 encoding: f.encoding,
             };
-            set.hit(f.kind, &f.value, f.defanged, seen, &|out| {
+            set.hit(f.kind, &f.value, f.defanged, f.notes, seen, &|out| {
                 snippet_into(context.0, context.1, context.2, out)
             });
         }

@@ -207,6 +207,19 @@ fn write_ioc(
         key(out, sep2, "scope")?;
         string(out, scope.as_str())?;
     }
+    if !ioc.flags.notes.is_empty() {
+        key(out, sep2, "notes")?;
+        let (open, sep, close): (&[u8], &[u8], &[u8]) = if pretty {
+            (b"[\n          ", b",\n          ", b"\n        ]")
+        } else {
+            (b"[", b",", b"]")
+        };
+        for (i, name) in ioc.flags.notes.names().enumerate() {
+            out.write_all(if i == 0 { open } else { sep })?;
+            string(out, name)?;
+        }
+        out.write_all(close)?;
+    }
     out.write_all(close2)?;
     key(out, sep1, "count")?;
     number(out, ioc.count)?;
@@ -262,7 +275,7 @@ fn encoding_name(e: crate::ioc::Encoding) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ioc::{Encoding, Flags, IocKind, Scope, Sighting};
+    use crate::ioc::{Encoding, Flags, IocKind, Notes, Scope, Sighting};
     use std::borrow::Cow;
     use std::sync::Arc;
 
@@ -309,6 +322,7 @@ mod tests {
                     defanged: true,
                     allowlisted: false,
                     scope: Some(Scope::Documentation),
+                    notes: Notes::SPACED | Notes::ALLOWLISTED_HOST,
                 },
                 count: 12_345_678_901,
                 sightings: vec![
@@ -324,6 +338,7 @@ mod tests {
                     defanged: false,
                     allowlisted: true,
                     scope: None,
+                    notes: Notes::PLACEHOLDER,
                 },
                 count: 0,
                 sightings: Vec::new(),

@@ -232,6 +232,16 @@ impl Notes {
         (Notes::SPACED, "spaced"),
     ];
 
+    /// The notes as bits (for compact storage).
+    pub fn bits(self) -> u16 {
+        self.0
+    }
+
+    /// Notes from [`Notes::bits`] (unknown bits are dropped).
+    pub fn from_bits(bits: u16) -> Notes {
+        Notes(bits & ((1 << Notes::NAMES.len()) - 1))
+    }
+
     /// Whether no note is set.
     pub fn is_empty(&self) -> bool {
         self.0 == 0

@@ -14,8 +14,9 @@
 //! the same, byte for byte, as the in-memory path's (counts exact, the first N sightings
 //! kept in input order, since runs are merged in the order they were written).
 
+use super::allowlist::Verdict;
 use super::validate;
-use super::{Encoding, Flags, Ioc, IocKind, Scope, Sighting};
+use super::{Encoding, Flags, Ioc, IocKind, Notes, Scope, Sighting};
 use rustc_hash::{FxHashMap, FxHasher};
 use std::hash::Hasher;
 use std::io::{self, BufReader, BufWriter, Read, Write};
@@ -111,6 +112,8 @@ struct Entry {
     kept: u32,
     kind: u8,
     defanged: bool,
+    /// [`Notes`] bits, OR-ed over the sightings.
+    notes: u16,
 }
 
 /// One kept sighting; field path and context are stored together in the arena.
@@ -357,7 +360,14 @@ impl IocSet {
     }
 
     /// Records one sighting of an indicator.
-    pub fn add(&mut self, kind: IocKind, value: String, defanged: bool, sighting: Sighting) {
+    pub fn add(
+        &mut self,
+        kind: IocKind,
+        value: String,
+        defanged: bool,
+        notes: Notes,
+        sighting: Sighting,
+    ) {
         let seen = Seen {
             source: self.source(&sighting.source),
             offset: sighting.offset,
@@ -365,7 +375,7 @@ impl IocSet {
             field: sighting.field.as_deref(),
             encoding: sighting.encoding,
         };
-        self.add_seen(kind, &value, defanged, seen, &|out| {
+        self.add_seen(kind, &value, defanged, notes, seen, &|out| {
             out.push_str(&sighting.context)
         });
     }
@@ -377,6 +387,7 @@ impl IocSet {
         kind: IocKind,
         value: String,
         defanged: bool,
+        notes: Notes,
         sighting: impl FnOnce() -> Sighting,
     ) {
         let mut made: Option<Sighting> = None;
@@ -395,7 +406,7 @@ impl IocSet {
             field: s.and_then(|s| s.field.as_deref()),
             encoding: s.map_or(Encoding::Ascii, |s| s.encoding),
         };
-        self.add_seen(kind, &value, defanged, seen, &|out| {
+        self.add_seen(kind, &value, defanged, notes, seen, &|out| {
             out.push_str(s.map_or("", |s| s.context.as_str()))
         });
     }
@@ -433,10 +444,11 @@ impl IocSet {
         kind: IocKind,
         value: &str,
         defanged: bool,
+        notes: Notes,
         seen: Seen<'_>,
         context: &dyn Fn(&mut String),
     ) {
-        self.add_counted(kind, value, defanged, 1, Some(seen), context);
+        self.add_counted(kind, value, defanged, notes, 1, Some(seen), context);
     }
 
     /// Adds `count` to an indicator's total and keeps `seen` (if any, and under the cap).
@@ -445,6 +457,7 @@ impl IocSet {
         kind: IocKind,
         value: &str,
         defanged: bool,
+        notes: Notes,
         count: u64,
         seen: Option<Seen<'_>>,
         context: &dyn Fn(&mut String),
@@ -487,6 +500,7 @@ impl IocSet {
                     kept: 0,
                     kind: kind_byte,
                     defanged: false,
+                    notes: 0,
                 });
                 let (entries, arena) = (&mem.entries, &mem.arena);
                 mem.table.insert_unique(h, index as u32, |&i| {
@@ -500,6 +514,7 @@ impl IocSet {
         let e = &mut mem.entries[index];
         e.count += count;
         e.defanged |= defanged;
+        e.notes |= notes.bits();
         let mut need = 0;
         let seen = seen.filter(|_| self.keep_sightings && (max == 0 || (e.kept as usize) < max));
         if let Some(seen) = seen {
@@ -551,6 +566,7 @@ impl IocSet {
                     mem.display(e),
                     e.count,
                     e.defanged,
+                    Notes::from_bits(e.notes),
                     SightIter { mem, next: e.first },
                     &remap,
                 );
@@ -576,7 +592,16 @@ impl IocSet {
             } else {
                 &rec.display
             };
-            self.add_entry(rec.kind, display, rec.count, rec.defanged, sights, &remap);
+            let notes = Notes::from_bits(rec.notes);
+            self.add_entry(
+                rec.kind,
+                display,
+                rec.count,
+                rec.defanged,
+                notes,
+                sights,
+                &remap,
+            );
         }
         if let Some(e) = stream.error.take() {
             self.spill_error.get_or_insert(e);
@@ -590,6 +615,7 @@ impl IocSet {
         display: &[u8],
         count: u64,
         defanged: bool,
+        notes: Notes,
         sights: impl Iterator<Item = RawSight<'s>>,
         remap: &[u32],
     ) {
@@ -599,7 +625,7 @@ impl IocSet {
         let value = String::from_utf8_lossy(display);
         // the whole count and the flag go with the first sighting (or alone); a spill
         // between two sightings leaves the later ones with a count of 0 in the next run
-        let mut first = Some((count, defanged));
+        let mut first = Some((count, defanged, notes));
         for s in sights {
             let field = s.field.map(String::from_utf8_lossy);
             let seen = Seen {
@@ -609,13 +635,13 @@ impl IocSet {
                 field: field.as_deref(),
                 encoding: encoding_from(s.encoding),
             };
-            let (n, d) = first.take().unwrap_or((0, false));
-            self.add_counted(kind, &value, d, n, Some(seen), &|out| {
+            let (n, d, t) = first.take().unwrap_or((0, false, Notes::NONE));
+            self.add_counted(kind, &value, d, t, n, Some(seen), &|out| {
                 out.push_str(&String::from_utf8_lossy(s.context))
             });
         }
-        if let Some((n, d)) = first {
-            self.add_counted(kind, &value, d, n, None, &|_| {});
+        if let Some((n, d, t)) = first {
+            self.add_counted(kind, &value, d, t, n, None, &|_| {});
         }
     }
 
@@ -873,6 +899,7 @@ impl<'m> Iterator for SightIter<'m> {
 struct Record {
     kind: u8,
     defanged: bool,
+    notes: u16,
     count: u64,
     key: Vec<u8>,
     /// The first-seen spelling when it differs from the key, else empty.
@@ -896,6 +923,7 @@ impl Record {
     fn load(&mut self, mem: &Memory, e: &Entry) {
         self.kind = e.kind;
         self.defanged = e.defanged;
+        self.notes = e.notes;
         self.count = e.count;
         self.key.clear();
         self.key.extend_from_slice(mem.key(e));
@@ -929,7 +957,8 @@ impl Record {
     }
 
     fn write(&self, w: &mut impl Write) -> io::Result<()> {
-        w.write_all(&[self.kind, u8::from(self.defanged)])?;
+        let [n0, n1] = self.notes.to_le_bytes();
+        w.write_all(&[self.kind, u8::from(self.defanged), n0, n1])?;
         put_varint(w, self.count)?;
         put_bytes(w, &self.key)?;
         put_bytes(w, &self.display)?;
@@ -953,7 +982,7 @@ impl Record {
 
     /// Reads the next record; `Ok(false)` at the end of the run.
     fn read(&mut self, r: &mut impl Read) -> io::Result<bool> {
-        let mut head = [0u8; 2];
+        let mut head = [0u8; 4];
         match r.read_exact(&mut head) {
             Ok(()) => {}
             Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => return Ok(false),
@@ -961,6 +990,7 @@ impl Record {
         }
         self.kind = head[0];
         self.defanged = head[1] != 0;
+        self.notes = u16::from_le_bytes([head[2], head[3]]);
         self.count = get_varint(r)?;
         get_bytes(r, &mut self.key)?;
         get_bytes(r, &mut self.display)?;
@@ -1001,6 +1031,7 @@ impl Record {
     fn absorb(&mut self, later: &Record, max: usize) {
         self.count += later.count;
         self.defanged |= later.defanged;
+        self.notes |= later.notes;
         for s in &later.sights {
             if max != 0 && self.sights.len() >= max {
                 break;
@@ -1212,14 +1243,15 @@ impl SortedIocs {
             let value = String::from_utf8_lossy(shown).into_owned();
             let mut flags = Flags {
                 defanged: rec.defanged,
+                notes: Notes::from_bits(rec.notes) | super::value_notes(kind, &value),
                 ..Flags::default()
             };
             if let Some((list, keep)) = &self.allowlist {
-                if list.contains(kind, &value) {
-                    if !keep {
-                        continue;
-                    }
-                    flags.allowlisted = true;
+                match list.verdict(kind, &value, rec.defanged) {
+                    Verdict::Listed if !keep => continue,
+                    Verdict::Listed => flags.allowlisted = true,
+                    Verdict::KeptOnListedHost => flags.notes.insert(Notes::ALLOWLISTED_HOST),
+                    Verdict::NotListed => {}
                 }
             }
             flags.scope = scope_of(kind, &value);
@@ -1353,12 +1385,21 @@ mod tests {
             x ^= x << 13;
             x ^= x >> 7;
             x ^= x << 17;
-            let n = if i.is_multiple_of(4) { x % 40 } else { x % 100_000 };
+            let n = if i.is_multiple_of(4) {
+                x % 40
+            } else {
+                x % 100_000
+            };
             let src = if i.is_multiple_of(2) { &a } else { &b };
             set.add(
                 IocKind::Domain,
                 format!("h{n}.example.com"),
                 i.is_multiple_of(7),
+                if i.is_multiple_of(11) {
+                    Notes::SPACED
+                } else {
+                    Notes::NONE
+                },
                 sighting(src, i, &format!("ctx {i} h{n}.example.com")),
             );
             let path = if i.is_multiple_of(3) {
@@ -1366,7 +1407,13 @@ mod tests {
             } else {
                 format!("c:\\users\\p{}\\X.exe", n % 50)
             };
-            set.add(IocKind::FilePath, path, false, sighting(src, i, "p"));
+            set.add(
+                IocKind::FilePath,
+                path,
+                false,
+                Notes::NONE,
+                sighting(src, i, "p"),
+            );
         }
     }
 
@@ -1408,6 +1455,7 @@ mod tests {
             IocKind::Ipv4,
             "192.0.2.1".into(),
             false,
+            Notes::NONE,
             sighting(&src, 1, "one"),
         );
         let mut second = IocSet::with_budget(2, 1, None);
@@ -1416,12 +1464,14 @@ mod tests {
                 IocKind::Ipv4,
                 "192.0.2.1".into(),
                 i == 4,
+                if i == 5 { Notes::SPACED } else { Notes::NONE },
                 sighting(&src, i, "n"),
             );
             second.add(
                 IocKind::Ipv4,
                 format!("192.0.2.{i}"),
                 false,
+                Notes::NONE,
                 sighting(&src, i, "m"),
             );
         }
@@ -1430,6 +1480,10 @@ mod tests {
         assert_eq!(v[0].value, "192.0.2.1");
         assert_eq!(v[0].count, 5);
         assert!(v[0].flags.defanged);
+        assert!(
+            v[0].flags.notes.contains(Notes::SPACED),
+            "notes survive spills"
+        );
         let offsets: Vec<_> = v[0].sightings.iter().map(|s| s.offset).collect();
         assert_eq!(offsets, vec![Some(1), Some(2)]);
         assert_eq!(v.len(), 5);
@@ -1443,12 +1497,14 @@ mod tests {
             IocKind::RegistryKey,
             "HKLM\\Run".into(),
             false,
+            Notes::NONE,
             sighting(&src, 1, "x"),
         );
         set.add(
             IocKind::RegistryKey,
             "hklm\\run".into(),
             false,
+            Notes::NONE,
             sighting(&src, 2, "y"),
         );
         let v = set.into_sorted();

@@ -83,6 +83,7 @@ fn add(
     let mut hits = 0u64;
     for ioc in extractor.extract_plain(name, &text.bytes) {
         let defanged = ioc.flags.defanged;
+        let notes = ioc.flags.notes;
         let mut kept = 0u64;
         for sighting in ioc.sightings {
             let Some((offset, string, encoding)) = sighting.offset.and_then(|p| text.locate(p))
@@ -94,6 +95,7 @@ fn add(
                 ioc.kind,
                 ioc.value.clone(),
                 defanged,
+                notes,
                 Sighting {
                     offset: Some(offset),
                     line: None,
@@ -105,7 +107,7 @@ fn add(
         }
         // Sightings beyond the cap were counted but not kept: count them again.
         for _ in kept..ioc.count {
-            set.add_with(ioc.kind, ioc.value.clone(), defanged, || Sighting {
+            set.add_with(ioc.kind, ioc.value.clone(), defanged, notes, || Sighting {
                 source: name.into(),
                 offset: None,
                 line: None,

@@ -834,6 +834,7 @@ fn add_iocs(
 ) {
     for ioc in extractor.extract_plain(name, &text.bytes) {
         let defanged = ioc.flags.defanged;
+        let notes = ioc.flags.notes;
         for sighting in ioc.sightings {
             let Some((offset, string, encoding)) = sighting.offset.and_then(|p| text.locate(p))
             else {
@@ -843,6 +844,7 @@ fn add_iocs(
                 ioc.kind,
                 ioc.value.clone(),
                 defanged,
+                notes,
                 Sighting {
                     offset: Some(offset),
                     field: regions.section_of(string).map(str::to_string),
