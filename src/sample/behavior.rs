@@ -49,6 +49,11 @@ pub struct Category {
     pub imports: Vec<String>,
     /// API names in this category found only as strings, sorted.
     pub resolved: Vec<String>,
+    /// `low`, `medium` or `high`, from how many of its APIs are not common in benign
+    /// programs (`data/behavior-confidence.txt`).
+    pub confidence: String,
+    /// Why that confidence: the count of APIs, and which are common.
+    pub reason: String,
 }
 
 /// An API name present as a string but not imported: probably resolved at run time.
@@ -74,15 +79,105 @@ pub struct Behavior {
 }
 
 impl Behavior {
-    /// Sorts the lists inside each category.
+    /// Sorts the lists inside each category and rates it (see [`rate`]).
     pub fn sort(&mut self) {
         for c in &mut self.categories {
             c.imports.sort();
             c.imports.dedup();
             c.resolved.sort();
             c.resolved.dedup();
+            rate(c);
         }
     }
+}
+
+/// The confidence table: folded common APIs, and `(confidence, minimum)` levels.
+#[derive(Debug, Default)]
+pub struct ConfidenceTable {
+    /// APIs common in benign programs (folded).
+    pub common: FxHashSet<String>,
+    /// `(confidence, minimum distinct uncommon APIs)`, highest first.
+    pub levels: Vec<(String, usize)>,
+}
+
+/// Parses `behavior-confidence.txt`.
+pub fn parse_confidence_table(text: &str) -> ConfidenceTable {
+    let mut t = ConfidenceTable::default();
+    let mut part = "";
+    for e in tables::entries(text) {
+        if let Some(p) = e.strip_prefix('[').and_then(|r| r.strip_suffix(']')) {
+            part = if p == "common" {
+                "common"
+            } else if p == "levels" {
+                "levels"
+            } else {
+                ""
+            };
+            continue;
+        }
+        match part {
+            "common" => {
+                t.common.insert(fold(e));
+            }
+            "levels" => {
+                if let Some((c, n)) = e.split_once(char::is_whitespace) {
+                    if let Ok(n) = n.trim().parse() {
+                        t.levels.push((c.to_string(), n));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    t.levels.sort_by_key(|l| std::cmp::Reverse(l.1));
+    t
+}
+
+/// The embedded confidence table.
+pub fn confidence_table() -> &'static ConfidenceTable {
+    static T: OnceLock<ConfidenceTable> = OnceLock::new();
+    T.get_or_init(|| parse_confidence_table(include_str!("../../data/behavior-confidence.txt")))
+}
+
+/// Rates a category: the distinct APIs it holds (imported or resolved) that are not common
+/// in benign programs decide its confidence; the reason names the count and the common ones.
+pub fn rate(c: &mut Category) {
+    let t = confidence_table();
+    let mut apis: Vec<String> = c
+        .imports
+        .iter()
+        .map(|l| l.rsplit('!').next().unwrap_or(l))
+        .chain(c.resolved.iter().map(String::as_str))
+        .map(|n| fold(n.strip_prefix('_').unwrap_or(n)))
+        .collect();
+    apis.sort();
+    apis.dedup();
+    let (common, rare): (Vec<&String>, Vec<&String>) =
+        apis.iter().partition(|a| t.common.contains(a.as_str()));
+    c.confidence = t
+        .levels
+        .iter()
+        .find(|(_, min)| rare.len() >= *min)
+        .map_or("low", |(conf, _)| conf.as_str())
+        .to_string();
+    let count = match apis.len() {
+        1 => "1 API".to_string(),
+        n => format!("{n} distinct APIs"),
+    };
+    c.reason = if common.is_empty() {
+        count
+    } else {
+        format!(
+            "{count}, {} common in benign programs ({})",
+            common.len(),
+            common
+                .iter()
+                .take(4)
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    };
 }
 
 /// What triggered a technique.
@@ -303,17 +398,78 @@ pub fn rules() -> &'static [Rule] {
     R.get_or_init(|| parse_rules(tables::ATTACK_RULES).unwrap_or_default())
 }
 
+/// The embedded packer table: section names of packers, and benign layouts.
+#[derive(Debug, Default)]
+pub struct PackerTable {
+    /// Lower-cased section name → packer.
+    pub sections: FxHashMap<String, String>,
+    /// Benign layouts: lower-cased name (a trailing `*` is a prefix), the signs that do not
+    /// count for it, and whether only drivers have it.
+    pub benign: Vec<(String, Vec<String>, bool)>,
+}
+
+impl PackerTable {
+    /// Whether `sign` does not count for section `name` (`driver`: the file is a driver).
+    pub fn excused(&self, name: &str, sign: &str, driver: bool) -> bool {
+        let name = name.to_ascii_lowercase();
+        self.benign.iter().any(|(pattern, signs, only_drivers)| {
+            let hit = match pattern.strip_suffix('*') {
+                Some(prefix) => name.starts_with(prefix),
+                None => name == *pattern,
+            };
+            hit && (driver || !only_drivers) && signs.iter().any(|s| s == sign)
+        })
+    }
+}
+
+/// Parses `packers.txt`: `section packer` lines, then `[benign]` and `section sign... [driver]`.
+pub fn parse_packer_table(text: &str) -> PackerTable {
+    let mut t = PackerTable::default();
+    let mut benign = false;
+    for e in tables::entries(text) {
+        if e == "[benign]" {
+            benign = true;
+            continue;
+        }
+        let Some((name, rest)) = e.split_once(char::is_whitespace) else {
+            continue;
+        };
+        let name = name.to_ascii_lowercase();
+        if benign {
+            let words: Vec<String> = rest.split_whitespace().map(str::to_string).collect();
+            let driver = words.iter().any(|w| w == "driver");
+            let signs = words.into_iter().filter(|w| w != "driver").collect();
+            t.benign.push((name, signs, driver));
+        } else {
+            t.sections.insert(name, rest.trim().to_string());
+        }
+    }
+    t
+}
+
+/// The embedded packer table.
+pub fn packer_table() -> &'static PackerTable {
+    static P: OnceLock<PackerTable> = OnceLock::new();
+    P.get_or_init(|| parse_packer_table(tables::PACKERS))
+}
+
 /// The embedded packer section names: lower-cased section name → packer.
 pub fn packer_sections() -> &'static FxHashMap<String, String> {
-    static P: OnceLock<FxHashMap<String, String>> = OnceLock::new();
-    P.get_or_init(|| {
-        tables::entries(tables::PACKERS)
-            .filter_map(|e| {
-                let (sec, packer) = e.split_once(char::is_whitespace)?;
-                Some((sec.to_ascii_lowercase(), packer.trim().to_string()))
-            })
-            .collect()
-    })
+    &packer_table().sections
+}
+
+/// `Namespace.Type.Member` for a .NET member reference (its library is a dotted type name,
+/// not a file name), `None` for native imports.
+fn dotted(imp: &Import) -> Option<String> {
+    let name = imp.name.as_deref()?;
+    let lib = &imp.library;
+    let file = lib.rsplit_once('.').is_some_and(|(_, ext)| {
+        matches!(
+            ext.to_ascii_lowercase().as_str(),
+            "dll" | "exe" | "sys" | "drv" | "ocx" | "cpl" | "so"
+        ) || ext.bytes().all(|b| b.is_ascii_digit())
+    });
+    (lib.contains('.') && !lib.contains('/') && !file).then(|| format!("{lib}.{name}"))
 }
 
 fn folded_import(imp: &Import, format: Format) -> Option<String> {
@@ -335,6 +491,8 @@ pub fn analyse(imports: &[Import], strings: &[FoundString], format: Format) -> B
             name: n.clone(),
             imports: Vec::new(),
             resolved: Vec::new(),
+            confidence: String::new(),
+            reason: String::new(),
         })
         .collect();
     let mut imported: FxHashSet<String> = FxHashSet::default();
@@ -342,7 +500,11 @@ pub fn analyse(imports: &[Import], strings: &[FoundString], format: Format) -> B
         let Some(f) = folded_import(imp, format) else {
             continue;
         };
-        if let Some(idx) = table.apis.get(&f) {
+        // A .NET member reference is listed by its full name (`System.Net.WebClient.
+        // DownloadData`); a native import by its folded name.
+        let full = dotted(imp);
+        let key = full.as_ref().unwrap_or(&f);
+        if let Some(idx) = table.apis.get(key) {
             for &i in idx {
                 cats[i].imports.push(imp.label());
             }
@@ -519,8 +681,8 @@ pub fn techniques(
         string_hits: FxHashMap::default(),
     };
     for imp in imports {
-        if let Some(f) = folded_import(imp, format) {
-            facts.imports.entry(f).or_default().push(imp);
+        if let Some(key) = dotted(imp).or_else(|| folded_import(imp, format)) {
+            facts.imports.entry(key).or_default().push(imp);
         }
     }
     let dynamic: FxHashSet<&str> = behavior
@@ -600,15 +762,32 @@ fn rank(c: &str) -> u8 {
     }
 }
 
-/// Packing verdict from section names, entropy, the import table and W+X sections.
+/// Entropy from which a section's bytes look compressed or encrypted.
+const PACKED_ENTROPY: f64 = 7.2;
+/// Entropy from which a section that is not executable looks like a packed payload.
+const PAYLOAD_ENTROPY: f64 = 7.6;
+
+/// Whether the parsed file is a Windows driver (native subsystem, or kernel imports).
+fn is_driver(parsed: &Parsed) -> bool {
+    parsed.pe.as_ref().is_some_and(|p| p.subsystem == "native")
+        || parsed.imports.iter().any(|i| {
+            let l = i.library.to_ascii_lowercase();
+            l == "ntoskrnl.exe" || l == "hal.dll"
+        })
+}
+
+/// Packing verdict from section names, entropy, the import table and W+X sections. The
+/// layouts `packers.txt` lists as benign (an MSVC debug build's `.textbss`, a driver's
+/// `INIT`, ...) do not count.
 pub fn packer(parsed: &Parsed, format: Format) -> PackerVerdict {
     let mut packers = Vec::new();
     let mut reasons = Vec::new();
     let mut strong = false;
-    let known = packer_sections();
+    let table = packer_table();
+    let driver = is_driver(parsed);
     for s in &parsed.sections {
         let bare = s.name.rsplit(':').next().unwrap_or(&s.name);
-        if let Some(p) = known.get(&bare.to_ascii_lowercase()) {
+        if let Some(p) = table.sections.get(&bare.to_ascii_lowercase()) {
             if !packers.contains(p) {
                 packers.push(p.clone());
             }
@@ -618,18 +797,31 @@ pub fn packer(parsed: &Parsed, format: Format) -> PackerVerdict {
     }
     let mut weak = 0;
     for s in &parsed.sections {
-        if s.x && s.entropy >= 7.2 && s.raw_size >= 512 {
+        let bare = s.name.rsplit(':').next().unwrap_or(&s.name);
+        let counts = |sign: &str| !table.excused(bare, sign, driver);
+        if s.x && s.entropy >= PACKED_ENTROPY && s.raw_size >= 512 && counts("entropy") {
             reasons.push(format!(
                 "executable section {} has entropy {:.2}",
                 s.name, s.entropy
             ));
             weak += 2;
+        } else if !s.x
+            && s.entropy >= PAYLOAD_ENTROPY
+            && s.raw_size >= 4096
+            && format == Format::Pe
+            && counts("entropy")
+        {
+            reasons.push(format!(
+                "section {} holds {} bytes of entropy {:.2} (compressed or encrypted data)",
+                s.name, s.raw_size, s.entropy
+            ));
+            weak += 2;
         }
-        if s.wx {
+        if s.wx && counts("wx") {
             reasons.push(format!("section {} is writable and executable", s.name));
             weak += 1;
         }
-        if s.x && s.raw_size == 0 && s.virtual_size > 0 {
+        if s.x && s.raw_size == 0 && s.virtual_size > 0 && counts("no-bytes") {
             reasons.push(format!(
                 "executable section {} has no bytes in the file",
                 s.name
@@ -656,6 +848,37 @@ pub fn packer(parsed: &Parsed, format: Format) -> PackerVerdict {
         packers,
         reasons,
     }
+}
+
+/// T1027.002 (Software Packing) for a `packed` verdict, with its reasons as evidence: high
+/// when a packer is named, medium otherwise.
+pub fn packing_technique(verdict: &PackerVerdict) -> Option<Technique> {
+    if verdict.verdict != "packed" {
+        return None;
+    }
+    let id = "T1027.002";
+    Some(Technique {
+        id: id.into(),
+        name: technique_names()
+            .get(id)
+            .cloned()
+            .unwrap_or_else(|| "(not in the technique list)".into()),
+        confidence: if verdict.packers.is_empty() {
+            "medium".into()
+        } else {
+            "high".into()
+        },
+        evidence: verdict
+            .reasons
+            .iter()
+            .map(|r| Evidence {
+                kind: "packer".into(),
+                value: r.clone(),
+                offset: None,
+                encoding: None,
+            })
+            .collect(),
+    })
 }
 
 #[cfg(test)]
@@ -750,6 +973,183 @@ mod tests {
             ..Parsed::default()
         };
         assert_eq!(packer(&crypted, Format::Pe).verdict, "possibly packed");
+    }
+
+    fn pe_with(sections: Vec<super::super::Section>, imports: usize, subsystem: &str) -> Parsed {
+        Parsed {
+            sections,
+            imports: (0..imports)
+                .map(|i| Import {
+                    library: "KERNEL32.dll".into(),
+                    name: Some(format!("Function{i}")),
+                    ordinal: None,
+                    delay: false,
+                })
+                .collect(),
+            pe: Some(super::super::PeInfo {
+                subsystem: subsystem.into(),
+                ..Default::default()
+            }),
+            ..Parsed::default()
+        }
+    }
+
+    #[test]
+    fn packer_names_from_the_issue() {
+        for (name, packer_name) in [
+            (".Upack", "Upack"),
+            ("PELOCKnt", "PELock"),
+            ("PESHiELD", "PE-SHiELD"),
+            ("pebundle", "PEBundle"),
+            (".huan", "Huan"),
+        ] {
+            let p = pe_with(
+                vec![
+                    section(".text", 6.0, false, true),
+                    section(name, 5.0, false, false),
+                ],
+                40,
+                "windows-gui",
+            );
+            let v = packer(&p, Format::Pe);
+            assert_eq!(v.verdict, "packed", "{name}");
+            assert_eq!(v.packers, [packer_name]);
+            let t = packing_technique(&v).expect("T1027.002");
+            assert_eq!(
+                (t.id.as_str(), t.confidence.as_str()),
+                ("T1027.002", "high")
+            );
+            assert!(t.evidence.iter().any(|e| e.value.contains(name)));
+        }
+    }
+
+    #[test]
+    fn high_entropy_data_section_is_a_packing_sign() {
+        // The payload sits in a section that is not executable; the stub has few imports.
+        let p = pe_with(
+            vec![
+                section(".text", 6.2, false, true),
+                section(".data", 7.93, true, false),
+            ],
+            4,
+            "windows-gui",
+        );
+        let v = packer(&p, Format::Pe);
+        assert_eq!(v.verdict, "packed", "{:?}", v.reasons);
+        assert!(v
+            .reasons
+            .iter()
+            .any(|r| r.contains(".data") && r.contains("7.93")));
+        assert_eq!(
+            packing_technique(&v).map(|t| t.confidence),
+            Some("medium".into())
+        );
+        // With an ordinary import table: possibly packed, and no technique.
+        let p = pe_with(p.sections, 60, "windows-gui");
+        let v = packer(&p, Format::Pe);
+        assert_eq!(v.verdict, "possibly packed");
+        assert!(packing_technique(&v).is_none());
+        // Compressed icons in .rsrc are not a sign.
+        let p = pe_with(
+            vec![
+                section(".text", 6.2, false, true),
+                section(".rsrc", 7.95, false, false),
+            ],
+            4,
+            "windows-gui",
+        );
+        assert_eq!(packer(&p, Format::Pe).verdict, "not packed");
+    }
+
+    #[test]
+    fn benign_layouts_are_not_packing() {
+        let mut textbss = section(".textbss", 0.0, true, true);
+        textbss.raw_size = 0;
+        // An MSVC debug build: .textbss (RWX, no bytes) and few imports.
+        let debug = pe_with(
+            vec![textbss, section(".text", 6.0, false, true)],
+            5,
+            "windows-cui",
+        );
+        let v = packer(&debug, Format::Pe);
+        assert_eq!(v.verdict, "not packed", "{:?}", v.reasons);
+        // A driver: INIT and PAGE are writable and executable, few kernel imports.
+        let mut driver = pe_with(
+            vec![
+                section(".text", 6.0, false, true),
+                section("PAGE", 6.0, true, true),
+                section("INIT", 5.0, true, true),
+            ],
+            6,
+            "native",
+        );
+        assert_eq!(packer(&driver, Format::Pe).verdict, "not packed");
+        // The same layout in a user-mode program is still a sign.
+        driver.pe = pe_with(Vec::new(), 0, "windows-gui").pe;
+        assert_ne!(packer(&driver, Format::Pe).verdict, "not packed");
+        // A writable and executable .reloc.
+        let reloc = pe_with(
+            vec![
+                section(".text", 6.0, false, true),
+                section(".reloc", 4.0, true, true),
+            ],
+            3,
+            "windows-gui",
+        );
+        assert_eq!(packer(&reloc, Format::Pe).verdict, "not packed");
+        // TCC's stabs debug sections are not ExeStealth.
+        let tcc = pe_with(
+            vec![
+                section(".text", 6.0, false, true),
+                section(".stab", 3.0, false, false),
+                section(".stabstr", 4.0, false, false),
+            ],
+            12,
+            "windows-cui",
+        );
+        let v = packer(&tcc, Format::Pe);
+        assert_eq!(v.verdict, "not packed");
+        assert!(v.packers.is_empty());
+    }
+
+    #[test]
+    fn category_confidence_follows_the_table() {
+        let cat = |imports: &[&str]| {
+            let mut c = Category {
+                name: "anti-debug".into(),
+                imports: imports.iter().map(|s| s.to_string()).collect(),
+                resolved: Vec::new(),
+                confidence: String::new(),
+                reason: String::new(),
+            };
+            rate(&mut c);
+            c
+        };
+        // What every MSVC CRT imports: low, and the reason says why.
+        let crt = cat(&[
+            "kernel32.dll!IsDebuggerPresent",
+            "kernel32.dll!OutputDebugStringW",
+        ]);
+        assert_eq!(crt.confidence, "low");
+        assert!(
+            crt.reason.contains("common in benign programs"),
+            "{}",
+            crt.reason
+        );
+        let one = cat(&["kernel32.dll!CheckRemoteDebuggerPresent"]);
+        assert_eq!(one.confidence, "low");
+        let two = cat(&[
+            "kernel32.dll!CheckRemoteDebuggerPresent",
+            "ntdll.dll!NtQueryInformationProcess",
+        ]);
+        assert_eq!(two.confidence, "medium");
+        let group = cat(&[
+            "kernel32.dll!CheckRemoteDebuggerPresent",
+            "ntdll.dll!NtQueryInformationProcess",
+            "ntdll.dll!NtSetInformationThread",
+            "kernel32.dll!IsDebuggerPresent",
+        ]);
+        assert_eq!(group.confidence, "high");
     }
 
     #[test]

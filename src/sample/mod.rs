@@ -19,13 +19,16 @@ pub mod authenticode;
 pub mod behavior;
 pub mod binary_iocs;
 pub mod crypto;
+pub mod dotnet;
 pub mod elf;
 pub mod fuzzy;
 pub mod macho;
 pub mod manifest;
 pub mod pe;
+pub mod pe_imports;
 pub mod resources;
 pub mod strings;
+pub mod toolchain;
 
 use crate::extract::{ExtractOptions, Extractor};
 use crate::ioc::set::IocSet;
@@ -267,8 +270,16 @@ pub struct PeInfo {
     /// The application manifest, when there is one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub manifest: Option<manifest::Manifest>,
+    /// .NET facts (assembly, MVID, typelib, references, types, P/Invoke, user strings,
+    /// resources), for an assembly.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dotnet: Option<dotnet::DotnetInfo>,
     /// A certificate table (Authenticode signature) is present.
     pub signed: bool,
+    /// File offset and size of the certificate table (the Authenticode blob), when present:
+    /// text inside it is the certificates' (CA URLs, OIDs), not the program's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub certificate_table: Option<(u64, u64)>,
     /// The signatures that could be parsed, each with whether the file still matches the
     /// signed digest (integrity, not trust).
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -330,6 +341,10 @@ pub struct SampleIoc {
     pub value: String,
     /// Places it was seen (capped at 10).
     pub sightings: Vec<IocSighting>,
+    /// Where the text comes from when it is not the program's own: `certificate` (every
+    /// sighting inside the Authenticode certificate table).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub origin: Option<String>,
 }
 
 /// One place an IOC was seen in a sample.
@@ -394,6 +409,9 @@ pub struct Triage {
     pub behavior: Behavior,
     /// Packing verdict with reasons.
     pub packer: PackerVerdict,
+    /// How the sample was built: compiler, language runtime, packager, installer (see
+    /// [`toolchain`]).
+    pub toolchains: Vec<toolchain::Toolchain>,
     /// ATT&CK techniques with evidence.
     pub techniques: Vec<Technique>,
     /// IOCs found in the file, each sighting with its section.
@@ -695,11 +713,65 @@ fn analyse(name: &str, data: &[u8], options: TriageOptions, parallel: bool) -> T
             scan.dropped
         ));
     }
-    let mut behavior = behavior::analyse(&parsed.imports, &scan.strings, format);
+    // Text inside the certificate table is the certificates' (CA URLs, policy texts), not
+    // the program's: behaviours and techniques do not read it.
+    let certificate = parsed.pe.as_ref().and_then(|p| p.certificate_table);
+    let in_certificate =
+        |offset: u64| certificate.is_some_and(|(at, len)| offset >= at && offset - at < len);
+    let program_strings: Vec<FoundString>;
+    let behaviour_strings: &[FoundString] = if certificate.is_some() {
+        program_strings = scan
+            .strings
+            .iter()
+            .filter(|s| !in_certificate(s.offset))
+            .cloned()
+            .collect();
+        &program_strings
+    } else {
+        &scan.strings
+    };
+    let mut behavior = behavior::analyse(&parsed.imports, behaviour_strings, format);
     let no_resources = Vec::new();
     let res = parsed.pe.as_ref().map_or(&no_resources, |p| &p.resources);
-    let techniques = behavior::techniques(&parsed.imports, &scan.strings, &behavior, format, res);
+    let techniques =
+        behavior::techniques(&parsed.imports, behaviour_strings, &behavior, format, res);
+    let iocs = match certificate {
+        Some(range) => certificate_iocs(data, iocs, range),
+        None => iocs,
+    };
+    let toolchains = toolchain::detect(&toolchain::Input {
+        data,
+        pe: format == Format::Pe,
+        sections: &parsed.sections,
+        imports: &parsed.imports,
+        strings: &scan.strings,
+        resources: res,
+    });
+    // What the toolchain says is not an indicator: .NET type and namespace names and
+    // assembly versions (`System.Net`, `4.0.0.0`), Crystal source files (`client.cr`).
+    let dotnet_names = parsed
+        .pe
+        .as_ref()
+        .and_then(|p| p.dotnet.as_ref())
+        .map(dotnet::identifiers);
+    let crystal = toolchains.iter().any(|t| t.name == "crystal");
+    let iocs: Vec<SampleIoc> = iocs
+        .into_iter()
+        .filter(|i| match i.kind {
+            IocKind::Domain => {
+                !(dotnet_names.as_ref().is_some_and(|n| n.contains(&i.value))
+                    || crystal && i.value.ends_with(".cr"))
+            }
+            IocKind::Ipv4 => !dotnet_names.as_ref().is_some_and(|n| n.contains(&i.value)),
+            _ => true,
+        })
+        .collect();
     let packer = behavior::packer(&parsed, format);
+    let mut techniques = techniques;
+    if let Some(t) = behavior::packing_technique(&packer) {
+        let at = techniques.partition_point(|x| x.id < t.id);
+        techniques.insert(at, t);
+    }
     let (strings, junk_strings, strings_dropped) = (scan.strings, scan.junk, scan.dropped);
     behavior.sort();
     Triage {
@@ -716,6 +788,7 @@ fn analyse(name: &str, data: &[u8], options: TriageOptions, parallel: bool) -> T
         imports: parsed.imports,
         behavior,
         packer,
+        toolchains,
         techniques,
         iocs,
         crypto_constants,
@@ -815,6 +888,48 @@ impl Regions {
     }
 }
 
+/// IOCs seen inside the certificate table: a URL there is an IA5String of known length
+/// (tag `0x86` or `0x16`, then a short length), so what the text scanner read past that
+/// length (the next DER bytes) is cut off; each such IOC is marked `certificate` (the CA's
+/// CRL and OCSP addresses, not the program's).
+fn certificate_iocs(data: &[u8], iocs: Vec<SampleIoc>, (at, len): (u64, u64)) -> Vec<SampleIoc> {
+    let inside = |o: u64| o >= at && o - at < len;
+    let mut out: Vec<SampleIoc> = Vec::with_capacity(iocs.len());
+    for mut ioc in iocs {
+        if ioc.sightings.is_empty() || !ioc.sightings.iter().all(|s| inside(s.offset)) {
+            out.push(ioc);
+            continue;
+        }
+        ioc.origin = Some("certificate".into());
+        if ioc.kind == IocKind::Url {
+            let first = ioc.sightings[0].offset;
+            let der = usize::try_from(first)
+                .ok()
+                .filter(|&o| o >= 2)
+                .and_then(|o| Some((*data.get(o - 2)?, *data.get(o - 1)?)));
+            if let Some((0x86 | 0x16, n)) = der {
+                let n = usize::from(n);
+                if n < 0x80 && n < ioc.value.len() && ioc.value.is_char_boundary(n) {
+                    ioc.value.truncate(n);
+                }
+            }
+        }
+        match out
+            .iter_mut()
+            .find(|o| o.kind == ioc.kind && o.value == ioc.value)
+        {
+            Some(same) => {
+                same.sightings.extend(ioc.sightings);
+                same.sightings.sort_by_key(|s| s.offset);
+                same.sightings.dedup();
+                same.sightings.truncate(MAX_SIGHTINGS);
+            }
+            None => out.push(ioc),
+        }
+    }
+    out
+}
+
 fn is_zero(n: &usize) -> bool {
     *n == 0
 }
@@ -863,6 +978,7 @@ fn sample_iocs(set: IocSet) -> Vec<SampleIoc> {
         .map(|ioc| SampleIoc {
             kind: ioc.kind,
             value: ioc.value,
+            origin: None,
             sightings: ioc
                 .sightings
                 .into_iter()

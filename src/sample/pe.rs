@@ -3,10 +3,9 @@
 //! goblin is tried strictly first, then permissively, then without imports, resources and
 //! certificates; whatever fails is reported as a warning and the report keeps what was read.
 
-use super::{hex, Import, Parsed, PeInfo, Section};
+use super::{Import, Parsed, PeInfo, Section};
 use goblin::pe::options::{ParseMode, ParseOptions};
 use goblin::pe::PE;
-use md5::{Digest, Md5};
 
 const SCN_MEM_EXECUTE: u32 = 0x2000_0000;
 const SCN_MEM_READ: u32 = 0x4000_0000;
@@ -48,14 +47,26 @@ pub fn parse(data: &[u8]) -> Parsed {
     out.arch = machine_name(machine).to_string();
     out.bitness = if pe.is_64 { 64 } else { 32 };
     out.sections = sections(&pe.sections);
-    for imp in &pe.imports {
-        let by_ordinal = imp.name.starts_with("ORDINAL ");
-        out.imports.push(Import {
-            library: imp.dll.to_string(),
-            name: (!by_ordinal).then(|| imp.name.to_string()),
-            ordinal: by_ordinal.then_some(imp.ordinal),
-            delay: false,
-        });
+    match super::pe_imports::read(data) {
+        Some((list, warnings)) => {
+            out.imports = list;
+            out.warnings.extend(warnings);
+        }
+        None => {
+            for imp in &pe.imports {
+                let by_ordinal = imp.name.starts_with("ORDINAL ");
+                out.imports.push(Import {
+                    library: imp.dll.to_string(),
+                    name: if by_ordinal {
+                        super::pe_imports::ordinal_name(imp.dll, imp.ordinal).map(str::to_string)
+                    } else {
+                        Some(imp.name.to_string())
+                    },
+                    ordinal: by_ordinal.then_some(imp.ordinal),
+                    delay: false,
+                });
+            }
+        }
     }
     let timestamp = pe.header.coff_header.time_date_stamp;
     let mut timestamp_flags = Vec::new();
@@ -127,6 +138,19 @@ pub fn parse(data: &[u8]) -> Parsed {
         out.warnings
             .push("a certificate table is present but no signature could be parsed".into());
     }
+    let imphash = super::pe_imports::imphash(
+        &out.imports
+            .iter()
+            .filter(|i| !i.delay)
+            .cloned()
+            .collect::<Vec<_>>(),
+    );
+    // .NET: referenced members and P/Invoke imports join the imports (after the imphash,
+    // which pefile computes over the native import table only).
+    let dotnet = super::dotnet::read(data, &out.sections).map(|(info, imports)| {
+        out.imports.extend(imports);
+        info
+    });
     let exports = pe
         .exports
         .iter()
@@ -143,17 +167,14 @@ pub fn parse(data: &[u8]) -> Parsed {
         timestamp,
         timestamp_utc: crate::dates::utc(i64::from(timestamp)),
         timestamp_flags,
-        imphash: imphash(
-            &out.imports
-                .iter()
-                .filter(|i| !i.delay)
-                .cloned()
-                .collect::<Vec<_>>(),
-        ),
+        imphash,
         exports,
         overlay_size: overlay(data.len() as u64, &out.sections, cert),
         resources,
-        rich_header_hash: rich_header_hash(data, pe.header.dos_header.pe_pointer),
+        rich_header_hash: super::pe_imports::rich_header_hash(
+            data,
+            pe.header.dos_header.pe_pointer,
+        ),
         tls_callbacks: pe
             .tls_data
             .as_ref()
@@ -170,7 +191,9 @@ pub fn parse(data: &[u8]) -> Parsed {
             }),
         version_info: extras.version_info,
         manifest,
+        dotnet,
         signed,
+        certificate_table: cert.filter(|&(off, len)| off != 0 && len != 0),
         signatures: extras.signatures,
     });
     out
@@ -182,6 +205,10 @@ fn header_only(data: &[u8], out: &mut Parsed) {
         return;
     };
     out.arch = machine_name(header.coff_header.machine).to_string();
+    if let Some((list, warnings)) = super::pe_imports::read(data) {
+        out.imports = list;
+        out.warnings.extend(warnings);
+    }
     let mut offset = usize::try_from(header.dos_header.pe_pointer).unwrap_or(usize::MAX)
         + goblin::pe::header::SIZEOF_PE_MAGIC
         + goblin::pe::header::SIZEOF_COFF_HEADER
@@ -213,32 +240,6 @@ fn sections(table: &[goblin::pe::section_table::SectionTable]) -> Vec<Section> {
             )
         })
         .collect()
-}
-
-/// pefile-compatible imphash: `dll.func` pairs (dll lower-cased without a `.dll`, `.ocx` or
-/// `.sys` extension, ordinals as `ordN`), comma-joined, MD5. pefile names a few well-known
-/// ordinals (ws2_32, oleaut32) from its own table; here they stay `ordN`.
-pub fn imphash(imports: &[Import]) -> Option<String> {
-    if imports.is_empty() {
-        return None;
-    }
-    let parts: Vec<String> = imports
-        .iter()
-        .map(|i| {
-            let lib = i.library.to_ascii_lowercase();
-            let lib = match lib.rsplit_once('.') {
-                Some((stem, "dll" | "ocx" | "sys")) => stem.to_string(),
-                _ => lib,
-            };
-            let func = match (&i.name, i.ordinal) {
-                (Some(n), _) => n.to_ascii_lowercase(),
-                (None, Some(o)) => format!("ord{o}"),
-                (None, None) => String::new(),
-            };
-            format!("{lib}.{func}")
-        })
-        .collect();
-    Some(hex(&Md5::digest(parts.join(",").as_bytes())))
 }
 
 /// Delay-load imports from the descriptor table at `rva` (RVA-based descriptors, and old
@@ -330,32 +331,6 @@ pub fn delay_imports(
     (out, Some("delay-import table too long".into()))
 }
 
-/// pefile-compatible rich header hash: the MD5 of the decoded bytes from `DanS` up to (not
-/// including) `Rich`, found between the DOS header and the PE header.
-pub fn rich_header_hash(data: &[u8], pe_pointer: u32) -> Option<String> {
-    let end = (pe_pointer as usize).min(data.len());
-    let stub = data.get(0x40..end)?;
-    let rich = stub.windows(4).position(|w| w == b"Rich")?;
-    let key = stub.get(rich + 4..rich + 8)?;
-    let mut start = None;
-    let mut i = rich;
-    while i >= 4 {
-        i -= 4;
-        let dword: Vec<u8> = stub[i..i + 4].iter().zip(key).map(|(b, k)| b ^ k).collect();
-        if dword == b"DanS" {
-            start = Some(i);
-            break;
-        }
-    }
-    let start = start?;
-    let clear: Vec<u8> = stub[start..rich]
-        .iter()
-        .zip(key.iter().cycle())
-        .map(|(b, k)| b ^ k)
-        .collect();
-    Some(hex(&Md5::digest(&clear)))
-}
-
 fn overlay(size: u64, sections: &[Section], cert: Option<(u64, u64)>) -> u64 {
     let end = sections
         .iter()
@@ -437,26 +412,5 @@ mod tests {
         // Truncated: the table runs off the section.
         let (_, warning) = delay_imports(&data[..0x104], &sections, 0x1100, false, 0);
         assert!(warning.is_some());
-    }
-
-    #[test]
-    fn imphash_pefile_rules() {
-        let imports = vec![
-            Import {
-                library: "KERNEL32.dll".into(),
-                name: Some("CreateFileA".into()),
-                ordinal: None,
-                delay: false,
-            },
-            Import {
-                library: "WS2_32.dll".into(),
-                name: None,
-                ordinal: Some(23),
-                delay: false,
-            },
-        ];
-        let want = hex(&Md5::digest(b"kernel32.createfilea,ws2_32.ord23"));
-        assert_eq!(imphash(&imports).as_deref(), Some(want.as_str()));
-        assert_eq!(imphash(&[]), None);
     }
 }
