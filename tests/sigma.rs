@@ -457,7 +457,10 @@ fn analyze_runs_sigma_and_writes_sigma_rules() {
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{stderr}");
-    assert!(stderr.contains("sigma: 3 rule files, 6 rules: 3 run"), "{stderr}");
+    assert!(
+        stderr.contains("sigma: 3 rule files, 6 rules: 3 run"),
+        "{stderr}"
+    );
     let matches: serde_json::Value = serde_json::from_str(
         &std::fs::read_to_string(dir.path().join("sigma-matches.json")).unwrap(),
     )
@@ -478,7 +481,10 @@ fn analyze_runs_sigma_and_writes_sigma_rules() {
     );
     // the techniques reach the report and the exports
     let md = std::fs::read_to_string(dir.path().join("report.md")).unwrap();
-    assert!(md.contains("T1218.011"), "report without the Sigma technique");
+    assert!(
+        md.contains("T1218.011"),
+        "report without the Sigma technique"
+    );
     assert!(md.contains("Sigma: Rundll32 Started By A Program In Downloads"));
     let stix = std::fs::read_to_string(dir.path().join("bundle.stix.json")).unwrap();
     assert!(stix.contains("T1218.011"));
@@ -490,7 +496,9 @@ fn analyze_runs_sigma_and_writes_sigma_rules() {
         .collect();
     written.sort();
     assert!(written.len() >= 8, "{written:?}");
-    assert!(written.iter().all(|n| n.starts_with("spoor_") && n.ends_with(".yml")));
+    assert!(written
+        .iter()
+        .all(|n| n.starts_with("spoor_") && n.ends_with(".yml")));
     let mut engine = Engine::default();
     for n in &written {
         let text = std::fs::read_to_string(dir.path().join("sigma").join(n)).unwrap();
