@@ -433,3 +433,76 @@ fn generated_rules_pass_sigma_check_and_convert() {
     assert!(ok, "sigma convert failed: {err}");
     assert_eq!(sql.matches("SELECT").count(), n, "{n} rules:\n{sql}");
 }
+
+#[test]
+fn analyze_runs_sigma_and_writes_sigma_rules() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_spoor"))
+        .current_dir(root())
+        .args([
+            "analyze",
+            "corpus/malicious/ashdrop/ashdrop_v1_x64.exe",
+            "--logs",
+            "corpus/logs/sysmon/session-2024-03-12.xml",
+            "--sigma",
+            "tests/cli/sigma-rules",
+            "--date",
+            "2024-03-12",
+            "-j",
+            "1",
+            "-o",
+        ])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains("sigma: 3 rule files, 6 rules: 3 run"),
+        "{stderr}"
+    );
+    let matches: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("sigma-matches.json")).unwrap(),
+    )
+    .unwrap();
+    let titles: Vec<&str> = matches["hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|h| h["title"].as_str())
+        .collect();
+    assert_eq!(
+        titles,
+        [
+            "Rundll32 Started By A Program In Downloads",
+            "Run Key Value Set",
+            "DNS Query For An Example Domain"
+        ]
+    );
+    // the techniques reach the report and the exports
+    let md = std::fs::read_to_string(dir.path().join("report.md")).unwrap();
+    assert!(
+        md.contains("T1218.011"),
+        "report without the Sigma technique"
+    );
+    assert!(md.contains("Sigma: Rundll32 Started By A Program In Downloads"));
+    let stix = std::fs::read_to_string(dir.path().join("bundle.stix.json")).unwrap();
+    assert!(stix.contains("T1218.011"));
+    // and the Sigma rules for what the logs show
+    let mut written: Vec<String> = std::fs::read_dir(dir.path().join("sigma"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    written.sort();
+    assert!(written.len() >= 8, "{written:?}");
+    assert!(written
+        .iter()
+        .all(|n| n.starts_with("spoor_") && n.ends_with(".yml")));
+    let mut engine = Engine::default();
+    for n in &written {
+        let text = std::fs::read_to_string(dir.path().join("sigma").join(n)).unwrap();
+        engine.add_text(n, &text);
+    }
+    assert_eq!(engine.report.run as usize, written.len());
+}
