@@ -16,7 +16,11 @@ fn high_cardinality_log(lines: usize) -> String {
         x ^= x << 13;
         x ^= x >> 7;
         x ^= x << 17;
-        let n = if i.is_multiple_of(10) { x % 7 } else { x % 1_000_000 };
+        let n = if i.is_multiple_of(10) {
+            x % 7
+        } else {
+            x % 1_000_000
+        };
         let line = match i % 5 {
             0 => format!(
                 "GET http://h{n}.example.com/p/{:x}.php from 192.0.2.{}:{}\n",
@@ -73,7 +77,8 @@ fn a_tiny_memory_limit_gives_the_same_output() {
             ..ExtractOptions::default()
         };
         let unlimited = Extractor::new(options(0)).extract_paths(std::slice::from_ref(&log));
-        let sorted = Extractor::new(options(64 * 1024)).extract_paths_sorted(std::slice::from_ref(&log));
+        let sorted =
+            Extractor::new(options(64 * 1024)).extract_paths_sorted(std::slice::from_ref(&log));
         assert!(
             sorted.iocs.spilled_runs() > 0,
             "the limit makes the set spill (runs: {})",

@@ -1353,7 +1353,11 @@ mod tests {
             x ^= x << 13;
             x ^= x >> 7;
             x ^= x << 17;
-            let n = if i.is_multiple_of(4) { x % 40 } else { x % 100_000 };
+            let n = if i.is_multiple_of(4) {
+                x % 40
+            } else {
+                x % 100_000
+            };
             let src = if i.is_multiple_of(2) { &a } else { &b };
             set.add(
                 IocKind::Domain,
