@@ -14,6 +14,12 @@
 //! and checks that a run with no memory limit gives the same bytes as the default (when
 //! the default made spoor spill). The table goes to `target/bench/extract-cardinality.md`.
 //!
+//! Without a release `spoor` binary (`target/release/spoor` or `SPOOR_BIN`), the spoor
+//! rows are measured through the library in this program's own child, making the calls
+//! `spoor extract` makes (`cargo bench --bench extract_cardinality --no-default-features`
+//! then builds no yara-x). `SPOOR_BENCH_ANALYZE=1` also measures the analysis pipeline
+//! (extraction, `iocs.json`, `report.md`; no rules) on the file, through the library.
+//!
 //! Environment: `SPOOR_BENCH_MIB` (default 20), `SPOOR_BENCH_PEER_MIB`,
 //! `SPOOR_BENCH_RUNS`, `SPOOR_BENCH_VENV`, `SPOOR_BIN`, `SPOOR_BENCH_KEEP=1` (keep the
 //! generated file), `SPOOR_BENCH_SKIP_PEERS=1`, `SPOOR_BENCH_COMPARE=0` (skip the
@@ -21,6 +27,15 @@
 
 #[path = "../extract/measure.rs"]
 mod measure;
+
+/// The allocator of the `spoor` binary, so that the library runs measured in this
+/// program's child behave as the command does.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+/// First argument that makes this program run one extraction or analysis through the
+/// library (see [`child_main`]).
+const CHILD_FLAG: &str = "--library-child";
 
 use std::fmt::Write as _;
 use std::fs::File;
@@ -46,6 +61,16 @@ const PEERS: [(&str, &str, &[&str]); 3] = [
 fn main() -> ExitCode {
     if let Some(code) = measure::launcher_main() {
         return ExitCode::from(u8::try_from(code).unwrap_or(1));
+    }
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some(CHILD_FLAG) {
+        return match child_main(&args[1..]) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("{e}");
+                ExitCode::FAILURE
+            }
+        };
     }
     match run() {
         Ok(()) => ExitCode::SUCCESS,
@@ -219,6 +244,141 @@ fn generate(path: &Path, mib: u64) -> std::io::Result<()> {
     w.flush()
 }
 
+/// One run of what `spoor extract` or `spoor analyze` does, through the library:
+/// `extract FORMAT NO_DEDUP(0|1) MEMORY_LIMIT INPUT OUTPUT` or `analyze INPUT OUTDIR`.
+/// The same calls as the command's (extraction options, atomic output, the writers),
+/// for when no release `spoor` binary is at hand (the library then builds without the
+/// `yara` feature, and `analyze` makes no rules).
+fn child_main(args: &[String]) -> Result<(), String> {
+    use spoor::export::{self, Format, OutputOptions};
+    use spoor::extract::{ExtractOptions, Extractor};
+    match args {
+        [mode, format, no_dedup, limit, input, output] if mode == "extract" => {
+            let format = match format.as_str() {
+                "json" => Format::Json,
+                "ndjson" => Format::Ndjson,
+                "csv" => Format::Csv,
+                "text" => Format::Text,
+                other => return Err(format!("unknown format {other}")),
+            };
+            let no_dedup = no_dedup == "1";
+            let extractor = Extractor::new(ExtractOptions {
+                threads: 1,
+                max_sightings: match format {
+                    _ if no_dedup => 0,
+                    Format::Csv => 1,
+                    _ => 10,
+                },
+                memory_limit: limit.parse().map_err(|_| format!("bad limit {limit}"))?,
+                sightings: format != Format::Text,
+                ..ExtractOptions::default()
+            });
+            let options = OutputOptions::default();
+            let paths = [PathBuf::from(input)];
+            let output = Path::new(output);
+            let result = if no_dedup {
+                spoor::output::write_to(Some(output), |w| {
+                    let r = extractor.stream_paths(&paths, &mut |ioc| match format {
+                        Format::Text => export::text::write_iocs([ioc], options, w),
+                        _ => export::json::write_line(ioc, options, w),
+                    });
+                    match r.output_error {
+                        Some(e) => Err(e),
+                        None => Ok(()),
+                    }
+                })
+            } else {
+                let extraction = extractor.extract_paths_sorted(&paths);
+                spoor::output::write_to(Some(output), |w| {
+                    export::write_sorted(format, extraction, options, w).map(|_| ())
+                })
+            };
+            result.map_err(|e| format!("{}: {e}", output.display()))
+        }
+        [mode, input, outdir] if mode == "analyze" => {
+            use spoor::analyze::{analyze, AnalyzeOptions};
+            use spoor::report::{markdown, Report, ReportOptions};
+            let options = AnalyzeOptions {
+                extract: ExtractOptions {
+                    threads: 1,
+                    max_bytes: 0,
+                    ..ExtractOptions::default()
+                },
+                ..AnalyzeOptions::default()
+            };
+            let analysis = analyze(&[], &[PathBuf::from(input)], &options);
+            let dir = Path::new(outdir);
+            std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
+            let iocs = dir.join("iocs.json");
+            spoor::output::write_to(Some(&iocs), |w| match &analysis.iocs_json {
+                Some(full) => std::io::copy(&mut full.reopen()?, w).map(|_| ()),
+                None => export::write(
+                    Format::Json,
+                    &analysis.extraction,
+                    OutputOptions::default(),
+                    w,
+                ),
+            })
+            .map_err(|e| e.to_string())?;
+            let report = Report::build(
+                &analysis,
+                &ReportOptions {
+                    date: "2026-12-04".into(),
+                    origin: None,
+                    title: None,
+                },
+            );
+            std::fs::write(dir.join("report.md"), markdown::render(&report))
+                .map_err(|e| e.to_string())
+        }
+        _ => Err(format!(
+            "usage: {CHILD_FLAG} extract FORMAT NO_DEDUP LIMIT IN OUT | analyze IN OUTDIR"
+        )),
+    }
+}
+
+/// The command that runs one extraction: the `spoor` binary when there is one, else this
+/// program as a library child.
+fn extract_command(
+    spoor: Option<&Path>,
+    log: &Path,
+    args: &[&str],
+    limit: Option<&str>,
+    out: &Path,
+) -> Command {
+    match spoor {
+        Some(bin) => {
+            let mut cmd = Command::new(bin);
+            cmd.arg("extract").arg(log).args(args).arg("-j").arg("1");
+            if let Some(l) = limit {
+                cmd.arg("--memory-limit").arg(l);
+            }
+            cmd.arg("-o").arg(out);
+            cmd
+        }
+        None => {
+            let exe =
+                std::env::current_exe().unwrap_or_else(|_| PathBuf::from("extract_cardinality"));
+            let mut cmd = Command::new(exe);
+            let format = args.get(1).copied().unwrap_or("json");
+            let no_dedup = if args.contains(&"--no-dedup") {
+                "1"
+            } else {
+                "0"
+            };
+            let limit = match limit {
+                Some("0") => "0".to_string(),
+                _ => spoor::extract::DEFAULT_MEMORY_LIMIT.to_string(),
+            };
+            cmd.arg(CHILD_FLAG)
+                .args(["extract", format, no_dedup, &limit])
+                .arg(log)
+                .arg(out);
+            cmd
+        }
+    }
+}
+
 struct Row {
     tool: String,
     bytes: u64,
@@ -269,12 +429,21 @@ fn run() -> Result<(), String> {
     let spoor = std::env::var_os("SPOOR_BIN")
         .map(PathBuf::from)
         .unwrap_or_else(|| target.join("release").join("spoor"));
-    if !spoor.is_file() {
-        return Err(format!(
-            "{} not found: run `cargo build --release` first (or set SPOOR_BIN)",
+    let spoor = if spoor.is_file() {
+        println!("spoor: {}", spoor.display());
+        Some(spoor)
+    } else {
+        println!(
+            "spoor: {} not found; measuring the library's extraction in this program's child instead",
             spoor.display()
-        ));
-    }
+        );
+        None
+    };
+    let via = if spoor.is_some() {
+        "spoor"
+    } else {
+        "spoor library"
+    };
     let log = dir.join(format!("cardinality-v{GENERATOR_VERSION}-{mib}mib.log"));
     if !log.is_file() {
         println!("generating {} MiB at {}", mib, log.display());
@@ -291,14 +460,7 @@ fn run() -> Result<(), String> {
     ];
     for (label, args) in configs {
         let out = dir.join(format!("cardinality-out-{label}"));
-        let mut cmd = Command::new(&spoor);
-        cmd.arg("extract")
-            .arg(&log)
-            .args(args)
-            .arg("-j")
-            .arg("1")
-            .arg("-o")
-            .arg(&out);
+        let cmd = extract_command(spoor.as_deref(), &log, args, None, &out);
         println!("spoor {label}: running");
         let r = best_of(runs, &logs, &format!("spoor-{label}"), &cmd)?;
         let out_size = std::fs::metadata(&out).map_or(0, |m| m.len());
@@ -306,7 +468,7 @@ fn run() -> Result<(), String> {
             distinct = count_lines(&out);
         }
         let row = Row {
-            tool: format!("spoor `-j 1 {}`", args.join(" ")),
+            tool: format!("{via} `-j 1 {}`", args.join(" ")),
             bytes: size,
             seconds: r.wall.as_secs_f64(),
             peak_rss: r.peak_rss,
@@ -321,9 +483,38 @@ fn run() -> Result<(), String> {
         );
         rows.push(row);
         if label == "ndjson" && std::env::var("SPOOR_BENCH_COMPARE").as_deref() != Ok("0") {
-            compare_unlimited(&spoor, &log, &out, &logs)?;
+            compare_unlimited(spoor.as_deref(), &log, &out, &logs)?;
         }
         let _ = std::fs::remove_file(&out);
+    }
+    if flag("SPOOR_BENCH_ANALYZE") {
+        let outdir = dir.join("cardinality-analyze");
+        let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+        let mut cmd = Command::new(exe);
+        cmd.arg(CHILD_FLAG).arg("analyze").arg(&log).arg(&outdir);
+        println!("analysis (library: extraction, report; no rules): running");
+        let r = best_of(1, &logs, "analyze", &cmd)?;
+        let report = std::fs::read_to_string(outdir.join("report.md")).unwrap_or_default();
+        let iocs_size = std::fs::metadata(outdir.join("iocs.json")).map_or(0, |m| m.len());
+        let row = Row {
+            tool: "spoor library analysis (IOCs, report.md, iocs.json; no rules)".into(),
+            bytes: size,
+            seconds: r.wall.as_secs_f64(),
+            peak_rss: r.peak_rss,
+            note: format!(
+                "report.md {:.0} KB, iocs.json {:.0} MB",
+                report.len() as f64 / 1e3,
+                iocs_size as f64 / 1e6
+            ),
+            python: false,
+        };
+        println!(
+            "  {:.1} s, peak RSS {:.0} MiB, {}",
+            row.seconds,
+            row.peak_rss as f64 / MIB,
+            row.note
+        );
+        rows.push(row);
     }
     if measure::on_path("rg") {
         let mut cmd = Command::new("rg");
@@ -376,13 +567,14 @@ fn count_lines(path: &Path) -> Option<u64> {
 }
 
 /// Runs `-f ndjson` with no memory limit and checks that its bytes equal `spilled`'s.
-fn compare_unlimited(spoor: &Path, log: &Path, spilled: &Path, logs: &Path) -> Result<(), String> {
+fn compare_unlimited(
+    spoor: Option<&Path>,
+    log: &Path,
+    spilled: &Path,
+    logs: &Path,
+) -> Result<(), String> {
     let unlimited = spilled.with_extension("unlimited");
-    let mut cmd = Command::new(spoor);
-    cmd.arg("extract")
-        .arg(log)
-        .args(["-f", "ndjson", "-j", "1", "--memory-limit", "0", "-o"])
-        .arg(&unlimited);
+    let cmd = extract_command(spoor, log, &["-f", "ndjson"], Some("0"), &unlimited);
     println!("spoor ndjson with --memory-limit 0 (for the comparison): running");
     let r = best_of(1, logs, "spoor-unlimited", &cmd)?;
     let same = files_equal(spilled, &unlimited).map_err(|e| format!("comparing outputs: {e}"))?;
