@@ -27,7 +27,7 @@
 //! `cargo bench --bench extract -- --memory-only` only measures spoor's peak RSS on a
 //! large file (one thread and all cores), written to `target/bench/extract-memory.{md,json}`.
 //! `cargo bench --bench extract -- --reports-only` only scores the report texts (quick;
-//! with `SPOOR_BIN` set, no release build is needed), written to
+//! with `SPOOR_BIN` set, that binary is scored instead of a fresh release build), written to
 //! `target/bench/extract-reports.{md,json}`.
 
 mod measure;

@@ -34,7 +34,8 @@ use std::path::Path;
 /// Seed used by the benchmark; changing it changes every byte of the file.
 pub const SEED: u64 = 0x0005_b002_c0de_2026;
 /// Bumped whenever the generator's output changes, and part of the file name.
-pub const GENERATOR_VERSION: u32 = 1;
+/// 2: Monero addresses carry a valid Keccak-256 checksum (spoor verifies it).
+pub const GENERATOR_VERSION: u32 = 2;
 
 pub const MD5: &str = "md5";
 pub const SHA1: &str = "sha1";
@@ -430,6 +431,30 @@ fn sid(rng: &mut Rng) -> String {
     )
 }
 
+/// A mainnet Monero standard address (prefix 18) for `keys` (spend and view public key
+/// bytes; random here), with its Keccak-256 checksum, in Monero's block Base58.
+fn monero_address(keys: &[u8; 64]) -> String {
+    use sha3::Digest as _;
+    const B58: &[u8] = b"123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
+    // characters needed for 0..=8 bytes
+    const ENCODED: [usize; 9] = [0, 2, 3, 5, 6, 7, 9, 10, 11];
+    let mut raw = vec![18u8];
+    raw.extend_from_slice(keys);
+    let check = sha3::Keccak256::digest(&raw);
+    raw.extend_from_slice(&check[..4]);
+    let mut out = String::new();
+    for block in raw.chunks(8) {
+        let mut value = block.iter().fold(0u64, |a, &b| (a << 8) | u64::from(b));
+        let mut chars = vec![b'1'; ENCODED[block.len()]];
+        for c in chars.iter_mut().rev() {
+            *c = B58[(value % 58) as usize];
+            value /= 58;
+        }
+        out.extend(chars.iter().map(|&c| char::from(c)));
+    }
+    out
+}
+
 fn base58check(version: u8, payload: &[u8]) -> String {
     let mut raw = vec![version];
     raw.extend_from_slice(payload);
@@ -720,15 +745,11 @@ impl Pools {
                     .unwrap_or_else(|_| base58check(0x00, &payload)),
             });
         }
-        const B58: &[u8] = b"123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
         let monero = (0..3)
             .map(|_| {
-                let mut s = String::from("4");
-                s.push(char::from(*rng.pick(b"0123456789AB")));
-                for _ in 0..93 {
-                    s.push(char::from(*rng.pick(B58)));
-                }
-                s
+                let mut keys = [0u8; 64];
+                rng.fill(&mut keys);
+                monero_address(&keys)
             })
             .collect();
 

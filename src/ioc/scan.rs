@@ -258,7 +258,9 @@ impl Pass<'_, '_> {
             if s == e {
                 let before = self.before(p, 1);
                 let found = match buf[p] {
-                    b':' if before == b' ' => self.spaced_scheme(p),
+                    b':' if before == b' ' && two_slashes_follow(buf, p + 1) => {
+                        self.spaced_scheme(p)
+                    }
                     b'\\' if before == b'%' => self.env_path(p),
                     b'\\' if !is_alnum(before) && !matches!(before, b'\\' | b':' | b'.') => {
                         self.rooted_path(p)
@@ -534,7 +536,10 @@ impl Pass<'_, '_> {
                         return end;
                     }
                 }
-                if matches!(self.byte(e + 1), b' ' | b'/') && is_scheme_word(&buf[s..e]) {
+                if matches!(self.byte(e + 1), b' ' | b'/')
+                    && two_slashes_follow(buf, e + 1)
+                    && is_scheme_word(&buf[s..e])
+                {
                     // `http: //host`, `hxxp:/ /host`
                     if let Some(end) = self.spaced_separator(s, e, e) {
                         return end;
@@ -1788,7 +1793,11 @@ fn is_component_byte(b: u8) -> bool {
 /// The length of the known spaced registry key name `rest` starts with, if any
 /// (`data/registry-spaced-names.txt`; it must end at a word boundary).
 fn known_spaced_name(rest: &[u8]) -> Option<usize> {
+    let first = rest.first()?.to_ascii_lowercase();
     tables::registry_spaced_names().iter().find_map(|name| {
+        if name.first() != Some(&first) {
+            return None;
+        }
         let n = name.len();
         let whole = rest.len() >= n
             && rest[..n].eq_ignore_ascii_case(name)
@@ -1820,9 +1829,10 @@ fn has_placeholder(value: &str) -> bool {
         return true;
     }
     let after_first = value
-        .char_indices()
-        .find(|&(i, c)| c == '\\' && i > 0)
-        .map_or("", |(i, _)| &value[i..]);
+        .bytes()
+        .skip(1)
+        .position(|b| b == b'\\')
+        .map_or("", |i| &value[i + 1..]);
     let env = after_first
         .split('\\')
         .any(|c| c.len() > 2 && c.starts_with('%') && c.ends_with('%'));
@@ -1877,7 +1887,17 @@ fn is_text_byte(b: u8) -> bool {
 /// Whether `word` is a URL scheme, plain or defanged (`http`, `hxxps`).
 fn is_scheme_word(word: &[u8]) -> bool {
     !word.is_empty()
-        && (tables::url_schemes().contains(word) || super::refang::scheme_for(word).is_some())
+        && (tables::url_schemes().contains(word)
+            || (word.len() <= 6
+                && matches!(word[0], b'h' | b'H' | b'f' | b'F' | b's' | b'S')
+                && super::refang::scheme_for(word).is_some()))
+}
+
+/// Whether at least two `/` are among the four bytes from `i` (`//`, ` //`, `/ /`): the
+/// cheap test before looking for a scheme separator written with blanks.
+fn two_slashes_follow(buf: &[u8], i: usize) -> bool {
+    buf.get(i..)
+        .is_some_and(|rest| rest.iter().take(4).filter(|&&b| b == b'/').count() >= 2)
 }
 
 /// How a URL's scheme is separated from its authority.
