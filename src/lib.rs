@@ -11,6 +11,7 @@
 pub mod analyze;
 #[cfg(feature = "yara")]
 pub mod cli;
+pub mod escape;
 #[cfg(feature = "yara")]
 pub mod evaluate;
 pub mod export;

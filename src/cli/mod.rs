@@ -63,9 +63,13 @@ pub fn run(cli: Cli) -> ExitCode {
     }
 }
 
-/// Prints a message for the user on stderr.
+/// Prints a message for the user on stderr, on one line: control characters and
+/// bidirectional overrides from the inputs are visible escapes.
 pub fn warn(message: impl std::fmt::Display) {
-    eprintln!("spoor: {message}");
+    eprintln!(
+        "spoor: {}",
+        crate::escape::terminal::field(&message.to_string())
+    );
 }
 
 /// A `--time-limit` in seconds as a duration; 0, negative or unrepresentable means none.

@@ -1,6 +1,9 @@
-//! CSV output: one row per indicator, with its first sighting's provenance.
+//! CSV output: one row per indicator, with its first sighting's provenance. Cells from the
+//! inputs (value, source, field, context) go through [`crate::escape::csv::cell`], so a
+//! spreadsheet never evaluates them as formulas.
 
 use super::{shown_value, OutputOptions};
+use crate::escape::csv::cell;
 use crate::extract::Extraction;
 use std::io::{self, Write};
 
@@ -33,7 +36,7 @@ pub fn write(
         let opt = |v: Option<u64>| v.map(|n| n.to_string()).unwrap_or_default();
         w.write_record([
             ioc.kind.as_str().to_string(),
-            shown_value(ioc, options).into_owned(),
+            cell(&shown_value(ioc, options)).into_owned(),
             ioc.flags
                 .scope
                 .map(|s| s.as_str().to_string())
@@ -41,10 +44,14 @@ pub fn write(
             ioc.flags.defanged.to_string(),
             ioc.flags.allowlisted.to_string(),
             ioc.count.to_string(),
-            first.map(|s| s.source.to_string()).unwrap_or_default(),
+            first
+                .map(|s| cell(&s.source).into_owned())
+                .unwrap_or_default(),
             opt(first.and_then(|s| s.offset)),
             opt(first.and_then(|s| s.line)),
-            first.and_then(|s| s.field.clone()).unwrap_or_default(),
+            first
+                .and_then(|s| s.field.as_deref().map(|f| cell(f).into_owned()))
+                .unwrap_or_default(),
             first
                 .map(|s| match s.encoding {
                     crate::ioc::Encoding::Ascii => "ascii",
@@ -52,7 +59,9 @@ pub fn write(
                 })
                 .unwrap_or_default()
                 .to_string(),
-            first.map(|s| s.context.clone()).unwrap_or_default(),
+            first
+                .map(|s| cell(&s.context).into_owned())
+                .unwrap_or_default(),
         ])?;
     }
     w.flush()

@@ -1,4 +1,5 @@
-//! Plain text output: `type<TAB>value` per line.
+//! Plain text output: `type<TAB>value` per line; control characters and bidirectional
+//! overrides in values are visible escapes ([`crate::escape::terminal::field`]).
 
 use super::{shown_value, OutputOptions};
 use crate::extract::Extraction;
@@ -11,7 +12,13 @@ pub fn write(
     out: &mut dyn Write,
 ) -> io::Result<()> {
     for ioc in &extraction.iocs {
-        writeln!(out, "{}\t{}", ioc.kind, shown_value(ioc, options))?;
+        let value = shown_value(ioc, options);
+        writeln!(
+            out,
+            "{}\t{}",
+            ioc.kind,
+            crate::escape::terminal::field(&value)
+        )?;
     }
     Ok(())
 }

@@ -20,6 +20,7 @@ pub mod analysis;
 pub mod cape;
 pub mod evtx;
 pub mod json;
+pub mod json_repair;
 pub mod pcap;
 pub mod procmon;
 pub mod regshot;
