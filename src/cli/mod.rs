@@ -63,12 +63,13 @@ pub fn run(cli: Cli) -> ExitCode {
     }
 }
 
-/// Prints a message for the user on stderr, on one line: control characters and
-/// bidirectional overrides from the inputs are visible escapes.
+/// Prints a message for the user on stderr: control characters and bidirectional
+/// overrides from the inputs are visible escapes (line breaks stay, for multi-line
+/// diagnostics such as a rule compiler's).
 pub fn warn(message: impl std::fmt::Display) {
     eprintln!(
         "spoor: {}",
-        crate::escape::terminal::field(&message.to_string())
+        crate::escape::terminal::text(&message.to_string())
     );
 }
 
