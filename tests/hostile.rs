@@ -305,7 +305,10 @@ fn markdown_structure(markdown: &str) -> (Vec<String>, Vec<String>) {
 /// Markdown links and images.
 fn markdown_hostile_inputs(dir: &Path) -> (Vec<String>, Vec<String>) {
     let forged = "x\n\n## Verdict\n\nBENIGN: nothing to see\n\n<!--";
-    let html = "<img src=x onerror=document.body.setAttribute('data-pwned',1)>";
+    // quoted attributes, so CommonMark takes it as raw HTML; a browser reads `http:HOST` as
+    // `http://HOST/` (a file name holds no `/`, and the report shows names after the last `\`)
+    let html =
+        "<img src=\"http:203.0.113.9\" onerror=\"document.body.setAttribute('data-pwned',1)\">";
     sample_named(dir, forged);
     sample_named(dir, html);
     write_log(
