@@ -66,12 +66,16 @@ pub struct Analysis {
     pub errors: Vec<InputError>,
     /// Warnings from the stages (`name: message`).
     pub warnings: Vec<String>,
+    /// Of the warnings, those that say data was lost: damaged log records, a tree that could
+    /// not be drawn as given, strings over the cap, a sample too large to triage. Any of
+    /// them makes the run incomplete (exit code 1).
+    pub losses: usize,
 }
 
 impl Analysis {
     /// True when some input could not be read completely.
     pub fn had_errors(&self) -> bool {
-        !self.errors.is_empty() || self.extraction.had_errors()
+        !self.errors.is_empty() || self.extraction.had_errors() || self.losses > 0
     }
 }
 
@@ -141,6 +145,7 @@ pub fn analyze(samples: &[PathBuf], logs: &[PathBuf], options: &AnalyzeOptions) 
         iocs_json: top.full.take(),
         errors,
         warnings: Vec::new(),
+        losses: 0,
     };
     if analysis.iocs_json.is_some() {
         analysis.warnings.push(format!(
@@ -151,6 +156,7 @@ pub fn analyze(samples: &[PathBuf], logs: &[PathBuf], options: &AnalyzeOptions) 
     }
     analysis.warnings.extend(top.warnings);
     for summary in &analysis.log_summaries {
+        analysis.losses += summary.warnings.len();
         analysis.warnings.extend(
             summary
                 .warnings
@@ -158,10 +164,21 @@ pub fn analyze(samples: &[PathBuf], logs: &[PathBuf], options: &AnalyzeOptions) 
                 .map(|w| format!("{}: {w}", summary.name)),
         );
     }
+    analysis.losses += analysis.dynamic.warnings.len();
+    analysis.warnings.extend(
+        analysis
+            .dynamic
+            .warnings
+            .iter()
+            .map(|w| format!("process tree: {w}")),
+    );
     for outcome in triaged {
         match outcome {
             TriageOutcome::Sample(t) => {
                 let name = t.name.clone();
+                if t.strings_dropped > 0 {
+                    analysis.losses += 1;
+                }
                 analysis
                     .warnings
                     .extend(t.warnings.iter().map(|w| format!("{name}: {w}")));
@@ -169,6 +186,7 @@ pub fn analyze(samples: &[PathBuf], logs: &[PathBuf], options: &AnalyzeOptions) 
             }
             TriageOutcome::Other(name) => analysis.other_files.push(name),
             TriageOutcome::TooLarge(name, size) => {
+                analysis.losses += 1;
                 analysis.warnings.push(format!(
                     "{name}: {size} bytes is over the triage limit of {} bytes; scanned for IOCs only",
                     options.max_sample_size

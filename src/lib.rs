@@ -12,6 +12,7 @@ pub mod analyze;
 #[cfg(feature = "yara")]
 pub mod cli;
 pub mod dates;
+pub mod escape;
 #[cfg(feature = "yara")]
 pub mod evaluate;
 pub mod export;

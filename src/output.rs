@@ -1,9 +1,73 @@
-//! Writing results: atomically to a file (temporary file, then rename) or to stdout.
+//! Writing results: atomically to a file (temporary file, then rename) or to stdout, and whole
+//! output folders (a temporary sibling folder that replaces the old one in one rename).
 //!
-//! A run that fails half-way never leaves a truncated output file behind.
+//! A run that fails half-way never leaves a truncated output file behind. An output path
+//! must be a regular file or a new path: a device, a FIFO, a socket or a folder is refused
+//! (replacing `/dev/null` by a file would break the system). A new file gets mode 0644; the
+//! permission bits of whatever was at the path before (or behind a planted symbolic link)
+//! are never copied. Temporary files and folders are named `.NAME.spoor-tmp-PID...` next to
+//! the output, removed on every exit path that runs code, and a later run removes those
+//! whose process is gone (after a SIGKILL or a power cut).
 
 use std::io::{self, BufWriter, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
+
+/// What marks spoor's temporary files and folders (`.NAME.spoor-tmp-PID-...`).
+const TMP_MARK: &str = ".spoor-tmp-";
+
+/// Refuses output paths that are not a regular file or a new path.
+pub fn check_target(path: &Path) -> io::Result<()> {
+    match std::fs::metadata(path) {
+        Ok(m) if m.is_file() => Ok(()),
+        Ok(m) => Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!(
+                "{} is {}, not a regular file; give a file path (or no -o for standard output)",
+                path.display(),
+                describe_type(&m)
+            ),
+        )),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
+fn describe_type(m: &std::fs::Metadata) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        let t = m.file_type();
+        if t.is_char_device() || t.is_block_device() {
+            return "a device";
+        }
+        if t.is_fifo() {
+            return "a FIFO";
+        }
+        if t.is_socket() {
+            return "a socket";
+        }
+    }
+    if m.is_dir() {
+        "a folder"
+    } else {
+        "not a regular file"
+    }
+}
+
+fn parent_of(path: &Path) -> &Path {
+    match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    }
+}
+
+fn tmp_prefix(path: &Path) -> String {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    format!(".{name}{TMP_MARK}")
+}
 
 /// Writes what `fill` produces to `path` atomically, or to stdout when `path` is `None`
 /// or `-`.
@@ -13,17 +77,18 @@ pub fn write_to(
 ) -> io::Result<()> {
     match path {
         Some(p) if p.as_os_str() != "-" => {
-            let dir = match p.parent() {
-                Some(d) if !d.as_os_str().is_empty() => d,
-                _ => Path::new("."),
-            };
-            let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+            check_target(p)?;
+            let dir = parent_of(p);
+            remove_stale(dir, &tmp_prefix(p));
+            let mut tmp = tempfile::Builder::new()
+                .prefix(&format!("{}{}-", tmp_prefix(p), std::process::id()))
+                .tempfile_in(dir)?;
             {
                 let mut w = BufWriter::new(tmp.as_file_mut());
                 fill(&mut w)?;
                 w.flush()?;
             }
-            keep_or_default_permissions(tmp.as_file(), p)?;
+            default_permissions(tmp.as_file())?;
             tmp.persist(p).map_err(|e| e.error)?;
             Ok(())
         }
@@ -36,18 +101,182 @@ pub fn write_to(
     }
 }
 
-/// Temporary files are created private (0600); the result gets the permissions of the file
-/// it replaces, or 0644 for a new file, like a file written directly.
+/// Temporary files are created private (0600); the result gets 0644, like a new file
+/// written directly, whatever was at the path before.
 #[cfg(unix)]
-fn keep_or_default_permissions(file: &std::fs::File, target: &Path) -> io::Result<()> {
+fn default_permissions(file: &std::fs::File) -> io::Result<()> {
     use std::os::unix::fs::PermissionsExt;
-    let mode = std::fs::metadata(target)
-        .map(|m| m.permissions().mode() & 0o7777)
-        .unwrap_or(0o644);
-    file.set_permissions(std::fs::Permissions::from_mode(mode))
+    file.set_permissions(std::fs::Permissions::from_mode(0o644))
 }
 
 #[cfg(not(unix))]
-fn keep_or_default_permissions(_file: &std::fs::File, _target: &Path) -> io::Result<()> {
+fn default_permissions(_file: &std::fs::File) -> io::Result<()> {
     Ok(())
+}
+
+/// Whether the process that made a temporary entry named `...-PID-...` may still run.
+fn owner_alive(pid: u32) -> bool {
+    if pid == std::process::id() {
+        return true;
+    }
+    let proc_dir = Path::new("/proc");
+    if proc_dir.join("self").exists() {
+        proc_dir.join(pid.to_string()).exists()
+    } else {
+        // Without /proc, nothing tells: keep it.
+        true
+    }
+}
+
+/// Removes spoor's temporary files and folders starting with `prefix` in `dir` whose
+/// process is gone. Problems are ignored: this is housekeeping.
+fn remove_stale(dir: &Path, prefix: &str) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(rest) = name.to_str().and_then(|n| n.strip_prefix(prefix)) else {
+            continue;
+        };
+        let pid = rest.split(['-', '.']).next().and_then(|p| p.parse().ok());
+        if pid.is_some_and(|pid| !owner_alive(pid)) {
+            let path = entry.path();
+            let _ = match entry.file_type() {
+                Ok(t) if t.is_dir() => std::fs::remove_dir_all(&path),
+                _ => std::fs::remove_file(&path),
+            };
+        }
+    }
+}
+
+/// An output folder being written: files go into a temporary sibling folder, and
+/// [`OutputDir::commit`] puts it in the place of the output folder in one rename. Dropped
+/// without a commit (an error, a panic that unwinds), the temporary folder is removed.
+#[derive(Debug)]
+pub struct OutputDir {
+    target: PathBuf,
+    tmp: Option<PathBuf>,
+}
+
+impl OutputDir {
+    /// Prepares to write `target`. `ours` names the files spoor writes there: an existing
+    /// folder holding anything else is refused, so that no one else's files are replaced.
+    pub fn create(target: &Path, ours: &[&str]) -> io::Result<OutputDir> {
+        let name = target.file_name().ok_or_else(|| {
+            io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("{} does not name a folder", target.display()),
+            )
+        })?;
+        if name == "." || name == ".." {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("{} does not name a new folder", target.display()),
+            ));
+        }
+        match std::fs::symlink_metadata(target) {
+            Ok(m) if m.is_dir() => {
+                for entry in std::fs::read_dir(target)? {
+                    let entry = entry?;
+                    let entry_name = entry.file_name();
+                    if !ours.iter().any(|o| entry_name == *o) {
+                        return Err(io::Error::new(
+                            io::ErrorKind::AlreadyExists,
+                            format!(
+                                "{} holds {}, which spoor did not write there; give a new or \
+                                 empty folder, or one written by spoor analyze",
+                                target.display(),
+                                entry_name.to_string_lossy()
+                            ),
+                        ));
+                    }
+                }
+            }
+            Ok(m) => {
+                return Err(io::Error::new(
+                    io::ErrorKind::AlreadyExists,
+                    format!(
+                        "{} is {}, not a folder",
+                        target.display(),
+                        describe_type(&m)
+                    ),
+                ))
+            }
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e),
+        }
+        let parent = parent_of(target);
+        std::fs::create_dir_all(parent)?;
+        let prefix = tmp_prefix(target);
+        remove_stale(parent, &prefix);
+        let tmp = tempfile::Builder::new()
+            .prefix(&format!("{prefix}{}-", std::process::id()))
+            .tempdir_in(parent)?
+            .keep();
+        // Created private (0700); the folder gets 0755, like one made with `mkdir`.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            if let Err(e) = std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o755)) {
+                let _ = std::fs::remove_dir_all(&tmp);
+                return Err(e);
+            }
+        }
+        Ok(OutputDir {
+            target: target.to_path_buf(),
+            tmp: Some(tmp),
+        })
+    }
+
+    /// Where the files go until [`OutputDir::commit`].
+    pub fn path(&self) -> &Path {
+        self.tmp.as_deref().unwrap_or(&self.target)
+    }
+
+    /// Puts the written folder in the place of the output folder: one rename (an exchange
+    /// with the old folder on Linux, whose files are then removed).
+    pub fn commit(mut self) -> io::Result<()> {
+        let Some(tmp) = self.tmp.take() else {
+            return Ok(());
+        };
+        let result = replace_dir(&tmp, &self.target);
+        if result.is_err() {
+            let _ = std::fs::remove_dir_all(&tmp);
+        }
+        result
+    }
+}
+
+impl Drop for OutputDir {
+    fn drop(&mut self) {
+        if let Some(tmp) = self.tmp.take() {
+            let _ = std::fs::remove_dir_all(tmp);
+        }
+    }
+}
+
+fn replace_dir(new: &Path, target: &Path) -> io::Result<()> {
+    match std::fs::symlink_metadata(target) {
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return std::fs::rename(new, target),
+        Err(e) => return Err(e),
+        Ok(_) => {}
+    }
+    #[cfg(target_os = "linux")]
+    {
+        use rustix::fs::{renameat_with, RenameFlags, CWD};
+        if renameat_with(CWD, new, CWD, target, RenameFlags::EXCHANGE).is_ok() {
+            // `new` now holds the old folder.
+            return std::fs::remove_dir_all(new);
+        }
+    }
+    // Elsewhere: the old folder moves aside (next to it, marked as temporary), then the new
+    // one takes its place.
+    let aside = parent_of(target).join(format!("{}{}-old", tmp_prefix(target), std::process::id()));
+    std::fs::rename(target, &aside)?;
+    if let Err(e) = std::fs::rename(new, target) {
+        let _ = std::fs::rename(&aside, target);
+        return Err(e);
+    }
+    std::fs::remove_dir_all(&aside)
 }

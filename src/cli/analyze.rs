@@ -10,6 +10,18 @@ use clap::Args;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+/// The files `spoor analyze` writes into its output folder.
+const OUTPUT_FILES: [&str; 8] = [
+    "iocs.json",
+    "triage.json",
+    "rules.yar",
+    "rules-test.json",
+    "bundle.stix.json",
+    "event.misp.json",
+    "report.md",
+    "report.html",
+];
+
 /// Arguments of `spoor analyze`.
 #[derive(Debug, Args)]
 pub struct AnalyzeArgs {
@@ -74,14 +86,18 @@ pub struct AnalyzeArgs {
 
 /// Runs `spoor analyze`.
 pub fn run(args: AnalyzeArgs) -> ExitCode {
-    if let Err(e) = std::fs::create_dir_all(&args.output) {
-        warn(format_args!(
-            "cannot create {}: {}",
-            args.output.display(),
-            crate::input::describe(&e)
-        ));
-        return ExitCode::from(EXIT_FAILURE);
-    }
+    // Written into a temporary sibling folder that replaces the output folder at the end.
+    let out_dir = match crate::output::OutputDir::create(&args.output, &OUTPUT_FILES) {
+        Ok(d) => d,
+        Err(e) => {
+            warn(format_args!(
+                "cannot write {}: {}",
+                args.output.display(),
+                crate::input::describe(&e)
+            ));
+            return ExitCode::from(EXIT_FAILURE);
+        }
+    };
     let options = AnalyzeOptions {
         extract: ExtractOptions {
             threads: args.threads,
@@ -120,6 +136,12 @@ pub fn run(args: AnalyzeArgs) -> ExitCode {
     }
     for w in &analysis.warnings {
         warn(w);
+    }
+    // What the IOC scan could not read (a cap reached, a read error) is in iocs.json too.
+    for s in &analysis.extraction.sources {
+        if let Some(e) = &s.error {
+            warn(format_args!("{}: {e}", s.name));
+        }
     }
     let date = args.date.clone().unwrap_or_else(crate::dates::today);
     let exchange = export::ExchangeOptions {
@@ -226,7 +248,7 @@ pub fn run(args: AnalyzeArgs) -> ExitCode {
     }
 
     progress.stage("writing the report");
-    let dir = &args.output;
+    let dir = out_dir.path();
     let results = [
         write(dir, "iocs.json", |w| match &analysis.iocs_json {
             // more indicators than the report holds: the complete list, written beforehand
@@ -282,12 +304,20 @@ pub fn run(args: AnalyzeArgs) -> ExitCode {
         if let Err(e) = result {
             warn(format_args!(
                 "cannot write {}: {e}",
-                dir.join(name).display()
+                args.output.join(name).display()
             ));
             failed = true;
         }
     }
     if failed {
+        return ExitCode::from(EXIT_FAILURE);
+    }
+    if let Err(e) = out_dir.commit() {
+        warn(format_args!(
+            "cannot put the results in {}: {}",
+            args.output.display(),
+            crate::input::describe(&e)
+        ));
         return ExitCode::from(EXIT_FAILURE);
     }
     eprintln!(
@@ -296,7 +326,7 @@ pub fn run(args: AnalyzeArgs) -> ExitCode {
         analysis.logs.len(),
         analysis.iocs_total,
         report.attack.len(),
-        dir.display()
+        args.output.display()
     );
     ExitCode::from(if analysis.had_errors() || labels_unread {
         EXIT_INPUT_ERRORS

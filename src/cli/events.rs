@@ -1,6 +1,8 @@
 //! `spoor events`: dynamic-analysis logs as normalised events, with what follows from them.
+//! The text view shows every value from the logs through [`crate::escape::terminal`].
 
 use super::{warn, EXIT_FAILURE, EXIT_INPUT_ERRORS, EXIT_OK};
+use crate::escape::terminal::field as esc;
 use crate::extract::{ExtractOptions, Extractor};
 use crate::input::{self, Source};
 use crate::logs::analysis::{Analysis, Findings, ProcessNode};
@@ -71,6 +73,7 @@ pub fn run(args: EventsArgs) -> ExitCode {
     let mut scan = engine.as_ref().map(|e| RefCell::new(Scan::new(e)));
     let mut analysis = Analysis::new();
     let mut summaries = Vec::new();
+    let mut tree_warnings: Vec<String> = Vec::new();
     let result = match args.format {
         EventsFormat::Ndjson => crate::output::write_to(args.output.as_deref(), |w| {
             let mut failed: Option<io::Error> = None;
@@ -139,6 +142,7 @@ pub fn run(args: EventsArgs) -> ExitCode {
                 summaries.push(summary);
             }
             let mut findings = std::mem::take(&mut analysis).finish();
+            tree_warnings = findings.warnings.clone();
             let sigma = scan.take().map(|s| s.into_inner().finish());
             if let Some(result) = &sigma {
                 crate::sigma::add_techniques(result, &mut findings);
@@ -176,6 +180,10 @@ pub fn run(args: EventsArgs) -> ExitCode {
             warn(format_args!("{}: {warning}", s.name));
             had_problems = true;
         }
+    }
+    for warning in &tree_warnings {
+        warn(format_args!("process tree: {warning}"));
+        had_problems = true;
     }
     match result {
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::from(EXIT_OK),
@@ -298,7 +306,7 @@ pub fn render_text(sources: &[SourceSummary], events: &[Event], findings: &Findi
         let _ = writeln!(
             out,
             "  {}  {}  {} records, {} events{}",
-            s.name,
+            esc(&s.name),
             s.format,
             s.records,
             s.events,
@@ -324,44 +332,45 @@ pub fn render_text(sources: &[SourceSummary], events: &[Event], findings: &Findi
             }
             let _ = writeln!(out, "  {action} ({})", group.len());
             for e in group {
-                let _ = writeln!(out, "    {}", event_line(e));
+                let _ = writeln!(out, "    {}", esc(&event_line(e)));
             }
         }
     }
     if !findings.persistence.is_empty() {
         let _ = writeln!(out, "\npersistence");
         for p in &findings.persistence {
-            let _ = write!(out, "  {}  {}  {}", p.technique, p.name, p.location);
+            let mut line = format!("{}  {}  {}", p.technique, p.name, p.location);
             if let Some(r) = &p.runs {
-                let _ = write!(out, "  runs: {r}");
+                let _ = write!(line, "  runs: {r}");
             }
             if let Some(b) = &p.by {
-                let _ = write!(out, "  by {b}");
+                let _ = write!(line, "  by {b}");
             }
-            out.push('\n');
+            let _ = writeln!(out, "  {}", esc(&line));
         }
     }
     if !findings.techniques.is_empty() {
         let _ = writeln!(out, "\nATT&CK techniques");
         for (id, why) in &findings.techniques {
             let why: Vec<&str> = why.iter().map(String::as_str).collect();
-            let _ = writeln!(out, "  {id}  {}", why.join("; "));
+            let _ = writeln!(out, "  {}  {}", esc(id), esc(&why.join("; ")));
         }
     }
     if !findings.iocs.is_empty() {
         let _ = writeln!(out, "\nindicators");
         for i in &findings.iocs {
-            let _ = write!(out, "  {}\t{}", i.kind, i.value);
+            let _ = write!(out, "  {}\t{}", esc(&i.kind), esc(&i.value));
             if !i.context.is_empty() {
-                let _ = write!(out, "\t{}", i.context.join("; "));
+                let _ = write!(out, "\t{}", esc(&i.context.join("; ")));
             }
             out.push('\n');
         }
     }
     let r = &findings.remediation;
-    let lists: [(&str, &std::collections::BTreeSet<String>); 6] = [
+    let lists: [(&str, &std::collections::BTreeSet<String>); 7] = [
         ("end processes", &r.processes_to_end),
         ("delete files", &r.files_to_delete),
+        ("review folders", &r.folders_to_review),
         ("remove registry values and keys", &r.registry_to_remove),
         ("remove scheduled tasks", &r.tasks_to_remove),
         ("remove services", &r.services_to_remove),
@@ -375,7 +384,7 @@ pub fn render_text(sources: &[SourceSummary], events: &[Event], findings: &Findi
             }
             let _ = writeln!(out, "  {title}");
             for item in list {
-                let _ = writeln!(out, "    {item}");
+                let _ = writeln!(out, "    {}", esc(item));
             }
         }
     }
@@ -389,9 +398,9 @@ fn draw(out: &mut String, node: &ProcessNode, first: &str, _rest: &str, indent: 
         (None, Some(pid)) => format!("pid {pid}"),
         (None, None) => "?".to_string(),
     };
-    let _ = write!(out, "{first}{label}");
+    let _ = write!(out, "{first}{}", esc(&label));
     if let Some(c) = &node.command_line {
-        let _ = write!(out, "  {c}");
+        let _ = write!(out, "  {}", esc(c));
     }
     out.push('\n');
     let n = node.children.len();

@@ -63,9 +63,14 @@ pub fn run(cli: Cli) -> ExitCode {
     }
 }
 
-/// Prints a message for the user on stderr.
+/// Prints a message for the user on stderr: control characters and bidirectional
+/// overrides from the inputs are visible escapes (line breaks stay, for multi-line
+/// diagnostics such as a rule compiler's).
 pub fn warn(message: impl std::fmt::Display) {
-    eprintln!("spoor: {message}");
+    eprintln!(
+        "spoor: {}",
+        crate::escape::terminal::text(&message.to_string())
+    );
 }
 
 /// A `--time-limit` in seconds as a duration; 0, negative or unrepresentable means none.

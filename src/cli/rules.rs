@@ -255,7 +255,10 @@ fn report_validation(v: &Validated) {
     }
     for h in &v.holdout {
         let verdict = if h.detected { "detected" } else { "missed" };
-        eprint!("holdout: {} left out: {verdict}", h.held_out);
+        eprint!(
+            "holdout: {} left out: {verdict}",
+            crate::escape::terminal::field(&h.held_out)
+        );
         if !h.false_positives.is_empty() {
             eprint!(", {} benign file(s) matched", h.false_positives.len());
         }

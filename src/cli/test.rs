@@ -161,7 +161,10 @@ pub fn run(args: TestArgs) -> ExitCode {
             serde_json::to_writer_pretty(&mut *w, &doc).map_err(std::io::Error::other)?;
             writeln!(w)
         }
-        TestFormat::Text => w.write_all(evaluate::text::render(&report, args.max_fp).as_bytes()),
+        // File and rule names come from the sets: control characters shown as escapes.
+        TestFormat::Text => w.write_all(
+            crate::escape::terminal::text(&evaluate::text::render(&report, args.max_fp)).as_bytes(),
+        ),
     });
     if let Err(e) = written {
         if e.kind() != std::io::ErrorKind::BrokenPipe {

@@ -1,6 +1,7 @@
 //! `spoor triage`: static triage of PE, ELF and Mach-O samples.
 
 use super::{warn, EXIT_FAILURE, EXIT_INPUT_ERRORS, EXIT_OK};
+use crate::escape::terminal::field as e;
 use crate::export::findings::{Findings, SampleFacts};
 use crate::sample::{self, Triage, TriageOptions};
 use clap::{Args, ValueEnum};
@@ -171,7 +172,8 @@ pub fn run(args: TriageArgs) -> ExitCode {
         warn(format_args!("cannot write output: {e}"));
         return ExitCode::from(EXIT_FAILURE);
     }
-    if failed {
+    // Strings over the cap were sampled: the report is not complete.
+    if failed || reports.iter().any(|t| t.strings_dropped > 0) {
         ExitCode::from(EXIT_INPUT_ERRORS)
     } else {
         ExitCode::from(EXIT_OK)
@@ -210,8 +212,8 @@ fn signature_line(pe: &sample::PeInfo, style: Style) -> String {
             "{} the file changed after signing ({} signed {}, file is {}; integrity, not trust)",
             style.red("DIGEST MISMATCH:"),
             sig.digest_algorithm,
-            sig.signed_digest,
-            sig.file_digest
+            e(&sig.signed_digest),
+            e(&sig.file_digest)
         )
     };
     let more = if pe.signatures.len() > 1 {
@@ -221,7 +223,8 @@ fn signature_line(pe: &sample::PeInfo, style: Style) -> String {
     };
     format!(
         "  signed  by {}, issuer {}; {integrity}{more}",
-        sig.signer, sig.issuer
+        e(&sig.signer),
+        e(&sig.issuer)
     )
 }
 
@@ -233,7 +236,7 @@ pub fn text(t: &Triage) -> String {
 /// The one-screen text view of a report, coloured when `style` is on.
 pub fn text_styled(t: &Triage, style: Style) -> String {
     let mut s = String::new();
-    let _ = writeln!(s, "{}", style.bold(&t.name));
+    let _ = writeln!(s, "{}", style.bold(&e(&t.name)));
     let _ = writeln!(
         s,
         "  {} {} {}-bit, {} bytes",
@@ -254,7 +257,7 @@ pub fn text_styled(t: &Triage, style: Style) -> String {
             if pe.dll { "dll" } else { "exe" },
             pe.subsystem,
             pe.entry_point,
-            pe.entry_section.as_deref().unwrap_or("(no section)"),
+            e(pe.entry_section.as_deref().unwrap_or("(no section)")),
             pe.timestamp_utc,
             if pe.timestamp_flags.is_empty() {
                 String::new()
@@ -277,7 +280,7 @@ pub fn text_styled(t: &Triage, style: Style) -> String {
                 s,
                 "  build   rich {}, pdb {}, {} TLS callbacks",
                 pe.rich_header_hash.as_deref().unwrap_or("-"),
-                pe.pdb_path.as_deref().unwrap_or("-"),
+                e(pe.pdb_path.as_deref().unwrap_or("-")),
                 pe.tls_callbacks.len()
             );
         }
@@ -314,7 +317,7 @@ pub fn text_styled(t: &Triage, style: Style) -> String {
             "FileVersion",
         ]
         .iter()
-        .filter_map(|k| pe.version_info.get(*k).map(|v| format!("{k}={v}")))
+        .filter_map(|k| pe.version_info.get(*k).map(|v| format!("{k}={}", e(v))))
         .collect();
         if !version.is_empty() {
             let _ = writeln!(s, "  version {}", version.join(", "));
@@ -323,7 +326,7 @@ pub fn text_styled(t: &Triage, style: Style) -> String {
             let _ = writeln!(
                 s,
                 "  manifest level {}{}{}",
-                m.execution_level.as_deref().unwrap_or("-"),
+                e(m.execution_level.as_deref().unwrap_or("-")),
                 if m.ui_access == Some(true) {
                     ", uiAccess"
                 } else {
@@ -337,14 +340,14 @@ pub fn text_styled(t: &Triage, style: Style) -> String {
             let _ = writeln!(
                 s,
                 "  rsrc    {} {} lang {} {} bytes entropy {:.2}{}",
-                r.kind,
-                r.name,
+                e(&r.kind),
+                e(&r.name),
                 r.language,
                 r.size,
                 r.entropy,
                 r.embedded
                     .as_deref()
-                    .map(|e| format!(" [embedded {e}]"))
+                    .map(|x| format!(" [embedded {}]", e(x)))
                     .unwrap_or_default()
             );
         }
@@ -356,8 +359,8 @@ pub fn text_styled(t: &Triage, style: Style) -> String {
         let _ = writeln!(
             s,
             "  elf     {}, interpreter {}, {}, {}",
-            elf.kind,
-            elf.interpreter.as_deref().unwrap_or("-"),
+            e(&elf.kind),
+            e(elf.interpreter.as_deref().unwrap_or("-")),
             if elf.static_linked {
                 "static"
             } else {
@@ -370,7 +373,7 @@ pub fn text_styled(t: &Triage, style: Style) -> String {
             }
         );
         if !elf.needed.is_empty() {
-            let _ = writeln!(s, "  needs   {}", elf.needed.join(", "));
+            let _ = writeln!(s, "  needs   {}", e(&elf.needed.join(", ")));
         }
         let _ = writeln!(
             s,
@@ -381,7 +384,7 @@ pub fn text_styled(t: &Triage, style: Style) -> String {
             if elf.exports.is_empty() {
                 String::new()
             } else {
-                format!(": {}", shortened(&elf.exports, 8))
+                format!(": {}", e(&shortened(&elf.exports, 8)))
             }
         );
     }
@@ -411,7 +414,7 @@ pub fn text_styled(t: &Triage, style: Style) -> String {
             let _ = writeln!(
                 s,
                 "    {:<24} {:>8} {:>5.2} {}{}{}{}",
-                sec.name,
+                e(&sec.name),
                 sec.raw_size,
                 sec.entropy,
                 if sec.r { 'r' } else { '-' },
@@ -431,16 +434,16 @@ pub fn text_styled(t: &Triage, style: Style) -> String {
         if t.packer.verdict == "not packed" {
             t.packer.verdict.clone()
         } else {
-            style.yellow(&t.packer.verdict)
+            style.yellow(&e(&t.packer.verdict))
         },
         if t.packer.packers.is_empty() {
             String::new()
         } else {
-            format!(" ({})", t.packer.packers.join(", "))
+            format!(" ({})", e(&t.packer.packers.join(", ")))
         }
     );
     for r in &t.packer.reasons {
-        let _ = writeln!(s, "          - {r}");
+        let _ = writeln!(s, "          - {}", e(r));
     }
     for tc in &t.toolchains {
         let _ = writeln!(
@@ -476,7 +479,7 @@ pub fn text_styled(t: &Triage, style: Style) -> String {
                 "    {:<18} {:<6} {}{}",
                 c.name,
                 c.confidence,
-                names.join(" "),
+                e(&names.join(" ")),
                 if more > 0 {
                     format!(" (+{more})")
                 } else {
@@ -492,7 +495,7 @@ pub fn text_styled(t: &Triage, style: Style) -> String {
             .iter()
             .map(|d| d.name.as_str())
             .collect();
-        let _ = writeln!(s, "  resolved at run time: {}", names.join(" "));
+        let _ = writeln!(s, "  resolved at run time: {}", e(&names.join(" ")));
     }
     if !t.techniques.is_empty() {
         let _ = writeln!(s, "  ATT&CK");
@@ -501,11 +504,11 @@ pub fn text_styled(t: &Triage, style: Style) -> String {
                 .evidence
                 .iter()
                 .take(3)
-                .map(|e| {
-                    if e.kind == "import" {
-                        e.value.clone()
+                .map(|x| {
+                    if x.kind == "import" {
+                        e(&x.value).into_owned()
                     } else {
-                        format!("\"{}\"", e.value)
+                        format!("\"{}\"", e(&x.value))
                     }
                 })
                 .collect();
@@ -537,8 +540,8 @@ pub fn text_styled(t: &Triage, style: Style) -> String {
                 s,
                 "    {:<14} {}  @ {}",
                 ioc.kind.as_str(),
-                ioc.value,
-                where_
+                e(&ioc.value),
+                e(&where_)
             );
         }
         if t.iocs.len() > 15 {
@@ -554,7 +557,7 @@ pub fn text_styled(t: &Triage, style: Style) -> String {
                     "{} @ {:#x} {}",
                     c.name,
                     c.offset,
-                    c.section.as_deref().unwrap_or("(no section)")
+                    e(c.section.as_deref().unwrap_or("(no section)"))
                 )
             })
             .collect();
@@ -578,7 +581,7 @@ pub fn text_styled(t: &Triage, style: Style) -> String {
         t.junk_strings
     );
     for w in &t.warnings {
-        let _ = writeln!(s, "  {} {w}", style.yellow("warning:"));
+        let _ = writeln!(s, "  {} {}", style.yellow("warning:"), e(w));
     }
     s
 }

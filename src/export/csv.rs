@@ -1,6 +1,9 @@
-//! CSV output: one row per indicator, with its first sighting's provenance.
+//! CSV output: one row per indicator, with its first sighting's provenance. Cells from the
+//! inputs (value, source, field, context) go through [`crate::escape::csv::cell`], so a
+//! spreadsheet never evaluates them as formulas.
 
 use super::{shown_value, OutputOptions};
+use crate::escape::csv::cell;
 use crate::extract::Extraction;
 use crate::ioc::Ioc;
 use std::borrow::Borrow;
@@ -45,7 +48,7 @@ where
         let opt = |v: Option<u64>| v.map(|n| n.to_string()).unwrap_or_default();
         w.write_record([
             ioc.kind.as_str().to_string(),
-            shown_value(ioc, options).into_owned(),
+            cell(&shown_value(ioc, options)).into_owned(),
             ioc.flags
                 .scope
                 .map(|s| s.as_str().to_string())
@@ -53,10 +56,14 @@ where
             ioc.flags.defanged.to_string(),
             ioc.flags.allowlisted.to_string(),
             ioc.count.to_string(),
-            first.map(|s| s.source.to_string()).unwrap_or_default(),
+            first
+                .map(|s| cell(&s.source).into_owned())
+                .unwrap_or_default(),
             opt(first.and_then(|s| s.offset)),
             opt(first.and_then(|s| s.line)),
-            first.and_then(|s| s.field.clone()).unwrap_or_default(),
+            first
+                .and_then(|s| s.field.as_deref().map(|f| cell(f).into_owned()))
+                .unwrap_or_default(),
             first
                 .map(|s| match s.encoding {
                     crate::ioc::Encoding::Ascii => "ascii",
@@ -64,7 +71,9 @@ where
                 })
                 .unwrap_or_default()
                 .to_string(),
-            first.map(|s| s.context.clone()).unwrap_or_default(),
+            first
+                .map(|s| cell(&s.context).into_owned())
+                .unwrap_or_default(),
         ])?;
     }
     w.flush()

@@ -1,4 +1,5 @@
-//! Plain text output: `type<TAB>value` per line.
+//! Plain text output: `type<TAB>value` per line; control characters and bidirectional
+//! overrides in values are visible escapes ([`crate::escape::terminal::field`]).
 
 use super::{shown_value, OutputOptions};
 use crate::extract::Extraction;
@@ -23,7 +24,13 @@ where
 {
     for ioc in iocs {
         let ioc = ioc.borrow();
-        writeln!(out, "{}\t{}", ioc.kind, shown_value(ioc, options))?;
+        let value = shown_value(ioc, options);
+        writeln!(
+            out,
+            "{}\t{}",
+            ioc.kind,
+            crate::escape::terminal::field(&value)
+        )?;
     }
     Ok(())
 }

@@ -316,6 +316,9 @@ pub struct ProcessNode {
 pub struct Remediation {
     /// Files the sample created or dropped, and sample images outside the system folders.
     pub files_to_delete: BTreeSet<String>,
+    /// Folders the sample created: listed for review, never deleted by a command.
+    #[serde(skip_serializing_if = "BTreeSet::is_empty")]
+    pub folders_to_review: BTreeSet<String>,
     /// Registry values and keys the sample wrote (hive shortened).
     pub registry_to_remove: BTreeSet<String>,
     /// Scheduled tasks it created.
@@ -350,6 +353,10 @@ pub struct Findings {
     /// (`data/benign-activity.txt`: VSS writers, Office telemetry and OS tasks, ...).
     #[serde(skip_serializing_if = "is_zero")]
     pub known_benign: u64,
+    /// What the tree could not show as the logs give it (process-id cycles broken, chains
+    /// cut at the depth limit, processes over the limit), in sentences.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 fn is_zero(n: &u64) -> bool {
@@ -414,6 +421,8 @@ pub struct Analysis {
     created_keys: BTreeSet<String>,
     /// Persistence-like activity left out as known-benign.
     known_benign: u64,
+    /// Processes not kept (over [`MAX_PROCESSES`]).
+    processes_dropped: u64,
 }
 
 impl Default for Analysis {
@@ -462,6 +471,7 @@ impl Analysis {
             order: 0,
             created_keys: BTreeSet::new(),
             known_benign: 0,
+            processes_dropped: 0,
         }
     }
 
@@ -662,6 +672,7 @@ impl Analysis {
             }
         }
         if self.processes.len() >= MAX_PROCESSES {
+            self.processes_dropped += 1;
             return None;
         }
         self.order += 1;
@@ -885,7 +896,13 @@ impl Analysis {
                 }
                 match e.action {
                     Action::FileCreate | Action::DirectoryCreate => {
-                        self.remediation.files_to_delete.insert(target.to_string());
+                        if e.action == Action::DirectoryCreate {
+                            self.remediation
+                                .folders_to_review
+                                .insert(target.to_string());
+                        } else {
+                            self.remediation.files_to_delete.insert(target.to_string());
+                        }
                         if let Some(rule) = Self::rule_for("file", target) {
                             self.persist(rule, target, None, e, who.clone());
                         }
@@ -1151,9 +1168,18 @@ impl Analysis {
     pub fn finish(self) -> Findings {
         let mut remediation = self.remediation;
         // processes that only appear as parents were not started by what was analysed
-        let tree = build_tree(&self.processes, &self.aliases);
+        let (tree, mut warnings) = build_tree(&self.processes, &self.aliases);
+        if self.processes_dropped > 0 {
+            warnings.push(format!(
+                "more than {MAX_PROCESSES} processes: {} process event(s) of others not in the tree",
+                self.processes_dropped
+            ));
+        }
         let persistence: Vec<Persistence> = self.persistence.into_values().collect();
         remediation.files_to_delete.retain(|f| !f.trim().is_empty());
+        remediation
+            .folders_to_review
+            .retain(|f| !f.trim().is_empty());
         Findings {
             actions: self.actions,
             process_tree: tree,
@@ -1163,6 +1189,7 @@ impl Analysis {
             remediation,
             iocs_dropped: self.iocs_dropped,
             known_benign: self.known_benign,
+            warnings,
         }
     }
 }
@@ -1185,10 +1212,17 @@ type ProcKey = (Arc<str>, u64, u32);
 /// Children of each process: (order seen, key).
 type Children = BTreeMap<ProcKey, Vec<(u64, ProcKey)>>;
 
+/// Deepest nesting of the tree; a chain that goes deeper continues as a root of its own
+/// (56 keeps the JSON output within the nesting depth common parsers accept, 128).
+const MAX_DEPTH: usize = 56;
+
+/// The process tree, and sentences on what had to be changed to draw it: every process is
+/// in it once. Processes in a process-id cycle (damaged or crafted logs) hang from the first
+/// of them seen; chains deeper than [`MAX_DEPTH`] continue as separate roots.
 fn build_tree(
     processes: &BTreeMap<ProcKey, Proc>,
     aliases: &BTreeMap<ProcKey, ProcKey>,
-) -> Vec<ProcessNode> {
+) -> (Vec<ProcessNode>, Vec<String>) {
     let mut children: Children = BTreeMap::new();
     let mut roots: Vec<(Arc<str>, u64, ProcKey)> = Vec::new();
     for (key, proc_) in processes {
@@ -1216,10 +1250,56 @@ fn build_tree(
     }
     roots.sort();
     let mut visited = BTreeSet::new();
-    roots
+    let mut deferred = Vec::new();
+    let mut tree: Vec<ProcessNode> = roots
         .into_iter()
-        .filter_map(|(_, _, key)| node(&key, processes, &children, &mut visited, 0))
-        .collect()
+        .filter_map(|(_, _, key)| node(&key, processes, &children, &mut visited, 0, &mut deferred))
+        .collect();
+    let mut warnings = Vec::new();
+    // Processes no root leads to are in a cycle: the first seen of each becomes a root.
+    let mut in_cycles: Vec<(u64, &ProcKey)> = processes
+        .iter()
+        .filter(|(k, _)| !visited.contains(*k))
+        .map(|(k, p)| (p.order, k))
+        .collect();
+    in_cycles.sort();
+    let cycle_count = in_cycles.len();
+    for (_, key) in in_cycles {
+        if !visited.contains(key) {
+            tree.extend(node(
+                key,
+                processes,
+                &children,
+                &mut visited,
+                0,
+                &mut deferred,
+            ));
+        }
+    }
+    if cycle_count > 0 {
+        warnings.push(format!(
+            "{cycle_count} process(es) in parent-process-id cycles: each cycle is drawn from \
+             the first of its processes seen"
+        ));
+    }
+    let mut cut = 0usize;
+    while let Some(key) = deferred.pop() {
+        cut += 1;
+        tree.extend(node(
+            &key,
+            processes,
+            &children,
+            &mut visited,
+            0,
+            &mut deferred,
+        ));
+    }
+    if cut > 0 {
+        warnings.push(format!(
+            "{cut} process chain(s) deeper than {MAX_DEPTH} levels continue as separate roots"
+        ));
+    }
+    (tree, warnings)
 }
 
 fn node(
@@ -1228,23 +1308,35 @@ fn node(
     children: &Children,
     visited: &mut BTreeSet<ProcKey>,
     depth: usize,
+    deferred: &mut Vec<ProcKey>,
 ) -> Option<ProcessNode> {
-    if depth > 256 || !visited.insert(key.clone()) {
-        return None; // a pid cycle in damaged logs
-    }
     let p = processes.get(key)?;
+    if !visited.insert(key.clone()) {
+        return None; // drawn already (a pid cycle)
+    }
     let mut kids = children.get(key).cloned().unwrap_or_default();
     kids.sort();
+    let children_nodes = if depth >= MAX_DEPTH {
+        // drawn later as roots of their own
+        deferred.extend(
+            kids.into_iter()
+                .filter(|(_, k)| !visited.contains(k))
+                .map(|(_, k)| k)
+                .rev(),
+        );
+        Vec::new()
+    } else {
+        kids.into_iter()
+            .filter_map(|(_, k)| node(&k, processes, children, visited, depth + 1, deferred))
+            .collect()
+    };
     Some(ProcessNode {
         pid: p.pid,
         image: p.image.clone(),
         command_line: p.command_line.clone(),
         seen_starting: p.seen_starting,
         source: key.0.clone(),
-        children: kids
-            .into_iter()
-            .filter_map(|(_, k)| node(&k, processes, children, visited, depth + 1))
-            .collect(),
+        children: children_nodes,
     })
 }
 

@@ -220,13 +220,23 @@ pub fn events(
         ttps: Value::Null,
         process_index: 0,
     };
-    let mut de =
-        serde_json::Deserializer::from_reader(std::io::BufReader::with_capacity(64 * 1024, reader));
+    // Bad characters in strings (a lone surrogate, an invalid byte) are replaced as read,
+    // so one bad field does not cost the rest of the report.
+    let mut repairing =
+        std::io::BufReader::with_capacity(64 * 1024, super::json_repair::Repairing::new(reader));
+    let mut de = serde_json::Deserializer::from_reader(&mut repairing);
     match TopLevel(&mut state).deserialize(&mut de) {
         Ok(()) => report.records = 1,
         Err(e) => report.warn(format!(
             "the report is not complete JSON ({e}); the events before the damage were kept"
         )),
+    }
+    drop(de);
+    let replaced = repairing.get_ref().replaced();
+    if replaced > 0 {
+        report.warn(format!(
+            "{replaced} invalid escape(s) or byte(s) in strings replaced by U+FFFD"
+        ));
     }
     let (signatures_doc, ttps) = (
         std::mem::take(&mut state.signatures),

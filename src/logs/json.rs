@@ -34,7 +34,14 @@ pub fn detect(text: &[u8]) -> Format {
             continue;
         }
         let last_segment = i + 1 == segments.len();
-        match serde_json::from_slice::<serde_json::Value>(line) {
+        // A line whose only fault is a bad character in a string (a lone surrogate escape,
+        // an invalid UTF-8 byte) is still a record: it is repaired when read.
+        let parsed_line = serde_json::from_slice::<serde_json::Value>(line).or_else(|e| {
+            super::json_repair::repair(line)
+                .and_then(|(fixed, _)| serde_json::from_slice(&fixed).ok())
+                .ok_or(e)
+        });
+        match parsed_line {
             Ok(v) if v.is_object() || v.is_array() => {
                 parsed += 1;
                 if first.is_none() {
@@ -299,8 +306,10 @@ pub fn document_fields(
 ) {
     let line = Rc::new(Cell::new(1u64));
     let solid = Rc::new(Cell::new(0u64));
+    let mut repairing =
+        BufReader::with_capacity(64 * 1024, super::json_repair::Repairing::new(reader));
     let counting = LineCounting {
-        inner: BufReader::with_capacity(64 * 1024, reader),
+        inner: &mut repairing,
         line: line.clone(),
         solid: solid.clone(),
     };
@@ -329,6 +338,13 @@ pub fn document_fields(
                 break;
             }
         }
+    }
+    drop(de);
+    let replaced = repairing.get_ref().replaced();
+    if replaced > 0 {
+        report.warn(format!(
+            "{replaced} invalid escape(s) or byte(s) in strings replaced by U+FFFD"
+        ));
     }
     report.produced += emitted;
 }
@@ -361,6 +377,17 @@ pub fn line_fields(reader: &mut dyn Read, sink: &mut dyn FnMut(Field), report: &
         }
         let mut emitted = 0u64;
         path.clear();
+        if serde_json::from_slice::<serde::de::IgnoredAny>(&buf).is_err() {
+            if let Some((fixed, n)) = super::json_repair::repair(&buf) {
+                if serde_json::from_slice::<serde::de::IgnoredAny>(&fixed).is_ok() {
+                    report.warn(format!(
+                        "line {line_no}: {n} invalid escape(s) or byte(s) in strings replaced \
+                         by U+FFFD"
+                    ));
+                    buf = fixed;
+                }
+            }
+        }
         let mut de = serde_json::Deserializer::from_slice(&buf);
         let walk = Walk {
             path: &mut path,

@@ -21,6 +21,7 @@ pub mod cape;
 pub mod cmdline;
 pub mod evtx;
 pub mod json;
+pub mod json_repair;
 pub mod pcap;
 pub mod procmon;
 pub mod regshot;

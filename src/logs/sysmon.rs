@@ -481,8 +481,23 @@ pub fn json_events(
         let value: Value = match serde_json::from_slice(&buf) {
             Ok(v) => v,
             Err(e) => {
-                report.warn(format!("line {line_no}: not JSON ({e}), skipped"));
-                continue;
+                // A bad character in a string does not cost the record.
+                let repaired = super::json_repair::repair(&buf).and_then(|(fixed, n)| {
+                    serde_json::from_slice::<Value>(&fixed).ok().map(|v| (v, n))
+                });
+                match repaired {
+                    Some((v, n)) => {
+                        report.warn(format!(
+                            "line {line_no}: {n} invalid escape(s) or byte(s) in strings \
+                             replaced by U+FFFD"
+                        ));
+                        v
+                    }
+                    None => {
+                        report.warn(format!("line {line_no}: not JSON ({e}), skipped"));
+                        continue;
+                    }
+                }
             }
         };
         let Some(ev) = win_event_from_json(&value) else {

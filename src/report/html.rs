@@ -5,11 +5,26 @@
 use super::{tactic_order, Report};
 use std::fmt::Write as _;
 
-/// Escapes text for HTML element content and attribute values.
+/// Escapes text for HTML element content and attribute values; control characters and
+/// bidirectional overrides become visible escapes (see [`crate::escape::terminal`]), so a
+/// name cannot display as something else.
 pub fn escape(text: &str) -> String {
+    escape_with(text, false)
+}
+
+/// [`escape`] for preformatted text: line breaks and tabs stay.
+fn escape_block(text: &str) -> String {
+    escape_with(text, true)
+}
+
+fn escape_with(text: &str, keep_layout: bool) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
+            '\n' | '\t' if keep_layout => out.push(c),
+            c if crate::escape::terminal::is_unsafe(c) => {
+                crate::escape::terminal::push_escape(&mut out, c)
+            }
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
@@ -228,15 +243,22 @@ pub fn render(report: &Report) -> String {
         out.push_str("<p>No remediation item follows from the findings.</p>\n");
     } else {
         out.push_str(
-            "<p>Review each command before running it; they are written for the affected \
-             system's shell (Windows <code>cmd</code> or Unix <code>sh</code>).</p>\n",
+            "<p>Review each command before running it; each names the shell it is written \
+             for (PowerShell on Windows, <code>sh</code> on Unix). Every value in a command is \
+             quoted for that shell; an item that could not be quoted safely, or that must not \
+             be deleted by a command (a folder, a user-profile or system location, a file of \
+             the operating system, a path cut short), says “review by hand” and why.</p>\n",
         );
         let mut t = Table::new(&mut out, &["action", "target", "command", "why"]);
         for r in &report.remediation {
             t.row(&[
                 escape(r.kind.label()),
                 code(&r.target),
-                code(&r.command),
+                if r.command.is_empty() {
+                    escape(r.shell.label())
+                } else {
+                    format!("{}: {}", escape(r.shell.label()), code(&r.command))
+                },
                 escape(&r.reason),
             ]);
         }
@@ -271,7 +293,7 @@ pub fn render(report: &Report) -> String {
     }
     match &report.rules {
         Some(rules) => {
-            let _ = writeln!(out, "<pre>{}</pre>", escape(rules.trim_end()));
+            let _ = writeln!(out, "<pre>{}</pre>", escape_block(rules.trim_end()));
         }
         None => out.push_str("<p>No detection rules were generated in this analysis.</p>\n"),
     }

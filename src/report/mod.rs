@@ -14,7 +14,7 @@ use crate::analyze::Analysis;
 use crate::ioc::{IocKind, Scope};
 use crate::sample::{Format, Triage};
 use crate::tables;
-pub use remediation::{Remediation, RemediationKind};
+pub use remediation::{Remediation, RemediationKind, Shell};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::OnceLock;

@@ -1,8 +1,19 @@
 //! The remediation list: files to delete or restore, registry entries and scheduled tasks to
 //! remove, processes to end, addresses to block — each with a command for the analyst to
-//! review before running it. Which locations mean what is data (`data/remediation.txt`).
+//! review before running it, or, when a command could be turned against the analyst, a
+//! "review by hand" line with the reason.
+//!
+//! Commands are built from attacker-controlled names, so every value goes through
+//! [`crate::escape::shell`]: PowerShell (verbatim single-quoted strings, `-LiteralPath`,
+//! exact `-eq` comparisons instead of wildcard parameters) for Windows, `sh` for Unix. A value
+//! that cannot be quoted safely (control characters, bidirectional overrides, wildcards
+//! where a parameter would expand them) gives no command. Guard rails from
+//! `data/remediation.txt` keep directories, user-profile and system locations, files of the
+//! operating system's trees and paths that were cut short from ever being deleted: they are
+//! listed for review with the reason.
 
 use crate::analyze::Analysis;
+use crate::escape::shell::{powershell, sh, Refusal};
 use crate::ioc::{IocKind, Scope};
 use crate::sample::{Format, Triage};
 use crate::tables;
@@ -46,6 +57,32 @@ impl RemediationKind {
     }
 }
 
+/// What the command of an item is written for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Shell {
+    /// Windows PowerShell 5.1 or PowerShell 7.
+    PowerShell,
+    /// A POSIX shell.
+    Sh,
+    /// An instruction in words (a resolver's block list), not a command.
+    Instruction,
+    /// No command: the item is to be reviewed by hand (the reason says why).
+    Review,
+}
+
+impl Shell {
+    /// How the report names it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Shell::PowerShell => "PowerShell",
+            Shell::Sh => "sh",
+            Shell::Instruction => "by hand",
+            Shell::Review => "review by hand",
+        }
+    }
+}
+
 /// One thing to clean up.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub struct Remediation {
@@ -53,16 +90,49 @@ pub struct Remediation {
     pub kind: RemediationKind,
     /// What it applies to (path, key, task name, address).
     pub target: String,
-    /// A command to review and run (Windows `cmd`, or `sh` for Unix targets).
+    /// A command to review and run in [`Remediation::shell`]; empty for [`Shell::Review`].
     pub command: String,
-    /// Why it is listed.
+    /// What the command is written for.
+    pub shell: Shell,
+    /// Why it is listed (and for a review item, why there is no command).
     pub reason: String,
+}
+
+impl Remediation {
+    fn new(
+        kind: RemediationKind,
+        target: impl Into<String>,
+        command: Result<(Shell, String), String>,
+        reason: impl Into<String>,
+    ) -> Self {
+        let reason = reason.into();
+        match command {
+            Ok((shell, command)) => Remediation {
+                kind,
+                target: target.into(),
+                command,
+                shell,
+                reason,
+            },
+            Err(why) => Remediation {
+                kind,
+                target: target.into(),
+                command: String::new(),
+                shell: Shell::Review,
+                reason: format!("{reason}; no command: {why}"),
+            },
+        }
+    }
 }
 
 struct Locations {
     drop: Vec<String>,
     restore: Vec<String>,
     persistence_keys: Vec<String>,
+    never_delete: Vec<String>,
+    profile_roots: Vec<String>,
+    os_trees: Vec<String>,
+    os_tree_drop: Vec<String>,
 }
 
 fn locations() -> &'static Locations {
@@ -72,6 +142,10 @@ fn locations() -> &'static Locations {
             drop: Vec::new(),
             restore: Vec::new(),
             persistence_keys: Vec::new(),
+            never_delete: Vec::new(),
+            profile_roots: Vec::new(),
+            os_trees: Vec::new(),
+            os_tree_drop: Vec::new(),
         };
         let mut current: Option<&mut Vec<String>> = None;
         for line in tables::entries(tables::REMEDIATION) {
@@ -79,6 +153,10 @@ fn locations() -> &'static Locations {
                 "[drop-locations]" => current = Some(&mut table.drop),
                 "[restore-files]" => current = Some(&mut table.restore),
                 "[persistence-keys]" => current = Some(&mut table.persistence_keys),
+                "[never-delete]" => current = Some(&mut table.never_delete),
+                "[profile-roots]" => current = Some(&mut table.profile_roots),
+                "[os-trees]" => current = Some(&mut table.os_trees),
+                "[os-tree-drop-locations]" => current = Some(&mut table.os_tree_drop),
                 entry => {
                     if let Some(list) = current.as_deref_mut() {
                         list.push(entry.to_ascii_lowercase());
@@ -95,13 +173,178 @@ fn contains_any(value: &str, needles: &[String]) -> bool {
     needles.iter().any(|n| lower.contains(n.as_str()))
 }
 
-/// Quotes a word for `sh`.
-fn sh_quote(s: &str) -> String {
-    format!("'{}'", s.replace('\'', "'\\''"))
-}
-
 fn is_windows_path(p: &str) -> bool {
     p.contains('\\') || p.starts_with('%')
+}
+
+/// Why a path must not be deleted by a command, if it must not: the guard rails.
+fn not_deletable(path: &str) -> Option<&'static str> {
+    let table = locations();
+    let windows = is_windows_path(path);
+    let sep = if windows { '\\' } else { '/' };
+    let lower = path.to_ascii_lowercase();
+    if path.contains(['*', '?']) || has_format_conversion(path) {
+        return Some("it is a pattern, not one file");
+    }
+    if path.ends_with(['\\', '/']) {
+        return Some("it is a folder");
+    }
+    if lower.split(['\\', '/']).any(|c| c == "..") {
+        return Some("it climbs out of its folder (`..`)");
+    }
+    let trimmed = lower.trim_end_matches(['\\', '/']);
+    if table.never_delete.iter().any(|n| n == trimmed) {
+        return Some("it is a user-profile or system location");
+    }
+    // A drop location itself (`...\AppData\Roaming`), not a file in it.
+    let as_folder = format!("{trimmed}{sep}");
+    if table.drop.iter().any(|d| as_folder.ends_with(d.as_str())) {
+        return Some("it is a folder where programs keep their files, not a file");
+    }
+    // A user's profile folder (`C:\Users\alice`, `/home/alice`).
+    for root in &table.profile_roots {
+        if let Some(rest) = trimmed.strip_prefix(root.as_str()) {
+            if !rest.is_empty() && !rest.contains(['\\', '/']) {
+                return Some("it is a user's profile folder");
+            }
+        }
+    }
+    if contains_any(path, &table.os_trees) && !contains_any(path, &table.os_tree_drop) {
+        return Some(
+            "it lies in the operating system's own tree: compare it with a known-good copy \
+             instead",
+        );
+    }
+    if windows {
+        let last = path.rsplit(['\\', '/']).next().unwrap_or(path);
+        let has_extension = last
+            .rsplit_once('.')
+            .is_some_and(|(stem, ext)| !stem.is_empty() && !ext.is_empty() && !ext.contains(' '));
+        if !has_extension {
+            return Some(
+                "it has no file extension: it may be a folder, or a path cut short at a space \
+                 or quote",
+            );
+        }
+    }
+    None
+}
+
+/// Whether a sighting's context shows the path was cut short: a quote opens before it and
+/// does not close right after it, or a quote ends it that did not open before it.
+fn cut_in_context(path: &str, context: &str) -> bool {
+    let Some(at) = context.find(path) else {
+        return false;
+    };
+    let before = context[..at].chars().next_back();
+    let after = context[at + path.len()..].chars().next();
+    let quote = |c: Option<char>| matches!(c, Some('"' | '\''));
+    // one side quoted, and the quotes do not pair up
+    (quote(before) || quote(after)) && before != after
+}
+
+/// A PowerShell command deleting one file (and nothing else: a folder at that path is left).
+fn delete_command(path: &str) -> Result<(Shell, String), Refusal> {
+    if is_windows_path(path) {
+        let p = powershell::path(path)?;
+        Ok((
+            Shell::PowerShell,
+            format!(
+                "if (Test-Path -LiteralPath {p} -PathType Leaf) {{ Remove-Item -LiteralPath {p} -Force }}"
+            ),
+        ))
+    } else {
+        let p = sh::quote(path)?;
+        Ok((Shell::Sh, format!("[ -f {p} ] && rm -f -- {p}")))
+    }
+}
+
+/// A file to delete, or to review when a guard rail holds.
+fn delete_item(path: &str, reason: &str, cut: bool, out: &mut BTreeSet<Remediation>) {
+    let refusal = if cut {
+        Some("it was cut short in the input (it continues past a space or quote)")
+    } else {
+        not_deletable(path)
+    };
+    let command = match refusal {
+        Some(why) => Err(why.to_string()),
+        None => delete_command(path).map_err(str::to_string),
+    };
+    out.insert(Remediation::new(
+        RemediationKind::DeleteFile,
+        path,
+        command,
+        reason,
+    ));
+}
+
+/// `HKCU\...` as the PowerShell registry provider's path (`Registry::HKEY_CURRENT_USER\...`).
+fn registry_path(key: &str) -> Result<String, Refusal> {
+    let (hive, rest) = key.split_once('\\').unwrap_or((key, ""));
+    let full = match hive.to_ascii_uppercase().as_str() {
+        "HKCU" | "HKEY_CURRENT_USER" => "HKEY_CURRENT_USER",
+        "HKLM" | "HKEY_LOCAL_MACHINE" => "HKEY_LOCAL_MACHINE",
+        "HKU" | "HKEY_USERS" => "HKEY_USERS",
+        "HKCR" | "HKEY_CLASSES_ROOT" => "HKEY_CLASSES_ROOT",
+        "HKCC" | "HKEY_CURRENT_CONFIG" => "HKEY_CURRENT_CONFIG",
+        _ => return Err("its hive is not one of HKCU, HKLM, HKU, HKCR, HKCC"),
+    };
+    powershell::literal(&format!("Registry::{full}\\{rest}"))
+}
+
+fn remove_value_command(key: &str, value: &str) -> Result<(Shell, String), Refusal> {
+    powershell::no_wildcards(value)?;
+    Ok((
+        Shell::PowerShell,
+        format!(
+            "Remove-ItemProperty -LiteralPath {} -Name {}",
+            registry_path(key)?,
+            powershell::literal(value)?
+        ),
+    ))
+}
+
+fn task_command(task: &str) -> Result<(Shell, String), Refusal> {
+    let full = if task.starts_with('\\') {
+        task.to_string()
+    } else {
+        format!("\\{task}")
+    };
+    Ok((
+        Shell::PowerShell,
+        format!(
+            "Get-ScheduledTask | Where-Object {{ ($_.TaskPath + $_.TaskName) -eq {} }} | \
+             Unregister-ScheduledTask -Confirm:$false",
+            powershell::literal(&full)?
+        ),
+    ))
+}
+
+fn service_command(service: &str) -> Result<(Shell, String), Refusal> {
+    Ok((
+        Shell::PowerShell,
+        format!(
+            "Get-CimInstance -ClassName Win32_Service | Where-Object Name -eq {} | \
+             ForEach-Object {{ Invoke-CimMethod -InputObject $_ -MethodName StopService; \
+             Invoke-CimMethod -InputObject $_ -MethodName Delete }}",
+            powershell::literal(service)?
+        ),
+    ))
+}
+
+/// A domain as the block-list instruction names it: host-name characters only.
+fn domain_instruction(domain: &str) -> Result<(Shell, String), Refusal> {
+    let plain = !domain.is_empty()
+        && domain
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_'));
+    if !plain {
+        return Err("it holds characters that are not part of a host name");
+    }
+    Ok((
+        Shell::Instruction,
+        format!("add {domain} to the DNS resolver's or proxy's block list"),
+    ))
 }
 
 /// The remediation items an analysis supports, sorted by kind and target.
@@ -127,31 +370,31 @@ pub fn items(analysis: &Analysis) -> Vec<Remediation> {
         .filter(|i| !i.flags.allowlisted)
     {
         match ioc.kind {
-            // A path with other paths under it is a directory: the files in it are listed
-            // one by one instead, so a shared folder is never removed wholesale.
-            IocKind::FilePath if !is_directory(&ioc.value, &paths) => {
-                file_item(&ioc.value, &mut out)
+            IocKind::FilePath => {
+                let cut = ioc
+                    .sightings
+                    .iter()
+                    .any(|s| cut_in_context(&ioc.value, &s.context));
+                // A path with other paths under it is a folder: the files in it are listed
+                // one by one instead, so a shared folder is never removed wholesale.
+                file_item(&ioc.value, cut, is_directory(&ioc.value, &paths), &mut out)
             }
             IocKind::RegistryKey => registry_item(&ioc.value, &mut out),
             IocKind::Ipv4 | IocKind::Ipv6 if blockable(ioc.flags.scope) => {
-                let address = ioc.value.clone();
-                out.insert(Remediation {
-                    kind: RemediationKind::BlockAddress,
-                    command: block_command(&address, windows, ioc.kind == IocKind::Ipv6),
-                    target: address,
-                    reason: "network indicator found in the inputs".to_string(),
-                });
+                out.insert(Remediation::new(
+                    RemediationKind::BlockAddress,
+                    ioc.value.clone(),
+                    block_command(&ioc.value, windows).map_err(str::to_string),
+                    "network indicator found in the inputs",
+                ));
             }
             IocKind::Domain if blockable(ioc.flags.scope) => {
-                out.insert(Remediation {
-                    kind: RemediationKind::BlockDomain,
-                    command: format!(
-                        "add {} to the DNS resolver's or proxy's block list",
-                        ioc.value
-                    ),
-                    target: ioc.value.clone(),
-                    reason: "network indicator found in the inputs".to_string(),
-                });
+                out.insert(Remediation::new(
+                    RemediationKind::BlockDomain,
+                    ioc.value.clone(),
+                    domain_instruction(&ioc.value).map_err(str::to_string),
+                    "network indicator found in the inputs",
+                ));
             }
             _ => {}
         }
@@ -172,17 +415,15 @@ fn log_items(
 ) {
     let reason = "seen in the analysis logs";
     for path in &r.files_to_delete {
-        let command = if is_windows_path(path) {
-            format!("del /f /q \"{path}\"")
-        } else {
-            format!("rm -f -- {}", sh_quote(path))
-        };
-        out.insert(Remediation {
-            kind: RemediationKind::DeleteFile,
-            target: path.clone(),
-            command,
-            reason: reason.to_string(),
-        });
+        delete_item(path, reason, false, out);
+    }
+    for path in &r.folders_to_review {
+        out.insert(Remediation::new(
+            RemediationKind::DeleteFile,
+            path.clone(),
+            Err("it is a folder: look at what is in it".to_string()),
+            "a folder the sample created, seen in the analysis logs",
+        ));
     }
     for key in &r.registry_to_remove {
         let full = if key.starts_with("HK") {
@@ -191,90 +432,100 @@ fn log_items(
             format!("HKCU\\{key}")
         };
         let command = match full.rsplit_once('\\') {
-            Some((parent, value)) if !value.is_empty() => {
-                format!("reg delete \"{parent}\" /v \"{value}\" /f")
+            Some((parent, value)) if !value.is_empty() && parent.contains('\\') => {
+                remove_value_command(parent, value)
             }
-            _ => format!("reg delete \"{full}\" /f"),
+            _ => Err("it names no value under a key"),
         };
-        out.insert(Remediation {
-            kind: RemediationKind::RemoveRegistryEntry,
-            target: key.clone(),
-            command,
-            reason: reason.to_string(),
-        });
+        out.insert(Remediation::new(
+            RemediationKind::RemoveRegistryEntry,
+            key.clone(),
+            command.map_err(str::to_string),
+            reason,
+        ));
     }
     for task in &r.tasks_to_remove {
-        out.insert(Remediation {
-            kind: RemediationKind::RemoveTask,
-            target: task.clone(),
-            command: format!("schtasks /delete /tn \"{task}\" /f"),
-            reason: reason.to_string(),
-        });
+        out.insert(Remediation::new(
+            RemediationKind::RemoveTask,
+            task.clone(),
+            task_command(task).map_err(str::to_string),
+            reason,
+        ));
     }
     for service in &r.services_to_remove {
-        out.insert(Remediation {
-            kind: RemediationKind::RemoveTask,
-            target: format!("service {service}"),
-            command: format!("sc stop \"{service}\" & sc delete \"{service}\""),
-            reason: reason.to_string(),
-        });
+        out.insert(Remediation::new(
+            RemediationKind::RemoveTask,
+            format!("service {service}"),
+            service_command(service).map_err(str::to_string),
+            reason,
+        ));
     }
     for process in &r.processes_to_end {
         let pid = process
             .rsplit_once("(pid ")
+            .or_else(|| process.rsplit_once(" ("))
             .and_then(|(_, rest)| rest.trim_end_matches(')').parse::<u64>().ok());
         let command = match pid {
-            Some(pid) if windows => format!("taskkill /f /pid {pid}"),
-            Some(pid) => format!("kill -9 {pid}"),
-            None => format!("end {process}"),
+            Some(pid) if windows => {
+                Ok((Shell::PowerShell, format!("Stop-Process -Id {pid} -Force")))
+            }
+            Some(pid) => Ok((Shell::Sh, format!("kill -9 {pid}"))),
+            None => Err("the logs give no process id".to_string()),
         };
-        out.insert(Remediation {
-            kind: RemediationKind::EndProcess,
-            target: process.clone(),
+        out.insert(Remediation::new(
+            RemediationKind::EndProcess,
+            process.clone(),
             command,
-            reason: format!("{reason} (process ids are those of the analysis machine)"),
-        });
+            format!("{reason} (process ids are those of the analysis machine)"),
+        ));
     }
     for address in &r.addresses_to_block {
-        let is_ip = address.parse::<std::net::IpAddr>().is_ok();
-        if is_ip {
-            out.insert(Remediation {
-                kind: RemediationKind::BlockAddress,
-                command: block_command(address, windows, address.contains(':')),
-                target: address.clone(),
-                reason: reason.to_string(),
-            });
+        if address.parse::<std::net::IpAddr>().is_ok() {
+            out.insert(Remediation::new(
+                RemediationKind::BlockAddress,
+                address.clone(),
+                block_command(address, windows).map_err(str::to_string),
+                reason,
+            ));
         } else if !address.contains('/') {
-            out.insert(Remediation {
-                kind: RemediationKind::BlockDomain,
-                command: format!("add {address} to the DNS resolver's or proxy's block list"),
-                target: address.clone(),
-                reason: reason.to_string(),
-            });
+            out.insert(Remediation::new(
+                RemediationKind::BlockDomain,
+                address.clone(),
+                domain_instruction(address).map_err(str::to_string),
+                reason,
+            ));
         }
     }
 }
 
-fn block_command(address: &str, windows: bool, v6: bool) -> String {
-    // Port and prefix forms (`192.0.2.1:443`, `2001:db8::/32`) block the host or network.
-    let host = if v6 {
-        address
-            .trim_start_matches('[')
-            .split(']')
-            .next()
-            .unwrap_or(address)
-    } else {
-        address.split(':').next().unwrap_or(address)
+/// A firewall rule for an address (port and prefix forms, `192.0.2.1:443`,
+/// `2001:db8::/32`, block the host); only a parsed address goes into the command.
+fn block_command(address: &str, windows: bool) -> Result<(Shell, String), Refusal> {
+    let bare = address.trim_start_matches('[');
+    let host = bare.split([']', '/']).next().unwrap_or(bare);
+    let ip: std::net::IpAddr = match host.parse() {
+        Ok(ip) => ip,
+        Err(_) => host
+            .rsplit_once(':')
+            .and_then(|(h, _)| h.parse().ok())
+            .ok_or("it is not an IP address")?,
     };
-    if windows {
-        format!(
-            "netsh advfirewall firewall add rule name=\"spoor block {host}\" dir=out \
-             action=block remoteip={host}"
+    Ok(if windows {
+        (
+            Shell::PowerShell,
+            format!(
+                "New-NetFirewallRule -DisplayName 'spoor block {ip}' -Direction Outbound \
+                 -Action Block -RemoteAddress '{ip}'"
+            ),
         )
     } else {
-        let tool = if v6 { "ip6tables" } else { "iptables" };
-        format!("{tool} -I OUTPUT -d {host} -j DROP")
-    }
+        let tool = if ip.is_ipv6() {
+            "ip6tables"
+        } else {
+            "iptables"
+        };
+        (Shell::Sh, format!("{tool} -I OUTPUT -d {ip} -j DROP"))
+    })
 }
 
 fn is_directory(path: &str, all: &[&str]) -> bool {
@@ -303,6 +554,18 @@ fn blockable(scope: Option<Scope>) -> bool {
     )
 }
 
+/// A regular expression matching `text` literally (for `pgrep -f`).
+fn regex_literal(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if "\\.^$|?*+()[]{}".contains(c) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
 fn sample_items(t: &Triage, out: &mut BTreeSet<Remediation>) {
     if super::verdict(t) == "no strong signs" {
         return;
@@ -310,49 +573,82 @@ fn sample_items(t: &Triage, out: &mut BTreeSet<Remediation>) {
     let name = super::base_name(&t.name).to_string();
     let windows = t.format == Format::Pe;
     let dll = t.pe.as_ref().is_some_and(|p| p.dll);
-    out.insert(Remediation {
-        kind: RemediationKind::EndProcess,
-        command: if dll {
-            format!("tasklist /m \"{name}\" (then taskkill /f /pid PID for each host process)")
-        } else if windows {
-            format!("taskkill /f /im \"{name}\"")
-        } else {
-            format!("pgrep -a -f {} (then kill PID for each)", sh_quote(&name))
-        },
-        target: if dll {
+    let end = if dll {
+        powershell::literal(&name).map(|n| {
+            (
+                Shell::PowerShell,
+                format!(
+                    "Get-Process | Where-Object {{ $_.Modules.ModuleName -contains {n} }} | \
+                     Select-Object Id, ProcessName (then Stop-Process -Id ID for each)"
+                ),
+            )
+        })
+    } else if windows {
+        let stem = match name.len().checked_sub(4) {
+            Some(cut) if name.is_char_boundary(cut) && name[cut..].eq_ignore_ascii_case(".exe") => {
+                &name[..cut]
+            }
+            _ => name.as_str(),
+        };
+        powershell::literal(stem).map(|n| {
+            (
+                Shell::PowerShell,
+                format!("Get-Process | Where-Object ProcessName -eq {n} | Stop-Process -Force"),
+            )
+        })
+    } else {
+        sh::quote(&regex_literal(&name)).map(|n| {
+            (
+                Shell::Sh,
+                format!("pgrep -a -f -- {n} (then kill PID for each)"),
+            )
+        })
+    };
+    out.insert(Remediation::new(
+        RemediationKind::EndProcess,
+        if dll {
             format!("processes that loaded {name}")
         } else {
             name.clone()
         },
-        reason: format!("the sample ({})", super::verdict(t)),
-    });
-    out.insert(Remediation {
-        kind: RemediationKind::DeleteFile,
-        command: if windows {
+        end.map_err(str::to_string),
+        format!("the sample ({})", super::verdict(t)),
+    ));
+    // The hash is spoor's own hex digest, never input text.
+    let copies = if windows {
+        (
+            Shell::PowerShell,
             format!(
-                "powershell -c \"Get-ChildItem C:\\ -Recurse -File -ErrorAction SilentlyContinue \
-                 | Get-FileHash | Where-Object Hash -eq '{}' | Select-Object Path\" (then delete \
-                 each copy found)",
+                "Get-ChildItem -LiteralPath 'C:\\' -Recurse -File -Force -ErrorAction \
+                 SilentlyContinue | Get-FileHash -Algorithm SHA256 | Where-Object Hash -eq '{}' \
+                 | Select-Object Path (then delete each copy found)",
                 t.hashes.sha256.to_ascii_uppercase()
-            )
-        } else {
+            ),
+        )
+    } else {
+        (
+            Shell::Sh,
             format!(
                 "find / -xdev -type f -size {}c -exec sha256sum {{}} + | grep {} (then delete \
                  each copy found)",
                 t.size, t.hashes.sha256
-            )
-        },
-        target: format!("{name} (SHA-256 {})", t.hashes.sha256),
-        reason: "copies of the sample".to_string(),
-    });
+            ),
+        )
+    };
+    out.insert(Remediation::new(
+        RemediationKind::DeleteFile,
+        format!("{name} (SHA-256 {})", t.hashes.sha256),
+        Ok(copies),
+        "copies of the sample",
+    ));
     for s in &t.strings {
         if let Some(task) = scheduled_task_name(&s.value) {
-            out.insert(Remediation {
-                kind: RemediationKind::RemoveTask,
-                command: format!("schtasks /delete /tn \"{task}\" /f"),
-                target: task,
-                reason: format!("{name} creates it: {}", s.value),
-            });
+            out.insert(Remediation::new(
+                RemediationKind::RemoveTask,
+                task.clone(),
+                task_command(&task).map_err(str::to_string),
+                format!("{name} creates it: {}", s.value),
+            ));
         }
     }
 }
@@ -371,36 +667,42 @@ fn scheduled_task_name(text: &str) -> Option<String> {
     (!name.is_empty() && !name.contains('%')).then(|| name.to_string())
 }
 
-fn file_item(path: &str, out: &mut BTreeSet<Remediation>) {
+/// A path named in the inputs: deleted when it lies where malware drops files, compared
+/// when it is a system file the sample changes, otherwise not listed.
+fn file_item(path: &str, cut: bool, folder: bool, out: &mut BTreeSet<Remediation>) {
     let table = locations();
-    if path.contains('*') || path.ends_with(['\\', '/']) || has_format_conversion(path) {
-        return;
-    }
-    let (kind, reason) = if contains_any(path, &table.restore) {
-        (
+    if contains_any(path, &table.restore) {
+        let command = if cut {
+            Err("it was cut short in the input (it continues past a space or quote)")
+        } else if is_windows_path(path) {
+            powershell::path(path).map(|p| {
+                (
+                    Shell::PowerShell,
+                    format!("Get-FileHash -LiteralPath {p} (compare with a known-good copy)"),
+                )
+            })
+        } else {
+            sh::quote(path).map(|p| (Shell::Sh, format!("diff -- {p} KNOWN-GOOD-COPY")))
+        };
+        out.insert(Remediation::new(
             RemediationKind::RestoreFile,
+            path,
+            command.map_err(str::to_string),
             "a system file the sample refers to; compare with a known-good copy",
-        )
+        ));
     } else if contains_any(path, &table.drop) {
-        (
-            RemediationKind::DeleteFile,
-            "a file in a location where malware drops its files",
-        )
-    } else {
-        return;
-    };
-    let command = match (kind, is_windows_path(path)) {
-        (RemediationKind::DeleteFile, true) => format!("del /f /q \"{path}\""),
-        (RemediationKind::DeleteFile, false) => format!("rm -f -- {}", sh_quote(path)),
-        (_, true) => format!("fc /b \"{path}\" KNOWN-GOOD-COPY"),
-        (_, false) => format!("diff -- {} KNOWN-GOOD-COPY", sh_quote(path)),
-    };
-    out.insert(Remediation {
-        kind,
-        target: path.to_string(),
-        command,
-        reason: reason.to_string(),
-    });
+        let reason = "a file in a location where malware drops its files";
+        if folder {
+            out.insert(Remediation::new(
+                RemediationKind::DeleteFile,
+                path,
+                Err("other paths lie under it: it is a folder".to_string()),
+                reason,
+            ));
+        } else {
+            delete_item(path, reason, cut, out);
+        }
+    }
 }
 
 fn registry_item(key: &str, out: &mut BTreeSet<Remediation>) {
@@ -419,31 +721,37 @@ fn registry_item(key: &str, out: &mut BTreeSet<Remediation>) {
     };
     let lower = full.to_ascii_lowercase();
     // `...\Run\Name`: the value name is known, so the entry can be named exactly.
-    let command = ["\\run\\", "\\runonce\\"]
+    let command = match ["\\run\\", "\\runonce\\"]
         .iter()
         .find_map(|marker| lower.rfind(marker).map(|at| at + marker.len() - 1))
         .filter(|&cut| cut + 1 < full.len() && !full[cut + 1..].contains('\\'))
-        .map(|cut| {
-            format!(
-                "reg delete \"{}\" /v \"{}\" /f",
-                &full[..cut],
-                &full[cut + 1..]
+    {
+        Some(cut) => remove_value_command(&full[..cut], &full[cut + 1..]),
+        None => registry_path(&full).map(|p| {
+            (
+                Shell::PowerShell,
+                format!(
+                    "Get-ItemProperty -LiteralPath {p} (then remove the entry that starts the \
+                     sample with Remove-ItemProperty)"
+                ),
             )
-        })
-        .unwrap_or_else(|| {
-            format!("reg query \"{full}\" (then reg delete the entry that starts the sample)")
-        });
-    out.insert(Remediation {
-        kind: RemediationKind::RemoveRegistryEntry,
-        target: key.to_string(),
-        command,
-        reason: reason.to_string(),
-    });
+        }),
+    };
+    out.insert(Remediation::new(
+        RemediationKind::RemoveRegistryEntry,
+        key,
+        command.map_err(str::to_string),
+        reason,
+    ));
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn commands(out: &BTreeSet<Remediation>) -> Vec<(Shell, &str)> {
+        out.iter().map(|r| (r.shell, r.command.as_str())).collect()
+    }
 
     #[test]
     fn task_names_are_read_from_command_lines() {
@@ -469,13 +777,23 @@ mod tests {
             r"HKCU\Software\Microsoft\Windows\CurrentVersion\Run",
             &mut out,
         );
+        registry_item(
+            r"HKCU\Software\Microsoft\Windows\CurrentVersion\Run\*",
+            &mut out,
+        );
         registry_item(r"HKCU\Software\Example", &mut out);
-        let commands: Vec<&str> = out.iter().map(|r| r.command.as_str()).collect();
         assert_eq!(
-            commands,
+            commands(&out),
             [
-                r#"reg query "HKCU\Software\Microsoft\Windows\CurrentVersion\Run" (then reg delete the entry that starts the sample)"#,
-                r#"reg delete "HKCU\Software\Microsoft\Windows\CurrentVersion\Run" /v "Updater" /f"#,
+                (
+                    Shell::PowerShell,
+                    r"Get-ItemProperty -LiteralPath 'Registry::HKEY_CURRENT_USER\Software\Microsoft\Windows\CurrentVersion\Run' (then remove the entry that starts the sample with Remove-ItemProperty)"
+                ),
+                (Shell::Review, ""),
+                (
+                    Shell::PowerShell,
+                    r"Remove-ItemProperty -LiteralPath 'Registry::HKEY_CURRENT_USER\Software\Microsoft\Windows\CurrentVersion\Run' -Name 'Updater'"
+                ),
             ]
         );
     }
@@ -483,9 +801,9 @@ mod tests {
     #[test]
     fn system_files_are_restored_not_deleted() {
         let mut out = BTreeSet::new();
-        file_item("/etc/ld.so.preload", &mut out);
-        file_item(r"%APPDATA%\Example\upd.exe", &mut out);
-        file_item(r"C:\Windows\System32\vssadmin.exe", &mut out);
+        file_item("/etc/ld.so.preload", false, false, &mut out);
+        file_item(r"%APPDATA%\Example\upd.exe", false, false, &mut out);
+        file_item(r"C:\Windows\System32\vssadmin.exe", false, false, &mut out);
         let kinds: Vec<(RemediationKind, &str)> =
             out.iter().map(|r| (r.kind, r.command.as_str())).collect();
         assert_eq!(
@@ -493,7 +811,7 @@ mod tests {
             [
                 (
                     RemediationKind::DeleteFile,
-                    r#"del /f /q "%APPDATA%\Example\upd.exe""#
+                    r"if (Test-Path -LiteralPath (Join-Path $env:APPDATA 'Example\upd.exe') -PathType Leaf) { Remove-Item -LiteralPath (Join-Path $env:APPDATA 'Example\upd.exe') -Force }"
                 ),
                 (
                     RemediationKind::RestoreFile,
@@ -501,5 +819,84 @@ mod tests {
                 ),
             ]
         );
+    }
+
+    #[test]
+    fn guard_rails_keep_folders_profiles_and_system_files() {
+        for path in [
+            r"%USERPROFILE%\Documents",
+            r"%USERPROFILE%",
+            r"C:\Users\Public\Documents",
+            r"C:\Users\alice",
+            r"C:\Windows\System32\ntoskrnl.exe",
+            r"C:\Program Files\Common Files\x.dll",
+            r"%APPDATA%\Microsoft\Windows\Start Menu\Programs\Startup",
+            r"C:\Users\Public\My",
+            r"%TEMP%\..\..\Windows\win.ini",
+            r"%TEMP%\",
+            "/home/alice",
+            "/tmp",
+            "/usr/bin/ls",
+        ] {
+            assert!(not_deletable(path).is_some(), "{path} must not be deleted");
+        }
+        for path in [
+            r"%APPDATA%\Example\upd.exe",
+            r"C:\Users\alice\AppData\Local\Temp\x.dll",
+            r"C:\Windows\Temp\dropper.exe",
+            "/tmp/.x/payload",
+        ] {
+            assert_eq!(not_deletable(path), None, "{path} may be deleted");
+        }
+    }
+
+    #[test]
+    fn quoted_paths_cut_at_a_space_are_seen() {
+        assert!(cut_in_context(
+            r"C:\Users\Public\My",
+            r#"copy "C:\Users\Public\My Documents\x.exe" ."#
+        ));
+        assert!(cut_in_context(r"C:\x", r#"run C:\x" & calc"#));
+        assert!(!cut_in_context(r"C:\x.exe", r#"run "C:\x.exe" now"#));
+        assert!(!cut_in_context(r"C:\x.exe", r"run C:\x.exe now"));
+    }
+
+    #[test]
+    fn hostile_names_never_leave_their_quotes() {
+        let mut out = BTreeSet::new();
+        let logs = crate::logs::analysis::Remediation {
+            files_to_delete: [r#"C:\Users\a\AppData\Local\Temp\x" & calc.exe & ".exe"#]
+                .map(String::from)
+                .into(),
+            tasks_to_remove: ["x' ; calc ; '".to_string()].into(),
+            services_to_remove: ["svc\u{2019}; calc; \u{2018}".to_string()].into(),
+            registry_to_remove: [
+                r"HKCU\Software\Microsoft\Windows\CurrentVersion\Run\a' ; calc ; '".to_string(),
+            ]
+            .into(),
+            ..Default::default()
+        };
+        log_items(&logs, true, &mut out);
+        for r in &out {
+            assert_eq!(r.shell, Shell::PowerShell, "{r:?}");
+            // every quote in a value is doubled, so the quotes in each command pair up
+            let quotes = r
+                .command
+                .chars()
+                .filter(|c| matches!(c, '\'' | '\u{2018}' | '\u{2019}'))
+                .count();
+            assert_eq!(quotes % 2, 0, "{}", r.command);
+            assert!(
+                !r.command.contains("del ") && !r.command.contains("cmd"),
+                "{}",
+                r.command
+            );
+        }
+        assert!(out.iter().any(|r| r
+            .command
+            .contains(r#"'C:\Users\a\AppData\Local\Temp\x" & calc.exe & ".exe'"#)));
+        assert!(out
+            .iter()
+            .any(|r| r.command.contains(r"-eq '\x'' ; calc ; '''")));
     }
 }

@@ -553,6 +553,15 @@ struct Facts<'a> {
     string_hits: FxHashMap<String, &'a FoundString>,
 }
 
+/// Whether a string holds one of the substrings an ATT&CK rule looks for (the strings
+/// cap keeps such strings before others).
+pub fn names_a_technique_string(value: &str) -> bool {
+    string_patterns()
+        .1
+        .as_ref()
+        .is_some_and(|ac| ac.is_match(value))
+}
+
 fn string_patterns() -> &'static (Vec<String>, Option<AhoCorasick>) {
     static P: OnceLock<(Vec<String>, Option<AhoCorasick>)> = OnceLock::new();
     P.get_or_init(|| {

@@ -707,8 +707,8 @@ fn analyse(name: &str, data: &[u8], options: TriageOptions, parallel: bool) -> T
     );
     if scan.dropped > 0 {
         parsed.warnings.push(format!(
-            "more than {} text strings: {} not listed (behaviours do not see them; the IOC \
-             engine does)",
+            "more than {} text strings: {} not listed, the rest sampled across the file \
+             (behaviours do not see those left out; the IOC engine does)",
             strings::MAX_STRINGS,
             scan.dropped
         ));

@@ -310,8 +310,89 @@ fn ascii_runs(data: &[u8], min_len: usize, mut f: impl FnMut(usize, usize)) {
 
 /// Strings kept at most (see [`Scan::dropped`]): a file with more strings than this is
 /// almost all noise, and past it memory would grow with the file. Every string, kept or
-/// not, still goes to the IOC engine.
+/// not, still goes to the IOC engine. Past the cap the strings are sampled across the whole
+/// file (see [`Sampler`]), so padding at the front cannot push the real strings out.
 pub const MAX_STRINGS: usize = 200_000;
+
+/// Keeps at most `cap` strings, sampled evenly across the file, by priority: API names and
+/// strings an ATT&CK rule looks for, then other tagged strings (API names, paths, URLs, registry keys, ...),
+/// then the rest. When full, the lowest class holding more than an eighth of the kept
+/// strings (or, failing that, any lowest class of two or more) is thinned: every second
+/// string of it goes, and from then on only every `stride`-th string of that class is
+/// taken. Deterministic, and memory stays bounded.
+struct Sampler {
+    cap: usize,
+    kept: Vec<FoundString>,
+    /// Per kept string: its class and its ordinal within the class.
+    ordinals: Vec<(usize, u64)>,
+    seen: [u64; 3],
+    stride: [u64; 3],
+    dropped: usize,
+}
+
+impl Sampler {
+    fn new(cap: usize) -> Self {
+        Sampler {
+            cap: cap.max(4),
+            kept: Vec::new(),
+            ordinals: Vec::new(),
+            seen: [0; 3],
+            stride: [1; 3],
+            dropped: 0,
+        }
+    }
+
+    /// Takes a string of `class` (0 plain, 1 tagged, 2 an API name or named by an ATT&CK
+    /// rule).
+    fn push(&mut self, s: FoundString, class: usize) {
+        let class = class.min(2);
+        let ordinal = self.seen[class];
+        self.seen[class] += 1;
+        if !ordinal.is_multiple_of(self.stride[class]) {
+            self.dropped += 1;
+            return;
+        }
+        self.kept.push(s);
+        self.ordinals.push((class, ordinal));
+        while self.kept.len() >= self.cap {
+            self.thin();
+        }
+    }
+
+    fn thin(&mut self) {
+        let mut counts = [0usize; 3];
+        for &(c, _) in &self.ordinals {
+            counts[c] += 1;
+        }
+        let class = (0..3)
+            .find(|&c| counts[c] > self.cap / 8)
+            .or_else(|| (0..3).find(|&c| counts[c] >= 2))
+            .unwrap_or(0);
+        let before = self.kept.len();
+        // Two distinct ordinals are told apart by some power of two, so this ends.
+        while self.kept.len() == before && self.stride[class] < u64::MAX / 2 {
+            self.stride[class] *= 2;
+            let stride = self.stride[class];
+            let keep: Vec<bool> = self
+                .ordinals
+                .iter()
+                .map(|&(c, o)| c != class || o.is_multiple_of(stride))
+                .collect();
+            let mut flags = keep.iter();
+            self.kept.retain(|_| flags.next().copied().unwrap_or(true));
+            let mut flags = keep.iter();
+            self.ordinals
+                .retain(|_| flags.next().copied().unwrap_or(true));
+        }
+        self.dropped += before - self.kept.len();
+        if self.kept.len() == before {
+            // cannot happen with two or more strings of a class; never loop forever
+            self.dropped += 1;
+            self.kept.pop();
+            self.ordinals.pop();
+        }
+    }
+}
 
 /// Bytes of joined text handed to the IOC engine at a time (see [`scan`]).
 pub const TEXT_CHUNK: usize = 1 << 20;
@@ -321,11 +402,11 @@ pub const TEXT_CHUNK: usize = 1 << 20;
 #[derive(Debug, Default)]
 pub struct Scan {
     /// Strings that are not junk, ASCII first then UTF-16LE, each in file order; at most
-    /// [`MAX_STRINGS`].
+    /// [`MAX_STRINGS`], sampled across the file past that.
     pub strings: Vec<FoundString>,
     /// Strings found but dropped as junk (see [`is_junk`]).
     pub junk: usize,
-    /// Text strings not kept because [`MAX_STRINGS`] were already kept.
+    /// Text strings not kept because more than [`MAX_STRINGS`] were found.
     pub dropped: usize,
 }
 
@@ -387,6 +468,7 @@ pub fn scan(
     mut on_text: impl FnMut(&Text),
 ) -> Scan {
     let mut out = Scan::default();
+    let mut sampler = Sampler::new(MAX_STRINGS);
     let mut text = Text::default();
     visit(data, min_len, |offset, encoding, value| {
         let flag = if encoding == Encoding::Utf16le {
@@ -407,21 +489,32 @@ pub fn scan(
         let in_code = section.is_some_and(|n| code.contains(&n));
         if is_junk_text(value, &tags, in_code) {
             out.junk += 1;
-        } else if out.strings.len() >= MAX_STRINGS {
-            out.dropped += 1;
         } else {
-            out.strings.push(FoundString {
-                offset: offset as u64,
-                encoding,
-                section: section.map(str::to_string),
-                tags,
-                value: value.to_string(),
-            });
+            // API names and the strings ATT&CK rules look for decide techniques: kept first.
+            let class = if tags.contains(&"api")
+                || crate::sample::behavior::names_a_technique_string(value)
+            {
+                2
+            } else {
+                usize::from(!tags.is_empty())
+            };
+            sampler.push(
+                FoundString {
+                    offset: offset as u64,
+                    encoding,
+                    section: section.map(str::to_string),
+                    tags,
+                    value: value.to_string(),
+                },
+                class,
+            );
         }
     });
     if !text.bytes.is_empty() {
         on_text(&text);
     }
+    out.strings = sampler.kept;
+    out.dropped = sampler.dropped;
     out
 }
 
@@ -527,6 +620,61 @@ mod tests {
             state ^= state << 17;
             state
         }
+    }
+
+    #[test]
+    fn the_strings_cap_samples_the_whole_file_tagged_strings_first() {
+        let found = |i: usize, tagged: bool| FoundString {
+            offset: i as u64,
+            encoding: Encoding::Ascii,
+            section: None,
+            tags: if tagged { vec!["api"] } else { Vec::new() },
+            value: format!("s{i}"),
+        };
+        let mut sampler = Sampler::new(100);
+        for i in 0..10_000 {
+            sampler.push(found(i, false), 0);
+        }
+        for i in 10_000..10_010 {
+            sampler.push(found(i, true), 1);
+        }
+        for i in 10_010..20_000 {
+            sampler.push(found(i, false), 0);
+        }
+        assert!(sampler.kept.len() < 100);
+        assert_eq!(sampler.kept.len() + sampler.dropped, 20_000);
+        // every tagged string survives, and the untagged ones come from all over the file
+        assert_eq!(
+            sampler.kept.iter().filter(|s| !s.tags.is_empty()).count(),
+            10
+        );
+        assert!(sampler.kept.iter().any(|s| s.offset > 15_000));
+        assert!(sampler.kept.iter().any(|s| s.offset < 5_000));
+        assert!(sampler.kept.windows(2).all(|w| w[0].offset < w[1].offset));
+    }
+
+    #[test]
+    fn the_strings_cap_ends_whatever_the_classes() {
+        let found = |i: usize| FoundString {
+            offset: i as u64,
+            encoding: Encoding::Ascii,
+            section: None,
+            tags: Vec::new(),
+            value: format!("s{i}"),
+        };
+        let mut sampler = Sampler::new(64);
+        sampler.push(found(0), 0);
+        sampler.push(found(1), 2);
+        for i in 2..50_000 {
+            sampler.push(found(i), 1);
+        }
+        assert!(sampler.kept.len() < 64);
+        assert_eq!(sampler.kept.len() + sampler.dropped, 50_000);
+        assert!(
+            sampler.kept.iter().any(|s| s.offset == 1),
+            "the rule's string stays"
+        );
+        assert!(sampler.kept.iter().any(|s| s.offset > 40_000));
     }
 
     #[test]
