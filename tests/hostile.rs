@@ -786,6 +786,7 @@ fn row13_a_killed_analyze_leaves_no_mix_and_no_leftovers() {
     let names: Vec<PathBuf> = std::fs::read_dir(&out)
         .expect("out")
         .map(|e| e.expect("entry").path())
+        .filter(|p| p.is_file())
         .collect();
     for name in &names {
         let mut data = std::fs::read(name).expect("read");

@@ -10,9 +10,11 @@ use clap::Args;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-/// The files `spoor analyze` writes into its output folder.
-const OUTPUT_FILES: [&str; 8] = [
+/// The files (and the `sigma` folder) `spoor analyze` writes into its output folder.
+const OUTPUT_FILES: [&str; 10] = [
     "iocs.json",
+    "sigma",
+    "sigma-matches.json",
     "triage.json",
     "rules.yar",
     "rules-test.json",
