@@ -396,7 +396,10 @@ fn strings_of_the_signature_and_headers_are_never_evidence() {
         &path.to_string_lossy(),
         &std::fs::read(&path).expect("signed corpus file"),
     );
-    assert!(t.pe.as_ref().is_some_and(|p| p.signed), "the file is signed");
+    assert!(
+        t.pe.as_ref().is_some_and(|p| p.signed),
+        "the file is signed"
+    );
     let candidates = rules::candidates::from_triage(&t);
     let signature: Vec<_> = candidates.iter().filter(|c| c.has("signature")).collect();
     assert!(!signature.is_empty(), "no candidate inside the signature");
