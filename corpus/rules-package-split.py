@@ -9,7 +9,8 @@ each spoor binary given:
 
   1. builds a goodware index from the index half only (`spoor goodware build`), so no test
      binary's package is in it;
-  2. makes one rule per test binary (the two largest of each test package up to 24 MiB)
+  2. makes one rule per test binary (the two largest of each test package up to
+     SPOOR_SPLIT_SAMPLE_MIB, default 24 MiB)
      with that index (`spoor rules --goodware`);
   3. scans every file of the test half with every rule (`spoor test -f json`);
 
@@ -46,7 +47,7 @@ NPM = [
     "@tailwindcss/oxide-win32-x64-msvc", "@sentry/cli-win32-x64",
 ]
 MAX_SIZE = 64 << 20
-SAMPLE_MAX_SIZE = 24 << 20
+SAMPLE_MAX_SIZE = int(os.environ.get("SPOOR_SPLIT_SAMPLE_MIB", "24")) << 20
 PER_PACKAGE = 2
 DATE = "2026-12-04"
 
