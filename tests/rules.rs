@@ -372,10 +372,53 @@ fn random_candidates_always_render_to_clean_rules() {
                 rendered += 1;
             }
             Err(e) => {
-                assert!(e.contains("no usable") || e.contains("do not cover"), "{e}");
+                assert!(
+                    e.contains("no usable")
+                        || e.contains("do not cover")
+                        || e.contains("no string unique"),
+                    "{e}"
+                );
                 refused += 1;
             }
         }
     }
     assert!(rendered >= 30, "{rendered} rendered, {refused} refused");
+}
+
+/// Strings are recognised by where they sit: everything inside the Authenticode certificate
+/// table of a signed PE, and its headers and section table, is never rule evidence, whatever
+/// the goodware index knows; the program's own strings still are.
+#[test]
+fn strings_of_the_signature_and_headers_are_never_evidence() {
+    use rules::evidence::{classify, Evidence};
+    let path = root().join("corpus/benign/built/backupd_signed_x64.exe");
+    let t = triage(
+        &path.to_string_lossy(),
+        &std::fs::read(&path).expect("signed corpus file"),
+    );
+    assert!(
+        t.pe.as_ref().is_some_and(|p| p.signed),
+        "the file is signed"
+    );
+    let candidates = rules::candidates::from_triage(&t);
+    let signature: Vec<_> = candidates.iter().filter(|c| c.has("signature")).collect();
+    assert!(!signature.is_empty(), "no candidate inside the signature");
+    let header: Vec<_> = candidates.iter().filter(|c| c.has("header")).collect();
+    assert!(!header.is_empty(), "no candidate inside the headers");
+    for c in signature.iter().chain(&header) {
+        assert!(
+            matches!(classify(c), Evidence::Borrowed(_)),
+            "{:?} is {:?}",
+            c.text,
+            classify(c)
+        );
+        let scored = rules::score::score(c, Some(rules::score::GoodwareHits::default()));
+        assert!(!scored.usable(), "{scored:?}");
+    }
+    assert!(
+        candidates
+            .iter()
+            .any(|c| classify(c) == Evidence::Unique && !c.has("signature")),
+        "the program's own strings stay evidence"
+    );
 }

@@ -27,7 +27,11 @@ pub struct Candidate {
     /// The first sighting lies in an executable section.
     pub in_code: bool,
     /// What the string is: triage tags (`api`, `dll`, `url`, `registry`, `path`, `format`,
-    /// `base64`, ...) plus `ioc:<type>`, `pdb`, `export`.
+    /// `base64`, ...) plus `ioc:<type>`, `pdb`, `export`, `import` (an imported function's or
+    /// library's name); and where it sits: `header` (PE headers and section table),
+    /// `signature` (inside the PE certificate table), `manifest` / `version-info` (inside those
+    /// resources), `structure` (relocation or exception table), `overlay` (after the last
+    /// section).
     pub tags: Vec<String>,
 }
 
@@ -60,6 +64,13 @@ pub fn from_triage(t: &Triage) -> Vec<Candidate> {
         t.pe.as_ref()
             .map(|p| p.exports.iter().map(String::as_str).collect())
             .unwrap_or_default();
+    let places = Places::of(t);
+    let imported: std::collections::BTreeSet<&str> = t
+        .imports
+        .iter()
+        .flat_map(|i| i.name.as_deref().into_iter().chain([i.library.as_str()]))
+        .filter(|n| !n.is_empty())
+        .collect();
     let mut by_text: BTreeMap<&str, Candidate> = BTreeMap::new();
     for s in &t.strings {
         let len = s.value.len();
@@ -104,6 +115,16 @@ pub fn from_triage(t: &Triage) -> Vec<Candidate> {
         if exports.contains(&s.value.as_str()) {
             push_tag(&mut entry.tags, "export");
         }
+        if let Some(place) = places.of_offset(s.offset) {
+            push_tag(&mut entry.tags, place);
+        }
+        if imported.contains(s.value.as_str()) {
+            push_tag(&mut entry.tags, "import");
+        }
+        // Relocation and exception tables hold addresses, never text.
+        if t.pe.is_some() && matches!(s.section.as_deref(), Some(".reloc" | ".pdata")) {
+            push_tag(&mut entry.tags, "structure");
+        }
     }
     by_text
         .into_values()
@@ -112,6 +133,59 @@ pub fn from_triage(t: &Triage) -> Vec<Candidate> {
             c
         })
         .collect()
+}
+
+/// Where in a PE file a string sits, when that says what it is.
+struct Places {
+    /// File ranges `[start, end)` with their tag, most specific first.
+    ranges: Vec<(u64, u64, &'static str)>,
+}
+
+impl Places {
+    fn of(t: &Triage) -> Self {
+        let mut ranges = Vec::new();
+        if let Some(pe) = &t.pe {
+            for r in &pe.resources {
+                let tag = match r.kind.as_str() {
+                    "MANIFEST" => "manifest",
+                    "VERSION" => "version-info",
+                    _ => continue,
+                };
+                ranges.push((r.offset, r.offset.saturating_add(r.size), tag));
+            }
+            let first = t
+                .sections
+                .iter()
+                .filter(|s| s.raw_size > 0)
+                .map(|s| s.raw_offset)
+                .min()
+                .unwrap_or(0);
+            ranges.push((0, first, "header"));
+            let sections_end = t
+                .sections
+                .iter()
+                .filter(|s| s.raw_size > 0)
+                .map(|s| s.raw_offset.saturating_add(s.raw_size))
+                .max()
+                .unwrap_or(0);
+            // Triage's overlay stops where a certificate table at the end of the file starts.
+            let overlay_end = sections_end.saturating_add(pe.overlay_size);
+            if pe.signed && overlay_end < t.size {
+                ranges.push((overlay_end, t.size, "signature"));
+            }
+            if pe.overlay_size > 0 {
+                ranges.push((sections_end, overlay_end, "overlay"));
+            }
+        }
+        Places { ranges }
+    }
+
+    fn of_offset(&self, offset: u64) -> Option<&'static str> {
+        self.ranges
+            .iter()
+            .find(|(start, end, _)| (*start..*end).contains(&offset))
+            .map(|r| r.2)
+    }
 }
 
 fn push_tag(tags: &mut Vec<String>, tag: &str) {

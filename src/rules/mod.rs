@@ -4,15 +4,20 @@
 //!
 //! [`generate`] is the entry point. Its output depends only on the triage reports, the
 //! index, the template and [`RuleOptions`] (the date included), so reruns are
-//! byte-identical. Each part lives in its own module: [`candidates`], [`score`],
-//! [`select`], [`render`], [`validate`]. [`closed_loop`] tests the rules against a benign
+//! byte-identical. Each part lives in its own module: [`candidates`], [`score`] (with
+//! [`evidence`]: unique, supporting or borrowed, and [`toolchain`]: the boilerplate tables),
+//! [`select`], [`render`], [`validate`]. Every rule, per sample or per family, from
+//! `spoor rules` or `spoor analyze`, needs at least one string unique to its samples: strings
+//! common to many programs only support it. [`closed_loop`] tests the rules against a benign
 //! set while they are made (`spoor rules --validate-against`).
 
 pub mod candidates;
 pub mod closed_loop;
+pub mod evidence;
 pub mod render;
 pub mod score;
 pub mod select;
+pub mod toolchain;
 pub mod validate;
 
 use crate::goodware::Index;
@@ -367,11 +372,14 @@ fn rule_with_hits(
             if n > 0 {
                 s.score -= BENIGN_PENALTY;
                 s.reasons.push(format!(
-                    "in {n} benign file(s) of the validation set -{BENIGN_PENALTY}, never alone"
+                    "in {n} benign file(s) of the validation set -{BENIGN_PENALTY}"
                 ));
+                s.demote(format!("in {n} benign file(s) of the validation set"));
             }
         }
     }
+    // Every network string matches alone, so only unique ones can be used.
+    pool.retain(|(s, _)| !network || s.evidence.is_unique());
     if pool.is_empty() {
         let kind = if network {
             "network indicators"
@@ -413,8 +421,12 @@ fn rule_with_hits(
             }
             select::order(&mut chosen);
         }
-        let (x, s) = if network { ("n", "n") } else { ("x", "s") };
-        let Some(condition) = select::condition(&mut chosen, group.len(), x, s) else {
+        let ids = if network {
+            ("n", "n", "n")
+        } else {
+            ("x", "s", "c")
+        };
+        let Some(condition) = select::condition(&mut chosen, group.len(), ids) else {
             // Some benign file holds as many weak strings as a training sample: set aside
             // the string found in most benign files and choose again.
             let worst = chosen
@@ -433,9 +445,14 @@ fn rule_with_hits(
                     continue;
                 }
                 None => {
+                    let absent = if benign.is_some() {
+                        " and absent from the validation set's benign files"
+                    } else {
+                        ""
+                    };
                     return Err(format!(
-                        "{what}: the usable strings do not cover every sample"
-                    ))
+                        "{what}: no string unique to the sample(s){absent} covers every sample (strings common to many programs only support a rule); no rule written"
+                    ));
                 }
             }
         };
@@ -529,7 +546,7 @@ fn view(
     let n = group.len();
     let mut strings = Vec::new();
     let mut ids = Vec::new();
-    let (mut nx, mut ns) = (0, 0);
+    let (mut nx, mut ns, mut nc) = (0, 0, 0);
     for c in chosen {
         let id = if network {
             nx += 1;
@@ -537,9 +554,12 @@ fn view(
         } else if c.strong {
             nx += 1;
             format!("$x{nx}")
-        } else {
+        } else if c.scored.evidence.is_unique() {
             ns += 1;
             format!("$s{ns}")
+        } else {
+            nc += 1;
+            format!("$c{nc}")
         };
         let cand = &c.scored.candidate;
         let modifiers = render::string_modifiers(cand.ascii, cand.wide, &cand.text);

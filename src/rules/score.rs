@@ -1,19 +1,24 @@
 //! Scoring candidates, with every point explained: goodware frequency, length,
-//! meaningfulness (entropy, word-likeness), boosts for IOCs, PDB paths, mutexes, registry
-//! paths and commands (`data/rules-boosts.txt`), penalties for runtime boilerplate
-//! (`data/rules-boilerplate.txt`), format strings, code bytes and short or repetitive atoms.
+//! meaningfulness (entropy, words, natural-language text, random-looking text), boosts for
+//! IOCs, PDB paths, mutexes, registry paths and commands (`data/rules-boosts.txt`), penalties
+//! for format strings, code bytes and short or repetitive atoms. What kind of evidence the
+//! string is (unique, supporting, borrowed: see [`super::evidence`]) is decided here too and
+//! written into its reasons.
 
 use super::candidates::Candidate;
+use super::evidence::{self, Evidence};
 use crate::goodware::Index;
 use aho_corasick::AhoCorasick;
 use std::sync::OnceLock;
 
 /// Candidates below this score are not used.
 pub const MIN_SCORE: i32 = 10;
-/// Candidates at or above this score are strong enough to match alone (`$x`).
+/// Candidates at or above this score are strong enough to match alone (`$x`), when they are
+/// unique evidence.
 pub const STRONG_SCORE: i32 = 40;
+/// Most points natural-language text gets (two per word).
+pub const NATURAL_TEXT_MAX: i32 = 30;
 
-const BOILERPLATE: &str = include_str!("../../data/rules-boilerplate.txt");
 const BOOSTS: &str = include_str!("../../data/rules-boosts.txt");
 
 /// A candidate with its score and the reasons for it.
@@ -27,19 +32,32 @@ pub struct Scored {
     pub score: i32,
     /// Each contribution, e.g. `absent from goodware +20`.
     pub reasons: Vec<String>,
+    /// What kind of evidence it is.
+    pub evidence: Evidence,
 }
 
 impl Scored {
     /// Whether the string may go into a rule.
     pub fn usable(&self) -> bool {
-        self.score >= MIN_SCORE && self.goodware.unwrap_or(0) == 0
+        self.score >= MIN_SCORE && self.goodware.unwrap_or(0) == 0 && self.evidence.is_usable()
+    }
+
+    /// Whether the string may match alone (`$x`): unique evidence with a high score.
+    pub fn strong(&self) -> bool {
+        self.score >= STRONG_SCORE && self.evidence.is_unique()
+    }
+
+    /// Makes a unique string supporting (a benign file holds it, say), with the reason.
+    pub fn demote(&mut self, why: String) {
+        if self.evidence.is_unique() {
+            self.reasons
+                .push(format!("{why}: supports, never counts alone"));
+            self.evidence = Evidence::Supporting(why);
+        }
     }
 }
 
 struct Tables {
-    boiler: AhoCorasick,
-    boiler_words: Vec<String>,
-    boiler_exact: Vec<String>,
     boost: AhoCorasick,
     /// Per boost pattern: (kind, points).
     boost_of: Vec<(String, i32)>,
@@ -48,14 +66,6 @@ struct Tables {
 fn tables() -> &'static Tables {
     static T: OnceLock<Tables> = OnceLock::new();
     T.get_or_init(|| {
-        let mut boiler_words = Vec::new();
-        let mut boiler_exact = Vec::new();
-        for e in crate::tables::entries(BOILERPLATE) {
-            match e.strip_prefix('=') {
-                Some(x) => boiler_exact.push(x.to_string()),
-                None => boiler_words.push(e.to_string()),
-            }
-        }
         let mut boost_words = Vec::new();
         let mut boost_of = Vec::new();
         let mut current = ("boost".to_string(), 0);
@@ -76,9 +86,6 @@ fn tables() -> &'static Tables {
             boost_of.push(current.clone());
         }
         Tables {
-            boiler: AhoCorasick::new(&boiler_words).unwrap_or_else(|_| empty_matcher()),
-            boiler_words,
-            boiler_exact,
             boost: AhoCorasick::builder()
                 .ascii_case_insensitive(true)
                 .build(&boost_words)
@@ -97,29 +104,123 @@ pub fn char_entropy(s: &str) -> f64 {
     crate::sample::entropy(s.as_bytes())
 }
 
-/// Whether `s` reads like words: a run of four or more letters holding a vowel, and mostly
-/// letters, digits, spaces and common punctuation.
-pub fn word_like(s: &str) -> bool {
-    let mut run = 0;
-    let mut vowel = false;
-    let mut found = false;
-    for c in s.chars() {
-        if c.is_ascii_alphabetic() {
-            run += 1;
-            vowel |= "aeiouyAEIOUY".contains(c);
-            if run >= 4 && vowel {
-                found = true;
+/// Alphabetic tokens of `s`, split at non-letters and at lower-to-upper case changes
+/// (`OneDriveUpdater` → `One`, `Drive`, `Updater`).
+fn tokens(s: &str) -> Vec<&str> {
+    let b = s.as_bytes();
+    let mut out = Vec::new();
+    let mut start = None;
+    for i in 0..=b.len() {
+        let c = b.get(i).copied();
+        let letter = c.is_some_and(|c| c.is_ascii_alphabetic());
+        let camel = letter
+            && i > 0
+            && c.is_some_and(|c| c.is_ascii_uppercase())
+            && b[i - 1].is_ascii_lowercase();
+        if let Some(st) = start {
+            if !letter || camel {
+                out.push(&s[st..i]);
+                start = None;
             }
-        } else {
-            run = 0;
-            vowel = false;
+        }
+        if letter && start.is_none() {
+            start = Some(i);
         }
     }
+    out
+}
+
+/// Abbreviations that are read as words although they have no vowel or too few.
+const ABBREVIATIONS: &[&str] = &[
+    "http", "https", "www", "php", "html", "htm", "dll", "exe", "sys", "tmp", "cmd", "bin", "lib",
+    "src", "cfg", "dat", "xml", "png", "jpg", "gif", "bmp", "txt", "db", "pdb", "crt", "ftp",
+    "smtp", "tcp", "udp", "dns", "ssl", "tls", "rpc", "cpp", "pst", "msg", "sql", "cnt", "pwd",
+    "usr", "str", "std", "dst", "ctx", "mgr", "svc", "srv", "lnk", "ps", "js", "css",
+];
+
+/// Whether a token of letters could be a word: a plausible share of vowels, no long runs
+/// of consonants or vowels, or a common abbreviation (`http`, `dll`).
+fn pronounceable(token: &str) -> bool {
+    if ABBREVIATIONS.iter().any(|a| token.eq_ignore_ascii_case(a)) {
+        return true;
+    }
+    if token.len() < 3 {
+        return false;
+    }
+    let vowel = |c: u8| b"aeiouyAEIOUY".contains(&c);
+    let vowels = token.bytes().filter(|&c| vowel(c)).count();
+    let (mut run_c, mut run_v, mut max_c, mut max_v) = (0, 0, 0, 0);
+    for c in token.bytes() {
+        if vowel(c) {
+            run_v += 1;
+            run_c = 0;
+        } else {
+            run_c += 1;
+            run_v = 0;
+        }
+        max_c = max_c.max(run_c);
+        max_v = max_v.max(run_v);
+    }
+    // Mixed case inside a token (after the camel split) is not how words are written.
+    let rest = &token.as_bytes()[1..];
+    let mixed = rest.iter().any(u8::is_ascii_uppercase) && rest.iter().any(u8::is_ascii_lowercase);
+    !mixed && vowels * 6 >= token.len() && vowels * 4 <= token.len() * 3 && max_c <= 4 && max_v <= 3
+}
+
+/// Whether `s` reads like words: at least one pronounceable token of four or more letters,
+/// pronounceable tokens holding most of its letters, and mostly letters, digits, spaces and
+/// common punctuation. Random-looking text (`xKq7Zp2LmN9w`, base64, code bytes) is not.
+pub fn word_like(s: &str) -> bool {
+    let toks = tokens(s);
+    let letters: usize = toks.iter().map(|t| t.len()).sum();
+    let good: usize = toks
+        .iter()
+        .filter(|t| t.len() <= 2 || pronounceable(t))
+        .map(|t| t.len())
+        .sum();
+    let long = toks.iter().any(|t| t.len() >= 4 && pronounceable(t));
     let plain = s
         .chars()
-        .filter(|c| c.is_ascii_alphanumeric() || " .,:;-_/\\%'\"()=&?".contains(*c))
+        .filter(|c| c.is_ascii_alphanumeric() || " .,:;-_/\\%'\"()=&?!".contains(*c))
         .count();
-    found && plain * 10 >= s.len() * 8
+    long && good * 10 >= letters * 7 && plain * 10 >= s.len() * 8
+}
+
+/// The number of words in `s` when it is natural-language text (a sentence, a ransom
+/// note, protocol prose): four or more pronounceable words separated by spaces, holding most
+/// of the text. `None` for anything else.
+pub fn natural_words(s: &str) -> Option<usize> {
+    let words: Vec<&str> = s
+        .split([' ', '\t', '\n', '\r'])
+        .filter(|w| !w.is_empty())
+        .collect();
+    let wordy = words
+        .iter()
+        .filter(|w| {
+            let core = w.trim_matches(|c: char| !c.is_ascii_alphanumeric());
+            !core.is_empty()
+                && core
+                    .bytes()
+                    .all(|b| b.is_ascii_alphabetic() || b == b'\'' || b == b'-')
+                && (core.len() <= 2 && core.bytes().any(|b| b"aeiouyAEIOUY".contains(&b))
+                    || tokens(core)
+                        .iter()
+                        .all(|t| pronounceable(t) || t.len() <= 2))
+        })
+        .count();
+    let spaces = s.bytes().filter(|&b| b == b' ').count();
+    (wordy >= 4 && wordy * 10 >= words.len() * 8 && spaces * 12 >= s.len()).then_some(wordy)
+}
+
+/// Random-looking text: long enough to judge, mostly letters and digits, no pronounceable
+/// run of four or more letters, high character entropy (random bytes, keys, base64 of binary
+/// data, machine code).
+pub fn random_looking(s: &str) -> bool {
+    let alnum = s.bytes().filter(u8::is_ascii_alphanumeric).count();
+    s.len() >= 8
+        && alnum * 4 >= s.len() * 3
+        && !tokens(s).iter().any(|t| t.len() >= 4 && pronounceable(t))
+        && char_entropy(s) >= 3.0
 }
 
 /// What the goodware index says about one string.
@@ -179,10 +280,17 @@ pub fn score(c: &Candidate, hits: Option<GoodwareHits>) -> Scored {
     let network = super::candidates::is_network(c);
     if entropy < 2.0 {
         add(-10, format!("low entropy {entropy:.1}"));
+    } else if let Some(words) = natural_words(t) {
+        let points = (2 * words as i32).min(NATURAL_TEXT_MAX);
+        add(points, format!("natural-language text ({words} words)"));
     } else if word_like(t) {
         add(4, "word-like".into());
     } else if !network && !c.has("pdb") {
-        add(-8, "not word-like".into());
+        if random_looking(t) {
+            add(-20, "random-looking, not words".into());
+        } else {
+            add(-8, "not word-like".into());
+        }
     }
     if c.in_code && !network {
         add(-15, "in code section".into());
@@ -228,19 +336,18 @@ pub fn score(c: &Candidate, hits: Option<GoodwareHits>) -> Scored {
             add(-4, "format string".into());
         }
     }
-    let boiler = tb
-        .boiler
-        .find(t)
-        .and_then(|m| tb.boiler_words.get(m.pattern().as_usize()))
-        .or_else(|| tb.boiler_exact.iter().find(|e| e.as_str() == t));
-    if let Some(b) = boiler {
-        add(-60, format!("runtime boilerplate ({})", b.trim()));
+    let evidence = evidence::classify(c);
+    match &evidence {
+        Evidence::Borrowed(why) => add(-60, format!("{why}, never used")),
+        Evidence::Supporting(why) => reasons.push(format!("{why}: supports, never counts alone")),
+        Evidence::Unique => {}
     }
     Scored {
         candidate: c.clone(),
         goodware,
         score,
         reasons,
+        evidence,
     }
 }
 
@@ -301,6 +408,79 @@ mod tests {
     #[test]
     fn word_likeness() {
         assert!(word_like("OneDriveStandaloneUpdater"));
+        assert!(word_like("SELECT * FROM moz_cookies"));
         assert!(!word_like("[^_]A\\A]"));
+        // Random-looking bytes never score as words.
+        for r in [
+            "xKq7Zp2LmN9w",
+            "aGVsbG8gd29ybGQ=",
+            "AQAPRQVH1",
+            "tQjPhzWvRb",
+            "qwhrtzkpsd",
+        ] {
+            assert!(!word_like(r), "{r}");
+        }
+        assert!(random_looking("xKq7Zp2LmN9wT4"));
+        assert!(!random_looking("OneDriveStandaloneUpdater"));
+        assert!(word_like("%TEMP%\\ld_%08lx.db"));
+        assert!(word_like("http://192.0.2.77/gate/submit.php"));
+        assert!(!random_looking("launchctl load -w %s"));
+        let r = score(&cand("xKq7Zp2LmN9wT4vB", &[]), None);
+        assert!(
+            r.reasons.iter().any(|r| r.starts_with("random-looking")),
+            "{r:?}"
+        );
+        assert!(
+            !r.reasons
+                .iter()
+                .any(|r| r.starts_with("word-like") || r.starts_with("natural")),
+            "{r:?}"
+        );
+    }
+
+    #[test]
+    fn natural_language_scores_high_and_manifests_do_not() {
+        let note = score(
+            &cand(
+                "All of your files have been encrypted and you will need the key to get them back",
+                &[],
+            ),
+            Some(GoodwareHits::default()),
+        );
+        assert!(note.strong(), "{note:?}");
+        assert!(note
+            .reasons
+            .iter()
+            .any(|r| r.starts_with("natural-language")));
+        let manifest = score(
+            &cand(
+                "<assembly xmlns='urn:schemas-microsoft-com:asm.v1' manifestVersion='1.0'>",
+                &[],
+            ),
+            Some(GoodwareHits::default()),
+        );
+        assert!(!manifest.usable(), "{manifest:?}");
+        assert_eq!(natural_words("GetProcAddress LoadLibraryA"), None);
+        assert_eq!(natural_words("a-b c-d e.f g_h"), None);
+    }
+
+    #[test]
+    fn common_strings_support_and_never_match_alone() {
+        let ua = score(&cand("Mozilla/5.0", &[]), Some(GoodwareHits::default()));
+        assert!(ua.usable() && !ua.strong(), "{ua:?}");
+        let vm = score(&cand("VBoxService.exe", &[]), Some(GoodwareHits::default()));
+        assert!(!vm.evidence.is_unique() && !vm.strong());
+        let api = score(
+            &cand("CheckRemoteDebuggerPresent", &["api"]),
+            Some(GoodwareHits::default()),
+        );
+        assert!(!api.evidence.is_unique() && !api.strong());
+        let mut own = score(
+            &cand("Global\\MagpieUpdateMutex", &[]),
+            Some(GoodwareHits::default()),
+        );
+        assert!(own.strong(), "{own:?}");
+        own.demote("in 2 benign file(s) of the validation set".into());
+        assert!(!own.strong() && own.usable());
     }
 }
