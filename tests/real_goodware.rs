@@ -76,9 +76,6 @@ fn slice() -> Option<PathBuf> {
 }
 
 #[test]
-#[ignore = "fails until rules need unique evidence (issue 15, rule selection): the needlepoint \
-            family rule matches psutil 6.1.0's win32 _psutil_windows.pyd through its $x string \
-            SeDebugPrivilege alone; run with --include-ignored"]
 fn no_corpus_rule_matches_the_real_goodware_slice() {
     let Some(dir) = slice() else {
         assert!(
