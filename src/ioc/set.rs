@@ -47,6 +47,14 @@ pub struct Seen<'a> {
     pub encoding: Encoding,
 }
 
+/// What a sighting says about its indicator besides where it was: written defanged, and
+/// the scanner's notes. OR-ed over the sightings.
+#[derive(Debug, Clone, Copy, Default)]
+struct Mark {
+    defanged: bool,
+    notes: Notes,
+}
+
 /// Indicators keyed by kind and normalised value.
 #[derive(Debug)]
 pub struct IocSet {
@@ -448,7 +456,8 @@ impl IocSet {
         seen: Seen<'_>,
         context: &dyn Fn(&mut String),
     ) {
-        self.add_counted(kind, value, defanged, notes, 1, Some(seen), context);
+        let mark = Mark { defanged, notes };
+        self.add_counted(kind, value, mark, 1, Some(seen), context);
     }
 
     /// Adds `count` to an indicator's total and keeps `seen` (if any, and under the cap).
@@ -456,8 +465,7 @@ impl IocSet {
         &mut self,
         kind: IocKind,
         value: &str,
-        defanged: bool,
-        notes: Notes,
+        mark: Mark,
         count: u64,
         seen: Option<Seen<'_>>,
         context: &dyn Fn(&mut String),
@@ -513,8 +521,8 @@ impl IocSet {
         let max = self.max_sightings;
         let e = &mut mem.entries[index];
         e.count += count;
-        e.defanged |= defanged;
-        e.notes |= notes.bits();
+        e.defanged |= mark.defanged;
+        e.notes |= mark.notes.bits();
         let mut need = 0;
         let seen = seen.filter(|_| self.keep_sightings && (max == 0 || (e.kept as usize) < max));
         if let Some(seen) = seen {
@@ -565,8 +573,10 @@ impl IocSet {
                     e.kind,
                     mem.display(e),
                     e.count,
-                    e.defanged,
-                    Notes::from_bits(e.notes),
+                    Mark {
+                        defanged: e.defanged,
+                        notes: Notes::from_bits(e.notes),
+                    },
                     SightIter { mem, next: e.first },
                     &remap,
                 );
@@ -592,16 +602,11 @@ impl IocSet {
             } else {
                 &rec.display
             };
-            let notes = Notes::from_bits(rec.notes);
-            self.add_entry(
-                rec.kind,
-                display,
-                rec.count,
-                rec.defanged,
-                notes,
-                sights,
-                &remap,
-            );
+            let mark = Mark {
+                defanged: rec.defanged,
+                notes: Notes::from_bits(rec.notes),
+            };
+            self.add_entry(rec.kind, display, rec.count, mark, sights, &remap);
         }
         if let Some(e) = stream.error.take() {
             self.spill_error.get_or_insert(e);
@@ -614,8 +619,7 @@ impl IocSet {
         kind: u8,
         display: &[u8],
         count: u64,
-        defanged: bool,
-        notes: Notes,
+        mark: Mark,
         sights: impl Iterator<Item = RawSight<'s>>,
         remap: &[u32],
     ) {
@@ -625,7 +629,7 @@ impl IocSet {
         let value = String::from_utf8_lossy(display);
         // the whole count and the flag go with the first sighting (or alone); a spill
         // between two sightings leaves the later ones with a count of 0 in the next run
-        let mut first = Some((count, defanged, notes));
+        let mut first = Some((count, mark));
         for s in sights {
             let field = s.field.map(String::from_utf8_lossy);
             let seen = Seen {
@@ -635,13 +639,13 @@ impl IocSet {
                 field: field.as_deref(),
                 encoding: encoding_from(s.encoding),
             };
-            let (n, d, t) = first.take().unwrap_or((0, false, Notes::NONE));
-            self.add_counted(kind, &value, d, t, n, Some(seen), &|out| {
+            let (n, m) = first.take().unwrap_or((0, Mark::default()));
+            self.add_counted(kind, &value, m, n, Some(seen), &|out| {
                 out.push_str(&String::from_utf8_lossy(s.context))
             });
         }
-        if let Some((n, d, t)) = first {
-            self.add_counted(kind, &value, d, t, n, None, &|_| {});
+        if let Some((n, m)) = first {
+            self.add_counted(kind, &value, m, n, None, &|_| {});
         }
     }
 
