@@ -260,9 +260,9 @@ pub fn boilerplate(text: &str) -> Option<&'static Entry> {
     t.find(text).or_else(|| grouped_section(text))
 }
 
-/// A COFF grouped section name (`.text$mn`, `.CRT$XCU`, `.rdata$zzzdbg`), recognised by its
-/// shape: a dot, a short lower-case or upper-case name, `$`, and a group suffix; optionally
-/// after one header byte.
+/// A COFF grouped section name (`.text$mn`, `.CRT$XCU`, `.rdata$zzzdbg`, mingw's
+/// `.rdata$.refptr.SYMBOL`), recognised by its shape: a dot, a short lower-case or upper-case
+/// name, `$`, and a group suffix; optionally after one header byte.
 fn grouped_section(text: &str) -> Option<&'static Entry> {
     static E: OnceLock<Entry> = OnceLock::new();
     let body = if text.starts_with('.') {
@@ -272,10 +272,21 @@ fn grouped_section(text: &str) -> Option<&'static Entry> {
     };
     let (name, group) = body.strip_prefix('.')?.split_once('$')?;
     let ok_name = (2..=8).contains(&name.len()) && name.bytes().all(|b| b.is_ascii_alphabetic());
-    let ok_group = (1..=16).contains(&group.len())
-        && group
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'$');
+    let refptr = group.strip_prefix(".refptr.");
+    let ok_group = match refptr {
+        Some(symbol) => {
+            (1..=96).contains(&symbol.len())
+                && symbol
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.' || b == b'$')
+        }
+        None => {
+            (1..=16).contains(&group.len())
+                && group
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'$')
+        }
+    };
     (ok_name && ok_group).then(|| {
         E.get_or_init(|| Entry {
             table: "linker".into(),
@@ -404,7 +415,13 @@ mod tests {
 
     #[test]
     fn grouped_sections_are_recognised_by_shape() {
-        for s in [".text$lp01", "@.CRT$XCU", ".rdata$cfguard"] {
+        for s in [
+            ".text$lp01",
+            "@.CRT$XCU",
+            ".rdata$cfguard",
+            ".rdata$.refptr.free",
+            ".rdata$.refptr.__imp___acrt_iob_func",
+        ] {
             assert!(boilerplate(s).is_some(), "{s}");
         }
         assert!(boilerplate("price$100").is_none());
