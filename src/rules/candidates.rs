@@ -36,6 +36,20 @@ pub struct Candidate {
 }
 
 impl Candidate {
+    /// A candidate in `.rdata` with these tags, for unit tests.
+    #[cfg(test)]
+    pub(crate) fn for_test(text: &str, tags: &[&str]) -> Self {
+        Candidate {
+            text: text.into(),
+            ascii: true,
+            wide: false,
+            section: Some(".rdata".into()),
+            offset: 0,
+            in_code: false,
+            tags: tags.iter().map(|t| t.to_string()).collect(),
+        }
+    }
+
     /// Whether the candidate carries `tag`.
     pub fn has(&self, tag: &str) -> bool {
         self.tags.iter().any(|t| t == tag)

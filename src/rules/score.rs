@@ -375,15 +375,7 @@ mod tests {
     use super::*;
 
     fn cand(text: &str, tags: &[&str]) -> Candidate {
-        Candidate {
-            text: text.into(),
-            ascii: true,
-            wide: false,
-            section: Some(".rdata".into()),
-            offset: 0,
-            in_code: false,
-            tags: tags.iter().map(|t| t.to_string()).collect(),
-        }
+        Candidate::for_test(text, tags)
     }
 
     #[test]
