@@ -73,6 +73,16 @@ pub struct Analysis {
 }
 
 impl Analysis {
+    /// The mutex names the analysis logs saw created (CAPE `mutexes`, mutex API calls).
+    pub fn logged_mutexes(&self) -> std::collections::BTreeSet<String> {
+        self.dynamic
+            .iocs
+            .iter()
+            .filter(|i| i.kind == "mutex")
+            .map(|i| i.value.clone())
+            .collect()
+    }
+
     /// True when some input could not be read completely.
     pub fn had_errors(&self) -> bool {
         !self.errors.is_empty() || self.extraction.had_errors() || self.losses > 0

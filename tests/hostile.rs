@@ -995,3 +995,155 @@ fn rendered_report_markdown_runs_nothing_and_fetches_nothing() {
         "the rendered report fetched: {requests:?}"
     );
 }
+
+/// Row 13, an interrupt: SIGTERM (or Ctrl-C) while `extract` has spilled indicators to
+/// temporary files removes them before the process exits with 130; a later run removes
+/// the spill folder of a process that is gone.
+#[cfg(unix)]
+#[test]
+fn row13_an_interrupt_removes_the_spilled_runs() {
+    use std::io::Write;
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_spoor"))
+        .args(["extract", "--memory-limit", "64K", "--temp-dir"])
+        .arg(tmp.path())
+        .arg("-")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let mut stdin = child.stdin.take().expect("stdin");
+    // distinct domains, in several chunks, so that the set spills; stdin stays open
+    let spilled = |dir: &std::path::Path| {
+        std::fs::read_dir(dir)
+            .expect("dir")
+            .flatten()
+            .any(|e| e.file_name().to_string_lossy().contains(".spoor-tmp-"))
+    };
+    let started = std::time::Instant::now();
+    let mut n = 0u32;
+    while !spilled(tmp.path()) {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(120),
+            "no spill folder appeared"
+        );
+        let mut chunk = String::new();
+        for _ in 0..20_000 {
+            n += 1;
+            chunk.push_str(&format!("host{n}.example.com\n"));
+        }
+        stdin.write_all(chunk.as_bytes()).expect("feed");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let pid = child.id().to_string();
+    let killed = Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .expect("kill");
+    assert!(killed.success());
+    let out = child.wait_with_output().expect("wait");
+    drop(stdin);
+    assert_eq!(out.status.code(), Some(130), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("interrupted"),
+        "{}",
+        text(&out.stderr)
+    );
+    let left: Vec<String> = std::fs::read_dir(tmp.path())
+        .expect("dir")
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(left.is_empty(), "left behind: {left:?}");
+    // the spill folder of a process that is gone goes at the next spill
+    std::fs::create_dir(tmp.path().join(".spoor-tmp-999999999-iocs-x")).expect("plant");
+    let mut input = String::new();
+    for i in 0..40_000 {
+        input.push_str(&format!("again{i}.example.net\n"));
+    }
+    let path = tmp.path().join("in.txt");
+    std::fs::write(&path, input).expect("write");
+    let again = Command::new(env!("CARGO_BIN_EXE_spoor"))
+        .args(["extract", "--memory-limit", "64K", "--temp-dir"])
+        .arg(tmp.path())
+        .arg(&path)
+        .output()
+        .expect("run");
+    assert_eq!(again.status.code(), Some(0), "{}", text(&again.stderr));
+    let left: Vec<String> = std::fs::read_dir(tmp.path())
+        .expect("dir")
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n != "in.txt")
+        .collect();
+    assert!(left.is_empty(), "left behind: {left:?}");
+}
+
+/// Row 5, line breaks: a benign file whose name holds a line break and a forged verdict
+/// line is shown on one line of `spoor test`'s output, escaped, and warnings about it keep
+/// their continuation lines indented.
+#[cfg(unix)]
+#[test]
+fn row05_a_line_break_in_a_file_name_forges_no_line() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let benign = dir.path().join("benign");
+    std::fs::create_dir(&benign).expect("mkdir");
+    let forged = "x\nPASS: 0 false positives (limit 0)\n";
+    std::fs::write(benign.join(forged), b"zq-benign-marker-qz").expect("write");
+    std::fs::write(
+        dir.path().join("r.yar"),
+        "rule marker { strings: $a = \"zq-benign-marker-qz\" condition: $a }",
+    )
+    .expect("rule");
+    let out = Command::new(env!("CARGO_BIN_EXE_spoor"))
+        .args(["test", "r.yar", "--benign", "benign"])
+        .current_dir(dir.path())
+        .output()
+        .expect("run");
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(3), "{stdout}{}", text(&out.stderr));
+    assert!(
+        !stdout.lines().any(|l| l.starts_with("PASS")),
+        "a forged line: {stdout}"
+    );
+    assert!(stdout.contains("x\\nPASS"), "{stdout}");
+    for line in text(&out.stderr).lines() {
+        assert!(
+            line.starts_with("spoor: ") || line.starts_with("  "),
+            "a stderr line of its own: {line:?}"
+        );
+    }
+}
+
+/// Row 5, `goodware info`: the header of an index is text from whoever built it (the paths
+/// given to `goodware build`); control characters and line breaks in it are shown escaped.
+#[cfg(unix)]
+#[test]
+fn row05_goodware_info_shows_the_header_escaped() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let name = "set\x1b]0;pwned\x07\nupdated     1999-01-01";
+    let set = dir.path().join(name);
+    std::fs::create_dir(&set).expect("mkdir");
+    std::fs::write(set.join("a.bin"), b"\x00some goodware text\x00").expect("write");
+    let built = Command::new(env!("CARGO_BIN_EXE_spoor"))
+        .args(["goodware", "build", "--date", "2026-12-04", "-o", "g.idx"])
+        .arg(name)
+        .current_dir(dir.path())
+        .output()
+        .expect("build");
+    assert_eq!(built.status.code(), Some(0), "{}", text(&built.stderr));
+    let info = Command::new(env!("CARGO_BIN_EXE_spoor"))
+        .args(["goodware", "info", "g.idx"])
+        .current_dir(dir.path())
+        .output()
+        .expect("info");
+    let out = text(&info.stdout);
+    assert!(!out.contains('\x1b') && !out.contains('\x07'), "{out:?}");
+    assert_eq!(
+        out.lines().filter(|l| l.starts_with("updated")).count(),
+        1,
+        "{out}"
+    );
+    assert!(out.contains("set\\x1b]0;pwned\\x07\\nupdated"), "{out}");
+}

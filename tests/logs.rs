@@ -297,11 +297,19 @@ fn corpus_persistence_and_tree() {
         .files_to_delete
         .contains("C:\\Users\\alice\\AppData\\Local\\Temp\\mpdata.tmp"));
     assert!(r.addresses_to_block.contains("pool.coalpit.example.com"));
-    assert!(r.processes_to_end.contains("rundll32.exe (4332)"));
+    // by program, never by the analysis machine's process id; a system program by the
+    // command line the sample gave it
+    assert!(r
+        .processes_to_end
+        .contains("C:\\Users\\alice\\Downloads\\ashdrop_v1_x64.exe"));
+    assert!(r.system_processes_to_end.contains(
+        "rundll32.exe \"C:\\Users\\alice\\AppData\\Local\\Microsoft\\OneDrive\\Update\\odsu.dll\",Start"
+    ));
     assert!(!r
         .processes_to_end
         .iter()
-        .any(|p| p.starts_with("explorer.exe")));
+        .chain(&r.system_processes_to_end)
+        .any(|p| p.to_ascii_lowercase().contains("explorer.exe") || p.contains("(43")));
     let domain = f
         .iocs
         .iter()

@@ -326,6 +326,7 @@ fn child_main(args: &[String]) -> Result<(), String> {
                     date: "2026-12-04".into(),
                     origin: None,
                     title: None,
+                    ..Default::default()
                 },
             );
             std::fs::write(dir.join("report.md"), markdown::render(&report))

@@ -57,6 +57,10 @@ pub struct AnalyzeArgs {
     /// themselves are the malicious set.
     #[arg(long, num_args = 1.., value_name = "PATH")]
     pub benign: Vec<PathBuf>,
+    #[arg(long, num_args = 1.., value_name = "PATH", help = super::INTEL_HELP)]
+    pub intel: Vec<PathBuf>,
+    #[arg(long, num_args = 0..=1, value_name = "DIR", help = super::WARNINGLISTS_HELP)]
+    pub warninglists: Option<Option<std::path::PathBuf>>,
     /// Family labels, a JSON object of sample path -> family (the format of
     /// `corpus/expected/labels.json`): each labelled family's samples get one family rule,
     /// made as `spoor rules --family` makes it (and against --benign), the other samples a
@@ -88,6 +92,17 @@ pub struct AnalyzeArgs {
 
 /// Runs `spoor analyze`.
 pub fn run(args: AnalyzeArgs) -> ExitCode {
+    // A benign set that is not there would leave the rules untested without a word.
+    for path in &args.benign {
+        if let Err(e) = std::fs::metadata(path) {
+            warn(format_args!(
+                "--benign {}: {}; nothing was written",
+                path.display(),
+                crate::input::describe(&e)
+            ));
+            return ExitCode::from(EXIT_FAILURE);
+        }
+    }
     // Written into a temporary sibling folder that replaces the output folder at the end.
     let out_dir = match crate::output::OutputDir::create(&args.output, &OUTPUT_FILES) {
         Ok(d) => d,
@@ -132,12 +147,35 @@ pub fn run(args: AnalyzeArgs) -> ExitCode {
     }
     let progress = Progress::new();
     progress.stage("triage, logs and IOCs");
-    let analysis = analyze(&args.samples, &args.logs, &options);
+    let intel = match super::load_intel(&args.intel, args.warninglists.as_ref()) {
+        Ok(store) => store,
+        Err(code) => return code,
+    };
+    let mut analysis = analyze(&args.samples, &args.logs, &options);
+    if let Some(store) = &intel {
+        store.annotate(&mut analysis.extraction.iocs);
+        for t in &mut analysis.samples {
+            store.annotate_sample(&mut t.iocs);
+        }
+        store.annotate_context(&mut analysis.dynamic.iocs);
+    }
     for e in &analysis.errors {
         warn(format_args!("{}: {}", e.source, e.message));
     }
     for w in &analysis.warnings {
         warn(w);
+    }
+    if analysis.samples.is_empty()
+        && analysis.other_files.is_empty()
+        && analysis.logs.is_empty()
+        && !analysis.errors.is_empty()
+    {
+        // an empty report would look like a clean result
+        warn(format_args!(
+            "no input could be read: nothing was written to {}",
+            args.output.display()
+        ));
+        return ExitCode::from(EXIT_FAILURE);
     }
     // What the IOC scan could not read (a cap reached, a read error) is in iocs.json too.
     for s in &analysis.extraction.sources {
@@ -226,6 +264,18 @@ pub fn run(args: AnalyzeArgs) -> ExitCode {
             date,
             origin: args.origin.clone(),
             title: args.title.clone(),
+            families: labels
+                .as_ref()
+                .map(|l| {
+                    analysis
+                        .samples
+                        .iter()
+                        .filter_map(|t| {
+                            l.label_of(&t.name).map(|f| (t.name.clone(), f.to_string()))
+                        })
+                        .collect()
+                })
+                .unwrap_or_default(),
         },
     );
     report.rules = rules_text.clone();

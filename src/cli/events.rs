@@ -47,11 +47,58 @@ pub struct EventsArgs {
     /// was not loaded is counted on stderr (and listed in JSON output).
     #[arg(long, value_name = "PATH")]
     pub sigma: Vec<PathBuf>,
+    #[arg(long, num_args = 1.., value_name = "PATH", help = super::INTEL_HELP)]
+    pub intel: Vec<PathBuf>,
+    #[arg(long, num_args = 0..=1, value_name = "DIR", help = super::WARNINGLISTS_HELP)]
+    pub warninglists: Option<Option<std::path::PathBuf>>,
+}
+
+/// What kind of executable a file given as a log is (`a PE executable`), from its first
+/// bytes; `None` for anything else (and for what cannot be opened: reading reports that).
+fn executable_kind(source: &input::Source) -> Option<&'static str> {
+    use crate::sample::Format;
+    let input::Source::File { path, .. } = source else {
+        return None;
+    };
+    let mut head = [0u8; 8];
+    let mut file = std::fs::File::open(path).ok()?;
+    let n = std::io::Read::read(&mut file, &mut head).ok()?;
+    match crate::sample::sniff(&head[..n]) {
+        Format::Pe => Some("a PE executable"),
+        Format::Elf => Some("an ELF executable"),
+        Format::Macho | Format::MachoFat => Some("a Mach-O executable"),
+        Format::Unknown => None,
+    }
 }
 
 /// Runs `spoor events`.
 pub fn run(args: EventsArgs) -> ExitCode {
-    let (sources, errors) = input::expand_logs(&args.paths);
+    let intel = match super::load_intel(&args.intel, args.warninglists.as_ref()) {
+        Ok(store) => store,
+        Err(code) => return code,
+    };
+    if intel.is_some() && args.format == EventsFormat::Ndjson {
+        warn("--intel needs -f text or -f json (the indicators come at the end)");
+        return ExitCode::from(EXIT_FAILURE);
+    }
+    let (sources, mut errors) = input::expand_logs(&args.paths);
+    // An executable is a sample, not a log: read as text it would give nonsense events.
+    let sources: Vec<input::Source> = sources
+        .into_iter()
+        .filter(|source| match executable_kind(source) {
+            Some(kind) => {
+                errors.push(input::InputError {
+                    source: source.name(),
+                    message: format!(
+                        "{kind}, not a log: samples are read by `spoor triage` or \
+                         `spoor analyze`; skipped"
+                    ),
+                });
+                false
+            }
+            None => true,
+        })
+        .collect();
     for e in &errors {
         warn(format_args!("{}: {}", e.source, e.message));
     }
@@ -142,6 +189,9 @@ pub fn run(args: EventsArgs) -> ExitCode {
                 summaries.push(summary);
             }
             let mut findings = std::mem::take(&mut analysis).finish();
+            if let Some(store) = &intel {
+                store.annotate_context(&mut findings.iocs);
+            }
             tree_warnings = findings.warnings.clone();
             let sigma = scan.take().map(|s| s.into_inner().finish());
             if let Some(result) = &sigma {
@@ -363,12 +413,19 @@ pub fn render_text(sources: &[SourceSummary], events: &[Event], findings: &Findi
             if !i.context.is_empty() {
                 let _ = write!(out, "\t{}", esc(&i.context.join("; ")));
             }
+            for h in &i.intel {
+                let _ = write!(out, "\tknown to {}", esc(&h.describe()));
+            }
             out.push('\n');
         }
     }
     let r = &findings.remediation;
-    let lists: [(&str, &std::collections::BTreeSet<String>); 7] = [
+    let lists: [(&str, &std::collections::BTreeSet<String>); 8] = [
         ("end processes", &r.processes_to_end),
+        (
+            "end system programs running these command lines",
+            &r.system_processes_to_end,
+        ),
         ("delete files", &r.files_to_delete),
         ("review folders", &r.folders_to_review),
         ("remove registry values and keys", &r.registry_to_remove),
@@ -412,11 +469,33 @@ fn draw(out: &mut String, node: &ProcessNode, first: &str, _rest: &str, indent: 
     }
 }
 
-/// One line for an event: time, actor, target and the details that matter for its kind.
+/// Which kind of Windows record an event was read from (`Sysmon 1`, `Security 4688`), so
+/// that one process seen by two providers reads as two records; `None` for other logs.
+fn record_source(e: &Event) -> Option<String> {
+    let id = e.get("event_id")?;
+    let channel = e.get("channel").unwrap_or_default();
+    let provider = if channel.to_ascii_lowercase().contains("sysmon") {
+        "Sysmon"
+    } else {
+        // `Security`, `System`, `Microsoft-Windows-PowerShell/Operational` → its first part
+        channel.split('/').next().unwrap_or_default()
+    };
+    Some(if provider.is_empty() {
+        format!("event {id}")
+    } else {
+        format!("{provider} {id}")
+    })
+}
+
+/// One line for an event: time, source record, actor, target and the details that matter
+/// for its kind.
 fn event_line(e: &Event) -> String {
     let mut line = String::new();
     if let Some(t) = &e.time {
         let _ = write!(line, "{t}  ");
+    }
+    if let Some(source) = record_source(e) {
+        let _ = write!(line, "[{source}]  ");
     }
     let actor = match e.action {
         Action::ProcessCreate | Action::ProcessStart => {
@@ -447,7 +526,7 @@ fn event_line(e: &Event) -> String {
         Action::HttpRequest => &["method", "user_agent"],
         Action::TlsClientHello => &["dst"],
         Action::NetworkConnect => &["dst_port", "dst_host"],
-        Action::NetworkData => &["dst", "protocol"],
+        Action::NetworkData => &["dst", "protocol", "direction"],
         Action::TaskCreate | Action::ServiceCreate | Action::WmiSubscription => &["command"],
         Action::Signature => &["ttp"],
         Action::Sample => &["sha256"],

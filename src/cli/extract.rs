@@ -72,6 +72,10 @@ pub struct ExtractArgs {
     /// `-f ndjson` and `-f text`.
     #[arg(long)]
     pub no_dedup: bool,
+    #[arg(long, num_args = 1.., value_name = "PATH", help = super::INTEL_HELP)]
+    pub intel: Vec<PathBuf>,
+    #[arg(long, num_args = 0..=1, value_name = "DIR", help = super::WARNINGLISTS_HELP)]
+    pub warninglists: Option<Option<std::path::PathBuf>>,
     /// Leave the context snippet out of sightings.
     #[arg(long)]
     pub no_context: bool,
@@ -134,10 +138,24 @@ pub fn run(args: ExtractArgs) -> ExitCode {
         defang: args.defang,
         exchange: args.exchange.options(),
     };
+    let intel = match super::load_intel(&args.intel, args.warninglists.as_ref()) {
+        Ok(store) => store,
+        Err(code) => return code,
+    };
     if args.no_dedup {
+        if intel.is_some() {
+            warn("--intel needs deduplicated output (without --no-dedup)");
+            return ExitCode::from(EXIT_FAILURE);
+        }
         return run_streaming(&args, &extractor, &paths, options);
     }
-    let extraction = extractor.extract_paths_sorted(&paths);
+    let mut extraction = extractor.extract_paths_sorted(&paths);
+    if let Some(store) = intel {
+        let store = std::sync::Arc::new(store);
+        extraction.iocs.set_hook(Box::new(move |ioc| {
+            ioc.intel = store.lookup(ioc.kind, &ioc.value);
+        }));
+    }
     for e in &extraction.errors {
         warn(format_args!("{}: {}", e.source, e.message));
     }

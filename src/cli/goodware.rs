@@ -42,6 +42,21 @@ pub enum GoodwareAction {
         #[arg(long, value_name = "N", default_value_t = 1)]
         min_packages: u32,
     },
+    /// Merge the indexes of disjoint parts of a goodware set (one per machine or Spark
+    /// partition) into the index of the whole: counts are summed, the file digests united.
+    /// Equals one build over all the files when no file is in two parts (by content; such
+    /// files are reported). Parts must be built with `--min-packages 1`.
+    Merge {
+        /// The part indexes (`-` for the shipped default).
+        #[arg(required = true)]
+        parts: Vec<PathBuf>,
+        /// The index file to write.
+        #[arg(long, short = 'o', value_name = "FILE")]
+        output: PathBuf,
+        /// Date recorded as the last update (`YYYY-MM-DD`); the latest part's by default.
+        #[arg(long, value_name = "YYYY-MM-DD", value_parser = crate::dates::parse_day)]
+        date: Option<String>,
+    },
     /// Describe an index: build date, sources, counts, size. `-` is the shipped default.
     Info {
         /// The index file.
@@ -76,6 +91,11 @@ pub fn run(args: GoodwareArgs) -> ExitCode {
             max_file_size,
             min_packages,
         } => build(paths, &output, append, date, max_file_size, min_packages),
+        GoodwareAction::Merge {
+            parts,
+            output,
+            date,
+        } => merge(&parts, &output, date),
         GoodwareAction::Info { file } => match open(&file) {
             Ok(index) => print(&info_text(&index)),
             Err(e) => fail(e),
@@ -170,6 +190,42 @@ fn build(
     }
 }
 
+fn merge(parts: &[PathBuf], output: &Path, date: Option<String>) -> ExitCode {
+    let mut opened = Vec::with_capacity(parts.len());
+    for p in parts {
+        match open(p) {
+            Ok(index) => opened.push(index),
+            Err(e) => return fail(format!("{e}: {} was not written", output.display())),
+        }
+    }
+    let refs: Vec<&Index> = opened.iter().collect();
+    let mut result = None;
+    let written = crate::output::write_to(Some(output), |w| {
+        let r =
+            goodware::merge(&refs, date, w).map_err(|e| std::io::Error::other(e.to_string()))?;
+        result = Some(r);
+        Ok(())
+    });
+    if let Err(e) = written {
+        return fail(format!("{}: {e}", output.display()));
+    }
+    let Some(report) = result else {
+        return fail("nothing was merged".into());
+    };
+    for w in &report.warnings {
+        warn(w);
+    }
+    eprintln!(
+        "spoor: {} indexes merged; index holds {} files, {} strings",
+        report.parts, report.meta.files, report.meta.strings
+    );
+    if report.warnings.is_empty() {
+        ExitCode::from(EXIT_OK)
+    } else {
+        ExitCode::from(EXIT_INPUT_ERRORS)
+    }
+}
+
 /// The `info` report.
 pub fn info_text(index: &Index) -> String {
     let m = index.meta();
@@ -183,8 +239,10 @@ pub fn info_text(index: &Index) -> String {
             ""
         }
     ));
-    s.push_str(&format!("built       {}\n", m.built));
-    s.push_str(&format!("updated     {}\n", m.updated));
+    // The header is text from whoever built the index: shown escaped, one line each.
+    let field = crate::escape::terminal::field;
+    s.push_str(&format!("built       {}\n", field(&m.built)));
+    s.push_str(&format!("updated     {}\n", field(&m.updated)));
     s.push_str(&format!(
         "files       {} ({} bytes read)\n",
         m.files, m.bytes
@@ -192,6 +250,11 @@ pub fn info_text(index: &Index) -> String {
     s.push_str(&format!(
         "strings     {} (ASCII and UTF-16LE, {}..{} bytes)\n",
         m.strings, m.min_len, m.max_key_len
+    ));
+    s.push_str(&format!(
+        "phrases     {} (runs of {} words)\n",
+        m.phrases,
+        goodware::PHRASE_WORDS
     ));
     s.push_str(&format!("imphashes   {}\n", m.imphashes));
     s.push_str(&format!("exports     {}\n", m.exports));
@@ -208,10 +271,14 @@ pub fn info_text(index: &Index) -> String {
     for src in &m.sources {
         s.push_str(&format!(
             "  {}  {} files  {} bytes  {}\n",
-            src.date,
+            field(&src.date),
             src.files,
             src.bytes,
-            src.paths.join(" ")
+            src.paths
+                .iter()
+                .map(|p| field(p).into_owned())
+                .collect::<Vec<_>>()
+                .join(" ")
         ));
     }
     s

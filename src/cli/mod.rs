@@ -21,6 +21,45 @@ pub const EXIT_INPUT_ERRORS: u8 = 1;
 /// Exit code: bad usage or nothing could be done (clap also uses 2 for usage errors).
 pub const EXIT_FAILURE: u8 = 2;
 
+/// Help of `--intel`, shared by the subcommands that take it.
+pub const INTEL_HELP: &str = "Intelligence feeds to mark the indicators with: MISP feed \
+folders or event JSON, STIX 2.1 bundles, CSV or plain lists (value, tags, first seen, threat \
+level); each indicator gets the feeds, tags, first-seen dates and threat levels it matches \
+(exact values, CIDR ranges, domain suffixes, URL prefixes)";
+
+/// Help of `--warninglists`, shared by the subcommands that take it.
+pub const WARNINGLISTS_HELP: &str = "Flag indicators on known-benign MISP warning lists \
+(public DNS resolvers, CDN and cloud ranges, update hosts, top sites): without DIR the lists \
+shipped in data/warninglists/, with DIR the lists there (DIR/NAME/list.json as in \
+misp-warninglists, or NAME.json). Flagged indicators are kept, and the report explains them";
+
+/// Reads the `--intel` feeds and the `--warninglists` (`None` when there are neither).
+/// Warnings go to stderr; an unreadable feed or list folder is an error naming it.
+pub fn load_intel(
+    paths: &[std::path::PathBuf],
+    warninglists: Option<&Option<std::path::PathBuf>>,
+) -> Result<Option<crate::intel::Store>, ExitCode> {
+    if paths.is_empty() && warninglists.is_none() {
+        return Ok(None);
+    }
+    let fail = |e: String| {
+        warn(format_args!("intel: {e}"));
+        ExitCode::from(EXIT_FAILURE)
+    };
+    let (mut store, mut warnings) = crate::intel::feeds::load(paths).map_err(fail)?;
+    match warninglists {
+        None => {}
+        Some(None) => warnings.extend(crate::intel::warninglists::add_builtin(&mut store)),
+        Some(Some(dir)) => {
+            warnings.extend(crate::intel::warninglists::add_folder(&mut store, dir).map_err(fail)?)
+        }
+    }
+    for w in warnings {
+        warn(format_args!("intel: {w}"));
+    }
+    Ok(Some(store))
+}
+
 /// spoor turns malware samples and analysis logs into indicators of compromise and tested
 /// YARA rules.
 #[derive(Debug, Parser)]
@@ -67,10 +106,17 @@ pub fn run(cli: Cli) -> ExitCode {
 /// overrides from the inputs are visible escapes (line breaks stay, for multi-line
 /// diagnostics such as a rule compiler's).
 pub fn warn(message: impl std::fmt::Display) {
-    eprintln!(
+    eprintln!("{}", warning_line(&message.to_string()));
+}
+
+/// A warning as written to stderr: `spoor: ` and the message, control characters shown as
+/// escapes, and every line after the first indented, so that a line break inside a file
+/// name or a log field cannot forge a line of its own.
+pub fn warning_line(message: &str) -> String {
+    format!(
         "spoor: {}",
-        crate::escape::terminal::text(&message.to_string())
-    );
+        crate::escape::terminal::text(message).replace('\n', "\n  ")
+    )
 }
 
 /// A `--time-limit` in seconds as a duration; 0, negative or unrepresentable means none.
@@ -79,5 +125,17 @@ pub fn time_limit(seconds: f64) -> Option<std::time::Duration> {
         std::time::Duration::try_from_secs_f64(seconds).ok()
     } else {
         None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::warning_line;
+
+    #[test]
+    fn a_line_break_in_a_warning_cannot_forge_a_line() {
+        let w = warning_line("x\nspoor: all inputs read\x1b[2J");
+        assert_eq!(w, "spoor: x\n  spoor: all inputs read\\x1b[2J");
+        assert!(w.lines().skip(1).all(|l| l.starts_with("  ")));
     }
 }

@@ -47,6 +47,10 @@ pub struct TriageArgs {
     /// `always` or `never`.
     #[arg(long, value_enum, default_value = "auto")]
     pub color: ColorChoice,
+    #[arg(long, num_args = 1.., value_name = "PATH", help = super::INTEL_HELP)]
+    pub intel: Vec<std::path::PathBuf>,
+    #[arg(long, num_args = 0..=1, value_name = "DIR", help = super::WARNINGLISTS_HELP)]
+    pub warninglists: Option<Option<std::path::PathBuf>>,
 }
 
 /// When the text view uses colour.
@@ -107,17 +111,57 @@ pub fn run(args: TriageArgs) -> ExitCode {
         min_string_len: args.min_len,
         ..TriageOptions::default()
     };
+    let intel = match super::load_intel(&args.intel, args.warninglists.as_ref()) {
+        Ok(store) => store,
+        Err(code) => return code,
+    };
     let mut reports = Vec::new();
     // STIX and MISP carry section digests, taken from the bytes while they are at hand.
     let exchange_format = matches!(args.format, TriageFormat::Stix | TriageFormat::Misp);
     let mut facts = Vec::new();
     let mut failed = false;
+    // Folders are walked, as the other subcommands walk them: the executables in them are
+    // triaged, other files skipped (counted); a file named on the command line that is no
+    // executable is reported (exit code 1).
+    let mut files: Vec<(PathBuf, bool)> = Vec::new();
+    let mut skipped = 0usize;
     for path in &args.files {
+        if !path.is_dir() {
+            files.push((path.clone(), false));
+            continue;
+        }
+        let before = files.len();
+        let (sources, errors) = crate::input::expand(std::slice::from_ref(path));
+        for e in errors {
+            warn(format_args!("{}: {}", e.source, e.message));
+            failed = true;
+        }
+        for source in sources {
+            if let crate::input::Source::File { path, .. } = source {
+                files.push((path, true));
+            }
+        }
+        if files.len() == before {
+            warn(format_args!("{}: no file in this folder", path.display()));
+            failed = true;
+        }
+    }
+    for (path, walked) in &files {
         let name = path.display().to_string();
         // Mapped, so that memory does not grow with the sample's size.
         match sample::Mapped::open(path, args.max_size) {
             Ok(data) => {
-                let t = sample::triage_with(&name, &data, options);
+                if *walked && sample::sniff(&data) == sample::Format::Unknown {
+                    skipped += 1;
+                    continue;
+                }
+                if sample::sniff(&data) == sample::Format::Unknown {
+                    failed = true;
+                }
+                let mut t = sample::triage_with(&name, &data, options);
+                if let Some(store) = &intel {
+                    store.annotate_sample(&mut t.iocs);
+                }
                 for w in &t.warnings {
                     warn(format_args!("{name}: {w}"));
                 }
@@ -130,6 +174,15 @@ pub fn run(args: TriageArgs) -> ExitCode {
                 warn(format_args!("{name}: {}", crate::input::describe(&e)));
                 failed = true;
             }
+        }
+    }
+    if skipped > 0 {
+        warn(format_args!(
+            "{skipped} file(s) in the folders given skipped: not PE, ELF or Mach-O"
+        ));
+        if reports.is_empty() && !failed {
+            warn("no PE, ELF or Mach-O file to triage");
+            failed = true;
         }
     }
     let colour = match args.color {
@@ -237,14 +290,18 @@ pub fn text(t: &Triage) -> String {
 pub fn text_styled(t: &Triage, style: Style) -> String {
     let mut s = String::new();
     let _ = writeln!(s, "{}", style.bold(&e(&t.name)));
-    let _ = writeln!(
-        s,
-        "  {} {} {}-bit, {} bytes",
-        t.format.as_str(),
-        if t.arch.is_empty() { "?" } else { &t.arch },
-        t.bitness,
-        t.size
-    );
+    if t.format == sample::Format::Unknown {
+        let _ = writeln!(s, "  not a PE, ELF or Mach-O file, {} bytes", t.size);
+    } else {
+        let _ = writeln!(
+            s,
+            "  {} {} {}-bit, {} bytes",
+            t.format.as_str(),
+            if t.arch.is_empty() { "?" } else { &t.arch },
+            t.bitness,
+            t.size
+        );
+    }
     let _ = writeln!(s, "  md5     {}", t.hashes.md5);
     let _ = writeln!(s, "  sha1    {}", t.hashes.sha1);
     let _ = writeln!(s, "  sha256  {}", t.hashes.sha256);
@@ -543,6 +600,9 @@ pub fn text_styled(t: &Triage, style: Style) -> String {
                 e(&ioc.value),
                 e(&where_)
             );
+            for h in &ioc.intel {
+                let _ = writeln!(s, "                   known to {}", e(&h.describe()));
+            }
         }
         if t.iocs.len() > 15 {
             let _ = writeln!(s, "    ... {} more (see --format json)", t.iocs.len() - 15);
@@ -580,6 +640,24 @@ pub fn text_styled(t: &Triage, style: Style) -> String {
         t.strings.len(),
         t.junk_strings
     );
+    let verdict = match t.verdict.verdict.as_str() {
+        "malicious-looking" => style.red(&t.verdict.verdict),
+        "suspicious" => style.yellow(&t.verdict.verdict),
+        v => v.to_string(),
+    };
+    let _ = writeln!(s, "  verdict {verdict}: {}", e(&t.verdict.reason));
+    if t.classes.is_empty() {
+        let _ = writeln!(s, "  class   no class");
+    }
+    for h in &t.classes {
+        let _ = writeln!(
+            s,
+            "  class   {} ({}): {}",
+            h.class,
+            h.confidence,
+            e(&h.evidence.join("; "))
+        );
+    }
     for w in &t.warnings {
         let _ = writeln!(s, "  {} {}", style.yellow("warning:"), e(w));
     }

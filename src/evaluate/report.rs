@@ -13,7 +13,7 @@ use super::labels::{family_from_dirs, Labels, BENIGN};
 use super::rules::{FamilySource, RuleSet};
 use super::scan::FileScan;
 use serde::Serialize;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 /// Column of the family matrix for rules without a family.
@@ -228,6 +228,37 @@ struct Scanned<'a> {
     hits: &'a [usize],
 }
 
+/// The family shown for a hit on a malicious file whose family is not known.
+pub const UNKNOWN_FAMILY: &str = "(family unknown)";
+
+/// The folder above a folder named like a rule's family, and that family
+/// (`corpus/malicious/magpie/x.exe` → `corpus/malicious`, `magpie`).
+fn family_folder(path: &str, families: &[&str]) -> Option<(String, String)> {
+    let parts: Vec<&str> = path.split(['/', '\\']).collect();
+    let dirs = parts.split_last().map(|(_, d)| d).unwrap_or_default();
+    dirs.iter().enumerate().rev().find_map(|(i, dir)| {
+        let d = dir.to_lowercase();
+        families
+            .contains(&d.as_str())
+            .then(|| (dirs[..i].join("/"), d))
+    })
+}
+
+/// The family of a file in a sibling folder of a family folder (`corpus/malicious/shroud/
+/// x.exe` when `corpus/malicious/magpie/` holds magpie's samples): the folder's name.
+fn sibling_family(path: &str, parents: &BTreeSet<String>) -> Option<String> {
+    let parts: Vec<&str> = path.split(['/', '\\']).collect();
+    if parts.len() < 2 {
+        return None;
+    }
+    let dirs = &parts[..parts.len() - 1];
+    (0..dirs.len()).rev().find_map(|i| {
+        parents
+            .contains(&dirs[..i].join("/"))
+            .then(|| dirs[i].to_lowercase())
+    })
+}
+
 /// Measures scan outcomes. `files` pairs each outcome with the set it was given in.
 pub fn measure(rules: &RuleSet, files: &[(SetKind, FileScan)], labels: Option<&Labels>) -> Report {
     let infos = rules.infos();
@@ -237,6 +268,32 @@ pub fn measure(rules: &RuleSet, files: &[(SetKind, FileScan)], labels: Option<&L
     let mut scanned = Vec::new();
     let rule_families: BTreeSet<&str> = infos.iter().filter_map(|r| r.family.as_deref()).collect();
     let rule_families: Vec<&str> = rule_families.into_iter().collect();
+    // Without labels, a file's family is inferred: the rule that names it among the
+    // samples it was built from (its SHA-256 in the rule's meta), or a folder named like a
+    // rule's family, or a sibling folder of such a folder (samples sorted by family).
+    let by_hash: BTreeMap<&str, &str> = infos
+        .iter()
+        .filter_map(|r| r.family.as_deref().map(|f| (r, f)))
+        .flat_map(|(r, f)| r.sample_hashes.iter().map(move |h| (h.as_str(), f)))
+        .collect();
+    let family_parents: BTreeSet<String> = if labels.is_none() {
+        files
+            .iter()
+            .filter(|(set, _)| *set == SetKind::Malicious)
+            .filter_map(|(_, f)| family_folder(&f.path, &rule_families).map(|(parent, _)| parent))
+            .collect()
+    } else {
+        BTreeSet::new()
+    };
+    let inferred = |f: &FileScan| -> Option<String> {
+        if let Some(family) = f.sha256.as_deref().and_then(|h| by_hash.get(h)) {
+            return Some(family.to_string());
+        }
+        if let Some(family) = family_from_dirs(&f.path, &rule_families) {
+            return Some(family.to_string());
+        }
+        sibling_family(&f.path, &family_parents)
+    };
     for (set, f) in files {
         let summary = match set {
             SetKind::Malicious => &mut sets.malicious,
@@ -268,6 +325,7 @@ pub fn measure(rules: &RuleSet, files: &[(SetKind, FileScan)], labels: Option<&L
                 None
             }
             (SetKind::Malicious, Some(label)) => Some(label.to_string()),
+            (SetKind::Malicious, None) if labels.is_none() => inferred(f),
             (SetKind::Malicious, None) => {
                 family_from_dirs(&f.path, &rule_families).map(str::to_string)
             }
@@ -282,12 +340,34 @@ pub fn measure(rules: &RuleSet, files: &[(SetKind, FileScan)], labels: Option<&L
     }
     unreadable.sort_by(|a, b| (a.set, &a.file).cmp(&(b.set, &b.file)));
 
+    // Without labels, once some files' families are known, a file of no known family is
+    // outside every family rule: its hits are listed as outside the family, never counted
+    // as true positives, and it is no rule's miss. With no family known at all, every file
+    // counts for every rule (as before), and a warning says so.
+    let inferring = labels.is_none()
+        && infos.iter().any(|r| r.family.is_some())
+        && scanned
+            .iter()
+            .any(|f| f.set == SetKind::Malicious && f.family.is_some());
+    if labels.is_none()
+        && infos.iter().any(|r| r.family.is_some())
+        && !inferring
+        && scanned.iter().any(|f| f.set == SetKind::Malicious)
+    {
+        warnings.push(
+            "no malicious file's family could be inferred (no --labels, no folder named like \
+             a rule's family, no sample hash in the rules' meta): every malicious file counts \
+             for every rule"
+                .to_string(),
+        );
+    }
     let targets = |rule: usize, file: &Scanned| -> bool {
         match (
             infos.get(rule).and_then(|r| r.family.as_ref()),
             &file.family,
         ) {
             (Some(rf), Some(ff)) => rf == ff,
+            (Some(_), None) if inferring => false,
             _ => true,
         }
     };
@@ -335,7 +415,10 @@ pub fn measure(rules: &RuleSet, files: &[(SetKind, FileScan)], labels: Option<&L
                         (true, false) => r.missed.push(file.path.to_string()),
                         (false, true) => r.cross_family_hits.push(CrossFamilyHit {
                             file: file.path.to_string(),
-                            family: file.family.clone().unwrap_or_default(),
+                            family: file
+                                .family
+                                .clone()
+                                .unwrap_or_else(|| UNKNOWN_FAMILY.to_string()),
                         }),
                         (false, false) => {}
                     }
@@ -463,7 +546,52 @@ mod tests {
             path: path.to_string(),
             size: 10,
             result: Ok(hits.to_vec()),
+            sha256: None,
         }
+    }
+
+    #[test]
+    fn without_labels_families_come_from_rule_meta_and_folders() {
+        let hash = "ab".repeat(32);
+        let src = format!(
+            r#"
+            rule MAL_Alpha_PE_X {{ meta: hash1 = "{hash}" condition: true }}
+            rule MAL_Beta_PE_X {{ condition: true }}
+        "#
+        );
+        let rules = RuleSet::compile_sources(&[("t", src.as_bytes())]).unwrap();
+        assert_eq!(rules.infos()[0].sample_hashes, std::slice::from_ref(&hash));
+        let with_hash = |path: &str, hits: &[usize], h: &str| FileScan {
+            sha256: Some(h.to_string()),
+            ..file(path, hits)
+        };
+        let files = vec![
+            // built from this sample: alpha, wherever it lies
+            (SetKind::Malicious, with_hash("flat/a1", &[0], &hash)),
+            // in a folder named like beta's family
+            (SetKind::Malicious, file("m/beta/b1", &[0, 1])),
+            // in a sibling folder of beta's: family gamma, outside both rules
+            (SetKind::Malicious, file("m/gamma/g1", &[0])),
+            (SetKind::Malicious, file("m/gamma/g2", &[])),
+        ];
+        let r = measure(&rules, &files, None);
+        let (alpha, beta) = (&r.rules[0], &r.rules[1]);
+        assert_eq!(alpha.true_positives, 1);
+        assert!(alpha.missed.is_empty(), "{:?}", alpha.missed);
+        let cross: Vec<(&str, &str)> = alpha
+            .cross_family_hits
+            .iter()
+            .map(|h| (h.file.as_str(), h.family.as_str()))
+            .collect();
+        assert_eq!(cross, [("m/beta/b1", "beta"), ("m/gamma/g1", "gamma")]);
+        assert_eq!(beta.true_positives, 1);
+        assert!(beta.missed.is_empty() && beta.cross_family_hits.is_empty());
+        // nothing to infer from: every file counts for every rule, with a warning
+        let flat = vec![(SetKind::Malicious, file("x/u1", &[0]))];
+        let r = measure(&rules, &flat, None);
+        assert_eq!(r.rules[0].true_positives, 1);
+        assert_eq!(r.rules[1].misses, 1);
+        assert!(r.warnings.iter().any(|w| w.contains("could be inferred")));
     }
 
     #[test]
@@ -493,6 +621,7 @@ mod tests {
                     path: "g/gone".into(),
                     size: 0,
                     result: Err("no such file or directory".into()),
+                    sha256: None,
                 },
             ),
         ];

@@ -33,6 +33,17 @@ pub struct RuleInfo {
     pub family: Option<String>,
     /// Where [`RuleInfo::family`] came from.
     pub family_source: FamilySource,
+    /// SHA-256 digests (lower case) of the samples the rule was built from, from its meta
+    /// (`hash`, `hash1`, `hash2`, ..., `sha256`, as spoor and yarGen write them).
+    pub sample_hashes: Vec<String>,
+}
+
+/// Whether a meta key names the digest of a sample the rule was built from.
+fn is_hash_key(key: &str) -> bool {
+    let k = key.to_ascii_lowercase();
+    k == "sha256"
+        || k.strip_prefix("hash")
+            .is_some_and(|n| n.bytes().all(|b| b.is_ascii_digit()))
 }
 
 /// Why the rules could not be used.
@@ -52,6 +63,20 @@ pub enum RulesError {
     /// No rule file was found, or the files hold no public rule.
     #[error("no rules to test ({0})")]
     Empty(String),
+}
+
+/// What a file given as rules is when it cannot be rule text: an executable, or binary
+/// data (a NUL byte in its first 64 KiB). Its bytes are never shown on the terminal.
+fn not_rule_text(text: &[u8]) -> Option<&'static str> {
+    use crate::sample::Format;
+    match crate::sample::sniff(text) {
+        Format::Pe => Some("a PE executable"),
+        Format::Elf => Some("an ELF executable"),
+        Format::Macho | Format::MachoFat => Some("a Mach-O executable"),
+        Format::Unknown => text[..text.len().min(64 * 1024)]
+            .contains(&0)
+            .then_some("binary data"),
+    }
 }
 
 /// Compiled rules with their descriptions, ready to scan with.
@@ -89,6 +114,15 @@ impl RuleSet {
                 path: file.display().to_string(),
                 message: crate::input::describe(&e),
             })?;
+            if let Some(what) = not_rule_text(&text) {
+                return Err(RulesError::Read {
+                    path: file.display().to_string(),
+                    message: format!(
+                        "not a YARA rules file ({what}); give the rules first and the files \
+                         to scan with --malicious and --benign"
+                    ),
+                });
+            }
             sources.push((file.display().to_string(), text));
         }
         let borrowed: Vec<(&str, &[u8])> = sources
@@ -129,11 +163,22 @@ impl RuleSet {
                         None => (None, FamilySource::None),
                     },
                 };
+                let sample_hashes = r
+                    .metadata()
+                    .filter_map(|(key, value)| match value {
+                        yara_x::MetaValue::String(s) if is_hash_key(key) => {
+                            let h = s.trim().to_ascii_lowercase();
+                            (h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit())).then_some(h)
+                        }
+                        _ => None,
+                    })
+                    .collect();
                 RuleInfo {
                     name: r.identifier().to_string(),
                     namespace: r.namespace().to_string(),
                     family,
                     family_source,
+                    sample_hashes,
                 }
             })
             .collect();

@@ -48,6 +48,9 @@ pub struct FileScan {
     /// Positions (in [`RuleSet::infos`]) of the rules that matched, sorted; or why the file
     /// could not be scanned.
     pub result: Result<Vec<usize>, String>,
+    /// The file's SHA-256 (lower-case hex), taken when some rule names the samples it was
+    /// built from (to find a file's family without labels).
+    pub sha256: Option<String>,
 }
 
 /// All outcomes of one scan, in the order of the paths given, with timing.
@@ -130,10 +133,38 @@ fn scan_one(
                 path: name,
                 size: 0,
                 result: Err(message),
+                sha256: None,
             }
         }
     };
-    let result = match scanner.scan(&data) {
+    let result = scan_data(scanner, set, &data, config.timeout);
+    // the file's SHA-256, when a rule names its samples' (families inferred without labels)
+    let sha256 = set
+        .infos()
+        .iter()
+        .any(|r| !r.sample_hashes.is_empty())
+        .then(|| {
+            use sha2::Digest;
+            crate::sample::hex(&sha2::Sha256::digest(&data[..]))
+        });
+    FileScan {
+        path: name,
+        size: if result.is_ok() { data.len() as u64 } else { 0 },
+        result,
+        sha256,
+    }
+}
+
+/// Scans bytes in memory with `scanner` (made from `set`'s rules, its timeout set to
+/// `timeout`): the positions (in [`RuleSet::infos`]) of the rules that matched, sorted, or
+/// why the scan failed (a timeout, for one).
+pub fn scan_data(
+    scanner: &mut yara_x::Scanner<'_>,
+    set: &RuleSet,
+    data: &[u8],
+    timeout: Duration,
+) -> Result<Vec<usize>, String> {
+    match scanner.scan(data) {
         Ok(results) => {
             let mut hits: Vec<usize> = results
                 .matching_rules()
@@ -145,14 +176,9 @@ fn scan_one(
         }
         Err(yara_x::ScanError::Timeout) => Err(format!(
             "scan timed out after {} s; not counted",
-            config.timeout.as_secs_f64()
+            timeout.as_secs_f64()
         )),
         Err(e) => Err(format!("scan failed: {e}")),
-    };
-    FileScan {
-        path: name,
-        size: if result.is_ok() { data.len() as u64 } else { 0 },
-        result,
     }
 }
 

@@ -2,6 +2,7 @@
 //! files, per-set counts, the confusion table, the family matrix and throughput.
 
 use super::report::{Report, SetSummary};
+use crate::escape::terminal::field;
 use std::fmt::Write as _;
 
 fn percent(rate: Option<f64>) -> String {
@@ -90,11 +91,13 @@ pub fn render(report: &Report, max_fp: usize) -> String {
                 .chain([6])
                 .max()
                 .unwrap_or(6);
+            // File names (and the families taken from folder names) are shown escaped: a
+            // line break in one must not start a line of its own.
             for f in &r.benign_hits {
-                let _ = writeln!(s, "    {:<width$}  {f}", "benign");
+                let _ = writeln!(s, "    {:<width$}  {}", "benign", field(f));
             }
             for c in &r.cross_family_hits {
-                let _ = writeln!(s, "    {:<width$}  {}", c.family, c.file);
+                let _ = writeln!(s, "    {:<width$}  {}", field(&c.family), field(&c.file));
             }
         }
     }
@@ -103,14 +106,20 @@ pub fn render(report: &Report, max_fp: usize) -> String {
         for r in report.rules.iter().filter(|r| r.misses > 0) {
             let _ = writeln!(s, "  {}: {}", r.name, r.misses);
             for f in &r.missed {
-                let _ = writeln!(s, "    {f}");
+                let _ = writeln!(s, "    {}", field(f));
             }
         }
     }
     if !report.unreadable.is_empty() {
         let _ = writeln!(s, "\nnot scanned");
         for u in &report.unreadable {
-            let _ = writeln!(s, "  {:<9}  {}: {}", u.set.as_str(), u.file, u.reason);
+            let _ = writeln!(
+                s,
+                "  {:<9}  {}: {}",
+                u.set.as_str(),
+                field(&u.file),
+                field(&u.reason)
+            );
         }
     }
 

@@ -69,6 +69,42 @@ pub struct Indicator {
     pub sources: Vec<String>,
     /// How many times it was seen in total.
     pub count: u64,
+    /// What the analyst's intelligence feeds know about it (`--intel`), sorted.
+    pub intel: Vec<crate::ioc::IntelHit>,
+    /// Why it is context rather than an indicator, when it is: the sandbox's own network
+    /// (the analysis machine, its resolver), a hash of a system file. Exporters keep it as
+    /// an observable, never as a STIX indicator, a MISP `to_ids` attribute or a block rule.
+    pub context: Option<String>,
+    /// What a network indicator was in the logs' records (`contacted`, `queried`,
+    /// `resolved`, `resolver`, `analysis_host`, ...), sorted; empty when no record said.
+    pub roles: Vec<String>,
+    /// The files a hash belongs to, as the logs record them.
+    pub files: Vec<String>,
+    /// Ports written with an address (`192.0.2.1:443`), merged into the address.
+    pub ports: Vec<u16>,
+}
+
+impl Indicator {
+    /// An indicator of `kind` with `value`, seen nowhere yet.
+    pub fn new(kind: IndicatorKind, value: impl Into<String>) -> Self {
+        Indicator {
+            kind,
+            value: value.into(),
+            samples: Vec::new(),
+            sources: Vec::new(),
+            count: 0,
+            intel: Vec::new(),
+            context: None,
+            roles: Vec::new(),
+            files: Vec::new(),
+            ports: Vec::new(),
+        }
+    }
+
+    /// Whether it is exported as an indicator (not context).
+    pub fn is_indicator(&self) -> bool {
+        self.context.is_none()
+    }
 }
 
 /// An ATT&CK technique and the samples that show it.
@@ -114,8 +150,15 @@ pub struct SampleFacts {
     pub format: String,
     /// PE header facts, for PE files.
     pub pe: Option<PeFacts>,
-    /// Behaviour categories of its imports (`injection`, `network`, ...), in table order.
+    /// Behaviour categories of its imports (`injection`, `network`, ...), in table order:
+    /// only those with real evidence (medium or high confidence: APIs every runtime imports,
+    /// such as `Sleep` or `OutputDebugStringA`, do not make a sample anti-VM or anti-debug).
     pub behaviours: Vec<String>,
+    /// ATT&CK technique ids found at medium confidence or more (some earn a STIX
+    /// capability: `T1497.001` anti-vm, `T1622` anti-debugging).
+    pub techniques: Vec<String>,
+    /// Class hints (`loader`, `ransomware`, ...), in table order; empty: no class.
+    pub classes: Vec<String>,
 }
 
 /// PE facts carried into the STIX `windows-pebinary-ext` and the MISP `pe` object.
@@ -162,11 +205,10 @@ impl Findings {
             let sources: BTreeSet<String> =
                 ioc.sightings.iter().map(|s| s.source.to_string()).collect();
             findings.indicators.push(Indicator {
-                kind: IndicatorKind::Ioc(ioc.kind),
-                value: ioc.value.clone(),
-                samples: Vec::new(),
                 sources: sources.into_iter().collect(),
                 count: ioc.count,
+                intel: ioc.intel.clone(),
+                ..Indicator::new(IndicatorKind::Ioc(ioc.kind), ioc.value.clone())
             });
         }
         findings.normalise();
@@ -199,15 +241,17 @@ impl Findings {
                 let kind = IndicatorKind::Ioc(ioc.kind);
                 let entry = indicators
                     .entry((kind, ioc.value.clone()))
-                    .or_insert_with(|| Indicator {
-                        kind,
-                        value: ioc.value.clone(),
-                        samples: Vec::new(),
-                        sources: Vec::new(),
-                        count: 0,
-                    });
+                    .or_insert_with(|| Indicator::new(kind, ioc.value.clone()));
                 entry.samples.push(index);
+                entry.intel.extend(ioc.intel.iter().cloned());
                 entry.count += ioc.sightings.len().max(1) as u64;
+            }
+            for m in &t.mutexes {
+                let entry = indicators
+                    .entry((IndicatorKind::Mutex, m.value.clone()))
+                    .or_insert_with(|| Indicator::new(IndicatorKind::Mutex, m.value.clone()));
+                entry.samples.push(index);
+                entry.count += 1;
             }
             for tech in &t.techniques {
                 techniques
@@ -252,11 +296,9 @@ impl Findings {
                 continue;
             }
             let mut ind = Indicator {
-                kind: IndicatorKind::Ioc(ioc.kind),
-                value: ioc.value.clone(),
-                samples: Vec::new(),
-                sources: Vec::new(),
                 count: ioc.count,
+                intel: ioc.intel.clone(),
+                ..Indicator::new(IndicatorKind::Ioc(ioc.kind), ioc.value.clone())
             };
             for s in &ioc.sightings {
                 match by_name.get(&*s.source) {
@@ -264,6 +306,42 @@ impl Findings {
                     None => ind.sources.push(s.source.to_string()),
                 }
             }
+            match index
+                .get(&(ind.kind, ind.value.clone()))
+                .and_then(|&i| findings.indicators.get_mut(i))
+            {
+                Some(existing) => {
+                    existing.samples.extend(ind.samples);
+                    existing.sources.extend(ind.sources);
+                    existing.count = existing.count.max(ind.count);
+                    existing.intel.extend(ind.intel);
+                }
+                None => {
+                    index.insert((ind.kind, ind.value.clone()), findings.indicators.len());
+                    findings.indicators.push(ind);
+                }
+            }
+        }
+        // Mutexes: those the logs saw created, and sample strings equal to one of them.
+        let logged = analysis.logged_mutexes();
+        let mut mutexes: Vec<Indicator> = Vec::new();
+        for (i, t) in analysis.samples.iter().enumerate() {
+            for m in crate::sample::mutex::names(t, &logged) {
+                mutexes.push(Indicator {
+                    samples: vec![i],
+                    count: 1,
+                    ..Indicator::new(IndicatorKind::Mutex, m.value)
+                });
+            }
+        }
+        for c in analysis.dynamic.iocs.iter().filter(|c| c.kind == "mutex") {
+            mutexes.push(Indicator {
+                sources: vec![c.first_seen.source.to_string()],
+                count: c.count,
+                ..Indicator::new(IndicatorKind::Mutex, c.value.clone())
+            });
+        }
+        for ind in mutexes {
             match index
                 .get(&(ind.kind, ind.value.clone()))
                 .and_then(|&i| findings.indicators.get_mut(i))
@@ -280,8 +358,85 @@ impl Findings {
             }
         }
         findings.sources = sources.into_iter().collect();
+        findings.add_log_context(&analysis.dynamic);
+        findings.merge_address_forms();
         findings.normalise();
         findings
+    }
+
+    /// What the logs' records say about each indicator: the roles of addresses and names,
+    /// the files of hashes, and which of them are context (see
+    /// [`crate::logs::analysis::Findings::context_of`]). An indicator also found in a
+    /// sample stays an indicator: the sample carries it.
+    pub fn add_log_context(&mut self, dynamic: &crate::logs::analysis::Findings) {
+        for ind in &mut self.indicators {
+            let IndicatorKind::Ioc(kind) = ind.kind else {
+                continue;
+            };
+            match kind {
+                IocKind::Ipv4 | IocKind::Ipv6 | IocKind::Domain => {
+                    ind.roles = dynamic
+                        .roles_of(&ind.value)
+                        .iter()
+                        .map(|r| r.as_str().to_string())
+                        .collect();
+                }
+                IocKind::Md5 | IocKind::Sha1 | IocKind::Sha256 | IocKind::Sha512 => {
+                    ind.files = dynamic.files_of(&ind.value);
+                }
+                _ => {}
+            }
+            if ind.samples.is_empty() {
+                ind.context = dynamic.context_of(kind, &ind.value);
+            }
+        }
+    }
+
+    /// One indicator per IP address: its `ip:port`, `[ip]:port` and IPv4-mapped IPv6
+    /// (`::ffff:192.0.2.1`) forms are merged into the plain address, with the ports listed.
+    pub fn merge_address_forms(&mut self) {
+        let mut merged: BTreeMap<std::net::IpAddr, Indicator> = BTreeMap::new();
+        let mut rest = Vec::with_capacity(self.indicators.len());
+        for ind in std::mem::take(&mut self.indicators) {
+            let address = match ind.kind {
+                IndicatorKind::Ioc(IocKind::Ipv4 | IocKind::Ipv6) => {
+                    crate::ioc::split_address(&ind.value)
+                }
+                _ => None,
+            };
+            let Some((ip, port)) = address else {
+                rest.push(ind);
+                continue;
+            };
+            let kind = IndicatorKind::Ioc(if ip.is_ipv4() {
+                IocKind::Ipv4
+            } else {
+                IocKind::Ipv6
+            });
+            let entry = merged.entry(ip).or_insert_with(|| Indicator {
+                // context only while every form is context
+                context: ind.context.clone(),
+                ..Indicator::new(kind, ip.to_string())
+            });
+            entry.samples.extend(ind.samples);
+            entry.sources.extend(ind.sources);
+            entry.count += ind.count;
+            entry.roles.extend(ind.roles);
+            entry.intel.extend(ind.intel);
+            entry.ports.extend(port);
+            entry.ports.extend(ind.ports);
+            if ind.context.is_none() {
+                entry.context = None;
+            }
+        }
+        for mut ind in merged.into_values() {
+            ind.roles.sort();
+            ind.roles.dedup();
+            ind.ports.sort_unstable();
+            ind.ports.dedup();
+            rest.push(ind);
+        }
+        self.indicators = rest;
     }
 
     /// Sorts and deduplicates every list (call after pushing into them by hand).
@@ -297,6 +452,8 @@ impl Findings {
             i.samples.dedup();
             i.sources.sort();
             i.sources.dedup();
+            i.intel.sort();
+            i.intel.dedup();
         }
         self.techniques.sort_by(|a, b| a.id.cmp(&b.id));
         self.techniques.dedup_by(|a, b| a.id == b.id);
@@ -368,8 +525,16 @@ impl SampleFacts {
                 .behavior
                 .categories
                 .iter()
+                .filter(|c| c.confidence != "low")
                 .map(|c| c.name.clone())
                 .collect(),
+            techniques: t
+                .techniques
+                .iter()
+                .filter(|x| x.confidence != "low")
+                .map(|x| x.id.clone())
+                .collect(),
+            classes: t.classes.iter().map(|h| h.class.clone()).collect(),
         }
     }
 }

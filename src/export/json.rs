@@ -262,6 +262,11 @@ fn write_ioc(
         }
         out.write_all(if pretty { b"\n      ]" } else { b"]" })?;
     }
+    if !ioc.intel.is_empty() {
+        // What the analyst's feeds know (`--intel`), on one line even in pretty output.
+        key(out, sep1, "intel")?;
+        serde_json::to_writer(&mut *out, &ioc.intel).map_err(io::Error::from)?;
+    }
     out.write_all(close1)
 }
 
@@ -330,6 +335,7 @@ mod tests {
                     sighting(Some(99), None, Some("/a/0"), ""),
                     sighting(None, Some(7), Some("/b"), "ctx"),
                 ],
+                intel: Vec::new(),
             },
             Ioc {
                 kind: IocKind::FilePath,
@@ -342,6 +348,7 @@ mod tests {
                 },
                 count: 0,
                 sightings: Vec::new(),
+                intel: Vec::new(),
             },
         ]
     }

@@ -6,7 +6,7 @@
 //! Deterministic: UUIDs are UUIDv5 over stable content, every timestamp is the run's
 //! creation time.
 
-use super::findings::{Findings, IndicatorKind, SampleFacts};
+use super::findings::{Findings, Indicator, IndicatorKind, SampleFacts};
 use super::{export_types, stable_uuid, ExchangeOptions};
 use crate::ioc::IocKind;
 use serde_json::{json, Map, Value};
@@ -58,9 +58,8 @@ pub fn event(findings: &Findings, options: ExchangeOptions) -> Value {
 
     let mut attributes = Vec::new();
     for ind in &findings.indicators {
-        if let Some(a) =
-            ctx.indicator_attribute(findings, ind.kind, &ind.value, &ind.samples, &ind.sources)
-        {
+        if let Some(mut a) = ctx.indicator_attribute(findings, ind) {
+            add_intel(&mut a, &ind.intel);
             attributes.push(a);
         }
     }
@@ -97,6 +96,9 @@ pub fn event(findings: &Findings, options: ExchangeOptions) -> Value {
     for (id, name) in &techniques {
         tags.push(json!({ "name": galaxy_tag(id, name) }));
     }
+    for tag in class_tags(findings) {
+        tags.push(json!({ "name": tag }));
+    }
 
     let info = if findings.samples.is_empty() {
         format!(
@@ -131,6 +133,48 @@ pub fn event(findings: &Findings, options: ExchangeOptions) -> Value {
             "Object": objects,
         }
     })
+}
+
+/// What the analyst's intelligence feeds know about an attribute: its comment names each
+/// feed entry (matched value, tags, first seen, threat level) and it gets the tags
+/// `spoor-intel:feed="NAME"` plus the feeds' own tags.
+fn add_intel(attribute: &mut Value, hits: &[crate::ioc::IntelHit]) {
+    if hits.is_empty() {
+        return;
+    }
+    let Some(a) = attribute.as_object_mut() else {
+        return;
+    };
+    let known: Vec<String> = hits.iter().map(|h| h.describe()).collect();
+    let comment = a
+        .get("comment")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string();
+    a.insert(
+        "comment".into(),
+        format!("{comment}; known to intel: {}", known.join("; ")).into(),
+    );
+    let mut tags = BTreeSet::new();
+    for h in hits {
+        tags.insert(format!("spoor-intel:feed=\"{}\"", h.feed.replace('"', "'")));
+        tags.extend(h.tags.iter().cloned());
+    }
+    let tags: Vec<Value> = tags.into_iter().map(|t| json!({ "name": t })).collect();
+    a.insert("Tag".into(), tags.into());
+}
+
+/// The tags of the samples' class hints (`data/class-hints.txt`): the class's taxonomy tag
+/// and `spoor:class="NAME"`, each once, sorted.
+fn class_tags(findings: &Findings) -> BTreeSet<String> {
+    let mut tags = BTreeSet::new();
+    for c in findings.samples.iter().flat_map(|s| &s.classes) {
+        tags.insert(format!("spoor:class=\"{c}\""));
+        if let Some(class) = crate::sample::classes::class(c) {
+            tags.insert(class.misp.clone());
+        }
+    }
+    tags
 }
 
 /// The MISP galaxy tag of an ATT&CK technique: the cluster value is the technique's own
@@ -173,14 +217,9 @@ impl Ctx<'_> {
         a
     }
 
-    fn indicator_attribute(
-        &self,
-        findings: &Findings,
-        kind: IndicatorKind,
-        value: &str,
-        samples: &[usize],
-        sources: &[String],
-    ) -> Option<Value> {
+    fn indicator_attribute(&self, findings: &Findings, ind: &Indicator) -> Option<Value> {
+        let (kind, value, samples, sources) =
+            (ind.kind, ind.value.as_str(), &ind.samples, &ind.sources);
         let row = export_types().get(kind.as_str())?;
         let mut misp_type = row.misp_type.clone()?;
         let mut shown = value.to_string();
@@ -194,7 +233,7 @@ impl Ctx<'_> {
             &misp_type,
             &row.misp_category,
             &shown,
-            row.to_ids,
+            row.to_ids && ind.is_indicator(),
             &[kind.as_str(), value],
         );
         let mut names: Vec<&str> = samples
@@ -207,6 +246,10 @@ impl Ctx<'_> {
         let mut comment = format!("{}; seen in {}", kind.as_str(), names.join(", "));
         if more > 0 {
             comment.push_str(&format!(" and {more} more"));
+        }
+        comment.push_str(&super::stix::indicator_facts(ind).replace(". ", "; "));
+        if let Some(why) = &ind.context {
+            comment.push_str(&format!("; context, not an indicator: {why}"));
         }
         a.insert("comment".into(), comment.into());
         Some(Value::Object(a))

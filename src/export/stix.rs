@@ -8,7 +8,7 @@
 //! time with millisecond precision. Pattern strings escape `\` and `'` as the STIX
 //! patterning grammar requires ([`pattern_string`]).
 
-use super::findings::{Findings, IndicatorKind, SampleFacts};
+use super::findings::{Findings, Indicator, IndicatorKind, SampleFacts};
 use super::{stable_uuid, timestamp, ExchangeOptions, Tlp};
 use crate::ioc::IocKind;
 use serde_json::{json, Map, Value};
@@ -439,16 +439,29 @@ impl Builder {
                     .or_default()
                     .push(main.clone());
             }
+            if !ind.is_indicator() {
+                // context (the sandbox's own network, a system file's hash): an observable
+                // in the observed data, never a pattern to detect on
+                continue;
+            }
             let id = format!("indicator--{}", stable_uuid(&["indicator", &obs.pattern]));
             let mut m = self.sdo("indicator", id);
-            m.insert(
-                "name".into(),
-                format!("{} {}", ind.kind.as_str(), ind.value).into(),
+            let name = match ind.files.first() {
+                Some(file) => format!("{} {} ({file})", ind.kind.as_str(), ind.value),
+                None => format!("{} {}", ind.kind.as_str(), ind.value),
+            };
+            m.insert("name".into(), name.into());
+            let mut description = format!(
+                "{}{}",
+                seen_in(findings, &ind.samples, &ind.sources),
+                indicator_facts(ind)
             );
-            m.insert(
-                "description".into(),
-                seen_in(findings, &ind.samples, &ind.sources).into(),
-            );
+            if !ind.intel.is_empty() {
+                let known: Vec<String> = ind.intel.iter().map(|h| h.describe()).collect();
+                description.push_str(&format!(". Known to intel: {}", known.join("; ")));
+                m.insert("labels".into(), json!(intel_labels(&ind.intel)));
+            }
+            m.insert("description".into(), description.into());
             m.insert("pattern".into(), obs.pattern.into());
             m.insert("pattern_type".into(), "stix".into());
             m.insert("pattern_version".into(), "2.1".into());
@@ -661,22 +674,29 @@ impl Builder {
         );
         m.insert("is_family".into(), false.into());
         m.insert("sample_refs".into(), json!([file]));
-        let caps = capabilities(&sample.behaviours);
+        let caps = capabilities(&sample.behaviours, &sample.techniques);
         if !caps.is_empty() {
             m.insert("capabilities".into(), json!(caps));
+        }
+        let types = malware_types(&sample.classes);
+        if !types.is_empty() {
+            m.insert("malware_types".into(), json!(types));
         }
         self.push(Value::Object(m))
     }
 }
 
-/// STIX malware capabilities of behaviour categories (`data/stix-capabilities.txt`).
-fn capabilities(behaviours: &[String]) -> Vec<String> {
+/// STIX malware capabilities of behaviour categories and ATT&CK techniques (a line for a
+/// parent technique covers its sub-techniques) (`data/stix-capabilities.txt`).
+fn capabilities(behaviours: &[String], techniques: &[String]) -> Vec<String> {
     let table = include_str!("../../data/stix-capabilities.txt");
     let mut caps = BTreeSet::new();
     for line in crate::tables::entries(table) {
         let mut words = line.split_whitespace();
-        if let Some(category) = words.next() {
-            if behaviours.iter().any(|b| b == category) {
+        if let Some(key) = words.next() {
+            let technique =
+                |id: &String| id == key || id.strip_prefix(key).is_some_and(|r| r.starts_with('.'));
+            if behaviours.iter().any(|b| b == key) || techniques.iter().any(technique) {
                 caps.extend(words.map(str::to_string));
             }
         }
@@ -684,7 +704,46 @@ fn capabilities(behaviours: &[String]) -> Vec<String> {
     caps.into_iter().collect()
 }
 
+/// STIX malware types of class hints (`data/class-hints.txt`), sorted.
+fn malware_types(classes: &[String]) -> Vec<String> {
+    let mut types = BTreeSet::new();
+    for c in classes {
+        if let Some(class) = crate::sample::classes::class(c) {
+            types.extend(class.stix.iter().cloned());
+        }
+    }
+    types.into_iter().collect()
+}
+
+/// An indicator's labels from the intelligence feeds that know it: `intel:FEED` and the
+/// feeds' tags, sorted, each once.
+fn intel_labels(hits: &[crate::ioc::IntelHit]) -> Vec<String> {
+    let mut labels = BTreeSet::new();
+    for h in hits {
+        labels.insert(format!("intel:{}", h.feed));
+        labels.extend(h.tags.iter().cloned());
+    }
+    labels.into_iter().collect()
+}
+
 /// "Seen in" text for an indicator's description.
+/// What the logs say about an indicator, as sentences appended to its description: its
+/// roles, the files of a hash, the ports of an address (empty when nothing is known).
+pub fn indicator_facts(ind: &Indicator) -> String {
+    let mut s = String::new();
+    if !ind.roles.is_empty() {
+        s.push_str(&format!(". Role in the logs: {}", ind.roles.join(", ")));
+    }
+    if !ind.files.is_empty() {
+        s.push_str(&format!(". File: {}", ind.files.join(", ")));
+    }
+    if !ind.ports.is_empty() {
+        let ports: Vec<String> = ind.ports.iter().map(u16::to_string).collect();
+        s.push_str(&format!(". Ports: {}", ports.join(", ")));
+    }
+    s
+}
+
 fn seen_in(findings: &Findings, samples: &[usize], sources: &[String]) -> String {
     let mut names: Vec<&str> = samples
         .iter()
@@ -1038,14 +1097,33 @@ mod tests {
         let table = include_str!("../../data/stix-capabilities.txt");
         for line in crate::tables::entries(table) {
             let mut words = line.split_whitespace();
-            let category = words.next().unwrap_or_default();
-            assert!(categories.contains(category), "unknown category {category}");
+            let key = words.next().unwrap_or_default();
+            let technique = crate::sample::behavior::technique_names()
+                .keys()
+                .any(|id| id == key || id.strip_prefix(key).is_some_and(|r| r.starts_with('.')));
+            assert!(
+                categories.contains(key) || technique,
+                "unknown category or technique {key}"
+            );
             for w in words {
                 assert!(known.contains(w), "{w} is not a STIX malware capability");
             }
         }
         let all: Vec<String> = categories.into_iter().collect();
-        assert!(capabilities(&all).contains(&"anti-debugging".to_string()));
+        assert!(capabilities(&all, &[]).contains(&"anti-debugging".to_string()));
+        // A sub-technique takes its parent's line; nothing gives nothing.
+        let vm = capabilities(&[], &["T1497.001".to_string()]);
+        assert!(vm.contains(&"anti-vm".to_string()), "{vm:?}");
+        assert!(capabilities(&[], &[]).is_empty());
+    }
+
+    #[test]
+    fn malware_types_come_from_the_class_table() {
+        assert_eq!(
+            malware_types(&["loader".to_string(), "ransomware".to_string()]),
+            ["downloader", "dropper", "ransomware"]
+        );
+        assert!(malware_types(&["no-such-class".to_string()]).is_empty());
     }
 
     #[test]

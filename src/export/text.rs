@@ -25,12 +25,21 @@ where
     for ioc in iocs {
         let ioc = ioc.borrow();
         let value = shown_value(ioc, options);
-        writeln!(
+        write!(
             out,
             "{}\t{}",
             ioc.kind,
             crate::escape::terminal::field(&value)
         )?;
+        // What the `--intel` feeds know, a column only when they know something.
+        for h in &ioc.intel {
+            write!(
+                out,
+                "\tknown to {}",
+                crate::escape::terminal::field(&h.describe())
+            )?;
+        }
+        writeln!(out)?;
     }
     Ok(())
 }

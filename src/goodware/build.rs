@@ -223,7 +223,36 @@ pub fn build(
     if report.files == 0 && report.duplicates == 0 {
         return Ok(report);
     }
-    let min_packages = options.min_packages.max(1);
+    let paths = options
+        .paths
+        .iter()
+        .map(|p| p.to_string_lossy().into_owned())
+        .collect();
+    let meta = write_counts(
+        counts,
+        &report,
+        paths,
+        options.min_packages,
+        base,
+        date,
+        out,
+    )?;
+    report.meta = Some(meta);
+    Ok(report)
+}
+
+/// Writes the index of `counts` (and `base`, when appending), recording a run over `paths`
+/// that counted what `report` says; returns the header written.
+fn write_counts(
+    mut counts: Counts,
+    report: &BuildReport,
+    paths: Vec<String>,
+    min_packages: u32,
+    base: Option<&Index>,
+    date: String,
+    out: &mut dyn Write,
+) -> Result<IndexMeta, IndexError> {
+    let min_packages = min_packages.max(1);
     let sorted = |map: Tallies| {
         let mut v: Vec<(Box<[u8]>, u64)> = map
             .into_iter()
@@ -234,17 +263,15 @@ pub fn build(
         v
     };
     let strings = sorted(std::mem::take(&mut counts.strings));
+    // Phrase keys sort first.
+    let phrases = strings.partition_point(|(k, _)| k.first() == Some(&super::PHRASE_MARK));
     let imphashes = sorted(std::mem::take(&mut counts.imphashes));
     let exports = sorted(std::mem::take(&mut counts.exports));
     let mut file_list: Vec<[u8; 32]> = counts.files.into_iter().collect();
     file_list.sort_unstable();
     let mut sources_meta = base.map(|b| b.meta().sources.clone()).unwrap_or_default();
     sources_meta.push(SourceEntry {
-        paths: options
-            .paths
-            .iter()
-            .map(|p| p.to_string_lossy().into_owned())
-            .collect(),
+        paths,
         files: report.files,
         bytes: report.bytes,
         date: date.clone(),
@@ -254,7 +281,8 @@ pub fn build(
         updated: date,
         files: file_list.len() as u64,
         bytes: base.map_or(0, |b| b.meta().bytes) + report.bytes,
-        strings: strings.len() as u64,
+        strings: (strings.len() - phrases) as u64,
+        phrases: phrases as u64,
         imphashes: imphashes.len() as u64,
         exports: exports.len() as u64,
         min_len: MIN_LEN as u64,
@@ -262,8 +290,73 @@ pub fn build(
         sources: sources_meta,
     };
     format::write(out, &meta, [&strings, &imphashes, &exports], &file_list)?;
-    report.meta = Some(meta);
-    Ok(report)
+    Ok(meta)
+}
+
+/// An index built from file contents handed over one at a time (files in memory, rows of a
+/// table, members of an archive) rather than from paths: memory holds the counts, never
+/// the files. What it writes equals [`build`] over the same files (with `min_packages` 1),
+/// but for the header's record of the run.
+#[derive(Default)]
+pub struct Builder {
+    counts: Counts,
+    report: BuildReport,
+}
+
+impl Builder {
+    /// An empty builder.
+    pub fn new() -> Self {
+        Builder::default()
+    }
+
+    /// Counts one file's content; false when the same content was counted before (or it is
+    /// empty, which [`build`] skips too).
+    pub fn add(&mut self, data: &[u8]) -> bool {
+        if data.is_empty() {
+            return false;
+        }
+        let facts = file_facts(data);
+        if self.counts.add(&facts, 0) {
+            self.report.files += 1;
+            self.report.bytes += facts.size;
+            true
+        } else {
+            self.report.duplicates += 1;
+            false
+        }
+    }
+
+    /// Files counted so far, and duplicates skipped.
+    pub fn files(&self) -> (u64, u64) {
+        (self.report.files, self.report.duplicates)
+    }
+
+    /// Writes the index to `out`, the run recorded under `label` (where the files came
+    /// from), dated `date` (`YYYY-MM-DD`; today when `None`). When no file was counted,
+    /// nothing is written and the report's `meta` is `None`, as with [`build`].
+    pub fn write(
+        self,
+        label: &str,
+        date: Option<String>,
+        out: &mut dyn Write,
+    ) -> Result<BuildReport, IndexError> {
+        let mut report = self.report;
+        if report.files == 0 && report.duplicates == 0 {
+            return Ok(report);
+        }
+        let date = date.unwrap_or_else(crate::dates::today);
+        let meta = write_counts(
+            self.counts,
+            &report,
+            vec![label.to_string()],
+            1,
+            None,
+            date,
+            out,
+        )?;
+        report.meta = Some(meta);
+        Ok(report)
+    }
 }
 
 const fn printable_table() -> [bool; 256] {
@@ -337,8 +430,27 @@ fn file_facts_strings(data: &[u8]) -> (Vec<u8>, Vec<(u32, u32)>) {
     (arena, ranges)
 }
 
+/// Adds the distinct phrases of the file's strings (see [`super::phrase_keys`]) to its keys.
+fn add_phrases(arena: &mut Vec<u8>, ranges: &mut Vec<(u32, u32)>) {
+    let mut phrases: FxHashSet<Vec<u8>> = FxHashSet::default();
+    for &(s, l) in ranges.iter() {
+        if let Some(k) = arena.get(s as usize..(s + l) as usize) {
+            super::phrase_keys(k, |p| {
+                if !phrases.contains(p) {
+                    phrases.insert(p.to_vec());
+                }
+            });
+        }
+    }
+    for p in phrases {
+        ranges.push((arena.len() as u32, p.len() as u32));
+        arena.extend_from_slice(&p);
+    }
+}
+
 fn file_facts(data: &[u8]) -> FileFacts {
-    let (arena, ranges) = file_facts_strings(data);
+    let (mut arena, mut ranges) = file_facts_strings(data);
+    add_phrases(&mut arena, &mut ranges);
     let (imphash, exports) = if data.starts_with(b"MZ") {
         match std::panic::catch_unwind(|| crate::sample::pe::parse(data)) {
             Ok(parsed) => match parsed.pe {

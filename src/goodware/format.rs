@@ -83,6 +83,10 @@ pub struct IndexMeta {
     pub imphashes: u64,
     /// Distinct export names stored.
     pub exports: u64,
+    /// Distinct phrases stored (with the strings; not counted in `strings`). Indexes
+    /// written before phrases existed have none.
+    #[serde(default)]
+    pub phrases: u64,
     /// Shortest string counted, in characters.
     pub min_len: u64,
     /// Longest key, in bytes (longer strings are stored by this prefix).
@@ -213,7 +217,9 @@ impl Index {
                 "trailing bytes after the last section".into(),
             ));
         }
-        if strings.len() as u64 != meta.strings || files.len() as u64 != meta.files {
+        if strings.len() as u64 != meta.strings.saturating_add(meta.phrases)
+            || files.len() as u64 != meta.files
+        {
             return Err(IndexError::Damaged(
                 "header counts disagree with the sections".into(),
             ));
@@ -249,6 +255,21 @@ impl Index {
     /// strings longer than the key length are looked up by their prefix.
     pub fn string_count(&self, text: &[u8]) -> u64 {
         self.strings.get(super::key(text)).unwrap_or(0)
+    }
+
+    /// Of the phrases of `text` (see [`super::phrase_keys`]), how many distinct ones the index
+    /// holds, and how many distinct ones there are. An index built before phrases were
+    /// stored holds none.
+    pub fn phrase_counts(&self, text: &[u8]) -> (u32, u32) {
+        let mut seen: Vec<Vec<u8>> = Vec::new();
+        let mut held = 0;
+        super::phrase_keys(text, |k| {
+            if !seen.iter().any(|s| s == k) {
+                held += u32::from(self.strings.contains_key(k));
+                seen.push(k.to_vec());
+            }
+        });
+        (held, seen.len() as u32)
     }
 
     /// For each needle, the largest file count of a stored string that contains it
@@ -298,10 +319,9 @@ impl Index {
             .par_iter()
             .map(|&(lo, hi)| {
                 let mut out = vec![0u64; patterns];
-                let mut range = self.strings.range();
-                if let Some(lo) = lo {
-                    range = range.ge([lo]);
-                }
+                // Phrase keys (first byte PHRASE_MARK) sort first and are never searched.
+                let lo = lo.unwrap_or(super::PHRASE_MARK + 1);
+                let range = self.strings.range().ge([lo]);
                 let mut stream = range.into_stream();
                 let mut block = Vec::with_capacity(KEY_TEXT_BLOCK + MAX_RECORD);
                 while let Some((k, v)) = stream.next() {

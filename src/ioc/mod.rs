@@ -13,6 +13,7 @@ pub mod refang;
 pub mod registry;
 pub mod scan;
 pub mod set;
+pub mod text;
 pub mod validate;
 
 use serde::{Deserialize, Serialize};
@@ -132,6 +133,40 @@ impl FromStr for IocKind {
                 format!("unknown IOC type '{s}' (known: {})", names.join(", "))
             })
     }
+}
+
+/// An IP address in any of the forms indicators take (`192.0.2.1`, `192.0.2.1:80`,
+/// `2001:db8::1`, `[2001:db8::1]:443`, `::ffff:192.0.2.1`): the address, with an
+/// IPv4-mapped IPv6 address as the IPv4 address it stands for, and the port when one is
+/// written. `None` for anything else (names, prefixes).
+pub fn split_address(value: &str) -> Option<(std::net::IpAddr, Option<u16>)> {
+    use std::net::IpAddr;
+    let v = value.trim();
+    let (host, port) = if let Some(rest) = v.strip_prefix('[') {
+        let (host, after) = rest.split_once(']')?;
+        let port = match after.strip_prefix(':') {
+            Some(p) => Some(p.parse::<u16>().ok()?),
+            None if after.is_empty() => None,
+            None => return None,
+        };
+        (host, port)
+    } else if v.parse::<IpAddr>().is_ok() {
+        (v, None)
+    } else {
+        let (host, p) = v.rsplit_once(':')?;
+        if host.contains(':') {
+            return None;
+        }
+        (host, Some(p.parse::<u16>().ok()?))
+    };
+    let ip = match host.parse::<IpAddr>().ok()? {
+        IpAddr::V6(a) => match a.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => IpAddr::V6(a),
+        },
+        ip => ip,
+    };
+    Some((ip, port))
 }
 
 /// Where an address or name lives: public, or one of the ranges that are not routable or
@@ -355,6 +390,46 @@ pub struct Ioc {
     pub count: u64,
     /// The places it was seen, in source order, capped at the configured maximum.
     pub sightings: Vec<Sighting>,
+    /// What the analyst's own intelligence feeds know about it (`--intel`, see
+    /// [`crate::intel`]); absent when nothing.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub intel: Vec<IntelHit>,
+}
+
+/// One intelligence feed entry an indicator matched.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct IntelHit {
+    /// The feed's name (its file or folder name, or the MISP event's title).
+    pub feed: String,
+    /// The entry that matched, as the feed wrote it (`198.51.100.0/24`, `example.net` for
+    /// a subdomain, a URL prefix).
+    pub matched: String,
+    /// Tags of the entry and of its event or indicator object.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
+    /// First seen, as the feed dates it (`YYYY-MM-DD...`), when it does.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_seen: Option<String>,
+    /// Threat level, as the feed rates it (`high`, `medium`, `low`), when it does.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub threat_level: Option<String>,
+}
+
+impl IntelHit {
+    /// `feed (matched; tags a, b; first seen D; threat level L)`, for reports and comments.
+    pub fn describe(&self) -> String {
+        let mut parts = vec![format!("matched {}", self.matched)];
+        if !self.tags.is_empty() {
+            parts.push(format!("tags {}", self.tags.join(", ")));
+        }
+        if let Some(d) = &self.first_seen {
+            parts.push(format!("first seen {d}"));
+        }
+        if let Some(l) = &self.threat_level {
+            parts.push(format!("threat level {l}"));
+        }
+        format!("{} ({})", self.feed, parts.join("; "))
+    }
 }
 
 impl Ioc {

@@ -679,6 +679,18 @@ pub fn defang(kind: IocKind, value: &str) -> String {
     }
 }
 
+/// An IPv6 address defanged so it stays readable: only its first colon (or `::`) is
+/// bracketed (`2001[:]db8:fe7c::17`, `[::]1`, `[2001[:]db8::1]:443`), which is enough to
+/// make it no address while the rest reads as written.
+pub fn defang_readable_ipv6(value: &str) -> String {
+    let Some(i) = value.find(':') else {
+        return value.to_string();
+    };
+    let double = value[i..].starts_with("::");
+    let (colon, defanged) = if double { (2, "[::]") } else { (1, "[:]") };
+    format!("{}{defanged}{}", &value[..i], &value[i + colon..])
+}
+
 fn defang_url(value: &str) -> String {
     let (scheme, rest) = match value.split_once("://") {
         Some((s, r)) => (s, r),
@@ -702,6 +714,20 @@ mod tests {
 
     fn plain(s: &str) -> String {
         String::from_utf8_lossy(&refang(s.as_bytes()).text).into_owned()
+    }
+
+    #[test]
+    fn readable_ipv6_defanging_refangs() {
+        for (value, defanged) in [
+            ("2001:db8:fe7c::17", "2001[:]db8:fe7c::17"),
+            ("2001:db8::1", "2001[:]db8::1"),
+            ("fe80::1", "fe80[::]1"),
+        ] {
+            assert_eq!(defang_readable_ipv6(value), defanged);
+            assert_eq!(plain(defanged), value);
+            assert!(defanged.parse::<std::net::Ipv6Addr>().is_err());
+        }
+        assert_eq!(defang_readable_ipv6("::1"), "[::]1");
     }
 
     #[test]

@@ -68,7 +68,7 @@ pub struct IocSet {
     sources: Vec<Arc<str>>,
     source_index: FxHashMap<Arc<str>, u32>,
     runs: Vec<tempfile::NamedTempFile>,
-    spill_dir: Option<tempfile::TempDir>,
+    spill_dir: Option<SpillDir>,
     spill_error: Option<String>,
     allowlist: Option<(super::allowlist::Allowlist, bool)>,
     public_only: bool,
@@ -686,6 +686,7 @@ impl IocSet {
             allowlist,
             public_only,
             rec: Record::default(),
+            hook: None,
         }
     }
 
@@ -742,16 +743,22 @@ impl IocSet {
 
     fn spill_dir(&mut self) -> io::Result<&std::path::Path> {
         if self.spill_dir.is_none() {
-            let mut b = tempfile::Builder::new();
-            b.prefix("spoor-iocs-");
-            let dir = match &self.spill_parent {
-                Some(p) => b.tempdir_in(p)?,
-                None => b.tempdir()?,
-            };
-            self.spill_dir = Some(dir);
+            // `.spoor-tmp-PID-iocs-...`: removed on an interrupt, and by a later run when
+            // this process was killed outright
+            let parent = self.spill_parent.clone().unwrap_or_else(std::env::temp_dir);
+            crate::cleanup::remove_stale(&parent, crate::cleanup::TMP_MARK);
+            let dir = tempfile::Builder::new()
+                .prefix(&format!(
+                    "{}{}-iocs-",
+                    crate::cleanup::TMP_MARK,
+                    std::process::id()
+                ))
+                .tempdir_in(&parent)?;
+            let guard = crate::cleanup::register(dir.path());
+            self.spill_dir = Some(SpillDir { dir, _guard: guard });
         }
         match &self.spill_dir {
-            Some(d) => Ok(d.path()),
+            Some(d) => Ok(d.dir.path()),
             None => Err(io::Error::other("no temporary directory")),
         }
     }
@@ -1150,7 +1157,14 @@ struct RecordStream {
     sources: Vec<Arc<str>>,
     max_sightings: usize,
     error: Option<String>,
-    _dir: Option<tempfile::TempDir>,
+    _dir: Option<SpillDir>,
+}
+
+/// The folder of spilled runs, removed when dropped (and on an interrupt while it lives).
+#[derive(Debug)]
+struct SpillDir {
+    dir: tempfile::TempDir,
+    _guard: crate::cleanup::Registered,
 }
 
 impl RecordStream {
@@ -1228,9 +1242,19 @@ pub struct SortedIocs {
     allowlist: Option<(super::allowlist::Allowlist, bool)>,
     public_only: bool,
     rec: Record,
+    hook: Option<IocHook>,
 }
 
+/// A function applied to each indicator as it leaves [`SortedIocs`] (the CLI's `--intel`
+/// marks indicators with it).
+pub type IocHook = Box<dyn Fn(&mut Ioc) + Send + Sync>;
+
 impl SortedIocs {
+    /// Applies `hook` to every indicator that follows.
+    pub fn set_hook(&mut self, hook: IocHook) {
+        self.hook = Some(hook);
+    }
+
     /// The next indicator, with its scope filled in and the allowlist applied.
     pub fn next_ioc(&mut self) -> Option<Ioc> {
         loop {
@@ -1281,13 +1305,18 @@ impl SortedIocs {
                         .into_owned(),
                 })
                 .collect();
-            return Some(Ioc {
+            let mut ioc = Ioc {
                 kind,
                 value,
                 flags,
                 count: rec.count,
                 sightings,
-            });
+                intel: Vec::new(),
+            };
+            if let Some(hook) = &self.hook {
+                hook(&mut ioc);
+            }
+            return Some(ioc);
         }
     }
 

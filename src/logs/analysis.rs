@@ -158,6 +158,17 @@ fn benign_registry(key: &str) -> bool {
     benign().registry.iter().any(|p| key.contains(p.as_str()))
 }
 
+/// Whether a registry value or key is one Windows writes by itself
+/// (`data/benign-activity.txt`).
+pub fn is_benign_key(key: &str) -> bool {
+    benign_registry(key)
+}
+
+/// Whether a file is one Windows writes by itself (`data/benign-activity.txt`).
+pub fn is_benign_file(path: &str) -> bool {
+    benign_file(path)
+}
+
 /// Whether a file is one Windows writes for its own tasks.
 fn benign_file(path: &str) -> bool {
     let path = match_form(path);
@@ -270,6 +281,79 @@ pub struct ContextIoc {
     pub context: Vec<String>,
     /// Where it was first seen.
     pub first_seen: Provenance,
+    /// What the analyst's intelligence feeds know about it (`--intel`); absent when nothing.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub intel: Vec<crate::ioc::IntelHit>,
+}
+
+/// What a network address or name was to the analysed machine, from the record it came
+/// from. Only [`Role::is_indicator`] roles make an indicator worth blocking or sharing as
+/// one: the others are the sandbox's own network (the analysis host, its DNS resolver, its
+/// listening ports), context for the analyst.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// A destination the analysed machine connected or sent to.
+    Contacted,
+    /// A name the analysed machine looked up.
+    Queried,
+    /// An address a looked-up name resolved to.
+    Resolved,
+    /// The DNS server the analysed machine asked.
+    Resolver,
+    /// The analysed machine itself (the source of its connections).
+    AnalysisHost,
+    /// The analysed machine, as the side that accepted a connection (a listening port).
+    Listening,
+    /// A remote machine that connected to a listening port of the analysed machine.
+    InboundPeer,
+}
+
+impl Role {
+    /// The stable name used in outputs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Contacted => "contacted",
+            Role::Queried => "queried",
+            Role::Resolved => "resolved",
+            Role::Resolver => "resolver",
+            Role::AnalysisHost => "analysis_host",
+            Role::Listening => "listening",
+            Role::InboundPeer => "inbound_peer",
+        }
+    }
+
+    /// Whether the role makes an indicator: something the sample contacted or looked up.
+    pub fn is_indicator(self) -> bool {
+        matches!(self, Role::Contacted | Role::Queried | Role::Resolved)
+    }
+
+    /// In words, for the report and the exports' comments.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Role::Contacted => "contacted by the analysed machine",
+            Role::Queried => "looked up by the analysed machine",
+            Role::Resolved => "answer to a lookup of the analysed machine",
+            Role::Resolver => "the analysis machine's DNS resolver",
+            Role::AnalysisHost => "the analysis machine itself",
+            Role::Listening => "the analysis machine, accepting a connection",
+            Role::InboundPeer => "a machine that connected to the analysis machine",
+        }
+    }
+}
+
+/// The key roles are kept under: an address without port or brackets (an IPv4-mapped IPv6
+/// address as IPv4), or a name in lower case; `None` for anything else.
+pub fn role_key(value: &str) -> Option<String> {
+    let (ip, _) = crate::ioc::split_address(value)
+        .map(|(ip, port)| (Some(ip), port))
+        .unwrap_or((None, None));
+    if let Some(ip) = ip {
+        return Some(ip.to_string());
+    }
+    let v = value.trim().trim_end_matches('.');
+    (!v.is_empty() && v.contains('.') && !v.contains([' ', '/', ':']))
+        .then(|| v.to_ascii_lowercase())
 }
 
 /// A persistence mechanism found in the events.
@@ -325,8 +409,13 @@ pub struct Remediation {
     pub tasks_to_remove: BTreeSet<String>,
     /// Services it created.
     pub services_to_remove: BTreeSet<String>,
-    /// Processes it started (`image (pid N)`).
+    /// Programs it started (their image paths; never process ids, which are the
+    /// analysis machine's).
     pub processes_to_end: BTreeSet<String>,
+    /// System programs it started (under a folder of `data/system-files.txt`), by command
+    /// line: only the instance running that command line is to end.
+    #[serde(skip_serializing_if = "BTreeSet::is_empty")]
+    pub system_processes_to_end: BTreeSet<String>,
     /// Domains, addresses and URLs it contacted (public and documentation scope only).
     pub addresses_to_block: BTreeSet<String>,
 }
@@ -357,6 +446,120 @@ pub struct Findings {
     /// cut at the depth limit, processes over the limit), in sentences.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
+    /// The role of each network address and name in the records it came from, by
+    /// [`role_key`].
+    #[serde(skip)]
+    pub roles: BTreeMap<String, BTreeSet<Role>>,
+    /// The files each hash (lower case) was recorded for, with whether the record says the
+    /// file is signed by a system publisher (`None`: not said).
+    #[serde(skip)]
+    pub hash_files: BTreeMap<String, BTreeMap<String, Option<bool>>>,
+    /// Files the logs saw being created or written (lower case): not system files, wherever
+    /// they are.
+    #[serde(skip)]
+    pub written_files: BTreeSet<String>,
+    /// Hashes of the analysis's own artefacts (a sandbox's packet capture), lower case.
+    #[serde(skip)]
+    pub artefact_hashes: BTreeSet<String>,
+}
+
+/// The system folders and publishers table (`data/system-files.txt`).
+pub const SYSTEM_FILES: &str = include_str!("../../data/system-files.txt");
+
+struct SystemFiles {
+    dirs: Vec<String>,
+    signers: Vec<String>,
+}
+
+fn system_files() -> &'static SystemFiles {
+    static TABLE: OnceLock<SystemFiles> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        let mut t = SystemFiles {
+            dirs: Vec::new(),
+            signers: Vec::new(),
+        };
+        for line in crate::tables::entries(SYSTEM_FILES) {
+            match line.split_once(char::is_whitespace) {
+                Some(("dir", d)) => t.dirs.push(d.trim().to_lowercase()),
+                Some(("signer", n)) => t.signers.push(n.trim().to_lowercase()),
+                _ => {}
+            }
+        }
+        t
+    })
+}
+
+/// Whether a publisher name (a signature's subject) is one the system files are signed by.
+pub fn system_signer(name: &str) -> bool {
+    let n = name.trim().to_lowercase();
+    system_files().signers.contains(&n)
+}
+
+/// Whether a path is under one of the system folders of `data/system-files.txt`.
+pub fn in_system_dir(path: &str) -> bool {
+    let p = path
+        .trim()
+        .trim_matches('"')
+        .to_lowercase()
+        .replace('/', "\\");
+    let p = p.trim_start_matches("\\\\?\\");
+    system_files()
+        .dirs
+        .iter()
+        .any(|d| p.starts_with(&d.replace('/', "\\")))
+}
+
+impl Findings {
+    /// The roles an address or name had in the records it came from (empty when no record
+    /// gave it one).
+    pub fn roles_of(&self, value: &str) -> Vec<Role> {
+        role_key(value)
+            .and_then(|k| self.roles.get(&k))
+            .map(|r| r.iter().copied().collect())
+            .unwrap_or_default()
+    }
+
+    /// The files the logs recorded a hash for, sorted.
+    pub fn files_of(&self, hash: &str) -> Vec<String> {
+        self.hash_files
+            .get(&hash.trim().to_ascii_lowercase())
+            .map(|f| f.keys().cloned().collect())
+            .unwrap_or_default()
+    }
+
+    /// Why an indicator found in the logs is context rather than something to block or to
+    /// share as malicious, in words; `None` when it is an indicator (or the logs say
+    /// nothing about it). Addresses and names whose every role is the sandbox's own network
+    /// (the analysis machine, its resolver, its listening ports), and hashes recorded only
+    /// for system files (under a system folder of `data/system-files.txt`, not written in
+    /// the session, not recorded as unsigned or signed by another publisher) are context.
+    pub fn context_of(&self, kind: IocKind, value: &str) -> Option<String> {
+        match kind {
+            IocKind::Ipv4 | IocKind::Ipv6 | IocKind::Domain => {
+                let roles = self.roles_of(value);
+                if roles.is_empty() || roles.iter().any(|r| r.is_indicator()) {
+                    return None;
+                }
+                let words: Vec<&str> = roles.iter().map(|r| r.describe()).collect();
+                Some(words.join("; "))
+            }
+            IocKind::Md5 | IocKind::Sha1 | IocKind::Sha256 | IocKind::Sha512 => {
+                let hash = value.trim().to_ascii_lowercase();
+                if self.artefact_hashes.contains(&hash) {
+                    return Some("hash of the sandbox's packet capture".to_string());
+                }
+                let files = self.hash_files.get(&hash)?;
+                let system = files.iter().all(|(f, signed)| {
+                    in_system_dir(f)
+                        && *signed != Some(false)
+                        && !self.written_files.contains(&f.to_lowercase())
+                });
+                let first = files.keys().next()?;
+                system.then(|| format!("hash of the system file {first}"))
+            }
+            _ => None,
+        }
+    }
 }
 
 fn is_zero(n: &u64) -> bool {
@@ -423,6 +626,10 @@ pub struct Analysis {
     known_benign: u64,
     /// Processes not kept (over [`MAX_PROCESSES`]).
     processes_dropped: u64,
+    roles: BTreeMap<String, BTreeSet<Role>>,
+    hash_files: BTreeMap<String, BTreeMap<String, Option<bool>>>,
+    written_files: BTreeSet<String>,
+    artefact_hashes: BTreeSet<String>,
 }
 
 impl Default for Analysis {
@@ -472,6 +679,59 @@ impl Analysis {
             created_keys: BTreeSet::new(),
             known_benign: 0,
             processes_dropped: 0,
+            roles: BTreeMap::new(),
+            hash_files: BTreeMap::new(),
+            written_files: BTreeSet::new(),
+            artefact_hashes: BTreeSet::new(),
+        }
+    }
+
+    /// Notes the role an address or name had in a record.
+    fn role(&mut self, value: &str, role: Role) {
+        if let Some(key) = role_key(value) {
+            if self.roles.len() < MAX_IOCS || self.roles.contains_key(&key) {
+                self.roles.entry(key).or_default().insert(role);
+            }
+        }
+    }
+
+    /// Notes which file the hashes of an event belong to: the image of a process start, the
+    /// loaded module or written file, else the acting process's image.
+    fn hashes_of(&mut self, e: &Event) {
+        const ALGS: [&str; 5] = ["md5", "sha1", "sha256", "sha512", "imphash"];
+        if !ALGS.iter().any(|a| e.get(a).is_some()) || e.action == Action::Sample {
+            return;
+        }
+        let file = match e.action {
+            Action::ProcessCreate | Action::ProcessStart => e.process.image.clone(),
+            Action::ModuleLoad
+            | Action::FileCreate
+            | Action::FileModify
+            | Action::FileDelete
+            | Action::FileRename => Some(e.target.clone()),
+            _ => e.process.image.clone(),
+        };
+        let Some(file) = file.filter(|f| is_full_path(f)) else {
+            return;
+        };
+        let signed = match (e.get("Signed"), e.get("SignatureStatus")) {
+            (Some(s), status) => Some(
+                s.eq_ignore_ascii_case("true")
+                    && status.is_none_or(|st| st.eq_ignore_ascii_case("valid"))
+                    && e.get("Signature").is_some_and(system_signer),
+            ),
+            _ => None,
+        };
+        for alg in ALGS {
+            if let Some(h) = e.get(alg) {
+                if self.hash_files.len() >= MAX_IOCS {
+                    return;
+                }
+                self.hash_files
+                    .entry(h.trim().to_ascii_lowercase())
+                    .or_default()
+                    .insert(file.clone(), signed);
+            }
         }
     }
 
@@ -513,16 +773,19 @@ impl Analysis {
                 count: 1,
                 context: context.into_iter().collect(),
                 first_seen: p.clone(),
+                intel: Vec::new(),
             },
         );
     }
 
-    /// An address or name: typed, and queued for blocking unless private.
-    fn host(&mut self, host: &str, context: Option<String>, p: &Provenance) {
+    /// An address or name: typed, its role noted, and queued for blocking when the role
+    /// makes it an indicator and it is not private.
+    fn host(&mut self, host: &str, role: Role, context: Option<String>, p: &Provenance) {
         let host = host.trim().trim_start_matches('[').trim_end_matches(']');
         if host.is_empty() {
             return;
         }
+        self.role(host, role);
         let (kind, iockind) = match host.parse::<IpAddr>() {
             Ok(IpAddr::V4(_)) => ("ipv4", IocKind::Ipv4),
             Ok(IpAddr::V6(_)) => ("ipv6", IocKind::Ipv6),
@@ -538,7 +801,9 @@ impl Analysis {
             Err(_) => host.to_ascii_lowercase(),
         };
         self.ioc(kind, &value, context, p);
-        self.block(iockind, &value);
+        if role.is_indicator() {
+            self.block(iockind, &value);
+        }
     }
 
     fn block(&mut self, kind: IocKind, value: &str) {
@@ -829,8 +1094,22 @@ impl Analysis {
         }
         let by = |what: &str| who.as_ref().map(|w| format!("{what} by {w}"));
         let target = e.target.as_str();
+        self.hashes_of(e);
+        if matches!(
+            e.action,
+            Action::FileCreate | Action::FileModify | Action::FileRename
+        ) && self.written_files.len() < MAX_IOCS
+        {
+            self.written_files.insert(target.to_lowercase());
+            if let Some(new) = e.get("new_path") {
+                self.written_files.insert(new.to_lowercase());
+            }
+        }
         match e.action {
             Action::Sample => {
+                if let Some(h) = e.get("pcap_sha256") {
+                    self.artefact_hashes.insert(h.trim().to_ascii_lowercase());
+                }
                 let name = base_name(target).to_string();
                 for alg in ["md5", "sha1", "sha256"] {
                     if let Some(h) = e.get(alg) {
@@ -870,8 +1149,20 @@ impl Analysis {
                         self.ioc(alg, h, Some(format!("image of {}", base_name(&image))), p);
                     }
                 }
-                if let Some(name) = actor(&e.process) {
-                    self.remediation.processes_to_end.insert(name);
+                // by program, never by process id (the ids are the analysis machine's): a
+                // system program by its command line, so only the sample's instance ends
+                if in_system_dir(&image) || !is_full_path(&image) {
+                    if let Some(cmd) = e.process.command_line.as_deref().map(str::trim) {
+                        if !cmd.is_empty() && in_system_dir(&image) {
+                            self.remediation
+                                .system_processes_to_end
+                                .insert(cmd.to_string());
+                        } else if !cmd.is_empty() {
+                            self.remediation.processes_to_end.insert(image.clone());
+                        }
+                    }
+                } else {
+                    self.remediation.processes_to_end.insert(image.clone());
                 }
             }
             Action::ProcessExit => {}
@@ -900,7 +1191,7 @@ impl Analysis {
                             self.remediation
                                 .folders_to_review
                                 .insert(target.to_string());
-                        } else {
+                        } else if !benign_file(target) {
                             self.remediation.files_to_delete.insert(target.to_string());
                         }
                         if let Some(rule) = Self::rule_for("file", target) {
@@ -993,11 +1284,17 @@ impl Analysis {
             Action::Mutex => self.ioc("mutex", target, by("created"), p),
             Action::Pipe => self.ioc("pipe", target, by("used"), p),
             Action::DnsQuery => {
-                self.host(target, by("resolved"), p);
+                self.host(target, Role::Queried, by("resolved"), p);
                 if let Some(answers) = e.get("answers") {
                     for a in answers.split_whitespace() {
-                        self.host(a, Some(format!("answer for {target}")), p);
+                        self.host(a, Role::Resolved, Some(format!("answer for {target}")), p);
                     }
+                }
+                if let Some(server) = e.get("server") {
+                    self.role(&strip_port(server), Role::Resolver);
+                }
+                if let Some(client) = e.get("client").or_else(|| e.get("src")) {
+                    self.role(&strip_port(client), Role::AnalysisHost);
                 }
             }
             Action::NetworkConnect | Action::NetworkData => {
@@ -1005,16 +1302,47 @@ impl Analysis {
                     .get("dst_port")
                     .map(|p| format!(" port {p}"))
                     .unwrap_or_default();
-                self.host(
-                    target,
-                    by(&format!("connected to{port}")).or(Some(format!("connection to{port}"))),
-                    p,
-                );
+                let inbound = e.get("direction") == Some("inbound");
+                let dns = e.get("dst_port") == Some("53")
+                    && e.get("protocol")
+                        .is_none_or(|p| p.eq_ignore_ascii_case("udp"));
+                if let Some(src) = e.get("src") {
+                    let role = if inbound {
+                        Role::InboundPeer
+                    } else {
+                        Role::AnalysisHost
+                    };
+                    self.role(&strip_port(src), role);
+                }
+                let (role, what, fallback) = if inbound {
+                    (
+                        Role::Listening,
+                        format!("accepted a connection on{port}"),
+                        format!("connection accepted on{port}"),
+                    )
+                } else if dns {
+                    (
+                        Role::Resolver,
+                        "asked as DNS server".to_string(),
+                        "DNS server".to_string(),
+                    )
+                } else {
+                    (
+                        Role::Contacted,
+                        format!("connected to{port}"),
+                        format!("connection to{port}"),
+                    )
+                };
+                self.host(target, role, by(&what).or(Some(fallback)), p);
                 if let Some(h) = e.get("dst_host") {
-                    self.host(h, by("connected to"), p);
+                    self.host(h, role, by(&what), p);
                 }
                 if let Some(payload) = e.get("payload") {
-                    let context = Some(format!("sent to {target}{port}"));
+                    let context = Some(if e.get("direction") == Some("received") {
+                        format!("received from {target}{port}")
+                    } else {
+                        format!("sent to {target}{port}")
+                    });
                     self.scan(payload, &context, p);
                 }
             }
@@ -1026,22 +1354,34 @@ impl Analysis {
                     .map(str::to_string)
                     .unwrap_or_else(|| crate::ioc::allowlist::url_host(target).to_string());
                 let host = strip_port(&host);
-                self.host(&host, by("requested"), p);
+                self.host(&host, Role::Contacted, by("requested"), p);
                 if let Some(ua) = e.get("user_agent") {
                     self.ioc("user_agent", ua, by("sent"), p);
                 }
                 if let Some(dst) = e.get("dst") {
-                    self.host(&strip_port(dst), None, p);
+                    self.host(&strip_port(dst), Role::Contacted, None, p);
+                }
+                if let Some(src) = e.get("src") {
+                    self.role(&strip_port(src), Role::AnalysisHost);
                 }
             }
             Action::TlsClientHello => {
                 self.host(
                     target,
+                    Role::Contacted,
                     by("TLS server name").or(Some("TLS server name".to_string())),
                     p,
                 );
                 if let Some(dst) = e.get("dst") {
-                    self.host(&strip_port(dst), Some(format!("TLS to {target}")), p);
+                    self.host(
+                        &strip_port(dst),
+                        Role::Contacted,
+                        Some(format!("TLS to {target}")),
+                        p,
+                    );
+                }
+                if let Some(src) = e.get("src") {
+                    self.role(&strip_port(src), Role::AnalysisHost);
                 }
             }
             Action::TaskCreate => {
@@ -1190,6 +1530,10 @@ impl Analysis {
             iocs_dropped: self.iocs_dropped,
             known_benign: self.known_benign,
             warnings,
+            roles: self.roles,
+            hash_files: self.hash_files,
+            written_files: self.written_files,
+            artefact_hashes: self.artefact_hashes,
         }
     }
 }
@@ -1407,6 +1751,115 @@ mod tests {
             "connect 1.3.173.55\\x",
             "1.3.173.55"
         ));
+    }
+
+    fn event(action: Action, target: &str, details: &[(&str, &str)]) -> Event {
+        let p = Provenance {
+            source: Arc::from("log"),
+            format: super::super::Format::SysmonXml,
+            record: 0,
+            line: None,
+            record_id: None,
+            field: None,
+        };
+        let mut e = Event::new(action, target, p);
+        for (k, v) in details {
+            e.detail(k, *v);
+        }
+        e
+    }
+
+    #[test]
+    fn network_roles_come_from_the_records() {
+        let mut a = Analysis::new();
+        a.add(&event(
+            Action::NetworkConnect,
+            "203.0.113.5",
+            &[("dst_port", "443"), ("src", "192.0.2.10")],
+        ));
+        a.add(&event(
+            Action::NetworkConnect,
+            "192.0.2.1",
+            &[
+                ("dst_port", "53"),
+                ("protocol", "udp"),
+                ("src", "192.0.2.10"),
+            ],
+        ));
+        a.add(&event(
+            Action::NetworkConnect,
+            "192.0.2.10",
+            &[
+                ("dst_port", "4444"),
+                ("src", "198.51.100.7"),
+                ("direction", "inbound"),
+            ],
+        ));
+        a.add(&event(
+            Action::DnsQuery,
+            "c2.example.com",
+            &[("answers", "::ffff:203.0.113.5"), ("server", "192.0.2.1")],
+        ));
+        let f = a.finish();
+        assert_eq!(
+            f.roles_of("203.0.113.5:443"),
+            [Role::Contacted, Role::Resolved]
+        );
+        assert_eq!(f.roles_of("c2.example.com"), [Role::Queried]);
+        assert_eq!(f.roles_of("192.0.2.1"), [Role::Resolver]);
+        assert_eq!(
+            f.roles_of("192.0.2.10"),
+            [Role::AnalysisHost, Role::Listening]
+        );
+        assert_eq!(f.roles_of("198.51.100.7"), [Role::InboundPeer]);
+        assert!(f.context_of(IocKind::Ipv4, "192.0.2.10").is_some());
+        assert!(f.context_of(IocKind::Ipv4, "192.0.2.1").is_some());
+        assert!(f.context_of(IocKind::Ipv6, "::ffff:203.0.113.5").is_none());
+        assert!(f.context_of(IocKind::Ipv4, "198.51.100.99").is_none());
+        let blocked = &f.remediation.addresses_to_block;
+        assert!(blocked.contains("203.0.113.5") && blocked.contains("c2.example.com"));
+        assert!(!blocked.iter().any(|b| b.starts_with("192.0.2.")));
+    }
+
+    #[test]
+    fn hashes_of_system_files_are_context() {
+        let mut a = Analysis::new();
+        let mut load = event(
+            Action::ModuleLoad,
+            "C:\\Windows\\System32\\wininet.dll",
+            &[
+                ("sha256", &"11".repeat(32)),
+                ("Signed", "true"),
+                ("Signature", "Microsoft Windows"),
+                ("SignatureStatus", "Valid"),
+            ],
+        );
+        load.process.image = Some("C:\\Users\\a\\x.exe".into());
+        a.add(&load);
+        // planted in System32 by the sample: not a system file
+        a.add(&event(
+            Action::FileCreate,
+            "C:\\Windows\\System32\\evil.dll",
+            &[("sha256", &"22".repeat(32))],
+        ));
+        let mut unsigned = event(
+            Action::ModuleLoad,
+            "C:\\Windows\\System32\\odd.dll",
+            &[("sha256", &"33".repeat(32)), ("Signed", "false")],
+        );
+        unsigned.process.image = Some("C:\\Users\\a\\x.exe".into());
+        a.add(&unsigned);
+        let f = a.finish();
+        assert_eq!(
+            f.context_of(IocKind::Sha256, &"11".repeat(32)).as_deref(),
+            Some("hash of the system file C:\\Windows\\System32\\wininet.dll")
+        );
+        assert_eq!(
+            f.files_of(&"22".repeat(32)),
+            ["C:\\Windows\\System32\\evil.dll"]
+        );
+        assert!(f.context_of(IocKind::Sha256, &"22".repeat(32)).is_none());
+        assert!(f.context_of(IocKind::Sha256, &"33".repeat(32)).is_none());
     }
 
     #[test]

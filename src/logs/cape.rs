@@ -110,6 +110,9 @@ struct Collector {
     /// The events of each (action, what) key; several for processes that share a
     /// command line but not a pid.
     seen: HashMap<(Action, String), Vec<usize>>,
+    /// The sandbox's own packet capture's SHA-256 (`network.pcap_sha256`): a hash of the
+    /// analysis, not of the sample; given to the sample event.
+    pcap_sha256: Option<String>,
 }
 
 impl Collector {
@@ -212,6 +215,7 @@ pub fn events(
         source: source.clone(),
         events: Vec::new(),
         seen: HashMap::new(),
+        pcap_sha256: None,
     };
     let mut state = Stream {
         c: &mut c,
@@ -486,6 +490,12 @@ fn sample(doc: &Value, c: &mut Collector) {
             e.detail("size", s);
         }
     }
+    // the sandbox's own packet capture (read before the sample): a hash of the analysis
+    if let Some(h) = c.pcap_sha256.clone() {
+        if let Some(e) = c.events.iter_mut().find(|e| e.action == Action::Sample) {
+            e.detail("pcap_sha256", h);
+        }
+    }
 }
 
 /// Maps one API call of a process onto an event, if the call table lists it.
@@ -607,6 +617,13 @@ fn network(doc: &Value, c: &mut Collector) {
     let Some(n) = doc.get("network") else {
         return;
     };
+    // the sandbox's own packet capture (read after the sample): a hash of the analysis
+    if let Some(h) = text(n.get("pcap_sha256")) {
+        if let Some(e) = c.events.iter_mut().find(|e| e.action == Action::Sample) {
+            e.detail("pcap_sha256", h.clone());
+        }
+        c.pcap_sha256 = Some(h);
+    }
     if let Some(Value::Array(dns)) = n.get("dns") {
         for (i, d) in dns.iter().enumerate() {
             let Some(name) = text(d.get("request")) else {
@@ -650,6 +667,7 @@ fn network(doc: &Value, c: &mut Collector) {
             c.push(e);
         }
     }
+    let mut resolvers: Vec<(String, Option<String>)> = Vec::new();
     for proto in ["tcp", "udp"] {
         if let Some(Value::Array(conns)) = n.get(proto) {
             for (i, conn) in conns.iter().enumerate() {
@@ -658,7 +676,11 @@ fn network(doc: &Value, c: &mut Collector) {
                     continue;
                 };
                 if proto == "udp" && dport == 53 {
-                    continue; // the DNS section has these
+                    // the DNS section has these: the server and client go to its lookups
+                    if !resolvers.iter().any(|(d, _)| *d == dst) {
+                        resolvers.push((dst, text(conn.get("src"))));
+                    }
+                    continue;
                 }
                 let mut e = Event::new(
                     Action::NetworkConnect,
@@ -671,6 +693,19 @@ fn network(doc: &Value, c: &mut Collector) {
                     e.detail("src", src);
                 }
                 c.push(e);
+            }
+        }
+    }
+    // One resolver (the usual sandbox): it answered every lookup of the report.
+    if let [(server, client)] = resolvers.as_slice() {
+        for e in c
+            .events
+            .iter_mut()
+            .filter(|e| e.action == Action::DnsQuery && e.get("server").is_none())
+        {
+            e.detail("server", server.clone());
+            if let Some(client) = client {
+                e.detail("client", client.clone());
             }
         }
     }

@@ -208,6 +208,9 @@ struct Decoder<'s> {
     format: Format,
     pending: PendingQueries,
     flows: HashSet<(IpAddr, u16, IpAddr, u16)>,
+    /// The endpoints that opened TCP connections (SYN): data sent to one of them is a
+    /// server's reply, and the server is the remote side.
+    openers: HashSet<(IpAddr, u16)>,
     sink: &'s mut dyn FnMut(Event),
     produced: u64,
 }
@@ -242,6 +245,9 @@ impl Decoder<'_> {
         }
         let dst = endpoint(seg.dst, seg.dport);
         if seg.syn_only {
+            if self.openers.len() < MAX_FLOWS {
+                self.openers.insert((seg.src, seg.sport));
+            }
             let mut e = Event::new(
                 Action::NetworkConnect,
                 seg.dst.to_string(),
@@ -291,14 +297,24 @@ impl Decoder<'_> {
         } else {
             "unknown"
         };
+        // A reply to a connection the capture saw opened: the remote side is the sender.
+        let reply = self.openers.contains(&(seg.dst, seg.dport));
+        let (remote, remote_port) = if reply {
+            (seg.src, seg.sport)
+        } else {
+            (seg.dst, seg.dport)
+        };
         let mut e = Event::new(
             Action::NetworkData,
-            seg.dst.to_string(),
+            remote.to_string(),
             self.provenance(record),
         );
         e.time = Some(time);
-        e.detail("dst", dst);
-        e.detail("dst_port", seg.dport.to_string());
+        e.detail("dst", endpoint(remote, remote_port));
+        e.detail("dst_port", remote_port.to_string());
+        if reply {
+            e.detail("direction", "received");
+        }
         e.detail("protocol", protocol);
         e.detail("payload", text);
         self.emit(e);
@@ -533,6 +549,7 @@ pub fn events(
         format: Format::Pcap,
         pending: PendingQueries::default(),
         flows: HashSet::new(),
+        openers: HashSet::new(),
         sink,
         produced: 0,
     };

@@ -222,6 +222,15 @@ pub fn map(ev: &WinEvent, provenance: Provenance) -> Option<Event> {
             if let Some(p) = ev.get("Protocol") {
                 event.detail("protocol", p);
             }
+            if let Some(ip) = ev.get("SourceIp") {
+                event.detail("src", ip);
+            }
+            if ev
+                .get("Initiated")
+                .is_some_and(|i| i.eq_ignore_ascii_case("false"))
+            {
+                event.detail("direction", "inbound");
+            }
         }
         Action::TaskCreate => {
             if let Some(content) = ev.get("TaskContent") {

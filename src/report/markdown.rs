@@ -43,6 +43,17 @@ pub fn render(report: &Report) -> String {
 
     out.push_str("## Overview\n\n");
     let _ = writeln!(out, "{}\n", cell(&report.overview.join(" ")));
+    for p in &report.profiles {
+        let _ = writeln!(
+            out,
+            "**{}**: {}\n",
+            cell(&p.title),
+            cell(&p.sentences.join(" "))
+        );
+    }
+    if !report.summary.is_empty() {
+        let _ = writeln!(out, "{}\n", cell(&report.summary.join(" ")));
+    }
 
     out.push_str("## Sample tags\n\n");
     if report.samples.is_empty() {
@@ -59,7 +70,8 @@ pub fn render(report: &Report) -> String {
                 .chain(std::iter::once(vec![
                     "verdict".to_string(),
                     cell(&s.verdict),
-                ])),
+                ]))
+                .chain(verdict_rows(s).into_iter().map(|(k, v)| vec![k, cell(&v)])),
         );
     }
 
@@ -141,6 +153,9 @@ pub fn render(report: &Report) -> String {
             if !line.command_line.is_empty() {
                 let _ = write!(out, " {}", markdown::code(&line.command_line));
             }
+            if !line.log.is_empty() {
+                let _ = write!(out, " (in {})", markdown::code(&line.log));
+            }
             out.push('\n');
         }
         out.push('\n');
@@ -184,6 +199,11 @@ pub fn render(report: &Report) -> String {
     if report.attack.is_empty() {
         out.push_str("No ATT&CK technique was found.\n\n");
     } else {
+        let levels: Vec<String> = super::CONFIDENCE_LEVELS
+            .iter()
+            .map(|(level, meaning)| format!("*{level}*: {meaning}"))
+            .collect();
+        let _ = writeln!(out, "Confidence levels: {}.\n", levels.join("; "));
         table(
             &mut out,
             &[
@@ -247,7 +267,7 @@ pub fn render(report: &Report) -> String {
         out.push_str("Network indicators are defanged (`hxxp`, `[.]`) so the report is safe to share. The complete list with every sighting is in `iocs.json`.\n\n");
         table(
             &mut out,
-            &["type", "value", "notes", "first seen in", "sightings"],
+            &["type", "value", "notes", "seen in", "sightings"],
             report.iocs.iter().map(|r| {
                 vec![
                     cell(&r.kind),
@@ -266,7 +286,15 @@ pub fn render(report: &Report) -> String {
     }
     match &report.rules {
         Some(rules) => {
-            let _ = writeln!(out, "{}", markdown::fence("yara", rules));
+            out.push_str(
+                "URLs in the rules' strings are shown defanged here; `rules.yar` holds the \
+                 rules as they compile.\n\n",
+            );
+            let _ = writeln!(
+                out,
+                "{}",
+                markdown::fence("yara", &super::defang_text(rules))
+            );
         }
         None => out.push_str("No detection rules were generated in this analysis.\n\n"),
     }
@@ -278,7 +306,24 @@ pub fn render(report: &Report) -> String {
         }
         out.push('\n');
     }
-    out
+    // Every value above is defanged where it is built; this pass makes sure no URL scheme
+    // is left live anywhere in the document.
+    super::defang_text(&out)
+}
+
+/// The rows under a sample's verdict: why, and the evidence of each class hint.
+pub(super) fn verdict_rows(s: &super::SampleSection) -> Vec<(String, String)> {
+    let mut rows = Vec::new();
+    if !s.verdict_reason.is_empty() {
+        rows.push(("why".to_string(), s.verdict_reason.clone()));
+    }
+    for h in &s.class_hints {
+        rows.push((
+            format!("{} hint ({})", h.class, h.confidence),
+            h.evidence.join("; "),
+        ));
+    }
+    rows
 }
 
 #[cfg(test)]

@@ -32,6 +32,9 @@ pub enum RemediationKind {
     RemoveTask,
     /// Remove an autostart registry entry.
     RemoveRegistryEntry,
+    /// Unload and remove a macOS launch agent or daemon, disable a systemd unit, remove a
+    /// cron entry.
+    RemoveAutostart,
     /// Delete a dropped file (or the sample itself).
     DeleteFile,
     /// Restore a changed system file from a known-good copy.
@@ -49,6 +52,7 @@ impl RemediationKind {
             RemediationKind::EndProcess => "end process",
             RemediationKind::RemoveTask => "remove scheduled task",
             RemediationKind::RemoveRegistryEntry => "remove registry entry",
+            RemediationKind::RemoveAutostart => "remove autostart",
             RemediationKind::DeleteFile => "delete file",
             RemediationKind::RestoreFile => "restore file",
             RemediationKind::BlockAddress => "block address",
@@ -363,12 +367,18 @@ pub fn items(analysis: &Analysis) -> Vec<Remediation> {
         .filter(|i| i.kind == IocKind::FilePath)
         .map(|i| i.value.as_str())
         .collect();
+    let samples: BTreeSet<&str> = analysis.samples.iter().map(|t| t.name.as_str()).collect();
     for ioc in analysis
         .extraction
         .iocs
         .iter()
         .filter(|i| !i.flags.allowlisted)
     {
+        // the sandbox's own network is not the sample's: never blocked
+        let in_sample = ioc.sightings.iter().any(|s| samples.contains(&*s.source));
+        if !in_sample && analysis.dynamic.context_of(ioc.kind, &ioc.value).is_some() {
+            continue;
+        }
         match ioc.kind {
             IocKind::FilePath => {
                 let cut = ioc
@@ -381,10 +391,13 @@ pub fn items(analysis: &Analysis) -> Vec<Remediation> {
             }
             IocKind::RegistryKey => registry_item(&ioc.value, &mut out),
             IocKind::Ipv4 | IocKind::Ipv6 if blockable(ioc.flags.scope) => {
+                // one rule per address, whatever form (`ip:port`, `::ffff:`) it was seen in
+                let address = crate::ioc::split_address(&ioc.value)
+                    .map_or_else(|| ioc.value.clone(), |(ip, _)| ip.to_string());
                 out.insert(Remediation::new(
                     RemediationKind::BlockAddress,
-                    ioc.value.clone(),
-                    block_command(&ioc.value, windows).map_err(str::to_string),
+                    address.clone(),
+                    block_command(&address, windows).map_err(str::to_string),
                     "network indicator found in the inputs",
                 ));
             }
@@ -460,31 +473,61 @@ fn log_items(
             reason,
         ));
     }
-    for process in &r.processes_to_end {
-        let pid = process
-            .rsplit_once("(pid ")
-            .or_else(|| process.rsplit_once(" ("))
-            .and_then(|(_, rest)| rest.trim_end_matches(')').parse::<u64>().ok());
-        let command = match pid {
-            Some(pid) if windows => {
-                Ok((Shell::PowerShell, format!("Stop-Process -Id {pid} -Force")))
-            }
-            Some(pid) => Ok((Shell::Sh, format!("kill -9 {pid}"))),
-            None => Err("the logs give no process id".to_string()),
+    // Processes are ended by program, never by process id (the ids in the logs are the
+    // analysis machine's).
+    for image in &r.processes_to_end {
+        let windows_path = is_windows_path(image) || image.contains('\\');
+        let command = if windows_path || (windows && !image.starts_with('/')) {
+            let by_path = is_windows_path(image);
+            powershell::literal(image).map(|p| {
+                let test = if by_path {
+                    format!("$_.Path -eq {p}")
+                } else {
+                    format!("($_.ProcessName + '.exe') -eq {p}")
+                };
+                (
+                    Shell::PowerShell,
+                    format!("Get-Process | Where-Object {{ {test} }} | Stop-Process -Force"),
+                )
+            })
+        } else {
+            sh::quote(&format!("^{}( |$)", regex_literal(image)))
+                .map(|p| (Shell::Sh, format!("pkill -KILL -f -- {p}")))
         };
         out.insert(Remediation::new(
             RemediationKind::EndProcess,
-            process.clone(),
-            command,
-            format!("{reason} (process ids are those of the analysis machine)"),
+            image.clone(),
+            command.map_err(str::to_string),
+            format!("{reason}: running during the analysis"),
+        ));
+    }
+    for cmd in &r.system_processes_to_end {
+        let command = powershell::literal(cmd).map(|c| {
+            (
+                Shell::PowerShell,
+                format!(
+                    "Get-CimInstance Win32_Process | Where-Object CommandLine -eq {c} | \
+                     Invoke-CimMethod -MethodName Terminate"
+                ),
+            )
+        });
+        out.insert(Remediation::new(
+            RemediationKind::EndProcess,
+            cmd.clone(),
+            command.map_err(str::to_string),
+            format!(
+                "{reason}: a system program run during the analysis; only the instance with \
+                 this command line ends"
+            ),
         ));
     }
     for address in &r.addresses_to_block {
-        if address.parse::<std::net::IpAddr>().is_ok() {
+        if let Some((ip, _)) = crate::ioc::split_address(address) {
+            let address = ip.to_string();
             out.insert(Remediation::new(
                 RemediationKind::BlockAddress,
                 address.clone(),
-                block_command(address, windows).map_err(str::to_string),
+                block_command(&address, windows).map_err(str::to_string),
                 reason,
             ));
         } else if !address.contains('/') {
@@ -566,9 +609,127 @@ fn regex_literal(text: &str) -> String {
     out
 }
 
+/// Unix autostart the sample's strings name: macOS launch agents and daemons (unloaded
+/// with `launchctl bootout`, then the plist removed), systemd units (disabled and stopped;
+/// a unit file in the system's tree is left for review by the guard rails), and cron
+/// entries (removed from the user's crontab, or the system files holding them listed).
+fn unix_autostart_items<'a>(
+    strings: impl Iterator<Item = &'a str>,
+    out: &mut BTreeSet<Remediation>,
+) {
+    static RES: OnceLock<Option<[Regex; 3]>> = OnceLock::new();
+    let Some([launchd, systemd, cron]) = RES
+        .get_or_init(|| {
+            Some([
+                Regex::new(r"(~/|/)?(?:Library)/(LaunchAgents|LaunchDaemons)/([A-Za-z0-9._-]+\.plist)")
+                    .ok()?,
+                Regex::new(
+                    r"(/etc/systemd/system/|/lib/systemd/system/|/usr/lib/systemd/system/|\.config/systemd/user/)([A-Za-z0-9@._-]+\.(?:service|timer|socket|path))",
+                )
+                .ok()?,
+                Regex::new(
+                    r"^(?:@(?:reboot|hourly|daily|weekly|monthly|yearly|annually)|(?:[*0-9,/-]+\s+){4}[*0-9,/-]+)\s+(\S.*)$",
+                )
+                .ok()?,
+            ])
+        })
+        .as_ref()
+    else {
+        return;
+    };
+    let reason = "autostart the sample's strings name";
+    for text in strings {
+        let text = text.trim();
+        for c in launchd.captures_iter(text) {
+            let (prefix, dir, file) = (c.get(1).map_or("", |m| m.as_str()), &c[2], &c[3]);
+            let rel = format!("Library/{dir}/{file}");
+            let user = prefix != "/";
+            let command = if user {
+                sh::quote(&rel).map(|q| {
+                    format!(
+                        "launchctl bootout gui/\"$(id -u)\" \"$HOME\"/{q}; rm -f -- \"$HOME\"/{q}"
+                    )
+                })
+            } else {
+                let domain = if dir == "LaunchDaemons" {
+                    "system".to_string()
+                } else {
+                    "gui/\"$(id -u)\"".to_string()
+                };
+                sh::quote(&format!("/{rel}"))
+                    .map(|q| format!("launchctl bootout {domain} {q}; rm -f -- {q}"))
+            };
+            out.insert(Remediation::new(
+                RemediationKind::RemoveAutostart,
+                if user {
+                    format!("~/{rel}")
+                } else {
+                    format!("/{rel}")
+                },
+                command.map(|c| (Shell::Sh, c)).map_err(str::to_string),
+                format!(
+                    "{reason} (a launchd {})",
+                    if dir == "LaunchDaemons" {
+                        "daemon"
+                    } else {
+                        "agent"
+                    }
+                ),
+            ));
+        }
+        for c in systemd.captures_iter(text) {
+            let user = c[1].starts_with(".config");
+            let command = sh::quote(&c[2]).map(|u| {
+                if user {
+                    format!("systemctl --user disable --now {u}")
+                } else {
+                    format!("systemctl disable --now {u}")
+                }
+            });
+            out.insert(Remediation::new(
+                RemediationKind::RemoveAutostart,
+                format!("systemd unit {}", &c[2]),
+                command.map(|c| (Shell::Sh, c)).map_err(str::to_string),
+                format!(
+                    "{reason} (stopped and disabled; its unit file is listed to delete or review)"
+                ),
+            ));
+        }
+        if let Some(c) = cron.captures(text) {
+            let words: Vec<&str> = c[1].split_whitespace().collect();
+            // a system crontab line names the user before the command
+            let system = words.len() > 1
+                && words[0]
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+                && (words[1].starts_with('/') || words[1].starts_with('.'));
+            let command = sh::quote(text).map(|line| {
+                if system {
+                    format!("grep -rlxF -- {line} /etc/crontab /etc/cron.d")
+                } else {
+                    format!("crontab -l | grep -vxF -- {line} | crontab -")
+                }
+            });
+            out.insert(Remediation::new(
+                RemediationKind::RemoveAutostart,
+                format!("cron entry {text}"),
+                command.map(|c| (Shell::Sh, c)).map_err(str::to_string),
+                if system {
+                    format!("{reason}: the command lists the system crontab files holding this line; remove it from each")
+                } else {
+                    format!("{reason}: removed from the user's crontab")
+                },
+            ));
+        }
+    }
+}
+
 fn sample_items(t: &Triage, out: &mut BTreeSet<Remediation>) {
     if super::verdict(t) == "no strong signs" {
         return;
+    }
+    if t.format != Format::Pe {
+        unix_autostart_items(t.strings.iter().map(|s| s.value.as_str()), out);
     }
     let name = super::base_name(&t.name).to_string();
     let windows = t.format == Format::Pe;
@@ -579,7 +740,7 @@ fn sample_items(t: &Triage, out: &mut BTreeSet<Remediation>) {
                 Shell::PowerShell,
                 format!(
                     "Get-Process | Where-Object {{ $_.Modules.ModuleName -contains {n} }} | \
-                     Select-Object Id, ProcessName (then Stop-Process -Id ID for each)"
+                     Stop-Process -Force"
                 ),
             )
         })
@@ -597,12 +758,7 @@ fn sample_items(t: &Triage, out: &mut BTreeSet<Remediation>) {
             )
         })
     } else {
-        sh::quote(&regex_literal(&name)).map(|n| {
-            (
-                Shell::Sh,
-                format!("pgrep -a -f -- {n} (then kill PID for each)"),
-            )
-        })
+        sh::quote(&regex_literal(&name)).map(|n| (Shell::Sh, format!("pkill -KILL -f -- {n}")))
     };
     out.insert(Remediation::new(
         RemediationKind::EndProcess,
@@ -670,6 +826,9 @@ fn scheduled_task_name(text: &str) -> Option<String> {
 /// A path named in the inputs: deleted when it lies where malware drops files, compared
 /// when it is a system file the sample changes, otherwise not listed.
 fn file_item(path: &str, cut: bool, folder: bool, out: &mut BTreeSet<Remediation>) {
+    if crate::logs::analysis::is_benign_file(path) {
+        return; // Windows' own (Explorer's icon cache, ...): not the sample's
+    }
     let table = locations();
     if contains_any(path, &table.restore) {
         let command = if cut {
@@ -706,7 +865,9 @@ fn file_item(path: &str, cut: bool, folder: bool, out: &mut BTreeSet<Remediation
 }
 
 fn registry_item(key: &str, out: &mut BTreeSet<Remediation>) {
-    if !contains_any(key, &locations().persistence_keys) {
+    if !contains_any(key, &locations().persistence_keys)
+        || crate::logs::analysis::is_benign_key(key)
+    {
         return;
     }
     // A key written without its hive (`Software\...`) is looked up under the user's hive;
@@ -751,6 +912,85 @@ mod tests {
 
     fn commands(out: &BTreeSet<Remediation>) -> Vec<(Shell, &str)> {
         out.iter().map(|r| (r.shell, r.command.as_str())).collect()
+    }
+
+    #[test]
+    fn unix_autostart_is_unloaded_disabled_and_removed() {
+        let mut out = BTreeSet::new();
+        unix_autostart_items(
+            [
+                "Library/LaunchAgents/com.example.orchard.agent.plist",
+                "/Library/LaunchDaemons/com.example.d.plist",
+                "/etc/systemd/system/burrow-update.service",
+                "* * * * * root /usr/lib/.burrow/burrowd >/dev/null 2>&1",
+                "@reboot /tmp/x",
+                "not a cron line",
+            ]
+            .into_iter(),
+            &mut out,
+        );
+        let c = commands(&out);
+        assert!(c.contains(&(
+            Shell::Sh,
+            "launchctl bootout gui/\"$(id -u)\" \"$HOME\"/'Library/LaunchAgents/com.example.orchard.agent.plist'; rm -f -- \"$HOME\"/'Library/LaunchAgents/com.example.orchard.agent.plist'"
+        )));
+        assert!(c.contains(&(
+            Shell::Sh,
+            "launchctl bootout system '/Library/LaunchDaemons/com.example.d.plist'; rm -f -- '/Library/LaunchDaemons/com.example.d.plist'"
+        )));
+        assert!(c.contains(&(Shell::Sh, "systemctl disable --now 'burrow-update.service'")));
+        assert!(c.contains(&(
+            Shell::Sh,
+            "grep -rlxF -- '* * * * * root /usr/lib/.burrow/burrowd >/dev/null 2>&1' /etc/crontab /etc/cron.d"
+        )));
+        assert!(c.contains(&(
+            Shell::Sh,
+            "crontab -l | grep -vxF -- '@reboot /tmp/x' | crontab -"
+        )));
+        assert_eq!(out.len(), 5);
+        // a hostile name never leaves its quotes
+        let mut out = BTreeSet::new();
+        unix_autostart_items(["Library/LaunchAgents/a'b.plist"].into_iter(), &mut out);
+        assert!(out.iter().all(|r| !r.command.contains("a'b")));
+    }
+
+    #[test]
+    fn processes_end_by_program_never_by_pid() {
+        let mut r = crate::logs::analysis::Remediation::default();
+        r.processes_to_end
+            .insert("C:\\Users\\a\\AppData\\Local\\Temp\\x.exe".to_string());
+        r.system_processes_to_end
+            .insert("rundll32.exe \"C:\\Users\\a\\x.dll\",Start".to_string());
+        let mut out = BTreeSet::new();
+        log_items(&r, true, &mut out);
+        let c = commands(&out);
+        assert!(c.contains(&(
+            Shell::PowerShell,
+            "Get-Process | Where-Object { $_.Path -eq 'C:\\Users\\a\\AppData\\Local\\Temp\\x.exe' } | Stop-Process -Force"
+        )));
+        assert!(c.contains(&(
+            Shell::PowerShell,
+            "Get-CimInstance Win32_Process | Where-Object CommandLine -eq 'rundll32.exe \"C:\\Users\\a\\x.dll\",Start' | Invoke-CimMethod -MethodName Terminate"
+        )));
+        assert!(out
+            .iter()
+            .all(|i| !i.command.contains("-Id ") && !i.target.contains("(")));
+    }
+
+    #[test]
+    fn explorer_state_is_not_the_samples() {
+        let mut out = BTreeSet::new();
+        file_item(
+            "C:\\Users\\a\\AppData\\Local\\Microsoft\\Windows\\Explorer\\iconcache_48.db",
+            false,
+            false,
+            &mut out,
+        );
+        registry_item(
+            "HKCU\\Software\\Microsoft\\Windows\\CurrentVersion\\Explorer\\RecentDocs\\.exe\\0",
+            &mut out,
+        );
+        assert!(out.is_empty(), "{out:?}");
     }
 
     #[test]

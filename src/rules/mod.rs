@@ -514,7 +514,15 @@ fn goodware_hits<'a>(
             .zip(inside)
             .map(|(t, inside)| {
                 let exact = index.string_count(t.as_bytes());
-                (t, score::GoodwareHits { exact, inside })
+                let phrases = index.phrase_counts(t.as_bytes());
+                (
+                    t,
+                    score::GoodwareHits {
+                        exact,
+                        inside,
+                        phrases,
+                    },
+                )
             })
             .collect(),
     )

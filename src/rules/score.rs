@@ -230,6 +230,17 @@ pub struct GoodwareHits {
     pub exact: u64,
     /// Largest file count of a goodware string that contains it (exact hits included).
     pub inside: u64,
+    /// Of its distinct phrases (runs of words, see [`crate::goodware::phrase_keys`]), how
+    /// many the index holds, and how many it has.
+    pub phrases: (u32, u32),
+}
+
+/// Whether a string is mostly made of phrases the goodware holds: at least half of its
+/// phrases. Such a string is library or runtime text packed into a longer string (Rust
+/// places string literals end to end, so a message may carry a neighbour's first or last
+/// characters), not the sample's own.
+pub fn mostly_goodware_phrases((held, total): (u32, u32)) -> bool {
+    held >= 1 && held * 2 >= total
 }
 
 impl GoodwareHits {
@@ -239,6 +250,7 @@ impl GoodwareHits {
         GoodwareHits {
             exact,
             inside: exact,
+            phrases: index.phrase_counts(text.as_bytes()),
         }
     }
 }
@@ -252,12 +264,20 @@ pub fn score(c: &Candidate, hits: Option<GoodwareHits>) -> Scored {
         reasons.push(format!("{why} {points:+}"));
     };
     let t = c.text.as_str();
-    let goodware = hits.map(|h| h.exact.max(h.inside));
+    let goodware = hits.map(|h| {
+        h.exact
+            .max(h.inside)
+            .max(u64::from(mostly_goodware_phrases(h.phrases)))
+    });
     match hits {
         Some(h) if h.exact > 0 => add(-100, format!("in {} goodware files", h.exact)),
         Some(h) if h.inside > 0 => add(
             -100,
             format!("inside a string of {} goodware files", h.inside),
+        ),
+        Some(h) if mostly_goodware_phrases(h.phrases) => add(
+            -100,
+            format!("{} of its {} phrases in goodware", h.phrases.0, h.phrases.1),
         ),
         Some(_) => add(20, "absent from goodware".into()),
         None => {}
@@ -428,6 +448,28 @@ mod tests {
                 .any(|r| r.starts_with("word-like") || r.starts_with("natural")),
             "{r:?}"
         );
+    }
+
+    #[test]
+    fn strings_mostly_made_of_goodware_phrases_are_never_used() {
+        let text = "PyDictattempted to fetch exception but none was set";
+        let hits = |phrases| GoodwareHits {
+            phrases,
+            ..GoodwareHits::default()
+        };
+        let packed = score(&cand(text, &[]), Some(hits((4, 5))));
+        assert!(!packed.usable(), "{packed:?}");
+        assert!(
+            packed
+                .reasons
+                .iter()
+                .any(|r| r == "4 of its 5 phrases in goodware -100"),
+            "{packed:?}"
+        );
+        let own = score(&cand(text, &[]), Some(hits((2, 5))));
+        assert_eq!(own.goodware, Some(0), "{own:?}");
+        assert!(mostly_goodware_phrases((1, 2)));
+        assert!(!mostly_goodware_phrases((0, 0)));
     }
 
     #[test]

@@ -12,26 +12,29 @@
 //! computes ssdeep and TLSH; [`strings`] finds ASCII and UTF-16LE strings and tells junk
 //! from text; [`crypto`] finds well-known crypto constants; [`behavior`] groups imports by
 //! behaviour, maps imports and strings to ATT&CK techniques and judges packing, all driven
-//! by tables under `data/`. [`binary_iocs`] lets `spoor extract` read executables through
-//! their strings. Files are memory-mapped ([`Mapped`]).
+//! by tables under `data/`. The IOCs in the strings come from [`crate::ioc::text`]
+//! (`spoor extract` reads executables through the same strings: `crate::extract::binary`).
+//! Files are memory-mapped ([`Mapped`]).
 
 pub mod authenticode;
 pub mod behavior;
-pub mod binary_iocs;
+pub mod classes;
 pub mod crypto;
 pub mod dotnet;
 pub mod elf;
 pub mod fuzzy;
 pub mod macho;
 pub mod manifest;
+pub mod mutex;
 pub mod pe;
 pub mod pe_imports;
 pub mod resources;
 pub mod strings;
 pub mod toolchain;
+pub mod verdict;
 
-use crate::extract::{ExtractOptions, Extractor};
 use crate::ioc::set::IocSet;
+use crate::ioc::text::PlainText;
 use crate::ioc::{Encoding, IocKind, Sighting};
 use md5::Md5;
 use serde::Serialize;
@@ -345,6 +348,9 @@ pub struct SampleIoc {
     /// sighting inside the Authenticode certificate table).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub origin: Option<String>,
+    /// What the analyst's intelligence feeds know about it (`--intel`); absent when nothing.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub intel: Vec<crate::ioc::IntelHit>,
 }
 
 /// One place an IOC was seen in a sample.
@@ -416,6 +422,9 @@ pub struct Triage {
     pub techniques: Vec<Technique>,
     /// IOCs found in the file, each sighting with its section.
     pub iocs: Vec<SampleIoc>,
+    /// Mutex names among the strings (see [`mutex`]); absent from JSON when none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub mutexes: Vec<mutex::MutexName>,
     /// Well-known cryptographic constants (AES S-box, SHA-256 K, ...), in file order.
     pub crypto_constants: Vec<crypto::CryptoConstant>,
     /// Strings found (ASCII and UTF-16LE; ASCII first, each in file order), without junk.
@@ -428,6 +437,10 @@ pub struct Triage {
     pub strings_dropped: usize,
     /// What could not be parsed.
     pub warnings: Vec<String>,
+    /// Which kinds of malware the behaviours point to (empty: no class), see [`classes`].
+    pub classes: Vec<classes::ClassHint>,
+    /// The weighed verdict and its reason, see [`verdict`].
+    pub verdict: verdict::Verdict,
 }
 
 /// What a format parser found; [`triage`] fills in the rest.
@@ -774,7 +787,7 @@ fn analyse(name: &str, data: &[u8], options: TriageOptions, parallel: bool) -> T
     }
     let (strings, junk_strings, strings_dropped) = (scan.strings, scan.junk, scan.dropped);
     behavior.sort();
-    Triage {
+    let mut triage = Triage {
         name: name.to_string(),
         size: data.len() as u64,
         hashes: Hashes::default(),
@@ -796,7 +809,14 @@ fn analyse(name: &str, data: &[u8], options: TriageOptions, parallel: bool) -> T
         junk_strings,
         strings_dropped,
         warnings: parsed.warnings,
-    }
+        mutexes: Vec::new(),
+        classes: Vec::new(),
+        verdict: verdict::Verdict::default(),
+    };
+    triage.mutexes = mutex::names(&triage, &std::collections::BTreeSet::new());
+    triage.classes = classes::hints(&triage);
+    triage.verdict = verdict::judge(&triage, &triage.classes);
+    triage
 }
 
 /// The strings of `data` and, unless `options` turn them off, the IOCs in them. When
@@ -818,11 +838,7 @@ fn strings_and_iocs(
             Vec::new(),
         );
     }
-    let extractor = Extractor::new(ExtractOptions {
-        threads: 1,
-        utf16: false,
-        ..ExtractOptions::default()
-    });
+    let extractor = PlainText::default();
     if !parallel {
         let mut set = IocSet::new(MAX_SIGHTINGS);
         let scan = strings::scan(data, min_len, regions, code, |text| {
@@ -936,18 +952,20 @@ fn is_zero(n: &usize) -> bool {
 
 /// Sightings kept per IOC.
 const MAX_SIGHTINGS: usize = 10;
+/// Sightings per IOC of one stretch of the strings (as `spoor extract` keeps by default).
+const EXTRACT_SIGHTINGS: usize = 10;
 
 /// IOCs from one stretch of the strings: the extractor runs over the strings joined by NUL
 /// bytes, and each sighting is mapped back to its string's file offset, encoding and
 /// section (kept in the sighting's `field` until [`sample_iocs`]).
 fn add_iocs(
     name: &str,
-    extractor: &Extractor,
+    extractor: &PlainText,
     text: &strings::Text,
     regions: &Regions,
     set: &mut IocSet,
 ) {
-    for ioc in extractor.extract_plain(name, &text.bytes) {
+    for ioc in extractor.iocs(name, &text.bytes, EXTRACT_SIGHTINGS) {
         let defanged = ioc.flags.defanged;
         let notes = ioc.flags.notes;
         for sighting in ioc.sightings {
@@ -979,6 +997,7 @@ fn sample_iocs(set: IocSet) -> Vec<SampleIoc> {
             kind: ioc.kind,
             value: ioc.value,
             origin: None,
+            intel: Vec::new(),
             sightings: ioc
                 .sightings
                 .into_iter()

@@ -9,14 +9,19 @@
 //! Structured logs (sandbox reports, event logs, Procmon CSV, captures, JSON) are
 //! recognised from their first bytes ([`crate::logs::detect`]) and read value by value,
 //! so their sightings carry the field path; everything else takes the chunked path.
+//! Executables are read through their strings ([`binary`]). The scan of one stretch of
+//! text is [`crate::ioc::text`]'s.
 
 use crate::input::{self, InputError, Source};
 use crate::ioc::allowlist::{Allowlist, Verdict};
-use crate::ioc::refang::{refang_for_scan, RefangBuffers, Refanged};
-use crate::ioc::scan::{Hit, KindSet, Scanner};
+use crate::ioc::scan::{KindSet, Scanner};
 use crate::ioc::set::{IocSet, Seen, SortedIocs};
+use crate::ioc::text::{process_chunk, ChunkOut, Collector, Merger};
+pub use crate::ioc::text::{snippet, snippet_into};
 use crate::ioc::{Encoding, Flags, Ioc, IocKind, Notes, Sighting};
 use crate::logs;
+
+pub mod binary;
 use rayon::prelude::*;
 use std::collections::VecDeque;
 use std::io::Read;
@@ -183,45 +188,6 @@ struct Held {
     context: String,
 }
 
-/// Where hits go: the deduplicating set, or a callback that gets each sighting as it is
-/// found (`--no-dedup`).
-trait Collector {
-    /// The index of a source name.
-    fn source(&mut self, name: &Arc<str>) -> u32;
-    /// One hit; `context` is called only when the sighting is kept.
-    fn hit(
-        &mut self,
-        kind: IocKind,
-        value: &str,
-        defanged: bool,
-        notes: Notes,
-        seen: Seen<'_>,
-        context: &dyn Fn(&mut String),
-    );
-    /// Whether reading should stop (the output is gone).
-    fn stopped(&self) -> bool {
-        false
-    }
-}
-
-impl Collector for IocSet {
-    fn source(&mut self, name: &Arc<str>) -> u32 {
-        IocSet::source(self, name)
-    }
-
-    fn hit(
-        &mut self,
-        kind: IocKind,
-        value: &str,
-        defanged: bool,
-        notes: Notes,
-        seen: Seen<'_>,
-        context: &dyn Fn(&mut String),
-    ) {
-        self.add_seen(kind, value, defanged, notes, seen, context);
-    }
-}
-
 /// Hands each sighting to a callback as an indicator with one sighting, allowlist and
 /// scope applied.
 struct Streamer<'a> {
@@ -320,11 +286,6 @@ pub struct Extractor {
 const LARGE_FILE_CHUNKS: u64 = 4;
 /// How far back from a chunk's end to look for a line break to cut at.
 const CUT_WINDOW: usize = 64 * 1024;
-/// Bytes of context kept on each side of an indicator.
-const CONTEXT: usize = 40;
-/// Shortest UTF-16LE run (in characters) worth decoding.
-const MIN_UTF16_CHARS: usize = 5;
-
 impl Extractor {
     /// An extractor with the given options.
     pub fn new(options: ExtractOptions) -> Self {
@@ -388,6 +349,7 @@ impl Extractor {
                 flags: Flags::default(),
                 count: 1,
                 sightings: Vec::new(),
+                intel: Vec::new(),
             },
         };
         let mut reports = Vec::with_capacity(sources.len());
@@ -543,7 +505,7 @@ impl Extractor {
         // Executables go through triage's strings, so that sightings carry sections.
         if let Source::File { path, .. } = source {
             let (max_bytes, max_sightings) = (self.options.max_bytes, self.options.max_sightings);
-            let binary = crate::sample::binary_iocs::extract_file;
+            let binary = binary::extract_file;
             if let Some(b) = binary(path, &name, self, max_bytes, max_sightings) {
                 let (bytes, hits, error) = (b.bytes, b.hits, None);
                 add_sorted(set, b.set);
@@ -895,196 +857,6 @@ fn cut_point(buf: &[u8]) -> usize {
         return window_start + i + 1;
     }
     buf.len()
-}
-
-/// One hit of a chunk, with positions relative to the chunk.
-struct Found {
-    kind: IocKind,
-    value: String,
-    start: usize,
-    end: usize,
-    defanged: bool,
-    notes: Notes,
-    encoding: Encoding,
-}
-
-/// A chunk and what was found in it, kept so that contexts are built only for kept
-/// sightings; recycled with all its buffers once merged.
-#[derive(Default)]
-struct ChunkOut {
-    data: Vec<u8>,
-    /// UTF-16LE text decoded to ASCII, with its runs (decoded start, original start).
-    decoded: Vec<u8>,
-    runs: Vec<(usize, usize)>,
-    /// ASCII hits sorted by start; UTF-16 hits carry decoded positions.
-    found: Vec<Found>,
-}
-
-/// Scans `out.data`, filling the rest of `out` (whose buffers are reused).
-fn process_chunk(scanner: &Scanner, out: &mut ChunkOut, utf16: bool) {
-    thread_local! {
-        /// Per-thread buffers for refanged text and raw hits, so chunks do not each fault
-        /// in fresh pages.
-        static SCRATCH: std::cell::RefCell<(RefangBuffers, Vec<Hit>)> =
-            std::cell::RefCell::new((RefangBuffers::default(), Vec::new()));
-    }
-    let (mut scratch, mut hits) = SCRATCH.with(|s| std::mem::take(&mut *s.borrow_mut()));
-    out.found.clear();
-    out.decoded.clear();
-    out.runs.clear();
-    let text = refang_for_scan(&out.data, scratch);
-    scanner.scan(&text, &mut hits);
-    collect(&text, &mut hits, Encoding::Ascii, &mut out.found);
-    scratch = text.into_buffers();
-    if utf16 && memchr::memchr(0, &out.data).is_some() {
-        decode_utf16_runs(&out.data, &mut out.decoded, &mut out.runs);
-        if !out.decoded.is_empty() {
-            let text = refang_for_scan(&out.decoded, scratch);
-            scanner.scan(&text, &mut hits);
-            collect(&text, &mut hits, Encoding::Utf16le, &mut out.found);
-            scratch = text.into_buffers();
-        }
-    }
-    SCRATCH.with(|s| *s.borrow_mut() = (scratch, hits));
-}
-
-fn collect(text: &Refanged<'_>, hits: &mut Vec<Hit>, encoding: Encoding, found: &mut Vec<Found>) {
-    // Hits come out of the scanner in order nearly always; sort only when they did not.
-    if !hits.is_sorted_by_key(|h| (h.start, h.end)) {
-        hits.sort_unstable_by_key(|h| (h.start, h.end));
-    }
-    let mut cursor = 0;
-    for h in hits.drain(..) {
-        let (start, end, refanged) = text.map_span(&mut cursor, h.start, h.end);
-        found.push(Found {
-            kind: h.kind,
-            defanged: refanged || h.defanged,
-            notes: h.notes,
-            value: h.value,
-            start,
-            end,
-            encoding,
-        });
-    }
-}
-
-/// Finds runs of printable ASCII encoded as UTF-16LE and appends them to
-/// `decoded` (each ended by a NUL), recording (decoded start, original start) for each run.
-fn decode_utf16_runs(data: &[u8], decoded: &mut Vec<u8>, runs: &mut Vec<(usize, usize)>) {
-    let printable = |b: u8| (0x20..0x7f).contains(&b) || b == b'\t';
-    let mut i = 0;
-    while let Some(p) = memchr::memchr(0, &data[i..]).map(|p| i + p) {
-        if p == 0 || !printable(data[p - 1]) {
-            i = p + 1;
-            continue;
-        }
-        let start = p - 1;
-        let mut end = start;
-        while end + 1 < data.len() && data[end + 1] == 0 && printable(data[end]) {
-            end += 2;
-        }
-        let chars = (end - start) / 2;
-        if chars >= MIN_UTF16_CHARS {
-            runs.push((decoded.len(), start));
-            decoded.extend(data[start..end].iter().step_by(2));
-            decoded.push(0); // a string terminator, as in the original
-        }
-        i = end.max(p + 1);
-        if i >= data.len() {
-            break;
-        }
-    }
-}
-
-/// Turns chunk results into sightings, in order, tracking offsets and lines.
-struct Merger {
-    source: u32,
-    offset: u64,
-    line: u64,
-    hits: u64,
-}
-
-impl Merger {
-    /// Adds a chunk's hits to `set`, leaving its buffers for reuse.
-    fn merge(&mut self, out: &mut ChunkOut, set: &mut dyn Collector) {
-        let mut line = self.line;
-        let mut counted_to = 0usize;
-        for f in out.found.drain(..) {
-            self.hits += 1;
-            let (offset, line_no, context) = match f.encoding {
-                Encoding::Ascii => {
-                    if f.start >= counted_to {
-                        line += memchr::memchr_iter(b'\n', &out.data[counted_to..f.start]).count()
-                            as u64;
-                        counted_to = f.start;
-                    }
-                    (
-                        self.offset + f.start as u64,
-                        Some(line),
-                        (&out.data[..], f.start, f.end),
-                    )
-                }
-                Encoding::Utf16le => {
-                    let idx = out
-                        .runs
-                        .partition_point(|r| r.0 <= f.start)
-                        .saturating_sub(1);
-                    let (dstart, ostart) = out.runs.get(idx).copied().unwrap_or((0, 0));
-                    let orig = ostart + 2 * (f.start - dstart);
-                    (
-                        self.offset + orig as u64,
-                        None,
-                        (&out.decoded[..], f.start, f.end),
-                    )
-                }
-            };
-            let seen = Seen {
-                source: self.source,
-                offset: Some(offset),
-                line: line_no,
-                field: None,
-                encoding: f.encoding,
-            };
-            set.hit(f.kind, &f.value, f.defanged, f.notes, seen, &|out| {
-                snippet_into(context.0, context.1, context.2, out)
-            });
-        }
-        self.offset += out.data.len() as u64;
-        self.line = line + memchr::memchr_iter(b'\n', &out.data[counted_to..]).count() as u64;
-    }
-}
-
-/// A printable one-line snippet of up to `CONTEXT` bytes either side of `start..end`.
-pub fn snippet(data: &[u8], start: usize, end: usize) -> String {
-    let mut out = String::new();
-    snippet_into(data, start, end, &mut out);
-    out
-}
-
-/// [`snippet`], appended to `out`.
-pub fn snippet_into(data: &[u8], start: usize, end: usize, out: &mut String) {
-    let stop = |b: u8| b == b'\n' || b == b'\r' || b == 0;
-    let end = end.min(data.len());
-    let start = start.min(end);
-    let mut s = start;
-    while s > 0 && start - s < CONTEXT && !stop(data[s - 1]) {
-        s -= 1;
-    }
-    let mut e = end;
-    while e < data.len() && e - end < CONTEXT && !stop(data[e]) {
-        e += 1;
-    }
-    let bytes = &data[s..e];
-    if bytes.iter().all(|&b| (0x20..0x7f).contains(&b)) {
-        // the common case: printable ASCII, no conversion needed
-        out.push_str(std::str::from_utf8(bytes).unwrap_or_default().trim());
-        return;
-    }
-    let text: String = String::from_utf8_lossy(bytes)
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect();
-    out.push_str(text.trim());
 }
 
 #[cfg(test)]

@@ -3,10 +3,10 @@
 //! string's file offset, its encoding and, in the sighting's `field`, the section holding
 //! it (`section .rdata`).
 
-use super::{sniff, strings, Format, Mapped, Regions};
-use crate::extract::Extractor;
+use super::Extractor;
 use crate::ioc::set::IocSet;
 use crate::ioc::{Encoding, Sighting};
+use crate::sample::{self, sniff, strings, Format, Mapped, Regions};
 use std::path::Path;
 
 /// The `field` of a sighting in section `name`.
@@ -60,10 +60,10 @@ pub fn extract(
     extractor: &Extractor,
     max_sightings: usize,
 ) -> (IocSet, u64) {
-    let parsed = super::parse(data, sniff(data));
+    let parsed = sample::parse(data, sniff(data));
     let regions = Regions::new(&parsed.sections);
     let mut set = IocSet::new(max_sightings);
-    let min_len = super::TriageOptions::default().min_string_len;
+    let min_len = sample::TriageOptions::default().min_string_len;
     // One extraction over all the strings: the caller's extractor may read structured
     // logs, and a later stretch on its own could look like one.
     let mut all = strings::Text::default();

@@ -1,0 +1,251 @@
+//! Local intelligence store benchmark (`cargo bench --bench intel`).
+//!
+//! Writes a synthetic feed of a few million indicators (`SPOOR_BENCH_INTEL_MILLIONS`, default
+//! 3) as a CSV list in a temporary folder: IPv4 addresses and /24 ranges in 198.18.0.0/15,
+//! IPv6 addresses in 2001:db8::/32, domains and URL prefixes under example.com/.net/.org,
+//! SHA-256 hashes. It measures opening the store (reading and indexing the feed with
+//! `spoor::intel::feeds::load`), then one million lookups, half of them of values the feed
+//! holds (subdomains, addresses inside ranges, URLs under prefixes), half of values it does
+//! not. The peer, measured in the same run on the same values, is a plain
+//! `std::collections::HashSet<String>` of the lower-cased values (exact matches only: it
+//! cannot answer ranges, suffixes or prefixes). Results go to stdout and
+//! `target/bench/intel.md`.
+
+use spoor::intel::feeds;
+use spoor::IocKind;
+use std::collections::HashSet;
+use std::fmt::Write as _;
+use std::io::Write as _;
+use std::path::PathBuf;
+use std::time::Instant;
+
+/// A small deterministic generator (xorshift64*), so every run uses the same values.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+}
+
+const TLDS: [&str; 3] = ["example.com", "example.net", "example.org"];
+
+fn ipv4(n: u64) -> String {
+    // 198.18.0.0/15: 131,072 addresses.
+    let n = n % 131_072;
+    format!("198.{}.{}.{}", 18 + (n >> 16), (n >> 8) & 0xff, n & 0xff)
+}
+
+fn ipv6(n: u64) -> String {
+    format!(
+        "2001:db8:{:x}:{:x}::{:x}",
+        (n >> 32) & 0xffff,
+        (n >> 16) & 0xffff,
+        n & 0xffff
+    )
+}
+
+fn domain(n: u64) -> String {
+    format!("h{n:x}.{}", TLDS[(n % 3) as usize])
+}
+
+fn hash(n: u64) -> String {
+    // Distinct seeds for distinct n (xorshift needs a non-zero state).
+    let mut r = Rng(n ^ 0x9e37_79b9_7f4a_7c15);
+    (0..4).map(|_| format!("{:016x}", r.next())).collect()
+}
+
+fn main() {
+    let millions: f64 = std::env::var("SPOOR_BENCH_INTEL_MILLIONS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(3.0);
+    let total = (millions * 1_000_000.0) as u64;
+    // Shares of the feed: domains 40 %, IPv6 25 %, hashes 20 %, URL prefixes 10 %, the
+    // IPv4 space (addresses and /24 ranges) the rest.
+    let n_domains = total * 40 / 100;
+    let n_v6 = total * 25 / 100;
+    let n_hashes = total * 20 / 100;
+    let n_urls = total * 10 / 100;
+    let n_v4 = total - n_domains - n_v6 - n_hashes - n_urls;
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let feed = dir.path().join("bench-feed.csv");
+    let mut exact_values: Vec<String> = Vec::with_capacity(total as usize);
+    {
+        let mut w = std::io::BufWriter::new(std::fs::File::create(&feed).expect("feed file"));
+        let mut line = |v: &str, tags: &str| {
+            writeln!(w, "{v},{tags},2026-10-01,high").expect("write feed");
+        };
+        for i in 0..n_v4 {
+            // Every 64th is a /24 range, the others single addresses.
+            if i % 64 == 0 {
+                let a = ipv4(i * 256);
+                let net = a.rsplit_once('.').unwrap().0.to_string() + ".0/24";
+                line(&net, "c2");
+                exact_values.push(net);
+            } else {
+                let a = ipv4(i * 7919);
+                line(&a, "c2");
+                exact_values.push(a);
+            }
+        }
+        for i in 0..n_v6 {
+            let v = ipv6(i * 2 + 1);
+            line(&v, "c2");
+            exact_values.push(v);
+        }
+        for i in 0..n_domains {
+            let v = domain(i * 2 + 1);
+            line(&v, "phishing");
+            exact_values.push(v);
+        }
+        for i in 0..n_urls {
+            let v = format!("http://u{:x}.{}/gate/", i * 2 + 1, TLDS[(i % 3) as usize]);
+            line(&format!("{v}*"), "payload");
+            exact_values.push(v);
+        }
+        for i in 0..n_hashes {
+            let v = hash(i * 2 + 1);
+            line(&v, "malware");
+            exact_values.push(v);
+        }
+    }
+    let feed_mb = std::fs::metadata(&feed).map(|m| m.len()).unwrap_or(0) as f64 / 1e6;
+
+    // Opening: read and index the feed.
+    let t = Instant::now();
+    let (store, warnings) = feeds::load(std::slice::from_ref(&feed)).expect("load feed");
+    let open_s = t.elapsed().as_secs_f64();
+    assert!(warnings.is_empty(), "{warnings:?}");
+    assert_eq!(store.entries as u64, total);
+
+    // The peer: a HashSet of the same values, lower-cased, built in the same run.
+    let t = Instant::now();
+    let peer: HashSet<String> = exact_values
+        .iter()
+        .map(|v| v.to_ascii_lowercase())
+        .collect();
+    let peer_build_s = t.elapsed().as_secs_f64();
+    drop(exact_values);
+
+    // Queries: half held (a subdomain, an address in a range, a URL under a prefix, the
+    // very value), half not.
+    let mut rng = Rng(0x5eed);
+    let n_queries = 1_000_000;
+    let mut queries: Vec<(IocKind, String, bool)> = Vec::with_capacity(n_queries);
+    for q in 0..n_queries {
+        let held = q % 2 == 0;
+        let r = rng.next();
+        let query = match r % 5 {
+            0 => {
+                let i = r % n_domains.max(1);
+                let d = domain(if held { i * 2 + 1 } else { i * 2 + 2 });
+                (IocKind::Domain, format!("cdn.{d}"))
+            }
+            1 => {
+                let i = r % n_v6.max(1);
+                (
+                    IocKind::Ipv6,
+                    ipv6(if held { i * 2 + 1 } else { i * 2 + 2 }),
+                )
+            }
+            2 => {
+                let i = r % n_hashes.max(1);
+                (
+                    IocKind::Sha256,
+                    hash(if held { i * 2 + 1 } else { i * 2 + 2 }),
+                )
+            }
+            3 => {
+                let i = r % n_urls.max(1);
+                let n = if held { i * 2 + 1 } else { i * 2 + 2 };
+                (
+                    IocKind::Url,
+                    format!("http://u{n:x}.{}/gate/x.php?id=1", TLDS[(i % 3) as usize]),
+                )
+            }
+            _ => {
+                // Inside a /24 of the feed, or in 203.0.113.0/24, which the feed lacks.
+                let a = if held {
+                    let i = (r % (n_v4 / 64).max(1)) * 64;
+                    let base = ipv4(i * 256);
+                    format!("{}.{}", base.rsplit_once('.').unwrap().0, r % 250 + 1)
+                } else {
+                    format!("203.0.113.{}", r % 250 + 1)
+                };
+                (IocKind::Ipv4, a)
+            }
+        };
+        queries.push((query.0, query.1, held));
+    }
+
+    let t = Instant::now();
+    let mut found = 0usize;
+    for (kind, value, _) in &queries {
+        found += store.contains(*kind, value) as usize;
+    }
+    let contains_s = t.elapsed().as_secs_f64();
+    let mut wrong = 0;
+    for (kind, value, held) in queries.iter().take(20_000) {
+        if store.contains(*kind, value) != *held {
+            wrong += 1;
+        }
+    }
+    let t = Instant::now();
+    let mut hits = 0usize;
+    for (kind, value, _) in &queries {
+        hits += store.lookup(*kind, value).len();
+    }
+    let lookup_s = t.elapsed().as_secs_f64();
+
+    let t = Instant::now();
+    let mut peer_found = 0usize;
+    for (_, value, _) in &queries {
+        peer_found += peer.contains(&value.to_ascii_lowercase()) as usize;
+    }
+    let peer_s = t.elapsed().as_secs_f64();
+
+    let rate = |s: f64| n_queries as f64 / s / 1e6;
+    let mut md = String::new();
+    let _ = writeln!(
+        md,
+        "# Local intelligence store\n\n\
+         {total} indicators ({n_v4} IPv4 incl. {} /24 ranges, {n_v6} IPv6, {n_domains} domains, \
+         {n_urls} URL prefixes, {n_hashes} SHA-256), a {feed_mb:.0} MB CSV feed; {n_queries} \
+         queries, half held by the feed (subdomains, addresses in ranges, URLs under prefixes).\n",
+        n_v4.div_ceil(64)
+    );
+    let _ = writeln!(
+        md,
+        "| measure | spoor store | HashSet<String> peer |\n|---|---|---|"
+    );
+    let _ = writeln!(
+        md,
+        "| open (read the CSV and index) / build | {open_s:.2} s | {peer_build_s:.2} s (values already in memory) |"
+    );
+    let _ = writeln!(
+        md,
+        "| lookups, yes/no | {:.2} M/s ({found} found) | {:.2} M/s ({peer_found} found: exact only) |",
+        rate(contains_s),
+        rate(peer_s)
+    );
+    let _ = writeln!(
+        md,
+        "| lookups with the hits built | {:.2} M/s ({hits} hits) | - |",
+        rate(lookup_s)
+    );
+    let _ = writeln!(
+        md,
+        "\nWrong answers in the first 20,000 queries: {wrong} (a held query must be found, \
+         another not)."
+    );
+    print!("{md}");
+    let out = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bench");
+    let _ = std::fs::create_dir_all(&out);
+    let _ = std::fs::write(out.join("intel.md"), &md);
+    assert_eq!(wrong, 0, "the store answered wrongly");
+}

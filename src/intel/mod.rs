@@ -1,0 +1,444 @@
+//! Local intelligence: the analyst's own feeds, read offline into a store that tells, for
+//! each indicator found, which feeds know it, with their tags, first-seen date and threat
+//! level (`--intel PATH...` on `extract`, `events`, `triage` and `analyze`).
+//!
+//! [`feeds`] reads MISP feed folders and event JSON, STIX 2.1 bundles and CSV or plain lists
+//! into [`Entry`]s; [`Store`] indexes them for four kinds of match: exact values (hashes,
+//! e-mail addresses, file names, URLs), CIDR ranges (an address inside `198.51.100.0/24`),
+//! domain suffixes (`example.net` covers `cdn.example.net` and URLs on it) and URL prefixes
+//! (`http://host/path*`). Values are compared in lower case. Lookups cost a handful of hash
+//! probes whatever the store's size (benches/intel).
+
+pub mod feeds;
+pub mod warninglists;
+
+use crate::ioc::{IntelHit, Ioc, IocKind};
+use rustc_hash::FxHashMap;
+use std::net::IpAddr;
+
+/// What a feed says about its entries (shared by every entry of one event, list or bundle
+/// object).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct Meta {
+    /// Feed name.
+    pub feed: String,
+    /// Tags.
+    pub tags: Vec<String>,
+    /// First seen, as the feed dates it.
+    pub first_seen: Option<String>,
+    /// Threat level (`high`, `medium`, `low`).
+    pub threat_level: Option<String>,
+}
+
+/// One feed entry: a value and what the feed says about it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    /// The value as the feed wrote it (`198.51.100.0/24`, `*.example.net`, `http://x/*`).
+    pub value: String,
+    /// Its metadata.
+    pub meta: Meta,
+}
+
+/// How an entry matches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Shape {
+    Exact,
+    Net,
+    Domain,
+    UrlPrefix,
+}
+
+/// The indexed feeds.
+#[derive(Debug, Default)]
+pub struct Store {
+    metas: Vec<Meta>,
+    meta_ids: FxHashMap<Meta, u32>,
+    /// Written values, one per index: what `matched` says.
+    written: Vec<Box<str>>,
+    /// Lower-cased exact value → entries (index into `written`, meta).
+    exact: FxHashMap<Box<str>, Vec<(u32, u32)>>,
+    /// Lower-cased domain → entries matching it and its subdomains.
+    domains: FxHashMap<Box<str>, Vec<(u32, u32)>>,
+    /// Lower-cased URL prefix → entries.
+    prefixes: FxHashMap<Box<str>, Vec<(u32, u32)>>,
+    /// `(prefix length, masked address as u128, v6)` → entries.
+    nets: FxHashMap<(u8, u128, bool), Vec<(u32, u32)>>,
+    /// Prefix lengths present, per family (v4, v6), longest first.
+    lengths: [Vec<u8>; 2],
+    /// Entries read.
+    pub entries: usize,
+}
+
+/// How an entry's value is matched, and its key.
+fn shape(value: &str) -> Option<(Shape, String)> {
+    let v = value.trim();
+    if v.is_empty() || v.chars().any(char::is_whitespace) {
+        return None;
+    }
+    let lower = v.to_ascii_lowercase();
+    if let Some((addr, len)) = lower.split_once('/') {
+        if let (Ok(ip), Ok(len)) = (addr.parse::<IpAddr>(), len.parse::<u8>()) {
+            let max = if ip.is_ipv4() { 32 } else { 128 };
+            if len <= max {
+                return Some((Shape::Net, lower));
+            }
+        }
+    }
+    if lower.parse::<IpAddr>().is_ok() {
+        return Some((Shape::Net, lower));
+    }
+    if lower.contains("://") {
+        return Some(match lower.strip_suffix('*') {
+            Some(prefix) => (Shape::UrlPrefix, prefix.to_string()),
+            None => (Shape::Exact, lower),
+        });
+    }
+    let domain = lower
+        .strip_prefix("*.")
+        .or_else(|| lower.strip_prefix('.'))
+        .unwrap_or(&lower);
+    let looks_like_domain = domain.contains('.')
+        && !domain.contains(['@', '/', '\\', ':'])
+        && domain
+            .rsplit('.')
+            .next()
+            .is_some_and(|tld| tld.len() >= 2 && tld.bytes().all(|b| b.is_ascii_alphabetic()))
+        && domain
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-' || b == b'_');
+    if looks_like_domain {
+        return Some((Shape::Domain, domain.to_string()));
+    }
+    Some((Shape::Exact, lower))
+}
+
+fn bits(ip: IpAddr) -> (u128, bool) {
+    match ip {
+        IpAddr::V4(a) => (u32::from(a) as u128, false),
+        IpAddr::V6(a) => match a.to_ipv4_mapped() {
+            Some(v4) => (u32::from(v4) as u128, false),
+            None => (u128::from(a), true),
+        },
+    }
+}
+
+fn mask(addr: u128, len: u8, v6: bool) -> u128 {
+    let width = if v6 { 128 } else { 32 };
+    if len == 0 {
+        0
+    } else {
+        addr & (u128::MAX << (width - len as u32))
+    }
+}
+
+impl Store {
+    /// An empty store.
+    pub fn new() -> Store {
+        Store::default()
+    }
+
+    /// Adds one entry; returns `false` when its value cannot be matched (blank, or with
+    /// blanks inside).
+    pub fn add(&mut self, entry: &Entry) -> bool {
+        self.add_as(entry, false)
+    }
+
+    /// Adds one entry whose domain matches only itself, not its subdomains (a warning
+    /// list's `hostname` entry: `example.com` is a top site, `x.example.com` need not be).
+    pub fn add_exact(&mut self, entry: &Entry) -> bool {
+        self.add_as(entry, true)
+    }
+
+    fn add_as(&mut self, entry: &Entry, exact_domain: bool) -> bool {
+        let Some((mut shape, key)) = shape(&entry.value) else {
+            return false;
+        };
+        if exact_domain && shape == Shape::Domain && !entry.value.trim().starts_with(['.', '*']) {
+            shape = Shape::Exact;
+        }
+        let meta = match self.meta_ids.get(&entry.meta) {
+            Some(&id) => id,
+            None => {
+                let id = self.metas.len() as u32;
+                self.metas.push(entry.meta.clone());
+                self.meta_ids.insert(entry.meta.clone(), id);
+                id
+            }
+        };
+        let written = self.written.len() as u32;
+        self.written.push(entry.value.trim().into());
+        let item = (written, meta);
+        match shape {
+            Shape::Exact => self.exact.entry(key.into()).or_default().push(item),
+            Shape::Domain => self.domains.entry(key.into()).or_default().push(item),
+            Shape::UrlPrefix => self.prefixes.entry(key.into()).or_default().push(item),
+            Shape::Net => {
+                let (addr, len) = match key.split_once('/') {
+                    Some((a, l)) => (a.parse::<IpAddr>(), l.parse::<u8>().ok()),
+                    None => (key.parse::<IpAddr>(), None),
+                };
+                let Ok(ip) = addr else { return false };
+                let (value, v6) = bits(ip);
+                let mut len = len.unwrap_or(if v6 { 128 } else { 32 });
+                // `::ffff:198.51.100.0/120` is the v4 range /24.
+                if !v6 && ip.is_ipv6() {
+                    len = len.saturating_sub(96);
+                }
+                let family = &mut self.lengths[v6 as usize];
+                if !family.contains(&len) {
+                    family.push(len);
+                    family.sort_unstable_by(|a, b| b.cmp(a));
+                }
+                self.nets
+                    .entry((len, mask(value, len, v6), v6))
+                    .or_default()
+                    .push(item);
+            }
+        }
+        self.entries += 1;
+        true
+    }
+
+    fn hits(&self, items: &[(u32, u32)], out: &mut Vec<IntelHit>) {
+        for &(written, meta) in items {
+            let m = &self.metas[meta as usize];
+            let hit = IntelHit {
+                feed: m.feed.clone(),
+                matched: self.written[written as usize].to_string(),
+                tags: m.tags.clone(),
+                first_seen: m.first_seen.clone(),
+                threat_level: m.threat_level.clone(),
+            };
+            if !out.contains(&hit) {
+                out.push(hit);
+            }
+        }
+    }
+
+    /// Whether any entry matches, without building the hits (the fast path of the bench).
+    pub fn contains(&self, kind: IocKind, value: &str) -> bool {
+        let mut hit = false;
+        self.probe(Some(kind), value, &mut |_| hit = true);
+        hit
+    }
+
+    /// The feed entries an indicator matches, sorted, without duplicates.
+    pub fn lookup(&self, kind: IocKind, value: &str) -> Vec<IntelHit> {
+        self.lookup_as(Some(kind), value)
+    }
+
+    /// [`Store::lookup`] for a value of a type that is no [`IocKind`] (a mutex, a command
+    /// line from a log): exact matches only.
+    pub fn lookup_exact(&self, value: &str) -> Vec<IntelHit> {
+        self.lookup_as(None, value)
+    }
+
+    fn lookup_as(&self, kind: Option<IocKind>, value: &str) -> Vec<IntelHit> {
+        let mut out = Vec::new();
+        self.probe(kind, value, &mut |items| self.hits(items, &mut out));
+        out.sort();
+        out
+    }
+
+    fn probe<'s>(
+        &'s self,
+        kind: Option<IocKind>,
+        value: &str,
+        found: &mut dyn FnMut(&'s [(u32, u32)]),
+    ) {
+        let Some(kind) = kind else {
+            if let Some(items) = self.exact.get(value.trim().to_ascii_lowercase().as_str()) {
+                found(items);
+            }
+            return;
+        };
+        let lower = value.trim().to_ascii_lowercase();
+        if let Some(items) = self.exact.get(lower.as_str()) {
+            found(items);
+        }
+        match kind {
+            IocKind::Ipv4 | IocKind::Ipv6 => self.probe_ip(&lower, found),
+            IocKind::Domain => self.probe_domain(&lower, found),
+            IocKind::Email => {
+                if let Some((_, domain)) = lower.rsplit_once('@') {
+                    self.probe_domain(domain, found);
+                }
+            }
+            IocKind::Url => {
+                // A prefix is probed where it may end: at the URL's separators (`/`, `?`,
+                // `=`, `&`, `.`) and at its end.
+                for (i, b) in lower.bytes().enumerate() {
+                    if matches!(b, b'/' | b'?' | b'=' | b'&' | b'.') && i > 0 {
+                        if let Some(items) = self.prefixes.get(&lower[..=i]) {
+                            found(items);
+                        }
+                    }
+                }
+                if let Some(items) = self.prefixes.get(lower.as_str()) {
+                    found(items);
+                }
+                if let Some(host) = url_host(&lower) {
+                    if host.parse::<IpAddr>().is_ok() {
+                        self.probe_ip(host, found);
+                    } else {
+                        if let Some(items) = self.exact.get(host) {
+                            found(items);
+                        }
+                        self.probe_domain(host, found);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn probe_ip<'s>(&'s self, text: &str, found: &mut dyn FnMut(&'s [(u32, u32)])) {
+        let text = text.trim_start_matches('[');
+        let text = text.split(']').next().unwrap_or(text);
+        let Ok(ip) = text.parse::<IpAddr>() else {
+            return;
+        };
+        let (value, v6) = bits(ip);
+        for &len in &self.lengths[v6 as usize] {
+            if let Some(items) = self.nets.get(&(len, mask(value, len, v6), v6)) {
+                found(items);
+            }
+        }
+    }
+
+    fn probe_domain<'s>(&'s self, domain: &str, found: &mut dyn FnMut(&'s [(u32, u32)])) {
+        let mut rest = domain.trim_end_matches('.');
+        loop {
+            if let Some(items) = self.domains.get(rest) {
+                found(items);
+            }
+            match rest.split_once('.') {
+                Some((_, parent)) if parent.contains('.') => rest = parent,
+                _ => break,
+            }
+        }
+    }
+
+    /// Marks each indicator found in a sample with the feed entries it matches.
+    pub fn annotate_sample(&self, iocs: &mut [crate::sample::SampleIoc]) {
+        if self.entries == 0 {
+            return;
+        }
+        for ioc in iocs {
+            ioc.intel = self.lookup(ioc.kind, &ioc.value);
+        }
+    }
+
+    /// Marks each indicator the logs' events name with the feed entries it matches.
+    pub fn annotate_context(&self, iocs: &mut [crate::logs::analysis::ContextIoc]) {
+        if self.entries == 0 {
+            return;
+        }
+        for ioc in iocs {
+            let kind =
+                serde_json::from_value::<IocKind>(serde_json::Value::String(ioc.kind.clone()));
+            ioc.intel = match kind {
+                Ok(kind) => self.lookup(kind, &ioc.value),
+                Err(_) => self.lookup_exact(&ioc.value),
+            };
+        }
+    }
+
+    /// Marks each indicator with the feed entries it matches.
+    pub fn annotate(&self, iocs: &mut [Ioc]) {
+        if self.entries == 0 {
+            return;
+        }
+        for ioc in iocs {
+            ioc.intel = self.lookup(ioc.kind, &ioc.value);
+        }
+    }
+}
+
+/// The host of a URL (lower-cased input), without user info and port.
+fn url_host(url: &str) -> Option<&str> {
+    let (_, rest) = url.split_once("://")?;
+    let authority = rest.split(['/', '?', '#']).next()?;
+    let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    if host.starts_with('[') {
+        return host.split(']').next().map(|h| h.trim_start_matches('['));
+    }
+    host.split(':').next().filter(|h| !h.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(value: &str, feed: &str) -> Entry {
+        Entry {
+            value: value.to_string(),
+            meta: Meta {
+                feed: feed.to_string(),
+                tags: vec!["c2".to_string()],
+                first_seen: Some("2026-10-01".to_string()),
+                threat_level: Some("high".to_string()),
+            },
+        }
+    }
+
+    fn store(values: &[&str]) -> Store {
+        let mut s = Store::new();
+        for v in values {
+            assert!(s.add(&entry(v, "team")), "{v}");
+        }
+        s
+    }
+
+    #[test]
+    fn exact_values_ignore_case() {
+        let s = store(&["D41D8CD98F00B204E9800998ECF8427E", "evil@example.org"]);
+        assert!(s.contains(IocKind::Md5, "d41d8cd98f00b204e9800998ecf8427e"));
+        assert!(s.contains(IocKind::Email, "Evil@Example.org"));
+        assert!(!s.contains(IocKind::Md5, "00000000000000000000000000000000"));
+    }
+
+    #[test]
+    fn cidr_ranges_cover_their_addresses() {
+        let s = store(&["198.51.100.0/24", "2001:db8:fe00::/40", "192.0.2.7"]);
+        assert!(s.contains(IocKind::Ipv4, "198.51.100.9"));
+        assert!(!s.contains(IocKind::Ipv4, "198.51.101.9"));
+        assert!(s.contains(IocKind::Ipv6, "2001:db8:fe7c::17"));
+        assert!(!s.contains(IocKind::Ipv6, "2001:db8:ff00::1"));
+        assert!(s.contains(IocKind::Ipv4, "192.0.2.7"));
+        assert!(!s.contains(IocKind::Ipv4, "192.0.2.8"));
+        assert!(s.contains(IocKind::Url, "http://198.51.100.23:8080/dl/a.exe"));
+        assert!(s.contains(IocKind::Url, "https://[2001:db8:fe7c::17]/v3/payload.bin"));
+        let hit = &s.lookup(IocKind::Ipv4, "198.51.100.9")[0];
+        assert_eq!(hit.matched, "198.51.100.0/24");
+        assert_eq!(hit.threat_level.as_deref(), Some("high"));
+    }
+
+    #[test]
+    fn domains_cover_their_subdomains_and_urls() {
+        let s = store(&["fetchbird.example.net", "*.magpie.example.net"]);
+        assert!(s.contains(IocKind::Domain, "files.fetchbird.example.net"));
+        assert!(s.contains(IocKind::Domain, "fetchbird.example.net"));
+        assert!(!s.contains(IocKind::Domain, "example.net"));
+        assert!(!s.contains(IocKind::Domain, "notfetchbird.example.net"));
+        assert!(s.contains(IocKind::Url, "http://collect.magpie.example.net/upload.php"));
+        assert!(s.contains(IocKind::Email, "x@fetchbird.example.net"));
+    }
+
+    #[test]
+    fn url_prefixes_match_at_any_length() {
+        let s = store(&["http://cdn.example.com/s2/*", "https://a.example.org/x.php"]);
+        assert!(s.contains(IocKind::Url, "http://cdn.example.com/s2/beacon.php"));
+        assert!(!s.contains(IocKind::Url, "http://cdn.example.com/s3/beacon.php"));
+        assert!(s.contains(IocKind::Url, "https://a.example.org/x.php"));
+        assert!(!s.contains(IocKind::Url, "https://a.example.org/x.php?q=1"));
+    }
+
+    #[test]
+    fn blank_values_are_refused() {
+        let mut s = Store::new();
+        assert!(!s.add(&entry("  ", "f")));
+        assert!(!s.add(&entry("two words", "f")));
+        assert_eq!(s.entries, 0);
+    }
+}

@@ -1,0 +1,426 @@
+//! Class hints: which kind of malware (ransomware, stealer, miner, loader/dropper,
+//! backdoor/RAT, worm, wiper) a sample's co-occurring behaviours point to, each with a
+//! confidence and the evidence lines that earned it.
+//!
+//! Driven by `data/class-hints.txt` (syntax at its top): a class holds when every `need` line
+//! has an alternative that holds and its `evidence` lines weigh at least its lowest `level`.
+//! The facts read are the sample's own: ATT&CK techniques at medium or high confidence,
+//! imports and APIs resolved at run time, strings, indicator types, PE resource tags, and two
+//! signals (a URL to a bare IP address, packing). Several hints may stand; none is a plain
+//! "no class".
+
+use super::behavior::fold;
+use super::{resources, Triage};
+use crate::ioc::IocKind;
+use crate::tables;
+use serde::Serialize;
+use std::collections::BTreeSet;
+use std::sync::OnceLock;
+
+/// One class hint.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ClassHint {
+    /// Class name (`ransomware`, `stealer`, `miner`, `loader`, `backdoor`, `worm`, `wiper`).
+    pub class: String,
+    /// `high` or `medium`.
+    pub confidence: String,
+    /// What earned it, one line per evidence line that held.
+    pub evidence: Vec<String>,
+}
+
+/// What one alternative looks at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Technique,
+    Api,
+    String,
+    Ioc,
+    Resource,
+    Signal,
+}
+
+#[derive(Debug, Clone)]
+struct Alternative {
+    kind: Kind,
+    value: String,
+}
+
+#[derive(Debug, Clone)]
+struct Evidence {
+    weight: f64,
+    alternatives: Vec<Alternative>,
+}
+
+/// One class of the table.
+#[derive(Debug, Clone, Default)]
+pub struct Class {
+    /// Class name.
+    pub name: String,
+    /// STIX 2.1 malware-type-ov values.
+    pub stix: Vec<String>,
+    /// MISP tag.
+    pub misp: String,
+    need: Vec<Vec<Alternative>>,
+    evidence: Vec<Evidence>,
+    levels: Vec<(String, f64)>,
+}
+
+/// Parses `class-hints.txt`. Errors name the line.
+pub fn parse(text: &str) -> Result<Vec<Class>, String> {
+    let mut classes: Vec<Class> = Vec::new();
+    for (n, raw) in text.lines().enumerate() {
+        let line = raw.split('#').next().unwrap_or("").trim();
+        if line.is_empty() {
+            continue;
+        }
+        let n = n + 1;
+        let (word, rest) = line.split_once(char::is_whitespace).unwrap_or((line, ""));
+        let rest = rest.trim();
+        if word == "class" {
+            if rest.is_empty() {
+                return Err(format!("line {n}: class without a name"));
+            }
+            classes.push(Class {
+                name: rest.to_string(),
+                ..Class::default()
+            });
+            continue;
+        }
+        let class = classes
+            .last_mut()
+            .ok_or(format!("line {n}: '{word}' before any class"))?;
+        match word {
+            "stix" => class.stix = rest.split_whitespace().map(str::to_string).collect(),
+            "misp" => class.misp = rest.to_string(),
+            "need" => class.need.push(alternatives(rest, n)?),
+            "evidence" => {
+                let (w, rest) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
+                let weight: f64 = w
+                    .parse()
+                    .map_err(|_| format!("line {n}: evidence needs a weight, not '{w}'"))?;
+                class.evidence.push(Evidence {
+                    weight,
+                    alternatives: alternatives(rest, n)?,
+                });
+            }
+            "level" => {
+                let (c, s) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
+                let score: f64 = s
+                    .trim()
+                    .parse()
+                    .map_err(|_| format!("line {n}: level needs a score"))?;
+                class.levels.push((c.to_string(), score));
+                class.levels.sort_by(|a, b| b.1.total_cmp(&a.1));
+            }
+            other => return Err(format!("line {n}: unknown keyword '{other}'")),
+        }
+    }
+    for c in &classes {
+        if c.levels.is_empty() {
+            return Err(format!("class {} has no level", c.name));
+        }
+    }
+    Ok(classes)
+}
+
+fn alternatives(text: &str, n: usize) -> Result<Vec<Alternative>, String> {
+    let mut out: Vec<Alternative> = Vec::new();
+    for alt in text.split('|').map(str::trim).filter(|a| !a.is_empty()) {
+        let (first, rest) = alt.split_once(char::is_whitespace).unwrap_or((alt, ""));
+        let kind = match first {
+            "technique" => Some(Kind::Technique),
+            "api" => Some(Kind::Api),
+            "string" => Some(Kind::String),
+            "ioc" => Some(Kind::Ioc),
+            "resource" => Some(Kind::Resource),
+            "signal" => Some(Kind::Signal),
+            _ => None,
+        };
+        let (kind, value) = match (kind, out.last()) {
+            (Some(k), _) if !rest.trim().is_empty() => (k, rest.trim()),
+            (Some(_), _) => return Err(format!("line {n}: '{alt}' has no value")),
+            (None, Some(prev)) => (prev.kind, alt),
+            (None, None) => return Err(format!("line {n}: '{alt}' has no kind")),
+        };
+        let value = match kind {
+            Kind::Api => fold(value),
+            Kind::String => value.to_ascii_lowercase(),
+            _ => value.to_string(),
+        };
+        out.push(Alternative { kind, value });
+    }
+    if out.is_empty() {
+        return Err(format!("line {n}: no alternatives"));
+    }
+    Ok(out)
+}
+
+/// The embedded table (an unparsable table gives no classes; a unit test keeps it parsable).
+pub fn table() -> &'static [Class] {
+    static T: OnceLock<Vec<Class>> = OnceLock::new();
+    T.get_or_init(|| parse(tables::CLASS_HINTS).unwrap_or_default())
+}
+
+/// The class of the table named `name`.
+pub fn class(name: &str) -> Option<&'static Class> {
+    table().iter().find(|c| c.name == name)
+}
+
+/// The facts of a sample the classes look at.
+struct Facts<'a> {
+    t: &'a Triage,
+    apis: BTreeSet<String>,
+    strings: Vec<(String, &'a str)>,
+    resources: Vec<(String, String)>,
+    ip_url: Option<&'a str>,
+}
+
+impl<'a> Facts<'a> {
+    fn new(t: &'a Triage) -> Facts<'a> {
+        let macho = matches!(t.format, super::Format::Macho | super::Format::MachoFat);
+        let mut apis: BTreeSet<String> = t
+            .imports
+            .iter()
+            .filter_map(|i| i.name.as_deref())
+            .map(|n| {
+                fold(if macho {
+                    n.strip_prefix('_').unwrap_or(n)
+                } else {
+                    n
+                })
+            })
+            .collect();
+        apis.extend(t.behavior.dynamic_apis.iter().map(|d| fold(&d.name)));
+        let strings = t
+            .strings
+            .iter()
+            .map(|s| (s.value.to_ascii_lowercase(), s.value.as_str()))
+            .collect();
+        let resources =
+            t.pe.as_ref()
+                .map(|p| {
+                    p.resources
+                        .iter()
+                        .flat_map(|r| {
+                            resources::tags(r)
+                                .into_iter()
+                                .map(|tag| (tag, r.name.clone()))
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+        let ip_url = ip_url(t);
+        Facts {
+            t,
+            apis,
+            strings,
+            resources,
+            ip_url,
+        }
+    }
+
+    /// What makes `alt` hold, in words, or `None`.
+    fn holds(&self, alt: &Alternative) -> Option<String> {
+        let v = alt.value.as_str();
+        match alt.kind {
+            Kind::Technique => self
+                .t
+                .techniques
+                .iter()
+                .filter(|x| x.confidence != "low")
+                .find(|x| x.id == v || x.id.strip_prefix(v).is_some_and(|r| r.starts_with('.')))
+                .map(|x| format!("technique {} {} ({})", x.id, x.name, x.confidence)),
+            Kind::Api => self.apis.contains(v).then(|| format!("api {v}")),
+            Kind::String => self
+                .strings
+                .iter()
+                .find(|(lower, _)| lower.contains(v))
+                .map(|(_, s)| format!("string \"{}\"", shorten(s))),
+            Kind::Ioc => self
+                .t
+                .iocs
+                .iter()
+                .find(|i| i.kind.as_str() == v)
+                .map(|i| format!("{v} {}", shorten(&i.value))),
+            Kind::Resource => self
+                .resources
+                .iter()
+                .find(|(tag, _)| tag == v)
+                .map(|(tag, name)| format!("resource {name} ({tag})")),
+            Kind::Signal => match v {
+                "ip-url" => self.ip_url.map(|u| {
+                    format!(
+                        "URL to an IP address {}",
+                        crate::ioc::refang::defang(IocKind::Url, u)
+                    )
+                }),
+                "packed" => (self.t.packer.verdict == "packed").then(|| "packed".to_string()),
+                _ => None,
+            },
+        }
+    }
+
+    fn any(&self, alts: &[Alternative]) -> Option<String> {
+        alts.iter().find_map(|a| self.holds(a))
+    }
+}
+
+fn shorten(s: &str) -> String {
+    const MAX: usize = 60;
+    if s.chars().count() <= MAX {
+        s.to_string()
+    } else {
+        let cut: String = s.chars().take(MAX).collect();
+        format!("{cut}…")
+    }
+}
+
+/// The first URL of the sample whose host is an IP address literal.
+pub fn ip_url(t: &Triage) -> Option<&str> {
+    t.iocs
+        .iter()
+        .filter(|i| i.kind == IocKind::Url)
+        .map(|i| i.value.as_str())
+        .find(|u| url_host_is_ip(u))
+}
+
+/// Whether a URL's host is an IPv4 or IPv6 address literal.
+pub fn url_host_is_ip(url: &str) -> bool {
+    let Some((_, rest)) = url.split_once("://") else {
+        return false;
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    if host.starts_with('[') {
+        return host
+            .trim_start_matches('[')
+            .split(']')
+            .next()
+            .is_some_and(|h| h.parse::<std::net::Ipv6Addr>().is_ok());
+    }
+    let host = host.split(':').next().unwrap_or("");
+    host.parse::<std::net::Ipv4Addr>().is_ok()
+}
+
+/// The class hints of a sample, in table order.
+pub fn hints(t: &Triage) -> Vec<ClassHint> {
+    let facts = Facts::new(t);
+    let mut out = Vec::new();
+    for class in table() {
+        if class.need.iter().any(|alts| facts.any(alts).is_none()) {
+            continue;
+        }
+        let mut score = 0.0;
+        let mut evidence = Vec::new();
+        for e in &class.evidence {
+            if let Some(what) = facts.any(&e.alternatives) {
+                score += e.weight;
+                if !evidence.contains(&what) {
+                    evidence.push(what);
+                }
+            }
+        }
+        if let Some((confidence, _)) = class.levels.iter().find(|(_, min)| score >= *min) {
+            out.push(ClassHint {
+                class: class.name.clone(),
+                confidence: confidence.clone(),
+                evidence,
+            });
+        }
+    }
+    out
+}
+
+/// `ransomware (high), stealer (medium)`, or `no class`.
+pub fn summary(hints: &[ClassHint]) -> String {
+    if hints.is_empty() {
+        return "no class".to_string();
+    }
+    hints
+        .iter()
+        .map(|h| format!("{} ({})", h.class, h.confidence))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_table_parses_and_uses_the_stix_vocabulary() {
+        let classes = parse(tables::CLASS_HINTS).expect("class-hints.txt parses");
+        assert!(classes.len() >= 7);
+        // malware-type-ov of STIX 2.1, section 10.12.
+        let known = [
+            "adware",
+            "backdoor",
+            "bot",
+            "bootkit",
+            "ddos",
+            "downloader",
+            "dropper",
+            "exploit-kit",
+            "keylogger",
+            "ransomware",
+            "remote-access-trojan",
+            "resource-exploitation",
+            "rogue-security-software",
+            "rootkit",
+            "screen-capture",
+            "spyware",
+            "trojan",
+            "unknown",
+            "virus",
+            "webshell",
+            "wiper",
+            "worm",
+        ];
+        for c in &classes {
+            assert!(!c.stix.is_empty() && !c.misp.is_empty(), "{}", c.name);
+            for s in &c.stix {
+                assert!(
+                    known.contains(&s.as_str()),
+                    "{s} is not a STIX malware type"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn errors_name_the_line() {
+        assert!(parse("need api X\n").unwrap_err().contains("line 1"));
+        assert!(parse("class x\nevidence w api X\n")
+            .unwrap_err()
+            .contains("line 2"));
+        assert!(parse("class x\nneed | \nlevel high 1\n")
+            .unwrap_err()
+            .contains("line 2"));
+        assert!(parse("class x\nneed Foo\n")
+            .unwrap_err()
+            .contains("no kind"));
+    }
+
+    #[test]
+    fn bare_values_keep_the_kind_before_them() {
+        let c =
+            parse("class x\nneed technique T1 | T2 | api CreateFileW | B\nlevel high 1\n").unwrap();
+        let kinds: Vec<Kind> = c[0].need[0].iter().map(|a| a.kind).collect();
+        assert_eq!(
+            kinds,
+            [Kind::Technique, Kind::Technique, Kind::Api, Kind::Api]
+        );
+        assert_eq!(c[0].need[0][2].value, "CreateFile");
+    }
+
+    #[test]
+    fn ip_literal_hosts() {
+        assert!(url_host_is_ip("http://203.0.113.77/img/logo.gif"));
+        assert!(url_host_is_ip("http://198.51.100.23:8080/dl/a.exe"));
+        assert!(url_host_is_ip("https://[2001:db8:fe7c::17]/v3/payload.bin"));
+        assert!(url_host_is_ip("http://user@192.0.2.1/"));
+        assert!(!url_host_is_ip("https://downloads.example.com/a.exe"));
+        assert!(!url_host_is_ip("http://203.0.113.example.com/"));
+        assert!(!url_host_is_ip("no url"));
+    }
+}

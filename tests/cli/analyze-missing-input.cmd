@@ -1,0 +1,1 @@
+analyze no-such-dir -o never-written --date 2026-11-25

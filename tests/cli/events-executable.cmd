@@ -1,0 +1,1 @@
+events ../../corpus/malicious/ashdrop/ashdrop_v1_x64.exe

@@ -1,0 +1,1 @@
+goodware merge data/garbage.bin - -o data/never-written.idx

@@ -1,0 +1,1 @@
+goodware merge --help

@@ -1,0 +1,1 @@
+extract --intel data/no-such-feed.csv stdin.stdin

@@ -1,0 +1,1 @@
+test ../data/rules/cross-family.yar --malicious ../../corpus/malicious --no-timing

@@ -1,0 +1,1 @@
+test data/garbage.bin --malicious data/report.txt

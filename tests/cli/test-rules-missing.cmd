@@ -1,0 +1,1 @@
+test no-such.yar --malicious data/report.txt

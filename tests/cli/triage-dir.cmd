@@ -1,0 +1,1 @@
+triage ../../corpus/malicious/burrow
