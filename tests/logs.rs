@@ -12,6 +12,7 @@ use spoor::logs::{self, base_name, Action, Event, Format, ReadReport};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+#[path = "evtx_writer/mod.rs"]
 mod evtx_writer;
 use evtx_writer::crc32;
 
@@ -1040,7 +1041,7 @@ fn evtx_ground_truth(path: &str, channel: &str, what: &str, data: &[u8]) -> Valu
 }
 
 /// The committed EVTX files are what the writer makes of the XML export, byte for byte
-/// (`SPOOR_UPDATE_CORPUS=1 cargo test --test logs evtx` rewrites them and their ground truth).
+/// (`SPOOR_UPDATE_CORPUS=1 cargo test --test tests logs::evtx` rewrites them and their ground truth).
 #[test]
 fn evtx_corpus_files_are_regenerated_byte_for_byte() {
     let update = std::env::var_os("SPOOR_UPDATE_CORPUS").is_some();
@@ -1066,7 +1067,7 @@ fn evtx_corpus_files_are_regenerated_byte_for_byte() {
         assert!(
             committed == data,
             "{path} differs from what the writer makes of {EVTX_SOURCE}; \
-             regenerate with SPOOR_UPDATE_CORPUS=1 cargo test --test logs evtx"
+             regenerate with SPOOR_UPDATE_CORPUS=1 cargo test --test tests logs::evtx"
         );
     }
 }
