@@ -5,6 +5,9 @@
 #
 # Writes OUTDIR/malicious/<family>/<file>, OUTDIR/benign/built/<file> and OUTDIR/toolchain.txt.
 # OUTDIR defaults to the corpus directory itself, i.e. it refreshes the committed binaries.
+# SPOOR_CORPUS_CONFIG=DIR takes the configuration headers from DIR/<family>/config_vN.h instead
+# (a held-out set: `python3 corpus/tools/gen.py heldout DIR`, see tests/heldout.rs), and
+# SPOOR_CORPUS_ONLY=malicious leaves out the benign programs.
 # The configuration headers src/malicious/*/config_v*.h are generated from tools/spec.py by
 # `python3 corpus/tools/gen.py headers` and committed, so this script needs no Python.
 #
@@ -22,6 +25,7 @@ OUT=${1:-${SPOOR_CORPUS_OUT:-$CORPUS}}
 mkdir -p "$OUT"
 OUT=$(CDPATH='' cd -- "$OUT" && pwd)
 SRC=$CORPUS/src
+CONFIG=${SPOOR_CORPUS_CONFIG:-$SRC/malicious}
 BUILD=$(mktemp -d "${TMPDIR:-/tmp}/spoor-corpus.XXXXXX")
 trap 'rm -rf "$BUILD"' EXIT INT TERM
 export SOURCE_DATE_EPOCH=1704067200 LC_ALL=C TZ=UTC
@@ -72,7 +76,7 @@ say() { printf '  %-8s %s\n' "$1" "$2" >&2; }
 variant_dir() { # family variant -> build dir holding config.h
     d=$BUILD/$1-$2
     mkdir -p "$d"
-    cp "$SRC/malicious/$1/config_$2.h" "$d/config.h"
+    cp "$CONFIG/$1/config_$2.h" "$d/config.h"
     echo "$d"
 }
 
@@ -186,6 +190,12 @@ macho "$SRC/malicious/orchard/orchard.c" "$d" x86_64 "$d/slice-x86_64"
 macho "$SRC/malicious/orchard/orchard.c" "$d" arm64 "$d/slice-arm64"
 "$LIPO" -create "$d/slice-x86_64" "$d/slice-arm64" -output "$OUT/malicious/orchard/orchard_v3_universal"
 say orchard orchard_v3_universal
+
+if [ "${SPOOR_CORPUS_ONLY:-}" = malicious ]; then
+    cp "$BUILD/toolchain.txt" "$OUT/toolchain.txt"
+    echo "build.sh: done (malicious samples only) -> $OUT" >&2
+    exit 0
+fi
 
 # ---------------------------------------------------------------------------------------------
 # the corpus' own benign programs (same APIs, honest purposes)

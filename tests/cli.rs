@@ -195,5 +195,8 @@ fn every_golden_case_is_listed() {
     on_disk.sort();
     let mut listed: Vec<String> = LISTED.iter().map(|s| s.to_string()).collect();
     listed.sort();
-    assert_eq!(on_disk, listed, "tests/cli/*.cmd and the goldens! list differ");
+    assert_eq!(
+        on_disk, listed,
+        "tests/cli/*.cmd and the goldens! list differ"
+    );
 }

@@ -17,6 +17,7 @@ mod corpus_iocs;
 mod evaluate;
 mod export;
 mod goodware;
+mod heldout;
 mod hostile;
 mod imphash;
 mod intel;

@@ -5,6 +5,9 @@
     python3 corpus/tools/gen.py expected   # expected/**.json from spec + the built files (after build.sh)
     python3 corpus/tools/gen.py logs       # logs/** and expected/logs/*.json (tools/logs.py)
     python3 corpus/tools/gen.py check      # every network indicator is in a documentation range
+    python3 corpus/tools/gen.py heldout DIR  # a held-out variant set: DIR/config/<family>/config_vN.h
+                                             # with fresh values, DIR/expected.json (for build.sh with
+                                             # SPOOR_CORPUS_CONFIG=DIR/config; tests/heldout.rs)
     python3 corpus/tools/gen.py all        # headers, expected, logs, check
 
 Paths are relative to the corpus directory, found from this file's location; nothing absolute is
@@ -326,6 +329,94 @@ def cmd_check():
     print("check: every network indicator is in a documentation range")
 
 
+
+# --------------------------------------------------------------------------------------------------
+# held-out variants: the same code with values spoor has never seen
+
+# Fictitious names that replace each family's name inside values (host names, paths, mutexes,
+# keys), so that nothing learnt from the committed corpus can match a held-out value by name.
+HELDOUT_NAMES = {
+    "ashdrop": "kilnmoth", "needlepoint": "tarnwick", "fetchbird": "quillrun",
+    "lockjaw": "brackfall", "coalpit": "slagmere", "magpie": "wrenfold", "shroud": "veilcap",
+    "burrow": "settling", "orchard": "quinceway",
+    # short tags some families put into mutex and pipe names
+    "fbird": "qlrun", "adrp": "klnm",
+}
+_NEXT_NET = {"192.0.2": "203.0.113", "198.51.100": "192.0.2", "203.0.113": "198.51.100"}
+_NEXT_DOMAIN = {"com": "org", "net": "com", "org": "net"}
+
+
+def _same_case(word, like):
+    if like.isupper():
+        return word.upper()
+    if like[:1].isupper():
+        return word[:1].upper() + word[1:]
+    return word
+
+
+def heldout_value(text):
+    """A value of the committed corpus rewritten as a held-out sample would carry it: family names
+    renamed, hex runs (mutex suffixes, keys, GUID parts) redrawn, documentation addresses and
+    example.* domains moved to another documentation range or zone. Deterministic."""
+    for old, new in HELDOUT_NAMES.items():
+        text = re.sub(old, lambda m, new=new: _same_case(new, m.group(0)), text, flags=re.I)
+
+    def hex_run(m):
+        run = m.group(0)
+        fresh = hashlib.sha256(("heldout:" + run).encode()).hexdigest()[: len(run)]
+        return fresh.upper() if run.isupper() else fresh
+
+    text = re.sub(r"(?<![0-9A-Za-z])[0-9a-f]{6,}(?![0-9A-Za-z])|(?<![0-9A-Za-z])[0-9A-F]{6,}(?![0-9A-Za-z])",
+                  hex_run, text)
+    text = re.sub(r"\b(192\.0\.2|198\.51\.100|203\.0\.113)\.(\d{1,3})\b",
+                  lambda m: f"{_NEXT_NET[m.group(1)]}.{(int(m.group(2)) * 7 + 13) % 250 + 2}", text)
+    text = re.sub(r"(?i)\b2001:db8:([0-9a-f:]*[0-9a-f])",
+                  lambda m: "2001:db8:" + re.sub(
+                      r"[0-9a-f]+", lambda g: format((int(g.group(0), 16) * 31 + 7) % 0xFFFF, "x"),
+                      m.group(1)), text)
+    text = re.sub(r"\bexample\.(com|net|org)\b", lambda m: "example." + _NEXT_DOMAIN[m.group(1)], text)
+    return text
+
+
+def heldout_variant(v):
+    v = dict(v)
+    fields = []
+    for fld in v["fields"]:
+        fld = dict(fld)
+        if not fld["key"] or not fld["key"].endswith("_MS"):
+            for k in ("value", "norm", "raw"):
+                if isinstance(fld.get(k), str):
+                    fld[k] = heldout_value(fld[k])
+        fields.append(fld)
+    v["fields"] = fields
+    return v
+
+
+def cmd_heldout(out_dir):
+    samples = []
+    bad = []
+    for v in spec.variants():
+        h = heldout_variant(v)
+        path = os.path.join(out_dir, "config", h["family"], f"config_{h['variant']}.h")
+        write_if_changed(path, header_for(h))
+        iocs = [{k: i[k] for k in ("type", "value", "_where")} for i in iocs_for(h)]
+        originals = {i["value"] for i in iocs_for(v)}
+        for i in iocs:
+            if not is_doc_host(i["type"], i["value"]):
+                bad.append((h["file"], i))
+            # A held-out value equal to the committed one tests nothing new.
+            i["fresh"] = i["value"] not in originals
+            i["where"] = i.pop("_where")
+        samples.append({"file": f"malicious/{h['family']}/{h['file']}", "family": h["family"],
+                        "variant": h["variant"], "fmt": h["fmt"], "iocs": iocs})
+    if bad:
+        for b in bad:
+            print("NOT A DOCUMENTATION RANGE:", b)
+        raise SystemExit(1)
+    write_if_changed(os.path.join(out_dir, "expected.json"), dump_json({"samples": samples}))
+    print(f"held-out configuration for {len(samples)} samples written")
+
+
 def main():
     cmd = sys.argv[1] if len(sys.argv) > 1 else "all"
     if cmd in ("headers", "all"):
@@ -337,7 +428,11 @@ def main():
     if cmd in ("logs", "all"):
         import logs
         logs.main(CORPUS)
-    if cmd not in ("headers", "expected", "logs", "check", "all"):
+    if cmd == "heldout":
+        if len(sys.argv) != 3:
+            raise SystemExit(__doc__)
+        cmd_heldout(sys.argv[2])
+    if cmd not in ("headers", "expected", "logs", "check", "all", "heldout"):
         raise SystemExit(__doc__)
 
 

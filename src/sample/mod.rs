@@ -18,6 +18,7 @@
 
 pub mod authenticode;
 pub mod behavior;
+pub mod callsite;
 pub mod classes;
 pub mod crypto;
 pub mod dotnet;
@@ -287,6 +288,10 @@ pub struct PeInfo {
     /// signed digest (integrity, not trust).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub signatures: Vec<authenticode::Signature>,
+    /// Strings the code passes to the functions of `data/mutex-names.txt`'s `[argument]`
+    /// block (the name `CreateMutexA` gets), by file offset; read by [`mutex`].
+    #[serde(skip)]
+    pub call_arguments: Vec<callsite::CallArgument>,
 }
 
 /// ELF-specific facts.

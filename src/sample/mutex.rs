@@ -2,7 +2,9 @@
 //! and, in a sample that creates or opens mutexes, identifier-like strings that call
 //! themselves one (`MagpieMutex_v1`, `fbird_mtx_v1`). The words and prefixes are in
 //! `data/mutex-names.txt`. A name the analysis logs saw created (CAPE `mutexes`, mutex API
-//! calls) is one too when the sample holds it as a string.
+//! calls) is one too when the sample holds it as a string, and so is a string the code passes
+//! as the name to `CreateMutexA` and its kin ([`super::callsite`], the table's `[argument]`
+//! block), whatever it looks like (`veilcap-2be`).
 
 use super::Triage;
 use crate::tables;
@@ -26,6 +28,8 @@ struct Table {
     prefixes: Vec<String>,
     words: Vec<String>,
     apis: Vec<String>,
+    /// Lower-cased function name → position of its name argument.
+    arguments: Vec<(String, u8)>,
 }
 
 fn table() -> &'static Table {
@@ -35,6 +39,7 @@ fn table() -> &'static Table {
             prefixes: Vec::new(),
             words: Vec::new(),
             apis: Vec::new(),
+            arguments: Vec::new(),
         };
         let mut block = "";
         for line in tables::entries(tables::MUTEX_NAMES) {
@@ -43,6 +48,7 @@ fn table() -> &'static Table {
                     "prefix" => "prefix",
                     "word" => "word",
                     "api" => "api",
+                    "argument" => "argument",
                     _ => "",
                 };
                 continue;
@@ -52,11 +58,36 @@ fn table() -> &'static Table {
                 "prefix" => t.prefixes.push(entry),
                 "word" => t.words.push(entry),
                 "api" => t.apis.push(entry),
+                "argument" => {
+                    let mut words = entry.split_whitespace();
+                    if let (Some(f), Some(Ok(p))) = (words.next(), words.next().map(str::parse)) {
+                        t.arguments.push((f.to_string(), p));
+                    }
+                }
                 _ => {}
             }
         }
         t
     })
+}
+
+/// The import slots of the functions whose name argument [`super::callsite`] reads, from
+/// `(function name, slot virtual address)` pairs.
+pub fn call_targets<'a>(
+    imports: impl Iterator<Item = (&'a str, u64)>,
+) -> Vec<super::callsite::Target> {
+    let arguments = &table().arguments;
+    imports
+        .filter_map(|(name, slot)| {
+            let lower = name.to_ascii_lowercase();
+            let position = arguments.iter().find(|(f, _)| *f == lower)?.1;
+            Some(super::callsite::Target {
+                function: name.to_string(),
+                slot,
+                position,
+            })
+        })
+        .collect()
 }
 
 /// Whether a sample creates or opens mutexes: it imports such a function, or names one as a
@@ -133,6 +164,10 @@ pub fn names(t: &Triage, from_logs: &BTreeSet<String>) -> Vec<MutexName> {
         .filter_map(|i| i.name.as_deref())
         .map(str::to_ascii_lowercase)
         .collect();
+    let passed: BTreeSet<u64> =
+        t.pe.as_ref()
+            .map(|pe| pe.call_arguments.iter().map(|a| a.offset).collect())
+            .unwrap_or_default();
     let mut seen = BTreeSet::new();
     let mut out = Vec::new();
     for s in &t.strings {
@@ -140,6 +175,7 @@ pub fn names(t: &Triage, from_logs: &BTreeSet<String>) -> Vec<MutexName> {
         let lower = v.to_ascii_lowercase();
         let is_mutex = namespaced(v)
             || logged.contains(&lower)
+            || (passed.contains(&s.offset) && identifier_like(v))
             || (uses
                 && identifier_like(v)
                 && !v.contains('\\')

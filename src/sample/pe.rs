@@ -159,6 +159,17 @@ pub fn parse(data: &[u8]) -> Parsed {
             None => format!("@rva {:#x}", e.rva),
         })
         .collect();
+    let call_arguments = super::callsite::string_arguments(
+        data,
+        &out.sections,
+        pe.image_base,
+        pe.is_64,
+        &super::mutex::call_targets(
+            pe.imports
+                .iter()
+                .map(|i| (i.name.as_ref(), pe.image_base.wrapping_add(i.offset as u64))),
+        ),
+    );
     out.pe = Some(PeInfo {
         dll: pe.is_lib,
         subsystem,
@@ -195,6 +206,7 @@ pub fn parse(data: &[u8]) -> Parsed {
         signed,
         certificate_table: cert.filter(|&(off, len)| off != 0 && len != 0),
         signatures: extras.signatures,
+        call_arguments,
     });
     out
 }
