@@ -75,8 +75,10 @@ pub struct Analysis {
     pub stats: Stats,
 }
 
-/// How often [`analyze`] read its inputs: each executable sample is triaged once and its
-/// IOCs come from the strings triage read; each log is read once.
+/// How often [`analyze`] read its inputs. Each executable sample is triaged once and its
+/// IOCs come from the strings triage read. Each log is still read twice: once by its
+/// format's reader for events, once field by field for IOCs (`logs_read_for_events` and
+/// `logs_read_for_iocs` each equal the number of logs).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Stats {
     /// Samples triaged (PE, ELF or Mach-O files, each once).
@@ -84,6 +86,10 @@ pub struct Stats {
     /// Of those, the ones the IOC scan had to read again (their IOCs were not taken from
     /// triage's strings: the sample is over the extraction's `max_bytes`).
     pub executables_read_again: usize,
+    /// Logs read by their format's reader for events (and Sigma).
+    pub logs_read_for_events: usize,
+    /// Logs read for IOCs.
+    pub logs_read_for_iocs: usize,
 }
 
 impl Analysis {
@@ -137,6 +143,7 @@ pub fn analyze(samples: &[PathBuf], logs: &[PathBuf], options: &AnalyzeOptions) 
     let log_summaries: Vec<crate::logs::SourceSummary> = log_sources
         .iter()
         .map(|source| {
+            stats.logs_read_for_events += 1;
             crate::logs::read_source_tapped(
                 source,
                 options.extract.time_limit,
@@ -167,6 +174,7 @@ pub fn analyze(samples: &[PathBuf], logs: &[PathBuf], options: &AnalyzeOptions) 
 
     let all_sources: Vec<Source> = sample_sources.iter().chain(&log_sources).cloned().collect();
     given.resize_with(all_sources.len(), || None);
+    stats.logs_read_for_iocs = log_sources.len();
     let sorted = extractor.extract_sources_given(&all_sources, given);
     let sample_names: std::collections::HashSet<String> =
         sample_sources.iter().map(Source::name).collect();
