@@ -1,5 +1,7 @@
-//! The one-shot analysis behind `spoor analyze`: triage every sample, scan every sample and
-//! log for IOCs, and gather the findings that the report and the exports are made from.
+//! The input stages of the one-shot analysis (`pipeline` runs them, then the rules, for
+//! `spoor analyze` and `spoor.analyze`): triage every sample once, read every log for
+//! events, scan every sample and log for IOCs (an executable's from the strings triage
+//! read), and gather the findings that the report and the exports are made from.
 //!
 //! This module only runs the stages and collects their results; each stage's logic lives in
 //! its own module ([`crate::sample`], [`crate::logs`], [`crate::extract`]), and rendering lives in

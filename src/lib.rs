@@ -3,8 +3,9 @@
 //!
 //! Data flows one way: [`input`] (what to read) → [`extract`] (scanning, with the IOC model
 //! and scanner in [`ioc`]) → findings → [`export`] (JSON, NDJSON, CSV, text) via
-//! [`output`]. [`analyze`] runs the whole pipeline and [`report`] writes the analyst's
-//! report from its findings. Knowledge tables (allowlist, TLD policy, detection-name prefixes, ...) are
+//! [`output`]. [`analyze`] runs the input stages (triage, logs, IOCs), `pipeline` the
+//! whole analysis behind `spoor analyze` (with rules and their test), and [`report`] writes
+//! the analyst's report from its findings. Knowledge tables (allowlist, TLD policy, detection-name prefixes, ...) are
 //! plain text under `data/`, embedded by [`tables`]. The [`cli`] is a thin shell over this
 //! library.
 

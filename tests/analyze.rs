@@ -708,8 +708,8 @@ fn the_library_pipeline_reads_each_sample_once_and_matches_the_cli() {
         ..Options::default()
     };
     let mut stages = Vec::new();
-    let analysis = pipeline::analyze(&inputs, &options, &mut |s: Stage| stages.push(s))
-        .expect("analysis");
+    let analysis =
+        pipeline::analyze(&inputs, &options, &mut |s: Stage| stages.push(s)).expect("analysis");
     assert_eq!(stages, [Stage::Inputs, Stage::Rules, Stage::Test]);
     let stats = analysis.findings.stats;
     // each executable triaged once, and its IOCs taken from what triage read
@@ -741,7 +741,12 @@ fn the_library_pipeline_reads_each_sample_once_and_matches_the_cli() {
             labels.to_str().expect("utf-8"),
         ],
     );
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert_eq!(
         read(&dir.path().join("rules.yar")),
         analysis.rules_text.clone().expect("rules")

@@ -194,8 +194,7 @@ pub fn analyze(
 ) -> Result<Analysis, Error> {
     check_benign(&inputs.benign)?;
     progress.stage(Stage::Inputs);
-    let mut findings =
-        crate::analyze::analyze(&inputs.samples, &inputs.logs, &options.analyze);
+    let mut findings = crate::analyze::analyze(&inputs.samples, &inputs.logs, &options.analyze);
     if let Some(store) = &options.intel {
         store.annotate(&mut findings.extraction.iocs);
         for t in &mut findings.samples {
@@ -342,11 +341,7 @@ pub fn analyze(
 }
 
 /// The report's sentence on the rules' measured result.
-fn tested_sentence(
-    t: &crate::evaluate::report::Report,
-    labelled: bool,
-    no_benign: bool,
-) -> String {
+fn tested_sentence(t: &crate::evaluate::report::Report, labelled: bool, no_benign: bool) -> String {
     let cross_family = if labelled {
         let hits: usize = t.rules.iter().map(|r| r.cross_family_hits.len()).sum();
         format!(", {hits} sample(s) matched by another family's rule")
@@ -367,4 +362,3 @@ fn tested_sentence(
         }
     )
 }
-

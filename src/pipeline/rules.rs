@@ -44,24 +44,23 @@ pub(super) fn generate(
         ..crate::evaluate::scan::ScanConfig::default()
     };
     // `negatives`: the validation set, none of which the rules may match.
-    let mut make = |samples: &[Triage],
-                    options: &crate::rules::RuleOptions,
-                    negatives: &[PathBuf]| {
-        if !negatives.is_empty() {
-            match crate::rules::closed_loop::generate_validated(
-                samples,
-                index.as_ref(),
-                options,
-                negatives,
-                &config,
-                false,
-            ) {
-                Ok(v) => return v.generation,
-                Err(e) => warnings.push(format!("rules could not be validated: {e}")),
+    let mut make =
+        |samples: &[Triage], options: &crate::rules::RuleOptions, negatives: &[PathBuf]| {
+            if !negatives.is_empty() {
+                match crate::rules::closed_loop::generate_validated(
+                    samples,
+                    index.as_ref(),
+                    options,
+                    negatives,
+                    &config,
+                    false,
+                ) {
+                    Ok(v) => return v.generation,
+                    Err(e) => warnings.push(format!("rules could not be validated: {e}")),
+                }
             }
-        }
-        crate::rules::generate(samples, index.as_ref(), options)
-    };
+            crate::rules::generate(samples, index.as_ref(), options)
+        };
     let family_of = |t: &Triage| {
         labels
             .and_then(|l| l.label_of(&t.name))
