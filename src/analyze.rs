@@ -1,10 +1,13 @@
-//! The one-shot analysis behind `spoor analyze`: triage every sample, scan every sample and
-//! log for IOCs, and gather the findings that the report and the exports are made from.
+//! The input stages of the one-shot analysis (`pipeline` runs them, then the rules, for
+//! `spoor analyze` and `spoor.analyze`): triage every sample once, read every log for
+//! events, scan every sample and log for IOCs (an executable's from the strings triage
+//! read), and gather the findings that the report and the exports are made from.
 //!
 //! This module only runs the stages and collects their results; each stage's logic lives in
 //! its own module ([`crate::sample`], [`crate::logs`], [`crate::extract`]), and rendering lives in
 //! [`crate::report`] and [`crate::export`].
 
+use crate::extract::binary::{self, BinaryIocs};
 use crate::extract::{ExtractOptions, Extraction, Extractor, SortedExtraction};
 use crate::input::{self, InputError, Source};
 use crate::sample::{self, Format, Triage, TriageOptions};
@@ -70,6 +73,25 @@ pub struct Analysis {
     /// not be drawn as given, strings over the cap, a sample too large to triage. Any of
     /// them makes the run incomplete (exit code 1).
     pub losses: usize,
+    /// How often the inputs were read, per kind of reading.
+    pub stats: Stats,
+}
+
+/// How often [`analyze`] read its inputs. Each executable sample is triaged once and its
+/// IOCs come from the strings triage read. Each log is still read twice: once by its
+/// format's reader for events, once field by field for IOCs (`logs_read_for_events` and
+/// `logs_read_for_iocs` each equal the number of logs).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Stats {
+    /// Samples triaged (PE, ELF or Mach-O files, each once).
+    pub triaged: usize,
+    /// Of those, the ones the IOC scan had to read again (their IOCs were not taken from
+    /// triage's strings: the sample is over the extraction's `max_bytes`).
+    pub executables_read_again: usize,
+    /// Logs read by their format's reader for events (and Sigma).
+    pub logs_read_for_events: usize,
+    /// Logs read for IOCs.
+    pub logs_read_for_iocs: usize,
 }
 
 impl Analysis {
@@ -95,10 +117,24 @@ pub fn analyze(samples: &[PathBuf], logs: &[PathBuf], options: &AnalyzeOptions) 
     let (log_sources, log_errors) = input::expand_logs(logs);
     errors.extend(log_errors);
 
-    let triaged: Vec<TriageOutcome> = sample_sources
+    let extractor = Extractor::new(options.extract.clone());
+    // Each sample is read once: triage's strings give its IOCs too.
+    let (triaged, mut given): (Vec<TriageOutcome>, Vec<Option<BinaryIocs>>) = sample_sources
         .par_iter()
-        .map(|source| triage_source(source, options))
-        .collect();
+        .map(|source| triage_source(source, options, &extractor))
+        .unzip();
+    let mut stats = Stats {
+        triaged: triaged
+            .iter()
+            .filter(|t| matches!(t, TriageOutcome::Sample(_)))
+            .count(),
+        ..Stats::default()
+    };
+    stats.executables_read_again = triaged
+        .iter()
+        .zip(&given)
+        .filter(|(t, g)| matches!(t, TriageOutcome::Sample(_)) && g.is_none())
+        .count();
 
     let mut events = crate::logs::analysis::Analysis::new();
     let mut behaviour = Vec::new();
@@ -109,6 +145,7 @@ pub fn analyze(samples: &[PathBuf], logs: &[PathBuf], options: &AnalyzeOptions) 
     let log_summaries: Vec<crate::logs::SourceSummary> = log_sources
         .iter()
         .map(|source| {
+            stats.logs_read_for_events += 1;
             crate::logs::read_source_tapped(
                 source,
                 options.extract.time_limit,
@@ -138,7 +175,9 @@ pub fn analyze(samples: &[PathBuf], logs: &[PathBuf], options: &AnalyzeOptions) 
     }
 
     let all_sources: Vec<Source> = sample_sources.iter().chain(&log_sources).cloned().collect();
-    let sorted = Extractor::new(options.extract.clone()).extract_sources_sorted(&all_sources);
+    given.resize_with(all_sources.len(), || None);
+    stats.logs_read_for_iocs = log_sources.len();
+    let sorted = extractor.extract_sources_given(&all_sources, given);
     let sample_names: std::collections::HashSet<String> =
         sample_sources.iter().map(Source::name).collect();
     let mut top = keep_top(sorted, &sample_names, MAX_REPORT_IOCS);
@@ -156,6 +195,7 @@ pub fn analyze(samples: &[PathBuf], logs: &[PathBuf], options: &AnalyzeOptions) 
         errors,
         warnings: Vec::new(),
         losses: 0,
+        stats,
     };
     if analysis.iocs_json.is_some() {
         analysis.warnings.push(format!(
@@ -349,16 +389,25 @@ enum TriageOutcome {
     Failed(InputError),
 }
 
-fn triage_source(source: &Source, options: &AnalyzeOptions) -> TriageOutcome {
+/// Triages one sample; for an executable, also its IOCs from the strings triage read
+/// (as the extractor would find them reading the file).
+fn triage_source(
+    source: &Source,
+    options: &AnalyzeOptions,
+    extractor: &Extractor,
+) -> (TriageOutcome, Option<BinaryIocs>) {
     let name = source.name();
     if source.len_hint() > options.max_sample_size {
-        return TriageOutcome::TooLarge(name, source.len_hint());
+        return (TriageOutcome::TooLarge(name, source.len_hint()), None);
     }
     let failed = |e: std::io::Error| {
-        TriageOutcome::Failed(InputError {
-            source: name.clone(),
-            message: input::describe(&e),
-        })
+        (
+            TriageOutcome::Failed(InputError {
+                source: name.clone(),
+                message: input::describe(&e),
+            }),
+            None,
+        )
     };
     let mut reader = match source.open() {
         Ok(r) => r,
@@ -375,10 +424,27 @@ fn triage_source(source: &Source, options: &AnalyzeOptions) -> TriageOutcome {
         return failed(e);
     }
     if data.len() as u64 > options.max_sample_size {
-        return TriageOutcome::TooLarge(name, data.len() as u64);
+        return (TriageOutcome::TooLarge(name, data.len() as u64), None);
     }
     if sample::sniff(&data) == Format::Unknown {
-        return TriageOutcome::Other(name);
+        return (TriageOutcome::Other(name), None);
     }
-    TriageOutcome::Sample(Box::new(sample::triage_with(&name, &data, options.triage)))
+    let (triage, strings) = sample::triage_with_strings(&name, &data, options.triage);
+    let bytes = data.len() as u64;
+    let max = options.extract.max_bytes;
+    // The extractor reads no more than `max_bytes` of a source: a larger executable is left
+    // to it (it scans the first `max_bytes` as bytes).
+    let iocs = (max == 0 || bytes <= max).then(|| {
+        drop(data);
+        let regions = sample::Regions::new(&triage.sections);
+        let (set, hits) = binary::extract_strings(
+            &name,
+            &strings,
+            &regions,
+            extractor,
+            options.extract.max_sightings,
+        );
+        BinaryIocs { set, bytes, hits }
+    });
+    (TriageOutcome::Sample(Box::new(triage)), iocs)
 }

@@ -662,3 +662,98 @@ fn the_report_shows_what_triage_and_the_logs_found() {
     }
     assert!(section(&md, "Detection rules").contains("hxxp[://]"));
 }
+
+/// Every regular file under `dir`, walked.
+fn files_under(dir: &Path, out: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir).expect("corpus folder").flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            files_under(&path, out);
+        } else if path.is_file() {
+            out.push(path);
+        }
+    }
+}
+
+#[test]
+fn the_library_pipeline_reads_each_sample_once_and_matches_the_cli() {
+    use spoor::pipeline::{self, Inputs, Options, Stage};
+    let malicious = root().join("corpus/malicious");
+    let logs = root().join("corpus/logs");
+    let mut files = Vec::new();
+    files_under(&malicious, &mut files);
+    let executables = files
+        .iter()
+        .filter(|f| {
+            let data = std::fs::read(f).expect("read sample");
+            spoor::sample::sniff(&data) != spoor::sample::Format::Unknown
+        })
+        .count();
+    let mut log_files = Vec::new();
+    files_under(&logs, &mut log_files);
+    assert!(executables > 20 && log_files.len() > 5);
+
+    let inputs = Inputs {
+        samples: vec![malicious.clone()],
+        logs: vec![logs.clone()],
+        benign: vec![root().join("corpus/benign/built")],
+        labels: Some(root().join("corpus/expected/labels.json")),
+    };
+    let options = Options {
+        date: Some("2026-11-25".to_string()),
+        ..Options::default()
+    };
+    let mut stages = Vec::new();
+    let analysis =
+        pipeline::analyze(&inputs, &options, &mut |s: Stage| stages.push(s)).expect("analysis");
+    assert_eq!(stages, [Stage::Inputs, Stage::Rules, Stage::Test]);
+    let stats = analysis.findings.stats;
+    // each executable triaged once, and its IOCs taken from what triage read
+    assert_eq!(stats.triaged, executables, "{stats:?}");
+    assert_eq!(analysis.findings.samples.len(), executables);
+    assert_eq!(stats.executables_read_again, 0, "{stats:?}");
+    // each log read once for events and once for IOCs (not yet once in all)
+    assert_eq!(stats.logs_read_for_events, log_files.len(), "{stats:?}");
+    assert_eq!(stats.logs_read_for_iocs, log_files.len(), "{stats:?}");
+    assert!(!analysis.incomplete(), "{:?}", analysis.warnings);
+
+    // the command line calls the same pipeline: its files are the library's values
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (m, l, b) = (
+        malicious.to_str().expect("utf-8"),
+        logs.to_str().expect("utf-8"),
+        root().join("corpus/benign/built"),
+    );
+    let labels = root().join("corpus/expected/labels.json");
+    let out = analyze_into(
+        dir.path(),
+        &[
+            m,
+            "--logs",
+            l,
+            "--benign",
+            b.to_str().expect("utf-8"),
+            "--labels",
+            labels.to_str().expect("utf-8"),
+        ],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        read(&dir.path().join("rules.yar")),
+        analysis.rules_text.clone().expect("rules")
+    );
+    assert_eq!(
+        read(&dir.path().join("report.md")),
+        spoor::report::markdown::render(&analysis.report)
+    );
+    let triage: Value = serde_json::from_str(&read(&dir.path().join("triage.json"))).expect("json");
+    assert_eq!(
+        triage,
+        serde_json::to_value(&analysis.findings.samples).expect("json")
+    );
+}

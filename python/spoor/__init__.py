@@ -431,17 +431,40 @@ def test(
 test.__test__ = False  # type: ignore[attr-defined]
 
 
-def analyze(samples: Paths = (), logs: Paths = (), *, types: Optional[Sequence[str]] = None) -> Dict[str, Any]:
-    """One-shot analysis, as ``spoor analyze`` computes it: ``samples`` (triage reports),
-    ``iocs`` (every indicator, with provenance), ``dynamic`` (what the logs' events show:
-    process tree, persistence, clean-up), ``log_summaries``, ``complete`` (false when some
-    input was not read whole). The Markdown/HTML report files are written by
-    ``spoor analyze``."""
+def analyze(
+    samples: Paths = (),
+    logs: Paths = (),
+    *,
+    types: Optional[Sequence[str]] = None,
+    benign: Paths = (),
+    labels: Optional[PathLike] = None,
+    goodware: Union[PathLike, GoodwareIndex] = "-",
+    date: Optional[str] = None,
+    rules: Optional[bool] = None,
+    threads: int = 0,
+) -> Dict[str, Any]:
+    """One-shot analysis, the library call ``spoor analyze`` makes: ``samples`` (triage
+    reports), ``iocs`` (every indicator, with provenance), ``dynamic`` (what the logs' events
+    show: process tree, persistence, clean-up), ``log_summaries``, ``techniques``,
+    ``sigma`` (always None here), ``stats`` (how often inputs were read), ``complete``
+    (false when some input was not read whole). With ``rules`` (by default when ``benign``
+    is given): ``rules`` (as :func:`rules` gives them; a family rule per family of the
+    ``labels`` file), ``rules_text`` (``rules.yar``) and ``rules_test`` (the ``spoor test``
+    report on the samples and ``benign``), made with the ``goodware`` index (``"-"`` the
+    shipped one). The Markdown/HTML report files are written by ``spoor analyze``."""
+    if isinstance(goodware, GoodwareIndex):
+        goodware = goodware.path
     doc = json.loads(
         _spoor.analyze(
             _paths(samples) if samples else [],
             logs=_paths(logs) if logs else [],
             types=list(types) if types is not None else None,
+            benign=_paths(benign) if benign else [],
+            labels=os.fspath(labels) if labels is not None else None,
+            goodware=os.fspath(goodware),
+            date=date,
+            rules=rules,
+            threads=threads,
         )
     )
     _warn(doc.pop("warnings"))

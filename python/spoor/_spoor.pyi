@@ -70,7 +70,17 @@ def test(
     max_size: int = ...,
     timing: bool = False,
 ) -> str: ...
-def analyze(samples: Sequence[_Path], logs: Sequence[_Path] = ..., types: Optional[Sequence[str]] = None) -> str: ...
+def analyze(
+    samples: Sequence[_Path],
+    logs: Sequence[_Path] = ...,
+    types: Optional[Sequence[str]] = None,
+    benign: Sequence[_Path] = ...,
+    labels: Optional[_Path] = None,
+    goodware: Optional[str] = None,
+    date: Optional[str] = None,
+    rules: Optional[bool] = None,
+    threads: int = 0,
+) -> str: ...
 def ioc_types() -> List[str]: ...
 def sniff(data: bytes) -> str: ...
 

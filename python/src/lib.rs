@@ -753,33 +753,68 @@ fn test(
     })
 }
 
-/// One-shot analysis of samples and logs: triage reports, IOCs with provenance, what the
-/// logs' events show. The analyst's report files are written by `spoor analyze`.
+/// One-shot analysis of samples and logs through the library's pipeline, as `spoor
+/// analyze` runs it: triage reports, IOCs with provenance, what the logs' events show, and
+/// (when `rules` is true, or by default when a benign set is given) YARA rules made
+/// against the benign set and their measured result. The analyst's report files are
+/// written by `spoor analyze`.
 #[pyfunction]
-#[pyo3(signature = (samples, logs=Vec::new(), types=None))]
+#[pyo3(signature = (samples, logs=Vec::new(), types=None, benign=Vec::new(), labels=None,
+    goodware=None, date=None, rules=None, threads=0))]
+#[allow(clippy::too_many_arguments)]
 fn analyze(
     py: Python<'_>,
     samples: Vec<PathBuf>,
     logs: Vec<PathBuf>,
     types: Option<Vec<String>>,
+    benign: Vec<PathBuf>,
+    labels: Option<PathBuf>,
+    goodware: Option<String>,
+    date: Option<String>,
+    rules: Option<bool>,
+    threads: usize,
 ) -> PyResult<String> {
-    let mut options = spoor::analyze::AnalyzeOptions::default();
-    options.extract.kinds = kinds(types)?;
+    use spoor::pipeline;
+    let date = date
+        .map(|d| spoor::dates::parse_day(&d).map_err(argument))
+        .transpose()?;
+    let mut options = pipeline::Options {
+        goodware: goodware.filter(|g| g != "-").map(PathBuf::from),
+        date,
+        rules: rules.unwrap_or(!benign.is_empty()),
+        threads,
+        ..pipeline::Options::default()
+    };
+    options.analyze.extract.kinds = kinds(types)?;
+    options.analyze.extract.threads = threads;
+    let inputs = pipeline::Inputs {
+        samples,
+        logs,
+        benign,
+        labels,
+    };
     py.detach(move || {
-        let analysis = spoor::analyze::analyze(&samples, &logs, &options);
-        let mut warnings: Vec<Value> = analysis
-            .errors
+        let analysis = match pipeline::analyze(&inputs, &options, &mut pipeline::Silent) {
+            Ok(a) => a,
+            Err(pipeline::Error::NothingRead { warnings }) => {
+                return Err(error::<InputError>(
+                    "input",
+                    format!("no input could be read: {}", warnings.join("; ")),
+                ))
+            }
+            Err(e) => return Err(error::<InputError>("input", e.to_string())),
+        };
+        let found = &analysis.findings;
+        // The unreadable inputs come first among the warnings.
+        let unreadable = found.errors.len();
+        let warnings: Vec<Value> = analysis
+            .warnings
             .iter()
-            .map(|e| warning("input", format!("{}: {}", e.source, e.message)))
+            .enumerate()
+            .map(|(i, w)| warning(if i < unreadable { "input" } else { "analyze" }, w.clone()))
             .collect();
-        warnings.extend(
-            analysis
-                .warnings
-                .iter()
-                .map(|w| warning("analyze", w.clone())),
-        );
         // The complete list when the report holds only the top indicators.
-        let iocs: Value = match &analysis.iocs_json {
+        let iocs: Value = match &found.iocs_json {
             Some(file) => std::fs::read(file.path())
                 .ok()
                 .and_then(|b| serde_json::from_slice::<Value>(&b).ok())
@@ -787,27 +822,49 @@ fn analyze(
                 .unwrap_or(Value::Null),
             None => {
                 let mut out = Vec::new();
-                export::json::write_document(
-                    &analysis.extraction,
-                    OutputOptions::default(),
-                    &mut out,
-                )
-                .map_err(|e| error::<SpoorError>("internal", e.to_string()))?;
+                export::json::write_document(&found.extraction, OutputOptions::default(), &mut out)
+                    .map_err(|e| error::<SpoorError>("internal", e.to_string()))?;
                 serde_json::from_slice::<Value>(&out)
                     .ok()
                     .and_then(|mut doc| doc.get_mut("iocs").map(Value::take))
                     .unwrap_or(Value::Null)
             }
         };
+        let rules: Vec<Value> = analysis
+            .rules
+            .rules
+            .iter()
+            .map(|r| {
+                json!({
+                    "name": r.name,
+                    "source": r.source,
+                    "samples": r.samples,
+                    "strings": r.strings,
+                    "dropped": r.dropped,
+                })
+            })
+            .collect();
+        let techniques: Vec<Value> = analysis
+            .exchange
+            .techniques
+            .iter()
+            .map(|t| json!({ "id": t.id, "name": t.name }))
+            .collect();
         to_json(&json!({
-            "samples": analysis.samples,
-            "other_files": analysis.other_files,
-            "logs": analysis.logs,
-            "log_summaries": analysis.log_summaries,
-            "dynamic": analysis.dynamic,
+            "samples": found.samples,
+            "other_files": found.other_files,
+            "logs": found.logs,
+            "log_summaries": found.log_summaries,
+            "dynamic": found.dynamic,
             "iocs": iocs,
-            "iocs_total": analysis.iocs_total,
-            "complete": !analysis.had_errors(),
+            "iocs_total": found.iocs_total,
+            "techniques": techniques,
+            "sigma": found.sigma,
+            "rules": rules,
+            "rules_text": analysis.rules_text,
+            "rules_test": analysis.rules_test,
+            "stats": found.stats,
+            "complete": !analysis.incomplete(),
             "warnings": warnings,
         }))
     })

@@ -190,6 +190,24 @@ def test_analyze(root):
     assert doc["iocs_total"] == len(doc["iocs"]) > 0
     assert doc["complete"] is True
     assert doc["log_summaries"][0]["events"] > 0
+    assert doc["stats"]["triaged"] == 1
+    # no benign set: no rules unless asked for
+    assert doc["rules"] == [] and doc["rules_test"] is None
+
+
+def test_analyze_makes_and_tests_rules_as_the_cli_does(root, cli, tmp_path):
+    """With a benign set, spoor.analyze runs the same library call as ``spoor analyze``:
+    the rules and their measured result are the CLI's, byte for byte."""
+    samples = str(root / "corpus/malicious/ashdrop")
+    benign = str(root / "corpus/benign/built")
+    doc = spoor.analyze([samples], benign=[benign], date="2026-11-25")
+    assert doc["rules"]
+    assert doc["rules_test"]["confusion"]["false_positives"] == 0
+    assert doc["rules_test"]["confusion"]["true_positives"] == doc["stats"]["triaged"] > 0
+    out = tmp_path / "out"
+    cli("analyze", samples, "--benign", benign, "--date", "2026-11-25", "-o", str(out))
+    assert (out / "rules.yar").read_text() == doc["rules_text"]
+    assert json.loads((out / "rules-test.json").read_text()) == doc["rules_test"]
 
 
 def test_threads_share_the_extension(root):

@@ -1,11 +1,13 @@
-//! `spoor analyze`: the one-shot analysis. Triage every sample, scan samples and logs for
-//! IOCs, and write the findings and the analyst report into a directory.
+//! `spoor analyze`: the one-shot analysis. The flags become [`crate::pipeline`]'s inputs
+//! and options; the library runs the analysis and this writes what it gives into a
+//! directory (the findings, the rules and their test, the exports, the analyst report).
 
 use super::{warn, EXIT_FAILURE, EXIT_INPUT_ERRORS, EXIT_OK};
-use crate::analyze::{analyze, AnalyzeOptions};
+use crate::analyze::AnalyzeOptions;
 use crate::export::{self, OutputOptions};
 use crate::extract::ExtractOptions;
-use crate::report::{html, markdown, Report, ReportOptions};
+use crate::pipeline::{self, Progress as _};
+use crate::report::{html, markdown};
 use clap::Args;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -90,18 +92,13 @@ pub struct AnalyzeArgs {
     pub sigma: Vec<PathBuf>,
 }
 
-/// Runs `spoor analyze`.
+/// Runs `spoor analyze`: flags to options, the library's [`crate::pipeline::analyze`], then
+/// the files.
 pub fn run(args: AnalyzeArgs) -> ExitCode {
     // A benign set that is not there would leave the rules untested without a word.
-    for path in &args.benign {
-        if let Err(e) = std::fs::metadata(path) {
-            warn(format_args!(
-                "--benign {}: {}; nothing was written",
-                path.display(),
-                crate::input::describe(&e)
-            ));
-            return ExitCode::from(EXIT_FAILURE);
-        }
+    if let Err(e) = pipeline::check_benign(&args.benign) {
+        warn(format_args!("{e}; nothing was written"));
+        return ExitCode::from(EXIT_FAILURE);
     }
     // Written into a temporary sibling folder that replaces the output folder at the end.
     let out_dir = match crate::output::OutputDir::create(&args.output, &OUTPUT_FILES) {
@@ -115,23 +112,30 @@ pub fn run(args: AnalyzeArgs) -> ExitCode {
             return ExitCode::from(EXIT_FAILURE);
         }
     };
-    let options = AnalyzeOptions {
-        extract: ExtractOptions {
-            threads: args.threads,
-            max_bytes: args.max_size,
-            time_limit: super::time_limit(args.time_limit),
-            ..ExtractOptions::default()
+    let mut options = pipeline::Options {
+        analyze: AnalyzeOptions {
+            extract: ExtractOptions {
+                threads: args.threads,
+                max_bytes: args.max_size,
+                time_limit: super::time_limit(args.time_limit),
+                ..ExtractOptions::default()
+            },
+            max_sample_size: args.max_size,
+            ..AnalyzeOptions::default()
         },
-        max_sample_size: args.max_size,
-        sigma: None,
-        ..AnalyzeOptions::default()
+        goodware: args.goodware.clone(),
+        date: args.date.clone(),
+        tlp: args.tlp,
+        origin: args.origin.clone(),
+        title: args.title.clone(),
+        threads: args.threads,
+        ..pipeline::Options::default()
     };
-    let mut options = options;
     if !args.sigma.is_empty() {
         match crate::sigma::Engine::load(&args.sigma) {
             Ok(engine) => {
                 super::events::note_load(&engine.report);
-                options.sigma = Some(std::sync::Arc::new(engine));
+                options.analyze.sigma = Some(std::sync::Arc::new(engine));
             }
             Err(e) => {
                 warn(format_args!("cannot read the Sigma rules: {e}"));
@@ -145,206 +149,95 @@ pub fn run(args: AnalyzeArgs) -> ExitCode {
             .num_threads(args.threads)
             .build_global();
     }
-    let progress = Progress::new();
-    progress.stage("triage, logs and IOCs");
-    let intel = match super::load_intel(&args.intel, args.warninglists.as_ref()) {
-        Ok(store) => store,
+    let mut progress = Spinner::new();
+    progress.stage(pipeline::Stage::Inputs);
+    options.intel = match super::load_intel(&args.intel, args.warninglists.as_ref()) {
+        Ok(store) => store.map(std::sync::Arc::new),
         Err(code) => return code,
     };
-    let mut analysis = analyze(&args.samples, &args.logs, &options);
-    if let Some(store) = &intel {
-        store.annotate(&mut analysis.extraction.iocs);
-        for t in &mut analysis.samples {
-            store.annotate_sample(&mut t.iocs);
+    let inputs = pipeline::Inputs {
+        samples: args.samples.clone(),
+        logs: args.logs.clone(),
+        benign: args.benign.clone(),
+        labels: args.labels.clone(),
+    };
+    let analysis = match pipeline::analyze(&inputs, &options, &mut progress) {
+        Ok(a) => a,
+        Err(pipeline::Error::NothingRead { warnings }) => {
+            for w in &warnings {
+                warn(w);
+            }
+            progress.finish();
+            // an empty report would look like a clean result
+            warn(format_args!(
+                "no input could be read: nothing was written to {}",
+                args.output.display()
+            ));
+            return ExitCode::from(EXIT_FAILURE);
         }
-        store.annotate_context(&mut analysis.dynamic.iocs);
-    }
-    for e in &analysis.errors {
-        warn(format_args!("{}: {}", e.source, e.message));
-    }
+        Err(e) => {
+            progress.finish();
+            warn(format_args!("{e}; nothing was written"));
+            return ExitCode::from(EXIT_FAILURE);
+        }
+    };
     for w in &analysis.warnings {
         warn(w);
     }
-    if analysis.samples.is_empty()
-        && analysis.other_files.is_empty()
-        && analysis.logs.is_empty()
-        && !analysis.errors.is_empty()
-    {
-        // an empty report would look like a clean result
-        warn(format_args!(
-            "no input could be read: nothing was written to {}",
-            args.output.display()
-        ));
-        return ExitCode::from(EXIT_FAILURE);
-    }
-    // What the IOC scan could not read (a cap reached, a read error) is in iocs.json too.
-    for s in &analysis.extraction.sources {
-        if let Some(e) = &s.error {
-            warn(format_args!("{}: {e}", s.name));
-        }
-    }
-    let date = args.date.clone().unwrap_or_else(crate::dates::today);
-    let exchange = export::ExchangeOptions {
-        created_ms: crate::dates::parse_timestamp(&date)
-            .unwrap_or_else(|_| export::default_created_ms()),
-        tlp: args.tlp,
-    };
-    let mut labels_unread = false;
-    let labels = args
-        .labels
-        .as_deref()
-        .and_then(|p| match crate::evaluate::Labels::load(p) {
-            Ok(l) => Some(l),
-            Err(e) => {
-                warn(format_args!("{e}; one rule per sample"));
-                labels_unread = true;
-                None
-            }
-        });
-    progress.stage("generating rules");
-    let generation = generate_rules(
-        &analysis,
-        args.goodware.as_deref(),
-        &date,
-        &args.benign,
-        args.threads,
-        labels.as_ref(),
-    );
-    for w in &generation.warnings {
-        warn(w);
-    }
-    let mut findings = export::findings::Findings::from_analysis(&analysis);
-    findings.rules = generation.findings(&analysis.samples);
-    if let Some(result) = &analysis.sigma {
-        let names = crate::sample::behavior::technique_names();
-        for id in result.techniques().into_keys() {
-            if !findings.techniques.iter().any(|t| t.id == id) {
-                findings
-                    .techniques
-                    .push(export::findings::TechniqueFinding {
-                        name: names.get(&id).cloned().unwrap_or_else(|| id.clone()),
-                        id,
-                        samples: Vec::new(),
-                    });
-            }
-        }
-    }
-    findings.normalise();
-    let sigma_rules = crate::sigma::writer::write_rules(
-        &analysis.behaviour,
-        &analysis.dynamic,
-        &crate::sigma::writer::WriterOptions {
-            author: "spoor".to_string(),
-            date: date.clone(),
-            label: args
-                .title
-                .clone()
-                .unwrap_or_else(|| "the analysed samples".to_string()),
-        },
-    );
-    let rules_text = (!generation.rules.is_empty()).then(|| {
-        generation.text(&format!(
-            "YARA rules generated by spoor {} on {date}",
-            env!("CARGO_PKG_VERSION")
-        ))
-    });
-    progress.stage("testing the rules");
-    let tested = rules_text.as_deref().and_then(|text| {
-        test_rules(
-            text,
-            &args.samples,
-            &args.benign,
-            args.threads,
-            labels.as_ref(),
-        )
-    });
-    let mut report = Report::build(
-        &analysis,
-        &ReportOptions {
-            date,
-            origin: args.origin.clone(),
-            title: args.title.clone(),
-            families: labels
-                .as_ref()
-                .map(|l| {
-                    analysis
-                        .samples
-                        .iter()
-                        .filter_map(|t| {
-                            l.label_of(&t.name).map(|f| (t.name.clone(), f.to_string()))
-                        })
-                        .collect()
-                })
-                .unwrap_or_default(),
-        },
-    );
-    report.rules = rules_text.clone();
-    if let Some(t) = &tested {
-        let cross_family = labels.as_ref().map_or(String::new(), |_| {
-            let hits: usize = t.rules.iter().map(|r| r.cross_family_hits.len()).sum();
-            format!(", {hits} sample(s) matched by another family's rule")
-        });
-        report.rules_tested = Some(format!(
-            "Tested with yara-x on the samples and {} benign file(s): {} of {} samples \
-             detected, {} benign file(s) matched (false positives){cross_family}{}.",
-            t.sets.benign.files,
-            t.confusion.true_positives,
-            t.sets.malicious.files,
-            t.confusion.false_positives,
-            if args.benign.is_empty() {
-                "; give --benign to test against goodware"
-            } else {
-                ""
-            }
-        ));
-    }
 
-    progress.stage("writing the report");
+    progress.set("writing the report");
     let dir = out_dir.path();
+    let findings = &analysis.findings;
+    let exchange = analysis.exchange_options;
     let results = [
-        write(dir, "iocs.json", |w| match &analysis.iocs_json {
+        write(dir, "iocs.json", |w| match &findings.iocs_json {
             // more indicators than the report holds: the complete list, written beforehand
             Some(full) => std::io::copy(&mut full.reopen()?, w).map(|_| ()),
             None => export::write(
                 export::Format::Json,
-                &analysis.extraction,
+                &findings.extraction,
                 OutputOptions::default(),
                 w,
             ),
         }),
         write(dir, "triage.json", |w| {
-            serde_json::to_writer_pretty(&mut *w, &analysis.samples)
+            serde_json::to_writer_pretty(&mut *w, &findings.samples)
                 .map_err(std::io::Error::other)?;
             writeln!(w)
         }),
         write(dir, "rules.yar", |w| {
             w.write_all(
-                rules_text
+                analysis
+                    .rules_text
                     .as_deref()
                     .unwrap_or("// no rule could be generated\n")
                     .as_bytes(),
             )
         }),
         write(dir, "rules-test.json", |w| {
-            serde_json::to_writer_pretty(&mut *w, &tested).map_err(std::io::Error::other)?;
+            serde_json::to_writer_pretty(&mut *w, &analysis.rules_test)
+                .map_err(std::io::Error::other)?;
             writeln!(w)
         }),
         write(dir, "bundle.stix.json", |w| {
-            export::stix::write(&findings, exchange, w)
+            export::stix::write(&analysis.exchange, exchange, w)
         }),
         write(dir, "event.misp.json", |w| {
-            export::misp::write(&findings, exchange, w)
+            export::misp::write(&analysis.exchange, exchange, w)
         }),
-        ("sigma", write_sigma_dir(&dir.join("sigma"), &sigma_rules)),
+        (
+            "sigma",
+            write_sigma_dir(&dir.join("sigma"), &analysis.sigma_rules),
+        ),
         write(dir, "report.md", |w| {
-            w.write_all(markdown::render(&report).as_bytes())
+            w.write_all(markdown::render(&analysis.report).as_bytes())
         }),
         write(dir, "report.html", |w| {
-            w.write_all(html::render(&report).as_bytes())
+            w.write_all(html::render(&analysis.report).as_bytes())
         }),
     ];
     let mut results = Vec::from(results);
-    if let Some(result) = &analysis.sigma {
+    if let Some(result) = &findings.sigma {
         results.push(write(dir, "sigma-matches.json", |w| {
             serde_json::to_writer_pretty(&mut *w, result).map_err(std::io::Error::other)?;
             writeln!(w)
@@ -374,13 +267,13 @@ pub fn run(args: AnalyzeArgs) -> ExitCode {
     }
     eprintln!(
         "spoor: {} sample(s), {} log(s), {} IOC(s), {} technique(s) → {}",
-        analysis.samples.len(),
-        analysis.logs.len(),
-        analysis.iocs_total,
-        report.attack.len(),
+        findings.samples.len(),
+        findings.logs.len(),
+        findings.iocs_total,
+        analysis.report.attack.len(),
         args.output.display()
     );
-    ExitCode::from(if analysis.had_errors() || labels_unread {
+    ExitCode::from(if analysis.incomplete() {
         EXIT_INPUT_ERRORS
     } else {
         EXIT_OK
@@ -410,19 +303,19 @@ fn write_sigma_dir(dir: &Path, rules: &[crate::sigma::writer::WrittenRule]) -> s
 }
 
 /// A spinner naming the current stage, on a terminal only (nothing in pipes and logs).
-struct Progress(Option<indicatif::ProgressBar>);
+struct Spinner(Option<indicatif::ProgressBar>);
 
-impl Progress {
+impl Spinner {
     fn new() -> Self {
         use std::io::IsTerminal;
-        Progress(std::io::stderr().is_terminal().then(|| {
+        Spinner(std::io::stderr().is_terminal().then(|| {
             let bar = indicatif::ProgressBar::new_spinner();
             bar.enable_steady_tick(std::time::Duration::from_millis(120));
             bar
         }))
     }
 
-    fn stage(&self, what: &'static str) {
+    fn set(&self, what: &'static str) {
         if let Some(bar) = &self.0 {
             bar.set_message(what);
         }
@@ -435,135 +328,10 @@ impl Progress {
     }
 }
 
-/// A family rule per labelled family and a rule per other sample, strings scored against
-/// the goodware index, each rule compiled by yara-x, and validated against the benign
-/// paths (family rules also against the samples outside their family) when there are
-/// any. An index that cannot be opened gives a warning and rules without goodware facts; a
-/// validation that cannot run gives a warning and unvalidated rules.
-fn generate_rules(
-    analysis: &crate::analyze::Analysis,
-    goodware: Option<&Path>,
-    date: &str,
-    benign: &[PathBuf],
-    threads: usize,
-    labels: Option<&crate::evaluate::Labels>,
-) -> crate::rules::Generation {
-    let index = match goodware {
-        Some(p) => crate::goodware::Index::open(p).map_err(|e| format!("{}: {e}", p.display())),
-        None => {
-            crate::goodware::default_index().map_err(|e| format!("default goodware index: {e}"))
-        }
-    };
-    let index = match index {
-        Ok(i) => Some(i),
-        Err(e) => {
-            warn(format_args!("{e}; rules are built without goodware facts"));
-            None
-        }
-    };
-    let options = crate::rules::RuleOptions {
-        date: date.to_string(),
-        ..crate::rules::RuleOptions::default()
-    };
-    let config = crate::evaluate::scan::ScanConfig {
-        threads,
-        ..crate::evaluate::scan::ScanConfig::default()
-    };
-    // `negatives`: the validation set, none of which the rules may match.
-    let make = |samples: &[crate::sample::Triage],
-                options: &crate::rules::RuleOptions,
-                negatives: &[PathBuf]| {
-        if !negatives.is_empty() {
-            match crate::rules::closed_loop::generate_validated(
-                samples,
-                index.as_ref(),
-                options,
-                negatives,
-                &config,
-                false,
-            ) {
-                Ok(v) => return v.generation,
-                Err(e) => warn(format_args!("rules could not be validated: {e}")),
-            }
-        }
-        crate::rules::generate(samples, index.as_ref(), options)
-    };
-    let family_of = |t: &crate::sample::Triage| {
-        labels
-            .and_then(|l| l.label_of(&t.name))
-            .filter(|f| *f != crate::evaluate::labels::BENIGN)
-    };
-    if !analysis.samples.iter().any(|t| family_of(t).is_some()) {
-        // No family: a rule per sample, made from the reports as they are.
-        return make(&analysis.samples, &options, benign);
+impl pipeline::Progress for Spinner {
+    fn stage(&mut self, stage: pipeline::Stage) {
+        self.set(stage.describe());
     }
-    // Samples by family label (families in name order), then the unlabelled ones.
-    let mut families: std::collections::BTreeMap<&str, Vec<crate::sample::Triage>> =
-        std::collections::BTreeMap::new();
-    let mut singles = Vec::new();
-    for t in &analysis.samples {
-        match family_of(t) {
-            Some(f) => families.entry(f).or_default().push(t.clone()),
-            None => singles.push(t.clone()),
-        }
-    }
-    let mut all = crate::rules::Generation::default();
-    let groups = families
-        .into_iter()
-        .map(|(f, group)| (Some(f.to_string()), group))
-        .chain((!singles.is_empty()).then_some((None, singles)));
-    for (family, group) in groups {
-        // A family rule is also kept from matching the other samples (other families, and
-        // samples without a label): families often share technique strings.
-        let mut negatives = benign.to_vec();
-        if family.is_some() {
-            negatives.extend(
-                analysis
-                    .samples
-                    .iter()
-                    .filter(|t| !group.iter().any(|g| g.name == t.name))
-                    .map(|t| PathBuf::from(&t.name)),
-            );
-        }
-        let made = make(
-            &group,
-            &crate::rules::RuleOptions {
-                family,
-                ..options.clone()
-            },
-            &negatives,
-        );
-        all.rules.extend(made.rules);
-        all.warnings.extend(made.warnings);
-    }
-    all
-}
-
-/// Scans the samples (malicious set) and the benign paths with the generated rules, as
-/// `spoor test` does. Throughput is left out so the file is reproducible.
-fn test_rules(
-    text: &str,
-    samples: &[PathBuf],
-    benign: &[PathBuf],
-    threads: usize,
-    labels: Option<&crate::evaluate::Labels>,
-) -> Option<crate::evaluate::report::Report> {
-    let rules =
-        match crate::evaluate::rules::RuleSet::compile_sources(&[("rules.yar", text.as_bytes())]) {
-            Ok(r) => r,
-            Err(e) => {
-                warn(format_args!("the generated rules do not compile: {e}"));
-                return None;
-            }
-        };
-    let sets = crate::evaluate::TestSets::collect(samples, benign);
-    let config = crate::evaluate::scan::ScanConfig {
-        threads,
-        ..crate::evaluate::scan::ScanConfig::default()
-    };
-    let mut report = crate::evaluate::evaluate(&rules, &sets, labels, &config, &|_| {});
-    report.throughput = None;
-    Some(report)
 }
 
 fn write<'a>(

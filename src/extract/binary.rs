@@ -62,13 +62,26 @@ pub fn extract(
 ) -> (IocSet, u64) {
     let parsed = sample::parse(data, sniff(data));
     let regions = Regions::new(&parsed.sections);
-    let mut set = IocSet::new(max_sightings);
     let min_len = sample::TriageOptions::default().min_string_len;
     // One extraction over all the strings: the caller's extractor may read structured
     // logs, and a later stretch on its own could look like one.
     let mut all = strings::Text::default();
     strings::scan(data, min_len, &regions, &[], |text| all.append(text));
-    let hits = add(name, extractor, &all, &regions, &mut set);
+    extract_strings(name, &all, &regions, extractor, max_sightings)
+}
+
+/// IOCs of an executable from the strings triage already read
+/// ([`sample::triage_with_strings`]) and its section ranges: the same result as
+/// [`extract`] over the file, without reading it again.
+pub fn extract_strings(
+    name: &str,
+    strings: &strings::Text,
+    regions: &Regions,
+    extractor: &Extractor,
+    max_sightings: usize,
+) -> (IocSet, u64) {
+    let mut set = IocSet::new(max_sightings);
+    let hits = add(name, extractor, strings, regions, &mut set);
     (set, hits)
 }
 

@@ -389,6 +389,26 @@ impl Extractor {
 
     /// Like [`Self::extract_sources`], with the indicators read one at a time.
     pub fn extract_sources_sorted(&self, sources: &[Source]) -> SortedExtraction {
+        self.extract_sources_given(sources, Vec::new())
+    }
+
+    /// Like [`Self::extract_sources_sorted`], with the IOCs of some sources already
+    /// found: `given[i]`, when it is there and `Some`, stands for what reading
+    /// `sources[i]` would give (an executable whose strings triage read, see
+    /// [`binary::extract_strings`]); those sources are not read again. The result is the
+    /// same as reading them.
+    pub fn extract_sources_given(
+        &self,
+        sources: &[Source],
+        mut given: Vec<Option<binary::BinaryIocs>>,
+    ) -> SortedExtraction {
+        given.resize_with(sources.len(), || None);
+        let given_report = |i: usize, b: &binary::BinaryIocs| SourceReport {
+            name: sources[i].name(),
+            bytes: b.bytes,
+            hits: b.hits,
+            error: None,
+        };
         let big = |s: &Source| {
             matches!(s, Source::Stdin)
                 || s.len_hint() == 0
@@ -396,7 +416,9 @@ impl Extractor {
         };
         // small files are scanned in parallel, each into its own set; big ones and
         // streams chunk-parallel, straight into the bounded set, in input order
-        let small: Vec<usize> = (0..sources.len()).filter(|&i| !big(&sources[i])).collect();
+        let small: Vec<usize> = (0..sources.len())
+            .filter(|&i| !big(&sources[i]) && given[i].is_none())
+            .collect();
         let scan_small = |i: &usize| {
             let mut set = self.new_set(0);
             let report = self.scan_source_into(&sources[*i], false, &mut set);
@@ -409,7 +431,19 @@ impl Extractor {
         let mut done = done.into_iter().peekable();
         let mut all = self.new_set(self.options.memory_limit);
         let mut reports = Vec::with_capacity(sources.len());
-        for (i, source) in sources.iter().enumerate() {
+        for (i, (source, given)) in sources.iter().zip(given).enumerate() {
+            if let Some(b) = given {
+                reports.push(given_report(i, &b));
+                if self.pool.is_some() && !big(source) {
+                    // as a small source read on its own would be: into a set of its own
+                    let mut set = self.new_set(0);
+                    add_sorted(&mut set, b.set);
+                    all.merge(set);
+                } else {
+                    add_sorted(&mut all, b.set);
+                }
+                continue;
+            }
             if done.peek().is_some_and(|d| d.0 == i) {
                 if let Some((_, set, report)) = done.next() {
                     all.merge(set);

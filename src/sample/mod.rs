@@ -570,9 +570,30 @@ fn both<A: Send, B: Send>(
 
 /// Triage of one sample: `name` is only a label, `data` the whole file.
 pub fn triage_with(name: &str, data: &[u8], options: TriageOptions) -> Triage {
+    triage_inner(name, data, options, false).0
+}
+
+/// [`triage_with`], also giving every string triage read (all of them, before the junk
+/// filter and the cap on listed strings), as the IOC extractor reads an executable
+/// ([`crate::sample::strings::scan`]'s text), so that a caller scanning the sample for
+/// IOCs need not read it again.
+pub fn triage_with_strings(
+    name: &str,
+    data: &[u8],
+    options: TriageOptions,
+) -> (Triage, strings::Text) {
+    triage_inner(name, data, options, true)
+}
+
+fn triage_inner(
+    name: &str,
+    data: &[u8],
+    options: TriageOptions,
+    keep_strings: bool,
+) -> (Triage, strings::Text) {
     let parallel = data.len() >= PARALLEL_FROM;
     // Four tasks of similar weight; rayon balances them over the available threads.
-    let (((md5, sha1, sha256), (sha512, ssdeep)), (tlsh, mut t)) = both(
+    let (((md5, sha1, sha256), (sha512, ssdeep)), (tlsh, (mut t, text))) = both(
         parallel,
         || {
             both(
@@ -591,7 +612,7 @@ pub fn triage_with(name: &str, data: &[u8], options: TriageOptions) -> Triage {
             both(
                 parallel,
                 || fuzzy::tlsh(data),
-                || analyse(name, data, options, parallel),
+                || analyse(name, data, options, parallel, keep_strings),
             )
         },
     );
@@ -603,7 +624,7 @@ pub fn triage_with(name: &str, data: &[u8], options: TriageOptions) -> Triage {
         ssdeep,
         tlsh,
     };
-    t
+    (t, text)
 }
 
 /// Runs the parser of `format` over `data`, then fills in the entropy of every section and
@@ -695,7 +716,13 @@ impl<'a> EntropyBudget<'a> {
 
 /// Everything but the digests (filled in by [`triage_with`]); the crypto constants beside
 /// the strings and the IOCs beside the behaviours when `parallel`.
-fn analyse(name: &str, data: &[u8], options: TriageOptions, parallel: bool) -> Triage {
+fn analyse(
+    name: &str,
+    data: &[u8],
+    options: TriageOptions,
+    parallel: bool,
+    keep_strings: bool,
+) -> (Triage, strings::Text) {
     let format = sniff(data);
     let mut parsed = parse(data, format);
     let beyond: Vec<&str> = parsed
@@ -718,10 +745,10 @@ fn analyse(name: &str, data: &[u8], options: TriageOptions, parallel: bool) -> T
         .filter(|s| s.x)
         .map(|s| s.name.as_str())
         .collect();
-    let (crypto_constants, (scan, iocs)) = both(
+    let (crypto_constants, (scan, iocs, all_strings)) = both(
         parallel,
         || crypto::find(data, &regions),
-        || strings_and_iocs(name, data, options, &regions, &code, parallel),
+        || strings_and_iocs(name, data, options, &regions, &code, parallel, keep_strings),
     );
     if scan.dropped > 0 {
         parsed.warnings.push(format!(
@@ -821,7 +848,7 @@ fn analyse(name: &str, data: &[u8], options: TriageOptions, parallel: bool) -> T
     triage.mutexes = mutex::names(&triage, &std::collections::BTreeSet::new());
     triage.classes = classes::hints(&triage);
     triage.verdict = verdict::judge(&triage, &triage.classes);
-    triage
+    (triage, all_strings)
 }
 
 /// The strings of `data` and, unless `options` turn them off, the IOCs in them. When
@@ -835,24 +862,30 @@ fn strings_and_iocs(
     regions: &Regions,
     code: &[&str],
     parallel: bool,
-) -> (strings::Scan, Vec<SampleIoc>) {
+    keep_strings: bool,
+) -> (strings::Scan, Vec<SampleIoc>, strings::Text) {
     let min_len = options.min_string_len;
+    let mut all = strings::Text::default();
+    let mut keep = |text: &strings::Text| {
+        if keep_strings {
+            all.append(text);
+        }
+    };
     if !options.iocs {
-        return (
-            strings::scan(data, min_len, regions, code, |_| {}),
-            Vec::new(),
-        );
+        let scan = strings::scan(data, min_len, regions, code, &mut keep);
+        return (scan, Vec::new(), all);
     }
     let extractor = PlainText::default();
     if !parallel {
         let mut set = IocSet::new(MAX_SIGHTINGS);
         let scan = strings::scan(data, min_len, regions, code, |text| {
+            keep(text);
             add_iocs(name, &extractor, text, regions, &mut set);
         });
-        return (scan, sample_iocs(set));
+        return (scan, sample_iocs(set), all);
     }
     let extractor = &extractor;
-    std::thread::scope(|s| {
+    let (scan, iocs) = std::thread::scope(|s| {
         let (send, receive) = std::sync::mpsc::sync_channel::<strings::Text>(2);
         let reader = s.spawn(move || {
             let mut set = IocSet::new(MAX_SIGHTINGS);
@@ -862,6 +895,7 @@ fn strings_and_iocs(
             sample_iocs(set)
         });
         let scan = strings::scan(data, min_len, regions, code, |text| {
+            keep(text);
             // A reader that is gone has panicked: its join below says so.
             let _ = send.send(text.clone());
         });
@@ -870,7 +904,8 @@ fn strings_and_iocs(
             Ok(iocs) => (scan, iocs),
             Err(panic) => std::panic::resume_unwind(panic),
         }
-    })
+    });
+    (scan, iocs, all)
 }
 
 /// File ranges of sections, to name the section holding an offset.
