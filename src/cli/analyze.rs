@@ -5,7 +5,8 @@ use super::{warn, EXIT_FAILURE, EXIT_INPUT_ERRORS, EXIT_OK};
 use crate::analyze::{analyze, AnalyzeOptions};
 use crate::export::{self, OutputOptions};
 use crate::extract::ExtractOptions;
-use crate::report::{html, markdown, Report, ReportOptions};
+use crate::report::templates::ReportTemplates;
+use crate::report::{Report, ReportOptions};
 use clap::Args;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -88,6 +89,10 @@ pub struct AnalyzeArgs {
     /// sigma-matches.json, their techniques to the report's ATT&CK section and the exports.
     #[arg(long, value_name = "PATH")]
     pub sigma: Vec<PathBuf>,
+    /// Report templates: a folder holding edited copies of files of `report-templates/`
+    /// (same names, e.g. `md/iocs.md.j2`); each template not there is the shipped one.
+    #[arg(long, value_name = "DIR")]
+    pub report_templates: Option<PathBuf>,
 }
 
 /// Runs `spoor analyze`.
@@ -103,6 +108,14 @@ pub fn run(args: AnalyzeArgs) -> ExitCode {
             return ExitCode::from(EXIT_FAILURE);
         }
     }
+    // A template that cannot be read or parsed would cost the whole analysis.
+    let templates = match ReportTemplates::load(args.report_templates.as_deref()) {
+        Ok(t) => t,
+        Err(e) => {
+            warn(format_args!("{e}; nothing was written"));
+            return ExitCode::from(EXIT_FAILURE);
+        }
+    };
     // Written into a temporary sibling folder that replaces the output folder at the end.
     let out_dir = match crate::output::OutputDir::create(&args.output, &OUTPUT_FILES) {
         Ok(d) => d,
@@ -300,6 +313,19 @@ pub fn run(args: AnalyzeArgs) -> ExitCode {
     }
 
     progress.stage("writing the report");
+    // Both reports are rendered before anything is written: a template that fails leaves
+    // the output folder as it was.
+    let rendered = templates
+        .markdown(&report)
+        .and_then(|md| Ok((md, templates.html(&report)?)));
+    let (report_md, report_html) = match rendered {
+        Ok(r) => r,
+        Err(e) => {
+            progress.finish();
+            warn(format_args!("{e}; nothing was written"));
+            return ExitCode::from(EXIT_FAILURE);
+        }
+    };
     let dir = out_dir.path();
     let results = [
         write(dir, "iocs.json", |w| match &analysis.iocs_json {
@@ -336,12 +362,8 @@ pub fn run(args: AnalyzeArgs) -> ExitCode {
             export::misp::write(&findings, exchange, w)
         }),
         ("sigma", write_sigma_dir(&dir.join("sigma"), &sigma_rules)),
-        write(dir, "report.md", |w| {
-            w.write_all(markdown::render(&report).as_bytes())
-        }),
-        write(dir, "report.html", |w| {
-            w.write_all(html::render(&report).as_bytes())
-        }),
+        write(dir, "report.md", |w| w.write_all(report_md.as_bytes())),
+        write(dir, "report.html", |w| w.write_all(report_html.as_bytes())),
     ];
     let mut results = Vec::from(results);
     if let Some(result) = &analysis.sigma {
