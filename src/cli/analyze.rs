@@ -326,6 +326,13 @@ pub fn run(args: AnalyzeArgs) -> ExitCode {
             return ExitCode::from(EXIT_FAILURE);
         }
     };
+    for unused in templates.unused_files() {
+        warn(format_args!(
+            "{}: not read for the report (no shipped template has this name and nothing \
+             included it; see report-templates/README.md)",
+            unused.display()
+        ));
+    }
     let dir = out_dir.path();
     let results = [
         write(dir, "iocs.json", |w| match &analysis.iocs_json {

@@ -15,8 +15,10 @@ use crate::escape::markdown;
 use minijinja::value::{Kwargs, Serde, Value};
 use minijinja::{AutoEscape, Environment, Error, ErrorKind, State, UndefinedBehavior};
 use serde::Serialize;
+use std::collections::BTreeSet;
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 /// The Markdown report's template.
 pub const MARKDOWN: &str = "report.md.j2";
@@ -239,6 +241,8 @@ fn shipped(name: &str) -> Option<&'static str> {
 pub struct ReportTemplates {
     env: Environment<'static>,
     dir: Option<PathBuf>,
+    /// The names read from `dir` so far.
+    used: Arc<Mutex<BTreeSet<String>>>,
 }
 
 impl fmt::Debug for ReportTemplates {
@@ -277,9 +281,11 @@ impl ReportTemplates {
                 }
             }
         }
+        let used = Arc::new(Mutex::new(BTreeSet::new()));
         let templates = ReportTemplates {
-            env: environment(dir.map(Path::to_path_buf)),
+            env: environment(dir.map(Path::to_path_buf), Arc::clone(&used)),
             dir: dir.map(Path::to_path_buf),
+            used,
         };
         for (name, _) in TEMPLATES {
             templates
@@ -290,15 +296,23 @@ impl ReportTemplates {
         Ok(templates)
     }
 
-    /// The analyst's templates that replace shipped ones (names as in `report-templates/`).
-    pub fn overridden(&self) -> Vec<&'static str> {
+    /// The template files (`*.j2`, `*.css`) in the analyst's folder that no template has
+    /// read: a misspelt name would otherwise be ignored without a word. Meaningful after
+    /// both reports are rendered (a file only included by another is read then).
+    pub fn unused_files(&self) -> Vec<PathBuf> {
         let Some(dir) = &self.dir else {
             return Vec::new();
         };
-        TEMPLATES
-            .iter()
-            .map(|(name, _)| *name)
-            .filter(|name| dir.join(name).is_file())
+        let mut files = Vec::new();
+        template_files(dir, "", 0, &mut files);
+        let used = match self.used.lock() {
+            Ok(used) => used.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        };
+        files
+            .into_iter()
+            .filter(|name| !used.contains(name))
+            .map(|name| dir.join(name))
             .collect()
     }
 
@@ -409,7 +423,31 @@ pub(super) fn remediation_view<S: serde::Serializer>(
     }))
 }
 
-fn environment(dir: Option<PathBuf>) -> Environment<'static> {
+/// The names (`md/iocs.md.j2`) of the files under `dir` that look like templates, at most
+/// a few folders deep; hidden files and folders are skipped.
+fn template_files(dir: &Path, prefix: &str, depth: usize, out: &mut Vec<String>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.starts_with('.') {
+            continue;
+        }
+        let path = entry.path();
+        let full = format!("{prefix}{name}");
+        if path.is_dir() {
+            if depth < 4 {
+                template_files(&path, &format!("{full}/"), depth + 1, out);
+            }
+        } else if name.ends_with(".j2") || name.ends_with(".css") {
+            out.push(full);
+        }
+    }
+    out.sort();
+}
+
+fn environment(dir: Option<PathBuf>, used: Arc<Mutex<BTreeSet<String>>>) -> Environment<'static> {
     let mut env = Environment::new();
     env.set_debug(false);
     let mut syntax = minijinja::syntax::SyntaxConfig::builder();
@@ -428,7 +466,15 @@ fn environment(dir: Option<PathBuf>) -> Environment<'static> {
         Format::Plain => AutoEscape::None,
     });
     env.set_formatter(format_value);
-    env.set_loader(move |name| load(dir.as_deref(), name));
+    env.set_loader(move |name| {
+        let (source, from_dir) = load(dir.as_deref(), name)?;
+        if from_dir {
+            if let Ok(mut used) = used.lock() {
+                used.insert(name.to_string());
+            }
+        }
+        Ok(source)
+    });
     env.add_filter("code", |state: &State, value: &Value| {
         code(state, value, true)
     });
@@ -449,12 +495,13 @@ fn environment(dir: Option<PathBuf>) -> Environment<'static> {
     env
 }
 
-/// A template's source: the analyst's file when there is one, else the shipped template.
-fn load(dir: Option<&Path>, name: &str) -> Result<Option<String>, Error> {
+/// A template's source: the analyst's file when there is one (then `true`), else the
+/// shipped template.
+fn load(dir: Option<&Path>, name: &str) -> Result<(Option<String>, bool), Error> {
     if let Some(dir) = dir.filter(|_| is_plain_name(name)) {
         let path = dir.join(name);
         match std::fs::read_to_string(&path) {
-            Ok(source) => return Ok(Some(source)),
+            Ok(source) => return Ok((Some(source), true)),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
             Err(e) => {
                 return Err(Error::new(
@@ -468,7 +515,7 @@ fn load(dir: Option<&Path>, name: &str) -> Result<Option<String>, Error> {
             }
         }
     }
-    Ok(shipped(name).map(str::to_string))
+    Ok((shipped(name).map(str::to_string), false))
 }
 
 /// A value's text: a string as it is, anything else as minijinja prints it.
@@ -559,7 +606,7 @@ mod tests {
 
     #[test]
     fn printed_values_are_escaped_for_the_format_of_the_template() {
-        let env = environment(None);
+        let env = environment(None, Arc::default());
         let ctx = minijinja::context! { v => "<b>|x|</b>\n# h \x1b[2J", n => 7 };
         assert_eq!(
             render(
@@ -599,7 +646,7 @@ mod tests {
 
     #[test]
     fn filters_make_markup_of_the_template_format() {
-        let env = environment(None);
+        let env = environment(None, Arc::default());
         let ctx = minijinja::context! { p => r"C:\a|b", e => 7.949 };
         assert_eq!(
             render(
