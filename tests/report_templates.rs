@@ -129,9 +129,24 @@ fn a_broken_template_names_its_file_and_line_and_writes_nothing() {
         &dir.path().join("render/html/iocs.html.j2"),
         "<section id=\"iocs\">\n{% for r in report.iocs %}\n<p>{{ r.valeu }}</p>\n{% endfor %}\n</section>\n",
     );
+    // an include whose name does not say how to escape (it would print values raw)
+    write(
+        &dir.path().join("ending/md/iocs.md.j2"),
+        "## Indicators\n\n{% include \"md/footer.txt\" %}\n",
+    );
+    write(
+        &dir.path().join("ending/md/footer.txt"),
+        "{{ report.title }}\n",
+    );
     for (folder, file, line, what) in [
         ("syntax", "syntax/md/iocs.md.j2", 4, "syntax error"),
         ("render", "render/html/iocs.html.j2", 3, "undefined value"),
+        (
+            "ending",
+            "ending/md/iocs.md.j2",
+            3,
+            "invalid operation: md/footer.txt: a report template's name ends in .md.j2",
+        ),
     ] {
         let out = analyze(dir.path(), "out", &["a.exe", "--report-templates", folder]);
         let err = stderr(&out);

@@ -134,55 +134,30 @@ pub const TEMPLATES: [(&str, &str); 27] = [
     ),
 ];
 
-/// The filters spoor adds to minijinja's, with what each does (for the README and errors).
-pub const FILTERS: [(&str, &str); 7] = [
-    (
-        "code",
-        "a value as code, safe in a table cell (Markdown: a code span with `|` escaped; HTML: `<code>` with break points after path separators)",
-    ),
-    (
-        "code_inline",
-        "a value as code outside tables (Markdown: a code span; HTML: as `code`)",
-    ),
-    (
-        "fence",
-        "a multi-line text as a block (Markdown: a fenced code block, the argument its info string; HTML: `<pre>`)",
-    ),
-    ("defang", "URL schemes defanged (`hxxp[://]`); not escaped"),
-    (
-        "base_name",
-        "the file name of a path (after the last `/` or `\\`); not escaped",
-    ),
-    (
-        "fixed",
-        "a number with the given count of decimals (`7.95`)",
-    ),
-    (
-        "escape",
-        "(and `e`) the value escaped for the template's format, as printing does",
-    ),
-];
-
 /// What a template's output is, from its name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
-    /// `*.md.j2`, `*.md`: values escaped by [`crate::escape::markdown::text`].
+    /// `*.md.j2`: values escaped by [`crate::escape::markdown::text`].
     Markdown,
-    /// `*.html.j2`, `*.svg.j2`, `*.html`, `*.svg`: values escaped by [`super::html::escape`].
+    /// `*.html.j2`, `*.svg.j2`, `*.css`: values escaped by [`super::html::escape`].
     Html,
-    /// Anything else (the CSS): values printed as they are.
+    /// Inside `{% autoescape false %}` only: values printed as they are.
     Plain,
 }
 
-/// The format of the template called `name`.
-pub fn format_of(name: &str) -> Format {
-    let name = name.strip_suffix(".j2").unwrap_or(name);
-    if name.ends_with(".md") {
-        Format::Markdown
-    } else if name.ends_with(".html") || name.ends_with(".svg") {
-        Format::Html
+/// The format of the template called `name`; `None` for a name with another ending, which
+/// is refused (the ending chooses how values are escaped, and an include named otherwise
+/// would print values unescaped).
+pub fn format_of(name: &str) -> Option<Format> {
+    if name.ends_with(".md.j2") {
+        Some(Format::Markdown)
+    } else if [".html.j2", ".svg.j2", ".css"]
+        .iter()
+        .any(|end| name.ends_with(end))
+    {
+        Some(Format::Html)
     } else {
-        Format::Plain
+        None
     }
 }
 
@@ -461,9 +436,9 @@ fn environment(dir: Option<PathBuf>, used: Arc<Mutex<BTreeSet<String>>>) -> Envi
     // printing an unknown name is an error, not an empty cell; `{% if x %}` stays allowed
     env.set_undefined_behavior(UndefinedBehavior::SemiStrict);
     env.set_auto_escape_callback(|name| match format_of(name) {
-        Format::Markdown => AutoEscape::Custom(MARKDOWN_MODE.into()),
-        Format::Html => AutoEscape::Custom(HTML_MODE.into()),
-        Format::Plain => AutoEscape::None,
+        Some(Format::Markdown) => AutoEscape::Custom(MARKDOWN_MODE.into()),
+        // a name without a format is never loaded
+        Some(Format::Html) | Some(Format::Plain) | None => AutoEscape::Custom(HTML_MODE.into()),
     });
     env.set_formatter(format_value);
     env.set_loader(move |name| {
@@ -498,6 +473,15 @@ fn environment(dir: Option<PathBuf>, used: Arc<Mutex<BTreeSet<String>>>) -> Envi
 /// A template's source: the analyst's file when there is one (then `true`), else the
 /// shipped template.
 fn load(dir: Option<&Path>, name: &str) -> Result<(Option<String>, bool), Error> {
+    if format_of(name).is_none() {
+        return Err(Error::new(
+            ErrorKind::InvalidOperation,
+            format!(
+                "{name}: a report template's name ends in .md.j2, .html.j2, .svg.j2 or .css \
+                 (the ending chooses how printed values are escaped)"
+            ),
+        ));
+    }
     if let Some(dir) = dir.filter(|_| is_plain_name(name)) {
         let path = dir.join(name);
         match std::fs::read_to_string(&path) {
@@ -635,9 +619,18 @@ mod tests {
         );
         assert_eq!(
             render(&env, "t.css", "{{ v }}", ctx.clone()),
+            super::super::html::escape("<b>|x|</b>\n# h \x1b[2J")
+        );
+        assert_eq!(
+            render(
+                &env,
+                "t.md.j2",
+                "{% autoescape false %}{{ v }}{% endautoescape %}",
+                ctx.clone()
+            ),
             "<b>|x|</b>\n# h \x1b[2J"
         );
-        // only an explicit `|safe` prints markup from a value
+        // only an explicit `|safe` (or an autoescape block) prints markup from a value
         assert_eq!(
             render(&env, "t.html.j2", "{{ v|safe }}", ctx),
             "<b>|x|</b>\n# h \x1b[2J"
@@ -673,14 +666,27 @@ mod tests {
     }
 
     #[test]
+    fn the_readme_lists_every_template() {
+        let readme = include_str!("../../report-templates/README.md");
+        for (name, _) in TEMPLATES {
+            assert!(
+                readme.contains(&format!("`{name}`")),
+                "{name} is not in the README"
+            );
+        }
+    }
+
+    #[test]
     fn the_shipped_templates_parse_and_names_stay_inside_the_folder() {
         assert!(ReportTemplates::shipped().is_ok());
         assert!(is_plain_name("md/iocs.md.j2"));
         for bad in ["../x.md.j2", "/etc/x", "md/../../x", "a\\b", "", "md//x"] {
             assert!(!is_plain_name(bad), "{bad}");
         }
-        assert_eq!(format_of("md/iocs.md.j2"), Format::Markdown);
-        assert_eq!(format_of("html/process-tree.svg.j2"), Format::Html);
-        assert_eq!(format_of("html/style.css"), Format::Plain);
+        assert_eq!(format_of("md/iocs.md.j2"), Some(Format::Markdown));
+        assert_eq!(format_of("html/process-tree.svg.j2"), Some(Format::Html));
+        assert_eq!(format_of("html/style.css"), Some(Format::Html));
+        assert_eq!(format_of("md/footer.j2"), None);
+        assert_eq!(format_of("md/footer.txt"), None);
     }
 }
