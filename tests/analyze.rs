@@ -749,7 +749,7 @@ fn the_library_pipeline_reads_each_sample_once_and_matches_the_cli() {
     );
     assert_eq!(
         read(&dir.path().join("report.md")),
-        spoor::report::markdown::render(&analysis.report)
+        spoor::report::markdown::render(&analysis.report).expect("the shipped templates render")
     );
     let triage: Value = serde_json::from_str(&read(&dir.path().join("triage.json"))).expect("json");
     assert_eq!(

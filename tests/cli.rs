@@ -106,6 +106,7 @@ goldens!(
     allowlist_file,
     analyze_benign_missing,
     analyze_missing_input,
+    analyze_report_template_broken,
     bad_type,
     date_impossible_analyze,
     date_impossible_extract,

@@ -25,6 +25,7 @@ mod logs;
 mod malformed;
 mod real_goodware;
 mod report_browser;
+mod report_templates;
 mod robustness;
 mod rules;
 mod sigma;

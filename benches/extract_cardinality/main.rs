@@ -329,8 +329,8 @@ fn child_main(args: &[String]) -> Result<(), String> {
                     ..Default::default()
                 },
             );
-            std::fs::write(dir.join("report.md"), markdown::render(&report))
-                .map_err(|e| e.to_string())
+            let md = markdown::render(&report).map_err(|e| e.to_string())?;
+            std::fs::write(dir.join("report.md"), md).map_err(|e| e.to_string())
         }
         _ => Err(format!(
             "usage: {CHILD_FLAG} extract FORMAT NO_DEDUP LIMIT IN OUT | analyze IN OUTDIR"

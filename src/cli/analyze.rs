@@ -7,7 +7,7 @@ use crate::analyze::AnalyzeOptions;
 use crate::export::{self, OutputOptions};
 use crate::extract::ExtractOptions;
 use crate::pipeline::{self, Progress as _};
-use crate::report::{html, markdown};
+use crate::report::templates::ReportTemplates;
 use clap::Args;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -90,6 +90,10 @@ pub struct AnalyzeArgs {
     /// sigma-matches.json, their techniques to the report's ATT&CK section and the exports.
     #[arg(long, value_name = "PATH")]
     pub sigma: Vec<PathBuf>,
+    /// Report templates: a folder holding edited copies of files of `report-templates/`
+    /// (same names, e.g. `md/iocs.md.j2`); each template not there is the shipped one.
+    #[arg(long, value_name = "DIR")]
+    pub report_templates: Option<PathBuf>,
 }
 
 /// Runs `spoor analyze`: flags to options, the library's [`crate::pipeline::analyze`], then
@@ -100,6 +104,14 @@ pub fn run(args: AnalyzeArgs) -> ExitCode {
         warn(format_args!("{e}; nothing was written"));
         return ExitCode::from(EXIT_FAILURE);
     }
+    // A template that cannot be read or parsed would cost the whole analysis.
+    let templates = match ReportTemplates::load(args.report_templates.as_deref()) {
+        Ok(t) => t,
+        Err(e) => {
+            warn(format_args!("{e}; nothing was written"));
+            return ExitCode::from(EXIT_FAILURE);
+        }
+    };
     // Written into a temporary sibling folder that replaces the output folder at the end.
     let out_dir = match crate::output::OutputDir::create(&args.output, &OUTPUT_FILES) {
         Ok(d) => d,
@@ -186,6 +198,26 @@ pub fn run(args: AnalyzeArgs) -> ExitCode {
     }
 
     progress.set("writing the report");
+    // Both reports are rendered before anything is written: a template that fails leaves
+    // the output folder as it was.
+    let rendered = templates
+        .markdown(&analysis.report)
+        .and_then(|md| Ok((md, templates.html(&analysis.report)?)));
+    let (report_md, report_html) = match rendered {
+        Ok(r) => r,
+        Err(e) => {
+            progress.finish();
+            warn(format_args!("{e}; nothing was written"));
+            return ExitCode::from(EXIT_FAILURE);
+        }
+    };
+    for unused in templates.unused_files() {
+        warn(format_args!(
+            "{}: not read for the report (no shipped template has this name and nothing \
+             included it; see report-templates/README.md)",
+            unused.display()
+        ));
+    }
     let dir = out_dir.path();
     let findings = &analysis.findings;
     let exchange = analysis.exchange_options;
@@ -229,12 +261,8 @@ pub fn run(args: AnalyzeArgs) -> ExitCode {
             "sigma",
             write_sigma_dir(&dir.join("sigma"), &analysis.sigma_rules),
         ),
-        write(dir, "report.md", |w| {
-            w.write_all(markdown::render(&analysis.report).as_bytes())
-        }),
-        write(dir, "report.html", |w| {
-            w.write_all(html::render(&analysis.report).as_bytes())
-        }),
+        write(dir, "report.md", |w| w.write_all(report_md.as_bytes())),
+        write(dir, "report.html", |w| w.write_all(report_html.as_bytes())),
     ];
     let mut results = Vec::from(results);
     if let Some(result) = &findings.sigma {

@@ -3,12 +3,14 @@
 //! [`Report::build`] turns an [`Analysis`] into a [`Report`], a plain model in the order an
 //! analyst writes one: overview, sample tags, static findings, dynamic findings, ATT&CK,
 //! remediation, IOCs, detection rules. Every sentence and row comes from a finding; where
-//! something is unknown the report says so. The renderers ([`markdown`], [`html`]) only
-//! format this model.
+//! something is unknown the report says so. The templates in `report-templates/`
+//! ([`templates`]; [`markdown`] and [`html`] are their entry points) only format this
+//! model, which is what they see as `report`.
 
 pub mod html;
 pub mod markdown;
 mod remediation;
+pub mod templates;
 
 use crate::analyze::Analysis;
 use crate::ioc::{IocKind, Scope};
@@ -57,7 +59,9 @@ pub struct Report {
     pub dynamic: DynamicSection,
     /// ATT&CK techniques across samples.
     pub attack: Vec<AttackRow>,
-    /// What to clean up, with commands to review.
+    /// What to clean up, with commands to review (templates also see each item's
+    /// `kind_label` and `shell_label`).
+    #[serde(serialize_with = "templates::remediation_view")]
     pub remediation: Vec<Remediation>,
     /// Indicators.
     pub iocs: Vec<IocRow>,
@@ -103,10 +107,8 @@ pub struct SampleSection {
     /// Technique ids found in this sample.
     pub techniques: Vec<String>,
     /// Why the verdict, in one line (score and signs).
-    #[serde(skip_serializing_if = "String::is_empty")]
     pub verdict_reason: String,
     /// Class hints (`loader (high)`) with their evidence; empty: no class.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub class_hints: Vec<ClassRow>,
 }
 
