@@ -670,4 +670,34 @@ fn the_cli_gives_the_same_outputs_with_a_compiled_store() {
     assert_eq!(run(&[store.to_str().unwrap()]), with_feeds);
     // Mixed: the store and one feed again (hits are not repeated).
     assert_eq!(run(&[store.to_str().unwrap(), &feeds[0]]), with_feeds);
+
+    // CSV carries the hits in its last column.
+    let out = spoor(&[
+        "extract",
+        "-f",
+        "csv",
+        "corpus/malicious/burrow/burrow_v1_x86_64",
+        "--intel",
+        store.to_str().unwrap(),
+    ]);
+    let csv = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        csv.lines().next().unwrap().ends_with(",context,intel"),
+        "{csv}"
+    );
+    let row = csv
+        .lines()
+        .find(|l| l.starts_with("ipv4,198.51.100.9,"))
+        .unwrap_or_else(|| panic!("{csv}"));
+    assert!(
+        row.ends_with(
+            ",\"team (matched 198.51.100.0/24; tags c2, botnet; first seen 2026-09-01; \
+             threat level high)\""
+        ),
+        "{row}"
+    );
+    assert!(
+        csv.lines().filter(|l| l.ends_with(',')).count() > 1,
+        "rows no feed knows"
+    );
 }
