@@ -8,6 +8,11 @@
 //! domain suffixes (`example.net` covers `cdn.example.net` and URLs on it) and URL prefixes
 //! (`http://host/path*`). Values are compared in lower case. Lookups cost a handful of hash
 //! probes whatever the store's size (benches/intel).
+//!
+//! [`compiled`] writes the same tables as one file (`spoor intel build`) and opens such a
+//! file memory-mapped, reading its header only; a [`Store`] holds the entries read at this
+//! run and any number of compiled stores, and a lookup asks them all with the same rules
+//! (one `probe` over the `Tables` of each), so callers never see which part answered.
 
 pub mod compiled;
 pub mod feeds;
