@@ -23,6 +23,7 @@ pub use compiled::Compiled;
 use crate::ioc::{IntelHit, Ioc, IocKind};
 use rustc_hash::FxHashMap;
 use std::net::IpAddr;
+use std::ops::ControlFlow;
 
 /// What a feed says about its entries (shared by every entry of one event, list or bundle
 /// object).
@@ -337,17 +338,12 @@ impl Store {
     /// Whether any entry matches, without building the hits (the fast path of the bench).
     pub fn contains(&self, kind: IocKind, value: &str) -> bool {
         let lower = value.trim().to_ascii_lowercase();
-        let mut hit = false;
-        if self.mem.entries > 0 {
-            probe(&self.mem, Some(kind), &lower, &mut |_| hit = true);
-        }
-        for c in &self.compiled {
-            if hit {
-                break;
-            }
-            probe(c, Some(kind), &lower, &mut |_| hit = true);
-        }
-        hit
+        let stop = &mut |_| ControlFlow::Break(());
+        (self.mem.entries > 0 && probe(&self.mem, Some(kind), &lower, stop).is_break())
+            || self
+                .compiled
+                .iter()
+                .any(|c| probe(c, Some(kind), &lower, &mut |_| ControlFlow::Break(())).is_break())
     }
 
     /// The feed entries an indicator matches, sorted, without duplicates.
@@ -366,10 +362,16 @@ impl Store {
         let mut out = Vec::new();
         if self.mem.entries > 0 {
             let mem = &self.mem;
-            probe(mem, kind, &lower, &mut |items| mem.hits(items, &mut out));
+            let _ = probe(mem, kind, &lower, &mut |items| {
+                mem.hits(items, &mut out);
+                ControlFlow::Continue(())
+            });
         }
         for c in &self.compiled {
-            probe(c, kind, &lower, &mut |items| c.hits(items, &mut out));
+            let _ = probe(c, kind, &lower, &mut |items| {
+                c.hits(items, &mut out);
+                ControlFlow::Continue(())
+            });
         }
         out.sort();
         out
@@ -430,25 +432,25 @@ impl Drop for Store {
 }
 
 /// Probes one backend for `lower` (trimmed, lower-cased) as an indicator of `kind` (or,
-/// without a kind, as an exact value only), calling `found` with every key's entries.
+/// without a kind, as an exact value only), calling `found` with every key's entries until it says to stop.
 fn probe<'s, T: Tables>(
     t: &'s T,
     kind: Option<IocKind>,
     lower: &str,
-    found: &mut dyn FnMut(T::Items<'s>),
-) {
+    found: &mut dyn FnMut(T::Items<'s>) -> ControlFlow<()>,
+) -> ControlFlow<()> {
     if let Some(items) = t.get(Key::Exact(lower)) {
-        found(items);
+        found(items)?;
     }
     let Some(kind) = kind else {
-        return;
+        return ControlFlow::Continue(());
     };
     match kind {
-        IocKind::Ipv4 | IocKind::Ipv6 => probe_ip(t, lower, found),
-        IocKind::Domain => probe_domain(t, lower, found),
+        IocKind::Ipv4 | IocKind::Ipv6 => probe_ip(t, lower, found)?,
+        IocKind::Domain => probe_domain(t, lower, found)?,
         IocKind::Email => {
             if let Some((_, domain)) = lower.rsplit_once('@') {
-                probe_domain(t, domain, found);
+                probe_domain(t, domain, found)?;
             }
         }
         IocKind::Url => {
@@ -457,33 +459,38 @@ fn probe<'s, T: Tables>(
             for (i, b) in lower.bytes().enumerate() {
                 if matches!(b, b'/' | b'?' | b'=' | b'&' | b'.') && i > 0 {
                     if let Some(items) = lower.get(..=i).and_then(|p| t.get(Key::Prefix(p))) {
-                        found(items);
+                        found(items)?;
                     }
                 }
             }
             if let Some(items) = t.get(Key::Prefix(lower)) {
-                found(items);
+                found(items)?;
             }
             if let Some(host) = url_host(lower) {
                 if host.parse::<IpAddr>().is_ok() {
-                    probe_ip(t, host, found);
+                    probe_ip(t, host, found)?;
                 } else {
                     if let Some(items) = t.get(Key::Exact(host)) {
-                        found(items);
+                        found(items)?;
                     }
-                    probe_domain(t, host, found);
+                    probe_domain(t, host, found)?;
                 }
             }
         }
         _ => {}
     }
+    ControlFlow::Continue(())
 }
 
-fn probe_ip<'s, T: Tables>(t: &'s T, text: &str, found: &mut dyn FnMut(T::Items<'s>)) {
+fn probe_ip<'s, T: Tables>(
+    t: &'s T,
+    text: &str,
+    found: &mut dyn FnMut(T::Items<'s>) -> ControlFlow<()>,
+) -> ControlFlow<()> {
     let text = text.trim_start_matches('[');
     let text = text.split(']').next().unwrap_or(text);
     let Ok(ip) = text.parse::<IpAddr>() else {
-        return;
+        return ControlFlow::Continue(());
     };
     let (value, v6) = bits(ip);
     for &len in t.lengths(v6) {
@@ -493,22 +500,28 @@ fn probe_ip<'s, T: Tables>(t: &'s T, text: &str, found: &mut dyn FnMut(T::Items<
             v6,
         };
         if let Some(items) = t.get(key) {
-            found(items);
+            found(items)?;
         }
     }
+    ControlFlow::Continue(())
 }
 
-fn probe_domain<'s, T: Tables>(t: &'s T, domain: &str, found: &mut dyn FnMut(T::Items<'s>)) {
+fn probe_domain<'s, T: Tables>(
+    t: &'s T,
+    domain: &str,
+    found: &mut dyn FnMut(T::Items<'s>) -> ControlFlow<()>,
+) -> ControlFlow<()> {
     let mut rest = domain.trim_end_matches('.');
     loop {
         if let Some(items) = t.get(Key::Domain(rest)) {
-            found(items);
+            found(items)?;
         }
         match rest.split_once('.') {
             Some((_, parent)) if parent.contains('.') => rest = parent,
             _ => break,
         }
     }
+    ControlFlow::Continue(())
 }
 
 /// The host of a URL (lower-cased input), without user info and port.
