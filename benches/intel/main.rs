@@ -11,9 +11,10 @@
 //!   `spoor intel build`), its size, and opening it (`Compiled::open`: mmap and header
 //!   check, what `--intel FILE` does at every run), the first open and the median of ten;
 //! * one million lookups on each, half of them of values the feed holds (subdomains,
-//!   addresses inside ranges, URLs under prefixes), half of values it does not, as yes/no
-//!   answers and with the hits built; the compiled store's answers are checked against the
-//!   in-memory store's on the first 20,000 queries.
+//!   addresses inside ranges, URLs under prefixes), half of values it does not: as yes/no
+//!   answers in three rounds (the stores and the peer in turn, the best round of each
+//!   counts: the machine is shared), then once with the hits built; the compiled store's
+//!   answers are checked against the in-memory store's on the first 20,000 queries.
 //!
 //! The peer, measured in the same run on the same values, is a plain
 //! `std::collections::HashSet<String>` of the lower-cased values (exact matches only: it
@@ -218,24 +219,49 @@ fn main() {
     let open_ms = opens[opens.len() / 2] * 1e3;
     assert_eq!(mapped.entries, store.entries);
 
-    let run = |s: &Store| {
+    // Yes/no lookups: three rounds, each store and the peer in turn (the machine is shared;
+    // the best round of each counts). The mapped store goes first: its pages are in the page
+    // cache (just written), not yet in this process's page tables.
+    let contains = |s: &Store| {
         let t = Instant::now();
         let mut found = 0usize;
         for (kind, value, _) in &queries {
             found += s.contains(*kind, value) as usize;
         }
-        let contains_s = t.elapsed().as_secs_f64();
+        (found, t.elapsed().as_secs_f64())
+    };
+    let peer_contains = || {
+        let t = Instant::now();
+        let mut found = 0usize;
+        for (_, value, _) in &queries {
+            found += peer.contains(&value.to_ascii_lowercase()) as usize;
+        }
+        (found, t.elapsed().as_secs_f64())
+    };
+    let (mut m_contains_s, mut contains_s, mut peer_s) = (f64::MAX, f64::MAX, f64::MAX);
+    let (mut m_found, mut found, mut peer_found) = (0, 0, 0);
+    let mut first_round_ms = 0.0;
+    for round in 0..3 {
+        let (f, s) = contains(&mapped);
+        if round == 0 {
+            first_round_ms = s * 1e3;
+        }
+        (m_found, m_contains_s) = (f, m_contains_s.min(s));
+        let (f, s) = contains(&store);
+        (found, contains_s) = (f, contains_s.min(s));
+        let (f, s) = peer_contains();
+        (peer_found, peer_s) = (f, peer_s.min(s));
+    }
+    let lookups = |s: &Store| {
         let t = Instant::now();
         let mut hits = 0usize;
         for (kind, value, _) in &queries {
             hits += s.lookup(*kind, value).len();
         }
-        (found, contains_s, hits, t.elapsed().as_secs_f64())
+        (hits, t.elapsed().as_secs_f64())
     };
-    // The mapped store first: its pages are in the page cache (just written), not yet in
-    // this process's page tables.
-    let (m_found, m_contains_s, m_hits, m_lookup_s) = run(&mapped);
-    let (found, contains_s, hits, lookup_s) = run(&store);
+    let (m_hits, m_lookup_s) = lookups(&mapped);
+    let (hits, lookup_s) = lookups(&store);
     let mut wrong = 0;
     let mut differ = 0;
     for (kind, value, held) in queries.iter().take(20_000) {
@@ -246,13 +272,6 @@ fn main() {
             differ += 1;
         }
     }
-
-    let t = Instant::now();
-    let mut peer_found = 0usize;
-    for (_, value, _) in &queries {
-        peer_found += peer.contains(&value.to_ascii_lowercase()) as usize;
-    }
-    let peer_s = t.elapsed().as_secs_f64();
 
     let rate = |s: f64| n_queries as f64 / s / 1e6;
     let mut md = String::new();
@@ -279,14 +298,14 @@ fn main() {
     );
     let _ = writeln!(
         md,
-        "| lookups, yes/no | {:.2} M/s ({m_found} found) | {:.2} M/s ({found} found) | {:.2} M/s ({peer_found} found: exact only) |",
+        "| lookups, yes/no (best of 3 rounds) | {:.2} M/s ({m_found} found; first round {first_round_ms:.0} ms) | {:.2} M/s ({found} found) | {:.2} M/s ({peer_found} found: exact only) |",
         rate(m_contains_s),
         rate(contains_s),
         rate(peer_s)
     );
     let _ = writeln!(
         md,
-        "| lookups with the hits built | {:.2} M/s ({m_hits} hits) | {:.2} M/s ({hits} hits) | - |",
+        "| lookups with the hits built (one round) | {:.2} M/s ({m_hits} hits) | {:.2} M/s ({hits} hits) | - |",
         rate(m_lookup_s),
         rate(lookup_s)
     );
