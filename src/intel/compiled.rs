@@ -271,8 +271,14 @@ impl Compiled {
             return Err(CompiledError::Version(version));
         }
         let header = data.get(..CRC_AT).unwrap_or(&[]);
-        if crc32fast::hash(header) != field32(CRC_AT) || field32(12) as usize != HEADER_LEN {
+        if crc32fast::hash(header) != field32(CRC_AT) {
             return Err(damaged("the header's checksum does not match".into()));
+        }
+        if field32(12) as usize != HEADER_LEN {
+            return Err(damaged(format!(
+                "a header of {} bytes where version {FORMAT_VERSION} has {HEADER_LEN}",
+                field32(12)
+            )));
         }
         let recorded = field64(16);
         if recorded != data.len() as u64 {
@@ -299,7 +305,7 @@ impl Compiled {
         }
         let size = |s: usize, record: usize, what: &str| -> Result<usize, CompiledError> {
             let len = sections[s].len();
-            if len % record != 0 {
+            if !len.is_multiple_of(record) {
                 return Err(damaged(format!(
                     "the {what} section ({len} bytes) is no whole number of {record}-byte records"
                 )));
@@ -556,9 +562,14 @@ fn push32(out: &mut Vec<u8>, v: u32) {
     out.extend_from_slice(&v.to_le_bytes());
 }
 
+/// A key and its entries (written index, meta index), as a table is written.
+type KeyItems<'a> = (&'a [u8], &'a [(u32, u32)]);
+/// A range's key and its entries.
+type NetItems<'a> = ([u8; 18], &'a [(u32, u32)]);
+
 /// One table ready to write: its keys section, slots section and longest probe.
 fn table<'a>(
-    keys: Vec<(&'a [u8], &'a [(u32, u32)])>,
+    keys: Vec<KeyItems<'a>>,
     arena: &mut Arena<'a>,
     items: &mut Vec<u8>,
 ) -> io::Result<(Vec<u8>, Vec<u8>, u32)> {
@@ -602,9 +613,7 @@ fn table<'a>(
 }
 
 /// Sorted (key, items) pairs of a text-keyed table.
-fn text_keys(
-    map: &rustc_hash::FxHashMap<Box<str>, Vec<(u32, u32)>>,
-) -> Vec<(&[u8], &[(u32, u32)])> {
+fn text_keys(map: &rustc_hash::FxHashMap<Box<str>, Vec<(u32, u32)>>) -> Vec<KeyItems<'_>> {
     let mut keys: Vec<_> = map
         .iter()
         .map(|(k, v)| (k.as_bytes(), v.as_slice()))
@@ -620,12 +629,12 @@ pub fn write(store: &Store, w: &mut dyn Write) -> io::Result<u64> {
 }
 
 fn write_memory(mem: &Memory, w: &mut dyn Write) -> io::Result<u64> {
-    let mut nets: Vec<([u8; 18], &[(u32, u32)])> = mem
+    let mut nets: Vec<NetItems<'_>> = mem
         .nets
         .iter()
         .map(|(&(len, addr, v6), items)| (net_key(len, addr, v6), items.as_slice()))
         .collect();
-    nets.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    nets.sort_unstable_by_key(|n| n.0);
     let mut arena = Arena::default();
     let mut written = Vec::with_capacity(mem.written.len() * REF);
     for v in &mem.written {
@@ -664,7 +673,7 @@ fn write_memory(mem: &Memory, w: &mut dyn Write) -> io::Result<u64> {
     parts.push(table(text_keys(&mem.exact), &mut arena, &mut items)?);
     parts.push(table(text_keys(&mem.domains), &mut arena, &mut items)?);
     parts.push(table(text_keys(&mem.prefixes), &mut arena, &mut items)?);
-    let net_refs: Vec<(&[u8], &[(u32, u32)])> = nets.iter().map(|(k, v)| (&k[..], *v)).collect();
+    let net_refs: Vec<KeyItems<'_>> = nets.iter().map(|(k, v)| (&k[..], *v)).collect();
     parts.push(table(net_refs, &mut arena, &mut items)?);
 
     let mut bodies: Vec<&[u8]> = vec![&arena.bytes, &written, &metas, &tags, &items, &lengths];
@@ -845,7 +854,7 @@ mod tests {
                 let mut b = bytes.clone();
                 b[at] = v;
                 reseal(&mut b);
-                if at < 24 && at >= 16 {
+                if (16..24).contains(&at) {
                     // The length is rewritten to the truth.
                     continue;
                 }
