@@ -7,6 +7,7 @@ pub mod analyze;
 pub mod events;
 pub mod extract;
 pub mod goodware;
+pub mod intel;
 pub mod rules;
 pub mod test;
 pub mod triage;
@@ -24,8 +25,9 @@ pub const EXIT_FAILURE: u8 = 2;
 /// Help of `--intel`, shared by the subcommands that take it.
 pub const INTEL_HELP: &str = "Intelligence feeds to mark the indicators with: MISP feed \
 folders or event JSON, STIX 2.1 bundles, CSV or plain lists (value, tags, first seen, threat \
-level); each indicator gets the feeds, tags, first-seen dates and threat levels it matches \
-(exact values, CIDR ranges, domain suffixes, URL prefixes)";
+level), or compiled stores written by `spoor intel build` (memory-mapped, opened at once); \
+each indicator gets the feeds, tags, first-seen dates and threat levels it matches (exact \
+values, CIDR ranges, domain suffixes, URL prefixes)";
 
 /// Help of `--warninglists`, shared by the subcommands that take it.
 pub const WARNINGLISTS_HELP: &str = "Flag indicators on known-benign MISP warning lists \
@@ -47,6 +49,9 @@ pub fn load_intel(
         ExitCode::from(EXIT_FAILURE)
     };
     let (mut store, mut warnings) = crate::intel::feeds::load(paths).map_err(fail)?;
+    store.report_damage_to(crate::intel::DamageReport(Box::new(|m| {
+        warn(format_args!("intel: {m}"))
+    })));
     match warninglists {
         None => {}
         Some(None) => warnings.extend(crate::intel::warninglists::add_builtin(&mut store)),
@@ -81,6 +86,8 @@ pub enum Command {
     Triage(triage::TriageArgs),
     /// Goodware index: build one from known-good files, describe it, query it.
     Goodware(goodware::GoodwareArgs),
+    /// Intelligence feeds: compile them into a store file that `--intel` opens at once.
+    Intel(intel::IntelArgs),
     /// Generate YARA rules for samples (one per sample, or one per family).
     Rules(rules::RulesArgs),
     /// Measure YARA rules against malicious and benign sets: detections, false positives, speed.
@@ -96,6 +103,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Extract(args) => extract::run(args),
         Command::Triage(args) => triage::run(args),
         Command::Goodware(args) => goodware::run(args),
+        Command::Intel(args) => intel::run(args),
         Command::Rules(args) => rules::run(args),
         Command::Test(args) => test::run(args),
         Command::Events(args) => events::run(args),

@@ -1,6 +1,7 @@
-//! CSV output: one row per indicator, with its first sighting's provenance. Cells from the
-//! inputs (value, source, field, context) go through [`crate::escape::csv::cell`], so a
-//! spreadsheet never evaluates them as formulas.
+//! CSV output: one row per indicator, with its first sighting's provenance and what the
+//! `--intel` feeds know of it. Cells from the inputs (value, source, field, context, the
+//! feeds' entries) go through [`crate::escape::csv::cell`], so a spreadsheet never
+//! evaluates them as formulas.
 
 use super::{shown_value, OutputOptions};
 use crate::escape::csv::cell;
@@ -10,7 +11,7 @@ use std::borrow::Borrow;
 use std::io::{self, Write};
 
 /// Column names, in order.
-pub const HEADER: [&str; 12] = [
+pub const HEADER: [&str; 13] = [
     "type",
     "value",
     "scope",
@@ -23,7 +24,21 @@ pub const HEADER: [&str; 12] = [
     "field",
     "encoding",
     "context",
+    "intel",
 ];
+
+/// The `intel` cell: every feed entry the indicator matched, as
+/// `FEED (matched ...; tags ...; first seen ...; threat level ...)`, separated by ` | `;
+/// empty when no feed knows it (or without `--intel`).
+fn intel_cell(ioc: &Ioc) -> String {
+    let joined = ioc
+        .intel
+        .iter()
+        .map(|h| h.describe())
+        .collect::<Vec<_>>()
+        .join(" | ");
+    cell(&joined).into_owned()
+}
 
 /// Writes the CSV table.
 pub fn write(
@@ -74,7 +89,60 @@ where
             first
                 .map(|s| cell(&s.context).into_owned())
                 .unwrap_or_default(),
+            intel_cell(ioc),
         ])?;
     }
     w.flush()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ioc::{IntelHit, IocKind};
+
+    fn hit(feed: &str, matched: &str) -> IntelHit {
+        IntelHit {
+            feed: feed.to_string(),
+            matched: matched.to_string(),
+            tags: vec!["c2".to_string()],
+            first_seen: Some("2026-09-01".to_string()),
+            threat_level: None,
+        }
+    }
+
+    #[test]
+    fn the_intel_column_lists_every_hit_and_is_never_a_formula() {
+        let mut ioc = Ioc {
+            kind: IocKind::Ipv4,
+            value: "198.51.100.9".to_string(),
+            flags: Default::default(),
+            count: 1,
+            sightings: Vec::new(),
+            intel: Vec::new(),
+        };
+        assert_eq!(intel_cell(&ioc), "");
+        ioc.intel = vec![
+            hit("team", "198.51.100.0/24"),
+            hit("partner", "198.51.100.9"),
+        ];
+        assert_eq!(
+            intel_cell(&ioc),
+            "team (matched 198.51.100.0/24; tags c2; first seen 2026-09-01) | \
+             partner (matched 198.51.100.9; tags c2; first seen 2026-09-01)"
+        );
+        ioc.intel = vec![hit("=HYPERLINK(\"http://example.com\")", "198.51.100.9")];
+        assert!(intel_cell(&ioc).starts_with("'=HYPERLINK"));
+        let mut out = Vec::new();
+        write_iocs([&ioc], OutputOptions::default(), &mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(text.starts_with("type,value,"), "{text}");
+        assert!(
+            text.lines().next().unwrap().ends_with(",context,intel"),
+            "{text}"
+        );
+        assert!(
+            text.contains(",\"'=HYPERLINK(\"\"http://example.com\"\")"),
+            "{text}"
+        );
+    }
 }

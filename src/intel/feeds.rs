@@ -80,6 +80,13 @@ pub fn read_path(path: &Path) -> Result<Read, String> {
 pub fn read_file(path: &Path, feed: Option<&str>) -> Result<Read, String> {
     let bytes = std::fs::read(path)
         .map_err(|e| format!("{}: {}", path.display(), crate::input::describe(&e)))?;
+    if bytes.starts_with(super::compiled::MAGIC) {
+        return Err(format!(
+            "{}: a compiled intel store, not a feed (give it to --intel itself, not inside a \
+             feed folder)",
+            path.display()
+        ));
+    }
     let text = String::from_utf8_lossy(&bytes);
     let trimmed = text.trim_start_matches('\u{feff}').trim_start();
     let name = feed.map(str::to_string).unwrap_or_else(|| file_stem(path));
@@ -337,11 +344,23 @@ fn list(text: &str, name: &str, path: &Path) -> Read {
     out
 }
 
-/// Reads every path into one store; the first unreadable path is an error naming it.
+/// Reads every path into one store: feeds are read and indexed in memory, compiled stores
+/// (files written by `spoor intel build`, known by their magic) are memory-mapped and
+/// attached. The first unreadable path is an error naming it.
 pub fn load(paths: &[std::path::PathBuf]) -> Result<(super::Store, Vec<String>), String> {
     let mut store = super::Store::new();
     let mut warnings = Vec::new();
     for p in paths {
+        let describe =
+            |e: std::io::Error| format!("{}: {}", p.display(), crate::input::describe(&e));
+        if super::compiled::is_compiled(p).map_err(describe)? {
+            let compiled = super::Compiled::open(p).map_err(|e| match e {
+                super::compiled::CompiledError::Io(e) => describe(e),
+                e => format!("{}: {e}", p.display()),
+            })?;
+            store.attach(compiled);
+            continue;
+        }
         let read = read_path(p)?;
         let mut refused = 0;
         for e in &read.entries {

@@ -8,13 +8,22 @@
 //! domain suffixes (`example.net` covers `cdn.example.net` and URLs on it) and URL prefixes
 //! (`http://host/path*`). Values are compared in lower case. Lookups cost a handful of hash
 //! probes whatever the store's size (benches/intel).
+//!
+//! [`compiled`] writes the same tables as one file (`spoor intel build`) and opens such a
+//! file memory-mapped, reading its header only; a [`Store`] holds the entries read at this
+//! run and any number of compiled stores, and a lookup asks them all with the same rules
+//! (one `probe` over the `Tables` of each), so callers never see which part answered.
 
+pub mod compiled;
 pub mod feeds;
 pub mod warninglists;
+
+pub use compiled::Compiled;
 
 use crate::ioc::{IntelHit, Ioc, IocKind};
 use rustc_hash::FxHashMap;
 use std::net::IpAddr;
+use std::ops::ControlFlow;
 
 /// What a feed says about its entries (shared by every entry of one event, list or bundle
 /// object).
@@ -48,9 +57,37 @@ enum Shape {
     UrlPrefix,
 }
 
-/// The indexed feeds.
+/// The key of one probe into one of the four tables every backend has.
+#[derive(Debug, Clone, Copy)]
+enum Key<'k> {
+    /// Lower-cased exact value.
+    Exact(&'k str),
+    /// Lower-cased domain (matches it and its subdomains).
+    Domain(&'k str),
+    /// Lower-cased URL prefix.
+    Prefix(&'k str),
+    /// A range: prefix length, the address masked to it, the family.
+    Net { len: u8, addr: u128, v6: bool },
+}
+
+/// A backend of the store: the tables a lookup probes, and the hits of what it finds.
+/// [`probe`] holds the matching rules, once for every backend.
+trait Tables {
+    /// What a probe finds: the entries of one key.
+    type Items<'s>
+    where
+        Self: 's;
+    /// The entries of one key.
+    fn get<'s>(&'s self, key: Key<'_>) -> Option<Self::Items<'s>>;
+    /// Prefix lengths of the ranges held, longest first (v4 or v6).
+    fn lengths(&self, v6: bool) -> &[u8];
+    /// Appends the hits of `items` not yet in `out`.
+    fn hits(&self, items: Self::Items<'_>, out: &mut Vec<IntelHit>);
+}
+
+/// The in-memory backend: feeds read at this run.
 #[derive(Debug, Default)]
-pub struct Store {
+struct Memory {
     metas: Vec<Meta>,
     meta_ids: FxHashMap<Meta, u32>,
     /// Written values, one per index: what `matched` says.
@@ -65,7 +102,68 @@ pub struct Store {
     nets: FxHashMap<(u8, u128, bool), Vec<(u32, u32)>>,
     /// Prefix lengths present, per family (v4, v6), longest first.
     lengths: [Vec<u8>; 2],
-    /// Entries read.
+    /// Entries held.
+    entries: usize,
+}
+
+impl Tables for Memory {
+    type Items<'s> = &'s [(u32, u32)];
+
+    fn get<'s>(&'s self, key: Key<'_>) -> Option<&'s [(u32, u32)]> {
+        match key {
+            Key::Exact(k) => self.exact.get(k),
+            Key::Domain(k) => self.domains.get(k),
+            Key::Prefix(k) => self.prefixes.get(k),
+            Key::Net { len, addr, v6 } => self.nets.get(&(len, addr, v6)),
+        }
+        .map(Vec::as_slice)
+    }
+
+    fn lengths(&self, v6: bool) -> &[u8] {
+        &self.lengths[v6 as usize]
+    }
+
+    fn hits(&self, items: &[(u32, u32)], out: &mut Vec<IntelHit>) {
+        for &(written, meta) in items {
+            let (Some(m), Some(w)) = (
+                self.metas.get(meta as usize),
+                self.written.get(written as usize),
+            ) else {
+                continue;
+            };
+            let hit = IntelHit {
+                feed: m.feed.clone(),
+                matched: w.to_string(),
+                tags: m.tags.clone(),
+                first_seen: m.first_seen.clone(),
+                threat_level: m.threat_level.clone(),
+            };
+            if !out.contains(&hit) {
+                out.push(hit);
+            }
+        }
+    }
+}
+
+/// Receives a message about a compiled store found damaged while looking up in it (see
+/// [`Store::report_damage_to`]).
+pub struct DamageReport(pub Box<dyn Fn(String) + Send + Sync>);
+
+impl std::fmt::Debug for DamageReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("DamageReport")
+    }
+}
+
+/// The indexed feeds: those read at this run, in memory, and any number of compiled
+/// stores ([`Compiled`], memory-mapped files written by `spoor intel build`). Callers see
+/// one store: a lookup asks every part and merges the hits.
+#[derive(Debug, Default)]
+pub struct Store {
+    mem: Memory,
+    compiled: Vec<Compiled>,
+    report: Option<DamageReport>,
+    /// Entries held (read from feeds, and in the compiled stores).
     pub entries: usize,
 }
 
@@ -123,11 +221,69 @@ fn bits(ip: IpAddr) -> (u128, bool) {
 }
 
 fn mask(addr: u128, len: u8, v6: bool) -> u128 {
-    let width = if v6 { 128 } else { 32 };
-    if len == 0 {
+    let width: u32 = if v6 { 128 } else { 32 };
+    if len == 0 || len as u32 > width {
         0
     } else {
         addr & (u128::MAX << (width - len as u32))
+    }
+}
+
+impl Memory {
+    fn add_as(&mut self, entry: &Entry, exact_domain: bool) -> bool {
+        let Some((mut shape, key)) = shape(&entry.value) else {
+            return false;
+        };
+        if exact_domain && shape == Shape::Domain && !entry.value.trim().starts_with(['.', '*']) {
+            shape = Shape::Exact;
+        }
+        // A range's key is parsed first: an entry that fails takes no index.
+        let net = if shape == Shape::Net {
+            let (addr, len) = match key.split_once('/') {
+                Some((a, l)) => (a.parse::<IpAddr>(), l.parse::<u8>().ok()),
+                None => (key.parse::<IpAddr>(), None),
+            };
+            let Ok(ip) = addr else { return false };
+            let (value, v6) = bits(ip);
+            let mut len = len.unwrap_or(if v6 { 128 } else { 32 });
+            // `::ffff:198.51.100.0/120` is the v4 range /24.
+            if !v6 && ip.is_ipv6() {
+                len = len.saturating_sub(96);
+            }
+            Some((len, mask(value, len, v6), v6))
+        } else {
+            None
+        };
+        let meta = match self.meta_ids.get(&entry.meta) {
+            Some(&id) => id,
+            None => {
+                let id = self.metas.len() as u32;
+                self.metas.push(entry.meta.clone());
+                self.meta_ids.insert(entry.meta.clone(), id);
+                id
+            }
+        };
+        let written = self.written.len() as u32;
+        self.written.push(entry.value.trim().into());
+        let item = (written, meta);
+        match (shape, net) {
+            (Shape::Exact, _) => self.exact.entry(key.into()).or_default().push(item),
+            (Shape::Domain, _) => self.domains.entry(key.into()).or_default().push(item),
+            (Shape::UrlPrefix, _) => self.prefixes.entry(key.into()).or_default().push(item),
+            (Shape::Net, net) => {
+                let Some((len, addr, v6)) = net else {
+                    return false;
+                };
+                let family = &mut self.lengths[v6 as usize];
+                if !family.contains(&len) {
+                    family.push(len);
+                    family.sort_unstable_by(|a, b| b.cmp(a));
+                }
+                self.nets.entry((len, addr, v6)).or_default().push(item);
+            }
+        }
+        self.entries += 1;
+        true
     }
 }
 
@@ -150,76 +306,44 @@ impl Store {
     }
 
     fn add_as(&mut self, entry: &Entry, exact_domain: bool) -> bool {
-        let Some((mut shape, key)) = shape(&entry.value) else {
-            return false;
-        };
-        if exact_domain && shape == Shape::Domain && !entry.value.trim().starts_with(['.', '*']) {
-            shape = Shape::Exact;
-        }
-        let meta = match self.meta_ids.get(&entry.meta) {
-            Some(&id) => id,
-            None => {
-                let id = self.metas.len() as u32;
-                self.metas.push(entry.meta.clone());
-                self.meta_ids.insert(entry.meta.clone(), id);
-                id
-            }
-        };
-        let written = self.written.len() as u32;
-        self.written.push(entry.value.trim().into());
-        let item = (written, meta);
-        match shape {
-            Shape::Exact => self.exact.entry(key.into()).or_default().push(item),
-            Shape::Domain => self.domains.entry(key.into()).or_default().push(item),
-            Shape::UrlPrefix => self.prefixes.entry(key.into()).or_default().push(item),
-            Shape::Net => {
-                let (addr, len) = match key.split_once('/') {
-                    Some((a, l)) => (a.parse::<IpAddr>(), l.parse::<u8>().ok()),
-                    None => (key.parse::<IpAddr>(), None),
-                };
-                let Ok(ip) = addr else { return false };
-                let (value, v6) = bits(ip);
-                let mut len = len.unwrap_or(if v6 { 128 } else { 32 });
-                // `::ffff:198.51.100.0/120` is the v4 range /24.
-                if !v6 && ip.is_ipv6() {
-                    len = len.saturating_sub(96);
-                }
-                let family = &mut self.lengths[v6 as usize];
-                if !family.contains(&len) {
-                    family.push(len);
-                    family.sort_unstable_by(|a, b| b.cmp(a));
-                }
-                self.nets
-                    .entry((len, mask(value, len, v6), v6))
-                    .or_default()
-                    .push(item);
-            }
-        }
-        self.entries += 1;
-        true
+        let added = self.mem.add_as(entry, exact_domain);
+        self.entries += added as usize;
+        added
     }
 
-    fn hits(&self, items: &[(u32, u32)], out: &mut Vec<IntelHit>) {
-        for &(written, meta) in items {
-            let m = &self.metas[meta as usize];
-            let hit = IntelHit {
-                feed: m.feed.clone(),
-                matched: self.written[written as usize].to_string(),
-                tags: m.tags.clone(),
-                first_seen: m.first_seen.clone(),
-                threat_level: m.threat_level.clone(),
-            };
-            if !out.contains(&hit) {
-                out.push(hit);
-            }
-        }
+    /// Adds a compiled store: its entries answer lookups with the others.
+    pub fn attach(&mut self, compiled: Compiled) {
+        self.entries = self
+            .entries
+            .saturating_add(usize::try_from(compiled.entries()).unwrap_or(usize::MAX));
+        self.compiled.push(compiled);
+    }
+
+    /// The compiled stores attached.
+    pub fn compiled(&self) -> &[Compiled] {
+        &self.compiled
+    }
+
+    /// Entries read from feeds at this run (not those of the compiled stores).
+    pub fn memory_entries(&self) -> usize {
+        self.mem.entries
+    }
+
+    /// Where to say, when the store is dropped, that a compiled store had damaged records
+    /// (skipped by the lookups; its header was sound, so opening could not tell).
+    pub fn report_damage_to(&mut self, report: DamageReport) {
+        self.report = Some(report);
     }
 
     /// Whether any entry matches, without building the hits (the fast path of the bench).
     pub fn contains(&self, kind: IocKind, value: &str) -> bool {
-        let mut hit = false;
-        self.probe(Some(kind), value, &mut |_| hit = true);
-        hit
+        let lower = value.trim().to_ascii_lowercase();
+        let stop = &mut |_| ControlFlow::Break(());
+        (self.mem.entries > 0 && probe(&self.mem, Some(kind), &lower, stop).is_break())
+            || self
+                .compiled
+                .iter()
+                .any(|c| probe(c, Some(kind), &lower, &mut |_| ControlFlow::Break(())).is_break())
     }
 
     /// The feed entries an indicator matches, sorted, without duplicates.
@@ -234,89 +358,23 @@ impl Store {
     }
 
     fn lookup_as(&self, kind: Option<IocKind>, value: &str) -> Vec<IntelHit> {
+        let lower = value.trim().to_ascii_lowercase();
         let mut out = Vec::new();
-        self.probe(kind, value, &mut |items| self.hits(items, &mut out));
+        if self.mem.entries > 0 {
+            let mem = &self.mem;
+            let _ = probe(mem, kind, &lower, &mut |items| {
+                mem.hits(items, &mut out);
+                ControlFlow::Continue(())
+            });
+        }
+        for c in &self.compiled {
+            let _ = probe(c, kind, &lower, &mut |items| {
+                c.hits(items, &mut out);
+                ControlFlow::Continue(())
+            });
+        }
         out.sort();
         out
-    }
-
-    fn probe<'s>(
-        &'s self,
-        kind: Option<IocKind>,
-        value: &str,
-        found: &mut dyn FnMut(&'s [(u32, u32)]),
-    ) {
-        let Some(kind) = kind else {
-            if let Some(items) = self.exact.get(value.trim().to_ascii_lowercase().as_str()) {
-                found(items);
-            }
-            return;
-        };
-        let lower = value.trim().to_ascii_lowercase();
-        if let Some(items) = self.exact.get(lower.as_str()) {
-            found(items);
-        }
-        match kind {
-            IocKind::Ipv4 | IocKind::Ipv6 => self.probe_ip(&lower, found),
-            IocKind::Domain => self.probe_domain(&lower, found),
-            IocKind::Email => {
-                if let Some((_, domain)) = lower.rsplit_once('@') {
-                    self.probe_domain(domain, found);
-                }
-            }
-            IocKind::Url => {
-                // A prefix is probed where it may end: at the URL's separators (`/`, `?`,
-                // `=`, `&`, `.`) and at its end.
-                for (i, b) in lower.bytes().enumerate() {
-                    if matches!(b, b'/' | b'?' | b'=' | b'&' | b'.') && i > 0 {
-                        if let Some(items) = self.prefixes.get(&lower[..=i]) {
-                            found(items);
-                        }
-                    }
-                }
-                if let Some(items) = self.prefixes.get(lower.as_str()) {
-                    found(items);
-                }
-                if let Some(host) = url_host(&lower) {
-                    if host.parse::<IpAddr>().is_ok() {
-                        self.probe_ip(host, found);
-                    } else {
-                        if let Some(items) = self.exact.get(host) {
-                            found(items);
-                        }
-                        self.probe_domain(host, found);
-                    }
-                }
-            }
-            _ => {}
-        }
-    }
-
-    fn probe_ip<'s>(&'s self, text: &str, found: &mut dyn FnMut(&'s [(u32, u32)])) {
-        let text = text.trim_start_matches('[');
-        let text = text.split(']').next().unwrap_or(text);
-        let Ok(ip) = text.parse::<IpAddr>() else {
-            return;
-        };
-        let (value, v6) = bits(ip);
-        for &len in &self.lengths[v6 as usize] {
-            if let Some(items) = self.nets.get(&(len, mask(value, len, v6), v6)) {
-                found(items);
-            }
-        }
-    }
-
-    fn probe_domain<'s>(&'s self, domain: &str, found: &mut dyn FnMut(&'s [(u32, u32)])) {
-        let mut rest = domain.trim_end_matches('.');
-        loop {
-            if let Some(items) = self.domains.get(rest) {
-                found(items);
-            }
-            match rest.split_once('.') {
-                Some((_, parent)) if parent.contains('.') => rest = parent,
-                _ => break,
-            }
-        }
     }
 
     /// Marks each indicator found in a sample with the feed entries it matches.
@@ -353,6 +411,117 @@ impl Store {
             ioc.intel = self.lookup(ioc.kind, &ioc.value);
         }
     }
+}
+
+impl Drop for Store {
+    fn drop(&mut self) {
+        let Some(report) = &self.report else {
+            return;
+        };
+        for c in &self.compiled {
+            let n = c.damaged();
+            if n > 0 {
+                (report.0)(format!(
+                    "{}: {n} damaged record(s) of this compiled intel store were skipped by \
+                     the lookups; rebuild it with spoor intel build",
+                    c.name()
+                ));
+            }
+        }
+    }
+}
+
+/// Probes one backend for `lower` (trimmed, lower-cased) as an indicator of `kind` (or,
+/// without a kind, as an exact value only), calling `found` with every key's entries until it says to stop.
+fn probe<'s, T: Tables>(
+    t: &'s T,
+    kind: Option<IocKind>,
+    lower: &str,
+    found: &mut dyn FnMut(T::Items<'s>) -> ControlFlow<()>,
+) -> ControlFlow<()> {
+    if let Some(items) = t.get(Key::Exact(lower)) {
+        found(items)?;
+    }
+    let Some(kind) = kind else {
+        return ControlFlow::Continue(());
+    };
+    match kind {
+        IocKind::Ipv4 | IocKind::Ipv6 => probe_ip(t, lower, found)?,
+        IocKind::Domain => probe_domain(t, lower, found)?,
+        IocKind::Email => {
+            if let Some((_, domain)) = lower.rsplit_once('@') {
+                probe_domain(t, domain, found)?;
+            }
+        }
+        IocKind::Url => {
+            // A prefix is probed where it may end: at the URL's separators (`/`, `?`,
+            // `=`, `&`, `.`) and at its end.
+            for (i, b) in lower.bytes().enumerate() {
+                if matches!(b, b'/' | b'?' | b'=' | b'&' | b'.') && i > 0 {
+                    if let Some(items) = lower.get(..=i).and_then(|p| t.get(Key::Prefix(p))) {
+                        found(items)?;
+                    }
+                }
+            }
+            if let Some(items) = t.get(Key::Prefix(lower)) {
+                found(items)?;
+            }
+            if let Some(host) = url_host(lower) {
+                if host.parse::<IpAddr>().is_ok() {
+                    probe_ip(t, host, found)?;
+                } else {
+                    if let Some(items) = t.get(Key::Exact(host)) {
+                        found(items)?;
+                    }
+                    probe_domain(t, host, found)?;
+                }
+            }
+        }
+        _ => {}
+    }
+    ControlFlow::Continue(())
+}
+
+fn probe_ip<'s, T: Tables>(
+    t: &'s T,
+    text: &str,
+    found: &mut dyn FnMut(T::Items<'s>) -> ControlFlow<()>,
+) -> ControlFlow<()> {
+    let text = text.trim_start_matches('[');
+    let text = text.split(']').next().unwrap_or(text);
+    let Ok(ip) = text.parse::<IpAddr>() else {
+        return ControlFlow::Continue(());
+    };
+    let (value, v6) = bits(ip);
+    for &len in t.lengths(v6) {
+        let key = Key::Net {
+            len,
+            addr: mask(value, len, v6),
+            v6,
+        };
+        if let Some(items) = t.get(key) {
+            found(items)?;
+        }
+    }
+    ControlFlow::Continue(())
+}
+
+fn probe_domain<'s, T: Tables>(
+    t: &'s T,
+    domain: &str,
+    found: &mut dyn FnMut(T::Items<'s>) -> ControlFlow<()>,
+) -> ControlFlow<()> {
+    let mut rest = domain.trim_end_matches('.');
+    loop {
+        if let Some(items) = t.get(Key::Domain(rest)) {
+            found(items)?;
+        }
+        match rest.split_once('.') {
+            Some((_, parent)) if parent.contains('.') => rest = parent,
+            _ => break,
+        }
+    }
+    ControlFlow::Continue(())
 }
 
 /// The host of a URL (lower-cased input), without user info and port.

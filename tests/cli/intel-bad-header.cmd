@@ -1,0 +1,1 @@
+triage data/garbage.bin --intel ../data/intel-bad-header.intel

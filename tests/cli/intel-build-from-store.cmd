@@ -1,0 +1,1 @@
+intel build ../data/intel-truncated.intel -o data/never-written.intel

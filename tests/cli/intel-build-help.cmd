@@ -1,0 +1,1 @@
+intel build --help

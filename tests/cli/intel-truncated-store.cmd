@@ -1,0 +1,1 @@
+extract --intel ../data/intel-truncated.intel data/report.txt
