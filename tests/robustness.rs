@@ -323,7 +323,10 @@ fn overlapping_resources_do_not_read_the_file_over_and_over() {
         .iter()
         .all(|r| r.entropy == pe.resources[0].entropy));
     assert!(
-        !shared.warnings.iter().any(|w| w.contains("estimated")),
+        !shared
+            .warnings
+            .iter()
+            .any(|w| w.message.contains("estimated")),
         "{:?}",
         shared.warnings
     );
@@ -335,9 +338,10 @@ fn overlapping_resources_do_not_read_the_file_over_and_over() {
     let warning = distinct
         .warnings
         .iter()
-        .find(|w| w.contains("estimated"))
+        .find(|w| w.message.contains("estimated"))
         .unwrap_or_else(|| panic!("no estimation warning: {:?}", distinct.warnings));
     // Four times the 1 MiB file plus 16 MiB: the section and about 19 of the resources are
     // read whole, the other 1,980 or so estimated.
-    assert!(warning.contains("entropy of 19"), "{warning}");
+    assert!(warning.message.contains("entropy of 19"), "{warning}");
+    assert_eq!(warning.code, spoor::WarningCode::Estimated);
 }

@@ -159,6 +159,7 @@ impl SortedExtraction {
 /// An error with the temporary files of `--memory-limit`.
 pub fn temp_error(message: &str) -> InputError {
     InputError {
+        code: crate::error::WarningCode::TempFile,
         source: "temporary files".to_string(),
         message: message.to_string(),
     }
@@ -699,7 +700,7 @@ impl Extractor {
             }
         });
         flush(&mut held, version_value, set, &mut hits);
-        let mut problems = report.warnings;
+        let mut problems: Vec<String> = report.warnings.into_iter().map(|w| w.message).collect();
         if max > 0 && counted.bytes >= max {
             problems.push(format!(
                 "stopped after {max} bytes (--max-size); the rest was not scanned"

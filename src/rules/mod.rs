@@ -20,6 +20,7 @@ pub mod select;
 pub mod toolchain;
 pub mod validate;
 
+use crate::error::{Warning, WarningCode};
 use crate::goodware::Index;
 use crate::sample::{Format, Triage};
 use closed_loop::BenignStrings;
@@ -138,7 +139,7 @@ pub struct Generation {
     /// The rules, in sample order.
     pub rules: Vec<GeneratedRule>,
     /// What could not be done (samples without usable strings, template errors).
-    pub warnings: Vec<String>,
+    pub warnings: Vec<Warning>,
 }
 
 impl Generation {
@@ -226,7 +227,9 @@ fn generate_checked(
                 names.push(rule.name.clone());
                 g.rules.push(rule);
             }
-            Err(e) => g.warnings.push(e),
+            Err(e) => g
+                .warnings
+                .push(Warning::new(WarningCode::RuleNotWritten, e)),
         }
     }
     g
