@@ -169,6 +169,7 @@ goldens!(
     test_missing_file,
     test_no_labels,
     test_rules_binary,
+    test_no_family_json,
     test_rules_executable,
     test_rules_missing,
     triage_dir,
@@ -182,6 +183,7 @@ goldens!(
     triage_stix,
     triage_text_file,
     triage_truncated,
+    triage_truncated_json,
 );
 
 /// A `.cmd` file without a test would never run: every case in `tests/cli` must be listed

@@ -17,6 +17,7 @@ use spoor::input::{self, Source};
 use spoor::ioc::allowlist::Allowlist;
 use spoor::ioc::scan::KindSet;
 use spoor::ioc::IocKind;
+use spoor::{Warning, WarningCode};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -87,9 +88,9 @@ fn rules_error(e: &spoor::evaluate::RulesError) -> PyErr {
 }
 
 /// A warning record: `{"code": ..., "message": ...}` (the package issues them as
-/// `spoor.SpoorWarning`).
-fn warning(code: &str, message: impl Into<String>) -> Value {
-    json!({ "code": code, "message": message.into() })
+/// `spoor.SpoorWarning`), with the library's code (see `docs/warnings.md`).
+fn warning(w: &Warning) -> Value {
+    json!({ "code": w.code.as_str(), "message": w.message })
 }
 
 fn to_json(value: &impl serde::Serialize) -> PyResult<String> {
@@ -355,10 +356,7 @@ fn triage_file(
 fn events(py: Python<'_>, paths: Vec<PathBuf>) -> PyResult<String> {
     py.detach(move || {
         let (sources, errors) = input::expand_logs(&paths);
-        let mut warnings: Vec<Value> = errors
-            .iter()
-            .map(|e| warning("input", format!("{}: {}", e.source, e.message)))
-            .collect();
+        let mut warnings: Vec<Value> = errors.iter().map(|e| warning(&e.warning())).collect();
         let mut events = Vec::new();
         let mut summaries = Vec::new();
         for source in &sources {
@@ -366,7 +364,7 @@ fn events(py: Python<'_>, paths: Vec<PathBuf>) -> PyResult<String> {
                 events.push(serde_json::to_value(&e).unwrap_or(Value::Null));
             });
             for w in &summary.warnings {
-                warnings.push(warning("log-damaged", format!("{}: {w}", summary.name)));
+                warnings.push(warning(&w.prefixed(&summary.name)));
             }
             summaries.push(summary);
         }
@@ -476,11 +474,7 @@ impl GoodwareIndex {
                 if empty {
                     return Err(IndexError::Damaged("no file was indexed".into()));
                 }
-                Ok(report
-                    .warnings
-                    .iter()
-                    .map(|m| warning("input", m.clone()))
-                    .collect())
+                Ok(report.warnings.iter().map(warning).collect())
             });
             if empty {
                 return Err(error::<GoodwareIndexError>(
@@ -524,11 +518,7 @@ impl GoodwareIndex {
             let refs: Vec<&Index> = opened.iter().collect();
             write_index(&output, |w| {
                 let report = goodware::merge(&refs, date, w)?;
-                Ok(report
-                    .warnings
-                    .iter()
-                    .map(|m| warning("index-overlap", m.clone()))
-                    .collect())
+                Ok(report.warnings.iter().map(warning).collect())
             })
         })?;
         let index = py.detach(|| open_index(&output))?;
@@ -613,7 +603,7 @@ impl GoodwareIndex {
 fn triage_samples(paths: &[PathBuf], warnings: &mut Vec<Value>) -> Vec<spoor::sample::Triage> {
     let (sources, errors) = input::expand(paths);
     for e in errors {
-        warnings.push(warning("input", format!("{}: {}", e.source, e.message)));
+        warnings.push(warning(&e.warning()));
     }
     let mut out = Vec::new();
     for s in sources {
@@ -621,9 +611,10 @@ fn triage_samples(paths: &[PathBuf], warnings: &mut Vec<Value>) -> Vec<spoor::sa
             let name = path.display().to_string();
             match spoor::sample::Mapped::open(&path, 256 << 20) {
                 Ok(data) => out.push(spoor::sample::triage(&name, &data)),
-                Err(e) => {
-                    warnings.push(warning("input", format!("{name}: {}", input::describe(&e))))
-                }
+                Err(e) => warnings.push(warning(&Warning::new(
+                    WarningCode::of_io(&e),
+                    format!("{name}: {}", input::describe(&e)),
+                ))),
             }
         }
     }
@@ -674,7 +665,7 @@ fn rules(
         };
         let generation = spoor::rules::generate(&triaged, index.as_ref(), &options);
         for w in &generation.warnings {
-            warnings.push(warning("rules", w.clone()));
+            warnings.push(warning(w));
         }
         let rules: Vec<Value> = generation
             .rules
@@ -740,13 +731,14 @@ fn test(
         let warnings: Vec<Value> = rules
             .warnings()
             .iter()
-            .map(|w| warning("rules-warning", w.clone()))
-            .chain(
-                report
-                    .unreadable
-                    .iter()
-                    .map(|u| warning("input", format!("{}: {}", u.file, u.reason))),
-            )
+            .chain(&report.warnings)
+            .map(warning)
+            .chain(report.unreadable.iter().map(|u| {
+                warning(&Warning::new(
+                    WarningCode::InputUnreadable,
+                    format!("{}: {}", u.file, u.reason),
+                ))
+            }))
             .collect();
         doc["warnings"] = Value::Array(warnings);
         to_json(&doc)
@@ -799,20 +791,20 @@ fn analyze(
             Err(pipeline::Error::NothingRead { warnings }) => {
                 return Err(error::<InputError>(
                     "input",
-                    format!("no input could be read: {}", warnings.join("; ")),
+                    format!(
+                        "no input could be read: {}",
+                        warnings
+                            .iter()
+                            .map(|w| w.message.as_str())
+                            .collect::<Vec<_>>()
+                            .join("; ")
+                    ),
                 ))
             }
             Err(e) => return Err(error::<InputError>("input", e.to_string())),
         };
         let found = &analysis.findings;
-        // The unreadable inputs come first among the warnings.
-        let unreadable = found.errors.len();
-        let warnings: Vec<Value> = analysis
-            .warnings
-            .iter()
-            .enumerate()
-            .map(|(i, w)| warning(if i < unreadable { "input" } else { "analyze" }, w.clone()))
-            .collect();
+        let warnings: Vec<Value> = analysis.warnings.iter().map(warning).collect();
         // The complete list when the report holds only the top indicators.
         let iocs: Value = match &found.iocs_json {
             Some(file) => std::fs::read(file.path())
@@ -907,9 +899,14 @@ impl Rules {
         self.set.infos().iter().map(rule_name).collect()
     }
 
-    /// What yara-x warned about while compiling.
+    /// What yara-x warned about while compiling (the messages; their code is
+    /// `rule-compiler`).
     fn warnings(&self) -> Vec<String> {
-        self.set.warnings().to_vec()
+        self.set
+            .warnings()
+            .iter()
+            .map(|w| w.message.clone())
+            .collect()
     }
 
     /// Scans each item (bytes, or None for a file that could not be read): per item, the
