@@ -42,7 +42,8 @@ pub enum Error {
         /// What is wrong with the value.
         message: String,
     },
-    /// YARA rules could not be read, compiled or changed.
+    /// YARA rules could not be read (a rule file unreadable or not rule text), compiled or
+    /// changed.
     #[error("{message}")]
     Rule {
         /// The compiler's or checker's report.
@@ -157,12 +158,8 @@ impl From<crate::goodware::IndexError> for Error {
 #[cfg(feature = "yara")]
 impl From<crate::evaluate::RulesError> for Error {
     fn from(e: crate::evaluate::RulesError) -> Self {
-        use crate::evaluate::RulesError as E;
-        match e {
-            E::Read { path, message } => Error::Input { path, message },
-            other => Error::Rule {
-                message: other.to_string(),
-            },
+        Error::Rule {
+            message: e.to_string(),
         }
     }
 }

@@ -456,7 +456,7 @@ impl GoodwareIndex {
         base: Option<&GoodwareIndex>,
     ) -> PyResult<(GoodwareIndex, String)> {
         if let Some(d) = &date {
-            spoor::dates::parse_day(d).map_err(argument)?;
+            spoor::dates::parse_day(d).map_err(|e| argument(e.to_string()))?;
         }
         let output = output.to_string_lossy().into_owned();
         let base = base.map(|b| b.index.clone());
@@ -507,7 +507,7 @@ impl GoodwareIndex {
         date: Option<String>,
     ) -> PyResult<(GoodwareIndex, String)> {
         if let Some(d) = &date {
-            spoor::dates::parse_day(d).map_err(argument)?;
+            spoor::dates::parse_day(d).map_err(|e| argument(e.to_string()))?;
         }
         let output = output.to_string_lossy().into_owned();
         let warnings = py.detach(|| {
@@ -638,7 +638,7 @@ fn rules(
     template: Option<String>,
 ) -> PyResult<String> {
     let date = match date {
-        Some(d) => spoor::dates::parse_day(&d).map_err(argument)?,
+        Some(d) => spoor::dates::parse_day(&d).map_err(|e| argument(e.to_string()))?,
         None => spoor::dates::today(),
     };
     let template = match template {
@@ -768,7 +768,7 @@ fn analyze(
 ) -> PyResult<String> {
     use spoor::pipeline;
     let date = date
-        .map(|d| spoor::dates::parse_day(&d).map_err(argument))
+        .map(|d| spoor::dates::parse_day(&d).map_err(|e| argument(e.to_string())))
         .transpose()?;
     let mut options = pipeline::Options {
         goodware: goodware.filter(|g| g != "-").map(PathBuf::from),
@@ -1001,7 +1001,7 @@ impl IndexBuilder {
         date: Option<String>,
     ) -> PyResult<Option<Bound<'py, PyBytes>>> {
         if let Some(d) = &date {
-            spoor::dates::parse_day(d).map_err(argument)?;
+            spoor::dates::parse_day(d).map_err(|e| argument(e.to_string()))?;
         }
         let builder = self
             .inner

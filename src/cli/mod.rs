@@ -102,6 +102,27 @@ pub fn run(cli: Cli) -> ExitCode {
     }
 }
 
+/// The exit code of a library error, the one place errors are mapped: rules that cannot
+/// be read or compiled give [`test::EXIT_RULES_INVALID`], every other error means nothing
+/// could be done ([`EXIT_FAILURE`]). `docs/warnings.md` lists the error codes.
+pub fn exit_code(error: &crate::Error) -> u8 {
+    match error {
+        crate::Error::Rule { .. } => test::EXIT_RULES_INVALID,
+        crate::Error::Input { .. }
+        | crate::Error::Parse { .. }
+        | crate::Error::Argument { .. }
+        | crate::Error::Template { .. }
+        | crate::Error::Index { .. }
+        | crate::Error::Intel { .. } => EXIT_FAILURE,
+    }
+}
+
+/// Prints a library error on stderr and returns its exit code ([`exit_code`]).
+pub fn fail(error: &crate::Error) -> ExitCode {
+    warn(error);
+    ExitCode::from(exit_code(error))
+}
+
 /// Prints a message for the user on stderr: control characters and bidirectional
 /// overrides from the inputs are visible escapes (line breaks stay, for multi-line
 /// diagnostics such as a rule compiler's).

@@ -87,17 +87,19 @@ pub struct GeneratedRule {
 impl GeneratedRule {
     /// Adds meta lines (a measured result, say) and renders the rule again; strings and
     /// condition stay as they are. On an error the rule is left unchanged.
-    pub fn add_meta(&mut self, lines: Vec<MetaLine>) -> Result<(), String> {
+    pub fn add_meta(&mut self, lines: Vec<MetaLine>) -> Result<(), crate::Error> {
         let mut view = self.view.clone();
         view.meta.extend(lines);
         let source = render::render(&self.template, &view)?;
         let problems = validate::check(&source);
         if !problems.is_clean() {
-            return Err(format!(
-                "{}: the rule with its new meta does not compile cleanly: {}",
-                self.name,
-                problems.other.join("; ")
-            ));
+            return Err(crate::Error::Rule {
+                message: format!(
+                    "{}: the rule with its new meta does not compile cleanly: {}",
+                    self.name,
+                    problems.other.join("; ")
+                ),
+            });
         }
         self.view = view;
         self.source = source;
