@@ -74,9 +74,11 @@ pub enum GoodwareAction {
 
 /// Opens an index file, or the shipped default for `-`.
 pub fn open(path: &Path) -> Result<Index, crate::Error> {
-    let at = |path: String| move |e: goodware::IndexError| crate::Error::Index {
-        path,
-        message: e.to_string(),
+    let at = |path: String| {
+        move |e: goodware::IndexError| crate::Error::Index {
+            path,
+            message: e.to_string(),
+        }
     };
     if path.as_os_str() == "-" {
         return goodware::default_index().map_err(at("default goodware index".into()));

@@ -42,9 +42,11 @@ pub fn load_intel(
     if paths.is_empty() && warninglists.is_none() {
         return Ok(None);
     }
+    // The intel module reports in text; its errors and warnings get their codes here.
     let fail = |e: String| {
-        warn(format_args!("intel: {e}"));
-        ExitCode::from(EXIT_FAILURE)
+        fail(&crate::Error::Intel {
+            message: format!("intel: {e}"),
+        })
     };
     let (mut store, mut warnings) = crate::intel::feeds::load(paths).map_err(fail)?;
     match warninglists {
@@ -55,7 +57,10 @@ pub fn load_intel(
         }
     }
     for w in warnings {
-        warn(format_args!("intel: {w}"));
+        warn(crate::Warning::new(
+            crate::WarningCode::Intel,
+            format!("intel: {w}"),
+        ));
     }
     Ok(Some(store))
 }

@@ -67,9 +67,7 @@ pub fn parse(text: &str) -> Result<Weights, crate::Error> {
                 .get(i)
                 .and_then(|s| s.parse::<f64>().ok())
                 .filter(|x| x.is_finite() && *x >= 0.0)
-                .ok_or_else(|| {
-                    crate::Error::parse_at(n, format!("expected a number in '{line}'"))
-                })
+                .ok_or_else(|| crate::Error::parse_at(n, format!("expected a number in '{line}'")))
         };
         let name = words.get(1).copied().unwrap_or("").to_string();
         match words[0] {
