@@ -31,7 +31,8 @@ pyo3::create_exception!(
     _spoor,
     InputError,
     SpoorError,
-    "An input could not be read (code `input`) or an argument is invalid (code `argument`)."
+    "An input could not be read (code `input`), a file's text is not what it should be \
+     (code `parse`) or an argument is invalid (code `argument`)."
 );
 pyo3::create_exception!(
     _spoor,
@@ -45,7 +46,7 @@ pyo3::create_exception!(
     RulesError,
     SpoorError,
     "YARA rules could not be read or compiled (codes `rules-read`, `rules-compile`, \
-     `rules-empty`)."
+     `rules-empty`), or a rule could not be made (codes `rule`, `template`)."
 );
 
 /// An exception of type `E` with `code` set.
@@ -56,6 +57,18 @@ fn error<E: pyo3::PyTypeInfo>(code: &str, message: impl Into<String>) -> PyErr {
         let _ = err.value(py).setattr("code", code);
     });
     err
+}
+
+/// A library error as the exception of its family, with the library's code (`input`,
+/// `parse`, `argument`, `rule`, `template`, `index`, `intel`; see `docs/warnings.md`).
+fn lib_error(e: &spoor::Error) -> PyErr {
+    match e {
+        spoor::Error::Rule { .. } | spoor::Error::Template { .. } => {
+            error::<RulesError>(e.code(), e.to_string())
+        }
+        spoor::Error::Index { .. } => error::<GoodwareIndexError>(e.code(), e.to_string()),
+        _ => error::<InputError>(e.code(), e.to_string()),
+    }
 }
 
 fn argument(message: impl Into<String>) -> PyErr {
@@ -456,7 +469,7 @@ impl GoodwareIndex {
         base: Option<&GoodwareIndex>,
     ) -> PyResult<(GoodwareIndex, String)> {
         if let Some(d) = &date {
-            spoor::dates::parse_day(d).map_err(|e| argument(e.to_string()))?;
+            spoor::dates::parse_day(d).map_err(|e| lib_error(&e))?;
         }
         let output = output.to_string_lossy().into_owned();
         let base = base.map(|b| b.index.clone());
@@ -507,7 +520,7 @@ impl GoodwareIndex {
         date: Option<String>,
     ) -> PyResult<(GoodwareIndex, String)> {
         if let Some(d) = &date {
-            spoor::dates::parse_day(d).map_err(|e| argument(e.to_string()))?;
+            spoor::dates::parse_day(d).map_err(|e| lib_error(&e))?;
         }
         let output = output.to_string_lossy().into_owned();
         let warnings = py.detach(|| {
@@ -638,7 +651,7 @@ fn rules(
     template: Option<String>,
 ) -> PyResult<String> {
     let date = match date {
-        Some(d) => spoor::dates::parse_day(&d).map_err(|e| argument(e.to_string()))?,
+        Some(d) => spoor::dates::parse_day(&d).map_err(|e| lib_error(&e))?,
         None => spoor::dates::today(),
     };
     let template = match template {
@@ -768,7 +781,7 @@ fn analyze(
 ) -> PyResult<String> {
     use spoor::pipeline;
     let date = date
-        .map(|d| spoor::dates::parse_day(&d).map_err(|e| argument(e.to_string())))
+        .map(|d| spoor::dates::parse_day(&d).map_err(|e| lib_error(&e)))
         .transpose()?;
     let mut options = pipeline::Options {
         goodware: goodware.filter(|g| g != "-").map(PathBuf::from),
@@ -1001,7 +1014,7 @@ impl IndexBuilder {
         date: Option<String>,
     ) -> PyResult<Option<Bound<'py, PyBytes>>> {
         if let Some(d) = &date {
-            spoor::dates::parse_day(d).map_err(|e| argument(e.to_string()))?;
+            spoor::dates::parse_day(d).map_err(|e| lib_error(&e))?;
         }
         let builder = self
             .inner
