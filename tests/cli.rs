@@ -137,6 +137,7 @@ goldens!(
     goodware_merge_help,
     goodware_query,
     intel_missing,
+    max_size_json,
     missing_file,
     missing_file_json,
     output_dev_null,

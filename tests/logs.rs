@@ -1539,10 +1539,9 @@ fn decompression_bombs_and_damaged_streams_give_warnings() {
     let report = &extraction.sources[0];
     assert_eq!(report.bytes, 1 << 20, "{report:?}");
     assert!(
-        report
-            .error
-            .as_deref()
-            .is_some_and(|e| e.contains("1048576")),
+        report.error.as_ref().is_some_and(|e| {
+            e.code == spoor::WarningCode::SizeLimit && e.message.contains("1048576")
+        }),
         "{report:?}"
     );
     assert!(extraction.iocs.iter().any(|i| i.value == "192.0.2.44"));

@@ -136,8 +136,12 @@ fn read_error_keeps_what_was_read() {
     let ex = extractor();
     let result = ex.extract_reader("flaky", &mut reader);
     assert!(result.had_errors());
-    let error = result.sources[0].error.as_deref().unwrap_or("");
-    assert!(error.contains("device went away"), "{error}");
+    let error = result.sources[0]
+        .error
+        .clone()
+        .expect("the read error is reported");
+    assert!(error.message.contains("device went away"), "{error}");
+    assert_eq!(error.code, spoor::WarningCode::InputUnreadable);
     assert_eq!(
         result.iocs.len(),
         200,
@@ -156,11 +160,12 @@ fn size_limit_stops_reading_with_a_warning() {
     let text = "see 192.0.2.1 now\n".repeat(100);
     let result = ex.extract_reader("big", &mut text.as_bytes());
     assert_eq!(result.sources[0].bytes, 100);
-    assert!(result.sources[0]
+    let error = result.sources[0]
         .error
-        .as_deref()
-        .unwrap_or("")
-        .contains("--max-size"));
+        .clone()
+        .expect("the limit is reported");
+    assert!(error.message.contains("--max-size"), "{error}");
+    assert_eq!(error.code, spoor::WarningCode::SizeLimit);
     assert_eq!(
         result.iocs[0].count, 5,
         "only the first 100 bytes (5 whole lines) were scanned"

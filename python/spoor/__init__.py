@@ -162,9 +162,9 @@ def extract_files(
             threads=threads,
         )
     )
-    _warn({"code": "input", "message": f"{e['source']}: {e['message']}"} for e in doc.get("errors", []))
+    _warn({"code": e["code"], "message": f"{e['source']}: {e['message']}"} for e in doc.get("errors", []))
     _warn(
-        {"code": "input", "message": f"{s['name']}: {s['error']}"}
+        {"code": s["error"]["code"], "message": f"{s['name']}: {s['error']['message']}"}
         for s in doc.get("sources", [])
         if s.get("error")
     )

@@ -339,11 +339,7 @@ impl TextIocs {
         });
         let extraction = extractor.extract_reader(&self.name, reader);
         self.iocs = extraction.iocs;
-        extraction
-            .sources
-            .into_iter()
-            .find_map(|s| s.error)
-            .map(|e| crate::error::Warning::new(crate::error::WarningCode::InputUnreadable, e))
+        extraction.sources.into_iter().find_map(|s| s.error)
     }
 
     fn add_to(self, summary: &SourceSummary, analysis: &mut Analysis) {

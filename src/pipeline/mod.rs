@@ -219,10 +219,7 @@ pub fn analyze(
     // What the IOC scan could not read (a cap reached, a read error) is in iocs.json too.
     for s in &findings.extraction.sources {
         if let Some(e) = &s.error {
-            warnings.push(Warning::new(
-                WarningCode::InputUnreadable,
-                format!("{}: {e}", s.name),
-            ));
+            warnings.push(e.prefixed(&s.name));
         }
     }
     let date = options.date.clone().unwrap_or_else(crate::dates::today);
