@@ -7,6 +7,7 @@
 //! its own module ([`crate::sample`], [`crate::logs`], [`crate::extract`]), and rendering lives in
 //! [`crate::report`] and [`crate::export`].
 
+use crate::error::{Warning, WarningCode};
 use crate::extract::binary::{self, BinaryIocs};
 use crate::extract::{ExtractOptions, Extraction, Extractor, SortedExtraction};
 use crate::input::{self, InputError, Source};
@@ -67,8 +68,8 @@ pub struct Analysis {
     pub iocs_json: Option<tempfile::NamedTempFile>,
     /// Inputs that could not be read, and why.
     pub errors: Vec<InputError>,
-    /// Warnings from the stages (`name: message`).
-    pub warnings: Vec<String>,
+    /// Warnings from the stages (`name: message`), with codes.
+    pub warnings: Vec<Warning>,
     /// Of the warnings, those that say data was lost: damaged log records, a tree that could
     /// not be drawn as given, strings over the cap, a sample too large to triage. Any of
     /// them makes the run incomplete (exit code 1).
@@ -198,21 +199,22 @@ pub fn analyze(samples: &[PathBuf], logs: &[PathBuf], options: &AnalyzeOptions) 
         stats,
     };
     if analysis.iocs_json.is_some() {
-        analysis.warnings.push(format!(
-            "{} indicators found: the report, the STIX bundle and the MISP event hold the top \
-             {MAX_REPORT_IOCS} (seen in a sample first, then by count); iocs.json has them all",
-            top.total
+        analysis.warnings.push(Warning::new(
+            WarningCode::SizeLimit,
+            format!(
+                "{} indicators found: the report, the STIX bundle and the MISP event hold the \
+                 top {MAX_REPORT_IOCS} (seen in a sample first, then by count); iocs.json has \
+                 them all",
+                top.total
+            ),
         ));
     }
     analysis.warnings.extend(top.warnings);
     for summary in &analysis.log_summaries {
         analysis.losses += summary.warnings.len();
-        analysis.warnings.extend(
-            summary
-                .warnings
-                .iter()
-                .map(|w| format!("{}: {w}", summary.name)),
-        );
+        analysis
+            .warnings
+            .extend(summary.warnings.iter().map(|w| w.prefixed(&summary.name)));
     }
     analysis.losses += analysis.dynamic.warnings.len();
     analysis.warnings.extend(
@@ -220,7 +222,7 @@ pub fn analyze(samples: &[PathBuf], logs: &[PathBuf], options: &AnalyzeOptions) 
             .dynamic
             .warnings
             .iter()
-            .map(|w| format!("process tree: {w}")),
+            .map(|w| w.prefixed("process tree")),
     );
     for outcome in triaged {
         match outcome {
@@ -231,15 +233,19 @@ pub fn analyze(samples: &[PathBuf], logs: &[PathBuf], options: &AnalyzeOptions) 
                 }
                 analysis
                     .warnings
-                    .extend(t.warnings.iter().map(|w| format!("{name}: {w}")));
+                    .extend(t.warnings.iter().map(|w| w.prefixed(&name)));
                 analysis.samples.push(*t);
             }
             TriageOutcome::Other(name) => analysis.other_files.push(name),
             TriageOutcome::TooLarge(name, size) => {
                 analysis.losses += 1;
-                analysis.warnings.push(format!(
-                    "{name}: {size} bytes is over the triage limit of {} bytes; scanned for IOCs only",
-                    options.max_sample_size
+                analysis.warnings.push(Warning::new(
+                    WarningCode::SizeLimit,
+                    format!(
+                        "{name}: {size} bytes is over the triage limit of {} bytes; scanned for \
+                         IOCs only",
+                        options.max_sample_size
+                    ),
                 ));
                 analysis.other_files.push(name);
             }
@@ -257,7 +263,7 @@ struct Top {
     extraction: Extraction,
     total: u64,
     full: Option<tempfile::NamedTempFile>,
-    warnings: Vec<String>,
+    warnings: Vec<Warning>,
 }
 
 /// Reads the sorted indicators once: writes them all into a temporary `iocs.json` and
@@ -317,8 +323,12 @@ fn keep_top(
         Err(e) => Err(std::io::Error::new(e.kind(), e.to_string())),
     };
     if let Err(e) = &written {
-        warnings.push(format!(
-            "cannot write the indicators to a temporary file ({e}); iocs.json holds the top {max}"
+        warnings.push(Warning::new(
+            WarningCode::TempFile,
+            format!(
+                "cannot write the indicators to a temporary file ({e}); iocs.json holds the top \
+                 {max}"
+            ),
         ));
         // what was not read yet still counts
         while let Some(ioc) = iocs.next_ioc() {
@@ -403,6 +413,7 @@ fn triage_source(
     let failed = |e: std::io::Error| {
         (
             TriageOutcome::Failed(InputError {
+                code: crate::error::WarningCode::of_io(&e),
                 source: name.clone(),
                 message: input::describe(&e),
             }),

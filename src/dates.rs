@@ -79,10 +79,12 @@ pub fn today() -> String {
 }
 
 /// Checks a `YYYY-MM-DD` date given by the user: exactly that shape, and a day that exists.
-pub fn parse_day(text: &str) -> Result<String, String> {
+pub fn parse_day(text: &str) -> Result<String, crate::Error> {
     day(text)
         .map(|d| d.to_string())
-        .ok_or_else(|| format!("expected a date as YYYY-MM-DD that exists, got `{text}`"))
+        .ok_or_else(|| crate::Error::Argument {
+            message: format!("expected a date as YYYY-MM-DD that exists, got `{text}`"),
+        })
 }
 
 fn day(text: &str) -> Option<Date> {
@@ -108,11 +110,12 @@ fn day(text: &str) -> Option<Date> {
 /// Parses a creation time given by the user: `YYYY-MM-DD`, `YYYY-MM-DDTHH:MM:SSZ` or
 /// `YYYY-MM-DDTHH:MM:SS.sssZ` (UTC), or an integer of seconds since 1970. Returns
 /// milliseconds since 1970.
-pub fn parse_timestamp(text: &str) -> Result<i64, String> {
-    let bad = || {
-        format!(
-            "bad date '{text}' (expected YYYY-MM-DD, YYYY-MM-DDTHH:MM:SS[.sss]Z or seconds since 1970)"
-        )
+pub fn parse_timestamp(text: &str) -> Result<i64, crate::Error> {
+    let bad = || crate::Error::Argument {
+        message: format!(
+            "bad date '{text}' (expected YYYY-MM-DD, YYYY-MM-DDTHH:MM:SS[.sss]Z or seconds since \
+             1970)"
+        ),
     };
     let t = text.trim();
     if !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()) {

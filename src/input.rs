@@ -396,6 +396,7 @@ fn list_archive(path: &Path, out: &mut Vec<Source>, errors: &mut Vec<InputError>
         Ok(z) => z,
         Err(message) => {
             errors.push(InputError {
+                code: crate::error::WarningCode::InputUnreadable,
                 source: name,
                 message: format!("not a readable zip archive: {message}"),
             });
@@ -406,6 +407,7 @@ fn list_archive(path: &Path, out: &mut Vec<Source>, errors: &mut Vec<InputError>
     for index in 0..zip.len() {
         if files >= MAX_MEMBERS {
             errors.push(InputError {
+                code: crate::error::WarningCode::SizeLimit,
                 source: name.clone(),
                 message: format!(
                     "more than {MAX_MEMBERS} members: the rest ({}) were not listed",
@@ -426,6 +428,7 @@ fn list_archive(path: &Path, out: &mut Vec<Source>, errors: &mut Vec<InputError>
             ),
             Err(e) => {
                 errors.push(InputError {
+                    code: crate::error::WarningCode::ParseError,
                     source: format!("{name}!#{index}"),
                     message: zip_error(e).to_string(),
                 });
@@ -438,6 +441,7 @@ fn list_archive(path: &Path, out: &mut Vec<Source>, errors: &mut Vec<InputError>
         files += 1;
         let source = format!("{name}!{member}");
         let refuse = |message: String| InputError {
+            code: crate::error::WarningCode::InputSkipped,
             source: source.clone(),
             message,
         };
@@ -478,6 +482,7 @@ fn list_archive(path: &Path, out: &mut Vec<Source>, errors: &mut Vec<InputError>
     }
     if files == 0 {
         errors.push(InputError {
+            code: crate::error::WarningCode::InputSkipped,
             source: name,
             message: "a zip archive without files".to_string(),
         });
@@ -487,10 +492,19 @@ fn list_archive(path: &Path, out: &mut Vec<Source>, errors: &mut Vec<InputError>
 /// An input that could not be used, with a message for the user.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InputError {
+    /// What kind of problem (see `docs/warnings.md`).
+    pub code: crate::error::WarningCode,
     /// The path or name concerned.
     pub source: String,
     /// What went wrong.
     pub message: String,
+}
+
+impl InputError {
+    /// The error as a warning, `source: message`.
+    pub fn warning(&self) -> crate::error::Warning {
+        crate::error::Warning::new(self.code, format!("{}: {}", self.source, self.message))
+    }
 }
 
 /// A reader that stops with a [`io::ErrorKind::TimedOut`] error once a time limit has
@@ -554,6 +568,7 @@ fn expand_with(paths: &[PathBuf], follow_links: bool) -> (Vec<Source>, Vec<Input
         match std::fs::metadata(path) {
             Ok(meta) if meta.is_dir() => walk(path, follow_links, &mut sources, &mut errors),
             Ok(meta) if is_device(&meta) => errors.push(InputError {
+                code: crate::error::WarningCode::InputSkipped,
                 source: path.to_string_lossy().into_owned(),
                 message: DEVICE_MESSAGE.to_string(),
             }),
@@ -562,6 +577,7 @@ fn expand_with(paths: &[PathBuf], follow_links: bool) -> (Vec<Source>, Vec<Input
                 len: meta.len(),
             }),
             Err(e) => errors.push(InputError {
+                code: crate::error::WarningCode::of_io(&e),
                 source: path.to_string_lossy().into_owned(),
                 message: describe(&e),
             }),
@@ -585,6 +601,11 @@ fn walk(root: &Path, follow_links: bool, sources: &mut Vec<Source>, errors: &mut
             }
             Ok(_) => {}
             Err(e) => errors.push(InputError {
+                code: if e.loop_ancestor().is_some() {
+                    crate::error::WarningCode::InputSkipped
+                } else {
+                    crate::error::WarningCode::InputUnreadable
+                },
                 source: e.path().unwrap_or(root).to_string_lossy().into_owned(),
                 message: match e.loop_ancestor() {
                     Some(a) => format!(

@@ -14,6 +14,7 @@ pub mod cleanup;
 #[cfg(feature = "yara")]
 pub mod cli;
 pub mod dates;
+pub mod error;
 pub mod escape;
 #[cfg(feature = "yara")]
 pub mod evaluate;
@@ -34,6 +35,7 @@ pub mod sample;
 pub mod sigma;
 pub mod tables;
 
+pub use error::{Error, Warning, WarningCode};
 pub use extract::{ExtractOptions, Extraction, Extractor};
 pub use ioc::{Ioc, IocKind, Sighting};
 

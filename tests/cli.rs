@@ -124,6 +124,7 @@ goldens!(
     events_stdin,
     events_sysmon_text,
     events_text_file,
+    events_truncated_json,
     events_truncated_pcap,
     extract_raw_logs,
     extract_truncated_pcap,
@@ -140,7 +141,9 @@ goldens!(
     intel_build_help,
     intel_missing,
     intel_truncated_store,
+    max_size_json,
     missing_file,
+    missing_file_json,
     output_dev_null,
     output_dev_null_analyze,
     output_missing_folder,
@@ -171,6 +174,7 @@ goldens!(
     test_missing_file,
     test_no_labels,
     test_rules_binary,
+    test_no_family_json,
     test_rules_executable,
     test_rules_missing,
     triage_dir,
@@ -184,6 +188,7 @@ goldens!(
     triage_stix,
     triage_text_file,
     triage_truncated,
+    triage_truncated_json,
 );
 
 /// A `.cmd` file without a test would never run: every case in `tests/cli` must be listed

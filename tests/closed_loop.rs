@@ -259,7 +259,10 @@ fn strings_planted_in_a_benign_file_do_not_make_it_match() {
         None => {
             // Acceptable only when said so: no string set avoids the bait.
             assert!(
-                v.generation.warnings.iter().any(|w| w.contains("benign")),
+                v.generation
+                    .warnings
+                    .iter()
+                    .any(|w| w.message.contains("benign")),
                 "{:?}",
                 v.generation.warnings
             );

@@ -645,10 +645,9 @@ fn a_block_longer_than_the_capture_is_a_truncation() {
     for (name, data) in [("long.pcap", legacy), ("long.pcapng", ng)] {
         let (_, events, report) = read(name, &data);
         assert!(
-            report
-                .warnings
-                .iter()
-                .any(|w| w.contains("declares more bytes than the file holds")),
+            report.warnings.iter().any(|w| w
+                .message
+                .contains("declares more bytes than the file holds")),
             "{name}: {:?}",
             report.warnings
         );
@@ -1285,7 +1284,7 @@ fn read_source_events(
     let drain = &mut |r: &mut dyn std::io::Read| {
         std::io::copy(r, &mut std::io::sink())
             .err()
-            .map(|e| e.to_string())
+            .map(|e| spoor::Warning::new(spoor::WarningCode::InputUnreadable, e.to_string()))
     };
     let summary = logs::read_source_limited(source, None, limit, &mut |e| events.push(e), drain);
     (summary, events)
@@ -1527,10 +1526,9 @@ fn decompression_bombs_and_damaged_streams_give_warnings() {
     let (summary, _) = read_source_events(&source, 1 << 20);
     assert_eq!(summary.format, Format::Text);
     assert!(
-        summary
-            .warnings
-            .iter()
-            .any(|w| w.contains("decompresses to more than 1048576 bytes")),
+        summary.warnings.iter().any(|w| w
+            .message
+            .contains("decompresses to more than 1048576 bytes")),
         "{summary:?}"
     );
     let extraction = spoor::extract::Extractor::new(spoor::extract::ExtractOptions {
@@ -1541,10 +1539,9 @@ fn decompression_bombs_and_damaged_streams_give_warnings() {
     let report = &extraction.sources[0];
     assert_eq!(report.bytes, 1 << 20, "{report:?}");
     assert!(
-        report
-            .error
-            .as_deref()
-            .is_some_and(|e| e.contains("1048576")),
+        report.error.as_ref().is_some_and(|e| {
+            e.code == spoor::WarningCode::SizeLimit && e.message.contains("1048576")
+        }),
         "{report:?}"
     );
     assert!(extraction.iocs.iter().any(|i| i.value == "192.0.2.44"));
@@ -1561,10 +1558,9 @@ fn decompression_bombs_and_damaged_streams_give_warnings() {
         1 << 20,
     );
     assert!(
-        summary
-            .warnings
-            .iter()
-            .any(|w| w.contains("decompresses to more than 1048576 bytes")),
+        summary.warnings.iter().any(|w| w
+            .message
+            .contains("decompresses to more than 1048576 bytes")),
         "{summary:?}"
     );
 
@@ -1574,14 +1570,14 @@ fn decompression_bombs_and_damaged_streams_give_warnings() {
         summary
             .warnings
             .iter()
-            .any(|w| w.contains("decompresses to nothing")),
+            .any(|w| w.message.contains("decompresses to nothing")),
         "{summary:?}"
     );
     let mut damaged = gzip(&bomb[..1 << 20]);
     damaged.truncate(damaged.len() / 2);
     let (summary, _) = read_source_events(&source_file(dir.path(), "cut.gz", &damaged), 0);
     assert!(
-        summary.warnings.iter().any(|w| w.contains("gzip")),
+        summary.warnings.iter().any(|w| w.message.contains("gzip")),
         "{summary:?}"
     );
 }

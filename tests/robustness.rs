@@ -136,8 +136,12 @@ fn read_error_keeps_what_was_read() {
     let ex = extractor();
     let result = ex.extract_reader("flaky", &mut reader);
     assert!(result.had_errors());
-    let error = result.sources[0].error.as_deref().unwrap_or("");
-    assert!(error.contains("device went away"), "{error}");
+    let error = result.sources[0]
+        .error
+        .clone()
+        .expect("the read error is reported");
+    assert!(error.message.contains("device went away"), "{error}");
+    assert_eq!(error.code, spoor::WarningCode::InputUnreadable);
     assert_eq!(
         result.iocs.len(),
         200,
@@ -156,11 +160,12 @@ fn size_limit_stops_reading_with_a_warning() {
     let text = "see 192.0.2.1 now\n".repeat(100);
     let result = ex.extract_reader("big", &mut text.as_bytes());
     assert_eq!(result.sources[0].bytes, 100);
-    assert!(result.sources[0]
+    let error = result.sources[0]
         .error
-        .as_deref()
-        .unwrap_or("")
-        .contains("--max-size"));
+        .clone()
+        .expect("the limit is reported");
+    assert!(error.message.contains("--max-size"), "{error}");
+    assert_eq!(error.code, spoor::WarningCode::SizeLimit);
     assert_eq!(
         result.iocs[0].count, 5,
         "only the first 100 bytes (5 whole lines) were scanned"
@@ -323,7 +328,10 @@ fn overlapping_resources_do_not_read_the_file_over_and_over() {
         .iter()
         .all(|r| r.entropy == pe.resources[0].entropy));
     assert!(
-        !shared.warnings.iter().any(|w| w.contains("estimated")),
+        !shared
+            .warnings
+            .iter()
+            .any(|w| w.message.contains("estimated")),
         "{:?}",
         shared.warnings
     );
@@ -335,9 +343,10 @@ fn overlapping_resources_do_not_read_the_file_over_and_over() {
     let warning = distinct
         .warnings
         .iter()
-        .find(|w| w.contains("estimated"))
+        .find(|w| w.message.contains("estimated"))
         .unwrap_or_else(|| panic!("no estimation warning: {:?}", distinct.warnings));
     // Four times the 1 MiB file plus 16 MiB: the section and about 19 of the resources are
     // read whole, the other 1,980 or so estimated.
-    assert!(warning.contains("entropy of 19"), "{warning}");
+    assert!(warning.message.contains("entropy of 19"), "{warning}");
+    assert_eq!(warning.code, spoor::WarningCode::Estimated);
 }

@@ -545,7 +545,10 @@ fn authenticode_signature_and_tampering() {
         .pe
         .as_ref()
         .is_some_and(|p| p.signed && p.signatures.is_empty()));
-    assert!(t.warnings.iter().any(|w| w.contains("certificate table")));
+    assert!(t
+        .warnings
+        .iter()
+        .any(|w| w.message.contains("certificate table")));
 }
 
 #[test]

@@ -65,7 +65,7 @@ fn strings_past_the_cap_are_sampled_counted_and_still_read_for_iocs() {
     assert_eq!(t.strings_dropped, scan.dropped);
     let said = format!("{} not listed", scan.dropped);
     assert!(
-        t.warnings.iter().any(|w| w.contains(&said)),
+        t.warnings.iter().any(|w| w.message.contains(&said)),
         "{:?}",
         t.warnings
     );

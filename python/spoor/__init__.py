@@ -9,9 +9,11 @@ Errors raise :class:`SpoorError` subclasses with a ``code`` attribute (``input``
 ``argument``, ``index-bad-magic``, ``index-version``, ``index-damaged``, ``index-io``,
 ``index-empty``, ``rules-read``, ``rules-compile``, ``rules-empty``). Problems that lose
 part of an input but leave a result (an unreadable file among many, a damaged log record)
-are issued as :class:`SpoorWarning` warnings with the same kind of ``code`` (``input``,
-``log-damaged``, ``index-overlap``, ``rules``, ``rules-warning``, ``analyze``); turn them
-into errors with ``warnings.simplefilter("error", spoor.SpoorWarning)``.
+are issued as :class:`SpoorWarning` warnings whose ``code`` is the one the command line's
+JSON outputs carry (``input-unreadable``, ``input-truncated``, ``parse-error``,
+``size-limit``, ``index-mismatch``, ``rule-not-written``, ...: every code is in
+``docs/warnings.md``); turn them into errors with
+``warnings.simplefilter("error", spoor.SpoorWarning)``.
 
 Spark helpers are in :mod:`spoor.spark` (PySpark and pyarrow needed).
 """
@@ -160,9 +162,9 @@ def extract_files(
             threads=threads,
         )
     )
-    _warn({"code": "input", "message": f"{e['source']}: {e['message']}"} for e in doc.get("errors", []))
+    _warn({"code": e["code"], "message": f"{e['source']}: {e['message']}"} for e in doc.get("errors", []))
     _warn(
-        {"code": "input", "message": f"{s['name']}: {s['error']}"}
+        {"code": s["error"]["code"], "message": f"{s['name']}: {s['error']['message']}"}
         for s in doc.get("sources", [])
         if s.get("error")
     )
@@ -308,7 +310,7 @@ class GoodwareIndex:
         """Merges the indexes of disjoint parts of a goodware set into ``output``, as
         ``spoor goodware merge``: the same strings, counts and digests as one build over all
         the files when no file (by content) is in two parts; such files are issued as a
-        :class:`SpoorWarning` (``index-overlap``)."""
+        :class:`SpoorWarning` (``index-mismatch``)."""
         names = [p.path if isinstance(p, GoodwareIndex) else os.fspath(p) for p in parts]
         inner, w = _spoor.GoodwareIndex.merge_with_warnings(names, os.fspath(output), date=date)
         _warn(json.loads(w))

@@ -17,6 +17,7 @@ use spoor::input::{self, Source};
 use spoor::ioc::allowlist::Allowlist;
 use spoor::ioc::scan::KindSet;
 use spoor::ioc::IocKind;
+use spoor::{Warning, WarningCode};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -30,7 +31,8 @@ pyo3::create_exception!(
     _spoor,
     InputError,
     SpoorError,
-    "An input could not be read (code `input`) or an argument is invalid (code `argument`)."
+    "An input could not be read (code `input`), a file's text is not what it should be \
+     (code `parse`) or an argument is invalid (code `argument`)."
 );
 pyo3::create_exception!(
     _spoor,
@@ -44,7 +46,7 @@ pyo3::create_exception!(
     RulesError,
     SpoorError,
     "YARA rules could not be read or compiled (codes `rules-read`, `rules-compile`, \
-     `rules-empty`)."
+     `rules-empty`), or a rule could not be made (codes `rule`, `template`)."
 );
 
 /// An exception of type `E` with `code` set.
@@ -55,6 +57,18 @@ fn error<E: pyo3::PyTypeInfo>(code: &str, message: impl Into<String>) -> PyErr {
         let _ = err.value(py).setattr("code", code);
     });
     err
+}
+
+/// A library error as the exception of its family, with the library's code (`input`,
+/// `parse`, `argument`, `rule`, `template`, `index`, `intel`; see `docs/warnings.md`).
+fn lib_error(e: &spoor::Error) -> PyErr {
+    match e {
+        spoor::Error::Rule { .. } | spoor::Error::Template { .. } => {
+            error::<RulesError>(e.code(), e.to_string())
+        }
+        spoor::Error::Index { .. } => error::<GoodwareIndexError>(e.code(), e.to_string()),
+        _ => error::<InputError>(e.code(), e.to_string()),
+    }
 }
 
 fn argument(message: impl Into<String>) -> PyErr {
@@ -87,9 +101,9 @@ fn rules_error(e: &spoor::evaluate::RulesError) -> PyErr {
 }
 
 /// A warning record: `{"code": ..., "message": ...}` (the package issues them as
-/// `spoor.SpoorWarning`).
-fn warning(code: &str, message: impl Into<String>) -> Value {
-    json!({ "code": code, "message": message.into() })
+/// `spoor.SpoorWarning`), with the library's code (see `docs/warnings.md`).
+fn warning(w: &Warning) -> Value {
+    json!({ "code": w.code.as_str(), "message": w.message })
 }
 
 fn to_json(value: &impl serde::Serialize) -> PyResult<String> {
@@ -355,10 +369,7 @@ fn triage_file(
 fn events(py: Python<'_>, paths: Vec<PathBuf>) -> PyResult<String> {
     py.detach(move || {
         let (sources, errors) = input::expand_logs(&paths);
-        let mut warnings: Vec<Value> = errors
-            .iter()
-            .map(|e| warning("input", format!("{}: {}", e.source, e.message)))
-            .collect();
+        let mut warnings: Vec<Value> = errors.iter().map(|e| warning(&e.warning())).collect();
         let mut events = Vec::new();
         let mut summaries = Vec::new();
         for source in &sources {
@@ -366,7 +377,7 @@ fn events(py: Python<'_>, paths: Vec<PathBuf>) -> PyResult<String> {
                 events.push(serde_json::to_value(&e).unwrap_or(Value::Null));
             });
             for w in &summary.warnings {
-                warnings.push(warning("log-damaged", format!("{}: {w}", summary.name)));
+                warnings.push(warning(&w.prefixed(&summary.name)));
             }
             summaries.push(summary);
         }
@@ -458,7 +469,7 @@ impl GoodwareIndex {
         base: Option<&GoodwareIndex>,
     ) -> PyResult<(GoodwareIndex, String)> {
         if let Some(d) = &date {
-            spoor::dates::parse_day(d).map_err(argument)?;
+            spoor::dates::parse_day(d).map_err(|e| lib_error(&e))?;
         }
         let output = output.to_string_lossy().into_owned();
         let base = base.map(|b| b.index.clone());
@@ -476,11 +487,7 @@ impl GoodwareIndex {
                 if empty {
                     return Err(IndexError::Damaged("no file was indexed".into()));
                 }
-                Ok(report
-                    .warnings
-                    .iter()
-                    .map(|m| warning("input", m.clone()))
-                    .collect())
+                Ok(report.warnings.iter().map(warning).collect())
             });
             if empty {
                 return Err(error::<GoodwareIndexError>(
@@ -513,7 +520,7 @@ impl GoodwareIndex {
         date: Option<String>,
     ) -> PyResult<(GoodwareIndex, String)> {
         if let Some(d) = &date {
-            spoor::dates::parse_day(d).map_err(argument)?;
+            spoor::dates::parse_day(d).map_err(|e| lib_error(&e))?;
         }
         let output = output.to_string_lossy().into_owned();
         let warnings = py.detach(|| {
@@ -524,11 +531,7 @@ impl GoodwareIndex {
             let refs: Vec<&Index> = opened.iter().collect();
             write_index(&output, |w| {
                 let report = goodware::merge(&refs, date, w)?;
-                Ok(report
-                    .warnings
-                    .iter()
-                    .map(|m| warning("index-overlap", m.clone()))
-                    .collect())
+                Ok(report.warnings.iter().map(warning).collect())
             })
         })?;
         let index = py.detach(|| open_index(&output))?;
@@ -613,7 +616,7 @@ impl GoodwareIndex {
 fn triage_samples(paths: &[PathBuf], warnings: &mut Vec<Value>) -> Vec<spoor::sample::Triage> {
     let (sources, errors) = input::expand(paths);
     for e in errors {
-        warnings.push(warning("input", format!("{}: {}", e.source, e.message)));
+        warnings.push(warning(&e.warning()));
     }
     let mut out = Vec::new();
     for s in sources {
@@ -621,9 +624,10 @@ fn triage_samples(paths: &[PathBuf], warnings: &mut Vec<Value>) -> Vec<spoor::sa
             let name = path.display().to_string();
             match spoor::sample::Mapped::open(&path, 256 << 20) {
                 Ok(data) => out.push(spoor::sample::triage(&name, &data)),
-                Err(e) => {
-                    warnings.push(warning("input", format!("{name}: {}", input::describe(&e))))
-                }
+                Err(e) => warnings.push(warning(&Warning::new(
+                    WarningCode::of_io(&e),
+                    format!("{name}: {}", input::describe(&e)),
+                ))),
             }
         }
     }
@@ -647,7 +651,7 @@ fn rules(
     template: Option<String>,
 ) -> PyResult<String> {
     let date = match date {
-        Some(d) => spoor::dates::parse_day(&d).map_err(argument)?,
+        Some(d) => spoor::dates::parse_day(&d).map_err(|e| lib_error(&e))?,
         None => spoor::dates::today(),
     };
     let template = match template {
@@ -674,7 +678,7 @@ fn rules(
         };
         let generation = spoor::rules::generate(&triaged, index.as_ref(), &options);
         for w in &generation.warnings {
-            warnings.push(warning("rules", w.clone()));
+            warnings.push(warning(w));
         }
         let rules: Vec<Value> = generation
             .rules
@@ -740,13 +744,14 @@ fn test(
         let warnings: Vec<Value> = rules
             .warnings()
             .iter()
-            .map(|w| warning("rules-warning", w.clone()))
-            .chain(
-                report
-                    .unreadable
-                    .iter()
-                    .map(|u| warning("input", format!("{}: {}", u.file, u.reason))),
-            )
+            .chain(&report.warnings)
+            .map(warning)
+            .chain(report.unreadable.iter().map(|u| {
+                warning(&Warning::new(
+                    WarningCode::InputUnreadable,
+                    format!("{}: {}", u.file, u.reason),
+                ))
+            }))
             .collect();
         doc["warnings"] = Value::Array(warnings);
         to_json(&doc)
@@ -776,7 +781,7 @@ fn analyze(
 ) -> PyResult<String> {
     use spoor::pipeline;
     let date = date
-        .map(|d| spoor::dates::parse_day(&d).map_err(argument))
+        .map(|d| spoor::dates::parse_day(&d).map_err(|e| lib_error(&e)))
         .transpose()?;
     let mut options = pipeline::Options {
         goodware: goodware.filter(|g| g != "-").map(PathBuf::from),
@@ -799,20 +804,20 @@ fn analyze(
             Err(pipeline::Error::NothingRead { warnings }) => {
                 return Err(error::<InputError>(
                     "input",
-                    format!("no input could be read: {}", warnings.join("; ")),
+                    format!(
+                        "no input could be read: {}",
+                        warnings
+                            .iter()
+                            .map(|w| w.message.as_str())
+                            .collect::<Vec<_>>()
+                            .join("; ")
+                    ),
                 ))
             }
             Err(e) => return Err(error::<InputError>("input", e.to_string())),
         };
         let found = &analysis.findings;
-        // The unreadable inputs come first among the warnings.
-        let unreadable = found.errors.len();
-        let warnings: Vec<Value> = analysis
-            .warnings
-            .iter()
-            .enumerate()
-            .map(|(i, w)| warning(if i < unreadable { "input" } else { "analyze" }, w.clone()))
-            .collect();
+        let warnings: Vec<Value> = analysis.warnings.iter().map(warning).collect();
         // The complete list when the report holds only the top indicators.
         let iocs: Value = match &found.iocs_json {
             Some(file) => std::fs::read(file.path())
@@ -907,9 +912,14 @@ impl Rules {
         self.set.infos().iter().map(rule_name).collect()
     }
 
-    /// What yara-x warned about while compiling.
+    /// What yara-x warned about while compiling (the messages; their code is
+    /// `rule-compiler`).
     fn warnings(&self) -> Vec<String> {
-        self.set.warnings().to_vec()
+        self.set
+            .warnings()
+            .iter()
+            .map(|w| w.message.clone())
+            .collect()
     }
 
     /// Scans each item (bytes, or None for a file that could not be read): per item, the
@@ -1004,7 +1014,7 @@ impl IndexBuilder {
         date: Option<String>,
     ) -> PyResult<Option<Bound<'py, PyBytes>>> {
         if let Some(d) = &date {
-            spoor::dates::parse_day(d).map_err(argument)?;
+            spoor::dates::parse_day(d).map_err(|e| lib_error(&e))?;
         }
         let builder = self
             .inner

@@ -113,7 +113,7 @@ def test_events_of_nothing_raise_and_damage_warns(tmp_path):
         warnings.simplefilter("always")
         spoor.events(damaged)
     codes = {w.message.code for w in caught if isinstance(w.message, spoor.SpoorWarning)}
-    assert codes <= {"log-damaged", "input"}
+    assert codes <= {"parse-error", "input-unreadable"}
 
 
 def test_goodware_index_build_append_merge(tmp_path, cli, root):
@@ -139,7 +139,7 @@ def test_goodware_index_build_append_merge(tmp_path, cli, root):
     assert merged.has_file(sha)
     with pytest.warns(spoor.SpoorWarning) as caught:
         spoor.GoodwareIndex.merge([built, built], tmp_path / "twice.idx")
-    assert caught[0].message.code == "index-overlap"
+    assert caught[0].message.code == "index-mismatch"
     shipped = spoor.GoodwareIndex.open()
     assert shipped.path == "-" and shipped.meta["files"] > 1000
 

@@ -88,6 +88,7 @@ pub fn run(args: EventsArgs) -> ExitCode {
         .filter(|source| match executable_kind(source) {
             Some(kind) => {
                 errors.push(input::InputError {
+                    code: crate::error::WarningCode::InputSkipped,
                     source: source.name(),
                     message: format!(
                         "{kind}, not a log: samples are read by `spoor triage` or \
@@ -120,7 +121,7 @@ pub fn run(args: EventsArgs) -> ExitCode {
     let mut scan = engine.as_ref().map(|e| RefCell::new(Scan::new(e)));
     let mut analysis = Analysis::new();
     let mut summaries = Vec::new();
-    let mut tree_warnings: Vec<String> = Vec::new();
+    let mut tree_warnings: Vec<crate::error::Warning> = Vec::new();
     let result = match args.format {
         EventsFormat::Ndjson => crate::output::write_to(args.output.as_deref(), |w| {
             let mut failed: Option<io::Error> = None;
@@ -330,7 +331,7 @@ impl TextIocs {
 
     /// Scans the stream (already time-limited by the log reader); returns what stopped
     /// reading early, if anything.
-    fn read(&mut self, reader: &mut dyn io::Read) -> Option<String> {
+    fn read(&mut self, reader: &mut dyn io::Read) -> Option<crate::error::Warning> {
         let extractor = Extractor::new(ExtractOptions {
             threads: 1,
             max_sightings: 1,

@@ -73,11 +73,17 @@ pub enum GoodwareAction {
 }
 
 /// Opens an index file, or the shipped default for `-`.
-pub fn open(path: &Path) -> Result<Index, String> {
+pub fn open(path: &Path) -> Result<Index, crate::Error> {
+    let at = |path: String| {
+        move |e: goodware::IndexError| crate::Error::Index {
+            path,
+            message: e.to_string(),
+        }
+    };
     if path.as_os_str() == "-" {
-        return goodware::default_index().map_err(|e| format!("default goodware index: {e}"));
+        return goodware::default_index().map_err(at("default goodware index".into()));
     }
-    Index::open(path).map_err(|e| format!("{}: {e}", path.display()))
+    Index::open(path).map_err(at(path.display().to_string()))
 }
 
 /// Runs `spoor goodware`.
@@ -98,11 +104,11 @@ pub fn run(args: GoodwareArgs) -> ExitCode {
         } => merge(&parts, &output, date),
         GoodwareAction::Info { file } => match open(&file) {
             Ok(index) => print(&info_text(&index)),
-            Err(e) => fail(e),
+            Err(e) => super::fail(&e),
         },
         GoodwareAction::Query { file, string } => match open(&file) {
             Ok(index) => print(&query_text(&index, &string)),
-            Err(e) => fail(e),
+            Err(e) => super::fail(&e),
         },
     }
 }

@@ -44,9 +44,11 @@ pub fn load_intel(
     if paths.is_empty() && warninglists.is_none() {
         return Ok(None);
     }
+    // The intel module reports in text; its errors and warnings get their codes here.
     let fail = |e: String| {
-        warn(format_args!("intel: {e}"));
-        ExitCode::from(EXIT_FAILURE)
+        fail(&crate::Error::Intel {
+            message: format!("intel: {e}"),
+        })
     };
     let (mut store, mut warnings) = crate::intel::feeds::load(paths).map_err(fail)?;
     store.report_damage_to(crate::intel::DamageReport(Box::new(|m| {
@@ -60,7 +62,10 @@ pub fn load_intel(
         }
     }
     for w in warnings {
-        warn(format_args!("intel: {w}"));
+        warn(crate::Warning::new(
+            crate::WarningCode::Intel,
+            format!("intel: {w}"),
+        ));
     }
     Ok(Some(store))
 }
@@ -108,6 +113,27 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Test(args) => test::run(args),
         Command::Events(args) => events::run(args),
     }
+}
+
+/// The exit code of a library error, the one place errors are mapped: rules that cannot
+/// be read or compiled give [`test::EXIT_RULES_INVALID`], every other error means nothing
+/// could be done ([`EXIT_FAILURE`]). `docs/warnings.md` lists the error codes.
+pub fn exit_code(error: &crate::Error) -> u8 {
+    match error {
+        crate::Error::Rule { .. } => test::EXIT_RULES_INVALID,
+        crate::Error::Input { .. }
+        | crate::Error::Parse { .. }
+        | crate::Error::Argument { .. }
+        | crate::Error::Template { .. }
+        | crate::Error::Index { .. }
+        | crate::Error::Intel { .. } => EXIT_FAILURE,
+    }
+}
+
+/// Prints a library error on stderr and returns its exit code ([`exit_code`]).
+pub fn fail(error: &crate::Error) -> ExitCode {
+    warn(error);
+    ExitCode::from(exit_code(error))
 }
 
 /// Prints a message for the user on stderr: control characters and bidirectional

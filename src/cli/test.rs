@@ -90,10 +90,7 @@ struct JsonReport<'a> {
 pub fn run(args: TestArgs) -> ExitCode {
     let rules = match RuleSet::compile_paths(&args.rules) {
         Ok(r) => r,
-        Err(e) => {
-            warn(e);
-            return ExitCode::from(EXIT_RULES_INVALID);
-        }
+        Err(e) => return super::fail(&e.into()),
     };
     for w in rules.warnings() {
         warn(format_args!("rule warning: {w}"));
@@ -101,10 +98,7 @@ pub fn run(args: TestArgs) -> ExitCode {
     let labels = match &args.labels {
         Some(path) => match Labels::load(path) {
             Ok(l) => Some(l),
-            Err(e) => {
-                warn(e);
-                return ExitCode::from(EXIT_FAILURE);
-            }
+            Err(e) => return super::fail(&e.into()),
         },
         None => None,
     };

@@ -659,7 +659,7 @@ pub fn text_styled(t: &Triage, style: Style) -> String {
         );
     }
     for w in &t.warnings {
-        let _ = writeln!(s, "  {} {}", style.yellow("warning:"), e(w));
+        let _ = writeln!(s, "  {} {}", style.yellow("warning:"), e(&w.message));
     }
     s
 }

@@ -60,16 +60,16 @@ impl Labels {
             path: name.clone(),
             message: crate::input::describe(&e),
         })?;
-        Labels::parse(&text).map_err(|message| LabelsError::Parse {
+        Labels::parse(&text).map_err(|e| LabelsError::Parse {
             path: name,
-            message,
+            message: e.to_string(),
         })
     }
 
     /// Parses the JSON text of a labels file.
-    pub fn parse(text: &str) -> Result<Labels, String> {
+    pub fn parse(text: &str) -> Result<Labels, crate::Error> {
         let map: BTreeMap<String, String> =
-            serde_json::from_str(text).map_err(|e| e.to_string())?;
+            serde_json::from_str(text).map_err(|e| crate::Error::parse(e.to_string()))?;
         let mut labels = Labels::default();
         for (path, label) in map {
             let parts = components(&path);

@@ -12,6 +12,7 @@
 use super::labels::{family_from_dirs, Labels, BENIGN};
 use super::rules::{FamilySource, RuleSet};
 use super::scan::FileScan;
+use crate::error::{Warning, WarningCode};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
@@ -61,7 +62,7 @@ pub struct Report {
     /// Files that could not be scanned, with the reason.
     pub unreadable: Vec<Unreadable>,
     /// Notes about the labels (e.g. a malicious-set file labelled benign).
-    pub warnings: Vec<String>,
+    pub warnings: Vec<Warning>,
     /// Scan speed; absent when timing was turned off for reproducible output.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub throughput: Option<Throughput>,
@@ -318,9 +319,12 @@ pub fn measure(rules: &RuleSet, files: &[(SetKind, FileScan)], labels: Option<&L
         }
         let family = match (set, labels.and_then(|l| l.label_of(&f.path))) {
             (SetKind::Malicious, Some(BENIGN)) => {
-                warnings.push(format!(
-                    "{}: labelled benign but given as malicious; counted without a family",
-                    f.path
+                warnings.push(Warning::new(
+                    WarningCode::Labels,
+                    format!(
+                        "{}: labelled benign but given as malicious; counted without a family",
+                        f.path
+                    ),
                 ));
                 None
             }
@@ -354,12 +358,12 @@ pub fn measure(rules: &RuleSet, files: &[(SetKind, FileScan)], labels: Option<&L
         && !inferring
         && scanned.iter().any(|f| f.set == SetKind::Malicious)
     {
-        warnings.push(
-            "no malicious file's family could be inferred (no --labels, no folder named like \
-             a rule's family, no sample hash in the rules' meta): every malicious file counts \
-             for every rule"
-                .to_string(),
-        );
+        warnings.push(Warning::new(
+            WarningCode::Labels,
+            "no malicious file's family could be inferred (no --labels, no folder named like a \
+             rule's family, no sample hash in the rules' meta): every malicious file counts for \
+             every rule",
+        ));
     }
     let targets = |rule: usize, file: &Scanned| -> bool {
         match (
@@ -452,7 +456,7 @@ pub fn measure(rules: &RuleSet, files: &[(SetKind, FileScan)], labels: Option<&L
         confusion.true_positives,
         confusion.true_positives + confusion.false_positives,
     );
-    warnings.sort();
+    warnings.sort_by(|a: &Warning, b: &Warning| a.message.cmp(&b.message));
 
     Report {
         rule_files: rules.files().to_vec(),
@@ -591,7 +595,10 @@ mod tests {
         let r = measure(&rules, &flat, None);
         assert_eq!(r.rules[0].true_positives, 1);
         assert_eq!(r.rules[1].misses, 1);
-        assert!(r.warnings.iter().any(|w| w.contains("could be inferred")));
+        assert!(r
+            .warnings
+            .iter()
+            .any(|w| w.code == WarningCode::Labels && w.message.contains("could be inferred")));
     }
 
     #[test]
@@ -643,7 +650,7 @@ mod tests {
         assert_eq!(generic.benign_hits, vec!["g/bad"]);
         assert_eq!(r.false_positives, 2);
         assert_eq!(r.warnings.len(), 1);
-        assert!(r.warnings[0].starts_with("m/x: labelled benign"));
+        assert!(r.warnings[0].message.starts_with("m/x: labelled benign"));
         assert_eq!(r.unreadable.len(), 1);
         assert_eq!(r.sets.benign.files, 2);
         assert_eq!(r.sets.benign.unreadable, 1);

@@ -85,7 +85,7 @@ pub struct RuleSet {
     infos: Vec<RuleInfo>,
     index: HashMap<(String, String), usize>,
     files: Vec<String>,
-    warnings: Vec<String>,
+    warnings: Vec<crate::error::Warning>,
 }
 
 impl std::fmt::Debug for RuleSet {
@@ -144,7 +144,13 @@ impl RuleSet {
         if !errors.is_empty() {
             return Err(RulesError::Compile(errors));
         }
-        let warnings = compiler.warnings().iter().map(|w| w.to_string()).collect();
+        let warnings = compiler
+            .warnings()
+            .iter()
+            .map(|w| {
+                crate::error::Warning::new(crate::error::WarningCode::RuleCompiler, w.to_string())
+            })
+            .collect();
         let rules = compiler.build();
         let mut infos: Vec<RuleInfo> = rules
             .iter()
@@ -226,7 +232,7 @@ impl RuleSet {
     }
 
     /// The compiler's warnings (the rules were still built).
-    pub fn warnings(&self) -> &[String] {
+    pub fn warnings(&self) -> &[crate::error::Warning] {
         &self.warnings
     }
 }

@@ -19,6 +19,7 @@ pub const SCHEMA: &str = "spoor.iocs/1";
 
 #[derive(Serialize)]
 struct ErrorEntry<'a> {
+    code: crate::error::WarningCode,
     source: &'a str,
     message: &'a str,
 }
@@ -54,6 +55,7 @@ where
     let errors: Vec<ErrorEntry<'_>> = errors
         .iter()
         .map(|e| ErrorEntry {
+            code: e.code,
             source: &e.source,
             message: &e.message,
         })

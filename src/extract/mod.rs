@@ -12,6 +12,7 @@
 //! Executables are read through their strings ([`binary`]). The scan of one stretch of
 //! text is [`crate::ioc::text`]'s.
 
+use crate::error::{Warning, WarningCode};
 use crate::input::{self, InputError, Source};
 use crate::ioc::allowlist::{Allowlist, Verdict};
 use crate::ioc::scan::{KindSet, Scanner};
@@ -100,9 +101,10 @@ pub struct SourceReport {
     pub bytes: u64,
     /// Indicator sightings found (before deduplication and allowlisting).
     pub hits: u64,
-    /// Why reading stopped early, if it did.
+    /// Why reading stopped early, if it did, with its code (`time-limit`, `size-limit`,
+    /// `input-unreadable`, `parse-error`, ...).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub error: Option<String>,
+    pub error: Option<Warning>,
 }
 
 /// The result of an extraction run.
@@ -159,6 +161,7 @@ impl SortedExtraction {
 /// An error with the temporary files of `--memory-limit`.
 pub fn temp_error(message: &str) -> InputError {
     InputError {
+        code: crate::error::WarningCode::TempFile,
         source: "temporary files".to_string(),
         message: message.to_string(),
     }
@@ -570,7 +573,9 @@ impl Extractor {
                 report.hits = hits;
                 report.error = error;
             }
-            Err(e) => report.error = Some(input::describe(&e)),
+            Err(e) => {
+                report.error = Some(Warning::new(WarningCode::of_io(&e), input::describe(&e)))
+            }
         }
         report
     }
@@ -583,13 +588,19 @@ impl Extractor {
         reader: &mut dyn Read,
         chunk_parallel: bool,
         set: &mut dyn Collector,
-    ) -> (u64, u64, Option<String>) {
+    ) -> (u64, u64, Option<Warning>) {
         if !self.options.structured_logs {
             return self.scan_stream(name, reader, chunk_parallel, set);
         }
         let head = match logs::sniff(reader) {
             Ok(h) => h,
-            Err(e) => return (0, 0, Some(format!("read error: {}", input::describe(&e)))),
+            Err(e) => {
+                let error = Warning::new(
+                    WarningCode::of_io(&e),
+                    format!("read error: {}", input::describe(&e)),
+                );
+                return (0, 0, Some(error));
+            }
         };
         let format = logs::detect(&head);
         let mut whole = std::io::Cursor::new(head).chain(reader);
@@ -607,7 +618,7 @@ impl Extractor {
         name: &str,
         reader: &mut dyn Read,
         set: &mut dyn Collector,
-    ) -> (u64, u64, Option<String>) {
+    ) -> (u64, u64, Option<Warning>) {
         let source: Arc<str> = Arc::from(name);
         let source_index = set.source(&source);
         let max = self.options.max_bytes;
@@ -701,11 +712,16 @@ impl Extractor {
         flush(&mut held, version_value, set, &mut hits);
         let mut problems = report.warnings;
         if max > 0 && counted.bytes >= max {
-            problems.push(format!(
-                "stopped after {max} bytes (--max-size); the rest was not scanned"
+            problems.push(Warning::new(
+                WarningCode::SizeLimit,
+                format!("stopped after {max} bytes (--max-size); the rest was not scanned"),
             ));
         }
-        let error = (!problems.is_empty()).then(|| format!("{format}: {}", problems.join("; ")));
+        // One error for the source: the first problem's code, every problem's message.
+        let error = problems.first().map(|first| {
+            let messages: Vec<&str> = problems.iter().map(|w| w.message.as_str()).collect();
+            Warning::new(first.code, format!("{format}: {}", messages.join("; ")))
+        });
         (counted.bytes, hits, error)
     }
 
@@ -717,7 +733,7 @@ impl Extractor {
         reader: &mut dyn Read,
         chunk_parallel: bool,
         set: &mut dyn Collector,
-    ) -> (u64, u64, Option<String>) {
+    ) -> (u64, u64, Option<Warning>) {
         let chunk_size = self.options.chunk_size.max(4096);
         let mut merger = Merger {
             source: set.source(&Arc::from(name)),
@@ -752,9 +768,9 @@ impl Extractor {
                     } else {
                         "read error"
                     };
-                    error = Some(format!(
-                        "{what} after {total} bytes: {}",
-                        input::describe(&e)
+                    error = Some(Warning::new(
+                        WarningCode::of_io(&e),
+                        format!("{what} after {total} bytes: {}", input::describe(&e)),
                     ));
                     eof = true;
                 }
@@ -764,9 +780,12 @@ impl Extractor {
                 let over = (total - max) as usize;
                 buf.truncate(buf.len() - over);
                 total = self.options.max_bytes;
-                error = Some(format!(
-                    "stopped after {} bytes (--max-size); the rest was not scanned",
-                    self.options.max_bytes
+                error = Some(Warning::new(
+                    WarningCode::SizeLimit,
+                    format!(
+                        "stopped after {} bytes (--max-size); the rest was not scanned",
+                        self.options.max_bytes
+                    ),
                 ));
                 eof = true;
             }

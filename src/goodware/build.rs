@@ -3,6 +3,7 @@
 
 use super::format::{self, Index, IndexError, IndexMeta, SourceEntry};
 use super::{key, MAX_KEY_LEN, MIN_LEN};
+use crate::error::{Warning, WarningCode};
 use crate::input::{self, Source};
 use fst::{IntoStreamer, Streamer};
 use rayon::prelude::*;
@@ -52,7 +53,7 @@ pub struct BuildReport {
     /// Files skipped because the same content was already counted.
     pub duplicates: u64,
     /// Paths that could not be read, or were skipped, with the reason.
-    pub warnings: Vec<String>,
+    pub warnings: Vec<Warning>,
     /// The header written; `None` when no file was read, and then nothing was written.
     pub meta: Option<IndexMeta>,
 }
@@ -170,15 +171,18 @@ pub fn build(
     for (arg, given) in options.paths.iter().enumerate() {
         let (sources, errors) = input::expand_following_links(std::slice::from_ref(given));
         for e in errors {
-            report.warnings.push(format!("{}: {}", e.source, e.message));
+            report.warnings.push(e.warning());
         }
         for s in sources {
             match s {
                 Source::File { path, len } if len > options.max_file_size => {
-                    report.warnings.push(format!(
-                        "{}: skipped, larger than {} bytes",
-                        path.display(),
-                        options.max_file_size
+                    report.warnings.push(Warning::new(
+                        WarningCode::SizeLimit,
+                        format!(
+                            "{}: skipped, larger than {} bytes",
+                            path.display(),
+                            options.max_file_size
+                        ),
                     ));
                 }
                 Source::File { path, .. } => {
@@ -197,11 +201,15 @@ pub fn build(
         }
     }
     for batch in files.chunks(128) {
-        let facts: Vec<Result<(FileFacts, u32), String>> = batch
+        let facts: Vec<Result<(FileFacts, u32), Warning>> = batch
             .par_iter()
             .map(|(p, package)| {
-                let data = std::fs::read(p)
-                    .map_err(|e| format!("{}: {}", p.display(), input::describe(&e)))?;
+                let data = std::fs::read(p).map_err(|e| {
+                    Warning::new(
+                        WarningCode::of_io(&e),
+                        format!("{}: {}", p.display(), input::describe(&e)),
+                    )
+                })?;
                 Ok((file_facts(&data), *package))
             })
             .collect();

@@ -11,6 +11,7 @@
 
 use super::format::{self, Index, IndexError, IndexMeta};
 use super::{MAX_KEY_LEN, MIN_LEN};
+use crate::error::{Warning, WarningCode};
 use fst::{IntoStreamer, Streamer};
 
 /// What a merge did.
@@ -22,7 +23,7 @@ pub struct MergeReport {
     /// export names were counted once per part that held them.
     pub overlapping_files: u64,
     /// Problems worth telling the user (overlapping parts, filtered parts).
-    pub warnings: Vec<String>,
+    pub warnings: Vec<Warning>,
     /// The header written.
     pub meta: IndexMeta,
 }
@@ -72,21 +73,28 @@ pub fn merge(
     let counted: u64 = parts.iter().map(|p| p.file_set().len() as u64).sum();
     let overlapping_files = counted.saturating_sub(files.len() as u64);
     if overlapping_files > 0 {
-        warnings.push(format!(
-            "{overlapping_files} files were counted in more than one part: their strings are \
-             counted once per part (split the set by content digest to keep parts disjoint)"
+        warnings.push(Warning::new(
+            WarningCode::IndexMismatch,
+            format!(
+                "{overlapping_files} files were counted in more than one part: their strings \
+                 are counted once per part (split the set by content digest to keep parts \
+                 disjoint)"
+            ),
         ));
     }
     for (i, part) in parts.iter().enumerate() {
         let m = part.meta();
         if m.min_len != MIN_LEN as u64 || m.max_key_len != MAX_KEY_LEN as u64 {
-            warnings.push(format!(
-                "part {}: built with strings of {}..{} bytes, this spoor counts {}..{}",
-                i + 1,
-                m.min_len,
-                m.max_key_len,
-                MIN_LEN,
-                MAX_KEY_LEN
+            warnings.push(Warning::new(
+                WarningCode::IndexMismatch,
+                format!(
+                    "part {}: built with strings of {}..{} bytes, this spoor counts {}..{}",
+                    i + 1,
+                    m.min_len,
+                    m.max_key_len,
+                    MIN_LEN,
+                    MAX_KEY_LEN
+                ),
             ));
         }
     }

@@ -52,7 +52,7 @@ impl Allowlist {
 
     /// Parses `type value` lines (`#` comments, blank lines ignored). A line holding a
     /// single word is read as a domain.
-    pub fn parse(text: &str) -> Result<Self, String> {
+    pub fn parse(text: &str) -> Result<Self, crate::Error> {
         let mut list = Allowlist::empty();
         for (n, line) in text.lines().enumerate() {
             let line = line.split('#').next().unwrap_or("").trim();
@@ -66,7 +66,7 @@ impl Allowlist {
                 }
                 Some((k, v)) => (
                     k.parse::<IocKind>()
-                        .map_err(|e| format!("line {}: {e} (or url-host)", n + 1))?,
+                        .map_err(|e| crate::Error::parse_at(n + 1, format!("{e} (or url-host)")))?,
                     v.trim(),
                 ),
                 None => (IocKind::Domain, line),

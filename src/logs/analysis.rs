@@ -15,6 +15,7 @@
 //!   processes to end, addresses to block.
 
 use super::{base_name, Action, Event, ProcessInfo, Provenance};
+use crate::error::{Warning, WarningCode};
 use crate::ioc::scan::{KindSet, Scanner};
 use crate::ioc::set::scope_of;
 use crate::ioc::{IocKind, Scope};
@@ -445,7 +446,7 @@ pub struct Findings {
     /// What the tree could not show as the logs give it (process-id cycles broken, chains
     /// cut at the depth limit, processes over the limit), in sentences.
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub warnings: Vec<String>,
+    pub warnings: Vec<Warning>,
     /// The role of each network address and name in the records it came from, by
     /// [`role_key`].
     #[serde(skip)]
@@ -1510,9 +1511,13 @@ impl Analysis {
         // processes that only appear as parents were not started by what was analysed
         let (tree, mut warnings) = build_tree(&self.processes, &self.aliases);
         if self.processes_dropped > 0 {
-            warnings.push(format!(
-                "more than {MAX_PROCESSES} processes: {} process event(s) of others not in the tree",
-                self.processes_dropped
+            warnings.push(Warning::new(
+                WarningCode::SizeLimit,
+                format!(
+                    "more than {MAX_PROCESSES} processes: {} process event(s) of others not in \
+                     the tree",
+                    self.processes_dropped
+                ),
             ));
         }
         let persistence: Vec<Persistence> = self.persistence.into_values().collect();
@@ -1566,7 +1571,7 @@ const MAX_DEPTH: usize = 56;
 fn build_tree(
     processes: &BTreeMap<ProcKey, Proc>,
     aliases: &BTreeMap<ProcKey, ProcKey>,
-) -> (Vec<ProcessNode>, Vec<String>) {
+) -> (Vec<ProcessNode>, Vec<Warning>) {
     let mut children: Children = BTreeMap::new();
     let mut roots: Vec<(Arc<str>, u64, ProcKey)> = Vec::new();
     for (key, proc_) in processes {
@@ -1621,9 +1626,12 @@ fn build_tree(
         }
     }
     if cycle_count > 0 {
-        warnings.push(format!(
-            "{cycle_count} process(es) in parent-process-id cycles: each cycle is drawn from \
-             the first of its processes seen"
+        warnings.push(Warning::new(
+            WarningCode::ProcessTree,
+            format!(
+                "{cycle_count} process(es) in parent-process-id cycles: each cycle is drawn \
+                 from the first of its processes seen"
+            ),
         ));
     }
     let mut cut = 0usize;
@@ -1639,8 +1647,11 @@ fn build_tree(
         ));
     }
     if cut > 0 {
-        warnings.push(format!(
-            "{cut} process chain(s) deeper than {MAX_DEPTH} levels continue as separate roots"
+        warnings.push(Warning::new(
+            WarningCode::ProcessTree,
+            format!(
+                "{cut} process chain(s) deeper than {MAX_DEPTH} levels continue as separate roots"
+            ),
         ));
     }
     (tree, warnings)

@@ -13,6 +13,7 @@
 //! own and dropped once mapped, so memory follows the events found, not the report's size.
 
 use super::{Action, Event, Format, ProcessInfo, Provenance, ReadReport};
+use crate::error::WarningCode;
 use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
@@ -231,16 +232,20 @@ pub fn events(
     let mut de = serde_json::Deserializer::from_reader(&mut repairing);
     match TopLevel(&mut state).deserialize(&mut de) {
         Ok(()) => report.records = 1,
-        Err(e) => report.warn(format!(
-            "the report is not complete JSON ({e}); the events before the damage were kept"
-        )),
+        Err(e) => report.warn(
+            WarningCode::InputTruncated,
+            format!(
+                "the report is not complete JSON ({e}); the events before the damage were kept"
+            ),
+        ),
     }
     drop(de);
     let replaced = repairing.get_ref().replaced();
     if replaced > 0 {
-        report.warn(format!(
-            "{replaced} invalid escape(s) or byte(s) in strings replaced by U+FFFD"
-        ));
+        report.warn(
+            WarningCode::Encoding,
+            format!("{replaced} invalid escape(s) or byte(s) in strings replaced by U+FFFD"),
+        );
     }
     let (signatures_doc, ttps) = (
         std::mem::take(&mut state.signatures),

@@ -7,6 +7,7 @@
 
 use super::sysmon::{map, WinEvent};
 use super::{Event, Field, Format, Provenance, ReadReport};
+use crate::error::WarningCode;
 use evtx::EvtxParser;
 use std::io::{self, Read, Seek, SeekFrom};
 use std::sync::Arc;
@@ -25,14 +26,20 @@ fn open(reader: &mut dyn Read, report: &mut ReadReport) -> Option<EvtxParser<std
     let file = match spooled {
         Ok(f) => f,
         Err(e) => {
-            report.warn(format!("cannot buffer the EVTX file: {e}"));
+            report.warn(
+                WarningCode::of_io(&e),
+                format!("cannot buffer the EVTX file: {e}"),
+            );
             return None;
         }
     };
     match EvtxParser::from_read_seek(file) {
         Ok(p) => Some(p),
         Err(e) => {
-            report.warn(format!("not a readable EVTX file: {e}"));
+            report.warn(
+                WarningCode::FormatUnknown,
+                format!("not a readable EVTX file: {e}"),
+            );
             None
         }
     }
@@ -46,7 +53,10 @@ fn each(reader: &mut dyn Read, report: &mut ReadReport, on_event: &mut dyn FnMut
     let mut sub = ReadReport::default();
     for (index, record) in (0u64..).zip(parser.records()) {
         if index >= MAX_RECORDS {
-            report.warn(format!("stopped after {MAX_RECORDS} records"));
+            report.warn(
+                WarningCode::SizeLimit,
+                format!("stopped after {MAX_RECORDS} records"),
+            );
             break;
         }
         match record {
@@ -61,11 +71,14 @@ fn each(reader: &mut dyn Read, report: &mut ReadReport, on_event: &mut dyn FnMut
                     on_event(ev, index);
                 }
             }
-            Err(e) => report.warn(format!("damaged EVTX record or chunk skipped: {e}")),
+            Err(e) => report.warn(
+                WarningCode::ParseError,
+                format!("damaged EVTX record or chunk skipped: {e}"),
+            ),
         }
     }
     for w in sub.warnings {
-        report.warn(w);
+        report.warn(w.code, w.message);
     }
 }
 

@@ -7,6 +7,7 @@
 //! Also owns telling JSON formats apart ([`detect`]).
 
 use super::{lossy, Field, Format, Lines, ReadReport, MAX_FIELD_BYTES};
+use crate::error::{Warning, WarningCode};
 use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use std::cell::Cell;
 use std::fmt::Write as _;
@@ -220,7 +221,7 @@ impl Read for Failed {
 pub fn recognise_report(
     mut whole: Box<dyn Read + Send>,
     reopen: Option<&dyn Fn() -> io::Result<Box<dyn Read + Send>>>,
-) -> (Format, Box<dyn Read + Send>, Option<String>) {
+) -> (Format, Box<dyn Read + Send>, Option<Warning>) {
     let mut keys = TopKeys::default();
     let mut spool: Vec<u8> = Vec::new();
     let mut buf = vec![0u8; 64 * 1024];
@@ -240,9 +241,13 @@ pub fn recognise_report(
         if reopen.is_none() {
             spool.extend_from_slice(&buf[..n]);
             if spool.len() > SPOOL_LIMIT {
-                note = Some(format!(
-                    "only the first {} MiB of this JSON document were looked at for sandbox-report keys",
-                    SPOOL_LIMIT >> 20
+                note = Some(Warning::new(
+                    WarningCode::SizeLimit,
+                    format!(
+                        "only the first {} MiB of this JSON document were looked at for \
+                         sandbox-report keys",
+                        SPOOL_LIMIT >> 20
+                    ),
                 ));
                 break;
             }
@@ -331,10 +336,13 @@ pub fn document_fields(
             // only white space after the last document
             Err(e) if e.is_eof() && solid.get() == before && report.records > 0 => break,
             Err(e) => {
-                report.warn(format!(
-                    "line {}: JSON ends or breaks here ({e}); values before it were kept",
-                    line.get()
-                ));
+                report.warn(
+                    WarningCode::ParseError,
+                    format!(
+                        "line {}: JSON ends or breaks here ({e}); values before it were kept",
+                        line.get()
+                    ),
+                );
                 break;
             }
         }
@@ -342,9 +350,10 @@ pub fn document_fields(
     drop(de);
     let replaced = repairing.get_ref().replaced();
     if replaced > 0 {
-        report.warn(format!(
-            "{replaced} invalid escape(s) or byte(s) in strings replaced by U+FFFD"
-        ));
+        report.warn(
+            WarningCode::Encoding,
+            format!("{replaced} invalid escape(s) or byte(s) in strings replaced by U+FFFD"),
+        );
     }
     report.produced += emitted;
 }
@@ -362,7 +371,7 @@ pub fn line_fields(reader: &mut dyn Read, sink: &mut dyn FnMut(Field), report: &
             Ok(Some(x)) => x,
             Ok(None) => break,
             Err(e) => {
-                report.warn(format!("read error: {e}"));
+                report.warn(WarningCode::of_io(&e), format!("read error: {e}"));
                 break;
             }
         };
@@ -371,19 +380,23 @@ pub fn line_fields(reader: &mut dyn Read, sink: &mut dyn FnMut(Field), report: &
         }
         report.records += 1;
         if cut {
-            report.warn(format!(
-                "line {line_no}: longer than {MAX_FIELD_BYTES} bytes, cut"
-            ));
+            report.warn(
+                WarningCode::SizeLimit,
+                format!("line {line_no}: longer than {MAX_FIELD_BYTES} bytes, cut"),
+            );
         }
         let mut emitted = 0u64;
         path.clear();
         if serde_json::from_slice::<serde::de::IgnoredAny>(&buf).is_err() {
             if let Some((fixed, n)) = super::json_repair::repair(&buf) {
                 if serde_json::from_slice::<serde::de::IgnoredAny>(&fixed).is_ok() {
-                    report.warn(format!(
-                        "line {line_no}: {n} invalid escape(s) or byte(s) in strings replaced \
+                    report.warn(
+                        WarningCode::Encoding,
+                        format!(
+                            "line {line_no}: {n} invalid escape(s) or byte(s) in strings replaced \
                          by U+FFFD"
-                    ));
+                        ),
+                    );
                     buf = fixed;
                 }
             }
@@ -560,7 +573,7 @@ mod tests {
         assert_eq!(fields.len(), 2);
         assert_eq!(report.warnings.len(), 1);
         assert!(
-            report.warnings[0].contains("JSON ends"),
+            report.warnings[0].message.contains("JSON ends"),
             "{:?}",
             report.warnings
         );

@@ -28,6 +28,7 @@ pub mod regshot;
 pub mod sysmon;
 mod xml;
 
+use crate::error::{Warning, WarningCode};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::io::{self, Read};
@@ -457,18 +458,29 @@ pub struct ReadReport {
     /// Events (or fields) produced.
     pub produced: u64,
     /// Problems met; reading went on past each unless it says otherwise.
-    pub warnings: Vec<String>,
+    pub warnings: Vec<Warning>,
 }
 
 impl ReadReport {
     /// Records a warning, keeping at most [`MAX_WARNINGS`] (then counting the rest).
-    pub fn warn(&mut self, message: impl Into<String>) {
+    pub fn warn(&mut self, code: WarningCode, message: impl Into<String>) {
         if self.warnings.len() < MAX_WARNINGS {
-            self.warnings.push(message.into());
+            self.warnings.push(Warning::new(code, message));
         } else if self.warnings.len() == MAX_WARNINGS {
-            self.warnings
-                .push("further warnings for this source were suppressed".to_string());
+            self.warnings.push(Warning::new(
+                WarningCode::WarningsSuppressed,
+                "further warnings for this source were suppressed",
+            ));
         }
+    }
+}
+
+/// The code of a CSV reader's error: a failed read ([`WarningCode::of_io`]) or a damaged
+/// row.
+fn csv_code(e: &csv::Error) -> WarningCode {
+    match e.kind() {
+        csv::ErrorKind::Io(io) => WarningCode::of_io(io),
+        _ => WarningCode::ParseError,
     }
 }
 
@@ -548,9 +560,9 @@ pub struct SourceSummary {
     pub records: u64,
     /// Events produced.
     pub events: u64,
-    /// Problems met (damaged records, truncation, read errors).
+    /// Problems met (damaged records, truncation, read errors), with codes.
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub warnings: Vec<String>,
+    pub warnings: Vec<Warning>,
 }
 
 /// Opens a source, recognises its format from its content and streams its events to
@@ -572,7 +584,7 @@ pub fn read_source_with(
     source: &crate::input::Source,
     time_limit: Option<std::time::Duration>,
     sink: &mut dyn FnMut(Event),
-    without_events: &mut dyn FnMut(&mut dyn Read) -> Option<String>,
+    without_events: &mut dyn FnMut(&mut dyn Read) -> Option<Warning>,
 ) -> SourceSummary {
     read_source_limited(source, time_limit, 0, sink, without_events)
 }
@@ -586,7 +598,7 @@ pub fn read_source_limited(
     time_limit: Option<std::time::Duration>,
     max_decoded: u64,
     sink: &mut dyn FnMut(Event),
-    without_events: &mut dyn FnMut(&mut dyn Read) -> Option<String>,
+    without_events: &mut dyn FnMut(&mut dyn Read) -> Option<Warning>,
 ) -> SourceSummary {
     read_source_tapped(
         source,
@@ -605,7 +617,7 @@ pub fn read_source_tapped(
     time_limit: Option<std::time::Duration>,
     max_decoded: u64,
     sink: &mut dyn FnMut(Event),
-    without_events: &mut dyn FnMut(&mut dyn Read) -> Option<String>,
+    without_events: &mut dyn FnMut(&mut dyn Read) -> Option<Warning>,
     records: RecordTap<'_>,
 ) -> SourceSummary {
     let name = source.name();
@@ -626,16 +638,20 @@ pub fn read_source_tapped(
     let mut reader = match open() {
         Ok(r) => r,
         Err(e) => {
-            summary.warnings.push(crate::input::describe(&e));
+            summary.warnings.push(Warning::new(
+                WarningCode::of_io(&e),
+                crate::input::describe(&e),
+            ));
             return summary;
         }
     };
     let head = match sniff(&mut reader) {
         Ok(h) => h,
         Err(e) => {
-            summary
-                .warnings
-                .push(format!("read error: {}", crate::input::describe(&e)));
+            summary.warnings.push(Warning::new(
+                WarningCode::of_io(&e),
+                format!("read error: {}", crate::input::describe(&e)),
+            ));
             return summary;
         }
     };

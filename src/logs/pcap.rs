@@ -11,6 +11,7 @@
 //! damaged capture gives a warning and the events read before the damage.
 
 use super::{Action, Event, Field, Format, Provenance, ReadReport};
+use crate::error::WarningCode;
 use pcap_parser::pcapng::Block;
 use pcap_parser::traits::{PcapNGPacketBlock, PcapReaderIterator};
 use pcap_parser::{Linktype, PcapBlockOwned, PcapError};
@@ -520,7 +521,7 @@ pub fn events(
     // the readers parse the file header from their first read: give it whole
     let mut head = Vec::new();
     if let Err(e) = (&mut *reader).take(65536).read_to_end(&mut head) {
-        report.warn(format!("read error: {e}"));
+        report.warn(WarningCode::of_io(&e), format!("read error: {e}"));
         return;
     }
     let magic: [u8; 4] = head
@@ -540,7 +541,10 @@ pub fn events(
     let mut reader = match opened {
         Ok(r) => r,
         Err(e) => {
-            report.warn(format!("not a readable capture: {e:?}"));
+            report.warn(
+                WarningCode::FormatUnknown,
+                format!("not a readable capture: {e:?}"),
+            );
             return;
         }
     };
@@ -610,20 +614,29 @@ pub fn events(
             }
             Err(PcapError::Eof) => break,
             Err(PcapError::UnexpectedEof) => {
-                report.warn(format!(
-                    "the capture is truncated after {index} packets; the last one is cut short"
-                ));
+                report.warn(
+                    WarningCode::InputTruncated,
+                    format!(
+                        "the capture is truncated after {index} packets; the last one is cut short"
+                    ),
+                );
                 break;
             }
             Err(PcapError::Incomplete(_)) => {
                 if reader.reader_exhausted() {
-                    report.warn(format!(
+                    report.warn(
+                        WarningCode::InputTruncated,
+                        format!(
                         "the capture is truncated after {index} packets; the last one is cut short"
-                    ));
+                    ),
+                    );
                     break;
                 }
                 if let Err(e) = reader.refill() {
-                    report.warn(format!("read error after {index} packets: {e:?}"));
+                    report.warn(
+                        WarningCode::InputUnreadable,
+                        format!("read error after {index} packets: {e:?}"),
+                    );
                     break;
                 }
             }
@@ -631,14 +644,17 @@ pub fn events(
                 if whole_input.is_some_and(|len| capacity >= len) {
                     // Growing the buffer (up to 16 MiB) could not help: the block
                     // declares more bytes than the whole capture holds.
-                    report.warn(format!(
-                        "the capture is truncated after {index} packets: the next block \
+                    report.warn(
+                        WarningCode::InputTruncated,
+                        format!(
+                            "the capture is truncated after {index} packets: the next block \
                          declares more bytes than the file holds"
-                    ));
+                        ),
+                    );
                     break;
                 }
                 if capacity >= MAX_BLOCK || !reader.grow(capacity * 2) {
-                    report.warn(format!(
+                    report.warn(WarningCode::SizeLimit, format!(
                         "a block after packet {index} is larger than {MAX_BLOCK} bytes; reading stopped"
                     ));
                     break;
@@ -646,9 +662,10 @@ pub fn events(
                 capacity *= 2;
             }
             Err(e) => {
-                report.warn(format!(
-                    "damaged capture after {index} packets: {e:?}; reading stopped"
-                ));
+                report.warn(
+                    WarningCode::ParseError,
+                    format!("damaged capture after {index} packets: {e:?}; reading stopped"),
+                );
                 break;
             }
         }

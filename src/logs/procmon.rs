@@ -7,6 +7,7 @@
 //! warning and reading goes on.
 
 use super::{Action, Event, Field, Format, ProcessInfo, Provenance, ReadReport};
+use crate::error::WarningCode;
 use std::collections::HashMap;
 use std::io::Read;
 use std::sync::{Arc, OnceLock};
@@ -179,7 +180,7 @@ pub fn events(
             Ok(false) => break,
             Ok(true) => {}
             Err(e) => {
-                report.warn(format!("CSV error: {e}"));
+                report.warn(super::csv_code(&e), format!("CSV error: {e}"));
                 if e.is_io_error() {
                     break;
                 }
@@ -190,7 +191,10 @@ pub fn events(
         let Some(cols) = columns.as_ref() else {
             let c = Columns::from_header(&record);
             if c.operation.is_none() {
-                report.warn("no \"Operation\" column in the header; not a Procmon CSV");
+                report.warn(
+                    WarningCode::FormatUnknown,
+                    "no \"Operation\" column in the header; not a Procmon CSV",
+                );
                 return;
             }
             columns = Some(c);
@@ -341,7 +345,7 @@ pub fn fields(reader: &mut dyn Read, sink: &mut dyn FnMut(Field), report: &mut R
             Ok(false) => break,
             Ok(true) => {}
             Err(e) => {
-                report.warn(format!("CSV error: {e}"));
+                report.warn(super::csv_code(&e), format!("CSV error: {e}"));
                 if e.is_io_error() {
                     break;
                 }

@@ -5,6 +5,7 @@
 //! The time of the second shot is the events' time. Read line by line.
 
 use super::{lossy, Action, Event, Format, Lines, Provenance, ReadReport, MAX_FIELD_BYTES};
+use crate::error::WarningCode;
 use std::io::{BufReader, Read};
 use std::sync::Arc;
 
@@ -113,7 +114,7 @@ pub fn events(
             Ok(Some(x)) => x,
             Ok(None) => break,
             Err(e) => {
-                report.warn(format!("read error: {e}"));
+                report.warn(WarningCode::of_io(&e), format!("read error: {e}"));
                 break;
             }
         };

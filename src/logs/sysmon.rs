@@ -7,6 +7,7 @@
 //! network endpoints get common detail names (see `docs/events.md`).
 
 use super::{Action, Event, Format, Lines, ProcessInfo, Provenance, ReadReport, MAX_FIELD_BYTES};
+use crate::error::WarningCode;
 use serde_json::Value;
 use std::collections::HashMap;
 use std::io::{BufReader, Read};
@@ -471,7 +472,7 @@ pub fn json_events(
             Ok(Some(x)) => x,
             Ok(None) => break,
             Err(e) => {
-                report.warn(format!("read error: {e}"));
+                report.warn(WarningCode::of_io(&e), format!("read error: {e}"));
                 break;
             }
         };
@@ -482,9 +483,10 @@ pub fn json_events(
         let record = index;
         index += 1;
         if cut {
-            report.warn(format!(
-                "line {line_no}: longer than {MAX_FIELD_BYTES} bytes, skipped"
-            ));
+            report.warn(
+                WarningCode::SizeLimit,
+                format!("line {line_no}: longer than {MAX_FIELD_BYTES} bytes, skipped"),
+            );
             continue;
         }
         let value: Value = match serde_json::from_slice(&buf) {
@@ -496,14 +498,20 @@ pub fn json_events(
                 });
                 match repaired {
                     Some((v, n)) => {
-                        report.warn(format!(
-                            "line {line_no}: {n} invalid escape(s) or byte(s) in strings \
+                        report.warn(
+                            WarningCode::Encoding,
+                            format!(
+                                "line {line_no}: {n} invalid escape(s) or byte(s) in strings \
                              replaced by U+FFFD"
-                        ));
+                            ),
+                        );
                         v
                     }
                     None => {
-                        report.warn(format!("line {line_no}: not JSON ({e}), skipped"));
+                        report.warn(
+                            WarningCode::ParseError,
+                            format!("line {line_no}: not JSON ({e}), skipped"),
+                        );
                         continue;
                     }
                 }

@@ -7,6 +7,7 @@
 
 use super::sysmon::WinEvent;
 use super::{Field, ReadReport, MAX_FIELD_BYTES};
+use crate::error::WarningCode;
 use quick_xml::events::{BytesStart, Event as XmlEvent};
 use std::io::{BufRead, BufReader, Read};
 
@@ -45,9 +46,15 @@ pub(crate) fn read(
             Ok(e) => e,
             Err(e) => {
                 errors += 1;
-                report.warn(format!("XML error near byte {before}: {e}"));
+                report.warn(
+                    WarningCode::ParseError,
+                    format!("XML error near byte {before}: {e}"),
+                );
                 if errors > MAX_ERRORS || xml.buffer_position() == before {
-                    report.warn("too much damaged XML; reading stopped");
+                    report.warn(
+                        WarningCode::ParseError,
+                        "too much damaged XML; reading stopped",
+                    );
                     break;
                 }
                 continue;
@@ -143,7 +150,10 @@ pub(crate) fn read(
         }
     }
     if let Some((ev, offset)) = current.take() {
-        report.warn("the last event is cut short; what it had was kept");
+        report.warn(
+            WarningCode::InputTruncated,
+            "the last event is cut short; what it had was kept",
+        );
         report.records += 1;
         on_event(ev, offset);
     }

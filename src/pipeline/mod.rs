@@ -15,6 +15,7 @@
 mod rules;
 
 use crate::analyze::AnalyzeOptions;
+use crate::error::{Warning, WarningCode};
 use crate::export::{self, ExchangeOptions};
 use crate::report::{Report, ReportOptions};
 use std::path::PathBuf;
@@ -130,7 +131,7 @@ pub enum Error {
     #[error("no input could be read")]
     NothingRead {
         /// The warnings up to that point (why each input could not be read).
-        warnings: Vec<String>,
+        warnings: Vec<Warning>,
     },
 }
 
@@ -161,7 +162,7 @@ pub struct Analysis {
     /// [`crate::report::html`]).
     pub report: Report,
     /// Every warning, in the order it arose (unreadable inputs first).
-    pub warnings: Vec<String>,
+    pub warnings: Vec<Warning>,
 }
 
 impl Analysis {
@@ -202,10 +203,10 @@ pub fn analyze(
         }
         store.annotate_context(&mut findings.dynamic.iocs);
     }
-    let mut warnings: Vec<String> = findings
+    let mut warnings: Vec<Warning> = findings
         .errors
         .iter()
-        .map(|e| format!("{}: {}", e.source, e.message))
+        .map(crate::input::InputError::warning)
         .chain(findings.warnings.iter().cloned())
         .collect();
     if findings.samples.is_empty()
@@ -218,7 +219,7 @@ pub fn analyze(
     // What the IOC scan could not read (a cap reached, a read error) is in iocs.json too.
     for s in &findings.extraction.sources {
         if let Some(e) = &s.error {
-            warnings.push(format!("{}: {e}", s.name));
+            warnings.push(e.prefixed(&s.name));
         }
     }
     let date = options.date.clone().unwrap_or_else(crate::dates::today);
@@ -234,7 +235,10 @@ pub fn analyze(
         .and_then(|p| match crate::evaluate::Labels::load(p) {
             Ok(l) => Some(l),
             Err(e) => {
-                warnings.push(format!("{e}; one rule per sample"));
+                warnings.push(Warning::new(
+                    WarningCode::LabelsUnread,
+                    format!("{e}; one rule per sample"),
+                ));
                 labels_unread = true;
                 None
             }

@@ -3,6 +3,7 @@
 //! Problems are warnings pushed in the order they arise.
 
 use crate::analyze::Analysis;
+use crate::error::{Warning, WarningCode};
 use crate::evaluate::Labels;
 use crate::sample::Triage;
 use std::path::{Path, PathBuf};
@@ -20,7 +21,7 @@ pub(super) fn generate(
     benign: &[PathBuf],
     threads: usize,
     labels: Option<&Labels>,
-    warnings: &mut Vec<String>,
+    warnings: &mut Vec<Warning>,
 ) -> crate::rules::Generation {
     let index = match goodware {
         Some(p) => crate::goodware::Index::open(p).map_err(|e| format!("{}: {e}", p.display())),
@@ -31,7 +32,10 @@ pub(super) fn generate(
     let index = match index {
         Ok(i) => Some(i),
         Err(e) => {
-            warnings.push(format!("{e}; rules are built without goodware facts"));
+            warnings.push(Warning::new(
+                WarningCode::GoodwareUnavailable,
+                format!("{e}; rules are built without goodware facts"),
+            ));
             None
         }
     };
@@ -56,7 +60,10 @@ pub(super) fn generate(
                     false,
                 ) {
                     Ok(v) => return v.generation,
-                    Err(e) => warnings.push(format!("rules could not be validated: {e}")),
+                    Err(e) => warnings.push(Warning::new(
+                        WarningCode::RuleInvalid,
+                        format!("rules could not be validated: {e}"),
+                    )),
                 }
             }
             crate::rules::generate(samples, index.as_ref(), options)
@@ -120,13 +127,16 @@ pub(super) fn test(
     benign: &[PathBuf],
     threads: usize,
     labels: Option<&Labels>,
-    warnings: &mut Vec<String>,
+    warnings: &mut Vec<Warning>,
 ) -> Option<crate::evaluate::report::Report> {
     let rules =
         match crate::evaluate::rules::RuleSet::compile_sources(&[("rules.yar", text.as_bytes())]) {
             Ok(r) => r,
             Err(e) => {
-                warnings.push(format!("the generated rules do not compile: {e}"));
+                warnings.push(Warning::new(
+                    WarningCode::RuleInvalid,
+                    format!("the generated rules do not compile: {e}"),
+                ));
                 return None;
             }
         };

@@ -297,7 +297,7 @@ impl Report {
             .iter()
             .map(|e| format!("{}: {}", e.source, e.message))
             .collect();
-        problems.extend(analysis.warnings.iter().cloned());
+        problems.extend(analysis.warnings.iter().map(|w| w.message.clone()));
         problems.extend(
             analysis
                 .extraction

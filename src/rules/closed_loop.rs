@@ -16,6 +16,7 @@
 
 use super::render::{self, MetaLine};
 use super::{generate_checked, usable_strings, Generation, RuleOptions};
+use crate::error::{Warning, WarningCode};
 use crate::evaluate::{scan, RuleSet, ScanConfig, SetKind, TestSets};
 use crate::goodware::Index;
 use crate::sample::Triage;
@@ -167,10 +168,15 @@ pub fn generate_validated(
     holdout: bool,
 ) -> Result<Validated, String> {
     let sets = TestSets::collect(&[], benign);
-    let mut warnings: Vec<String> = sets
+    let mut warnings: Vec<Warning> = sets
         .unreadable
         .iter()
-        .map(|u| format!("validation set: {}: {}", u.file, u.reason))
+        .map(|u| {
+            Warning::new(
+                WarningCode::InputUnreadable,
+                format!("validation set: {}: {}", u.file, u.reason),
+            )
+        })
         .collect();
     let files: Vec<PathBuf> = sets
         .files
@@ -184,8 +190,9 @@ pub fn generate_validated(
     let texts = usable_strings(samples, index);
     let (probes, unscanned) = BenignStrings::probe(&texts, &files, config)?;
     for (path, reason) in unscanned {
-        warnings.push(format!(
-            "validation set: {path}: {reason}; not validated against it"
+        warnings.push(Warning::new(
+            WarningCode::InputUnreadable,
+            format!("validation set: {path}: {reason}; not validated against it"),
         ));
     }
     let mut generation = generate_checked(samples, index, options, Some(&probes));
@@ -222,18 +229,24 @@ pub fn generate_validated(
         .zip(&measured)
     {
         if !m.false_positives.is_empty() {
-            generation.warnings.push(format!(
-                "{}: still matches {} benign file(s) ({}); not written",
-                rule.name,
-                m.false_positives.len(),
-                m.false_positives.join(", ")
+            generation.warnings.push(Warning::new(
+                WarningCode::RuleFalsePositive,
+                format!(
+                    "{}: still matches {} benign file(s) ({}); not written",
+                    rule.name,
+                    m.false_positives.len(),
+                    m.false_positives.join(", ")
+                ),
             ));
             continue;
         }
         if m.true_positives < m.samples {
-            generation.warnings.push(format!(
-                "{}: matches {} of its {} training samples",
-                rule.name, m.true_positives, m.samples
+            generation.warnings.push(Warning::new(
+                WarningCode::RuleMisses,
+                format!(
+                    "{}: matches {} of its {} training samples",
+                    rule.name, m.true_positives, m.samples
+                ),
             ));
         }
         let lines = vec![
@@ -245,7 +258,9 @@ pub fn generate_validated(
         ];
         match rule.add_meta(lines) {
             Ok(()) => kept.push(rule),
-            Err(e) => generation.warnings.push(e),
+            Err(e) => generation
+                .warnings
+                .push(Warning::new(WarningCode::RuleNotWritten, e.to_string())),
         }
     }
     generation.rules = kept;
@@ -284,7 +299,10 @@ pub fn generate_validated(
         );
         if let Some(rule) = validated.generation.rules.first_mut() {
             if let Err(e) = rule.add_meta(vec![line]) {
-                validated.generation.warnings.push(e);
+                validated
+                    .generation
+                    .warnings
+                    .push(Warning::new(WarningCode::RuleInvalid, e.to_string()));
             }
         }
     }
@@ -385,7 +403,12 @@ fn hold_out(
         let generation = generate_checked(&training, index, &o, Some(probes));
         let rule = match generation.rules.into_iter().next() {
             Some(r) => Ok(r.source),
-            None => Err(generation.warnings.join("; ")),
+            None => Err(generation
+                .warnings
+                .iter()
+                .map(|w| w.message.as_str())
+                .collect::<Vec<_>>()
+                .join("; ")),
         };
         results.push((left_out.name.clone(), rule));
     }

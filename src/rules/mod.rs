@@ -20,6 +20,7 @@ pub mod select;
 pub mod toolchain;
 pub mod validate;
 
+use crate::error::{Warning, WarningCode};
 use crate::goodware::Index;
 use crate::sample::{Format, Triage};
 use closed_loop::BenignStrings;
@@ -86,17 +87,19 @@ pub struct GeneratedRule {
 impl GeneratedRule {
     /// Adds meta lines (a measured result, say) and renders the rule again; strings and
     /// condition stay as they are. On an error the rule is left unchanged.
-    pub fn add_meta(&mut self, lines: Vec<MetaLine>) -> Result<(), String> {
+    pub fn add_meta(&mut self, lines: Vec<MetaLine>) -> Result<(), crate::Error> {
         let mut view = self.view.clone();
         view.meta.extend(lines);
         let source = render::render(&self.template, &view)?;
         let problems = validate::check(&source);
         if !problems.is_clean() {
-            return Err(format!(
-                "{}: the rule with its new meta does not compile cleanly: {}",
-                self.name,
-                problems.other.join("; ")
-            ));
+            return Err(crate::Error::Rule {
+                message: format!(
+                    "{}: the rule with its new meta does not compile cleanly: {}",
+                    self.name,
+                    problems.other.join("; ")
+                ),
+            });
         }
         self.view = view;
         self.source = source;
@@ -138,7 +141,7 @@ pub struct Generation {
     /// The rules, in sample order.
     pub rules: Vec<GeneratedRule>,
     /// What could not be done (samples without usable strings, template errors).
-    pub warnings: Vec<String>,
+    pub warnings: Vec<Warning>,
 }
 
 impl Generation {
@@ -226,7 +229,9 @@ fn generate_checked(
                 names.push(rule.name.clone());
                 g.rules.push(rule);
             }
-            Err(e) => g.warnings.push(e),
+            Err(e) => g
+                .warnings
+                .push(Warning::new(WarningCode::RuleNotWritten, e)),
         }
     }
     g

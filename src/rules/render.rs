@@ -113,16 +113,18 @@ impl Template {
     }
 }
 
-/// Renders one rule; a template error is returned as text.
-pub fn render(template: &Template, rule: &RuleView) -> Result<String, String> {
+/// Renders one rule; a template error names the template ([`crate::Error::Template`]).
+pub fn render(template: &Template, rule: &RuleView) -> Result<String, crate::Error> {
+    let failed = |e: minijinja::Error| crate::Error::Template {
+        template: template.name().to_string(),
+        message: e.to_string(),
+    };
     let mut env = Environment::new();
     env.add_template("rule", template.source())
-        .map_err(|e| format!("template {}: {e}", template.name()))?;
-    let t = env
-        .get_template("rule")
-        .map_err(|e| format!("template {}: {e}", template.name()))?;
+        .map_err(failed)?;
+    let t = env.get_template("rule").map_err(failed)?;
     t.render(minijinja::context! { rule => minijinja::value::Value::from(minijinja::value::Serde(rule)) })
-        .map_err(|e| format!("template {}: {e}", template.name()))
+        .map_err(failed)
 }
 
 /// A YARA text literal for `s`: quotes, backslashes and tabs escaped, every other byte

@@ -44,9 +44,13 @@ pub fn check(source: &str) -> Problems {
 }
 
 /// Compiles `source` into rules for scanning (after [`check`] passed).
-pub fn compile(source: &str) -> Result<yara_x::Rules, String> {
+pub fn compile(source: &str) -> Result<yara_x::Rules, crate::Error> {
     let mut compiler = yara_x::Compiler::new();
-    compiler.add_source(source).map_err(|e| e.to_string())?;
+    compiler
+        .add_source(source)
+        .map_err(|e| crate::Error::Rule {
+            message: e.to_string(),
+        })?;
     Ok(compiler.build())
 }
 

@@ -2,6 +2,8 @@
 //! symbols, stripped or not, static or not.
 
 use super::{ElfInfo, Import, Parsed, Section};
+use crate::error::Warning;
+use crate::error::WarningCode::{ParseError, SizeLimit};
 use goblin::elf::section_header::{SHF_ALLOC, SHF_EXECINSTR, SHF_WRITE, SHT_NOBITS};
 use goblin::elf::sym::{STB_GLOBAL, STB_WEAK, STT_FUNC};
 use goblin::elf::Elf;
@@ -15,7 +17,8 @@ pub fn parse(data: &[u8]) -> Parsed {
     let elf = match Elf::parse(data) {
         Ok(e) => e,
         Err(e) => {
-            out.warnings.push(format!("ELF: {e}"));
+            out.warnings
+                .push(Warning::new(ParseError, format!("ELF: {e}")));
             header_only(data, &mut out);
             return out;
         }
@@ -80,9 +83,12 @@ pub fn parse(data: &[u8]) -> Parsed {
     exports.sort();
     exports.dedup();
     if exports.len() > MAX_LISTED {
-        out.warnings.push(format!(
-            "{} exported functions; the first {MAX_LISTED} are listed",
-            exports.len()
+        out.warnings.push(Warning::new(
+            SizeLimit,
+            format!(
+                "{} exported functions; the first {MAX_LISTED} are listed",
+                exports.len()
+            ),
         ));
         exports.truncate(MAX_LISTED);
     }

@@ -2,6 +2,7 @@
 //! symbols and whether it carries a code signature.
 
 use super::{Import, MachoSlice, Parsed, Section};
+use crate::error::WarningCode::{FormatUnknown, ParseError};
 use goblin::mach::constants::cputype::get_arch_name_from_types;
 use goblin::mach::load_command::CommandVariant;
 use goblin::mach::{Mach, MachO, SingleArch};
@@ -101,7 +102,8 @@ pub fn parse(data: &[u8]) -> Parsed {
             let arches = match fat.arches() {
                 Ok(a) => a,
                 Err(e) => {
-                    out.warnings.push(format!("Mach-O fat header: {e}"));
+                    out.warnings
+                        .push(warning(ParseError, format!("Mach-O fat header: {e}")));
                     Vec::new()
                 }
             };
@@ -122,9 +124,14 @@ pub fn parse(data: &[u8]) -> Parsed {
                         );
                     }
                     Ok(SingleArch::Archive(_)) => {
-                        out.warnings.push(format!("Mach-O slice {i} is an archive"));
+                        out.warnings.push(warning(
+                            FormatUnknown,
+                            format!("Mach-O slice {i} is an archive"),
+                        ));
                     }
-                    Err(e) => out.warnings.push(format!("Mach-O slice {i}: {e}")),
+                    Err(e) => out
+                        .warnings
+                        .push(warning(ParseError, format!("Mach-O slice {i}: {e}"))),
                 }
             }
             out.arch = out
@@ -136,7 +143,9 @@ pub fn parse(data: &[u8]) -> Parsed {
             bits.dedup();
             out.bitness = if bits.len() == 1 { bits[0] } else { 0 };
         }
-        Err(e) => out.warnings.push(format!("Mach-O: {e}")),
+        Err(e) => out
+            .warnings
+            .push(warning(ParseError, format!("Mach-O: {e}"))),
     }
     out
 }
@@ -187,7 +196,10 @@ fn slice(data: &[u8], m: &MachO, base: u64, size: u64, prefix: &str, out: &mut P
                     ));
                 }
             }
-            Err(e) => out.warnings.push(format!("Mach-O segment {segname}: {e}")),
+            Err(e) => out.warnings.push(warning(
+                ParseError,
+                format!("Mach-O segment {segname}: {e}"),
+            )),
         }
     }
     let slice_data = data.get(base as usize..).unwrap_or(&[]);
@@ -216,7 +228,9 @@ fn slice(data: &[u8], m: &MachO, base: u64, size: u64, prefix: &str, out: &mut P
                 });
             }
         }
-        Err(e) => out.warnings.push(format!("Mach-O imports ({arch}): {e}")),
+        Err(e) => out
+            .warnings
+            .push(warning(ParseError, format!("Mach-O imports ({arch}): {e}"))),
     }
     out.macho.push(MachoSlice {
         arch,
@@ -235,4 +249,9 @@ fn slice(data: &[u8], m: &MachO, base: u64, size: u64, prefix: &str, out: &mut P
             .map(|lc| goblin::mach::load_command::cmd_to_str(lc.command.cmd()).to_string())
             .collect(),
     });
+}
+
+/// A warning of kind `code`.
+fn warning(code: crate::error::WarningCode, message: impl Into<String>) -> crate::error::Warning {
+    crate::error::Warning::new(code, message)
 }

@@ -2,6 +2,7 @@
 //! (`requestedExecutionLevel`, `uiAccess`, `autoElevate`), its own name and the assemblies
 //! it depends on.
 
+use crate::error::{Warning, WarningCode};
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::Reader;
 use serde::Serialize;
@@ -42,12 +43,15 @@ fn attribute(e: &BytesStart, name: &[u8]) -> Option<String> {
 }
 
 /// Parses a manifest; a broken one gives what was read before the break and a warning.
-pub fn parse(bytes: &[u8]) -> (Manifest, Option<String>) {
+pub fn parse(bytes: &[u8]) -> (Manifest, Option<Warning>) {
     let mut m = Manifest::default();
     if bytes.len() > MAX_MANIFEST {
         return (
             m,
-            Some(format!("manifest of {} bytes not read", bytes.len())),
+            Some(Warning::new(
+                WarningCode::SizeLimit,
+                format!("manifest of {} bytes not read", bytes.len()),
+            )),
         );
     }
     // Manifests are UTF-8, sometimes with a byte-order mark or NUL padding.
@@ -59,7 +63,15 @@ pub fn parse(bytes: &[u8]) -> (Manifest, Option<String>) {
     loop {
         let event = match reader.read_event() {
             Ok(e) => e,
-            Err(e) => return (m, Some(format!("manifest: {e}"))),
+            Err(e) => {
+                return (
+                    m,
+                    Some(Warning::new(
+                        WarningCode::ParseError,
+                        format!("manifest: {e}"),
+                    )),
+                )
+            }
         };
         match event {
             Event::Start(ref e) | Event::Empty(ref e) => {

@@ -34,6 +34,7 @@ pub mod strings;
 pub mod toolchain;
 pub mod verdict;
 
+use crate::error::{Warning, WarningCode};
 use crate::ioc::set::IocSet;
 use crate::ioc::text::PlainText;
 use crate::ioc::{Encoding, IocKind, Sighting};
@@ -440,8 +441,8 @@ pub struct Triage {
     /// (a warning says so); absent from JSON when 0.
     #[serde(skip_serializing_if = "is_zero")]
     pub strings_dropped: usize,
-    /// What could not be parsed.
-    pub warnings: Vec<String>,
+    /// What could not be parsed or was left out, with codes.
+    pub warnings: Vec<Warning>,
     /// Which kinds of malware the behaviours point to (empty: no class), see [`classes`].
     pub classes: Vec<classes::ClassHint>,
     /// The weighed verdict and its reason, see [`verdict`].
@@ -466,7 +467,7 @@ pub struct Parsed {
     /// Imports.
     pub imports: Vec<Import>,
     /// Parse problems.
-    pub warnings: Vec<String>,
+    pub warnings: Vec<Warning>,
 }
 
 /// A file's bytes: memory-mapped when possible, so that memory does not grow with the file
@@ -545,7 +546,10 @@ fn guarded(data: &[u8], f: fn(&[u8]) -> Parsed) -> Parsed {
     match std::panic::catch_unwind(|| f(data)) {
         Ok(p) => p,
         Err(_) => Parsed {
-            warnings: vec!["the parser failed on malformed input; structure is missing".into()],
+            warnings: vec![Warning::new(
+                WarningCode::ParseError,
+                "the parser failed on malformed input; structure is missing",
+            )],
             ..Parsed::default()
         },
     }
@@ -635,7 +639,10 @@ pub fn parse(data: &[u8], format: Format) -> Parsed {
         Format::Elf => guarded(data, elf::parse),
         Format::Macho | Format::MachoFat => guarded(data, macho::parse),
         Format::Unknown => Parsed {
-            warnings: vec!["not a PE, ELF or Mach-O file".into()],
+            warnings: vec![Warning::new(
+                WarningCode::FormatUnknown,
+                "not a PE, ELF or Mach-O file",
+            )],
             ..Parsed::default()
         },
     };
@@ -649,11 +656,14 @@ pub fn parse(data: &[u8], format: Format) -> Parsed {
         }
     }
     if budget.estimated > 0 {
-        parsed.warnings.push(format!(
-            "sections and resources cover the file more than {ENTROPY_READS} times over: the \
+        parsed.warnings.push(Warning::new(
+            WarningCode::Estimated,
+            format!(
+                "sections and resources cover the file more than {ENTROPY_READS} times over: the \
              entropy of {} of them is estimated from their first {} KiB",
-            budget.estimated,
-            ENTROPY_SAMPLE >> 10
+                budget.estimated,
+                ENTROPY_SAMPLE >> 10
+            ),
         ));
     }
     parsed
@@ -736,7 +746,9 @@ fn analyse(
             "truncated: section data past the end of the file ({})",
             beyond.join(", ")
         );
-        parsed.warnings.push(msg);
+        parsed
+            .warnings
+            .push(Warning::new(WarningCode::InputTruncated, msg));
     }
     let regions = Regions::new(&parsed.sections);
     let code: Vec<&str> = parsed
@@ -751,11 +763,14 @@ fn analyse(
         || strings_and_iocs(name, data, options, &regions, &code, parallel, keep_strings),
     );
     if scan.dropped > 0 {
-        parsed.warnings.push(format!(
-            "more than {} text strings: {} not listed, the rest sampled across the file \
+        parsed.warnings.push(Warning::new(
+            WarningCode::SizeLimit,
+            format!(
+                "more than {} text strings: {} not listed, the rest sampled across the file \
              (behaviours do not see those left out; the IOC engine does)",
-            strings::MAX_STRINGS,
-            scan.dropped
+                strings::MAX_STRINGS,
+                scan.dropped
+            ),
         ));
     }
     // Text inside the certificate table is the certificates' (CA URLs, policy texts), not

@@ -4,6 +4,8 @@
 //! certificates; whatever fails is reported as a warning and the report keeps what was read.
 
 use super::{Import, Parsed, PeInfo, Section};
+use crate::error::Warning;
+use crate::error::WarningCode::ParseError;
 use goblin::pe::options::{ParseMode, ParseOptions};
 use goblin::pe::PE;
 
@@ -31,12 +33,12 @@ pub fn parse(data: &[u8]) -> Parsed {
         match PE::parse_with_opts(data, opts) {
             Ok(p) => {
                 if !what.is_empty() {
-                    out.warnings.push(format!("PE {what}"));
+                    out.warnings.push(warning(ParseError, format!("PE {what}")));
                 }
                 pe = Some(p);
                 break;
             }
-            Err(e) => out.warnings.push(format!("PE: {e}")),
+            Err(e) => out.warnings.push(warning(ParseError, format!("PE: {e}"))),
         }
     }
     let Some(pe) = pe else {
@@ -111,12 +113,14 @@ pub fn parse(data: &[u8]) -> Parsed {
             pe.image_base,
         );
         out.imports.extend(list);
-        out.warnings.extend(warning);
+        out.warnings
+            .extend(warning.map(|w| Warning::new(ParseError, w)));
     }
     let resources = match rsrc {
         Some(rva) => {
             let (list, warning) = super::resources::parse(data, &out.sections, rva);
-            out.warnings.extend(warning);
+            out.warnings
+                .extend(warning.map(|w| Warning::new(ParseError, w)));
             list
         }
         None => Vec::new(),
@@ -135,8 +139,10 @@ pub fn parse(data: &[u8]) -> Parsed {
         super::authenticode::PeExtras::default()
     };
     if signed && extras.signatures.is_empty() {
-        out.warnings
-            .push("a certificate table is present but no signature could be parsed".into());
+        out.warnings.push(warning(
+            ParseError,
+            "a certificate table is present but no signature could be parsed",
+        ));
     }
     let imphash = super::pe_imports::imphash(
         &out.imports
@@ -386,6 +392,11 @@ fn subsystem_name(s: u16) -> &'static str {
         16 => "windows-boot-application",
         _ => "unknown",
     }
+}
+
+/// A warning of kind `code`.
+fn warning(code: crate::error::WarningCode, message: impl Into<String>) -> crate::error::Warning {
+    crate::error::Warning::new(code, message)
 }
 
 #[cfg(test)]

@@ -13,6 +13,7 @@
 //! goblin (used for the rest of the PE) is stricter and loses imports of packed files.
 
 use super::Import;
+use crate::error::{Warning, WarningCode};
 use rustc_hash::FxHashMap;
 use std::cell::Cell;
 use std::sync::OnceLock;
@@ -334,7 +335,7 @@ enum Table {
 
 /// The imports of the PE in `data` as pefile reads them (without delay imports), or `None`
 /// where pefile would not parse the file's headers. Warnings describe the entries skipped.
-pub fn read(data: &[u8]) -> Option<(Vec<Import>, Vec<String>)> {
+pub fn read(data: &[u8]) -> Option<(Vec<Import>, Vec<Warning>)> {
     let image = Image::new(data)?;
     let mut out = Vec::new();
     let mut warnings = Vec::new();
@@ -348,7 +349,10 @@ pub fn read(data: &[u8]) -> Option<(Vec<Import>, Vec<String>)> {
     let address_mask = ordinal_flag - 1;
     loop {
         let Some(desc) = image.get(rva, 20) else {
-            warnings.push(format!("import directory unreadable at RVA {rva:#x}"));
+            warnings.push(Warning::new(
+                WarningCode::ParseError,
+                format!("import directory unreadable at RVA {rva:#x}"),
+            ));
             break;
         };
         if desc.len() < 20 || desc.iter().all(|&b| b == 0) {
@@ -373,7 +377,10 @@ pub fn read(data: &[u8]) -> Option<(Vec<Import>, Vec<String>)> {
             address_mask,
         );
         if errors > 5 {
-            warnings.push("too many damaged import descriptors; the rest is not read".into());
+            warnings.push(Warning::new(
+                WarningCode::ParseError,
+                "too many damaged import descriptors; the rest is not read",
+            ));
             break;
         }
         let Some(entries) = entries.filter(|e| !e.is_empty()) else {
@@ -404,8 +411,9 @@ pub fn read(data: &[u8]) -> Option<(Vec<Import>, Vec<String>)> {
         }
     }
     if symbols > MAX_IMPORT_SYMBOLS {
-        warnings.push(format!(
-            "more than {MAX_IMPORT_SYMBOLS} import thunks; the rest is not read"
+        warnings.push(Warning::new(
+            WarningCode::SizeLimit,
+            format!("more than {MAX_IMPORT_SYMBOLS} import thunks; the rest is not read"),
         ));
     }
     Some((out, warnings))

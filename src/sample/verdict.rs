@@ -53,7 +53,7 @@ pub struct Weights {
 }
 
 /// Parses `verdict-weights.txt`. Errors name the line.
-pub fn parse(text: &str) -> Result<Weights, String> {
+pub fn parse(text: &str) -> Result<Weights, crate::Error> {
     let mut w = Weights::default();
     for (n, raw) in text.lines().enumerate() {
         let line = raw.split('#').next().unwrap_or("").trim();
@@ -62,12 +62,12 @@ pub fn parse(text: &str) -> Result<Weights, String> {
         }
         let n = n + 1;
         let words: Vec<&str> = line.split_whitespace().collect();
-        let number = |i: usize| -> Result<f64, String> {
+        let number = |i: usize| -> Result<f64, crate::Error> {
             words
                 .get(i)
                 .and_then(|s| s.parse::<f64>().ok())
                 .filter(|x| x.is_finite() && *x >= 0.0)
-                .ok_or(format!("line {n}: expected a number in '{line}'"))
+                .ok_or_else(|| crate::Error::parse_at(n, format!("expected a number in '{line}'")))
         };
         let name = words.get(1).copied().unwrap_or("").to_string();
         match words[0] {
@@ -85,11 +85,16 @@ pub fn parse(text: &str) -> Result<Weights, String> {
                 let signs = number(3)? as usize;
                 w.verdicts.push((name, number(2)?, signs));
             }
-            other => return Err(format!("line {n}: unknown keyword '{other}'")),
+            other => {
+                return Err(crate::Error::parse_at(
+                    n,
+                    format!("unknown keyword '{other}'"),
+                ))
+            }
         }
     }
     if w.verdicts.is_empty() {
-        return Err("no verdict line".to_string());
+        return Err(crate::Error::parse("no verdict line"));
     }
     Ok(w)
 }
@@ -231,10 +236,12 @@ mod tests {
 
     #[test]
     fn errors_name_the_line() {
-        assert!(parse("verdict x 1 1\nfoo 1\n")
-            .unwrap_err()
-            .contains("line 2"));
-        assert!(parse("technique T1 x\n").unwrap_err().contains("line 1"));
+        let e = parse("verdict x 1 1\nfoo 1\n").unwrap_err();
+        assert_eq!(e.to_string(), "line 2: unknown keyword 'foo'");
+        assert!(matches!(e, crate::Error::Parse { line: Some(2), .. }));
+        let e = parse("technique T1 x\n").unwrap_err();
+        assert!(e.to_string().starts_with("line 1: "), "{e}");
+        assert_eq!(e.code(), "parse");
         assert!(parse("technique T1 1\n").is_err());
     }
 

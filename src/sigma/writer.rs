@@ -23,7 +23,7 @@ pub struct Session {
     /// What follows from them.
     pub findings: Findings,
     /// Problems per source (name, warning).
-    pub warnings: Vec<(String, String)>,
+    pub warnings: Vec<(String, crate::error::Warning)>,
 }
 
 /// Whether [`write_rules`] reads this kind of event (the others need not be kept).

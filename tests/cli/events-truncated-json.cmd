@@ -1,0 +1,1 @@
+events -f json data/truncated.pcap

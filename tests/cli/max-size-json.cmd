@@ -1,0 +1,1 @@
+extract -f json --max-size 100 data/report.txt

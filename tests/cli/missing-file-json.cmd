@@ -1,0 +1,1 @@
+extract -f json data/missing.txt data/report.txt

@@ -1,0 +1,1 @@
+test ../data/rules/cross-family.yar --malicious data/report.txt -f json --no-timing

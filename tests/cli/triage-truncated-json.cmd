@@ -1,0 +1,1 @@
+triage -f json triage-truncated.bin
