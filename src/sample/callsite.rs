@@ -72,7 +72,11 @@ pub fn string_arguments(
             continue;
         };
         // The address an instruction ending at `end` (an index into `code`) is followed by.
-        let next_va = |end: usize| image_base + s.virtual_address + end as u64;
+        let next_va = |end: usize| {
+            image_base
+                .wrapping_add(s.virtual_address)
+                .wrapping_add(end as u64)
+        };
         // `jmp [slot]` thunks: their address → the target they jump to.
         let mut thunks = Vec::new();
         let slot_of = |at: usize, end: usize| -> Option<&Target> {
