@@ -88,21 +88,31 @@ pub fn string_arguments(
             };
             targets.iter().find(|t| t.slot == va)
         };
-        for i in 0..code.len().saturating_sub(6) {
-            if code[i] == 0xff && code[i + 1] == 0x25 {
+        let end = code.len().saturating_sub(6);
+        let scan = &code[..end];
+        // Only the bytes that can start a call or a jump are looked at (memchr), so a large
+        // code section costs a fraction of a byte-by-byte pass.
+        for i in memchr::memchr_iter(0xff, scan) {
+            if code[i + 1] == 0x25 {
                 if let Some(t) = slot_of(i + 2, i + 6) {
                     thunks.push((next_va(i), t));
                 }
             }
         }
-        for i in 0..code.len().saturating_sub(6) {
-            let target = match (code[i], code[i + 1]) {
-                (0xff, 0x15) => slot_of(i + 2, i + 6),
-                (0xe8, _) => u32_at(code, i + 1).and_then(|d| {
+        let mut calls: Vec<usize> = memchr::memchr_iter(0xff, scan)
+            .filter(|&i| code[i + 1] == 0x15)
+            .collect();
+        if !thunks.is_empty() {
+            calls.extend(memchr::memchr_iter(0xe8, scan));
+            calls.sort_unstable();
+        }
+        for i in calls {
+            let target = match code[i] {
+                0xff => slot_of(i + 2, i + 6),
+                _ => u32_at(code, i + 1).and_then(|d| {
                     let va = next_va(i + 5).wrapping_add(i64::from(d as i32) as u64);
                     thunks.iter().find(|(at, _)| *at == va).map(|(_, t)| *t)
                 }),
-                _ => None,
             };
             let Some(target) = target else { continue };
             let window = &code[i.saturating_sub(WINDOW)..i];
