@@ -30,6 +30,15 @@ pub fn entries(text: &str) -> impl Iterator<Item = &str> {
         .filter(|l| !l.is_empty())
 }
 
+/// [`entries`] with the 1-based line number of each, for tables whose parser names the line
+/// of an error.
+pub fn numbered_entries(text: &str) -> impl Iterator<Item = (usize, &str)> {
+    text.lines()
+        .enumerate()
+        .map(|(n, l)| (n + 1, l.split('#').next().unwrap_or("").trim()))
+        .filter(|(_, l)| !l.is_empty())
+}
+
 /// A set of words matched ASCII-case-insensitively, without allocating.
 #[derive(Debug, Default)]
 pub struct WordSet {

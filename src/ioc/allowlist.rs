@@ -54,11 +54,7 @@ impl Allowlist {
     /// single word is read as a domain.
     pub fn parse(text: &str) -> Result<Self, crate::Error> {
         let mut list = Allowlist::empty();
-        for (n, line) in text.lines().enumerate() {
-            let line = line.split('#').next().unwrap_or("").trim();
-            if line.is_empty() {
-                continue;
-            }
+        for (n, line) in crate::tables::numbered_entries(text) {
             let (kind, value) = match line.split_once(char::is_whitespace) {
                 Some(("url-host", v)) => {
                     list.insert_url_host(v);
@@ -66,7 +62,7 @@ impl Allowlist {
                 }
                 Some((k, v)) => (
                     k.parse::<IocKind>()
-                        .map_err(|e| crate::Error::parse_at(n + 1, format!("{e} (or url-host)")))?,
+                        .map_err(|e| crate::Error::parse_at(n, format!("{e} (or url-host)")))?,
                     v.trim(),
                 ),
                 None => (IocKind::Domain, line),

@@ -311,12 +311,7 @@ pub struct Rule {
 /// Parses `attack-rules.txt`. Errors name the line.
 pub fn parse_rules(text: &str) -> Result<Vec<Rule>, String> {
     let mut rules: Vec<Rule> = Vec::new();
-    for (n, raw) in text.lines().enumerate() {
-        let line = raw.split('#').next().unwrap_or("").trim();
-        if line.is_empty() {
-            continue;
-        }
-        let n = n + 1;
+    for (n, line) in crate::tables::numbered_entries(text) {
         let (word, rest) = line.split_once(char::is_whitespace).unwrap_or((line, ""));
         let rest = rest.trim();
         match word {

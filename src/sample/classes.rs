@@ -68,12 +68,7 @@ pub struct Class {
 /// Parses `class-hints.txt`. Errors name the line.
 pub fn parse(text: &str) -> Result<Vec<Class>, String> {
     let mut classes: Vec<Class> = Vec::new();
-    for (n, raw) in text.lines().enumerate() {
-        let line = raw.split('#').next().unwrap_or("").trim();
-        if line.is_empty() {
-            continue;
-        }
-        let n = n + 1;
+    for (n, line) in crate::tables::numbered_entries(text) {
         let (word, rest) = line.split_once(char::is_whitespace).unwrap_or((line, ""));
         let rest = rest.trim();
         if word == "class" {

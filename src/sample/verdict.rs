@@ -55,12 +55,7 @@ pub struct Weights {
 /// Parses `verdict-weights.txt`. Errors name the line.
 pub fn parse(text: &str) -> Result<Weights, crate::Error> {
     let mut w = Weights::default();
-    for (n, raw) in text.lines().enumerate() {
-        let line = raw.split('#').next().unwrap_or("").trim();
-        if line.is_empty() {
-            continue;
-        }
-        let n = n + 1;
+    for (n, line) in crate::tables::numbered_entries(text) {
         let words: Vec<&str> = line.split_whitespace().collect();
         let number = |i: usize| -> Result<f64, crate::Error> {
             words
