@@ -92,16 +92,18 @@ pub fn string_arguments(
         let scan = &code[..end];
         // Only the bytes that can start a call or a jump are looked at (memchr), so a large
         // code section costs a fraction of a byte-by-byte pass.
+        let mut calls: Vec<usize> = Vec::new();
         for i in memchr::memchr_iter(0xff, scan) {
-            if code[i + 1] == 0x25 {
-                if let Some(t) = slot_of(i + 2, i + 6) {
-                    thunks.push((next_va(i), t));
+            match code[i + 1] {
+                0x25 => {
+                    if let Some(t) = slot_of(i + 2, i + 6) {
+                        thunks.push((next_va(i), t));
+                    }
                 }
+                0x15 => calls.push(i),
+                _ => {}
             }
         }
-        let mut calls: Vec<usize> = memchr::memchr_iter(0xff, scan)
-            .filter(|&i| code[i + 1] == 0x15)
-            .collect();
         if !thunks.is_empty() {
             calls.extend(memchr::memchr_iter(0xe8, scan));
             calls.sort_unstable();
