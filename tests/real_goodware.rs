@@ -68,6 +68,17 @@ fn corpus_rules() -> String {
     text
 }
 
+/// The manifest's file paths of the slice.
+fn slice_paths(dir: &Path) -> Vec<PathBuf> {
+    let manifest = std::fs::read_to_string(dir.join("MANIFEST.tsv")).expect("manifest");
+    manifest
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split('\t').nth(7))
+        .map(|p| dir.join(p))
+        .collect()
+}
+
 fn slice() -> Option<PathBuf> {
     let dir = std::env::var_os("SPOOR_REAL_GOODWARE")
         .map(PathBuf::from)
@@ -89,13 +100,7 @@ fn no_corpus_rule_matches_the_real_goodware_slice() {
         );
         return;
     };
-    let manifest = std::fs::read_to_string(dir.join("MANIFEST.tsv")).expect("manifest");
-    let paths: Vec<PathBuf> = manifest
-        .lines()
-        .skip(1)
-        .filter_map(|l| l.split('\t').nth(7))
-        .map(|p| dir.join(p))
-        .collect();
+    let paths = slice_paths(&dir);
     assert!(paths.len() >= 100, "a slice of {} files", paths.len());
     let src = corpus_rules();
     let compiled = validate::compile(&src).expect("the corpus rules compile");
@@ -116,4 +121,34 @@ fn no_corpus_rule_matches_the_real_goodware_slice() {
     }
     assert_eq!(scanned, paths.len());
     assert!(hits.is_empty(), "false positives: {hits:#?}");
+}
+
+/// Real goodware creates no mutex of its own that an analyst should hunt for: no string of a
+/// slice file is reported as a mutex name. Before the word rule was limited to the program's
+/// own data, mingw's runtime DLLs gave `__imp_CreateMutexA`, export names (`objc_mutex_lock`)
+/// and debug-information symbols (`X86_TUNE_SINGLE_PUSH`), and a Rust extension gave
+/// instruction bytes (`single_wH3`), a serde field name (`single_word`) and Rust's own
+/// `Local\RustBacktraceMutex00000000`.
+#[test]
+fn real_goodware_gets_no_mutex_names() {
+    let Some(dir) = slice() else {
+        assert!(
+            std::env::var_os("SPOOR_REQUIRE_REAL_GOODWARE").is_none(),
+            "SPOOR_REQUIRE_REAL_GOODWARE is set but there is no real goodware slice"
+        );
+        eprintln!("note: no real goodware slice; skipped");
+        return;
+    };
+    let mut found = Vec::new();
+    let mut triaged = 0;
+    for p in slice_paths(&dir) {
+        let data = std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+        let t = triage(&p.display().to_string(), &data);
+        triaged += 1;
+        for m in &t.mutexes {
+            found.push(format!("{} in {}", m.value, p.display()));
+        }
+    }
+    assert!(triaged >= 100, "{triaged} files triaged");
+    assert!(found.is_empty(), "mutex names in real goodware: {found:#?}");
 }

@@ -26,6 +26,10 @@ pub struct MutexName {
 
 struct Table {
     prefixes: Vec<String>,
+    /// Lower-cased name prefixes of objects a toolchain's runtime creates.
+    runtime: Vec<String>,
+    /// Lower-cased section-name prefixes whose strings are never read for words.
+    not_program_data: Vec<String>,
     words: Vec<String>,
     apis: Vec<String>,
     /// Lower-cased function name → position of its name argument.
@@ -37,6 +41,8 @@ fn table() -> &'static Table {
     TABLE.get_or_init(|| {
         let mut t = Table {
             prefixes: Vec::new(),
+            runtime: Vec::new(),
+            not_program_data: Vec::new(),
             words: Vec::new(),
             apis: Vec::new(),
             arguments: Vec::new(),
@@ -49,6 +55,8 @@ fn table() -> &'static Table {
                     "word" => "word",
                     "api" => "api",
                     "argument" => "argument",
+                    "runtime" => "runtime",
+                    "not-program-data" => "not-program-data",
                     _ => "",
                 };
                 continue;
@@ -58,6 +66,8 @@ fn table() -> &'static Table {
                 "prefix" => t.prefixes.push(entry),
                 "word" => t.words.push(entry),
                 "api" => t.apis.push(entry),
+                "runtime" => t.runtime.push(entry),
+                "not-program-data" => t.not_program_data.push(entry),
                 "argument" => {
                     let mut words = entry.split_whitespace();
                     if let (Some(f), Some(Ok(p))) = (words.next(), words.next().map(str::parse)) {
@@ -150,6 +160,35 @@ fn namespaced(value: &str) -> bool {
     })
 }
 
+/// Whether a string sits where the program keeps its own data, so that the word rule may read
+/// it: inside a section that is not executable (instruction bytes read as text give
+/// `single_wH3`) and not one of the table's `[not-program-data]` sections (debug information,
+/// export names, symbol tables), and not past every section (a COFF symbol table there lists
+/// `__imp_CreateMutexA`).
+fn in_program_data(t: &Triage, section: Option<&str>) -> bool {
+    let Some(name) = section else {
+        return false;
+    };
+    let lower = name.to_ascii_lowercase();
+    if table()
+        .not_program_data
+        .iter()
+        .any(|p| lower.starts_with(p.as_str()))
+    {
+        return false;
+    }
+    !t.sections.iter().any(|s| s.name == name && s.x)
+}
+
+/// Whether a name is one a toolchain's runtime creates in every program it builds
+/// (`Local\RustBacktraceMutex00001A2C`): not the sample's own.
+fn runtime_name(lower: &str) -> bool {
+    table()
+        .runtime
+        .iter()
+        .any(|p| lower.starts_with(p.as_str()))
+}
+
 /// The mutex names among a sample's strings, in the order first seen, without duplicates.
 /// `from_logs` are names the analysis logs saw created (any case): a string equal to one
 /// counts whatever it looks like.
@@ -173,11 +212,12 @@ pub fn names(t: &Triage, from_logs: &BTreeSet<String>) -> Vec<MutexName> {
     for s in &t.strings {
         let v = s.value.as_str();
         let lower = v.to_ascii_lowercase();
-        let is_mutex = namespaced(v)
-            || logged.contains(&lower)
+        let is_mutex = logged.contains(&lower)
             || (passed.contains(&s.offset) && identifier_like(v))
+            || (!runtime_name(&lower) && namespaced(v))
             || (uses
                 && identifier_like(v)
+                && in_program_data(t, s.section.as_deref())
                 && !v.contains('\\')
                 && !s.tags.contains(&"api")
                 && !s.tags.contains(&"dll")
