@@ -1,7 +1,8 @@
 //! The input stages of the one-shot analysis (`pipeline` runs them, then the rules, for
-//! `spoor analyze` and `spoor.analyze`): triage every sample once, read every log for
-//! events, scan every sample and log for IOCs (an executable's from the strings triage
-//! read), and gather the findings that the report and the exports are made from.
+//! `spoor analyze` and `spoor.analyze`): triage every sample once, read every log once
+//! for its events and its IOCs (the log's reader hands its fields to the IOC scanner),
+//! scan every sample for IOCs (an executable's from the strings triage read), and gather
+//! the findings that the report and the exports are made from.
 //!
 //! This module only runs the stages and collects their results; each stage's logic lives in
 //! its own module ([`crate::sample`], [`crate::logs`], [`crate::extract`]), and rendering lives in
@@ -9,7 +10,7 @@
 
 use crate::error::{Warning, WarningCode};
 use crate::extract::binary::{self, BinaryIocs};
-use crate::extract::{ExtractOptions, Extraction, Extractor, SortedExtraction};
+use crate::extract::{ExtractOptions, Extraction, Extractor, ReadIocs, SortedExtraction};
 use crate::input::{self, InputError, Source};
 use crate::sample::{self, Format, Triage, TriageOptions};
 use rayon::prelude::*;
@@ -79,9 +80,10 @@ pub struct Analysis {
 }
 
 /// How often [`analyze`] read its inputs. Each executable sample is triaged once and its
-/// IOCs come from the strings triage read. Each log is still read twice: once by its
-/// format's reader for events, once field by field for IOCs (`logs_read_for_events` and
-/// `logs_read_for_iocs` each equal the number of logs).
+/// IOCs come from the strings triage read. Each log is read once: its format's reader
+/// gives the events and hands each record's fields to the IOC scanner
+/// (`logs_read_for_events` and `log_opens` equal the number of logs,
+/// `logs_read_for_iocs` is 0).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Stats {
     /// Samples triaged (PE, ELF or Mach-O files, each once).
@@ -89,10 +91,15 @@ pub struct Stats {
     /// Of those, the ones the IOC scan had to read again (their IOCs were not taken from
     /// triage's strings: the sample is over the extraction's `max_bytes`).
     pub executables_read_again: usize,
-    /// Logs read by their format's reader for events (and Sigma).
+    /// Logs read by their format's reader for events (and Sigma), and for IOCs from the
+    /// same read.
     pub logs_read_for_events: usize,
-    /// Logs read for IOCs.
+    /// Logs read again for IOCs (their IOCs were not taken from the read for events: the
+    /// log could not be opened then).
     pub logs_read_for_iocs: usize,
+    /// How often the logs were opened in all (a JSON document whose first bytes do not
+    /// say what it is may be opened twice to learn it).
+    pub log_opens: usize,
 }
 
 impl Analysis {
@@ -120,7 +127,7 @@ pub fn analyze(samples: &[PathBuf], logs: &[PathBuf], options: &AnalyzeOptions) 
 
     let extractor = Extractor::new(options.extract.clone());
     // Each sample is read once: triage's strings give its IOCs too.
-    let (triaged, mut given): (Vec<TriageOutcome>, Vec<Option<BinaryIocs>>) = sample_sources
+    let (triaged, binaries): (Vec<TriageOutcome>, Vec<Option<BinaryIocs>>) = sample_sources
         .par_iter()
         .map(|source| triage_source(source, options, &extractor))
         .unzip();
@@ -133,9 +140,13 @@ pub fn analyze(samples: &[PathBuf], logs: &[PathBuf], options: &AnalyzeOptions) 
     };
     stats.executables_read_again = triaged
         .iter()
-        .zip(&given)
+        .zip(&binaries)
         .filter(|(t, g)| matches!(t, TriageOutcome::Sample(_)) && g.is_none())
         .count();
+    let mut given: Vec<Option<ReadIocs>> = binaries
+        .into_iter()
+        .map(|b| b.map(ReadIocs::from))
+        .collect();
 
     let mut events = crate::logs::analysis::Analysis::new();
     let mut behaviour = Vec::new();
@@ -143,11 +154,14 @@ pub fn analyze(samples: &[PathBuf], logs: &[PathBuf], options: &AnalyzeOptions) 
         .sigma
         .as_deref()
         .map(|e| std::cell::RefCell::new(crate::sigma::Scan::new(e)));
+    // Each log is read once: its reader's events go to the log analysis, Sigma and the
+    // behaviour list, its fields (or its text) to the IOC scanner.
     let log_summaries: Vec<crate::logs::SourceSummary> = log_sources
         .iter()
         .map(|source| {
             stats.logs_read_for_events += 1;
-            crate::logs::read_source_tapped(
+            let mut iocs = extractor.log_iocs(source);
+            let summary = crate::logs::read_source_once(
                 source,
                 options.extract.time_limit,
                 options.extract.max_bytes,
@@ -160,13 +174,20 @@ pub fn analyze(samples: &[PathBuf], logs: &[PathBuf], options: &AnalyzeOptions) 
                         behaviour.push(e);
                     }
                 },
-                &mut |_| None,
                 &mut |record, provenance| {
                     if let Some(s) = &scan {
                         s.borrow_mut().windows(record, provenance);
                     }
                 },
-            )
+                &mut iocs,
+            );
+            stats.log_opens += summary.opened as usize;
+            let read = iocs.finish();
+            if read.is_none() {
+                stats.logs_read_for_iocs += 1;
+            }
+            given.push(read);
+            summary
         })
         .collect();
     let mut dynamic = events.finish();
@@ -177,7 +198,6 @@ pub fn analyze(samples: &[PathBuf], logs: &[PathBuf], options: &AnalyzeOptions) 
 
     let all_sources: Vec<Source> = sample_sources.iter().chain(&log_sources).cloned().collect();
     given.resize_with(all_sources.len(), || None);
-    stats.logs_read_for_iocs = log_sources.len();
     let sorted = extractor.extract_sources_given(&all_sources, given);
     let sample_names: std::collections::HashSet<String> =
         sample_sources.iter().map(Source::name).collect();

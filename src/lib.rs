@@ -20,6 +20,7 @@ pub mod escape;
 pub mod evaluate;
 pub mod export;
 pub mod extract;
+pub mod findings;
 pub mod goodware;
 pub mod input;
 pub mod intel;
@@ -64,7 +65,8 @@ mod layering {
     fn readers_never_import_a_later_stage() {
         let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
         let mut files = Vec::new();
-        for reader in ["sample", "logs", "ioc", "intel"] {
+        // the findings vocabulary sits below the readers: it names no later stage either
+        for reader in ["sample", "logs", "ioc", "intel", "findings"] {
             rust_files(&src.join(reader), &mut files);
         }
         assert!(files.len() > 20, "{files:?}");
@@ -86,5 +88,63 @@ mod layering {
             }
         }
         assert!(found.is_empty(), "{}", found.join("\n"));
+    }
+
+    /// Where the exports and the report still name a reader (`crate::sample`,
+    /// `crate::logs`), per file: the types and tables not yet moved into
+    /// [`crate::findings`]. A new use of a reader fails the test; moving one lowers the
+    /// file's count here (the test fails until it is lowered, so the list stays true).
+    const NOT_YET_FINDINGS: [(&str, usize); 5] = [
+        // Triage, Format, mutex::names, PeInfo/section slices, hex; the log Findings
+        ("export/findings.rs", 6),
+        // classes::class (the malware class table)
+        ("export/misp.rs", 1),
+        ("export/stix.rs", 1),
+        // Triage, Format, PeInfo, resources::tags, classes::summary, mutex::names,
+        // logs::analysis::{Findings, ProcessNode}, logs::base_name
+        ("report/mod.rs", 12),
+        // Triage, Format, logs::analysis::{Remediation, is_benign_file, is_benign_key}
+        ("report/remediation.rs", 6),
+    ];
+
+    #[test]
+    fn exports_and_the_report_read_findings_not_readers() {
+        let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let mut files = Vec::new();
+        for stage in ["export", "report"] {
+            rust_files(&src.join(stage), &mut files);
+        }
+        assert!(files.len() > 8, "{files:?}");
+        let mut counts = std::collections::BTreeMap::new();
+        let mut lines = Vec::new();
+        for file in &files {
+            let text = std::fs::read_to_string(file).expect("read");
+            let name = file
+                .strip_prefix(&src)
+                .expect("under src")
+                .to_string_lossy()
+                .replace('\\', "/");
+            for (n, line) in text.lines().enumerate() {
+                let code = line.split("//").next().unwrap_or("");
+                for reader in ["crate::sample", "crate::logs"] {
+                    let uses = code
+                        .match_indices(reader)
+                        .filter(|(i, _)| {
+                            !code[i + reader.len()..]
+                                .starts_with(|c: char| c.is_alphanumeric() || c == '_')
+                        })
+                        .count();
+                    if uses > 0 {
+                        *counts.entry(name.clone()).or_insert(0usize) += uses;
+                        lines.push(format!("{name}:{}: {}", n + 1, line.trim()));
+                    }
+                }
+            }
+        }
+        let allowed: std::collections::BTreeMap<String, usize> = NOT_YET_FINDINGS
+            .iter()
+            .map(|(f, n)| (f.to_string(), *n))
+            .collect();
+        assert_eq!(counts, allowed, "uses of a reader:\n{}", lines.join("\n"));
     }
 }

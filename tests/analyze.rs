@@ -712,9 +712,10 @@ fn the_library_pipeline_reads_each_sample_once_and_matches_the_cli() {
     assert_eq!(stats.triaged, executables, "{stats:?}");
     assert_eq!(analysis.findings.samples.len(), executables);
     assert_eq!(stats.executables_read_again, 0, "{stats:?}");
-    // each log read once for events and once for IOCs (not yet once in all)
+    // each log opened and read once: its reader's events and its IOCs come from one read
     assert_eq!(stats.logs_read_for_events, log_files.len(), "{stats:?}");
-    assert_eq!(stats.logs_read_for_iocs, log_files.len(), "{stats:?}");
+    assert_eq!(stats.log_opens, log_files.len(), "{stats:?}");
+    assert_eq!(stats.logs_read_for_iocs, 0, "{stats:?}");
     assert!(!analysis.incomplete(), "{:?}", analysis.warnings);
 
     // the command line calls the same pipeline: its files are the library's values
@@ -756,4 +757,130 @@ fn the_library_pipeline_reads_each_sample_once_and_matches_the_cli() {
         triage,
         serde_json::to_value(&analysis.findings.samples).expect("json")
     );
+}
+
+/// The IOC side of one read: every field and the text, as handed over.
+#[derive(Default)]
+struct Collected {
+    fields: Vec<spoor::logs::Field>,
+    text: Vec<u8>,
+    report: Option<(spoor::logs::Format, spoor::logs::ReadReport, u64)>,
+}
+
+impl spoor::logs::LogSide for Collected {
+    fn wants_fields(&self) -> bool {
+        true
+    }
+    fn field(&mut self, field: spoor::logs::Field) {
+        self.fields.push(field);
+    }
+    fn text(&mut self, reader: &mut dyn std::io::Read) -> Option<spoor::error::Warning> {
+        reader.read_to_end(&mut self.text).expect("read text");
+        None
+    }
+    fn fields_done(
+        &mut self,
+        format: spoor::logs::Format,
+        report: spoor::logs::ReadReport,
+        bytes: u64,
+        _: bool,
+    ) {
+        self.report = Some((format, report, bytes));
+    }
+}
+
+#[test]
+fn one_read_of_a_log_gives_its_events_and_the_fields_a_second_read_would() {
+    use spoor::logs::{self, Format};
+    use std::sync::Arc;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut files = Vec::new();
+    files_under(&root().join("corpus/logs"), &mut files);
+    // damaged and unusual shapes: a cut report, a cut XML export, JSON lines with a line
+    // that is not JSON, a bad escape and a cut list, generic JSON, two documents in a row
+    let cape = std::fs::read(root().join("corpus/logs/cape/fetchbird_v2-report.json"))
+        .expect("read report");
+    let ndjson = read(&root().join("corpus/logs/sysmon/session-2024-03-12.ndjson"));
+    let xml =
+        std::fs::read(root().join("corpus/logs/sysmon/session-2024-03-12.xml")).expect("read xml");
+    let made: [(&str, Vec<u8>); 5] = [
+        ("cut-report.json", cape[..3000].to_vec()),
+        ("cut.xml", xml[..5000].to_vec()),
+        (
+            "broken.ndjson",
+            format!(
+                "{ndjson}not json http://bad.example.com/x 192.0.2.44\n\
+                 {{\"a\": \"http://esc.example.org/\\q\", \"winlog\": {{\"event_id\": 1}}}}\n\
+                 {{\"b\": \"198.51.100.7\", \"c\": [1, \"x.example.net\"\n{ndjson}"
+            )
+            .into_bytes(),
+        ),
+        (
+            "generic.json",
+            b"{\"k\": {\"u\": \"http://g.example.com/a\", \"l\": [\"203.0.113.9\"]}}".to_vec(),
+        ),
+        ("two-docs.json", {
+            let mut two = cape.clone();
+            two.extend_from_slice(b"\n{\"more\": \"http://after.example.com/\"}\n");
+            two
+        }),
+    ];
+    for (name, data) in &made {
+        let path = dir.path().join(name);
+        std::fs::write(&path, data).expect("write log");
+        files.push(path);
+    }
+    let mut formats = std::collections::BTreeSet::new();
+    for file in &files {
+        let source = spoor::input::Source::File {
+            path: file.clone(),
+            len: std::fs::metadata(file).expect("metadata").len(),
+        };
+        let mut events = Vec::new();
+        let mut side = Collected::default();
+        let summary = logs::read_source_once(
+            &source,
+            None,
+            0,
+            &mut |e| events.push(e),
+            &mut |_, _| {},
+            &mut side,
+        );
+        assert_eq!(summary.opened, 1, "{file:?}");
+        // the events are those of the reader alone
+        let alone = logs::read_source(&source, None, &mut |_| {});
+        assert_eq!(summary, alone, "{file:?}");
+        assert_eq!(events.len() as u64, summary.events, "{file:?}");
+        formats.insert(summary.format);
+        let data = std::fs::read(file).expect("read log");
+        let label: Arc<str> = Arc::from(source.name().as_str());
+        if !summary.format.has_fields() {
+            assert_eq!(side.text, data, "{file:?}");
+            assert!(side.fields.is_empty() && side.report.is_none());
+            continue;
+        }
+        // the fields are those a second read, field by field, gives
+        let mut fields = Vec::new();
+        let report = logs::read_fields(summary.format, &label, &mut &data[..], &mut |f| {
+            fields.push(f)
+        });
+        assert!(!fields.is_empty(), "{file:?}");
+        assert_eq!(side.fields, fields, "{file:?}");
+        let (format, tapped, bytes) = side.report.expect("fields done");
+        assert_eq!(format, summary.format);
+        assert_eq!(tapped.warnings, report.warnings, "{file:?}");
+        assert_eq!(bytes, data.len() as u64, "{file:?}");
+    }
+    for format in [
+        Format::CapeReport,
+        Format::SysmonXml,
+        Format::SysmonJson,
+        Format::Evtx,
+        Format::ProcmonCsv,
+        Format::Regshot,
+        Format::Pcap,
+        Format::Json,
+    ] {
+        assert!(formats.contains(&format), "no {format} log in the test");
+    }
 }

@@ -283,5 +283,6 @@ fn an_empty_validation_set_is_an_error() {
         false,
     )
     .expect_err("no benign file");
-    assert!(err.contains("no readable file"), "{err}");
+    assert_eq!(err.code(), "input");
+    assert!(err.to_string().contains("no readable file"), "{err}");
 }

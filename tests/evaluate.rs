@@ -290,6 +290,10 @@ fn a_scan_that_runs_too_long_times_out_and_is_reported() {
         "{:?}",
         report.unreadable
     );
+    // the reason comes with its code, in rules-test.json too
+    assert_eq!(report.unreadable[0].code, spoor::WarningCode::TimeLimit);
+    let json = serde_json::to_value(&report).expect("report serialises");
+    assert_eq!(json["unreadable"][0]["code"], "time-limit", "{json}");
     assert_eq!(report.sets.malicious.files, 0);
 }
 

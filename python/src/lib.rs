@@ -746,12 +746,12 @@ fn test(
             .iter()
             .chain(&report.warnings)
             .map(warning)
-            .chain(report.unreadable.iter().map(|u| {
-                warning(&Warning::new(
-                    WarningCode::InputUnreadable,
-                    format!("{}: {}", u.file, u.reason),
-                ))
-            }))
+            .chain(
+                report
+                    .unreadable
+                    .iter()
+                    .map(|u| warning(&Warning::new(u.code, format!("{}: {}", u.file, u.reason)))),
+            )
             .collect();
         doc["warnings"] = Value::Array(warnings);
         to_json(&doc)

@@ -56,7 +56,7 @@ fn build(paths: &[PathBuf], output: &Path) -> ExitCode {
     }
     let (store, warnings) = match feeds::load(paths) {
         Ok(loaded) => loaded,
-        Err(e) => return not_written(e),
+        Err(e) => return not_written(e.to_string()),
     };
     for w in &warnings {
         warn(format_args!("intel: {w}"));

@@ -44,10 +44,15 @@ pub fn load_intel(
     if paths.is_empty() && warninglists.is_none() {
         return Ok(None);
     }
-    // The intel module reports in text; its errors and warnings get their codes here.
-    let fail = |e: String| {
-        fail(&crate::Error::Intel {
-            message: format!("intel: {e}"),
+    // The intel module's errors carry their codes; its warnings get theirs here.
+    let fail = |e: crate::Error| {
+        let message = format!("intel: {e}");
+        fail(&match e {
+            crate::Error::Input { .. } => crate::Error::Input {
+                path: String::new(),
+                message,
+            },
+            _ => crate::Error::Intel { message },
         })
     };
     let (mut store, mut warnings) = crate::intel::feeds::load(paths).map_err(fail)?;

@@ -52,6 +52,7 @@ impl TestSets {
                     sets.unreadable.push(Unreadable {
                         set: kind,
                         file: "-".to_string(),
+                        code: crate::error::WarningCode::InputSkipped,
                         reason: "standard input cannot be part of a test set".to_string(),
                     });
                     continue;
@@ -61,6 +62,7 @@ impl TestSets {
                     sets.unreadable.push(Unreadable {
                         set: kind,
                         file: e.source,
+                        code: e.code,
                         reason: e.message,
                     });
                 }

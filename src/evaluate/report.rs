@@ -175,6 +175,9 @@ pub struct Unreadable {
     pub set: SetKind,
     /// The path.
     pub file: String,
+    /// What kind of problem (`input-unreadable`, `input-skipped`, `time-limit`, ...; see
+    /// `docs/warnings.md`).
+    pub code: crate::error::WarningCode,
     /// Why.
     pub reason: String,
 }
@@ -307,7 +310,8 @@ pub fn measure(rules: &RuleSet, files: &[(SetKind, FileScan)], labels: Option<&L
                 unreadable.push(Unreadable {
                     set: *set,
                     file: f.path.clone(),
-                    reason: reason.clone(),
+                    code: reason.code,
+                    reason: reason.message.clone(),
                 });
                 continue;
             }
@@ -627,7 +631,10 @@ mod tests {
                 FileScan {
                     path: "g/gone".into(),
                     size: 0,
-                    result: Err("no such file or directory".into()),
+                    result: Err(crate::error::Warning::new(
+                        crate::error::WarningCode::InputUnreadable,
+                        "no such file or directory",
+                    )),
                     sha256: None,
                 },
             ),

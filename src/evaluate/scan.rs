@@ -7,6 +7,7 @@
 //! message instead of matches; the other files are scanned as usual.
 
 use super::rules::RuleSet;
+use crate::error::{Warning, WarningCode};
 use std::fs::File;
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -46,8 +47,9 @@ pub struct FileScan {
     /// Bytes scanned (0 when the file could not be scanned).
     pub size: u64,
     /// Positions (in [`RuleSet::infos`]) of the rules that matched, sorted; or why the file
-    /// could not be scanned.
-    pub result: Result<Vec<usize>, String>,
+    /// could not be scanned, with its code (`input-unreadable`, `input-skipped` for what is
+    /// not a regular file, `size-limit`, `time-limit` for a scan that timed out).
+    pub result: Result<Vec<usize>, Warning>,
     /// The file's SHA-256 (lower-case hex), taken when some rule names the samples it was
     /// built from (to find a file's family without labels).
     pub sha256: Option<String>,
@@ -80,21 +82,24 @@ impl std::ops::Deref for Contents {
     }
 }
 
-fn load(path: &Path, max_size: u64) -> Result<Contents, String> {
+fn load(path: &Path, max_size: u64) -> Result<Contents, Warning> {
+    let io = |e: std::io::Error| Warning::new(WarningCode::of_io(&e), crate::input::describe(&e));
+    let not_regular = || Warning::new(WarningCode::InputSkipped, "not a regular file");
     // Checked before opening too: opening a FIFO would wait for a writer.
-    let before = std::fs::metadata(path).map_err(|e| crate::input::describe(&e))?;
+    let before = std::fs::metadata(path).map_err(io)?;
     if !before.is_file() {
-        return Err("not a regular file".to_string());
+        return Err(not_regular());
     }
-    let file = File::open(path).map_err(|e| crate::input::describe(&e))?;
-    let meta = file.metadata().map_err(|e| crate::input::describe(&e))?;
+    let file = File::open(path).map_err(io)?;
+    let meta = file.metadata().map_err(io)?;
     if !meta.is_file() {
-        return Err("not a regular file".to_string());
+        return Err(not_regular());
     }
     let len = meta.len();
     if len > max_size {
-        return Err(format!(
-            "{len} bytes, larger than the size limit of {max_size} bytes; not scanned"
+        return Err(Warning::new(
+            WarningCode::SizeLimit,
+            format!("{len} bytes, larger than the size limit of {max_size} bytes; not scanned"),
         ));
     }
     if len < MMAP_THRESHOLD {
@@ -102,10 +107,18 @@ fn load(path: &Path, max_size: u64) -> Result<Contents, String> {
         // One byte more than the limit tells a file that grew past it since `metadata`.
         file.take(max_size + 1)
             .read_to_end(&mut data)
-            .map_err(|e| format!("read error: {}", crate::input::describe(&e)))?;
+            .map_err(|e| {
+                Warning::new(
+                    WarningCode::of_io(&e),
+                    format!("read error: {}", crate::input::describe(&e)),
+                )
+            })?;
         if data.len() as u64 > max_size {
-            return Err(format!(
-                "grew past the size limit of {max_size} bytes while being read; not scanned"
+            return Err(Warning::new(
+                WarningCode::SizeLimit,
+                format!(
+                    "grew past the size limit of {max_size} bytes while being read; not scanned"
+                ),
             ));
         }
         return Ok(Contents::Owned(data));
@@ -114,8 +127,12 @@ fn load(path: &Path, max_size: u64) -> Result<Contents, String> {
     // it before the next file. As with any mapping (and with yara and yara-x, which map
     // large files the same way), another process truncating the file while it is scanned
     // could fault the read; the sets under test are the analyst's own directories.
-    let map = unsafe { memmap2::MmapOptions::new().map(&file) }
-        .map_err(|e| format!("cannot map: {}", crate::input::describe(&e)))?;
+    let map = unsafe { memmap2::MmapOptions::new().map(&file) }.map_err(|e| {
+        Warning::new(
+            WarningCode::of_io(&e),
+            format!("cannot map: {}", crate::input::describe(&e)),
+        )
+    })?;
     Ok(Contents::Mapped(map))
 }
 
@@ -137,7 +154,7 @@ fn scan_one(
             }
         }
     };
-    let result = scan_data(scanner, set, &data, config.timeout);
+    let result = scan_coded(scanner, set, &data, config.timeout);
     // the file's SHA-256, when a rule names its samples' (families inferred without labels)
     let sha256 = set
         .infos()
@@ -164,6 +181,16 @@ pub fn scan_data(
     data: &[u8],
     timeout: Duration,
 ) -> Result<Vec<usize>, String> {
+    scan_coded(scanner, set, data, timeout).map_err(|w| w.message)
+}
+
+/// [`scan_data`], the failure with its code.
+fn scan_coded(
+    scanner: &mut yara_x::Scanner<'_>,
+    set: &RuleSet,
+    data: &[u8],
+    timeout: Duration,
+) -> Result<Vec<usize>, Warning> {
     match scanner.scan(data) {
         Ok(results) => {
             let mut hits: Vec<usize> = results
@@ -174,11 +201,17 @@ pub fn scan_data(
             hits.dedup();
             Ok(hits)
         }
-        Err(yara_x::ScanError::Timeout) => Err(format!(
-            "scan timed out after {} s; not counted",
-            timeout.as_secs_f64()
+        Err(yara_x::ScanError::Timeout) => Err(Warning::new(
+            WarningCode::TimeLimit,
+            format!(
+                "scan timed out after {} s; not counted",
+                timeout.as_secs_f64()
+            ),
         )),
-        Err(e) => Err(format!("scan failed: {e}")),
+        Err(e) => Err(Warning::new(
+            WarningCode::InputUnreadable,
+            format!("scan failed: {e}"),
+        )),
     }
 }
 

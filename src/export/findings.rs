@@ -10,6 +10,7 @@
 //! output is deterministic.
 
 use crate::extract::Extraction;
+use crate::findings::Confidence;
 use crate::ioc::IocKind;
 use crate::sample::{Format, Triage};
 use md5::Md5;
@@ -525,13 +526,13 @@ impl SampleFacts {
                 .behavior
                 .categories
                 .iter()
-                .filter(|c| c.confidence != "low")
+                .filter(|c| Confidence::of(&c.confidence) != Confidence::Low)
                 .map(|c| c.name.clone())
                 .collect(),
             techniques: t
                 .techniques
                 .iter()
-                .filter(|x| x.confidence != "low")
+                .filter(|x| Confidence::of(&x.confidence) != Confidence::Low)
                 .map(|x| x.id.clone())
                 .collect(),
             classes: t.classes.iter().map(|h| h.class.clone()).collect(),

@@ -88,8 +88,8 @@ pub fn event(findings: &Findings, options: ExchangeOptions) -> Value {
         .collect();
     for ind in &findings.indicators {
         if ind.kind == IndicatorKind::Ioc(IocKind::AttackTechnique) {
-            if let Some(name) = crate::sample::behavior::technique_names().get(&ind.value) {
-                techniques.insert((ind.value.clone(), name.clone()));
+            if let Some(name) = crate::findings::attack::technique_name(&ind.value) {
+                techniques.insert((ind.value.clone(), name.to_string()));
             }
         }
     }

@@ -529,7 +529,7 @@ impl Builder {
         }
         for ind in &findings.indicators {
             if ind.kind == IndicatorKind::Ioc(IocKind::AttackTechnique) {
-                let name = crate::sample::behavior::technique_names()
+                let name = crate::findings::attack::technique_names()
                     .get(&ind.value)
                     .cloned()
                     .unwrap_or_else(|| ind.value.clone());
@@ -1098,7 +1098,7 @@ mod tests {
         for line in crate::tables::entries(table) {
             let mut words = line.split_whitespace();
             let key = words.next().unwrap_or_default();
-            let technique = crate::sample::behavior::technique_names()
+            let technique = crate::findings::attack::technique_names()
                 .keys()
                 .any(|id| id == key || id.strip_prefix(key).is_some_and(|r| r.starts_with('.')));
             assert!(

@@ -398,19 +398,20 @@ impl Extractor {
     /// Like [`Self::extract_sources_sorted`], with the IOCs of some sources already
     /// found: `given[i]`, when it is there and `Some`, stands for what reading
     /// `sources[i]` would give (an executable whose strings triage read, see
-    /// [`binary::extract_strings`]); those sources are not read again. The result is the
-    /// same as reading them.
+    /// [`binary::extract_strings`]; a log read once for its events and IOCs, see
+    /// [`Self::log_iocs`]); those sources are not read again. The result is the same as
+    /// reading them.
     pub fn extract_sources_given(
         &self,
         sources: &[Source],
-        mut given: Vec<Option<binary::BinaryIocs>>,
+        mut given: Vec<Option<ReadIocs>>,
     ) -> SortedExtraction {
         given.resize_with(sources.len(), || None);
-        let given_report = |i: usize, b: &binary::BinaryIocs| SourceReport {
-            name: sources[i].name(),
+        let given_report = |i: usize, b: &mut ReadIocs| SourceReport {
+            name: sources.get(i).map(Source::name).unwrap_or_default(),
             bytes: b.bytes,
             hits: b.hits,
-            error: None,
+            error: b.error.take(),
         };
         let big = |s: &Source| {
             matches!(s, Source::Stdin)
@@ -434,16 +435,17 @@ impl Extractor {
         let mut done = done.into_iter().peekable();
         let mut all = self.new_set(self.options.memory_limit);
         let mut reports = Vec::with_capacity(sources.len());
+        let mut given_errors = Vec::new();
         for (i, (source, given)) in sources.iter().zip(given).enumerate() {
-            if let Some(b) = given {
-                reports.push(given_report(i, &b));
+            if let Some(mut b) = given {
+                reports.push(given_report(i, &mut b));
                 if self.pool.is_some() && !big(source) {
                     // as a small source read on its own would be: into a set of its own
                     let mut set = self.new_set(0);
-                    add_sorted(&mut set, b.set);
+                    given_errors.extend(add_sorted(&mut set, b.set));
                     all.merge(set);
                 } else {
-                    add_sorted(&mut all, b.set);
+                    given_errors.extend(add_sorted(&mut all, b.set));
                 }
                 continue;
             }
@@ -457,7 +459,7 @@ impl Extractor {
             let parallel = big(source) && self.pool.is_some();
             reports.push(self.scan_source_into(source, parallel, &mut all));
         }
-        let mut errors = Vec::new();
+        let mut errors: Vec<InputError> = given_errors.iter().map(|e| temp_error(e)).collect();
         if let Some(e) = all.spill_error() {
             errors.push(temp_error(e));
         }
@@ -544,8 +546,9 @@ impl Extractor {
             let (max_bytes, max_sightings) = (self.options.max_bytes, self.options.max_sightings);
             let binary = binary::extract_file;
             if let Some(b) = binary(path, &name, self, max_bytes, max_sightings) {
-                let (bytes, hits, error) = (b.bytes, b.hits, None);
-                add_sorted(set, b.set);
+                let (bytes, hits) = (b.bytes, b.hits);
+                // the strings of one executable are held in memory: no temporary files
+                let error = add_sorted(set, b.set).map(|e| Warning::new(WarningCode::TempFile, e));
                 return SourceReport {
                     name,
                     bytes,
@@ -620,7 +623,6 @@ impl Extractor {
         set: &mut dyn Collector,
     ) -> (u64, u64, Option<Warning>) {
         let source: Arc<str> = Arc::from(name);
-        let source_index = set.source(&source);
         let max = self.options.max_bytes;
         let mut counted = Counting {
             inner: if max > 0 {
@@ -630,99 +632,69 @@ impl Extractor {
             },
             bytes: 0,
         };
-        let mut hits = 0u64;
-        let mut chunk = ChunkOut::default();
-        // Addresses in Sysmon's registry data (`Details`) wait for the end of their record:
-        // when the record's `TargetObject` names a version value (`...\pv`), they are
-        // versions. Records are told apart by their line (JSON lines) or offset (XML).
-        let mut held: Vec<Held> = Vec::new();
-        let mut record: (Option<u64>, Option<u64>) = (None, None);
-        let mut version_value = false;
-        let flush =
-            |held: &mut Vec<Held>, version_value: bool, set: &mut dyn Collector, hits: &mut u64| {
-                for h in held.drain(..) {
-                    if !version_value {
-                        *hits += 1;
-                        let seen = Seen {
-                            source: source_index,
-                            offset: h.offset,
-                            line: h.line,
-                            field: h.field.as_deref(),
-                            encoding: Encoding::Ascii,
-                        };
-                        set.hit(h.kind, &h.value, h.defanged, h.notes, seen, &|out| {
-                            out.push_str(&h.context)
-                        });
-                    }
-                }
-            };
+        let mut scan = FieldScan::new(&source, set);
         let report = logs::read_fields(format, &source, &mut counted, &mut |field| {
-            if (field.line, field.offset) != record {
-                flush(&mut held, version_value, set, &mut hits);
-                record = (field.line, field.offset);
-                version_value = false;
-            }
-            chunk.data.clear();
-            chunk.data.extend_from_slice(field.text.as_bytes());
-            process_chunk(&self.scanner, &mut chunk, false);
-            let field_name = logs::field_name(&field.path);
-            if field_name == "TargetObject" {
-                version_value = logs::analysis::is_version_name(logs::base_name(&field.text));
-            }
-            let version_field = logs::analysis::is_version_name(field_name);
-            let registry_data = field_name == "Details";
-            let path = (!field.path.is_empty()).then_some(field.path.as_str());
-            let data = &chunk.data;
-            for f in chunk.found.drain(..) {
-                // a version in a field named so, or a folder named after one, is no address
-                if f.kind == IocKind::Ipv4
-                    && (version_field
-                        || logs::analysis::only_as_path_component(&field.text, &f.value))
-                {
-                    continue;
-                }
-                if f.kind == IocKind::Ipv4 && registry_data {
-                    let mut context = String::new();
-                    snippet_into(data, f.start, f.end, &mut context);
-                    held.push(Held {
-                        kind: f.kind,
-                        value: f.value,
-                        defanged: f.defanged,
-                        notes: f.notes,
-                        offset: field.offset,
-                        line: field.line,
-                        field: path.map(str::to_string),
-                        context,
-                    });
-                    continue;
-                }
-                hits += 1;
-                let seen = Seen {
-                    source: source_index,
-                    offset: field.offset,
-                    line: field.line,
-                    field: path,
-                    encoding: Encoding::Ascii,
-                };
-                set.hit(f.kind, &f.value, f.defanged, f.notes, seen, &|out| {
-                    snippet_into(data, f.start, f.end, out)
-                });
-            }
+            scan.field(self, &field, set)
         });
-        flush(&mut held, version_value, set, &mut hits);
+        let hits = scan.finish(set);
+        let limited = max > 0 && counted.bytes >= max;
+        (
+            counted.bytes,
+            hits,
+            self.fields_error(format, report, limited),
+        )
+    }
+
+    /// One error for a structured log read field by field: the first problem's code,
+    /// every problem's message.
+    fn fields_error(
+        &self,
+        format: logs::Format,
+        report: logs::ReadReport,
+        limited: bool,
+    ) -> Option<Warning> {
         let mut problems = report.warnings;
-        if max > 0 && counted.bytes >= max {
+        if limited {
             problems.push(Warning::new(
                 WarningCode::SizeLimit,
-                format!("stopped after {max} bytes (--max-size); the rest was not scanned"),
+                format!(
+                    "stopped after {} bytes (--max-size); the rest was not scanned",
+                    self.options.max_bytes
+                ),
             ));
         }
-        // One error for the source: the first problem's code, every problem's message.
-        let error = problems.first().map(|first| {
+        problems.first().map(|first| {
             let messages: Vec<&str> = problems.iter().map(|w| w.message.as_str()).collect();
             Warning::new(first.code, format!("{format}: {}", messages.join("; ")))
-        });
-        (counted.bytes, hits, error)
+        })
+    }
+
+    /// The IOC side of reading a log once for its events and its IOCs
+    /// ([`logs::read_source_once`]): it scans the fields the log's reader hands it (or
+    /// the log's text) into a set of its own; [`LogIocs::finish`] gives what
+    /// [`Self::extract_sources_given`] takes in place of reading the log again.
+    pub fn log_iocs(&self, source: &Source) -> LogIocs<'_> {
+        let name: Arc<str> = Arc::from(source.name());
+        let mut set = self.new_set(self.options.memory_limit);
+        let index = set.source(&name);
+        let big = matches!(source, Source::Stdin)
+            || source.len_hint() == 0
+            || source.len_hint() > LARGE_FILE_CHUNKS * self.options.chunk_size as u64;
+        LogIocs {
+            extractor: self,
+            name,
+            scan: FieldScan {
+                source: index,
+                hits: 0,
+                chunk: ChunkOut::default(),
+                held: Vec::new(),
+                record: (None, None),
+                version_value: false,
+            },
+            set,
+            chunk_parallel: big && self.pool.is_some(),
+            done: None,
+        }
     }
 
     /// Reads `reader` to the end in chunks; returns bytes read, hits, and the error that
@@ -835,10 +807,211 @@ impl Extractor {
     }
 }
 
-/// Adds the sorted indicators of `from` (an executable's, read through its strings) to
-/// `set`, sighting by sighting.
-fn add_sorted(set: &mut dyn Collector, from: IocSet) {
-    for ioc in from.into_sorted() {
+/// The IOC scan of a structured log's text values, fed one value at a time (by
+/// [`logs::read_fields`] or by the log's own reader).
+struct FieldScan {
+    source: u32,
+    hits: u64,
+    chunk: ChunkOut,
+    // Addresses in Sysmon's registry data (`Details`) wait for the end of their record:
+    // when the record's `TargetObject` names a version value (`...\pv`), they are
+    // versions. Records are told apart by their line (JSON lines) or offset (XML).
+    held: Vec<Held>,
+    record: (Option<u64>, Option<u64>),
+    version_value: bool,
+}
+
+impl FieldScan {
+    fn new(source: &Arc<str>, set: &mut dyn Collector) -> Self {
+        FieldScan {
+            source: set.source(source),
+            hits: 0,
+            chunk: ChunkOut::default(),
+            held: Vec::new(),
+            record: (None, None),
+            version_value: false,
+        }
+    }
+
+    /// Hands the held addresses on, unless their record set a version value.
+    fn flush(&mut self, set: &mut dyn Collector) {
+        for h in self.held.drain(..) {
+            if !self.version_value {
+                self.hits += 1;
+                let seen = Seen {
+                    source: self.source,
+                    offset: h.offset,
+                    line: h.line,
+                    field: h.field.as_deref(),
+                    encoding: Encoding::Ascii,
+                };
+                set.hit(h.kind, &h.value, h.defanged, h.notes, seen, &|out| {
+                    out.push_str(&h.context)
+                });
+            }
+        }
+    }
+
+    /// Scans one value.
+    fn field(&mut self, extractor: &Extractor, field: &logs::Field, set: &mut dyn Collector) {
+        if (field.line, field.offset) != self.record {
+            self.flush(set);
+            self.record = (field.line, field.offset);
+            self.version_value = false;
+        }
+        let chunk = &mut self.chunk;
+        chunk.data.clear();
+        chunk.data.extend_from_slice(field.text.as_bytes());
+        process_chunk(&extractor.scanner, chunk, false);
+        let field_name = logs::field_name(&field.path);
+        if field_name == "TargetObject" {
+            self.version_value = logs::analysis::is_version_name(logs::base_name(&field.text));
+        }
+        let version_field = logs::analysis::is_version_name(field_name);
+        let registry_data = field_name == "Details";
+        let path = (!field.path.is_empty()).then_some(field.path.as_str());
+        let data = &chunk.data;
+        for f in chunk.found.drain(..) {
+            // a version in a field named so, or a folder named after one, is no address
+            if f.kind == IocKind::Ipv4
+                && (version_field || logs::analysis::only_as_path_component(&field.text, &f.value))
+            {
+                continue;
+            }
+            if f.kind == IocKind::Ipv4 && registry_data {
+                let mut context = String::new();
+                snippet_into(data, f.start, f.end, &mut context);
+                self.held.push(Held {
+                    kind: f.kind,
+                    value: f.value,
+                    defanged: f.defanged,
+                    notes: f.notes,
+                    offset: field.offset,
+                    line: field.line,
+                    field: path.map(str::to_string),
+                    context,
+                });
+                continue;
+            }
+            self.hits += 1;
+            let seen = Seen {
+                source: self.source,
+                offset: field.offset,
+                line: field.line,
+                field: path,
+                encoding: Encoding::Ascii,
+            };
+            set.hit(f.kind, &f.value, f.defanged, f.notes, seen, &|out| {
+                snippet_into(data, f.start, f.end, out)
+            });
+        }
+    }
+
+    /// The end of the log: the last record's held addresses; returns the hits.
+    fn finish(mut self, set: &mut dyn Collector) -> u64 {
+        self.flush(set);
+        self.hits
+    }
+}
+
+/// The IOC side of one log read once for its events and its IOCs (see
+/// [`Extractor::log_iocs`]).
+pub struct LogIocs<'e> {
+    extractor: &'e Extractor,
+    name: Arc<str>,
+    scan: FieldScan,
+    set: IocSet,
+    chunk_parallel: bool,
+    done: Option<(u64, u64, Option<Warning>)>,
+}
+
+impl logs::LogSide for LogIocs<'_> {
+    fn wants_fields(&self) -> bool {
+        self.extractor.options.structured_logs
+    }
+
+    fn max_bytes(&self) -> u64 {
+        self.extractor.options.max_bytes
+    }
+
+    fn field(&mut self, field: logs::Field) {
+        self.scan.field(self.extractor, &field, &mut self.set);
+    }
+
+    fn text(&mut self, reader: &mut dyn Read) -> Option<Warning> {
+        let name = self.name.clone();
+        let done = self
+            .extractor
+            .scan_stream(&name, reader, self.chunk_parallel, &mut self.set);
+        self.done = Some(done);
+        None
+    }
+
+    fn fields_done(
+        &mut self,
+        format: logs::Format,
+        report: logs::ReadReport,
+        bytes: u64,
+        limited: bool,
+    ) {
+        let error = self.extractor.fields_error(format, report, limited);
+        self.done = Some((bytes, 0, error));
+    }
+}
+
+impl LogIocs<'_> {
+    /// What the read gave, for [`Extractor::extract_sources_given`]. A log that could not
+    /// be opened gives `None`: the extraction opens it and reports why it failed.
+    pub fn finish(self) -> Option<ReadIocs> {
+        let LogIocs {
+            scan,
+            mut set,
+            done,
+            ..
+        } = self;
+        let (bytes, text_hits, error) = done?;
+        let hits = text_hits + scan.finish(&mut set);
+        Some(ReadIocs {
+            set,
+            bytes,
+            hits,
+            error,
+        })
+    }
+}
+
+/// The IOCs of a source found by another reading of it (triage's strings of an
+/// executable, a log's reader), which [`Extractor::extract_sources_given`] takes in
+/// place of reading the source again.
+#[derive(Debug)]
+pub struct ReadIocs {
+    /// The indicators, ready to merge with other sources'.
+    pub set: IocSet,
+    /// Bytes read.
+    pub bytes: u64,
+    /// Sightings found.
+    pub hits: u64,
+    /// Why reading stopped early, if it did.
+    pub error: Option<Warning>,
+}
+
+impl From<binary::BinaryIocs> for ReadIocs {
+    fn from(b: binary::BinaryIocs) -> Self {
+        ReadIocs {
+            set: b.set,
+            bytes: b.bytes,
+            hits: b.hits,
+            error: None,
+        }
+    }
+}
+
+/// Adds the sorted indicators of `from` (an executable's, read through its strings, or a
+/// log's, read by its reader) to `set`, sighting by sighting, one indicator at a time;
+/// returns the trouble with `from`'s temporary files, if any.
+fn add_sorted(set: &mut dyn Collector, from: IocSet) -> Option<String> {
+    let mut stream = from.into_stream();
+    while let Some(ioc) = stream.next_ioc() {
         let mut left = ioc.count;
         for s in &ioc.sightings {
             let seen = Seen {
@@ -879,6 +1052,7 @@ fn add_sorted(set: &mut dyn Collector, from: IocSet) {
             );
         }
     }
+    stream.error().map(str::to_string)
 }
 
 /// A reader that counts the bytes that went through it.

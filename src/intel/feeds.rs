@@ -20,6 +20,7 @@
 //! values) are counted in a warning, never silently dropped.
 
 use super::{Entry, Meta};
+use crate::error::Error;
 use serde_json::Value;
 use std::path::Path;
 use std::sync::OnceLock;
@@ -33,6 +34,19 @@ pub struct Read {
     pub warnings: Vec<String>,
 }
 
+/// A feed that could not be opened or read, naming it.
+fn unreadable(path: &Path, e: &std::io::Error) -> Error {
+    Error::Input {
+        path: path.display().to_string(),
+        message: crate::input::describe(e),
+    }
+}
+
+/// A feed that was read but is not one spoor understands (the message names it).
+fn intel(message: String) -> Error {
+    Error::Intel { message }
+}
+
 fn file_stem(path: &Path) -> String {
     path.file_stem()
         .or_else(|| path.file_name())
@@ -42,14 +56,13 @@ fn file_stem(path: &Path) -> String {
 
 /// Reads a feed file or folder. An unreadable path, or a folder with no feed file, is an
 /// error naming it.
-pub fn read_path(path: &Path) -> Result<Read, String> {
-    let meta = std::fs::metadata(path)
-        .map_err(|e| format!("{}: {}", path.display(), crate::input::describe(&e)))?;
+pub fn read_path(path: &Path) -> Result<Read, Error> {
+    let meta = std::fs::metadata(path).map_err(|e| unreadable(path, &e))?;
     let mut out = Read::default();
     if meta.is_dir() {
         let feed = file_stem(path);
         let mut files: Vec<_> = std::fs::read_dir(path)
-            .map_err(|e| format!("{}: {}", path.display(), crate::input::describe(&e)))?
+            .map_err(|e| unreadable(path, &e))?
             .filter_map(|e| e.ok().map(|e| e.path()))
             .filter(|p| p.is_file())
             .filter(|p| {
@@ -59,7 +72,10 @@ pub fn read_path(path: &Path) -> Result<Read, String> {
             .collect();
         files.sort();
         if files.is_empty() {
-            return Err(format!("{}: no feed file in this folder", path.display()));
+            return Err(intel(format!(
+                "{}: no feed file in this folder",
+                path.display()
+            )));
         }
         for f in files {
             match read_file(&f, Some(&feed)) {
@@ -67,7 +83,7 @@ pub fn read_path(path: &Path) -> Result<Read, String> {
                     out.entries.extend(r.entries);
                     out.warnings.extend(r.warnings);
                 }
-                Err(e) => out.warnings.push(e),
+                Err(e) => out.warnings.push(e.to_string()),
             }
         }
         Ok(out)
@@ -77,22 +93,21 @@ pub fn read_path(path: &Path) -> Result<Read, String> {
 }
 
 /// Reads one feed file; `feed` names it (else the file's stem, or the MISP event's title).
-pub fn read_file(path: &Path, feed: Option<&str>) -> Result<Read, String> {
-    let bytes = std::fs::read(path)
-        .map_err(|e| format!("{}: {}", path.display(), crate::input::describe(&e)))?;
+pub fn read_file(path: &Path, feed: Option<&str>) -> Result<Read, Error> {
+    let bytes = std::fs::read(path).map_err(|e| unreadable(path, &e))?;
     if bytes.starts_with(super::compiled::MAGIC) {
-        return Err(format!(
+        return Err(intel(format!(
             "{}: a compiled intel store, not a feed (give it to --intel itself, not inside a \
              feed folder)",
             path.display()
-        ));
+        )));
     }
     let text = String::from_utf8_lossy(&bytes);
     let trimmed = text.trim_start_matches('\u{feff}').trim_start();
     let name = feed.map(str::to_string).unwrap_or_else(|| file_stem(path));
     if trimmed.starts_with('{') || trimmed.starts_with('[') {
         let json: Value = serde_json::from_str(trimmed)
-            .map_err(|e| format!("{}: not valid JSON: {e}", path.display()))?;
+            .map_err(|e| intel(format!("{}: not valid JSON: {e}", path.display())))?;
         let mut out = Read::default();
         if json.get("type").and_then(Value::as_str) == Some("bundle") {
             stix_bundle(&json, &name, &mut out);
@@ -107,10 +122,10 @@ pub fn read_file(path: &Path, feed: Option<&str>) -> Result<Read, String> {
             };
             let events: Vec<&Value> = events.into_iter().filter_map(|v| v.get("Event")).collect();
             if events.is_empty() {
-                return Err(format!(
+                return Err(intel(format!(
                     "{}: neither a MISP event nor a STIX 2.1 bundle",
                     path.display()
-                ));
+                )));
             }
             for e in events {
                 misp_event(e, feed, &name, &mut out);
@@ -347,16 +362,14 @@ fn list(text: &str, name: &str, path: &Path) -> Read {
 /// Reads every path into one store: feeds are read and indexed in memory, compiled stores
 /// (files written by `spoor intel build`, known by their magic) are memory-mapped and
 /// attached. The first unreadable path is an error naming it.
-pub fn load(paths: &[std::path::PathBuf]) -> Result<(super::Store, Vec<String>), String> {
+pub fn load(paths: &[std::path::PathBuf]) -> Result<(super::Store, Vec<String>), Error> {
     let mut store = super::Store::new();
     let mut warnings = Vec::new();
     for p in paths {
-        let describe =
-            |e: std::io::Error| format!("{}: {}", p.display(), crate::input::describe(&e));
-        if super::compiled::is_compiled(p).map_err(describe)? {
+        if super::compiled::is_compiled(p).map_err(|e| unreadable(p, &e))? {
             let compiled = super::Compiled::open(p).map_err(|e| match e {
-                super::compiled::CompiledError::Io(e) => describe(e),
-                e => format!("{}: {e}", p.display()),
+                super::compiled::CompiledError::Io(e) => unreadable(p, &e),
+                e => intel(format!("{}: {e}", p.display())),
             })?;
             store.attach(compiled);
             continue;
@@ -382,6 +395,31 @@ pub fn load(paths: &[std::path::PathBuf]) -> Result<(super::Store, Vec<String>),
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn errors_carry_their_codes() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let missing = dir.path().join("missing.json");
+        let e = load(std::slice::from_ref(&missing)).expect_err("missing feed");
+        assert_eq!(e.code(), "input");
+        assert!(
+            e.to_string().starts_with(&missing.display().to_string()),
+            "{e}"
+        );
+        let odd = dir.path().join("odd.json");
+        std::fs::write(&odd, "{\"neither\": 1}").expect("write");
+        let e = load(std::slice::from_ref(&odd)).expect_err("not a feed");
+        assert_eq!(e.code(), "intel");
+        assert!(
+            e.to_string().contains("neither a MISP event nor a STIX"),
+            "{e}"
+        );
+        // a folder without a feed file names itself
+        let empty = dir.path().join("empty");
+        std::fs::create_dir(&empty).expect("mkdir");
+        let e = read_path(&empty).map(|_| ()).expect_err("empty folder");
+        assert_eq!(e.code(), "intel");
+    }
 
     #[test]
     fn stix_patterns_give_their_values() {

@@ -12,6 +12,7 @@
 //! are not read (a warning counts them).
 
 use super::{Entry, Meta, Store};
+use crate::error::Error;
 use serde_json::Value;
 use std::path::Path;
 
@@ -72,14 +73,17 @@ const BUILTIN: &[(&str, &str)] = &[
 
 /// Adds one warning list (MISP JSON) to the store; returns a warning when some of it could
 /// not be used.
-pub fn add_list(store: &mut Store, name: &str, text: &str) -> Result<Option<String>, String> {
-    let json: Value =
-        serde_json::from_str(text).map_err(|e| format!("{name}: not valid JSON: {e}"))?;
+pub fn add_list(store: &mut Store, name: &str, text: &str) -> Result<Option<String>, Error> {
+    let json: Value = serde_json::from_str(text).map_err(|e| Error::Intel {
+        message: format!("{name}: not valid JSON: {e}"),
+    })?;
     let kind = json.get("type").and_then(Value::as_str).unwrap_or("string");
     let items = json
         .get("list")
         .and_then(Value::as_array)
-        .ok_or(format!("{name}: not a MISP warning list (no \"list\")"))?;
+        .ok_or_else(|| Error::Intel {
+            message: format!("{name}: not a MISP warning list (no \"list\")"),
+        })?;
     if matches!(kind, "substring" | "regex") {
         return Ok(Some(format!(
             "{name}: a {kind} list ({} entries) is not read",
@@ -117,15 +121,21 @@ pub fn add_list(store: &mut Store, name: &str, text: &str) -> Result<Option<Stri
 pub fn add_builtin(store: &mut Store) -> Vec<String> {
     BUILTIN
         .iter()
-        .filter_map(|(name, text)| add_list(store, name, text).unwrap_or_else(Some))
+        .filter_map(|(name, text)| {
+            add_list(store, name, text).unwrap_or_else(|e| Some(e.to_string()))
+        })
         .collect()
 }
 
 /// Adds every list of a folder: `NAME/list.json` (the misp-warninglists layout) or
 /// `NAME.json`. A folder without any list is an error naming it.
-pub fn add_folder(store: &mut Store, dir: &Path) -> Result<Vec<String>, String> {
+pub fn add_folder(store: &mut Store, dir: &Path) -> Result<Vec<String>, Error> {
+    let unreadable = |path: &Path, e: std::io::Error| Error::Input {
+        path: path.display().to_string(),
+        message: crate::input::describe(&e),
+    };
     let mut files: Vec<(String, std::path::PathBuf)> = std::fs::read_dir(dir)
-        .map_err(|e| format!("{}: {}", dir.display(), crate::input::describe(&e)))?
+        .map_err(|e| unreadable(dir, e))?
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter_map(|p| {
             let name = p.file_stem()?.to_string_lossy().into_owned();
@@ -141,19 +151,17 @@ pub fn add_folder(store: &mut Store, dir: &Path) -> Result<Vec<String>, String> 
         .collect();
     files.sort();
     if files.is_empty() {
-        return Err(format!(
-            "{}: no MISP warning list in this folder",
-            dir.display()
-        ));
+        return Err(Error::Intel {
+            message: format!("{}: no MISP warning list in this folder", dir.display()),
+        });
     }
     let mut warnings = Vec::new();
     for (name, path) in files {
-        let text = std::fs::read_to_string(&path)
-            .map_err(|e| format!("{}: {}", path.display(), crate::input::describe(&e)))?;
+        let text = std::fs::read_to_string(&path).map_err(|e| unreadable(&path, e))?;
         match add_list(store, &name, &text) {
             Ok(Some(w)) => warnings.push(w),
             Ok(None) => {}
-            Err(e) => warnings.push(e),
+            Err(e) => warnings.push(e.to_string()),
         }
     }
     Ok(warnings)

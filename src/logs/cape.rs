@@ -11,13 +11,19 @@
 //!
 //! The report is read as a stream: each process, API call and section is parsed on its
 //! own and dropped once mapped, so memory follows the events found, not the report's size.
+//! With a [`super::FieldTap`], every string of the report goes to it with its JSON pointer
+//! and line as the report is parsed (as [`super::json::document_fields`] gives them), so
+//! the IOC scanner needs no second parse.
 
-use super::{Action, Event, Format, ProcessInfo, Provenance, ReadReport};
+use super::json::{FieldSink, Grab, LineCounting};
+use super::{Action, Event, Field, FieldTap, Format, ProcessInfo, Provenance, ReadReport};
 use crate::error::WarningCode;
 use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
+use std::cell::Cell;
 use std::collections::{BTreeMap, HashMap};
 use std::io::Read;
+use std::rc::Rc;
 use std::sync::{Arc, OnceLock};
 
 /// The API-call table (`data/cape-apis.txt`).
@@ -210,6 +216,7 @@ pub fn events(
     source: &Arc<str>,
     reader: &mut dyn Read,
     sink: &mut dyn FnMut(Event),
+    fields: Option<&mut FieldTap<'_>>,
     report: &mut ReadReport,
 ) {
     let mut c = Collector {
@@ -224,28 +231,69 @@ pub fn events(
         signatures: Value::Null,
         ttps: Value::Null,
         process_index: 0,
+        fields: None,
     };
+    let line = Rc::new(Cell::new(1u64));
+    let solid = Rc::new(Cell::new(0u64));
+    let mut field_report = ReadReport::default();
+    let (tap_sink, tap_report) = match fields {
+        Some(tap) => (Some(&mut *tap.sink), Some(&mut tap.report)),
+        None => (None, None),
+    };
+    state.fields = tap_sink.map(|sink| Fields {
+        sink,
+        line: line.clone(),
+        path: String::new(),
+        emitted: 0,
+    });
     // Bad characters in strings (a lone surrogate, an invalid byte) are replaced as read,
     // so one bad field does not cost the rest of the report.
     let mut repairing =
         std::io::BufReader::with_capacity(64 * 1024, super::json_repair::Repairing::new(reader));
-    let mut de = serde_json::Deserializer::from_reader(&mut repairing);
+    let counting = LineCounting {
+        inner: &mut repairing,
+        line: line.clone(),
+        solid: solid.clone(),
+    };
+    let mut de = serde_json::Deserializer::from_reader(counting);
     match TopLevel(&mut state).deserialize(&mut de) {
-        Ok(()) => report.records = 1,
-        Err(e) => report.warn(
-            WarningCode::InputTruncated,
-            format!(
-                "the report is not complete JSON ({e}); the events before the damage were kept"
-            ),
-        ),
+        Ok(()) => {
+            report.records = 1;
+            field_report.records = 1;
+            // what follows the report (another document) is still scanned for IOCs
+            if let Some(f) = state.fields.as_mut() {
+                super::json::more_documents(&mut de, &line, &solid, f.sink, &mut field_report);
+            }
+        }
+        Err(e) => {
+            report.warn(
+                WarningCode::InputTruncated,
+                format!(
+                    "the report is not complete JSON ({e}); the events before the damage were \
+                     kept"
+                ),
+            );
+            field_report.warn(
+                WarningCode::ParseError,
+                super::json::broken_at(line.get(), &e),
+            );
+        }
     }
     drop(de);
     let replaced = repairing.get_ref().replaced();
     if replaced > 0 {
         report.warn(
             WarningCode::Encoding,
-            format!("{replaced} invalid escape(s) or byte(s) in strings replaced by U+FFFD"),
+            super::json::replaced_warning(replaced),
         );
+        field_report.warn(
+            WarningCode::Encoding,
+            super::json::replaced_warning(replaced),
+        );
+    }
+    if let (Some(tap_report), Some(f)) = (tap_report, state.fields.take()) {
+        field_report.produced += f.emitted;
+        *tap_report = field_report;
     }
     let (signatures_doc, ttps) = (
         std::mem::take(&mut state.signatures),
@@ -267,6 +315,86 @@ struct Stream<'c> {
     signatures: Value,
     ttps: Value,
     process_index: usize,
+    /// The field tap's side, when the report's strings are wanted too.
+    fields: Option<Fields<'c>>,
+}
+
+/// Where the report's strings go while it is parsed.
+struct Fields<'c> {
+    sink: &'c mut dyn FnMut(Field),
+    line: Rc<Cell<u64>>,
+    /// JSON pointer of the value being parsed.
+    path: String,
+    emitted: u64,
+}
+
+impl Stream<'_> {
+    /// Enters `segment` of the JSON pointer (a key or an index); returns where to go back.
+    fn enter(&mut self, segment: &str) -> usize {
+        match self.fields.as_mut() {
+            Some(f) => {
+                let base = f.path.len();
+                super::json::push_key(&mut f.path, segment);
+                base
+            }
+            None => 0,
+        }
+    }
+
+    fn leave(&mut self, base: usize) {
+        if let Some(f) = self.fields.as_mut() {
+            f.path.truncate(base);
+        }
+    }
+
+    /// Parses the next value of `map` (under `key`), its strings handed to the tap.
+    fn value<'de, A: MapAccess<'de>>(&mut self, map: &mut A, key: &str) -> Result<Value, A::Error> {
+        let base = self.enter(key);
+        let value = match self.fields.as_mut() {
+            None => map.next_value(),
+            Some(f) => map.next_value_seed(Grab(Some(&mut f.sink()))),
+        };
+        self.leave(base);
+        value
+    }
+
+    /// Skips the next value of `map` (under `key`), its strings handed to the tap.
+    fn skip<'de, A: MapAccess<'de>>(&mut self, map: &mut A, key: &str) -> Result<(), A::Error> {
+        let base = self.enter(key);
+        let done = match self.fields.as_mut() {
+            None => map.next_value::<IgnoredAny>().map(|_| ()),
+            Some(f) => map.next_value_seed(f.sink().walk()),
+        };
+        self.leave(base);
+        done
+    }
+
+    /// Parses the next element of `seq` (at `index`), its strings handed to the tap.
+    fn element<'de, A: SeqAccess<'de>>(
+        &mut self,
+        seq: &mut A,
+        index: usize,
+    ) -> Result<Option<Value>, A::Error> {
+        let base = self.enter(&index.to_string());
+        let value = match self.fields.as_mut() {
+            None => seq.next_element(),
+            Some(f) => seq.next_element_seed(Grab(Some(&mut f.sink()))),
+        };
+        self.leave(base);
+        value
+    }
+}
+
+impl Fields<'_> {
+    fn sink(&mut self) -> FieldSink<'_> {
+        FieldSink {
+            path: &mut self.path,
+            sink: &mut *self.sink,
+            line: Some(&self.line),
+            fixed_line: None,
+            emitted: &mut self.emitted,
+        }
+    }
 }
 
 struct TopLevel<'a, 'c>(&'a mut Stream<'c>);
@@ -288,23 +416,25 @@ impl<'de> Visitor<'de> for TopLevel<'_, '_> {
         while let Some(key) = map.next_key::<String>()? {
             match key.as_str() {
                 "target" => {
-                    let v: Value = map.next_value()?;
+                    let v = st.value(&mut map, &key)?;
                     sample(&serde_json::json!({ "target": v }), st.c);
                 }
-                "behavior" => map.next_value_seed(Behavior(&mut *st))?,
+                "behavior" => {
+                    let base = st.enter(&key);
+                    map.next_value_seed(Behavior(&mut *st))?;
+                    st.leave(base);
+                }
                 "network" => {
-                    let v: Value = map.next_value()?;
+                    let v = st.value(&mut map, &key)?;
                     network(&serde_json::json!({ "network": v }), st.c);
                 }
-                "signatures" => st.signatures = map.next_value()?,
-                "ttps" => st.ttps = map.next_value()?,
+                "signatures" => st.signatures = st.value(&mut map, &key)?,
+                "ttps" => st.ttps = st.value(&mut map, &key)?,
                 "dropped" => {
-                    let v: Value = map.next_value()?;
+                    let v = st.value(&mut map, &key)?;
                     dropped(&serde_json::json!({ "dropped": v }), st.c);
                 }
-                _ => {
-                    map.next_value::<IgnoredAny>()?;
-                }
+                _ => st.skip(&mut map, &key)?,
             }
         }
         Ok(())
@@ -329,14 +459,16 @@ impl<'de> Visitor<'de> for Behavior<'_, '_> {
         let st = self.0;
         while let Some(key) = map.next_key::<String>()? {
             match key.as_str() {
-                "processes" => map.next_value_seed(Processes(&mut *st))?,
+                "processes" => {
+                    let base = st.enter(&key);
+                    map.next_value_seed(Processes(&mut *st))?;
+                    st.leave(base);
+                }
                 "summary" => {
-                    let v: Value = map.next_value()?;
+                    let v = st.value(&mut map, &key)?;
                     summary(&serde_json::json!({ "behavior": { "summary": v } }), st.c);
                 }
-                _ => {
-                    map.next_value::<IgnoredAny>()?;
-                }
+                _ => st.skip(&mut map, &key)?,
             }
         }
         Ok(())
@@ -362,8 +494,16 @@ impl<'de> Visitor<'de> for Processes<'_, '_> {
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
         let st = self.0;
-        while seq.next_element_seed(OneProcess(&mut *st))?.is_some() {
+        let mut i = 0usize;
+        loop {
+            let base = st.enter(&i.to_string());
+            let more = seq.next_element_seed(OneProcess(&mut *st))?.is_some();
+            st.leave(base);
+            if !more {
+                break;
+            }
             st.process_index += 1;
+            i += 1;
         }
         Ok(())
     }
@@ -395,14 +535,16 @@ impl<'de> Visitor<'de> for OneProcess<'_, '_> {
         while let Some(key) = map.next_key::<String>()? {
             if key == "calls" {
                 let me = process_info(&Value::Object(fields.clone()), &st.images);
+                let base = st.enter(&key);
                 map.next_value_seed(Calls {
                     st: &mut *st,
                     me,
                     agent: &mut agent,
                     pi,
                 })?;
+                st.leave(base);
             } else {
-                let v: Value = map.next_value()?;
+                let v = st.value(&mut map, &key)?;
                 fields.insert(key, v);
             }
         }
@@ -466,7 +608,7 @@ impl<'de> Visitor<'de> for Calls<'_, '_> {
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
         let mut ci = 0usize;
-        while let Some(call) = seq.next_element::<Value>()? {
+        while let Some(call) = self.st.element(&mut seq, ci)? {
             one_call(&call, &self.me, self.agent, self.pi, ci, self.st.c);
             ci += 1;
         }
@@ -864,6 +1006,7 @@ mod tests {
             &Arc::from("r"),
             &mut doc.as_bytes(),
             &mut |e| out.push(e),
+            None,
             &mut report,
         );
         let mutex = out

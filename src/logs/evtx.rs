@@ -88,10 +88,14 @@ pub fn events(
     reader: &mut dyn Read,
     sink: &mut dyn FnMut(Event),
     records: super::RecordTap<'_>,
+    mut fields: Option<&mut super::FieldTap<'_>>,
     report: &mut ReadReport,
 ) {
     let mut produced = 0u64;
     each(reader, report, &mut |ev, index| {
+        if let Some(tap) = fields.as_deref_mut() {
+            super::xml::event_fields(&ev, index + 1, None, tap);
+        }
         let provenance = Provenance {
             source: source.clone(),
             format: Format::Evtx,
@@ -111,11 +115,11 @@ pub fn events(
 
 /// Every value of every record with its path, for the IOC scanner.
 pub fn fields(reader: &mut dyn Read, sink: &mut dyn FnMut(Field), report: &mut ReadReport) {
-    let mut produced = ReadReport::default();
+    let mut tap = super::FieldTap::new(sink);
     each(reader, report, &mut |ev, index| {
-        super::xml::event_fields(&ev, index + 1, None, sink, &mut produced);
+        super::xml::event_fields(&ev, index + 1, None, &mut tap);
     });
-    report.produced += produced.produced;
+    report.produced += tap.report.produced;
 }
 
 #[cfg(test)]
@@ -133,6 +137,7 @@ mod tests {
             &mut &data[..],
             &mut |_| n += 1,
             &mut |_, _| {},
+            None,
             &mut report,
         );
         assert_eq!(n, 0);

@@ -216,8 +216,9 @@ impl Read for Failed {
 /// a sandbox report is recognised whatever the order of its keys (real CAPE reports put
 /// `statistics` and their dumps first, hundreds of KB before `info` and `behavior`).
 /// Reading stops as soon as the keys decide. Returns the format and the whole document
-/// again: re-opened with `reopen` when given (files), else the bytes read kept in memory
-/// (up to 64 MiB; past that the document is taken as plain JSON, with a note).
+/// again: the bytes read are kept in memory (up to 64 MiB), so the document is read once;
+/// past that it is re-opened with `reopen` when given (files), else taken as plain JSON,
+/// with a note.
 pub fn recognise_report(
     mut whole: Box<dyn Read + Send>,
     reopen: Option<&dyn Fn() -> io::Result<Box<dyn Read + Send>>>,
@@ -227,6 +228,7 @@ pub fn recognise_report(
     let mut buf = vec![0u8; 64 * 1024];
     let mut note = None;
     let mut failed = None;
+    let mut spooling = true;
     while !keys.done && !is_sandbox_report(&keys.keys) {
         let n = match whole.read(&mut buf) {
             Ok(0) => break,
@@ -237,10 +239,15 @@ pub fn recognise_report(
                 break;
             }
         };
-        keys.feed(&buf[..n]);
-        if reopen.is_none() {
-            spool.extend_from_slice(&buf[..n]);
-            if spool.len() > SPOOL_LIMIT {
+        let read = buf.get(..n).unwrap_or_default();
+        keys.feed(read);
+        if spooling {
+            spool.extend_from_slice(read);
+            if spool.len() > SPOOL_LIMIT && reopen.is_some() {
+                // too much to keep: the document is opened again instead
+                spooling = false;
+                spool = Vec::new();
+            } else if spool.len() > SPOOL_LIMIT {
                 note = Some(Warning::new(
                     WarningCode::SizeLimit,
                     format!(
@@ -259,11 +266,11 @@ pub fn recognise_report(
         Format::Json
     };
     let rest: Box<dyn Read + Send> = match reopen {
-        Some(open) => match open() {
+        Some(open) if !spooling => match open() {
             Ok(r) => r,
             Err(e) => Box::new(Failed(Some(e))),
         },
-        None => Box::new(io::Cursor::new(spool).chain(Failed(failed)).chain(whole)),
+        _ => Box::new(io::Cursor::new(spool).chain(Failed(failed)).chain(whole)),
     };
     (format, rest, note)
 }
@@ -281,10 +288,10 @@ fn is_json_prefix(text: &[u8]) -> bool {
 /// A reader that counts the newlines (and other bytes than white space) that went
 /// through it, so the visitor knows the line and the caller knows whether anything but
 /// white space followed a document.
-struct LineCounting<R> {
-    inner: R,
-    line: Rc<Cell<u64>>,
-    solid: Rc<Cell<u64>>,
+pub(crate) struct LineCounting<R> {
+    pub(crate) inner: R,
+    pub(crate) line: Rc<Cell<u64>>,
+    pub(crate) solid: Rc<Cell<u64>>,
 }
 
 impl<R: Read> Read for LineCounting<R> {
@@ -319,6 +326,24 @@ pub fn document_fields(
         solid: solid.clone(),
     };
     let mut de = serde_json::Deserializer::from_reader(counting);
+    more_documents(&mut de, &line, &solid, sink, report);
+    drop(de);
+    let replaced = repairing.get_ref().replaced();
+    if replaced > 0 {
+        report.warn(WarningCode::Encoding, replaced_warning(replaced));
+    }
+}
+
+/// Walks the documents left in `de` (one after another, as [`document_fields`] reads
+/// them), counting each as a record; `line` and `solid` are the stream's counters
+/// ([`LineCounting`]). Stops at the end, or at damage with a warning.
+pub(crate) fn more_documents<'de, R: serde_json::de::Read<'de>>(
+    de: &mut serde_json::Deserializer<R>,
+    line: &Rc<Cell<u64>>,
+    solid: &Rc<Cell<u64>>,
+    sink: &mut dyn FnMut(Field),
+    report: &mut ReadReport,
+) {
     let mut path = String::new();
     let mut emitted = 0u64;
     loop {
@@ -327,35 +352,31 @@ pub fn document_fields(
         let walk = Walk {
             path: &mut path,
             sink: &mut *sink,
-            line: Some(&line),
+            line: Some(line),
             fixed_line: None,
             emitted: &mut emitted,
         };
-        match walk.deserialize(&mut de) {
+        match walk.deserialize(&mut *de) {
             Ok(()) => report.records += 1,
             // only white space after the last document
             Err(e) if e.is_eof() && solid.get() == before && report.records > 0 => break,
             Err(e) => {
-                report.warn(
-                    WarningCode::ParseError,
-                    format!(
-                        "line {}: JSON ends or breaks here ({e}); values before it were kept",
-                        line.get()
-                    ),
-                );
+                report.warn(WarningCode::ParseError, broken_at(line.get(), &e));
                 break;
             }
         }
     }
-    drop(de);
-    let replaced = repairing.get_ref().replaced();
-    if replaced > 0 {
-        report.warn(
-            WarningCode::Encoding,
-            format!("{replaced} invalid escape(s) or byte(s) in strings replaced by U+FFFD"),
-        );
-    }
     report.produced += emitted;
+}
+
+/// The warning for a JSON document that ends or breaks at `line`.
+pub(crate) fn broken_at(line: u64, e: &serde_json::Error) -> String {
+    format!("line {line}: JSON ends or breaks here ({e}); values before it were kept")
+}
+
+/// The warning for strings repaired while reading.
+pub(crate) fn replaced_warning(replaced: u64) -> String {
+    format!("{replaced} invalid escape(s) or byte(s) in strings replaced by U+FFFD")
 }
 
 /// Every string value of JSON lines; a line that is not JSON is handed on whole.
@@ -424,8 +445,155 @@ pub fn line_fields(reader: &mut dyn Read, sink: &mut dyn FnMut(Field), report: &
     }
 }
 
+/// Pushes a JSON pointer segment for `key` onto `path` (`~` and `/` escaped).
+pub(crate) fn push_key(path: &mut String, key: &str) {
+    path.push('/');
+    for c in key.chars() {
+        match c {
+            '~' => path.push_str("~0"),
+            '/' => path.push_str("~1"),
+            c => path.push(c),
+        }
+    }
+}
+
+/// Where the strings of a JSON value go while it is parsed: the sink, the value's JSON
+/// pointer, and the line it is on (read from the stream's line counter, or fixed).
+pub(crate) struct FieldSink<'a> {
+    pub(crate) path: &'a mut String,
+    pub(crate) sink: &'a mut dyn FnMut(Field),
+    pub(crate) line: Option<&'a Rc<Cell<u64>>>,
+    pub(crate) fixed_line: Option<u64>,
+    pub(crate) emitted: &'a mut u64,
+}
+
+impl FieldSink<'_> {
+    /// The streaming walker over this sink (nothing is built).
+    pub(crate) fn walk(&mut self) -> Walk<'_> {
+        Walk {
+            path: &mut *self.path,
+            sink: &mut *self.sink,
+            line: self.line,
+            fixed_line: self.fixed_line,
+            emitted: &mut *self.emitted,
+        }
+    }
+}
+
+/// Parses a JSON value into a [`serde_json::Value`] and, with a [`FieldSink`], hands each
+/// of its strings on as it is parsed, with its path and line, exactly as [`Walk`] would:
+/// one parse serves a reader that needs the value and the IOC scanner that needs the
+/// fields.
+pub(crate) struct Grab<'a, 'b>(pub(crate) Option<&'a mut FieldSink<'b>>);
+
+impl<'b> Grab<'_, 'b> {
+    fn child(&mut self) -> Grab<'_, 'b> {
+        Grab(self.0.as_deref_mut())
+    }
+
+    fn emit(&mut self, text: &str) {
+        if let Some(f) = self.0.as_deref_mut() {
+            f.walk().emit(text);
+        }
+    }
+
+    fn path(&mut self) -> Option<&mut String> {
+        self.0.as_deref_mut().map(|f| &mut *f.path)
+    }
+}
+
+impl<'de> DeserializeSeed<'de> for Grab<'_, '_> {
+    type Value = serde_json::Value;
+
+    fn deserialize<D: serde::Deserializer<'de>>(
+        self,
+        deserializer: D,
+    ) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Grab<'_, '_> {
+    type Value = serde_json::Value;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_str<E>(mut self, v: &str) -> Result<Self::Value, E> {
+        self.emit(v);
+        Ok(serde_json::Value::String(v.to_string()))
+    }
+
+    fn visit_string<E>(mut self, v: String) -> Result<Self::Value, E> {
+        self.emit(&v);
+        Ok(serde_json::Value::String(v))
+    }
+
+    fn visit_bool<E>(self, v: bool) -> Result<Self::Value, E> {
+        Ok(serde_json::Value::Bool(v))
+    }
+
+    fn visit_i64<E>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(serde_json::Value::Number(v.into()))
+    }
+
+    fn visit_u64<E>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(serde_json::Value::Number(v.into()))
+    }
+
+    fn visit_f64<E>(self, v: f64) -> Result<Self::Value, E> {
+        Ok(serde_json::Number::from_f64(v)
+            .map_or(serde_json::Value::Null, serde_json::Value::Number))
+    }
+
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(serde_json::Value::Null)
+    }
+
+    fn visit_none<E>(self) -> Result<Self::Value, E> {
+        Ok(serde_json::Value::Null)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(mut self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let base = self.path().map_or(0, |p| p.len());
+        let mut items = Vec::new();
+        loop {
+            if let Some(p) = self.path() {
+                p.truncate(base);
+                let _ = write!(p, "/{}", items.len());
+            }
+            match seq.next_element_seed(self.child())? {
+                Some(v) => items.push(v),
+                None => break,
+            }
+        }
+        if let Some(p) = self.path() {
+            p.truncate(base);
+        }
+        Ok(serde_json::Value::Array(items))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(mut self, mut map: A) -> Result<Self::Value, A::Error> {
+        let base = self.path().map_or(0, |p| p.len());
+        let mut object = serde_json::Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            if let Some(p) = self.path() {
+                p.truncate(base);
+                push_key(p, &key);
+            }
+            let value = map.next_value_seed(self.child())?;
+            object.insert(key, value);
+        }
+        if let Some(p) = self.path() {
+            p.truncate(base);
+        }
+        Ok(serde_json::Value::Object(object))
+    }
+}
+
 /// The visitor: emits each string with the JSON pointer that leads to it.
-struct Walk<'a> {
+pub(crate) struct Walk<'a> {
     path: &'a mut String,
     sink: &'a mut dyn FnMut(Field),
     line: Option<&'a Rc<Cell<u64>>>,

@@ -514,16 +514,98 @@ pub fn read_events_tapped(
     sink: &mut dyn FnMut(Event),
     records: RecordTap<'_>,
 ) -> ReadReport {
+    read_events_and_fields(format, source, reader, sink, records, None)
+}
+
+/// A tap on the text values of a log read for its events: the IOC scanner's side of the
+/// one read. The reader hands it every [`Field`] [`read_fields`] would give, from the
+/// records it has already parsed, and `report` gets the warnings [`read_fields`] would
+/// report (the events' report keeps its own).
+pub struct FieldTap<'a> {
+    /// Where each field goes.
+    pub sink: &'a mut dyn FnMut(Field),
+    /// What reading the fields met.
+    pub report: ReadReport,
+}
+
+impl<'a> FieldTap<'a> {
+    /// A tap handing fields to `sink`.
+    pub fn new(sink: &'a mut dyn FnMut(Field)) -> Self {
+        FieldTap {
+            sink,
+            report: ReadReport::default(),
+        }
+    }
+
+    /// Hands on one field.
+    pub(crate) fn field(&mut self, field: Field) {
+        self.report.produced += 1;
+        (self.sink)(field);
+    }
+}
+
+/// [`read_events_tapped`] that, with a [`FieldTap`], also hands every text value of the
+/// log with its field path to the tap from the same parse: each record is parsed once for
+/// both. Formats without fields ([`Format::has_fields`] false) give the tap nothing.
+pub fn read_events_and_fields(
+    format: Format,
+    source: &Arc<str>,
+    reader: &mut dyn Read,
+    sink: &mut dyn FnMut(Event),
+    records: RecordTap<'_>,
+    mut fields: Option<&mut FieldTap<'_>>,
+) -> ReadReport {
     let mut report = ReadReport::default();
     match format {
-        Format::CapeReport => cape::events(source, reader, sink, &mut report),
-        Format::SysmonXml => sysmon::xml_events(source, reader, sink, records, &mut report),
-        Format::SysmonJson => sysmon::json_events(source, reader, sink, records, &mut report),
-        Format::Evtx => evtx::events(source, reader, sink, records, &mut report),
-        Format::ProcmonCsv => procmon::events(source, reader, sink, &mut report),
+        Format::CapeReport => cape::events(source, reader, sink, fields, &mut report),
+        Format::SysmonXml => {
+            sysmon::xml_events(
+                source,
+                reader,
+                sink,
+                records,
+                fields.as_deref_mut(),
+                &mut report,
+            );
+            if let Some(tap) = fields {
+                tap.report.warnings.clone_from(&report.warnings);
+            }
+        }
+        Format::SysmonJson => {
+            sysmon::json_events(source, reader, sink, records, fields, &mut report)
+        }
+        Format::Evtx => {
+            evtx::events(
+                source,
+                reader,
+                sink,
+                records,
+                fields.as_deref_mut(),
+                &mut report,
+            );
+            if let Some(tap) = fields {
+                tap.report.warnings.clone_from(&report.warnings);
+            }
+        }
+        Format::ProcmonCsv => procmon::events(source, reader, sink, fields, &mut report),
         Format::Regshot => regshot::events(source, reader, sink, &mut report),
-        Format::Pcap | Format::Pcapng => pcap::events(source, reader, sink, &mut report),
-        Format::Json | Format::Ndjson | Format::Text => {}
+        Format::Pcap | Format::Pcapng => match fields {
+            Some(tap) => {
+                let mut both = |e: Event| {
+                    pcap::event_fields(&e, tap);
+                    sink(e);
+                };
+                pcap::events(source, reader, &mut both, &mut report);
+                tap.report.warnings.clone_from(&report.warnings);
+            }
+            None => pcap::events(source, reader, sink, &mut report),
+        },
+        Format::Json | Format::Ndjson => {
+            if let Some(tap) = fields {
+                tap.report = read_fields(format, source, reader, tap.sink);
+            }
+        }
+        Format::Text => {}
     }
     report
 }
@@ -563,6 +645,11 @@ pub struct SourceSummary {
     /// Problems met (damaged records, truncation, read errors), with codes.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<Warning>,
+    /// How often the source was opened: 1, or 2 for a JSON document so large (over
+    /// 64 MiB) before its keys tell what it is that it is opened again rather than kept
+    /// in memory (see [`json::recognise_report`]).
+    #[serde(skip)]
+    pub opened: u32,
 }
 
 /// Opens a source, recognises its format from its content and streams its events to
@@ -620,6 +707,68 @@ pub fn read_source_tapped(
     without_events: &mut dyn FnMut(&mut dyn Read) -> Option<Warning>,
     records: RecordTap<'_>,
 ) -> SourceSummary {
+    let mut side = WithoutEvents(without_events);
+    read_source_once(source, time_limit, max_decoded, sink, records, &mut side)
+}
+
+/// The IOC scanner's side of reading a log once ([`read_source_once`]): what it gets from
+/// the read that gives the log's events.
+pub trait LogSide {
+    /// Whether the side scans logs with events too (else it only takes the stream of a
+    /// log without events).
+    fn scans(&self) -> bool {
+        true
+    }
+    /// Whether a structured log's text values are wanted field by field (else the whole
+    /// stream goes to [`LogSide::text`]).
+    fn wants_fields(&self) -> bool;
+    /// Stop reading a structured log after this many bytes (0: no limit).
+    fn max_bytes(&self) -> u64 {
+        0
+    }
+    /// One text value of a structured log, with its path.
+    fn field(&mut self, field: Field);
+    /// The whole stream of a log read as text (plain text, JSON of an unknown schema
+    /// without fields, a Regshot diff); may return a problem to report.
+    fn text(&mut self, reader: &mut dyn Read) -> Option<Warning>;
+    /// Reading is over: the format, what reading the fields met (warnings as
+    /// [`read_fields`] gives them), the bytes read, and whether reading stopped at
+    /// [`LogSide::max_bytes`]. Not called for text.
+    fn fields_done(&mut self, format: Format, report: ReadReport, bytes: u64, limited: bool);
+}
+
+/// The side of [`read_source_with`]: no fields; a log without events goes to a callback.
+struct WithoutEvents<'a>(&'a mut dyn FnMut(&mut dyn Read) -> Option<Warning>);
+
+impl LogSide for WithoutEvents<'_> {
+    fn scans(&self) -> bool {
+        false
+    }
+    fn wants_fields(&self) -> bool {
+        false
+    }
+    fn field(&mut self, _: Field) {}
+    fn text(&mut self, reader: &mut dyn Read) -> Option<Warning> {
+        (self.0)(reader)
+    }
+    fn fields_done(&mut self, _: Format, _: ReadReport, _: u64, _: bool) {}
+}
+
+/// Opens a source once, recognises its format, streams its events to `sink` (and its raw
+/// Windows records to `records`) and hands `side` what the IOC scanner needs from the
+/// same read: each text value of a structured log from the records the reader parsed
+/// ([`read_events_and_fields`]), or the stream of a log read as text. A Regshot diff
+/// (events from its lines, IOCs from its text) is kept in memory as it is read, for the
+/// text scan after the events; formats whose fields are scanned stop at
+/// [`LogSide::max_bytes`] for both sides, with a warning.
+pub fn read_source_once(
+    source: &crate::input::Source,
+    time_limit: Option<std::time::Duration>,
+    max_decoded: u64,
+    sink: &mut dyn FnMut(Event),
+    records: RecordTap<'_>,
+    side: &mut dyn LogSide,
+) -> SourceSummary {
     let name = source.name();
     let mut summary = SourceSummary {
         name: name.clone(),
@@ -627,8 +776,11 @@ pub fn read_source_tapped(
         records: 0,
         events: 0,
         warnings: Vec::new(),
+        opened: 0,
     };
+    let opened = std::cell::Cell::new(0u32);
     let open = || -> io::Result<Box<dyn Read + Send>> {
+        opened.set(opened.get() + 1);
         let decoded = crate::input::open_decoded(source, max_decoded)?;
         Ok(match time_limit {
             Some(limit) => Box::new(crate::input::TimeLimited::new(decoded.reader, limit)),
@@ -638,6 +790,7 @@ pub fn read_source_tapped(
     let mut reader = match open() {
         Ok(r) => r,
         Err(e) => {
+            summary.opened = opened.get();
             summary.warnings.push(Warning::new(
                 WarningCode::of_io(&e),
                 crate::input::describe(&e),
@@ -648,6 +801,7 @@ pub fn read_source_tapped(
     let head = match sniff(&mut reader) {
         Ok(h) => h,
         Err(e) => {
+            summary.opened = opened.get();
             summary.warnings.push(Warning::new(
                 WarningCode::of_io(&e),
                 format!("read error: {}", crate::input::describe(&e)),
@@ -666,16 +820,96 @@ pub fn read_source_tapped(
         whole = rest;
         summary.warnings.extend(note);
     }
-    if matches!(summary.format, Format::Text | Format::Json | Format::Ndjson) {
-        summary.warnings.extend(without_events(&mut whole));
+    let format = summary.format;
+    let fields = side.wants_fields() && format.has_fields();
+    if matches!(format, Format::Text | Format::Json | Format::Ndjson) && !fields {
+        summary.warnings.extend(side.text(&mut whole));
+        summary.opened = opened.get();
         return summary;
     }
     let label: Arc<str> = Arc::from(name.as_str());
-    let report = read_events_tapped(summary.format, &label, &mut whole, sink, records);
+    if !fields && side.scans() {
+        // events from the reader, IOCs from the text (a Regshot diff, or any log when
+        // structured reading is off): the bytes the reader reads are kept for the text
+        // scan
+        let mut recording = Recording {
+            inner: whole,
+            kept: Vec::new(),
+        };
+        let report = read_events_tapped(format, &label, &mut recording, sink, records);
+        summary.records = report.records;
+        summary.events = report.produced;
+        summary.warnings.extend(report.warnings);
+        let Recording { inner, kept } = recording;
+        let mut rest = io::Cursor::new(kept).chain(inner);
+        summary.warnings.extend(side.text(&mut rest));
+        summary.opened = opened.get();
+        return summary;
+    }
+    if !fields {
+        let report = read_events_tapped(format, &label, &mut whole, sink, records);
+        summary.records = report.records;
+        summary.events = report.produced;
+        summary.warnings.extend(report.warnings);
+        summary.opened = opened.get();
+        return summary;
+    }
+    let max = side.max_bytes();
+    let mut counted = Counted {
+        inner: if max > 0 {
+            Box::new(whole.take(max)) as Box<dyn Read + Send>
+        } else {
+            whole
+        },
+        bytes: 0,
+    };
+    let mut tap_sink = |f: Field| side.field(f);
+    let mut tap = FieldTap::new(&mut tap_sink);
+    let report =
+        read_events_and_fields(format, &label, &mut counted, sink, records, Some(&mut tap));
+    let field_report = tap.report;
     summary.records = report.records;
     summary.events = report.produced;
     summary.warnings.extend(report.warnings);
+    let limited = max > 0 && counted.bytes >= max;
+    if limited && !matches!(format, Format::Json | Format::Ndjson) {
+        summary.warnings.push(Warning::new(
+            WarningCode::SizeLimit,
+            format!("stopped after {max} bytes (--max-size); the rest was not read"),
+        ));
+    }
+    side.fields_done(format, field_report, counted.bytes, limited);
+    summary.opened = opened.get();
     summary
+}
+
+/// A reader that keeps a copy of what went through it.
+struct Recording<R> {
+    inner: R,
+    kept: Vec<u8>,
+}
+
+impl<R: Read> Read for Recording<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.kept
+            .extend_from_slice(buf.get(..n).unwrap_or_default());
+        Ok(n)
+    }
+}
+
+/// A reader that counts the bytes that went through it.
+struct Counted<R> {
+    inner: R,
+    bytes: u64,
+}
+
+impl<R: Read> Read for Counted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.bytes += n as u64;
+        Ok(n)
+    }
 }
 
 /// Reads up to [`SNIFF_BYTES`] from `reader` for [`detect`]; the bytes read must be put

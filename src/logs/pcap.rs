@@ -694,38 +694,39 @@ pub fn fields(
     sink: &mut dyn FnMut(Field),
     report: &mut ReadReport,
 ) {
-    let mut produced = 0u64;
+    let mut tap = super::FieldTap::new(sink);
     events(
         source,
         reader,
-        &mut |e: Event| {
-            let base = format!("/packet/{}", e.provenance.record + 1);
-            produced += 1;
-            sink(Field {
-                path: format!("{base}/{}", target_name(e.action)),
-                line: None,
-                offset: None,
-                text: e.target.clone(),
-            });
-            for (name, value) in &e.details {
-                if matches!(
-                    name.as_str(),
-                    "dst_port" | "protocol" | "qtype" | "method" | "src" | "client"
-                ) {
-                    continue;
-                }
-                produced += 1;
-                sink(Field {
-                    path: format!("{base}/{name}"),
-                    line: None,
-                    offset: None,
-                    text: value.clone(),
-                });
-            }
-        },
+        &mut |e: Event| event_fields(&e, &mut tap),
         report,
     );
-    report.produced = produced;
+    report.produced = tap.report.produced;
+}
+
+/// The decoded values of one packet's event, handed to `tap`.
+pub(crate) fn event_fields(e: &Event, tap: &mut super::FieldTap<'_>) {
+    let base = format!("/packet/{}", e.provenance.record + 1);
+    tap.field(Field {
+        path: format!("{base}/{}", target_name(e.action)),
+        line: None,
+        offset: None,
+        text: e.target.clone(),
+    });
+    for (name, value) in &e.details {
+        if matches!(
+            name.as_str(),
+            "dst_port" | "protocol" | "qtype" | "method" | "src" | "client"
+        ) {
+            continue;
+        }
+        tap.field(Field {
+            path: format!("{base}/{name}"),
+            line: None,
+            offset: None,
+            text: value.clone(),
+        });
+    }
 }
 
 #[cfg(test)]

@@ -164,6 +164,7 @@ pub fn events(
     source: &Arc<str>,
     reader: &mut dyn Read,
     sink: &mut dyn FnMut(Event),
+    mut fields: Option<&mut super::FieldTap<'_>>,
     report: &mut ReadReport,
 ) {
     let (reader, line_fix) = prepare(reader);
@@ -175,12 +176,18 @@ pub fn events(
     let mut columns: Option<Columns> = None;
     let mut images: HashMap<u64, String> = HashMap::new();
     let mut index = 0u64;
+    // without an "Operation" column there are no events, but the cells are still fields
+    let mut no_events = false;
     loop {
         match csv.read_byte_record(&mut record) {
             Ok(false) => break,
             Ok(true) => {}
             Err(e) => {
                 report.warn(super::csv_code(&e), format!("CSV error: {e}"));
+                if let Some(tap) = fields.as_deref_mut() {
+                    tap.report
+                        .warn(super::csv_code(&e), format!("CSV error: {e}"));
+                }
                 if e.is_io_error() {
                     break;
                 }
@@ -195,14 +202,24 @@ pub fn events(
                     WarningCode::FormatUnknown,
                     "no \"Operation\" column in the header; not a Procmon CSV",
                 );
-                return;
+                if fields.is_none() {
+                    return;
+                }
+                no_events = true;
             }
             columns = Some(c);
             continue;
         };
-        report.records += 1;
         let this = index;
         index += 1;
+        if let Some(tap) = fields.as_deref_mut() {
+            tap.report.records += 1;
+            row_fields(&record, &cols.names, this + 1, line, tap);
+        }
+        if no_events {
+            continue;
+        }
+        report.records += 1;
         let operation = cell(&record, cols.operation);
         let action = match table().get(&operation) {
             Some(None) => continue,
@@ -340,6 +357,7 @@ pub fn fields(reader: &mut dyn Read, sink: &mut dyn FnMut(Field), report: &mut R
     let mut record = csv::ByteRecord::new();
     let mut names: Option<Vec<String>> = None;
     let mut row = 0u64;
+    let mut tap = super::FieldTap::new(sink);
     loop {
         match csv.read_byte_record(&mut record) {
             Ok(false) => break,
@@ -359,25 +377,36 @@ pub fn fields(reader: &mut dyn Read, sink: &mut dyn FnMut(Field), report: &mut R
         row += 1;
         report.records += 1;
         let line = record.position().map(|p| p.line() + line_fix);
-        for (i, value) in record.iter().enumerate() {
-            if value.is_empty() {
-                continue;
-            }
-            let column = cols.get(i).map(String::as_str).unwrap_or("?");
-            if matches!(
-                column,
-                "Time of Day" | "Date & Time" | "PID" | "Result" | "Sequence"
-            ) {
-                continue;
-            }
-            report.produced += 1;
-            sink(Field {
-                path: format!("/{row}/{column}"),
-                line,
-                offset: None,
-                text: String::from_utf8_lossy(value).into_owned(),
-            });
+        row_fields(&record, cols, row, line, &mut tap);
+    }
+    report.produced += tap.report.produced;
+}
+
+/// The fields of one row (`row` is 1-based), handed to `tap`.
+fn row_fields(
+    record: &csv::ByteRecord,
+    names: &[String],
+    row: u64,
+    line: Option<u64>,
+    tap: &mut super::FieldTap<'_>,
+) {
+    for (i, value) in record.iter().enumerate() {
+        if value.is_empty() {
+            continue;
         }
+        let column = names.get(i).map(String::as_str).unwrap_or("?");
+        if matches!(
+            column,
+            "Time of Day" | "Date & Time" | "PID" | "Result" | "Sequence"
+        ) {
+            continue;
+        }
+        tap.field(Field {
+            path: format!("/{row}/{column}"),
+            line,
+            offset: None,
+            text: String::from_utf8_lossy(value).into_owned(),
+        });
     }
 }
 

@@ -8,6 +8,7 @@
 
 use super::{Action, Event, Format, Lines, ProcessInfo, Provenance, ReadReport, MAX_FIELD_BYTES};
 use crate::error::WarningCode;
+use serde::de::DeserializeSeed;
 use serde_json::Value;
 use std::collections::HashMap;
 use std::io::{BufReader, Read};
@@ -320,13 +321,17 @@ pub fn xml_events(
     reader: &mut dyn Read,
     sink: &mut dyn FnMut(Event),
     records: super::RecordTap<'_>,
+    mut fields: Option<&mut super::FieldTap<'_>>,
     report: &mut ReadReport,
 ) {
     let mut index = 0u64;
     let mut produced = 0u64;
     super::xml::read(
         BufReader::with_capacity(256 * 1024, reader),
-        &mut |ev, _offset| {
+        &mut |ev, offset| {
+            if let Some(tap) = fields.as_deref_mut() {
+                super::xml::event_fields(&ev, index + 1, Some(offset), tap);
+            }
             let provenance = Provenance {
                 source: source.clone(),
                 format: Format::SysmonXml,
@@ -454,11 +459,15 @@ pub fn win_event_from_json(v: &Value) -> Option<WinEvent> {
 }
 
 /// Events of Windows event JSON lines; lines of other shapes are counted and skipped.
+/// With a [`super::FieldTap`], every line's strings go to it from the same parse, as
+/// [`super::json::line_fields`] gives them (a long line cut, a line that is not JSON
+/// handed on whole).
 pub fn json_events(
     source: &Arc<str>,
     reader: &mut dyn Read,
     sink: &mut dyn FnMut(Event),
     records: super::RecordTap<'_>,
+    mut fields: Option<&mut super::FieldTap<'_>>,
     report: &mut ReadReport,
 ) {
     let mut lines = Lines::new(
@@ -473,6 +482,10 @@ pub fn json_events(
             Ok(None) => break,
             Err(e) => {
                 report.warn(WarningCode::of_io(&e), format!("read error: {e}"));
+                if let Some(tap) = fields.as_deref_mut() {
+                    tap.report
+                        .warn(WarningCode::of_io(&e), format!("read error: {e}"));
+                }
                 break;
             }
         };
@@ -487,35 +500,14 @@ pub fn json_events(
                 WarningCode::SizeLimit,
                 format!("line {line_no}: longer than {MAX_FIELD_BYTES} bytes, skipped"),
             );
-            continue;
         }
-        let value: Value = match serde_json::from_slice(&buf) {
-            Ok(v) => v,
-            Err(e) => {
-                // A bad character in a string does not cost the record.
-                let repaired = super::json_repair::repair(&buf).and_then(|(fixed, n)| {
-                    serde_json::from_slice::<Value>(&fixed).ok().map(|v| (v, n))
-                });
-                match repaired {
-                    Some((v, n)) => {
-                        report.warn(
-                            WarningCode::Encoding,
-                            format!(
-                                "line {line_no}: {n} invalid escape(s) or byte(s) in strings \
-                             replaced by U+FFFD"
-                            ),
-                        );
-                        v
-                    }
-                    None => {
-                        report.warn(
-                            WarningCode::ParseError,
-                            format!("line {line_no}: not JSON ({e}), skipped"),
-                        );
-                        continue;
-                    }
-                }
-            }
+        let value = match fields.as_deref_mut() {
+            Some(tap) => line_with_fields(&buf, line_no, cut, tap, report),
+            None if cut => None,
+            None => line_value(&buf, line_no, report),
+        };
+        let Some(value) = value.filter(|_| !cut) else {
+            continue;
         };
         let Some(ev) = win_event_from_json(&value) else {
             continue;
@@ -534,6 +526,115 @@ pub fn json_events(
             sink(e);
         }
     }
+}
+
+/// The warning for a line whose strings were repaired.
+fn repaired_warning(line_no: u64, n: impl std::fmt::Display) -> String {
+    format!("line {line_no}: {n} invalid escape(s) or byte(s) in strings replaced by U+FFFD")
+}
+
+/// One JSON line as a value, repaired when a string in it is bad; `None` (with a
+/// warning) when it is not JSON.
+fn line_value(buf: &[u8], line_no: u64, report: &mut ReadReport) -> Option<Value> {
+    match serde_json::from_slice(buf) {
+        Ok(v) => Some(v),
+        Err(e) => {
+            // A bad character in a string does not cost the record.
+            let repaired = super::json_repair::repair(buf).and_then(|(fixed, n)| {
+                serde_json::from_slice::<Value>(&fixed).ok().map(|v| (v, n))
+            });
+            match repaired {
+                Some((v, n)) => {
+                    report.warn(WarningCode::Encoding, repaired_warning(line_no, n));
+                    Some(v)
+                }
+                None => {
+                    report.warn(
+                        WarningCode::ParseError,
+                        format!("line {line_no}: not JSON ({e}), skipped"),
+                    );
+                    None
+                }
+            }
+        }
+    }
+}
+
+/// [`line_value`] parsing the line once for the value and its fields: the strings go to
+/// `tap` with their JSON pointers, or the whole line when it is not JSON. A `cut` line
+/// gives its fields only (its event is skipped, and no event warning is added).
+fn line_with_fields(
+    buf: &[u8],
+    line_no: u64,
+    cut: bool,
+    tap: &mut super::FieldTap<'_>,
+    report: &mut ReadReport,
+) -> Option<Value> {
+    if cut {
+        tap.report.warn(
+            WarningCode::SizeLimit,
+            format!("line {line_no}: longer than {MAX_FIELD_BYTES} bytes, cut"),
+        );
+    }
+    tap.report.records += 1;
+    // the fields of an attempt are kept back until it is known to be the one used
+    let attempt = |bytes: &[u8], out: &mut Vec<super::Field>| {
+        let mut path = String::new();
+        let mut emitted = 0u64;
+        let mut push = |f: super::Field| out.push(f);
+        let mut into = super::json::FieldSink {
+            path: &mut path,
+            sink: &mut push,
+            line: None,
+            fixed_line: Some(line_no),
+            emitted: &mut emitted,
+        };
+        let mut de = serde_json::Deserializer::from_slice(bytes);
+        let value = super::json::Grab(Some(&mut into)).deserialize(&mut de)?;
+        de.end()?;
+        Ok::<Value, serde_json::Error>(value)
+    };
+    let mut got = Vec::new();
+    let (value, got) = match attempt(buf, &mut got) {
+        Ok(v) => (Some(v), got),
+        Err(e) => {
+            let mut fixed_fields = Vec::new();
+            let repaired = super::json_repair::repair(buf)
+                .and_then(|(fixed, n)| attempt(&fixed, &mut fixed_fields).ok().map(|v| (v, n)));
+            match repaired {
+                Some((v, n)) => {
+                    if !cut {
+                        report.warn(WarningCode::Encoding, repaired_warning(line_no, n));
+                    }
+                    tap.report
+                        .warn(WarningCode::Encoding, repaired_warning(line_no, n));
+                    (Some(v), fixed_fields)
+                }
+                None => {
+                    if !cut {
+                        report.warn(
+                            WarningCode::ParseError,
+                            format!("line {line_no}: not JSON ({e}), skipped"),
+                        );
+                    }
+                    if got.is_empty() {
+                        // not JSON: the whole line is text
+                        got.push(super::Field {
+                            path: String::new(),
+                            line: Some(line_no),
+                            offset: None,
+                            text: super::lossy(buf),
+                        });
+                    }
+                    (None, got)
+                }
+            }
+        }
+    };
+    for f in got {
+        tap.field(f);
+    }
+    value
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@
 //! reading goes on after the damage where the parser can.
 
 use super::sysmon::WinEvent;
-use super::{Field, ReadReport, MAX_FIELD_BYTES};
+use super::{Field, FieldTap, ReadReport, MAX_FIELD_BYTES};
 use crate::error::WarningCode;
 use quick_xml::events::{BytesStart, Event as XmlEvent};
 use std::io::{BufRead, BufReader, Read};
@@ -201,32 +201,25 @@ fn system_attributes(start: &BytesStart<'_>, element: &str, ev: &mut WinEvent) {
 /// Every value of every event with its path, for the IOC scanner.
 pub(crate) fn fields(reader: &mut dyn Read, sink: &mut dyn FnMut(Field), report: &mut ReadReport) {
     let mut index = 0u64;
-    let mut counts = ReadReport::default();
+    let mut tap = FieldTap::new(sink);
     read(
         BufReader::with_capacity(256 * 1024, reader),
         &mut |ev, offset| {
             index += 1;
-            event_fields(&ev, index, Some(offset), sink, &mut counts);
+            event_fields(&ev, index, Some(offset), &mut tap);
         },
         report,
     );
-    report.produced += counts.produced;
+    report.produced += tap.report.produced;
 }
 
-/// The fields of one event (`index` is 1-based, as in XPath).
-pub(crate) fn event_fields(
-    ev: &WinEvent,
-    index: u64,
-    offset: Option<u64>,
-    sink: &mut dyn FnMut(Field),
-    report: &mut ReadReport,
-) {
+/// The fields of one event (`index` is 1-based, as in XPath), handed to `tap`.
+pub(crate) fn event_fields(ev: &WinEvent, index: u64, offset: Option<u64>, tap: &mut FieldTap<'_>) {
     for (name, value) in &ev.data {
         if value.is_empty() {
             continue;
         }
-        report.produced += 1;
-        sink(Field {
+        tap.field(Field {
             path: format!("/Events/Event[{index}]/EventData/Data[@Name='{name}']"),
             line: None,
             offset,
@@ -234,8 +227,7 @@ pub(crate) fn event_fields(
         });
     }
     if !ev.computer.is_empty() {
-        report.produced += 1;
-        sink(Field {
+        tap.field(Field {
             path: format!("/Events/Event[{index}]/System/Computer"),
             line: None,
             offset,

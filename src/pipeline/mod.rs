@@ -260,7 +260,7 @@ pub fn analyze(
     let mut exchange = export::findings::Findings::from_analysis(&findings);
     exchange.rules = generation.findings(&findings.samples);
     if let Some(result) = &findings.sigma {
-        let names = crate::sample::behavior::technique_names();
+        let names = crate::findings::attack::technique_names();
         for id in result.techniques().into_keys() {
             if !exchange.techniques.iter().any(|t| t.id == id) {
                 exchange

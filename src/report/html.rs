@@ -284,7 +284,7 @@ pub struct TechniqueBox {
     /// Technique name.
     pub name: String,
     /// Highest confidence seen.
-    pub confidence: String,
+    pub confidence: crate::findings::Confidence,
     /// Samples showing it (none: seen in the logs only).
     pub samples: Vec<String>,
     /// Left edge.
@@ -333,7 +333,7 @@ fn attack_matrix(report: &Report) -> AttackMatrix {
                 boxes.push(TechniqueBox {
                     id: r.id.clone(),
                     name: r.name.clone(),
-                    confidence: r.confidence.clone(),
+                    confidence: r.confidence,
                     samples: r.samples.clone(),
                     x,
                     y,

@@ -13,6 +13,7 @@ mod remediation;
 pub mod templates;
 
 use crate::analyze::Analysis;
+use crate::findings::Confidence;
 use crate::ioc::{IocKind, Scope};
 use crate::sample::{Format, Triage};
 use crate::tables;
@@ -227,7 +228,7 @@ pub struct AttackRow {
     /// Tactics, in ATT&CK order.
     pub tactics: Vec<String>,
     /// Highest confidence seen.
-    pub confidence: String,
+    pub confidence: Confidence,
     /// Samples showing it.
     pub samples: Vec<String>,
     /// Evidence (first few items).
@@ -250,23 +251,23 @@ pub struct IocRow {
 }
 
 /// What each confidence level of an ATT&CK row means, strongest first.
-pub const CONFIDENCE_LEVELS: [(&str, &str); 4] = [
+pub const CONFIDENCE_LEVELS: [(Confidence, &str); 4] = [
     (
-        "observed",
+        Confidence::Observed,
         "the analysis logs show it happening (a sandbox signature, persistence or a process \
          seen), whatever the static confidence",
     ),
     (
-        "high",
+        Confidence::High,
         "a sample carries evidence specific to the technique (strings or API combinations \
          benign programs rarely have)",
     ),
     (
-        "medium",
+        Confidence::Medium,
         "evidence that fits the technique but that some benign programs also have",
     ),
     (
-        "low",
+        Confidence::Low,
         "a capability only: imports or strings that benign software commonly shows too",
     ),
 ];
@@ -830,15 +831,6 @@ pub fn defang_text(text: &str) -> String {
     .into_owned()
 }
 
-fn confidence_rank(c: &str) -> u8 {
-    match c {
-        "observed" => 4,
-        "high" => 3,
-        "medium" => 2,
-        _ => 1,
-    }
-}
-
 fn attack_rows(samples: &[Triage]) -> Vec<AttackRow> {
     let mut rows: BTreeMap<String, AttackRow> = BTreeMap::new();
     for t in samples {
@@ -847,13 +839,11 @@ fn attack_rows(samples: &[Triage]) -> Vec<AttackRow> {
                 id: tech.id.clone(),
                 name: tech.name.clone(),
                 tactics: tactics_of(&tech.id),
-                confidence: tech.confidence.clone(),
+                confidence: Confidence::of(&tech.confidence),
                 samples: Vec::new(),
                 evidence: Vec::new(),
             });
-            if confidence_rank(&tech.confidence) > confidence_rank(&row.confidence) {
-                row.confidence = tech.confidence.clone();
-            }
+            row.confidence = row.confidence.max(Confidence::of(&tech.confidence));
             row.samples.push(base_name(&t.name).to_string());
             for e in &tech.evidence {
                 let item = defang_text(&format!("{} {}", e.kind, e.value));
@@ -869,7 +859,7 @@ fn attack_rows(samples: &[Triage]) -> Vec<AttackRow> {
 /// Techniques the logs show (sandbox signatures, persistence seen happening) join the
 /// static ones with confidence `observed` and their namers as evidence.
 fn add_observed_techniques(rows: &mut Vec<AttackRow>, dynamic: &crate::logs::analysis::Findings) {
-    let names = crate::sample::behavior::technique_names();
+    let names = crate::findings::attack::technique_names();
     for (id, namers) in &dynamic.techniques {
         let evidence: Vec<String> = namers
             .iter()
@@ -878,7 +868,7 @@ fn add_observed_techniques(rows: &mut Vec<AttackRow>, dynamic: &crate::logs::ana
             .collect();
         match rows.iter_mut().find(|r| &r.id == id) {
             Some(row) => {
-                row.confidence = "observed".to_string();
+                row.confidence = Confidence::Observed;
                 for e in evidence {
                     if row.evidence.len() < MAX_EVIDENCE * 2 && !row.evidence.contains(&e) {
                         row.evidence.push(e);
@@ -889,7 +879,7 @@ fn add_observed_techniques(rows: &mut Vec<AttackRow>, dynamic: &crate::logs::ana
                 id: id.clone(),
                 name: names.get(id).cloned().unwrap_or_else(|| id.clone()),
                 tactics: tactics_of(id),
-                confidence: "observed".to_string(),
+                confidence: Confidence::Observed,
                 samples: Vec::new(),
                 evidence,
             }),
@@ -1290,7 +1280,7 @@ fn overview(analysis: &Analysis, report: &Report, options: &ReportOptions) -> Ve
         let mut common: Vec<&AttackRow> = report
             .attack
             .iter()
-            .filter(|r| r.confidence != "low")
+            .filter(|r| r.confidence != Confidence::Low)
             .collect();
         common.sort_by_key(|r| (std::cmp::Reverse(r.samples.len()), r.id.clone()));
         let common: Vec<String> = common
@@ -1542,15 +1532,17 @@ fn profiles(analysis: &Analysis, options: &ReportOptions) -> Vec<Profile> {
         }
 
         // techniques: how it runs, what it does
-        let mut techniques: BTreeMap<&str, (&str, &str)> = BTreeMap::new();
+        let mut techniques: BTreeMap<&str, (&str, Confidence)> = BTreeMap::new();
         for t in &members {
-            for x in t.techniques.iter().filter(|x| x.confidence != "low") {
+            for x in t.techniques.iter() {
+                let confidence = Confidence::of(&x.confidence);
+                if confidence == Confidence::Low {
+                    continue;
+                }
                 let entry = techniques
                     .entry(x.id.as_str())
-                    .or_insert((x.name.as_str(), x.confidence.as_str()));
-                if confidence_rank(&x.confidence) > confidence_rank(entry.1) {
-                    entry.1 = x.confidence.as_str();
-                }
+                    .or_insert((x.name.as_str(), confidence));
+                entry.1 = entry.1.max(confidence);
             }
         }
         let mut runs = Vec::new();

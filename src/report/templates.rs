@@ -357,7 +357,7 @@ impl ReportTemplates {
 #[derive(Debug, Clone, Serialize)]
 pub struct ConfidenceLevel {
     /// `observed`, `high`, `medium` or `low`.
-    pub level: &'static str,
+    pub level: crate::findings::Confidence,
     /// What it means.
     pub meaning: &'static str,
 }
@@ -365,7 +365,7 @@ pub struct ConfidenceLevel {
 fn confidence_levels() -> Vec<ConfidenceLevel> {
     CONFIDENCE_LEVELS
         .iter()
-        .map(|(level, meaning)| ConfidenceLevel { level, meaning })
+        .map(|&(level, meaning)| ConfidenceLevel { level, meaning })
         .collect()
 }
 

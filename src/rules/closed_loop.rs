@@ -80,7 +80,7 @@ impl BenignStrings {
                         }
                     }
                 }
-                Err(reason) => unscanned.push((outcome.path, reason)),
+                Err(reason) => unscanned.push((outcome.path, reason.message)),
             }
         }
         Ok((found, unscanned))
@@ -157,8 +157,9 @@ impl Validated {
 
 /// Generates rules for `samples` and validates them against the benign files under
 /// `benign` (see the module documentation). `holdout` adds the leave-one-variant-out check
-/// for a family rule of two or more samples. An error means no validation could be done
-/// (no benign file found, probes that do not compile).
+/// for a family rule of two or more samples. An error means no validation could be done:
+/// [`crate::Error::Input`] when no benign file could be read, [`crate::Error::Rule`] when
+/// the probes do not compile.
 pub fn generate_validated(
     samples: &[Triage],
     index: Option<&Index>,
@@ -166,7 +167,7 @@ pub fn generate_validated(
     benign: &[PathBuf],
     config: &ScanConfig,
     holdout: bool,
-) -> Result<Validated, String> {
+) -> Result<Validated, crate::Error> {
     let sets = TestSets::collect(&[], benign);
     let mut warnings: Vec<Warning> = sets
         .unreadable
@@ -185,10 +186,14 @@ pub fn generate_validated(
         .map(|(_, p)| p.clone())
         .collect();
     if files.is_empty() {
-        return Err("the validation set holds no readable file".to_string());
+        return Err(crate::Error::Input {
+            path: String::new(),
+            message: "the validation set holds no readable file".to_string(),
+        });
     }
     let texts = usable_strings(samples, index);
-    let (probes, unscanned) = BenignStrings::probe(&texts, &files, config)?;
+    let (probes, unscanned) = BenignStrings::probe(&texts, &files, config)
+        .map_err(|message| crate::Error::Rule { message })?;
     for (path, reason) in unscanned {
         warnings.push(Warning::new(
             WarningCode::InputUnreadable,
@@ -210,7 +215,8 @@ pub fn generate_validated(
             .filter_map(|(_, r)| r.as_ref().ok().map(String::as_str)),
     );
     let training: Vec<PathBuf> = samples.iter().map(|t| PathBuf::from(&t.name)).collect();
-    let matches = Matches::scan(&sources, &training, &files, config)?;
+    let matches = Matches::scan(&sources, &training, &files, config)
+        .map_err(|message| crate::Error::Rule { message })?;
     let measured: Vec<Measured> = generation
         .rules
         .iter()

@@ -250,18 +250,7 @@ pub fn api_table() -> &'static ApiTable {
     T.get_or_init(|| parse_api_table(tables::API_CATEGORIES))
 }
 
-/// The embedded technique list: id → name.
-pub fn technique_names() -> &'static BTreeMap<String, String> {
-    static T: OnceLock<BTreeMap<String, String>> = OnceLock::new();
-    T.get_or_init(|| {
-        tables::entries(tables::ATTACK_TECHNIQUES)
-            .filter_map(|e| {
-                let (id, name) = e.split_once(char::is_whitespace)?;
-                Some((id.to_string(), name.trim().to_string()))
-            })
-            .collect()
-    })
-}
+pub use crate::findings::attack::technique_names;
 
 /// What one `need` / `none` line looks at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
