@@ -28,6 +28,7 @@ mod report_browser;
 mod report_templates;
 mod robustness;
 mod rules;
+mod rules_dotnet;
 mod sigma;
 mod triage;
 mod triage_scale;
