@@ -21,6 +21,7 @@ mod heldout;
 mod hostile;
 mod imphash;
 mod intel;
+mod junk_iocs;
 mod logs;
 mod malformed;
 mod real_goodware;
