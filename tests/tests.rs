@@ -26,6 +26,7 @@ mod logs;
 mod malformed;
 mod real_goodware;
 mod report_browser;
+mod report_confidence;
 mod report_templates;
 mod robustness;
 mod rules;
