@@ -25,6 +25,7 @@ mod junk_iocs;
 mod logs;
 mod malformed;
 mod real_goodware;
+mod real_packer;
 mod report_browser;
 mod report_confidence;
 mod report_templates;
