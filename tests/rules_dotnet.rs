@@ -206,7 +206,7 @@ fn dotnet_rules_use_the_assembly_identity() {
     assert!(rule.source.contains("dotnet.typelib"), "{}", rule.source);
     let compiled = compile(&rule.source);
     for (_, data) in &built {
-        assert_eq!(matching(&compiled, data), [rule.name.clone()]);
+        assert_eq!(matching(&compiled, data), std::slice::from_ref(&rule.name));
     }
     assert!(matching(&compiled, &benign_data).is_empty());
 

@@ -10,6 +10,7 @@
 mod analyze;
 mod cardinality;
 mod cases;
+mod class_activity;
 mod cli;
 mod closed_loop;
 mod corpus;
