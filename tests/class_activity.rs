@@ -312,3 +312,54 @@ fn benign_logs_give_no_class() {
     let hints = classes_of(&exe, &logs);
     assert!(hints.is_empty(), "{hints:?}");
 }
+
+/// One CAPE report each: a raw disk write (wiper), a miner's command line (miner), a copy to
+/// an administrative share (worm); each gives its class from the log alone.
+#[test]
+fn cape_disk_writes_pools_and_shares() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (exe, sha256) = sample(dir.path());
+    let cases: [(&str, Vec<Value>, &[&str]); 3] = [
+        (
+            "wiper",
+            vec![call(
+                "NtWriteFile",
+                &[("FileName", "\\\\.\\PhysicalDrive0"), ("Length", "512")],
+            )],
+            &[],
+        ),
+        (
+            "miner",
+            Vec::new(),
+            &["xmrig.exe -o stratum+tcp://pool.example.org:3333 -u 4Abc --donate-level 1"],
+        ),
+        (
+            "worm",
+            vec![call(
+                "CopyFileW",
+                &[
+                    (
+                        "ExistingFileName",
+                        "C:\\Users\\alice\\AppData\\Local\\Temp\\backupd.exe",
+                    ),
+                    ("NewFileName", "\\\\fileserver\\ADMIN$\\backupd.exe"),
+                ],
+            )],
+            &[],
+        ),
+    ];
+    let log = dir.path().join("cape.json");
+    for (class, calls, commands) in cases {
+        std::fs::write(&log, cape(&sha256, calls, commands)).expect("write log");
+        let hints = classes_of(&exe, std::slice::from_ref(&log));
+        let names: Vec<&str> = hints.iter().map(|h| h.class.as_str()).collect();
+        assert_eq!(names, [class], "{hints:?}");
+        assert!(
+            hints[0]
+                .evidence
+                .iter()
+                .any(|e| e.contains("cape.json record")),
+            "{hints:?}"
+        );
+    }
+}
