@@ -150,6 +150,7 @@ pub fn analyze(samples: &[PathBuf], logs: &[PathBuf], options: &AnalyzeOptions) 
 
     let mut events = crate::logs::analysis::Analysis::new();
     let mut behaviour = Vec::new();
+    let mut activity = crate::activity::Activity::new();
     let scan = options
         .sigma
         .as_deref()
@@ -167,6 +168,7 @@ pub fn analyze(samples: &[PathBuf], logs: &[PathBuf], options: &AnalyzeOptions) 
                 options.extract.max_bytes,
                 &mut |e| {
                     events.add(&e);
+                    activity.add(&e);
                     if let Some(s) = &scan {
                         s.borrow_mut().event(&e);
                     }
@@ -272,6 +274,7 @@ pub fn analyze(samples: &[PathBuf], logs: &[PathBuf], options: &AnalyzeOptions) 
             TriageOutcome::Failed(error) => analysis.errors.push(error),
         }
     }
+    activity.attach(&mut analysis.samples);
     analysis
 }
 

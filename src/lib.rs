@@ -9,6 +9,7 @@
 //! plain text under `data/`, embedded by [`tables`]. The [`cli`] is a thin shell over this
 //! library.
 
+pub mod activity;
 pub mod analyze;
 pub mod cleanup;
 #[cfg(feature = "yara")]
@@ -45,9 +46,9 @@ pub use ioc::{Ioc, IocKind, Sighting};
 #[cfg(test)]
 mod layering {
     /// Modules a reader may not name.
-    const HIGHER: [&str; 11] = [
+    const HIGHER: [&str; 12] = [
         "extract", "export", "report", "cli", "analyze", "rules", "evaluate", "sigma", "goodware",
-        "output", "pipeline",
+        "output", "pipeline", "activity",
     ];
 
     fn rust_files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {

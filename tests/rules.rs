@@ -357,6 +357,7 @@ fn random_candidates_always_render_to_clean_rules() {
                 size: next() % 5_000_000,
                 format: [Format::Pe, Format::Elf, Format::MachoFat][i % 3],
                 imphash: None,
+                dotnet: None,
             })
             .collect();
         let (name, _) = TEMPLATES[round % TEMPLATES.len()];

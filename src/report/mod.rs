@@ -133,6 +133,10 @@ pub struct CategoryRow {
     pub explanation: String,
     /// Imported APIs (`dll!Name`) and APIs found only as strings (`Name (resolved)`).
     pub apis: Vec<String>,
+    /// `low`, `medium` or `high` (`data/behavior-confidence.txt`).
+    pub confidence: String,
+    /// Why that confidence: how many APIs, and which are common in benign programs.
+    pub reason: String,
 }
 
 /// A string of interest.
@@ -588,6 +592,8 @@ fn sample_section(t: &Triage, log_mutexes: &BTreeSet<String>) -> SampleSection {
                         .map(|r| format!("{r} (resolved at run time)")),
                 )
                 .collect(),
+            confidence: c.confidence.clone(),
+            reason: c.reason.clone(),
         })
         .collect();
 

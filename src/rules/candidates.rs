@@ -31,7 +31,7 @@ pub struct Candidate {
     /// library's name); and where it sits: `header` (PE headers and section table),
     /// `signature` (inside the PE certificate table), `manifest` / `version-info` (inside those
     /// resources), `structure` (relocation or exception table), `overlay` (after the last
-    /// section).
+    /// section), `dotnet-us` (a .NET assembly's `#US` user string: a literal of its code).
     pub tags: Vec<String>,
 }
 
@@ -85,6 +85,11 @@ pub fn from_triage(t: &Triage) -> Vec<Candidate> {
         .flat_map(|i| i.name.as_deref().into_iter().chain([i.library.as_str()]))
         .filter(|n| !n.is_empty())
         .collect();
+    let user_strings: std::collections::BTreeSet<&str> =
+        t.pe.as_ref()
+            .and_then(|p| p.dotnet.as_ref())
+            .map(|d| d.user_strings.iter().map(String::as_str).collect())
+            .unwrap_or_default();
     let mut by_text: BTreeMap<&str, Candidate> = BTreeMap::new();
     for s in &t.strings {
         let len = s.value.len();
@@ -131,6 +136,9 @@ pub fn from_triage(t: &Triage) -> Vec<Candidate> {
         }
         if let Some(place) = places.of_offset(s.offset) {
             push_tag(&mut entry.tags, place);
+        }
+        if s.encoding == Encoding::Utf16le && user_strings.contains(s.value.as_str()) {
+            push_tag(&mut entry.tags, "dotnet-us");
         }
         if imported.contains(s.value.as_str()) {
             push_tag(&mut entry.tags, "import");

@@ -120,6 +120,20 @@ pub struct SampleInfo {
     pub format: Format,
     /// PE import hash, when the sample has one.
     pub imphash: Option<String>,
+    /// The .NET identity of an assembly, as yara-x's `dotnet` module reads it.
+    pub dotnet: Option<DotnetIds>,
+}
+
+/// What identifies a .NET assembly in a rule: the names and GUIDs yara-x's `dotnet` module
+/// exposes (`dotnet.assembly.name`, `dotnet.guids[0]`, `dotnet.typelib`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DotnetIds {
+    /// Assembly name.
+    pub assembly: Option<String>,
+    /// Module version id (the first GUID of the `#GUID` heap): one build.
+    pub mvid: Option<String>,
+    /// Type library id (`GuidAttribute`): every build of a project.
+    pub typelib: Option<String>,
 }
 
 impl SampleInfo {
@@ -131,6 +145,15 @@ impl SampleInfo {
             size: t.size,
             format: t.format,
             imphash: t.pe.as_ref().and_then(|p| p.imphash.clone()),
+            dotnet: t
+                .pe
+                .as_ref()
+                .and_then(|p| p.dotnet.as_ref())
+                .map(|d| DotnetIds {
+                    assembly: d.assembly.clone(),
+                    mvid: d.mvid.clone(),
+                    typelib: d.typelib.clone(),
+                }),
         }
     }
 }
@@ -620,6 +643,11 @@ fn view(
     if !imphashes.is_empty() {
         meta.push(MetaLine::text("imphash", &imphashes.join(" ")));
     }
+    let (imports, module_condition) = if network {
+        (Vec::new(), String::new())
+    } else {
+        dotnet_clause(group, &mut meta)
+    };
     let total: i64 = chosen.iter().map(|c| i64::from(c.scored.score)).sum();
     let mean = if chosen.is_empty() {
         0
@@ -646,8 +674,64 @@ fn view(
             meta,
             strings,
             condition,
+            imports,
+            module_condition,
             filesize: format!("{kb}KB"),
         },
         ids,
     )
+}
+
+/// Whether `s` is a GUID as yara-x writes it (lower-case hex, 8-4-4-4-12), safe to quote.
+fn is_guid(s: &str) -> bool {
+    let parts: Vec<&str> = s.split('-').collect();
+    parts.len() == 5
+        && parts
+            .iter()
+            .zip([8, 4, 4, 4, 12])
+            .all(|(p, n)| p.len() == n && p.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+/// For a group of .NET assemblies only: the modules to import and a condition on the
+/// assemblies' identity (any training sample's MVID, or a type library id every sample
+/// shares), with the names and GUIDs added to `meta`. Otherwise nothing.
+fn dotnet_clause(group: &[SampleInfo], meta: &mut Vec<MetaLine>) -> (Vec<String>, String) {
+    let ids: Vec<&DotnetIds> = group.iter().filter_map(|t| t.dotnet.as_ref()).collect();
+    if ids.is_empty() || ids.len() != group.len() {
+        return (Vec::new(), String::new());
+    }
+    let distinct = |f: &dyn Fn(&DotnetIds) -> Option<&String>| -> Vec<String> {
+        let set: BTreeSet<String> = ids.iter().filter_map(|d| f(d)).cloned().collect();
+        set.into_iter().collect()
+    };
+    let assemblies = distinct(&|d| d.assembly.as_ref());
+    if !assemblies.is_empty() {
+        meta.push(MetaLine::text("dotnet_assembly", &assemblies.join(" ")));
+    }
+    let mut clauses = Vec::new();
+    let mvids: Vec<String> = distinct(&|d| d.mvid.as_ref())
+        .into_iter()
+        .filter(|g| is_guid(g))
+        .collect();
+    if !mvids.is_empty() {
+        meta.push(MetaLine::text("dotnet_mvid", &mvids.join(" ")));
+        clauses.extend(
+            mvids
+                .iter()
+                .map(|g| format!("dotnet.guids[0] == {}", render::quote(g))),
+        );
+    }
+    // A type library id counts only when every sample has the same one: the project.
+    let typelibs = distinct(&|d| d.typelib.as_ref());
+    let shared = ids.iter().all(|d| d.typelib.is_some());
+    if let [typelib] = typelibs.as_slice() {
+        if shared && is_guid(typelib) {
+            meta.push(MetaLine::text("dotnet_typelib", typelib));
+            clauses.push(format!("dotnet.typelib == {}", render::quote(typelib)));
+        }
+    }
+    if clauses.is_empty() {
+        return (Vec::new(), String::new());
+    }
+    (vec!["dotnet".to_string()], clauses.join(" or "))
 }

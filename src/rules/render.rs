@@ -72,6 +72,12 @@ pub struct RuleView {
     pub strings: Vec<StringLine>,
     /// String condition.
     pub condition: String,
+    /// Modules the rule imports (`dotnet`), one `import` line each.
+    pub imports: Vec<String>,
+    /// A condition on module facts that identifies the samples on its own (a .NET
+    /// assembly's MVID or type library id), or empty; templates join it to `condition`
+    /// with `or`.
+    pub module_condition: String,
     /// Size bound, e.g. `100KB`.
     pub filesize: String,
 }

@@ -329,6 +329,9 @@ pub fn score(c: &Candidate, hits: Option<GoodwareHits>) -> Scored {
     if c.has("export") {
         add(5, "export name".into());
     }
+    if c.has("dotnet-us") {
+        add(5, ".NET user string (#US)".into());
+    }
     let tb = tables();
     let best = tb
         .boost

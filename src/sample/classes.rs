@@ -8,6 +8,11 @@
 //! imports and APIs resolved at run time, strings, indicator types, PE resource tags, and two
 //! signals (a URL to a bare IP address, packing). Several hints may stand; none is a plain
 //! "no class".
+//!
+//! The table also names log activity (`event`, `events`, `activity` alternatives). This
+//! module reads no log: those alternatives hold only through an [`Activity`] that a module
+//! reading both samples and logs gives to [`hints_with`] (`crate::activity`); [`hints`]
+//! (static evidence alone) never sees them hold.
 
 use super::behavior::fold;
 use super::{resources, Triage};
@@ -37,6 +42,54 @@ enum Kind {
     Ioc,
     Resource,
     Signal,
+    /// `event ACTION TEXT`: a log event of that action (`*`: any) holding TEXT.
+    Event,
+    /// `events ACTION N`: at least N log events of that action.
+    Events,
+    /// `activity NAME`: a pattern across log events (`download-execute`).
+    Activity,
+}
+
+impl Kind {
+    fn name(self) -> &'static str {
+        match self {
+            Kind::Technique => "technique",
+            Kind::Api => "api",
+            Kind::String => "string",
+            Kind::Ioc => "ioc",
+            Kind::Resource => "resource",
+            Kind::Signal => "signal",
+            Kind::Event => "event",
+            Kind::Events => "events",
+            Kind::Activity => "activity",
+        }
+    }
+}
+
+/// Log activity the class table can read, given by a module that reads logs.
+pub trait Activity {
+    /// What makes the log alternative hold (`kind` is `event`, `events` or `activity`,
+    /// `value` as the table writes it, lower-case), in words naming the log and the event;
+    /// `None` when it does not hold.
+    fn holds(&self, kind: &str, value: &str) -> Option<String>;
+}
+
+/// Every log alternative of the table, as `(kind, value)`: what a reader of logs must watch.
+pub fn log_alternatives() -> Vec<(&'static str, &'static str)> {
+    let mut out: Vec<(&str, &str)> = table()
+        .iter()
+        .flat_map(|c| {
+            c.need
+                .iter()
+                .flatten()
+                .chain(c.evidence.iter().flat_map(|e| &e.alternatives))
+        })
+        .filter(|a| matches!(a.kind, Kind::Event | Kind::Events | Kind::Activity))
+        .map(|a| (a.kind.name(), a.value.as_str()))
+        .collect();
+    out.sort_unstable();
+    out.dedup();
+    out
 }
 
 #[derive(Debug, Clone)]
@@ -129,6 +182,9 @@ fn alternatives(text: &str, n: usize) -> Result<Vec<Alternative>, String> {
             "ioc" => Some(Kind::Ioc),
             "resource" => Some(Kind::Resource),
             "signal" => Some(Kind::Signal),
+            "event" => Some(Kind::Event),
+            "events" => Some(Kind::Events),
+            "activity" => Some(Kind::Activity),
             _ => None,
         };
         let (kind, value) = match (kind, out.last()) {
@@ -139,9 +195,29 @@ fn alternatives(text: &str, n: usize) -> Result<Vec<Alternative>, String> {
         };
         let value = match kind {
             Kind::Api => fold(value),
-            Kind::String => value.to_ascii_lowercase(),
+            Kind::String | Kind::Event | Kind::Events => value.to_ascii_lowercase(),
             _ => value.to_string(),
         };
+        let words = value.split_whitespace().count();
+        match kind {
+            Kind::Event if words < 2 => {
+                return Err(format!(
+                    "line {n}: '{alt}': event needs an action and a text"
+                ))
+            }
+            Kind::Events
+                if words != 2
+                    || value
+                        .split_whitespace()
+                        .nth(1)
+                        .is_none_or(|c| c.parse::<u64>().is_err()) =>
+            {
+                return Err(format!(
+                    "line {n}: '{alt}': events needs an action and a count"
+                ))
+            }
+            _ => {}
+        }
         out.push(Alternative { kind, value });
     }
     if out.is_empty() {
@@ -164,6 +240,7 @@ pub fn class(name: &str) -> Option<&'static Class> {
 /// The facts of a sample the classes look at.
 struct Facts<'a> {
     t: &'a Triage,
+    activity: Option<&'a dyn Activity>,
     apis: BTreeSet<String>,
     strings: Vec<(String, &'a str)>,
     resources: Vec<(String, String)>,
@@ -171,7 +248,7 @@ struct Facts<'a> {
 }
 
 impl<'a> Facts<'a> {
-    fn new(t: &'a Triage) -> Facts<'a> {
+    fn new(t: &'a Triage, activity: Option<&'a dyn Activity>) -> Facts<'a> {
         let macho = matches!(t.format, super::Format::Macho | super::Format::MachoFat);
         let mut apis: BTreeSet<String> = t
             .imports
@@ -207,6 +284,7 @@ impl<'a> Facts<'a> {
         let ip_url = ip_url(t);
         Facts {
             t,
+            activity,
             apis,
             strings,
             resources,
@@ -252,6 +330,9 @@ impl<'a> Facts<'a> {
                 "packed" => (self.t.packer.verdict == "packed").then(|| "packed".to_string()),
                 _ => None,
             },
+            Kind::Event | Kind::Events | Kind::Activity => {
+                self.activity.and_then(|a| a.holds(alt.kind.name(), v))
+            }
         }
     }
 
@@ -297,9 +378,15 @@ pub fn url_host_is_ip(url: &str) -> bool {
     host.parse::<std::net::Ipv4Addr>().is_ok()
 }
 
-/// The class hints of a sample, in table order.
+/// The class hints of a sample from its static evidence, in table order.
 pub fn hints(t: &Triage) -> Vec<ClassHint> {
-    let facts = Facts::new(t);
+    hints_with(t, None)
+}
+
+/// The class hints of a sample from its static evidence and, when given, the log activity
+/// attributed to it, in table order.
+pub fn hints_with(t: &Triage, activity: Option<&dyn Activity>) -> Vec<ClassHint> {
+    let facts = Facts::new(t, activity);
     let mut out = Vec::new();
     for class in table() {
         if class.need.iter().any(|alts| facts.any(alts).is_none()) {
@@ -406,6 +493,26 @@ mod tests {
             [Kind::Technique, Kind::Technique, Kind::Api, Kind::Api]
         );
         assert_eq!(c[0].need[0][2].value, "CreateFile");
+    }
+
+    #[test]
+    fn log_alternatives_are_checked_and_never_hold_statically() {
+        assert!(parse("class x\nneed event process_create\nlevel high 1\n")
+            .unwrap_err()
+            .contains("action and a text"));
+        assert!(
+            parse("class x\nneed events file_rename many\nlevel high 1\n")
+                .unwrap_err()
+                .contains("action and a count")
+        );
+        let c =
+            parse("class x\nneed event * Delete Shadows | events file_rename 3\nlevel high 1\n")
+                .unwrap();
+        assert_eq!(c[0].need[0][0].value, "* delete shadows");
+        assert_eq!(c[0].need[0][1].kind, Kind::Events);
+        let logs = log_alternatives();
+        assert!(logs.contains(&("activity", "download-execute")), "{logs:?}");
+        assert!(logs.contains(&("events", "file_rename 25")), "{logs:?}");
     }
 
     #[test]

@@ -815,12 +815,39 @@ fn analyse(
         .and_then(|p| p.dotnet.as_ref())
         .map(dotnet::identifiers);
     let crystal = toolchains.iter().any(|t| t.name == "crystal");
+    // Go symbols (`runtime.gopark`, `time.Now`) in a Go binary, unless a URL or e-mail
+    // address of the file names the host.
+    let go = toolchains.iter().any(|t| t.name == "go");
+    let hosts: std::collections::BTreeSet<&str> = if go {
+        iocs.iter()
+            .filter(|i| matches!(i.kind, IocKind::Url | IocKind::Email))
+            .filter_map(|i| url_or_mail_host(&i.value))
+            .collect()
+    } else {
+        Default::default()
+    };
+    let go_symbol = |i: &SampleIoc| {
+        go && !hosts.contains(i.value.as_str())
+            && i.sightings.iter().all(|s| {
+                let raw = usize::try_from(s.offset)
+                    .ok()
+                    .and_then(|at| data.get(at..at.saturating_add(i.value.len())))
+                    .unwrap_or_default();
+                s.encoding != Encoding::Utf16le && toolchain::go_symbol(&i.value, raw)
+            })
+    };
+    let go_symbols: std::collections::BTreeSet<String> = iocs
+        .iter()
+        .filter(|i| i.kind == IocKind::Domain && go_symbol(i))
+        .map(|i| i.value.clone())
+        .collect();
     let iocs: Vec<SampleIoc> = iocs
         .into_iter()
         .filter(|i| match i.kind {
             IocKind::Domain => {
                 !(dotnet_names.as_ref().is_some_and(|n| n.contains(&i.value))
-                    || crystal && i.value.ends_with(".cr"))
+                    || crystal && i.value.ends_with(".cr")
+                    || go_symbols.contains(&i.value))
             }
             IocKind::Ipv4 => !dotnet_names.as_ref().is_some_and(|n| n.contains(&i.value)),
             _ => true,
@@ -864,6 +891,17 @@ fn analyse(
     triage.classes = classes::hints(&triage);
     triage.verdict = verdict::judge(&triage, &triage.classes);
     (triage, all_strings)
+}
+
+/// The host of a URL (`scheme://host[:port]/...`) or e-mail address, lower-case as IOC
+/// values are.
+fn url_or_mail_host(value: &str) -> Option<&str> {
+    if let Some((_, rest)) = value.split_once("://") {
+        let authority = rest.split(['/', '?', '#']).next()?;
+        let host = authority.rsplit('@').next()?;
+        return host.split(':').next();
+    }
+    value.rsplit_once('@').map(|(_, h)| h)
 }
 
 /// The strings of `data` and, unless `options` turn them off, the IOCs in them. When

@@ -408,6 +408,22 @@ fn pyinstaller_cookie(data: &[u8]) -> Option<(String, String)> {
     Some((python, format!("archive cookie at {at:#x}")))
 }
 
+/// Whether a domain found in a Go binary is a Go symbol (`runtime.gopark`, `time.Now`,
+/// `go.shape.int`): written with a capital letter, or its first label a Go package
+/// (`data/go-packages.txt`) and its top-level label not `com`, `net` or `org`. `raw` is the
+/// text as the file holds it (the IOC value is lower-cased).
+pub fn go_symbol(value: &str, raw: &[u8]) -> bool {
+    static PACKAGES: std::sync::OnceLock<crate::tables::WordSet> = std::sync::OnceLock::new();
+    let packages = PACKAGES
+        .get_or_init(|| crate::tables::WordSet::parse(include_str!("../../data/go-packages.txt")));
+    if raw.iter().any(u8::is_ascii_uppercase) {
+        return true;
+    }
+    let first = value.split('.').next().unwrap_or("");
+    let last = value.rsplit('.').next().unwrap_or("");
+    packages.contains(first) && !matches!(last, "com" | "net" | "org")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
