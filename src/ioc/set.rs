@@ -805,6 +805,7 @@ impl IocSet {
         let mut stream = RecordStream {
             runs: cursors.len() - 1,
             heads: Vec::with_capacity(cursors.len()),
+            spare: Vec::new(),
             cursors,
             sources: std::mem::take(&mut self.sources),
             files: std::mem::take(&mut self.files),
@@ -889,6 +890,7 @@ impl IocSet {
             let mut stream = RecordStream {
                 runs: cursors.len(),
                 heads: Vec::with_capacity(cursors.len()),
+                spare: Vec::new(),
                 cursors,
                 sources: Vec::new(),
                 files: Vec::new(),
@@ -1248,6 +1250,9 @@ struct RecordStream {
     cursors: Vec<Cursor>,
     /// The current record of each cursor (`None` once it is exhausted).
     heads: Vec<Option<Record>>,
+    /// Records given back for reuse (fresh buffers for each record would fault in new
+    /// pages at every step of the merge).
+    spare: Vec<Record>,
     sources: Vec<Arc<str>>,
     files: Vec<Option<Arc<SourceFile>>>,
     max_sightings: usize,
@@ -1308,9 +1313,11 @@ impl RecordStream {
         }
         let first = best?;
         let mut out = self.heads[first].take()?;
-        let mut next = Record::default();
+        let mut next = self.spare.pop().unwrap_or_default();
         if self.advance(first, &mut next) {
             self.heads[first] = Some(next);
+        } else {
+            self.spare.push(next);
         }
         for i in first + 1..self.heads.len() {
             let same = self.heads[i]
@@ -1322,6 +1329,8 @@ impl RecordStream {
                     let mut next = h;
                     if self.advance(i, &mut next) {
                         self.heads[i] = Some(next);
+                    } else {
+                        self.spare.push(next);
                     }
                 }
             }
@@ -1353,7 +1362,11 @@ impl SortedIocs {
     /// The next indicator, with its scope filled in and the allowlist applied.
     pub fn next_ioc(&mut self) -> Option<Ioc> {
         loop {
-            self.rec = self.records.next_record()?;
+            let next = self.records.next_record()?;
+            let done = std::mem::replace(&mut self.rec, next);
+            if self.records.spare.len() < 4 {
+                self.records.spare.push(done);
+            }
             let rec = &self.rec;
             let Some(kind) = IocKind::ALL.get(rec.kind as usize).copied() else {
                 continue;
