@@ -564,8 +564,16 @@ impl Extractor {
             error: None,
         };
         // compressed sources are read decompressed, at most --max-size bytes of them
-        match input::open_decoded(source, self.options.max_bytes).map(|d| d.reader) {
-            Ok(reader) => {
+        match input::open_decoded(source, self.options.max_bytes) {
+            Ok(decoded) => {
+                // a large plain file is read again for its snippets when output is written
+                if let (Source::File { path, len }, None) = (source, decoded.compression) {
+                    if *len > LARGE_FILE_CHUNKS * self.options.chunk_size as u64 {
+                        let index = set.source(&Arc::from(name.as_str()));
+                        set.source_file(index, path);
+                    }
+                }
+                let reader = decoded.reader;
                 let mut reader: Box<dyn Read + Send> = match self.options.time_limit {
                     Some(limit) => Box::new(input::TimeLimited::new(reader, limit)),
                     None => reader,
@@ -707,11 +715,13 @@ impl Extractor {
         set: &mut dyn Collector,
     ) -> (u64, u64, Option<Warning>) {
         let chunk_size = self.options.chunk_size.max(4096);
+        let source = set.source(&Arc::from(name));
         let mut merger = Merger {
-            source: set.source(&Arc::from(name)),
+            source,
             offset: 0,
             line: 1,
             hits: 0,
+            cut: set.cuts(source),
         };
         let mut pending: VecDeque<mpsc::Receiver<ChunkOut>> = VecDeque::new();
         let depth = self
@@ -1134,6 +1144,47 @@ mod tests {
         let ip = whole.iter().find(|i| i.value == "192.0.2.7").expect("ip");
         assert_eq!(ip.sightings[0].line, Some(8));
         assert_eq!(ip.count, 25);
+    }
+
+    #[test]
+    fn snippets_cut_from_the_file_equal_those_cut_while_scanning() {
+        let mut text = String::new();
+        for i in 0..3000 {
+            text.push_str(&format!(
+                "{i} GET http://h{i}.example.com/x?{} from 192.0.2.{}\t\u{e9}\r\n",
+                "a".repeat(i % 70),
+                i % 200
+            ));
+        }
+        let mut file = tempfile::NamedTempFile::new().expect("temp file");
+        std::io::Write::write_all(&mut file, text.as_bytes()).expect("write");
+        let options = ExtractOptions {
+            threads: 1,
+            chunk_size: 4096,
+            ..ExtractOptions::default()
+        };
+        let scanned = Extractor::new(options.clone()).extract_bytes("t", text.as_bytes());
+        let name = file.path().display().to_string();
+        for memory_limit in [0, 64 << 10] {
+            let ex = Extractor::new(ExtractOptions {
+                memory_limit,
+                ..options.clone()
+            });
+            let mut cut = ex.extract_paths(&[file.path().to_path_buf()]).iocs;
+            for s in cut.iter_mut().flat_map(|i| i.sightings.iter_mut()) {
+                assert_eq!(*s.source, *name);
+                s.source = Arc::from("t");
+            }
+            assert_eq!(cut, scanned);
+        }
+        let url = scanned
+            .iter()
+            .find(|i| i.value.contains("h7."))
+            .expect("url");
+        assert_eq!(
+            url.sightings[0].context,
+            "7 GET http://h7.example.com/x?aaaaaaa from 192.0.2.7 \u{e9}"
+        );
     }
 
     #[test]

@@ -2,13 +2,14 @@
 //!
 //! This module owns the types every other stage shares ([`IocKind`], [`Ioc`], [`Sighting`],
 //! [`Flags`], [`Scope`]) and the sub-modules that produce them: refanging ([`refang`]), the
-//! byte scanner ([`scan`]), registry key spelling ([`registry`]), per-type validators ([`validate`]), the allowlist ([`allowlist`])
+//! byte scanner ([`scan`]), context snippets cut at output time ([`cut`]), registry key spelling ([`registry`]), per-type validators ([`validate`]), the allowlist ([`allowlist`])
 //! and the deduplicating collection ([`set`]).
 //!
 //! The serialised form is documented in `docs/ioc-schema.md` and is stable: fields are only
 //! ever added, and output is sorted so that the same input always gives the same bytes.
 
 pub mod allowlist;
+pub mod cut;
 pub mod refang;
 pub mod registry;
 pub mod scan;

@@ -13,8 +13,13 @@
 //! merged when the set is read ([`IocSet::into_stream`]): an external sort whose output is
 //! the same, byte for byte, as the in-memory path's (counts exact, the first N sightings
 //! kept in input order, since runs are merged in the order they were written).
+//!
+//! Sightings in a large plain file ([`IocSet::source_file`]) keep where their context
+//! snippet lies instead of its text; the snippet is cut from the file when the set is read
+//! ([`super::cut`]).
 
 use super::allowlist::Verdict;
+use super::cut::SourceFile;
 use super::validate;
 use super::{Encoding, Flags, Ioc, IocKind, Notes, Scope, Sighting};
 use rustc_hash::{FxHashMap, FxHasher};
@@ -31,6 +36,24 @@ const BLOCK: usize = 1 << 20;
 const MAX_RUNS: usize = 32;
 /// Read and write buffer of a spilled run.
 const RUN_BUFFER: usize = 64 * 1024;
+/// Source files kept open for cutting snippets at output time (beyond, snippets of later
+/// files are stored as text).
+const MAX_FILES: usize = 256;
+/// First byte of a stored context that is a place in the source file (`CUT_TAG`, bytes
+/// back from the sighting's offset, length as 4 bytes little-endian), not text: no UTF-8
+/// text starts with it.
+const CUT_TAG: u8 = 0xff;
+
+/// A sighting's context as handed to the set.
+#[derive(Clone, Copy)]
+enum Ctx<'a> {
+    /// Appends the snippet's text.
+    Text(&'a dyn Fn(&mut String)),
+    /// As stored by another set (text, or a cut place).
+    Raw(&'a [u8]),
+    /// Bytes back from the offset, and length, of a snippet to cut at output time.
+    Cut(u8, u32),
+}
 
 /// Where one sighting was seen, as the extractor reports it.
 #[derive(Debug, Clone, Copy)]
@@ -66,6 +89,8 @@ pub struct IocSet {
     spill_parent: Option<PathBuf>,
     mem: Memory,
     sources: Vec<Arc<str>>,
+    /// The file of each source whose snippets are cut at output time.
+    files: Vec<Option<Arc<SourceFile>>>,
     source_index: FxHashMap<Arc<str>, u32>,
     runs: Vec<tempfile::NamedTempFile>,
     spill_dir: Option<SpillDir>,
@@ -87,6 +112,7 @@ impl Clone for IocSet {
             spill_parent: self.spill_parent.clone(),
             mem: self.mem.clone(),
             sources: self.sources.clone(),
+            files: self.files.clone(),
             source_index: self.source_index.clone(),
             runs: Vec::new(),
             spill_dir: None,
@@ -304,6 +330,7 @@ impl IocSet {
             spill_parent: None,
             mem: Memory::default(),
             sources: Vec::new(),
+            files: Vec::new(),
             source_index: FxHashMap::default(),
             runs: Vec::new(),
             spill_dir: None,
@@ -363,8 +390,46 @@ impl IocSet {
         }
         let i = self.sources.len() as u32;
         self.sources.push(name.clone());
+        self.files.push(None);
         self.source_index.insert(name.clone(), i);
         i
+    }
+
+    /// Keeps `path`, the file of source `source`, open so that the context snippets of its
+    /// sightings are cut from it when the set is read rather than stored (only for a
+    /// regular file whose bytes are read as they are, not decompressed).
+    pub fn source_file(&mut self, source: u32, path: &std::path::Path) {
+        if !self.keep_sightings || !self.keep_context {
+            return;
+        }
+        if self.files.iter().flatten().count() >= MAX_FILES {
+            return;
+        }
+        if let Some(slot) = self.files.get_mut(source as usize) {
+            if slot.is_none() {
+                *slot = SourceFile::open(path).map(Arc::new);
+            }
+        }
+    }
+
+    /// Whether snippets of `source` are cut at output time ([`IocSet::add_cut`]).
+    pub fn cuts(&self, source: u32) -> bool {
+        self.files.get(source as usize).is_some_and(Option::is_some)
+    }
+
+    /// Records one sighting of a source that [`IocSet::cuts`], whose snippet starts
+    /// `back` bytes before its offset and is `len` bytes long.
+    pub fn add_cut(
+        &mut self,
+        kind: IocKind,
+        value: &str,
+        defanged: bool,
+        notes: Notes,
+        seen: Seen<'_>,
+        (back, len): (u8, u32),
+    ) {
+        let mark = Mark { defanged, notes };
+        self.add_counted(kind, value, mark, 1, Some(seen), Ctx::Cut(back, len));
     }
 
     /// Records one sighting of an indicator.
@@ -457,7 +522,7 @@ impl IocSet {
         context: &dyn Fn(&mut String),
     ) {
         let mark = Mark { defanged, notes };
-        self.add_counted(kind, value, mark, 1, Some(seen), context);
+        self.add_counted(kind, value, mark, 1, Some(seen), Ctx::Text(context));
     }
 
     /// Adds `count` to an indicator's total and keeps `seen` (if any, and under the cap).
@@ -468,7 +533,7 @@ impl IocSet {
         mark: Mark,
         count: u64,
         seen: Option<Seen<'_>>,
-        context: &dyn Fn(&mut String),
+        context: Ctx<'_>,
     ) {
         let folded;
         let key = if kind.case_insensitive() {
@@ -527,12 +592,22 @@ impl IocSet {
         let seen = seen.filter(|_| self.keep_sightings && (max == 0 || (e.kept as usize) < max));
         if let Some(seen) = seen {
             text.clear();
-            if self.keep_context {
-                context(&mut text);
-            }
-            let context = text.as_str();
+            let cut;
+            let context: &[u8] = match context {
+                _ if !self.keep_context => b"",
+                Ctx::Text(f) => {
+                    f(&mut text);
+                    text.as_bytes()
+                }
+                Ctx::Raw(bytes) => bytes,
+                Ctx::Cut(back, len) => {
+                    let [a, b, c, d] = len.to_le_bytes();
+                    cut = [CUT_TAG, back, a, b, c, d];
+                    &cut
+                }
+            };
             let field = seen.field.unwrap_or("");
-            let text = mem.arena.push(field.as_bytes(), context.as_bytes());
+            let text = mem.arena.push(field.as_bytes(), context);
             let s = mem.sights.len() as u32;
             mem.sights.push(Sight {
                 offset: seen.offset.unwrap_or(NONE_U64),
@@ -566,7 +641,7 @@ impl IocSet {
     /// Moves every indicator of `other` into this set, after this set's own sightings.
     pub fn merge(&mut self, other: IocSet) {
         if other.runs.is_empty() {
-            let remap: Vec<u32> = other.sources.iter().map(|s| self.source(s)).collect();
+            let remap = self.remap_sources(&other.sources, &other.files);
             let mem = &other.mem;
             for e in &mem.entries {
                 self.add_entry(
@@ -587,7 +662,7 @@ impl IocSet {
             return;
         }
         let mut stream = other.into_records();
-        let remap: Vec<u32> = stream.sources.iter().map(|s| self.source(s)).collect();
+        let remap = self.remap_sources(&stream.sources, &stream.files);
         while let Some(rec) = stream.next_record() {
             let sights = rec.sights.iter().map(|s| RawSight {
                 offset: s.offset,
@@ -611,6 +686,25 @@ impl IocSet {
         if let Some(e) = stream.error.take() {
             self.spill_error.get_or_insert(e);
         }
+    }
+
+    /// The indices in this set of another set's sources, with their files.
+    fn remap_sources(
+        &mut self,
+        sources: &[Arc<str>],
+        files: &[Option<Arc<SourceFile>>],
+    ) -> Vec<u32> {
+        let mut remap = Vec::with_capacity(sources.len());
+        for (i, name) in sources.iter().enumerate() {
+            let index = self.source(name);
+            if let (Some(Some(file)), Some(slot)) =
+                (files.get(i), self.files.get_mut(index as usize))
+            {
+                slot.get_or_insert_with(|| file.clone());
+            }
+            remap.push(index);
+        }
+        remap
     }
 
     /// Adds a whole indicator (from another set) with its sightings in order.
@@ -640,12 +734,10 @@ impl IocSet {
                 encoding: encoding_from(s.encoding),
             };
             let (n, m) = first.take().unwrap_or((0, Mark::default()));
-            self.add_counted(kind, &value, m, n, Some(seen), &|out| {
-                out.push_str(&String::from_utf8_lossy(s.context))
-            });
+            self.add_counted(kind, &value, m, n, Some(seen), Ctx::Raw(s.context));
         }
         if let Some((n, m)) = first {
-            self.add_counted(kind, &value, m, n, None, &|_| {});
+            self.add_counted(kind, &value, m, n, None, Ctx::Raw(b""));
         }
     }
 
@@ -713,8 +805,10 @@ impl IocSet {
         let mut stream = RecordStream {
             runs: cursors.len() - 1,
             heads: Vec::with_capacity(cursors.len()),
+            spare: Vec::new(),
             cursors,
             sources: std::mem::take(&mut self.sources),
+            files: std::mem::take(&mut self.files),
             max_sightings: self.max_sightings,
             error,
             _dir: self.spill_dir.take(),
@@ -796,8 +890,10 @@ impl IocSet {
             let mut stream = RecordStream {
                 runs: cursors.len(),
                 heads: Vec::with_capacity(cursors.len()),
+                spare: Vec::new(),
                 cursors,
                 sources: Vec::new(),
+                files: Vec::new(),
                 max_sightings: self.max_sightings,
                 error: None,
                 _dir: None,
@@ -1154,7 +1250,11 @@ struct RecordStream {
     cursors: Vec<Cursor>,
     /// The current record of each cursor (`None` once it is exhausted).
     heads: Vec<Option<Record>>,
+    /// Records given back for reuse (fresh buffers for each record would fault in new
+    /// pages at every step of the merge).
+    spare: Vec<Record>,
     sources: Vec<Arc<str>>,
+    files: Vec<Option<Arc<SourceFile>>>,
     max_sightings: usize,
     error: Option<String>,
     _dir: Option<SpillDir>,
@@ -1213,9 +1313,11 @@ impl RecordStream {
         }
         let first = best?;
         let mut out = self.heads[first].take()?;
-        let mut next = Record::default();
+        let mut next = self.spare.pop().unwrap_or_default();
         if self.advance(first, &mut next) {
             self.heads[first] = Some(next);
+        } else {
+            self.spare.push(next);
         }
         for i in first + 1..self.heads.len() {
             let same = self.heads[i]
@@ -1227,6 +1329,8 @@ impl RecordStream {
                     let mut next = h;
                     if self.advance(i, &mut next) {
                         self.heads[i] = Some(next);
+                    } else {
+                        self.spare.push(next);
                     }
                 }
             }
@@ -1258,7 +1362,11 @@ impl SortedIocs {
     /// The next indicator, with its scope filled in and the allowlist applied.
     pub fn next_ioc(&mut self) -> Option<Ioc> {
         loop {
-            self.rec = self.records.next_record()?;
+            let next = self.records.next_record()?;
+            let done = std::mem::replace(&mut self.rec, next);
+            if self.records.spare.len() < 4 {
+                self.records.spare.push(done);
+            }
             let rec = &self.rec;
             let Some(kind) = IocKind::ALL.get(rec.kind as usize).copied() else {
                 continue;
@@ -1286,7 +1394,7 @@ impl SortedIocs {
             if self.public_only && !matches!(flags.scope, None | Some(Scope::Public)) {
                 continue;
             }
-            let sources = &self.records.sources;
+            let (sources, files) = (&self.records.sources, &self.records.files);
             let sightings = rec
                 .sights
                 .iter()
@@ -1301,8 +1409,11 @@ impl SortedIocs {
                         .field
                         .map(|(a, b)| String::from_utf8_lossy(&rec.text[a..b]).into_owned()),
                     encoding: encoding_from(s.encoding),
-                    context: String::from_utf8_lossy(&rec.text[s.context.0..s.context.1])
-                        .into_owned(),
+                    context: context_text(
+                        &rec.text[s.context.0..s.context.1],
+                        files.get(s.source as usize).and_then(Option::as_ref),
+                        s.offset,
+                    ),
                 })
                 .collect();
             let mut ioc = Ioc {
@@ -1329,6 +1440,22 @@ impl SortedIocs {
     /// in that run are missing).
     pub fn error(&self) -> Option<&str> {
         self.records.error.as_deref()
+    }
+}
+
+/// A stored context as text: the text itself, or the snippet cut from the source file.
+fn context_text(stored: &[u8], file: Option<&Arc<SourceFile>>, offset: Option<u64>) -> String {
+    match stored {
+        [CUT_TAG, back, a, b, c, d] => {
+            let mut out = String::new();
+            if let (Some(file), Some(start)) =
+                (file, offset.and_then(|o| o.checked_sub(u64::from(*back))))
+            {
+                file.cut_into(start, u32::from_le_bytes([*a, *b, *c, *d]), &mut out);
+            }
+            out
+        }
+        _ => String::from_utf8_lossy(stored).into_owned(),
     }
 }
 

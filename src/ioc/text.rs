@@ -25,6 +25,29 @@ pub(crate) trait Collector {
         seen: Seen<'_>,
         context: &dyn Fn(&mut String),
     );
+    /// Registers the file a source's bytes can be read again from, so that snippets of it
+    /// are cut when output is written (see [`super::cut`]); collectors that write each
+    /// sighting at once ignore it.
+    fn source_file(&mut self, _source: u32, _path: &std::path::Path) {}
+    /// Whether snippets of `source` are cut at output time ([`Collector::hit_cut`]).
+    fn cuts(&self, _source: u32) -> bool {
+        false
+    }
+    /// One hit of a source that [`Collector::cuts`]: its snippet starts `back` bytes
+    /// before the hit's offset and is `len` bytes long; `context` cuts it now.
+    #[allow(clippy::too_many_arguments)]
+    fn hit_cut(
+        &mut self,
+        kind: IocKind,
+        value: &str,
+        defanged: bool,
+        notes: Notes,
+        seen: Seen<'_>,
+        (_back, _len): (u8, u32),
+        context: &dyn Fn(&mut String),
+    ) {
+        self.hit(kind, value, defanged, notes, seen, context);
+    }
     /// Whether reading should stop (the output is gone).
     fn stopped(&self) -> bool {
         false
@@ -46,6 +69,27 @@ impl Collector for IocSet {
         context: &dyn Fn(&mut String),
     ) {
         self.add_seen(kind, value, defanged, notes, seen, context);
+    }
+
+    fn source_file(&mut self, source: u32, path: &std::path::Path) {
+        IocSet::source_file(self, source, path);
+    }
+
+    fn cuts(&self, source: u32) -> bool {
+        IocSet::cuts(self, source)
+    }
+
+    fn hit_cut(
+        &mut self,
+        kind: IocKind,
+        value: &str,
+        defanged: bool,
+        notes: Notes,
+        seen: Seen<'_>,
+        cut: (u8, u32),
+        _context: &dyn Fn(&mut String),
+    ) {
+        self.add_cut(kind, value, defanged, notes, seen, cut);
     }
 }
 
@@ -159,6 +203,8 @@ pub(crate) struct Merger {
     pub(crate) offset: u64,
     pub(crate) line: u64,
     pub(crate) hits: u64,
+    /// Leave snippets to be cut at output time ([`Collector::cuts`] of the source).
+    pub(crate) cut: bool,
 }
 
 impl Merger {
@@ -202,6 +248,23 @@ impl Merger {
                 field: None,
                 encoding: f.encoding,
             };
+            if self.cut && f.encoding == Encoding::Ascii {
+                let (s, e) = snippet_bounds(context.0, context.1, context.2);
+                let back = context.1.saturating_sub(s) as u8;
+                let len = u32::try_from(e - s).unwrap_or(u32::MAX);
+                if len != u32::MAX {
+                    set.hit_cut(
+                        f.kind,
+                        &f.value,
+                        f.defanged,
+                        f.notes,
+                        seen,
+                        (back, len),
+                        &|out| printable_into(&context.0[s..e], out),
+                    );
+                    continue;
+                }
+            }
             set.hit(f.kind, &f.value, f.defanged, f.notes, seen, &|out| {
                 snippet_into(context.0, context.1, context.2, out)
             });
@@ -220,6 +283,13 @@ pub fn snippet(data: &[u8], start: usize, end: usize) -> String {
 
 /// [`snippet`], appended to `out`.
 pub fn snippet_into(data: &[u8], start: usize, end: usize, out: &mut String) {
+    let (s, e) = snippet_bounds(data, start, end);
+    printable_into(&data[s..e], out);
+}
+
+/// Where the snippet of `start..end` lies in `data`: up to `CONTEXT` bytes either side,
+/// stopping at a line end or NUL.
+pub(crate) fn snippet_bounds(data: &[u8], start: usize, end: usize) -> (usize, usize) {
     let stop = |b: u8| b == b'\n' || b == b'\r' || b == 0;
     let end = end.min(data.len());
     let start = start.min(end);
@@ -231,7 +301,12 @@ pub fn snippet_into(data: &[u8], start: usize, end: usize, out: &mut String) {
     while e < data.len() && e - end < CONTEXT && !stop(data[e]) {
         e += 1;
     }
-    let bytes = &data[s..e];
+    (s, e)
+}
+
+/// The bytes of a snippet as printable text (control characters made blanks, trimmed),
+/// appended to `out`.
+pub(crate) fn printable_into(bytes: &[u8], out: &mut String) {
     if bytes.iter().all(|&b| (0x20..0x7f).contains(&b)) {
         // the common case: printable ASCII, no conversion needed
         out.push_str(std::str::from_utf8(bytes).unwrap_or_default().trim());
@@ -271,6 +346,7 @@ impl PlainText {
             offset: 0,
             line: 1,
             hits: 0,
+            cut: false,
         };
         let mut chunk = ChunkOut {
             data: data.to_vec(),
