@@ -884,3 +884,37 @@ fn one_read_of_a_log_gives_its_events_and_the_fields_a_second_read_would() {
         assert!(formats.contains(&format), "no {format} log in the test");
     }
 }
+
+/// A log with more indicators than the report holds: the overview states the real total and
+/// that the table lists the top ones, and `iocs.json` holds them all.
+#[test]
+fn the_overview_states_the_total_when_the_report_keeps_the_top() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let log = dir.path().join("proxy.log");
+    let text: String = (0..1500)
+        .map(|i| format!("2026-11-25 GET http://h{i}.example.com/p 200\n"))
+        .collect();
+    std::fs::write(&log, text).expect("write log");
+    let sample = dir.path().join("notes.txt");
+    std::fs::write(&sample, "nothing to see\n").expect("write sample");
+    let out_dir = dir.path().join("out");
+    let out = analyze_into(
+        &out_dir,
+        &[
+            sample.to_str().expect("utf-8"),
+            "--logs",
+            log.to_str().expect("utf-8"),
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let iocs: Value = serde_json::from_str(&read(&out_dir.join("iocs.json"))).expect("json");
+    let all = iocs["iocs"].as_array().expect("iocs").len();
+    assert!(all >= 3000, "every URL and domain in iocs.json: {all}");
+    let report = read(&out_dir.join("report.md"));
+    let stated = format!("{all} indicators were extracted; the report lists the top 1000");
+    assert!(report.contains(&stated), "no `{stated}` in the overview");
+}

@@ -1327,7 +1327,17 @@ fn overview(analysis: &Analysis, report: &Report, options: &ReportOptions) -> Ve
         .iter()
         .filter(|r| matches!(r.kind.as_str(), "url" | "domain" | "ipv4" | "ipv6"))
         .collect();
-    if !report.iocs.is_empty() {
+    let kept = analysis.extraction.iocs.len() as u64;
+    if analysis.iocs_total > kept {
+        // More than the report holds: say the real total, and what the table shows.
+        out.push(format!(
+            "{} indicators were extracted; the report lists the top {kept} (seen in a sample \
+             first, then by count), {} of them network indicators, and iocs.json holds them \
+             all; none was contacted.",
+            analysis.iocs_total,
+            network.len()
+        ));
+    } else if !report.iocs.is_empty() {
         out.push(format!(
             "{} indicator{} {} extracted, {} of them network indicators; none was contacted.",
             report.iocs.len(),
