@@ -430,9 +430,6 @@ fn triage_source(
     extractor: &Extractor,
 ) -> (TriageOutcome, Option<BinaryIocs>) {
     let name = source.name();
-    if source.len_hint() > options.max_sample_size {
-        return (TriageOutcome::TooLarge(name, source.len_hint()), None);
-    }
     let failed = |e: std::io::Error| {
         (
             TriageOutcome::Failed(InputError {
@@ -447,21 +444,34 @@ fn triage_source(
         Ok(r) => r,
         Err(e) => return failed(e),
     };
+    // The magic first: a file that is not an executable is left to the IOC scan, which
+    // streams it, instead of being held in memory whole (a large log given as a sample).
+    let mut data = Vec::new();
+    if let Err(e) = reader.by_ref().take(8).read_to_end(&mut data) {
+        return failed(e);
+    }
+    if sample::sniff(&data) == Format::Unknown {
+        return (TriageOutcome::Other(name), None);
+    }
+    if source.len_hint() > options.max_sample_size {
+        return (TriageOutcome::TooLarge(name, source.len_hint()), None);
+    }
     // Read at most one byte more than the limit, so a file that grew (or a device that
     // never ends) is noticed instead of read forever.
-    let mut data = Vec::new();
     if let Err(e) = reader
         .by_ref()
-        .take(options.max_sample_size.saturating_add(1))
+        .take(
+            options
+                .max_sample_size
+                .saturating_add(1)
+                .saturating_sub(data.len() as u64),
+        )
         .read_to_end(&mut data)
     {
         return failed(e);
     }
     if data.len() as u64 > options.max_sample_size {
         return (TriageOutcome::TooLarge(name, data.len() as u64), None);
-    }
-    if sample::sniff(&data) == Format::Unknown {
-        return (TriageOutcome::Other(name), None);
     }
     let (triage, strings) = sample::triage_with_strings(&name, &data, options.triage);
     let bytes = data.len() as u64;
