@@ -696,7 +696,8 @@ const BUILD_TOOLS: &[&[&str]] = &[
     &["osslsigncode"],
 ];
 
-fn on_path(tool: &str) -> bool {
+/// Whether `tool` is an executable file in a folder of `PATH`.
+pub(crate) fn on_path(tool: &str) -> bool {
     std::env::var_os("PATH")
         .map(|p| std::env::split_paths(&p).any(|d| d.join(tool).is_file()))
         .unwrap_or(false)

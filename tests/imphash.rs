@@ -8,14 +8,9 @@
 //! else `target/pefile/bin/python`, else `python3`); without them the test skips with a note,
 //! unless `SPOOR_REQUIRE_PEFILE=1` (set by `.ci/run`) makes that a failure.
 
+use super::corpus::on_path;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-
-fn on_path(tool: &str) -> bool {
-    std::env::var_os("PATH")
-        .map(|p| std::env::split_paths(&p).any(|d| d.join(tool).is_file()))
-        .unwrap_or(false)
-}
 
 fn required() -> bool {
     std::env::var_os("SPOOR_REQUIRE_PEFILE").is_some()

@@ -4,6 +4,7 @@
 //! rules compile, match their samples and no benign file (a benign assembly built the same
 //! way, and the corpus benign set).
 
+use super::corpus::on_path;
 use spoor::goodware;
 use spoor::rules::{self, RuleOptions};
 use spoor::sample::{triage, Triage};
@@ -59,14 +60,8 @@ namespace Tidy.Notes {
 }
 "#;
 
-fn on_path(tool: &str) -> bool {
-    std::env::var_os("PATH")
-        .map(|p| std::env::split_paths(&p).any(|d| d.join(tool).is_file()))
-        .unwrap_or(false)
-}
-
-/// Compiles `source` into `dir/name.exe`.
-fn mcs(dir: &Path, name: &str, source: &str) -> PathBuf {
+/// Compiles `source` into `dir/name.exe` with mono's `mcs`.
+pub(crate) fn mcs(dir: &Path, name: &str, source: &str) -> PathBuf {
     let src = dir.join(format!("{name}.cs"));
     let exe = dir.join(format!("{name}.exe"));
     std::fs::write(&src, source).expect("write source");

@@ -778,12 +778,7 @@ namespace Inert.Loader {
   }
 }
 "#;
-    let on_path = |tool: &str| {
-        std::env::var_os("PATH")
-            .map(|p| std::env::split_paths(&p).any(|d| d.join(tool).is_file()))
-            .unwrap_or(false)
-    };
-    if !on_path("mcs") {
+    if !super::corpus::on_path("mcs") {
         assert!(
             std::env::var_os("SPOOR_REQUIRE_MCS").is_none(),
             "SPOOR_REQUIRE_MCS is set but mcs is not on PATH"
@@ -793,19 +788,7 @@ namespace Inert.Loader {
     }
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("dotnet-sample");
     std::fs::create_dir_all(&dir).expect("dir");
-    let src = dir.join("Stage.cs");
-    let exe = dir.join("stage.exe");
-    std::fs::write(&src, SOURCE).expect("write source");
-    let out = std::process::Command::new("mcs")
-        .arg(format!("-out:{}", exe.display()))
-        .arg(&src)
-        .output()
-        .expect("mcs runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let exe = super::rules_dotnet::mcs(&dir, "stage", SOURCE);
     let data = std::fs::read(&exe).expect("assembly");
     let t = sample::triage("stage.exe", &data);
     let pe = t.pe.as_ref().expect("pe");
