@@ -2,17 +2,12 @@
 //! identifiers are not IPv4 addresses, and real indicators next to them are still found
 //! (hand-built PE files with the text in `.rdata`).
 
+use super::robustness::{put16, put32};
 use spoor::ioc::IocKind;
 use spoor::sample::{triage, Triage};
 
 /// A PE32 with one initialised-data section `.rdata` holding `body`.
 fn pe_with_rdata(body: &[u8]) -> Vec<u8> {
-    fn put16(d: &mut [u8], at: usize, v: u16) {
-        d[at..at + 2].copy_from_slice(&v.to_le_bytes());
-    }
-    fn put32(d: &mut [u8], at: usize, v: u32) {
-        d[at..at + 4].copy_from_slice(&v.to_le_bytes());
-    }
     const RAW: usize = 0x200;
     const RVA: u32 = 0x1000;
     let size = body.len().next_multiple_of(0x200);

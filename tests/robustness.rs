@@ -253,16 +253,20 @@ fn ipv4_header_longer_than_its_packet_is_skipped() {
     assert!(events.len() as u64 <= report.records);
 }
 
+/// Writes `v` little-endian at `at` (hand-built headers).
+pub(crate) fn put16(d: &mut [u8], at: usize, v: u16) {
+    d[at..at + 2].copy_from_slice(&v.to_le_bytes());
+}
+
+/// Writes `v` little-endian at `at` (hand-built headers).
+pub(crate) fn put32(d: &mut [u8], at: usize, v: u32) {
+    d[at..at + 4].copy_from_slice(&v.to_le_bytes());
+}
+
 /// A PE32 whose one section holds `size` bytes and a resource directory of `count` RCDATA
 /// resources, each declared over almost the whole section: resource `i` starts `i` bytes
 /// in when `distinct`, else all start at the same byte.
 fn overlapping_resources_pe(size: usize, count: usize, distinct: bool) -> Vec<u8> {
-    fn put16(d: &mut [u8], at: usize, v: u16) {
-        d[at..at + 2].copy_from_slice(&v.to_le_bytes());
-    }
-    fn put32(d: &mut [u8], at: usize, v: u32) {
-        d[at..at + 4].copy_from_slice(&v.to_le_bytes());
-    }
     const RAW: usize = 0x200;
     const RVA: u32 = 0x1000;
     let mut d = vec![0u8; RAW + size];
