@@ -50,6 +50,7 @@ fuzz_target!(|data: &[u8]| {
             size: u64::from(control) * 1000,
             format: [Format::Pe, Format::Elf, Format::MachoFat][i % 3],
             imphash: None,
+            dotnet: None,
         })
         .collect();
     let (name, _) = TEMPLATES[usize::from(control >> 5) % TEMPLATES.len()];
