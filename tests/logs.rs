@@ -340,9 +340,9 @@ fn xml_and_json_exports_give_the_same_events() {
 
 // ---- generated captures -------------------------------------------------------------
 
-const GUEST: [u8; 4] = [192, 0, 2, 10];
-const RESOLVER: [u8; 4] = [192, 0, 2, 1];
-const SERVER: [u8; 4] = [203, 0, 113, 50];
+pub(crate) const GUEST: [u8; 4] = [192, 0, 2, 10];
+pub(crate) const RESOLVER: [u8; 4] = [192, 0, 2, 1];
+pub(crate) const SERVER: [u8; 4] = [203, 0, 113, 50];
 
 fn checksum(data: &[u8]) -> u16 {
     let mut sum = 0u32;
@@ -363,7 +363,7 @@ fn ethernet(ethertype: u16, payload: &[u8]) -> Vec<u8> {
     f
 }
 
-fn ipv4(proto: u8, src: [u8; 4], dst: [u8; 4], payload: &[u8]) -> Vec<u8> {
+pub(crate) fn ipv4(proto: u8, src: [u8; 4], dst: [u8; 4], payload: &[u8]) -> Vec<u8> {
     let total = (20 + payload.len()) as u16;
     let mut h = vec![0x45, 0];
     h.extend_from_slice(&total.to_be_bytes());
@@ -386,7 +386,7 @@ fn ipv6(next: u8, src: [u8; 16], dst: [u8; 16], payload: &[u8]) -> Vec<u8> {
     ethernet(0x86dd, &h)
 }
 
-fn udp(sport: u16, dport: u16, payload: &[u8]) -> Vec<u8> {
+pub(crate) fn udp(sport: u16, dport: u16, payload: &[u8]) -> Vec<u8> {
     let mut u = Vec::new();
     u.extend_from_slice(&sport.to_be_bytes());
     u.extend_from_slice(&dport.to_be_bytes());
@@ -396,7 +396,7 @@ fn udp(sport: u16, dport: u16, payload: &[u8]) -> Vec<u8> {
     u
 }
 
-fn tcp(sport: u16, dport: u16, flags: u8, payload: &[u8]) -> Vec<u8> {
+pub(crate) fn tcp(sport: u16, dport: u16, flags: u8, payload: &[u8]) -> Vec<u8> {
     let mut t = Vec::new();
     t.extend_from_slice(&sport.to_be_bytes());
     t.extend_from_slice(&dport.to_be_bytes());
@@ -415,7 +415,7 @@ fn dns_name(name: &str) -> Vec<u8> {
     out
 }
 
-fn dns(id: u16, name: &str, answer: Option<[u8; 4]>) -> Vec<u8> {
+pub(crate) fn dns(id: u16, name: &str, answer: Option<[u8; 4]>) -> Vec<u8> {
     let mut d = id.to_be_bytes().to_vec();
     d.extend_from_slice(if answer.is_some() {
         &[0x81, 0x80]
@@ -490,7 +490,7 @@ fn session_frames() -> Vec<Vec<u8>> {
     ]
 }
 
-fn pcap(frames: &[Vec<u8>]) -> Vec<u8> {
+pub(crate) fn pcap(frames: &[Vec<u8>]) -> Vec<u8> {
     let mut out = Vec::new();
     out.extend_from_slice(&0xa1b2c3d4u32.to_le_bytes());
     out.extend_from_slice(&[2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
