@@ -20,7 +20,11 @@
 //!                  string has the offset u32::MAX
 //!        tags      string refs
 //!        items     per (key, entry): u32 written index, u32 meta index; grouped by key
-//!        lengths   u8 count, the IPv4 prefix lengths held (longest first), u8 count, IPv6's
+//!        lengths   u8 count, the IPv4 prefix lengths held (longest first), u8 count, IPv6's;
+//!                  then two bitmaps of 4 x u64 (bit n of word n/64; bit 255 for 255 or
+//!                  more): the label counts of the domains held, the byte lengths of the
+//!                  URL prefixes held (lookups probe only those); a store written without
+//!                  them (the first builds of version 1) is probed at every length
 //!        then for each table (exact values, domains, URL prefixes, ranges) two sections:
 //!        keys      per key: string ref, u32 first item; then one more record, with a zero
 //!                  string ref, whose first item is the end of the last key's items
@@ -42,7 +46,7 @@
 //! damaged during lookups is skipped and counted ([`Compiled::damaged`]); nothing panics or
 //! reads out of bounds, and no probe visits more slots than the table has.
 
-use super::{IntelHit, Key, Memory, Store, Tables};
+use super::{IntelHit, Key, Lengths, Memory, Store, Tables};
 use std::io::{self, Write};
 use std::ops::Range;
 use std::path::Path;
@@ -192,6 +196,8 @@ pub struct Compiled {
     sections: [Range<usize>; SECTIONS],
     tables: [TableInfo; TABLES],
     lengths: [Vec<u8>; 2],
+    /// Label counts of the domains held, byte lengths of the URL prefixes held.
+    filters: [Lengths; 2],
     entries: u64,
     written: usize,
     metas: usize,
@@ -352,6 +358,14 @@ impl Compiled {
             family.extend_from_slice(list);
             at += 1 + n;
         }
+        let mut filters = [Lengths::ALL; 2];
+        if let Some(tail) = lengths_bytes.get(at..at + 64) {
+            for (filter, words) in filters.iter_mut().zip(tail.chunks_exact(32)) {
+                for (word, bytes) in filter.0.iter_mut().zip(words.chunks_exact(8)) {
+                    *word = u64_at(bytes, 0).unwrap_or(u64::MAX);
+                }
+            }
+        }
         let entries = field64(24);
         Ok(Compiled {
             backing,
@@ -359,6 +373,7 @@ impl Compiled {
             sections,
             tables,
             lengths,
+            filters,
             entries,
             written,
             metas,
@@ -505,6 +520,14 @@ impl Tables for Compiled {
 
     fn lengths(&self, v6: bool) -> &[u8] {
         &self.lengths[v6 as usize]
+    }
+
+    fn prefix_lengths(&self) -> Lengths {
+        self.filters[1]
+    }
+
+    fn domain_labels(&self) -> Lengths {
+        self.filters[0]
     }
 
     fn hits(&self, items: Range<u32>, out: &mut Vec<IntelHit>) {
@@ -668,6 +691,11 @@ fn write_memory(mem: &Memory, w: &mut dyn Write) -> io::Result<u64> {
         lengths.push(u8::try_from(family.len()).map_err(|_| too_large("the prefix lengths"))?);
         lengths.extend_from_slice(family);
     }
+    for filter in [mem.domain_labels, mem.prefix_lengths] {
+        for word in filter.0 {
+            lengths.extend_from_slice(&word.to_le_bytes());
+        }
+    }
     let mut items = Vec::new();
     let mut parts: Vec<(Vec<u8>, Vec<u8>, u32)> = Vec::with_capacity(TABLES);
     parts.push(table(text_keys(&mem.exact), &mut arena, &mut items)?);
@@ -783,6 +811,35 @@ mod tests {
         }
         assert_eq!(found, 7);
         assert_eq!(mapped.compiled()[0].damaged(), 0);
+    }
+
+    /// A store written before the length filters existed (its lengths section ends after
+    /// the range lengths) is probed at every length and answers the same.
+    #[test]
+    fn a_store_without_length_filters_answers_the_same() {
+        let s = store();
+        let mut bytes = compiled(&s);
+        let len_at = 32 + LENGTHS * 16 + 8;
+        let len = u64_at(&bytes, len_at).unwrap();
+        bytes[len_at..len_at + 8].copy_from_slice(&(len - 64).to_le_bytes());
+        reseal(&mut bytes);
+        let c = Compiled::from_vec(bytes, "t").unwrap();
+        assert_eq!(c.filters, [Lengths::ALL; 2]);
+        let mut old = Store::new();
+        old.attach(c);
+        for &(kind, value) in QUERIES {
+            assert_eq!(old.lookup(kind, value), s.lookup(kind, value), "{value}");
+        }
+        // The filters of a new store hold what the feeds hold: 3-label domains, one
+        // 26-byte prefix.
+        let c = Compiled::from_vec(compiled(&s), "t").unwrap();
+        assert!(
+            c.filters[0].has(3) && !c.filters[0].has(4),
+            "{:?}",
+            c.filters
+        );
+        assert!(c.filters[1].has("http://cdn.example.com/s2/".len()));
+        assert!(!c.filters[1].has(20));
     }
 
     #[test]

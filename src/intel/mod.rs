@@ -70,6 +70,50 @@ enum Key<'k> {
     Net { len: u8, addr: u128, v6: bool },
 }
 
+/// Which lengths a table holds keys of (bit `n`: some key has length `n`; bit 255: some key
+/// has length 255 or more), so that a lookup probes only candidates that can match: URL
+/// prefixes by their length in bytes, domains by their number of labels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Lengths(pub(crate) [u64; 4]);
+
+impl Lengths {
+    /// No length held.
+    pub(crate) const NONE: Lengths = Lengths([0; 4]);
+    /// Every length (what a store that records no filter answers).
+    pub(crate) const ALL: Lengths = Lengths([u64::MAX; 4]);
+
+    pub(crate) fn insert(&mut self, n: usize) {
+        let n = n.min(255);
+        self.0[n / 64] |= 1 << (n % 64);
+    }
+
+    pub(crate) fn has(&self, n: usize) -> bool {
+        let n = n.min(255);
+        self.0[n / 64] >> (n % 64) & 1 == 1
+    }
+}
+
+impl Default for Lengths {
+    fn default() -> Self {
+        Lengths::NONE
+    }
+}
+
+/// A value trimmed and lower-cased, copied only when it has upper-case letters.
+fn lower_case(value: &str) -> std::borrow::Cow<'_, str> {
+    let v = value.trim();
+    if v.bytes().any(|b| b.is_ascii_uppercase()) {
+        std::borrow::Cow::Owned(v.to_ascii_lowercase())
+    } else {
+        std::borrow::Cow::Borrowed(v)
+    }
+}
+
+/// The number of labels of a (lower-cased, dot-trimmed) domain.
+fn labels(domain: &str) -> usize {
+    domain.bytes().filter(|&b| b == b'.').count() + 1
+}
+
 /// A backend of the store: the tables a lookup probes, and the hits of what it finds.
 /// [`probe`] holds the matching rules, once for every backend.
 trait Tables {
@@ -81,6 +125,10 @@ trait Tables {
     fn get<'s>(&'s self, key: Key<'_>) -> Option<Self::Items<'s>>;
     /// Prefix lengths of the ranges held, longest first (v4 or v6).
     fn lengths(&self, v6: bool) -> &[u8];
+    /// The lengths in bytes of the URL prefixes held.
+    fn prefix_lengths(&self) -> Lengths;
+    /// The label counts of the domains held.
+    fn domain_labels(&self) -> Lengths;
     /// Appends the hits of `items` not yet in `out`.
     fn hits(&self, items: Self::Items<'_>, out: &mut Vec<IntelHit>);
 }
@@ -102,6 +150,10 @@ struct Memory {
     nets: FxHashMap<(u8, u128, bool), Vec<(u32, u32)>>,
     /// Prefix lengths present, per family (v4, v6), longest first.
     lengths: [Vec<u8>; 2],
+    /// Lengths of the URL prefixes held, in bytes.
+    prefix_lengths: Lengths,
+    /// Label counts of the domains held.
+    domain_labels: Lengths,
     /// Entries held.
     entries: usize,
 }
@@ -121,6 +173,14 @@ impl Tables for Memory {
 
     fn lengths(&self, v6: bool) -> &[u8] {
         &self.lengths[v6 as usize]
+    }
+
+    fn prefix_lengths(&self) -> Lengths {
+        self.prefix_lengths
+    }
+
+    fn domain_labels(&self) -> Lengths {
+        self.domain_labels
     }
 
     fn hits(&self, items: &[(u32, u32)], out: &mut Vec<IntelHit>) {
@@ -263,13 +323,16 @@ impl Memory {
                 id
             }
         };
-        let written = self.written.len() as u32;
-        self.written.push(entry.value.trim().into());
-        let item = (written, meta);
-        match (shape, net) {
-            (Shape::Exact, _) => self.exact.entry(key.into()).or_default().push(item),
-            (Shape::Domain, _) => self.domains.entry(key.into()).or_default().push(item),
-            (Shape::UrlPrefix, _) => self.prefixes.entry(key.into()).or_default().push(item),
+        let list = match (shape, net) {
+            (Shape::Exact, _) => self.exact.entry(key.into()).or_default(),
+            (Shape::Domain, _) => {
+                self.domain_labels.insert(labels(&key));
+                self.domains.entry(key.into()).or_default()
+            }
+            (Shape::UrlPrefix, _) => {
+                self.prefix_lengths.insert(key.len());
+                self.prefixes.entry(key.into()).or_default()
+            }
             (Shape::Net, net) => {
                 let Some((len, addr, v6)) = net else {
                     return false;
@@ -279,8 +342,19 @@ impl Memory {
                     family.push(len);
                     family.sort_unstable_by(|a, b| b.cmp(a));
                 }
-                self.nets.entry((len, addr, v6)).or_default().push(item);
+                self.nets.entry((len, addr, v6)).or_default()
             }
+        };
+        // The same value written the same way with the same metadata (a feed that lists
+        // it twice) would give the very same hit: it is counted, not indexed again.
+        let value = entry.value.trim();
+        let written = &self.written;
+        let repeated = list
+            .iter()
+            .any(|&(w, m)| m == meta && written.get(w as usize).is_some_and(|x| &**x == value));
+        if !repeated {
+            list.push((self.written.len() as u32, meta));
+            self.written.push(value.into());
         }
         self.entries += 1;
         true
@@ -337,13 +411,14 @@ impl Store {
 
     /// Whether any entry matches, without building the hits (the fast path of the bench).
     pub fn contains(&self, kind: IocKind, value: &str) -> bool {
-        let lower = value.trim().to_ascii_lowercase();
+        let lower = lower_case(value);
+        let lower: &str = &lower;
         let stop = &mut |_| ControlFlow::Break(());
-        (self.mem.entries > 0 && probe(&self.mem, Some(kind), &lower, stop).is_break())
+        (self.mem.entries > 0 && probe(&self.mem, Some(kind), lower, stop).is_break())
             || self
                 .compiled
                 .iter()
-                .any(|c| probe(c, Some(kind), &lower, &mut |_| ControlFlow::Break(())).is_break())
+                .any(|c| probe(c, Some(kind), lower, &mut |_| ControlFlow::Break(())).is_break())
     }
 
     /// The feed entries an indicator matches, sorted, without duplicates.
@@ -358,17 +433,18 @@ impl Store {
     }
 
     fn lookup_as(&self, kind: Option<IocKind>, value: &str) -> Vec<IntelHit> {
-        let lower = value.trim().to_ascii_lowercase();
+        let lower = lower_case(value);
+        let lower: &str = &lower;
         let mut out = Vec::new();
         if self.mem.entries > 0 {
             let mem = &self.mem;
-            let _ = probe(mem, kind, &lower, &mut |items| {
+            let _ = probe(mem, kind, lower, &mut |items| {
                 mem.hits(items, &mut out);
                 ControlFlow::Continue(())
             });
         }
         for c in &self.compiled {
-            let _ = probe(c, kind, &lower, &mut |items| {
+            let _ = probe(c, kind, lower, &mut |items| {
                 c.hits(items, &mut out);
                 ControlFlow::Continue(())
             });
@@ -439,8 +515,14 @@ fn probe<'s, T: Tables>(
     lower: &str,
     found: &mut dyn FnMut(T::Items<'s>) -> ControlFlow<()>,
 ) -> ControlFlow<()> {
-    if let Some(items) = t.get(Key::Exact(lower)) {
-        found(items)?;
+    // An address is never an exact key (a feed's addresses are ranges of one): an IP
+    // indicator written as an address skips the exact table.
+    let address =
+        matches!(kind, Some(IocKind::Ipv4 | IocKind::Ipv6)) && lower.parse::<IpAddr>().is_ok();
+    if !address {
+        if let Some(items) = t.get(Key::Exact(lower)) {
+            found(items)?;
+        }
     }
     let Some(kind) = kind else {
         return ControlFlow::Continue(());
@@ -456,15 +538,18 @@ fn probe<'s, T: Tables>(
         IocKind::Url => {
             // A prefix is probed where it may end: at the URL's separators (`/`, `?`,
             // `=`, `&`, `.`) and at its end.
+            let held = t.prefix_lengths();
             for (i, b) in lower.bytes().enumerate() {
-                if matches!(b, b'/' | b'?' | b'=' | b'&' | b'.') && i > 0 {
+                if matches!(b, b'/' | b'?' | b'=' | b'&' | b'.') && i > 0 && held.has(i + 1) {
                     if let Some(items) = lower.get(..=i).and_then(|p| t.get(Key::Prefix(p))) {
                         found(items)?;
                     }
                 }
             }
-            if let Some(items) = t.get(Key::Prefix(lower)) {
-                found(items)?;
+            if held.has(lower.len()) {
+                if let Some(items) = t.get(Key::Prefix(lower)) {
+                    found(items)?;
+                }
             }
             if let Some(host) = url_host(lower) {
                 if host.parse::<IpAddr>().is_ok() {
@@ -511,11 +596,16 @@ fn probe_domain<'s, T: Tables>(
     domain: &str,
     found: &mut dyn FnMut(T::Items<'s>) -> ControlFlow<()>,
 ) -> ControlFlow<()> {
+    let held = t.domain_labels();
     let mut rest = domain.trim_end_matches('.');
+    let mut count = labels(rest);
     loop {
-        if let Some(items) = t.get(Key::Domain(rest)) {
-            found(items)?;
+        if held.has(count) {
+            if let Some(items) = t.get(Key::Domain(rest)) {
+                found(items)?;
+            }
         }
+        count = count.saturating_sub(1);
         match rest.split_once('.') {
             Some((_, parent)) if parent.contains('.') => rest = parent,
             _ => break,
@@ -565,6 +655,22 @@ mod tests {
         assert!(s.contains(IocKind::Md5, "d41d8cd98f00b204e9800998ecf8427e"));
         assert!(s.contains(IocKind::Email, "Evil@Example.org"));
         assert!(!s.contains(IocKind::Md5, "00000000000000000000000000000000"));
+    }
+
+    /// A feed that lists the same value with the same metadata many times gives one hit,
+    /// and the entries are counted as read.
+    #[test]
+    fn repeated_entries_give_one_hit() {
+        let mut s = Store::new();
+        for _ in 0..300 {
+            assert!(s.add(&entry("198.51.100.0/24", "team")));
+        }
+        assert!(s.add(&entry("198.51.100.0/24", "partner")));
+        assert_eq!(s.entries, 301);
+        assert_eq!(s.mem.written.len(), 2);
+        let hits = s.lookup(IocKind::Ipv4, "198.51.100.9");
+        let feeds: Vec<&str> = hits.iter().map(|h| h.feed.as_str()).collect();
+        assert_eq!(feeds, ["partner", "team"]);
     }
 
     #[test]
