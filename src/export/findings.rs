@@ -10,9 +10,9 @@
 //! output is deterministic.
 
 use crate::extract::Extraction;
+use crate::findings::triage::{Format, Triage};
 use crate::findings::Confidence;
 use crate::ioc::IocKind;
-use crate::sample::{Format, Triage};
 use md5::Md5;
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet};
@@ -327,7 +327,7 @@ impl Findings {
         let logged = analysis.logged_mutexes();
         let mut mutexes: Vec<Indicator> = Vec::new();
         for (i, t) in analysis.samples.iter().enumerate() {
-            for m in crate::sample::mutex::names(t, &logged) {
+            for m in crate::findings::mutex::names(t, &logged) {
                 mutexes.push(Indicator {
                     samples: vec![i],
                     count: 1,
@@ -367,9 +367,9 @@ impl Findings {
 
     /// What the logs' records say about each indicator: the roles of addresses and names,
     /// the files of hashes, and which of them are context (see
-    /// [`crate::logs::analysis::Findings::context_of`]). An indicator also found in a
+    /// [`crate::findings::behaviour::Findings::context_of`]). An indicator also found in a
     /// sample stays an indicator: the sample carries it.
-    pub fn add_log_context(&mut self, dynamic: &crate::logs::analysis::Findings) {
+    pub fn add_log_context(&mut self, dynamic: &crate::findings::behaviour::Findings) {
         for ind in &mut self.indicators {
             let IndicatorKind::Ioc(kind) = ind.kind else {
                 continue;
@@ -495,11 +495,11 @@ impl SampleFacts {
                 .sections
                 .iter()
                 .map(|s| {
-                    let bytes = crate::sample::slice(data, s.raw_offset, s.raw_size);
+                    let bytes = crate::primitives::slice(data, s.raw_offset, s.raw_size);
                     let digests = (!bytes.is_empty()).then(|| {
                         (
-                            crate::sample::hex(&Md5::digest(bytes)),
-                            crate::sample::hex(&Sha256::digest(bytes)),
+                            crate::primitives::hex(&Md5::digest(bytes)),
+                            crate::primitives::hex(&Sha256::digest(bytes)),
                         )
                     });
                     SectionFacts {

@@ -170,7 +170,7 @@ fn class_tags(findings: &Findings) -> BTreeSet<String> {
     let mut tags = BTreeSet::new();
     for c in findings.samples.iter().flat_map(|s| &s.classes) {
         tags.insert(format!("spoor:class=\"{c}\""));
-        if let Some(class) = crate::sample::classes::class(c) {
+        if let Some(class) = crate::findings::classes::label(c) {
             tags.insert(class.misp.clone());
         }
     }

@@ -708,7 +708,7 @@ fn capabilities(behaviours: &[String], techniques: &[String]) -> Vec<String> {
 fn malware_types(classes: &[String]) -> Vec<String> {
     let mut types = BTreeSet::new();
     for c in classes {
-        if let Some(class) = crate::sample::classes::class(c) {
+        if let Some(class) = crate::findings::classes::label(c) {
             types.extend(class.stix.iter().cloned());
         }
     }

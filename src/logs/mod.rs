@@ -29,6 +29,8 @@ pub mod sysmon;
 mod xml;
 
 use crate::error::{Warning, WarningCode};
+pub use crate::findings::behaviour::{Format, Provenance};
+pub use crate::primitives::base_name;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::io::{self, Read};
@@ -36,65 +38,6 @@ use std::sync::Arc;
 
 /// How many bytes of a source [`detect`] needs to recognise its format.
 pub const SNIFF_BYTES: usize = 64 * 1024;
-
-/// The formats spoor reads.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Format {
-    /// CAPE or Cuckoo sandbox `report.json`.
-    CapeReport,
-    /// Windows event XML (Event Viewer export, `wevtutil qe /f:xml`): Sysmon, Security, ...
-    SysmonXml,
-    /// Windows events as JSON lines (Winlogbeat, nxlog, plain Sysmon field objects).
-    SysmonJson,
-    /// Windows EVTX file.
-    Evtx,
-    /// Process Monitor CSV export.
-    ProcmonCsv,
-    /// Regshot compare output (plain text).
-    Regshot,
-    /// Classic libpcap capture.
-    Pcap,
-    /// pcapng capture.
-    Pcapng,
-    /// One JSON document of an unknown schema.
-    Json,
-    /// JSON lines of an unknown schema.
-    Ndjson,
-    /// Anything else: plain text or binary, left to the IOC scanner.
-    Text,
-}
-
-impl Format {
-    /// The stable name used in outputs.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Format::CapeReport => "cape_report",
-            Format::SysmonXml => "sysmon_xml",
-            Format::SysmonJson => "sysmon_json",
-            Format::Evtx => "evtx",
-            Format::ProcmonCsv => "procmon_csv",
-            Format::Regshot => "regshot",
-            Format::Pcap => "pcap",
-            Format::Pcapng => "pcapng",
-            Format::Json => "json",
-            Format::Ndjson => "ndjson",
-            Format::Text => "text",
-        }
-    }
-
-    /// Whether [`read_fields`] has a structured reader for this format (the others are
-    /// scanned as text).
-    pub fn has_fields(self) -> bool {
-        !matches!(self, Format::Text | Format::Regshot)
-    }
-}
-
-impl std::fmt::Display for Format {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
 
 /// Recognises a log from its first bytes (up to [`SNIFF_BYTES`]); never from a name.
 pub fn detect(head: &[u8]) -> Format {
@@ -183,11 +126,6 @@ impl ProcessInfo {
             (None, None) => "?".to_string(),
         }
     }
-}
-
-/// The last component of a Windows or Unix path.
-pub fn base_name(path: &str) -> &str {
-    path.rsplit(['\\', '/']).next().unwrap_or(path)
 }
 
 /// What an event did. Names are stable (`snake_case` in outputs); `data/` maps each
@@ -366,26 +304,6 @@ impl std::fmt::Display for Action {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
-}
-
-/// Where an event came from: the source, and the record inside it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Provenance {
-    /// The source's name (a path, or `-`).
-    pub source: Arc<str>,
-    /// The log format it was read as.
-    pub format: Format,
-    /// 0-based index of the record in the source (event, row, packet, JSON element).
-    pub record: u64,
-    /// 1-based line of the record, for line-oriented text.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub line: Option<u64>,
-    /// The record's own id when the log has one (EventRecordID).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub record_id: Option<u64>,
-    /// Field path of the record inside a JSON document (`/behavior/processes/0`).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub field: Option<String>,
 }
 
 /// One normalised thing a program did, from any log format.

@@ -13,9 +13,9 @@ mod remediation;
 pub mod templates;
 
 use crate::analyze::Analysis;
+use crate::findings::triage::{Format, Triage};
 use crate::findings::Confidence;
 use crate::ioc::{IocKind, Scope};
-use crate::sample::{Format, Triage};
 use crate::tables;
 pub use remediation::{Remediation, RemediationKind, Shell};
 use serde::Serialize;
@@ -354,7 +354,7 @@ fn default_title(analysis: &Analysis) -> String {
     }
 }
 
-pub use crate::logs::base_name;
+pub use crate::primitives::base_name;
 
 /// `malicious-looking`, `suspicious` or `no strong signs`: the weighed verdict of triage
 /// (`data/verdict-weights.txt`, see [`crate::sample::verdict`]).
@@ -398,7 +398,7 @@ fn describe_format(t: &Triage) -> String {
 /// What triage found in a PE that an analyst checks first: the signature and who signed,
 /// the version information the file claims, resources holding executables, TLS callbacks and
 /// data after the last section.
-fn pe_triage_tags(pe: &crate::sample::PeInfo) -> Vec<(String, String)> {
+fn pe_triage_tags(pe: &crate::findings::executable::PeInfo) -> Vec<(String, String)> {
     let mut tags = Vec::new();
     let claimed = pe
         .version_info
@@ -451,7 +451,7 @@ fn pe_triage_tags(pe: &crate::sample::PeInfo) -> Vec<(String, String)> {
         .resources
         .iter()
         .filter_map(|r| {
-            let tags = crate::sample::resources::tags(r);
+            let tags = r.tags();
             let what = if let Some(e) = &r.embedded {
                 format!("embedded {}", e.to_uppercase())
             } else if tags.iter().any(|t| t == "high-entropy") {
@@ -522,7 +522,7 @@ fn sample_section(t: &Triage, log_mutexes: &BTreeSet<String>) -> SampleSection {
     tags.push(("format".into(), describe_format(t)));
     tags.push((
         "class hint".into(),
-        crate::sample::classes::summary(&t.classes),
+        crate::findings::classes::summary(&t.classes),
     ));
     if let Some(pe) = &t.pe {
         let mut stamp = pe.timestamp_utc.clone();
@@ -702,7 +702,7 @@ fn interest_blocks() -> &'static [InterestBlock] {
 /// lines, VM markers, ransom notes, ...) and the kinds of `data/strings-of-interest.txt`.
 /// At most [`MAX_STRINGS`]: strings with more than a scanner tag are kept first.
 fn strings_of_interest(t: &Triage, log_mutexes: &BTreeSet<String>) -> Vec<StringRow> {
-    let mutexes: BTreeSet<String> = crate::sample::mutex::names(t, log_mutexes)
+    let mutexes: BTreeSet<String> = crate::findings::mutex::names(t, log_mutexes)
         .into_iter()
         .map(|m| m.value)
         .collect();
@@ -864,7 +864,10 @@ fn attack_rows(samples: &[Triage]) -> Vec<AttackRow> {
 
 /// Techniques the logs show (sandbox signatures, persistence seen happening) join the
 /// static ones with confidence `observed` and their namers as evidence.
-fn add_observed_techniques(rows: &mut Vec<AttackRow>, dynamic: &crate::logs::analysis::Findings) {
+fn add_observed_techniques(
+    rows: &mut Vec<AttackRow>,
+    dynamic: &crate::findings::behaviour::Findings,
+) {
     let names = crate::findings::attack::technique_names();
     for (id, namers) in &dynamic.techniques {
         let evidence: Vec<String> = namers
@@ -1055,12 +1058,12 @@ fn ioc_rows(analysis: &Analysis) -> (Vec<IocRow>, usize) {
     (rows, omitted)
 }
 
-/// Mutex names as indicators: those the samples carry (see [`crate::sample::mutex`]) and
+/// Mutex names as indicators: those the samples carry (see [`crate::findings::mutex`]) and
 /// those the logs saw created, one row per name (any case), with where it was first seen.
 fn mutex_rows(analysis: &Analysis, logged: &BTreeSet<String>) -> Vec<IocRow> {
     let mut rows: BTreeMap<String, IocRow> = BTreeMap::new();
     for t in &analysis.samples {
-        for m in crate::sample::mutex::names(t, logged) {
+        for m in crate::findings::mutex::names(t, logged) {
             let row = rows
                 .entry(m.value.to_ascii_lowercase())
                 .or_insert_with(|| IocRow {
@@ -1212,11 +1215,11 @@ fn dynamic_section(analysis: &Analysis) -> DynamicSection {
     }
 }
 
-fn count_processes(nodes: &[crate::logs::analysis::ProcessNode]) -> usize {
+fn count_processes(nodes: &[crate::findings::behaviour::ProcessNode]) -> usize {
     nodes.iter().map(|n| 1 + count_processes(&n.children)).sum()
 }
 
-fn flatten(node: &crate::logs::analysis::ProcessNode, depth: usize, out: &mut Vec<TreeLine>) {
+fn flatten(node: &crate::findings::behaviour::ProcessNode, depth: usize, out: &mut Vec<TreeLine>) {
     let image = node
         .image
         .as_deref()
@@ -1499,7 +1502,7 @@ fn profiles(analysis: &Analysis, options: &ReportOptions) -> Vec<Profile> {
         };
         let mut classes: Vec<String> = members
             .iter()
-            .map(|t| crate::sample::classes::summary(&t.classes))
+            .map(|t| crate::findings::classes::summary(&t.classes))
             .collect();
         classes.sort();
         classes.dedup();
@@ -1660,7 +1663,7 @@ fn profiles(analysis: &Analysis, options: &ReportOptions) -> Vec<Profile> {
 /// The processes (base name and command line) that a process whose image is one of
 /// `images` started, from anywhere in the tree.
 fn children_of(
-    node: &crate::logs::analysis::ProcessNode,
+    node: &crate::findings::behaviour::ProcessNode,
     images: &BTreeSet<String>,
     parent_is_member: bool,
     out: &mut Vec<String>,

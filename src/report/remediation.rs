@@ -14,8 +14,8 @@
 
 use crate::analyze::Analysis;
 use crate::escape::shell::{powershell, sh, Refusal};
+use crate::findings::triage::{Format, Triage};
 use crate::ioc::{IocKind, Scope};
-use crate::sample::{Format, Triage};
 use crate::tables;
 use regex::Regex;
 use serde::Serialize;
@@ -422,7 +422,7 @@ pub fn items(analysis: &Analysis) -> Vec<Remediation> {
 
 /// What the logs saw the sample do, turned into items: these were observed, not inferred.
 fn log_items(
-    r: &crate::logs::analysis::Remediation,
+    r: &crate::findings::behaviour::Remediation,
     windows: bool,
     out: &mut BTreeSet<Remediation>,
 ) {
@@ -826,7 +826,7 @@ fn scheduled_task_name(text: &str) -> Option<String> {
 /// A path named in the inputs: deleted when it lies where malware drops files, compared
 /// when it is a system file the sample changes, otherwise not listed.
 fn file_item(path: &str, cut: bool, folder: bool, out: &mut BTreeSet<Remediation>) {
-    if crate::logs::analysis::is_benign_file(path) {
+    if crate::findings::benign::is_benign_file(path) {
         return; // Windows' own (Explorer's icon cache, ...): not the sample's
     }
     let table = locations();
@@ -866,7 +866,7 @@ fn file_item(path: &str, cut: bool, folder: bool, out: &mut BTreeSet<Remediation
 
 fn registry_item(key: &str, out: &mut BTreeSet<Remediation>) {
     if !contains_any(key, &locations().persistence_keys)
-        || crate::logs::analysis::is_benign_key(key)
+        || crate::findings::benign::is_benign_key(key)
     {
         return;
     }
@@ -956,7 +956,7 @@ mod tests {
 
     #[test]
     fn processes_end_by_program_never_by_pid() {
-        let mut r = crate::logs::analysis::Remediation::default();
+        let mut r = crate::findings::behaviour::Remediation::default();
         r.processes_to_end
             .insert("C:\\Users\\a\\AppData\\Local\\Temp\\x.exe".to_string());
         r.system_processes_to_end
@@ -1104,7 +1104,7 @@ mod tests {
     #[test]
     fn hostile_names_never_leave_their_quotes() {
         let mut out = BTreeSet::new();
-        let logs = crate::logs::analysis::Remediation {
+        let logs = crate::findings::behaviour::Remediation {
             files_to_delete: [r#"C:\Users\a\AppData\Local\Temp\x" & calc.exe & ".exe"#]
                 .map(String::from)
                 .into(),

@@ -7,13 +7,14 @@
 //! `packers.txt` (packer section names). API names are compared after folding: a trailing
 //! `A`/`W` (ANSI/wide) is dropped, `Zw` becomes `Nt`, and a Mach-O leading `_` is dropped.
 
-use super::resources::{self, Resource};
+use super::resources::Resource;
 use super::{Format, FoundString, Import, Parsed};
-use crate::ioc::Encoding;
+pub use crate::findings::triage::{
+    Behavior, Category, DynamicApi, Evidence, PackerVerdict, Technique,
+};
 use crate::tables;
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use rustc_hash::{FxHashMap, FxHashSet};
-use serde::Serialize;
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
@@ -38,44 +39,6 @@ pub fn fold(name: &str) -> String {
         }
     }
     s.to_string()
-}
-
-/// One behaviour category with the APIs of the sample that fall in it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Category {
-    /// Category name (`process-injection`, `registry`, ...).
-    pub name: String,
-    /// Imports in this category, as `dll!Name`, sorted.
-    pub imports: Vec<String>,
-    /// API names in this category found only as strings, sorted.
-    pub resolved: Vec<String>,
-    /// `low`, `medium` or `high`, from how many of its APIs are not common in benign
-    /// programs (`data/behavior-confidence.txt`).
-    pub confidence: String,
-    /// Why that confidence: the count of APIs, and which are common.
-    pub reason: String,
-}
-
-/// An API name present as a string but not imported: probably resolved at run time.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct DynamicApi {
-    /// The name as written.
-    pub name: String,
-    /// Its categories.
-    pub categories: Vec<String>,
-    /// File offset of the string.
-    pub offset: u64,
-    /// Encoding of the string.
-    pub encoding: Encoding,
-}
-
-/// Imports grouped by behaviour, and APIs resolved at run time.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct Behavior {
-    /// Categories with at least one API, in table order.
-    pub categories: Vec<Category>,
-    /// API names present as strings but not imported.
-    pub dynamic_apis: Vec<DynamicApi>,
 }
 
 impl Behavior {
@@ -178,45 +141,6 @@ pub fn rate(c: &mut Category) {
                 .join(", ")
         )
     };
-}
-
-/// What triggered a technique.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-pub struct Evidence {
-    /// `import`, `string` or `resolved` (an API name found as a string, not imported).
-    pub kind: String,
-    /// `dll!Function` for imports, the string for strings.
-    pub value: String,
-    /// File offset of a string.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub offset: Option<u64>,
-    /// Encoding of a string.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub encoding: Option<Encoding>,
-}
-
-/// An ATT&CK technique the sample shows signs of.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Technique {
-    /// Technique id (`T1055`, `T1547.001`).
-    pub id: String,
-    /// Technique name from the embedded list.
-    pub name: String,
-    /// `low` when benign software commonly shows the same sign, else `medium` or `high`.
-    pub confidence: String,
-    /// What triggered it.
-    pub evidence: Vec<Evidence>,
-}
-
-/// Packing verdict.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct PackerVerdict {
-    /// `packed`, `possibly packed` or `not packed`.
-    pub verdict: String,
-    /// Packers named by section names.
-    pub packers: Vec<String>,
-    /// Why.
-    pub reasons: Vec<String>,
 }
 
 /// The API category table: folded API name → categories, and category order.
@@ -595,10 +519,7 @@ fn matches<'a>(facts: &Facts<'a>, cond: &Condition) -> Vec<Evidence> {
             }
             AtomKind::Resource => {
                 for r in facts.resources {
-                    if resources::tags(r)
-                        .iter()
-                        .any(|t| t.eq_ignore_ascii_case(alt))
-                    {
+                    if r.tags().iter().any(|t| t.eq_ignore_ascii_case(alt)) {
                         hits.push(Evidence {
                             kind: "resource".into(),
                             value: r.name.clone(),

@@ -8,38 +8,11 @@
 
 use super::classes::{self, ClassHint};
 use super::Triage;
+pub use crate::findings::triage::{Verdict, NO_STRONG_SIGNS};
 use crate::sample::behavior::technique_names;
 use crate::tables;
-use serde::Serialize;
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
-
-/// The verdict on a sample.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Verdict {
-    /// `malicious-looking`, `suspicious` or `no strong signs`.
-    pub verdict: String,
-    /// The weighed score.
-    pub score: f64,
-    /// Why, in one line: the score, the signs and their weights.
-    pub reason: String,
-    /// The signs that counted, strongest first: `what (weight)`.
-    pub signs: Vec<String>,
-}
-
-impl Default for Verdict {
-    fn default() -> Self {
-        Verdict {
-            verdict: NO_STRONG_SIGNS.to_string(),
-            score: 0.0,
-            reason: String::new(),
-            signs: Vec::new(),
-        }
-    }
-}
-
-/// The verdict of a sample without enough signs.
-pub const NO_STRONG_SIGNS: &str = "no strong signs";
 
 /// The parsed weights table.
 #[derive(Debug, Default)]
