@@ -3,6 +3,7 @@
 use super::{warn, EXIT_FAILURE, EXIT_INPUT_ERRORS, EXIT_OK};
 use crate::escape::terminal::field as e;
 use crate::export::findings::{Findings, SampleFacts};
+use crate::sample::verdict::SampleVerdict;
 use crate::sample::{self, Triage, TriageOptions};
 use clap::{Args, ValueEnum};
 use std::fmt::Write as _;
@@ -488,10 +489,10 @@ pub fn text_styled(t: &Triage, style: Style) -> String {
     let _ = writeln!(
         s,
         "  packer  {}{}",
-        if t.packer.verdict == "not packed" {
-            t.packer.verdict.clone()
+        if t.packer.verdict == crate::sample::behavior::Packing::NotPacked {
+            t.packer.verdict.to_string()
         } else {
-            style.yellow(&e(&t.packer.verdict))
+            style.yellow(&e(t.packer.verdict.as_str()))
         },
         if t.packer.packers.is_empty() {
             String::new()
@@ -640,9 +641,9 @@ pub fn text_styled(t: &Triage, style: Style) -> String {
         t.strings.len(),
         t.junk_strings
     );
-    let verdict = match t.verdict.verdict.as_str() {
-        "malicious-looking" => style.red(&t.verdict.verdict),
-        "suspicious" => style.yellow(&t.verdict.verdict),
+    let verdict = match t.verdict.verdict {
+        SampleVerdict::MaliciousLooking => style.red(t.verdict.verdict.as_str()),
+        SampleVerdict::Suspicious => style.yellow(t.verdict.verdict.as_str()),
         v => v.to_string(),
     };
     let _ = writeln!(s, "  verdict {verdict}: {}", e(&t.verdict.reason));

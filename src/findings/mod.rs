@@ -16,14 +16,6 @@
 //! and no later stage, so the readers, the exports and the report can all name it (the
 //! `layering` tests in `src/lib.rs` check both).
 
-pub mod attack;
-pub mod behaviour;
-pub mod benign;
-pub mod classes;
-pub mod executable;
-pub mod mutex;
-pub mod triage;
-
 /// Declares a vocabulary enum with the stable name of each variant written once: `as_str`,
 /// `from_name`, `ALL`, `Display` and `Serialize` (as that name) all come from the table.
 macro_rules! vocabulary {
@@ -72,6 +64,14 @@ macro_rules! vocabulary {
         }
     };
 }
+
+pub mod attack;
+pub mod behaviour;
+pub mod benign;
+pub mod classes;
+pub mod executable;
+pub mod mutex;
+pub mod triage;
 
 vocabulary! {
     /// How sure a finding is: of an ATT&CK technique (from a sample's evidence, or seen in

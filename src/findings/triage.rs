@@ -279,11 +279,37 @@ pub struct Technique {
     pub evidence: Vec<Evidence>,
 }
 
+vocabulary! {
+    /// Whether a sample looks packed (`data/packers.txt`: packer section names, entropy and
+    /// layout signs).
+    pub enum Packing {
+        /// A packer is named, or three weak signs hold.
+        Packed => "packed",
+        /// Two weak signs hold.
+        PossiblyPacked => "possibly packed",
+        /// Fewer signs.
+        NotPacked => "not packed",
+    }
+}
+
+vocabulary! {
+    /// The weighed verdict on a sample; `data/verdict-weights.txt` says when each is
+    /// reached, strongest first.
+    pub enum SampleVerdict {
+        /// The score and the number of signs of the strongest verdict line.
+        MaliciousLooking => "malicious-looking",
+        /// The score and the number of signs of the next line.
+        Suspicious => "suspicious",
+        /// Not enough signs for any verdict line.
+        NoStrongSigns => "no strong signs",
+    }
+}
+
 /// Packing verdict.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PackerVerdict {
     /// `packed`, `possibly packed` or `not packed`.
-    pub verdict: String,
+    pub verdict: Packing,
     /// Packers named by section names.
     pub packers: Vec<String>,
     /// Why.
@@ -343,7 +369,7 @@ pub struct FoundString {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Verdict {
     /// `malicious-looking`, `suspicious` or `no strong signs`.
-    pub verdict: String,
+    pub verdict: SampleVerdict,
     /// The weighed score.
     pub score: f64,
     /// Why, in one line: the score, the signs and their weights.
@@ -352,13 +378,10 @@ pub struct Verdict {
     pub signs: Vec<String>,
 }
 
-/// The verdict of a sample without enough signs.
-pub const NO_STRONG_SIGNS: &str = "no strong signs";
-
 impl Default for Verdict {
     fn default() -> Self {
         Verdict {
-            verdict: NO_STRONG_SIGNS.to_string(),
+            verdict: SampleVerdict::NoStrongSigns,
             score: 0.0,
             reason: String::new(),
             signs: Vec::new(),

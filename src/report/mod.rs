@@ -13,7 +13,7 @@ mod remediation;
 pub mod templates;
 
 use crate::analyze::Analysis;
-use crate::findings::triage::{Format, Triage};
+use crate::findings::triage::{Format, Packing, SampleVerdict, Triage};
 use crate::findings::Confidence;
 use crate::ioc::{IocKind, Scope};
 use crate::tables;
@@ -358,8 +358,8 @@ pub use crate::primitives::base_name;
 
 /// `malicious-looking`, `suspicious` or `no strong signs`: the weighed verdict of triage
 /// (`data/verdict-weights.txt`, see [`crate::sample::verdict`]).
-pub fn verdict(t: &Triage) -> &str {
-    &t.verdict.verdict
+pub fn verdict(t: &Triage) -> &'static str {
+    t.verdict.verdict.as_str()
 }
 
 fn describe_format(t: &Triage) -> String {
@@ -620,7 +620,7 @@ fn sample_section(t: &Triage, log_mutexes: &BTreeSet<String>) -> SampleSection {
         .collect();
 
     let packer = if t.packer.reasons.is_empty() {
-        t.packer.verdict.clone()
+        t.packer.verdict.to_string()
     } else {
         format!("{}: {}", t.packer.verdict, t.packer.reasons.join("; "))
     };
@@ -1280,9 +1280,9 @@ fn overview(analysis: &Analysis, report: &Report, options: &ReportOptions) -> Ve
         for t in &analysis.samples {
             *verdicts.entry(verdict(t)).or_default() += 1;
         }
-        let verdicts: Vec<String> = ["malicious-looking", "suspicious", "no strong signs"]
+        let verdicts: Vec<String> = SampleVerdict::ALL
             .iter()
-            .filter_map(|v| verdicts.get(v).map(|c| format!("{c} {v}")))
+            .filter_map(|v| verdicts.get(v.as_str()).map(|c| format!("{c} {v}")))
             .collect();
         out.push(format!("Verdicts: {}.", verdicts.join(", ")));
         out.push(class_sentence(&analysis.samples));
@@ -1543,7 +1543,7 @@ fn profiles(analysis: &Analysis, options: &ReportOptions) -> Vec<Profile> {
         }
         let packed: Vec<String> = members
             .iter()
-            .filter(|t| t.packer.verdict != "not packed")
+            .filter(|t| t.packer.verdict != Packing::NotPacked)
             .map(|t| format!("{} {}", base_name(&t.name), t.packer.verdict))
             .collect();
         if !packed.is_empty() {

@@ -14,7 +14,7 @@
 
 use crate::analyze::Analysis;
 use crate::escape::shell::{powershell, sh, Refusal};
-use crate::findings::triage::{Format, Triage};
+use crate::findings::triage::{Format, SampleVerdict, Triage};
 use crate::ioc::{IocKind, Scope};
 use crate::tables;
 use regex::Regex;
@@ -725,7 +725,7 @@ fn unix_autostart_items<'a>(
 }
 
 fn sample_items(t: &Triage, out: &mut BTreeSet<Remediation>) {
-    if super::verdict(t) == "no strong signs" {
+    if t.verdict.verdict == SampleVerdict::NoStrongSigns {
         return;
     }
     if t.format != Format::Pe {

@@ -10,7 +10,7 @@
 use super::resources::Resource;
 use super::{Format, FoundString, Import, Parsed};
 pub use crate::findings::triage::{
-    Behavior, Category, DynamicApi, Evidence, PackerVerdict, Technique,
+    Behavior, Category, DynamicApi, Evidence, PackerVerdict, Packing, Technique,
 };
 use crate::tables;
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
@@ -751,14 +751,14 @@ pub fn packer(parsed: &Parsed, format: Format) -> PackerVerdict {
         }
     }
     let verdict = if strong || weak >= 3 {
-        "packed"
+        Packing::Packed
     } else if weak >= 2 {
-        "possibly packed"
+        Packing::PossiblyPacked
     } else {
-        "not packed"
+        Packing::NotPacked
     };
     PackerVerdict {
-        verdict: verdict.into(),
+        verdict,
         packers,
         reasons,
     }
@@ -767,7 +767,7 @@ pub fn packer(parsed: &Parsed, format: Format) -> PackerVerdict {
 /// T1027.002 (Software Packing) for a `packed` verdict, with its reasons as evidence: high
 /// when a packer is named, medium otherwise.
 pub fn packing_technique(verdict: &PackerVerdict) -> Option<Technique> {
-    if verdict.verdict != "packed" {
+    if verdict.verdict != Packing::Packed {
         return None;
     }
     let id = "T1027.002";
@@ -871,7 +871,7 @@ mod tests {
             ..Parsed::default()
         };
         let v = packer(&upx, Format::Pe);
-        assert_eq!(v.verdict, "packed");
+        assert_eq!(v.verdict, Packing::Packed);
         assert_eq!(v.packers, ["UPX"]);
         assert!(v.reasons.iter().any(|r| r.contains("entropy 7.90")));
         let plain = Parsed {
@@ -881,12 +881,15 @@ mod tests {
             ],
             ..Parsed::default()
         };
-        assert_eq!(packer(&plain, Format::Pe).verdict, "not packed");
+        assert_eq!(packer(&plain, Format::Pe).verdict, Packing::NotPacked);
         let crypted = Parsed {
             sections: vec![section(".text", 7.8, false, true)],
             ..Parsed::default()
         };
-        assert_eq!(packer(&crypted, Format::Pe).verdict, "possibly packed");
+        assert_eq!(
+            packer(&crypted, Format::Pe).verdict,
+            Packing::PossiblyPacked
+        );
     }
 
     fn pe_with(sections: Vec<super::super::Section>, imports: usize, subsystem: &str) -> Parsed {
@@ -926,7 +929,7 @@ mod tests {
                 "windows-gui",
             );
             let v = packer(&p, Format::Pe);
-            assert_eq!(v.verdict, "packed", "{name}");
+            assert_eq!(v.verdict, Packing::Packed, "{name}");
             assert_eq!(v.packers, [packer_name]);
             let t = packing_technique(&v).expect("T1027.002");
             assert_eq!(
@@ -949,7 +952,7 @@ mod tests {
             "windows-gui",
         );
         let v = packer(&p, Format::Pe);
-        assert_eq!(v.verdict, "packed", "{:?}", v.reasons);
+        assert_eq!(v.verdict, Packing::Packed, "{:?}", v.reasons);
         assert!(v
             .reasons
             .iter()
@@ -961,7 +964,7 @@ mod tests {
         // With an ordinary import table: possibly packed, and no technique.
         let p = pe_with(p.sections, 60, "windows-gui");
         let v = packer(&p, Format::Pe);
-        assert_eq!(v.verdict, "possibly packed");
+        assert_eq!(v.verdict, Packing::PossiblyPacked);
         assert!(packing_technique(&v).is_none());
         // Compressed icons in .rsrc are not a sign.
         let p = pe_with(
@@ -972,7 +975,7 @@ mod tests {
             4,
             "windows-gui",
         );
-        assert_eq!(packer(&p, Format::Pe).verdict, "not packed");
+        assert_eq!(packer(&p, Format::Pe).verdict, Packing::NotPacked);
     }
 
     #[test]
@@ -986,7 +989,7 @@ mod tests {
             "windows-cui",
         );
         let v = packer(&debug, Format::Pe);
-        assert_eq!(v.verdict, "not packed", "{:?}", v.reasons);
+        assert_eq!(v.verdict, Packing::NotPacked, "{:?}", v.reasons);
         // A driver: INIT and PAGE are writable and executable, few kernel imports.
         let mut driver = pe_with(
             vec![
@@ -997,10 +1000,10 @@ mod tests {
             6,
             "native",
         );
-        assert_eq!(packer(&driver, Format::Pe).verdict, "not packed");
+        assert_eq!(packer(&driver, Format::Pe).verdict, Packing::NotPacked);
         // The same layout in a user-mode program is still a sign.
         driver.pe = pe_with(Vec::new(), 0, "windows-gui").pe;
-        assert_ne!(packer(&driver, Format::Pe).verdict, "not packed");
+        assert_ne!(packer(&driver, Format::Pe).verdict, Packing::NotPacked);
         // A writable and executable .reloc.
         let reloc = pe_with(
             vec![
@@ -1010,7 +1013,7 @@ mod tests {
             3,
             "windows-gui",
         );
-        assert_eq!(packer(&reloc, Format::Pe).verdict, "not packed");
+        assert_eq!(packer(&reloc, Format::Pe).verdict, Packing::NotPacked);
         // TCC's stabs debug sections are not ExeStealth.
         let tcc = pe_with(
             vec![
@@ -1022,7 +1025,7 @@ mod tests {
             "windows-cui",
         );
         let v = packer(&tcc, Format::Pe);
-        assert_eq!(v.verdict, "not packed");
+        assert_eq!(v.verdict, Packing::NotPacked);
         assert!(v.packers.is_empty());
     }
 

@@ -308,7 +308,8 @@ impl<'a> Facts<'a> {
                         crate::ioc::refang::defang(IocKind::Url, u)
                     )
                 }),
-                "packed" => (self.t.packer.verdict == "packed").then(|| "packed".to_string()),
+                "packed" => (self.t.packer.verdict == super::behavior::Packing::Packed)
+                    .then(|| "packed".to_string()),
                 _ => None,
             },
             Kind::Event | Kind::Events | Kind::Activity => {

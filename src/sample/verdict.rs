@@ -8,7 +8,8 @@
 
 use super::classes::{self, ClassHint};
 use super::Triage;
-pub use crate::findings::triage::{Verdict, NO_STRONG_SIGNS};
+use crate::findings::triage::Packing;
+pub use crate::findings::triage::{SampleVerdict, Verdict};
 use crate::sample::behavior::technique_names;
 use crate::tables;
 use std::collections::BTreeMap;
@@ -22,7 +23,7 @@ pub struct Weights {
     default: f64,
     signal: BTreeMap<String, f64>,
     /// `(verdict, minimum score, minimum signs)`, in table order.
-    verdicts: Vec<(String, f64, usize)>,
+    verdicts: Vec<(SampleVerdict, f64, usize)>,
 }
 
 /// Parses `verdict-weights.txt`. Errors name the line.
@@ -51,7 +52,10 @@ pub fn parse(text: &str) -> Result<Weights, crate::Error> {
             }
             "verdict" => {
                 let signs = number(3)? as usize;
-                w.verdicts.push((name, number(2)?, signs));
+                let verdict = SampleVerdict::from_name(&name).ok_or_else(|| {
+                    crate::Error::parse_at(n, format!("unknown verdict '{name}' in '{line}'"))
+                })?;
+                w.verdicts.push((verdict, number(2)?, signs));
             }
             other => {
                 return Err(crate::Error::parse_at(
@@ -126,7 +130,7 @@ pub fn judge_with(w: &Weights, t: &Triage, hints: &[ClassHint]) -> Verdict {
         }
     }
     let mut signs: Vec<(f64, String)> = families.into_values().collect();
-    if t.packer.verdict == "packed" {
+    if t.packer.verdict == Packing::Packed {
         signs.push((w.signal("packed"), "packed".to_string()));
     }
     if let Some(url) = classes::ip_url(t) {
@@ -149,8 +153,7 @@ pub fn judge_with(w: &Weights, t: &Triage, hints: &[ClassHint]) -> Verdict {
         .verdicts
         .iter()
         .find(|(_, min, count)| score >= *min && signs.len() >= *count)
-        .map_or(NO_STRONG_SIGNS, |v| v.0.as_str())
-        .to_string();
+        .map_or(SampleVerdict::NoStrongSigns, |v| v.0);
     let listed: Vec<String> = signs
         .iter()
         .map(|(weight, what)| format!("{what} {}", number(*weight)))
@@ -192,7 +195,7 @@ mod tests {
     #[test]
     fn the_table_parses() {
         let w = parse(tables::VERDICT_WEIGHTS).expect("verdict-weights.txt parses");
-        assert_eq!(w.verdicts[0].0, "malicious-looking");
+        assert_eq!(w.verdicts[0].0, SampleVerdict::MaliciousLooking);
         assert!(
             w.verdicts.iter().all(|v| v.2 >= 2),
             "one sign alone decides"
@@ -204,9 +207,14 @@ mod tests {
 
     #[test]
     fn errors_name_the_line() {
-        let e = parse("verdict x 1 1\nfoo 1\n").unwrap_err();
+        let e = parse("verdict suspicious 1 1\nfoo 1\n").unwrap_err();
         assert_eq!(e.to_string(), "line 2: unknown keyword 'foo'");
         assert!(matches!(e, crate::Error::Parse { line: Some(2), .. }));
+        let e = parse("verdict harmless 1 2\n").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "line 1: unknown verdict 'harmless' in 'verdict harmless 1 2'"
+        );
         let e = parse("technique T1 x\n").unwrap_err();
         assert!(e.to_string().starts_with("line 1: "), "{e}");
         assert_eq!(e.code(), "parse");
