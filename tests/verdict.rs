@@ -3,7 +3,7 @@
 //! class of its family (`corpus/expected/classes.tsv`), in triage and in the corpus report.
 
 use spoor::analyze::{analyze, AnalyzeOptions};
-use spoor::report::{Report, ReportOptions};
+use spoor::report::{AnalystReport, ReportOptions};
 use spoor::sample;
 use spoor::sample::verdict::SampleVerdict;
 use std::collections::BTreeMap;
@@ -139,7 +139,7 @@ fn the_corpus_report_opens_with_the_class_hints() {
         root().join("corpus/benign/built"),
     ];
     let analysis = analyze(&inputs, &[], &AnalyzeOptions::default());
-    let report = Report::build(
+    let report = AnalystReport::build(
         &analysis,
         &ReportOptions {
             date: "2026-11-25".into(),

@@ -1,6 +1,6 @@
-//! What the analysis logs show: the findings of a session ([`Findings`]) with the
+//! What the analysis logs show: the findings of a session ([`LogFindings`]) with the
 //! indicators in context, their network roles, persistence, the process tree and the
-//! clean-up list, and where each event came from ([`Provenance`], [`Format`]).
+//! clean-up list, and where each event came from ([`Provenance`], [`LogFormat`]).
 //!
 //! The log reader (`crate::logs`) produces these; the exports and the report read them.
 
@@ -166,7 +166,7 @@ pub struct Remediation {
 
 /// Everything derived from a set of events.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct Findings {
+pub struct LogFindings {
     /// Events per action.
     pub actions: BTreeMap<String, u64>,
     /// Root processes of the tree, each with its descendants.
@@ -207,7 +207,7 @@ pub struct Findings {
     pub artefact_hashes: BTreeSet<String>,
 }
 
-impl Findings {
+impl LogFindings {
     /// The roles an address or name had in the records it came from (empty when no record
     /// gave it one).
     pub fn roles_of(&self, value: &str) -> Vec<Role> {
@@ -263,7 +263,7 @@ impl Findings {
 /// The formats spoor reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Format {
+pub enum LogFormat {
     /// CAPE or Cuckoo sandbox `report.json`.
     CapeReport,
     /// Windows event XML (Event Viewer export, `wevtutil qe /f:xml`): Sysmon, Security, ...
@@ -294,7 +294,7 @@ pub struct Provenance {
     /// The source's name (a path, or `-`).
     pub source: Arc<str>,
     /// The log format it was read as.
-    pub format: Format,
+    pub format: LogFormat,
     /// 0-based index of the record in the source (event, row, packet, JSON element).
     pub record: u64,
     /// 1-based line of the record, for line-oriented text.
@@ -308,28 +308,28 @@ pub struct Provenance {
     pub field: Option<String>,
 }
 
-impl Format {
+impl LogFormat {
     /// The stable name used in outputs.
     pub fn as_str(self) -> &'static str {
         match self {
-            Format::CapeReport => "cape_report",
-            Format::SysmonXml => "sysmon_xml",
-            Format::SysmonJson => "sysmon_json",
-            Format::Evtx => "evtx",
-            Format::ProcmonCsv => "procmon_csv",
-            Format::Regshot => "regshot",
-            Format::Pcap => "pcap",
-            Format::Pcapng => "pcapng",
-            Format::Json => "json",
-            Format::Ndjson => "ndjson",
-            Format::Text => "text",
+            LogFormat::CapeReport => "cape_report",
+            LogFormat::SysmonXml => "sysmon_xml",
+            LogFormat::SysmonJson => "sysmon_json",
+            LogFormat::Evtx => "evtx",
+            LogFormat::ProcmonCsv => "procmon_csv",
+            LogFormat::Regshot => "regshot",
+            LogFormat::Pcap => "pcap",
+            LogFormat::Pcapng => "pcapng",
+            LogFormat::Json => "json",
+            LogFormat::Ndjson => "ndjson",
+            LogFormat::Text => "text",
         }
     }
 
     /// Whether [`read_fields`] has a structured reader for this format (the others are
     /// scanned as text).
     pub fn has_fields(self) -> bool {
-        !matches!(self, Format::Text | Format::Regshot)
+        !matches!(self, LogFormat::Text | LogFormat::Regshot)
     }
 }
 
@@ -337,7 +337,7 @@ fn is_zero(n: &u64) -> bool {
     *n == 0
 }
 
-impl std::fmt::Display for Format {
+impl std::fmt::Display for LogFormat {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }

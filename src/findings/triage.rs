@@ -16,7 +16,7 @@ pub use super::executable::{ElfInfo, MachoSlice, PeInfo};
 /// What kind of executable a sample is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
-pub enum Format {
+pub enum SampleFormat {
     /// Windows Portable Executable (EXE, DLL, driver).
     Pe,
     /// ELF (Linux and other Unix systems).
@@ -29,15 +29,15 @@ pub enum Format {
     Unknown,
 }
 
-impl Format {
+impl SampleFormat {
     /// The stable name used in outputs.
     pub fn as_str(self) -> &'static str {
         match self {
-            Format::Pe => "pe",
-            Format::Elf => "elf",
-            Format::Macho => "macho",
-            Format::MachoFat => "macho-fat",
-            Format::Unknown => "unknown",
+            SampleFormat::Pe => "pe",
+            SampleFormat::Elf => "elf",
+            SampleFormat::Macho => "macho",
+            SampleFormat::MachoFat => "macho-fat",
+            SampleFormat::Unknown => "unknown",
         }
     }
 }
@@ -159,7 +159,7 @@ pub struct Triage {
     /// Whole-file digests.
     pub hashes: Hashes,
     /// File format.
-    pub format: Format,
+    pub format: SampleFormat,
     /// Architecture (`x86`, `x86_64`, `arm64`, ...; fat Mach-O: slices joined with `+`).
     pub arch: String,
     /// 32 or 64 (0 when unknown or mixed).

@@ -1,8 +1,8 @@
 //! From events to findings: IOCs with context, persistence, the process tree, remediation.
 //!
-//! [`Analysis`] takes events one at a time and keeps only aggregates (distinct
+//! [`LogAnalysis`] takes events one at a time and keeps only aggregates (distinct
 //! indicators, processes, persistence entries), so it can follow a stream of any length.
-//! [`Analysis::finish`] gives sorted, deterministic [`Findings`]:
+//! [`LogAnalysis::finish`] gives sorted, deterministic [`LogFindings`]:
 //!
 //! - indicators typed as the corpus ground truth types them (domain, ipv4, url,
 //!   user_agent, file_path, registry_key, registry_value, mutex, command, task_name, ...),
@@ -17,7 +17,7 @@
 use super::{base_name, Action, Event, ProcessInfo, Provenance};
 use crate::error::{Warning, WarningCode};
 pub use crate::findings::behaviour::{
-    role_key, ContextIoc, Findings, Persistence, ProcessNode, Remediation, Role,
+    role_key, ContextIoc, LogFindings, Persistence, ProcessNode, Remediation, Role,
 };
 use crate::findings::benign::{
     benign, in_system_dir, is_benign_file, is_benign_key, match_form, system_signer,
@@ -238,8 +238,8 @@ fn is_new_instance(known: &Proc, p: &ProcessInfo) -> bool {
     known.exited || differ_cmd || differ_image
 }
 
-/// The accumulating state; feed it events with [`Analysis::add`].
-pub struct Analysis {
+/// The accumulating state; feed it events with [`LogAnalysis::add`].
+pub struct LogAnalysis {
     scanner: Scanner,
     iocs: BTreeMap<(String, String), ContextIoc>,
     iocs_dropped: u64,
@@ -269,9 +269,9 @@ pub struct Analysis {
     artefact_hashes: BTreeSet<String>,
 }
 
-impl Default for Analysis {
+impl Default for LogAnalysis {
     fn default() -> Self {
-        Analysis::new()
+        LogAnalysis::new()
     }
 }
 
@@ -297,10 +297,10 @@ fn is_full_path(path: &str) -> bool {
         || path.starts_with('%')
 }
 
-impl Analysis {
+impl LogAnalysis {
     /// An empty analysis.
     pub fn new() -> Self {
-        Analysis {
+        LogAnalysis {
             scanner: Scanner::new(KindSet::all()),
             iocs: BTreeMap::new(),
             iocs_dropped: 0,
@@ -1109,7 +1109,7 @@ impl Analysis {
 
     /// Takes an indicator the IOC scanner found in a source without events (plain text,
     /// JSON of an unknown schema), with its first sighting as context.
-    pub fn add_extracted(&mut self, ioc: &crate::ioc::Ioc, format: super::Format) {
+    pub fn add_extracted(&mut self, ioc: &crate::ioc::Ioc, format: super::LogFormat) {
         let kind = match ioc.kind {
             IocKind::Bitcoin | IocKind::Monero => "wallet",
             other => other.as_str(),
@@ -1142,7 +1142,7 @@ impl Analysis {
     }
 
     /// The sorted findings.
-    pub fn finish(self) -> Findings {
+    pub fn finish(self) -> LogFindings {
         let mut remediation = self.remediation;
         // processes that only appear as parents were not started by what was analysed
         let (tree, mut warnings) = build_tree(&self.processes, &self.aliases);
@@ -1161,7 +1161,7 @@ impl Analysis {
         remediation
             .folders_to_review
             .retain(|f| !f.trim().is_empty());
-        Findings {
+        LogFindings {
             actions: self.actions,
             process_tree: tree,
             iocs: self.iocs.into_values().collect(),
@@ -1406,7 +1406,7 @@ mod tests {
     fn event(action: Action, target: &str, details: &[(&str, &str)]) -> Event {
         let p = Provenance {
             source: Arc::from("log"),
-            format: super::super::Format::SysmonXml,
+            format: super::super::LogFormat::SysmonXml,
             record: 0,
             line: None,
             record_id: None,
@@ -1421,7 +1421,7 @@ mod tests {
 
     #[test]
     fn network_roles_come_from_the_records() {
-        let mut a = Analysis::new();
+        let mut a = LogAnalysis::new();
         a.add(&event(
             Action::NetworkConnect,
             "203.0.113.5",
@@ -1473,7 +1473,7 @@ mod tests {
 
     #[test]
     fn hashes_of_system_files_are_context() {
-        let mut a = Analysis::new();
+        let mut a = LogAnalysis::new();
         let mut load = event(
             Action::ModuleLoad,
             "C:\\Windows\\System32\\wininet.dll",

@@ -1,6 +1,7 @@
 //! The analyst report: what goes into it and in which order.
 //!
-//! [`Report::build`] turns an [`Analysis`] into a [`Report`], a plain model in the order an
+//! [`AnalystReport::build`] turns what the input stages found ([`InputFindings`]) into an
+//! [`AnalystReport`], a plain model in the order an
 //! analyst writes one: overview, sample tags, static findings, dynamic findings, ATT&CK,
 //! remediation, IOCs, detection rules. Every sentence and row comes from a finding; where
 //! something is unknown the report says so. The templates in `report-templates/`
@@ -12,8 +13,8 @@ pub mod markdown;
 mod remediation;
 pub mod templates;
 
-use crate::analyze::Analysis;
-use crate::findings::triage::{Format, Packing, SampleVerdict, Triage};
+use crate::analyze::InputFindings;
+use crate::findings::triage::{Packing, SampleFormat, SampleVerdict, Triage};
 use crate::findings::Confidence;
 use crate::ioc::{IocKind, Scope};
 use crate::tables;
@@ -39,7 +40,7 @@ pub struct ReportOptions {
 
 /// The report model.
 #[derive(Debug, Clone, Serialize)]
-pub struct Report {
+pub struct AnalystReport {
     /// Title.
     pub title: String,
     /// Report date.
@@ -281,9 +282,9 @@ const MAX_STRINGS: usize = 60;
 /// How many evidence items an ATT&CK row lists at most.
 const MAX_EVIDENCE: usize = 4;
 
-impl Report {
+impl AnalystReport {
     /// Builds the report model from an analysis.
-    pub fn build(analysis: &Analysis, options: &ReportOptions) -> Report {
+    pub fn build(analysis: &InputFindings, options: &ReportOptions) -> AnalystReport {
         let log_mutexes = analysis.logged_mutexes();
         let samples: Vec<SampleSection> = analysis
             .samples
@@ -314,7 +315,7 @@ impl Report {
             .title
             .clone()
             .unwrap_or_else(|| default_title(analysis));
-        let mut report = Report {
+        let mut report = AnalystReport {
             title,
             date: options.date.clone(),
             generator: format!("spoor {}", env!("CARGO_PKG_VERSION")),
@@ -341,7 +342,7 @@ impl Report {
     }
 }
 
-fn default_title(analysis: &Analysis) -> String {
+fn default_title(analysis: &InputFindings) -> String {
     let names: Vec<&str> = analysis
         .samples
         .iter()
@@ -369,7 +370,7 @@ fn describe_format(t: &Triage) -> String {
         format!("{}-bit ", t.bitness)
     };
     match t.format {
-        Format::Pe => {
+        SampleFormat::Pe => {
             let (kind, subsystem) =
                 t.pe.as_ref()
                     .map(|p| (if p.dll { "DLL" } else { "EXE" }, p.subsystem.as_str()))
@@ -381,7 +382,7 @@ fn describe_format(t: &Triage) -> String {
             };
             format!("{bits}Windows {kind}{subsystem} for {}", t.arch)
         }
-        Format::Elf => {
+        SampleFormat::Elf => {
             let kind = t.elf.as_ref().map(|e| e.kind.as_str()).unwrap_or("");
             let link = match t.elf.as_ref() {
                 Some(e) if e.static_linked => ", statically linked",
@@ -389,9 +390,9 @@ fn describe_format(t: &Triage) -> String {
             };
             format!("{bits}ELF {kind} for {}{link}", t.arch)
         }
-        Format::Macho => format!("{bits}Mach-O file for {}", t.arch),
-        Format::MachoFat => format!("universal Mach-O file ({})", t.arch),
-        Format::Unknown => "file of unknown format".to_string(),
+        SampleFormat::Macho => format!("{bits}Mach-O file for {}", t.arch),
+        SampleFormat::MachoFat => format!("universal Mach-O file ({})", t.arch),
+        SampleFormat::Unknown => "file of unknown format".to_string(),
     }
 }
 
@@ -866,7 +867,7 @@ fn attack_rows(samples: &[Triage]) -> Vec<AttackRow> {
 /// static ones with confidence `observed` and their namers as evidence.
 fn add_observed_techniques(
     rows: &mut Vec<AttackRow>,
-    dynamic: &crate::findings::behaviour::Findings,
+    dynamic: &crate::findings::behaviour::LogFindings,
 ) {
     let names = crate::findings::attack::technique_names();
     for (id, namers) in &dynamic.techniques {
@@ -915,7 +916,7 @@ const MAX_ROW_SOURCES: usize = 4;
 /// The IOC table: one row per indicator, the `ip`, `ip:port` and `::ffff:` forms of one
 /// address merged into one row (ports listed), each with the samples and logs it was seen
 /// in and, from the logs' records, its role or why it is context rather than an indicator.
-fn ioc_rows(analysis: &Analysis) -> (Vec<IocRow>, usize) {
+fn ioc_rows(analysis: &InputFindings) -> (Vec<IocRow>, usize) {
     struct Row<'a> {
         kind: IocKind,
         value: String,
@@ -1060,7 +1061,7 @@ fn ioc_rows(analysis: &Analysis) -> (Vec<IocRow>, usize) {
 
 /// Mutex names as indicators: those the samples carry (see [`crate::findings::mutex`]) and
 /// those the logs saw created, one row per name (any case), with where it was first seen.
-fn mutex_rows(analysis: &Analysis, logged: &BTreeSet<String>) -> Vec<IocRow> {
+fn mutex_rows(analysis: &InputFindings, logged: &BTreeSet<String>) -> Vec<IocRow> {
     let mut rows: BTreeMap<String, IocRow> = BTreeMap::new();
     for t in &analysis.samples {
         for m in crate::findings::mutex::names(t, logged) {
@@ -1138,7 +1139,7 @@ fn intel_note(hit: &crate::ioc::IntelHit) -> String {
 /// How many indicators with log context the report lists at most.
 const MAX_CONTEXT_IOCS: usize = 40;
 
-fn dynamic_section(analysis: &Analysis) -> DynamicSection {
+fn dynamic_section(analysis: &InputFindings) -> DynamicSection {
     let d = &analysis.dynamic;
     let total_events: u64 = analysis.log_summaries.iter().map(|l| l.events).sum();
     let notes = if analysis.logs.is_empty() {
@@ -1244,7 +1245,11 @@ fn flatten(node: &crate::findings::behaviour::ProcessNode, depth: usize, out: &m
     }
 }
 
-fn overview(analysis: &Analysis, report: &Report, options: &ReportOptions) -> Vec<String> {
+fn overview(
+    analysis: &InputFindings,
+    report: &AnalystReport,
+    options: &ReportOptions,
+) -> Vec<String> {
     let mut out = Vec::new();
     let n = analysis.samples.len();
     let mut formats: BTreeMap<String, usize> = BTreeMap::new();
@@ -1421,7 +1426,7 @@ const MAX_PROFILE_ITEMS: usize = 6;
 /// The samples grouped for the overview: by family label when given, else by import hash
 /// (samples without one stand alone), in input order of each group's first sample.
 fn sample_groups<'a>(
-    analysis: &'a Analysis,
+    analysis: &'a InputFindings,
     options: &ReportOptions,
 ) -> Vec<(String, Vec<&'a Triage>)> {
     let mut groups: Vec<(String, Vec<&Triage>)> = Vec::new();
@@ -1474,7 +1479,7 @@ fn list(items: &[String]) -> String {
 /// techniques; the processes it started in the logs), what it does (the other techniques of
 /// medium or higher confidence) and what it contacts (its network indicators, and what the
 /// logs saw its processes contact).
-fn profiles(analysis: &Analysis, options: &ReportOptions) -> Vec<Profile> {
+fn profiles(analysis: &InputFindings, options: &ReportOptions) -> Vec<Profile> {
     let mut out = Vec::new();
     for (title, members) in sample_groups(analysis, options) {
         let names: Vec<String> = members

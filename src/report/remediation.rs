@@ -12,9 +12,9 @@
 //! operating system's trees and paths that were cut short from ever being deleted: they are
 //! listed for review with the reason.
 
-use crate::analyze::Analysis;
+use crate::analyze::InputFindings;
 use crate::escape::shell::{powershell, sh, Refusal};
-use crate::findings::triage::{Format, SampleVerdict, Triage};
+use crate::findings::triage::{SampleFormat, SampleVerdict, Triage};
 use crate::ioc::{IocKind, Scope};
 use crate::tables;
 use regex::Regex;
@@ -352,11 +352,14 @@ fn domain_instruction(domain: &str) -> Result<(Shell, String), Refusal> {
 }
 
 /// The remediation items an analysis supports, sorted by kind and target.
-pub fn items(analysis: &Analysis) -> Vec<Remediation> {
+pub fn items(analysis: &InputFindings) -> Vec<Remediation> {
     let mut out = BTreeSet::new();
     // Firewall commands for Windows when a Windows sample is involved (or none is known).
-    let windows =
-        analysis.samples.is_empty() || analysis.samples.iter().any(|t| t.format == Format::Pe);
+    let windows = analysis.samples.is_empty()
+        || analysis
+            .samples
+            .iter()
+            .any(|t| t.format == SampleFormat::Pe);
     for t in &analysis.samples {
         sample_items(t, &mut out);
     }
@@ -728,11 +731,11 @@ fn sample_items(t: &Triage, out: &mut BTreeSet<Remediation>) {
     if t.verdict.verdict == SampleVerdict::NoStrongSigns {
         return;
     }
-    if t.format != Format::Pe {
+    if t.format != SampleFormat::Pe {
         unix_autostart_items(t.strings.iter().map(|s| s.value.as_str()), out);
     }
     let name = super::base_name(&t.name).to_string();
-    let windows = t.format == Format::Pe;
+    let windows = t.format == SampleFormat::Pe;
     let dll = t.pe.as_ref().is_some_and(|p| p.dll);
     let end = if dll {
         powershell::literal(&name).map(|n| {

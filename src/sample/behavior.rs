@@ -8,7 +8,7 @@
 //! `A`/`W` (ANSI/wide) is dropped, `Zw` becomes `Nt`, and a Mach-O leading `_` is dropped.
 
 use super::resources::Resource;
-use super::{Format, FoundString, Import, Parsed};
+use super::{FoundString, Import, Parsed, SampleFormat};
 pub use crate::findings::triage::{
     Behavior, Category, DynamicApi, Evidence, PackerVerdict, Packing, Technique,
 };
@@ -380,17 +380,17 @@ fn dotted(imp: &Import) -> Option<String> {
     (lib.contains('.') && !lib.contains('/') && !file).then(|| format!("{lib}.{name}"))
 }
 
-fn folded_import(imp: &Import, format: Format) -> Option<String> {
+fn folded_import(imp: &Import, format: SampleFormat) -> Option<String> {
     let name = imp.name.as_deref()?;
     let name = match format {
-        Format::Macho | Format::MachoFat => name.strip_prefix('_').unwrap_or(name),
+        SampleFormat::Macho | SampleFormat::MachoFat => name.strip_prefix('_').unwrap_or(name),
         _ => name,
     };
     Some(fold(name))
 }
 
 /// Groups imports by category and finds API names that are strings but not imports.
-pub fn analyse(imports: &[Import], strings: &[FoundString], format: Format) -> Behavior {
+pub fn analyse(imports: &[Import], strings: &[FoundString], format: SampleFormat) -> Behavior {
     let table = api_table();
     let mut cats: Vec<Category> = table
         .order
@@ -584,7 +584,7 @@ pub fn techniques(
     imports: &[Import],
     strings: &[FoundString],
     behavior: &Behavior,
-    format: Format,
+    format: SampleFormat,
     resources: &[Resource],
 ) -> Vec<Technique> {
     let mut facts = Facts {
@@ -623,7 +623,7 @@ pub fn techniques(
         }
     }
     let format_name = match format {
-        Format::MachoFat => "macho",
+        SampleFormat::MachoFat => "macho",
         f => f.as_str(),
     };
     let names = technique_names();
@@ -693,7 +693,7 @@ fn is_driver(parsed: &Parsed) -> bool {
 /// Packing verdict from section names, entropy, the import table and W+X sections. The
 /// layouts `packers.txt` lists as benign (an MSVC debug build's `.textbss`, a driver's
 /// `INIT`, ...) do not count.
-pub fn packer(parsed: &Parsed, format: Format) -> PackerVerdict {
+pub fn packer(parsed: &Parsed, format: SampleFormat) -> PackerVerdict {
     let mut packers = Vec::new();
     let mut reasons = Vec::new();
     let mut strong = false;
@@ -722,7 +722,7 @@ pub fn packer(parsed: &Parsed, format: Format) -> PackerVerdict {
         } else if !s.x
             && s.entropy >= PAYLOAD_ENTROPY
             && s.raw_size >= 4096
-            && format == Format::Pe
+            && format == SampleFormat::Pe
             && counts("entropy")
         {
             reasons.push(format!(
@@ -743,7 +743,7 @@ pub fn packer(parsed: &Parsed, format: Format) -> PackerVerdict {
             weak += 1;
         }
     }
-    if format == Format::Pe && parsed.pe.is_some() {
+    if format == SampleFormat::Pe && parsed.pe.is_some() {
         let funcs = parsed.imports.len();
         if funcs < 10 {
             reasons.push(format!("tiny import table ({funcs} functions)"));
@@ -870,7 +870,7 @@ mod tests {
             ],
             ..Parsed::default()
         };
-        let v = packer(&upx, Format::Pe);
+        let v = packer(&upx, SampleFormat::Pe);
         assert_eq!(v.verdict, Packing::Packed);
         assert_eq!(v.packers, ["UPX"]);
         assert!(v.reasons.iter().any(|r| r.contains("entropy 7.90")));
@@ -881,13 +881,13 @@ mod tests {
             ],
             ..Parsed::default()
         };
-        assert_eq!(packer(&plain, Format::Pe).verdict, Packing::NotPacked);
+        assert_eq!(packer(&plain, SampleFormat::Pe).verdict, Packing::NotPacked);
         let crypted = Parsed {
             sections: vec![section(".text", 7.8, false, true)],
             ..Parsed::default()
         };
         assert_eq!(
-            packer(&crypted, Format::Pe).verdict,
+            packer(&crypted, SampleFormat::Pe).verdict,
             Packing::PossiblyPacked
         );
     }
@@ -928,7 +928,7 @@ mod tests {
                 40,
                 "windows-gui",
             );
-            let v = packer(&p, Format::Pe);
+            let v = packer(&p, SampleFormat::Pe);
             assert_eq!(v.verdict, Packing::Packed, "{name}");
             assert_eq!(v.packers, [packer_name]);
             let t = packing_technique(&v).expect("T1027.002");
@@ -951,7 +951,7 @@ mod tests {
             4,
             "windows-gui",
         );
-        let v = packer(&p, Format::Pe);
+        let v = packer(&p, SampleFormat::Pe);
         assert_eq!(v.verdict, Packing::Packed, "{:?}", v.reasons);
         assert!(v
             .reasons
@@ -963,7 +963,7 @@ mod tests {
         );
         // With an ordinary import table: possibly packed, and no technique.
         let p = pe_with(p.sections, 60, "windows-gui");
-        let v = packer(&p, Format::Pe);
+        let v = packer(&p, SampleFormat::Pe);
         assert_eq!(v.verdict, Packing::PossiblyPacked);
         assert!(packing_technique(&v).is_none());
         // Compressed icons in .rsrc are not a sign.
@@ -975,7 +975,7 @@ mod tests {
             4,
             "windows-gui",
         );
-        assert_eq!(packer(&p, Format::Pe).verdict, Packing::NotPacked);
+        assert_eq!(packer(&p, SampleFormat::Pe).verdict, Packing::NotPacked);
     }
 
     #[test]
@@ -988,7 +988,7 @@ mod tests {
             5,
             "windows-cui",
         );
-        let v = packer(&debug, Format::Pe);
+        let v = packer(&debug, SampleFormat::Pe);
         assert_eq!(v.verdict, Packing::NotPacked, "{:?}", v.reasons);
         // A driver: INIT and PAGE are writable and executable, few kernel imports.
         let mut driver = pe_with(
@@ -1000,10 +1000,16 @@ mod tests {
             6,
             "native",
         );
-        assert_eq!(packer(&driver, Format::Pe).verdict, Packing::NotPacked);
+        assert_eq!(
+            packer(&driver, SampleFormat::Pe).verdict,
+            Packing::NotPacked
+        );
         // The same layout in a user-mode program is still a sign.
         driver.pe = pe_with(Vec::new(), 0, "windows-gui").pe;
-        assert_ne!(packer(&driver, Format::Pe).verdict, Packing::NotPacked);
+        assert_ne!(
+            packer(&driver, SampleFormat::Pe).verdict,
+            Packing::NotPacked
+        );
         // A writable and executable .reloc.
         let reloc = pe_with(
             vec![
@@ -1013,7 +1019,7 @@ mod tests {
             3,
             "windows-gui",
         );
-        assert_eq!(packer(&reloc, Format::Pe).verdict, Packing::NotPacked);
+        assert_eq!(packer(&reloc, SampleFormat::Pe).verdict, Packing::NotPacked);
         // TCC's stabs debug sections are not ExeStealth.
         let tcc = pe_with(
             vec![
@@ -1024,7 +1030,7 @@ mod tests {
             12,
             "windows-cui",
         );
-        let v = packer(&tcc, Format::Pe);
+        let v = packer(&tcc, SampleFormat::Pe);
         assert_eq!(v.verdict, Packing::NotPacked);
         assert!(v.packers.is_empty());
     }

@@ -234,7 +234,10 @@ struct Facts<'a> {
 
 impl<'a> Facts<'a> {
     fn new(t: &'a Triage, activity: Option<&'a dyn Activity>) -> Facts<'a> {
-        let macho = matches!(t.format, super::Format::Macho | super::Format::MachoFat);
+        let macho = matches!(
+            t.format,
+            super::SampleFormat::Macho | super::SampleFormat::MachoFat
+        );
         let mut apis: BTreeSet<String> = t
             .imports
             .iter()

@@ -36,7 +36,7 @@ pub mod verdict;
 use crate::error::{Warning, WarningCode};
 pub use crate::findings::executable::{ElfInfo, MachoSlice, PeInfo};
 pub use crate::findings::triage::{
-    Format, Hashes, Import, IocSighting, SampleIoc, Section, Triage,
+    Hashes, Import, IocSighting, SampleFormat, SampleIoc, Section, Triage,
 };
 use crate::ioc::set::IocSet;
 use crate::ioc::text::PlainText;
@@ -203,19 +203,23 @@ impl std::ops::Deref for Mapped {
 }
 
 /// Sniffs the format from the first bytes.
-pub fn sniff(data: &[u8]) -> Format {
+pub fn sniff(data: &[u8]) -> SampleFormat {
     match data {
-        [b'M', b'Z', ..] => Format::Pe,
-        [0x7f, b'E', b'L', b'F', ..] => Format::Elf,
+        [b'M', b'Z', ..] => SampleFormat::Pe,
+        [0x7f, b'E', b'L', b'F', ..] => SampleFormat::Elf,
         [0xca, 0xfe, 0xba, 0xbe, ..] | [0xca, 0xfe, 0xba, 0xbf, ..] => {
             // Java class files share the magic; a fat header has a small arch count.
             match data.get(4..8) {
-                Some(n) if u32::from_be_bytes([n[0], n[1], n[2], n[3]]) < 32 => Format::MachoFat,
-                _ => Format::Unknown,
+                Some(n) if u32::from_be_bytes([n[0], n[1], n[2], n[3]]) < 32 => {
+                    SampleFormat::MachoFat
+                }
+                _ => SampleFormat::Unknown,
             }
         }
-        [0xfe, 0xed, 0xfa, 0xce | 0xcf, ..] | [0xce | 0xcf, 0xfa, 0xed, 0xfe, ..] => Format::Macho,
-        _ => Format::Unknown,
+        [0xfe, 0xed, 0xfa, 0xce | 0xcf, ..] | [0xce | 0xcf, 0xfa, 0xed, 0xfe, ..] => {
+            SampleFormat::Macho
+        }
+        _ => SampleFormat::Unknown,
     }
 }
 
@@ -316,12 +320,12 @@ fn triage_inner(
 
 /// Runs the parser of `format` over `data`, then fills in the entropy of every section and
 /// resource under one [`EntropyBudget`].
-pub fn parse(data: &[u8], format: Format) -> Parsed {
+pub fn parse(data: &[u8], format: SampleFormat) -> Parsed {
     let mut parsed = match format {
-        Format::Pe => guarded(data, pe::parse),
-        Format::Elf => guarded(data, elf::parse),
-        Format::Macho | Format::MachoFat => guarded(data, macho::parse),
-        Format::Unknown => Parsed {
+        SampleFormat::Pe => guarded(data, pe::parse),
+        SampleFormat::Elf => guarded(data, elf::parse),
+        SampleFormat::Macho | SampleFormat::MachoFat => guarded(data, macho::parse),
+        SampleFormat::Unknown => Parsed {
             warnings: vec![Warning::new(
                 WarningCode::FormatUnknown,
                 "not a PE, ELF or Mach-O file",
@@ -484,7 +488,7 @@ fn analyse(
     };
     let toolchains = toolchain::detect(&toolchain::Input {
         data,
-        pe: format == Format::Pe,
+        pe: format == SampleFormat::Pe,
         sections: &parsed.sections,
         imports: &parsed.imports,
         strings: &scan.strings,
