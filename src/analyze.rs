@@ -12,7 +12,7 @@ use crate::error::{Warning, WarningCode};
 use crate::extract::binary::{self, BinaryIocs};
 use crate::extract::{ExtractOptions, Extraction, Extractor, ReadIocs, SortedExtraction};
 use crate::input::{self, InputError, Source};
-use crate::sample::{self, Format, Triage, TriageOptions};
+use crate::sample::{self, SampleFormat, Triage, TriageOptions};
 use rayon::prelude::*;
 use std::io::Read;
 use std::path::PathBuf;
@@ -43,7 +43,7 @@ impl Default for AnalyzeOptions {
 
 /// What one analysis found.
 #[derive(Debug)]
-pub struct Analysis {
+pub struct InputFindings {
     /// Triage reports of the inputs that are PE, ELF or Mach-O files, in input order.
     pub samples: Vec<Triage>,
     /// Other files given as samples (not an executable format): scanned for IOCs only.
@@ -53,7 +53,7 @@ pub struct Analysis {
     /// What reading each log for events gave (format, records, events, warnings).
     pub log_summaries: Vec<crate::logs::SourceSummary>,
     /// What the logs' events show: process tree, persistence, IOCs with context, clean-up.
-    pub dynamic: crate::logs::analysis::Findings,
+    pub dynamic: crate::logs::analysis::LogFindings,
     /// The logs' events that Sigma rules are written from (process creations, files,
     /// registry, tasks, services, DNS, connections), in reading order.
     pub behaviour: Vec<crate::logs::Event>,
@@ -61,7 +61,7 @@ pub struct Analysis {
     pub sigma: Option<crate::sigma::SigmaResult>,
     /// IOCs from every sample and log, with provenance: all of them, or, when there are
     /// more than [`MAX_REPORT_IOCS`], the top ones (seen in a sample first, then by count)
-    /// in output order; the complete list is then in [`Analysis::iocs_json`].
+    /// in output order; the complete list is then in [`InputFindings::iocs_json`].
     pub extraction: Extraction,
     /// How many indicators were found in all.
     pub iocs_total: u64,
@@ -102,7 +102,7 @@ pub struct Stats {
     pub log_opens: usize,
 }
 
-impl Analysis {
+impl InputFindings {
     /// The mutex names the analysis logs saw created (CAPE `mutexes`, mutex API calls).
     pub fn logged_mutexes(&self) -> std::collections::BTreeSet<String> {
         self.dynamic
@@ -120,7 +120,7 @@ impl Analysis {
 }
 
 /// Runs triage and IOC extraction over `samples` and `logs` (files or directories).
-pub fn analyze(samples: &[PathBuf], logs: &[PathBuf], options: &AnalyzeOptions) -> Analysis {
+pub fn analyze(samples: &[PathBuf], logs: &[PathBuf], options: &AnalyzeOptions) -> InputFindings {
     let (sample_sources, mut errors) = input::expand(samples);
     let (log_sources, log_errors) = input::expand_logs(logs);
     errors.extend(log_errors);
@@ -148,7 +148,7 @@ pub fn analyze(samples: &[PathBuf], logs: &[PathBuf], options: &AnalyzeOptions) 
         .map(|b| b.map(ReadIocs::from))
         .collect();
 
-    let mut events = crate::logs::analysis::Analysis::new();
+    let mut events = crate::logs::analysis::LogAnalysis::new();
     let mut behaviour = Vec::new();
     let mut activity = crate::activity::Activity::new();
     let scan = options
@@ -204,7 +204,7 @@ pub fn analyze(samples: &[PathBuf], logs: &[PathBuf], options: &AnalyzeOptions) 
     let sample_names: std::collections::HashSet<String> =
         sample_sources.iter().map(Source::name).collect();
     let mut top = keep_top(sorted, &sample_names, MAX_REPORT_IOCS);
-    let mut analysis = Analysis {
+    let mut analysis = InputFindings {
         samples: Vec::new(),
         other_files: Vec::new(),
         logs: log_sources.iter().map(Source::name).collect(),
@@ -279,7 +279,7 @@ pub fn analyze(samples: &[PathBuf], logs: &[PathBuf], options: &AnalyzeOptions) 
 }
 
 /// Indicators the analysis holds in memory for the report and the exchange formats; past
-/// this many, the complete list goes to [`Analysis::iocs_json`] only.
+/// this many, the complete list goes to [`InputFindings::iocs_json`] only.
 pub const MAX_REPORT_IOCS: usize = 1000;
 
 struct Top {
@@ -450,7 +450,7 @@ fn triage_source(
     if let Err(e) = reader.by_ref().take(8).read_to_end(&mut data) {
         return failed(e);
     }
-    if sample::sniff(&data) == Format::Unknown {
+    if sample::sniff(&data) == SampleFormat::Unknown {
         return (TriageOutcome::Other(name), None);
     }
     if source.len_hint() > options.max_sample_size {

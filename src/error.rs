@@ -266,7 +266,15 @@ warning_codes! {
     RuleFalsePositive => "rule-false-positive",
     /// A generated rule misses some of its training samples.
     RuleMisses => "rule-misses",
-    /// A message from the intelligence feeds or warning lists.
+    /// Values of an intelligence feed or warning list were skipped: lines or attributes
+    /// without a value, STIX patterns without a value comparison, values that cannot be
+    /// matched.
+    IntelEntrySkipped => "intel-entry-skipped",
+    /// A file of a feed folder or a warning list was left out: unreadable, not a feed, a
+    /// STIX bundle without objects, a warning list of a kind that is not read.
+    IntelFeedSkipped => "intel-feed-skipped",
+    /// Reserved: what the feeds and warning lists used before the two codes above (none
+    /// is emitted with it now).
     Intel => "intel",
 }
 

@@ -686,7 +686,7 @@ fn the_library_pipeline_reads_each_sample_once_and_matches_the_cli() {
         .iter()
         .filter(|f| {
             let data = std::fs::read(f).expect("read sample");
-            spoor::sample::sniff(&data) != spoor::sample::Format::Unknown
+            spoor::sample::sniff(&data) != spoor::sample::SampleFormat::Unknown
         })
         .count();
     let mut log_files = Vec::new();
@@ -764,7 +764,7 @@ fn the_library_pipeline_reads_each_sample_once_and_matches_the_cli() {
 struct Collected {
     fields: Vec<spoor::logs::Field>,
     text: Vec<u8>,
-    report: Option<(spoor::logs::Format, spoor::logs::ReadReport, u64)>,
+    report: Option<(spoor::logs::LogFormat, spoor::logs::ReadReport, u64)>,
 }
 
 impl spoor::logs::LogSide for Collected {
@@ -780,7 +780,7 @@ impl spoor::logs::LogSide for Collected {
     }
     fn fields_done(
         &mut self,
-        format: spoor::logs::Format,
+        format: spoor::logs::LogFormat,
         report: spoor::logs::ReadReport,
         bytes: u64,
         _: bool,
@@ -791,7 +791,7 @@ impl spoor::logs::LogSide for Collected {
 
 #[test]
 fn one_read_of_a_log_gives_its_events_and_the_fields_a_second_read_would() {
-    use spoor::logs::{self, Format};
+    use spoor::logs::{self, LogFormat};
     use std::sync::Arc;
     let dir = tempfile::tempdir().expect("tempdir");
     let mut files = Vec::new();
@@ -872,14 +872,14 @@ fn one_read_of_a_log_gives_its_events_and_the_fields_a_second_read_would() {
         assert_eq!(bytes, data.len() as u64, "{file:?}");
     }
     for format in [
-        Format::CapeReport,
-        Format::SysmonXml,
-        Format::SysmonJson,
-        Format::Evtx,
-        Format::ProcmonCsv,
-        Format::Regshot,
-        Format::Pcap,
-        Format::Json,
+        LogFormat::CapeReport,
+        LogFormat::SysmonXml,
+        LogFormat::SysmonJson,
+        LogFormat::Evtx,
+        LogFormat::ProcmonCsv,
+        LogFormat::Regshot,
+        LogFormat::Pcap,
+        LogFormat::Json,
     ] {
         assert!(formats.contains(&format), "no {format} log in the test");
     }

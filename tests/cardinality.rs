@@ -2,7 +2,7 @@
 //! the output stays the same, byte for byte; `--no-dedup` writes each sighting in input
 //! order; `--no-context` leaves the snippets out.
 
-use spoor::export::{self, Format, OutputOptions};
+use spoor::export::{self, OutputFormat, OutputOptions};
 use spoor::extract::{ExtractOptions, Extractor};
 use std::path::Path;
 use std::process::Command;
@@ -56,7 +56,13 @@ fn high_cardinality_log(lines: usize) -> String {
 
 fn json_of(extraction: &spoor::extract::Extraction) -> Vec<u8> {
     let mut out = Vec::new();
-    export::write(Format::Json, extraction, OutputOptions::default(), &mut out).expect("write");
+    export::write(
+        OutputFormat::Json,
+        extraction,
+        OutputOptions::default(),
+        &mut out,
+    )
+    .expect("write");
     out
 }
 

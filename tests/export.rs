@@ -5,8 +5,8 @@
 //! `SPOOR_REQUIRE_VALIDATORS=1`, which turns a missing validator into a failure).
 
 use serde_json::Value;
-use spoor::export::findings::{Findings, Indicator, IndicatorKind, RuleFinding};
-use spoor::export::{self, misp, stix, ExchangeOptions, Format, OutputOptions, Tlp};
+use spoor::export::findings::{ExchangeFindings, Indicator, IndicatorKind, RuleFinding};
+use spoor::export::{self, misp, stix, ExchangeOptions, OutputFormat, OutputOptions, Tlp};
 use spoor::extract::{ExtractOptions, Extractor};
 use spoor::IocKind;
 use std::collections::{BTreeMap, BTreeSet};
@@ -119,7 +119,7 @@ fn registry_keys_and_paths_round_trip_through_patterns() {
         r"%APPDATA%\Microsoft\svc host.exe",
         "/tmp/.x'y/run.sh",
     ];
-    let mut findings = Findings::default();
+    let mut findings = ExchangeFindings::default();
     for k in keys {
         findings
             .indicators
@@ -185,7 +185,7 @@ fn registry_keys_and_paths_round_trip_through_patterns() {
 
 #[test]
 fn network_and_hash_patterns() {
-    let mut findings = Findings::default();
+    let mut findings = ExchangeFindings::default();
     for (kind, value) in [
         (IocKind::Ipv4, "198.51.100.7:8443"),
         (IocKind::Ipv4, "203.0.113.0/24"),
@@ -238,10 +238,10 @@ fn network_and_hash_patterns() {
 }
 
 /// Triage and extraction of one sample file, as the CLI does it.
-fn sample_findings(path: &Path) -> (Findings, Vec<u8>) {
+fn sample_findings(path: &Path) -> (ExchangeFindings, Vec<u8>) {
     let data = std::fs::read(path).expect("read sample");
     let t = spoor::sample::triage(&path.display().to_string(), &data);
-    (Findings::from_triage(&[(&t, &data)]), data)
+    (ExchangeFindings::from_triage(&[(&t, &data)]), data)
 }
 
 fn files_under(dir: &Path) -> Vec<PathBuf> {
@@ -426,7 +426,7 @@ fn export_corpus(out: &Path) -> usize {
                 exchange: options(DATE),
             };
             let mut csv = Vec::new();
-            export::write(Format::Csv, &extraction, opts, &mut csv).expect("csv");
+            export::write(OutputFormat::Csv, &extraction, opts, &mut csv).expect("csv");
             let mut reader = csv::Reader::from_reader(csv.as_slice());
             let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.expect("row")).collect();
             assert_eq!(rows.len(), extraction.iocs.len(), "{stem}: csv rows");
@@ -435,7 +435,7 @@ fn export_corpus(out: &Path) -> usize {
                 assert_eq!(row.get(6), Some(path.display().to_string().as_str()));
             }
             let mut nd = Vec::new();
-            export::write(Format::Ndjson, &extraction, opts, &mut nd).expect("ndjson");
+            export::write(OutputFormat::Ndjson, &extraction, opts, &mut nd).expect("ndjson");
             let lines: Vec<Value> = String::from_utf8(nd)
                 .expect("utf-8")
                 .lines()
@@ -448,7 +448,7 @@ fn export_corpus(out: &Path) -> usize {
                     "{stem}: provenance"
                 );
             }
-            Findings::from_extraction(&extraction)
+            ExchangeFindings::from_extraction(&extraction)
         };
         let findings = if is_sample {
             // The sample through `extract` too: the IOCs of its bytes, as text.
@@ -504,7 +504,7 @@ fn export_corpus(out: &Path) -> usize {
         &[root().join("corpus/logs")],
         &spoor::analyze::AnalyzeOptions::default(),
     );
-    let findings = Findings::from_analysis(&analysis);
+    let findings = ExchangeFindings::from_analysis(&analysis);
     assert_eq!(findings.samples.len(), 27);
     assert!(
         findings.indicators.iter().any(|i| !i.samples.is_empty()),
@@ -648,7 +648,7 @@ fn a_family_is_a_malware_family_with_its_samples_as_variants() {
         .zip(&datas)
         .map(|(t, d)| (t, d.as_slice()))
         .collect();
-    let mut findings = Findings::from_triage(&pairs);
+    let mut findings = ExchangeFindings::from_triage(&pairs);
     findings.family = Some("Ashdrop".into());
     let bundle = stix::bundle(&findings, options(DATE));
     check_bundle("family", &bundle);
@@ -719,16 +719,19 @@ fn misp_uuids_are_unique_across_events_and_stable_within_one() {
     );
     let t1 = spoor::sample::triage(&one.display().to_string(), &data1);
     let t2 = spoor::sample::triage(&two.display().to_string(), &data2);
-    let alone = misp::event(&Findings::from_triage(&[(&t1, &data1)]), options(DATE));
+    let alone = misp::event(
+        &ExchangeFindings::from_triage(&[(&t1, &data1)]),
+        options(DATE),
+    );
     let both = misp::event(
-        &Findings::from_triage(&[(&t1, &data1), (&t2, &data2)]),
+        &ExchangeFindings::from_triage(&[(&t1, &data1), (&t2, &data2)]),
         options(DATE),
     );
     let (a, b) = (misp_uuids(&alone), misp_uuids(&both));
     assert!(a.len() > 20, "{} uuids", a.len());
     assert!(a.is_disjoint(&b), "events share UUIDs");
     let again = misp::event(
-        &Findings::from_triage(&[(&t1, &data1)]),
+        &ExchangeFindings::from_triage(&[(&t1, &data1)]),
         options(DATE + 1000),
     );
     assert_eq!(a, misp_uuids(&again), "UUIDs do not depend on the date");
@@ -746,7 +749,7 @@ fn sandbox_addresses_and_system_hashes_are_context() {
         root().join("corpus/logs/sysmon/session-2024-03-12.xml"),
     ];
     let analysis = spoor::analyze::analyze(&[], &logs, &spoor::analyze::AnalyzeOptions::default());
-    let findings = Findings::from_analysis(&analysis);
+    let findings = ExchangeFindings::from_analysis(&analysis);
     let find = |value: &str| {
         findings
             .indicators
@@ -820,7 +823,7 @@ fn sandbox_addresses_and_system_hashes_are_context() {
         }
     }
 
-    let report = spoor::report::Report::build(
+    let report = spoor::report::AnalystReport::build(
         &analysis,
         &spoor::report::ReportOptions {
             date: "2024-03-12".into(),

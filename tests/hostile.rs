@@ -109,7 +109,7 @@ fn outside_single_quotes(command: &str) -> String {
 /// The remediation list the analyst report would carry for `samples` and `logs`.
 fn remediation(samples: &[PathBuf], logs: &[PathBuf]) -> Vec<spoor::report::Remediation> {
     let analysis = spoor::analyze::analyze(samples, logs, &Default::default());
-    spoor::report::Report::build(&analysis, &Default::default()).remediation
+    spoor::report::AnalystReport::build(&analysis, &Default::default()).remediation
 }
 
 fn analyze(dir: &Path, out: &str, samples: &[&str], logs: &[&str]) -> Output {

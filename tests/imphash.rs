@@ -310,7 +310,7 @@ fn real_windows_binaries_agree_with_pefile() {
             continue;
         };
         total += 1;
-        let parsed = spoor::sample::parse(&data, spoor::sample::Format::Pe);
+        let parsed = spoor::sample::parse(&data, spoor::sample::SampleFormat::Pe);
         let pe = parsed.pe.as_ref();
         let ours = pe.and_then(|p| p.imphash.clone());
         let ours = ours.as_deref().unwrap_or("-");

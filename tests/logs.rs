@@ -7,8 +7,8 @@
 //! HTTP and TLS content; damaged input must give warnings and partial results.
 
 use serde_json::Value;
-use spoor::logs::analysis::{Analysis, Findings};
-use spoor::logs::{self, base_name, Action, Event, Format, ReadReport};
+use spoor::logs::analysis::{LogAnalysis, LogFindings};
+use spoor::logs::{self, base_name, Action, Event, LogFormat, ReadReport};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -20,7 +20,7 @@ fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-fn read(name: &str, data: &[u8]) -> (Format, Vec<Event>, ReadReport) {
+fn read(name: &str, data: &[u8]) -> (LogFormat, Vec<Event>, ReadReport) {
     let format = logs::detect(&data[..data.len().min(logs::SNIFF_BYTES)]);
     let mut events = Vec::new();
     let source: Arc<str> = Arc::from(name);
@@ -28,8 +28,8 @@ fn read(name: &str, data: &[u8]) -> (Format, Vec<Event>, ReadReport) {
     (format, events, report)
 }
 
-fn analyse(events: &[Event]) -> Findings {
-    let mut a = Analysis::new();
+fn analyse(events: &[Event]) -> LogFindings {
+    let mut a = LogAnalysis::new();
     for e in events {
         a.add(e);
     }
@@ -159,7 +159,7 @@ fn matches(format: &str, want: &Value, e: &Event) -> bool {
 }
 
 /// Whether the analysis found the indicator the ground truth lists.
-fn found(findings: &Findings, want: &Value) -> bool {
+fn found(findings: &LogFindings, want: &Value) -> bool {
     let (Some(kind), Some(value)) = (s(want, "type"), s(want, "value")) else {
         return false;
     };
@@ -205,13 +205,13 @@ fn corpus_logs_give_their_expected_events_and_iocs() {
         let (detected, events, report) = read(rel, &data);
         formats.insert(detected);
         let expected_format = match format.as_str() {
-            "cape_report_json" => Format::CapeReport,
-            "sysmon_xml" => Format::SysmonXml,
-            "sysmon_json" => Format::SysmonJson,
-            "procmon_csv" => Format::ProcmonCsv,
-            "regshot_txt" => Format::Regshot,
-            "pcap" => Format::Pcap,
-            "evtx" => Format::Evtx,
+            "cape_report_json" => LogFormat::CapeReport,
+            "sysmon_xml" => LogFormat::SysmonXml,
+            "sysmon_json" => LogFormat::SysmonJson,
+            "procmon_csv" => LogFormat::ProcmonCsv,
+            "regshot_txt" => LogFormat::Regshot,
+            "pcap" => LogFormat::Pcap,
+            "evtx" => LogFormat::Evtx,
             other => panic!("{}: unknown format {other}", truth_path.display()),
         };
         assert_eq!(detected, expected_format, "{rel} detected as {detected}");
@@ -575,7 +575,7 @@ fn check_session(events: &[Event]) {
 fn generated_pcap_and_pcapng() {
     let frames = session_frames();
     let (format, events, report) = read("gen.pcap", &pcap(&frames));
-    assert_eq!(format, Format::Pcap);
+    assert_eq!(format, LogFormat::Pcap);
     assert!(report.warnings.is_empty(), "{:?}", report.warnings);
     assert_eq!(report.records, frames.len() as u64);
     check_session(&events);
@@ -585,7 +585,7 @@ fn generated_pcap_and_pcapng() {
         "the query's time"
     );
     let (format, events_ng, report) = read("gen.pcapng", &pcapng(&frames));
-    assert_eq!(format, Format::Pcapng);
+    assert_eq!(format, LogFormat::Pcapng);
     assert!(report.warnings.is_empty(), "{:?}", report.warnings);
     check_session(&events_ng);
     let targets = |ev: &[Event]| ev.iter().map(|e| e.target.clone()).collect::<Vec<_>>();
@@ -598,7 +598,7 @@ fn nanosecond_pcap_times() {
     data[..4].copy_from_slice(&0xa1b2_3c4du32.to_le_bytes());
     // the second packet's fraction field (1000) is 1000 ns = 1 µs
     let (format, events, report) = read("ns.pcap", &data);
-    assert_eq!(format, Format::Pcap);
+    assert_eq!(format, LogFormat::Pcap);
     assert!(report.warnings.is_empty(), "{:?}", report.warnings);
     let http = events
         .iter()
@@ -683,7 +683,7 @@ fn json_of_an_unknown_schema_gives_field_paths() {
     let doc = br#"{"meta": {"tool": "x"}, "results": [{"c2": "https://panel.example.com/gate"},
         {"notes": ["beacon to 198.51.100.7", "none"]}]}"#;
     let (format, events, _) = read("x.json", doc);
-    assert_eq!(format, Format::Json);
+    assert_eq!(format, LogFormat::Json);
     assert!(events.is_empty());
     let extractor = spoor::Extractor::new(spoor::ExtractOptions {
         threads: 1,
@@ -731,7 +731,7 @@ fn procmon_columns_in_another_order() {
     let reordered = writer.into_inner().expect("csv");
     let (f1, original, _) = read(path, &data);
     let (f2, shuffled, report) = read("reordered.csv", &reordered);
-    assert_eq!((f1, f2), (Format::ProcmonCsv, Format::ProcmonCsv));
+    assert_eq!((f1, f2), (LogFormat::ProcmonCsv, LogFormat::ProcmonCsv));
     assert!(report.warnings.is_empty(), "{:?}", report.warnings);
     assert_eq!(original.len(), shuffled.len());
     for (a, b) in original.iter().zip(&shuffled) {
@@ -774,7 +774,7 @@ fn evtx_with_corrupt_chunk() -> Vec<u8> {
 fn corrupt_evtx_chunk_is_a_warning() {
     let data = evtx_with_corrupt_chunk();
     let (format, events, report) = read("bad.evtx", &data);
-    assert_eq!(format, Format::Evtx);
+    assert_eq!(format, LogFormat::Evtx);
     assert!(events.is_empty());
     assert!(
         !report.warnings.is_empty(),
@@ -866,7 +866,7 @@ fn truncated_sandbox_report_keeps_the_events_before_the_cut() {
     let data = std::fs::read(root().join(path)).expect("report");
     let cut = &data[..data.len() * 3 / 5];
     let (format, events, report) = read(path, cut);
-    assert_eq!(format, Format::CapeReport);
+    assert_eq!(format, LogFormat::CapeReport);
     assert_eq!(report.warnings.len(), 1, "{:?}", report.warnings);
     assert!(events.iter().any(|e| e.action == Action::Sample));
     assert!(events
@@ -882,14 +882,14 @@ mod fuzz_body;
 #[test]
 fn fuzz_target_body_runs_on_the_corpus() {
     let formats = [
-        Format::CapeReport,
-        Format::SysmonXml,
-        Format::SysmonJson,
-        Format::Evtx,
-        Format::ProcmonCsv,
-        Format::Regshot,
-        Format::Pcap,
-        Format::Json,
+        LogFormat::CapeReport,
+        LogFormat::SysmonXml,
+        LogFormat::SysmonJson,
+        LogFormat::Evtx,
+        LogFormat::ProcmonCsv,
+        LogFormat::Regshot,
+        LogFormat::Pcap,
+        LogFormat::Json,
     ];
     let mut inputs: Vec<Vec<u8>> = walk(&root().join("corpus/logs"))
         .iter()
@@ -1134,7 +1134,7 @@ fn evtx_and_xml_exports_give_the_same_events() {
     for (path, channel, _) in EVTX_FILES {
         let data = std::fs::read(root().join(path)).expect("EVTX file");
         let (format, events, report) = read(path, &data);
-        assert_eq!(format, Format::Evtx);
+        assert_eq!(format, LogFormat::Evtx);
         assert!(report.warnings.is_empty(), "{path}: {:?}", report.warnings);
         assert!(events.iter().all(|e| e.get("channel") == Some(channel)));
         from_evtx.extend(events);
@@ -1184,7 +1184,7 @@ fn evtx_records_across_chunks() {
     assert!(chunks.len() >= 3, "{} chunks", chunks.len());
     assert_eq!(chunks.last().map(|c| c.1), Some(n as u64));
     let (format, events, report) = read("many.evtx", &data);
-    assert_eq!(format, Format::Evtx);
+    assert_eq!(format, LogFormat::Evtx);
     assert!(report.warnings.is_empty(), "{:?}", report.warnings);
     assert_eq!(events.len(), n);
     let ids: Vec<u64> = events
@@ -1395,11 +1395,11 @@ fn cape_report_is_recognised_whatever_its_key_order() {
         "info at {info_at}: the test must push it far in"
     );
     // the head alone does not tell
-    assert_eq!(logs::detect(&report[..logs::SNIFF_BYTES]), Format::Json);
+    assert_eq!(logs::detect(&report[..logs::SNIFF_BYTES]), LogFormat::Json);
 
     let dir = tempfile::tempdir().expect("dir");
     let (summary, events) = read_source_events(&source_file(dir.path(), "report.json", &report), 0);
-    assert_eq!(summary.format, Format::CapeReport, "{summary:?}");
+    assert_eq!(summary.format, LogFormat::CapeReport, "{summary:?}");
     assert!(summary.warnings.is_empty(), "{:?}", summary.warnings);
     let f = analyse(&events);
     // three processes with the same command line and their own pids stay three
@@ -1432,7 +1432,7 @@ fn cape_report_is_recognised_whatever_its_key_order() {
     // a stream that cannot be read twice: the bytes looked at are kept and replayed
     let whole: Box<dyn std::io::Read + Send> = Box::new(std::io::Cursor::new(report.clone()));
     let (format, mut rest, note) = logs::json::recognise_report(whole, None);
-    assert_eq!(format, Format::CapeReport);
+    assert_eq!(format, LogFormat::CapeReport);
     assert!(note.is_none());
     let mut again = Vec::new();
     std::io::Read::read_to_end(&mut rest, &mut again).expect("replay");
@@ -1445,7 +1445,7 @@ fn json_of_another_schema_is_still_plain_json() {
     let doc = br#"{"data": {"info": 1, "target": 2, "behavior": 3, "signatures": []}, "x": "y"}"#;
     let dir = tempfile::tempdir().expect("dir");
     let (summary, events) = read_source_events(&source_file(dir.path(), "other.json", doc), 0);
-    assert_eq!(summary.format, Format::Json);
+    assert_eq!(summary.format, LogFormat::Json);
     assert!(events.is_empty());
 }
 
@@ -1487,7 +1487,7 @@ fn compressed_logs_are_read_transparently() {
             &source_file(dir.path(), &format!("report.json.{ext}"), &pack(&report)),
             0,
         );
-        assert_eq!(summary.format, Format::CapeReport, "{ext}: {summary:?}");
+        assert_eq!(summary.format, LogFormat::CapeReport, "{ext}: {summary:?}");
         assert!(summary.warnings.is_empty(), "{ext}: {:?}", summary.warnings);
         assert_eq!(strip(events), plain_report, "{ext}");
         // the name says nothing: content decides
@@ -1495,7 +1495,7 @@ fn compressed_logs_are_read_transparently() {
             &source_file(dir.path(), &format!("sysmon-{ext}.log"), &pack(&sysmon)),
             0,
         );
-        assert_eq!(summary.format, Format::SysmonXml, "{ext}");
+        assert_eq!(summary.format, LogFormat::SysmonXml, "{ext}");
         assert_eq!(strip(events), plain_sysmon, "{ext}");
     }
     // extract reads through the compression too, with field paths
@@ -1524,7 +1524,7 @@ fn decompression_bombs_and_damaged_streams_give_warnings() {
     assert!(packed.len() < 1 << 20);
     let source = source_file(dir.path(), "auth.log.gz", &packed);
     let (summary, _) = read_source_events(&source, 1 << 20);
-    assert_eq!(summary.format, Format::Text);
+    assert_eq!(summary.format, LogFormat::Text);
     assert!(
         summary.warnings.iter().any(|w| w
             .message
@@ -1634,10 +1634,10 @@ fn zip_archives_of_logs_are_listed_and_executables_never_read() {
         .all(|e| e.message.contains("executable") && e.message.contains("not read")));
     // members are read as logs
     let (summary, events) = read_source_events(&sources[0], 0);
-    assert_eq!(summary.format, Format::SysmonXml);
+    assert_eq!(summary.format, LogFormat::SysmonXml);
     assert!(!events.is_empty());
     let (summary, events) = read_source_events(&sources[2], 0);
-    assert_eq!(summary.format, Format::CapeReport, "{summary:?}");
+    assert_eq!(summary.format, LogFormat::CapeReport, "{summary:?}");
     assert!(!events.is_empty());
     // and extract finds what the text member says, naming the member
     let extraction = spoor::extract::Extractor::new(spoor::extract::ExtractOptions::default())
@@ -1685,7 +1685,7 @@ fn quoted_commands_are_parsed_before_matching() {
             "Image": "C:\\Tools\\disc.exe", "CommandLine": "disc create image.iso"}),
     ];
     let (format, events, _) = read("cmds.ndjson", &win_lines(&records));
-    assert_eq!(format, Format::SysmonJson);
+    assert_eq!(format, LogFormat::SysmonJson);
     let f = analyse(&events);
     let got: Vec<(&str, &str, Option<&str>)> = f
         .persistence

@@ -30,7 +30,12 @@ fn upx_packed_upx_is_called_packed_by_upx() {
         t.hashes.sha256,
         "5e1a476c36e19750a0aa4b2460ed54c14d94bcb41f70ed489e1eb87da6d4744f"
     );
-    assert_eq!(t.packer.verdict, "packed", "{:?}", t.packer);
+    assert_eq!(
+        t.packer.verdict,
+        spoor::sample::behavior::Packing::Packed,
+        "{:?}",
+        t.packer
+    );
     assert_eq!(t.packer.packers, ["UPX"], "{:?}", t.packer);
     assert!(
         t.packer.reasons.iter().any(|r| r.contains("entropy")),

@@ -311,7 +311,7 @@ fn random_candidates_always_render_to_clean_rules() {
     use rules::candidates::Candidate;
     use rules::render::{Template, TEMPLATES};
     use rules::{rule_from_candidates, SampleInfo};
-    use spoor::sample::Format;
+    use spoor::sample::SampleFormat;
     let mut state = 0x9e37_79b9_7f4a_7c15u64;
     let mut next = move || {
         state ^= state << 13;
@@ -355,7 +355,7 @@ fn random_candidates_always_render_to_clean_rules() {
                 name: format!("s\"\\{i}\u{1}"),
                 sha256: "0".repeat(64),
                 size: next() % 5_000_000,
-                format: [Format::Pe, Format::Elf, Format::MachoFat][i % 3],
+                format: [SampleFormat::Pe, SampleFormat::Elf, SampleFormat::MachoFat][i % 3],
                 imphash: None,
                 dotnet: None,
             })

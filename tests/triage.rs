@@ -3,7 +3,7 @@
 //! and broken input gives warnings, never a panic.
 
 use serde_json::Value;
-use spoor::sample::{self, Format};
+use spoor::sample::{self, SampleFormat};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -79,15 +79,15 @@ fn corpus_techniques_formats_and_hashes() {
         );
         assert_eq!(t.hashes.md5, v["hashes"]["md5"].as_str().unwrap_or(""));
         let want_format = match v["format"].as_str() {
-            Some("pe") => Format::Pe,
-            Some("elf") => Format::Elf,
-            Some("macho") if v["arch"] == "universal" => Format::MachoFat,
-            _ => Format::Macho,
+            Some("pe") => SampleFormat::Pe,
+            Some("elf") => SampleFormat::Elf,
+            Some("macho") if v["arch"] == "universal" => SampleFormat::MachoFat,
+            _ => SampleFormat::Macho,
         };
         assert_eq!(t.format, want_format, "{}", path.display());
         if v["arch"] != "universal" {
             let want_arch = match v["arch"].as_str().unwrap_or("") {
-                "aarch64" if want_format != Format::Elf => "arm64",
+                "aarch64" if want_format != SampleFormat::Elf => "arm64",
                 a => a,
             };
             assert_eq!(t.arch, want_arch, "{}", path.display());
@@ -96,7 +96,7 @@ fn corpus_techniques_formats_and_hashes() {
             assert_eq!(t.macho.len(), 2);
         }
         assert!(!t.sections.is_empty() && !t.imports.is_empty());
-        if want_format == Format::Pe {
+        if want_format == SampleFormat::Pe {
             let pe = t.pe.as_ref().expect("pe info");
             assert!(pe.imphash.is_some() && pe.entry_section.as_deref() == Some(".text"));
             assert_eq!(pe.dll, v["kind"] == "dll", "{}", path.display());
@@ -242,7 +242,7 @@ fn broken_input_gives_warnings_not_panics() {
         }
     }
     let t = sample::triage("garbage", b"MZ\x90\x00 not really a PE");
-    assert_eq!(t.format, Format::Pe);
+    assert_eq!(t.format, SampleFormat::Pe);
     assert!(!t.warnings.is_empty());
 }
 

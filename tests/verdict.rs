@@ -3,8 +3,9 @@
 //! class of its family (`corpus/expected/classes.tsv`), in triage and in the corpus report.
 
 use spoor::analyze::{analyze, AnalyzeOptions};
-use spoor::report::{Report, ReportOptions};
+use spoor::report::{AnalystReport, ReportOptions};
 use spoor::sample;
+use spoor::sample::verdict::SampleVerdict;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -73,7 +74,7 @@ fn the_benign_corpus_shows_no_strong_signs_and_no_class() {
     let mut wrong = Vec::new();
     for f in &files {
         let t = triage(f);
-        if t.verdict.verdict != "no strong signs" || !t.classes.is_empty() {
+        if t.verdict.verdict != SampleVerdict::NoStrongSigns || !t.classes.is_empty() {
             wrong.push(format!(
                 "{}: {} ({}), classes {}",
                 f.display(),
@@ -104,7 +105,7 @@ fn every_malicious_sample_is_malicious_looking_with_its_familys_class() {
             .get(&family)
             .unwrap_or_else(|| panic!("{family} has no row in classes.tsv"));
         let t = triage(&f);
-        if t.verdict.verdict != "malicious-looking" {
+        if t.verdict.verdict != SampleVerdict::MaliciousLooking {
             wrong.push(format!("{}: {}", f.display(), t.verdict.reason));
         }
         let got: Vec<&str> = t.classes.iter().map(|h| h.class.as_str()).collect();
@@ -138,7 +139,7 @@ fn the_corpus_report_opens_with_the_class_hints() {
         root().join("corpus/benign/built"),
     ];
     let analysis = analyze(&inputs, &[], &AnalyzeOptions::default());
-    let report = Report::build(
+    let report = AnalystReport::build(
         &analysis,
         &ReportOptions {
             date: "2026-11-25".into(),

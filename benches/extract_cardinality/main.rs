@@ -250,15 +250,15 @@ fn generate(path: &Path, mib: u64) -> std::io::Result<()> {
 /// for when no release `spoor` binary is at hand (the library then builds without the
 /// `yara` feature, and `analyze` makes no rules).
 fn child_main(args: &[String]) -> Result<(), String> {
-    use spoor::export::{self, Format, OutputOptions};
+    use spoor::export::{self, OutputFormat, OutputOptions};
     use spoor::extract::{ExtractOptions, Extractor};
     match args {
         [mode, format, no_dedup, limit, input, output] if mode == "extract" => {
             let format = match format.as_str() {
-                "json" => Format::Json,
-                "ndjson" => Format::Ndjson,
-                "csv" => Format::Csv,
-                "text" => Format::Text,
+                "json" => OutputFormat::Json,
+                "ndjson" => OutputFormat::Ndjson,
+                "csv" => OutputFormat::Csv,
+                "text" => OutputFormat::Text,
                 other => return Err(format!("unknown format {other}")),
             };
             let no_dedup = no_dedup == "1";
@@ -266,11 +266,11 @@ fn child_main(args: &[String]) -> Result<(), String> {
                 threads: 1,
                 max_sightings: match format {
                     _ if no_dedup => 0,
-                    Format::Csv => 1,
+                    OutputFormat::Csv => 1,
                     _ => 10,
                 },
                 memory_limit: limit.parse().map_err(|_| format!("bad limit {limit}"))?,
-                sightings: format != Format::Text,
+                sightings: format != OutputFormat::Text,
                 ..ExtractOptions::default()
             });
             let options = OutputOptions::default();
@@ -279,7 +279,7 @@ fn child_main(args: &[String]) -> Result<(), String> {
             let result = if no_dedup {
                 spoor::output::write_to(Some(output), |w| {
                     let r = extractor.stream_paths(&paths, &mut |ioc| match format {
-                        Format::Text => export::text::write_iocs([ioc], options, w),
+                        OutputFormat::Text => export::text::write_iocs([ioc], options, w),
                         _ => export::json::write_line(ioc, options, w),
                     });
                     match r.output_error {
@@ -297,7 +297,7 @@ fn child_main(args: &[String]) -> Result<(), String> {
         }
         [mode, input, outdir] if mode == "analyze" => {
             use spoor::analyze::{analyze, AnalyzeOptions};
-            use spoor::report::{markdown, Report, ReportOptions};
+            use spoor::report::{markdown, AnalystReport, ReportOptions};
             let options = AnalyzeOptions {
                 extract: ExtractOptions {
                     threads: 1,
@@ -313,14 +313,14 @@ fn child_main(args: &[String]) -> Result<(), String> {
             spoor::output::write_to(Some(&iocs), |w| match &analysis.iocs_json {
                 Some(full) => std::io::copy(&mut full.reopen()?, w).map(|_| ()),
                 None => export::write(
-                    Format::Json,
+                    OutputFormat::Json,
                     &analysis.extraction,
                     OutputOptions::default(),
                     w,
                 ),
             })
             .map_err(|e| e.to_string())?;
-            let report = Report::build(
+            let report = AnalystReport::build(
                 &analysis,
                 &ReportOptions {
                     date: "2026-12-04".into(),

@@ -1,4 +1,4 @@
-//! Fuzz target: the sysmon_xml log reader on arbitrary bytes, read as `Format::SysmonXml` whatever
+//! Fuzz target: the sysmon_xml log reader on arbitrary bytes, read as `LogFormat::SysmonXml` whatever
 //! they look like: events, the analysis over them, and the field walker for
 //! `spoor extract`. It must never panic, and every event's record index must be one the
 //! reader counted.
@@ -7,5 +7,5 @@
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    spoor_fuzz_logs::check(spoor::logs::Format::SysmonXml, data);
+    spoor_fuzz_logs::check(spoor::logs::LogFormat::SysmonXml, data);
 });

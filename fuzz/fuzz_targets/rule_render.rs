@@ -8,7 +8,7 @@ use libfuzzer_sys::fuzz_target;
 use spoor::rules::candidates::Candidate;
 use spoor::rules::render::{Template, TEMPLATES};
 use spoor::rules::{rule_from_candidates, validate, RuleOptions, SampleInfo};
-use spoor::sample::Format;
+use spoor::sample::SampleFormat;
 
 const TAGS: [&str; 8] = [
     "ioc:url",
@@ -48,7 +48,7 @@ fuzz_target!(|data: &[u8]| {
             name: format!("s\"\\{i}\u{1}"),
             sha256: "0".repeat(64),
             size: u64::from(control) * 1000,
-            format: [Format::Pe, Format::Elf, Format::MachoFat][i % 3],
+            format: [SampleFormat::Pe, SampleFormat::Elf, SampleFormat::MachoFat][i % 3],
             imphash: None,
             dotnet: None,
         })

@@ -1,14 +1,14 @@
 //! Shared body of the `logs_*` fuzz targets.
 
-use spoor::logs::analysis::Analysis;
-use spoor::logs::{self, Format};
+use spoor::logs::analysis::LogAnalysis;
+use spoor::logs::{self, LogFormat};
 use std::sync::Arc;
 
 /// Reads `data` as `format` for events (and analyses them) and for fields; panics only
 /// on a broken invariant.
-pub fn check(format: Format, data: &[u8]) {
+pub fn check(format: LogFormat, data: &[u8]) {
     let source: Arc<str> = Arc::from("fuzz");
-    let mut analysis = Analysis::new();
+    let mut analysis = LogAnalysis::new();
     let mut events = 0u64;
     let report = logs::read_events(format, &source, &mut &data[..], &mut |e| {
         assert!(e.provenance.record < u64::MAX);

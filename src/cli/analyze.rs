@@ -226,7 +226,7 @@ pub fn run(args: AnalyzeArgs) -> ExitCode {
             // more indicators than the report holds: the complete list, written beforehand
             Some(full) => std::io::copy(&mut full.reopen()?, w).map(|_| ()),
             None => export::write(
-                export::Format::Json,
+                export::OutputFormat::Json,
                 &findings.extraction,
                 OutputOptions::default(),
                 w,

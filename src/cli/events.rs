@@ -5,7 +5,7 @@ use super::{warn, EXIT_FAILURE, EXIT_INPUT_ERRORS, EXIT_OK};
 use crate::escape::terminal::field as esc;
 use crate::extract::{ExtractOptions, Extractor};
 use crate::input::{self, Source};
-use crate::logs::analysis::{Analysis, Findings, ProcessNode};
+use crate::logs::analysis::{LogAnalysis, LogFindings, ProcessNode};
 use crate::logs::{self, base_name, Action, Event, SourceSummary};
 use crate::sigma::{Engine, LoadReport, Scan, SigmaResult};
 use clap::{Args, ValueEnum};
@@ -56,7 +56,7 @@ pub struct EventsArgs {
 /// What kind of executable a file given as a log is (`a PE executable`), from its first
 /// bytes; `None` for anything else (and for what cannot be opened: reading reports that).
 fn executable_kind(source: &input::Source) -> Option<&'static str> {
-    use crate::sample::Format;
+    use crate::sample::SampleFormat;
     let input::Source::File { path, .. } = source else {
         return None;
     };
@@ -64,10 +64,10 @@ fn executable_kind(source: &input::Source) -> Option<&'static str> {
     let mut file = std::fs::File::open(path).ok()?;
     let n = std::io::Read::read(&mut file, &mut head).ok()?;
     match crate::sample::sniff(&head[..n]) {
-        Format::Pe => Some("a PE executable"),
-        Format::Elf => Some("an ELF executable"),
-        Format::Macho | Format::MachoFat => Some("a Mach-O executable"),
-        Format::Unknown => None,
+        SampleFormat::Pe => Some("a PE executable"),
+        SampleFormat::Elf => Some("an ELF executable"),
+        SampleFormat::Macho | SampleFormat::MachoFat => Some("a Mach-O executable"),
+        SampleFormat::Unknown => None,
     }
 }
 
@@ -119,7 +119,7 @@ pub fn run(args: EventsArgs) -> ExitCode {
         }
     };
     let mut scan = engine.as_ref().map(|e| RefCell::new(Scan::new(e)));
-    let mut analysis = Analysis::new();
+    let mut analysis = LogAnalysis::new();
     let mut summaries = Vec::new();
     let mut tree_warnings: Vec<crate::error::Warning> = Vec::new();
     let result = match args.format {
@@ -342,7 +342,7 @@ impl TextIocs {
         extraction.sources.into_iter().find_map(|s| s.error)
     }
 
-    fn add_to(self, summary: &SourceSummary, analysis: &mut Analysis) {
+    fn add_to(self, summary: &SourceSummary, analysis: &mut LogAnalysis) {
         for ioc in &self.iocs {
             analysis.add_extracted(ioc, summary.format);
         }
@@ -350,7 +350,7 @@ impl TextIocs {
 }
 
 /// The human view.
-pub fn render_text(sources: &[SourceSummary], events: &[Event], findings: &Findings) -> String {
+pub fn render_text(sources: &[SourceSummary], events: &[Event], findings: &LogFindings) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "sources");
     for s in sources {

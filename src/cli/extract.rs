@@ -1,7 +1,7 @@
 //! `spoor extract`: IOCs from text, logs and binaries.
 
 use super::{warn, EXIT_FAILURE, EXIT_INPUT_ERRORS, EXIT_OK};
-use crate::export::{self, Format, OutputOptions};
+use crate::export::{self, OutputFormat, OutputOptions};
 use crate::extract::{ExtractOptions, Extractor};
 use crate::ioc::allowlist::Allowlist;
 use crate::ioc::scan::KindSet;
@@ -20,7 +20,7 @@ pub struct ExtractArgs {
     pub types: Vec<IocKind>,
     /// Output format.
     #[arg(long, short = 'f', value_enum, default_value = "json")]
-    pub format: Format,
+    pub format: OutputFormat,
     /// Write network indicators defanged (`hxxp`, `[.]`) for safe sharing.
     #[arg(long)]
     pub defang: bool,
@@ -101,7 +101,7 @@ pub fn run(args: ExtractArgs) -> ExitCode {
     } else {
         KindSet::only(&args.types)
     };
-    if args.no_dedup && !matches!(args.format, Format::Ndjson | Format::Text) {
+    if args.no_dedup && !matches!(args.format, OutputFormat::Ndjson | OutputFormat::Text) {
         warn("--no-dedup needs -f ndjson or -f text");
         return ExitCode::from(EXIT_FAILURE);
     }
@@ -109,7 +109,7 @@ pub fn run(args: ExtractArgs) -> ExitCode {
     // without deduplication, an executable's sightings are all passed on
     let max_sightings = match args.format {
         _ if args.no_dedup => 0,
-        Format::Csv if args.max_sightings != 1 => 1,
+        OutputFormat::Csv if args.max_sightings != 1 => 1,
         _ => args.max_sightings,
     };
     let extractor = Extractor::new(ExtractOptions {
@@ -125,7 +125,7 @@ pub fn run(args: ExtractArgs) -> ExitCode {
         structured_logs: !args.raw_logs,
         memory_limit: args.memory_limit,
         temp_dir: args.temp_dir.clone(),
-        sightings: args.format != Format::Text,
+        sightings: args.format != OutputFormat::Text,
         context: !args.no_context,
         ..ExtractOptions::default()
     });
@@ -198,7 +198,7 @@ fn run_streaming(
     let mut report = None;
     let result = crate::output::write_to(args.output.as_deref(), |w| {
         let r = extractor.stream_paths(paths, &mut |ioc| match args.format {
-            Format::Text => export::text::write_iocs([ioc], options, w),
+            OutputFormat::Text => export::text::write_iocs([ioc], options, w),
             _ => export::json::write_line(ioc, options, w),
         });
         let error = r

@@ -44,7 +44,7 @@ pub fn load_intel(
     if paths.is_empty() && warninglists.is_none() {
         return Ok(None);
     }
-    // The intel module's errors carry their codes; its warnings get theirs here.
+    // The intel module's errors and warnings carry their codes.
     let fail = |e: crate::Error| {
         let message = format!("intel: {e}");
         fail(&match e {
@@ -67,10 +67,7 @@ pub fn load_intel(
         }
     }
     for w in warnings {
-        warn(crate::Warning::new(
-            crate::WarningCode::Intel,
-            format!("intel: {w}"),
-        ));
+        warn(w.prefixed("intel"));
     }
     Ok(Some(store))
 }

@@ -214,7 +214,7 @@ pub fn run(args: RulesArgs) -> ExitCode {
     let findings = || {
         let pairs: Vec<(&crate::sample::Triage, &[u8])> =
             triaged.iter().map(|t| (t, &[][..])).collect();
-        let mut f = export::findings::Findings::from_triage(&pairs);
+        let mut f = export::findings::ExchangeFindings::from_triage(&pairs);
         f.family = options.family.clone();
         f.rules = generation.findings(&triaged);
         f.normalise();

@@ -2,7 +2,8 @@
 
 use super::{warn, EXIT_FAILURE, EXIT_INPUT_ERRORS, EXIT_OK};
 use crate::escape::terminal::field as e;
-use crate::export::findings::{Findings, SampleFacts};
+use crate::export::findings::{ExchangeFindings, SampleFacts};
+use crate::sample::verdict::SampleVerdict;
 use crate::sample::{self, Triage, TriageOptions};
 use clap::{Args, ValueEnum};
 use std::fmt::Write as _;
@@ -151,11 +152,11 @@ pub fn run(args: TriageArgs) -> ExitCode {
         // Mapped, so that memory does not grow with the sample's size.
         match sample::Mapped::open(path, args.max_size) {
             Ok(data) => {
-                if *walked && sample::sniff(&data) == sample::Format::Unknown {
+                if *walked && sample::sniff(&data) == sample::SampleFormat::Unknown {
                     skipped += 1;
                     continue;
                 }
-                if sample::sniff(&data) == sample::Format::Unknown {
+                if sample::sniff(&data) == sample::SampleFormat::Unknown {
                     failed = true;
                 }
                 let mut t = sample::triage_with(&name, &data, options);
@@ -198,7 +199,7 @@ pub fn run(args: TriageArgs) -> ExitCode {
     let style = Style::new(colour);
     let findings = || {
         let refs: Vec<&Triage> = reports.iter().collect();
-        Findings::from_triage_facts(&refs, facts.clone())
+        ExchangeFindings::from_triage_facts(&refs, facts.clone())
     };
     let exchange = args.exchange.options();
     let result = crate::output::write_to(args.output.as_deref(), |w| match args.format {
@@ -290,7 +291,7 @@ pub fn text(t: &Triage) -> String {
 pub fn text_styled(t: &Triage, style: Style) -> String {
     let mut s = String::new();
     let _ = writeln!(s, "{}", style.bold(&e(&t.name)));
-    if t.format == sample::Format::Unknown {
+    if t.format == sample::SampleFormat::Unknown {
         let _ = writeln!(s, "  not a PE, ELF or Mach-O file, {} bytes", t.size);
     } else {
         let _ = writeln!(
@@ -488,10 +489,10 @@ pub fn text_styled(t: &Triage, style: Style) -> String {
     let _ = writeln!(
         s,
         "  packer  {}{}",
-        if t.packer.verdict == "not packed" {
-            t.packer.verdict.clone()
+        if t.packer.verdict == crate::sample::behavior::Packing::NotPacked {
+            t.packer.verdict.to_string()
         } else {
-            style.yellow(&e(&t.packer.verdict))
+            style.yellow(&e(t.packer.verdict.as_str()))
         },
         if t.packer.packers.is_empty() {
             String::new()
@@ -640,9 +641,9 @@ pub fn text_styled(t: &Triage, style: Style) -> String {
         t.strings.len(),
         t.junk_strings
     );
-    let verdict = match t.verdict.verdict.as_str() {
-        "malicious-looking" => style.red(&t.verdict.verdict),
-        "suspicious" => style.yellow(&t.verdict.verdict),
+    let verdict = match t.verdict.verdict {
+        SampleVerdict::MaliciousLooking => style.red(t.verdict.verdict.as_str()),
+        SampleVerdict::Suspicious => style.yellow(t.verdict.verdict.as_str()),
         v => v.to_string(),
     };
     let _ = writeln!(s, "  verdict {verdict}: {}", e(&t.verdict.reason));

@@ -68,12 +68,12 @@ pub enum RulesError {
 /// What a file given as rules is when it cannot be rule text: an executable, or binary
 /// data (a NUL byte in its first 64 KiB). Its bytes are never shown on the terminal.
 fn not_rule_text(text: &[u8]) -> Option<&'static str> {
-    use crate::sample::Format;
+    use crate::sample::SampleFormat;
     match crate::sample::sniff(text) {
-        Format::Pe => Some("a PE executable"),
-        Format::Elf => Some("an ELF executable"),
-        Format::Macho | Format::MachoFat => Some("a Mach-O executable"),
-        Format::Unknown => text[..text.len().min(64 * 1024)]
+        SampleFormat::Pe => Some("a PE executable"),
+        SampleFormat::Elf => Some("an ELF executable"),
+        SampleFormat::Macho | SampleFormat::MachoFat => Some("a Mach-O executable"),
+        SampleFormat::Unknown => text[..text.len().min(64 * 1024)]
             .contains(&0)
             .then_some("binary data"),
     }

@@ -1,25 +1,25 @@
 //! The exporters' input: a plain, format-neutral summary of what one spoor run found.
 //!
-//! [`Findings`] is what the STIX and MISP exporters read. It holds analysed samples (file
+//! [`ExchangeFindings`] is what the STIX and MISP exporters read. It holds analysed samples (file
 //! facts), indicators with where they were seen, ATT&CK techniques and (once the rule
-//! generator exists) YARA rules. Each producer has an adapter here ([`Findings::from_extraction`]
-//! for `spoor extract`, [`Findings::from_triage`] for `spoor triage`,
-//! [`Findings::from_analysis`] for `spoor analyze`); a new producer (log readers, the rule
+//! generator exists) YARA rules. Each producer has an adapter here ([`ExchangeFindings::from_extraction`]
+//! for `spoor extract`, [`ExchangeFindings::from_triage`] for `spoor triage`,
+//! [`ExchangeFindings::from_analysis`] for `spoor analyze`); a new producer (log readers, the rule
 //! generator) only adds its own adapter or pushes into the lists and calls
-//! [`Findings::normalise`], and the exporters stay unchanged. Every list is kept sorted so
+//! [`ExchangeFindings::normalise`], and the exporters stay unchanged. Every list is kept sorted so
 //! output is deterministic.
 
 use crate::extract::Extraction;
+use crate::findings::triage::{SampleFormat, Triage};
 use crate::findings::Confidence;
 use crate::ioc::IocKind;
-use crate::sample::{Format, Triage};
 use md5::Md5;
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Everything one run found, ready for export.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct Findings {
+pub struct ExchangeFindings {
     /// Analysed samples (executables), in input order; indicators point into this list.
     pub samples: Vec<SampleFacts>,
     /// Other sources read (logs, reports, text), by name, sorted.
@@ -64,7 +64,7 @@ pub struct Indicator {
     pub kind: IndicatorKind,
     /// The normalised (refanged) value.
     pub value: String,
-    /// Indices into [`Findings::samples`] of the samples it was found in, sorted.
+    /// Indices into [`ExchangeFindings::samples`] of the samples it was found in, sorted.
     pub samples: Vec<usize>,
     /// Names of the other sources (logs, text) it was seen in, sorted.
     pub sources: Vec<String>,
@@ -115,7 +115,7 @@ pub struct TechniqueFinding {
     pub id: String,
     /// Name (`Process Injection: Dynamic-link Library Injection`).
     pub name: String,
-    /// Indices into [`Findings::samples`], sorted.
+    /// Indices into [`ExchangeFindings::samples`], sorted.
     pub samples: Vec<usize>,
 }
 
@@ -126,7 +126,7 @@ pub struct RuleFinding {
     pub name: String,
     /// Complete rule source.
     pub text: String,
-    /// Indices into [`Findings::samples`], sorted.
+    /// Indices into [`ExchangeFindings::samples`], sorted.
     pub samples: Vec<usize>,
 }
 
@@ -192,12 +192,12 @@ pub struct SectionFacts {
     pub sha256: Option<String>,
 }
 
-impl Findings {
+impl ExchangeFindings {
     /// Findings of `spoor extract`: the indicators, with the sources they were seen in.
     pub fn from_extraction(extraction: &Extraction) -> Self {
-        let mut findings = Findings {
+        let mut findings = ExchangeFindings {
             sources: extraction.sources.iter().map(|s| s.name.clone()).collect(),
-            ..Findings::default()
+            ..ExchangeFindings::default()
         };
         for ioc in &extraction.iocs {
             if ioc.flags.allowlisted {
@@ -224,16 +224,16 @@ impl Findings {
             .map(|(t, data)| SampleFacts::from_triage(t, data))
             .collect();
         let reports: Vec<&Triage> = reports.iter().map(|(t, _)| *t).collect();
-        Findings::from_triage_facts(&reports, facts)
+        ExchangeFindings::from_triage_facts(&reports, facts)
     }
 
-    /// Like [`Findings::from_triage`], with each report's [`SampleFacts`] made beforehand
+    /// Like [`ExchangeFindings::from_triage`], with each report's [`SampleFacts`] made beforehand
     /// (so a caller can drop each sample's bytes as soon as it is triaged). `facts` and
     /// `reports` are in the same order.
     pub fn from_triage_facts(reports: &[&Triage], facts: Vec<SampleFacts>) -> Self {
-        let mut findings = Findings {
+        let mut findings = ExchangeFindings {
             samples: facts,
-            ..Findings::default()
+            ..ExchangeFindings::default()
         };
         let mut indicators: BTreeMap<(IndicatorKind, String), Indicator> = BTreeMap::new();
         let mut techniques: BTreeMap<String, TechniqueFinding> = BTreeMap::new();
@@ -275,9 +275,9 @@ impl Findings {
     /// Findings of `spoor analyze`: the triaged samples, and every IOC of the samples and
     /// logs (an IOC seen in a sample's file is linked to that sample). The analysis keeps no
     /// sample bytes, so PE sections carry no digests here.
-    pub fn from_analysis(analysis: &crate::analyze::Analysis) -> Self {
+    pub fn from_analysis(analysis: &crate::analyze::InputFindings) -> Self {
         let pairs: Vec<(&Triage, &[u8])> = analysis.samples.iter().map(|t| (t, &[][..])).collect();
-        let mut findings = Findings::from_triage(&pairs);
+        let mut findings = ExchangeFindings::from_triage(&pairs);
         let by_name: BTreeMap<&str, usize> = analysis
             .samples
             .iter()
@@ -327,7 +327,7 @@ impl Findings {
         let logged = analysis.logged_mutexes();
         let mut mutexes: Vec<Indicator> = Vec::new();
         for (i, t) in analysis.samples.iter().enumerate() {
-            for m in crate::sample::mutex::names(t, &logged) {
+            for m in crate::findings::mutex::names(t, &logged) {
                 mutexes.push(Indicator {
                     samples: vec![i],
                     count: 1,
@@ -367,9 +367,9 @@ impl Findings {
 
     /// What the logs' records say about each indicator: the roles of addresses and names,
     /// the files of hashes, and which of them are context (see
-    /// [`crate::logs::analysis::Findings::context_of`]). An indicator also found in a
+    /// [`crate::findings::behaviour::LogFindings::context_of`]). An indicator also found in a
     /// sample stays an indicator: the sample carries it.
-    pub fn add_log_context(&mut self, dynamic: &crate::logs::analysis::Findings) {
+    pub fn add_log_context(&mut self, dynamic: &crate::findings::behaviour::LogFindings) {
         for ind in &mut self.indicators {
             let IndicatorKind::Ioc(kind) = ind.kind else {
                 continue;
@@ -495,11 +495,11 @@ impl SampleFacts {
                 .sections
                 .iter()
                 .map(|s| {
-                    let bytes = crate::sample::slice(data, s.raw_offset, s.raw_size);
+                    let bytes = crate::primitives::slice(data, s.raw_offset, s.raw_size);
                     let digests = (!bytes.is_empty()).then(|| {
                         (
-                            crate::sample::hex(&Md5::digest(bytes)),
-                            crate::sample::hex(&Sha256::digest(bytes)),
+                            crate::primitives::hex(&Md5::digest(bytes)),
+                            crate::primitives::hex(&Sha256::digest(bytes)),
                         )
                     });
                     SectionFacts {
@@ -521,7 +521,11 @@ impl SampleFacts {
             sha256: t.hashes.sha256.clone(),
             sha512: t.hashes.sha512.clone(),
             format: t.format.as_str().to_string(),
-            pe: if t.format == Format::Pe { pe } else { None },
+            pe: if t.format == SampleFormat::Pe {
+                pe
+            } else {
+                None
+            },
             behaviours: t
                 .behavior
                 .categories

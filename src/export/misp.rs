@@ -1,4 +1,4 @@
-//! MISP event JSON: spoor's [`Findings`] as one event with attributes (types and
+//! MISP event JSON: spoor's [`ExchangeFindings`] as one event with attributes (types and
 //! categories from `data/export-types.txt`), a `file` object (with `pe` and `pe-section`
 //! objects for PE files) per sample, a TLP tag and ATT&CK galaxy tags (mapping in
 //! `docs/exports.md`).
@@ -6,7 +6,7 @@
 //! Deterministic: UUIDs are UUIDv5 over stable content, every timestamp is the run's
 //! creation time.
 
-use super::findings::{Findings, Indicator, IndicatorKind, SampleFacts};
+use super::findings::{ExchangeFindings, Indicator, IndicatorKind, SampleFacts};
 use super::{export_types, stable_uuid, ExchangeOptions};
 use crate::ioc::IocKind;
 use serde_json::{json, Map, Value};
@@ -26,13 +26,17 @@ const SECTION_TEMPLATE: (&str, &str, &str, &str) = (
 );
 
 /// Writes `findings` as one pretty-printed MISP event.
-pub fn write(findings: &Findings, options: ExchangeOptions, out: &mut dyn Write) -> io::Result<()> {
+pub fn write(
+    findings: &ExchangeFindings,
+    options: ExchangeOptions,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     serde_json::to_writer_pretty(&mut *out, &event(findings, options))?;
     out.write_all(b"\n")
 }
 
 /// The MISP event of `findings`: `{"Event": {...}}`.
-pub fn event(findings: &Findings, options: ExchangeOptions) -> Value {
+pub fn event(findings: &ExchangeFindings, options: ExchangeOptions) -> Value {
     let stamp = options.created_ms.div_euclid(1000).to_string();
     let date = super::timestamp(options.created_ms)
         .get(..10)
@@ -166,11 +170,11 @@ fn add_intel(attribute: &mut Value, hits: &[crate::ioc::IntelHit]) {
 
 /// The tags of the samples' class hints (`data/class-hints.txt`): the class's taxonomy tag
 /// and `spoor:class="NAME"`, each once, sorted.
-fn class_tags(findings: &Findings) -> BTreeSet<String> {
+fn class_tags(findings: &ExchangeFindings) -> BTreeSet<String> {
     let mut tags = BTreeSet::new();
     for c in findings.samples.iter().flat_map(|s| &s.classes) {
         tags.insert(format!("spoor:class=\"{c}\""));
-        if let Some(class) = crate::sample::classes::class(c) {
+        if let Some(class) = crate::findings::classes::label(c) {
             tags.insert(class.misp.clone());
         }
     }
@@ -217,7 +221,7 @@ impl Ctx<'_> {
         a
     }
 
-    fn indicator_attribute(&self, findings: &Findings, ind: &Indicator) -> Option<Value> {
+    fn indicator_attribute(&self, findings: &ExchangeFindings, ind: &Indicator) -> Option<Value> {
         let (kind, value, samples, sources) =
             (ind.kind, ind.value.as_str(), &ind.samples, &ind.sources);
         let row = export_types().get(kind.as_str())?;

@@ -16,7 +16,7 @@ use std::io::{self, Write};
 
 /// The formats `spoor extract` writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Format {
+pub enum OutputFormat {
     /// One JSON document: sources, errors and indicators (schema `spoor.iocs/1`).
     Json,
     /// One JSON object per indicator per line.
@@ -111,22 +111,22 @@ impl Tlp {
 
 /// Writes `extraction` in `format`.
 pub fn write(
-    format: Format,
+    format: OutputFormat,
     extraction: &Extraction,
     options: OutputOptions,
     out: &mut dyn Write,
 ) -> io::Result<()> {
     match format {
-        Format::Json => json::write_document(extraction, options, out),
-        Format::Ndjson => json::write_lines(extraction, options, out),
-        Format::Csv => csv::write(extraction, options, out),
-        Format::Text => text::write(extraction, options, out),
-        Format::Stix => {
-            let findings = findings::Findings::from_extraction(extraction);
+        OutputFormat::Json => json::write_document(extraction, options, out),
+        OutputFormat::Ndjson => json::write_lines(extraction, options, out),
+        OutputFormat::Csv => csv::write(extraction, options, out),
+        OutputFormat::Text => text::write(extraction, options, out),
+        OutputFormat::Stix => {
+            let findings = findings::ExchangeFindings::from_extraction(extraction);
             stix::write(&findings, options.exchange, out)
         }
-        Format::Misp => {
-            let findings = findings::Findings::from_extraction(extraction);
+        OutputFormat::Misp => {
+            let findings = findings::ExchangeFindings::from_extraction(extraction);
             misp::write(&findings, options.exchange, out)
         }
     }
@@ -136,7 +136,7 @@ pub fn write(
 /// NDJSON, CSV, text: memory stays bounded; STIX and MISP read them all first). Returns why
 /// reading back the spilled indicators failed, if it did.
 pub fn write_sorted(
-    format: Format,
+    format: OutputFormat,
     extraction: SortedExtraction,
     options: OutputOptions,
     out: &mut dyn Write,
@@ -147,11 +147,13 @@ pub fn write_sorted(
         errors,
     } = extraction;
     match format {
-        Format::Json => json::write_document_iocs(&sources, &errors, &mut iocs, options, out)?,
-        Format::Ndjson => json::write_lines_iocs(&mut iocs, options, out)?,
-        Format::Csv => csv::write_iocs(&mut iocs, options, out)?,
-        Format::Text => text::write_iocs(&mut iocs, options, out)?,
-        Format::Stix | Format::Misp => {
+        OutputFormat::Json => {
+            json::write_document_iocs(&sources, &errors, &mut iocs, options, out)?
+        }
+        OutputFormat::Ndjson => json::write_lines_iocs(&mut iocs, options, out)?,
+        OutputFormat::Csv => csv::write_iocs(&mut iocs, options, out)?,
+        OutputFormat::Text => text::write_iocs(&mut iocs, options, out)?,
+        OutputFormat::Stix | OutputFormat::Misp => {
             let whole = SortedExtraction {
                 iocs,
                 sources,

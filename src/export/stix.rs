@@ -1,4 +1,4 @@
-//! STIX 2.1 bundles: spoor's [`Findings`] as observables, indicators, malware, attack
+//! STIX 2.1 bundles: spoor's [`ExchangeFindings`] as observables, indicators, malware, attack
 //! patterns, the analysis and their relationships (mapping in `docs/exports.md`).
 //!
 //! Everything is deterministic. Observable (SCO) ids are the specification's UUIDv5 over
@@ -8,7 +8,7 @@
 //! time with millisecond precision. Pattern strings escape `\` and `'` as the STIX
 //! patterning grammar requires ([`pattern_string`]).
 
-use super::findings::{Findings, Indicator, IndicatorKind, SampleFacts};
+use super::findings::{ExchangeFindings, Indicator, IndicatorKind, SampleFacts};
 use super::{stable_uuid, timestamp, ExchangeOptions, Tlp};
 use crate::ioc::IocKind;
 use serde_json::{json, Map, Value};
@@ -49,7 +49,11 @@ const TLP_MARKINGS: [(Tlp, &str, &str); 4] = [
 ///
 /// Objects are kept serialised while the bundle is built, so memory stays close to the
 /// size of the output even for runs with many indicators.
-pub fn write(findings: &Findings, options: ExchangeOptions, out: &mut dyn Write) -> io::Result<()> {
+pub fn write(
+    findings: &ExchangeFindings,
+    options: ExchangeOptions,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     let mut b = Builder::new(options);
     b.build(findings);
     let ids: Vec<&str> = b.ids.iter().map(String::as_str).collect();
@@ -73,7 +77,7 @@ pub fn write(findings: &Findings, options: ExchangeOptions, out: &mut dyn Write)
 }
 
 /// The STIX 2.1 bundle of `findings` as a JSON value (the same document [`write()`] writes).
-pub fn bundle(findings: &Findings, options: ExchangeOptions) -> Value {
+pub fn bundle(findings: &ExchangeFindings, options: ExchangeOptions) -> Value {
     let mut text = Vec::new();
     match write(findings, options, &mut text) {
         Ok(()) => serde_json::from_slice(&text).unwrap_or(Value::Null),
@@ -323,7 +327,7 @@ impl Builder {
     }
 
     /// Adds every object of `findings`, in a fixed order.
-    fn build(&mut self, findings: &Findings) {
+    fn build(&mut self, findings: &ExchangeFindings) {
         self.preamble();
         let mut links = self.samples(findings);
         self.indicators(findings, &mut links);
@@ -363,7 +367,7 @@ impl Builder {
     }
 
     /// The family, and each sample's file and malware objects.
-    fn samples(&mut self, findings: &Findings) -> Links {
+    fn samples(&mut self, findings: &ExchangeFindings) -> Links {
         let mut links = Links {
             scos_of_sample: vec![Vec::new(); findings.samples.len()],
             ..Links::default()
@@ -400,7 +404,7 @@ impl Builder {
     }
 
     /// Indicators with their observables; CVEs as vulnerabilities.
-    fn indicators(&mut self, findings: &Findings, links: &mut Links) {
+    fn indicators(&mut self, findings: &ExchangeFindings, links: &mut Links) {
         for ind in &findings.indicators {
             if ind.kind == IndicatorKind::Ioc(IocKind::AttackTechnique) {
                 continue; // exported as attack patterns
@@ -475,7 +479,7 @@ impl Builder {
     }
 
     /// One indicator per sample matching its own hashes.
-    fn sample_hash_indicators(&mut self, findings: &Findings, links: &mut Links) {
+    fn sample_hash_indicators(&mut self, findings: &ExchangeFindings, links: &mut Links) {
         for (i, sample) in findings.samples.iter().enumerate() {
             let pattern = format!(
                 "[file:hashes.'SHA-256' = {} OR file:hashes.'SHA-1' = {} OR file:hashes.MD5 = {}]",
@@ -504,7 +508,7 @@ impl Builder {
     }
 
     /// YARA rules as `pattern_type: yara` indicators.
-    fn rules(&mut self, findings: &Findings, links: &Links) {
+    fn rules(&mut self, findings: &ExchangeFindings, links: &Links) {
         for rule in &findings.rules {
             let id = format!(
                 "indicator--{}",
@@ -522,7 +526,7 @@ impl Builder {
 
     /// ATT&CK techniques (from triage, and technique ids named in text) as attack patterns
     /// the malware `uses`.
-    fn attack_patterns(&mut self, findings: &Findings, links: &Links) {
+    fn attack_patterns(&mut self, findings: &ExchangeFindings, links: &Links) {
         let mut techniques: BTreeMap<String, (String, Vec<usize>)> = BTreeMap::new();
         for t in &findings.techniques {
             techniques.insert(t.id.clone(), (t.name.clone(), t.samples.clone()));
@@ -565,7 +569,7 @@ impl Builder {
 
     /// What was observed where: one observed-data per sample and per other source, and
     /// `based-on` from each indicator to the observations it comes from.
-    fn observations(&mut self, findings: &Findings, links: &Links) {
+    fn observations(&mut self, findings: &ExchangeFindings, links: &Links) {
         let mut observed_of_sample = Vec::new();
         for (i, sample) in findings.samples.iter().enumerate() {
             let mut refs: Vec<String> = links.sample_files.get(i).cloned().into_iter().collect();
@@ -600,7 +604,7 @@ impl Builder {
     }
 
     /// spoor's analysis: one per sample (static), or one for a run over logs and text.
-    fn analyses(&mut self, findings: &Findings, links: &mut Links) {
+    fn analyses(&mut self, findings: &ExchangeFindings, links: &mut Links) {
         for (i, sample) in findings.samples.iter().enumerate() {
             let id = format!(
                 "malware-analysis--{}",
@@ -708,7 +712,7 @@ fn capabilities(behaviours: &[String], techniques: &[String]) -> Vec<String> {
 fn malware_types(classes: &[String]) -> Vec<String> {
     let mut types = BTreeSet::new();
     for c in classes {
-        if let Some(class) = crate::sample::classes::class(c) {
+        if let Some(class) = crate::findings::classes::label(c) {
             types.extend(class.stix.iter().cloned());
         }
     }
@@ -744,7 +748,7 @@ pub fn indicator_facts(ind: &Indicator) -> String {
     s
 }
 
-fn seen_in(findings: &Findings, samples: &[usize], sources: &[String]) -> String {
+fn seen_in(findings: &ExchangeFindings, samples: &[usize], sources: &[String]) -> String {
     let mut names: Vec<&str> = samples
         .iter()
         .filter_map(|&i| findings.samples.get(i).map(|s| s.label.as_str()))

@@ -6,7 +6,7 @@
 use super::Extractor;
 use crate::ioc::set::IocSet;
 use crate::ioc::{Encoding, Sighting};
-use crate::sample::{self, sniff, strings, Format, Mapped, Regions};
+use crate::sample::{self, sniff, strings, Mapped, Regions, SampleFormat};
 use std::path::Path;
 
 /// The `field` of a sighting in section `name`.
@@ -41,7 +41,7 @@ pub fn extract_file(
     }
     let limit = if max_bytes == 0 { u64::MAX } else { max_bytes };
     let data = Mapped::open(path, limit).ok()?;
-    if sniff(&data) == Format::Unknown {
+    if sniff(&data) == SampleFormat::Unknown {
         return None;
     }
     let (set, hits) = extract(name, &data, extractor, max_sightings);

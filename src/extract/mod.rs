@@ -625,7 +625,7 @@ impl Extractor {
     /// Scans each text value of a structured log; sightings carry its field path.
     fn scan_fields(
         &self,
-        format: logs::Format,
+        format: logs::LogFormat,
         name: &str,
         reader: &mut dyn Read,
         set: &mut dyn Collector,
@@ -657,7 +657,7 @@ impl Extractor {
     /// every problem's message.
     fn fields_error(
         &self,
-        format: logs::Format,
+        format: logs::LogFormat,
         report: logs::ReadReport,
         limited: bool,
     ) -> Option<Warning> {
@@ -959,7 +959,7 @@ impl logs::LogSide for LogIocs<'_> {
 
     fn fields_done(
         &mut self,
-        format: logs::Format,
+        format: logs::LogFormat,
         report: logs::ReadReport,
         bytes: u64,
         limited: bool,

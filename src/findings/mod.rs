@@ -1,13 +1,20 @@
 //! The findings vocabulary: the typed words the exports ([`crate::export`]) and the report
-//! ([`crate::report`]) read, which the readers produce or convert into.
+//! ([`crate::report`]) read, which the readers produce.
 //!
-//! This module owns the names of the ATT&CK techniques ([`attack`]) and the confidence
-//! levels of a technique or class hint ([`Confidence`]): each name is written once, in the
-//! enum's table, and serialized from there. It sits below the readers (like
-//! [`crate::error`]): it imports no stage of the pipeline, so `sample`, `logs`, the
-//! exports and the report can all name it.
-
-pub mod attack;
+//! - [`triage`]: what static triage finds in one sample (the `Triage` record: format,
+//!   hashes, sections, imports, behaviours, techniques, packing, verdict), with the
+//!   format-specific facts in [`executable`];
+//! - [`behaviour`]: what the analysis logs show (the process tree, indicators in context and
+//!   their network roles, persistence, remediation, where each event came from);
+//! - [`classes`]: the malware class vocabulary (hints, and their STIX and MISP names);
+//! - [`mutex`]: which of a sample's strings are mutex names;
+//! - [`benign`]: activity that is benign whoever does it, and the system folders;
+//! - [`attack`]: the ATT&CK technique names; [`Confidence`]: how sure a finding is.
+//!
+//! Each name is written once, in an enum's table, and serialized from there. This module
+//! sits below the readers (like [`crate::error`]): it imports no reader (`sample`, `logs`)
+//! and no later stage, so the readers, the exports and the report can all name it (the
+//! `layering` tests in `src/lib.rs` check both).
 
 /// Declares a vocabulary enum with the stable name of each variant written once: `as_str`,
 /// `from_name`, `ALL`, `Display` and `Serialize` (as that name) all come from the table.
@@ -57,6 +64,14 @@ macro_rules! vocabulary {
         }
     };
 }
+
+pub mod attack;
+pub mod behaviour;
+pub mod benign;
+pub mod classes;
+pub mod executable;
+pub mod mutex;
+pub mod triage;
 
 vocabulary! {
     /// How sure a finding is: of an ATT&CK technique (from a sample's evidence, or seen in

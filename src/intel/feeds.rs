@@ -20,7 +20,7 @@
 //! values) are counted in a warning, never silently dropped.
 
 use super::{Entry, Meta};
-use crate::error::Error;
+use crate::error::{Error, Warning, WarningCode};
 use serde_json::Value;
 use std::path::Path;
 use std::sync::OnceLock;
@@ -30,8 +30,9 @@ use std::sync::OnceLock;
 pub struct Read {
     /// Entries.
     pub entries: Vec<Entry>,
-    /// Problems that did not stop the reading, naming the file.
-    pub warnings: Vec<String>,
+    /// Problems that did not stop the reading, naming the file, with their codes
+    /// (`intel-entry-skipped`, `intel-feed-skipped`).
+    pub warnings: Vec<Warning>,
 }
 
 /// A feed that could not be opened or read, naming it.
@@ -45,6 +46,16 @@ fn unreadable(path: &Path, e: &std::io::Error) -> Error {
 /// A feed that was read but is not one spoor understands (the message names it).
 fn intel(message: String) -> Error {
     Error::Intel { message }
+}
+
+/// Values of a feed that were skipped (the message counts them and names the feed).
+pub(crate) fn entries_skipped(message: String) -> Warning {
+    Warning::new(WarningCode::IntelEntrySkipped, message)
+}
+
+/// A file of a feed folder (or a warning list, or a part of a feed) that was left out.
+pub(crate) fn feed_skipped(message: String) -> Warning {
+    Warning::new(WarningCode::IntelFeedSkipped, message)
 }
 
 fn file_stem(path: &Path) -> String {
@@ -83,7 +94,7 @@ pub fn read_path(path: &Path) -> Result<Read, Error> {
                     out.entries.extend(r.entries);
                     out.warnings.extend(r.warnings);
                 }
-                Err(e) => out.warnings.push(e.to_string()),
+                Err(e) => out.warnings.push(feed_skipped(e.to_string())),
             }
         }
         Ok(out)
@@ -236,9 +247,9 @@ fn misp_event(event: &Value, feed: Option<&str>, file: &str, out: &mut Read) {
         }
     }
     if blank > 0 {
-        out.warnings.push(format!(
+        out.warnings.push(entries_skipped(format!(
             "{name}: {blank} attribute(s) without a value were skipped"
-        ));
+        )));
     }
 }
 
@@ -262,8 +273,9 @@ fn pattern_values(pattern: &str) -> Vec<String> {
 
 fn stix_bundle(bundle: &Value, name: &str, out: &mut Read) {
     let Some(objects) = bundle.get("objects").and_then(Value::as_array) else {
-        out.warnings
-            .push(format!("{name}: a STIX bundle without objects"));
+        out.warnings.push(feed_skipped(format!(
+            "{name}: a STIX bundle without objects"
+        )));
         return;
     };
     let mut unreadable = 0;
@@ -296,9 +308,9 @@ fn stix_bundle(bundle: &Value, name: &str, out: &mut Read) {
         }
     }
     if unreadable > 0 {
-        out.warnings.push(format!(
+        out.warnings.push(entries_skipped(format!(
             "{name}: {unreadable} indicator pattern(s) without a value comparison were skipped"
-        ));
+        )));
     }
 }
 
@@ -351,10 +363,10 @@ fn list(text: &str, name: &str, path: &Path) -> Read {
         });
     }
     if odd > 0 {
-        out.warnings.push(format!(
+        out.warnings.push(entries_skipped(format!(
             "{}: {odd} line(s) without a single value were skipped",
             path.display()
-        ));
+        )));
     }
     out
 }
@@ -362,7 +374,7 @@ fn list(text: &str, name: &str, path: &Path) -> Read {
 /// Reads every path into one store: feeds are read and indexed in memory, compiled stores
 /// (files written by `spoor intel build`, known by their magic) are memory-mapped and
 /// attached. The first unreadable path is an error naming it.
-pub fn load(paths: &[std::path::PathBuf]) -> Result<(super::Store, Vec<String>), Error> {
+pub fn load(paths: &[std::path::PathBuf]) -> Result<(super::Store, Vec<Warning>), Error> {
     let mut store = super::Store::new();
     let mut warnings = Vec::new();
     for p in paths {
@@ -383,10 +395,10 @@ pub fn load(paths: &[std::path::PathBuf]) -> Result<(super::Store, Vec<String>),
         }
         warnings.extend(read.warnings);
         if refused > 0 {
-            warnings.push(format!(
+            warnings.push(entries_skipped(format!(
                 "{}: {refused} value(s) that cannot be matched were skipped",
                 p.display()
-            ));
+            )));
         }
     }
     Ok((store, warnings))
@@ -453,5 +465,32 @@ mod tests {
         assert_eq!(r.entries[0].meta.tags, ["c2", "botnet"]);
         assert_eq!(r.entries[0].meta.threat_level.as_deref(), Some("high"));
         assert_eq!(r.warnings.len(), 1, "{:?}", r.warnings);
+        assert_eq!(r.warnings[0].code, WarningCode::IntelEntrySkipped);
+    }
+
+    #[test]
+    fn a_bad_feed_line_gives_a_coded_warning() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let feed = dir.path().join("team.csv");
+        std::fs::write(&feed, "198.51.100.7,c2\nnot one value\nexample.net\n").expect("write");
+        let (store, warnings) = load(std::slice::from_ref(&feed)).expect("loads");
+        assert_eq!(store.entries, 2);
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        let json = serde_json::to_value(&warnings[0]).expect("serialises");
+        assert_eq!(json["code"], "intel-entry-skipped");
+        assert!(
+            json["message"].as_str().is_some_and(
+                |m| m.ends_with("team.csv: 1 line(s) without a single value were skipped")
+            ),
+            "{json}"
+        );
+        // a file of a feed folder that is not a feed is left out, with its own code
+        let folder = dir.path().join("feeds");
+        std::fs::create_dir(&folder).expect("mkdir");
+        std::fs::write(folder.join("a.csv"), "example.org\n").expect("write");
+        std::fs::write(folder.join("b.json"), "{\"neither\": 1}").expect("write");
+        let (_, warnings) = load(std::slice::from_ref(&folder)).expect("loads");
+        let codes: Vec<&str> = warnings.iter().map(|w| w.code.as_str()).collect();
+        assert_eq!(codes, ["intel-feed-skipped"], "{warnings:?}");
     }
 }

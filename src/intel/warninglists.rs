@@ -11,8 +11,9 @@
 //! (an entry written `.example.com` covers the subdomains); `substring` and `regex` lists
 //! are not read (a warning counts them).
 
+use super::feeds::{entries_skipped, feed_skipped};
 use super::{Entry, Meta, Store};
-use crate::error::Error;
+use crate::error::{Error, Warning};
 use serde_json::Value;
 use std::path::Path;
 
@@ -73,7 +74,7 @@ const BUILTIN: &[(&str, &str)] = &[
 
 /// Adds one warning list (MISP JSON) to the store; returns a warning when some of it could
 /// not be used.
-pub fn add_list(store: &mut Store, name: &str, text: &str) -> Result<Option<String>, Error> {
+pub fn add_list(store: &mut Store, name: &str, text: &str) -> Result<Option<Warning>, Error> {
     let json: Value = serde_json::from_str(text).map_err(|e| Error::Intel {
         message: format!("{name}: not valid JSON: {e}"),
     })?;
@@ -85,10 +86,10 @@ pub fn add_list(store: &mut Store, name: &str, text: &str) -> Result<Option<Stri
             message: format!("{name}: not a MISP warning list (no \"list\")"),
         })?;
     if matches!(kind, "substring" | "regex") {
-        return Ok(Some(format!(
+        return Ok(Some(feed_skipped(format!(
             "{name}: a {kind} list ({} entries) is not read",
             items.len()
-        )));
+        ))));
     }
     let meta = Meta {
         feed: format!("warninglist:{name}"),
@@ -114,22 +115,23 @@ pub fn add_list(store: &mut Store, name: &str, text: &str) -> Result<Option<Stri
             skipped += 1;
         }
     }
-    Ok((skipped > 0).then(|| format!("{name}: {skipped} entries that cannot be matched")))
+    Ok((skipped > 0)
+        .then(|| entries_skipped(format!("{name}: {skipped} entries that cannot be matched"))))
 }
 
 /// Adds the shipped lists.
-pub fn add_builtin(store: &mut Store) -> Vec<String> {
+pub fn add_builtin(store: &mut Store) -> Vec<Warning> {
     BUILTIN
         .iter()
         .filter_map(|(name, text)| {
-            add_list(store, name, text).unwrap_or_else(|e| Some(e.to_string()))
+            add_list(store, name, text).unwrap_or_else(|e| Some(feed_skipped(e.to_string())))
         })
         .collect()
 }
 
 /// Adds every list of a folder: `NAME/list.json` (the misp-warninglists layout) or
 /// `NAME.json`. A folder without any list is an error naming it.
-pub fn add_folder(store: &mut Store, dir: &Path) -> Result<Vec<String>, Error> {
+pub fn add_folder(store: &mut Store, dir: &Path) -> Result<Vec<Warning>, Error> {
     let unreadable = |path: &Path, e: std::io::Error| Error::Input {
         path: path.display().to_string(),
         message: crate::input::describe(&e),
@@ -161,7 +163,7 @@ pub fn add_folder(store: &mut Store, dir: &Path) -> Result<Vec<String>, Error> {
         match add_list(store, &name, &text) {
             Ok(Some(w)) => warnings.push(w),
             Ok(None) => {}
-            Err(e) => warnings.push(e.to_string()),
+            Err(e) => warnings.push(feed_skipped(e.to_string())),
         }
     }
     Ok(warnings)
@@ -228,6 +230,11 @@ mod tests {
         let mut s = Store::new();
         let warnings = add_folder(&mut s, dir.path()).unwrap();
         assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert_eq!(warnings[0].code, crate::WarningCode::IntelFeedSkipped);
+        assert!(
+            warnings[0].message.starts_with("re: a regex list"),
+            "{warnings:?}"
+        );
         assert!(s.contains(IocKind::Domain, "cdn.example.net"));
         assert!(add_folder(&mut Store::new(), &dir.path().join("mine/list.json")).is_err());
     }

@@ -1,8 +1,8 @@
 //! From events to findings: IOCs with context, persistence, the process tree, remediation.
 //!
-//! [`Analysis`] takes events one at a time and keeps only aggregates (distinct
+//! [`LogAnalysis`] takes events one at a time and keeps only aggregates (distinct
 //! indicators, processes, persistence entries), so it can follow a stream of any length.
-//! [`Analysis::finish`] gives sorted, deterministic [`Findings`]:
+//! [`LogAnalysis::finish`] gives sorted, deterministic [`LogFindings`]:
 //!
 //! - indicators typed as the corpus ground truth types them (domain, ipv4, url,
 //!   user_agent, file_path, registry_key, registry_value, mutex, command, task_name, ...),
@@ -16,10 +16,15 @@
 
 use super::{base_name, Action, Event, ProcessInfo, Provenance};
 use crate::error::{Warning, WarningCode};
+pub use crate::findings::behaviour::{
+    role_key, ContextIoc, LogFindings, Persistence, ProcessNode, Remediation, Role,
+};
+use crate::findings::benign::{
+    benign, in_system_dir, is_benign_file, is_benign_key, match_form, system_signer,
+};
 use crate::ioc::scan::{KindSet, Scanner};
 use crate::ioc::set::scope_of;
 use crate::ioc::{IocKind, Scope};
-use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
 use std::sync::{Arc, OnceLock};
@@ -77,53 +82,6 @@ pub fn is_technique(word: &str) -> bool {
 
 pub use crate::ioc::registry::normalize_key;
 
-/// The known-benign Windows activity table (`data/benign-activity.txt`).
-pub const BENIGN_ACTIVITY: &str = include_str!("../../data/benign-activity.txt");
-
-/// Known-benign activity, by kind (patterns lower case, in their match form).
-#[derive(Debug, Default)]
-struct Benign {
-    registry: Vec<String>,
-    tasks: Vec<String>,
-    files: Vec<String>,
-    bits_clients: Vec<String>,
-    trusted_dirs: Vec<String>,
-}
-
-fn benign() -> &'static Benign {
-    static BENIGN: OnceLock<Benign> = OnceLock::new();
-    BENIGN.get_or_init(|| {
-        let mut b = Benign::default();
-        for line in crate::tables::entries(BENIGN_ACTIVITY) {
-            let Some((kind, pattern)) = line.split_once(char::is_whitespace) else {
-                continue;
-            };
-            let pattern = match_form(pattern.trim());
-            match kind {
-                "registry" => b.registry.push(pattern),
-                "task" => b.tasks.push(pattern),
-                "file" => b.files.push(pattern),
-                "bits-client" => b.bits_clients.push(pattern),
-                "trusted-dir" => b.trusted_dirs.push(pattern),
-                _ => {}
-            }
-        }
-        b
-    })
-}
-
-/// The form rules and tables are matched in: lower case, `ControlSet00N` as
-/// `CurrentControlSet`.
-fn match_form(text: &str) -> String {
-    let mut lower = text.to_lowercase();
-    if lower.contains("\\controlset00") {
-        for n in 1..=9 {
-            lower = lower.replace(&format!("\\controlset00{n}\\"), "\\currentcontrolset\\");
-        }
-    }
-    lower
-}
-
 /// Whether `pattern` (lower case, `*` for any text) occurs in `text`; with `word_start`,
 /// only where a word starts (at the beginning or after a space).
 fn glob_contains(text: &str, pattern: &str, word_start: bool) -> bool {
@@ -151,29 +109,6 @@ fn glob_contains(text: &str, pattern: &str, word_start: bool) -> bool {
         from = i + first.len();
     }
     false
-}
-
-/// Whether a registry key or value belongs to Windows' own bookkeeping.
-fn benign_registry(key: &str) -> bool {
-    let key = match_form(key);
-    benign().registry.iter().any(|p| key.contains(p.as_str()))
-}
-
-/// Whether a registry value or key is one Windows writes by itself
-/// (`data/benign-activity.txt`).
-pub fn is_benign_key(key: &str) -> bool {
-    benign_registry(key)
-}
-
-/// Whether a file is one Windows writes by itself (`data/benign-activity.txt`).
-pub fn is_benign_file(path: &str) -> bool {
-    benign_file(path)
-}
-
-/// Whether a file is one Windows writes for its own tasks.
-fn benign_file(path: &str) -> bool {
-    let path = match_form(path);
-    benign().files.iter().any(|p| path.contains(p.as_str()))
 }
 
 /// The program a command runs: the quoted first argument, or, unquoted, the text up to
@@ -268,305 +203,6 @@ pub fn only_as_path_component(text: &str, value: &str) -> bool {
     any
 }
 
-/// An indicator with what the logs say about it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct ContextIoc {
-    /// Type, as in the corpus ground truth (`domain`, `registry_value`, `mutex`, ...).
-    #[serde(rename = "type")]
-    pub kind: String,
-    /// Normalised value.
-    pub value: String,
-    /// How often events mentioned it.
-    pub count: u64,
-    /// What was done with it, by whom (`resolved by rundll32.exe (4332)`), first few.
-    pub context: Vec<String>,
-    /// Where it was first seen.
-    pub first_seen: Provenance,
-    /// What the analyst's intelligence feeds know about it (`--intel`); absent when nothing.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub intel: Vec<crate::ioc::IntelHit>,
-}
-
-/// What a network address or name was to the analysed machine, from the record it came
-/// from. Only [`Role::is_indicator`] roles make an indicator worth blocking or sharing as
-/// one: the others are the sandbox's own network (the analysis host, its DNS resolver, its
-/// listening ports), context for the analyst.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    /// A destination the analysed machine connected or sent to.
-    Contacted,
-    /// A name the analysed machine looked up.
-    Queried,
-    /// An address a looked-up name resolved to.
-    Resolved,
-    /// The DNS server the analysed machine asked.
-    Resolver,
-    /// The analysed machine itself (the source of its connections).
-    AnalysisHost,
-    /// The analysed machine, as the side that accepted a connection (a listening port).
-    Listening,
-    /// A remote machine that connected to a listening port of the analysed machine.
-    InboundPeer,
-}
-
-impl Role {
-    /// The stable name used in outputs.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Contacted => "contacted",
-            Role::Queried => "queried",
-            Role::Resolved => "resolved",
-            Role::Resolver => "resolver",
-            Role::AnalysisHost => "analysis_host",
-            Role::Listening => "listening",
-            Role::InboundPeer => "inbound_peer",
-        }
-    }
-
-    /// Whether the role makes an indicator: something the sample contacted or looked up.
-    pub fn is_indicator(self) -> bool {
-        matches!(self, Role::Contacted | Role::Queried | Role::Resolved)
-    }
-
-    /// In words, for the report and the exports' comments.
-    pub fn describe(self) -> &'static str {
-        match self {
-            Role::Contacted => "contacted by the analysed machine",
-            Role::Queried => "looked up by the analysed machine",
-            Role::Resolved => "answer to a lookup of the analysed machine",
-            Role::Resolver => "the analysis machine's DNS resolver",
-            Role::AnalysisHost => "the analysis machine itself",
-            Role::Listening => "the analysis machine, accepting a connection",
-            Role::InboundPeer => "a machine that connected to the analysis machine",
-        }
-    }
-}
-
-/// The key roles are kept under: an address without port or brackets (an IPv4-mapped IPv6
-/// address as IPv4), or a name in lower case; `None` for anything else.
-pub fn role_key(value: &str) -> Option<String> {
-    let (ip, _) = crate::ioc::split_address(value)
-        .map(|(ip, port)| (Some(ip), port))
-        .unwrap_or((None, None));
-    if let Some(ip) = ip {
-        return Some(ip.to_string());
-    }
-    let v = value.trim().trim_end_matches('.');
-    (!v.is_empty() && v.contains('.') && !v.contains([' ', '/', ':']))
-        .then(|| v.to_ascii_lowercase())
-}
-
-/// A persistence mechanism found in the events.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Persistence {
-    /// ATT&CK technique id.
-    pub technique: String,
-    /// What kind of persistence (`Registry Run key`).
-    pub name: String,
-    /// Where: the registry value, file, task or service name.
-    pub location: String,
-    /// What it runs, when known.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub runs: Option<String>,
-    /// The process that made it.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub by: Option<String>,
-    /// The event it was found in.
-    pub provenance: Provenance,
-}
-
-/// One process of the tree.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct ProcessNode {
-    /// Process id.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub pid: Option<u64>,
-    /// Executable.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub image: Option<String>,
-    /// Command line.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub command_line: Option<String>,
-    /// Whether the logs saw it start (false for parents only named by their children).
-    pub seen_starting: bool,
-    /// The source it was seen in.
-    pub source: Arc<str>,
-    /// Processes it started.
-    pub children: Vec<ProcessNode>,
-}
-
-/// What to clean up on an infected machine.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct Remediation {
-    /// Files the sample created or dropped, and sample images outside the system folders.
-    pub files_to_delete: BTreeSet<String>,
-    /// Folders the sample created: listed for review, never deleted by a command.
-    #[serde(skip_serializing_if = "BTreeSet::is_empty")]
-    pub folders_to_review: BTreeSet<String>,
-    /// Registry values and keys the sample wrote (hive shortened).
-    pub registry_to_remove: BTreeSet<String>,
-    /// Scheduled tasks it created.
-    pub tasks_to_remove: BTreeSet<String>,
-    /// Services it created.
-    pub services_to_remove: BTreeSet<String>,
-    /// Programs it started (their image paths; never process ids, which are the
-    /// analysis machine's).
-    pub processes_to_end: BTreeSet<String>,
-    /// System programs it started (under a folder of `data/system-files.txt`), by command
-    /// line: only the instance running that command line is to end.
-    #[serde(skip_serializing_if = "BTreeSet::is_empty")]
-    pub system_processes_to_end: BTreeSet<String>,
-    /// Domains, addresses and URLs it contacted (public and documentation scope only).
-    pub addresses_to_block: BTreeSet<String>,
-}
-
-/// Everything derived from a set of events.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct Findings {
-    /// Events per action.
-    pub actions: BTreeMap<String, u64>,
-    /// Root processes of the tree, each with its descendants.
-    pub process_tree: Vec<ProcessNode>,
-    /// Indicators with context, sorted by type and value.
-    pub iocs: Vec<ContextIoc>,
-    /// Persistence found, sorted by technique and location.
-    pub persistence: Vec<Persistence>,
-    /// ATT&CK techniques named by sandbox signatures and persistence, with who named them.
-    pub techniques: BTreeMap<String, BTreeSet<String>>,
-    /// Clean-up list.
-    pub remediation: Remediation,
-    /// Distinct indicators that were not kept (over the limit).
-    #[serde(skip_serializing_if = "is_zero")]
-    pub iocs_dropped: u64,
-    /// Persistence-like events left out because they are known-benign Windows activity
-    /// (`data/benign-activity.txt`: VSS writers, Office telemetry and OS tasks, ...).
-    #[serde(skip_serializing_if = "is_zero")]
-    pub known_benign: u64,
-    /// What the tree could not show as the logs give it (process-id cycles broken, chains
-    /// cut at the depth limit, processes over the limit), in sentences.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub warnings: Vec<Warning>,
-    /// The role of each network address and name in the records it came from, by
-    /// [`role_key`].
-    #[serde(skip)]
-    pub roles: BTreeMap<String, BTreeSet<Role>>,
-    /// The files each hash (lower case) was recorded for, with whether the record says the
-    /// file is signed by a system publisher (`None`: not said).
-    #[serde(skip)]
-    pub hash_files: BTreeMap<String, BTreeMap<String, Option<bool>>>,
-    /// Files the logs saw being created or written (lower case): not system files, wherever
-    /// they are.
-    #[serde(skip)]
-    pub written_files: BTreeSet<String>,
-    /// Hashes of the analysis's own artefacts (a sandbox's packet capture), lower case.
-    #[serde(skip)]
-    pub artefact_hashes: BTreeSet<String>,
-}
-
-/// The system folders and publishers table (`data/system-files.txt`).
-pub const SYSTEM_FILES: &str = include_str!("../../data/system-files.txt");
-
-struct SystemFiles {
-    dirs: Vec<String>,
-    signers: Vec<String>,
-}
-
-fn system_files() -> &'static SystemFiles {
-    static TABLE: OnceLock<SystemFiles> = OnceLock::new();
-    TABLE.get_or_init(|| {
-        let mut t = SystemFiles {
-            dirs: Vec::new(),
-            signers: Vec::new(),
-        };
-        for line in crate::tables::entries(SYSTEM_FILES) {
-            match line.split_once(char::is_whitespace) {
-                Some(("dir", d)) => t.dirs.push(d.trim().to_lowercase()),
-                Some(("signer", n)) => t.signers.push(n.trim().to_lowercase()),
-                _ => {}
-            }
-        }
-        t
-    })
-}
-
-/// Whether a publisher name (a signature's subject) is one the system files are signed by.
-pub fn system_signer(name: &str) -> bool {
-    let n = name.trim().to_lowercase();
-    system_files().signers.contains(&n)
-}
-
-/// Whether a path is under one of the system folders of `data/system-files.txt`.
-pub fn in_system_dir(path: &str) -> bool {
-    let p = path
-        .trim()
-        .trim_matches('"')
-        .to_lowercase()
-        .replace('/', "\\");
-    let p = p.trim_start_matches("\\\\?\\");
-    system_files()
-        .dirs
-        .iter()
-        .any(|d| p.starts_with(&d.replace('/', "\\")))
-}
-
-impl Findings {
-    /// The roles an address or name had in the records it came from (empty when no record
-    /// gave it one).
-    pub fn roles_of(&self, value: &str) -> Vec<Role> {
-        role_key(value)
-            .and_then(|k| self.roles.get(&k))
-            .map(|r| r.iter().copied().collect())
-            .unwrap_or_default()
-    }
-
-    /// The files the logs recorded a hash for, sorted.
-    pub fn files_of(&self, hash: &str) -> Vec<String> {
-        self.hash_files
-            .get(&hash.trim().to_ascii_lowercase())
-            .map(|f| f.keys().cloned().collect())
-            .unwrap_or_default()
-    }
-
-    /// Why an indicator found in the logs is context rather than something to block or to
-    /// share as malicious, in words; `None` when it is an indicator (or the logs say
-    /// nothing about it). Addresses and names whose every role is the sandbox's own network
-    /// (the analysis machine, its resolver, its listening ports), and hashes recorded only
-    /// for system files (under a system folder of `data/system-files.txt`, not written in
-    /// the session, not recorded as unsigned or signed by another publisher) are context.
-    pub fn context_of(&self, kind: IocKind, value: &str) -> Option<String> {
-        match kind {
-            IocKind::Ipv4 | IocKind::Ipv6 | IocKind::Domain => {
-                let roles = self.roles_of(value);
-                if roles.is_empty() || roles.iter().any(|r| r.is_indicator()) {
-                    return None;
-                }
-                let words: Vec<&str> = roles.iter().map(|r| r.describe()).collect();
-                Some(words.join("; "))
-            }
-            IocKind::Md5 | IocKind::Sha1 | IocKind::Sha256 | IocKind::Sha512 => {
-                let hash = value.trim().to_ascii_lowercase();
-                if self.artefact_hashes.contains(&hash) {
-                    return Some("hash of the sandbox's packet capture".to_string());
-                }
-                let files = self.hash_files.get(&hash)?;
-                let system = files.iter().all(|(f, signed)| {
-                    in_system_dir(f)
-                        && *signed != Some(false)
-                        && !self.written_files.contains(&f.to_lowercase())
-                });
-                let first = files.keys().next()?;
-                system.then(|| format!("hash of the system file {first}"))
-            }
-            _ => None,
-        }
-    }
-}
-
-fn is_zero(n: &u64) -> bool {
-    *n == 0
-}
-
 #[derive(Debug, Clone)]
 struct Proc {
     pid: Option<u64>,
@@ -602,8 +238,8 @@ fn is_new_instance(known: &Proc, p: &ProcessInfo) -> bool {
     known.exited || differ_cmd || differ_image
 }
 
-/// The accumulating state; feed it events with [`Analysis::add`].
-pub struct Analysis {
+/// The accumulating state; feed it events with [`LogAnalysis::add`].
+pub struct LogAnalysis {
     scanner: Scanner,
     iocs: BTreeMap<(String, String), ContextIoc>,
     iocs_dropped: u64,
@@ -633,9 +269,9 @@ pub struct Analysis {
     artefact_hashes: BTreeSet<String>,
 }
 
-impl Default for Analysis {
+impl Default for LogAnalysis {
     fn default() -> Self {
-        Analysis::new()
+        LogAnalysis::new()
     }
 }
 
@@ -661,10 +297,10 @@ fn is_full_path(path: &str) -> bool {
         || path.starts_with('%')
 }
 
-impl Analysis {
+impl LogAnalysis {
     /// An empty analysis.
     pub fn new() -> Self {
-        Analysis {
+        LogAnalysis {
             scanner: Scanner::new(KindSet::all()),
             iocs: BTreeMap::new(),
             iocs_dropped: 0,
@@ -971,8 +607,8 @@ impl Analysis {
         by: Option<String>,
     ) -> bool {
         let benign = match rule.kind.as_str() {
-            "registry" | "newkey" => benign_registry(location),
-            "file" => benign_file(location),
+            "registry" | "newkey" => is_benign_key(location),
+            "file" => is_benign_file(location),
             _ if rule.technique.starts_with("T1053") => benign_task(location, runs.as_deref()),
             _ if rule.technique == "T1197" && rule.kind == "action" => {
                 benign_bits_client(e.get("processPath").or(e.process.image.as_deref()))
@@ -1192,7 +828,7 @@ impl Analysis {
                             self.remediation
                                 .folders_to_review
                                 .insert(target.to_string());
-                        } else if !benign_file(target) {
+                        } else if !is_benign_file(target) {
                             self.remediation.files_to_delete.insert(target.to_string());
                         }
                         if let Some(rule) = Self::rule_for("file", target) {
@@ -1224,7 +860,7 @@ impl Analysis {
                 if let Some(d) = &data {
                     self.scan_text(d, &by("registry data set"), p, is_version_name(value_name));
                 }
-                let benign = benign_registry(&normalized);
+                let benign = is_benign_key(&normalized);
                 let rule = Self::rule_for("registry", &normalized).or_else(|| {
                     self.created_keys
                         .contains(&match_form(key))
@@ -1473,7 +1109,7 @@ impl Analysis {
 
     /// Takes an indicator the IOC scanner found in a source without events (plain text,
     /// JSON of an unknown schema), with its first sighting as context.
-    pub fn add_extracted(&mut self, ioc: &crate::ioc::Ioc, format: super::Format) {
+    pub fn add_extracted(&mut self, ioc: &crate::ioc::Ioc, format: super::LogFormat) {
         let kind = match ioc.kind {
             IocKind::Bitcoin | IocKind::Monero => "wallet",
             other => other.as_str(),
@@ -1506,7 +1142,7 @@ impl Analysis {
     }
 
     /// The sorted findings.
-    pub fn finish(self) -> Findings {
+    pub fn finish(self) -> LogFindings {
         let mut remediation = self.remediation;
         // processes that only appear as parents were not started by what was analysed
         let (tree, mut warnings) = build_tree(&self.processes, &self.aliases);
@@ -1525,7 +1161,7 @@ impl Analysis {
         remediation
             .folders_to_review
             .retain(|f| !f.trim().is_empty());
-        Findings {
+        LogFindings {
             actions: self.actions,
             process_tree: tree,
             iocs: self.iocs.into_values().collect(),
@@ -1715,7 +1351,10 @@ mod tests {
             + b.files.len()
             + b.bits_clients.len()
             + b.trusted_dirs.len();
-        assert_eq!(crate::tables::entries(BENIGN_ACTIVITY).count(), n);
+        assert_eq!(
+            crate::tables::entries(crate::findings::benign::BENIGN_ACTIVITY).count(),
+            n
+        );
     }
 
     #[test]
@@ -1767,7 +1406,7 @@ mod tests {
     fn event(action: Action, target: &str, details: &[(&str, &str)]) -> Event {
         let p = Provenance {
             source: Arc::from("log"),
-            format: super::super::Format::SysmonXml,
+            format: super::super::LogFormat::SysmonXml,
             record: 0,
             line: None,
             record_id: None,
@@ -1782,7 +1421,7 @@ mod tests {
 
     #[test]
     fn network_roles_come_from_the_records() {
-        let mut a = Analysis::new();
+        let mut a = LogAnalysis::new();
         a.add(&event(
             Action::NetworkConnect,
             "203.0.113.5",
@@ -1834,7 +1473,7 @@ mod tests {
 
     #[test]
     fn hashes_of_system_files_are_context() {
-        let mut a = Analysis::new();
+        let mut a = LogAnalysis::new();
         let mut load = event(
             Action::ModuleLoad,
             "C:\\Windows\\System32\\wininet.dll",

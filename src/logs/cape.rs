@@ -16,7 +16,7 @@
 //! the IOC scanner needs no second parse.
 
 use super::json::{FieldSink, Grab, LineCounting};
-use super::{Action, Event, Field, FieldTap, Format, ProcessInfo, Provenance, ReadReport};
+use super::{Action, Event, Field, FieldTap, LogFormat, ProcessInfo, Provenance, ReadReport};
 use crate::error::WarningCode;
 use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
@@ -126,7 +126,7 @@ impl Collector {
     fn provenance(&self, field: String) -> Provenance {
         Provenance {
             source: self.source.clone(),
-            format: Format::CapeReport,
+            format: LogFormat::CapeReport,
             record: self.events.len() as u64,
             line: None,
             record_id: None,

@@ -6,7 +6,7 @@
 //! a warning and the next records are still read.
 
 use super::sysmon::{map, WinEvent};
-use super::{Event, Field, Format, Provenance, ReadReport};
+use super::{Event, Field, LogFormat, Provenance, ReadReport};
 use crate::error::WarningCode;
 use evtx::EvtxParser;
 use std::io::{self, Read, Seek, SeekFrom};
@@ -98,7 +98,7 @@ pub fn events(
         }
         let provenance = Provenance {
             source: source.clone(),
-            format: Format::Evtx,
+            format: LogFormat::Evtx,
             record: index,
             line: None,
             record_id: ev.record_id,

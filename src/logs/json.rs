@@ -6,7 +6,7 @@
 //! an NDJSON file that are not JSON are handed on whole as text, so nothing is lost.
 //! Also owns telling JSON formats apart ([`detect`]).
 
-use super::{lossy, Field, Format, Lines, ReadReport, MAX_FIELD_BYTES};
+use super::{lossy, Field, Lines, LogFormat, ReadReport, MAX_FIELD_BYTES};
 use crate::error::{Warning, WarningCode};
 use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use std::cell::Cell;
@@ -18,12 +18,12 @@ use std::rc::Rc;
 const SNIFF_LINES: usize = 16;
 
 /// Classifies text that starts with `{` or `[`.
-pub fn detect(text: &[u8]) -> Format {
+pub fn detect(text: &[u8]) -> LogFormat {
     if starts_object(text) {
         let mut keys = TopKeys::default();
         keys.feed(text);
         if is_sandbox_report(&keys.keys) {
-            return Format::CapeReport;
+            return LogFormat::CapeReport;
         }
     }
     let segments: Vec<&[u8]> = text.split(|&b| b == b'\n').take(SNIFF_LINES + 1).collect();
@@ -51,23 +51,23 @@ pub fn detect(text: &[u8]) -> Format {
             }
             // the head may end inside a line
             Err(e) if last_segment && e.is_eof() && parsed > 0 => break,
-            _ if parsed > 0 => return Format::Text,
+            _ if parsed > 0 => return LogFormat::Text,
             _ => {
                 // not one value per line: a document spread over lines, if the head is a
                 // valid beginning of one
                 return if is_json_prefix(text) {
-                    Format::Json
+                    LogFormat::Json
                 } else {
-                    Format::Text
+                    LogFormat::Text
                 };
             }
         }
     }
     match first {
-        Some(v) if super::sysmon::is_windows_event_json(&v) => Format::SysmonJson,
-        Some(_) if parsed >= 2 => Format::Ndjson,
-        Some(_) => Format::Json,
-        None => Format::Text,
+        Some(v) if super::sysmon::is_windows_event_json(&v) => LogFormat::SysmonJson,
+        Some(_) if parsed >= 2 => LogFormat::Ndjson,
+        Some(_) => LogFormat::Json,
+        None => LogFormat::Text,
     }
 }
 
@@ -222,7 +222,7 @@ impl Read for Failed {
 pub fn recognise_report(
     mut whole: Box<dyn Read + Send>,
     reopen: Option<&dyn Fn() -> io::Result<Box<dyn Read + Send>>>,
-) -> (Format, Box<dyn Read + Send>, Option<Warning>) {
+) -> (LogFormat, Box<dyn Read + Send>, Option<Warning>) {
     let mut keys = TopKeys::default();
     let mut spool: Vec<u8> = Vec::new();
     let mut buf = vec![0u8; 64 * 1024];
@@ -261,9 +261,9 @@ pub fn recognise_report(
         }
     }
     let format = if is_sandbox_report(&keys.keys) {
-        Format::CapeReport
+        LogFormat::CapeReport
     } else {
-        Format::Json
+        LogFormat::Json
     };
     let rest: Box<dyn Read + Send> = match reopen {
         Some(open) if !spooling => match open() {
@@ -782,21 +782,21 @@ mod tests {
 
     #[test]
     fn detection() {
-        assert_eq!(detect(b"{\"a\":1}\n{\"b\":2}\n"), Format::Ndjson);
-        assert_eq!(detect(b"{\n  \"a\": 1,\n  \"b\": [\n"), Format::Json);
-        assert_eq!(detect(b"{\"a\":1}"), Format::Json);
+        assert_eq!(detect(b"{\"a\":1}\n{\"b\":2}\n"), LogFormat::Ndjson);
+        assert_eq!(detect(b"{\n  \"a\": 1,\n  \"b\": [\n"), LogFormat::Json);
+        assert_eq!(detect(b"{\"a\":1}"), LogFormat::Json);
         assert_eq!(
             detect(b"{\"a\":1}\nMar 3 sshd[1]: Accepted\n"),
-            Format::Text
+            LogFormat::Text
         );
-        assert_eq!(detect(b"{ this is not json }\n"), Format::Text);
+        assert_eq!(detect(b"{ this is not json }\n"), LogFormat::Text);
         assert_eq!(
             detect(b"{\"EventID\":1,\"Image\":\"C:\\\\x.exe\"}\n"),
-            Format::SysmonJson
+            LogFormat::SysmonJson
         );
         assert_eq!(
             detect(b"{\n \"info\": {},\n \"target\": {},\n \"behavior\": {"),
-            Format::CapeReport
+            LogFormat::CapeReport
         );
     }
 

@@ -29,6 +29,8 @@ pub mod sysmon;
 mod xml;
 
 use crate::error::{Warning, WarningCode};
+pub use crate::findings::behaviour::{LogFormat, Provenance};
+pub use crate::primitives::base_name;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::io::{self, Read};
@@ -37,79 +39,20 @@ use std::sync::Arc;
 /// How many bytes of a source [`detect`] needs to recognise its format.
 pub const SNIFF_BYTES: usize = 64 * 1024;
 
-/// The formats spoor reads.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Format {
-    /// CAPE or Cuckoo sandbox `report.json`.
-    CapeReport,
-    /// Windows event XML (Event Viewer export, `wevtutil qe /f:xml`): Sysmon, Security, ...
-    SysmonXml,
-    /// Windows events as JSON lines (Winlogbeat, nxlog, plain Sysmon field objects).
-    SysmonJson,
-    /// Windows EVTX file.
-    Evtx,
-    /// Process Monitor CSV export.
-    ProcmonCsv,
-    /// Regshot compare output (plain text).
-    Regshot,
-    /// Classic libpcap capture.
-    Pcap,
-    /// pcapng capture.
-    Pcapng,
-    /// One JSON document of an unknown schema.
-    Json,
-    /// JSON lines of an unknown schema.
-    Ndjson,
-    /// Anything else: plain text or binary, left to the IOC scanner.
-    Text,
-}
-
-impl Format {
-    /// The stable name used in outputs.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Format::CapeReport => "cape_report",
-            Format::SysmonXml => "sysmon_xml",
-            Format::SysmonJson => "sysmon_json",
-            Format::Evtx => "evtx",
-            Format::ProcmonCsv => "procmon_csv",
-            Format::Regshot => "regshot",
-            Format::Pcap => "pcap",
-            Format::Pcapng => "pcapng",
-            Format::Json => "json",
-            Format::Ndjson => "ndjson",
-            Format::Text => "text",
-        }
-    }
-
-    /// Whether [`read_fields`] has a structured reader for this format (the others are
-    /// scanned as text).
-    pub fn has_fields(self) -> bool {
-        !matches!(self, Format::Text | Format::Regshot)
-    }
-}
-
-impl std::fmt::Display for Format {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
 /// Recognises a log from its first bytes (up to [`SNIFF_BYTES`]); never from a name.
-pub fn detect(head: &[u8]) -> Format {
+pub fn detect(head: &[u8]) -> LogFormat {
     if head.len() >= 4 {
         match &head[..4] {
             [0xd4, 0xc3, 0xb2, 0xa1]
             | [0xa1, 0xb2, 0xc3, 0xd4]
             | [0x4d, 0x3c, 0xb2, 0xa1]
-            | [0xa1, 0xb2, 0x3c, 0x4d] => return Format::Pcap,
-            [0x0a, 0x0d, 0x0d, 0x0a] => return Format::Pcapng,
+            | [0xa1, 0xb2, 0x3c, 0x4d] => return LogFormat::Pcap,
+            [0x0a, 0x0d, 0x0d, 0x0a] => return LogFormat::Pcapng,
             _ => {}
         }
     }
     if head.starts_with(b"ElfFile\0") {
-        return Format::Evtx;
+        return LogFormat::Evtx;
     }
     let text = head.strip_prefix(b"\xef\xbb\xbf").unwrap_or(head);
     let start = text
@@ -118,15 +61,15 @@ pub fn detect(head: &[u8]) -> Format {
         .unwrap_or(text.len());
     let text = &text[start..];
     if text.starts_with(b"Regshot") {
-        return Format::Regshot;
+        return LogFormat::Regshot;
     }
     if text.starts_with(b"<") {
         let windows_events = contains(text, b"schemas.microsoft.com/win/2004/08/events/event")
             || (contains(text, b"<Event") && contains(text, b"<EventID"));
         return if windows_events {
-            Format::SysmonXml
+            LogFormat::SysmonXml
         } else {
-            Format::Text
+            LogFormat::Text
         };
     }
     if text.starts_with(b"\"") {
@@ -135,14 +78,14 @@ pub fn detect(head: &[u8]) -> Format {
             && contains(first_line, b"\"Operation\"")
             && contains(first_line, b"\"Path\"")
         {
-            return Format::ProcmonCsv;
+            return LogFormat::ProcmonCsv;
         }
-        return Format::Text;
+        return LogFormat::Text;
     }
     if text.starts_with(b"{") || text.starts_with(b"[") {
         return json::detect(text);
     }
-    Format::Text
+    LogFormat::Text
 }
 
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
@@ -183,11 +126,6 @@ impl ProcessInfo {
             (None, None) => "?".to_string(),
         }
     }
-}
-
-/// The last component of a Windows or Unix path.
-pub fn base_name(path: &str) -> &str {
-    path.rsplit(['\\', '/']).next().unwrap_or(path)
 }
 
 /// What an event did. Names are stable (`snake_case` in outputs); `data/` maps each
@@ -368,26 +306,6 @@ impl std::fmt::Display for Action {
     }
 }
 
-/// Where an event came from: the source, and the record inside it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Provenance {
-    /// The source's name (a path, or `-`).
-    pub source: Arc<str>,
-    /// The log format it was read as.
-    pub format: Format,
-    /// 0-based index of the record in the source (event, row, packet, JSON element).
-    pub record: u64,
-    /// 1-based line of the record, for line-oriented text.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub line: Option<u64>,
-    /// The record's own id when the log has one (EventRecordID).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub record_id: Option<u64>,
-    /// Field path of the record inside a JSON document (`/behavior/processes/0`).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub field: Option<String>,
-}
-
 /// One normalised thing a program did, from any log format.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Event {
@@ -493,7 +411,7 @@ pub const MAX_FIELD_BYTES: usize = 1 << 20;
 /// Reads the events of a log whose format is known, calling `sink` for each in order.
 /// Returns the report; I/O errors and damaged records become warnings.
 pub fn read_events(
-    format: Format,
+    format: LogFormat,
     source: &Arc<str>,
     reader: &mut dyn Read,
     sink: &mut dyn FnMut(Event),
@@ -508,7 +426,7 @@ pub type RecordTap<'a> = &'a mut dyn FnMut(&sysmon::WinEvent, &Provenance);
 
 /// [`read_events`], with every raw Windows record also handed to `records`.
 pub fn read_events_tapped(
-    format: Format,
+    format: LogFormat,
     source: &Arc<str>,
     reader: &mut dyn Read,
     sink: &mut dyn FnMut(Event),
@@ -546,9 +464,9 @@ impl<'a> FieldTap<'a> {
 
 /// [`read_events_tapped`] that, with a [`FieldTap`], also hands every text value of the
 /// log with its field path to the tap from the same parse: each record is parsed once for
-/// both. Formats without fields ([`Format::has_fields`] false) give the tap nothing.
+/// both. Formats without fields ([`LogFormat::has_fields`] false) give the tap nothing.
 pub fn read_events_and_fields(
-    format: Format,
+    format: LogFormat,
     source: &Arc<str>,
     reader: &mut dyn Read,
     sink: &mut dyn FnMut(Event),
@@ -557,8 +475,8 @@ pub fn read_events_and_fields(
 ) -> ReadReport {
     let mut report = ReadReport::default();
     match format {
-        Format::CapeReport => cape::events(source, reader, sink, fields, &mut report),
-        Format::SysmonXml => {
+        LogFormat::CapeReport => cape::events(source, reader, sink, fields, &mut report),
+        LogFormat::SysmonXml => {
             sysmon::xml_events(
                 source,
                 reader,
@@ -571,10 +489,10 @@ pub fn read_events_and_fields(
                 tap.report.warnings.clone_from(&report.warnings);
             }
         }
-        Format::SysmonJson => {
+        LogFormat::SysmonJson => {
             sysmon::json_events(source, reader, sink, records, fields, &mut report)
         }
-        Format::Evtx => {
+        LogFormat::Evtx => {
             evtx::events(
                 source,
                 reader,
@@ -587,9 +505,9 @@ pub fn read_events_and_fields(
                 tap.report.warnings.clone_from(&report.warnings);
             }
         }
-        Format::ProcmonCsv => procmon::events(source, reader, sink, fields, &mut report),
-        Format::Regshot => regshot::events(source, reader, sink, &mut report),
-        Format::Pcap | Format::Pcapng => match fields {
+        LogFormat::ProcmonCsv => procmon::events(source, reader, sink, fields, &mut report),
+        LogFormat::Regshot => regshot::events(source, reader, sink, &mut report),
+        LogFormat::Pcap | LogFormat::Pcapng => match fields {
             Some(tap) => {
                 let mut both = |e: Event| {
                     pcap::event_fields(&e, tap);
@@ -600,33 +518,33 @@ pub fn read_events_and_fields(
             }
             None => pcap::events(source, reader, sink, &mut report),
         },
-        Format::Json | Format::Ndjson => {
+        LogFormat::Json | LogFormat::Ndjson => {
             if let Some(tap) = fields {
                 tap.report = read_fields(format, source, reader, tap.sink);
             }
         }
-        Format::Text => {}
+        LogFormat::Text => {}
     }
     report
 }
 
 /// Reads every text value of a structured log with its field path, calling `sink` for each.
-/// Formats without a structured reader ([`Format::has_fields`] false) give nothing.
+/// Formats without a structured reader ([`LogFormat::has_fields`] false) give nothing.
 pub fn read_fields(
-    format: Format,
+    format: LogFormat,
     source: &Arc<str>,
     reader: &mut dyn Read,
     sink: &mut dyn FnMut(Field),
 ) -> ReadReport {
     let mut report = ReadReport::default();
     match format {
-        Format::CapeReport | Format::Json => json::document_fields(reader, sink, &mut report),
-        Format::SysmonJson | Format::Ndjson => json::line_fields(reader, sink, &mut report),
-        Format::SysmonXml => xml::fields(reader, sink, &mut report),
-        Format::Evtx => evtx::fields(reader, sink, &mut report),
-        Format::ProcmonCsv => procmon::fields(reader, sink, &mut report),
-        Format::Pcap | Format::Pcapng => pcap::fields(source, reader, sink, &mut report),
-        Format::Regshot | Format::Text => {}
+        LogFormat::CapeReport | LogFormat::Json => json::document_fields(reader, sink, &mut report),
+        LogFormat::SysmonJson | LogFormat::Ndjson => json::line_fields(reader, sink, &mut report),
+        LogFormat::SysmonXml => xml::fields(reader, sink, &mut report),
+        LogFormat::Evtx => evtx::fields(reader, sink, &mut report),
+        LogFormat::ProcmonCsv => procmon::fields(reader, sink, &mut report),
+        LogFormat::Pcap | LogFormat::Pcapng => pcap::fields(source, reader, sink, &mut report),
+        LogFormat::Regshot | LogFormat::Text => {}
     }
     report
 }
@@ -637,7 +555,7 @@ pub struct SourceSummary {
     /// The source's name.
     pub name: String,
     /// The format it was recognised as.
-    pub format: Format,
+    pub format: LogFormat,
     /// Records read.
     pub records: u64,
     /// Events produced.
@@ -734,7 +652,7 @@ pub trait LogSide {
     /// Reading is over: the format, what reading the fields met (warnings as
     /// [`read_fields`] gives them), the bytes read, and whether reading stopped at
     /// [`LogSide::max_bytes`]. Not called for text.
-    fn fields_done(&mut self, format: Format, report: ReadReport, bytes: u64, limited: bool);
+    fn fields_done(&mut self, format: LogFormat, report: ReadReport, bytes: u64, limited: bool);
 }
 
 /// The side of [`read_source_with`]: no fields; a log without events goes to a callback.
@@ -751,7 +669,7 @@ impl LogSide for WithoutEvents<'_> {
     fn text(&mut self, reader: &mut dyn Read) -> Option<Warning> {
         (self.0)(reader)
     }
-    fn fields_done(&mut self, _: Format, _: ReadReport, _: u64, _: bool) {}
+    fn fields_done(&mut self, _: LogFormat, _: ReadReport, _: u64, _: bool) {}
 }
 
 /// Opens a source once, recognises its format, streams its events to `sink` (and its raw
@@ -772,7 +690,7 @@ pub fn read_source_once(
     let name = source.name();
     let mut summary = SourceSummary {
         name: name.clone(),
-        format: Format::Text,
+        format: LogFormat::Text,
         records: 0,
         events: 0,
         warnings: Vec::new(),
@@ -812,7 +730,7 @@ pub fn read_source_once(
     summary.format = detect(&head);
     let reopenable = !matches!(source, crate::input::Source::Stdin);
     let mut whole: Box<dyn Read + Send> = Box::new(io::Cursor::new(head.clone()).chain(reader));
-    if summary.format == Format::Json && json::starts_object(&head) {
+    if summary.format == LogFormat::Json && json::starts_object(&head) {
         let reopen: Option<&dyn Fn() -> io::Result<Box<dyn Read + Send>>> =
             if reopenable { Some(&open) } else { None };
         let (format, rest, note) = json::recognise_report(whole, reopen);
@@ -822,7 +740,11 @@ pub fn read_source_once(
     }
     let format = summary.format;
     let fields = side.wants_fields() && format.has_fields();
-    if matches!(format, Format::Text | Format::Json | Format::Ndjson) && !fields {
+    if matches!(
+        format,
+        LogFormat::Text | LogFormat::Json | LogFormat::Ndjson
+    ) && !fields
+    {
         summary.warnings.extend(side.text(&mut whole));
         summary.opened = opened.get();
         return summary;
@@ -872,7 +794,7 @@ pub fn read_source_once(
     summary.events = report.produced;
     summary.warnings.extend(report.warnings);
     let limited = max > 0 && counted.bytes >= max;
-    if limited && !matches!(format, Format::Json | Format::Ndjson) {
+    if limited && !matches!(format, LogFormat::Json | LogFormat::Ndjson) {
         summary.warnings.push(Warning::new(
             WarningCode::SizeLimit,
             format!("stopped after {max} bytes (--max-size); the rest was not read"),
@@ -1004,19 +926,19 @@ mod tests {
 
     #[test]
     fn detects_formats_from_content() {
-        assert_eq!(detect(b"\xd4\xc3\xb2\xa1\x02\x00"), Format::Pcap);
-        assert_eq!(detect(b"\x0a\x0d\x0d\x0a...."), Format::Pcapng);
-        assert_eq!(detect(b"ElfFile\0rest"), Format::Evtx);
-        assert_eq!(detect(b"Regshot 1.9.0 x64 Unicode\r\n"), Format::Regshot);
+        assert_eq!(detect(b"\xd4\xc3\xb2\xa1\x02\x00"), LogFormat::Pcap);
+        assert_eq!(detect(b"\x0a\x0d\x0d\x0a...."), LogFormat::Pcapng);
+        assert_eq!(detect(b"ElfFile\0rest"), LogFormat::Evtx);
+        assert_eq!(detect(b"Regshot 1.9.0 x64 Unicode\r\n"), LogFormat::Regshot);
         assert_eq!(
             detect(
                 b"\xef\xbb\xbf\"Time of Day\",\"Process Name\",\"PID\",\"Operation\",\"Path\"\n"
             ),
-            Format::ProcmonCsv
+            LogFormat::ProcmonCsv
         );
-        assert_eq!(detect(b"<html><body>hi</body></html>"), Format::Text);
-        assert_eq!(detect(b"plain text 192.0.2.1"), Format::Text);
-        assert_eq!(detect(b""), Format::Text);
+        assert_eq!(detect(b"<html><body>hi</body></html>"), LogFormat::Text);
+        assert_eq!(detect(b"plain text 192.0.2.1"), LogFormat::Text);
+        assert_eq!(detect(b""), LogFormat::Text);
     }
 
     #[test]

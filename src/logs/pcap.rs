@@ -10,7 +10,7 @@
 //! printable payload; JSON-RPC mining logins are labelled `stratum`). A truncated or
 //! damaged capture gives a warning and the events read before the damage.
 
-use super::{Action, Event, Field, Format, Provenance, ReadReport};
+use super::{Action, Event, Field, LogFormat, Provenance, ReadReport};
 use crate::error::WarningCode;
 use pcap_parser::pcapng::Block;
 use pcap_parser::traits::{PcapNGPacketBlock, PcapReaderIterator};
@@ -206,7 +206,7 @@ impl PendingQueries {
 /// The decoding state of one capture.
 struct Decoder<'s> {
     source: Arc<str>,
-    format: Format,
+    format: LogFormat,
     pending: PendingQueries,
     flows: HashSet<(IpAddr, u16, IpAddr, u16)>,
     /// The endpoints that opened TCP connections (SYN): data sent to one of them is a
@@ -550,7 +550,7 @@ pub fn events(
     };
     let mut decoder = Decoder {
         source: source.clone(),
-        format: Format::Pcap,
+        format: LogFormat::Pcap,
         pending: PendingQueries::default(),
         flows: HashSet::new(),
         openers: HashSet::new(),
@@ -569,7 +569,7 @@ pub fn events(
                     PcapBlockOwned::LegacyHeader(h) => {
                         legacy_link = h.network;
                         nanoseconds = h.is_nanosecond_precision();
-                        decoder.format = Format::Pcap;
+                        decoder.format = LogFormat::Pcap;
                     }
                     PcapBlockOwned::Legacy(b) => {
                         let fraction = u64::from(b.ts_usec);
@@ -585,7 +585,7 @@ pub fn events(
                         index += 1;
                     }
                     PcapBlockOwned::NG(Block::SectionHeader(_)) => {
-                        decoder.format = Format::Pcapng;
+                        decoder.format = LogFormat::Pcapng;
                         interfaces.clear();
                     }
                     PcapBlockOwned::NG(Block::InterfaceDescription(idb)) => {

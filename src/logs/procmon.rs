@@ -6,7 +6,7 @@
 //! command lines, rename targets and registry data. Rows that cannot be decoded give a
 //! warning and reading goes on.
 
-use super::{Action, Event, Field, Format, ProcessInfo, Provenance, ReadReport};
+use super::{Action, Event, Field, LogFormat, ProcessInfo, Provenance, ReadReport};
 use crate::error::WarningCode;
 use std::collections::HashMap;
 use std::io::Read;
@@ -233,7 +233,7 @@ pub fn events(
         let name = cell(&record, cols.process);
         let provenance = Provenance {
             source: source.clone(),
-            format: Format::ProcmonCsv,
+            format: LogFormat::ProcmonCsv,
             record: this,
             line,
             record_id: None,

@@ -4,7 +4,7 @@
 //! entry; a modified value's two lines (before, after) become one event with both data.
 //! The time of the second shot is the events' time. Read line by line.
 
-use super::{lossy, Action, Event, Format, Lines, Provenance, ReadReport, MAX_FIELD_BYTES};
+use super::{lossy, Action, Event, Lines, LogFormat, Provenance, ReadReport, MAX_FIELD_BYTES};
 use crate::error::WarningCode;
 use std::io::{BufReader, Read};
 use std::sync::Arc;
@@ -93,7 +93,7 @@ pub fn events(
                     report: &mut ReadReport| {
         let provenance = Provenance {
             source: source.clone(),
-            format: Format::Regshot,
+            format: LogFormat::Regshot,
             record: index,
             line: Some(line),
             record_id: None,

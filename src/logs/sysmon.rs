@@ -6,7 +6,9 @@
 //! `data/windows-events.txt`; process fields, hashes, registry data, DNS answers and
 //! network endpoints get common detail names (see `docs/events.md`).
 
-use super::{Action, Event, Format, Lines, ProcessInfo, Provenance, ReadReport, MAX_FIELD_BYTES};
+use super::{
+    Action, Event, Lines, LogFormat, ProcessInfo, Provenance, ReadReport, MAX_FIELD_BYTES,
+};
 use crate::error::WarningCode;
 use serde::de::DeserializeSeed;
 use serde_json::Value;
@@ -334,7 +336,7 @@ pub fn xml_events(
             }
             let provenance = Provenance {
                 source: source.clone(),
-                format: Format::SysmonXml,
+                format: LogFormat::SysmonXml,
                 record: index,
                 line: None,
                 record_id: ev.record_id,
@@ -514,7 +516,7 @@ pub fn json_events(
         };
         let provenance = Provenance {
             source: source.clone(),
-            format: Format::SysmonJson,
+            format: LogFormat::SysmonJson,
             record,
             line: Some(line_no),
             record_id: ev.record_id,
@@ -671,7 +673,7 @@ mod tests {
         let ev = win_event_from_json(&v).unwrap();
         let p = Provenance {
             source: Arc::from("t"),
-            format: Format::SysmonJson,
+            format: LogFormat::SysmonJson,
             record: 0,
             line: Some(1),
             record_id: None,

@@ -5,7 +5,7 @@
 //!
 //! [`analyze`] runs the stages in order and collects what they give; it writes no files
 //! (the complete IOC list may wait in a temporary file, see
-//! [`crate::analyze::Analysis::iocs_json`]) and prints nothing: warnings are values, in the
+//! [`crate::analyze::InputFindings::iocs_json`]) and prints nothing: warnings are values, in the
 //! order they arose, and progress goes through [`Progress`]. Each stage's logic stays in
 //! its own module: [`crate::analyze`] (triage, logs, IOCs, each input read once),
 //! [`crate::rules`] and [`crate::evaluate`] (rules and their test), [`crate::sigma`],
@@ -17,7 +17,7 @@ mod rules;
 use crate::analyze::AnalyzeOptions;
 use crate::error::{Warning, WarningCode};
 use crate::export::{self, ExchangeOptions};
-use crate::report::{Report, ReportOptions};
+use crate::report::{AnalystReport, ReportOptions};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -139,7 +139,7 @@ pub enum Error {
 #[derive(Debug)]
 pub struct Analysis {
     /// Triage, the logs' events and findings, Sigma matches and the IOCs.
-    pub findings: crate::analyze::Analysis,
+    pub findings: crate::analyze::InputFindings,
     /// The date used (`YYYY-MM-DD`).
     pub date: String,
     /// Whether the labels file could not be read (a rule per sample was made instead).
@@ -155,12 +155,12 @@ pub struct Analysis {
     /// Sigma rules written from the logs' behaviour.
     pub sigma_rules: Vec<crate::sigma::writer::WrittenRule>,
     /// What the exchange formats (STIX, MISP) are written from.
-    pub exchange: export::findings::Findings,
+    pub exchange: export::findings::ExchangeFindings,
     /// Their creation time and sharing label.
     pub exchange_options: ExchangeOptions,
     /// The analyst report's model (render it with [`crate::report::markdown`] or
     /// [`crate::report::html`]).
-    pub report: Report,
+    pub report: AnalystReport,
     /// Every warning, in the order it arose (unreadable inputs first).
     pub warnings: Vec<Warning>,
 }
@@ -257,7 +257,7 @@ pub fn analyze(
         );
         warnings.extend(generation.warnings.iter().cloned());
     }
-    let mut exchange = export::findings::Findings::from_analysis(&findings);
+    let mut exchange = export::findings::ExchangeFindings::from_analysis(&findings);
     exchange.rules = generation.findings(&findings.samples);
     if let Some(result) = &findings.sigma {
         let names = crate::findings::attack::technique_names();
@@ -316,7 +316,7 @@ pub fn analyze(
                 .collect()
         })
         .unwrap_or_default();
-    let mut report = Report::build(
+    let mut report = AnalystReport::build(
         &findings,
         &ReportOptions {
             date: date.clone(),

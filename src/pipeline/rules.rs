@@ -2,7 +2,7 @@
 //! sample, made against the benign set, then tested on the samples and the benign set.
 //! Problems are warnings pushed in the order they arise.
 
-use crate::analyze::Analysis;
+use crate::analyze::InputFindings;
 use crate::error::{Warning, WarningCode};
 use crate::evaluate::Labels;
 use crate::sample::Triage;
@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 /// validation that cannot run gives a warning and unvalidated rules. The generation's own
 /// warnings are left in it.
 pub(super) fn generate(
-    analysis: &Analysis,
+    analysis: &InputFindings,
     goodware: Option<&Path>,
     date: &str,
     benign: &[PathBuf],

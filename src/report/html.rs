@@ -9,11 +9,11 @@
 //! template, while the colours, fonts and markup stay in the templates.
 
 use super::templates::{ReportTemplates, TemplateError};
-use super::{tactic_order, Report};
+use super::{tactic_order, AnalystReport};
 use serde::Serialize;
 
 /// Renders the report as a self-contained HTML document with the shipped templates.
-pub fn render(report: &Report) -> Result<String, TemplateError> {
+pub fn render(report: &AnalystReport) -> Result<String, TemplateError> {
     ReportTemplates::shipped()?.html(report)
 }
 
@@ -109,7 +109,7 @@ pub struct Pictures {
 
 impl Pictures {
     /// The pictures of `report`.
-    pub fn of(report: &Report) -> Pictures {
+    pub fn of(report: &AnalystReport) -> Pictures {
         let tree = &report.dynamic.process_tree;
         Pictures {
             process_tree: (!tree.is_empty()).then(|| process_tree(tree)),
@@ -301,7 +301,7 @@ pub struct TechniqueBox {
     pub name_lines: Vec<TextLine>,
 }
 
-fn attack_matrix(report: &Report) -> AttackMatrix {
+fn attack_matrix(report: &AnalystReport) -> AttackMatrix {
     const COLUMN: usize = 180;
     const LINE: usize = 14;
     const HEADER: usize = 26;

@@ -5,9 +5,9 @@
 //! heading, an HTML block or comment, a link or an image.
 
 use super::templates::{ReportTemplates, TemplateError};
-use super::Report;
+use super::AnalystReport;
 
 /// Renders the report as Markdown with the shipped templates.
-pub fn render(report: &Report) -> Result<String, TemplateError> {
+pub fn render(report: &AnalystReport) -> Result<String, TemplateError> {
     ReportTemplates::shipped()?.markdown(report)
 }

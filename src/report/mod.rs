@@ -1,6 +1,7 @@
 //! The analyst report: what goes into it and in which order.
 //!
-//! [`Report::build`] turns an [`Analysis`] into a [`Report`], a plain model in the order an
+//! [`AnalystReport::build`] turns what the input stages found ([`InputFindings`]) into an
+//! [`AnalystReport`], a plain model in the order an
 //! analyst writes one: overview, sample tags, static findings, dynamic findings, ATT&CK,
 //! remediation, IOCs, detection rules. Every sentence and row comes from a finding; where
 //! something is unknown the report says so. The templates in `report-templates/`
@@ -12,10 +13,10 @@ pub mod markdown;
 mod remediation;
 pub mod templates;
 
-use crate::analyze::Analysis;
+use crate::analyze::InputFindings;
+use crate::findings::triage::{Packing, SampleFormat, SampleVerdict, Triage};
 use crate::findings::Confidence;
 use crate::ioc::{IocKind, Scope};
-use crate::sample::{Format, Triage};
 use crate::tables;
 pub use remediation::{Remediation, RemediationKind, Shell};
 use serde::Serialize;
@@ -39,7 +40,7 @@ pub struct ReportOptions {
 
 /// The report model.
 #[derive(Debug, Clone, Serialize)]
-pub struct Report {
+pub struct AnalystReport {
     /// Title.
     pub title: String,
     /// Report date.
@@ -281,9 +282,9 @@ const MAX_STRINGS: usize = 60;
 /// How many evidence items an ATT&CK row lists at most.
 const MAX_EVIDENCE: usize = 4;
 
-impl Report {
+impl AnalystReport {
     /// Builds the report model from an analysis.
-    pub fn build(analysis: &Analysis, options: &ReportOptions) -> Report {
+    pub fn build(analysis: &InputFindings, options: &ReportOptions) -> AnalystReport {
         let log_mutexes = analysis.logged_mutexes();
         let samples: Vec<SampleSection> = analysis
             .samples
@@ -314,7 +315,7 @@ impl Report {
             .title
             .clone()
             .unwrap_or_else(|| default_title(analysis));
-        let mut report = Report {
+        let mut report = AnalystReport {
             title,
             date: options.date.clone(),
             generator: format!("spoor {}", env!("CARGO_PKG_VERSION")),
@@ -341,7 +342,7 @@ impl Report {
     }
 }
 
-fn default_title(analysis: &Analysis) -> String {
+fn default_title(analysis: &InputFindings) -> String {
     let names: Vec<&str> = analysis
         .samples
         .iter()
@@ -354,12 +355,12 @@ fn default_title(analysis: &Analysis) -> String {
     }
 }
 
-pub use crate::logs::base_name;
+pub use crate::primitives::base_name;
 
 /// `malicious-looking`, `suspicious` or `no strong signs`: the weighed verdict of triage
 /// (`data/verdict-weights.txt`, see [`crate::sample::verdict`]).
-pub fn verdict(t: &Triage) -> &str {
-    &t.verdict.verdict
+pub fn verdict(t: &Triage) -> &'static str {
+    t.verdict.verdict.as_str()
 }
 
 fn describe_format(t: &Triage) -> String {
@@ -369,7 +370,7 @@ fn describe_format(t: &Triage) -> String {
         format!("{}-bit ", t.bitness)
     };
     match t.format {
-        Format::Pe => {
+        SampleFormat::Pe => {
             let (kind, subsystem) =
                 t.pe.as_ref()
                     .map(|p| (if p.dll { "DLL" } else { "EXE" }, p.subsystem.as_str()))
@@ -381,7 +382,7 @@ fn describe_format(t: &Triage) -> String {
             };
             format!("{bits}Windows {kind}{subsystem} for {}", t.arch)
         }
-        Format::Elf => {
+        SampleFormat::Elf => {
             let kind = t.elf.as_ref().map(|e| e.kind.as_str()).unwrap_or("");
             let link = match t.elf.as_ref() {
                 Some(e) if e.static_linked => ", statically linked",
@@ -389,16 +390,16 @@ fn describe_format(t: &Triage) -> String {
             };
             format!("{bits}ELF {kind} for {}{link}", t.arch)
         }
-        Format::Macho => format!("{bits}Mach-O file for {}", t.arch),
-        Format::MachoFat => format!("universal Mach-O file ({})", t.arch),
-        Format::Unknown => "file of unknown format".to_string(),
+        SampleFormat::Macho => format!("{bits}Mach-O file for {}", t.arch),
+        SampleFormat::MachoFat => format!("universal Mach-O file ({})", t.arch),
+        SampleFormat::Unknown => "file of unknown format".to_string(),
     }
 }
 
 /// What triage found in a PE that an analyst checks first: the signature and who signed,
 /// the version information the file claims, resources holding executables, TLS callbacks and
 /// data after the last section.
-fn pe_triage_tags(pe: &crate::sample::PeInfo) -> Vec<(String, String)> {
+fn pe_triage_tags(pe: &crate::findings::executable::PeInfo) -> Vec<(String, String)> {
     let mut tags = Vec::new();
     let claimed = pe
         .version_info
@@ -451,7 +452,7 @@ fn pe_triage_tags(pe: &crate::sample::PeInfo) -> Vec<(String, String)> {
         .resources
         .iter()
         .filter_map(|r| {
-            let tags = crate::sample::resources::tags(r);
+            let tags = r.tags();
             let what = if let Some(e) = &r.embedded {
                 format!("embedded {}", e.to_uppercase())
             } else if tags.iter().any(|t| t == "high-entropy") {
@@ -522,7 +523,7 @@ fn sample_section(t: &Triage, log_mutexes: &BTreeSet<String>) -> SampleSection {
     tags.push(("format".into(), describe_format(t)));
     tags.push((
         "class hint".into(),
-        crate::sample::classes::summary(&t.classes),
+        crate::findings::classes::summary(&t.classes),
     ));
     if let Some(pe) = &t.pe {
         let mut stamp = pe.timestamp_utc.clone();
@@ -620,7 +621,7 @@ fn sample_section(t: &Triage, log_mutexes: &BTreeSet<String>) -> SampleSection {
         .collect();
 
     let packer = if t.packer.reasons.is_empty() {
-        t.packer.verdict.clone()
+        t.packer.verdict.to_string()
     } else {
         format!("{}: {}", t.packer.verdict, t.packer.reasons.join("; "))
     };
@@ -702,7 +703,7 @@ fn interest_blocks() -> &'static [InterestBlock] {
 /// lines, VM markers, ransom notes, ...) and the kinds of `data/strings-of-interest.txt`.
 /// At most [`MAX_STRINGS`]: strings with more than a scanner tag are kept first.
 fn strings_of_interest(t: &Triage, log_mutexes: &BTreeSet<String>) -> Vec<StringRow> {
-    let mutexes: BTreeSet<String> = crate::sample::mutex::names(t, log_mutexes)
+    let mutexes: BTreeSet<String> = crate::findings::mutex::names(t, log_mutexes)
         .into_iter()
         .map(|m| m.value)
         .collect();
@@ -864,7 +865,10 @@ fn attack_rows(samples: &[Triage]) -> Vec<AttackRow> {
 
 /// Techniques the logs show (sandbox signatures, persistence seen happening) join the
 /// static ones with confidence `observed` and their namers as evidence.
-fn add_observed_techniques(rows: &mut Vec<AttackRow>, dynamic: &crate::logs::analysis::Findings) {
+fn add_observed_techniques(
+    rows: &mut Vec<AttackRow>,
+    dynamic: &crate::findings::behaviour::LogFindings,
+) {
     let names = crate::findings::attack::technique_names();
     for (id, namers) in &dynamic.techniques {
         let evidence: Vec<String> = namers
@@ -912,7 +916,7 @@ const MAX_ROW_SOURCES: usize = 4;
 /// The IOC table: one row per indicator, the `ip`, `ip:port` and `::ffff:` forms of one
 /// address merged into one row (ports listed), each with the samples and logs it was seen
 /// in and, from the logs' records, its role or why it is context rather than an indicator.
-fn ioc_rows(analysis: &Analysis) -> (Vec<IocRow>, usize) {
+fn ioc_rows(analysis: &InputFindings) -> (Vec<IocRow>, usize) {
     struct Row<'a> {
         kind: IocKind,
         value: String,
@@ -1055,12 +1059,12 @@ fn ioc_rows(analysis: &Analysis) -> (Vec<IocRow>, usize) {
     (rows, omitted)
 }
 
-/// Mutex names as indicators: those the samples carry (see [`crate::sample::mutex`]) and
+/// Mutex names as indicators: those the samples carry (see [`crate::findings::mutex`]) and
 /// those the logs saw created, one row per name (any case), with where it was first seen.
-fn mutex_rows(analysis: &Analysis, logged: &BTreeSet<String>) -> Vec<IocRow> {
+fn mutex_rows(analysis: &InputFindings, logged: &BTreeSet<String>) -> Vec<IocRow> {
     let mut rows: BTreeMap<String, IocRow> = BTreeMap::new();
     for t in &analysis.samples {
-        for m in crate::sample::mutex::names(t, logged) {
+        for m in crate::findings::mutex::names(t, logged) {
             let row = rows
                 .entry(m.value.to_ascii_lowercase())
                 .or_insert_with(|| IocRow {
@@ -1135,7 +1139,7 @@ fn intel_note(hit: &crate::ioc::IntelHit) -> String {
 /// How many indicators with log context the report lists at most.
 const MAX_CONTEXT_IOCS: usize = 40;
 
-fn dynamic_section(analysis: &Analysis) -> DynamicSection {
+fn dynamic_section(analysis: &InputFindings) -> DynamicSection {
     let d = &analysis.dynamic;
     let total_events: u64 = analysis.log_summaries.iter().map(|l| l.events).sum();
     let notes = if analysis.logs.is_empty() {
@@ -1212,11 +1216,11 @@ fn dynamic_section(analysis: &Analysis) -> DynamicSection {
     }
 }
 
-fn count_processes(nodes: &[crate::logs::analysis::ProcessNode]) -> usize {
+fn count_processes(nodes: &[crate::findings::behaviour::ProcessNode]) -> usize {
     nodes.iter().map(|n| 1 + count_processes(&n.children)).sum()
 }
 
-fn flatten(node: &crate::logs::analysis::ProcessNode, depth: usize, out: &mut Vec<TreeLine>) {
+fn flatten(node: &crate::findings::behaviour::ProcessNode, depth: usize, out: &mut Vec<TreeLine>) {
     let image = node
         .image
         .as_deref()
@@ -1241,7 +1245,11 @@ fn flatten(node: &crate::logs::analysis::ProcessNode, depth: usize, out: &mut Ve
     }
 }
 
-fn overview(analysis: &Analysis, report: &Report, options: &ReportOptions) -> Vec<String> {
+fn overview(
+    analysis: &InputFindings,
+    report: &AnalystReport,
+    options: &ReportOptions,
+) -> Vec<String> {
     let mut out = Vec::new();
     let n = analysis.samples.len();
     let mut formats: BTreeMap<String, usize> = BTreeMap::new();
@@ -1277,9 +1285,9 @@ fn overview(analysis: &Analysis, report: &Report, options: &ReportOptions) -> Ve
         for t in &analysis.samples {
             *verdicts.entry(verdict(t)).or_default() += 1;
         }
-        let verdicts: Vec<String> = ["malicious-looking", "suspicious", "no strong signs"]
+        let verdicts: Vec<String> = SampleVerdict::ALL
             .iter()
-            .filter_map(|v| verdicts.get(v).map(|c| format!("{c} {v}")))
+            .filter_map(|v| verdicts.get(v.as_str()).map(|c| format!("{c} {v}")))
             .collect();
         out.push(format!("Verdicts: {}.", verdicts.join(", ")));
         out.push(class_sentence(&analysis.samples));
@@ -1418,7 +1426,7 @@ const MAX_PROFILE_ITEMS: usize = 6;
 /// The samples grouped for the overview: by family label when given, else by import hash
 /// (samples without one stand alone), in input order of each group's first sample.
 fn sample_groups<'a>(
-    analysis: &'a Analysis,
+    analysis: &'a InputFindings,
     options: &ReportOptions,
 ) -> Vec<(String, Vec<&'a Triage>)> {
     let mut groups: Vec<(String, Vec<&Triage>)> = Vec::new();
@@ -1471,7 +1479,7 @@ fn list(items: &[String]) -> String {
 /// techniques; the processes it started in the logs), what it does (the other techniques of
 /// medium or higher confidence) and what it contacts (its network indicators, and what the
 /// logs saw its processes contact).
-fn profiles(analysis: &Analysis, options: &ReportOptions) -> Vec<Profile> {
+fn profiles(analysis: &InputFindings, options: &ReportOptions) -> Vec<Profile> {
     let mut out = Vec::new();
     for (title, members) in sample_groups(analysis, options) {
         let names: Vec<String> = members
@@ -1499,7 +1507,7 @@ fn profiles(analysis: &Analysis, options: &ReportOptions) -> Vec<Profile> {
         };
         let mut classes: Vec<String> = members
             .iter()
-            .map(|t| crate::sample::classes::summary(&t.classes))
+            .map(|t| crate::findings::classes::summary(&t.classes))
             .collect();
         classes.sort();
         classes.dedup();
@@ -1540,7 +1548,7 @@ fn profiles(analysis: &Analysis, options: &ReportOptions) -> Vec<Profile> {
         }
         let packed: Vec<String> = members
             .iter()
-            .filter(|t| t.packer.verdict != "not packed")
+            .filter(|t| t.packer.verdict != Packing::NotPacked)
             .map(|t| format!("{} {}", base_name(&t.name), t.packer.verdict))
             .collect();
         if !packed.is_empty() {
@@ -1660,7 +1668,7 @@ fn profiles(analysis: &Analysis, options: &ReportOptions) -> Vec<Profile> {
 /// The processes (base name and command line) that a process whose image is one of
 /// `images` started, from anywhere in the tree.
 fn children_of(
-    node: &crate::logs::analysis::ProcessNode,
+    node: &crate::findings::behaviour::ProcessNode,
     images: &BTreeSet<String>,
     parent_is_member: bool,
     out: &mut Vec<String>,

@@ -12,10 +12,10 @@
 //! operating system's trees and paths that were cut short from ever being deleted: they are
 //! listed for review with the reason.
 
-use crate::analyze::Analysis;
+use crate::analyze::InputFindings;
 use crate::escape::shell::{powershell, sh, Refusal};
+use crate::findings::triage::{SampleFormat, SampleVerdict, Triage};
 use crate::ioc::{IocKind, Scope};
-use crate::sample::{Format, Triage};
 use crate::tables;
 use regex::Regex;
 use serde::Serialize;
@@ -352,11 +352,14 @@ fn domain_instruction(domain: &str) -> Result<(Shell, String), Refusal> {
 }
 
 /// The remediation items an analysis supports, sorted by kind and target.
-pub fn items(analysis: &Analysis) -> Vec<Remediation> {
+pub fn items(analysis: &InputFindings) -> Vec<Remediation> {
     let mut out = BTreeSet::new();
     // Firewall commands for Windows when a Windows sample is involved (or none is known).
-    let windows =
-        analysis.samples.is_empty() || analysis.samples.iter().any(|t| t.format == Format::Pe);
+    let windows = analysis.samples.is_empty()
+        || analysis
+            .samples
+            .iter()
+            .any(|t| t.format == SampleFormat::Pe);
     for t in &analysis.samples {
         sample_items(t, &mut out);
     }
@@ -422,7 +425,7 @@ pub fn items(analysis: &Analysis) -> Vec<Remediation> {
 
 /// What the logs saw the sample do, turned into items: these were observed, not inferred.
 fn log_items(
-    r: &crate::logs::analysis::Remediation,
+    r: &crate::findings::behaviour::Remediation,
     windows: bool,
     out: &mut BTreeSet<Remediation>,
 ) {
@@ -725,14 +728,14 @@ fn unix_autostart_items<'a>(
 }
 
 fn sample_items(t: &Triage, out: &mut BTreeSet<Remediation>) {
-    if super::verdict(t) == "no strong signs" {
+    if t.verdict.verdict == SampleVerdict::NoStrongSigns {
         return;
     }
-    if t.format != Format::Pe {
+    if t.format != SampleFormat::Pe {
         unix_autostart_items(t.strings.iter().map(|s| s.value.as_str()), out);
     }
     let name = super::base_name(&t.name).to_string();
-    let windows = t.format == Format::Pe;
+    let windows = t.format == SampleFormat::Pe;
     let dll = t.pe.as_ref().is_some_and(|p| p.dll);
     let end = if dll {
         powershell::literal(&name).map(|n| {
@@ -826,7 +829,7 @@ fn scheduled_task_name(text: &str) -> Option<String> {
 /// A path named in the inputs: deleted when it lies where malware drops files, compared
 /// when it is a system file the sample changes, otherwise not listed.
 fn file_item(path: &str, cut: bool, folder: bool, out: &mut BTreeSet<Remediation>) {
-    if crate::logs::analysis::is_benign_file(path) {
+    if crate::findings::benign::is_benign_file(path) {
         return; // Windows' own (Explorer's icon cache, ...): not the sample's
     }
     let table = locations();
@@ -866,7 +869,7 @@ fn file_item(path: &str, cut: bool, folder: bool, out: &mut BTreeSet<Remediation
 
 fn registry_item(key: &str, out: &mut BTreeSet<Remediation>) {
     if !contains_any(key, &locations().persistence_keys)
-        || crate::logs::analysis::is_benign_key(key)
+        || crate::findings::benign::is_benign_key(key)
     {
         return;
     }
@@ -956,7 +959,7 @@ mod tests {
 
     #[test]
     fn processes_end_by_program_never_by_pid() {
-        let mut r = crate::logs::analysis::Remediation::default();
+        let mut r = crate::findings::behaviour::Remediation::default();
         r.processes_to_end
             .insert("C:\\Users\\a\\AppData\\Local\\Temp\\x.exe".to_string());
         r.system_processes_to_end
@@ -1104,7 +1107,7 @@ mod tests {
     #[test]
     fn hostile_names_never_leave_their_quotes() {
         let mut out = BTreeSet::new();
-        let logs = crate::logs::analysis::Remediation {
+        let logs = crate::findings::behaviour::Remediation {
             files_to_delete: [r#"C:\Users\a\AppData\Local\Temp\x" & calc.exe & ".exe"#]
                 .map(String::from)
                 .into(),

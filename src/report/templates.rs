@@ -10,7 +10,7 @@
 //! escape it themselves and return it marked safe. A template opts out only by writing
 //! `|safe`.
 
-use super::{Report, CONFIDENCE_LEVELS};
+use super::{AnalystReport, CONFIDENCE_LEVELS};
 use crate::escape::markdown;
 use minijinja::value::{Kwargs, Serde, Value};
 use minijinja::{AutoEscape, Environment, Error, ErrorKind, State, UndefinedBehavior};
@@ -136,7 +136,7 @@ pub const TEMPLATES: [(&str, &str); 27] = [
 
 /// What a template's output is, from its name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Format {
+pub enum ReportFormat {
     /// `*.md.j2`: values escaped by [`crate::escape::markdown::text`].
     Markdown,
     /// `*.html.j2`, `*.svg.j2`, `*.css`: values escaped by [`super::html::escape`].
@@ -148,14 +148,14 @@ pub enum Format {
 /// The format of the template called `name`; `None` for a name with another ending, which
 /// is refused (the ending chooses how values are escaped, and an include named otherwise
 /// would print values unescaped).
-pub fn format_of(name: &str) -> Option<Format> {
+pub fn format_of(name: &str) -> Option<ReportFormat> {
     if name.ends_with(".md.j2") {
-        Some(Format::Markdown)
+        Some(ReportFormat::Markdown)
     } else if [".html.j2", ".svg.j2", ".css"]
         .iter()
         .any(|end| name.ends_with(end))
     {
-        Some(Format::Html)
+        Some(ReportFormat::Html)
     } else {
         None
     }
@@ -164,11 +164,11 @@ pub fn format_of(name: &str) -> Option<Format> {
 const MARKDOWN_MODE: &str = "spoor-markdown";
 const HTML_MODE: &str = "spoor-html";
 
-fn mode(state: &State) -> Format {
+fn mode(state: &State) -> ReportFormat {
     match state.auto_escape() {
-        AutoEscape::Custom(m) if m == MARKDOWN_MODE => Format::Markdown,
-        AutoEscape::Custom(m) if m == HTML_MODE => Format::Html,
-        _ => Format::Plain,
+        AutoEscape::Custom(m) if m == MARKDOWN_MODE => ReportFormat::Markdown,
+        AutoEscape::Custom(m) if m == HTML_MODE => ReportFormat::Html,
+        _ => ReportFormat::Plain,
     }
 }
 
@@ -292,16 +292,16 @@ impl ReportTemplates {
     }
 
     /// The report as Markdown.
-    pub fn markdown(&self, report: &Report) -> Result<String, TemplateError> {
+    pub fn markdown(&self, report: &AnalystReport) -> Result<String, TemplateError> {
         self.render(MARKDOWN, report)
     }
 
     /// The report as a self-contained HTML page.
-    pub fn html(&self, report: &Report) -> Result<String, TemplateError> {
+    pub fn html(&self, report: &AnalystReport) -> Result<String, TemplateError> {
         self.render(HTML, report)
     }
 
-    fn render(&self, name: &str, report: &Report) -> Result<String, TemplateError> {
+    fn render(&self, name: &str, report: &AnalystReport) -> Result<String, TemplateError> {
         let template = self
             .env
             .get_template(name)
@@ -382,7 +382,7 @@ struct RemediationView<'a> {
     reason: &'a str,
 }
 
-/// Serialises [`Report::remediation`] with the labels of each item's kind and shell.
+/// Serialises [`AnalystReport::remediation`] with the labels of each item's kind and shell.
 pub(super) fn remediation_view<S: serde::Serializer>(
     items: &[super::Remediation],
     serializer: S,
@@ -436,9 +436,11 @@ fn environment(dir: Option<PathBuf>, used: Arc<Mutex<BTreeSet<String>>>) -> Envi
     // printing an unknown name is an error, not an empty cell; `{% if x %}` stays allowed
     env.set_undefined_behavior(UndefinedBehavior::SemiStrict);
     env.set_auto_escape_callback(|name| match format_of(name) {
-        Some(Format::Markdown) => AutoEscape::Custom(MARKDOWN_MODE.into()),
+        Some(ReportFormat::Markdown) => AutoEscape::Custom(MARKDOWN_MODE.into()),
         // a name without a format is never loaded
-        Some(Format::Html) | Some(Format::Plain) | None => AutoEscape::Custom(HTML_MODE.into()),
+        Some(ReportFormat::Html) | Some(ReportFormat::Plain) | None => {
+            AutoEscape::Custom(HTML_MODE.into())
+        }
     });
     env.set_formatter(format_value);
     env.set_loader(move |name| {
@@ -519,11 +521,11 @@ fn keep_safety(input: &Value, text: String) -> Value {
 }
 
 /// Escapes `text` for the format of the template being rendered.
-fn escape(format: Format, text: &str) -> String {
+fn escape(format: ReportFormat, text: &str) -> String {
     match format {
-        Format::Markdown => markdown::text(text),
-        Format::Html => super::html::escape(text),
-        Format::Plain => text.to_string(),
+        ReportFormat::Markdown => markdown::text(text),
+        ReportFormat::Html => super::html::escape(text),
+        ReportFormat::Plain => text.to_string(),
     }
 }
 
@@ -535,7 +537,7 @@ fn format_value(
     value: &Value,
 ) -> Result<(), Error> {
     let format = mode(state);
-    if value.is_safe() || format == Format::Plain {
+    if value.is_safe() || format == ReportFormat::Plain {
         return minijinja::escape_formatter(out, state, value);
     }
     if value.is_undefined() {
@@ -552,10 +554,10 @@ fn format_value(
 fn code(state: &State, value: &Value, in_table: bool) -> Value {
     let text = text_of(value);
     Value::from_safe_string(match mode(state) {
-        Format::Markdown if in_table => markdown::code_cell(&text),
-        Format::Markdown => markdown::code(&text),
-        Format::Html => super::html::code(&text),
-        Format::Plain => text,
+        ReportFormat::Markdown if in_table => markdown::code_cell(&text),
+        ReportFormat::Markdown => markdown::code(&text),
+        ReportFormat::Html => super::html::code(&text),
+        ReportFormat::Plain => text,
     })
 }
 
@@ -568,9 +570,9 @@ fn fence(state: &State, value: &Value, info: Option<&str>, kwargs: Kwargs) -> Re
     kwargs.assert_all_used()?;
     let text = text_of(value);
     Ok(Value::from_safe_string(match mode(state) {
-        Format::Markdown => markdown::fence(info.unwrap_or(""), &text),
-        Format::Html => format!("<pre>{}</pre>", super::html::escape_block(text.trim_end())),
-        Format::Plain => text,
+        ReportFormat::Markdown => markdown::fence(info.unwrap_or(""), &text),
+        ReportFormat::Html => format!("<pre>{}</pre>", super::html::escape_block(text.trim_end())),
+        ReportFormat::Plain => text,
     }))
 }
 
@@ -683,9 +685,12 @@ mod tests {
         for bad in ["../x.md.j2", "/etc/x", "md/../../x", "a\\b", "", "md//x"] {
             assert!(!is_plain_name(bad), "{bad}");
         }
-        assert_eq!(format_of("md/iocs.md.j2"), Some(Format::Markdown));
-        assert_eq!(format_of("html/process-tree.svg.j2"), Some(Format::Html));
-        assert_eq!(format_of("html/style.css"), Some(Format::Html));
+        assert_eq!(format_of("md/iocs.md.j2"), Some(ReportFormat::Markdown));
+        assert_eq!(
+            format_of("html/process-tree.svg.j2"),
+            Some(ReportFormat::Html)
+        );
+        assert_eq!(format_of("html/style.css"), Some(ReportFormat::Html));
         assert_eq!(format_of("md/footer.j2"), None);
         assert_eq!(format_of("md/footer.txt"), None);
     }

@@ -22,7 +22,7 @@ pub mod validate;
 
 use crate::error::{Warning, WarningCode};
 use crate::goodware::Index;
-use crate::sample::{Format, Triage};
+use crate::sample::{SampleFormat, Triage};
 use closed_loop::BenignStrings;
 use render::{MetaLine, RuleView, StringLine, Template};
 use score::Scored;
@@ -117,7 +117,7 @@ pub struct SampleInfo {
     /// Size in bytes.
     pub size: u64,
     /// File format.
-    pub format: Format,
+    pub format: SampleFormat,
     /// PE import hash, when the sample has one.
     pub imphash: Option<String>,
     /// The .NET identity of an assembly, as yara-x's `dotnet` module reads it.
@@ -270,12 +270,12 @@ fn stem(name: &str) -> String {
 }
 
 fn format_label(group: &[SampleInfo]) -> (&'static str, &'static str) {
-    let all = |f: &dyn Fn(Format) -> bool| group.iter().all(|t| f(t.format));
-    if all(&|f| f == Format::Pe) {
+    let all = |f: &dyn Fn(SampleFormat) -> bool| group.iter().all(|t| f(t.format));
+    if all(&|f| f == SampleFormat::Pe) {
         ("PE", "pe")
-    } else if all(&|f| f == Format::Elf) {
+    } else if all(&|f| f == SampleFormat::Elf) {
         ("ELF", "elf")
-    } else if all(&|f| matches!(f, Format::Macho | Format::MachoFat)) {
+    } else if all(&|f| matches!(f, SampleFormat::Macho | SampleFormat::MachoFat)) {
         ("MachO", "macho")
     } else {
         ("Multi", "generic")

@@ -8,39 +8,8 @@
 
 #[cfg(feature = "yara")]
 use crate::dates::utc;
-use serde::Serialize;
+pub use crate::findings::executable::Signature;
 use std::collections::BTreeMap;
-
-/// One Authenticode signature (nested signatures come as further entries).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Signature {
-    /// Subject of the signing certificate.
-    pub signer: String,
-    /// Issuer of the signing certificate.
-    pub issuer: String,
-    /// Serial number of the signing certificate.
-    pub serial: String,
-    /// Start of the signing certificate's validity, UTC.
-    pub not_before: String,
-    /// End of the signing certificate's validity, UTC.
-    pub not_after: String,
-    /// Program name from the signed attributes, when given.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub program_name: Option<String>,
-    /// Digest algorithm of the signed file digest (`sha1`, `sha256`, ...).
-    pub digest_algorithm: String,
-    /// The file digest recorded in the signature, hex.
-    pub signed_digest: String,
-    /// The Authenticode digest of the file as it is, hex.
-    pub file_digest: String,
-    /// The file still hashes to the signed digest (integrity, not trust).
-    pub digest_matches: bool,
-    /// The digest matches and the signature over it checks out against the certificates
-    /// embedded in the file (still not trust: those certificates may be self-made).
-    pub verified: bool,
-    /// Certificates embedded with this signature.
-    pub certificates: usize,
-}
 
 /// What yara-x's `pe` module adds to a PE report.
 #[derive(Debug, Default)]

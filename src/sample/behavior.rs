@@ -7,13 +7,14 @@
 //! `packers.txt` (packer section names). API names are compared after folding: a trailing
 //! `A`/`W` (ANSI/wide) is dropped, `Zw` becomes `Nt`, and a Mach-O leading `_` is dropped.
 
-use super::resources::{self, Resource};
-use super::{Format, FoundString, Import, Parsed};
-use crate::ioc::Encoding;
+use super::resources::Resource;
+use super::{FoundString, Import, Parsed, SampleFormat};
+pub use crate::findings::triage::{
+    Behavior, Category, DynamicApi, Evidence, PackerVerdict, Packing, Technique,
+};
 use crate::tables;
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use rustc_hash::{FxHashMap, FxHashSet};
-use serde::Serialize;
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
@@ -38,44 +39,6 @@ pub fn fold(name: &str) -> String {
         }
     }
     s.to_string()
-}
-
-/// One behaviour category with the APIs of the sample that fall in it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Category {
-    /// Category name (`process-injection`, `registry`, ...).
-    pub name: String,
-    /// Imports in this category, as `dll!Name`, sorted.
-    pub imports: Vec<String>,
-    /// API names in this category found only as strings, sorted.
-    pub resolved: Vec<String>,
-    /// `low`, `medium` or `high`, from how many of its APIs are not common in benign
-    /// programs (`data/behavior-confidence.txt`).
-    pub confidence: String,
-    /// Why that confidence: the count of APIs, and which are common.
-    pub reason: String,
-}
-
-/// An API name present as a string but not imported: probably resolved at run time.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct DynamicApi {
-    /// The name as written.
-    pub name: String,
-    /// Its categories.
-    pub categories: Vec<String>,
-    /// File offset of the string.
-    pub offset: u64,
-    /// Encoding of the string.
-    pub encoding: Encoding,
-}
-
-/// Imports grouped by behaviour, and APIs resolved at run time.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct Behavior {
-    /// Categories with at least one API, in table order.
-    pub categories: Vec<Category>,
-    /// API names present as strings but not imported.
-    pub dynamic_apis: Vec<DynamicApi>,
 }
 
 impl Behavior {
@@ -178,45 +141,6 @@ pub fn rate(c: &mut Category) {
                 .join(", ")
         )
     };
-}
-
-/// What triggered a technique.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-pub struct Evidence {
-    /// `import`, `string` or `resolved` (an API name found as a string, not imported).
-    pub kind: String,
-    /// `dll!Function` for imports, the string for strings.
-    pub value: String,
-    /// File offset of a string.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub offset: Option<u64>,
-    /// Encoding of a string.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub encoding: Option<Encoding>,
-}
-
-/// An ATT&CK technique the sample shows signs of.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Technique {
-    /// Technique id (`T1055`, `T1547.001`).
-    pub id: String,
-    /// Technique name from the embedded list.
-    pub name: String,
-    /// `low` when benign software commonly shows the same sign, else `medium` or `high`.
-    pub confidence: String,
-    /// What triggered it.
-    pub evidence: Vec<Evidence>,
-}
-
-/// Packing verdict.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct PackerVerdict {
-    /// `packed`, `possibly packed` or `not packed`.
-    pub verdict: String,
-    /// Packers named by section names.
-    pub packers: Vec<String>,
-    /// Why.
-    pub reasons: Vec<String>,
 }
 
 /// The API category table: folded API name → categories, and category order.
@@ -456,17 +380,17 @@ fn dotted(imp: &Import) -> Option<String> {
     (lib.contains('.') && !lib.contains('/') && !file).then(|| format!("{lib}.{name}"))
 }
 
-fn folded_import(imp: &Import, format: Format) -> Option<String> {
+fn folded_import(imp: &Import, format: SampleFormat) -> Option<String> {
     let name = imp.name.as_deref()?;
     let name = match format {
-        Format::Macho | Format::MachoFat => name.strip_prefix('_').unwrap_or(name),
+        SampleFormat::Macho | SampleFormat::MachoFat => name.strip_prefix('_').unwrap_or(name),
         _ => name,
     };
     Some(fold(name))
 }
 
 /// Groups imports by category and finds API names that are strings but not imports.
-pub fn analyse(imports: &[Import], strings: &[FoundString], format: Format) -> Behavior {
+pub fn analyse(imports: &[Import], strings: &[FoundString], format: SampleFormat) -> Behavior {
     let table = api_table();
     let mut cats: Vec<Category> = table
         .order
@@ -595,10 +519,7 @@ fn matches<'a>(facts: &Facts<'a>, cond: &Condition) -> Vec<Evidence> {
             }
             AtomKind::Resource => {
                 for r in facts.resources {
-                    if resources::tags(r)
-                        .iter()
-                        .any(|t| t.eq_ignore_ascii_case(alt))
-                    {
+                    if r.tags().iter().any(|t| t.eq_ignore_ascii_case(alt)) {
                         hits.push(Evidence {
                             kind: "resource".into(),
                             value: r.name.clone(),
@@ -663,7 +584,7 @@ pub fn techniques(
     imports: &[Import],
     strings: &[FoundString],
     behavior: &Behavior,
-    format: Format,
+    format: SampleFormat,
     resources: &[Resource],
 ) -> Vec<Technique> {
     let mut facts = Facts {
@@ -702,7 +623,7 @@ pub fn techniques(
         }
     }
     let format_name = match format {
-        Format::MachoFat => "macho",
+        SampleFormat::MachoFat => "macho",
         f => f.as_str(),
     };
     let names = technique_names();
@@ -772,7 +693,7 @@ fn is_driver(parsed: &Parsed) -> bool {
 /// Packing verdict from section names, entropy, the import table and W+X sections. The
 /// layouts `packers.txt` lists as benign (an MSVC debug build's `.textbss`, a driver's
 /// `INIT`, ...) do not count.
-pub fn packer(parsed: &Parsed, format: Format) -> PackerVerdict {
+pub fn packer(parsed: &Parsed, format: SampleFormat) -> PackerVerdict {
     let mut packers = Vec::new();
     let mut reasons = Vec::new();
     let mut strong = false;
@@ -801,7 +722,7 @@ pub fn packer(parsed: &Parsed, format: Format) -> PackerVerdict {
         } else if !s.x
             && s.entropy >= PAYLOAD_ENTROPY
             && s.raw_size >= 4096
-            && format == Format::Pe
+            && format == SampleFormat::Pe
             && counts("entropy")
         {
             reasons.push(format!(
@@ -822,7 +743,7 @@ pub fn packer(parsed: &Parsed, format: Format) -> PackerVerdict {
             weak += 1;
         }
     }
-    if format == Format::Pe && parsed.pe.is_some() {
+    if format == SampleFormat::Pe && parsed.pe.is_some() {
         let funcs = parsed.imports.len();
         if funcs < 10 {
             reasons.push(format!("tiny import table ({funcs} functions)"));
@@ -830,14 +751,14 @@ pub fn packer(parsed: &Parsed, format: Format) -> PackerVerdict {
         }
     }
     let verdict = if strong || weak >= 3 {
-        "packed"
+        Packing::Packed
     } else if weak >= 2 {
-        "possibly packed"
+        Packing::PossiblyPacked
     } else {
-        "not packed"
+        Packing::NotPacked
     };
     PackerVerdict {
-        verdict: verdict.into(),
+        verdict,
         packers,
         reasons,
     }
@@ -846,7 +767,7 @@ pub fn packer(parsed: &Parsed, format: Format) -> PackerVerdict {
 /// T1027.002 (Software Packing) for a `packed` verdict, with its reasons as evidence: high
 /// when a packer is named, medium otherwise.
 pub fn packing_technique(verdict: &PackerVerdict) -> Option<Technique> {
-    if verdict.verdict != "packed" {
+    if verdict.verdict != Packing::Packed {
         return None;
     }
     let id = "T1027.002";
@@ -949,8 +870,8 @@ mod tests {
             ],
             ..Parsed::default()
         };
-        let v = packer(&upx, Format::Pe);
-        assert_eq!(v.verdict, "packed");
+        let v = packer(&upx, SampleFormat::Pe);
+        assert_eq!(v.verdict, Packing::Packed);
         assert_eq!(v.packers, ["UPX"]);
         assert!(v.reasons.iter().any(|r| r.contains("entropy 7.90")));
         let plain = Parsed {
@@ -960,12 +881,15 @@ mod tests {
             ],
             ..Parsed::default()
         };
-        assert_eq!(packer(&plain, Format::Pe).verdict, "not packed");
+        assert_eq!(packer(&plain, SampleFormat::Pe).verdict, Packing::NotPacked);
         let crypted = Parsed {
             sections: vec![section(".text", 7.8, false, true)],
             ..Parsed::default()
         };
-        assert_eq!(packer(&crypted, Format::Pe).verdict, "possibly packed");
+        assert_eq!(
+            packer(&crypted, SampleFormat::Pe).verdict,
+            Packing::PossiblyPacked
+        );
     }
 
     fn pe_with(sections: Vec<super::super::Section>, imports: usize, subsystem: &str) -> Parsed {
@@ -1004,8 +928,8 @@ mod tests {
                 40,
                 "windows-gui",
             );
-            let v = packer(&p, Format::Pe);
-            assert_eq!(v.verdict, "packed", "{name}");
+            let v = packer(&p, SampleFormat::Pe);
+            assert_eq!(v.verdict, Packing::Packed, "{name}");
             assert_eq!(v.packers, [packer_name]);
             let t = packing_technique(&v).expect("T1027.002");
             assert_eq!(
@@ -1027,8 +951,8 @@ mod tests {
             4,
             "windows-gui",
         );
-        let v = packer(&p, Format::Pe);
-        assert_eq!(v.verdict, "packed", "{:?}", v.reasons);
+        let v = packer(&p, SampleFormat::Pe);
+        assert_eq!(v.verdict, Packing::Packed, "{:?}", v.reasons);
         assert!(v
             .reasons
             .iter()
@@ -1039,8 +963,8 @@ mod tests {
         );
         // With an ordinary import table: possibly packed, and no technique.
         let p = pe_with(p.sections, 60, "windows-gui");
-        let v = packer(&p, Format::Pe);
-        assert_eq!(v.verdict, "possibly packed");
+        let v = packer(&p, SampleFormat::Pe);
+        assert_eq!(v.verdict, Packing::PossiblyPacked);
         assert!(packing_technique(&v).is_none());
         // Compressed icons in .rsrc are not a sign.
         let p = pe_with(
@@ -1051,7 +975,7 @@ mod tests {
             4,
             "windows-gui",
         );
-        assert_eq!(packer(&p, Format::Pe).verdict, "not packed");
+        assert_eq!(packer(&p, SampleFormat::Pe).verdict, Packing::NotPacked);
     }
 
     #[test]
@@ -1064,8 +988,8 @@ mod tests {
             5,
             "windows-cui",
         );
-        let v = packer(&debug, Format::Pe);
-        assert_eq!(v.verdict, "not packed", "{:?}", v.reasons);
+        let v = packer(&debug, SampleFormat::Pe);
+        assert_eq!(v.verdict, Packing::NotPacked, "{:?}", v.reasons);
         // A driver: INIT and PAGE are writable and executable, few kernel imports.
         let mut driver = pe_with(
             vec![
@@ -1076,10 +1000,16 @@ mod tests {
             6,
             "native",
         );
-        assert_eq!(packer(&driver, Format::Pe).verdict, "not packed");
+        assert_eq!(
+            packer(&driver, SampleFormat::Pe).verdict,
+            Packing::NotPacked
+        );
         // The same layout in a user-mode program is still a sign.
         driver.pe = pe_with(Vec::new(), 0, "windows-gui").pe;
-        assert_ne!(packer(&driver, Format::Pe).verdict, "not packed");
+        assert_ne!(
+            packer(&driver, SampleFormat::Pe).verdict,
+            Packing::NotPacked
+        );
         // A writable and executable .reloc.
         let reloc = pe_with(
             vec![
@@ -1089,7 +1019,7 @@ mod tests {
             3,
             "windows-gui",
         );
-        assert_eq!(packer(&reloc, Format::Pe).verdict, "not packed");
+        assert_eq!(packer(&reloc, SampleFormat::Pe).verdict, Packing::NotPacked);
         // TCC's stabs debug sections are not ExeStealth.
         let tcc = pe_with(
             vec![
@@ -1100,8 +1030,8 @@ mod tests {
             12,
             "windows-cui",
         );
-        let v = packer(&tcc, Format::Pe);
-        assert_eq!(v.verdict, "not packed");
+        let v = packer(&tcc, SampleFormat::Pe);
+        assert_eq!(v.verdict, Packing::NotPacked);
         assert!(v.packers.is_empty());
     }
 

@@ -11,6 +11,7 @@
 //! `data/mutex-names.txt` (`[argument]`).
 
 use super::Section;
+pub use crate::findings::executable::CallArgument;
 
 /// How far before a call the argument set-up is looked for, in bytes.
 const WINDOW: usize = 48;
@@ -27,13 +28,19 @@ pub struct Target {
     pub position: u8,
 }
 
-/// A string passed to a function of interest.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-pub struct CallArgument {
-    /// The function called (`CreateMutexA`).
-    pub function: String,
-    /// File offset of the string.
-    pub offset: u64,
+/// The import slots of the functions whose name argument [`string_arguments`] reads
+/// (`data/mutex-names.txt`'s `[argument]` block), from `(function name, slot virtual
+/// address)` pairs.
+pub fn call_targets<'a>(imports: impl Iterator<Item = (&'a str, u64)>) -> Vec<Target> {
+    imports
+        .filter_map(|(name, slot)| {
+            Some(Target {
+                function: name.to_string(),
+                slot,
+                position: crate::findings::mutex::argument_position(name)?,
+            })
+        })
+        .collect()
 }
 
 fn u32_at(data: &[u8], at: usize) -> Option<u32> {

@@ -15,23 +15,12 @@
 //! (static evidence alone) never sees them hold.
 
 use super::behavior::fold;
-use super::{resources, Triage};
+use super::Triage;
+pub use crate::findings::classes::{summary, ClassHint};
 use crate::ioc::IocKind;
 use crate::tables;
-use serde::Serialize;
 use std::collections::BTreeSet;
 use std::sync::OnceLock;
-
-/// One class hint.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct ClassHint {
-    /// Class name (`ransomware`, `stealer`, `miner`, `loader`, `backdoor`, `worm`, `wiper`).
-    pub class: String,
-    /// `high` or `medium`.
-    pub confidence: String,
-    /// What earned it, one line per evidence line that held.
-    pub evidence: Vec<String>,
-}
 
 /// What one alternative looks at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -109,10 +98,6 @@ struct Evidence {
 pub struct Class {
     /// Class name.
     pub name: String,
-    /// STIX 2.1 malware-type-ov values.
-    pub stix: Vec<String>,
-    /// MISP tag.
-    pub misp: String,
     need: Vec<Vec<Alternative>>,
     evidence: Vec<Evidence>,
     levels: Vec<(String, f64)>,
@@ -138,8 +123,8 @@ pub fn parse(text: &str) -> Result<Vec<Class>, String> {
             .last_mut()
             .ok_or(format!("line {n}: '{word}' before any class"))?;
         match word {
-            "stix" => class.stix = rest.split_whitespace().map(str::to_string).collect(),
-            "misp" => class.misp = rest.to_string(),
+            // what the class is called in the exports: `crate::findings::classes`
+            "stix" | "misp" => {}
             "need" => class.need.push(alternatives(rest, n)?),
             "evidence" => {
                 let (w, rest) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
@@ -249,7 +234,10 @@ struct Facts<'a> {
 
 impl<'a> Facts<'a> {
     fn new(t: &'a Triage, activity: Option<&'a dyn Activity>) -> Facts<'a> {
-        let macho = matches!(t.format, super::Format::Macho | super::Format::MachoFat);
+        let macho = matches!(
+            t.format,
+            super::SampleFormat::Macho | super::SampleFormat::MachoFat
+        );
         let mut apis: BTreeSet<String> = t
             .imports
             .iter()
@@ -273,11 +261,7 @@ impl<'a> Facts<'a> {
                 .map(|p| {
                     p.resources
                         .iter()
-                        .flat_map(|r| {
-                            resources::tags(r)
-                                .into_iter()
-                                .map(|tag| (tag, r.name.clone()))
-                        })
+                        .flat_map(|r| r.tags().into_iter().map(|tag| (tag, r.name.clone())))
                         .collect()
                 })
                 .unwrap_or_default();
@@ -327,7 +311,8 @@ impl<'a> Facts<'a> {
                         crate::ioc::refang::defang(IocKind::Url, u)
                     )
                 }),
-                "packed" => (self.t.packer.verdict == "packed").then(|| "packed".to_string()),
+                "packed" => (self.t.packer.verdict == super::behavior::Packing::Packed)
+                    .then(|| "packed".to_string()),
                 _ => None,
             },
             Kind::Event | Kind::Events | Kind::Activity => {
@@ -413,60 +398,18 @@ pub fn hints_with(t: &Triage, activity: Option<&dyn Activity>) -> Vec<ClassHint>
     out
 }
 
-/// `ransomware (high), stealer (medium)`, or `no class`.
-pub fn summary(hints: &[ClassHint]) -> String {
-    if hints.is_empty() {
-        return "no class".to_string();
-    }
-    hints
-        .iter()
-        .map(|h| format!("{} ({})", h.class, h.confidence))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn the_table_parses_and_uses_the_stix_vocabulary() {
+    fn the_table_parses() {
         let classes = parse(tables::CLASS_HINTS).expect("class-hints.txt parses");
         assert!(classes.len() >= 7);
-        // malware-type-ov of STIX 2.1, section 10.12.
-        let known = [
-            "adware",
-            "backdoor",
-            "bot",
-            "bootkit",
-            "ddos",
-            "downloader",
-            "dropper",
-            "exploit-kit",
-            "keylogger",
-            "ransomware",
-            "remote-access-trojan",
-            "resource-exploitation",
-            "rogue-security-software",
-            "rootkit",
-            "screen-capture",
-            "spyware",
-            "trojan",
-            "unknown",
-            "virus",
-            "webshell",
-            "wiper",
-            "worm",
-        ];
-        for c in &classes {
-            assert!(!c.stix.is_empty() && !c.misp.is_empty(), "{}", c.name);
-            for s in &c.stix {
-                assert!(
-                    known.contains(&s.as_str()),
-                    "{s} is not a STIX malware type"
-                );
-            }
-        }
+        let labels = crate::findings::classes::labels();
+        let names: Vec<&str> = classes.iter().map(|c| c.name.as_str()).collect();
+        let labelled: Vec<&str> = labels.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(names, labelled);
     }
 
     #[test]

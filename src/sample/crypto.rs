@@ -2,8 +2,8 @@
 //! found by byte pattern from the table `data/crypto-constants.txt`.
 
 use super::Regions;
+pub use crate::findings::triage::CryptoConstant;
 use aho_corasick::{AhoCorasick, MatchKind};
-use serde::Serialize;
 use std::sync::OnceLock;
 
 /// The table: `tag hex-bytes` per line.
@@ -11,18 +11,6 @@ pub const CRYPTO_CONSTANTS: &str = include_str!("../../data/crypto-constants.txt
 
 /// Hits kept per tag.
 const MAX_HITS_PER_TAG: usize = 10;
-
-/// One crypto constant found in a sample.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct CryptoConstant {
-    /// What it is (`aes-sbox`, `sha256-k`, `crc32-table`, ...).
-    pub name: String,
-    /// File offset of the pattern.
-    pub offset: u64,
-    /// The section holding it, if any.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub section: Option<String>,
-}
 
 /// The parsed table: tags by pattern index, and the matcher over all patterns.
 struct Table {

@@ -11,47 +11,10 @@
 
 use super::resources::rva_to_offset;
 use super::{Import, Section};
-use serde::Serialize;
+pub use crate::findings::executable::DotnetInfo;
 
 /// Listed at most (types, methods, user strings).
 pub const MAX_LISTED: usize = 500;
-
-/// The .NET facts of an assembly.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct DotnetInfo {
-    /// Metadata version string (`v4.0.30319`).
-    pub runtime: String,
-    /// Assembly name.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub assembly: Option<String>,
-    /// Assembly version (`1.0.0.0`).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub version: Option<String>,
-    /// Module name (`payload.exe`).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub module: Option<String>,
-    /// Module version id (the module's GUID, new at every build).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub mvid: Option<String>,
-    /// Type library id (`GuidAttribute`), stable across builds of a project.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub typelib: Option<String>,
-    /// Referenced assemblies with their versions (`mscorlib 4.0.0.0`).
-    pub references: Vec<String>,
-    /// Types the assembly defines (`Namespace.Type`), at most [`MAX_LISTED`].
-    pub types: Vec<String>,
-    /// Methods the assembly defines (`Namespace.Type::Method`), at most [`MAX_LISTED`].
-    pub methods: Vec<String>,
-    /// Members referenced from other assemblies (`System.Net.WebClient::DownloadData`),
-    /// sorted.
-    pub member_refs: Vec<String>,
-    /// P/Invoke imports (`kernel32.dll!VirtualAllocEx`), sorted.
-    pub pinvoke: Vec<String>,
-    /// `#US` user strings, at most [`MAX_LISTED`].
-    pub user_strings: Vec<String>,
-    /// Managed resources: `name (size bytes)`.
-    pub resources: Vec<String>,
-}
 
 fn u16_at(d: &[u8], at: usize) -> Option<u16> {
     Some(u16::from_le_bytes(

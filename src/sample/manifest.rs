@@ -3,33 +3,12 @@
 //! it depends on.
 
 use crate::error::{Warning, WarningCode};
+pub use crate::findings::executable::Manifest;
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::Reader;
-use serde::Serialize;
 
 /// Manifests larger than this are not read (real ones are a few KiB).
 const MAX_MANIFEST: usize = 256 * 1024;
-
-/// What an application manifest asks for.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct Manifest {
-    /// `requestedExecutionLevel` level: `asInvoker`, `highestAvailable`, `requireAdministrator`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub execution_level: Option<String>,
-    /// `uiAccess` of `requestedExecutionLevel` (UI automation of higher-privilege windows).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub ui_access: Option<bool>,
-    /// `autoElevate` set to true (elevation without a prompt; only honoured for Windows
-    /// binaries, so elsewhere a sign of imitation).
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
-    pub auto_elevate: bool,
-    /// Name of the assembly the manifest describes.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-    /// Names of the assemblies it depends on.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub dependencies: Vec<String>,
-}
 
 fn attribute(e: &BytesStart, name: &[u8]) -> Option<String> {
     e.attributes()

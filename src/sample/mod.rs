@@ -26,7 +26,6 @@ pub mod elf;
 pub mod fuzzy;
 pub mod macho;
 pub mod manifest;
-pub mod mutex;
 pub mod pe;
 pub mod pe_imports;
 pub mod resources;
@@ -35,63 +34,20 @@ pub mod toolchain;
 pub mod verdict;
 
 use crate::error::{Warning, WarningCode};
+pub use crate::findings::executable::{ElfInfo, MachoSlice, PeInfo};
+pub use crate::findings::triage::{
+    Hashes, Import, IocSighting, SampleFormat, SampleIoc, Section, Triage,
+};
 use crate::ioc::set::IocSet;
 use crate::ioc::text::PlainText;
 use crate::ioc::{Encoding, IocKind, Sighting};
+pub use crate::primitives::{hex, slice};
 use md5::Md5;
-use serde::Serialize;
 use sha1::Sha1;
 use sha2::{Digest, Sha256, Sha512};
 
 pub use behavior::{Behavior, PackerVerdict, Technique};
 pub use strings::FoundString;
-
-/// What kind of executable a sample is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Format {
-    /// Windows Portable Executable (EXE, DLL, driver).
-    Pe,
-    /// ELF (Linux and other Unix systems).
-    Elf,
-    /// A single-architecture Mach-O file.
-    Macho,
-    /// A universal (fat) Mach-O file holding several slices.
-    MachoFat,
-    /// Not recognised as any of the above.
-    Unknown,
-}
-
-impl Format {
-    /// The stable name used in outputs.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Format::Pe => "pe",
-            Format::Elf => "elf",
-            Format::Macho => "macho",
-            Format::MachoFat => "macho-fat",
-            Format::Unknown => "unknown",
-        }
-    }
-}
-
-/// Digests of the whole file: cryptographic (lower-case hex) and similarity hashes.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct Hashes {
-    /// MD5.
-    pub md5: String,
-    /// SHA-1.
-    pub sha1: String,
-    /// SHA-256.
-    pub sha256: String,
-    /// SHA-512.
-    pub sha512: String,
-    /// ssdeep (`blocksize:hash1:hash2`, as the `ssdeep` tool prints it).
-    pub ssdeep: String,
-    /// TLSH (`T1` + 70 hex digits); `None` for inputs TLSH declines (under 50 bytes or too
-    /// uniform).
-    pub tlsh: Option<String>,
-}
 
 impl Hashes {
     /// Digests of `data`.
@@ -105,17 +61,6 @@ impl Hashes {
             tlsh: fuzzy::tlsh(data),
         }
     }
-}
-
-/// Lower-case hex of `bytes`.
-pub fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut s = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        s.push(DIGITS[(b >> 4) as usize] as char);
-        s.push(DIGITS[(b & 15) as usize] as char);
-    }
-    s
 }
 
 /// Shannon entropy of `data` in bits per byte (0 for empty input).
@@ -141,31 +86,6 @@ pub fn entropy(data: &[u8]) -> f64 {
     } else {
         0.0
     }
-}
-
-/// One section (PE section, ELF section, Mach-O section) with where it lies in the file.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Section {
-    /// Section name as written (Mach-O: `segment,section`; fat slices prefixed `arch:`).
-    pub name: String,
-    /// Virtual address (PE: RVA).
-    pub virtual_address: u64,
-    /// Size in memory.
-    pub virtual_size: u64,
-    /// File offset of the section's bytes.
-    pub raw_offset: u64,
-    /// Size of the section's bytes in the file (0 for BSS-like sections).
-    pub raw_size: u64,
-    /// Entropy of the section's bytes in the file, bits per byte.
-    pub entropy: f64,
-    /// Readable.
-    pub r: bool,
-    /// Writable.
-    pub w: bool,
-    /// Executable.
-    pub x: bool,
-    /// Writable and executable at once.
-    pub wx: bool,
 }
 
 impl Section {
@@ -194,183 +114,6 @@ impl Section {
     }
 }
 
-/// `data[offset..offset+len]`, clamped to the data.
-pub fn slice(data: &[u8], offset: u64, len: u64) -> &[u8] {
-    let start = usize::try_from(offset)
-        .unwrap_or(usize::MAX)
-        .min(data.len());
-    let end = usize::try_from(offset.saturating_add(len))
-        .unwrap_or(usize::MAX)
-        .min(data.len());
-    &data[start..end]
-}
-
-/// One imported function (or symbol, for ELF and Mach-O).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Import {
-    /// The library it comes from (PE: the DLL name as written; ELF: empty when unknown).
-    pub library: String,
-    /// The function name, or `None` for an import by ordinal.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-    /// The ordinal, for PE imports by ordinal.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub ordinal: Option<u16>,
-    /// A PE delay-load import (not part of the imphash, as in pefile).
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
-    pub delay: bool,
-}
-
-impl Import {
-    /// `library!name` (or `library!#ordinal`), as evidence is written.
-    pub fn label(&self) -> String {
-        let lib = if self.library.contains('/') {
-            self.library.clone()
-        } else {
-            self.library.to_ascii_lowercase()
-        };
-        match (&self.name, self.ordinal) {
-            (Some(n), _) if lib.is_empty() => n.clone(),
-            (Some(n), _) => format!("{lib}!{n}"),
-            (None, Some(o)) => format!("{lib}!#{o}"),
-            (None, None) => lib,
-        }
-    }
-}
-
-/// PE-specific facts.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct PeInfo {
-    /// DLL rather than EXE.
-    pub dll: bool,
-    /// Subsystem (`windows-gui`, `windows-cui`, `native`, ...).
-    pub subsystem: String,
-    /// Entry point RVA.
-    pub entry_point: u64,
-    /// Name of the section holding the entry point, `None` when it is outside every section.
-    pub entry_section: Option<String>,
-    /// COFF header time stamp (seconds since 1970).
-    pub timestamp: u32,
-    /// The timestamp as UTC `YYYY-MM-DD HH:MM:SS`.
-    pub timestamp_utc: String,
-    /// Remarks on the timestamp: `zero`, `future`.
-    pub timestamp_flags: Vec<String>,
-    /// pefile-compatible import hash (MD5 of `dll.func` pairs), `None` without imports.
-    pub imphash: Option<String>,
-    /// Exported names (or `#ordinal`).
-    pub exports: Vec<String>,
-    /// Bytes after the last section's data, not counting a certificate table at the end.
-    pub overlay_size: u64,
-    /// Resources (type, name, language, size, entropy, embedded content).
-    pub resources: Vec<resources::Resource>,
-    /// pefile-compatible rich header hash (MD5 of the decoded header), `None` without one.
-    pub rich_header_hash: Option<String>,
-    /// TLS callback addresses (virtual addresses).
-    pub tls_callbacks: Vec<u64>,
-    /// CodeView PDB path, when present.
-    pub pdb_path: Option<String>,
-    /// Version-information strings (`CompanyName`, `ProductName`, `OriginalFilename`, ...).
-    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
-    pub version_info: std::collections::BTreeMap<String, String>,
-    /// The application manifest, when there is one.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub manifest: Option<manifest::Manifest>,
-    /// .NET facts (assembly, MVID, typelib, references, types, P/Invoke, user strings,
-    /// resources), for an assembly.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub dotnet: Option<dotnet::DotnetInfo>,
-    /// A certificate table (Authenticode signature) is present.
-    pub signed: bool,
-    /// File offset and size of the certificate table (the Authenticode blob), when present:
-    /// text inside it is the certificates' (CA URLs, OIDs), not the program's.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub certificate_table: Option<(u64, u64)>,
-    /// The signatures that could be parsed, each with whether the file still matches the
-    /// signed digest (integrity, not trust).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub signatures: Vec<authenticode::Signature>,
-    /// Strings the code passes to the functions of `data/mutex-names.txt`'s `[argument]`
-    /// block (the name `CreateMutexA` gets), by file offset; read by [`mutex`].
-    #[serde(skip)]
-    pub call_arguments: Vec<callsite::CallArgument>,
-}
-
-/// ELF-specific facts.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct ElfInfo {
-    /// ELF type: `exec`, `dyn`, `rel`, `core`.
-    pub kind: String,
-    /// Program interpreter (`/lib64/ld-linux-x86-64.so.2`).
-    pub interpreter: Option<String>,
-    /// `DT_NEEDED` libraries.
-    pub needed: Vec<String>,
-    /// No `.symtab`.
-    pub stripped: bool,
-    /// No interpreter and no dynamic section.
-    pub static_linked: bool,
-    /// Entry point address.
-    pub entry_point: u64,
-    /// Entries in `.symtab` (0 when stripped).
-    pub symbols: usize,
-    /// Entries in `.dynsym`.
-    pub dynamic_symbols: usize,
-    /// Functions the file exports (defined global or weak functions in `.dynsym`), sorted,
-    /// at most [`elf::MAX_LISTED`].
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub exports: Vec<String>,
-    /// Imported functions that the API category table knows (see `behavior`), sorted.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub notable_imports: Vec<String>,
-}
-
-/// One Mach-O slice (the only one of a thin file, or one of a fat file).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct MachoSlice {
-    /// Architecture (`x86_64`, `arm64`, ...).
-    pub arch: String,
-    /// File offset of the slice (0 for a thin file).
-    pub offset: u64,
-    /// Size of the slice.
-    pub size: u64,
-    /// Linked dylibs.
-    pub dylibs: Vec<String>,
-    /// `LC_CODE_SIGNATURE` present (presence only, not validity).
-    pub code_signature: bool,
-    /// The load commands in file order (`LC_SEGMENT_64`, `LC_LOAD_DYLIB`, ...).
-    pub load_commands: Vec<String>,
-}
-
-/// An IOC found in the sample, with where it was seen.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct SampleIoc {
-    /// IOC type.
-    #[serde(rename = "type")]
-    pub kind: IocKind,
-    /// Normalised value.
-    pub value: String,
-    /// Places it was seen (capped at 10).
-    pub sightings: Vec<IocSighting>,
-    /// Where the text comes from when it is not the program's own: `certificate` (every
-    /// sighting inside the Authenticode certificate table).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub origin: Option<String>,
-    /// What the analyst's intelligence feeds know about it (`--intel`); absent when nothing.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub intel: Vec<crate::ioc::IntelHit>,
-}
-
-/// One place an IOC was seen in a sample.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct IocSighting {
-    /// File offset.
-    pub offset: u64,
-    /// Section holding the offset, if any.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub section: Option<String>,
-    /// How the text was encoded.
-    pub encoding: Encoding,
-}
-
 /// Options for [`triage_with`].
 #[derive(Debug, Clone, Copy)]
 pub struct TriageOptions {
@@ -387,66 +130,6 @@ impl Default for TriageOptions {
             iocs: true,
         }
     }
-}
-
-/// The triage report of one sample.
-#[derive(Debug, Clone, Serialize)]
-pub struct Triage {
-    /// The name the caller gave (usually the path).
-    pub name: String,
-    /// Size in bytes.
-    pub size: u64,
-    /// Whole-file digests.
-    pub hashes: Hashes,
-    /// File format.
-    pub format: Format,
-    /// Architecture (`x86`, `x86_64`, `arm64`, ...; fat Mach-O: slices joined with `+`).
-    pub arch: String,
-    /// 32 or 64 (0 when unknown or mixed).
-    pub bitness: u8,
-    /// PE facts.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub pe: Option<PeInfo>,
-    /// ELF facts.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub elf: Option<ElfInfo>,
-    /// Mach-O slices.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub macho: Vec<MachoSlice>,
-    /// Sections, in file order of the headers.
-    pub sections: Vec<Section>,
-    /// Imports (PE imports; ELF undefined dynamic symbols; Mach-O bound symbols).
-    pub imports: Vec<Import>,
-    /// What the imports and strings say the sample does.
-    pub behavior: Behavior,
-    /// Packing verdict with reasons.
-    pub packer: PackerVerdict,
-    /// How the sample was built: compiler, language runtime, packager, installer (see
-    /// [`toolchain`]).
-    pub toolchains: Vec<toolchain::Toolchain>,
-    /// ATT&CK techniques with evidence.
-    pub techniques: Vec<Technique>,
-    /// IOCs found in the file, each sighting with its section.
-    pub iocs: Vec<SampleIoc>,
-    /// Mutex names among the strings (see [`mutex`]); absent from JSON when none.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub mutexes: Vec<mutex::MutexName>,
-    /// Well-known cryptographic constants (AES S-box, SHA-256 K, ...), in file order.
-    pub crypto_constants: Vec<crypto::CryptoConstant>,
-    /// Strings found (ASCII and UTF-16LE; ASCII first, each in file order), without junk.
-    pub strings: Vec<FoundString>,
-    /// Strings dropped as junk (see [`strings::is_junk`]); the IOC engine still saw them.
-    pub junk_strings: usize,
-    /// Text strings not listed because there were more than [`strings::MAX_STRINGS`]
-    /// (a warning says so); absent from JSON when 0.
-    #[serde(skip_serializing_if = "is_zero")]
-    pub strings_dropped: usize,
-    /// What could not be parsed or was left out, with codes.
-    pub warnings: Vec<Warning>,
-    /// Which kinds of malware the behaviours point to (empty: no class), see [`classes`].
-    pub classes: Vec<classes::ClassHint>,
-    /// The weighed verdict and its reason, see [`verdict`].
-    pub verdict: verdict::Verdict,
 }
 
 /// What a format parser found; [`triage`] fills in the rest.
@@ -520,19 +203,23 @@ impl std::ops::Deref for Mapped {
 }
 
 /// Sniffs the format from the first bytes.
-pub fn sniff(data: &[u8]) -> Format {
+pub fn sniff(data: &[u8]) -> SampleFormat {
     match data {
-        [b'M', b'Z', ..] => Format::Pe,
-        [0x7f, b'E', b'L', b'F', ..] => Format::Elf,
+        [b'M', b'Z', ..] => SampleFormat::Pe,
+        [0x7f, b'E', b'L', b'F', ..] => SampleFormat::Elf,
         [0xca, 0xfe, 0xba, 0xbe, ..] | [0xca, 0xfe, 0xba, 0xbf, ..] => {
             // Java class files share the magic; a fat header has a small arch count.
             match data.get(4..8) {
-                Some(n) if u32::from_be_bytes([n[0], n[1], n[2], n[3]]) < 32 => Format::MachoFat,
-                _ => Format::Unknown,
+                Some(n) if u32::from_be_bytes([n[0], n[1], n[2], n[3]]) < 32 => {
+                    SampleFormat::MachoFat
+                }
+                _ => SampleFormat::Unknown,
             }
         }
-        [0xfe, 0xed, 0xfa, 0xce | 0xcf, ..] | [0xce | 0xcf, 0xfa, 0xed, 0xfe, ..] => Format::Macho,
-        _ => Format::Unknown,
+        [0xfe, 0xed, 0xfa, 0xce | 0xcf, ..] | [0xce | 0xcf, 0xfa, 0xed, 0xfe, ..] => {
+            SampleFormat::Macho
+        }
+        _ => SampleFormat::Unknown,
     }
 }
 
@@ -633,12 +320,12 @@ fn triage_inner(
 
 /// Runs the parser of `format` over `data`, then fills in the entropy of every section and
 /// resource under one [`EntropyBudget`].
-pub fn parse(data: &[u8], format: Format) -> Parsed {
+pub fn parse(data: &[u8], format: SampleFormat) -> Parsed {
     let mut parsed = match format {
-        Format::Pe => guarded(data, pe::parse),
-        Format::Elf => guarded(data, elf::parse),
-        Format::Macho | Format::MachoFat => guarded(data, macho::parse),
-        Format::Unknown => Parsed {
+        SampleFormat::Pe => guarded(data, pe::parse),
+        SampleFormat::Elf => guarded(data, elf::parse),
+        SampleFormat::Macho | SampleFormat::MachoFat => guarded(data, macho::parse),
+        SampleFormat::Unknown => Parsed {
             warnings: vec![Warning::new(
                 WarningCode::FormatUnknown,
                 "not a PE, ELF or Mach-O file",
@@ -801,7 +488,7 @@ fn analyse(
     };
     let toolchains = toolchain::detect(&toolchain::Input {
         data,
-        pe: format == Format::Pe,
+        pe: format == SampleFormat::Pe,
         sections: &parsed.sections,
         imports: &parsed.imports,
         strings: &scan.strings,
@@ -887,7 +574,7 @@ fn analyse(
         classes: Vec::new(),
         verdict: verdict::Verdict::default(),
     };
-    triage.mutexes = mutex::names(&triage, &std::collections::BTreeSet::new());
+    triage.mutexes = crate::findings::mutex::names(&triage, &std::collections::BTreeSet::new());
     triage.classes = classes::hints(&triage);
     triage.verdict = verdict::judge(&triage, &triage.classes);
     (triage, all_strings)
@@ -1037,10 +724,6 @@ fn certificate_iocs(data: &[u8], iocs: Vec<SampleIoc>, (at, len): (u64, u64)) ->
         }
     }
     out
-}
-
-fn is_zero(n: &usize) -> bool {
-    *n == 0
 }
 
 /// Sightings kept per IOC.

@@ -170,7 +170,7 @@ pub fn parse(data: &[u8]) -> Parsed {
         &out.sections,
         pe.image_base,
         pe.is_64,
-        &super::mutex::call_targets(
+        &super::callsite::call_targets(
             pe.imports
                 .iter()
                 .map(|i| (i.name.as_ref(), pe.image_base.wrapping_add(i.offset as u64))),

@@ -5,29 +5,7 @@
 //! are checked against the file, depth is limited to three levels and entries to 4096.
 
 use super::{slice, Section};
-use serde::Serialize;
-
-/// One resource leaf.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Resource {
-    /// Type: a standard name (`RCDATA`, `ICON`, `VERSION`, ...) or the custom name / number.
-    #[serde(rename = "type")]
-    pub kind: String,
-    /// Resource name (or `#id`).
-    pub name: String,
-    /// Language id.
-    pub language: u32,
-    /// File offset of the data.
-    pub offset: u64,
-    /// Size in bytes.
-    pub size: u64,
-    /// Entropy of the data, bits per byte.
-    pub entropy: f64,
-    /// What the data starts with, when it is an executable or archive (`pe`, `zip`, `gzip`,
-    /// `cab`, `7z`, `rar`, `elf`).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub embedded: Option<String>,
-}
+pub use crate::findings::executable::Resource;
 
 const MAX_ENTRIES: usize = 4096;
 
@@ -197,22 +175,4 @@ pub fn parse(data: &[u8], sections: &[Section], base_rva: u64) -> (Vec<Resource>
         )
     });
     (out, warning)
-}
-
-/// Tags a rule's `resource` condition matches: the type, `embedded-KIND`, and
-/// `high-entropy` (at least 1 KiB at 7.2 bits per byte or more, not an image and not a
-/// recognised archive: compressed, but not obviously encrypted).
-pub fn tags(r: &Resource) -> Vec<String> {
-    let mut t = vec![r.kind.to_ascii_lowercase()];
-    if let Some(e) = &r.embedded {
-        t.push(format!("embedded-{e}"));
-    }
-    let image = matches!(
-        r.kind.as_str(),
-        "ICON" | "GROUP_ICON" | "BITMAP" | "CURSOR" | "GROUP_CURSOR" | "ANIICON" | "ANICURSOR"
-    );
-    if !image && r.embedded.is_none() && r.size >= 1024 && r.entropy >= 7.2 {
-        t.push("high-entropy".into());
-    }
-    t
 }

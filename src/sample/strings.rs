@@ -4,26 +4,8 @@
 //! happens to be printable) from text.
 
 use super::Regions;
+pub use crate::findings::triage::FoundString;
 use crate::ioc::Encoding;
-use serde::Serialize;
-
-/// One string found in a sample.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct FoundString {
-    /// File offset of the first byte.
-    pub offset: u64,
-    /// ASCII or UTF-16LE.
-    pub encoding: Encoding,
-    /// The section holding it, if any.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub section: Option<String>,
-    /// The text.
-    pub value: String,
-    /// What the string looks like: `api`, `dll`, `url`, `registry`, `path`, `format`,
-    /// `base64`, `base64-alphabet` (see [`tag`]).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<&'static str>,
-}
 
 const B64_ALPHABET: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 

@@ -11,27 +11,8 @@
 
 use super::resources::Resource;
 use super::{FoundString, Import, Section};
-use serde::Serialize;
+pub use crate::findings::triage::Toolchain;
 use std::sync::OnceLock;
-
-/// One toolchain a sample shows.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Toolchain {
-    /// `msvc`, `mingw`, `go`, `rust`, `delphi`, `dotnet`, `nim`, `pyinstaller`, `autoit`,
-    /// `nsis`, `inno-setup`.
-    pub name: String,
-    /// `compiler`, `runtime`, `packager` or `installer`.
-    pub kind: String,
-    /// The version the file records (`go1.22.1`, `14.29.30133`, `v4.0.30319`, ...).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub version: Option<String>,
-    /// More about the build: the Visual Studio release, the Go build id, the Rust commit,
-    /// the Python version a PyInstaller archive needs.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub detail: Option<String>,
-    /// What named it.
-    pub evidence: Vec<String>,
-}
 
 /// Where a marker is looked for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -8,38 +8,12 @@
 
 use super::classes::{self, ClassHint};
 use super::Triage;
+use crate::findings::triage::Packing;
+pub use crate::findings::triage::{SampleVerdict, Verdict};
 use crate::sample::behavior::technique_names;
 use crate::tables;
-use serde::Serialize;
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
-
-/// The verdict on a sample.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Verdict {
-    /// `malicious-looking`, `suspicious` or `no strong signs`.
-    pub verdict: String,
-    /// The weighed score.
-    pub score: f64,
-    /// Why, in one line: the score, the signs and their weights.
-    pub reason: String,
-    /// The signs that counted, strongest first: `what (weight)`.
-    pub signs: Vec<String>,
-}
-
-impl Default for Verdict {
-    fn default() -> Self {
-        Verdict {
-            verdict: NO_STRONG_SIGNS.to_string(),
-            score: 0.0,
-            reason: String::new(),
-            signs: Vec::new(),
-        }
-    }
-}
-
-/// The verdict of a sample without enough signs.
-pub const NO_STRONG_SIGNS: &str = "no strong signs";
 
 /// The parsed weights table.
 #[derive(Debug, Default)]
@@ -49,7 +23,7 @@ pub struct Weights {
     default: f64,
     signal: BTreeMap<String, f64>,
     /// `(verdict, minimum score, minimum signs)`, in table order.
-    verdicts: Vec<(String, f64, usize)>,
+    verdicts: Vec<(SampleVerdict, f64, usize)>,
 }
 
 /// Parses `verdict-weights.txt`. Errors name the line.
@@ -78,7 +52,10 @@ pub fn parse(text: &str) -> Result<Weights, crate::Error> {
             }
             "verdict" => {
                 let signs = number(3)? as usize;
-                w.verdicts.push((name, number(2)?, signs));
+                let verdict = SampleVerdict::from_name(&name).ok_or_else(|| {
+                    crate::Error::parse_at(n, format!("unknown verdict '{name}' in '{line}'"))
+                })?;
+                w.verdicts.push((verdict, number(2)?, signs));
             }
             other => {
                 return Err(crate::Error::parse_at(
@@ -153,7 +130,7 @@ pub fn judge_with(w: &Weights, t: &Triage, hints: &[ClassHint]) -> Verdict {
         }
     }
     let mut signs: Vec<(f64, String)> = families.into_values().collect();
-    if t.packer.verdict == "packed" {
+    if t.packer.verdict == Packing::Packed {
         signs.push((w.signal("packed"), "packed".to_string()));
     }
     if let Some(url) = classes::ip_url(t) {
@@ -176,8 +153,7 @@ pub fn judge_with(w: &Weights, t: &Triage, hints: &[ClassHint]) -> Verdict {
         .verdicts
         .iter()
         .find(|(_, min, count)| score >= *min && signs.len() >= *count)
-        .map_or(NO_STRONG_SIGNS, |v| v.0.as_str())
-        .to_string();
+        .map_or(SampleVerdict::NoStrongSigns, |v| v.0);
     let listed: Vec<String> = signs
         .iter()
         .map(|(weight, what)| format!("{what} {}", number(*weight)))
@@ -219,7 +195,7 @@ mod tests {
     #[test]
     fn the_table_parses() {
         let w = parse(tables::VERDICT_WEIGHTS).expect("verdict-weights.txt parses");
-        assert_eq!(w.verdicts[0].0, "malicious-looking");
+        assert_eq!(w.verdicts[0].0, SampleVerdict::MaliciousLooking);
         assert!(
             w.verdicts.iter().all(|v| v.2 >= 2),
             "one sign alone decides"
@@ -231,9 +207,14 @@ mod tests {
 
     #[test]
     fn errors_name_the_line() {
-        let e = parse("verdict x 1 1\nfoo 1\n").unwrap_err();
+        let e = parse("verdict suspicious 1 1\nfoo 1\n").unwrap_err();
         assert_eq!(e.to_string(), "line 2: unknown keyword 'foo'");
         assert!(matches!(e, crate::Error::Parse { line: Some(2), .. }));
+        let e = parse("verdict harmless 1 2\n").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "line 1: unknown verdict 'harmless' in 'verdict harmless 1 2'"
+        );
         let e = parse("technique T1 x\n").unwrap_err();
         assert!(e.to_string().starts_with("line 1: "), "{e}");
         assert_eq!(e.code(), "parse");

@@ -8,7 +8,7 @@
 use super::record::{logsources, Record};
 use super::rule::{self, LoadError, Logsource, Rule, RuleMeta};
 use crate::logs::sysmon::WinEvent;
-use crate::logs::{Event, Format, Provenance};
+use crate::logs::{Event, LogFormat, Provenance};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 use std::io;
@@ -378,7 +378,7 @@ impl<'a> Scan<'a> {
     pub fn event(&mut self, e: &Event) {
         if matches!(
             e.provenance.format,
-            Format::SysmonXml | Format::SysmonJson | Format::Evtx
+            LogFormat::SysmonXml | LogFormat::SysmonJson | LogFormat::Evtx
         ) {
             return;
         }

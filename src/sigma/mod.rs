@@ -22,7 +22,7 @@ pub use engine::{Engine, LoadReport, Scan, SigmaHit, SigmaResult};
 
 /// Adds the ATT&CK techniques of the rules that matched to a session's findings, each
 /// with `Sigma: <rule title>` as who named it.
-pub fn add_techniques(result: &SigmaResult, findings: &mut crate::logs::analysis::Findings) {
+pub fn add_techniques(result: &SigmaResult, findings: &mut crate::logs::analysis::LogFindings) {
     for (technique, titles) in result.techniques() {
         let entry = findings.techniques.entry(technique).or_default();
         for t in titles {

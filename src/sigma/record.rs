@@ -316,13 +316,13 @@ impl Record {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::logs::Format;
+    use crate::logs::LogFormat;
     use std::sync::Arc;
 
     fn prov() -> Provenance {
         Provenance {
             source: Arc::from("t"),
-            format: Format::SysmonXml,
+            format: LogFormat::SysmonXml,
             record: 0,
             line: None,
             record_id: None,

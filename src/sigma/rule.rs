@@ -361,7 +361,7 @@ fn search_matches(search: &Search, record: &Record, aliased: bool) -> bool {
 mod tests {
     use super::*;
     use crate::logs::sysmon::WinEvent;
-    use crate::logs::{Format, Provenance};
+    use crate::logs::{LogFormat, Provenance};
     use std::sync::Arc;
 
     fn record(id: u32, data: &[(&str, &str)]) -> Record {
@@ -376,7 +376,7 @@ mod tests {
         };
         let p = Provenance {
             source: Arc::from("t"),
-            format: Format::SysmonXml,
+            format: LogFormat::SysmonXml,
             record: 0,
             line: None,
             record_id: None,

@@ -10,8 +10,8 @@
 //! (source, record, time) in its description. Ids are UUIDv5 of the detection, so the
 //! same behaviour gives the same rule.
 
-use crate::logs::analysis::Findings;
-use crate::logs::{base_name, Action, Event, Format};
+use crate::logs::analysis::LogFindings;
+use crate::logs::{base_name, Action, Event, LogFormat};
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
@@ -21,7 +21,7 @@ pub struct Session {
     /// Every event, in reading order.
     pub events: Vec<Event>,
     /// What follows from them.
-    pub findings: Findings,
+    pub findings: LogFindings,
     /// Problems per source (name, warning).
     pub warnings: Vec<(String, crate::error::Warning)>,
 }
@@ -45,7 +45,7 @@ pub fn is_behaviour(e: &Event) -> bool {
 
 /// Reads the logs of one session (formats recognised from content).
 pub fn read_session(sources: &[crate::input::Source]) -> Session {
-    let mut analysis = crate::logs::analysis::Analysis::new();
+    let mut analysis = crate::logs::analysis::LogAnalysis::new();
     let mut events = Vec::new();
     let mut warnings = Vec::new();
     for source in sources {
@@ -240,7 +240,7 @@ fn arguments(cmd: &str) -> &str {
 /// Sigma rules for a session's behaviour.
 pub fn write_rules(
     events: &[Event],
-    findings: &Findings,
+    findings: &LogFindings,
     options: &WriterOptions,
 ) -> Vec<WrittenRule> {
     let mut drafts: Vec<Draft> = Vec::new();
@@ -317,7 +317,7 @@ pub fn write_rules(
             Action::TaskCreate | Action::ServiceCreate
                 if matches!(
                     e.provenance.format,
-                    Format::SysmonXml | Format::SysmonJson | Format::Evtx
+                    LogFormat::SysmonXml | LogFormat::SysmonJson | LogFormat::Evtx
                 ) =>
             {
                 let (service, id, field) = if e.action == Action::TaskCreate {

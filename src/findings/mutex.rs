@@ -3,10 +3,10 @@
 //! themselves one (`MagpieMutex_v1`, `fbird_mtx_v1`). The words and prefixes are in
 //! `data/mutex-names.txt`. A name the analysis logs saw created (CAPE `mutexes`, mutex API
 //! calls) is one too when the sample holds it as a string, and so is a string the code passes
-//! as the name to `CreateMutexA` and its kin ([`super::callsite`], the table's `[argument]`
+//! as the name to `CreateMutexA` and its kin (`crate::sample::callsite`, the table's `[argument]`
 //! block), whatever it looks like (`veilcap-2be`).
 
-use super::Triage;
+use super::triage::Triage;
 use crate::tables;
 use serde::Serialize;
 use std::collections::BTreeSet;
@@ -81,23 +81,16 @@ fn table() -> &'static Table {
     })
 }
 
-/// The import slots of the functions whose name argument [`super::callsite`] reads, from
-/// `(function name, slot virtual address)` pairs.
-pub fn call_targets<'a>(
-    imports: impl Iterator<Item = (&'a str, u64)>,
-) -> Vec<super::callsite::Target> {
-    let arguments = &table().arguments;
-    imports
-        .filter_map(|(name, slot)| {
-            let lower = name.to_ascii_lowercase();
-            let position = arguments.iter().find(|(f, _)| *f == lower)?.1;
-            Some(super::callsite::Target {
-                function: name.to_string(),
-                slot,
-                position,
-            })
-        })
-        .collect()
+/// The position (1 = first) of the name argument of `function` (any case), when
+/// `data/mutex-names.txt`'s `[argument]` block lists it: what the sample reader's call-site
+/// scan (`crate::sample::callsite`) looks for.
+pub fn argument_position(function: &str) -> Option<u8> {
+    let lower = function.to_ascii_lowercase();
+    table()
+        .arguments
+        .iter()
+        .find(|(f, _)| *f == lower)
+        .map(|(_, p)| *p)
 }
 
 /// Whether a sample creates or opens mutexes: it imports such a function, or names one as a
