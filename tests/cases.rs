@@ -187,6 +187,12 @@ fn golden_cases() {
                     let ok = match flag.as_str() {
                         "defanged" => ioc.flags.defanged,
                         "!defanged" => !ioc.flags.defanged,
+                        // the ports written after an address, ascending
+                        "!ports" => ioc.ports.is_empty(),
+                        f if f.starts_with("ports=") => {
+                            let ports: Vec<String> = ioc.ports.iter().map(u16::to_string).collect();
+                            f["ports=".len()..] == ports.join(",")
+                        }
                         f => match (
                             f.strip_prefix("scope="),
                             f.strip_prefix("note="),
@@ -200,8 +206,8 @@ fn golden_cases() {
                     };
                     if !ok {
                         problems.push(format!(
-                            "{kind} {value}: flag {flag} not satisfied ({:?})",
-                            ioc.flags
+                            "{kind} {value}: flag {flag} not satisfied ({:?}, ports {:?})",
+                            ioc.flags, ioc.ports
                         ));
                     }
                 }
