@@ -1086,8 +1086,7 @@ fn add_iocs(
 /// The IOCs gathered by [`add_iocs`], sorted as the extractor sorts them.
 fn sample_iocs(set: IocSet) -> Vec<SampleIoc> {
     // an address keeps its port in its value here (`192.0.2.1:443`, one per port)
-    let mut stream = set.into_raw_stream();
-    std::iter::from_fn(|| stream.next_ioc())
+    set.into_raw_stream()
         .map(|ioc| SampleIoc {
             kind: ioc.kind,
             value: ioc.value,
