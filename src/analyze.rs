@@ -329,18 +329,21 @@ fn keep_top(
     let written = match &mut file {
         Ok(f) => {
             let mut w = std::io::BufWriter::new(f.as_file_mut());
-            let all = std::iter::from_fn(|| {
-                let ioc = iocs.next_ioc()?;
-                offer(&ioc, &mut heap);
-                Some(ioc)
-            });
-            crate::export::json::write_document_iocs(
-                &sources,
-                &errors,
-                all,
-                crate::export::OutputOptions::default(),
-                &mut w,
-            )
+            let names = iocs.source_names().to_vec();
+            (|| {
+                let mut doc = crate::export::json::DocumentWriter::begin(
+                    &sources,
+                    &errors,
+                    &names,
+                    crate::export::OutputOptions::default(),
+                    &mut w,
+                )?;
+                while let Some(ioc) = iocs.next_ref() {
+                    offer(ioc, &mut heap);
+                    doc.ioc(ioc)?;
+                }
+                doc.finish()
+            })()
             .and_then(|()| std::io::Write::flush(&mut w))
         }
         Err(e) => Err(std::io::Error::new(e.kind(), e.to_string())),

@@ -187,21 +187,29 @@ fn golden_cases() {
                     let ok = match flag.as_str() {
                         "defanged" => ioc.flags.defanged,
                         "!defanged" => !ioc.flags.defanged,
+                        // the ports written after an address, ascending
+                        "!ports" => ioc.ports.is_empty(),
                         f => match (
                             f.strip_prefix("scope="),
                             f.strip_prefix("note="),
                             f.strip_prefix("!note="),
+                            f.strip_prefix("ports="),
                         ) {
-                            (Some(s), _, _) => ioc.flags.scope.map(Scope::as_str) == Some(s),
-                            (_, Some(n), _) => has_note(n),
-                            (_, _, Some(n)) => Notes::from_name(n).is_some() && !has_note(n),
+                            (Some(s), _, _, _) => ioc.flags.scope.map(Scope::as_str) == Some(s),
+                            (_, Some(n), _, _) => has_note(n),
+                            (_, _, Some(n), _) => Notes::from_name(n).is_some() && !has_note(n),
+                            (_, _, _, Some(p)) => {
+                                let ports: Vec<String> =
+                                    ioc.ports.iter().map(u16::to_string).collect();
+                                p == ports.join(",")
+                            }
                             _ => false,
                         },
                     };
                     if !ok {
                         problems.push(format!(
-                            "{kind} {value}: flag {flag} not satisfied ({:?})",
-                            ioc.flags
+                            "{kind} {value}: flag {flag} not satisfied ({:?}, ports {:?})",
+                            ioc.flags, ioc.ports
                         ));
                     }
                 }

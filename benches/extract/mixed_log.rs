@@ -11,7 +11,7 @@
 //! a [`GroundTruth`]:
 //! - `planted`: indicators an extractor must report (type, normalised value);
 //! - `allowed`: values that may be reported without counting against precision (the host
-//!   of a URL, the domain of an e-mail address, an address without its port, ...);
+//!   of a URL, the domain of an e-mail address, ...);
 //! - `benign`: names on spoor's default allowlist, written on purpose (expected dropped);
 //! - `noise`: text that must not yield an indicator (version strings, file names, times,
 //!   GUIDs, MAC addresses, detection names, thumbprints).
@@ -1034,12 +1034,11 @@ impl<W: Write> Gen<W> {
         v
     }
 
-    /// `ip:port`, planted as such; the bare address may be reported too.
+    /// `ip:port`: the address is planted (its port is a field of its own).
     fn ip_port(&mut self, port: u16) -> String {
         let ip = self.rng.pick(&self.pools.ipv4_doc).clone();
         let v = format!("{ip}:{port}");
-        self.plant(IPV4, &v);
-        self.allow(IPV4, &ip);
+        self.plant(IPV4, &ip);
         v
     }
 
@@ -1076,8 +1075,7 @@ impl<W: Write> Gen<W> {
         match self.rng.below(10) {
             0 if with_port => {
                 let port = *self.rng.pick(&[443u16, 8443, 993]);
-                self.plant(IPV6, &format!("[{canonical}]:{port}"));
-                self.allow(IPV6, &canonical);
+                self.plant(IPV6, &canonical);
                 format!("[{canonical}]:{port}")
             }
             1 | 2 => {

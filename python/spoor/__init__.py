@@ -106,8 +106,9 @@ def extract(
 
     Returns one dict per indicator, sorted by type and value, as ``spoor extract -f ndjson``
     writes them: ``type``, ``value``, ``flags`` (``defanged``, ``allowlisted``, ``scope``),
-    ``count`` and up to ``max_sightings`` ``sightings`` (``source`` is ``name``, ``offset``,
-    ``line``, ``field`` for structured logs, ``encoding``, ``context``).
+    ``count``, ``ports`` (IPv4/IPv6 written with a port, absent when none) and up to
+    ``max_sightings`` ``sightings`` (``source`` is ``name``, ``offset``, ``line``, ``field``
+    for structured logs, ``port``, ``encoding``, ``context``).
 
     ``types`` keeps only those types (see :func:`ioc_types`); ``allowlist=False`` turns the
     built-in allowlist off, ``show_allowlisted`` keeps its matches flagged; ``structured``
@@ -145,8 +146,10 @@ def extract_files(
     threads: int = 0,
 ) -> Dict[str, Any]:
     """IOCs in files and directories (archives and compressed logs are read inside), as the
-    ``spoor extract -f json`` document: ``sources`` (what each source gave), ``errors`` and
-    ``iocs``. Inputs that could not be read are also issued as :class:`SpoorWarning`."""
+    ``spoor extract -f json`` document (schema ``spoor.iocs/2``): ``sources`` (each source
+    once, with what it gave), ``errors`` and ``iocs``, whose sightings give their ``source``
+    as an index in ``sources``. Inputs that could not be read are also issued as
+    :class:`SpoorWarning`."""
     doc = json.loads(
         _spoor.extract_files(
             _paths(paths),

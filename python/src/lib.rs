@@ -106,6 +106,29 @@ fn warning(w: &Warning) -> Value {
     json!({ "code": w.code.as_str(), "message": w.message })
 }
 
+/// The `iocs` of a `spoor.iocs/2` document, each sighting's `source` (an index in the
+/// document's `sources` table) replaced by the source's name, as in NDJSON lines.
+fn iocs_naming_sources(mut doc: Value) -> Value {
+    let names: Vec<Value> = doc
+        .get("sources")
+        .and_then(Value::as_array)
+        .map(|s| s.iter().map(|e| e["name"].clone()).collect())
+        .unwrap_or_default();
+    let mut iocs = doc.get_mut("iocs").map(Value::take).unwrap_or(Value::Null);
+    for ioc in iocs.as_array_mut().into_iter().flatten() {
+        let sightings = ioc.get_mut("sightings").and_then(Value::as_array_mut);
+        for s in sightings.into_iter().flatten() {
+            let name = s["source"]
+                .as_u64()
+                .and_then(|i| names.get(usize::try_from(i).ok()?).cloned());
+            if let Some(name) = name {
+                s["source"] = name;
+            }
+        }
+    }
+    iocs
+}
+
 fn to_json(value: &impl serde::Serialize) -> PyResult<String> {
     serde_json::to_string(value).map_err(|e| error::<SpoorError>("internal", e.to_string()))
 }
@@ -823,7 +846,7 @@ fn analyze(
             Some(file) => std::fs::read(file.path())
                 .ok()
                 .and_then(|b| serde_json::from_slice::<Value>(&b).ok())
-                .and_then(|mut doc| doc.get_mut("iocs").map(Value::take))
+                .map(iocs_naming_sources)
                 .unwrap_or(Value::Null),
             None => {
                 let mut out = Vec::new();
@@ -831,7 +854,7 @@ fn analyze(
                     .map_err(|e| error::<SpoorError>("internal", e.to_string()))?;
                 serde_json::from_slice::<Value>(&out)
                     .ok()
-                    .and_then(|mut doc| doc.get_mut("iocs").map(Value::take))
+                    .map(iocs_naming_sources)
                     .unwrap_or(Value::Null)
             }
         };

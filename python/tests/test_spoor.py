@@ -52,6 +52,22 @@ def test_extract_files_equals_the_cli(cli_json, root, monkeypatch):
     assert len(got["iocs"]) > 50
 
 
+def test_ports_and_the_sources_table(tmp_path):
+    log = tmp_path / "fw.log"
+    log.write_text("DROP DST=192.0.2.10:8080\nDROP DST=192.0.2.10:443\nDROP DST=192.0.2.10\n")
+    doc = spoor.extract_files([str(log)], types=["ipv4"])
+    assert doc["schema"] == "spoor.iocs/2"
+    assert [s["name"] for s in doc["sources"]] == [str(log)]
+    [ioc] = doc["iocs"]
+    assert (ioc["value"], ioc["count"], ioc["ports"]) == ("192.0.2.10", 3, [443, 8080])
+    # sightings in input order, each with its port, naming the source by its index
+    assert [s.get("port") for s in ioc["sightings"]] == [8080, 443, None]
+    assert [s["source"] for s in ioc["sightings"]] == [0, 0, 0]
+    # a line stands alone: it names its source
+    [line] = spoor.extract(log.read_text(), types=["ipv4"], name="fw.log")
+    assert line["ports"] == [443, 8080] and line["sightings"][0]["source"] == "fw.log"
+
+
 def test_extract_of_bytes_equals_the_cli_on_stdin(root, cli):
     data = (root / "corpus/logs/reports/example-cert-2024-031.txt").read_bytes()
     import subprocess

@@ -11,7 +11,7 @@ use std::borrow::Borrow;
 use std::io::{self, Write};
 
 /// Column names, in order.
-pub const HEADER: [&str; 13] = [
+pub const HEADER: [&str; 14] = [
     "type",
     "value",
     "scope",
@@ -25,6 +25,7 @@ pub const HEADER: [&str; 13] = [
     "encoding",
     "context",
     "intel",
+    "ports",
 ];
 
 /// The `intel` cell: every feed entry the indicator matched, as
@@ -90,6 +91,12 @@ where
                 .map(|s| cell(&s.context).into_owned())
                 .unwrap_or_default(),
             intel_cell(ioc),
+            // IPv4/IPv6: the ports written after the address, ascending, space-separated
+            ioc.ports
+                .iter()
+                .map(u16::to_string)
+                .collect::<Vec<_>>()
+                .join(" "),
         ])?;
     }
     w.flush()
@@ -117,6 +124,7 @@ mod tests {
             value: "198.51.100.9".to_string(),
             flags: Default::default(),
             count: 1,
+            ports: Vec::new(),
             sightings: Vec::new(),
             intel: Vec::new(),
         };

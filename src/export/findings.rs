@@ -209,6 +209,7 @@ impl ExchangeFindings {
                 sources: sources.into_iter().collect(),
                 count: ioc.count,
                 intel: ioc.intel.clone(),
+                ports: ioc.ports.clone(),
                 ..Indicator::new(IndicatorKind::Ioc(ioc.kind), ioc.value.clone())
             });
         }
@@ -299,6 +300,7 @@ impl ExchangeFindings {
             let mut ind = Indicator {
                 count: ioc.count,
                 intel: ioc.intel.clone(),
+                ports: ioc.ports.clone(),
                 ..Indicator::new(IndicatorKind::Ioc(ioc.kind), ioc.value.clone())
             };
             for s in &ioc.sightings {

@@ -1,21 +1,24 @@
-//! JSON and NDJSON output (schema `spoor.iocs/1`, documented in `docs/ioc-schema.md`).
+//! JSON and NDJSON output (schema `spoor.iocs/2`, documented in `docs/ioc-schema.md`).
 //!
 //! Both are written one indicator at a time, so an extraction read back from spilled runs
-//! ([`crate::extract::SortedExtraction`]) is never held in memory whole. The document's
-//! bytes are those of the pretty-printed `Document` (each part is pretty-printed on its
-//! own and indented to its depth; JSON strings hold no raw newline, so indenting after
-//! each newline is exact).
+//! ([`crate::extract::SortedExtraction`]) is never held in memory whole. The document
+//! names each source once, in its `sources` table, and its sightings refer to a source by
+//! its index there; an NDJSON line stands alone and names its sources. The bytes are those
+//! serde writes for the same structures (compact, or pretty-printed with each part indented
+//! to its depth), written by hand into a buffer per indicator: no value is built first.
 
 use super::{shown_value, OutputOptions};
 use crate::extract::{Extraction, SourceReport};
 use crate::input::InputError;
-use crate::ioc::Ioc;
+use crate::ioc::{Ioc, Sighting};
+use rustc_hash::FxHashMap;
 use serde::Serialize;
 use std::borrow::Borrow;
 use std::io::{self, Write};
+use std::sync::Arc;
 
 /// Name and version of the document schema.
-pub const SCHEMA: &str = "spoor.iocs/1";
+pub const SCHEMA: &str = "spoor.iocs/2";
 
 #[derive(Serialize)]
 struct ErrorEntry<'a> {
@@ -24,15 +27,32 @@ struct ErrorEntry<'a> {
     message: &'a str,
 }
 
+/// An entry of the document's `sources` table: a source read (its report), or a name
+/// sightings refer to that is not one of the sources read (no `bytes` or `hits`).
+#[derive(Serialize)]
+#[serde(untagged)]
+enum SourceEntry<'a> {
+    Read(&'a SourceReport),
+    Named { name: &'a str },
+}
+
 /// Writes one pretty-printed JSON document.
 pub fn write_document(
     extraction: &Extraction,
     options: OutputOptions,
     out: &mut dyn Write,
 ) -> io::Result<()> {
+    let mut names: Vec<Arc<str>> = Vec::new();
+    let mut seen: FxHashMap<&str, ()> = FxHashMap::default();
+    for s in extraction.iocs.iter().flat_map(|i| &i.sightings) {
+        if seen.insert(&s.source, ()).is_none() {
+            names.push(s.source.clone());
+        }
+    }
     write_document_iocs(
         &extraction.sources,
         &extraction.errors,
+        &names,
         &extraction.iocs,
         options,
         out,
@@ -40,10 +60,12 @@ pub fn write_document(
 }
 
 /// Writes one pretty-printed JSON document from its parts, the indicators from any
-/// sequence of them.
+/// sequence of them. `names` lists the sources the sightings name (those that are not
+/// among `sources` get an entry of their own in the table).
 pub fn write_document_iocs<I>(
     sources: &[SourceReport],
     errors: &[InputError],
+    names: &[Arc<str>],
     iocs: I,
     options: OutputOptions,
     out: &mut dyn Write,
@@ -52,34 +74,116 @@ where
     I: IntoIterator,
     I::Item: Borrow<Ioc>,
 {
-    let errors: Vec<ErrorEntry<'_>> = errors
-        .iter()
-        .map(|e| ErrorEntry {
-            code: e.code,
-            source: &e.source,
-            message: &e.message,
-        })
-        .collect();
-    let mut buf = Vec::with_capacity(4096);
-    out.write_all(b"{\n  \"schema\": ")?;
-    serde_json::to_writer(&mut *out, SCHEMA)?;
-    out.write_all(b",\n  \"tool\": ")?;
-    serde_json::to_writer(&mut *out, &format!("spoor {}", env!("CARGO_PKG_VERSION")))?;
-    out.write_all(b",\n  \"sources\": ")?;
-    write_indented(&mut buf, &sources, 2, out)?;
-    out.write_all(b",\n  \"errors\": ")?;
-    write_indented(&mut buf, &errors, 2, out)?;
-    out.write_all(b",\n  \"iocs\": [")?;
-    let mut first = true;
+    let mut doc = DocumentWriter::begin(sources, errors, names, options, out)?;
     for ioc in iocs {
-        out.write_all(if first { b"\n    " } else { b",\n    " })?;
-        first = false;
-        write_ioc(ioc.borrow(), options, Layout::Pretty, out)?;
+        doc.ioc(ioc.borrow())?;
     }
-    if !first {
-        out.write_all(b"\n  ")?;
+    doc.finish()
+}
+
+/// A JSON document being written: [`DocumentWriter::begin`] writes the head (schema,
+/// sources, errors), [`DocumentWriter::ioc`] each indicator, [`DocumentWriter::finish`] the
+/// end.
+pub struct DocumentWriter<'o> {
+    out: &'o mut dyn Write,
+    options: OutputOptions,
+    table: SourceTable,
+    buf: Vec<u8>,
+    first: bool,
+}
+
+impl<'o> DocumentWriter<'o> {
+    /// Writes the document's head; `names` as for [`write_document_iocs`].
+    pub fn begin(
+        sources: &[SourceReport],
+        errors: &[InputError],
+        names: &[Arc<str>],
+        options: OutputOptions,
+        out: &'o mut dyn Write,
+    ) -> io::Result<Self> {
+        let errors: Vec<ErrorEntry<'_>> = errors
+            .iter()
+            .map(|e| ErrorEntry {
+                code: e.code,
+                source: &e.source,
+                message: &e.message,
+            })
+            .collect();
+        let mut index: FxHashMap<Box<str>, u64> = FxHashMap::default();
+        let mut entries: Vec<SourceEntry<'_>> = Vec::with_capacity(sources.len());
+        for s in sources {
+            let n = entries.len() as u64;
+            index.entry(s.name.as_str().into()).or_insert(n);
+            entries.push(SourceEntry::Read(s));
+        }
+        for name in names {
+            if !index.contains_key(&**name) {
+                index.insert((&**name).into(), entries.len() as u64);
+                entries.push(SourceEntry::Named { name });
+            }
+        }
+        let mut buf = Vec::with_capacity(4096);
+        out.write_all(b"{\n  \"schema\": ")?;
+        serde_json::to_writer(&mut *out, SCHEMA)?;
+        out.write_all(b",\n  \"tool\": ")?;
+        serde_json::to_writer(&mut *out, &format!("spoor {}", env!("CARGO_PKG_VERSION")))?;
+        out.write_all(b",\n  \"sources\": ")?;
+        write_indented(&mut buf, &entries, 2, out)?;
+        out.write_all(b",\n  \"errors\": ")?;
+        write_indented(&mut buf, &errors, 2, out)?;
+        out.write_all(b",\n  \"iocs\": [")?;
+        Ok(DocumentWriter {
+            out,
+            options,
+            table: SourceTable { index, last: None },
+            buf,
+            first: true,
+        })
     }
-    out.write_all(b"]\n}\n")
+
+    /// Writes one indicator.
+    pub fn ioc(&mut self, ioc: &Ioc) -> io::Result<()> {
+        self.buf.clear();
+        self.buf
+            .extend_from_slice(if self.first { b"\n    " } else { b",\n    " });
+        self.first = false;
+        write_ioc(
+            ioc,
+            self.options,
+            Layout::Pretty,
+            Some(&mut self.table),
+            &mut self.buf,
+        );
+        self.out.write_all(&self.buf)
+    }
+
+    /// Writes the end of the document.
+    pub fn finish(self) -> io::Result<()> {
+        if !self.first {
+            self.out.write_all(b"\n  ")?;
+        }
+        self.out.write_all(b"]\n}\n")
+    }
+}
+
+/// The index of each source name in the document's `sources` table.
+struct SourceTable {
+    index: FxHashMap<Box<str>, u64>,
+    /// The last name looked up and its index (sightings of one source come together).
+    last: Option<(Arc<str>, u64)>,
+}
+
+impl SourceTable {
+    fn get(&mut self, name: &Arc<str>) -> Option<u64> {
+        if let Some((last, i)) = &self.last {
+            if Arc::ptr_eq(last, name) {
+                return Some(*i);
+            }
+        }
+        let i = *self.index.get(&**name)?;
+        self.last = Some((name.clone(), i));
+        Some(i)
+    }
 }
 
 /// Pretty-prints `value` (through `buf`) indented by `indent` spaces after each newline.
@@ -117,16 +221,40 @@ where
     I: IntoIterator,
     I::Item: Borrow<Ioc>,
 {
+    let mut lines = LineWriter::new(options);
     for ioc in iocs {
-        write_line(ioc.borrow(), options, out)?;
+        lines.write(ioc.borrow(), out)?;
     }
     Ok(())
 }
 
 /// Writes one indicator as a compact JSON line.
 pub fn write_line(ioc: &Ioc, options: OutputOptions, out: &mut dyn Write) -> io::Result<()> {
-    write_ioc(ioc, options, Layout::Compact, out)?;
-    out.write_all(b"\n")
+    LineWriter::new(options).write(ioc, out)
+}
+
+/// Writes indicators as compact JSON lines, through one reused buffer.
+pub struct LineWriter {
+    options: OutputOptions,
+    buf: Vec<u8>,
+}
+
+impl LineWriter {
+    /// A writer of lines under `options`.
+    pub fn new(options: OutputOptions) -> Self {
+        LineWriter {
+            options,
+            buf: Vec::with_capacity(1024),
+        }
+    }
+
+    /// Writes one indicator as a line.
+    pub fn write(&mut self, ioc: &Ioc, out: &mut dyn Write) -> io::Result<()> {
+        self.buf.clear();
+        write_ioc(ioc, self.options, Layout::Compact, None, &mut self.buf);
+        self.buf.push(b'\n');
+        out.write_all(&self.buf)
+    }
 }
 
 /// How [`write_ioc`] lays an indicator out.
@@ -139,14 +267,65 @@ enum Layout {
     Pretty,
 }
 
-/// Writes an indicator field by field, with the bytes serde would write for it
-/// (the tests compare both), without building the value first.
+/// Appends `value` as a JSON string, escaped as serde_json escapes it.
+fn string(out: &mut Vec<u8>, value: &str) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let bytes = value.as_bytes();
+    out.reserve(bytes.len() + 2);
+    out.push(b'"');
+    let mut start = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        if b >= 0x20 && b != b'"' && b != b'\\' {
+            continue;
+        }
+        out.extend_from_slice(&bytes[start..i]);
+        match b {
+            b'"' => out.extend_from_slice(b"\\\""),
+            b'\\' => out.extend_from_slice(b"\\\\"),
+            b'\n' => out.extend_from_slice(b"\\n"),
+            b'\r' => out.extend_from_slice(b"\\r"),
+            b'\t' => out.extend_from_slice(b"\\t"),
+            0x08 => out.extend_from_slice(b"\\b"),
+            0x0c => out.extend_from_slice(b"\\f"),
+            _ => out.extend_from_slice(&[
+                b'\\',
+                b'u',
+                b'0',
+                b'0',
+                HEX[usize::from(b >> 4)],
+                HEX[usize::from(b & 15)],
+            ]),
+        }
+        start = i + 1;
+    }
+    out.extend_from_slice(&bytes[start..]);
+    out.push(b'"');
+}
+
+/// Appends a whole number in decimal.
+fn number(out: &mut Vec<u8>, mut n: u64) {
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&digits[i..]);
+}
+
+/// Appends an indicator field by field, with the bytes serde would write for it (the tests
+/// compare both). With `table` (the document), a sighting's `source` is its index there.
 fn write_ioc(
     ioc: &Ioc,
     options: OutputOptions,
     layout: Layout,
-    out: &mut dyn Write,
-) -> io::Result<()> {
+    mut table: Option<&mut SourceTable>,
+    out: &mut Vec<u8>,
+) {
     let pretty = layout == Layout::Pretty;
     // separators: between fields at depth 1, 2, 3 (pretty: a newline and the indent)
     let (open1, sep1, close1): (&[u8], &[u8], &[u8]) = if pretty {
@@ -164,112 +343,123 @@ fn write_ioc(
     } else {
         (b"{", b",", b"}")
     };
+    // a list of scalars at depth 2 (`notes`, `ports`)
+    let (lopen, lsep, lclose): (&[u8], &[u8], &[u8]) = if pretty {
+        (b"[\n          ", b",\n          ", b"\n        ]")
+    } else {
+        (b"[", b",", b"]")
+    };
+    let (popen, psep, pclose): (&[u8], &[u8], &[u8]) = if pretty {
+        (b"[\n        ", b",\n        ", b"\n      ]")
+    } else {
+        (b"[", b",", b"]")
+    };
     let colon: &[u8] = if pretty { b": " } else { b":" };
-    let key = |out: &mut dyn Write, sep: &[u8], name: &str| -> io::Result<()> {
-        out.write_all(sep)?;
-        out.write_all(b"\"")?;
-        out.write_all(name.as_bytes())?;
-        out.write_all(b"\"")?;
-        out.write_all(colon)
+    let key = |out: &mut Vec<u8>, sep: &[u8], name: &str| {
+        out.extend_from_slice(sep);
+        out.push(b'"');
+        out.extend_from_slice(name.as_bytes());
+        out.push(b'"');
+        out.extend_from_slice(colon);
     };
-    let string = |out: &mut dyn Write, value: &str| -> io::Result<()> {
-        serde_json::to_writer(&mut *out, value).map_err(io::Error::from)
+    let boolean = |out: &mut Vec<u8>, b: bool| {
+        out.extend_from_slice(if b { b"true" } else { b"false" });
     };
-    let number = |out: &mut dyn Write, mut n: u64| -> io::Result<()> {
-        let mut digits = [0u8; 20];
-        let mut i = digits.len();
-        loop {
-            i -= 1;
-            digits[i] = b'0' + (n % 10) as u8;
-            n /= 10;
-            if n == 0 {
-                break;
-            }
-        }
-        out.write_all(&digits[i..])
-    };
-    key(out, open1, "type")?;
-    string(out, ioc.kind.as_str())?;
-    key(out, sep1, "value")?;
-    string(out, &shown_value(ioc, options))?;
-    key(out, sep1, "flags")?;
-    key(out, open2, "defanged")?;
-    out.write_all(if ioc.flags.defanged {
-        b"true"
-    } else {
-        b"false"
-    })?;
-    key(out, sep2, "allowlisted")?;
-    out.write_all(if ioc.flags.allowlisted {
-        b"true"
-    } else {
-        b"false"
-    })?;
+    key(out, open1, "type");
+    string(out, ioc.kind.as_str());
+    key(out, sep1, "value");
+    string(out, &shown_value(ioc, options));
+    key(out, sep1, "flags");
+    key(out, open2, "defanged");
+    boolean(out, ioc.flags.defanged);
+    key(out, sep2, "allowlisted");
+    boolean(out, ioc.flags.allowlisted);
     if let Some(scope) = ioc.flags.scope {
-        key(out, sep2, "scope")?;
-        string(out, scope.as_str())?;
+        key(out, sep2, "scope");
+        string(out, scope.as_str());
     }
     if !ioc.flags.notes.is_empty() {
-        key(out, sep2, "notes")?;
-        let (open, sep, close): (&[u8], &[u8], &[u8]) = if pretty {
-            (b"[\n          ", b",\n          ", b"\n        ]")
-        } else {
-            (b"[", b",", b"]")
-        };
+        key(out, sep2, "notes");
         for (i, name) in ioc.flags.notes.names().enumerate() {
-            out.write_all(if i == 0 { open } else { sep })?;
-            string(out, name)?;
+            out.extend_from_slice(if i == 0 { lopen } else { lsep });
+            string(out, name);
         }
-        out.write_all(close)?;
+        out.extend_from_slice(lclose);
     }
-    out.write_all(close2)?;
-    key(out, sep1, "count")?;
-    number(out, ioc.count)?;
-    key(out, sep1, "sightings")?;
+    out.extend_from_slice(close2);
+    key(out, sep1, "count");
+    number(out, ioc.count);
+    if !ioc.ports.is_empty() {
+        key(out, sep1, "ports");
+        for (i, p) in ioc.ports.iter().enumerate() {
+            out.extend_from_slice(if i == 0 { popen } else { psep });
+            number(out, u64::from(*p));
+        }
+        out.extend_from_slice(pclose);
+    }
+    key(out, sep1, "sightings");
     if ioc.sightings.is_empty() {
-        out.write_all(b"[]")?;
+        out.extend_from_slice(b"[]");
     } else {
-        out.write_all(b"[")?;
+        out.push(b'[');
         for (i, s) in ioc.sightings.iter().enumerate() {
             if pretty {
-                out.write_all(if i == 0 {
+                out.extend_from_slice(if i == 0 {
                     b"\n        "
                 } else {
                     b",\n        "
-                })?;
+                });
             } else if i > 0 {
-                out.write_all(b",")?;
+                out.push(b',');
             }
-            key(out, open3, "source")?;
-            string(out, &s.source)?;
-            if let Some(o) = s.offset {
-                key(out, sep3, "offset")?;
-                number(out, o)?;
-            }
-            if let Some(l) = s.line {
-                key(out, sep3, "line")?;
-                number(out, l)?;
-            }
-            if let Some(f) = &s.field {
-                key(out, sep3, "field")?;
-                string(out, f)?;
-            }
-            key(out, sep3, "encoding")?;
-            string(out, encoding_name(s.encoding))?;
-            if !s.context.is_empty() {
-                key(out, sep3, "context")?;
-                string(out, &s.context)?;
-            }
-            out.write_all(close3)?;
+            write_sighting(s, table.as_deref_mut(), (open3, sep3, close3), &key, out);
         }
-        out.write_all(if pretty { b"\n      ]" } else { b"]" })?;
+        out.extend_from_slice(if pretty { b"\n      ]" } else { b"]" });
     }
     if !ioc.intel.is_empty() {
         // What the analyst's feeds know (`--intel`), on one line even in pretty output.
-        key(out, sep1, "intel")?;
-        serde_json::to_writer(&mut *out, &ioc.intel).map_err(io::Error::from)?;
+        key(out, sep1, "intel");
+        let _ = serde_json::to_writer(&mut *out, &ioc.intel);
     }
-    out.write_all(close1)
+    out.extend_from_slice(close1);
+}
+
+/// Appends one sighting (see [`write_ioc`]).
+fn write_sighting(
+    s: &Sighting,
+    table: Option<&mut SourceTable>,
+    (open, sep, close): (&[u8], &[u8], &[u8]),
+    key: &dyn Fn(&mut Vec<u8>, &[u8], &str),
+    out: &mut Vec<u8>,
+) {
+    key(out, open, "source");
+    match table.and_then(|t| t.get(&s.source)) {
+        Some(i) => number(out, i),
+        None => string(out, &s.source),
+    }
+    if let Some(o) = s.offset {
+        key(out, sep, "offset");
+        number(out, o);
+    }
+    if let Some(l) = s.line {
+        key(out, sep, "line");
+        number(out, l);
+    }
+    if let Some(f) = &s.field {
+        key(out, sep, "field");
+        string(out, f);
+    }
+    if let Some(p) = s.port {
+        key(out, sep, "port");
+        number(out, u64::from(p));
+    }
+    key(out, sep, "encoding");
+    string(out, encoding_name(s.encoding));
+    if !s.context.is_empty() {
+        key(out, sep, "context");
+        string(out, &s.context);
+    }
+    out.extend_from_slice(close);
 }
 
 fn encoding_name(e: crate::ioc::Encoding) -> &'static str {
@@ -288,39 +478,90 @@ mod tests {
 
     /// An indicator as serde writes it: what the hand-written writer must equal.
     #[derive(Serialize)]
-    struct IocView<'a> {
+    struct IocView<'a, S: Serialize> {
         #[serde(rename = "type")]
         kind: IocKind,
         value: Cow<'a, str>,
         flags: &'a Flags,
         count: u64,
-        sightings: &'a [Sighting],
+        #[serde(skip_serializing_if = "<[u16]>::is_empty")]
+        ports: &'a [u16],
+        sightings: Vec<S>,
     }
 
-    fn view(ioc: &Ioc, options: OutputOptions) -> IocView<'_> {
+    /// A sighting of the document: its source as an index in the `sources` table.
+    #[derive(Serialize)]
+    struct IndexedSighting<'a> {
+        source: u64,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        offset: Option<u64>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        line: Option<u64>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        field: Option<&'a str>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        port: Option<u16>,
+        encoding: Encoding,
+        #[serde(skip_serializing_if = "str::is_empty")]
+        context: &'a str,
+    }
+
+    fn view(ioc: &Ioc, options: OutputOptions) -> IocView<'_, &Sighting> {
         IocView {
             kind: ioc.kind,
             value: shown_value(ioc, options),
             flags: &ioc.flags,
             count: ioc.count,
-            sightings: &ioc.sightings,
+            ports: &ioc.ports,
+            sightings: ioc.sightings.iter().collect(),
+        }
+    }
+
+    fn indexed_view(ioc: &Ioc, options: OutputOptions) -> IocView<'_, IndexedSighting<'_>> {
+        IocView {
+            kind: ioc.kind,
+            value: shown_value(ioc, options),
+            flags: &ioc.flags,
+            count: ioc.count,
+            ports: &ioc.ports,
+            sightings: ioc
+                .sightings
+                .iter()
+                .map(|s| IndexedSighting {
+                    source: u64::from(&*s.source != "dir/a \"b\".log"),
+                    offset: s.offset,
+                    line: s.line,
+                    field: s.field.as_deref(),
+                    port: s.port,
+                    encoding: s.encoding,
+                    context: &s.context,
+                })
+                .collect(),
         }
     }
 
     fn samples() -> Vec<Ioc> {
-        let sighting =
-            |offset: Option<u64>, line: Option<u64>, field: Option<&str>, context: &str| Sighting {
-                source: Arc::from("dir/a \"b\".log"),
-                offset,
-                line,
-                field: field.map(str::to_string),
-                encoding: if line.is_none() {
-                    Encoding::Utf16le
-                } else {
-                    Encoding::Ascii
-                },
-                context: context.to_string(),
-            };
+        let sighting = |offset: Option<u64>,
+                        line: Option<u64>,
+                        field: Option<&str>,
+                        port: Option<u16>,
+                        context: &str| Sighting {
+            source: Arc::from(if port.is_some() {
+                "other.log"
+            } else {
+                "dir/a \"b\".log"
+            }),
+            offset,
+            line,
+            field: field.map(str::to_string),
+            port,
+            encoding: if line.is_none() {
+                Encoding::Utf16le
+            } else {
+                Encoding::Ascii
+            },
+            context: context.to_string(),
+        };
         vec![
             Ioc {
                 kind: IocKind::Url,
@@ -332,10 +573,34 @@ mod tests {
                     notes: Notes::SPACED | Notes::ALLOWLISTED_HOST,
                 },
                 count: 12_345_678_901,
+                ports: Vec::new(),
                 sightings: vec![
-                    sighting(Some(0), Some(1), None, "x\ty \u{1}"),
-                    sighting(Some(99), None, Some("/a/0"), ""),
-                    sighting(None, Some(7), Some("/b"), "ctx"),
+                    sighting(
+                        Some(0),
+                        Some(1),
+                        None,
+                        None,
+                        "x\ty \u{1}\u{8}\u{c}\r\n\u{7f}",
+                    ),
+                    sighting(Some(99), None, Some("/a/0"), None, ""),
+                    sighting(None, Some(7), Some("/b"), None, "ctx"),
+                ],
+                intel: Vec::new(),
+            },
+            Ioc {
+                kind: IocKind::Ipv4,
+                value: "192.0.2.10".to_string(),
+                flags: Flags {
+                    defanged: false,
+                    allowlisted: false,
+                    scope: Some(Scope::Documentation),
+                    notes: Notes::NONE,
+                },
+                count: 3,
+                ports: vec![443, 8080],
+                sightings: vec![
+                    sighting(Some(4), Some(1), None, Some(8080), "to 192.0.2.10:8080"),
+                    sighting(Some(40), Some(2), None, None, "192.0.2.10 again"),
                 ],
                 intel: Vec::new(),
             },
@@ -349,6 +614,7 @@ mod tests {
                     notes: Notes::PLACEHOLDER,
                 },
                 count: 0,
+                ports: Vec::new(),
                 sightings: Vec::new(),
                 intel: Vec::new(),
             },
@@ -364,22 +630,82 @@ mod tests {
             };
             for ioc in samples() {
                 let mut ours = Vec::new();
-                write_ioc(&ioc, options, Layout::Compact, &mut ours).expect("write");
+                write_ioc(&ioc, options, Layout::Compact, None, &mut ours);
                 let theirs = serde_json::to_vec(&view(&ioc, options)).expect("serde");
                 assert_eq!(
                     String::from_utf8_lossy(&ours),
                     String::from_utf8_lossy(&theirs)
                 );
+                // the line reads back as the indicator
+                if !defang {
+                    assert_eq!(
+                        serde_json::from_slice::<Ioc>(&ours).ok().as_ref(),
+                        Some(&ioc)
+                    );
+                }
+                let mut table = SourceTable {
+                    index: [("dir/a \"b\".log".into(), 0), ("other.log".into(), 1)]
+                        .into_iter()
+                        .collect(),
+                    last: None,
+                };
                 let mut ours = Vec::new();
-                write_ioc(&ioc, options, Layout::Pretty, &mut ours).expect("write");
+                write_ioc(&ioc, options, Layout::Pretty, Some(&mut table), &mut ours);
                 let mut theirs = Vec::new();
-                write_indented(&mut Vec::new(), &view(&ioc, options), 4, &mut theirs)
-                    .expect("serde");
+                write_indented(
+                    &mut Vec::new(),
+                    &indexed_view(&ioc, options),
+                    4,
+                    &mut theirs,
+                )
+                .expect("serde");
                 assert_eq!(
                     String::from_utf8_lossy(&ours),
                     String::from_utf8_lossy(&theirs)
                 );
             }
         }
+    }
+
+    #[test]
+    fn the_document_names_each_source_once() {
+        let report = |name: &str| SourceReport {
+            name: name.to_string(),
+            bytes: 10,
+            hits: 2,
+            error: None,
+        };
+        let iocs = samples();
+        let names: Vec<Arc<str>> = vec![Arc::from("other.log"), Arc::from("dir/a \"b\".log")];
+        let mut out = Vec::new();
+        write_document_iocs(
+            &[report("dir/a \"b\".log")],
+            &[],
+            &names,
+            &iocs,
+            OutputOptions::default(),
+            &mut out,
+        )
+        .expect("written");
+        let doc: serde_json::Value = serde_json::from_slice(&out).expect("valid JSON");
+        assert_eq!(doc["schema"], "spoor.iocs/2");
+        // the source read first, then the name only sightings use, without bytes or hits
+        assert_eq!(
+            doc["sources"],
+            serde_json::json!([
+                { "name": "dir/a \"b\".log", "bytes": 10, "hits": 2 },
+                { "name": "other.log" }
+            ])
+        );
+        let sources: Vec<u64> = doc["iocs"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .flat_map(|i| i["sightings"].as_array().cloned().unwrap_or_default())
+            .filter_map(|s| s["source"].as_u64())
+            .collect();
+        assert_eq!(sources, [0, 0, 0, 1, 0]);
+        assert_eq!(doc["iocs"][1]["ports"], serde_json::json!([443, 8080]));
+        assert_eq!(doc["iocs"][1]["sightings"][0]["port"], 8080);
     }
 }

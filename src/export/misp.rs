@@ -228,7 +228,12 @@ impl Ctx<'_> {
         let mut misp_type = row.misp_type.clone()?;
         let mut shown = value.to_string();
         if let IndicatorKind::Ioc(k @ (IocKind::Ipv4 | IocKind::Ipv6)) = kind {
-            if let Some((addr, port)) = address_port(k, value) {
+            // one port: `ip-dst|port`; several are listed in the comment
+            let single = match ind.ports.as_slice() {
+                [port] => Some((value.to_string(), *port)),
+                _ => None,
+            };
+            if let Some((addr, port)) = address_port(k, value).or(single) {
                 misp_type = format!("{misp_type}|port");
                 shown = format!("{addr}|{port}");
             }

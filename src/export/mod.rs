@@ -17,7 +17,7 @@ use std::io::{self, Write};
 /// The formats `spoor extract` writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum OutputFormat {
-    /// One JSON document: sources, errors and indicators (schema `spoor.iocs/1`).
+    /// One JSON document: sources, errors and indicators (schema `spoor.iocs/2`).
     Json,
     /// One JSON object per indicator per line.
     Ndjson,
@@ -148,11 +148,25 @@ pub fn write_sorted(
     } = extraction;
     match format {
         OutputFormat::Json => {
-            json::write_document_iocs(&sources, &errors, &mut iocs, options, out)?
+            let names = iocs.source_names().to_vec();
+            let mut doc = json::DocumentWriter::begin(&sources, &errors, &names, options, out)?;
+            while let Some(ioc) = iocs.next_ref() {
+                doc.ioc(ioc)?;
+            }
+            doc.finish()?;
         }
-        OutputFormat::Ndjson => json::write_lines_iocs(&mut iocs, options, out)?,
+        OutputFormat::Ndjson => {
+            let mut lines = json::LineWriter::new(options);
+            while let Some(ioc) = iocs.next_ref() {
+                lines.write(ioc, out)?;
+            }
+        }
         OutputFormat::Csv => csv::write_iocs(&mut iocs, options, out)?,
-        OutputFormat::Text => text::write_iocs(&mut iocs, options, out)?,
+        OutputFormat::Text => {
+            while let Some(ioc) = iocs.next_ref() {
+                text::write_iocs([ioc], options, out)?;
+            }
+        }
         OutputFormat::Stix | OutputFormat::Misp => {
             let whole = SortedExtraction {
                 iocs,

@@ -104,9 +104,10 @@ fn add(
                 continue;
             };
             kept += 1;
+            // an address's port goes back into the value, as the scanner wrote it
             set.add(
                 ioc.kind,
-                ioc.value.clone(),
+                crate::ioc::join_port(ioc.kind, &ioc.value, sighting.port).into_owned(),
                 defanged,
                 notes,
                 Sighting {
@@ -125,6 +126,7 @@ fn add(
                 offset: None,
                 line: None,
                 field: None,
+                port: None,
                 encoding: Encoding::Ascii,
                 context: String::new(),
             });

@@ -224,6 +224,11 @@ impl Collector for Streamer<'_> {
         if self.error.is_some() {
             return;
         }
+        // an address's port is a field of its own
+        let (value, port) = match crate::ioc::split_port(kind, value) {
+            Some((addr, port)) => (addr, Some(port)),
+            None => (value, None),
+        };
         let mut flags = Flags {
             defanged,
             notes: notes | crate::ioc::value_notes(kind, value),
@@ -245,6 +250,8 @@ impl Collector for Streamer<'_> {
         ioc.kind = kind;
         ioc.value.clear();
         ioc.value.push_str(value);
+        ioc.ports.clear();
+        ioc.ports.extend(port);
         ioc.flags = flags;
         ioc.count = 1;
         ioc.sightings.clear();
@@ -258,6 +265,7 @@ impl Collector for Streamer<'_> {
                 offset: seen.offset,
                 line: seen.line,
                 field: seen.field.map(str::to_string),
+                port,
                 encoding: seen.encoding,
                 context: if self.options.context {
                     let mut text = String::new();
@@ -351,6 +359,7 @@ impl Extractor {
                 value: String::new(),
                 flags: Flags::default(),
                 count: 1,
+                ports: Vec::new(),
                 sightings: Vec::new(),
                 intel: Vec::new(),
             },
@@ -1020,7 +1029,7 @@ impl From<binary::BinaryIocs> for ReadIocs {
 /// log's, read by its reader) to `set`, sighting by sighting, one indicator at a time;
 /// returns the trouble with `from`'s temporary files, if any.
 fn add_sorted(set: &mut dyn Collector, from: IocSet) -> Option<String> {
-    let mut stream = from.into_stream();
+    let mut stream = from.into_raw_stream();
     while let Some(ioc) = stream.next_ioc() {
         let mut left = ioc.count;
         for s in &ioc.sightings {

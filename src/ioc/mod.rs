@@ -34,9 +34,11 @@ pub enum IocKind {
     Sha256,
     /// SHA-512 digest, 128 lower-case hex digits.
     Sha512,
-    /// IPv4 address, optionally with `:port` or `/prefix`.
+    /// IPv4 address, optionally with `/prefix` (a port written after it goes to
+    /// [`Ioc::ports`] and [`Sighting::port`]).
     Ipv4,
-    /// IPv6 address in RFC 5952 form, optionally `[addr]:port` or `addr/prefix`.
+    /// IPv6 address in RFC 5952 form, optionally `addr/prefix` (a port, written
+    /// `[addr]:port`, goes to [`Ioc::ports`] and [`Sighting::port`]).
     Ipv6,
     /// Domain name, lower case, with a public suffix.
     Domain,
@@ -168,6 +170,39 @@ pub fn split_address(value: &str) -> Option<(std::net::IpAddr, Option<u16>)> {
         ip => ip,
     };
     Some((ip, port))
+}
+
+/// The address and port of an IPv4 or IPv6 value written with a port (`192.0.2.10:8080`,
+/// `[2001:db8::1]:443`), as the scanner reports it; `None` for every other value.
+pub fn split_port(kind: IocKind, value: &str) -> Option<(&str, u16)> {
+    let (addr, port) = match kind {
+        IocKind::Ipv4 => {
+            let (addr, port) = value.rsplit_once(':')?;
+            addr.parse::<std::net::Ipv4Addr>().ok()?;
+            (addr, port)
+        }
+        IocKind::Ipv6 => {
+            let (addr, port) = value.strip_prefix('[')?.rsplit_once("]:")?;
+            addr.parse::<std::net::Ipv6Addr>().ok()?;
+            (addr, port)
+        }
+        _ => return None,
+    };
+    if port.is_empty() || !port.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    Some((addr, port.parse::<u16>().ok()?))
+}
+
+/// An address value written with `port` again (`192.0.2.10:8080`, `[2001:db8::1]:443`), as
+/// the scanner reports it: the inverse of [`split_port`]. Other kinds, or no port: the
+/// value itself.
+pub fn join_port(kind: IocKind, value: &str, port: Option<u16>) -> std::borrow::Cow<'_, str> {
+    match (kind, port) {
+        (IocKind::Ipv4, Some(p)) => format!("{value}:{p}").into(),
+        (IocKind::Ipv6, Some(p)) => format!("[{value}]:{p}").into(),
+        _ => value.into(),
+    }
 }
 
 /// Where an address or name lives: public, or one of the ranges that are not routable or
@@ -369,6 +404,9 @@ pub struct Sighting {
     /// Field path inside a structured record (JSON pointer-like), when known.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
+    /// The port written after the address here (`192.0.2.10:8080`), for IPv4 and IPv6.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub port: Option<u16>,
     /// How the indicator's bytes were encoded.
     pub encoding: Encoding,
     /// A short, printable snippet around the indicator, as written in the source (left
@@ -389,6 +427,10 @@ pub struct Ioc {
     pub flags: Flags,
     /// How many times it was seen in total (may exceed `sightings.len()`, which is capped).
     pub count: u64,
+    /// IPv4 and IPv6: every port written after the address (`192.0.2.10:8080`), ascending,
+    /// each once, over all its sightings (kept or not); empty when none was.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ports: Vec<u16>,
     /// The places it was seen, in source order, capped at the configured maximum.
     pub sightings: Vec<Sighting>,
     /// What the analyst's own intelligence feeds know about it (`--intel`, see

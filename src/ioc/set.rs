@@ -7,7 +7,7 @@
 //!
 //! The set is compact: values, field paths and context snippets live in one arena of
 //! large blocks, sources are interned once and referred to by index, sightings are fixed
-//! records chained per indicator, and the hash table holds only entry numbers. With a
+//! records chained per indicator, and the hash table holds only entry numbers (with their hash). With a
 //! memory budget ([`IocSet::with_budget`]), the set spills what it holds as a sorted run
 //! to a temporary directory whenever it would grow past the budget, and the runs are
 //! merged when the set is read ([`IocSet::into_stream`]): an external sort whose output is
@@ -98,6 +98,7 @@ pub struct IocSet {
     allowlist: Option<(super::allowlist::Allowlist, bool)>,
     public_only: bool,
     scratch: String,
+    key_buf: String,
 }
 
 impl Clone for IocSet {
@@ -120,6 +121,7 @@ impl Clone for IocSet {
             allowlist: self.allowlist.clone(),
             public_only: self.public_only,
             scratch: String::new(),
+            key_buf: String::new(),
         }
     }
 }
@@ -130,7 +132,9 @@ struct Memory {
     arena: Arena,
     entries: Vec<Entry>,
     sights: Vec<Sight>,
-    table: hashbrown::HashTable<u32>,
+    /// Entry numbers with the 32-bit hash of their key, so that growing the table never
+    /// reads the keys again.
+    table: hashbrown::HashTable<(u32, u32)>,
 }
 
 /// One indicator: its key (and first-seen spelling, when that differs) in the arena.
@@ -258,11 +262,65 @@ impl Arena {
     }
 }
 
-fn hash_key(kind: u8, key: &[u8]) -> u64 {
+/// Separator between an address and its port in the set's key (`192.0.2.10\u{1}08080`):
+/// it sorts before every character of an address, so that the ports of an address follow
+/// the address in output order, ascending (five digits, zero-padded), and
+/// [`SortedIocs`] gives them as one indicator.
+const PORT_SEP: u8 = 1;
+
+/// The set's key of a value: lower case for paths and registry keys, `ADDR\u{1}PPPPP` for
+/// an address written with a port, else the value itself.
+fn set_key<'v>(kind: IocKind, value: &'v str, buf: &'v mut String) -> &'v str {
+    if kind.case_insensitive() {
+        *buf = fold_case(value);
+        return buf.as_str();
+    }
+    match super::split_port(kind, value) {
+        Some((addr, port)) => {
+            use std::fmt::Write as _;
+            buf.clear();
+            buf.push_str(addr);
+            buf.push(char::from(PORT_SEP));
+            let _ = write!(buf, "{port:05}");
+            buf.as_str()
+        }
+        None => value,
+    }
+}
+
+/// Whether `key` is an address's key with a port ([`set_key`]).
+fn is_port_key(kind: IocKind, key: &[u8]) -> bool {
+    matches!(kind, IocKind::Ipv4 | IocKind::Ipv6) && key.contains(&PORT_SEP)
+}
+
+/// The address part of a key and its port, if it has one ([`set_key`]).
+fn key_port(kind: u8, key: &[u8]) -> (&[u8], Option<u16>) {
+    let network = kind == IocKind::Ipv4 as u8 || kind == IocKind::Ipv6 as u8;
+    match memchr::memchr(PORT_SEP, key) {
+        Some(i) if network => {
+            let port = std::str::from_utf8(&key[i + 1..])
+                .ok()
+                .and_then(|p| p.parse::<u16>().ok());
+            (&key[..i], port)
+        }
+        _ => (key, None),
+    }
+}
+
+/// The 32-bit hash of an entry's kind and key, as the table keeps it.
+fn hash_key(kind: u8, key: &[u8]) -> u32 {
     let mut h = FxHasher::default();
     h.write_u8(kind);
     h.write(key);
-    h.finish()
+    let h = h.finish();
+    (h >> 32) as u32 ^ h as u32
+}
+
+/// The table's 64-bit hash of a kept 32-bit one (every bit depends on it).
+fn spread(h: u32) -> u64 {
+    u64::from(h)
+        .wrapping_mul(0x9e37_79b9_7f4a_7c15)
+        .rotate_left(26)
 }
 
 impl Memory {
@@ -315,7 +373,7 @@ impl Memory {
 /// Approximate bytes of a hash table holding `capacity` entry numbers (buckets are 8/7 of
 /// the capacity, with one control byte each).
 fn table_bytes(capacity: usize) -> usize {
-    capacity * 8 / 7 * (std::mem::size_of::<u32>() + 1)
+    capacity * 8 / 7 * (std::mem::size_of::<(u32, u32)>() + 1)
 }
 
 impl IocSet {
@@ -338,6 +396,7 @@ impl IocSet {
             allowlist: None,
             public_only: false,
             scratch: String::new(),
+            key_buf: String::new(),
         }
     }
 
@@ -492,20 +551,15 @@ impl IocSet {
         if self.max_sightings == 0 {
             return true;
         }
-        let folded;
-        let key = if kind.case_insensitive() {
-            folded = fold_case(value);
-            folded.as_str()
-        } else {
-            value
-        };
+        let mut buf = String::new();
+        let key = set_key(kind, value, &mut buf);
         let mem = &self.mem;
         let h = hash_key(kind as u8, key.as_bytes());
-        match mem.table.find(h, |&i| {
+        match mem.table.find(spread(h), |&(i, hi)| {
             let e = &mem.entries[i as usize];
-            e.kind == kind as u8 && mem.key(e) == key.as_bytes()
+            hi == h && e.kind == kind as u8 && mem.key(e) == key.as_bytes()
         }) {
-            Some(&i) => (mem.entries[i as usize].kept as usize) < self.max_sightings,
+            Some(&(i, _)) => (mem.entries[i as usize].kept as usize) < self.max_sightings,
             None => true,
         }
     }
@@ -535,13 +589,8 @@ impl IocSet {
         seen: Option<Seen<'_>>,
         context: Ctx<'_>,
     ) {
-        let folded;
-        let key = if kind.case_insensitive() {
-            folded = fold_case(value);
-            folded.as_str()
-        } else {
-            value
-        };
+        let mut key_buf = std::mem::take(&mut self.key_buf);
+        let key = set_key(kind, value, &mut key_buf);
         let kind_byte = kind as u8;
         let h = hash_key(kind_byte, key.as_bytes());
         let mut text = std::mem::take(&mut self.scratch);
@@ -549,18 +598,24 @@ impl IocSet {
         let found = {
             let (entries, arena) = (&mem.entries, &mem.arena);
             mem.table
-                .find(h, |&i| {
+                .find(spread(h), |&(i, hi)| {
                     let e = &entries[i as usize];
-                    e.kind == kind_byte
+                    hi == h
+                        && e.kind == kind_byte
                         && e.key_len as usize == key.len()
                         && arena.get(e.addr, e.key_len as usize) == key.as_bytes()
                 })
                 .copied()
         };
         let index = match found {
-            Some(i) => i as usize,
+            Some((i, _)) => i as usize,
             None => {
-                let display = if key != value { value } else { "" };
+                // an address with a port is shown from its key
+                let display = if key != value && !is_port_key(kind, key.as_bytes()) {
+                    value
+                } else {
+                    ""
+                };
                 let addr = mem.arena.push(key.as_bytes(), display.as_bytes());
                 let index = mem.entries.len();
                 mem.entries.push(Entry {
@@ -575,11 +630,8 @@ impl IocSet {
                     defanged: false,
                     notes: 0,
                 });
-                let (entries, arena) = (&mem.entries, &mem.arena);
-                mem.table.insert_unique(h, index as u32, |&i| {
-                    let e = &entries[i as usize];
-                    hash_key(e.kind, arena.get(e.addr, e.key_len as usize))
-                });
+                mem.table
+                    .insert_unique(spread(h), (index as u32, h), |&(_, hi)| spread(hi));
                 index
             }
         };
@@ -630,6 +682,7 @@ impl IocSet {
             need = field.len() + context.len();
         }
         self.scratch = text;
+        self.key_buf = key_buf;
         if self.budget > 0 && self.spill_error.is_none() {
             let need = need + 2 * value.len() + 128;
             if self.mem.reserved() + self.mem.growth(need) > self.budget {
@@ -777,9 +830,23 @@ impl IocSet {
             records: self.into_records(),
             allowlist,
             public_only,
-            rec: Record::default(),
+            group: Vec::new(),
+            ahead: None,
             hook: None,
+            ioc: empty_ioc(),
+            pool: Vec::new(),
+            order: Vec::new(),
+            raw: false,
         }
+    }
+
+    /// As [`IocSet::into_stream`], but an address seen with several ports gives one
+    /// indicator per port, the port in its value (`192.0.2.10:8080`), as the scanner
+    /// reported it: for adding the indicators to another set, which groups them itself.
+    pub fn into_raw_stream(self) -> SortedIocs {
+        let mut stream = self.into_stream();
+        stream.raw = true;
+        stream
     }
 
     fn into_records(mut self) -> RecordStream {
@@ -1345,8 +1412,19 @@ pub struct SortedIocs {
     records: RecordStream,
     allowlist: Option<(super::allowlist::Allowlist, bool)>,
     public_only: bool,
-    rec: Record,
+    /// The records of the indicator being read: one, or an address and its ports.
+    group: Vec<Record>,
+    /// The record read past the end of the group, if any.
+    ahead: Option<Record>,
     hook: Option<IocHook>,
+    /// The indicator handed out by [`SortedIocs::next_ref`], its buffers reused.
+    ioc: Ioc,
+    /// Sightings whose buffers are reused.
+    pool: Vec<Sighting>,
+    /// (record, sighting) of the sightings of a group, in input order.
+    order: Vec<(u32, u32)>,
+    /// Each record on its own, an address's port in its value ([`IocSet::into_raw_stream`]).
+    raw: bool,
 }
 
 /// A function applied to each indicator as it leaves [`SortedIocs`] (the CLI's `--intel`
@@ -1359,75 +1437,190 @@ impl SortedIocs {
         self.hook = Some(hook);
     }
 
+    /// The names of the sources sightings refer to, in the order they were first seen.
+    pub fn source_names(&self) -> &[Arc<str>] {
+        &self.records.sources
+    }
+
     /// The next indicator, with its scope filled in and the allowlist applied.
     pub fn next_ioc(&mut self) -> Option<Ioc> {
-        loop {
-            let next = self.records.next_record()?;
-            let done = std::mem::replace(&mut self.rec, next);
-            if self.records.spare.len() < 4 {
-                self.records.spare.push(done);
+        self.next_ref().cloned()
+    }
+
+    fn next_record(&mut self) -> Option<Record> {
+        self.ahead.take().or_else(|| self.records.next_record())
+    }
+
+    fn recycle(&mut self, rec: Record) {
+        if self.records.spare.len() < 8 {
+            self.records.spare.push(rec);
+        }
+    }
+
+    /// Reads the next group: one record, or an address with the records of its ports.
+    fn next_group(&mut self) -> bool {
+        while let Some(rec) = self.group.pop() {
+            self.recycle(rec);
+        }
+        let Some(first) = self.next_record() else {
+            return false;
+        };
+        let kind = first.kind;
+        let network = kind == IocKind::Ipv4 as u8 || kind == IocKind::Ipv6 as u8;
+        self.group.push(first);
+        if !network || self.raw {
+            return true;
+        }
+        while let Some(next) = self.next_record() {
+            let (addr, _) = key_port(kind, &self.group[0].key);
+            let same = next.kind == kind && {
+                let (other, _) = key_port(kind, &next.key);
+                other == addr
+            };
+            if same {
+                self.group.push(next);
+            } else {
+                self.ahead = Some(next);
+                break;
             }
-            let rec = &self.rec;
-            let Some(kind) = IocKind::ALL.get(rec.kind as usize).copied() else {
+        }
+        true
+    }
+
+    /// The next indicator, as [`SortedIocs::next_ioc`], lent: its buffers are reused for
+    /// the one after (no allocation per indicator once they have grown).
+    pub fn next_ref(&mut self) -> Option<&Ioc> {
+        loop {
+            if !self.next_group() {
+                return None;
+            }
+            let Some(head) = self.group.first() else {
                 continue;
             };
-            let shown = if rec.display.is_empty() {
-                &rec.key
-            } else {
-                &rec.display
+            let Some(kind) = IocKind::ALL.get(head.kind as usize).copied() else {
+                continue;
             };
-            let value = String::from_utf8_lossy(shown).into_owned();
+            let (addr, port) = key_port(head.kind, &head.key);
+            let shown: &[u8] = if port.is_some() || self.group.len() > 1 {
+                addr
+            } else if head.display.is_empty() {
+                &head.key
+            } else {
+                &head.display
+            };
+            let mut ioc = std::mem::replace(&mut self.ioc, empty_ioc());
+            ioc.value.clear();
+            match std::str::from_utf8(shown) {
+                Ok(v) => ioc.value.push_str(v),
+                Err(_) => ioc.value.push_str(&String::from_utf8_lossy(shown)),
+            }
+            let raw_port = if self.raw { port } else { None };
+            let (mut count, mut defanged, mut notes) = (0u64, false, 0u16);
+            ioc.ports.clear();
+            for rec in &self.group {
+                count += rec.count;
+                defanged |= rec.defanged;
+                notes |= rec.notes;
+                if let (_, Some(p)) = key_port(rec.kind, &rec.key) {
+                    ioc.ports.push(p);
+                }
+            }
             let mut flags = Flags {
-                defanged: rec.defanged,
-                notes: Notes::from_bits(rec.notes) | super::value_notes(kind, &value),
+                defanged,
+                notes: Notes::from_bits(notes) | super::value_notes(kind, &ioc.value),
                 ..Flags::default()
             };
-            if let Some((list, keep)) = &self.allowlist {
-                match list.verdict(kind, &value, rec.defanged) {
-                    Verdict::Listed if !keep => continue,
+            let mut keep = true;
+            if let Some((list, keep_listed)) = &self.allowlist {
+                match list.verdict(kind, &ioc.value, defanged) {
+                    Verdict::Listed if !keep_listed => keep = false,
                     Verdict::Listed => flags.allowlisted = true,
                     Verdict::KeptOnListedHost => flags.notes.insert(Notes::ALLOWLISTED_HOST),
                     Verdict::NotListed => {}
                 }
             }
-            flags.scope = scope_of(kind, &value);
+            flags.scope = scope_of(kind, &ioc.value);
             if self.public_only && !matches!(flags.scope, None | Some(Scope::Public)) {
+                keep = false;
+            }
+            if !keep {
+                self.ioc = ioc;
                 continue;
             }
-            let (sources, files) = (&self.records.sources, &self.records.files);
-            let sightings = rec
-                .sights
-                .iter()
-                .map(|s| Sighting {
-                    source: sources
-                        .get(s.source as usize)
-                        .cloned()
-                        .unwrap_or_else(|| Arc::from("")),
-                    offset: s.offset,
-                    line: s.line,
-                    field: s
-                        .field
-                        .map(|(a, b)| String::from_utf8_lossy(&rec.text[a..b]).into_owned()),
-                    encoding: encoding_from(s.encoding),
-                    context: context_text(
-                        &rec.text[s.context.0..s.context.1],
-                        files.get(s.source as usize).and_then(Option::as_ref),
-                        s.offset,
-                    ),
-                })
-                .collect();
-            let mut ioc = Ioc {
-                kind,
-                value,
-                flags,
-                count: rec.count,
-                sightings,
-                intel: Vec::new(),
-            };
+            ioc.kind = kind;
+            ioc.flags = flags;
+            ioc.count = count;
+            ioc.intel.clear();
+            self.fill_sightings(&mut ioc);
+            if raw_port.is_some() {
+                ioc.value = super::join_port(kind, &ioc.value, raw_port).into_owned();
+                ioc.ports.clear();
+                for s in &mut ioc.sightings {
+                    s.port = None;
+                }
+            }
             if let Some(hook) = &self.hook {
                 hook(&mut ioc);
             }
-            return Some(ioc);
+            self.ioc = ioc;
+            return Some(&self.ioc);
+        }
+    }
+
+    /// The group's sightings into `ioc`, in input order, up to the cap.
+    fn fill_sightings(&mut self, ioc: &mut Ioc) {
+        self.pool.append(&mut ioc.sightings);
+        self.order.clear();
+        for (r, rec) in self.group.iter().enumerate() {
+            for i in 0..rec.sights.len() {
+                self.order.push((r as u32, i as u32));
+            }
+        }
+        if self.group.len() > 1 {
+            // each record's sightings are its first ones in input order: merged by
+            // source (numbered in input order), then place
+            let group = &self.group;
+            let place = |&(r, i): &(u32, u32)| {
+                let s = &group[r as usize].sights[i as usize];
+                (s.source, s.offset.unwrap_or(0), s.line.unwrap_or(0))
+            };
+            self.order.sort_by_key(place);
+            let max = self.records.max_sightings;
+            if max != 0 {
+                self.order.truncate(max);
+            }
+        }
+        let (sources, files) = (&self.records.sources, &self.records.files);
+        for &(r, i) in &self.order {
+            let rec = &self.group[r as usize];
+            let s = &rec.sights[i as usize];
+            let mut out = self.pool.pop().unwrap_or_else(empty_sighting);
+            match sources.get(s.source as usize) {
+                Some(name) => {
+                    if !Arc::ptr_eq(&out.source, name) {
+                        out.source = name.clone();
+                    }
+                }
+                None => out.source = Arc::from(""),
+            }
+            out.offset = s.offset;
+            out.line = s.line;
+            out.field = s.field.map(|(a, b)| {
+                let mut f = out.field.take().unwrap_or_default();
+                f.clear();
+                f.push_str(&String::from_utf8_lossy(&rec.text[a..b]));
+                f
+            });
+            out.port = key_port(rec.kind, &rec.key).1;
+            out.encoding = encoding_from(s.encoding);
+            out.context.clear();
+            context_into(
+                &rec.text[s.context.0..s.context.1],
+                files.get(s.source as usize).and_then(Option::as_ref),
+                s.offset,
+                &mut out.context,
+            );
+            ioc.sightings.push(out);
         }
     }
 
@@ -1443,19 +1636,50 @@ impl SortedIocs {
     }
 }
 
-/// A stored context as text: the text itself, or the snippet cut from the source file.
-fn context_text(stored: &[u8], file: Option<&Arc<SourceFile>>, offset: Option<u64>) -> String {
+fn empty_ioc() -> Ioc {
+    Ioc {
+        kind: IocKind::Md5,
+        value: String::new(),
+        flags: Flags::default(),
+        count: 0,
+        ports: Vec::new(),
+        sightings: Vec::new(),
+        intel: Vec::new(),
+    }
+}
+
+fn empty_sighting() -> Sighting {
+    Sighting {
+        source: Arc::from(""),
+        offset: None,
+        line: None,
+        field: None,
+        port: None,
+        encoding: Encoding::Ascii,
+        context: String::new(),
+    }
+}
+
+/// Appends a stored context as text: the text itself, or the snippet cut from the source
+/// file.
+fn context_into(
+    stored: &[u8],
+    file: Option<&Arc<SourceFile>>,
+    offset: Option<u64>,
+    out: &mut String,
+) {
     match stored {
         [CUT_TAG, back, a, b, c, d] => {
-            let mut out = String::new();
             if let (Some(file), Some(start)) =
                 (file, offset.and_then(|o| o.checked_sub(u64::from(*back))))
             {
-                file.cut_into(start, u32::from_le_bytes([*a, *b, *c, *d]), &mut out);
+                file.cut_into(start, u32::from_le_bytes([*a, *b, *c, *d]), out);
             }
-            out
         }
-        _ => String::from_utf8_lossy(stored).into_owned(),
+        _ => match std::str::from_utf8(stored) {
+            Ok(t) => out.push_str(t),
+            Err(_) => out.push_str(&String::from_utf8_lossy(stored)),
+        },
     }
 }
 
@@ -1527,6 +1751,7 @@ mod tests {
             offset: Some(offset),
             line: Some(offset / 10 + 1),
             field: offset.is_multiple_of(3).then(|| format!("f{offset}")),
+            port: None,
             encoding: if offset.is_multiple_of(5) {
                 Encoding::Utf16le
             } else {
@@ -1574,7 +1799,73 @@ mod tests {
                 Notes::NONE,
                 sighting(src, i, "p"),
             );
+            // addresses with and without ports: one indicator per address
+            let address = match n % 4 {
+                0 => format!("192.0.2.{}", n % 9),
+                1 => format!("192.0.2.{}:{}", n % 9, 8000 + n % 13),
+                2 => format!("[2001:db8::{}]:{}", n % 5, 443 + n % 3),
+                _ => format!("2001:db8::{}", n % 5),
+            };
+            let kind = if address.contains('.') {
+                IocKind::Ipv4
+            } else {
+                IocKind::Ipv6
+            };
+            set.add(kind, address, false, Notes::NONE, sighting(src, i, "ip"));
         }
+    }
+
+    #[test]
+    fn an_address_with_ports_is_one_indicator() {
+        let mut set = IocSet::new(3);
+        let src: Arc<str> = Arc::from("fw.log");
+        let values = [
+            "192.0.2.1:8080",
+            "192.0.2.10",
+            "192.0.2.1",
+            "192.0.2.1:443",
+            "192.0.2.1:8080",
+            "192.0.2.1:53",
+        ];
+        for (i, v) in values.iter().enumerate() {
+            let s = sighting(&src, 10 * i as u64 + 1, v);
+            set.add(IocKind::Ipv4, v.to_string(), false, Notes::NONE, s);
+        }
+        let raw = set
+            .clone()
+            .into_raw_stream()
+            .map(|i| i.value)
+            .collect::<Vec<_>>();
+        assert_eq!(
+            raw,
+            [
+                "192.0.2.1",
+                "192.0.2.1:53",
+                "192.0.2.1:443",
+                "192.0.2.1:8080",
+                "192.0.2.10"
+            ]
+        );
+        let iocs = set.into_sorted();
+        let values: Vec<&str> = iocs.iter().map(|i| i.value.as_str()).collect();
+        // `192.0.2.1` and its ports sort before `192.0.2.10`
+        assert_eq!(values, ["192.0.2.1", "192.0.2.10"]);
+        let one = &iocs[0];
+        assert_eq!(one.count, 5);
+        assert_eq!(one.ports, [53, 443, 8080]);
+        // the first three sightings in input order, each with its port
+        let seen: Vec<(Option<u64>, Option<u16>)> =
+            one.sightings.iter().map(|s| (s.offset, s.port)).collect();
+        assert_eq!(
+            seen,
+            [
+                (Some(1), Some(8080)),
+                (Some(21), None),
+                (Some(31), Some(443))
+            ]
+        );
+        assert_eq!(one.flags.scope, Some(Scope::Documentation));
+        assert!(iocs[1].ports.is_empty());
     }
 
     #[test]
@@ -1589,7 +1880,8 @@ mod tests {
         assert!(a.len() > 1000);
         assert_eq!(a, b);
         let total: u64 = a.iter().map(|i| i.count).sum();
-        assert_eq!(total, 12_000);
+        assert_eq!(total, 18_000);
+        assert!(a.iter().any(|i| i.ports.len() > 1));
         // temporary files are gone once the set is read
         assert_eq!(
             std::fs::read_dir(dir.path()).map(|d| d.count()).ok(),

@@ -969,6 +969,7 @@ fn ioc_rows(analysis: &InputFindings) -> (Vec<IocRow>, usize) {
         row.defanged |= ioc.flags.defanged;
         row.intel.extend(ioc.intel.iter().cloned());
         row.ports.extend(port);
+        row.ports.extend(ioc.ports.iter().copied());
         row.count += ioc.count;
         for s in &ioc.sightings {
             row.in_sample |= samples.contains(&*s.source);

@@ -749,9 +749,10 @@ fn add_iocs(
             else {
                 continue;
             };
+            // an address's port goes back into the value, as the scanner wrote it
             set.add(
                 ioc.kind,
-                ioc.value.clone(),
+                crate::ioc::join_port(ioc.kind, &ioc.value, sighting.port).into_owned(),
                 defanged,
                 notes,
                 Sighting {
@@ -767,8 +768,8 @@ fn add_iocs(
 
 /// The IOCs gathered by [`add_iocs`], sorted as the extractor sorts them.
 fn sample_iocs(set: IocSet) -> Vec<SampleIoc> {
-    set.into_sorted()
-        .into_iter()
+    // an address keeps its port in its value here (`192.0.2.1:443`, one per port)
+    set.into_raw_stream()
         .map(|ioc| SampleIoc {
             kind: ioc.kind,
             value: ioc.value,

@@ -28,13 +28,14 @@ NOTES = (
     "encoded_percent host_context placeholder spaced"
 ).split()
 FLAG_RE = re.compile(
-    r"^(!?defanged|scope=(%s)|!?note=(%s))$" % ("|".join(SCOPES), "|".join(NOTES))
+    r"^(!?defanged|scope=(%s)|!?note=(%s)|ports=\d{1,5}(,\d{1,5})*|!ports)$"
+    % ("|".join(SCOPES), "|".join(NOTES))
 )
 ESCAPE_RE = re.compile(r"\\x([0-9A-Fa-f]{2})")
 
 VALUE_RULES = {
-    "ipv4": re.compile(r"^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})(/\d{1,2}|:\d{1,5})?$"),
-    "ipv6": re.compile(r"^(\[[0-9a-f:.]+\]:\d{1,5}|[0-9a-f:.]+(/\d{1,3})?)$"),
+    "ipv4": re.compile(r"^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})(/\d{1,2})?$"),
+    "ipv6": re.compile(r"^[0-9a-f:.]+(/\d{1,3})?$"),
     "domain": re.compile(r"^(?!-)[a-z0-9-]+(\.[a-z0-9-]+)+$"),
     "email": re.compile(r"^[^\s@A-Z]+@[a-z0-9-]+(\.[a-z0-9-]+)+$"),
     "cve": re.compile(r"^CVE-\d{4}-\d{4,}$"),
@@ -172,6 +173,8 @@ def parse_file(path, errors):
                     err(n, "more than one scope flag")
                 if scopes and typ not in ("ipv4", "ipv6"):
                     err(n, "scope flags apply to ipv4/ipv6 only")
+                if any("ports" in f for f in flags) and typ not in ("ipv4", "ipv6"):
+                    err(n, "port flags apply to ipv4/ipv6 only")
                 cur.flags.append((typ, val, flags, n))
         elif state == "skip":
             if line == "###":
