@@ -45,7 +45,8 @@ fn pe_with_rdata(body: &[u8]) -> Vec<u8> {
     d
 }
 
-const REGISTRY: &str = "C:\\Users\\runneradmin\\.cargo\\registry\\src\\index.crates.io-6f17d22bba15001f\\";
+const REGISTRY: &str =
+    "C:\\Users\\runneradmin\\.cargo\\registry\\src\\index.crates.io-6f17d22bba15001f\\";
 
 /// fancy-regex's part of `.rdata`: its source paths with its messages between them.
 fn fancy_regex_part() -> Vec<String> {
@@ -150,11 +151,17 @@ fn a_linked_crates_messages_support_but_never_count() {
     };
     assert!(tagged("Max stack size exceeded for backtracking").has("linked:fancy-regex"));
     assert!(tagged("mutating instruction other than Split").has("linked:fancy-regex"));
-    assert!(!tagged(TOKENIZER_OWN[0]).tags.iter().any(|t| t.starts_with("linked:")));
+    assert!(!tagged(TOKENIZER_OWN[0])
+        .tags
+        .iter()
+        .any(|t| t.starts_with("linked:")));
 
     let index = goodware::default_index().expect("shipped index");
     let g = rules::generate(std::slice::from_ref(&tk), Some(&index), &options());
-    let rule = g.rules.first().unwrap_or_else(|| panic!("{:?}", g.warnings));
+    let rule = g
+        .rules
+        .first()
+        .unwrap_or_else(|| panic!("{:?}", g.warnings));
     let counted = counted_lines(&rule.source);
     assert!(
         counted.iter().any(|l| l.contains("Encoder and decoder")),
@@ -163,14 +170,17 @@ fn a_linked_crates_messages_support_but_never_count() {
     );
     for s in fancy_regex_part() {
         assert!(
-            !counted.iter().any(|l| l.contains(&*s)),
+            !counted.iter().any(|l| l.contains(s.as_str())),
             "{s:?} counts in\n{}",
             rule.source
         );
     }
     // Where the crate's strings are used, the comment says why they only support.
     for line in rule.source.lines().filter(|l| l.contains("backtracking")) {
-        assert!(line.contains("statically linked crate fancy-regex"), "{line}");
+        assert!(
+            line.contains("statically linked crate fancy-regex"),
+            "{line}"
+        );
     }
     assert!(matching(&rule.source, &tk_data), "{}", rule.source);
     assert!(
@@ -198,7 +208,10 @@ fn the_crate_the_sample_is_keeps_its_strings() {
     );
     let index = goodware::default_index().expect("shipped index");
     let g = rules::generate(std::slice::from_ref(&t), Some(&index), &options());
-    let rule = g.rules.first().unwrap_or_else(|| panic!("{:?}", g.warnings));
+    let rule = g
+        .rules
+        .first()
+        .unwrap_or_else(|| panic!("{:?}", g.warnings));
     assert!(
         counted_lines(&rule.source)
             .iter()

@@ -136,7 +136,9 @@ fn strip_version(dir: &str) -> &str {
 fn strip_hash(dir: &str) -> &str {
     match dir.rsplit_once('-') {
         Some((name, hash))
-            if !name.is_empty() && hash.len() >= 8 && hash.bytes().all(|b| b.is_ascii_hexdigit()) =>
+            if !name.is_empty()
+                && hash.len() >= 8
+                && hash.bytes().all(|b| b.is_ascii_hexdigit()) =>
         {
             name
         }
@@ -204,7 +206,10 @@ fn normalised(name: &str) -> String {
 /// The names the sample's own crate may have, from its file name:
 /// `_tiktoken.cp311-win_amd64.pyd` → `tiktoken`; `libfoo.so` → `libfoo`, `foo`.
 pub fn own_names(sample_name: &str) -> Vec<String> {
-    let base = sample_name.rsplit(['/', '\\']).next().unwrap_or(sample_name);
+    let base = sample_name
+        .rsplit(['/', '\\'])
+        .next()
+        .unwrap_or(sample_name);
     let stem = base.split('.').next().unwrap_or(base);
     let stem = normalised(stem.trim_start_matches('_'));
     let mut names = vec![stem.clone()];
@@ -324,6 +329,8 @@ mod tests {
             ),
             ("/build/app/vendor/memchr-2.7.1/src/memchr.rs", &[crate_("memchr")]),
             ("__Nonexhaustivesrc\\lib.rs", &[Owner::Own]),
+            // The standard library's own vendored crates are the toolchain's.
+            ("/rust/deps\\hashbrown-0.14.2\\src\\raw\\mod.rs", &[Owner::Neutral]),
             ("/home/dev/implant/src/main.rs", &[Owner::Own]),
             (
                 "/rustc/90b35a6239c3d8bdabc530a6a0816f7ff89a0aaf/library/std/src/io/mod.rs",
@@ -347,7 +354,10 @@ mod tests {
     #[test]
     fn crate_names_lose_versions_and_hashes_only() {
         assert_eq!(strip_version("fancy-regex-0.11.0"), "fancy-regex");
-        assert_eq!(strip_version("unicode-normalization-alignments-0.1.12"), "unicode-normalization-alignments");
+        assert_eq!(
+            strip_version("unicode-normalization-alignments-0.1.12"),
+            "unicode-normalization-alignments"
+        );
         assert_eq!(strip_version("bit-set"), "bit-set");
         assert_eq!(strip_hash("tokio-377c595163f99a10"), "tokio");
         assert_eq!(strip_hash("rust-s3"), "rust-s3");
@@ -355,12 +365,18 @@ mod tests {
 
     #[test]
     fn the_samples_own_crate_is_named_by_its_file() {
-        assert_eq!(own_names("a/b/_tiktoken.cp311-win_amd64.pyd"), vec!["tiktoken"]);
+        assert_eq!(
+            own_names("a/b/_tiktoken.cp311-win_amd64.pyd"),
+            vec!["tiktoken"]
+        );
         assert_eq!(
             own_names("C:\\x\\tokenizers.cp311-win32.pyd"),
             vec!["tokenizers"]
         );
-        assert_eq!(own_names("libfancy-regex.so"), vec!["libfancy_regex", "fancy_regex"]);
+        assert_eq!(
+            own_names("libfancy-regex.so"),
+            vec!["libfancy_regex", "fancy_regex"]
+        );
     }
 
     fn hoods(anchors: &[(u64, Option<&str>)]) -> Neighbourhoods {
