@@ -33,6 +33,7 @@ mod report_templates;
 mod robustness;
 mod rules;
 mod rules_dotnet;
+mod rules_linked;
 mod sigma;
 mod triage;
 mod triage_scale;

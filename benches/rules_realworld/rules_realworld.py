@@ -22,6 +22,9 @@ run, on the same samples):
   two oldest releases (`spoor rules A B --family NAME`) must match the newest and nothing else in
   the test split (matches on other files of the same package are counted apart).
 
+For a narrow check, SPOOR_RW_PACKAGES (comma-separated package names) keeps only those packages'
+samples and families; the scan still covers the whole test split.
+
 Extra arguments for every `spoor rules` call: SPOOR_RULES_ARGS (current) and
 SPOOR_PREVIOUS_RULES_ARGS (previous), split on spaces; e.g. `--goodware data/goodware/corpus-benign.idx`
 gives the current rules logic with the corpus-only index that spoor shipped before.
@@ -279,6 +282,10 @@ def main():
     test_dir = os.path.join(set_dir, "test")
     samples = pick_samples(test, int(env("SPOOR_RW_SAMPLES", "120")))
     families = pick_families(test, int(env("SPOOR_RW_FAMILIES", "12")))
+    only = {p for p in env("SPOOR_RW_PACKAGES", "").split(",") if p}
+    if only:
+        samples = [s for s in samples if s["package"] in only]
+        families = [f for f in families if f[0] in only]
     out_dir = env("SPOOR_RW_OUT", os.path.join(ROOT, "target/bench"))
     os.makedirs(out_dir, exist_ok=True)
     results = {"set": {"files": len(rows), "test_files": len(test),

@@ -31,7 +31,9 @@ pub struct Candidate {
     /// library's name); and where it sits: `header` (PE headers and section table),
     /// `signature` (inside the PE certificate table), `manifest` / `version-info` (inside those
     /// resources), `structure` (relocation or exception table), `overlay` (after the last
-    /// section), `dotnet-us` (a .NET assembly's `#US` user string: a literal of its code).
+    /// section), `dotnet-us` (a .NET assembly's `#US` user string: a literal of its code),
+    /// `linked:CRATE` (among the strings of a statically linked third-party crate, see
+    /// [`super::linked`]).
     pub tags: Vec<String>,
 }
 
@@ -79,6 +81,7 @@ pub fn from_triage(t: &Triage) -> Vec<Candidate> {
             .map(|p| p.exports.iter().map(String::as_str).collect())
             .unwrap_or_default();
     let places = Places::of(t);
+    let linked = super::linked::Neighbourhoods::of(t);
     let imported: std::collections::BTreeSet<&str> = t
         .imports
         .iter()
@@ -142,6 +145,12 @@ pub fn from_triage(t: &Triage) -> Vec<Candidate> {
         }
         if imported.contains(s.value.as_str()) {
             push_tag(&mut entry.tags, "import");
+        }
+        // Any sighting among a linked crate's strings makes the text that crate's.
+        if let Some(krate) = linked.crate_of(s.section.as_deref(), s.offset) {
+            if !entry.tags.iter().any(|t| t.starts_with("linked:")) {
+                entry.tags.push(format!("linked:{krate}"));
+            }
         }
         // Relocation and exception tables hold addresses, never text.
         if t.pe.is_some() && matches!(s.section.as_deref(), Some(".reloc" | ".pdata")) {

@@ -4,7 +4,9 @@
 //! - **supporting**: common to many programs (API and DLL names, user agents, VM and
 //!   analysis-tool names, generic registry keys and system paths from
 //!   `data/rules-common.txt`, imported function names, copyright lines, strings a benign file
-//!   of the validation set holds): it may support a rule but never counts toward its threshold alone;
+//!   of the validation set holds, strings of a statically linked third-party library found
+//!   beside its source paths ([`super::linked`])): it may support a rule but never counts
+//!   toward its threshold alone;
 //! - **borrowed**: put there by the toolchain or a third party, never used: toolchain
 //!   boilerplate ([`super::toolchain`]), anything inside the PE headers, the Authenticode
 //!   signature, the manifest resource or the relocation and exception tables, certificate
@@ -66,6 +68,11 @@ pub fn classify(c: &Candidate) -> Evidence {
     }
     if certificate_url(t) {
         return Evidence::Borrowed("certificate URL (CRL, OCSP, CPS or issuer)".into());
+    }
+    if let Some(krate) = c.tags.iter().find_map(|t| t.strip_prefix("linked:")) {
+        return Evidence::Supporting(format!(
+            "string of the statically linked crate {krate} (beside its source paths)"
+        ));
     }
     if let Some(e) = common().find(t) {
         return Evidence::Supporting(format!("common string ({}: {})", e.category, e.value));
@@ -247,6 +254,21 @@ mod tests {
             classify(&cand("Copyright (C) 2019 Example Corp.", &[])),
             Evidence::Supporting(_)
         ));
+    }
+
+    #[test]
+    fn strings_of_linked_crates_only_support() {
+        let c = cand(
+            "Max stack size exceeded for backtracking",
+            &["linked:fancy-regex"],
+        );
+        match classify(&c) {
+            Evidence::Supporting(why) => assert!(why.contains("fancy-regex"), "{why}"),
+            e => panic!("{e:?}"),
+        }
+        // Location still decides first.
+        let c = cand("Magpie Software Ltd", &["linked:pyo3", "signature"]);
+        assert!(matches!(classify(&c), Evidence::Borrowed(_)));
     }
 
     #[test]

@@ -5,7 +5,8 @@
 //! [`generate`] is the entry point. Its output depends only on the triage reports, the
 //! index, the template and [`RuleOptions`] (the date included), so reruns are
 //! byte-identical. Each part lives in its own module: [`candidates`], [`score`] (with
-//! [`evidence`]: unique, supporting or borrowed, and [`toolchain`]: the boilerplate tables),
+//! [`evidence`]: unique, supporting or borrowed, [`toolchain`]: the boilerplate tables, and
+//! [`linked`]: strings of statically linked third-party crates),
 //! [`select`], [`render`], [`validate`]. Every rule, per sample or per family, from
 //! `spoor rules` or `spoor analyze`, needs at least one string unique to its samples: strings
 //! common to many programs only support it. [`closed_loop`] tests the rules against a benign
@@ -14,6 +15,7 @@
 pub mod candidates;
 pub mod closed_loop;
 pub mod evidence;
+pub mod linked;
 pub mod render;
 pub mod score;
 pub mod select;
