@@ -671,7 +671,7 @@ fn the_cli_gives_the_same_outputs_with_a_compiled_store() {
     // Mixed: the store and one feed again (hits are not repeated).
     assert_eq!(run(&[store.to_str().unwrap(), &feeds[0]]), with_feeds);
 
-    // CSV carries the hits in its last column.
+    // CSV carries the hits in its intel column (before the ports, the last).
     let out = spoor(&[
         "extract",
         "-f",
@@ -682,7 +682,10 @@ fn the_cli_gives_the_same_outputs_with_a_compiled_store() {
     ]);
     let csv = String::from_utf8(out.stdout).unwrap();
     assert!(
-        csv.lines().next().unwrap().ends_with(",context,intel"),
+        csv.lines()
+            .next()
+            .unwrap()
+            .ends_with(",context,intel,ports"),
         "{csv}"
     );
     let row = csv
@@ -692,7 +695,7 @@ fn the_cli_gives_the_same_outputs_with_a_compiled_store() {
     assert!(
         row.ends_with(
             ",\"team (matched 198.51.100.0/24; tags c2, botnet; first seen 2026-09-01; \
-             threat level high)\""
+             threat level high)\","
         ),
         "{row}"
     );

@@ -145,7 +145,10 @@ mod tests {
         let text = String::from_utf8(out).unwrap();
         assert!(text.starts_with("type,value,"), "{text}");
         assert!(
-            text.lines().next().unwrap().ends_with(",context,intel"),
+            text.lines()
+                .next()
+                .unwrap()
+                .ends_with(",context,intel,ports"),
             "{text}"
         );
         assert!(
