@@ -424,12 +424,15 @@ fn write_ioc(
     out.extend_from_slice(close1);
 }
 
+/// Writes `"name": ` after a separator (the pretty or the compact form).
+type KeyWriter = dyn Fn(&mut Vec<u8>, &[u8], &str);
+
 /// Appends one sighting (see [`write_ioc`]).
 fn write_sighting(
     s: &Sighting,
     table: Option<&mut SourceTable>,
     (open, sep, close): (&[u8], &[u8], &[u8]),
-    key: &dyn Fn(&mut Vec<u8>, &[u8], &str),
+    key: &KeyWriter,
     out: &mut Vec<u8>,
 ) {
     key(out, open, "source");
