@@ -8,30 +8,48 @@ use spoor::sample::{triage, Triage};
 
 /// A PE32 with one initialised-data section `.rdata` holding `body`.
 fn pe_with_rdata(body: &[u8]) -> Vec<u8> {
+    pe_with_rdata_as(body, false)
+}
+
+/// A PE32 (or, with `plus`, a PE32+ for x64) with one initialised-data section `.rdata`
+/// holding `body`.
+pub(crate) fn pe_with_rdata_as(body: &[u8], plus: bool) -> Vec<u8> {
     const RAW: usize = 0x200;
     const RVA: u32 = 0x1000;
+    // The optional header's size and the fields that differ between PE32 and PE32+.
+    let (machine, opt_size, characteristics, magic) = if plus {
+        (0x8664, 0xf0, 0x0022, 0x20b)
+    } else {
+        (0x14c, 0xe0, 0x0102, 0x10b)
+    };
     let size = body.len().next_multiple_of(0x200);
     let mut d = vec![0u8; RAW + size];
     d[..2].copy_from_slice(b"MZ");
     put32(&mut d, 0x3c, 0x40);
     d[0x40..0x44].copy_from_slice(b"PE\0\0");
-    put16(&mut d, 0x44, 0x14c);
+    put16(&mut d, 0x44, machine);
     put16(&mut d, 0x46, 1);
-    put16(&mut d, 0x54, 0xe0);
-    put16(&mut d, 0x56, 0x0102);
+    put16(&mut d, 0x54, opt_size);
+    put16(&mut d, 0x56, characteristics);
     let opt = 0x58;
-    put16(&mut d, opt, 0x10b);
+    put16(&mut d, opt, magic);
     put32(&mut d, opt + 16, RVA);
-    put32(&mut d, opt + 28, 0x40_0000);
+    if plus {
+        put32(&mut d, opt + 24, 0x4000_0000); // image base, low half of the u64
+    } else {
+        put32(&mut d, opt + 28, 0x40_0000);
+    }
     put32(&mut d, opt + 32, 0x1000);
     put32(&mut d, opt + 36, 0x200);
-    put16(&mut d, opt + 40, 4);
-    put16(&mut d, opt + 48, 4);
+    let os = if plus { 6 } else { 4 };
+    put16(&mut d, opt + 40, os);
+    put16(&mut d, opt + 48, os);
     put32(&mut d, opt + 56, RVA + size.next_multiple_of(0x1000) as u32);
     put32(&mut d, opt + 60, RAW as u32);
     put16(&mut d, opt + 68, 3);
-    put32(&mut d, opt + 92, 16);
-    let sec = opt + 0xe0;
+    // NumberOfRvaAndSizes
+    put32(&mut d, opt + if plus { 108 } else { 92 }, 16);
+    let sec = opt + usize::from(opt_size);
     d[sec..sec + 6].copy_from_slice(b".rdata");
     put32(&mut d, sec + 8, size as u32);
     put32(&mut d, sec + 12, RVA);

@@ -4,45 +4,13 @@
 //! must not match each other's rules through that crate's messages; the program that *is*
 //! the crate keeps them as its own. Hand-built PE files.
 
-use super::robustness::{put16, put32};
 use spoor::goodware;
 use spoor::rules::{self, RuleOptions};
 use spoor::sample::{triage, Triage};
 
 /// A PE32+ with one initialised-data section `.rdata` holding `body`.
 fn pe_with_rdata(body: &[u8]) -> Vec<u8> {
-    const RAW: usize = 0x200;
-    const RVA: u32 = 0x1000;
-    let size = body.len().next_multiple_of(0x200);
-    let mut d = vec![0u8; RAW + size];
-    d[..2].copy_from_slice(b"MZ");
-    put32(&mut d, 0x3c, 0x40);
-    d[0x40..0x44].copy_from_slice(b"PE\0\0");
-    put16(&mut d, 0x44, 0x8664);
-    put16(&mut d, 0x46, 1);
-    put16(&mut d, 0x54, 0xf0);
-    put16(&mut d, 0x56, 0x0022);
-    let opt = 0x58;
-    put16(&mut d, opt, 0x20b);
-    put32(&mut d, opt + 16, RVA);
-    put32(&mut d, opt + 24, 0x4000_0000);
-    put32(&mut d, opt + 32, 0x1000);
-    put32(&mut d, opt + 36, 0x200);
-    put16(&mut d, opt + 40, 6);
-    put16(&mut d, opt + 48, 6);
-    put32(&mut d, opt + 56, RVA + size.next_multiple_of(0x1000) as u32);
-    put32(&mut d, opt + 60, RAW as u32);
-    put16(&mut d, opt + 68, 3);
-    put32(&mut d, opt + 108, 16);
-    let sec = opt + 0xf0;
-    d[sec..sec + 6].copy_from_slice(b".rdata");
-    put32(&mut d, sec + 8, size as u32);
-    put32(&mut d, sec + 12, RVA);
-    put32(&mut d, sec + 16, size as u32);
-    put32(&mut d, sec + 20, RAW as u32);
-    put32(&mut d, sec + 36, 0x4000_0040);
-    d[RAW..RAW + body.len()].copy_from_slice(body);
-    d
+    super::junk_iocs::pe_with_rdata_as(body, true)
 }
 
 const REGISTRY: &str =
