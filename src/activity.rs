@@ -220,6 +220,8 @@ impl Activity {
         for t in samples.iter_mut() {
             if self.belongs_to(t, only) {
                 t.classes = self.class_hints(t);
+                // A class the logs earned weighs in the verdict as a static one does.
+                t.verdict = crate::sample::verdict::judge(t, &t.classes);
             }
         }
     }

@@ -424,6 +424,19 @@ fn procmon_shadow_copy_deletion_and_mass_renames_make_ransomware() {
         .find(|h| h.class == "ransomware")
         .unwrap_or_else(|| panic!("{hints:?}"));
     assert_eq!(ransomware.confidence.to_string(), "high", "{ransomware:?}");
+    // The hint is a sign of the verdict (one sign alone is still no verdict).
+    let a = analyze(
+        std::slice::from_ref(&exe),
+        std::slice::from_ref(&log),
+        &AnalyzeOptions::default(),
+    );
+    let signs = &a.samples[0].verdict.signs;
+    assert!(
+        signs
+            .iter()
+            .any(|s| s.starts_with("ransomware hint (high)")),
+        "{signs:?}"
+    );
     let evidence = ransomware.evidence.join("\n");
     assert!(
         evidence.contains("procmon.csv") && evidence.contains("delete shadows"),
