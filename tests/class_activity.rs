@@ -92,7 +92,7 @@ fn cape_shadow_copy_deletion_and_mass_renames_make_ransomware() {
         .iter()
         .find(|h| h.class == "ransomware")
         .unwrap_or_else(|| panic!("{hints:?}"));
-    assert_eq!(ransom.confidence, "high", "{ransom:?}");
+    assert_eq!(ransom.confidence.as_str(), "high", "{ransom:?}");
     assert!(
         ransom
             .evidence

@@ -146,7 +146,7 @@ fn benign_set_rarely_gets_a_technique() {
         let s: Vec<&str> = t
             .techniques
             .iter()
-            .filter(|x| x.confidence != "low")
+            .filter(|x| x.confidence.as_str() != "low")
             .map(|x| x.id.as_str())
             .collect();
         if !s.is_empty() {

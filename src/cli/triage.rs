@@ -563,7 +563,7 @@ pub fn text_styled(t: &Triage, style: Style) -> String {
                 .iter()
                 .take(3)
                 .map(|x| {
-                    if x.kind == "import" {
+                    if x.kind == crate::findings::triage::EvidenceKind::Import {
                         e(&x.value).into_owned()
                     } else {
                         format!("\"{}\"", e(&x.value))

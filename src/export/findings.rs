@@ -532,13 +532,13 @@ impl SampleFacts {
                 .behavior
                 .categories
                 .iter()
-                .filter(|c| Confidence::of(&c.confidence) != Confidence::Low)
+                .filter(|c| c.confidence != Confidence::Low)
                 .map(|c| c.name.clone())
                 .collect(),
             techniques: t
                 .techniques
                 .iter()
-                .filter(|x| Confidence::of(&x.confidence) != Confidence::Low)
+                .filter(|x| x.confidence != Confidence::Low)
                 .map(|x| x.id.clone())
                 .collect(),
             classes: t.classes.iter().map(|h| h.class.clone()).collect(),

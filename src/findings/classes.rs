@@ -6,6 +6,7 @@
 //! the same table) are the sample reader's (`crate::sample::classes`); this module reads
 //! only the `class`, `stix` and `misp` lines, which name a class.
 
+use super::Confidence;
 use serde::Serialize;
 use std::sync::OnceLock;
 
@@ -15,7 +16,7 @@ pub struct ClassHint {
     /// Class name (`ransomware`, `stealer`, `miner`, `loader`, `backdoor`, `worm`, `wiper`).
     pub class: String,
     /// `high` or `medium`.
-    pub confidence: String,
+    pub confidence: Confidence,
     /// What earned it, one line per evidence line that held.
     pub evidence: Vec<String>,
 }
@@ -46,21 +47,23 @@ pub struct ClassLabel {
 /// The `class`, `stix` and `misp` lines of `class-hints.txt`, one label per class in table
 /// order; the other keywords are the class rules' and are skipped here. Errors name the
 /// line.
-pub fn parse_labels(text: &str) -> Result<Vec<ClassLabel>, String> {
+pub fn parse_labels(text: &str) -> Result<Vec<ClassLabel>, crate::Error> {
     let mut labels: Vec<ClassLabel> = Vec::new();
     for (n, line) in crate::tables::numbered_entries(text) {
         let (word, rest) = line.split_once(char::is_whitespace).unwrap_or((line, ""));
         let rest = rest.trim();
         match word {
-            "class" if rest.is_empty() => return Err(format!("line {n}: class without a name")),
+            "class" if rest.is_empty() => {
+                return Err(crate::Error::parse_at(n, "class without a name"))
+            }
             "class" => labels.push(ClassLabel {
                 name: rest.to_string(),
                 ..ClassLabel::default()
             }),
             "stix" | "misp" => {
-                let label = labels
-                    .last_mut()
-                    .ok_or(format!("line {n}: '{word}' before any class"))?;
+                let label = labels.last_mut().ok_or_else(|| {
+                    crate::Error::parse_at(n, format!("'{word}' before any class"))
+                })?;
                 if word == "stix" {
                     label.stix = rest.split_whitespace().map(str::to_string).collect();
                 } else {
@@ -136,8 +139,14 @@ mod tests {
 
     #[test]
     fn labels_name_their_line_and_skip_the_rules() {
-        assert!(parse_labels("stix worm\n").unwrap_err().contains("line 1"));
-        assert!(parse_labels("class\n").unwrap_err().contains("line 1"));
+        assert!(parse_labels("stix worm\n")
+            .unwrap_err()
+            .to_string()
+            .contains("line 1"));
+        assert!(parse_labels("class\n")
+            .unwrap_err()
+            .to_string()
+            .contains("line 1"));
         let l = parse_labels("class x\nneed api X\nstix worm virus\nmisp a:b\nlevel high 1\n")
             .expect("parses");
         assert_eq!(l.len(), 1);
@@ -150,7 +159,7 @@ mod tests {
         assert_eq!(summary(&[]), "no class");
         let h = |c: &str, k: &str| ClassHint {
             class: c.into(),
-            confidence: k.into(),
+            confidence: Confidence::of(k),
             evidence: Vec::new(),
         };
         assert_eq!(

@@ -53,7 +53,7 @@ macro_rules! vocabulary {
 
         impl std::fmt::Display for $name {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(self.as_str())
+                f.pad(self.as_str())
             }
         }
 
@@ -113,5 +113,11 @@ mod tests {
         assert!(Confidence::Observed > Confidence::High);
         assert!(Confidence::High > Confidence::Medium && Confidence::Medium > Confidence::Low);
         assert_eq!(Confidence::of("nonsense"), Confidence::Low);
+    }
+
+    #[test]
+    fn names_take_a_width_as_text_does() {
+        assert_eq!(format!("{:<6}|", Confidence::Low), "low   |");
+        assert_eq!(format!("{:>8}|", Confidence::High), "    high|");
     }
 }

@@ -7,6 +7,7 @@
 
 use super::classes::ClassHint;
 use super::mutex::MutexName;
+use super::Confidence;
 use crate::error::Warning;
 use crate::ioc::{Encoding, IocKind};
 use serde::Serialize;
@@ -224,7 +225,7 @@ pub struct Category {
     pub resolved: Vec<String>,
     /// `low`, `medium` or `high`, from how many of its APIs are not common in benign
     /// programs (`data/behavior-confidence.txt`).
-    pub confidence: String,
+    pub confidence: Confidence,
     /// Why that confidence: the count of APIs, and which are common.
     pub reason: String,
 }
@@ -251,11 +252,28 @@ pub struct Behavior {
     pub dynamic_apis: Vec<DynamicApi>,
 }
 
+vocabulary! {
+    /// What kind of fact triggered a technique. Declared in the order of the names, so that
+    /// evidence sorts by its kind's name.
+    pub enum EvidenceKind {
+        /// An imported function (`dll!Function`).
+        Import => "import",
+        /// A packing sign (`data/packers.txt`).
+        Packer => "packer",
+        /// An API name found as a string, not imported: probably resolved at run time.
+        Resolved => "resolved",
+        /// A resource (its name; its tags matched).
+        Resource => "resource",
+        /// A string of the sample.
+        String => "string",
+    }
+}
+
 /// What triggered a technique.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub struct Evidence {
-    /// `import`, `string` or `resolved` (an API name found as a string, not imported).
-    pub kind: String,
+    /// What kind of fact it is.
+    pub kind: EvidenceKind,
     /// `dll!Function` for imports, the string for strings.
     pub value: String,
     /// File offset of a string.
@@ -274,7 +292,7 @@ pub struct Technique {
     /// Technique name from the embedded list.
     pub name: String,
     /// `low` when benign software commonly shows the same sign, else `medium` or `high`.
-    pub confidence: String,
+    pub confidence: Confidence,
     /// What triggered it.
     pub evidence: Vec<Evidence>,
 }

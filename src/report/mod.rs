@@ -14,7 +14,7 @@ mod remediation;
 pub mod templates;
 
 use crate::analyze::InputFindings;
-use crate::findings::triage::{Packing, SampleFormat, SampleVerdict, Triage};
+use crate::findings::triage::{EvidenceKind, Packing, SampleFormat, SampleVerdict, Triage};
 use crate::findings::Confidence;
 use crate::ioc::{IocKind, Scope};
 use crate::tables;
@@ -120,7 +120,7 @@ pub struct ClassRow {
     /// Class name.
     pub class: String,
     /// `high` or `medium`.
-    pub confidence: String,
+    pub confidence: Confidence,
     /// What earned it (defanged).
     pub evidence: Vec<String>,
 }
@@ -135,7 +135,7 @@ pub struct CategoryRow {
     /// Imported APIs (`dll!Name`) and APIs found only as strings (`Name (resolved)`).
     pub apis: Vec<String>,
     /// `low`, `medium` or `high` (`data/behavior-confidence.txt`).
-    pub confidence: String,
+    pub confidence: Confidence,
     /// Why that confidence: how many APIs, and which are common in benign programs.
     pub reason: String,
 }
@@ -593,7 +593,7 @@ fn sample_section(t: &Triage, log_mutexes: &BTreeSet<String>) -> SampleSection {
                         .map(|r| format!("{r} (resolved at run time)")),
                 )
                 .collect(),
-            confidence: c.confidence.clone(),
+            confidence: c.confidence,
             reason: c.reason.clone(),
         })
         .collect();
@@ -641,7 +641,7 @@ fn sample_section(t: &Triage, log_mutexes: &BTreeSet<String>) -> SampleSection {
             .iter()
             .map(|h| ClassRow {
                 class: h.class.clone(),
-                confidence: h.confidence.clone(),
+                confidence: h.confidence,
                 evidence: h.evidence.iter().map(|e| defang_text(e)).collect(),
             })
             .collect(),
@@ -727,7 +727,7 @@ fn strings_of_interest(t: &Triage, log_mutexes: &BTreeSet<String>) -> Vec<String
         .flat_map(|x| {
             x.evidence
                 .iter()
-                .filter(|e| e.kind == "string" && e.value.len() >= 4)
+                .filter(|e| e.kind == EvidenceKind::String && e.value.len() >= 4)
                 .map(move |e| (x.id.as_str(), e.value.as_str()))
         })
         .collect();
@@ -846,11 +846,11 @@ fn attack_rows(samples: &[Triage]) -> Vec<AttackRow> {
                 id: tech.id.clone(),
                 name: tech.name.clone(),
                 tactics: tactics_of(&tech.id),
-                confidence: Confidence::of(&tech.confidence),
+                confidence: tech.confidence,
                 samples: Vec::new(),
                 evidence: Vec::new(),
             });
-            row.confidence = row.confidence.max(Confidence::of(&tech.confidence));
+            row.confidence = row.confidence.max(tech.confidence);
             row.samples.push(base_name(&t.name).to_string());
             for e in &tech.evidence {
                 let item = defang_text(&format!("{} {}", e.kind, e.value));
@@ -1560,7 +1560,7 @@ fn profiles(analysis: &InputFindings, options: &ReportOptions) -> Vec<Profile> {
         let mut techniques: BTreeMap<&str, (&str, Confidence)> = BTreeMap::new();
         for t in &members {
             for x in t.techniques.iter() {
-                let confidence = Confidence::of(&x.confidence);
+                let confidence = x.confidence;
                 if confidence == Confidence::Low {
                     continue;
                 }

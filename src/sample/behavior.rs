@@ -10,8 +10,9 @@
 use super::resources::Resource;
 use super::{FoundString, Import, Parsed, SampleFormat};
 pub use crate::findings::triage::{
-    Behavior, Category, DynamicApi, Evidence, PackerVerdict, Packing, Technique,
+    Behavior, Category, DynamicApi, Evidence, EvidenceKind, PackerVerdict, Packing, Technique,
 };
+use crate::findings::Confidence;
 use crate::tables;
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use rustc_hash::{FxHashMap, FxHashSet};
@@ -60,7 +61,7 @@ pub struct ConfidenceTable {
     /// APIs common in benign programs (folded).
     pub common: FxHashSet<String>,
     /// `(confidence, minimum distinct uncommon APIs)`, highest first.
-    pub levels: Vec<(String, usize)>,
+    pub levels: Vec<(Confidence, usize)>,
 }
 
 /// Parses `behavior-confidence.txt`.
@@ -84,8 +85,8 @@ pub fn parse_confidence_table(text: &str) -> ConfidenceTable {
             }
             "levels" => {
                 if let Some((c, n)) = e.split_once(char::is_whitespace) {
-                    if let Ok(n) = n.trim().parse() {
-                        t.levels.push((c.to_string(), n));
+                    if let (Some(c), Ok(n)) = (Confidence::from_name(c), n.trim().parse()) {
+                        t.levels.push((c, n));
                     }
                 }
             }
@@ -121,8 +122,7 @@ pub fn rate(c: &mut Category) {
         .levels
         .iter()
         .find(|(_, min)| rare.len() >= *min)
-        .map_or("low", |(conf, _)| conf.as_str())
-        .to_string();
+        .map_or(Confidence::Low, |(conf, _)| *conf);
     let count = match apis.len() {
         1 => "1 API".to_string(),
         n => format!("{n} distinct APIs"),
@@ -210,7 +210,7 @@ pub struct Rule {
     /// Technique id.
     pub technique: String,
     /// `low`, `medium` or `high`.
-    pub confidence: String,
+    pub confidence: Confidence,
     /// Formats the rule applies to (empty: all).
     pub formats: Vec<String>,
     /// Conditions that must hold.
@@ -222,7 +222,7 @@ pub struct Rule {
 }
 
 /// Parses `attack-rules.txt`. Errors name the line.
-pub fn parse_rules(text: &str) -> Result<Vec<Rule>, String> {
+pub fn parse_rules(text: &str) -> Result<Vec<Rule>, crate::Error> {
     let mut rules: Vec<Rule> = Vec::new();
     for (n, line) in crate::tables::numbered_entries(text) {
         let (word, rest) = line.split_once(char::is_whitespace).unwrap_or((line, ""));
@@ -230,14 +230,22 @@ pub fn parse_rules(text: &str) -> Result<Vec<Rule>, String> {
         match word {
             "rule" => {
                 let mut parts = rest.split_whitespace();
-                let technique = parts.next().ok_or(format!("line {n}: rule without id"))?;
-                let confidence = parts.next().unwrap_or("medium");
-                if !matches!(confidence, "low" | "medium" | "high") {
-                    return Err(format!("line {n}: confidence must be low, medium or high"));
-                }
+                let technique = parts
+                    .next()
+                    .ok_or_else(|| crate::Error::parse_at(n, "rule without id"))?;
+                let confidence = match parts.next().map(Confidence::from_name) {
+                    None => Confidence::Medium,
+                    Some(Some(c)) if c != Confidence::Observed => c,
+                    Some(_) => {
+                        return Err(crate::Error::parse_at(
+                            n,
+                            "confidence must be low, medium or high",
+                        ))
+                    }
+                };
                 rules.push(Rule {
                     technique: technique.to_string(),
-                    confidence: confidence.to_string(),
+                    confidence,
                     formats: Vec::new(),
                     need: Vec::new(),
                     none: Vec::new(),
@@ -245,9 +253,9 @@ pub fn parse_rules(text: &str) -> Result<Vec<Rule>, String> {
                 });
             }
             "format" | "need" | "none" => {
-                let rule = rules
-                    .last_mut()
-                    .ok_or(format!("line {n}: '{word}' before any rule"))?;
+                let rule = rules.last_mut().ok_or_else(|| {
+                    crate::Error::parse_at(n, format!("'{word}' before any rule"))
+                })?;
                 if word == "format" {
                     rule.formats = rest.split_whitespace().map(str::to_string).collect();
                     continue;
@@ -269,7 +277,12 @@ pub fn parse_rules(text: &str) -> Result<Vec<Rule>, String> {
                     "category" => AtomKind::Category,
                     "resolved" => AtomKind::Resolved,
                     "resource" => AtomKind::Resource,
-                    other => return Err(format!("line {n}: unknown condition kind '{other}'")),
+                    other => {
+                        return Err(crate::Error::parse_at(
+                            n,
+                            format!("unknown condition kind '{other}'"),
+                        ))
+                    }
                 };
                 let alternatives: Vec<String> = rest
                     .split('|')
@@ -281,7 +294,7 @@ pub fn parse_rules(text: &str) -> Result<Vec<Rule>, String> {
                     })
                     .collect();
                 if alternatives.is_empty() {
-                    return Err(format!("line {n}: condition without alternatives"));
+                    return Err(crate::Error::parse_at(n, "condition without alternatives"));
                 }
                 let cond = Condition {
                     kind,
@@ -294,7 +307,12 @@ pub fn parse_rules(text: &str) -> Result<Vec<Rule>, String> {
                     rule.none.push(cond);
                 }
             }
-            other => return Err(format!("line {n}: unknown keyword '{other}'")),
+            other => {
+                return Err(crate::Error::parse_at(
+                    n,
+                    format!("unknown keyword '{other}'"),
+                ))
+            }
         }
     }
     Ok(rules)
@@ -399,7 +417,7 @@ pub fn analyse(imports: &[Import], strings: &[FoundString], format: SampleFormat
             name: n.clone(),
             imports: Vec::new(),
             resolved: Vec::new(),
-            confidence: String::new(),
+            confidence: Confidence::Low,
             reason: String::new(),
         })
         .collect();
@@ -500,7 +518,7 @@ fn matches<'a>(facts: &Facts<'a>, cond: &Condition) -> Vec<Evidence> {
                 if let Some(list) = facts.imports.get(alt) {
                     for imp in list {
                         hits.push(Evidence {
-                            kind: "import".into(),
+                            kind: EvidenceKind::Import,
                             value: imp.label(),
                             offset: None,
                             encoding: None,
@@ -508,20 +526,20 @@ fn matches<'a>(facts: &Facts<'a>, cond: &Condition) -> Vec<Evidence> {
                     }
                 } else if cond.kind == AtomKind::Api {
                     if let Some(s) = facts.resolved.get(alt) {
-                        hits.push(string_evidence("resolved", s));
+                        hits.push(string_evidence(EvidenceKind::Resolved, s));
                     }
                 }
             }
             AtomKind::String => {
                 if let Some(s) = facts.string_hits.get(&alt.to_ascii_lowercase()) {
-                    hits.push(string_evidence("string", s));
+                    hits.push(string_evidence(EvidenceKind::String, s));
                 }
             }
             AtomKind::Resource => {
                 for r in facts.resources {
                     if r.tags().iter().any(|t| t.eq_ignore_ascii_case(alt)) {
                         hits.push(Evidence {
-                            kind: "resource".into(),
+                            kind: EvidenceKind::Resource,
                             value: r.name.clone(),
                             offset: Some(r.offset),
                             encoding: None,
@@ -539,9 +557,9 @@ fn matches<'a>(facts: &Facts<'a>, cond: &Condition) -> Vec<Evidence> {
                     for v in list.iter().take(3) {
                         hits.push(Evidence {
                             kind: if cond.kind == AtomKind::Category {
-                                "import".into()
+                                EvidenceKind::Import
                             } else {
-                                "resolved".into()
+                                EvidenceKind::Resolved
                             },
                             value: v.clone(),
                             offset: None,
@@ -562,7 +580,7 @@ fn matches<'a>(facts: &Facts<'a>, cond: &Condition) -> Vec<Evidence> {
     }
 }
 
-fn string_evidence(kind: &str, s: &FoundString) -> Evidence {
+fn string_evidence(kind: EvidenceKind, s: &FoundString) -> Evidence {
     let mut value = s.value.clone();
     if value.len() > 120 {
         let mut cut = 120;
@@ -572,7 +590,7 @@ fn string_evidence(kind: &str, s: &FoundString) -> Evidence {
         value.truncate(cut);
     }
     Evidence {
-        kind: kind.into(),
+        kind,
         value,
         offset: Some(s.offset),
         encoding: Some(s.encoding),
@@ -653,12 +671,10 @@ pub fn techniques(
                     .get(&rule.technique)
                     .cloned()
                     .unwrap_or_else(|| "(not in the technique list)".into()),
-                confidence: "low".into(),
+                confidence: Confidence::Low,
                 evidence: Vec::new(),
             });
-        if rank(&rule.confidence) > rank(&t.confidence) {
-            t.confidence = rule.confidence.clone();
-        }
+        t.confidence = t.confidence.max(rule.confidence);
         for e in evidence {
             if !t.evidence.contains(&e) {
                 t.evidence.push(e);
@@ -666,14 +682,6 @@ pub fn techniques(
         }
     }
     found.into_values().collect()
-}
-
-fn rank(c: &str) -> u8 {
-    match c {
-        "high" => 2,
-        "medium" => 1,
-        _ => 0,
-    }
 }
 
 /// Entropy from which a section's bytes look compressed or encrypted.
@@ -778,15 +786,15 @@ pub fn packing_technique(verdict: &PackerVerdict) -> Option<Technique> {
             .cloned()
             .unwrap_or_else(|| "(not in the technique list)".into()),
         confidence: if verdict.packers.is_empty() {
-            "medium".into()
+            Confidence::Medium
         } else {
-            "high".into()
+            Confidence::High
         },
         evidence: verdict
             .reasons
             .iter()
             .map(|r| Evidence {
-                kind: "packer".into(),
+                kind: EvidenceKind::Packer,
                 value: r.clone(),
                 offset: None,
                 encoding: None,
@@ -933,8 +941,8 @@ mod tests {
             assert_eq!(v.packers, [packer_name]);
             let t = packing_technique(&v).expect("T1027.002");
             assert_eq!(
-                (t.id.as_str(), t.confidence.as_str()),
-                ("T1027.002", "high")
+                (t.id.as_str(), t.confidence),
+                ("T1027.002", Confidence::High)
             );
             assert!(t.evidence.iter().any(|e| e.value.contains(name)));
         }
@@ -959,7 +967,7 @@ mod tests {
             .any(|r| r.contains(".data") && r.contains("7.93")));
         assert_eq!(
             packing_technique(&v).map(|t| t.confidence),
-            Some("medium".into())
+            Some(Confidence::Medium)
         );
         // With an ordinary import table: possibly packed, and no technique.
         let p = pe_with(p.sections, 60, "windows-gui");
@@ -1042,7 +1050,7 @@ mod tests {
                 name: "anti-debug".into(),
                 imports: imports.iter().map(|s| s.to_string()).collect(),
                 resolved: Vec::new(),
-                confidence: String::new(),
+                confidence: Confidence::Low,
                 reason: String::new(),
             };
             rate(&mut c);
@@ -1053,33 +1061,37 @@ mod tests {
             "kernel32.dll!IsDebuggerPresent",
             "kernel32.dll!OutputDebugStringW",
         ]);
-        assert_eq!(crt.confidence, "low");
+        assert_eq!(crt.confidence, Confidence::Low);
         assert!(
             crt.reason.contains("common in benign programs"),
             "{}",
             crt.reason
         );
         let one = cat(&["kernel32.dll!CheckRemoteDebuggerPresent"]);
-        assert_eq!(one.confidence, "low");
+        assert_eq!(one.confidence, Confidence::Low);
         let two = cat(&[
             "kernel32.dll!CheckRemoteDebuggerPresent",
             "ntdll.dll!NtQueryInformationProcess",
         ]);
-        assert_eq!(two.confidence, "medium");
+        assert_eq!(two.confidence, Confidence::Medium);
         let group = cat(&[
             "kernel32.dll!CheckRemoteDebuggerPresent",
             "ntdll.dll!NtQueryInformationProcess",
             "ntdll.dll!NtSetInformationThread",
             "kernel32.dll!IsDebuggerPresent",
         ]);
-        assert_eq!(group.confidence, "high");
+        assert_eq!(group.confidence, Confidence::High);
     }
 
     #[test]
     fn rule_syntax_errors_name_the_line() {
-        assert!(parse_rules("need api X").unwrap_err().contains("line 1"));
+        assert!(parse_rules("need api X")
+            .unwrap_err()
+            .to_string()
+            .contains("line 1"));
         assert!(parse_rules("rule T1055\nneed bogus X")
             .unwrap_err()
+            .to_string()
             .contains("line 2"));
         let r = parse_rules("rule T1055 high\nneed 2 string a | b | c\nnone api IsDebuggerPresent")
             .expect("parses");

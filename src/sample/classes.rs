@@ -17,6 +17,7 @@
 use super::behavior::fold;
 use super::Triage;
 pub use crate::findings::classes::{summary, ClassHint};
+use crate::findings::Confidence;
 use crate::ioc::IocKind;
 use crate::tables;
 use std::collections::BTreeSet;
@@ -100,18 +101,18 @@ pub struct Class {
     pub name: String,
     need: Vec<Vec<Alternative>>,
     evidence: Vec<Evidence>,
-    levels: Vec<(String, f64)>,
+    levels: Vec<(Confidence, f64)>,
 }
 
 /// Parses `class-hints.txt`. Errors name the line.
-pub fn parse(text: &str) -> Result<Vec<Class>, String> {
+pub fn parse(text: &str) -> Result<Vec<Class>, crate::Error> {
     let mut classes: Vec<Class> = Vec::new();
     for (n, line) in crate::tables::numbered_entries(text) {
         let (word, rest) = line.split_once(char::is_whitespace).unwrap_or((line, ""));
         let rest = rest.trim();
         if word == "class" {
             if rest.is_empty() {
-                return Err(format!("line {n}: class without a name"));
+                return Err(crate::Error::parse_at(n, "class without a name"));
             }
             classes.push(Class {
                 name: rest.to_string(),
@@ -121,16 +122,16 @@ pub fn parse(text: &str) -> Result<Vec<Class>, String> {
         }
         let class = classes
             .last_mut()
-            .ok_or(format!("line {n}: '{word}' before any class"))?;
+            .ok_or_else(|| crate::Error::parse_at(n, format!("'{word}' before any class")))?;
         match word {
             // what the class is called in the exports: `crate::findings::classes`
             "stix" | "misp" => {}
             "need" => class.need.push(alternatives(rest, n)?),
             "evidence" => {
                 let (w, rest) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
-                let weight: f64 = w
-                    .parse()
-                    .map_err(|_| format!("line {n}: evidence needs a weight, not '{w}'"))?;
+                let weight: f64 = w.parse().map_err(|_| {
+                    crate::Error::parse_at(n, format!("evidence needs a weight, not '{w}'"))
+                })?;
                 class.evidence.push(Evidence {
                     weight,
                     alternatives: alternatives(rest, n)?,
@@ -141,22 +142,36 @@ pub fn parse(text: &str) -> Result<Vec<Class>, String> {
                 let score: f64 = s
                     .trim()
                     .parse()
-                    .map_err(|_| format!("line {n}: level needs a score"))?;
-                class.levels.push((c.to_string(), score));
+                    .map_err(|_| crate::Error::parse_at(n, "level needs a score"))?;
+                let c = Confidence::from_name(c).ok_or_else(|| {
+                    crate::Error::parse_at(
+                        n,
+                        format!("level must be low, medium or high, not '{c}'"),
+                    )
+                })?;
+                class.levels.push((c, score));
                 class.levels.sort_by(|a, b| b.1.total_cmp(&a.1));
             }
-            other => return Err(format!("line {n}: unknown keyword '{other}'")),
+            other => {
+                return Err(crate::Error::parse_at(
+                    n,
+                    format!("unknown keyword '{other}'"),
+                ))
+            }
         }
     }
     for c in &classes {
         if c.levels.is_empty() {
-            return Err(format!("class {} has no level", c.name));
+            return Err(crate::Error::parse(format!(
+                "class {} has no level",
+                c.name
+            )));
         }
     }
     Ok(classes)
 }
 
-fn alternatives(text: &str, n: usize) -> Result<Vec<Alternative>, String> {
+fn alternatives(text: &str, n: usize) -> Result<Vec<Alternative>, crate::Error> {
     let mut out: Vec<Alternative> = Vec::new();
     for alt in text.split('|').map(str::trim).filter(|a| !a.is_empty()) {
         let (first, rest) = alt.split_once(char::is_whitespace).unwrap_or((alt, ""));
@@ -174,9 +189,9 @@ fn alternatives(text: &str, n: usize) -> Result<Vec<Alternative>, String> {
         };
         let (kind, value) = match (kind, out.last()) {
             (Some(k), _) if !rest.trim().is_empty() => (k, rest.trim()),
-            (Some(_), _) => return Err(format!("line {n}: '{alt}' has no value")),
+            (Some(_), _) => return Err(crate::Error::parse_at(n, format!("'{alt}' has no value"))),
             (None, Some(prev)) => (prev.kind, alt),
-            (None, None) => return Err(format!("line {n}: '{alt}' has no kind")),
+            (None, None) => return Err(crate::Error::parse_at(n, format!("'{alt}' has no kind"))),
         };
         let value = match kind {
             Kind::Api => fold(value),
@@ -186,8 +201,9 @@ fn alternatives(text: &str, n: usize) -> Result<Vec<Alternative>, String> {
         let words = value.split_whitespace().count();
         match kind {
             Kind::Event if words < 2 => {
-                return Err(format!(
-                    "line {n}: '{alt}': event needs an action and a text"
+                return Err(crate::Error::parse_at(
+                    n,
+                    format!("'{alt}': event needs an action and a text"),
                 ))
             }
             Kind::Events
@@ -197,8 +213,9 @@ fn alternatives(text: &str, n: usize) -> Result<Vec<Alternative>, String> {
                         .nth(1)
                         .is_none_or(|c| c.parse::<u64>().is_err()) =>
             {
-                return Err(format!(
-                    "line {n}: '{alt}': events needs an action and a count"
+                return Err(crate::Error::parse_at(
+                    n,
+                    format!("'{alt}': events needs an action and a count"),
                 ))
             }
             _ => {}
@@ -206,7 +223,7 @@ fn alternatives(text: &str, n: usize) -> Result<Vec<Alternative>, String> {
         out.push(Alternative { kind, value });
     }
     if out.is_empty() {
-        return Err(format!("line {n}: no alternatives"));
+        return Err(crate::Error::parse_at(n, "no alternatives"));
     }
     Ok(out)
 }
@@ -284,7 +301,7 @@ impl<'a> Facts<'a> {
                 .t
                 .techniques
                 .iter()
-                .filter(|x| x.confidence != "low")
+                .filter(|x| x.confidence != Confidence::Low)
                 .find(|x| x.id == v || x.id.strip_prefix(v).is_some_and(|r| r.starts_with('.')))
                 .map(|x| format!("technique {} {} ({})", x.id, x.name, x.confidence)),
             Kind::Api => self.apis.contains(v).then(|| format!("api {v}")),
@@ -390,7 +407,7 @@ pub fn hints_with(t: &Triage, activity: Option<&dyn Activity>) -> Vec<ClassHint>
         if let Some((confidence, _)) = class.levels.iter().find(|(_, min)| score >= *min) {
             out.push(ClassHint {
                 class: class.name.clone(),
-                confidence: confidence.clone(),
+                confidence: *confidence,
                 evidence,
             });
         }
@@ -414,15 +431,21 @@ mod tests {
 
     #[test]
     fn errors_name_the_line() {
-        assert!(parse("need api X\n").unwrap_err().contains("line 1"));
+        assert!(parse("need api X\n")
+            .unwrap_err()
+            .to_string()
+            .contains("line 1"));
         assert!(parse("class x\nevidence w api X\n")
             .unwrap_err()
+            .to_string()
             .contains("line 2"));
         assert!(parse("class x\nneed | \nlevel high 1\n")
             .unwrap_err()
+            .to_string()
             .contains("line 2"));
         assert!(parse("class x\nneed Foo\n")
             .unwrap_err()
+            .to_string()
             .contains("no kind"));
     }
 
@@ -442,10 +465,12 @@ mod tests {
     fn log_alternatives_are_checked_and_never_hold_statically() {
         assert!(parse("class x\nneed event process_create\nlevel high 1\n")
             .unwrap_err()
+            .to_string()
             .contains("action and a text"));
         assert!(
             parse("class x\nneed events file_rename many\nlevel high 1\n")
                 .unwrap_err()
+                .to_string()
                 .contains("action and a count")
         );
         let c =

@@ -116,7 +116,11 @@ pub fn judge_with(w: &Weights, t: &Triage, hints: &[ClassHint]) -> Verdict {
     // One sign per technique family: the strongest of a parent and its sub-techniques.
     let mut families: BTreeMap<&str, (f64, String)> = BTreeMap::new();
     for x in &t.techniques {
-        let factor = w.confidence.get(&x.confidence).copied().unwrap_or(0.0);
+        let factor = w
+            .confidence
+            .get(x.confidence.as_str())
+            .copied()
+            .unwrap_or(0.0);
         let weight = w.technique(&x.id) * factor;
         if weight <= 0.0 {
             continue;
