@@ -152,3 +152,97 @@ fn real_goodware_gets_no_mutex_names() {
     assert!(triaged >= 100, "{triaged} files triaged");
     assert!(found.is_empty(), "mutex names in real goodware: {found:#?}");
 }
+
+/// spoor's ssdeep and TLSH equal the reference tools' on every file of the slice: the
+/// `ssdeep` program and py-tlsh (the TLSH authors' C++ library), through
+/// `tests/fuzzy_hashes.py` with `SPOOR_PEFILE_PYTHON`'s interpreter. Skipped with a note when
+/// either tool is missing, unless `SPOOR_REQUIRE_FUZZY_REFERENCE` is set (CI). With
+/// `--nocapture` it prints the agreement; `SPOOR_REAL_GOODWARE=target/real-goodware` measures
+/// it on the whole set.
+#[test]
+fn fuzzy_hashes_equal_ssdeep_and_tlsh() {
+    let required = std::env::var_os("SPOOR_REQUIRE_FUZZY_REFERENCE").is_some();
+    let Some(dir) = slice() else {
+        assert!(
+            std::env::var_os("SPOOR_REQUIRE_REAL_GOODWARE").is_none(),
+            "SPOOR_REQUIRE_REAL_GOODWARE is set but there is no real goodware slice"
+        );
+        eprintln!("note: no real goodware slice; skipped");
+        return;
+    };
+    let paths = slice_paths(&dir);
+    let python = std::env::var("SPOOR_PEFILE_PYTHON").unwrap_or_else(|_| {
+        let venv = root().join("target/pefile/bin/python");
+        if venv.is_file() {
+            venv.display().to_string()
+        } else {
+            "python3".into()
+        }
+    });
+    let list: String = paths.iter().map(|p| format!("{}\n", p.display())).collect();
+    let mut child = std::process::Command::new(&python)
+        .arg(root().join("tests/fuzzy_hashes.py"))
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{python}: {e}"));
+    {
+        use std::io::Write;
+        let mut stdin = child.stdin.take().expect("stdin");
+        stdin.write_all(list.as_bytes()).expect("file list written");
+    }
+    let out = child.wait_with_output().expect("reference tools run");
+    if out.status.code() == Some(3) {
+        let why = String::from_utf8_lossy(&out.stderr);
+        assert!(!required, "SPOOR_REQUIRE_FUZZY_REFERENCE is set: {why}");
+        eprintln!("note: {}; skipped", why.trim());
+        return;
+    }
+    assert!(
+        out.status.success(),
+        "tests/fuzzy_hashes.py failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let reference = String::from_utf8_lossy(&out.stdout);
+    let (mut ssdeep_equal, mut tlsh_equal, mut tlsh_files) = (0, 0, 0);
+    let mut differ = Vec::new();
+    let mut compared = 0;
+    for line in reference.lines() {
+        let mut cols = line.split('\t');
+        let (Some(path), Some(want_ssdeep), Some(want_tlsh)) =
+            (cols.next(), cols.next(), cols.next())
+        else {
+            panic!("reference line without three columns: {line}");
+        };
+        let data = std::fs::read(path).unwrap_or_else(|e| panic!("{path}: {e}"));
+        compared += 1;
+        let ssdeep = spoor::sample::fuzzy::ssdeep(&data);
+        if ssdeep == want_ssdeep {
+            ssdeep_equal += 1;
+        } else {
+            differ.push(format!(
+                "ssdeep {path}: spoor {ssdeep}, ssdeep {want_ssdeep}"
+            ));
+        }
+        let tlsh = spoor::sample::fuzzy::tlsh(&data).unwrap_or_else(|| "-".into());
+        tlsh_files += usize::from(want_tlsh != "-");
+        if tlsh == want_tlsh {
+            tlsh_equal += usize::from(want_tlsh != "-");
+        } else {
+            differ.push(format!("TLSH {path}: spoor {tlsh}, py-tlsh {want_tlsh}"));
+        }
+    }
+    eprintln!(
+        "ssdeep equal on {ssdeep_equal} of {compared} files, TLSH on {tlsh_equal} of \
+         {tlsh_files} (the others have no TLSH in either), in {}",
+        dir.display()
+    );
+    assert_eq!(compared, paths.len(), "a reference line per file");
+    assert!(compared >= 100, "{compared} files compared");
+    assert!(
+        differ.is_empty(),
+        "{} differences: {differ:#?}",
+        differ.len()
+    );
+}
