@@ -373,6 +373,8 @@ fn random_candidates_always_render_to_clean_rules() {
                 rendered += 1;
             }
             Err(e) => {
+                assert_eq!(e.code(), "rule", "{e}");
+                let e = e.to_string();
                 assert!(
                     e.contains("no usable")
                         || e.contains("do not cover")

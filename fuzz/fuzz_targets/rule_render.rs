@@ -66,7 +66,7 @@ fuzz_target!(|data: &[u8]| {
             assert!(problems.is_clean(), "{problems:?}\n{}", rule.source);
         }
         Err(e) => assert!(
-            e.contains("no usable") || e.contains("no string unique"),
+            e.to_string().contains("no usable") || e.to_string().contains("no string unique"),
             "unexpected failure: {e}"
         ),
     }

@@ -296,7 +296,9 @@ fn capitalised(s: &str) -> String {
 type Hits<'a> = BTreeMap<&'a str, score::GoodwareHits>;
 
 /// Builds one rule from per-sample candidates (one list per entry of `group`): scoring,
-/// selection, rendering, validation. `taken` holds names already used in the output.
+/// selection, rendering, validation. `taken` holds names already used in the output. When
+/// no rule can be written, the [`crate::Error::Rule`] says why (no usable strings, none
+/// unique to the samples, none that compiles cleanly).
 pub fn rule_from_candidates(
     family: &str,
     group: &[SampleInfo],
@@ -304,7 +306,7 @@ pub fn rule_from_candidates(
     index: Option<&Index>,
     options: &RuleOptions,
     taken: &[String],
-) -> Result<GeneratedRule, String> {
+) -> Result<GeneratedRule, crate::Error> {
     let hits = goodware_hits(&found, index);
     rule_with_hits(
         family,
@@ -316,6 +318,7 @@ pub fn rule_from_candidates(
         taken,
         None,
     )
+    .map_err(|message| crate::Error::Rule { message })
 }
 
 /// Every distinct text that scoring lets into a rule for any of the samples, sorted.
