@@ -9,6 +9,9 @@
 //! plain text under `data/`, embedded by [`tables`]. The [`cli`] is a thin shell over this
 //! library.
 
+#[macro_use]
+mod vocabulary;
+
 pub mod activity;
 pub mod analyze;
 pub mod cleanup;

@@ -377,7 +377,7 @@ pub fn render_text(sources: &[SourceSummary], events: &[Event], findings: &LogFi
     if !events.is_empty() {
         let _ = writeln!(out, "\nevents");
         for action in Action::ALL {
-            let group: Vec<&Event> = events.iter().filter(|e| e.action == action).collect();
+            let group: Vec<&Event> = events.iter().filter(|e| e.action == *action).collect();
             if group.is_empty() {
                 continue;
             }

@@ -24,23 +24,13 @@ pub const NO_MATCH_COLUMN: &str = "(no match)";
 /// Row of the family matrix for malicious files without a label.
 pub const UNLABELLED_ROW: &str = "(unlabelled)";
 
-/// Which set a file was given in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum SetKind {
-    /// Files that rules should match.
-    Malicious,
-    /// Files no rule may match.
-    Benign,
-}
-
-impl SetKind {
-    /// The set's name in reports.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            SetKind::Malicious => "malicious",
-            SetKind::Benign => "benign",
-        }
+vocabulary! {
+    /// Which set a file was given in.
+    pub enum SetKind {
+        /// Files that rules should match.
+        Malicious => "malicious",
+        /// Files no rule may match.
+        Benign => "benign",
     }
 }
 

@@ -30,43 +30,30 @@ pub struct ContextIoc {
     pub intel: Vec<crate::ioc::IntelHit>,
 }
 
-/// What a network address or name was to the analysed machine, from the record it came
-/// from. Only [`Role::is_indicator`] roles make an indicator worth blocking or sharing as
-/// one: the others are the sandbox's own network (the analysis host, its DNS resolver, its
-/// listening ports), context for the analyst.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    /// A destination the analysed machine connected or sent to.
-    Contacted,
-    /// A name the analysed machine looked up.
-    Queried,
-    /// An address a looked-up name resolved to.
-    Resolved,
-    /// The DNS server the analysed machine asked.
-    Resolver,
-    /// The analysed machine itself (the source of its connections).
-    AnalysisHost,
-    /// The analysed machine, as the side that accepted a connection (a listening port).
-    Listening,
-    /// A remote machine that connected to a listening port of the analysed machine.
-    InboundPeer,
+vocabulary! {
+    /// What a network address or name was to the analysed machine, from the record it came
+    /// from. Only [`Role::is_indicator`] roles make an indicator worth blocking or sharing as
+    /// one: the others are the sandbox's own network (the analysis host, its DNS resolver, its
+    /// listening ports), context for the analyst.
+    pub enum Role {
+        /// A destination the analysed machine connected or sent to.
+        Contacted => "contacted",
+        /// A name the analysed machine looked up.
+        Queried => "queried",
+        /// An address a looked-up name resolved to.
+        Resolved => "resolved",
+        /// The DNS server the analysed machine asked.
+        Resolver => "resolver",
+        /// The analysed machine itself (the source of its connections).
+        AnalysisHost => "analysis_host",
+        /// The analysed machine, as the side that accepted a connection (a listening port).
+        Listening => "listening",
+        /// A remote machine that connected to a listening port of the analysed machine.
+        InboundPeer => "inbound_peer",
+    }
 }
 
 impl Role {
-    /// The stable name used in outputs.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Contacted => "contacted",
-            Role::Queried => "queried",
-            Role::Resolved => "resolved",
-            Role::Resolver => "resolver",
-            Role::AnalysisHost => "analysis_host",
-            Role::Listening => "listening",
-            Role::InboundPeer => "inbound_peer",
-        }
-    }
-
     /// Whether the role makes an indicator: something the sample contacted or looked up.
     pub fn is_indicator(self) -> bool {
         matches!(self, Role::Contacted | Role::Queried | Role::Resolved)
@@ -260,32 +247,32 @@ impl LogFindings {
     }
 }
 
-/// The formats spoor reads.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum LogFormat {
-    /// CAPE or Cuckoo sandbox `report.json`.
-    CapeReport,
-    /// Windows event XML (Event Viewer export, `wevtutil qe /f:xml`): Sysmon, Security, ...
-    SysmonXml,
-    /// Windows events as JSON lines (Winlogbeat, nxlog, plain Sysmon field objects).
-    SysmonJson,
-    /// Windows EVTX file.
-    Evtx,
-    /// Process Monitor CSV export.
-    ProcmonCsv,
-    /// Regshot compare output (plain text).
-    Regshot,
-    /// Classic libpcap capture.
-    Pcap,
-    /// pcapng capture.
-    Pcapng,
-    /// One JSON document of an unknown schema.
-    Json,
-    /// JSON lines of an unknown schema.
-    Ndjson,
-    /// Anything else: plain text or binary, left to the IOC scanner.
-    Text,
+vocabulary! {
+    /// The formats spoor reads.
+    pub enum LogFormat {
+        /// CAPE or Cuckoo sandbox `report.json`.
+        CapeReport => "cape_report",
+        /// Windows event XML (Event Viewer export, `wevtutil qe /f:xml`): Sysmon, Security, ...
+        SysmonXml => "sysmon_xml",
+        /// Windows events as JSON lines (Winlogbeat, nxlog, plain Sysmon field objects).
+        SysmonJson => "sysmon_json",
+        /// Windows EVTX file.
+        Evtx => "evtx",
+        /// Process Monitor CSV export.
+        ProcmonCsv => "procmon_csv",
+        /// Regshot compare output (plain text).
+        Regshot => "regshot",
+        /// Classic libpcap capture.
+        Pcap => "pcap",
+        /// pcapng capture.
+        Pcapng => "pcapng",
+        /// One JSON document of an unknown schema.
+        Json => "json",
+        /// JSON lines of an unknown schema.
+        Ndjson => "ndjson",
+        /// Anything else: plain text or binary, left to the IOC scanner.
+        Text => "text",
+    }
 }
 
 /// Where an event came from: the source, and the record inside it.
@@ -309,23 +296,6 @@ pub struct Provenance {
 }
 
 impl LogFormat {
-    /// The stable name used in outputs.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            LogFormat::CapeReport => "cape_report",
-            LogFormat::SysmonXml => "sysmon_xml",
-            LogFormat::SysmonJson => "sysmon_json",
-            LogFormat::Evtx => "evtx",
-            LogFormat::ProcmonCsv => "procmon_csv",
-            LogFormat::Regshot => "regshot",
-            LogFormat::Pcap => "pcap",
-            LogFormat::Pcapng => "pcapng",
-            LogFormat::Json => "json",
-            LogFormat::Ndjson => "ndjson",
-            LogFormat::Text => "text",
-        }
-    }
-
     /// Whether [`read_fields`] has a structured reader for this format (the others are
     /// scanned as text).
     pub fn has_fields(self) -> bool {
@@ -335,10 +305,4 @@ impl LogFormat {
 
 fn is_zero(n: &u64) -> bool {
     *n == 0
-}
-
-impl std::fmt::Display for LogFormat {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
 }

@@ -14,32 +14,19 @@ use serde::Serialize;
 
 pub use super::executable::{ElfInfo, MachoSlice, PeInfo};
 
-/// What kind of executable a sample is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum SampleFormat {
-    /// Windows Portable Executable (EXE, DLL, driver).
-    Pe,
-    /// ELF (Linux and other Unix systems).
-    Elf,
-    /// A single-architecture Mach-O file.
-    Macho,
-    /// A universal (fat) Mach-O file holding several slices.
-    MachoFat,
-    /// Not recognised as any of the above.
-    Unknown,
-}
-
-impl SampleFormat {
-    /// The stable name used in outputs.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            SampleFormat::Pe => "pe",
-            SampleFormat::Elf => "elf",
-            SampleFormat::Macho => "macho",
-            SampleFormat::MachoFat => "macho-fat",
-            SampleFormat::Unknown => "unknown",
-        }
+vocabulary! {
+    /// What kind of executable a sample is.
+    pub enum SampleFormat {
+        /// Windows Portable Executable (EXE, DLL, driver).
+        Pe => "pe",
+        /// ELF (Linux and other Unix systems).
+        Elf => "elf",
+        /// A single-architecture Mach-O file.
+        Macho => "macho",
+        /// A universal (fat) Mach-O file holding several slices.
+        MachoFat => "macho-fat",
+        /// Not recognised as any of the above.
+        Unknown => "unknown",
     }
 }
 

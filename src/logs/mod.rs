@@ -128,183 +128,88 @@ impl ProcessInfo {
     }
 }
 
-/// What an event did. Names are stable (`snake_case` in outputs); `data/` maps each
-/// format's record kinds onto them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Action {
-    /// The analysed sample itself (sandbox reports): hashes and name.
-    Sample,
-    /// A process was created (seen from the parent, or by a process-creation audit).
-    ProcessCreate,
-    /// A process started (seen from the new process: Procmon "Process Start").
-    ProcessStart,
-    /// A process ended.
-    ProcessExit,
-    /// A file was created or overwritten.
-    FileCreate,
-    /// A file was written to.
-    FileModify,
-    /// A file was read or opened.
-    FileRead,
-    /// A file was deleted.
-    FileDelete,
-    /// A file was renamed or moved (`details.new_path`).
-    FileRename,
-    /// A directory was created.
-    DirectoryCreate,
-    /// A directory was listed.
-    DirectoryList,
-    /// A registry key was created.
-    RegistryCreateKey,
-    /// A registry value was set (`details.data`).
-    RegistrySet,
-    /// A registry key or value was deleted.
-    RegistryDelete,
-    /// A registry key or value was renamed (`details.new_name`).
-    RegistryRename,
-    /// A registry key or value was opened or read.
-    RegistryRead,
-    /// A module (DLL) was loaded.
-    ModuleLoad,
-    /// A mutex was created or opened.
-    Mutex,
-    /// A named pipe was created or connected to.
-    Pipe,
-    /// An outbound connection (TCP or UDP).
-    NetworkConnect,
-    /// Application data on a connection that is neither HTTP nor TLS (`details.protocol`).
-    NetworkData,
-    /// A DNS query, with its answers when known.
-    DnsQuery,
-    /// An HTTP request.
-    HttpRequest,
-    /// A TLS ClientHello (`target` is the SNI name).
-    TlsClientHello,
-    /// A scheduled task was created.
-    TaskCreate,
-    /// A service was created.
-    ServiceCreate,
-    /// A WMI event filter, consumer or binding.
-    WmiSubscription,
-    /// A user account was created (Security 4720).
-    AccountCreate,
-    /// A member was added to a group (Security 4728, 4732, 4756).
-    GroupAdd,
-    /// A logon succeeded (Security 4624).
-    Logon,
-    /// A logon failed (Security 4625).
-    LogonFailed,
-    /// A network share object was checked for access (Security 5145).
-    ShareAccess,
-    /// An event log was cleared (Security 1102, System 104).
-    LogClear,
-    /// A PowerShell script block or pipeline ran (PowerShell 4103, 4104).
-    Script,
-    /// A BITS job was created or transferred (Bits-Client 3, 59, 60; `details.url`).
-    BitsJob,
-    /// A sandbox signature fired (`details.ttp`: ATT&CK ids).
-    Signature,
-    /// Anything else a log records (`details.operation` says what).
-    Other,
-}
-
-impl Action {
-    /// The stable name used in outputs and in `data/` tables.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Action::Sample => "sample",
-            Action::ProcessCreate => "process_create",
-            Action::ProcessStart => "process_start",
-            Action::ProcessExit => "process_exit",
-            Action::FileCreate => "file_create",
-            Action::FileModify => "file_modify",
-            Action::FileRead => "file_read",
-            Action::FileDelete => "file_delete",
-            Action::FileRename => "file_rename",
-            Action::DirectoryCreate => "directory_create",
-            Action::DirectoryList => "directory_list",
-            Action::RegistryCreateKey => "registry_create_key",
-            Action::RegistrySet => "registry_set",
-            Action::RegistryDelete => "registry_delete",
-            Action::RegistryRename => "registry_rename",
-            Action::RegistryRead => "registry_read",
-            Action::ModuleLoad => "module_load",
-            Action::Mutex => "mutex",
-            Action::Pipe => "pipe",
-            Action::NetworkConnect => "network_connect",
-            Action::NetworkData => "network_data",
-            Action::DnsQuery => "dns_query",
-            Action::HttpRequest => "http_request",
-            Action::TlsClientHello => "tls_client_hello",
-            Action::TaskCreate => "task_create",
-            Action::ServiceCreate => "service_create",
-            Action::WmiSubscription => "wmi_subscription",
-            Action::AccountCreate => "account_create",
-            Action::GroupAdd => "group_add",
-            Action::Logon => "logon",
-            Action::LogonFailed => "logon_failed",
-            Action::ShareAccess => "share_access",
-            Action::LogClear => "log_clear",
-            Action::Script => "script",
-            Action::BitsJob => "bits_job",
-            Action::Signature => "signature",
-            Action::Other => "other",
-        }
-    }
-
-    /// Every action, in the order the text view groups them.
-    pub const ALL: [Action; 37] = [
-        Action::Sample,
-        Action::ProcessCreate,
-        Action::ProcessStart,
-        Action::ProcessExit,
-        Action::FileCreate,
-        Action::FileModify,
-        Action::FileRead,
-        Action::FileDelete,
-        Action::FileRename,
-        Action::DirectoryCreate,
-        Action::DirectoryList,
-        Action::RegistryCreateKey,
-        Action::RegistrySet,
-        Action::RegistryDelete,
-        Action::RegistryRename,
-        Action::RegistryRead,
-        Action::ModuleLoad,
-        Action::Mutex,
-        Action::Pipe,
-        Action::NetworkConnect,
-        Action::NetworkData,
-        Action::DnsQuery,
-        Action::HttpRequest,
-        Action::TlsClientHello,
-        Action::TaskCreate,
-        Action::ServiceCreate,
-        Action::WmiSubscription,
-        Action::AccountCreate,
-        Action::GroupAdd,
-        Action::Logon,
-        Action::LogonFailed,
-        Action::ShareAccess,
-        Action::LogClear,
-        Action::Script,
-        Action::BitsJob,
-        Action::Signature,
-        Action::Other,
-    ];
-
-    /// Parses a table name (`file_create`).
-    pub fn from_name(name: &str) -> Option<Action> {
-        Action::ALL.into_iter().find(|a| a.as_str() == name)
+vocabulary! {
+    /// What an event did. Names are stable (`snake_case` in outputs); `data/` maps each
+    /// format's record kinds onto them.
+    pub enum Action {
+        /// The analysed sample itself (sandbox reports): hashes and name.
+        Sample => "sample",
+        /// A process was created (seen from the parent, or by a process-creation audit).
+        ProcessCreate => "process_create",
+        /// A process started (seen from the new process: Procmon "Process Start").
+        ProcessStart => "process_start",
+        /// A process ended.
+        ProcessExit => "process_exit",
+        /// A file was created or overwritten.
+        FileCreate => "file_create",
+        /// A file was written to.
+        FileModify => "file_modify",
+        /// A file was read or opened.
+        FileRead => "file_read",
+        /// A file was deleted.
+        FileDelete => "file_delete",
+        /// A file was renamed or moved (`details.new_path`).
+        FileRename => "file_rename",
+        /// A directory was created.
+        DirectoryCreate => "directory_create",
+        /// A directory was listed.
+        DirectoryList => "directory_list",
+        /// A registry key was created.
+        RegistryCreateKey => "registry_create_key",
+        /// A registry value was set (`details.data`).
+        RegistrySet => "registry_set",
+        /// A registry key or value was deleted.
+        RegistryDelete => "registry_delete",
+        /// A registry key or value was renamed (`details.new_name`).
+        RegistryRename => "registry_rename",
+        /// A registry key or value was opened or read.
+        RegistryRead => "registry_read",
+        /// A module (DLL) was loaded.
+        ModuleLoad => "module_load",
+        /// A mutex was created or opened.
+        Mutex => "mutex",
+        /// A named pipe was created or connected to.
+        Pipe => "pipe",
+        /// An outbound connection (TCP or UDP).
+        NetworkConnect => "network_connect",
+        /// Application data on a connection that is neither HTTP nor TLS (`details.protocol`).
+        NetworkData => "network_data",
+        /// A DNS query, with its answers when known.
+        DnsQuery => "dns_query",
+        /// An HTTP request.
+        HttpRequest => "http_request",
+        /// A TLS ClientHello (`target` is the SNI name).
+        TlsClientHello => "tls_client_hello",
+        /// A scheduled task was created.
+        TaskCreate => "task_create",
+        /// A service was created.
+        ServiceCreate => "service_create",
+        /// A WMI event filter, consumer or binding.
+        WmiSubscription => "wmi_subscription",
+        /// A user account was created (Security 4720).
+        AccountCreate => "account_create",
+        /// A member was added to a group (Security 4728, 4732, 4756).
+        GroupAdd => "group_add",
+        /// A logon succeeded (Security 4624).
+        Logon => "logon",
+        /// A logon failed (Security 4625).
+        LogonFailed => "logon_failed",
+        /// A network share object was checked for access (Security 5145).
+        ShareAccess => "share_access",
+        /// An event log was cleared (Security 1102, System 104).
+        LogClear => "log_clear",
+        /// A PowerShell script block or pipeline ran (PowerShell 4103, 4104).
+        Script => "script",
+        /// A BITS job was created or transferred (Bits-Client 3, 59, 60; `details.url`).
+        BitsJob => "bits_job",
+        /// A sandbox signature fired (`details.ttp`: ATT&CK ids).
+        Signature => "signature",
+        /// Anything else a log records (`details.operation` says what).
+        Other => "other",
     }
 }
 
-impl std::fmt::Display for Action {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+impl Action {}
 
 /// One normalised thing a program did, from any log format.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
