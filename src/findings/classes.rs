@@ -159,7 +159,7 @@ mod tests {
         assert_eq!(summary(&[]), "no class");
         let h = |c: &str, k: &str| ClassHint {
             class: c.into(),
-            confidence: Confidence::of(k),
+            confidence: Confidence::from_name(k).expect("a confidence"),
             evidence: Vec::new(),
         };
         assert_eq!(

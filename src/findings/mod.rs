@@ -40,14 +40,6 @@ vocabulary! {
     }
 }
 
-impl Confidence {
-    /// The confidence a reader wrote as text (`data/behavior-confidence.txt` levels); an
-    /// unknown word is [`Confidence::Low`], the weakest claim.
-    pub fn of(name: &str) -> Confidence {
-        Confidence::from_name(name).unwrap_or(Confidence::Low)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -63,7 +55,7 @@ mod tests {
         }
         assert!(Confidence::Observed > Confidence::High);
         assert!(Confidence::High > Confidence::Medium && Confidence::Medium > Confidence::Low);
-        assert_eq!(Confidence::of("nonsense"), Confidence::Low);
+        assert_eq!(Confidence::from_name("nonsense"), None);
     }
 
     #[test]
