@@ -129,6 +129,13 @@ trait Tables {
     fn prefix_lengths(&self) -> Lengths;
     /// The label counts of the domains held.
     fn domain_labels(&self) -> Lengths;
+    /// The lengths in bytes of the exact values held.
+    fn exact_lengths(&self) -> Lengths;
+    /// Whether [`Tables::prefetch`] does anything (a lookup then lists its keys twice:
+    /// first to prefetch them all, then to probe them).
+    const PREFETCH: bool = false;
+    /// Starts fetching from memory what a probe of `key` reads first.
+    fn prefetch(&self, _key: Key<'_>) {}
     /// Appends the hits of `items` not yet in `out`.
     fn hits(&self, items: Self::Items<'_>, out: &mut Vec<IntelHit>);
 }
@@ -154,6 +161,8 @@ struct Memory {
     prefix_lengths: Lengths,
     /// Label counts of the domains held.
     domain_labels: Lengths,
+    /// Lengths of the exact values held, in bytes.
+    exact_lengths: Lengths,
     /// Entries held.
     entries: usize,
 }
@@ -181,6 +190,10 @@ impl Tables for Memory {
 
     fn domain_labels(&self) -> Lengths {
         self.domain_labels
+    }
+
+    fn exact_lengths(&self) -> Lengths {
+        self.exact_lengths
     }
 
     fn hits(&self, items: &[(u32, u32)], out: &mut Vec<IntelHit>) {
@@ -324,7 +337,10 @@ impl Memory {
             }
         };
         let list = match (shape, net) {
-            (Shape::Exact, _) => self.exact.entry(key.into()).or_default(),
+            (Shape::Exact, _) => {
+                self.exact_lengths.insert(key.len());
+                self.exact.entry(key.into()).or_default()
+            }
             (Shape::Domain, _) => {
                 self.domain_labels.insert(labels(&key));
                 self.domains.entry(key.into()).or_default()
@@ -412,13 +428,13 @@ impl Store {
     /// Whether any entry matches, without building the hits (the fast path of the bench).
     pub fn contains(&self, kind: IocKind, value: &str) -> bool {
         let lower = lower_case(value);
-        let lower: &str = &lower;
+        let query = Query::new(Some(kind), &lower);
         let stop = &mut |_| ControlFlow::Break(());
-        (self.mem.entries > 0 && probe(&self.mem, Some(kind), lower, stop).is_break())
+        (self.mem.entries > 0 && probe(&self.mem, &query, stop).is_break())
             || self
                 .compiled
                 .iter()
-                .any(|c| probe(c, Some(kind), lower, &mut |_| ControlFlow::Break(())).is_break())
+                .any(|c| probe(c, &query, &mut |_| ControlFlow::Break(())).is_break())
     }
 
     /// The feed entries an indicator matches, sorted, without duplicates.
@@ -434,17 +450,17 @@ impl Store {
 
     fn lookup_as(&self, kind: Option<IocKind>, value: &str) -> Vec<IntelHit> {
         let lower = lower_case(value);
-        let lower: &str = &lower;
+        let query = Query::new(kind, &lower);
         let mut out = Vec::new();
         if self.mem.entries > 0 {
             let mem = &self.mem;
-            let _ = probe(mem, kind, lower, &mut |items| {
+            let _ = probe(mem, &query, &mut |items| {
                 mem.hits(items, &mut out);
                 ControlFlow::Continue(())
             });
         }
         for c in &self.compiled {
-            let _ = probe(c, kind, lower, &mut |items| {
+            let _ = probe(c, &query, &mut |items| {
                 c.hits(items, &mut out);
                 ControlFlow::Continue(())
             });
@@ -507,32 +523,102 @@ impl Drop for Store {
     }
 }
 
-/// Probes one backend for `lower` (trimmed, lower-cased) as an indicator of `kind` (or,
-/// without a kind, as an exact value only), calling `found` with every key's entries until it says to stop.
+/// A value to look up, read once for every backend: its kind, its trimmed lower-cased text
+/// and what parsing it gives (the address of an IP indicator, the host of a URL).
+struct Query<'q> {
+    kind: Option<IocKind>,
+    lower: &'q str,
+    /// The address of an IP indicator (`[...]` brackets allowed).
+    ip: Option<IpAddr>,
+    /// Whether the text is an address as it stands (an address is never an exact key: a
+    /// feed's addresses are ranges of one, so the exact table is skipped).
+    address: bool,
+    /// A URL's host, and its address when it is one.
+    host: Option<(&'q str, Option<IpAddr>)>,
+}
+
+impl<'q> Query<'q> {
+    fn new(kind: Option<IocKind>, lower: &'q str) -> Query<'q> {
+        let mut q = Query {
+            kind,
+            lower,
+            ip: None,
+            address: false,
+            host: None,
+        };
+        match kind {
+            Some(IocKind::Ipv4 | IocKind::Ipv6) => {
+                q.ip = ip_of(lower);
+                // The text itself parses (no brackets around it, nothing after them).
+                q.address = q.ip.is_some() && !lower.contains(['[', ']']);
+            }
+            Some(IocKind::Url) => {
+                q.host = url_host(lower).map(|h| (h, h.parse::<IpAddr>().ok()));
+            }
+            _ => {}
+        }
+        q
+    }
+}
+
+/// The address in `text`, which may be written in brackets (`[2001:db8::1]:443` gives
+/// 2001:db8::1).
+fn ip_of(text: &str) -> Option<IpAddr> {
+    let text = text.trim_start_matches('[');
+    let text = text.split(']').next().unwrap_or(text);
+    text.parse::<IpAddr>().ok()
+}
+
+/// Probes one backend for a query (or, without a kind, for its value as an exact value
+/// only), calling `found` with every key's entries until it says to stop. A backend that
+/// prefetches is first asked to fetch every key after the first, so that their slots
+/// arrive from memory together.
 fn probe<'s, T: Tables>(
     t: &'s T,
-    kind: Option<IocKind>,
-    lower: &str,
+    query: &Query<'_>,
     found: &mut dyn FnMut(T::Items<'s>) -> ControlFlow<()>,
 ) -> ControlFlow<()> {
-    // An address is never an exact key (a feed's addresses are ranges of one): an IP
-    // indicator written as an address skips the exact table.
-    let address =
-        matches!(kind, Some(IocKind::Ipv4 | IocKind::Ipv6)) && lower.parse::<IpAddr>().is_ok();
-    if !address {
-        if let Some(items) = t.get(Key::Exact(lower)) {
-            found(items)?;
-        }
+    if T::PREFETCH {
+        let mut first = true;
+        let _ = keys(t, query, &mut |key| {
+            if !std::mem::take(&mut first) {
+                t.prefetch(key);
+            }
+            ControlFlow::Continue(())
+        });
     }
-    let Some(kind) = kind else {
+    keys(t, query, &mut |key| match t.get(key) {
+        Some(items) => found(items),
+        None => ControlFlow::Continue(()),
+    })
+}
+
+/// Lists the keys a query probes in `t`, in order, until `key` says to stop: the exact
+/// value, then the ranges of an address, the domain and its parents, the URL's prefixes
+/// and its host; only at the lengths `t` holds.
+fn keys<T: Tables>(
+    t: &T,
+    query: &Query<'_>,
+    key: &mut dyn FnMut(Key<'_>) -> ControlFlow<()>,
+) -> ControlFlow<()> {
+    let lower = query.lower;
+    let exact = t.exact_lengths();
+    if !query.address && exact.has(lower.len()) {
+        key(Key::Exact(lower))?;
+    }
+    let Some(kind) = query.kind else {
         return ControlFlow::Continue(());
     };
     match kind {
-        IocKind::Ipv4 | IocKind::Ipv6 => probe_ip(t, lower, found)?,
-        IocKind::Domain => probe_domain(t, lower, found)?,
+        IocKind::Ipv4 | IocKind::Ipv6 => {
+            if let Some(ip) = query.ip {
+                ip_keys(t, ip, key)?;
+            }
+        }
+        IocKind::Domain => domain_keys(t, lower, key)?,
         IocKind::Email => {
             if let Some((_, domain)) = lower.rsplit_once('@') {
-                probe_domain(t, domain, found)?;
+                domain_keys(t, domain, key)?;
             }
         }
         IocKind::Url => {
@@ -541,25 +627,23 @@ fn probe<'s, T: Tables>(
             let held = t.prefix_lengths();
             for (i, b) in lower.bytes().enumerate() {
                 if matches!(b, b'/' | b'?' | b'=' | b'&' | b'.') && i > 0 && held.has(i + 1) {
-                    if let Some(items) = lower.get(..=i).and_then(|p| t.get(Key::Prefix(p))) {
-                        found(items)?;
+                    if let Some(p) = lower.get(..=i) {
+                        key(Key::Prefix(p))?;
                     }
                 }
             }
             if held.has(lower.len()) {
-                if let Some(items) = t.get(Key::Prefix(lower)) {
-                    found(items)?;
-                }
+                key(Key::Prefix(lower))?;
             }
-            if let Some(host) = url_host(lower) {
-                if host.parse::<IpAddr>().is_ok() {
-                    probe_ip(t, host, found)?;
-                } else {
-                    if let Some(items) = t.get(Key::Exact(host)) {
-                        found(items)?;
+            match query.host {
+                Some((_, Some(ip))) => ip_keys(t, ip, key)?,
+                Some((host, None)) => {
+                    if exact.has(host.len()) {
+                        key(Key::Exact(host))?;
                     }
-                    probe_domain(t, host, found)?;
+                    domain_keys(t, host, key)?;
                 }
+                None => {}
             }
         }
         _ => {}
@@ -567,43 +651,36 @@ fn probe<'s, T: Tables>(
     ControlFlow::Continue(())
 }
 
-fn probe_ip<'s, T: Tables>(
-    t: &'s T,
-    text: &str,
-    found: &mut dyn FnMut(T::Items<'s>) -> ControlFlow<()>,
+/// The ranges that may hold `ip`: one key per prefix length `t` holds, longest first.
+fn ip_keys<T: Tables>(
+    t: &T,
+    ip: IpAddr,
+    key: &mut dyn FnMut(Key<'_>) -> ControlFlow<()>,
 ) -> ControlFlow<()> {
-    let text = text.trim_start_matches('[');
-    let text = text.split(']').next().unwrap_or(text);
-    let Ok(ip) = text.parse::<IpAddr>() else {
-        return ControlFlow::Continue(());
-    };
     let (value, v6) = bits(ip);
     for &len in t.lengths(v6) {
-        let key = Key::Net {
+        key(Key::Net {
             len,
             addr: mask(value, len, v6),
             v6,
-        };
-        if let Some(items) = t.get(key) {
-            found(items)?;
-        }
+        })?;
     }
     ControlFlow::Continue(())
 }
 
-fn probe_domain<'s, T: Tables>(
-    t: &'s T,
+/// The domain and its parents (not its top-level label alone), at the label counts `t`
+/// holds.
+fn domain_keys<T: Tables>(
+    t: &T,
     domain: &str,
-    found: &mut dyn FnMut(T::Items<'s>) -> ControlFlow<()>,
+    key: &mut dyn FnMut(Key<'_>) -> ControlFlow<()>,
 ) -> ControlFlow<()> {
     let held = t.domain_labels();
     let mut rest = domain.trim_end_matches('.');
     let mut count = labels(rest);
     loop {
         if held.has(count) {
-            if let Some(items) = t.get(Key::Domain(rest)) {
-                found(items)?;
-            }
+            key(Key::Domain(rest))?;
         }
         count = count.saturating_sub(1);
         match rest.split_once('.') {
