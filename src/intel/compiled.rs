@@ -29,18 +29,21 @@
 //!                  URL prefixes held, the byte lengths of the exact values held (lookups
 //!                  probe only those; a bitmap missing from the end of the section means
 //!                  every length)
-//!        then for each table (exact values, domains, URL prefixes, ranges) two sections:
-//!        keys      per key, in key order: u32 offset of its record in `strings`
-//!        slots     a power of two of u64: 0 empty, else the key hash's upper 32 bits and
-//!                  (record offset + 1) in the lower 32; open addressing, linear probing
+//!        then for each table (exact values, domains, URL prefixes, ranges) two sections,
+//!        one entry per slot (a power of two of them; open addressing, linear probing from
+//!        the slot the key hash's lower bits give):
+//!        records   u32: 0 for an empty slot, else the offset of its key's record in
+//!                  `strings` + 1
+//!        tags      u8: 0 for an empty slot, else the key hash's upper byte (1 for 0)
 //! 256  4 x u32   per table, the longest probe (slots visited - 1) any key needs
 //! 272  u32       CRC-32 of bytes 0..272
 //! 276  4 zero bytes
 //! ```
 //!
-//! A slot leads straight to its key's record, and the record holds the key's bytes and its
-//! items: a lookup that finds a key reads one slot and one record, one that finds none
-//! mostly one slot (the hash's upper half rejects the other keys without reading them).
+//! A lookup reads a slot's tag and, at once, its record offset, then the record, which holds
+//! the key's bytes and its items: two reads from memory one after the other when it finds
+//! the key. One that finds none mostly reads tags only, one byte a slot: the tags are a
+//! fifth of the table, so they tend to stay in the processor's caches.
 //!
 //! Exact values, domains and URL prefixes are keyed by their lower-cased text; a range by
 //! 18 bytes (prefix length, 1 for IPv6 or 0, the masked address as a little-endian u128).
@@ -80,8 +83,9 @@ const METAS: usize = 2;
 const TAGS: usize = 3;
 const ITEMS: usize = 4;
 const LENGTHS: usize = 5;
-/// The first table's keys section; table `t` has keys `KEYS + 2t`, slots `KEYS + 2t + 1`.
-const KEYS: usize = 6;
+/// The first table's records section; table `t` has records `RECORDS + 2t`, tags
+/// `RECORDS + 2t + 1`.
+const RECORDS: usize = 6;
 const SECTIONS: usize = 14;
 /// Tables, in section order.
 const EXACT: usize = 0;
@@ -95,11 +99,10 @@ const TABLE_NAMES: [&str; TABLES] = ["exact values", "domains", "URL prefixes", 
 const REF: usize = 8;
 const META: usize = 32;
 const ITEM: usize = 8;
-/// A `keys` entry: the record's offset.
-const KEY: usize = 4;
+/// A `records` entry: the record's offset + 1.
+const OFFSET: usize = 4;
 /// A key record's head, before the key's bytes: length, first item, end of items.
 const RECORD_HEAD: usize = 12;
-const SLOT: usize = 8;
 /// Length bitmaps in the lengths section: domain labels, URL prefix bytes, exact bytes.
 const FILTERS: usize = 3;
 const DOMAIN_LABELS: usize = 0;
@@ -151,6 +154,11 @@ pub fn key_hash(bytes: &[u8]) -> u64 {
     h ^= h >> 33;
     h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
     h ^ (h >> 33)
+}
+
+/// A slot's tag for a key hash: its upper byte, never 0 (an empty slot).
+fn tag(h: u64) -> u8 {
+    ((h >> 56) as u8).max(1)
 }
 
 /// The key of a range: prefix length, family, masked address.
@@ -216,8 +224,6 @@ enum Backing {
 /// One table's shape, from the header.
 #[derive(Debug, Clone, Copy, Default)]
 struct TableInfo {
-    /// Keys held.
-    keys: usize,
     /// Slots - 1 (slots are a power of two).
     mask: usize,
     /// Slots a lookup visits at most.
@@ -367,14 +373,13 @@ impl Compiled {
         let mut tables = [TableInfo::default(); TABLES];
         for (t, info) in tables.iter_mut().enumerate() {
             let what = TABLE_NAMES[t];
-            let keys = size(KEYS + 2 * t, KEY, what)?;
-            let slots = size(KEYS + 2 * t + 1, SLOT, what)?;
-            if !slots.is_power_of_two() || keys > slots {
+            let records = size(RECORDS + 2 * t, OFFSET, what)?;
+            let slots = sections[RECORDS + 2 * t + 1].len();
+            if !slots.is_power_of_two() || records != slots {
                 return Err(damaged(format!(
-                    "the {what} table has {slots} slots for {keys} keys"
+                    "the {what} table has {slots} tags for {records} records"
                 )));
             }
-            info.keys = keys;
             info.mask = slots - 1;
             info.probes = (field32(PROBES_AT + 4 * t) as usize)
                 .saturating_add(1)
@@ -474,26 +479,38 @@ impl Compiled {
         Some((first, end, key))
     }
 
+    /// The records and tags of table `t`.
+    fn slots(&self, t: usize) -> Option<(&[u8], &[u8])> {
+        let data = self.data();
+        Some((
+            data.get(self.sections.get(RECORDS + 2 * t)?.clone())?,
+            data.get(self.sections.get(RECORDS + 2 * t + 1)?.clone())?,
+        ))
+    }
+
     /// The items of `key` in table `t`.
     fn find(&self, t: usize, key: &[u8]) -> Option<Range<u32>> {
         let info = self.tables.get(t)?;
-        if info.keys == 0 {
-            return None;
-        }
-        let data = self.data();
-        let slots = data.get(self.sections.get(KEYS + 2 * t + 1)?.clone())?;
+        let (records, tags) = self.slots(t)?;
         let h = key_hash(key);
-        let tag = h >> 32;
+        let tag = tag(h);
         let mut i = h as usize & info.mask;
+        // The record offset is wanted as soon as the tag matches: fetch both together.
+        if let Some(r) = records.get(i * OFFSET) {
+            prefetch(r);
+        }
         for _ in 0..info.probes {
-            let slot = u64_at(slots, i * SLOT)?;
+            let slot = *tags.get(i)?;
             if slot == 0 {
                 return None;
             }
-            if slot >> 32 == tag {
-                let strings = data.get(self.sections[STRINGS].clone()).unwrap_or(&[]);
-                let at = (slot as u32 as usize).wrapping_sub(1);
-                let Some((first, end, stored)) = Compiled::record(strings, at) else {
+            if slot == tag {
+                let strings = self.data().get(self.sections[STRINGS].clone());
+                let rec = u32_at(records, i * OFFSET)
+                    .and_then(|r| r.checked_sub(1))
+                    .zip(strings)
+                    .and_then(|(at, strings)| Compiled::record(strings, at as usize));
+                let Some((first, end, stored)) = rec else {
                     self.damage();
                     return None;
                 };
@@ -513,18 +530,15 @@ impl Compiled {
     /// Asks the processor to fetch the slot where a lookup of `key` in table `t` starts
     /// (several probes of one lookup then wait for memory together, not in turn).
     fn prefetch_slot(&self, t: usize, key: &[u8]) {
-        let Some(info) = self.tables.get(t) else {
-            return;
-        };
-        if info.keys == 0 {
-            return;
-        }
-        let Some(range) = self.sections.get(KEYS + 2 * t + 1) else {
+        let (Some(info), Some((records, tags))) = (self.tables.get(t), self.slots(t)) else {
             return;
         };
         let i = key_hash(key) as usize & info.mask;
-        if let Some(slot) = self.data().get(range.clone()).and_then(|s| s.get(i * SLOT)) {
-            prefetch(slot);
+        if let Some(b) = tags.get(i) {
+            prefetch(b);
+        }
+        if let Some(r) = records.get(i * OFFSET) {
+            prefetch(r);
         }
     }
 
@@ -680,8 +694,8 @@ type KeyItems<'a> = (&'a [u8], &'a [(u32, u32)]);
 /// A range's key and its entries.
 type NetItems<'a> = ([u8; 18], &'a [(u32, u32)]);
 
-/// One table ready to write: its keys section, slots section and longest probe. The key
-/// records go to the strings.
+/// One table ready to write: its records section, tags section and longest probe. The
+/// key records go to the strings.
 fn table<'a>(
     keys: Vec<KeyItems<'a>>,
     arena: &mut Arena<'a>,
@@ -691,11 +705,12 @@ fn table<'a>(
     if n >= u32::MAX as usize {
         return Err(too_large("the keys"));
     }
-    // At most half full: short probes, and misses mostly meet an empty slot at once.
-    let cap = (n * 2).max(2).next_power_of_two();
+    // At most two thirds full: a miss reads a few tags more than at half full, but they
+    // are bytes side by side, and smaller tags stay in the caches better.
+    let cap = (n + n / 2).max(2).next_power_of_two();
     let mask = cap - 1;
-    let mut slots = vec![0u64; cap];
-    let mut key_bytes = Vec::with_capacity(n * KEY);
+    let mut records = vec![0u32; cap];
+    let mut tags = vec![0u8; cap];
     let mut longest = 0u32;
     for (key, list) in keys {
         let first = u32::try_from(items.len() / ITEM).map_err(|_| too_large("the items"))?;
@@ -704,22 +719,23 @@ fn table<'a>(
             push32(items, meta);
         }
         let end = u32::try_from(items.len() / ITEM).map_err(|_| too_large("the items"))?;
+        // Below NONE (u32::MAX), so + 1 fits.
         let off = arena.record(key, first, end)?;
-        push32(&mut key_bytes, off);
         let h = key_hash(key);
         let mut i = h as usize & mask;
         let mut probe = 0u32;
-        while slots.get(i).is_some_and(|&s| s != 0) {
+        while tags.get(i).is_some_and(|&t| t != 0) {
             i = (i + 1) & mask;
             probe += 1;
         }
-        if let Some(s) = slots.get_mut(i) {
-            *s = ((h >> 32) << 32) | (off as u64 + 1);
+        if let (Some(r), Some(t)) = (records.get_mut(i), tags.get_mut(i)) {
+            *r = off + 1;
+            *t = tag(h);
         }
         longest = longest.max(probe);
     }
-    let slot_bytes = slots.iter().flat_map(|s| s.to_le_bytes()).collect();
-    Ok((key_bytes, slot_bytes, longest))
+    let record_bytes = records.iter().flat_map(|r| r.to_le_bytes()).collect();
+    Ok((record_bytes, tags, longest))
 }
 
 /// Sorted (key, items) pairs of a text-keyed table.
@@ -960,11 +976,15 @@ mod tests {
         let strings = c.section(STRINGS);
         let mut keys = 0;
         for t in 0..TABLES {
-            let list = c.section(KEYS + 2 * t);
-            assert_eq!(list.len(), c.tables[t].keys * KEY);
-            for at in list.chunks_exact(KEY) {
+            let (records, tags) = c.slots(t).unwrap();
+            assert_eq!(records.len(), tags.len() * OFFSET);
+            for (at, &tag) in records.chunks_exact(OFFSET).zip(tags) {
                 let off = u32_at(at, 0).unwrap() as usize;
-                let (first, end, key) = Compiled::record(strings, off).unwrap();
+                assert_eq!(off == 0, tag == 0);
+                if off == 0 {
+                    continue;
+                }
+                let (first, end, key) = Compiled::record(strings, off - 1).unwrap();
                 assert!(first < end, "{key:?}");
                 assert_eq!(c.find(t, key), Some(first..end));
                 keys += 1;
