@@ -786,6 +786,51 @@ mod tests {
         assert!(!s.contains(IocKind::Url, "https://a.example.org/x.php?q=1"));
     }
 
+    /// The exact table is probed only at the lengths it holds (bit 255 standing for 255
+    /// bytes or more), for the value and for a URL's host, in memory and compiled alike.
+    #[test]
+    fn exact_values_are_probed_at_the_lengths_held() {
+        let long = format!("Global\\{}", "m".repeat(300));
+        let mut s = store(&["0123456789abcdef0123456789abcdef01234567", &long]);
+        assert!(s.add_exact(&entry("cdn.example.com", "top")));
+        let held = s.mem.exact_lengths;
+        assert!(held.has(40) && held.has(15) && held.has(long.len()) && held.has(255));
+        assert!(!held.has(39) && !held.has(41) && !held.has(16));
+        let mut bytes = Vec::new();
+        compiled::write(&s, &mut bytes).unwrap();
+        let mut mapped = Store::new();
+        mapped.attach(Compiled::from_vec(bytes, "t").unwrap());
+        for t in [&s, &mapped] {
+            assert!(t.contains(IocKind::Sha1, "0123456789ABCDEF0123456789ABCDEF01234567"));
+            assert!(!t.contains(IocKind::Sha1, "0123456789abcdef0123456789abcdef0123456"));
+            assert_eq!(t.lookup_exact(&long.to_uppercase()).len(), 1);
+            assert!(t.lookup_exact(&format!("{long}n")).is_empty());
+            assert!(t.lookup_exact(&long[..long.len() - 1]).is_empty());
+            assert!(t.contains(IocKind::Url, "https://cdn.example.com/app.js"));
+            assert!(t.contains(IocKind::Domain, "cdn.example.com"));
+            assert!(!t.contains(IocKind::Domain, "a.cdn.example.com"));
+            assert!(!t.contains(IocKind::Url, "https://cdn.example.co/app.js"));
+        }
+        assert_eq!(mapped.compiled()[0].damaged(), 0);
+    }
+
+    /// An IP indicator is read once, brackets and all: as it stands it skips the exact
+    /// table, in brackets it is looked up there too.
+    #[test]
+    fn addresses_are_read_with_or_without_brackets() {
+        let s = store(&["2001:db8:fe00::/40", "[2001:db8::5]"]);
+        assert!(s.contains(IocKind::Ipv6, "[2001:db8:fe7c::17]"));
+        assert!(s.contains(IocKind::Ipv6, "[2001:db8:fe7c::17]:443"));
+        assert!(s.contains(IocKind::Ipv6, "[2001:DB8::5]"));
+        assert!(!s.contains(IocKind::Ipv6, "2001:db8::6"));
+        let q = Query::new(Some(IocKind::Ipv6), "[2001:db8::5]");
+        assert!(!q.address && q.ip.is_some());
+        let q = Query::new(Some(IocKind::Ipv4), "192.0.2.7");
+        assert!(q.address && q.ip.is_some());
+        let q = Query::new(Some(IocKind::Url), "http://[2001:db8::5]:8080/x");
+        assert!(matches!(q.host, Some(("2001:db8::5", Some(_)))));
+    }
+
     #[test]
     fn blank_values_are_refused() {
         let mut s = Store::new();
