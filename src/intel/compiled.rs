@@ -527,21 +527,6 @@ impl Compiled {
         None
     }
 
-    /// Asks the processor to fetch the slot where a lookup of `key` in table `t` starts
-    /// (several probes of one lookup then wait for memory together, not in turn).
-    fn prefetch_slot(&self, t: usize, key: &[u8]) {
-        let (Some(info), Some((records, tags))) = (self.tables.get(t), self.slots(t)) else {
-            return;
-        };
-        let i = key_hash(key) as usize & info.mask;
-        if let Some(b) = tags.get(i) {
-            prefetch(b);
-        }
-        if let Some(r) = records.get(i * OFFSET) {
-            prefetch(r);
-        }
-    }
-
     /// The hit of one item, or `None` when its records are damaged.
     fn hit(&self, item: u32) -> Option<IntelHit> {
         let items = self.section(ITEMS);
@@ -603,17 +588,6 @@ impl Tables for Compiled {
 
     fn exact_lengths(&self) -> Lengths {
         self.filters[EXACT_BYTES]
-    }
-
-    const PREFETCH: bool = true;
-
-    fn prefetch(&self, key: Key<'_>) {
-        match key {
-            Key::Exact(k) => self.prefetch_slot(EXACT, k.as_bytes()),
-            Key::Domain(k) => self.prefetch_slot(DOMAINS, k.as_bytes()),
-            Key::Prefix(k) => self.prefetch_slot(PREFIXES, k.as_bytes()),
-            Key::Net { len, addr, v6 } => self.prefetch_slot(NETS, &net_key(len, addr, v6)),
-        }
     }
 
     fn hits(&self, items: Range<u32>, out: &mut Vec<IntelHit>) {

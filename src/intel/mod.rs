@@ -131,11 +131,6 @@ trait Tables {
     fn domain_labels(&self) -> Lengths;
     /// The lengths in bytes of the exact values held.
     fn exact_lengths(&self) -> Lengths;
-    /// Whether [`Tables::prefetch`] does anything (a lookup then lists its keys twice:
-    /// first to prefetch them all, then to probe them).
-    const PREFETCH: bool = false;
-    /// Starts fetching from memory what a probe of `key` reads first.
-    fn prefetch(&self, _key: Key<'_>) {}
     /// Appends the hits of `items` not yet in `out`.
     fn hits(&self, items: Self::Items<'_>, out: &mut Vec<IntelHit>);
 }
@@ -570,23 +565,12 @@ fn ip_of(text: &str) -> Option<IpAddr> {
 }
 
 /// Probes one backend for a query (or, without a kind, for its value as an exact value
-/// only), calling `found` with every key's entries until it says to stop. A backend that
-/// prefetches is first asked to fetch every key after the first, so that their slots
-/// arrive from memory together.
+/// only), calling `found` with every key's entries until it says to stop.
 fn probe<'s, T: Tables>(
     t: &'s T,
     query: &Query<'_>,
     found: &mut dyn FnMut(T::Items<'s>) -> ControlFlow<()>,
 ) -> ControlFlow<()> {
-    if T::PREFETCH {
-        let mut first = true;
-        let _ = keys(t, query, &mut |key| {
-            if !std::mem::take(&mut first) {
-                t.prefetch(key);
-            }
-            ControlFlow::Continue(())
-        });
-    }
     keys(t, query, &mut |key| match t.get(key) {
         Some(items) => found(items),
         None => ControlFlow::Continue(()),
