@@ -131,7 +131,7 @@ pub enum CompiledError {
     Damaged(String),
 }
 
-/// The key hash of the tables (format version 1): 64-bit words folded by multiply and
+/// The key hash of the tables (format versions 1 and 2): 64-bit words folded by multiply and
 /// rotate, then MurmurHash3's 64-bit finaliser. Part of the format: never change it without
 /// a new version.
 pub fn key_hash(bytes: &[u8]) -> u64 {

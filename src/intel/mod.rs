@@ -115,7 +115,7 @@ fn labels(domain: &str) -> usize {
 }
 
 /// A backend of the store: the tables a lookup probes, and the hits of what it finds.
-/// [`probe`] holds the matching rules, once for every backend.
+/// [`keys`] holds the matching rules, once for every backend.
 trait Tables {
     /// What a probe finds: the entries of one key.
     type Items<'s>
