@@ -13,7 +13,10 @@
 //! 16   u64       file length
 //! 24   u64       entries held
 //! 32   14 x (u64 offset, u64 length)   the sections, in this order:
-//!        strings   every string once (values, keys, feed names, tags, dates), no separators
+//!        strings   every string once (values, feed names, tags, dates) and every key
+//!                  record, no separators. A key record: u32 key length, u32 first item,
+//!                  u32 end of its items (one past the last), then the key's bytes (a
+//!                  written value equal to a key is a string ref into its record)
 //!        written   per entry value as the feed wrote it: string ref (u32 offset, u32 length)
 //!        metas     per feed metadata: feed (string ref), tags (u32 first, u32 count into
 //!                  `tags`), first seen (string ref), threat level (string ref); an absent
@@ -21,24 +24,35 @@
 //!        tags      string refs
 //!        items     per (key, entry): u32 written index, u32 meta index; grouped by key
 //!        lengths   u8 count, the IPv4 prefix lengths held (longest first), u8 count, IPv6's;
-//!                  then two bitmaps of 4 x u64 (bit n of word n/64; bit 255 for 255 or
+//!                  then three bitmaps of 4 x u64 (bit n of word n/64; bit 255 for 255 or
 //!                  more): the label counts of the domains held, the byte lengths of the
-//!                  URL prefixes held (lookups probe only those); a store written without
-//!                  them (the first builds of version 1) is probed at every length
-//!        then for each table (exact values, domains, URL prefixes, ranges) two sections:
-//!        keys      per key: string ref, u32 first item; then one more record, with a zero
-//!                  string ref, whose first item is the end of the last key's items
-//!        slots     a power of two of u64: 0 empty, else the key hash's upper 32 bits and
-//!                  (key index + 1) in the lower 32; open addressing, linear probing
+//!                  URL prefixes held, the byte lengths of the exact values held (lookups
+//!                  probe only those; a bitmap missing from the end of the section means
+//!                  every length)
+//!        then for each table (exact values, domains, URL prefixes, ranges) two sections,
+//!        one entry per slot (a power of two of them; open addressing, linear probing from
+//!        the slot the key hash's lower bits give):
+//!        records   u32: 0 for an empty slot, else the offset of its key's record in
+//!                  `strings` + 1
+//!        tags      u8: 0 for an empty slot, else the key hash's upper byte (1 for 0)
 //! 256  4 x u32   per table, the longest probe (slots visited - 1) any key needs
 //! 272  u32       CRC-32 of bytes 0..272
 //! 276  4 zero bytes
 //! ```
 //!
+//! A lookup reads a slot's tag and, at once, its record offset, then the record, which holds
+//! the key's bytes and its items: two reads from memory one after the other when it finds
+//! the key. One that finds none mostly reads tags only, one byte a slot: the tags are a
+//! fifth of the table, so they tend to stay in the processor's caches.
+//!
 //! Exact values, domains and URL prefixes are keyed by their lower-cased text; a range by
 //! 18 bytes (prefix length, 1 for IPv6 or 0, the masked address as a little-endian u128).
 //! The key hash is [`key_hash`]. Keys are sorted before they are placed, so the same feeds
 //! give the same bytes.
+//!
+//! Version 1 (until 2026-12-05) kept the key records in the `keys` sections apart from the
+//! key bytes; it has the same header, so a version-1 file with a sound header is refused
+//! with the version error that asks to rebuild it.
 //!
 //! The file is untrusted input: opening checks the magic, the version, the header's
 //! checksum, the file's length and that every section lies inside the file with a size its
@@ -55,7 +69,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 /// The first eight bytes of every compiled store.
 pub const MAGIC: &[u8; 8] = b"SPOORTI\0";
 /// The format version this build reads and writes.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
+/// The older version whose header this build still reads, to refuse it with the version
+/// error rather than call it damaged.
+const HEADER_COMPATIBLE: u32 = 1;
 /// Bytes before the first section.
 pub const HEADER_LEN: usize = 280;
 
@@ -66,8 +83,9 @@ const METAS: usize = 2;
 const TAGS: usize = 3;
 const ITEMS: usize = 4;
 const LENGTHS: usize = 5;
-/// The first table's keys section; table `t` has keys `KEYS + 2t`, slots `KEYS + 2t + 1`.
-const KEYS: usize = 6;
+/// The first table's records section; table `t` has records `RECORDS + 2t`, tags
+/// `RECORDS + 2t + 1`.
+const RECORDS: usize = 6;
 const SECTIONS: usize = 14;
 /// Tables, in section order.
 const EXACT: usize = 0;
@@ -81,8 +99,15 @@ const TABLE_NAMES: [&str; TABLES] = ["exact values", "domains", "URL prefixes", 
 const REF: usize = 8;
 const META: usize = 32;
 const ITEM: usize = 8;
-const KEY: usize = 12;
-const SLOT: usize = 8;
+/// A `records` entry: the record's offset + 1.
+const OFFSET: usize = 4;
+/// A key record's head, before the key's bytes: length, first item, end of items.
+const RECORD_HEAD: usize = 12;
+/// Length bitmaps in the lengths section: domain labels, URL prefix bytes, exact bytes.
+const FILTERS: usize = 3;
+const DOMAIN_LABELS: usize = 0;
+const PREFIX_BYTES: usize = 1;
+const EXACT_BYTES: usize = 2;
 /// Where the longest probes and the checksum sit.
 const PROBES_AT: usize = 32 + SECTIONS * 16;
 const CRC_AT: usize = PROBES_AT + TABLES * 4;
@@ -106,7 +131,7 @@ pub enum CompiledError {
     Damaged(String),
 }
 
-/// The key hash of the tables (format version 1): 64-bit words folded by multiply and
+/// The key hash of the tables (format versions 1 and 2): 64-bit words folded by multiply and
 /// rotate, then MurmurHash3's 64-bit finaliser. Part of the format: never change it without
 /// a new version.
 pub fn key_hash(bytes: &[u8]) -> u64 {
@@ -131,6 +156,11 @@ pub fn key_hash(bytes: &[u8]) -> u64 {
     h ^ (h >> 33)
 }
 
+/// A slot's tag for a key hash: its upper byte, never 0 (an empty slot).
+fn tag(h: u64) -> u8 {
+    ((h >> 56) as u8).max(1)
+}
+
 /// The key of a range: prefix length, family, masked address.
 fn net_key(len: u8, addr: u128, v6: bool) -> [u8; 18] {
     let mut k = [0u8; 18];
@@ -138,6 +168,20 @@ fn net_key(len: u8, addr: u128, v6: bool) -> [u8; 18] {
     k[1] = v6 as u8;
     k[2..].copy_from_slice(&addr.to_le_bytes());
     k
+}
+
+/// A hint to bring the cache line of `byte` in; no effect on what the program computes.
+#[inline(always)]
+fn prefetch(byte: &u8) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: a prefetch reads nothing the program sees and never faults; the pointer comes
+    // from a reference, so it is valid anyway.
+    unsafe {
+        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+        _mm_prefetch::<_MM_HINT_T0>((byte as *const u8).cast::<i8>());
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = byte;
 }
 
 fn u32_at(b: &[u8], at: usize) -> Option<u32> {
@@ -180,8 +224,6 @@ enum Backing {
 /// One table's shape, from the header.
 #[derive(Debug, Clone, Copy, Default)]
 struct TableInfo {
-    /// Keys held.
-    keys: usize,
     /// Slots - 1 (slots are a power of two).
     mask: usize,
     /// Slots a lookup visits at most.
@@ -196,8 +238,9 @@ pub struct Compiled {
     sections: [Range<usize>; SECTIONS],
     tables: [TableInfo; TABLES],
     lengths: [Vec<u8>; 2],
-    /// Label counts of the domains held, byte lengths of the URL prefixes held.
-    filters: [Lengths; 2],
+    /// Label counts of the domains held, byte lengths of the URL prefixes held, byte
+    /// lengths of the exact values held.
+    filters: [Lengths; FILTERS],
     entries: u64,
     written: usize,
     metas: usize,
@@ -273,7 +316,9 @@ impl Compiled {
         let field32 = |at: usize| u32_at(data, at).unwrap_or(0);
         let field64 = |at: usize| u64_at(data, at).unwrap_or(0);
         let version = field32(8);
-        if version != FORMAT_VERSION {
+        // A version-1 header is checked like this version's (same layout), so that a
+        // damaged file is called damaged and a sound old one gets the version error.
+        if version != FORMAT_VERSION && version != HEADER_COMPATIBLE {
             return Err(CompiledError::Version(version));
         }
         let header = data.get(..CRC_AT).unwrap_or(&[]);
@@ -297,6 +342,9 @@ impl Compiled {
                     ""
                 }
             )));
+        }
+        if version != FORMAT_VERSION {
+            return Err(CompiledError::Version(version));
         }
         let mut sections: [Range<usize>; SECTIONS] = Default::default();
         for (i, s) in sections.iter_mut().enumerate() {
@@ -325,16 +373,13 @@ impl Compiled {
         let mut tables = [TableInfo::default(); TABLES];
         for (t, info) in tables.iter_mut().enumerate() {
             let what = TABLE_NAMES[t];
-            let keys = size(KEYS + 2 * t, KEY, what)?;
-            let slots = size(KEYS + 2 * t + 1, SLOT, what)?;
-            // The keys section ends with one more record (the end of the last items).
-            if keys == 0 || !slots.is_power_of_two() || keys > slots {
+            let records = size(RECORDS + 2 * t, OFFSET, what)?;
+            let slots = sections[RECORDS + 2 * t + 1].len();
+            if !slots.is_power_of_two() || records != slots {
                 return Err(damaged(format!(
-                    "the {what} table has {slots} slots for {} keys",
-                    keys.saturating_sub(1)
+                    "the {what} table has {slots} tags for {records} records"
                 )));
             }
-            info.keys = keys - 1;
             info.mask = slots - 1;
             info.probes = (field32(PROBES_AT + 4 * t) as usize)
                 .saturating_add(1)
@@ -358,12 +403,11 @@ impl Compiled {
             family.extend_from_slice(list);
             at += 1 + n;
         }
-        let mut filters = [Lengths::ALL; 2];
-        if let Some(tail) = lengths_bytes.get(at..at + 64) {
-            for (filter, words) in filters.iter_mut().zip(tail.chunks_exact(32)) {
-                for (word, bytes) in filter.0.iter_mut().zip(words.chunks_exact(8)) {
-                    *word = u64_at(bytes, 0).unwrap_or(u64::MAX);
-                }
+        let mut filters = [Lengths::ALL; FILTERS];
+        let tail = lengths_bytes.get(at..).unwrap_or(&[]);
+        for (filter, words) in filters.iter_mut().zip(tail.chunks_exact(32)) {
+            for (word, bytes) in filter.0.iter_mut().zip(words.chunks_exact(8)) {
+                *word = u64_at(bytes, 0).unwrap_or(u64::MAX);
             }
         }
         let entries = field64(24);
@@ -421,40 +465,52 @@ impl Compiled {
         std::str::from_utf8(bytes).ok().map(Some)
     }
 
+    /// The key record at `at` in the strings: its items and its key's bytes; `None` when
+    /// it does not lie inside the strings.
+    fn record(strings: &[u8], at: usize) -> Option<(u32, u32, &[u8])> {
+        let head = strings.get(at..at.checked_add(RECORD_HEAD)?)?;
+        let (len, first, end) = (
+            u32_at(head, 0)? as usize,
+            u32_at(head, 4)?,
+            u32_at(head, 8)?,
+        );
+        let start = at + RECORD_HEAD;
+        let key = strings.get(start..start.checked_add(len)?)?;
+        Some((first, end, key))
+    }
+
+    /// The records and tags of table `t`.
+    fn slots(&self, t: usize) -> Option<(&[u8], &[u8])> {
+        let data = self.data();
+        Some((
+            data.get(self.sections.get(RECORDS + 2 * t)?.clone())?,
+            data.get(self.sections.get(RECORDS + 2 * t + 1)?.clone())?,
+        ))
+    }
+
     /// The items of `key` in table `t`.
     fn find(&self, t: usize, key: &[u8]) -> Option<Range<u32>> {
         let info = self.tables.get(t)?;
-        if info.keys == 0 {
-            return None;
-        }
-        let (slots, keys, strings) = (
-            self.section(KEYS + 2 * t + 1),
-            self.section(KEYS + 2 * t),
-            self.section(STRINGS),
-        );
+        let (records, tags) = self.slots(t)?;
         let h = key_hash(key);
-        let tag = (h >> 32) as u32;
+        let tag = tag(h);
         let mut i = h as usize & info.mask;
+        // The record offset is wanted as soon as the tag matches: fetch both together.
+        if let Some(r) = records.get(i * OFFSET) {
+            prefetch(r);
+        }
         for _ in 0..info.probes {
-            let slot = u64_at(slots, i * SLOT)?;
+            let slot = *tags.get(i)?;
             if slot == 0 {
                 return None;
             }
-            if (slot >> 32) as u32 == tag {
-                let k = (slot as u32 as usize).wrapping_sub(1);
-                let rec = k.checked_mul(KEY).and_then(|at| {
-                    Some((
-                        u32_at(keys, at)? as usize,
-                        u32_at(keys, at + 4)? as usize,
-                        u32_at(keys, at + 8)?,
-                        u32_at(keys, at + KEY + 8)?,
-                    ))
-                });
-                let Some((off, len, first, end)) = rec.filter(|_| k < info.keys) else {
-                    self.damage();
-                    return None;
-                };
-                let Some(stored) = off.checked_add(len).and_then(|e| strings.get(off..e)) else {
+            if slot == tag {
+                let strings = self.data().get(self.sections[STRINGS].clone());
+                let rec = u32_at(records, i * OFFSET)
+                    .and_then(|r| r.checked_sub(1))
+                    .zip(strings)
+                    .and_then(|(at, strings)| Compiled::record(strings, at as usize));
+                let Some((first, end, stored)) = rec else {
                     self.damage();
                     return None;
                 };
@@ -523,11 +579,15 @@ impl Tables for Compiled {
     }
 
     fn prefix_lengths(&self) -> Lengths {
-        self.filters[1]
+        self.filters[PREFIX_BYTES]
     }
 
     fn domain_labels(&self) -> Lengths {
-        self.filters[0]
+        self.filters[DOMAIN_LABELS]
+    }
+
+    fn exact_lengths(&self) -> Lengths {
+        self.filters[EXACT_BYTES]
     }
 
     fn hits(&self, items: Range<u32>, out: &mut Vec<IntelHit>) {
@@ -567,6 +627,24 @@ impl<'a> Arena<'a> {
         Ok((off, len))
     }
 
+    /// Writes the record of a key (its items `first..end`); returns its offset. The key's
+    /// bytes serve as the string of an equal value added later.
+    fn record(&mut self, key: &'a [u8], first: u32, end: u32) -> io::Result<u32> {
+        let len = u32::try_from(key.len()).map_err(|_| too_large("a key"))?;
+        let off = u32::try_from(self.bytes.len()).map_err(|_| too_large("the strings"))?;
+        let after = self.bytes.len() + RECORD_HEAD + key.len();
+        // Every offset into the strings, + 1 in a slot, fits a u32 below NONE.
+        if after >= NONE as usize {
+            return Err(too_large("the strings"));
+        }
+        push32(&mut self.bytes, len);
+        push32(&mut self.bytes, first);
+        push32(&mut self.bytes, end);
+        self.at.entry(key).or_insert(off + RECORD_HEAD as u32);
+        self.bytes.extend_from_slice(key);
+        Ok(off)
+    }
+
     fn add_opt(&mut self, s: Option<&'a str>) -> io::Result<(u32, u32)> {
         match s {
             Some(s) => self.add(s.as_bytes()),
@@ -590,7 +668,8 @@ type KeyItems<'a> = (&'a [u8], &'a [(u32, u32)]);
 /// A range's key and its entries.
 type NetItems<'a> = ([u8; 18], &'a [(u32, u32)]);
 
-/// One table ready to write: its keys section, slots section and longest probe.
+/// One table ready to write: its records section, tags section and longest probe. The
+/// key records go to the strings.
 fn table<'a>(
     keys: Vec<KeyItems<'a>>,
     arena: &mut Arena<'a>,
@@ -600,39 +679,37 @@ fn table<'a>(
     if n >= u32::MAX as usize {
         return Err(too_large("the keys"));
     }
-    // At most half full: short probes, and misses mostly meet an empty slot at once.
-    let cap = (n * 2).max(2).next_power_of_two();
+    // At most two thirds full: a miss reads a few tags more than at half full, but they
+    // are bytes side by side, and smaller tags stay in the caches better.
+    let cap = (n + n / 2).max(2).next_power_of_two();
     let mask = cap - 1;
-    let mut slots = vec![0u64; cap];
-    let mut key_bytes = Vec::with_capacity((n + 1) * KEY);
+    let mut records = vec![0u32; cap];
+    let mut tags = vec![0u8; cap];
     let mut longest = 0u32;
-    for (index, (key, list)) in keys.iter().enumerate() {
-        let (off, len) = arena.add(key)?;
-        push32(&mut key_bytes, off);
-        push32(&mut key_bytes, len);
+    for (key, list) in keys {
         let first = u32::try_from(items.len() / ITEM).map_err(|_| too_large("the items"))?;
-        push32(&mut key_bytes, first);
         for &(written, meta) in list.iter() {
             push32(items, written);
             push32(items, meta);
         }
+        let end = u32::try_from(items.len() / ITEM).map_err(|_| too_large("the items"))?;
+        // Below NONE (u32::MAX), so + 1 fits.
+        let off = arena.record(key, first, end)?;
         let h = key_hash(key);
         let mut i = h as usize & mask;
         let mut probe = 0u32;
-        while slots.get(i).is_some_and(|&s| s != 0) {
+        while tags.get(i).is_some_and(|&t| t != 0) {
             i = (i + 1) & mask;
             probe += 1;
         }
-        if let Some(s) = slots.get_mut(i) {
-            *s = ((h >> 32) << 32) | (index as u64 + 1);
+        if let (Some(r), Some(t)) = (records.get_mut(i), tags.get_mut(i)) {
+            *r = off + 1;
+            *t = tag(h);
         }
         longest = longest.max(probe);
     }
-    let end = u32::try_from(items.len() / ITEM).map_err(|_| too_large("the items"))?;
-    key_bytes.extend_from_slice(&[0; 8]);
-    push32(&mut key_bytes, end);
-    let slot_bytes = slots.iter().flat_map(|s| s.to_le_bytes()).collect();
-    Ok((key_bytes, slot_bytes, longest))
+    let record_bytes = records.iter().flat_map(|r| r.to_le_bytes()).collect();
+    Ok((record_bytes, tags, longest))
 }
 
 /// Sorted (key, items) pairs of a text-keyed table.
@@ -659,6 +736,15 @@ fn write_memory(mem: &Memory, w: &mut dyn Write) -> io::Result<u64> {
         .collect();
     nets.sort_unstable_by_key(|n| n.0);
     let mut arena = Arena::default();
+    // The tables first: their key records hold the keys' bytes, which the written values
+    // equal to them then share.
+    let mut items = Vec::new();
+    let mut parts: Vec<(Vec<u8>, Vec<u8>, u32)> = Vec::with_capacity(TABLES);
+    parts.push(table(text_keys(&mem.exact), &mut arena, &mut items)?);
+    parts.push(table(text_keys(&mem.domains), &mut arena, &mut items)?);
+    parts.push(table(text_keys(&mem.prefixes), &mut arena, &mut items)?);
+    let net_refs: Vec<KeyItems<'_>> = nets.iter().map(|(k, v)| (&k[..], *v)).collect();
+    parts.push(table(net_refs, &mut arena, &mut items)?);
     let mut written = Vec::with_capacity(mem.written.len() * REF);
     for v in &mem.written {
         let (off, len) = arena.add(v.as_bytes())?;
@@ -691,18 +777,12 @@ fn write_memory(mem: &Memory, w: &mut dyn Write) -> io::Result<u64> {
         lengths.push(u8::try_from(family.len()).map_err(|_| too_large("the prefix lengths"))?);
         lengths.extend_from_slice(family);
     }
-    for filter in [mem.domain_labels, mem.prefix_lengths] {
+    // In the order of DOMAIN_LABELS, PREFIX_BYTES, EXACT_BYTES.
+    for filter in [mem.domain_labels, mem.prefix_lengths, mem.exact_lengths] {
         for word in filter.0 {
             lengths.extend_from_slice(&word.to_le_bytes());
         }
     }
-    let mut items = Vec::new();
-    let mut parts: Vec<(Vec<u8>, Vec<u8>, u32)> = Vec::with_capacity(TABLES);
-    parts.push(table(text_keys(&mem.exact), &mut arena, &mut items)?);
-    parts.push(table(text_keys(&mem.domains), &mut arena, &mut items)?);
-    parts.push(table(text_keys(&mem.prefixes), &mut arena, &mut items)?);
-    let net_refs: Vec<KeyItems<'_>> = nets.iter().map(|(k, v)| (&k[..], *v)).collect();
-    parts.push(table(net_refs, &mut arena, &mut items)?);
 
     let mut bodies: Vec<&[u8]> = vec![&arena.bytes, &written, &metas, &tags, &items, &lengths];
     for (keys, slots, _) in &parts {
@@ -821,10 +901,10 @@ mod tests {
         let mut bytes = compiled(&s);
         let len_at = 32 + LENGTHS * 16 + 8;
         let len = u64_at(&bytes, len_at).unwrap();
-        bytes[len_at..len_at + 8].copy_from_slice(&(len - 64).to_le_bytes());
+        bytes[len_at..len_at + 8].copy_from_slice(&(len - 96).to_le_bytes());
         reseal(&mut bytes);
         let c = Compiled::from_vec(bytes, "t").unwrap();
-        assert_eq!(c.filters, [Lengths::ALL; 2]);
+        assert_eq!(c.filters, [Lengths::ALL; FILTERS]);
         let mut old = Store::new();
         old.attach(c);
         for &(kind, value) in QUERIES {
@@ -840,6 +920,53 @@ mod tests {
         );
         assert!(c.filters[1].has("http://cdn.example.com/s2/".len()));
         assert!(!c.filters[1].has(20));
+        // Exact values: the 32-character MD5 only.
+        assert!(c.filters[2].has(32) && !c.filters[2].has(31) && !c.filters[2].has(33));
+    }
+
+    /// A version-1 file (the same header) is refused with the version error, which asks
+    /// to rebuild it; a damaged one is still called damaged.
+    #[test]
+    fn a_version_1_store_is_refused_with_the_version_error() {
+        let mut bytes = compiled(&store());
+        bytes[8..12].copy_from_slice(&1u32.to_le_bytes());
+        reseal(&mut bytes);
+        let err = Compiled::from_vec(bytes.clone(), "t")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("version 1 is not supported") && err.contains("rebuild"),
+            "{err}"
+        );
+        bytes[40] ^= 1;
+        let err = Compiled::from_vec(bytes, "t").unwrap_err().to_string();
+        assert!(err.contains("checksum"), "{err}");
+    }
+
+    /// Every key of every table is found through its slot, and its record holds its bytes.
+    #[test]
+    fn every_key_is_found_through_its_record() {
+        let c = Compiled::from_vec(compiled(&store()), "t").unwrap();
+        let strings = c.section(STRINGS);
+        let mut keys = 0;
+        for t in 0..TABLES {
+            let (records, tags) = c.slots(t).unwrap();
+            assert_eq!(records.len(), tags.len() * OFFSET);
+            for (at, &tag) in records.chunks_exact(OFFSET).zip(tags) {
+                let off = u32_at(at, 0).unwrap() as usize;
+                assert_eq!(off == 0, tag == 0);
+                if off == 0 {
+                    continue;
+                }
+                let (first, end, key) = Compiled::record(strings, off - 1).unwrap();
+                assert!(first < end, "{key:?}");
+                assert_eq!(c.find(t, key), Some(first..end));
+                keys += 1;
+            }
+        }
+        // 1 exact value, 1 domain (written twice), 1 URL prefix, 3 ranges.
+        assert_eq!(keys, 6);
+        assert_eq!(c.damaged(), 0);
     }
 
     #[test]

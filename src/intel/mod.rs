@@ -115,7 +115,7 @@ fn labels(domain: &str) -> usize {
 }
 
 /// A backend of the store: the tables a lookup probes, and the hits of what it finds.
-/// [`probe`] holds the matching rules, once for every backend.
+/// [`keys`] holds the matching rules, once for every backend.
 trait Tables {
     /// What a probe finds: the entries of one key.
     type Items<'s>
@@ -129,6 +129,8 @@ trait Tables {
     fn prefix_lengths(&self) -> Lengths;
     /// The label counts of the domains held.
     fn domain_labels(&self) -> Lengths;
+    /// The lengths in bytes of the exact values held.
+    fn exact_lengths(&self) -> Lengths;
     /// Appends the hits of `items` not yet in `out`.
     fn hits(&self, items: Self::Items<'_>, out: &mut Vec<IntelHit>);
 }
@@ -154,6 +156,8 @@ struct Memory {
     prefix_lengths: Lengths,
     /// Label counts of the domains held.
     domain_labels: Lengths,
+    /// Lengths of the exact values held, in bytes.
+    exact_lengths: Lengths,
     /// Entries held.
     entries: usize,
 }
@@ -181,6 +185,10 @@ impl Tables for Memory {
 
     fn domain_labels(&self) -> Lengths {
         self.domain_labels
+    }
+
+    fn exact_lengths(&self) -> Lengths {
+        self.exact_lengths
     }
 
     fn hits(&self, items: &[(u32, u32)], out: &mut Vec<IntelHit>) {
@@ -324,7 +332,10 @@ impl Memory {
             }
         };
         let list = match (shape, net) {
-            (Shape::Exact, _) => self.exact.entry(key.into()).or_default(),
+            (Shape::Exact, _) => {
+                self.exact_lengths.insert(key.len());
+                self.exact.entry(key.into()).or_default()
+            }
             (Shape::Domain, _) => {
                 self.domain_labels.insert(labels(&key));
                 self.domains.entry(key.into()).or_default()
@@ -412,13 +423,13 @@ impl Store {
     /// Whether any entry matches, without building the hits (the fast path of the bench).
     pub fn contains(&self, kind: IocKind, value: &str) -> bool {
         let lower = lower_case(value);
-        let lower: &str = &lower;
+        let query = Query::new(Some(kind), &lower);
         let stop = &mut |_| ControlFlow::Break(());
-        (self.mem.entries > 0 && probe(&self.mem, Some(kind), lower, stop).is_break())
+        (self.mem.entries > 0 && probe(&self.mem, &query, stop).is_break())
             || self
                 .compiled
                 .iter()
-                .any(|c| probe(c, Some(kind), lower, &mut |_| ControlFlow::Break(())).is_break())
+                .any(|c| probe(c, &query, &mut |_| ControlFlow::Break(())).is_break())
     }
 
     /// The feed entries an indicator matches, sorted, without duplicates.
@@ -434,17 +445,17 @@ impl Store {
 
     fn lookup_as(&self, kind: Option<IocKind>, value: &str) -> Vec<IntelHit> {
         let lower = lower_case(value);
-        let lower: &str = &lower;
+        let query = Query::new(kind, &lower);
         let mut out = Vec::new();
         if self.mem.entries > 0 {
             let mem = &self.mem;
-            let _ = probe(mem, kind, lower, &mut |items| {
+            let _ = probe(mem, &query, &mut |items| {
                 mem.hits(items, &mut out);
                 ControlFlow::Continue(())
             });
         }
         for c in &self.compiled {
-            let _ = probe(c, kind, lower, &mut |items| {
+            let _ = probe(c, &query, &mut |items| {
                 c.hits(items, &mut out);
                 ControlFlow::Continue(())
             });
@@ -507,32 +518,91 @@ impl Drop for Store {
     }
 }
 
-/// Probes one backend for `lower` (trimmed, lower-cased) as an indicator of `kind` (or,
-/// without a kind, as an exact value only), calling `found` with every key's entries until it says to stop.
+/// A value to look up, read once for every backend: its kind, its trimmed lower-cased text
+/// and what parsing it gives (the address of an IP indicator, the host of a URL).
+struct Query<'q> {
+    kind: Option<IocKind>,
+    lower: &'q str,
+    /// The address of an IP indicator (`[...]` brackets allowed).
+    ip: Option<IpAddr>,
+    /// Whether the text is an address as it stands (an address is never an exact key: a
+    /// feed's addresses are ranges of one, so the exact table is skipped).
+    address: bool,
+    /// A URL's host, and its address when it is one.
+    host: Option<(&'q str, Option<IpAddr>)>,
+}
+
+impl<'q> Query<'q> {
+    fn new(kind: Option<IocKind>, lower: &'q str) -> Query<'q> {
+        let mut q = Query {
+            kind,
+            lower,
+            ip: None,
+            address: false,
+            host: None,
+        };
+        match kind {
+            Some(IocKind::Ipv4 | IocKind::Ipv6) => {
+                q.ip = ip_of(lower);
+                // The text itself parses (no brackets around it, nothing after them).
+                q.address = q.ip.is_some() && !lower.contains(['[', ']']);
+            }
+            Some(IocKind::Url) => {
+                q.host = url_host(lower).map(|h| (h, h.parse::<IpAddr>().ok()));
+            }
+            _ => {}
+        }
+        q
+    }
+}
+
+/// The address in `text`, which may be written in brackets (`[2001:db8::1]:443` gives
+/// 2001:db8::1).
+fn ip_of(text: &str) -> Option<IpAddr> {
+    let text = text.trim_start_matches('[');
+    let text = text.split(']').next().unwrap_or(text);
+    text.parse::<IpAddr>().ok()
+}
+
+/// Probes one backend for a query (or, without a kind, for its value as an exact value
+/// only), calling `found` with every key's entries until it says to stop.
 fn probe<'s, T: Tables>(
     t: &'s T,
-    kind: Option<IocKind>,
-    lower: &str,
+    query: &Query<'_>,
     found: &mut dyn FnMut(T::Items<'s>) -> ControlFlow<()>,
 ) -> ControlFlow<()> {
-    // An address is never an exact key (a feed's addresses are ranges of one): an IP
-    // indicator written as an address skips the exact table.
-    let address =
-        matches!(kind, Some(IocKind::Ipv4 | IocKind::Ipv6)) && lower.parse::<IpAddr>().is_ok();
-    if !address {
-        if let Some(items) = t.get(Key::Exact(lower)) {
-            found(items)?;
-        }
+    keys(t, query, &mut |key| match t.get(key) {
+        Some(items) => found(items),
+        None => ControlFlow::Continue(()),
+    })
+}
+
+/// Lists the keys a query probes in `t`, in order, until `key` says to stop: the exact
+/// value, then the ranges of an address, the domain and its parents, the URL's prefixes
+/// and its host; only at the lengths `t` holds.
+fn keys<T: Tables>(
+    t: &T,
+    query: &Query<'_>,
+    key: &mut dyn FnMut(Key<'_>) -> ControlFlow<()>,
+) -> ControlFlow<()> {
+    let lower = query.lower;
+    let exact = t.exact_lengths();
+    if !query.address && exact.has(lower.len()) {
+        key(Key::Exact(lower))?;
     }
-    let Some(kind) = kind else {
+    let Some(kind) = query.kind else {
         return ControlFlow::Continue(());
     };
     match kind {
-        IocKind::Ipv4 | IocKind::Ipv6 => probe_ip(t, lower, found)?,
-        IocKind::Domain => probe_domain(t, lower, found)?,
+        IocKind::Ipv4 | IocKind::Ipv6 => {
+            if let Some(ip) = query.ip {
+                ip_keys(t, ip, key)?;
+            }
+        }
+        IocKind::Domain => domain_keys(t, lower, key)?,
         IocKind::Email => {
             if let Some((_, domain)) = lower.rsplit_once('@') {
-                probe_domain(t, domain, found)?;
+                domain_keys(t, domain, key)?;
             }
         }
         IocKind::Url => {
@@ -541,25 +611,23 @@ fn probe<'s, T: Tables>(
             let held = t.prefix_lengths();
             for (i, b) in lower.bytes().enumerate() {
                 if matches!(b, b'/' | b'?' | b'=' | b'&' | b'.') && i > 0 && held.has(i + 1) {
-                    if let Some(items) = lower.get(..=i).and_then(|p| t.get(Key::Prefix(p))) {
-                        found(items)?;
+                    if let Some(p) = lower.get(..=i) {
+                        key(Key::Prefix(p))?;
                     }
                 }
             }
             if held.has(lower.len()) {
-                if let Some(items) = t.get(Key::Prefix(lower)) {
-                    found(items)?;
-                }
+                key(Key::Prefix(lower))?;
             }
-            if let Some(host) = url_host(lower) {
-                if host.parse::<IpAddr>().is_ok() {
-                    probe_ip(t, host, found)?;
-                } else {
-                    if let Some(items) = t.get(Key::Exact(host)) {
-                        found(items)?;
+            match query.host {
+                Some((_, Some(ip))) => ip_keys(t, ip, key)?,
+                Some((host, None)) => {
+                    if exact.has(host.len()) {
+                        key(Key::Exact(host))?;
                     }
-                    probe_domain(t, host, found)?;
+                    domain_keys(t, host, key)?;
                 }
+                None => {}
             }
         }
         _ => {}
@@ -567,43 +635,36 @@ fn probe<'s, T: Tables>(
     ControlFlow::Continue(())
 }
 
-fn probe_ip<'s, T: Tables>(
-    t: &'s T,
-    text: &str,
-    found: &mut dyn FnMut(T::Items<'s>) -> ControlFlow<()>,
+/// The ranges that may hold `ip`: one key per prefix length `t` holds, longest first.
+fn ip_keys<T: Tables>(
+    t: &T,
+    ip: IpAddr,
+    key: &mut dyn FnMut(Key<'_>) -> ControlFlow<()>,
 ) -> ControlFlow<()> {
-    let text = text.trim_start_matches('[');
-    let text = text.split(']').next().unwrap_or(text);
-    let Ok(ip) = text.parse::<IpAddr>() else {
-        return ControlFlow::Continue(());
-    };
     let (value, v6) = bits(ip);
     for &len in t.lengths(v6) {
-        let key = Key::Net {
+        key(Key::Net {
             len,
             addr: mask(value, len, v6),
             v6,
-        };
-        if let Some(items) = t.get(key) {
-            found(items)?;
-        }
+        })?;
     }
     ControlFlow::Continue(())
 }
 
-fn probe_domain<'s, T: Tables>(
-    t: &'s T,
+/// The domain and its parents (not its top-level label alone), at the label counts `t`
+/// holds.
+fn domain_keys<T: Tables>(
+    t: &T,
     domain: &str,
-    found: &mut dyn FnMut(T::Items<'s>) -> ControlFlow<()>,
+    key: &mut dyn FnMut(Key<'_>) -> ControlFlow<()>,
 ) -> ControlFlow<()> {
     let held = t.domain_labels();
     let mut rest = domain.trim_end_matches('.');
     let mut count = labels(rest);
     loop {
         if held.has(count) {
-            if let Some(items) = t.get(Key::Domain(rest)) {
-                found(items)?;
-            }
+            key(Key::Domain(rest))?;
         }
         count = count.saturating_sub(1);
         match rest.split_once('.') {
@@ -707,6 +768,51 @@ mod tests {
         assert!(!s.contains(IocKind::Url, "http://cdn.example.com/s3/beacon.php"));
         assert!(s.contains(IocKind::Url, "https://a.example.org/x.php"));
         assert!(!s.contains(IocKind::Url, "https://a.example.org/x.php?q=1"));
+    }
+
+    /// The exact table is probed only at the lengths it holds (bit 255 standing for 255
+    /// bytes or more), for the value and for a URL's host, in memory and compiled alike.
+    #[test]
+    fn exact_values_are_probed_at_the_lengths_held() {
+        let long = format!("Global\\{}", "m".repeat(300));
+        let mut s = store(&["0123456789abcdef0123456789abcdef01234567", &long]);
+        assert!(s.add_exact(&entry("cdn.example.com", "top")));
+        let held = s.mem.exact_lengths;
+        assert!(held.has(40) && held.has(15) && held.has(long.len()) && held.has(255));
+        assert!(!held.has(39) && !held.has(41) && !held.has(16));
+        let mut bytes = Vec::new();
+        compiled::write(&s, &mut bytes).unwrap();
+        let mut mapped = Store::new();
+        mapped.attach(Compiled::from_vec(bytes, "t").unwrap());
+        for t in [&s, &mapped] {
+            assert!(t.contains(IocKind::Sha1, "0123456789ABCDEF0123456789ABCDEF01234567"));
+            assert!(!t.contains(IocKind::Sha1, "0123456789abcdef0123456789abcdef0123456"));
+            assert_eq!(t.lookup_exact(&long.to_uppercase()).len(), 1);
+            assert!(t.lookup_exact(&format!("{long}n")).is_empty());
+            assert!(t.lookup_exact(&long[..long.len() - 1]).is_empty());
+            assert!(t.contains(IocKind::Url, "https://cdn.example.com/app.js"));
+            assert!(t.contains(IocKind::Domain, "cdn.example.com"));
+            assert!(!t.contains(IocKind::Domain, "a.cdn.example.com"));
+            assert!(!t.contains(IocKind::Url, "https://cdn.example.co/app.js"));
+        }
+        assert_eq!(mapped.compiled()[0].damaged(), 0);
+    }
+
+    /// An IP indicator is read once, brackets and all: as it stands it skips the exact
+    /// table, in brackets it is looked up there too.
+    #[test]
+    fn addresses_are_read_with_or_without_brackets() {
+        let s = store(&["2001:db8:fe00::/40", "[2001:db8::5]"]);
+        assert!(s.contains(IocKind::Ipv6, "[2001:db8:fe7c::17]"));
+        assert!(s.contains(IocKind::Ipv6, "[2001:db8:fe7c::17]:443"));
+        assert!(s.contains(IocKind::Ipv6, "[2001:DB8::5]"));
+        assert!(!s.contains(IocKind::Ipv6, "2001:db8::6"));
+        let q = Query::new(Some(IocKind::Ipv6), "[2001:db8::5]");
+        assert!(!q.address && q.ip.is_some());
+        let q = Query::new(Some(IocKind::Ipv4), "192.0.2.7");
+        assert!(q.address && q.ip.is_some());
+        let q = Query::new(Some(IocKind::Url), "http://[2001:db8::5]:8080/x");
+        assert!(matches!(q.host, Some(("2001:db8::5", Some(_)))));
     }
 
     #[test]
