@@ -21,7 +21,9 @@ fn skip(why: &str) {
     eprintln!("note: {why}; skipping the pefile comparison");
 }
 
-fn python() -> String {
+/// The interpreter with pefile (and py-tlsh): `SPOOR_PEFILE_PYTHON`, `target/pefile`, or
+/// `python3`.
+pub(crate) fn python() -> String {
     if let Ok(p) = std::env::var("SPOOR_PEFILE_PYTHON") {
         return p;
     }

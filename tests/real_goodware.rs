@@ -86,9 +86,11 @@ fn slice() -> Option<PathBuf> {
     dir.join("MANIFEST.tsv").is_file().then_some(dir)
 }
 
-#[test]
-fn no_corpus_rule_matches_the_real_goodware_slice() {
-    let Some(dir) = slice() else {
+/// The slice, or a note that the test is skipped (a failure when
+/// `SPOOR_REQUIRE_REAL_GOODWARE` is set).
+fn slice_or_skip() -> Option<PathBuf> {
+    let dir = slice();
+    if dir.is_none() {
         assert!(
             std::env::var_os("SPOOR_REQUIRE_REAL_GOODWARE").is_none(),
             "SPOOR_REQUIRE_REAL_GOODWARE is set but there is no real goodware slice \
@@ -98,6 +100,13 @@ fn no_corpus_rule_matches_the_real_goodware_slice() {
             "note: no real goodware slice (fetch it with sh corpus/real-goodware.sh --ci \
              target/real-goodware-ci, or set SPOOR_REAL_GOODWARE); skipped"
         );
+    }
+    dir
+}
+
+#[test]
+fn no_corpus_rule_matches_the_real_goodware_slice() {
+    let Some(dir) = slice_or_skip() else {
         return;
     };
     let paths = slice_paths(&dir);
@@ -131,12 +140,7 @@ fn no_corpus_rule_matches_the_real_goodware_slice() {
 /// `Local\RustBacktraceMutex00000000`.
 #[test]
 fn real_goodware_gets_no_mutex_names() {
-    let Some(dir) = slice() else {
-        assert!(
-            std::env::var_os("SPOOR_REQUIRE_REAL_GOODWARE").is_none(),
-            "SPOOR_REQUIRE_REAL_GOODWARE is set but there is no real goodware slice"
-        );
-        eprintln!("note: no real goodware slice; skipped");
+    let Some(dir) = slice_or_skip() else {
         return;
     };
     let mut found = Vec::new();
@@ -162,23 +166,11 @@ fn real_goodware_gets_no_mutex_names() {
 #[test]
 fn fuzzy_hashes_equal_ssdeep_and_tlsh() {
     let required = std::env::var_os("SPOOR_REQUIRE_FUZZY_REFERENCE").is_some();
-    let Some(dir) = slice() else {
-        assert!(
-            std::env::var_os("SPOOR_REQUIRE_REAL_GOODWARE").is_none(),
-            "SPOOR_REQUIRE_REAL_GOODWARE is set but there is no real goodware slice"
-        );
-        eprintln!("note: no real goodware slice; skipped");
+    let Some(dir) = slice_or_skip() else {
         return;
     };
     let paths = slice_paths(&dir);
-    let python = std::env::var("SPOOR_PEFILE_PYTHON").unwrap_or_else(|_| {
-        let venv = root().join("target/pefile/bin/python");
-        if venv.is_file() {
-            venv.display().to_string()
-        } else {
-            "python3".into()
-        }
-    });
+    let python = crate::imphash::python();
     let list: String = paths.iter().map(|p| format!("{}\n", p.display())).collect();
     let mut child = std::process::Command::new(&python)
         .arg(root().join("tests/fuzzy_hashes.py"))
