@@ -227,6 +227,13 @@ impl Arena {
         ((index as u64) << 32) | offset as u64
     }
 
+    /// The bytes at `addr`, if the arena holds them.
+    fn bytes_at(&self, addr: u64, len: usize) -> Option<&[u8]> {
+        let blk = self.blocks.get((addr >> 32) as usize)?;
+        let start = (addr & 0xffff_ffff) as usize;
+        blk.get(start..start.checked_add(len)?)
+    }
+
     fn get(&self, addr: u64, len: usize) -> &[u8] {
         let blk = &self.blocks[(addr >> 32) as usize];
         let start = (addr & 0xffff_ffff) as usize;
@@ -868,6 +875,7 @@ impl IocSet {
             mem: std::mem::take(&mut self.mem),
             order,
             at: 0,
+            files: self.files.clone(),
         });
         let mut stream = RecordStream {
             runs: cursors.len() - 1,
@@ -1287,6 +1295,8 @@ enum Cursor {
         mem: Memory,
         order: Vec<u32>,
         at: usize,
+        /// The source files snippets are cut from (only to fetch their bytes early).
+        files: Vec<Option<Arc<SourceFile>>>,
     },
 }
 
@@ -1294,8 +1304,14 @@ impl Cursor {
     fn next_into(&mut self, rec: &mut Record) -> io::Result<bool> {
         match self {
             Cursor::File { reader, .. } => rec.read(reader),
-            Cursor::Memory { mem, order, at } => match order.get(*at) {
+            Cursor::Memory {
+                mem,
+                order,
+                at,
+                files,
+            } => match order.get(*at) {
                 Some(&i) => {
+                    fetch_ahead(mem, order, *at, files);
                     *at += 1;
                     rec.load(mem, &mem.entries[i as usize]);
                     Ok(true)
@@ -1306,6 +1322,67 @@ impl Cursor {
                 }
             },
         }
+    }
+}
+
+/// How many entries ahead of the one being read [`fetch_ahead`] starts fetching.
+const AHEAD: usize = 16;
+
+/// Asks the processor to fetch what the entries a few places ahead in `order` will read:
+/// the entry itself `AHEAD` places ahead, its key and first sighting half-way, the
+/// sighting's text and the source bytes of its snippet a quarter of the way. The entries
+/// are read in sorted order, which is no order in memory: without this, each indicator
+/// waits for four to six cache misses one after the other.
+fn fetch_ahead(mem: &Memory, order: &[u32], at: usize, files: &[Option<Arc<SourceFile>>]) {
+    let entry = |k: usize| order.get(at + k).and_then(|&i| mem.entries.get(i as usize));
+    if let Some(e) = entry(AHEAD) {
+        prefetch_bytes(std::ptr::from_ref(e).cast(), std::mem::size_of::<Entry>());
+    }
+    if let Some(e) = entry(AHEAD / 2) {
+        if let Some(key) = mem
+            .arena
+            .bytes_at(e.addr, e.key_len as usize + e.display_len as usize)
+        {
+            prefetch_bytes(key.as_ptr(), key.len());
+        }
+        if let Some(s) = mem.sights.get(e.first as usize) {
+            prefetch_bytes(std::ptr::from_ref(s).cast(), std::mem::size_of::<Sight>());
+        }
+    }
+    if let Some(e) = entry(AHEAD / 4) {
+        for s in (SightIter { mem, next: e.first }).take(2) {
+            if let ([CUT_TAG, back, a, b, c, d], Some(Some(file)), Some(offset)) =
+                (s.context, files.get(s.source as usize), s.offset)
+            {
+                if let Some(start) = offset.checked_sub(u64::from(*back)) {
+                    file.prefetch(start, u32::from_le_bytes([*a, *b, *c, *d]));
+                }
+            } else {
+                prefetch_bytes(s.context.as_ptr(), s.context.len());
+            }
+        }
+    }
+}
+
+/// Asks the processor to bring `len` bytes at `ptr` into the cache (a hint: it never
+/// faults, whatever the address, and does nothing on other architectures).
+pub(super) fn prefetch_bytes(ptr: *const u8, len: usize) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+        let skew = ptr as usize & 63;
+        let mut at = 0;
+        while at < len + skew {
+            let line = ptr.wrapping_sub(skew).wrapping_add(at);
+            // SAFETY: a prefetch is a hint that reads nothing architecturally and never
+            // faults, even for an address that is not mapped.
+            unsafe { _mm_prefetch::<_MM_HINT_T0>(line.cast()) };
+            at += 64;
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        let _ = (ptr, len);
     }
 }
 
