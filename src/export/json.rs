@@ -274,8 +274,21 @@ fn string(out: &mut Vec<u8>, value: &str) {
     out.reserve(bytes.len() + 2);
     out.push(b'"');
     let mut start = 0;
-    for (i, &b) in bytes.iter().enumerate() {
+    let mut i = 0;
+    while i < bytes.len() {
+        // eight bytes at a time while none needs an escape (the common case)
+        if let Some(word) = bytes
+            .get(i..i + 8)
+            .and_then(|w| <[u8; 8]>::try_from(w).ok())
+        {
+            if !needs_escape(u64::from_le_bytes(word)) {
+                i += 8;
+                continue;
+            }
+        }
+        let b = bytes[i];
         if b >= 0x20 && b != b'"' && b != b'\\' {
+            i += 1;
             continue;
         }
         out.extend_from_slice(&bytes[start..i]);
@@ -296,10 +309,21 @@ fn string(out: &mut Vec<u8>, value: &str) {
                 HEX[usize::from(b & 15)],
             ]),
         }
-        start = i + 1;
+        i += 1;
+        start = i;
     }
     out.extend_from_slice(&bytes[start..]);
     out.push(b'"');
+}
+
+/// Whether any of the eight bytes of `x` is a control character, a quote or a backslash
+/// (exact when it says no; a yes is checked byte by byte).
+fn needs_escape(x: u64) -> bool {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    let zero = |v: u64| v.wrapping_sub(LO) & !v & HI;
+    let control = x.wrapping_sub(LO * 0x20) & !x & HI;
+    (control | zero(x ^ (LO * u64::from(b'"'))) | zero(x ^ (LO * u64::from(b'\\')))) != 0
 }
 
 /// Appends a whole number in decimal.
@@ -622,6 +646,31 @@ mod tests {
                 intel: Vec::new(),
             },
         ]
+    }
+
+    #[test]
+    fn strings_are_escaped_as_serde_escapes_them() {
+        let specials = [
+            "\"", "\\", "\n", "\r", "\t", "\u{8}", "\u{c}", "\u{1}", "\u{1f}", "\u{7f}", "é",
+            "\u{202e}", " ",
+        ];
+        for len in 0..20 {
+            for special in specials {
+                for at in 0..=len {
+                    let mut value: String =
+                        "abcdefghijklmnopqrstuvwxyz".chars().take(len).collect();
+                    value.insert_str(at, special);
+                    let mut out = Vec::new();
+                    string(&mut out, &value);
+                    let expected = serde_json::to_string(&value).expect("serialises");
+                    assert_eq!(
+                        String::from_utf8(out).expect("utf-8"),
+                        expected,
+                        "{value:?}"
+                    );
+                }
+            }
+        }
     }
 
     #[test]
