@@ -1017,12 +1017,28 @@ fn sorted_order(mem: &Memory) -> Vec<u32> {
             (hi, lo, i as u32)
         })
         .collect();
-    keys.sort_unstable_by(|a, b| {
-        (a.0, a.1).cmp(&(b.0, b.1)).then_with(|| {
-            let (ea, eb) = (&mem.entries[a.2 as usize], &mem.entries[b.2 as usize]);
-            mem.key(ea).cmp(mem.key(eb))
-        })
-    });
+    // By the prefix alone first (no look into the arena), then each run of equal prefixes
+    // (paths under one folder, ports of one address) by the whole key: its keys are read
+    // once from memory and compared in the cache, where comparing them during the big
+    // sort would read them from all over the arena. The order is the same: keys are
+    // unique, so the result is the one sort by (prefix, key).
+    keys.sort_unstable_by_key(|k| (u128::from(k.0) << 64) | u128::from(k.1));
+    let by_key = |a: &SortKey, b: &SortKey| {
+        let (ea, eb) = (&mem.entries[a.2 as usize], &mem.entries[b.2 as usize]);
+        mem.key(ea).cmp(mem.key(eb))
+    };
+    let mut start = 0;
+    while start < keys.len() {
+        let head = (keys[start].0, keys[start].1);
+        let run = keys[start..]
+            .iter()
+            .position(|k| (k.0, k.1) != head)
+            .unwrap_or(keys.len() - start);
+        if run > 1 {
+            keys[start..start + run].sort_unstable_by(by_key);
+        }
+        start += run;
+    }
     keys.into_iter().map(|k| k.2).collect()
 }
 
