@@ -1962,6 +1962,46 @@ mod tests {
     }
 
     #[test]
+    fn sorted_by_kind_then_whole_key() {
+        // long shared prefixes (paths in a few folders, ports of a few addresses) make
+        // the sort compare whole keys
+        let src: Arc<str> = Arc::from("a.log");
+        let mut set = IocSet::new(1);
+        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+        for i in 0..3000u64 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let (kind, value) = match i % 3 {
+                0 => (
+                    IocKind::FilePath,
+                    format!(
+                        "C:\\Users\\user{}\\AppData\\Local\\Temp\\{:x}.exe",
+                        x % 7,
+                        x >> 44
+                    ),
+                ),
+                1 => (IocKind::Domain, format!("{}.cdn.example.com", x % 500)),
+                _ => (
+                    IocKind::Ipv4,
+                    format!("203.0.113.{}:{}", x % 4, 1 + x % 65535),
+                ),
+            };
+            set.add(kind, value, false, Notes::NONE, sighting(&src, i, "c"));
+        }
+        let got: Vec<Ioc> = set.into_sorted();
+        assert!(got.len() > 1000);
+        for pair in got.windows(2) {
+            let a = (pair[0].kind as u8, pair[0].value.to_lowercase());
+            let b = (pair[1].kind as u8, pair[1].value.to_lowercase());
+            assert!(a < b, "{a:?} before {b:?}");
+        }
+        for ioc in got.iter().filter(|i| i.kind == IocKind::Ipv4) {
+            assert!(ioc.ports.windows(2).all(|p| p[0] < p[1]), "{:?}", ioc.ports);
+        }
+    }
+
+    #[test]
     fn spilled_equals_in_memory() {
         let mut whole = IocSet::new(3);
         fill(&mut whole);
