@@ -134,7 +134,7 @@ struct Memory {
     sights: Vec<Sight>,
     /// Entry numbers with the 32-bit hash of their key, so that growing the table never
     /// reads the keys again.
-    table: hashbrown::HashTable<(u32, u32)>,
+    table: Table,
 }
 
 /// One indicator: its key (and first-seen spelling, when that differs) in the arena.
@@ -279,7 +279,14 @@ const PORT_SEP: u8 = 1;
 /// an address written with a port, else the value itself.
 fn set_key<'v>(kind: IocKind, value: &'v str, buf: &'v mut String) -> &'v str {
     if kind.case_insensitive() {
-        *buf = fold_case(value);
+        if value.is_ascii() {
+            // `fold_case` without a new string
+            buf.clear();
+            buf.push_str(value);
+            buf.make_ascii_lowercase();
+        } else {
+            *buf = fold_case(value);
+        }
         return buf.as_str();
     }
     match super::split_port(kind, value) {
@@ -323,11 +330,106 @@ fn hash_key(kind: u8, key: &[u8]) -> u32 {
     (h >> 32) as u32 ^ h as u32
 }
 
-/// The table's 64-bit hash of a kept 32-bit one (every bit depends on it).
-fn spread(h: u32) -> u64 {
-    u64::from(h)
-        .wrapping_mul(0x9e37_79b9_7f4a_7c15)
-        .rotate_left(26)
+/// The hash table of a set's entries: open addressing with linear probing, each slot an
+/// entry number plus one (0 = empty) and the 32-bit hash of its key, so that a slot and
+/// its neighbours share a cache line (one miss per look-up, and a place known from the
+/// hash alone, to fetch ahead: [`Table::prefetch`]) and growing never reads a key.
+#[derive(Debug, Clone, Default)]
+struct Table {
+    slots: Vec<(u32, u32)>,
+    len: usize,
+}
+
+impl Table {
+    /// Entries held before the table grows (three quarters of the slots).
+    fn capacity(&self) -> usize {
+        self.slots.len() / 4 * 3
+    }
+
+    fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Where the probe for hash `h` starts (Fibonacci hashing: the top bits of the
+    /// product, which depend on every bit of `h`).
+    fn home(&self, h: u32) -> usize {
+        let bits = self.slots.len().trailing_zeros();
+        if bits == 0 {
+            return 0;
+        }
+        (u64::from(h).wrapping_mul(0x9e37_79b9_7f4a_7c15) >> (64 - bits)) as usize
+    }
+
+    /// The entry number whose hash is `h` and for which `eq` holds.
+    fn find(&self, h: u32, mut eq: impl FnMut(u32) -> bool) -> Option<u32> {
+        if self.slots.is_empty() {
+            return None;
+        }
+        let mask = self.slots.len() - 1;
+        let mut at = self.home(h);
+        loop {
+            let (slot, hash) = self.slots.get(at).copied()?;
+            if slot == 0 {
+                return None;
+            }
+            if hash == h && eq(slot - 1) {
+                return Some(slot - 1);
+            }
+            at = (at + 1) & mask;
+        }
+    }
+
+    /// Adds entry number `index` (not in the table yet) with hash `h`.
+    fn insert(&mut self, h: u32, index: u32) {
+        if self.len >= self.capacity() {
+            self.grow();
+        }
+        self.place(h, index.saturating_add(1));
+        self.len += 1;
+    }
+
+    fn place(&mut self, h: u32, slot: u32) {
+        let mask = self.slots.len() - 1;
+        let mut at = self.home(h);
+        while let Some(s) = self.slots.get_mut(at) {
+            if s.0 == 0 {
+                *s = (slot, h);
+                return;
+            }
+            at = (at + 1) & mask;
+        }
+    }
+
+    fn grow(&mut self) {
+        let size = (self.slots.len() * 2).max(16);
+        let old = std::mem::replace(&mut self.slots, vec![(0, 0); size]);
+        for (slot, h) in old {
+            if slot != 0 {
+                self.place(h, slot);
+            }
+        }
+    }
+
+    /// Asks the processor to fetch the slots where the probe for hash `h` starts.
+    fn prefetch(&self, h: u32) {
+        if let Some(slot) = self.slots.get(self.home(h)) {
+            prefetch_bytes(
+                std::ptr::from_ref(slot).cast(),
+                std::mem::size_of::<(u32, u32)>(),
+            );
+        }
+    }
+
+    /// Empties the table, keeping its slots.
+    fn clear(&mut self) {
+        self.slots.fill((0, 0));
+        self.len = 0;
+    }
+
+    /// Bytes held.
+    fn bytes(&self) -> usize {
+        self.slots.capacity() * std::mem::size_of::<(u32, u32)>()
+    }
 }
 
 impl Memory {
@@ -349,7 +451,7 @@ impl Memory {
         self.arena.reserved()
             + self.entries.capacity() * std::mem::size_of::<Entry>()
             + self.sights.capacity() * std::mem::size_of::<Sight>()
-            + table_bytes(self.table.capacity())
+            + self.table.bytes()
     }
 
     /// Bytes the next new indicator (with a sighting of `need` arena bytes) may add by
@@ -363,8 +465,9 @@ impl Memory {
         if self.sights.len() == self.sights.capacity() {
             more += self.sights.capacity().max(4) * std::mem::size_of::<Sight>();
         }
-        if self.table.len() == self.table.capacity() {
-            more += 2 * table_bytes(self.table.capacity().max(4));
+        if self.table.len() >= self.table.capacity() {
+            // the new slots, twice as many, while the old ones are still held
+            more += (self.table.bytes() * 2).max(16 * std::mem::size_of::<(u32, u32)>());
         }
         more + self.arena.growth(need)
     }
@@ -375,12 +478,6 @@ impl Memory {
         self.sights.clear();
         self.table.clear();
     }
-}
-
-/// Approximate bytes of a hash table holding `capacity` entry numbers (buckets are 8/7 of
-/// the capacity, with one control byte each).
-fn table_bytes(capacity: usize) -> usize {
-    capacity * 8 / 7 * (std::mem::size_of::<(u32, u32)>() + 1)
 }
 
 impl IocSet {
@@ -562,13 +659,25 @@ impl IocSet {
         let key = set_key(kind, value, &mut buf);
         let mem = &self.mem;
         let h = hash_key(kind as u8, key.as_bytes());
-        match mem.table.find(spread(h), |&(i, hi)| {
+        match mem.table.find(h, |i| {
             let e = &mem.entries[i as usize];
-            hi == h && e.kind == kind as u8 && mem.key(e) == key.as_bytes()
+            e.kind == kind as u8 && mem.key(e) == key.as_bytes()
         }) {
-            Some(&(i, _)) => (mem.entries[i as usize].kept as usize) < self.max_sightings,
+            Some(i) => (mem.entries[i as usize].kept as usize) < self.max_sightings,
             None => true,
         }
+    }
+
+    /// Asks the processor to fetch where the indicator would be looked up, a few hits
+    /// ahead of [`IocSet::add_seen`] (the table is far larger than the cache when most
+    /// indicators are new).
+    pub fn prefetch(&mut self, kind: IocKind, value: &str) {
+        let mut key_buf = std::mem::take(&mut self.key_buf);
+        let key = set_key(kind, value, &mut key_buf);
+        self.mem
+            .table
+            .prefetch(hash_key(kind as u8, key.as_bytes()));
+        self.key_buf = key_buf;
     }
 
     /// Records one sighting; `context` (which appends the snippet to its argument) is
@@ -604,18 +713,15 @@ impl IocSet {
         let mem = &mut self.mem;
         let found = {
             let (entries, arena) = (&mem.entries, &mem.arena);
-            mem.table
-                .find(spread(h), |&(i, hi)| {
-                    let e = &entries[i as usize];
-                    hi == h
-                        && e.kind == kind_byte
-                        && e.key_len as usize == key.len()
-                        && arena.get(e.addr, e.key_len as usize) == key.as_bytes()
-                })
-                .copied()
+            mem.table.find(h, |i| {
+                let e = &entries[i as usize];
+                e.kind == kind_byte
+                    && e.key_len as usize == key.len()
+                    && arena.get(e.addr, e.key_len as usize) == key.as_bytes()
+            })
         };
         let index = match found {
-            Some((i, _)) => i as usize,
+            Some(i) => i as usize,
             None => {
                 // an address with a port is shown from its key
                 let display = if key != value && !is_port_key(kind, key.as_bytes()) {
@@ -637,8 +743,7 @@ impl IocSet {
                     defanged: false,
                     notes: 0,
                 });
-                mem.table
-                    .insert_unique(spread(h), (index as u32, h), |&(_, hi)| spread(hi));
+                mem.table.insert(h, index as u32);
                 index
             }
         };
