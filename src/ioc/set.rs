@@ -130,11 +130,104 @@ impl Clone for IocSet {
 #[derive(Debug, Clone, Default)]
 struct Memory {
     arena: Arena,
-    entries: Vec<Entry>,
-    sights: Vec<Sight>,
+    entries: Paged<Entry>,
+    sights: Paged<Sight>,
     /// Entry numbers with the 32-bit hash of their key, so that growing the table never
     /// reads the keys again.
     table: Table,
+}
+
+/// Elements per page of a [`Paged`] vector (a power of two).
+const PAGE: usize = 1 << 14;
+
+/// A vector in pages of [`PAGE`] elements: growing never moves (copies, and faults in
+/// twice) what it holds, as a vector of hundreds of megabytes does when it doubles. The
+/// first page grows as a vector does, so that a small set stays small.
+#[derive(Debug, Clone)]
+struct Paged<T> {
+    pages: Vec<Vec<T>>,
+    len: usize,
+}
+
+impl<T> Default for Paged<T> {
+    fn default() -> Self {
+        Paged {
+            pages: Vec::new(),
+            len: 0,
+        }
+    }
+}
+
+impl<T> Paged<T> {
+    fn len(&self) -> usize {
+        self.len
+    }
+
+    fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    fn get(&self, i: usize) -> Option<&T> {
+        self.pages.get(i / PAGE)?.get(i % PAGE)
+    }
+
+    fn push(&mut self, value: T) {
+        let page = self.len / PAGE;
+        if page == self.pages.len() {
+            self.pages.push(if page == 0 {
+                Vec::new()
+            } else {
+                Vec::with_capacity(PAGE)
+            });
+        }
+        if let Some(p) = self.pages.get_mut(page) {
+            p.push(value);
+            self.len += 1;
+        }
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &T> {
+        self.pages.iter().flatten()
+    }
+
+    /// Empties it, keeping its pages.
+    fn clear(&mut self) {
+        for p in &mut self.pages {
+            p.clear();
+        }
+        self.len = 0;
+    }
+
+    /// Bytes reserved.
+    fn bytes(&self) -> usize {
+        self.pages.iter().map(Vec::capacity).sum::<usize>() * std::mem::size_of::<T>()
+    }
+
+    /// Bytes the next push may add.
+    fn growth(&self) -> usize {
+        let size = std::mem::size_of::<T>();
+        match self.pages.get(self.len / PAGE) {
+            // the first page doubles while it is smaller than a page
+            Some(p) if p.len() == p.capacity() => p.capacity().max(4) * size,
+            Some(_) => 0,
+            None if self.pages.is_empty() => 4 * size,
+            None => PAGE * size,
+        }
+    }
+}
+
+impl<T> std::ops::Index<usize> for Paged<T> {
+    type Output = T;
+
+    fn index(&self, i: usize) -> &T {
+        &self.pages[i / PAGE][i % PAGE]
+    }
+}
+
+impl<T> std::ops::IndexMut<usize> for Paged<T> {
+    fn index_mut(&mut self, i: usize) -> &mut T {
+        &mut self.pages[i / PAGE][i % PAGE]
+    }
 }
 
 /// One indicator: its key (and first-seen spelling, when that differs) in the arena.
@@ -448,10 +541,7 @@ impl Memory {
 
     /// Bytes held, counting reserved capacity.
     fn reserved(&self) -> usize {
-        self.arena.reserved()
-            + self.entries.capacity() * std::mem::size_of::<Entry>()
-            + self.sights.capacity() * std::mem::size_of::<Sight>()
-            + self.table.bytes()
+        self.arena.reserved() + self.entries.bytes() + self.sights.bytes() + self.table.bytes()
     }
 
     /// Bytes the next new indicator (with a sighting of `need` arena bytes) may add by
@@ -459,12 +549,7 @@ impl Memory {
     fn growth(&self, need: usize) -> usize {
         // the sort of a spill takes a key prefix per entry
         let mut more = (self.entries.len() + 1) * std::mem::size_of::<SortKey>();
-        if self.entries.len() == self.entries.capacity() {
-            more += self.entries.capacity().max(4) * std::mem::size_of::<Entry>();
-        }
-        if self.sights.len() == self.sights.capacity() {
-            more += self.sights.capacity().max(4) * std::mem::size_of::<Sight>();
-        }
+        more += self.entries.growth() + self.sights.growth();
         if self.table.len() >= self.table.capacity() {
             // the new slots, twice as many, while the old ones are still held
             more += (self.table.bytes() * 2).max(16 * std::mem::size_of::<(u32, u32)>());
@@ -808,7 +893,7 @@ impl IocSet {
         if other.runs.is_empty() {
             let remap = self.remap_sources(&other.sources, &other.files);
             let mem = &other.mem;
-            for e in &mem.entries {
+            for e in mem.entries.iter() {
                 self.add_entry(
                     e.kind,
                     mem.display(e),
