@@ -1192,21 +1192,17 @@ type SortKey = (u64, u64, u32);
 
 /// Entry numbers in output order: kind, then key bytes.
 fn sorted_order(mem: &Memory) -> Vec<u32> {
-    let mut keys: Vec<SortKey> = mem
-        .entries
-        .iter()
-        .enumerate()
-        .map(|(i, e)| {
-            let mut prefix = [0u8; 16];
-            prefix[0] = e.kind;
-            let key = mem.key(e);
-            let n = key.len().min(15);
-            prefix[1..=n].copy_from_slice(&key[..n]);
-            let hi = u64::from_be_bytes(prefix[..8].try_into().unwrap_or_default());
-            let lo = u64::from_be_bytes(prefix[8..].try_into().unwrap_or_default());
-            (hi, lo, i as u32)
-        })
-        .collect();
+    let mut keys: Vec<SortKey> = Vec::with_capacity(mem.entries.len());
+    keys.extend(mem.entries.iter().enumerate().map(|(i, e)| {
+        let mut prefix = [0u8; 16];
+        prefix[0] = e.kind;
+        let key = mem.key(e);
+        let n = key.len().min(15);
+        prefix[1..=n].copy_from_slice(&key[..n]);
+        let hi = u64::from_be_bytes(prefix[..8].try_into().unwrap_or_default());
+        let lo = u64::from_be_bytes(prefix[8..].try_into().unwrap_or_default());
+        (hi, lo, i as u32)
+    }));
     // By the prefix alone first (no look into the arena), then each run of equal prefixes
     // (paths under one folder, ports of one address) by the whole key: its keys are read
     // once from memory and compared in the cache, where comparing them during the big
@@ -1229,7 +1225,10 @@ fn sorted_order(mem: &Memory) -> Vec<u32> {
         }
         start += run;
     }
-    keys.into_iter().map(|k| k.2).collect()
+    // a new vector: collected in place, the keys' would be shrunk by a copy
+    let mut order = Vec::with_capacity(keys.len());
+    order.extend(keys.iter().map(|k| k.2));
+    order
 }
 
 fn encoding_from(byte: u8) -> Encoding {
