@@ -478,19 +478,18 @@ impl Keys {
     fn new(pretty: bool) -> Keys {
         // the separators before the first and the next fields at depth 1, 2, 3 (pretty:
         // a newline and the indent)
-        let (open1, sep1, open2, sep2, open3, sep3): (&[u8], &[u8], &[u8], &[u8], &[u8], &[u8]) =
-            if pretty {
-                (
-                    b"{\n      ",
-                    b",\n      ",
-                    b"{\n        ",
-                    b",\n        ",
-                    b"{\n          ",
-                    b",\n          ",
-                )
-            } else {
-                (b"{", b",", b"{", b",", b"{", b",")
-            };
+        let [open1, sep1, open2, sep2, open3, sep3]: [&[u8]; 6] = if pretty {
+            [
+                b"{\n      ",
+                b",\n      ",
+                b"{\n        ",
+                b",\n        ",
+                b"{\n          ",
+                b",\n          ",
+            ]
+        } else {
+            [b"{", b",", b"{", b",", b"{", b","]
+        };
         let colon: &[u8] = if pretty { b": " } else { b":" };
         let k = |sep: &[u8], name: &str| -> Box<[u8]> {
             [sep, b"\"", name.as_bytes(), b"\"", colon].concat().into()
