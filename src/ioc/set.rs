@@ -1204,14 +1204,27 @@ fn sorted_order(mem: &Memory) -> Vec<u32> {
         (hi, lo, i as u32)
     }));
     // By the prefix alone first (no look into the arena), then each run of equal prefixes
-    // (paths under one folder, ports of one address) by the whole key: its keys are read
-    // once from memory and compared in the cache, where comparing them during the big
-    // sort would read them from all over the arena. The order is the same: keys are
-    // unique, so the result is the one sort by (prefix, key).
+    // (paths under one folder, ports of one address) by the next bytes of the key, and so
+    // on (see `sort_runs`): the keys of a run are read once per level, where comparing
+    // whole keys during the sort would read them again and again from all over the arena.
     keys.sort_unstable_by_key(|k| (u128::from(k.0) << 64) | u128::from(k.1));
-    let by_key = |a: &SortKey, b: &SortKey| {
-        let (ea, eb) = (&mem.entries[a.2 as usize], &mem.entries[b.2 as usize]);
-        mem.key(ea).cmp(mem.key(eb))
+    sort_runs(mem, &mut keys, 15);
+    // a new vector: collected in place, the keys' would be shrunk by a copy
+    let mut order = Vec::with_capacity(keys.len());
+    order.extend(keys.iter().map(|k| k.2));
+    order
+}
+
+/// Sorts each run of `keys` with equal sort keys by the key bytes from `at` on: by the
+/// next 15 bytes and their count (a shorter key, the prefix of a longer one, comes first),
+/// then the runs still equal by the bytes after those, and so on. Two keys whose chunks are
+/// equal to their ends can only differ in the first prefix's zero padding (`a` and `a\0`):
+/// those are compared whole. Keys are unique, so this gives the one order by (kind, key).
+fn sort_runs(mem: &Memory, keys: &mut [SortKey], at: usize) {
+    let key_of = |k: &SortKey| {
+        mem.entries
+            .get(k.2 as usize)
+            .map_or(&[][..], |e| mem.key(e))
     };
     let mut start = 0;
     while start < keys.len() {
@@ -1221,14 +1234,25 @@ fn sorted_order(mem: &Memory) -> Vec<u32> {
             .position(|k| (k.0, k.1) != head)
             .unwrap_or(keys.len() - start);
         if run > 1 {
-            keys[start..start + run].sort_unstable_by(by_key);
+            let slice = &mut keys[start..start + run];
+            if at > 15 && head.1 & 0xff < 15 {
+                slice.sort_unstable_by(|a, b| key_of(a).cmp(key_of(b)));
+            } else {
+                for k in slice.iter_mut() {
+                    let rest = key_of(k).get(at..).unwrap_or_default();
+                    let n = rest.len().min(15);
+                    let mut chunk = [0u8; 16];
+                    chunk[..n].copy_from_slice(&rest[..n]);
+                    chunk[15] = n as u8;
+                    k.0 = u64::from_be_bytes(chunk[..8].try_into().unwrap_or_default());
+                    k.1 = u64::from_be_bytes(chunk[8..].try_into().unwrap_or_default());
+                }
+                slice.sort_unstable_by_key(|k| (u128::from(k.0) << 64) | u128::from(k.1));
+                sort_runs(mem, slice, at + 15);
+            }
         }
         start += run;
     }
-    // a new vector: collected in place, the keys' would be shrunk by a copy
-    let mut order = Vec::with_capacity(keys.len());
-    order.extend(keys.iter().map(|k| k.2));
-    order
 }
 
 fn encoding_from(byte: u8) -> Encoding {
@@ -2178,7 +2202,29 @@ mod tests {
             };
             set.add(kind, value, false, Notes::NONE, sighting(&src, i, "c"));
         }
+        // keys that are prefixes of one another, with NUL bytes at the ends of the
+        // 15-byte chunks the sort compares
+        let stem = "http://a.example.com/0123456789abcdefghijklmnopqrstuvwxyz";
+        for n in 10..stem.len() {
+            for tail in ["", "\0", "\0\0", "\0x", "x", "\u{1}"] {
+                let value = format!("{}{tail}", &stem[..n]);
+                set.add(
+                    IocKind::Url,
+                    value,
+                    false,
+                    Notes::NONE,
+                    sighting(&src, 1, "c"),
+                );
+            }
+        }
         let got: Vec<Ioc> = set.into_sorted();
+        let urls: Vec<&[u8]> = got
+            .iter()
+            .filter(|i| i.kind == IocKind::Url)
+            .map(|i| i.value.as_bytes())
+            .collect();
+        assert!(urls.len() > 200);
+        assert!(urls.windows(2).all(|w| w[0] < w[1]), "URLs out of order");
         assert!(got.len() > 1000);
         for pair in got.windows(2) {
             let a = (pair[0].kind as u8, pair[0].value.to_lowercase());
