@@ -1129,7 +1129,10 @@ impl IocSet {
             let mut w = BufWriter::with_capacity(RUN_BUFFER, run.as_file_mut());
             let mem = &self.mem;
             let mut rec = Record::default();
-            for i in sorted_order(mem) {
+            let order = sorted_order(mem);
+            for (at, &i) in order.iter().enumerate() {
+                // a run stores snippets as places, not text: no file bytes to fetch
+                fetch_ahead(mem, &order, at, &[]);
                 rec.load(mem, &mem.entries[i as usize]);
                 rec.write(&mut w)?;
             }
