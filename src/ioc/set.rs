@@ -2240,6 +2240,38 @@ mod tests {
     }
 
     #[test]
+    fn entries_and_sightings_past_one_page() {
+        // more indicators and sightings than a page holds, and a spill in between
+        let src: Arc<str> = Arc::from("a.log");
+        let n = (PAGE as u64) * 2 + 100;
+        let fill = |set: &mut IocSet| {
+            for round in 0..2u64 {
+                for i in 0..n {
+                    let value = format!("h{i}.example.com");
+                    set.add(
+                        IocKind::Domain,
+                        value,
+                        false,
+                        Notes::NONE,
+                        sighting(&src, round * n + i, "c"),
+                    );
+                }
+            }
+        };
+        let mut memory = IocSet::new(2);
+        fill(&mut memory);
+        assert_eq!(memory.len() as u64, n);
+        let mut spilled = IocSet::with_budget(2, 1 << 20, None);
+        fill(&mut spilled);
+        assert!(spilled.spilled_runs() > 0);
+        let (a, b) = (memory.into_sorted(), spilled.into_sorted());
+        assert_eq!(a.len() as u64, n);
+        assert!(a.iter().all(|i| i.count == 2 && i.sightings.len() == 2));
+        assert!(a.windows(2).all(|w| w[0].value < w[1].value));
+        assert_eq!(a, b);
+    }
+
+    #[test]
     fn spilled_equals_in_memory() {
         let mut whole = IocSet::new(3);
         fill(&mut whole);
