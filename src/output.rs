@@ -81,6 +81,12 @@ fn tmp_prefix(path: &Path) -> String {
     format!(".{name}{TMP_MARK}")
 }
 
+/// Write buffer of an output file: large writes, few system calls (outputs run to
+/// hundreds of megabytes).
+const FILE_BUFFER: usize = 256 * 1024;
+/// Write buffer of standard output: smaller, so that a reader down a pipe gets lines soon.
+const STDOUT_BUFFER: usize = 64 * 1024;
+
 /// Writes what `fill` produces to `path` atomically, or to stdout when `path` is `None`
 /// or `-`.
 pub fn write_to(
@@ -98,7 +104,7 @@ pub fn write_to(
                 .map_err(|e| in_folder(p, dir, e))?;
             let _registered = cleanup::register(tmp.path());
             {
-                let mut w = BufWriter::new(tmp.as_file_mut());
+                let mut w = BufWriter::with_capacity(FILE_BUFFER, tmp.as_file_mut());
                 fill(&mut w)?;
                 w.flush()?;
             }
@@ -108,7 +114,7 @@ pub fn write_to(
         }
         _ => {
             let stdout = io::stdout();
-            let mut w = BufWriter::new(stdout.lock());
+            let mut w = BufWriter::with_capacity(STDOUT_BUFFER, stdout.lock());
             fill(&mut w)?;
             w.flush()
         }

@@ -17,7 +17,10 @@
 //! Without a release `spoor` binary (`target/release/spoor` or `SPOOR_BIN`), the spoor
 //! rows are measured through the library in this program's own child, making the calls
 //! `spoor extract` makes (`cargo bench --bench extract_cardinality --no-default-features`
-//! then builds no yara-x). `SPOOR_BENCH_ANALYZE=1` also measures the analysis pipeline
+//! then builds no yara-x). `SPOOR_BENCH_LOW=1` also measures `-f ndjson` on the low-cardinality
+//! mixed log of `cargo bench --bench extract` (its generator, same seed and size, generated
+//! next to it if missing), for the two side by side in one run. `SPOOR_BENCH_ANALYZE=1`
+//! also measures the analysis pipeline
 //! (extraction, `iocs.json`, `report.md`; no rules) on the file, through the library.
 //!
 //! Environment: `SPOOR_BENCH_MIB` (default 20), `SPOOR_BENCH_PEER_MIB`,
@@ -27,6 +30,10 @@
 
 #[path = "../extract/measure.rs"]
 mod measure;
+/// The low-cardinality log of the extract bench (`SPOOR_BENCH_LOW=1`).
+#[allow(dead_code)]
+#[path = "../extract/mixed_log.rs"]
+mod mixed_log;
 
 /// The allocator of the `spoor` binary, so that the library runs measured in this
 /// program's child behave as the command does.
@@ -387,6 +394,8 @@ struct Row {
     peak_rss: u64,
     note: String,
     python: bool,
+    /// Measured on another file (no ratios to the peers of this one).
+    other_file: bool,
 }
 
 impl Row {
@@ -475,6 +484,7 @@ fn run() -> Result<(), String> {
             peak_rss: r.peak_rss,
             note: format!("{:.0} MB written", out_size as f64 / 1e6),
             python: false,
+            other_file: false,
         };
         println!(
             "  {:.1} MiB/s, peak RSS {:.0} MiB, {}",
@@ -487,6 +497,16 @@ fn run() -> Result<(), String> {
             compare_unlimited(spoor.as_deref(), &log, &out, &logs)?;
         }
         let _ = std::fs::remove_file(&out);
+    }
+    if flag("SPOOR_BENCH_LOW") {
+        rows.push(low_cardinality_row(
+            spoor.as_deref(),
+            via,
+            &dir,
+            &logs,
+            mib,
+            runs,
+        )?);
     }
     if flag("SPOOR_BENCH_ANALYZE") {
         let outdir = dir.join("cardinality-analyze");
@@ -508,6 +528,7 @@ fn run() -> Result<(), String> {
                 iocs_size as f64 / 1e6
             ),
             python: false,
+            other_file: false,
         };
         println!(
             "  {:.1} s, peak RSS {:.0} MiB, {}",
@@ -529,6 +550,7 @@ fn run() -> Result<(), String> {
             peak_rss: r.peak_rss,
             note: String::new(),
             python: false,
+            other_file: false,
         });
     } else {
         println!("ripgrep skipped: rg not on PATH");
@@ -551,6 +573,51 @@ fn run() -> Result<(), String> {
         let _ = std::fs::remove_file(&log);
     }
     Ok(())
+}
+
+/// `-f ndjson -j 1` on the extract bench's low-cardinality mixed log of `mib` MiB.
+fn low_cardinality_row(
+    spoor: Option<&Path>,
+    via: &str,
+    dir: &Path,
+    logs: &Path,
+    mib: u64,
+    runs: usize,
+) -> Result<Row, String> {
+    let log = dir.join(format!(
+        "mixed-v{}-{mib}MiB.log",
+        mixed_log::GENERATOR_VERSION
+    ));
+    if !log.is_file() {
+        println!("generating the low-cardinality log at {}", log.display());
+        mixed_log::generate(&log, mib * 1024 * 1024, mixed_log::SEED, false)
+            .map_err(|e| format!("{}: {e}", log.display()))?;
+    }
+    let size = std::fs::metadata(&log).map_err(|e| e.to_string())?.len();
+    let out = dir.join("cardinality-out-low");
+    let cmd = extract_command(spoor, &log, &["-f", "ndjson"], None, &out);
+    println!("spoor ndjson on the low-cardinality log: running");
+    let r = best_of(runs, logs, "spoor-low", &cmd)?;
+    let out_size = std::fs::metadata(&out).map_or(0, |m| m.len());
+    let _ = std::fs::remove_file(&out);
+    let row = Row {
+        tool: format!("{via} `-j 1 -f ndjson`, low-cardinality log"),
+        bytes: size,
+        seconds: r.wall.as_secs_f64(),
+        peak_rss: r.peak_rss,
+        note: format!(
+            "the extract bench's mixed log ({mib} MiB, another file); {:.0} MB written",
+            out_size as f64 / 1e6
+        ),
+        python: false,
+        other_file: true,
+    };
+    println!(
+        "  {:.1} MiB/s, peak RSS {:.0} MiB",
+        row.mib_s(),
+        row.peak_rss as f64 / MIB
+    );
+    Ok(row)
 }
 
 fn count_lines(path: &Path) -> Option<u64> {
@@ -682,6 +749,7 @@ fn peer_rows(
                 report["count"].as_u64().unwrap_or(0)
             ),
             python: true,
+            other_file: false,
         };
         println!(
             "  {:.2} MiB/s, peak RSS {:.0} MiB",
@@ -712,8 +780,10 @@ fn render(rows: &[Row], mib: u64, distinct: Option<u64>) -> String {
     t.push_str("| tool | MiB/s | peak RSS | × fastest Python peer | × ripgrep | note |\n");
     t.push_str("|---|---:|---:|---:|---:|---|\n");
     for r in rows {
-        let ratio =
-            |base: Option<f64>| base.map_or(String::new(), |b| format!("{:.0}×", r.mib_s() / b));
+        let ratio = |base: Option<f64>| match base {
+            Some(b) if !r.other_file => format!("{:.0}×", r.mib_s() / b),
+            _ => String::new(),
+        };
         let _ = writeln!(
             t,
             "| {} | {:.2} | {:.0} MiB | {} | {} | {} |",
@@ -721,7 +791,7 @@ fn render(rows: &[Row], mib: u64, distinct: Option<u64>) -> String {
             r.mib_s(),
             r.peak_rss as f64 / MIB,
             ratio(fastest_py),
-            if r.python {
+            if r.python || r.other_file {
                 String::new()
             } else {
                 rg.map_or(String::new(), |b| format!("{:.2}×", r.mib_s() / b))

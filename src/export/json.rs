@@ -230,7 +230,18 @@ where
 
 /// Writes one indicator as a compact JSON line.
 pub fn write_line(ioc: &Ioc, options: OutputOptions, out: &mut dyn Write) -> io::Result<()> {
-    LineWriter::new(options).write(ioc, out)
+    thread_local! {
+        /// The line buffer, reused from one call to the next (`--no-dedup` writes a line
+        /// per sighting).
+        static BUF: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
+    let mut buf = BUF.with(|b| b.take());
+    buf.clear();
+    write_ioc(ioc, options, Layout::Compact, None, &mut buf);
+    buf.push(b'\n');
+    let result = out.write_all(&buf);
+    BUF.with(|b| b.replace(buf));
+    result
 }
 
 /// Writes indicators as compact JSON lines, through one reused buffer.
@@ -274,8 +285,21 @@ fn string(out: &mut Vec<u8>, value: &str) {
     out.reserve(bytes.len() + 2);
     out.push(b'"');
     let mut start = 0;
-    for (i, &b) in bytes.iter().enumerate() {
+    let mut i = 0;
+    while i < bytes.len() {
+        // eight bytes at a time while none needs an escape (the common case)
+        if let Some(word) = bytes
+            .get(i..i + 8)
+            .and_then(|w| <[u8; 8]>::try_from(w).ok())
+        {
+            if !needs_escape(u64::from_le_bytes(word)) {
+                i += 8;
+                continue;
+            }
+        }
+        let b = bytes[i];
         if b >= 0x20 && b != b'"' && b != b'\\' {
+            i += 1;
             continue;
         }
         out.extend_from_slice(&bytes[start..i]);
@@ -296,10 +320,21 @@ fn string(out: &mut Vec<u8>, value: &str) {
                 HEX[usize::from(b & 15)],
             ]),
         }
-        start = i + 1;
+        i += 1;
+        start = i;
     }
     out.extend_from_slice(&bytes[start..]);
     out.push(b'"');
+}
+
+/// Whether any of the eight bytes of `x` is a control character, a quote or a backslash
+/// (exact when it says no; a yes is checked byte by byte).
+fn needs_escape(x: u64) -> bool {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    let zero = |v: u64| v.wrapping_sub(LO) & !v & HI;
+    let control = x.wrapping_sub(LO * 0x20) & !x & HI;
+    (control | zero(x ^ (LO * u64::from(b'"'))) | zero(x ^ (LO * u64::from(b'\\')))) != 0
 }
 
 /// Appends a whole number in decimal.
@@ -327,21 +362,12 @@ fn write_ioc(
     out: &mut Vec<u8>,
 ) {
     let pretty = layout == Layout::Pretty;
-    // separators: between fields at depth 1, 2, 3 (pretty: a newline and the indent)
-    let (open1, sep1, close1): (&[u8], &[u8], &[u8]) = if pretty {
-        (b"{\n      ", b",\n      ", b"\n    }")
+    let keys = Keys::of(layout);
+    // the ends of objects at depth 1, 2, 3 (pretty: a newline and the indent)
+    let (close1, close2, close3): (&[u8], &[u8], &[u8]) = if pretty {
+        (b"\n    }", b"\n      }", b"\n        }")
     } else {
-        (b"{", b",", b"}")
-    };
-    let (open2, sep2, close2): (&[u8], &[u8], &[u8]) = if pretty {
-        (b"{\n        ", b",\n        ", b"\n      }")
-    } else {
-        (b"{", b",", b"}")
-    };
-    let (open3, sep3, close3): (&[u8], &[u8], &[u8]) = if pretty {
-        (b"{\n          ", b",\n          ", b"\n        }")
-    } else {
-        (b"{", b",", b"}")
+        (b"}", b"}", b"}")
     };
     // a list of scalars at depth 2 (`notes`, `ports`)
     let (lopen, lsep, lclose): (&[u8], &[u8], &[u8]) = if pretty {
@@ -354,32 +380,24 @@ fn write_ioc(
     } else {
         (b"[", b",", b"]")
     };
-    let colon: &[u8] = if pretty { b": " } else { b":" };
-    let key = |out: &mut Vec<u8>, sep: &[u8], name: &str| {
-        out.extend_from_slice(sep);
-        out.push(b'"');
-        out.extend_from_slice(name.as_bytes());
-        out.push(b'"');
-        out.extend_from_slice(colon);
-    };
     let boolean = |out: &mut Vec<u8>, b: bool| {
         out.extend_from_slice(if b { b"true" } else { b"false" });
     };
-    key(out, open1, "type");
+    out.extend_from_slice(&keys.ty);
     string(out, ioc.kind.as_str());
-    key(out, sep1, "value");
+    out.extend_from_slice(&keys.value);
     string(out, &shown_value(ioc, options));
-    key(out, sep1, "flags");
-    key(out, open2, "defanged");
+    out.extend_from_slice(&keys.flags);
+    out.extend_from_slice(&keys.defanged);
     boolean(out, ioc.flags.defanged);
-    key(out, sep2, "allowlisted");
+    out.extend_from_slice(&keys.allowlisted);
     boolean(out, ioc.flags.allowlisted);
     if let Some(scope) = ioc.flags.scope {
-        key(out, sep2, "scope");
+        out.extend_from_slice(&keys.scope);
         string(out, scope.as_str());
     }
     if !ioc.flags.notes.is_empty() {
-        key(out, sep2, "notes");
+        out.extend_from_slice(&keys.notes);
         for (i, name) in ioc.flags.notes.names().enumerate() {
             out.extend_from_slice(if i == 0 { lopen } else { lsep });
             string(out, name);
@@ -387,17 +405,17 @@ fn write_ioc(
         out.extend_from_slice(lclose);
     }
     out.extend_from_slice(close2);
-    key(out, sep1, "count");
+    out.extend_from_slice(&keys.count);
     number(out, ioc.count);
     if !ioc.ports.is_empty() {
-        key(out, sep1, "ports");
+        out.extend_from_slice(&keys.ports);
         for (i, p) in ioc.ports.iter().enumerate() {
             out.extend_from_slice(if i == 0 { popen } else { psep });
             number(out, u64::from(*p));
         }
         out.extend_from_slice(pclose);
     }
-    key(out, sep1, "sightings");
+    out.extend_from_slice(&keys.sightings);
     if ioc.sightings.is_empty() {
         out.extend_from_slice(b"[]");
     } else {
@@ -412,54 +430,126 @@ fn write_ioc(
             } else if i > 0 {
                 out.push(b',');
             }
-            write_sighting(s, table.as_deref_mut(), (open3, sep3, close3), &key, out);
+            write_sighting(s, table.as_deref_mut(), keys, close3, out);
         }
         out.extend_from_slice(if pretty { b"\n      ]" } else { b"]" });
     }
     if !ioc.intel.is_empty() {
         // What the analyst's feeds know (`--intel`), on one line even in pretty output.
-        key(out, sep1, "intel");
+        out.extend_from_slice(&keys.intel);
         let _ = serde_json::to_writer(&mut *out, &ioc.intel);
     }
     out.extend_from_slice(close1);
 }
 
-/// Writes `"name": ` after a separator (the pretty or the compact form).
-type KeyWriter = dyn Fn(&mut Vec<u8>, &[u8], &str);
+/// The bytes before each field's value (separator, quoted name, colon) in one layout, made
+/// once: one copy per field instead of four.
+struct Keys {
+    ty: Box<[u8]>,
+    value: Box<[u8]>,
+    flags: Box<[u8]>,
+    defanged: Box<[u8]>,
+    allowlisted: Box<[u8]>,
+    scope: Box<[u8]>,
+    notes: Box<[u8]>,
+    count: Box<[u8]>,
+    ports: Box<[u8]>,
+    sightings: Box<[u8]>,
+    intel: Box<[u8]>,
+    source: Box<[u8]>,
+    offset: Box<[u8]>,
+    line: Box<[u8]>,
+    field: Box<[u8]>,
+    port: Box<[u8]>,
+    encoding: Box<[u8]>,
+    context: Box<[u8]>,
+}
+
+impl Keys {
+    fn of(layout: Layout) -> &'static Keys {
+        static COMPACT: std::sync::OnceLock<Keys> = std::sync::OnceLock::new();
+        static PRETTY: std::sync::OnceLock<Keys> = std::sync::OnceLock::new();
+        match layout {
+            Layout::Compact => COMPACT.get_or_init(|| Keys::new(false)),
+            Layout::Pretty => PRETTY.get_or_init(|| Keys::new(true)),
+        }
+    }
+
+    fn new(pretty: bool) -> Keys {
+        // the separators before the first and the next fields at depth 1, 2, 3 (pretty:
+        // a newline and the indent)
+        let [open1, sep1, open2, sep2, open3, sep3]: [&[u8]; 6] = if pretty {
+            [
+                b"{\n      ",
+                b",\n      ",
+                b"{\n        ",
+                b",\n        ",
+                b"{\n          ",
+                b",\n          ",
+            ]
+        } else {
+            [b"{", b",", b"{", b",", b"{", b","]
+        };
+        let colon: &[u8] = if pretty { b": " } else { b":" };
+        let k = |sep: &[u8], name: &str| -> Box<[u8]> {
+            [sep, b"\"", name.as_bytes(), b"\"", colon].concat().into()
+        };
+        Keys {
+            ty: k(open1, "type"),
+            value: k(sep1, "value"),
+            flags: k(sep1, "flags"),
+            defanged: k(open2, "defanged"),
+            allowlisted: k(sep2, "allowlisted"),
+            scope: k(sep2, "scope"),
+            notes: k(sep2, "notes"),
+            count: k(sep1, "count"),
+            ports: k(sep1, "ports"),
+            sightings: k(sep1, "sightings"),
+            intel: k(sep1, "intel"),
+            source: k(open3, "source"),
+            offset: k(sep3, "offset"),
+            line: k(sep3, "line"),
+            field: k(sep3, "field"),
+            port: k(sep3, "port"),
+            encoding: k(sep3, "encoding"),
+            context: k(sep3, "context"),
+        }
+    }
+}
 
 /// Appends one sighting (see [`write_ioc`]).
 fn write_sighting(
     s: &Sighting,
     table: Option<&mut SourceTable>,
-    (open, sep, close): (&[u8], &[u8], &[u8]),
-    key: &KeyWriter,
+    keys: &Keys,
+    close: &[u8],
     out: &mut Vec<u8>,
 ) {
-    key(out, open, "source");
+    out.extend_from_slice(&keys.source);
     match table.and_then(|t| t.get(&s.source)) {
         Some(i) => number(out, i),
         None => string(out, &s.source),
     }
     if let Some(o) = s.offset {
-        key(out, sep, "offset");
+        out.extend_from_slice(&keys.offset);
         number(out, o);
     }
     if let Some(l) = s.line {
-        key(out, sep, "line");
+        out.extend_from_slice(&keys.line);
         number(out, l);
     }
     if let Some(f) = &s.field {
-        key(out, sep, "field");
+        out.extend_from_slice(&keys.field);
         string(out, f);
     }
     if let Some(p) = s.port {
-        key(out, sep, "port");
+        out.extend_from_slice(&keys.port);
         number(out, u64::from(p));
     }
-    key(out, sep, "encoding");
+    out.extend_from_slice(&keys.encoding);
     string(out, encoding_name(s.encoding));
     if !s.context.is_empty() {
-        key(out, sep, "context");
+        out.extend_from_slice(&keys.context);
         string(out, &s.context);
     }
     out.extend_from_slice(close);
@@ -622,6 +712,31 @@ mod tests {
                 intel: Vec::new(),
             },
         ]
+    }
+
+    #[test]
+    fn strings_are_escaped_as_serde_escapes_them() {
+        let specials = [
+            "\"", "\\", "\n", "\r", "\t", "\u{8}", "\u{c}", "\u{1}", "\u{1f}", "\u{7f}", "é",
+            "\u{202e}", " ",
+        ];
+        for len in 0..20 {
+            for special in specials {
+                for at in 0..=len {
+                    let mut value: String =
+                        "abcdefghijklmnopqrstuvwxyz".chars().take(len).collect();
+                    value.insert_str(at, special);
+                    let mut out = Vec::new();
+                    string(&mut out, &value);
+                    let expected = serde_json::to_string(&value).expect("serialises");
+                    assert_eq!(
+                        String::from_utf8(out).expect("utf-8"),
+                        expected,
+                        "{value:?}"
+                    );
+                }
+            }
+        }
     }
 
     #[test]

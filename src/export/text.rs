@@ -22,24 +22,30 @@ where
     I: IntoIterator,
     I::Item: Borrow<Ioc>,
 {
+    let mut line = Vec::with_capacity(256);
     for ioc in iocs {
         let ioc = ioc.borrow();
-        let value = shown_value(ioc, options);
-        write!(
-            out,
-            "{}\t{}",
-            ioc.kind,
-            crate::escape::terminal::field(&value)
-        )?;
+        line.clear();
+        line.extend_from_slice(ioc.kind.as_str().as_bytes());
+        line.push(b'\t');
+        push_field(&mut line, &shown_value(ioc, options));
         // What the `--intel` feeds know, a column only when they know something.
         for h in &ioc.intel {
-            write!(
-                out,
-                "\tknown to {}",
-                crate::escape::terminal::field(&h.describe())
-            )?;
+            line.extend_from_slice(b"\tknown to ");
+            push_field(&mut line, &h.describe());
         }
-        writeln!(out)?;
+        line.push(b'\n');
+        out.write_all(&line)?;
     }
     Ok(())
+}
+
+/// Appends `value` with its unsafe characters escaped ([`crate::escape::terminal::field`];
+/// printable ASCII, the common case, needs no look at each character).
+fn push_field(line: &mut Vec<u8>, value: &str) {
+    if value.bytes().all(|b| (0x20..0x7f).contains(&b)) {
+        line.extend_from_slice(value.as_bytes());
+    } else {
+        line.extend_from_slice(crate::escape::terminal::field(value).as_bytes());
+    }
 }

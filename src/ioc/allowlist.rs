@@ -16,14 +16,16 @@
 
 use super::{IocKind, Notes};
 use crate::tables;
-use std::collections::HashSet;
+use rustc_hash::FxHashSet;
 
 /// A set of benign indicators.
 #[derive(Debug, Clone, Default)]
 pub struct Allowlist {
-    domains: HashSet<String>,
-    url_hosts: HashSet<String>,
-    exact: HashSet<(IocKind, String)>,
+    domains: FxHashSet<String>,
+    url_hosts: FxHashSet<String>,
+    /// The exact entries of each kind (indexed by the kind's number; kinds without
+    /// entries may have no set).
+    exact: Vec<FxHashSet<String>>,
 }
 
 /// What the allowlist says about one indicator.
@@ -78,7 +80,13 @@ impl Allowlist {
         if kind == IocKind::Domain {
             self.domains.insert(value.to_ascii_lowercase());
         } else {
-            self.exact.insert((kind, key(kind, value)));
+            let k = kind as usize;
+            if self.exact.len() <= k {
+                self.exact.resize_with(k + 1, FxHashSet::default);
+            }
+            if let Some(set) = self.exact.get_mut(k) {
+                set.insert(key(kind, value).into_owned());
+            }
         }
     }
 
@@ -92,12 +100,21 @@ impl Allowlist {
     pub fn extend(&mut self, other: Allowlist) {
         self.domains.extend(other.domains);
         self.url_hosts.extend(other.url_hosts);
-        self.exact.extend(other.exact);
+        for (k, set) in other.exact.into_iter().enumerate() {
+            if self.exact.len() <= k {
+                self.exact.resize_with(k + 1, FxHashSet::default);
+            }
+            if let Some(mine) = self.exact.get_mut(k) {
+                mine.extend(set);
+            }
+        }
     }
 
     /// Number of entries.
     pub fn len(&self) -> usize {
-        self.domains.len() + self.url_hosts.len() + self.exact.len()
+        self.domains.len()
+            + self.url_hosts.len()
+            + self.exact.iter().map(|s| s.len()).sum::<usize>()
     }
 
     /// Whether the list has no entries.
@@ -108,7 +125,7 @@ impl Allowlist {
     /// Whether the indicator (normalised value) is allowlisted. A URL with a path on a
     /// `domain` entry is not (see the module documentation).
     pub fn contains(&self, kind: IocKind, value: &str) -> bool {
-        if self.exact.contains(&(kind, key(kind, value))) {
+        if self.contains_exact(kind, value) {
             return true;
         }
         match kind {
@@ -120,6 +137,14 @@ impl Allowlist {
                     || (covers(&self.domains, host)
                         && (!has_path(value) || super::validate::is_certificate_url(value)))
             }
+            _ => false,
+        }
+    }
+
+    /// Whether the value is one of the exact entries of its kind.
+    fn contains_exact(&self, kind: IocKind, value: &str) -> bool {
+        match self.exact.get(kind as usize) {
+            Some(set) if !set.is_empty() => set.contains(key(kind, value).as_ref()),
             _ => false,
         }
     }
@@ -139,14 +164,18 @@ impl Allowlist {
     /// The decision for an indicator seen `defanged` (or not): written defanged, it is
     /// kept even on a listed host, and noted.
     pub fn verdict(&self, kind: IocKind, value: &str, defanged: bool) -> Verdict {
-        if defanged && self.covers_host(kind, value) {
-            Verdict::KeptOnListedHost
-        } else if self.contains(kind, value) {
+        // Every entry but the exact ones covers a host: on a host no entry covers, only
+        // the exact entries are left to ask.
+        if !self.covers_host(kind, value) {
+            if self.contains_exact(kind, value) {
+                Verdict::Listed
+            } else {
+                Verdict::NotListed
+            }
+        } else if !defanged && self.contains(kind, value) {
             Verdict::Listed
-        } else if self.covers_host(kind, value) {
-            Verdict::KeptOnListedHost
         } else {
-            Verdict::NotListed
+            Verdict::KeptOnListedHost
         }
     }
 
@@ -161,7 +190,7 @@ impl Allowlist {
 }
 
 /// Whether `host` or one of its parent names is in `names`.
-fn covers(names: &HashSet<String>, host: &str) -> bool {
+fn covers(names: &FxHashSet<String>, host: &str) -> bool {
     if names.is_empty() || host.is_empty() {
         return false;
     }
@@ -186,11 +215,13 @@ fn has_path(url: &str) -> bool {
     }
 }
 
-fn key(kind: IocKind, value: &str) -> String {
-    if kind.case_insensitive() {
-        super::set::fold_case(value)
+fn key(kind: IocKind, value: &str) -> std::borrow::Cow<'_, str> {
+    if kind.case_insensitive()
+        && (!value.is_ascii() || value.bytes().any(|b| b.is_ascii_uppercase()))
+    {
+        std::borrow::Cow::Owned(super::set::fold_case(value))
     } else {
-        value.to_string()
+        std::borrow::Cow::Borrowed(value)
     }
 }
 

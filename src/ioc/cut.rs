@@ -40,14 +40,24 @@ impl SourceFile {
         })
     }
 
-    /// Appends the printable snippet of bytes `start..start + len` to `out` (nothing if
-    /// the file no longer holds them).
-    pub fn cut_into(&self, start: u64, len: u32, out: &mut String) {
-        let Some(end) = start.checked_add(u64::from(len)).filter(|&e| e <= self.len) else {
+    /// Asks the processor to fetch bytes `start..start + len` of a mapped file ahead of
+    /// [`SourceFile::cut_into`] (nothing for a file read per snippet).
+    pub fn prefetch(&self, start: u64, len: u32) {
+        if self.len > MAP_MAX {
             return;
-        };
-        if self.len <= MAP_MAX {
-            let map = self.map.get_or_init(|| {
+        }
+        if let Some(bytes) = self
+            .map()
+            .and_then(|m| m.get(start as usize..(start as usize).saturating_add(len as usize)))
+        {
+            super::set::prefetch_bytes(bytes.as_ptr(), bytes.len());
+        }
+    }
+
+    /// The file mapped (once), if mapping works.
+    fn map(&self) -> Option<&memmap2::Mmap> {
+        self.map
+            .get_or_init(|| {
                 // SAFETY: the map is read only, within the length the file had when opened;
                 // as with any mapped file, one cut short by another process meanwhile would
                 // fault, which is why only files spoor has just read whole are mapped.
@@ -57,11 +67,18 @@ impl SourceFile {
                         .map(&self.file)
                 }
                 .ok()
-            });
-            if let Some(bytes) = map
-                .as_ref()
-                .and_then(|m| m.get(start as usize..end as usize))
-            {
+            })
+            .as_ref()
+    }
+
+    /// Appends the printable snippet of bytes `start..start + len` to `out` (nothing if
+    /// the file no longer holds them).
+    pub fn cut_into(&self, start: u64, len: u32, out: &mut String) {
+        let Some(end) = start.checked_add(u64::from(len)).filter(|&e| e <= self.len) else {
+            return;
+        };
+        if self.len <= MAP_MAX {
+            if let Some(bytes) = self.map().and_then(|m| m.get(start as usize..end as usize)) {
                 super::text::printable_into(bytes, out);
                 return;
             }

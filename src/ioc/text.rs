@@ -48,6 +48,9 @@ pub(crate) trait Collector {
     ) {
         self.hit(kind, value, defanged, notes, seen, context);
     }
+    /// A hint that a hit of `kind` and `value` comes soon (the set fetches where it will
+    /// look it up).
+    fn prefetch(&mut self, _kind: IocKind, _value: &str) {}
     /// Whether reading should stop (the output is gone).
     fn stopped(&self) -> bool {
         false
@@ -73,6 +76,10 @@ impl Collector for IocSet {
 
     fn source_file(&mut self, source: u32, path: &std::path::Path) {
         IocSet::source_file(self, source, path);
+    }
+
+    fn prefetch(&mut self, kind: IocKind, value: &str) {
+        IocSet::prefetch(self, kind, value);
     }
 
     fn cuts(&self, source: u32) -> bool {
@@ -197,6 +204,9 @@ fn decode_utf16_runs(data: &[u8], decoded: &mut Vec<u8>, runs: &mut Vec<(usize, 
     }
 }
 
+/// How many hits ahead [`Merger::merge`] tells the collector what comes.
+const PREFETCH_HITS: usize = 6;
+
 /// Turns chunk results into sightings, in order, tracking offsets and lines.
 pub(crate) struct Merger {
     pub(crate) source: u32,
@@ -212,7 +222,10 @@ impl Merger {
     pub(crate) fn merge(&mut self, out: &mut ChunkOut, set: &mut dyn Collector) {
         let mut line = self.line;
         let mut counted_to = 0usize;
-        for f in out.found.drain(..) {
+        for (n, f) in out.found.iter().enumerate() {
+            if let Some(ahead) = out.found.get(n + PREFETCH_HITS) {
+                set.prefetch(ahead.kind, &ahead.value);
+            }
             self.hits += 1;
             let (offset, line_no, context) = match f.encoding {
                 Encoding::Ascii => {
@@ -269,6 +282,7 @@ impl Merger {
                 snippet_into(context.0, context.1, context.2, out)
             });
         }
+        out.found.clear();
         self.offset += out.data.len() as u64;
         self.line = line + memchr::memchr_iter(b'\n', &out.data[counted_to..]).count() as u64;
     }

@@ -185,25 +185,26 @@ pub fn domain_scope(name: &str) -> Scope {
 /// Whether a hex run is plausible as a digest: one case throughout, not one repeated
 /// character, not all decimal digits.
 pub fn is_plausible_digest(hex: &[u8]) -> bool {
-    let has_upper = hex.iter().any(|b| (b'A'..=b'F').contains(b));
-    let has_lower = hex.iter().any(|b| (b'a'..=b'f').contains(b));
-    if has_upper && has_lower {
-        return false;
-    }
-    if !has_upper && !has_lower {
-        return false;
-    }
-    let mut distinct = [false; 16];
+    // one pass: the case of the letters, and which of the sixteen digits occur
+    let (mut upper, mut lower) = (false, false);
+    let mut digits: u16 = 0;
     for &b in hex {
         let v = match b {
             b'0'..=b'9' => b - b'0',
-            b'a'..=b'f' => b - b'a' + 10,
-            b'A'..=b'F' => b - b'A' + 10,
+            b'a'..=b'f' => {
+                lower = true;
+                b - b'a' + 10
+            }
+            b'A'..=b'F' => {
+                upper = true;
+                b - b'A' + 10
+            }
             _ => return false,
         };
-        distinct[v as usize] = true;
+        digits |= 1 << v;
     }
-    distinct.iter().filter(|d| **d).count() >= 6
+    // letters of one case only, and at least six distinct digits
+    upper != lower && digits.count_ones() >= 6
 }
 
 /// Whether a legacy (`1…`, `3…`) Bitcoin address has a valid Base58Check checksum.
