@@ -1223,38 +1223,45 @@ fn sorted_order(mem: &Memory) -> Vec<u32> {
 /// then the runs still equal by the bytes after those, and so on. Two keys whose chunks are
 /// equal to their ends can only differ in the first prefix's zero padding (`a` and `a\0`):
 /// those are compared whole. Keys are unique, so this gives the one order by (kind, key).
+/// The levels are a work list, not recursion: keys that share a long prefix (a folder
+/// repeated thousands of times) need as many levels as 15-byte chunks.
 fn sort_runs(mem: &Memory, keys: &mut [SortKey], at: usize) {
     let key_of = |k: &SortKey| {
         mem.entries
             .get(k.2 as usize)
             .map_or(&[][..], |e| mem.key(e))
     };
-    let mut start = 0;
-    while start < keys.len() {
-        let head = (keys[start].0, keys[start].1);
-        let run = keys[start..]
-            .iter()
-            .position(|k| (k.0, k.1) != head)
-            .unwrap_or(keys.len() - start);
-        if run > 1 {
-            let slice = &mut keys[start..start + run];
-            if at > 15 && head.1 & 0xff < 15 {
-                slice.sort_unstable_by(|a, b| key_of(a).cmp(key_of(b)));
-            } else {
-                for k in slice.iter_mut() {
-                    let rest = key_of(k).get(at..).unwrap_or_default();
-                    let n = rest.len().min(15);
-                    let mut chunk = [0u8; 16];
-                    chunk[..n].copy_from_slice(&rest[..n]);
-                    chunk[15] = n as u8;
-                    k.0 = u64::from_be_bytes(chunk[..8].try_into().unwrap_or_default());
-                    k.1 = u64::from_be_bytes(chunk[8..].try_into().unwrap_or_default());
+    // (first key, end, byte of the keys the range is sorted by next)
+    let mut work: Vec<(usize, usize, usize)> = vec![(0, keys.len(), at)];
+    while let Some((first, end, at)) = work.pop() {
+        let level = &mut keys[first..end];
+        let mut start = 0;
+        while start < level.len() {
+            let head = (level[start].0, level[start].1);
+            let run = level[start..]
+                .iter()
+                .position(|k| (k.0, k.1) != head)
+                .unwrap_or(level.len() - start);
+            if run > 1 {
+                let slice = &mut level[start..start + run];
+                if at > 15 && head.1 & 0xff < 15 {
+                    slice.sort_unstable_by(|a, b| key_of(a).cmp(key_of(b)));
+                } else {
+                    for k in slice.iter_mut() {
+                        let rest = key_of(k).get(at..).unwrap_or_default();
+                        let n = rest.len().min(15);
+                        let mut chunk = [0u8; 16];
+                        chunk[..n].copy_from_slice(&rest[..n]);
+                        chunk[15] = n as u8;
+                        k.0 = u64::from_be_bytes(chunk[..8].try_into().unwrap_or_default());
+                        k.1 = u64::from_be_bytes(chunk[8..].try_into().unwrap_or_default());
+                    }
+                    slice.sort_unstable_by_key(|k| (u128::from(k.0) << 64) | u128::from(k.1));
+                    work.push((first + start, first + start + run, at + 15));
                 }
-                slice.sort_unstable_by_key(|k| (u128::from(k.0) << 64) | u128::from(k.1));
-                sort_runs(mem, slice, at + 15);
             }
+            start += run;
         }
-        start += run;
     }
 }
 
