@@ -1,6 +1,7 @@
 //! Small helpers on bytes and names that every stage uses and none owns: lower-case hex
 //! ([`hex`]), a slice clamped to the data ([`slice`]), the last component of a path
-//! ([`base_name`]). Like [`crate::error`] it sits below the readers and imports no stage.
+//! ([`base_name`]), a cache hint for bytes about to be read ([`prefetch`]). Like
+//! [`crate::error`] it sits below the readers and imports no stage.
 
 /// Lower-case hex of `bytes`.
 pub fn hex(bytes: &[u8]) -> String {
@@ -27,4 +28,27 @@ pub fn slice(data: &[u8], offset: u64, len: u64) -> &[u8] {
 /// The last component of a Windows or Unix path.
 pub fn base_name(path: &str) -> &str {
     path.rsplit(['\\', '/']).next().unwrap_or(path)
+}
+
+/// Asks the processor to bring `len` bytes at `ptr` into the cache (a hint: it never
+/// faults, whatever the address, and does nothing on other architectures).
+#[inline]
+pub fn prefetch(ptr: *const u8, len: usize) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+        let skew = ptr as usize & 63;
+        let mut at = 0;
+        while at < len + skew {
+            let line = ptr.wrapping_sub(skew).wrapping_add(at);
+            // SAFETY: a prefetch is a hint that reads nothing architecturally and never
+            // faults, even for an address that is not mapped.
+            unsafe { _mm_prefetch::<_MM_HINT_T0>(line.cast()) };
+            at += 64;
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        let _ = (ptr, len);
+    }
 }

@@ -170,20 +170,6 @@ fn net_key(len: u8, addr: u128, v6: bool) -> [u8; 18] {
     k
 }
 
-/// A hint to bring the cache line of `byte` in; no effect on what the program computes.
-#[inline(always)]
-fn prefetch(byte: &u8) {
-    #[cfg(target_arch = "x86_64")]
-    // SAFETY: a prefetch reads nothing the program sees and never faults; the pointer comes
-    // from a reference, so it is valid anyway.
-    unsafe {
-        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
-        _mm_prefetch::<_MM_HINT_T0>((byte as *const u8).cast::<i8>());
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = byte;
-}
-
 fn u32_at(b: &[u8], at: usize) -> Option<u32> {
     let s = b.get(at..at.checked_add(4)?)?;
     let mut w = [0u8; 4];
@@ -497,7 +483,7 @@ impl Compiled {
         let mut i = h as usize & info.mask;
         // The record offset is wanted as soon as the tag matches: fetch both together.
         if let Some(r) = records.get(i * OFFSET) {
-            prefetch(r);
+            crate::primitives::prefetch(r, 1);
         }
         for _ in 0..info.probes {
             let slot = *tags.get(i)?;

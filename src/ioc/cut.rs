@@ -50,7 +50,7 @@ impl SourceFile {
             .map()
             .and_then(|m| m.get(start as usize..(start as usize).saturating_add(len as usize)))
         {
-            super::set::prefetch_bytes(bytes.as_ptr(), bytes.len());
+            crate::primitives::prefetch(bytes.as_ptr(), bytes.len());
         }
     }
 

@@ -506,7 +506,7 @@ impl Table {
     /// Asks the processor to fetch the slots where the probe for hash `h` starts.
     fn prefetch(&self, h: u32) {
         if let Some(slot) = self.slots.get(self.home(h)) {
-            prefetch_bytes(
+            crate::primitives::prefetch(
                 std::ptr::from_ref(slot).cast(),
                 std::mem::size_of::<(u32, u32)>(),
             );
@@ -1575,17 +1575,17 @@ const AHEAD: usize = 16;
 fn fetch_ahead(mem: &Memory, order: &[u32], at: usize, files: &[Option<Arc<SourceFile>>]) {
     let entry = |k: usize| order.get(at + k).and_then(|&i| mem.entries.get(i as usize));
     if let Some(e) = entry(AHEAD) {
-        prefetch_bytes(std::ptr::from_ref(e).cast(), std::mem::size_of::<Entry>());
+        crate::primitives::prefetch(std::ptr::from_ref(e).cast(), std::mem::size_of::<Entry>());
     }
     if let Some(e) = entry(AHEAD / 2) {
         if let Some(key) = mem
             .arena
             .bytes_at(e.addr, e.key_len as usize + e.display_len as usize)
         {
-            prefetch_bytes(key.as_ptr(), key.len());
+            crate::primitives::prefetch(key.as_ptr(), key.len());
         }
         if let Some(s) = mem.sights.get(e.first as usize) {
-            prefetch_bytes(std::ptr::from_ref(s).cast(), std::mem::size_of::<Sight>());
+            crate::primitives::prefetch(std::ptr::from_ref(s).cast(), std::mem::size_of::<Sight>());
         }
     }
     if let Some(e) = entry(AHEAD / 4) {
@@ -1597,31 +1597,9 @@ fn fetch_ahead(mem: &Memory, order: &[u32], at: usize, files: &[Option<Arc<Sourc
                     file.prefetch(start, u32::from_le_bytes([*a, *b, *c, *d]));
                 }
             } else {
-                prefetch_bytes(s.context.as_ptr(), s.context.len());
+                crate::primitives::prefetch(s.context.as_ptr(), s.context.len());
             }
         }
-    }
-}
-
-/// Asks the processor to bring `len` bytes at `ptr` into the cache (a hint: it never
-/// faults, whatever the address, and does nothing on other architectures).
-pub(super) fn prefetch_bytes(ptr: *const u8, len: usize) {
-    #[cfg(target_arch = "x86_64")]
-    {
-        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
-        let skew = ptr as usize & 63;
-        let mut at = 0;
-        while at < len + skew {
-            let line = ptr.wrapping_sub(skew).wrapping_add(at);
-            // SAFETY: a prefetch is a hint that reads nothing architecturally and never
-            // faults, even for an address that is not mapped.
-            unsafe { _mm_prefetch::<_MM_HINT_T0>(line.cast()) };
-            at += 64;
-        }
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    {
-        let _ = (ptr, len);
     }
 }
 
