@@ -791,7 +791,7 @@ impl spoor::logs::LogSide for Collected {
 
 #[test]
 fn one_read_of_a_log_gives_its_events_and_the_fields_a_second_read_would() {
-    use spoor::logs::{self, LogFormat};
+    use spoor::logs;
     use std::sync::Arc;
     let dir = tempfile::tempdir().expect("tempdir");
     let mut files = Vec::new();
@@ -871,16 +871,7 @@ fn one_read_of_a_log_gives_its_events_and_the_fields_a_second_read_would() {
         assert_eq!(tapped.warnings, report.warnings, "{file:?}");
         assert_eq!(bytes, data.len() as u64, "{file:?}");
     }
-    for format in [
-        LogFormat::CapeReport,
-        LogFormat::SysmonXml,
-        LogFormat::SysmonJson,
-        LogFormat::Evtx,
-        LogFormat::ProcmonCsv,
-        LogFormat::Regshot,
-        LogFormat::Pcap,
-        LogFormat::Json,
-    ] {
+    for format in crate::logs::CORPUS_LOG_FORMATS {
         assert!(formats.contains(&format), "no {format} log in the test");
     }
 }

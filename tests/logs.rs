@@ -879,18 +879,21 @@ fn truncated_sandbox_report_keeps_the_events_before_the_cut() {
 #[path = "../fuzz/src/lib.rs"]
 mod fuzz_body;
 
+/// The structured log formats `corpus/logs` holds a log of.
+pub(crate) const CORPUS_LOG_FORMATS: [LogFormat; 8] = [
+    LogFormat::CapeReport,
+    LogFormat::SysmonXml,
+    LogFormat::SysmonJson,
+    LogFormat::Evtx,
+    LogFormat::ProcmonCsv,
+    LogFormat::Regshot,
+    LogFormat::Pcap,
+    LogFormat::Json,
+];
+
 #[test]
 fn fuzz_target_body_runs_on_the_corpus() {
-    let formats = [
-        LogFormat::CapeReport,
-        LogFormat::SysmonXml,
-        LogFormat::SysmonJson,
-        LogFormat::Evtx,
-        LogFormat::ProcmonCsv,
-        LogFormat::Regshot,
-        LogFormat::Pcap,
-        LogFormat::Json,
-    ];
+    let formats = CORPUS_LOG_FORMATS;
     let mut inputs: Vec<Vec<u8>> = walk(&root().join("corpus/logs"))
         .iter()
         .map(|p| std::fs::read(p).expect("read"))

@@ -5,7 +5,7 @@
 
 use super::Extractor;
 use crate::ioc::set::IocSet;
-use crate::ioc::{Encoding, Sighting};
+use crate::ioc::Sighting;
 use crate::sample::{self, sniff, strings, Mapped, Regions, SampleFormat};
 use std::path::Path;
 
@@ -121,14 +121,8 @@ fn add(
         }
         // Sightings beyond the cap were counted but not kept: count them again.
         for _ in kept..ioc.count {
-            set.add_with(ioc.kind, ioc.value.clone(), defanged, notes, || Sighting {
-                source: name.into(),
-                offset: None,
-                line: None,
-                field: None,
-                port: None,
-                encoding: Encoding::Ascii,
-                context: String::new(),
+            set.add_with(ioc.kind, ioc.value.clone(), defanged, notes, || {
+                Sighting::unlocated(name.into())
             });
         }
         hits += ioc.count.max(kept);

@@ -415,6 +415,22 @@ pub struct Sighting {
     pub context: String,
 }
 
+impl Sighting {
+    /// A sighting in `source` with nothing known of where: counted, not located (a
+    /// sighting past a cap, or a reused record about to be filled in).
+    pub fn unlocated(source: Arc<str>) -> Sighting {
+        Sighting {
+            source,
+            offset: None,
+            line: None,
+            field: None,
+            port: None,
+            encoding: Encoding::Ascii,
+            context: String::new(),
+        }
+    }
+}
+
 /// One indicator with every place it was seen.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Ioc {

@@ -1943,15 +1943,7 @@ fn empty_ioc() -> Ioc {
 }
 
 fn empty_sighting() -> Sighting {
-    Sighting {
-        source: Arc::from(""),
-        offset: None,
-        line: None,
-        field: None,
-        port: None,
-        encoding: Encoding::Ascii,
-        context: String::new(),
-    }
+    Sighting::unlocated(Arc::from(""))
 }
 
 /// Appends a stored context as text: the text itself, or the snippet cut from the source
