@@ -75,9 +75,9 @@ pub struct AnalyzeArgs {
     /// the bundled benign corpus; see `spoor goodware build`).
     #[arg(long, value_name = "FILE")]
     pub goodware: Option<PathBuf>,
-    /// Read at most this many bytes of each input; larger samples are scanned for IOCs
+    /// Read at most this many bytes of each input (`K`, `M`, `G` suffixes); larger samples are scanned for IOCs
     /// (up to the limit) but not triaged.
-    #[arg(long, default_value_t = 256 * 1024 * 1024, value_name = "BYTES")]
+    #[arg(long, value_name = "SIZE", default_value = "256M", value_parser = super::parse_size)]
     pub max_size: u64,
     /// Stop reading a text or log input after this many seconds (0 = no limit), keeping
     /// what was read, with a warning; executables are bounded by --max-size instead.

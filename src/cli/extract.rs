@@ -45,8 +45,8 @@ pub struct ExtractArgs {
     /// Worker threads (0 = one per core).
     #[arg(long, short = 'j', default_value_t = 0)]
     pub threads: usize,
-    /// Stop reading a source after this many bytes (0 = no limit).
-    #[arg(long, default_value_t = 0, value_name = "BYTES")]
+    /// Stop reading a source after this many bytes (0 = no limit; `K`, `M`, `G` suffixes).
+    #[arg(long, default_value_t = 0, value_name = "SIZE", value_parser = super::parse_size)]
     pub max_size: u64,
     /// Stop reading a text or log input after this many seconds (0 = no limit), keeping
     /// what was read, with a warning; executables are bounded by --max-size instead.
@@ -62,8 +62,8 @@ pub struct ExtractArgs {
     /// Memory the deduplicated indicators may take before they are spilled, sorted, to
     /// temporary files and merged at the end (same output): bytes, or with a K, M or G
     /// suffix; 0 = no limit.
-    #[arg(long, value_name = "SIZE", default_value = "200M", value_parser = parse_size)]
-    pub memory_limit: usize,
+    #[arg(long, value_name = "SIZE", default_value = "200M", value_parser = super::parse_size)]
+    pub memory_limit: u64,
     /// Directory for the temporary files of --memory-limit (default: the system's).
     #[arg(long, value_name = "DIR")]
     pub temp_dir: Option<PathBuf>,
@@ -123,7 +123,7 @@ pub fn run(args: ExtractArgs) -> ExitCode {
         time_limit: super::time_limit(args.time_limit),
         utf16: !args.no_utf16,
         structured_logs: !args.raw_logs,
-        memory_limit: args.memory_limit,
+        memory_limit: usize::try_from(args.memory_limit).unwrap_or(usize::MAX),
         temp_dir: args.temp_dir.clone(),
         sightings: args.format != OutputFormat::Text,
         context: !args.no_context,
@@ -236,23 +236,6 @@ fn run_streaming(
     } else {
         ExitCode::from(EXIT_OK)
     }
-}
-
-/// A size in bytes, with an optional K, M or G suffix (powers of 1024).
-fn parse_size(text: &str) -> Result<usize, String> {
-    let t = text.trim();
-    let (digits, shift) = match t.char_indices().last() {
-        Some((i, 'k' | 'K')) => (&t[..i], 10),
-        Some((i, 'm' | 'M')) => (&t[..i], 20),
-        Some((i, 'g' | 'G')) => (&t[..i], 30),
-        _ => (t, 0),
-    };
-    digits
-        .trim()
-        .parse::<usize>()
-        .ok()
-        .and_then(|n| n.checked_mul(1usize << shift))
-        .ok_or_else(|| format!("bad size '{text}' (bytes, or a number with K, M or G)"))
 }
 
 fn build_allowlist(args: &ExtractArgs) -> Result<Allowlist, String> {

@@ -33,8 +33,8 @@ pub enum GoodwareAction {
         /// Date recorded in the index (`YYYY-MM-DD`); today (UTC) by default.
         #[arg(long, value_name = "YYYY-MM-DD", value_parser = crate::dates::parse_day)]
         date: Option<String>,
-        /// Skip files larger than this many bytes.
-        #[arg(long, value_name = "BYTES", default_value_t = 256 << 20)]
+        /// Skip files larger than this many bytes (`K`, `M`, `G` suffixes).
+        #[arg(long, value_name = "SIZE", default_value = "256M", value_parser = super::parse_size)]
         max_file_size: u64,
         /// Keep only strings (imphashes, export names) found in at least N packages: a
         /// package is the first directory below a path given. Keeps an index of a large

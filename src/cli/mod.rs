@@ -164,9 +164,44 @@ pub fn time_limit(seconds: f64) -> Option<std::time::Duration> {
     }
 }
 
+/// A size in bytes for the byte-count flags (`--max-size`, `--memory-limit`, ...): a
+/// number of bytes, or a number with a `K`, `M` or `G` suffix, powers of 1024 (`KiB`,
+/// `MB` and the like are read the same way).
+pub fn parse_size(text: &str) -> Result<u64, String> {
+    let t = text.trim();
+    let bad = || format!("bad size '{text}' (bytes, or a number with K, M or G)");
+    let unit_start = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (digits, unit) = t.split_at(unit_start);
+    let shift = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 0,
+        "k" | "kb" | "kib" => 10,
+        "m" | "mb" | "mib" => 20,
+        "g" | "gb" | "gib" => 30,
+        _ => return Err(bad()),
+    };
+    digits
+        .parse::<u64>()
+        .ok()
+        .and_then(|n| n.checked_mul(1u64 << shift))
+        .ok_or_else(bad)
+}
+
 #[cfg(test)]
 mod tests {
-    use super::warning_line;
+    use super::{parse_size, warning_line};
+
+    #[test]
+    fn sizes_take_bytes_or_a_binary_suffix() {
+        assert_eq!(parse_size("100"), Ok(100));
+        assert_eq!(parse_size("200M"), Ok(200 << 20));
+        assert_eq!(parse_size("2G"), Ok(2 << 30));
+        assert_eq!(parse_size("2 GiB"), Ok(2 << 30));
+        assert_eq!(parse_size("64kb"), Ok(64 << 10));
+        assert_eq!(parse_size("0"), Ok(0));
+        for bad in ["", "G", "2T", "-1", "1.5G", "18446744073709551615K", "2G2"] {
+            assert!(parse_size(bad).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn a_line_break_in_a_warning_cannot_forge_a_line() {

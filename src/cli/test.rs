@@ -68,8 +68,8 @@ pub struct TestArgs {
     /// Seconds one file's scan may take before it is abandoned (and reported).
     #[arg(long, default_value_t = 60, value_name = "SECONDS")]
     pub timeout: u64,
-    /// Files larger than this are not scanned (and reported).
-    #[arg(long, default_value_t = 256 << 20, value_name = "BYTES")]
+    /// Files larger than this are not scanned (and reported); bytes, or `K`, `M`, `G`.
+    #[arg(long, value_name = "SIZE", default_value = "256M", value_parser = super::parse_size)]
     pub max_size: u64,
     /// Leave throughput out of the report, so that it is the same on every run.
     #[arg(long)]

@@ -38,8 +38,8 @@ pub struct TriageArgs {
     /// Write the output to FILE (atomically) instead of stdout.
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
-    /// Refuse samples larger than this many bytes.
-    #[arg(long, default_value_t = 1 << 30, value_name = "BYTES")]
+    /// Refuse samples larger than this many bytes (`K`, `M`, `G` suffixes).
+    #[arg(long, value_name = "SIZE", default_value = "1G", value_parser = super::parse_size)]
     pub max_size: u64,
     /// STIX and MISP settings.
     #[command(flatten)]
