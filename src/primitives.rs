@@ -1,7 +1,28 @@
 //! Small helpers on bytes and names that every stage uses and none owns: lower-case hex
 //! ([`hex`]), a slice clamped to the data ([`slice`]), the last component of a path
-//! ([`base_name`]), a cache hint for bytes about to be read ([`prefetch`]). Like
+//! ([`base_name`]), a cache hint for bytes about to be read ([`prefetch`]), a list for
+//! people that names the first few items and counts the rest ([`capped_list`]). Like
 //! [`crate::error`] it sits below the readers and imports no stage.
+
+/// `items` joined with `, `, at most `max` of them, then ` and N more` for the rest: an
+/// address seen on 60,000 ports stays a readable line in a report.
+pub fn capped_list<T: std::fmt::Display>(
+    items: impl ExactSizeIterator<Item = T>,
+    max: usize,
+) -> String {
+    let total = items.len();
+    let mut s = String::new();
+    for (i, item) in items.take(max).enumerate() {
+        if i > 0 {
+            s.push_str(", ");
+        }
+        s.push_str(&item.to_string());
+    }
+    if total > max {
+        s.push_str(&format!(" and {} more", total - max));
+    }
+    s
+}
 
 /// Lower-case hex of `bytes`.
 pub fn hex(bytes: &[u8]) -> String {
@@ -50,5 +71,18 @@ pub fn prefetch(ptr: *const u8, len: usize) {
     #[cfg(not(target_arch = "x86_64"))]
     {
         let _ = (ptr, len);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::capped_list;
+
+    #[test]
+    fn a_capped_list_names_the_first_items_and_counts_the_rest() {
+        assert_eq!(capped_list([80u16, 443].iter(), 20), "80, 443");
+        assert_eq!(capped_list(1..4, 3), "1, 2, 3");
+        assert_eq!(capped_list(1..60_001u32, 3), "1, 2, 3 and 59997 more");
+        assert_eq!(capped_list(std::iter::empty::<u16>(), 3), "");
     }
 }

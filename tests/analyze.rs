@@ -909,3 +909,64 @@ fn the_overview_states_the_total_when_the_report_keeps_the_top() {
     let stated = format!("{all} indicators were extracted; the report lists the top 1000");
     assert!(report.contains(&stated), "no `{stated}` in the overview");
 }
+
+/// An address seen on hundreds of ports (a scan, a proxy's ephemeral ports): the report's
+/// row and the STIX and MISP descriptions name the first ports and count the rest, while
+/// `iocs.json` keeps every port.
+#[test]
+fn an_address_on_many_ports_stays_one_readable_row() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let log = dir.path().join("firewall.log");
+    let text: String = (0..500)
+        .map(|i| {
+            format!(
+                "2026-11-25 DENY TCP 192.0.2.10:{} -> 10.0.0.5:445\n",
+                1024 + i * 7
+            )
+        })
+        .collect();
+    std::fs::write(&log, text).expect("write log");
+    let sample = dir.path().join("notes.txt");
+    std::fs::write(&sample, "nothing to see\n").expect("write sample");
+    let out_dir = dir.path().join("out");
+    let out = analyze_into(
+        &out_dir,
+        &[
+            sample.to_str().expect("utf-8"),
+            "--logs",
+            log.to_str().expect("utf-8"),
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let iocs: Value = serde_json::from_str(&read(&out_dir.join("iocs.json"))).expect("json");
+    let ports = iocs["iocs"]
+        .as_array()
+        .expect("iocs")
+        .iter()
+        .find(|i| i["value"] == "192.0.2.10")
+        .and_then(|i| i["ports"].as_array())
+        .map(Vec::len);
+    assert_eq!(ports, Some(500), "iocs.json keeps every port");
+    let report = read(&out_dir.join("report.md"));
+    let row = report
+        .lines()
+        .find(|l| l.contains("`192[.]0[.]2[.]10`"))
+        .expect("a row for the address");
+    assert!(
+        row.contains("ports 1024, 1031, 1038,") && row.contains(" and 480 more"),
+        "{row}"
+    );
+    assert!(row.len() < 1000, "{} bytes: {row}", row.len());
+    for file in ["bundle.stix.json", "event.misp.json"] {
+        let text = read(&out_dir.join(file));
+        assert!(text.contains("and 480 more"), "{file}: ports not counted");
+        assert!(
+            !text.contains(&format!("{}", 1024 + 499 * 7)),
+            "{file}: last port named"
+        );
+    }
+}
