@@ -20,6 +20,11 @@ use std::sync::Arc;
 /// Name and version of the document schema.
 pub const SCHEMA: &str = "spoor.iocs/2";
 
+/// Bytes of indicators gathered before they are handed to the output in one write: as
+/// large as the file buffer of [`crate::output::write_to`], so that the write goes past
+/// that buffer instead of being copied into it.
+const BATCH: usize = 256 * 1024;
+
 #[derive(Serialize)]
 struct ErrorEntry<'a> {
     code: crate::error::WarningCode,
@@ -132,6 +137,7 @@ impl<'o> DocumentWriter<'o> {
         out.write_all(b",\n  \"errors\": ")?;
         write_indented(&mut buf, &errors, 2, out)?;
         out.write_all(b",\n  \"iocs\": [")?;
+        buf.clear();
         Ok(DocumentWriter {
             out,
             options,
@@ -141,9 +147,9 @@ impl<'o> DocumentWriter<'o> {
         })
     }
 
-    /// Writes one indicator.
+    /// Writes one indicator (gathered with the next ones into writes of [`BATCH`] bytes;
+    /// [`DocumentWriter::finish`] writes the rest).
     pub fn ioc(&mut self, ioc: &Ioc) -> io::Result<()> {
-        self.buf.clear();
         self.buf
             .extend_from_slice(if self.first { b"\n    " } else { b",\n    " });
         self.first = false;
@@ -154,11 +160,16 @@ impl<'o> DocumentWriter<'o> {
             Some(&mut self.table),
             &mut self.buf,
         );
-        self.out.write_all(&self.buf)
+        if self.buf.len() >= BATCH {
+            self.out.write_all(&self.buf)?;
+            self.buf.clear();
+        }
+        Ok(())
     }
 
-    /// Writes the end of the document.
+    /// Writes the indicators not written yet and the end of the document.
     pub fn finish(self) -> io::Result<()> {
+        self.out.write_all(&self.buf)?;
         if !self.first {
             self.out.write_all(b"\n  ")?;
         }
@@ -225,7 +236,7 @@ where
     for ioc in iocs {
         lines.write(ioc.borrow(), out)?;
     }
-    Ok(())
+    lines.finish(out)
 }
 
 /// Writes one indicator as a compact JSON line.
@@ -244,7 +255,8 @@ pub fn write_line(ioc: &Ioc, options: OutputOptions, out: &mut dyn Write) -> io:
     result
 }
 
-/// Writes indicators as compact JSON lines, through one reused buffer.
+/// Writes indicators as compact JSON lines, gathered into writes of [`BATCH`] bytes: call
+/// [`LineWriter::finish`] after the last one.
 pub struct LineWriter {
     options: OutputOptions,
     buf: Vec<u8>,
@@ -259,12 +271,22 @@ impl LineWriter {
         }
     }
 
-    /// Writes one indicator as a line.
+    /// Writes one indicator as a line (to `out` once [`BATCH`] bytes are gathered).
     pub fn write(&mut self, ioc: &Ioc, out: &mut dyn Write) -> io::Result<()> {
-        self.buf.clear();
         write_ioc(ioc, self.options, Layout::Compact, None, &mut self.buf);
         self.buf.push(b'\n');
-        out.write_all(&self.buf)
+        if self.buf.len() >= BATCH {
+            out.write_all(&self.buf)?;
+            self.buf.clear();
+        }
+        Ok(())
+    }
+
+    /// Writes the lines not written yet.
+    pub fn finish(&mut self, out: &mut dyn Write) -> io::Result<()> {
+        out.write_all(&self.buf)?;
+        self.buf.clear();
+        Ok(())
     }
 }
 
@@ -280,74 +302,99 @@ enum Layout {
 
 /// Appends `value` as a JSON string, escaped as serde_json escapes it.
 fn string(out: &mut Vec<u8>, value: &str) {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
     let bytes = value.as_bytes();
     out.reserve(bytes.len() + 2);
     out.push(b'"');
     let mut start = 0;
     let mut i = 0;
-    while i < bytes.len() {
-        // eight bytes at a time while none needs an escape (the common case)
-        if let Some(word) = bytes
-            .get(i..i + 8)
-            .and_then(|w| <[u8; 8]>::try_from(w).ok())
-        {
-            if !needs_escape(u64::from_le_bytes(word)) {
-                i += 8;
-                continue;
-            }
-        }
-        let b = bytes[i];
-        if b >= 0x20 && b != b'"' && b != b'\\' {
-            i += 1;
+    // eight bytes at a time: the first byte needing an escape is found in the word's mask
+    // (the common case, a word with none, is one test)
+    while let Some(word) = bytes
+        .get(i..i + 8)
+        .and_then(|w| <[u8; 8]>::try_from(w).ok())
+    {
+        let mask = escape_mask(u64::from_le_bytes(word));
+        if mask == 0 {
+            i += 8;
             continue;
         }
-        out.extend_from_slice(&bytes[start..i]);
-        match b {
-            b'"' => out.extend_from_slice(b"\\\""),
-            b'\\' => out.extend_from_slice(b"\\\\"),
-            b'\n' => out.extend_from_slice(b"\\n"),
-            b'\r' => out.extend_from_slice(b"\\r"),
-            b'\t' => out.extend_from_slice(b"\\t"),
-            0x08 => out.extend_from_slice(b"\\b"),
-            0x0c => out.extend_from_slice(b"\\f"),
-            _ => out.extend_from_slice(&[
-                b'\\',
-                b'u',
-                b'0',
-                b'0',
-                HEX[usize::from(b >> 4)],
-                HEX[usize::from(b & 15)],
-            ]),
+        let at = i + (mask.trailing_zeros() / 8) as usize;
+        out.extend_from_slice(&bytes[start..at]);
+        escape(out, bytes[at]);
+        i = at + 1;
+        start = i;
+    }
+    while let Some(&b) = bytes.get(i) {
+        if b < 0x20 || b == b'"' || b == b'\\' {
+            out.extend_from_slice(&bytes[start..i]);
+            escape(out, b);
+            start = i + 1;
         }
         i += 1;
-        start = i;
     }
     out.extend_from_slice(&bytes[start..]);
     out.push(b'"');
 }
 
-/// Whether any of the eight bytes of `x` is a control character, a quote or a backslash
-/// (exact when it says no; a yes is checked byte by byte).
-fn needs_escape(x: u64) -> bool {
+/// Appends the escape of one byte that needs one (a control character, a quote or a
+/// backslash), as serde_json writes it.
+fn escape(out: &mut Vec<u8>, b: u8) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    match b {
+        b'"' => out.extend_from_slice(b"\\\""),
+        b'\\' => out.extend_from_slice(b"\\\\"),
+        b'\n' => out.extend_from_slice(b"\\n"),
+        b'\r' => out.extend_from_slice(b"\\r"),
+        b'\t' => out.extend_from_slice(b"\\t"),
+        0x08 => out.extend_from_slice(b"\\b"),
+        0x0c => out.extend_from_slice(b"\\f"),
+        _ => out.extend_from_slice(&[
+            b'\\',
+            b'u',
+            b'0',
+            b'0',
+            HEX[usize::from(b >> 4)],
+            HEX[usize::from(b & 15)],
+        ]),
+    }
+}
+
+/// The high bit of each of the eight bytes of `x` (little-endian) that is a control
+/// character, a quote or a backslash: exact up to the lowest byte flagged (a borrow only
+/// runs upwards from a flagged byte), which is all [`string`] uses.
+fn escape_mask(x: u64) -> u64 {
     const LO: u64 = 0x0101_0101_0101_0101;
     const HI: u64 = 0x8080_8080_8080_8080;
     let zero = |v: u64| v.wrapping_sub(LO) & !v & HI;
     let control = x.wrapping_sub(LO * 0x20) & !x & HI;
-    (control | zero(x ^ (LO * u64::from(b'"'))) | zero(x ^ (LO * u64::from(b'\\')))) != 0
+    control | zero(x ^ (LO * u64::from(b'"'))) | zero(x ^ (LO * u64::from(b'\\')))
 }
 
-/// Appends a whole number in decimal.
+/// Two decimal digits of each number below 100.
+const DIGITS: &[u8; 200] = b"\
+0001020304050607080910111213141516171819\
+2021222324252627282930313233343536373839\
+4041424344454647484950515253545556575859\
+6061626364656667686970717273747576777879\
+8081828384858687888990919293949596979899";
+
+/// Appends a whole number in decimal (two digits at a time).
 fn number(out: &mut Vec<u8>, mut n: u64) {
     let mut digits = [0u8; 20];
     let mut i = digits.len();
-    loop {
+    while n >= 100 {
+        let d = (n % 100) as usize * 2;
+        n /= 100;
+        i -= 2;
+        digits[i..i + 2].copy_from_slice(&DIGITS[d..d + 2]);
+    }
+    if n >= 10 {
+        let d = n as usize * 2;
+        i -= 2;
+        digits[i..i + 2].copy_from_slice(&DIGITS[d..d + 2]);
+    } else {
         i -= 1;
-        digits[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
+        digits[i] = b'0' + n as u8;
     }
     out.extend_from_slice(&digits[i..]);
 }
@@ -736,6 +783,48 @@ mod tests {
                     );
                 }
             }
+        }
+    }
+
+    #[test]
+    fn strings_with_several_escapes_in_one_word() {
+        let specials = ["\"", "\\", "\n", "\u{1}", "\u{1f}", "é", " "];
+        for len in 0..12 {
+            for a in specials {
+                for b in specials {
+                    for at in 0..=len {
+                        let mut one: String = "C:Users_x_AppData".chars().take(len).collect();
+                        one.insert_str(at, a);
+                        for at2 in (0..=one.len()).filter(|&i| one.is_char_boundary(i)) {
+                            let mut value = one.clone();
+                            value.insert_str(at2, b);
+                            let mut out = Vec::new();
+                            string(&mut out, &value);
+                            let expected = serde_json::to_string(&value).expect("serialises");
+                            assert_eq!(
+                                String::from_utf8(out).expect("utf-8"),
+                                expected,
+                                "{value:?}"
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn numbers_are_written_as_decimal() {
+        let mut n = 1u64;
+        let mut values = vec![0, 9, 10, 99, 100, 101, 999, 1000, u64::MAX, u64::MAX - 1];
+        while let Some(m) = n.checked_mul(7) {
+            values.extend([m - 1, m, m + 1]);
+            n = m;
+        }
+        for v in values {
+            let mut out = Vec::new();
+            number(&mut out, v);
+            assert_eq!(String::from_utf8(out).expect("ascii"), v.to_string());
         }
     }
 

@@ -160,6 +160,7 @@ pub fn write_sorted(
             while let Some(ioc) = iocs.next_ref() {
                 lines.write(ioc, out)?;
             }
+            lines.finish(out)?;
         }
         OutputFormat::Csv => csv::write_iocs(&mut iocs, options, out)?,
         OutputFormat::Text => {
