@@ -405,11 +405,25 @@ fn write_ioc(
     ioc: &Ioc,
     options: OutputOptions,
     layout: Layout,
+    table: Option<&mut SourceTable>,
+    out: &mut Vec<u8>,
+) {
+    match layout {
+        Layout::Compact => write_ioc_in::<false>(ioc, options, table, out),
+        Layout::Pretty => write_ioc_in::<true>(ioc, options, table, out),
+    }
+}
+
+/// [`write_ioc`] in one layout, made for each: the field names are constants there, each
+/// copied by a few moves instead of a call.
+fn write_ioc_in<const PRETTY: bool>(
+    ioc: &Ioc,
+    options: OutputOptions,
     mut table: Option<&mut SourceTable>,
     out: &mut Vec<u8>,
 ) {
-    let pretty = layout == Layout::Pretty;
-    let keys = Keys::of(layout);
+    let pretty = PRETTY;
+    let keys: &Keys = if PRETTY { &PRETTY_KEYS } else { &COMPACT_KEYS };
     // the ends of objects at depth 1, 2, 3 (pretty: a newline and the indent)
     let (close1, close2, close3): (&[u8], &[u8], &[u8]) = if pretty {
         (b"\n    }", b"\n      }", b"\n        }")
@@ -430,21 +444,21 @@ fn write_ioc(
     let boolean = |out: &mut Vec<u8>, b: bool| {
         out.extend_from_slice(if b { b"true" } else { b"false" });
     };
-    out.extend_from_slice(&keys.ty);
+    out.extend_from_slice(keys.ty);
     string(out, ioc.kind.as_str());
-    out.extend_from_slice(&keys.value);
+    out.extend_from_slice(keys.value);
     string(out, &shown_value(ioc, options));
-    out.extend_from_slice(&keys.flags);
-    out.extend_from_slice(&keys.defanged);
+    out.extend_from_slice(keys.flags);
+    out.extend_from_slice(keys.defanged);
     boolean(out, ioc.flags.defanged);
-    out.extend_from_slice(&keys.allowlisted);
+    out.extend_from_slice(keys.allowlisted);
     boolean(out, ioc.flags.allowlisted);
     if let Some(scope) = ioc.flags.scope {
-        out.extend_from_slice(&keys.scope);
+        out.extend_from_slice(keys.scope);
         string(out, scope.as_str());
     }
     if !ioc.flags.notes.is_empty() {
-        out.extend_from_slice(&keys.notes);
+        out.extend_from_slice(keys.notes);
         for (i, name) in ioc.flags.notes.names().enumerate() {
             out.extend_from_slice(if i == 0 { lopen } else { lsep });
             string(out, name);
@@ -452,17 +466,17 @@ fn write_ioc(
         out.extend_from_slice(lclose);
     }
     out.extend_from_slice(close2);
-    out.extend_from_slice(&keys.count);
+    out.extend_from_slice(keys.count);
     number(out, ioc.count);
     if !ioc.ports.is_empty() {
-        out.extend_from_slice(&keys.ports);
+        out.extend_from_slice(keys.ports);
         for (i, p) in ioc.ports.iter().enumerate() {
             out.extend_from_slice(if i == 0 { popen } else { psep });
             number(out, u64::from(*p));
         }
         out.extend_from_slice(pclose);
     }
-    out.extend_from_slice(&keys.sightings);
+    out.extend_from_slice(keys.sightings);
     if ioc.sightings.is_empty() {
         out.extend_from_slice(b"[]");
     } else {
@@ -477,126 +491,115 @@ fn write_ioc(
             } else if i > 0 {
                 out.push(b',');
             }
-            write_sighting(s, table.as_deref_mut(), keys, close3, out);
+            write_sighting::<PRETTY>(s, table.as_deref_mut(), close3, out);
         }
         out.extend_from_slice(if pretty { b"\n      ]" } else { b"]" });
     }
     if !ioc.intel.is_empty() {
         // What the analyst's feeds know (`--intel`), on one line even in pretty output.
-        out.extend_from_slice(&keys.intel);
+        out.extend_from_slice(keys.intel);
         let _ = serde_json::to_writer(&mut *out, &ioc.intel);
     }
     out.extend_from_slice(close1);
 }
 
-/// The bytes before each field's value (separator, quoted name, colon) in one layout, made
-/// once: one copy per field instead of four.
+/// The bytes before each field's value (separator, quoted name, colon) in one layout:
+/// constants, one copy per field.
 struct Keys {
-    ty: Box<[u8]>,
-    value: Box<[u8]>,
-    flags: Box<[u8]>,
-    defanged: Box<[u8]>,
-    allowlisted: Box<[u8]>,
-    scope: Box<[u8]>,
-    notes: Box<[u8]>,
-    count: Box<[u8]>,
-    ports: Box<[u8]>,
-    sightings: Box<[u8]>,
-    intel: Box<[u8]>,
-    source: Box<[u8]>,
-    offset: Box<[u8]>,
-    line: Box<[u8]>,
-    field: Box<[u8]>,
-    port: Box<[u8]>,
-    encoding: Box<[u8]>,
-    context: Box<[u8]>,
+    ty: &'static [u8],
+    value: &'static [u8],
+    flags: &'static [u8],
+    defanged: &'static [u8],
+    allowlisted: &'static [u8],
+    scope: &'static [u8],
+    notes: &'static [u8],
+    count: &'static [u8],
+    ports: &'static [u8],
+    sightings: &'static [u8],
+    intel: &'static [u8],
+    source: &'static [u8],
+    offset: &'static [u8],
+    line: &'static [u8],
+    field: &'static [u8],
+    port: &'static [u8],
+    encoding: &'static [u8],
+    context: &'static [u8],
 }
 
-impl Keys {
-    fn of(layout: Layout) -> &'static Keys {
-        static COMPACT: std::sync::OnceLock<Keys> = std::sync::OnceLock::new();
-        static PRETTY: std::sync::OnceLock<Keys> = std::sync::OnceLock::new();
-        match layout {
-            Layout::Compact => COMPACT.get_or_init(|| Keys::new(false)),
-            Layout::Pretty => PRETTY.get_or_init(|| Keys::new(true)),
-        }
-    }
-
-    fn new(pretty: bool) -> Keys {
-        // the separators before the first and the next fields at depth 1, 2, 3 (pretty:
-        // a newline and the indent)
-        let [open1, sep1, open2, sep2, open3, sep3]: [&[u8]; 6] = if pretty {
-            [
-                b"{\n      ",
-                b",\n      ",
-                b"{\n        ",
-                b",\n        ",
-                b"{\n          ",
-                b",\n          ",
-            ]
-        } else {
-            [b"{", b",", b"{", b",", b"{", b","]
-        };
-        let colon: &[u8] = if pretty { b": " } else { b":" };
-        let k = |sep: &[u8], name: &str| -> Box<[u8]> {
-            [sep, b"\"", name.as_bytes(), b"\"", colon].concat().into()
-        };
+/// The [`Keys`] of a layout from the separators before the first and the next fields at
+/// depth 1, 2, 3 and the colon.
+macro_rules! keys {
+    ($open1:literal, $sep1:literal, $open2:literal, $sep2:literal, $open3:literal,
+     $sep3:literal, $colon:literal) => {
         Keys {
-            ty: k(open1, "type"),
-            value: k(sep1, "value"),
-            flags: k(sep1, "flags"),
-            defanged: k(open2, "defanged"),
-            allowlisted: k(sep2, "allowlisted"),
-            scope: k(sep2, "scope"),
-            notes: k(sep2, "notes"),
-            count: k(sep1, "count"),
-            ports: k(sep1, "ports"),
-            sightings: k(sep1, "sightings"),
-            intel: k(sep1, "intel"),
-            source: k(open3, "source"),
-            offset: k(sep3, "offset"),
-            line: k(sep3, "line"),
-            field: k(sep3, "field"),
-            port: k(sep3, "port"),
-            encoding: k(sep3, "encoding"),
-            context: k(sep3, "context"),
+            ty: concat!($open1, "\"type\"", $colon).as_bytes(),
+            value: concat!($sep1, "\"value\"", $colon).as_bytes(),
+            flags: concat!($sep1, "\"flags\"", $colon).as_bytes(),
+            defanged: concat!($open2, "\"defanged\"", $colon).as_bytes(),
+            allowlisted: concat!($sep2, "\"allowlisted\"", $colon).as_bytes(),
+            scope: concat!($sep2, "\"scope\"", $colon).as_bytes(),
+            notes: concat!($sep2, "\"notes\"", $colon).as_bytes(),
+            count: concat!($sep1, "\"count\"", $colon).as_bytes(),
+            ports: concat!($sep1, "\"ports\"", $colon).as_bytes(),
+            sightings: concat!($sep1, "\"sightings\"", $colon).as_bytes(),
+            intel: concat!($sep1, "\"intel\"", $colon).as_bytes(),
+            source: concat!($open3, "\"source\"", $colon).as_bytes(),
+            offset: concat!($sep3, "\"offset\"", $colon).as_bytes(),
+            line: concat!($sep3, "\"line\"", $colon).as_bytes(),
+            field: concat!($sep3, "\"field\"", $colon).as_bytes(),
+            port: concat!($sep3, "\"port\"", $colon).as_bytes(),
+            encoding: concat!($sep3, "\"encoding\"", $colon).as_bytes(),
+            context: concat!($sep3, "\"context\"", $colon).as_bytes(),
         }
-    }
+    };
 }
+
+/// On one line, as `serde_json::to_writer` writes it.
+const COMPACT_KEYS: Keys = keys!("{", ",", "{", ",", "{", ",", ":");
+/// Pretty-printed, as an element of the document's `iocs` (four spaces in).
+const PRETTY_KEYS: Keys = keys!(
+    "{\n      ",
+    ",\n      ",
+    "{\n        ",
+    ",\n        ",
+    "{\n          ",
+    ",\n          ",
+    ": "
+);
 
 /// Appends one sighting (see [`write_ioc`]).
-fn write_sighting(
+fn write_sighting<const PRETTY: bool>(
     s: &Sighting,
     table: Option<&mut SourceTable>,
-    keys: &Keys,
     close: &[u8],
     out: &mut Vec<u8>,
 ) {
-    out.extend_from_slice(&keys.source);
+    let keys: &Keys = if PRETTY { &PRETTY_KEYS } else { &COMPACT_KEYS };
+    out.extend_from_slice(keys.source);
     match table.and_then(|t| t.get(&s.source)) {
         Some(i) => number(out, i),
         None => string(out, &s.source),
     }
     if let Some(o) = s.offset {
-        out.extend_from_slice(&keys.offset);
+        out.extend_from_slice(keys.offset);
         number(out, o);
     }
     if let Some(l) = s.line {
-        out.extend_from_slice(&keys.line);
+        out.extend_from_slice(keys.line);
         number(out, l);
     }
     if let Some(f) = &s.field {
-        out.extend_from_slice(&keys.field);
+        out.extend_from_slice(keys.field);
         string(out, f);
     }
     if let Some(p) = s.port {
-        out.extend_from_slice(&keys.port);
+        out.extend_from_slice(keys.port);
         number(out, u64::from(p));
     }
-    out.extend_from_slice(&keys.encoding);
+    out.extend_from_slice(keys.encoding);
     string(out, encoding_name(s.encoding));
     if !s.context.is_empty() {
-        out.extend_from_slice(&keys.context);
+        out.extend_from_slice(keys.context);
         string(out, &s.context);
     }
     out.extend_from_slice(close);
