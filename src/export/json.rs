@@ -378,10 +378,14 @@ const DIGITS: &[u8; 200] = b"\
 6061626364656667686970717273747576777879\
 8081828384858687888990919293949596979899";
 
-/// Appends a whole number in decimal (two digits at a time).
-fn number(out: &mut Vec<u8>, mut n: u64) {
+/// Appends a whole number in decimal (two digits at a time; the digits are written left
+/// to right into a buffer of constant size, appended whole and cut to their count: moves,
+/// not a copy call).
+fn number(out: &mut Vec<u8>, n: u64) {
+    let len = n.checked_ilog10().map_or(1, |l| l as usize + 1);
     let mut digits = [0u8; 20];
-    let mut i = digits.len();
+    let mut i = len;
+    let mut n = n;
     while n >= 100 {
         let d = (n % 100) as usize * 2;
         n /= 100;
@@ -390,13 +394,13 @@ fn number(out: &mut Vec<u8>, mut n: u64) {
     }
     if n >= 10 {
         let d = n as usize * 2;
-        i -= 2;
-        digits[i..i + 2].copy_from_slice(&DIGITS[d..d + 2]);
+        digits[0..2].copy_from_slice(&DIGITS[d..d + 2]);
     } else {
-        i -= 1;
-        digits[i] = b'0' + n as u8;
+        digits[0] = b'0' + n as u8;
     }
-    out.extend_from_slice(&digits[i..]);
+    let at = out.len();
+    out.extend_from_slice(&digits);
+    out.truncate(at + len);
 }
 
 /// Appends an indicator field by field, with the bytes serde would write for it (the tests
