@@ -851,25 +851,28 @@ impl IocSet {
         let seen = seen.filter(|_| self.keep_sightings && (max == 0 || (e.kept as usize) < max));
         if let Some(seen) = seen {
             text.clear();
-            let cut;
+            // a cut place is kept in the sighting, not the arena (made here as an array: a
+            // place written as bytes and read back as one value would wait on the store)
+            let mut inline: Option<[u8; CUT_LEN]> = None;
             let context: &[u8] = match context {
                 _ if !self.keep_context => b"",
                 Ctx::Text(f) => {
                     f(&mut text);
                     text.as_bytes()
                 }
-                Ctx::Raw(bytes) => bytes,
+                Ctx::Raw(bytes) => {
+                    inline = <[u8; CUT_LEN]>::try_from(bytes)
+                        .ok()
+                        .filter(|c| c[0] == CUT_TAG);
+                    bytes
+                }
                 Ctx::Cut(back, len) => {
                     let [a, b, c, d] = len.to_le_bytes();
-                    cut = [CUT_TAG, back, a, b, c, d];
-                    &cut
+                    inline = Some([CUT_TAG, back, a, b, c, d]);
+                    b""
                 }
             };
             let field = seen.field.unwrap_or("");
-            // a cut place is kept in the sighting, not the arena
-            let inline = <[u8; CUT_LEN]>::try_from(context)
-                .ok()
-                .filter(|c| c[0] == CUT_TAG);
             let arena_context = if inline.is_some() { &[][..] } else { context };
             let text = if field.is_empty() && arena_context.is_empty() {
                 0
@@ -887,7 +890,7 @@ impl IocSet {
                 context_len: if inline.is_some() {
                     CUT_INLINE
                 } else {
-                    context.len() as u32
+                    arena_context.len() as u32
                 },
                 encoding: seen.encoding as u8,
                 cut: inline.unwrap_or_default(),
