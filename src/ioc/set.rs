@@ -413,8 +413,11 @@ fn is_port_key(kind: IocKind, key: &[u8]) -> bool {
 /// The address part of a key and its port, if it has one ([`set_key`]).
 fn key_port(kind: u8, key: &[u8]) -> (&[u8], Option<u16>) {
     let network = kind == IocKind::Ipv4 as u8 || kind == IocKind::Ipv6 as u8;
+    if !network {
+        return (key, None);
+    }
     match memchr::memchr(PORT_SEP, key) {
-        Some(i) if network => {
+        Some(i) => {
             let port = std::str::from_utf8(&key[i + 1..])
                 .ok()
                 .and_then(|p| p.parse::<u16>().ok());
@@ -2048,10 +2051,22 @@ pub fn scope_of(kind: IocKind, value: &str) -> Option<Scope> {
         )),
         IocKind::Url => {
             let host = super::allowlist::url_host(value);
-            let host = host.trim_start_matches('[').trim_end_matches(']');
-            if let Ok(ip) = host.parse::<Ipv4Addr>() {
+            // `[2001:db8::1]:443` (the host as `url_host` gives it, with the port): the
+            // address inside the brackets
+            let host = match host.strip_prefix('[') {
+                Some(rest) => rest.split(']').next().unwrap_or(""),
+                None => host,
+            };
+            // an IPv4 address starts with a digit, an IPv6 one has a colon: a name is
+            // not parsed twice for nothing
+            let v4 = host.starts_with(|c: char| c.is_ascii_digit());
+            if let Some(ip) = v4.then(|| host.parse::<Ipv4Addr>().ok()).flatten() {
                 Some(validate::ipv4_scope(ip))
-            } else if let Ok(ip) = host.parse::<Ipv6Addr>() {
+            } else if let Some(ip) = host
+                .contains(':')
+                .then(|| host.parse::<Ipv6Addr>().ok())
+                .flatten()
+            {
                 Some(validate::ipv6_scope(ip))
             } else {
                 Some(validate::domain_scope(host))
@@ -2247,6 +2262,25 @@ mod tests {
         }
         for ioc in got.iter().filter(|i| i.kind == IocKind::Ipv4) {
             assert!(ioc.ports.windows(2).all(|p| p[0] < p[1]), "{:?}", ioc.ports);
+        }
+    }
+
+    #[test]
+    fn the_scope_of_a_url_is_its_host_s() {
+        let cases = [
+            ("http://192.0.2.1/a", Scope::Documentation),
+            ("http://10.1.2.3:8080/a", Scope::Private),
+            ("http://user@127.0.0.1/", Scope::Loopback),
+            ("https://[2001:db8::1]:443/x", Scope::Documentation),
+            ("https://[fe80::1]/", Scope::LinkLocal),
+            ("http://1.example.org/x", Scope::Documentation),
+            ("http://198.51.100.7.example.net/", Scope::Documentation),
+            ("http://files.example.com:81/a?b", Scope::Documentation),
+            ("http://localhost/", Scope::Loopback),
+            ("http://www.wikipedia.org/", Scope::Public),
+        ];
+        for (url, scope) in cases {
+            assert_eq!(scope_of(IocKind::Url, url), Some(scope), "{url}");
         }
     }
 
