@@ -20,6 +20,11 @@ use std::sync::Arc;
 /// Name and version of the document schema.
 pub const SCHEMA: &str = "spoor.iocs/2";
 
+/// Bytes of indicators gathered before they are handed to the output in one write: as
+/// large as the file buffer of [`crate::output::write_to`], so that the write goes past
+/// that buffer instead of being copied into it.
+const BATCH: usize = 256 * 1024;
+
 #[derive(Serialize)]
 struct ErrorEntry<'a> {
     code: crate::error::WarningCode,
@@ -132,6 +137,7 @@ impl<'o> DocumentWriter<'o> {
         out.write_all(b",\n  \"errors\": ")?;
         write_indented(&mut buf, &errors, 2, out)?;
         out.write_all(b",\n  \"iocs\": [")?;
+        buf.clear();
         Ok(DocumentWriter {
             out,
             options,
@@ -141,9 +147,9 @@ impl<'o> DocumentWriter<'o> {
         })
     }
 
-    /// Writes one indicator.
+    /// Writes one indicator (gathered with the next ones into writes of [`BATCH`] bytes;
+    /// [`DocumentWriter::finish`] writes the rest).
     pub fn ioc(&mut self, ioc: &Ioc) -> io::Result<()> {
-        self.buf.clear();
         self.buf
             .extend_from_slice(if self.first { b"\n    " } else { b",\n    " });
         self.first = false;
@@ -154,11 +160,16 @@ impl<'o> DocumentWriter<'o> {
             Some(&mut self.table),
             &mut self.buf,
         );
-        self.out.write_all(&self.buf)
+        if self.buf.len() >= BATCH {
+            self.out.write_all(&self.buf)?;
+            self.buf.clear();
+        }
+        Ok(())
     }
 
-    /// Writes the end of the document.
+    /// Writes the indicators not written yet and the end of the document.
     pub fn finish(self) -> io::Result<()> {
+        self.out.write_all(&self.buf)?;
         if !self.first {
             self.out.write_all(b"\n  ")?;
         }
@@ -225,7 +236,7 @@ where
     for ioc in iocs {
         lines.write(ioc.borrow(), out)?;
     }
-    Ok(())
+    lines.finish(out)
 }
 
 /// Writes one indicator as a compact JSON line.
@@ -244,7 +255,8 @@ pub fn write_line(ioc: &Ioc, options: OutputOptions, out: &mut dyn Write) -> io:
     result
 }
 
-/// Writes indicators as compact JSON lines, through one reused buffer.
+/// Writes indicators as compact JSON lines, gathered into writes of [`BATCH`] bytes: call
+/// [`LineWriter::finish`] after the last one.
 pub struct LineWriter {
     options: OutputOptions,
     buf: Vec<u8>,
@@ -259,12 +271,22 @@ impl LineWriter {
         }
     }
 
-    /// Writes one indicator as a line.
+    /// Writes one indicator as a line (to `out` once [`BATCH`] bytes are gathered).
     pub fn write(&mut self, ioc: &Ioc, out: &mut dyn Write) -> io::Result<()> {
-        self.buf.clear();
         write_ioc(ioc, self.options, Layout::Compact, None, &mut self.buf);
         self.buf.push(b'\n');
-        out.write_all(&self.buf)
+        if self.buf.len() >= BATCH {
+            out.write_all(&self.buf)?;
+            self.buf.clear();
+        }
+        Ok(())
+    }
+
+    /// Writes the lines not written yet.
+    pub fn finish(&mut self, out: &mut dyn Write) -> io::Result<()> {
+        out.write_all(&self.buf)?;
+        self.buf.clear();
+        Ok(())
     }
 }
 
@@ -280,76 +302,105 @@ enum Layout {
 
 /// Appends `value` as a JSON string, escaped as serde_json escapes it.
 fn string(out: &mut Vec<u8>, value: &str) {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
     let bytes = value.as_bytes();
     out.reserve(bytes.len() + 2);
     out.push(b'"');
     let mut start = 0;
     let mut i = 0;
-    while i < bytes.len() {
-        // eight bytes at a time while none needs an escape (the common case)
-        if let Some(word) = bytes
-            .get(i..i + 8)
-            .and_then(|w| <[u8; 8]>::try_from(w).ok())
-        {
-            if !needs_escape(u64::from_le_bytes(word)) {
-                i += 8;
-                continue;
-            }
-        }
-        let b = bytes[i];
-        if b >= 0x20 && b != b'"' && b != b'\\' {
-            i += 1;
+    // eight bytes at a time: the first byte needing an escape is found in the word's mask
+    // (the common case, a word with none, is one test)
+    while let Some(word) = bytes
+        .get(i..i + 8)
+        .and_then(|w| <[u8; 8]>::try_from(w).ok())
+    {
+        let mask = escape_mask(u64::from_le_bytes(word));
+        if mask == 0 {
+            i += 8;
             continue;
         }
-        out.extend_from_slice(&bytes[start..i]);
-        match b {
-            b'"' => out.extend_from_slice(b"\\\""),
-            b'\\' => out.extend_from_slice(b"\\\\"),
-            b'\n' => out.extend_from_slice(b"\\n"),
-            b'\r' => out.extend_from_slice(b"\\r"),
-            b'\t' => out.extend_from_slice(b"\\t"),
-            0x08 => out.extend_from_slice(b"\\b"),
-            0x0c => out.extend_from_slice(b"\\f"),
-            _ => out.extend_from_slice(&[
-                b'\\',
-                b'u',
-                b'0',
-                b'0',
-                HEX[usize::from(b >> 4)],
-                HEX[usize::from(b & 15)],
-            ]),
+        let at = i + (mask.trailing_zeros() / 8) as usize;
+        out.extend_from_slice(&bytes[start..at]);
+        escape(out, bytes[at]);
+        i = at + 1;
+        start = i;
+    }
+    while let Some(&b) = bytes.get(i) {
+        if b < 0x20 || b == b'"' || b == b'\\' {
+            out.extend_from_slice(&bytes[start..i]);
+            escape(out, b);
+            start = i + 1;
         }
         i += 1;
-        start = i;
     }
     out.extend_from_slice(&bytes[start..]);
     out.push(b'"');
 }
 
-/// Whether any of the eight bytes of `x` is a control character, a quote or a backslash
-/// (exact when it says no; a yes is checked byte by byte).
-fn needs_escape(x: u64) -> bool {
+/// Appends the escape of one byte that needs one (a control character, a quote or a
+/// backslash), as serde_json writes it.
+fn escape(out: &mut Vec<u8>, b: u8) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    match b {
+        b'"' => out.extend_from_slice(b"\\\""),
+        b'\\' => out.extend_from_slice(b"\\\\"),
+        b'\n' => out.extend_from_slice(b"\\n"),
+        b'\r' => out.extend_from_slice(b"\\r"),
+        b'\t' => out.extend_from_slice(b"\\t"),
+        0x08 => out.extend_from_slice(b"\\b"),
+        0x0c => out.extend_from_slice(b"\\f"),
+        _ => out.extend_from_slice(&[
+            b'\\',
+            b'u',
+            b'0',
+            b'0',
+            HEX[usize::from(b >> 4)],
+            HEX[usize::from(b & 15)],
+        ]),
+    }
+}
+
+/// The high bit of each of the eight bytes of `x` (little-endian) that is a control
+/// character, a quote or a backslash: exact up to the lowest byte flagged (a borrow only
+/// runs upwards from a flagged byte), which is all [`string`] uses.
+fn escape_mask(x: u64) -> u64 {
     const LO: u64 = 0x0101_0101_0101_0101;
     const HI: u64 = 0x8080_8080_8080_8080;
     let zero = |v: u64| v.wrapping_sub(LO) & !v & HI;
     let control = x.wrapping_sub(LO * 0x20) & !x & HI;
-    (control | zero(x ^ (LO * u64::from(b'"'))) | zero(x ^ (LO * u64::from(b'\\')))) != 0
+    control | zero(x ^ (LO * u64::from(b'"'))) | zero(x ^ (LO * u64::from(b'\\')))
 }
 
-/// Appends a whole number in decimal.
-fn number(out: &mut Vec<u8>, mut n: u64) {
+/// Two decimal digits of each number below 100.
+const DIGITS: &[u8; 200] = b"\
+0001020304050607080910111213141516171819\
+2021222324252627282930313233343536373839\
+4041424344454647484950515253545556575859\
+6061626364656667686970717273747576777879\
+8081828384858687888990919293949596979899";
+
+/// Appends a whole number in decimal (two digits at a time; the digits are written left
+/// to right into a buffer of constant size, appended whole and cut to their count: moves,
+/// not a copy call).
+fn number(out: &mut Vec<u8>, n: u64) {
+    let len = n.checked_ilog10().map_or(1, |l| l as usize + 1);
     let mut digits = [0u8; 20];
-    let mut i = digits.len();
-    loop {
-        i -= 1;
-        digits[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
+    let mut i = len;
+    let mut n = n;
+    while n >= 100 {
+        let d = (n % 100) as usize * 2;
+        n /= 100;
+        i -= 2;
+        digits[i..i + 2].copy_from_slice(&DIGITS[d..d + 2]);
     }
-    out.extend_from_slice(&digits[i..]);
+    if n >= 10 {
+        let d = n as usize * 2;
+        digits[0..2].copy_from_slice(&DIGITS[d..d + 2]);
+    } else {
+        digits[0] = b'0' + n as u8;
+    }
+    let at = out.len();
+    out.extend_from_slice(&digits);
+    out.truncate(at + len);
 }
 
 /// Appends an indicator field by field, with the bytes serde would write for it (the tests
@@ -358,11 +409,25 @@ fn write_ioc(
     ioc: &Ioc,
     options: OutputOptions,
     layout: Layout,
+    table: Option<&mut SourceTable>,
+    out: &mut Vec<u8>,
+) {
+    match layout {
+        Layout::Compact => write_ioc_in::<false>(ioc, options, table, out),
+        Layout::Pretty => write_ioc_in::<true>(ioc, options, table, out),
+    }
+}
+
+/// [`write_ioc`] in one layout, made for each: the field names are constants there, each
+/// copied by a few moves instead of a call.
+fn write_ioc_in<const PRETTY: bool>(
+    ioc: &Ioc,
+    options: OutputOptions,
     mut table: Option<&mut SourceTable>,
     out: &mut Vec<u8>,
 ) {
-    let pretty = layout == Layout::Pretty;
-    let keys = Keys::of(layout);
+    let pretty = PRETTY;
+    let keys: &Keys = if PRETTY { &PRETTY_KEYS } else { &COMPACT_KEYS };
     // the ends of objects at depth 1, 2, 3 (pretty: a newline and the indent)
     let (close1, close2, close3): (&[u8], &[u8], &[u8]) = if pretty {
         (b"\n    }", b"\n      }", b"\n        }")
@@ -383,21 +448,21 @@ fn write_ioc(
     let boolean = |out: &mut Vec<u8>, b: bool| {
         out.extend_from_slice(if b { b"true" } else { b"false" });
     };
-    out.extend_from_slice(&keys.ty);
+    out.extend_from_slice(keys.ty);
     string(out, ioc.kind.as_str());
-    out.extend_from_slice(&keys.value);
+    out.extend_from_slice(keys.value);
     string(out, &shown_value(ioc, options));
-    out.extend_from_slice(&keys.flags);
-    out.extend_from_slice(&keys.defanged);
+    out.extend_from_slice(keys.flags);
+    out.extend_from_slice(keys.defanged);
     boolean(out, ioc.flags.defanged);
-    out.extend_from_slice(&keys.allowlisted);
+    out.extend_from_slice(keys.allowlisted);
     boolean(out, ioc.flags.allowlisted);
     if let Some(scope) = ioc.flags.scope {
-        out.extend_from_slice(&keys.scope);
+        out.extend_from_slice(keys.scope);
         string(out, scope.as_str());
     }
     if !ioc.flags.notes.is_empty() {
-        out.extend_from_slice(&keys.notes);
+        out.extend_from_slice(keys.notes);
         for (i, name) in ioc.flags.notes.names().enumerate() {
             out.extend_from_slice(if i == 0 { lopen } else { lsep });
             string(out, name);
@@ -405,17 +470,17 @@ fn write_ioc(
         out.extend_from_slice(lclose);
     }
     out.extend_from_slice(close2);
-    out.extend_from_slice(&keys.count);
+    out.extend_from_slice(keys.count);
     number(out, ioc.count);
     if !ioc.ports.is_empty() {
-        out.extend_from_slice(&keys.ports);
+        out.extend_from_slice(keys.ports);
         for (i, p) in ioc.ports.iter().enumerate() {
             out.extend_from_slice(if i == 0 { popen } else { psep });
             number(out, u64::from(*p));
         }
         out.extend_from_slice(pclose);
     }
-    out.extend_from_slice(&keys.sightings);
+    out.extend_from_slice(keys.sightings);
     if ioc.sightings.is_empty() {
         out.extend_from_slice(b"[]");
     } else {
@@ -430,126 +495,115 @@ fn write_ioc(
             } else if i > 0 {
                 out.push(b',');
             }
-            write_sighting(s, table.as_deref_mut(), keys, close3, out);
+            write_sighting::<PRETTY>(s, table.as_deref_mut(), close3, out);
         }
         out.extend_from_slice(if pretty { b"\n      ]" } else { b"]" });
     }
     if !ioc.intel.is_empty() {
         // What the analyst's feeds know (`--intel`), on one line even in pretty output.
-        out.extend_from_slice(&keys.intel);
+        out.extend_from_slice(keys.intel);
         let _ = serde_json::to_writer(&mut *out, &ioc.intel);
     }
     out.extend_from_slice(close1);
 }
 
-/// The bytes before each field's value (separator, quoted name, colon) in one layout, made
-/// once: one copy per field instead of four.
+/// The bytes before each field's value (separator, quoted name, colon) in one layout:
+/// constants, one copy per field.
 struct Keys {
-    ty: Box<[u8]>,
-    value: Box<[u8]>,
-    flags: Box<[u8]>,
-    defanged: Box<[u8]>,
-    allowlisted: Box<[u8]>,
-    scope: Box<[u8]>,
-    notes: Box<[u8]>,
-    count: Box<[u8]>,
-    ports: Box<[u8]>,
-    sightings: Box<[u8]>,
-    intel: Box<[u8]>,
-    source: Box<[u8]>,
-    offset: Box<[u8]>,
-    line: Box<[u8]>,
-    field: Box<[u8]>,
-    port: Box<[u8]>,
-    encoding: Box<[u8]>,
-    context: Box<[u8]>,
+    ty: &'static [u8],
+    value: &'static [u8],
+    flags: &'static [u8],
+    defanged: &'static [u8],
+    allowlisted: &'static [u8],
+    scope: &'static [u8],
+    notes: &'static [u8],
+    count: &'static [u8],
+    ports: &'static [u8],
+    sightings: &'static [u8],
+    intel: &'static [u8],
+    source: &'static [u8],
+    offset: &'static [u8],
+    line: &'static [u8],
+    field: &'static [u8],
+    port: &'static [u8],
+    encoding: &'static [u8],
+    context: &'static [u8],
 }
 
-impl Keys {
-    fn of(layout: Layout) -> &'static Keys {
-        static COMPACT: std::sync::OnceLock<Keys> = std::sync::OnceLock::new();
-        static PRETTY: std::sync::OnceLock<Keys> = std::sync::OnceLock::new();
-        match layout {
-            Layout::Compact => COMPACT.get_or_init(|| Keys::new(false)),
-            Layout::Pretty => PRETTY.get_or_init(|| Keys::new(true)),
-        }
-    }
-
-    fn new(pretty: bool) -> Keys {
-        // the separators before the first and the next fields at depth 1, 2, 3 (pretty:
-        // a newline and the indent)
-        let [open1, sep1, open2, sep2, open3, sep3]: [&[u8]; 6] = if pretty {
-            [
-                b"{\n      ",
-                b",\n      ",
-                b"{\n        ",
-                b",\n        ",
-                b"{\n          ",
-                b",\n          ",
-            ]
-        } else {
-            [b"{", b",", b"{", b",", b"{", b","]
-        };
-        let colon: &[u8] = if pretty { b": " } else { b":" };
-        let k = |sep: &[u8], name: &str| -> Box<[u8]> {
-            [sep, b"\"", name.as_bytes(), b"\"", colon].concat().into()
-        };
+/// The [`Keys`] of a layout from the separators before the first and the next fields at
+/// depth 1, 2, 3 and the colon.
+macro_rules! keys {
+    ($open1:literal, $sep1:literal, $open2:literal, $sep2:literal, $open3:literal,
+     $sep3:literal, $colon:literal) => {
         Keys {
-            ty: k(open1, "type"),
-            value: k(sep1, "value"),
-            flags: k(sep1, "flags"),
-            defanged: k(open2, "defanged"),
-            allowlisted: k(sep2, "allowlisted"),
-            scope: k(sep2, "scope"),
-            notes: k(sep2, "notes"),
-            count: k(sep1, "count"),
-            ports: k(sep1, "ports"),
-            sightings: k(sep1, "sightings"),
-            intel: k(sep1, "intel"),
-            source: k(open3, "source"),
-            offset: k(sep3, "offset"),
-            line: k(sep3, "line"),
-            field: k(sep3, "field"),
-            port: k(sep3, "port"),
-            encoding: k(sep3, "encoding"),
-            context: k(sep3, "context"),
+            ty: concat!($open1, "\"type\"", $colon).as_bytes(),
+            value: concat!($sep1, "\"value\"", $colon).as_bytes(),
+            flags: concat!($sep1, "\"flags\"", $colon).as_bytes(),
+            defanged: concat!($open2, "\"defanged\"", $colon).as_bytes(),
+            allowlisted: concat!($sep2, "\"allowlisted\"", $colon).as_bytes(),
+            scope: concat!($sep2, "\"scope\"", $colon).as_bytes(),
+            notes: concat!($sep2, "\"notes\"", $colon).as_bytes(),
+            count: concat!($sep1, "\"count\"", $colon).as_bytes(),
+            ports: concat!($sep1, "\"ports\"", $colon).as_bytes(),
+            sightings: concat!($sep1, "\"sightings\"", $colon).as_bytes(),
+            intel: concat!($sep1, "\"intel\"", $colon).as_bytes(),
+            source: concat!($open3, "\"source\"", $colon).as_bytes(),
+            offset: concat!($sep3, "\"offset\"", $colon).as_bytes(),
+            line: concat!($sep3, "\"line\"", $colon).as_bytes(),
+            field: concat!($sep3, "\"field\"", $colon).as_bytes(),
+            port: concat!($sep3, "\"port\"", $colon).as_bytes(),
+            encoding: concat!($sep3, "\"encoding\"", $colon).as_bytes(),
+            context: concat!($sep3, "\"context\"", $colon).as_bytes(),
         }
-    }
+    };
 }
+
+/// On one line, as `serde_json::to_writer` writes it.
+const COMPACT_KEYS: Keys = keys!("{", ",", "{", ",", "{", ",", ":");
+/// Pretty-printed, as an element of the document's `iocs` (four spaces in).
+const PRETTY_KEYS: Keys = keys!(
+    "{\n      ",
+    ",\n      ",
+    "{\n        ",
+    ",\n        ",
+    "{\n          ",
+    ",\n          ",
+    ": "
+);
 
 /// Appends one sighting (see [`write_ioc`]).
-fn write_sighting(
+fn write_sighting<const PRETTY: bool>(
     s: &Sighting,
     table: Option<&mut SourceTable>,
-    keys: &Keys,
     close: &[u8],
     out: &mut Vec<u8>,
 ) {
-    out.extend_from_slice(&keys.source);
+    let keys: &Keys = if PRETTY { &PRETTY_KEYS } else { &COMPACT_KEYS };
+    out.extend_from_slice(keys.source);
     match table.and_then(|t| t.get(&s.source)) {
         Some(i) => number(out, i),
         None => string(out, &s.source),
     }
     if let Some(o) = s.offset {
-        out.extend_from_slice(&keys.offset);
+        out.extend_from_slice(keys.offset);
         number(out, o);
     }
     if let Some(l) = s.line {
-        out.extend_from_slice(&keys.line);
+        out.extend_from_slice(keys.line);
         number(out, l);
     }
     if let Some(f) = &s.field {
-        out.extend_from_slice(&keys.field);
+        out.extend_from_slice(keys.field);
         string(out, f);
     }
     if let Some(p) = s.port {
-        out.extend_from_slice(&keys.port);
+        out.extend_from_slice(keys.port);
         number(out, u64::from(p));
     }
-    out.extend_from_slice(&keys.encoding);
+    out.extend_from_slice(keys.encoding);
     string(out, encoding_name(s.encoding));
     if !s.context.is_empty() {
-        out.extend_from_slice(&keys.context);
+        out.extend_from_slice(keys.context);
         string(out, &s.context);
     }
     out.extend_from_slice(close);
@@ -736,6 +790,48 @@ mod tests {
                     );
                 }
             }
+        }
+    }
+
+    #[test]
+    fn strings_with_several_escapes_in_one_word() {
+        let specials = ["\"", "\\", "\n", "\u{1}", "\u{1f}", "é", " "];
+        for len in 0..12 {
+            for a in specials {
+                for b in specials {
+                    for at in 0..=len {
+                        let mut one: String = "C:Users_x_AppData".chars().take(len).collect();
+                        one.insert_str(at, a);
+                        for at2 in (0..=one.len()).filter(|&i| one.is_char_boundary(i)) {
+                            let mut value = one.clone();
+                            value.insert_str(at2, b);
+                            let mut out = Vec::new();
+                            string(&mut out, &value);
+                            let expected = serde_json::to_string(&value).expect("serialises");
+                            assert_eq!(
+                                String::from_utf8(out).expect("utf-8"),
+                                expected,
+                                "{value:?}"
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn numbers_are_written_as_decimal() {
+        let mut n = 1u64;
+        let mut values = vec![0, 9, 10, 99, 100, 101, 999, 1000, u64::MAX, u64::MAX - 1];
+        while let Some(m) = n.checked_mul(7) {
+            values.extend([m - 1, m, m + 1]);
+            n = m;
+        }
+        for v in values {
+            let mut out = Vec::new();
+            number(&mut out, v);
+            assert_eq!(String::from_utf8(out).expect("ascii"), v.to_string());
         }
     }
 

@@ -160,13 +160,10 @@ pub fn write_sorted(
             while let Some(ioc) = iocs.next_ref() {
                 lines.write(ioc, out)?;
             }
+            lines.finish(out)?;
         }
         OutputFormat::Csv => csv::write_iocs(&mut iocs, options, out)?,
-        OutputFormat::Text => {
-            while let Some(ioc) = iocs.next_ref() {
-                text::write_iocs([ioc], options, out)?;
-            }
-        }
+        OutputFormat::Text => text::write_stream(&mut iocs, options, out)?,
         OutputFormat::Stix | OutputFormat::Misp => {
             let whole = SortedExtraction {
                 iocs,

@@ -3,6 +3,7 @@
 
 use super::{shown_value, OutputOptions};
 use crate::extract::Extraction;
+use crate::ioc::set::SortedIocs;
 use crate::ioc::Ioc;
 use std::borrow::Borrow;
 use std::io::{self, Write};
@@ -16,28 +17,56 @@ pub fn write(
     write_iocs(&extraction.iocs, options, out)
 }
 
+/// Bytes of lines gathered before they are handed to the output in one write (as large as
+/// the file buffer of [`crate::output::write_to`], so that the write goes past it).
+const BATCH: usize = 256 * 1024;
+
 /// Writes one indicator per line, from any sequence of them.
 pub fn write_iocs<I>(iocs: I, options: OutputOptions, out: &mut dyn Write) -> io::Result<()>
 where
     I: IntoIterator,
     I::Item: Borrow<Ioc>,
 {
-    let mut line = Vec::with_capacity(256);
+    let mut lines = Vec::with_capacity(256);
     for ioc in iocs {
-        let ioc = ioc.borrow();
-        line.clear();
-        line.extend_from_slice(ioc.kind.as_str().as_bytes());
-        line.push(b'\t');
-        push_field(&mut line, &shown_value(ioc, options));
-        // What the `--intel` feeds know, a column only when they know something.
-        for h in &ioc.intel {
-            line.extend_from_slice(b"\tknown to ");
-            push_field(&mut line, &h.describe());
+        push_line(&mut lines, ioc.borrow(), options);
+        if lines.len() >= BATCH {
+            out.write_all(&lines)?;
+            lines.clear();
         }
-        line.push(b'\n');
-        out.write_all(&line)?;
     }
-    Ok(())
+    out.write_all(&lines)
+}
+
+/// Writes the indicators of a sorted stream one per line, each lent by the stream (no copy
+/// of an indicator).
+pub fn write_stream(
+    iocs: &mut SortedIocs,
+    options: OutputOptions,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let mut lines = Vec::with_capacity(4096);
+    while let Some(ioc) = iocs.next_ref() {
+        push_line(&mut lines, ioc, options);
+        if lines.len() >= BATCH {
+            out.write_all(&lines)?;
+            lines.clear();
+        }
+    }
+    out.write_all(&lines)
+}
+
+/// Appends the line of one indicator.
+fn push_line(line: &mut Vec<u8>, ioc: &Ioc, options: OutputOptions) {
+    line.extend_from_slice(ioc.kind.as_str().as_bytes());
+    line.push(b'\t');
+    push_field(line, &shown_value(ioc, options));
+    // What the `--intel` feeds know, a column only when they know something.
+    for h in &ioc.intel {
+        line.extend_from_slice(b"\tknown to ");
+        push_field(line, &h.describe());
+    }
+    line.push(b'\n');
 }
 
 /// Appends `value` with its unsafe characters escaped ([`crate::escape::terminal::field`];

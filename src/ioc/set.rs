@@ -247,7 +247,10 @@ struct Entry {
     notes: u16,
 }
 
-/// One kept sighting; field path and context are stored together in the arena.
+/// One kept sighting; field path and context are stored together in the arena, except a
+/// context that is a place in the source file (`CUT_TAG` and five bytes), which is kept
+/// in the sighting itself (in what would be padding): no arena bytes, and one place less
+/// to fetch from memory when the set is read.
 #[derive(Debug, Clone, Copy)]
 struct Sight {
     offset: u64,
@@ -256,9 +259,16 @@ struct Sight {
     source: u32,
     next: u32,
     field_len: u32,
+    /// Length of the context in the arena, or [`CUT_INLINE`]: the context is `cut`.
     context_len: u32,
     encoding: u8,
+    cut: [u8; CUT_LEN],
 }
+
+/// Length of a stored cut place (`CUT_TAG`, bytes back, length as 4 bytes).
+const CUT_LEN: usize = 6;
+/// [`Sight::context_len`] of a sighting whose context is the cut place in [`Sight::cut`].
+const CUT_INLINE: u32 = u32::MAX;
 
 const NONE_U32: u32 = u32::MAX;
 const NONE_U64: u64 = u64::MAX;
@@ -403,8 +413,11 @@ fn is_port_key(kind: IocKind, key: &[u8]) -> bool {
 /// The address part of a key and its port, if it has one ([`set_key`]).
 fn key_port(kind: u8, key: &[u8]) -> (&[u8], Option<u16>) {
     let network = kind == IocKind::Ipv4 as u8 || kind == IocKind::Ipv6 as u8;
+    if !network {
+        return (key, None);
+    }
     match memchr::memchr(PORT_SEP, key) {
-        Some(i) if network => {
+        Some(i) => {
             let port = std::str::from_utf8(&key[i + 1..])
                 .ok()
                 .and_then(|p| p.parse::<u16>().ok());
@@ -841,22 +854,34 @@ impl IocSet {
         let seen = seen.filter(|_| self.keep_sightings && (max == 0 || (e.kept as usize) < max));
         if let Some(seen) = seen {
             text.clear();
-            let cut;
+            // a cut place is kept in the sighting, not the arena (made here as an array: a
+            // place written as bytes and read back as one value would wait on the store)
+            let mut inline: Option<[u8; CUT_LEN]> = None;
             let context: &[u8] = match context {
                 _ if !self.keep_context => b"",
                 Ctx::Text(f) => {
                     f(&mut text);
                     text.as_bytes()
                 }
-                Ctx::Raw(bytes) => bytes,
+                Ctx::Raw(bytes) => {
+                    inline = <[u8; CUT_LEN]>::try_from(bytes)
+                        .ok()
+                        .filter(|c| c[0] == CUT_TAG);
+                    bytes
+                }
                 Ctx::Cut(back, len) => {
                     let [a, b, c, d] = len.to_le_bytes();
-                    cut = [CUT_TAG, back, a, b, c, d];
-                    &cut
+                    inline = Some([CUT_TAG, back, a, b, c, d]);
+                    b""
                 }
             };
             let field = seen.field.unwrap_or("");
-            let text = mem.arena.push(field.as_bytes(), context);
+            let arena_context = if inline.is_some() { &[][..] } else { context };
+            let text = if field.is_empty() && arena_context.is_empty() {
+                0
+            } else {
+                mem.arena.push(field.as_bytes(), arena_context)
+            };
             let s = mem.sights.len() as u32;
             mem.sights.push(Sight {
                 offset: seen.offset.unwrap_or(NONE_U64),
@@ -865,8 +890,13 @@ impl IocSet {
                 source: seen.source,
                 next: NONE_U32,
                 field_len: seen.field.map_or(NONE_U32, |f| f.len() as u32),
-                context_len: context.len() as u32,
+                context_len: if inline.is_some() {
+                    CUT_INLINE
+                } else {
+                    arena_context.len() as u32
+                },
                 encoding: seen.encoding as u8,
+                cut: inline.unwrap_or_default(),
             });
             let e = &mut mem.entries[index];
             if e.last == NONE_U32 {
@@ -876,7 +906,7 @@ impl IocSet {
             }
             e.last = s;
             e.kept += 1;
-            need = field.len() + context.len();
+            need = field.len() + arena_context.len();
         }
         self.scratch = text;
         self.key_buf = key_buf;
@@ -1300,17 +1330,24 @@ impl<'m> Iterator for SightIter<'m> {
         } else {
             s.field_len as usize
         };
-        let text = self
-            .mem
-            .arena
-            .get(s.text, field_len + s.context_len as usize);
+        let inline = s.context_len == CUT_INLINE;
+        let arena_len = field_len + if inline { 0 } else { s.context_len as usize };
+        let text = if arena_len == 0 {
+            &[][..]
+        } else {
+            self.mem.arena.get(s.text, arena_len)
+        };
         Some(RawSight {
             offset: (s.offset != NONE_U64).then_some(s.offset),
             line: (s.line != 0).then_some(s.line),
             source: s.source,
             encoding: s.encoding,
             field: (s.field_len != NONE_U32).then(|| &text[..field_len]),
-            context: &text[field_len..],
+            context: if inline {
+                &s.cut[..]
+            } else {
+                &text[field_len..]
+            },
         })
     }
 }
@@ -2014,10 +2051,22 @@ pub fn scope_of(kind: IocKind, value: &str) -> Option<Scope> {
         )),
         IocKind::Url => {
             let host = super::allowlist::url_host(value);
-            let host = host.trim_start_matches('[').trim_end_matches(']');
-            if let Ok(ip) = host.parse::<Ipv4Addr>() {
+            // `[2001:db8::1]:443` (the host as `url_host` gives it, with the port): the
+            // address inside the brackets
+            let host = match host.strip_prefix('[') {
+                Some(rest) => rest.split(']').next().unwrap_or(""),
+                None => host,
+            };
+            // an IPv4 address starts with a digit, an IPv6 one has a colon: a name is
+            // not parsed twice for nothing
+            let v4 = host.starts_with(|c: char| c.is_ascii_digit());
+            if let Some(ip) = v4.then(|| host.parse::<Ipv4Addr>().ok()).flatten() {
                 Some(validate::ipv4_scope(ip))
-            } else if let Ok(ip) = host.parse::<Ipv6Addr>() {
+            } else if let Some(ip) = host
+                .contains(':')
+                .then(|| host.parse::<Ipv6Addr>().ok())
+                .flatten()
+            {
                 Some(validate::ipv6_scope(ip))
             } else {
                 Some(validate::domain_scope(host))
@@ -2214,6 +2263,31 @@ mod tests {
         for ioc in got.iter().filter(|i| i.kind == IocKind::Ipv4) {
             assert!(ioc.ports.windows(2).all(|p| p[0] < p[1]), "{:?}", ioc.ports);
         }
+    }
+
+    #[test]
+    fn the_scope_of_a_url_is_its_host_s() {
+        let cases = [
+            ("http://192.0.2.1/a", Scope::Documentation),
+            ("http://10.1.2.3:8080/a", Scope::Private),
+            ("http://user@127.0.0.1/", Scope::Loopback),
+            ("https://[2001:db8::1]:443/x", Scope::Documentation),
+            ("https://[fe80::1]/", Scope::LinkLocal),
+            ("http://1.example.org/x", Scope::Documentation),
+            ("http://198.51.100.7.example.net/", Scope::Documentation),
+            ("http://files.example.com:81/a?b", Scope::Documentation),
+            ("http://localhost/", Scope::Loopback),
+            ("http://www.wikipedia.org/", Scope::Public),
+        ];
+        for (url, scope) in cases {
+            assert_eq!(scope_of(IocKind::Url, url), Some(scope), "{url}");
+        }
+    }
+
+    #[test]
+    fn a_cut_place_fits_in_the_sighting() {
+        // the cut place goes where the record's padding was
+        assert_eq!(std::mem::size_of::<Sight>(), 48);
     }
 
     #[test]
