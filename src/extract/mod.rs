@@ -453,7 +453,12 @@ impl Extractor {
                     let mut set = self.new_set(0);
                     given_errors.extend(add_sorted(&mut set, b.set));
                     all.merge(set);
+                } else if all.is_unused() && b.set.same_settings(&all) {
+                    // the first source, read by a log's reader into a set like this one:
+                    // it becomes the set (no copy, and no second budget beside it)
+                    all = b.set;
                 } else {
+                    b.set.spill_rest();
                     given_errors.extend(add_sorted(&mut all, b.set));
                 }
                 continue;

@@ -644,6 +644,34 @@ impl IocSet {
         self.runs.len()
     }
 
+    /// Whether nothing was put in yet: no indicator, and no source named.
+    pub fn is_unused(&self) -> bool {
+        self.is_empty() && self.sources.is_empty()
+    }
+
+    /// Whether `other` keeps sightings, context and memory as this set does (so that one
+    /// can stand for the other), with no allowlist or scope filter set on either yet.
+    pub fn same_settings(&self, other: &IocSet) -> bool {
+        self.max_sightings == other.max_sightings
+            && self.keep_sightings == other.keep_sightings
+            && self.keep_context == other.keep_context
+            && self.budget == other.budget
+            && self.spill_parent == other.spill_parent
+            && self.allowlist.is_none()
+            && other.allowlist.is_none()
+            && !self.public_only
+            && !other.public_only
+    }
+
+    /// Writes what is held in memory as one more sorted run when the set has spilled
+    /// before, so that reading it back holds only the runs' buffers: a set that is copied
+    /// into another bounded set then does not hold its budget beside the other's.
+    pub fn spill_rest(&mut self) {
+        if !self.runs.is_empty() {
+            self.spill();
+        }
+    }
+
     /// The index of a source name (interned once).
     pub fn source(&mut self, name: &Arc<str>) -> u32 {
         if let Some(&i) = self.source_index.get(name) {
