@@ -1613,7 +1613,7 @@ impl Pass<'_, '_> {
         }
         let text = &buf[first_start..end];
         let joined = if escaped {
-            String::from_utf8_lossy(text).replace("\\\\", "\\")
+            collapse_doubled_backslashes(text)
         } else {
             ascii(text)
         };
@@ -1825,7 +1825,11 @@ fn placeholder_end(buf: &[u8], open: usize) -> Option<usize> {
 /// Whether a path or key value holds a placeholder: `<name>`, `%NAME%` after its first
 /// component, or `{name}` that is not a GUID.
 fn has_placeholder(value: &str) -> bool {
-    if value.contains('<') {
+    // asked for every path and key: most hold none of the three opening bytes
+    let Some(first) = memchr::memchr3(b'<', b'%', b'{', value.as_bytes()) else {
+        return false;
+    };
+    if memchr::memchr(b'<', &value.as_bytes()[first..]).is_some() {
         return true;
     }
     let after_first = value
@@ -1845,6 +1849,29 @@ fn has_placeholder(value: &str) -> bool {
                 .any(|b| b.is_ascii_alphabetic() && !b.is_ascii_hexdigit())
     });
     env || braces
+}
+
+/// `text` with each doubled backslash (an escaped separator) made single, left to right,
+/// as text: what `String::from_utf8_lossy(text).replace("\\\\", "\\")` gives, without
+/// the second copy (a removed backslash never joins two bytes of a UTF-8 sequence,
+/// since its twin stays between them).
+fn collapse_doubled_backslashes(text: &[u8]) -> String {
+    let mut out = Vec::with_capacity(text.len());
+    let mut i = 0;
+    while let Some(k) = memchr::memchr(b'\\', &text[i..]) {
+        let at = i + k;
+        out.extend_from_slice(&text[i..=at]);
+        i = if text.get(at + 1) == Some(&b'\\') {
+            at + 2
+        } else {
+            at + 1
+        };
+    }
+    out.extend_from_slice(&text[i..]);
+    match String::from_utf8(out) {
+        Ok(s) => s,
+        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+    }
 }
 
 fn is_path_char(b: u8) -> bool {
@@ -2290,6 +2317,41 @@ mod tests {
             "http://dl.example.net/a",
         );
         assert_eq!(n, Some(Notes::SPACED));
+    }
+
+    #[test]
+    fn escaped_separators_collapse_as_text_replace_would() {
+        for text in [
+            &b"C:\\\\Users\\\\Public\\\\a.exe"[..],
+            b"a\\\\\\b\\\\\\\\c\\",
+            b"\\\\",
+            b"no separators",
+            b"caf\xc3\\\\\xa9\xff\\\\x",
+            b"",
+        ] {
+            assert_eq!(
+                collapse_doubled_backslashes(text),
+                String::from_utf8_lossy(text).replace("\\\\", "\\"),
+                "{text:?}"
+            );
+        }
+        assert!(has(
+            "\"C:\\\\Users\\\\Public\\\\a.exe\"",
+            "file_path",
+            "C:\\Users\\Public\\a.exe"
+        ));
+    }
+
+    #[test]
+    fn placeholders_need_one_of_their_opening_bytes() {
+        assert!(has_placeholder("C:\\Users\\<username>\\AppData"));
+        assert!(has_placeholder("HKCU\\Software\\%SID%\\Run"));
+        assert!(has_placeholder("C:\\Users\\{user}\\x"));
+        assert!(!has_placeholder("%APPDATA%\\x\\y.exe"));
+        assert!(!has_placeholder(
+            "HKLM\\SOFTWARE\\{5E906B39-6164-5E7B-4BB0-7EF8CA9AD910}"
+        ));
+        assert!(!has_placeholder("C:\\Windows\\System32\\svchost.exe"));
     }
 
     #[test]
