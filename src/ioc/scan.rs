@@ -790,8 +790,10 @@ impl Pass<'_, '_> {
                     num <= max_prefix && after != b'/'
                 };
                 if ok {
-                    let sep = sep as char;
-                    return (format!("{addr}{sep}{num}"), e + 1 + digits);
+                    let mut value = addr;
+                    value.push(sep as char);
+                    push_decimal(&mut value, num);
+                    return (value, e + 1 + digits);
                 }
             }
         }
@@ -1238,7 +1240,7 @@ impl Pass<'_, '_> {
         }
         let _ = port_len;
         let shown_host = if host_kind == IocKind::Ipv6 {
-            format!("[{host_value}]")
+            ["[", &host_value, "]"].concat()
         } else if host_kind == IocKind::Url {
             host_lower
         } else {
@@ -1339,7 +1341,12 @@ impl Pass<'_, '_> {
         if local.starts_with('.') || local.ends_with('.') || local.contains("..") {
             return None;
         }
-        self.emit(IocKind::Email, format!("{local}@{domain}"), ls, de);
+        self.emit(
+            IocKind::Email,
+            [local.as_str(), "@", &domain].concat(),
+            ls,
+            de,
+        );
         self.emit(IocKind::Domain, domain, ds, de);
         Some(de)
     }
@@ -1372,9 +1379,16 @@ impl Pass<'_, '_> {
         }
         let e = s + cand.len();
         // cheap rejections before parsing: times (12:34:56) and short runs
-        let colons = cand.iter().filter(|&&b| b == b':').count();
-        let compressed_form = cand.windows(2).any(|w| w == b"::");
-        let dots = cand.iter().filter(|&&b| b == b'.').count();
+        // one pass for the three counts: most candidates are times, rejected right after
+        let (mut colons, mut dots, mut compressed_form) = (0usize, 0usize, false);
+        let mut after_colon = false;
+        for &b in cand {
+            let colon = b == b':';
+            compressed_form |= colon && after_colon;
+            colons += usize::from(colon);
+            dots += usize::from(b == b'.');
+            after_colon = colon;
+        }
         // an embedded IPv4 (`::ffff:192.0.2.1`) has its three dots after the last colon;
         // times with fractions (`12:34:56.789`) do not
         let embedded_v4 = dots == 3
@@ -1405,7 +1419,8 @@ impl Pass<'_, '_> {
         }
         let canonical = ip.to_string();
         if prev == b'[' && self.byte(e) == b']' {
-            let (with_port, end) = self.with_port_or_prefix(format!("[{canonical}]"), e + 1, 0);
+            let (with_port, end) =
+                self.with_port_or_prefix(["[", &canonical, "]"].concat(), e + 1, 0);
             if end > e + 1 {
                 self.emit(IocKind::Ipv6, with_port, s - 1, end);
                 return Some(end);
@@ -1441,7 +1456,12 @@ impl Pass<'_, '_> {
         }
         let (rest, end) = self.components(e, false)?;
         let root = ascii(&self.buf[s..e]);
-        self.emit(IocKind::RegistryKey, format!("{root}\\{rest}"), s, end);
+        self.emit(
+            IocKind::RegistryKey,
+            [root.as_str(), "\\", &rest].concat(),
+            s,
+            end,
+        );
         Some(end)
     }
 
@@ -1463,7 +1483,7 @@ impl Pass<'_, '_> {
         {
             return None;
         }
-        self.emit(IocKind::FilePath, format!("\\{rest}"), sep, end);
+        self.emit(IocKind::FilePath, ["\\", rest.as_str()].concat(), sep, end);
         Some(end)
     }
 
@@ -1506,14 +1526,14 @@ impl Pass<'_, '_> {
             if !rest.contains('\\') {
                 return None; // \\server alone
             }
-            format!("\\\\{rest}")
+            ["\\\\", rest.as_str()].concat()
         } else if buf.get(sep + 1) != Some(&b'\\') {
             // not escaped: the value is the text as written
             ascii(&buf[s..end])
         } else {
             let prefix = String::from_utf8_lossy(&buf[s..sep]);
-            let slash = if buf[sep] == b'/' { '/' } else { '\\' };
-            format!("{prefix}{slash}{rest}")
+            let slash = if buf[sep] == b'/' { "/" } else { "\\" };
+            [&*prefix, slash, &rest].concat()
         };
         self.emit(IocKind::FilePath, value, s, end);
         Some(end)
@@ -1766,29 +1786,42 @@ impl Pass<'_, '_> {
 }
 
 fn is_component_byte(b: u8) -> bool {
-    b.is_ascii_alphanumeric()
-        || matches!(
-            b,
-            b'.' | b'_'
-                | b'-'
-                | b'$'
-                | b'~'
-                | b'('
-                | b')'
-                | b'{'
-                | b'}'
-                | b'['
-                | b']'
-                | b'!'
-                | b'#'
-                | b'&'
-                | b'\''
-                | b'+'
-                | b'='
-                | b'@'
-                | b'%'
-        )
+    COMPONENT_BYTES[usize::from(b)]
 }
+
+/// Bytes of a path or key component: letters, digits and `._-$~(){}[]!#&'+=@%`; a table,
+/// since every byte of every path is tested.
+static COMPONENT_BYTES: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < 256 {
+        let b = i as u8;
+        t[i] = b.is_ascii_alphanumeric()
+            || matches!(
+                b,
+                b'.' | b'_'
+                    | b'-'
+                    | b'$'
+                    | b'~'
+                    | b'('
+                    | b')'
+                    | b'{'
+                    | b'}'
+                    | b'['
+                    | b']'
+                    | b'!'
+                    | b'#'
+                    | b'&'
+                    | b'\''
+                    | b'+'
+                    | b'='
+                    | b'@'
+                    | b'%'
+            );
+        i += 1;
+    }
+    t
+};
 
 /// The length of the known spaced registry key name `rest` starts with, if any
 /// (`data/registry-spaced-names.txt`; it must end at a word boundary).
@@ -1872,6 +1905,22 @@ fn collapse_doubled_backslashes(text: &[u8]) -> String {
         Ok(s) => s,
         Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
     }
+}
+
+/// Appends `n` in decimal (what `format!("{n}")` writes, without the formatting
+/// machinery, for a value built per hit).
+fn push_decimal(out: &mut String, mut n: u32) {
+    let mut digits = [0u8; 10];
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend(digits[i..].iter().map(|&d| char::from(d)));
 }
 
 fn is_path_char(b: u8) -> bool {
@@ -2010,13 +2059,13 @@ pub(crate) fn registry_value(hive: &str, rest: &str) -> String {
         let upper = sid.to_ascii_uppercase();
         if upper.starts_with("S-1-5-21-") && !tail.is_empty() {
             return if upper.ends_with("_CLASSES") {
-                format!("HKCU\\Software\\Classes\\{tail}")
+                ["HKCU\\Software\\Classes\\", tail].concat()
             } else {
-                format!("HKCU\\{tail}")
+                ["HKCU\\", tail].concat()
             };
         }
     }
-    format!("{hive}\\{rest}")
+    [hive, "\\", rest].concat()
 }
 
 /// The normal text of `ip`, parsed from `text`: the text itself unless it was zero-padded
