@@ -780,10 +780,10 @@ impl Pass<'_, '_> {
                 && !is_alnum(after)
                 && !(after == b'.' && is_alnum(self.byte(e + 2 + digits)))
             {
-                let num: u32 = std::str::from_utf8(&buf[e + 1..e + 1 + digits])
-                    .ok()
-                    .and_then(|d| d.parse().ok())
-                    .unwrap_or(u32::MAX);
+                // at most six ASCII digits: no overflow
+                let num: u32 = buf[e + 1..e + 1 + digits]
+                    .iter()
+                    .fold(0, |n, &d| n * 10 + u32::from(d - b'0'));
                 let ok = if sep == b':' {
                     (1..=65535).contains(&num) && buf[e + 1] != b'0'
                 } else {
@@ -1402,19 +1402,20 @@ impl Pass<'_, '_> {
         }
         let text = std::str::from_utf8(cand).ok()?;
         let ip: Ipv6Addr = text.parse().ok()?;
-        let groups: Vec<&str> = text.split(':').filter(|g| !g.is_empty()).collect();
+        // the non-empty groups counted, and whether all are two digits long, without a Vec
+        let (mut groups, mut all_two) = (0usize, true);
+        for g in text.split(':').filter(|g| !g.is_empty()) {
+            groups += 1;
+            all_two &= g.len() == 2;
+        }
         let compressed = text.contains("::");
-        if !compressed && groups.len() < 8 && !text.contains('.') {
+        if !compressed && groups < 8 && !text.contains('.') {
             return None;
         }
-        if compressed
-            && groups.len() < 3
-            && !(groups.len() == 2 && text.len() >= 7)
-            && text != "::1"
-        {
+        if compressed && groups < 3 && !(groups == 2 && text.len() >= 7) && text != "::1" {
             return None;
         }
-        if !compressed && groups.iter().all(|g| g.len() == 2) {
+        if !compressed && all_two {
             return None; // EUI-64 / MAC-like
         }
         let canonical = ip.to_string();
