@@ -122,7 +122,7 @@ fn candidate_starts(input: &[u8], starts: &mut Vec<usize>, schemes: bool) {
         .iter()
         .flat_map(|f| f.find_iter(input))
         .collect();
-    spoken.extend(spaced_at_finder().find_iter(input));
+    spoken.extend(spaced_ats(input));
     spoken.sort_unstable();
     let mut spoken = spoken.into_iter().peekable();
     let mut push = |starts: &mut Vec<usize>, at: usize| {
@@ -228,9 +228,18 @@ fn insert_sorted(starts: &mut Vec<usize>, at: usize) {
     }
 }
 
-fn spaced_at_finder() -> &'static memchr::memmem::Finder<'static> {
-    static F: OnceLock<memchr::memmem::Finder<'static>> = OnceLock::new();
-    F.get_or_init(|| memchr::memmem::Finder::new(" @ "))
+/// Where ` @ ` starts, left to right without overlaps (as a substring search reports it),
+/// found from the rare `@` rather than with a second pass of a substring searcher.
+fn spaced_ats(input: &[u8]) -> impl Iterator<Item = usize> + '_ {
+    let mut taken_to = 0;
+    memchr::memchr_iter(b'@', input).filter_map(move |at| {
+        let start = at.checked_sub(1)?;
+        if start < taken_to || input[start] != b' ' || input.get(at + 1) != Some(&b' ') {
+            return None;
+        }
+        taken_to = at + 2;
+        Some(start)
+    })
 }
 
 fn spoken_dot_finders() -> &'static [memchr::memmem::Finder<'static>; 3] {
@@ -745,6 +754,20 @@ mod tests {
         assert_eq!(plain("fxp://192.0.2[.]1"), "ftp://192.0.2.1");
         assert_eq!(plain("http[://]example.com"), "http://example.com");
         assert_eq!(plain("evil\\.example\\.com"), "evil.example.com");
+    }
+
+    #[test]
+    fn spaced_ats_are_the_substring_matches() {
+        for text in [
+            &b"mail alice @ example . com or bob@example.com"[..],
+            b" @ @ @  @ x @",
+            b"@ @",
+            b"a @ b @ c",
+            b"",
+        ] {
+            let by_search: Vec<usize> = memchr::memmem::find_iter(text, b" @ ").collect();
+            assert_eq!(spaced_ats(text).collect::<Vec<_>>(), by_search, "{text:?}");
+        }
     }
 
     #[test]

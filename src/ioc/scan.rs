@@ -780,18 +780,20 @@ impl Pass<'_, '_> {
                 && !is_alnum(after)
                 && !(after == b'.' && is_alnum(self.byte(e + 2 + digits)))
             {
-                let num: u32 = std::str::from_utf8(&buf[e + 1..e + 1 + digits])
-                    .ok()
-                    .and_then(|d| d.parse().ok())
-                    .unwrap_or(u32::MAX);
+                // at most six ASCII digits: no overflow
+                let num: u32 = buf[e + 1..e + 1 + digits]
+                    .iter()
+                    .fold(0, |n, &d| n * 10 + u32::from(d - b'0'));
                 let ok = if sep == b':' {
                     (1..=65535).contains(&num) && buf[e + 1] != b'0'
                 } else {
                     num <= max_prefix && after != b'/'
                 };
                 if ok {
-                    let sep = sep as char;
-                    return (format!("{addr}{sep}{num}"), e + 1 + digits);
+                    let mut value = addr;
+                    value.push(sep as char);
+                    push_decimal(&mut value, num);
+                    return (value, e + 1 + digits);
                 }
             }
         }
@@ -1238,7 +1240,7 @@ impl Pass<'_, '_> {
         }
         let _ = port_len;
         let shown_host = if host_kind == IocKind::Ipv6 {
-            format!("[{host_value}]")
+            ["[", &host_value, "]"].concat()
         } else if host_kind == IocKind::Url {
             host_lower
         } else {
@@ -1339,7 +1341,12 @@ impl Pass<'_, '_> {
         if local.starts_with('.') || local.ends_with('.') || local.contains("..") {
             return None;
         }
-        self.emit(IocKind::Email, format!("{local}@{domain}"), ls, de);
+        self.emit(
+            IocKind::Email,
+            [local.as_str(), "@", &domain].concat(),
+            ls,
+            de,
+        );
         self.emit(IocKind::Domain, domain, ds, de);
         Some(de)
     }
@@ -1372,9 +1379,16 @@ impl Pass<'_, '_> {
         }
         let e = s + cand.len();
         // cheap rejections before parsing: times (12:34:56) and short runs
-        let colons = cand.iter().filter(|&&b| b == b':').count();
-        let compressed_form = cand.windows(2).any(|w| w == b"::");
-        let dots = cand.iter().filter(|&&b| b == b'.').count();
+        // one pass for the three counts: most candidates are times, rejected right after
+        let (mut colons, mut dots, mut compressed_form) = (0usize, 0usize, false);
+        let mut after_colon = false;
+        for &b in cand {
+            let colon = b == b':';
+            compressed_form |= colon && after_colon;
+            colons += usize::from(colon);
+            dots += usize::from(b == b'.');
+            after_colon = colon;
+        }
         // an embedded IPv4 (`::ffff:192.0.2.1`) has its three dots after the last colon;
         // times with fractions (`12:34:56.789`) do not
         let embedded_v4 = dots == 3
@@ -1388,24 +1402,26 @@ impl Pass<'_, '_> {
         }
         let text = std::str::from_utf8(cand).ok()?;
         let ip: Ipv6Addr = text.parse().ok()?;
-        let groups: Vec<&str> = text.split(':').filter(|g| !g.is_empty()).collect();
+        // the non-empty groups counted, and whether all are two digits long, without a Vec
+        let (mut groups, mut all_two) = (0usize, true);
+        for g in text.split(':').filter(|g| !g.is_empty()) {
+            groups += 1;
+            all_two &= g.len() == 2;
+        }
         let compressed = text.contains("::");
-        if !compressed && groups.len() < 8 && !text.contains('.') {
+        if !compressed && groups < 8 && !text.contains('.') {
             return None;
         }
-        if compressed
-            && groups.len() < 3
-            && !(groups.len() == 2 && text.len() >= 7)
-            && text != "::1"
-        {
+        if compressed && groups < 3 && !(groups == 2 && text.len() >= 7) && text != "::1" {
             return None;
         }
-        if !compressed && groups.iter().all(|g| g.len() == 2) {
+        if !compressed && all_two {
             return None; // EUI-64 / MAC-like
         }
         let canonical = ip.to_string();
         if prev == b'[' && self.byte(e) == b']' {
-            let (with_port, end) = self.with_port_or_prefix(format!("[{canonical}]"), e + 1, 0);
+            let (with_port, end) =
+                self.with_port_or_prefix(["[", &canonical, "]"].concat(), e + 1, 0);
             if end > e + 1 {
                 self.emit(IocKind::Ipv6, with_port, s - 1, end);
                 return Some(end);
@@ -1441,7 +1457,12 @@ impl Pass<'_, '_> {
         }
         let (rest, end) = self.components(e, false)?;
         let root = ascii(&self.buf[s..e]);
-        self.emit(IocKind::RegistryKey, format!("{root}\\{rest}"), s, end);
+        self.emit(
+            IocKind::RegistryKey,
+            [root.as_str(), "\\", &rest].concat(),
+            s,
+            end,
+        );
         Some(end)
     }
 
@@ -1463,7 +1484,7 @@ impl Pass<'_, '_> {
         {
             return None;
         }
-        self.emit(IocKind::FilePath, format!("\\{rest}"), sep, end);
+        self.emit(IocKind::FilePath, ["\\", rest.as_str()].concat(), sep, end);
         Some(end)
     }
 
@@ -1506,14 +1527,14 @@ impl Pass<'_, '_> {
             if !rest.contains('\\') {
                 return None; // \\server alone
             }
-            format!("\\\\{rest}")
+            ["\\\\", rest.as_str()].concat()
         } else if buf.get(sep + 1) != Some(&b'\\') {
             // not escaped: the value is the text as written
             ascii(&buf[s..end])
         } else {
             let prefix = String::from_utf8_lossy(&buf[s..sep]);
-            let slash = if buf[sep] == b'/' { '/' } else { '\\' };
-            format!("{prefix}{slash}{rest}")
+            let slash = if buf[sep] == b'/' { "/" } else { "\\" };
+            [&*prefix, slash, &rest].concat()
         };
         self.emit(IocKind::FilePath, value, s, end);
         Some(end)
@@ -1613,7 +1634,7 @@ impl Pass<'_, '_> {
         }
         let text = &buf[first_start..end];
         let joined = if escaped {
-            String::from_utf8_lossy(text).replace("\\\\", "\\")
+            collapse_doubled_backslashes(text)
         } else {
             ascii(text)
         };
@@ -1766,29 +1787,42 @@ impl Pass<'_, '_> {
 }
 
 fn is_component_byte(b: u8) -> bool {
-    b.is_ascii_alphanumeric()
-        || matches!(
-            b,
-            b'.' | b'_'
-                | b'-'
-                | b'$'
-                | b'~'
-                | b'('
-                | b')'
-                | b'{'
-                | b'}'
-                | b'['
-                | b']'
-                | b'!'
-                | b'#'
-                | b'&'
-                | b'\''
-                | b'+'
-                | b'='
-                | b'@'
-                | b'%'
-        )
+    COMPONENT_BYTES[usize::from(b)]
 }
+
+/// Bytes of a path or key component: letters, digits and `._-$~(){}[]!#&'+=@%`; a table,
+/// since every byte of every path is tested.
+static COMPONENT_BYTES: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < 256 {
+        let b = i as u8;
+        t[i] = b.is_ascii_alphanumeric()
+            || matches!(
+                b,
+                b'.' | b'_'
+                    | b'-'
+                    | b'$'
+                    | b'~'
+                    | b'('
+                    | b')'
+                    | b'{'
+                    | b'}'
+                    | b'['
+                    | b']'
+                    | b'!'
+                    | b'#'
+                    | b'&'
+                    | b'\''
+                    | b'+'
+                    | b'='
+                    | b'@'
+                    | b'%'
+            );
+        i += 1;
+    }
+    t
+};
 
 /// The length of the known spaced registry key name `rest` starts with, if any
 /// (`data/registry-spaced-names.txt`; it must end at a word boundary).
@@ -1825,7 +1859,11 @@ fn placeholder_end(buf: &[u8], open: usize) -> Option<usize> {
 /// Whether a path or key value holds a placeholder: `<name>`, `%NAME%` after its first
 /// component, or `{name}` that is not a GUID.
 fn has_placeholder(value: &str) -> bool {
-    if value.contains('<') {
+    // asked for every path and key: most hold none of the three opening bytes
+    let Some(first) = memchr::memchr3(b'<', b'%', b'{', value.as_bytes()) else {
+        return false;
+    };
+    if memchr::memchr(b'<', &value.as_bytes()[first..]).is_some() {
         return true;
     }
     let after_first = value
@@ -1845,6 +1883,45 @@ fn has_placeholder(value: &str) -> bool {
                 .any(|b| b.is_ascii_alphabetic() && !b.is_ascii_hexdigit())
     });
     env || braces
+}
+
+/// `text` with each doubled backslash (an escaped separator) made single, left to right,
+/// as text: what `String::from_utf8_lossy(text).replace("\\\\", "\\")` gives, without
+/// the second copy (a removed backslash never joins two bytes of a UTF-8 sequence,
+/// since its twin stays between them).
+fn collapse_doubled_backslashes(text: &[u8]) -> String {
+    let mut out = Vec::with_capacity(text.len());
+    let mut i = 0;
+    while let Some(k) = memchr::memchr(b'\\', &text[i..]) {
+        let at = i + k;
+        out.extend_from_slice(&text[i..=at]);
+        i = if text.get(at + 1) == Some(&b'\\') {
+            at + 2
+        } else {
+            at + 1
+        };
+    }
+    out.extend_from_slice(&text[i..]);
+    match String::from_utf8(out) {
+        Ok(s) => s,
+        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+    }
+}
+
+/// Appends `n` in decimal (what `format!("{n}")` writes, without the formatting
+/// machinery, for a value built per hit).
+fn push_decimal(out: &mut String, mut n: u32) {
+    let mut digits = [0u8; 10];
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend(digits[i..].iter().map(|&d| char::from(d)));
 }
 
 fn is_path_char(b: u8) -> bool {
@@ -1983,13 +2060,13 @@ pub(crate) fn registry_value(hive: &str, rest: &str) -> String {
         let upper = sid.to_ascii_uppercase();
         if upper.starts_with("S-1-5-21-") && !tail.is_empty() {
             return if upper.ends_with("_CLASSES") {
-                format!("HKCU\\Software\\Classes\\{tail}")
+                ["HKCU\\Software\\Classes\\", tail].concat()
             } else {
-                format!("HKCU\\{tail}")
+                ["HKCU\\", tail].concat()
             };
         }
     }
-    format!("{hive}\\{rest}")
+    [hive, "\\", rest].concat()
 }
 
 /// The normal text of `ip`, parsed from `text`: the text itself unless it was zero-padded
@@ -2290,6 +2367,41 @@ mod tests {
             "http://dl.example.net/a",
         );
         assert_eq!(n, Some(Notes::SPACED));
+    }
+
+    #[test]
+    fn escaped_separators_collapse_as_text_replace_would() {
+        for text in [
+            &b"C:\\\\Users\\\\Public\\\\a.exe"[..],
+            b"a\\\\\\b\\\\\\\\c\\",
+            b"\\\\",
+            b"no separators",
+            b"caf\xc3\\\\\xa9\xff\\\\x",
+            b"",
+        ] {
+            assert_eq!(
+                collapse_doubled_backslashes(text),
+                String::from_utf8_lossy(text).replace("\\\\", "\\"),
+                "{text:?}"
+            );
+        }
+        assert!(has(
+            "\"C:\\\\Users\\\\Public\\\\a.exe\"",
+            "file_path",
+            "C:\\Users\\Public\\a.exe"
+        ));
+    }
+
+    #[test]
+    fn placeholders_need_one_of_their_opening_bytes() {
+        assert!(has_placeholder("C:\\Users\\<username>\\AppData"));
+        assert!(has_placeholder("HKCU\\Software\\%SID%\\Run"));
+        assert!(has_placeholder("C:\\Users\\{user}\\x"));
+        assert!(!has_placeholder("%APPDATA%\\x\\y.exe"));
+        assert!(!has_placeholder(
+            "HKLM\\SOFTWARE\\{5E906B39-6164-5E7B-4BB0-7EF8CA9AD910}"
+        ));
+        assert!(!has_placeholder("C:\\Windows\\System32\\svchost.exe"));
     }
 
     #[test]

@@ -79,7 +79,12 @@ impl Collector for IocSet {
     }
 
     fn prefetch(&mut self, kind: IocKind, value: &str) {
-        IocSet::prefetch(self, kind, value);
+        // The hint costs a key and a hash per hit; it pays only once the table has
+        // outgrown the caches (logs where most indicators are new), not for the few
+        // thousand values a typical log repeats.
+        if self.len() >= PREFETCH_FROM_LEN {
+            IocSet::prefetch(self, kind, value);
+        }
     }
 
     fn cuts(&self, source: u32) -> bool {
@@ -207,6 +212,10 @@ fn decode_utf16_runs(data: &[u8], decoded: &mut Vec<u8>, runs: &mut Vec<(usize, 
 /// How many hits ahead [`Merger::merge`] tells the collector what comes.
 const PREFETCH_HITS: usize = 6;
 
+/// How many distinct indicators the set holds before [`Collector::prefetch`] asks it to
+/// fetch ahead: below this its table sits in the processor's caches anyway.
+const PREFETCH_FROM_LEN: usize = 1 << 15;
+
 /// Turns chunk results into sightings, in order, tracking offsets and lines.
 pub(crate) struct Merger {
     pub(crate) source: u32,
@@ -222,6 +231,9 @@ impl Merger {
     pub(crate) fn merge(&mut self, out: &mut ChunkOut, set: &mut dyn Collector) {
         let mut line = self.line;
         let mut counted_to = 0usize;
+        // The first line end at or after `counted_to`: hits are a few dozen bytes apart,
+        // so line ends are found one at a time rather than counted between every two hits.
+        let mut next_nl = memchr::memchr(b'\n', &out.data);
         for (n, f) in out.found.iter().enumerate() {
             if let Some(ahead) = out.found.get(n + PREFETCH_HITS) {
                 set.prefetch(ahead.kind, &ahead.value);
@@ -230,8 +242,11 @@ impl Merger {
             let (offset, line_no, context) = match f.encoding {
                 Encoding::Ascii => {
                     if f.start >= counted_to {
-                        line += memchr::memchr_iter(b'\n', &out.data[counted_to..f.start]).count()
-                            as u64;
+                        while let Some(nl) = next_nl.filter(|&nl| nl < f.start) {
+                            line += 1;
+                            next_nl =
+                                memchr::memchr(b'\n', &out.data[nl + 1..]).map(|i| nl + 1 + i);
+                        }
                         counted_to = f.start;
                     }
                     (
@@ -304,17 +319,14 @@ pub fn snippet_into(data: &[u8], start: usize, end: usize, out: &mut String) {
 /// Where the snippet of `start..end` lies in `data`: up to `CONTEXT` bytes either side,
 /// stopping at a line end or NUL.
 pub(crate) fn snippet_bounds(data: &[u8], start: usize, end: usize) -> (usize, usize) {
-    let stop = |b: u8| b == b'\n' || b == b'\r' || b == 0;
+    // Computed for every hit: the stop bytes are searched with `memchr3` over the two
+    // windows rather than tested one byte at a time.
     let end = end.min(data.len());
     let start = start.min(end);
-    let mut s = start;
-    while s > 0 && start - s < CONTEXT && !stop(data[s - 1]) {
-        s -= 1;
-    }
-    let mut e = end;
-    while e < data.len() && e - end < CONTEXT && !stop(data[e]) {
-        e += 1;
-    }
+    let lo = start.saturating_sub(CONTEXT);
+    let s = memchr::memrchr3(b'\n', b'\r', 0, &data[lo..start]).map_or(lo, |i| lo + i + 1);
+    let hi = end.saturating_add(CONTEXT).min(data.len());
+    let e = memchr::memchr3(b'\n', b'\r', 0, &data[end..hi]).map_or(hi, |i| end + i);
     (s, e)
 }
 
@@ -371,5 +383,49 @@ impl PlainText {
         let mut iocs = set.into_sorted();
         iocs.retain(|ioc| !self.allowlist.contains(ioc.kind, &ioc.value));
         iocs
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The byte-by-byte definition `snippet_bounds` must agree with.
+    fn bounds_by_bytes(data: &[u8], start: usize, end: usize) -> (usize, usize) {
+        let stop = |b: u8| b == b'\n' || b == b'\r' || b == 0;
+        let end = end.min(data.len());
+        let start = start.min(end);
+        let mut s = start;
+        while s > 0 && start - s < CONTEXT && !stop(data[s - 1]) {
+            s -= 1;
+        }
+        let mut e = end;
+        while e < data.len() && e - end < CONTEXT && !stop(data[e]) {
+            e += 1;
+        }
+        (s, e)
+    }
+
+    #[test]
+    fn snippet_bounds_stop_at_line_ends_nul_and_the_context_length() {
+        let mut data = b"2026-12-05 proxy GET http://203.0.113.9/a.php from host-7\r\n\
+            \0\0MZ beacon to c2.example.net:443 every 60 s"
+            .to_vec();
+        data.extend(std::iter::repeat_n(b'x', 120));
+        data.extend_from_slice(b" 198.51.100.4 \n");
+        for start in 0..data.len() {
+            for end in [start, start + 1, start + 13, data.len() + 5] {
+                assert_eq!(
+                    snippet_bounds(&data, start, end),
+                    bounds_by_bytes(&data, start, end),
+                    "{start}..{end}"
+                );
+            }
+        }
+        let hit = b"c2.example.net";
+        let at = data.windows(hit.len()).position(|w| w == hit).unwrap();
+        let (s, e) = snippet_bounds(&data, at, at + hit.len());
+        assert_eq!(&data[s..at], b"MZ beacon to ");
+        assert_eq!(e, at + hit.len() + CONTEXT);
     }
 }

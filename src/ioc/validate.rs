@@ -24,16 +24,18 @@ pub fn is_domain(name: &str, context: DomainContext) -> bool {
     if name.len() > 253 || name.len() < 4 {
         return false;
     }
+    // labels split on bytes: asked for every dotted token of a text
+    let bytes = name.as_bytes();
     let mut labels = 0usize;
-    for label in name.split('.') {
+    for label in bytes.split(|&b| b == b'.') {
         labels += 1;
         if label.is_empty()
             || label.len() > 63
-            || label.starts_with('-')
-            || label.ends_with('-')
+            || label.first() == Some(&b'-')
+            || label.last() == Some(&b'-')
             || !label
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+                .iter()
+                .all(|&b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
         {
             return false;
         }
@@ -41,8 +43,8 @@ pub fn is_domain(name: &str, context: DomainContext) -> bool {
     if labels < 2 {
         return false;
     }
-    let tld = name.rsplit('.').next().unwrap_or("");
-    if tld.bytes().all(|b| b.is_ascii_digit()) {
+    let tld = bytes.rsplit(|&b| b == b'.').next().unwrap_or(b"");
+    if tld.iter().all(u8::is_ascii_digit) {
         return false;
     }
     let Some(suffix) = psl::suffix(name.as_bytes()) else {
@@ -59,7 +61,7 @@ pub fn is_domain(name: &str, context: DomainContext) -> bool {
         if labels == 2 && tables::ambiguous_tlds().contains(tld) {
             return false;
         }
-        let first = name.split('.').next().unwrap_or("");
+        let first = bytes.split(|&b| b == b'.').next().unwrap_or(b"");
         if tables::detection_prefixes().contains(first) {
             return false;
         }
@@ -75,7 +77,8 @@ pub fn is_domain(name: &str, context: DomainContext) -> bool {
 /// URLs are contacted by every TLS client and code-signature check, not by malware.
 pub fn is_certificate_url(url: &str) -> bool {
     let b = url.as_bytes();
-    let Some(sep) = memchr::memmem::find(b, b"://") else {
+    // the scheme is a short word: a plain scan beats building a substring searcher
+    let Some(sep) = b.windows(3).position(|w| w == b"://") else {
         return false;
     };
     let rest = &b[sep + 3..];
