@@ -1213,3 +1213,67 @@ mod tests {
         assert_eq!(d.sightings[0].context, "bb evil[.]example[.]com");
     }
 }
+
+#[cfg(test)]
+mod given_tests {
+    use super::*;
+    use crate::input::Source;
+
+    fn log_file(lines: usize, host: &str) -> tempfile::NamedTempFile {
+        let mut text = String::new();
+        for i in 0..lines {
+            text.push_str(&format!(
+                "{i} GET http://{host}{i}.example.com/p from 192.0.2.{}:{}\n",
+                i % 200,
+                1024 + i
+            ));
+        }
+        let mut file = tempfile::NamedTempFile::new().expect("temp file");
+        std::io::Write::write_all(&mut file, text.as_bytes()).expect("write");
+        file
+    }
+
+    /// What a log's reader gathered while reading it (as `analyze` does), given to the
+    /// extraction: the first such set is taken as the extraction's own, a later one is
+    /// copied in; either way the indicators are those of reading the files afresh, with a
+    /// budget that spills and without one.
+    #[test]
+    fn indicators_given_by_a_log_reader_equal_a_fresh_read() {
+        let (a, b) = (log_file(3000, "a"), log_file(2000, "b"));
+        let sources = [a.path(), b.path()].map(|p| Source::File {
+            path: p.to_path_buf(),
+            len: std::fs::metadata(p).map(|m| m.len()).unwrap_or(0),
+        });
+        for memory_limit in [0, 32 << 10] {
+            let ex = Extractor::new(ExtractOptions {
+                threads: 1,
+                memory_limit,
+                ..ExtractOptions::default()
+            });
+            let fresh = ex.extract_sources(&sources).iocs;
+            assert!(fresh.len() > 5000, "{}", fresh.len());
+            let read = |source: &Source| {
+                let mut side = ex.log_iocs(source);
+                crate::logs::read_source_once(
+                    source,
+                    None,
+                    0,
+                    &mut |_| {},
+                    &mut |_, _| {},
+                    &mut side,
+                );
+                side.finish()
+            };
+            for given in [
+                vec![read(&sources[0]), None],
+                vec![None, read(&sources[1])],
+                vec![read(&sources[0]), read(&sources[1])],
+            ] {
+                let taken = given.iter().map(Option::is_some).collect::<Vec<_>>();
+                let out = ex.extract_sources_given(&sources, given).collect();
+                assert!(out.errors.is_empty(), "{:?}", out.errors);
+                assert_eq!(out.iocs, fresh, "limit {memory_limit}, given {taken:?}");
+            }
+        }
+    }
+}
