@@ -876,19 +876,14 @@ fn one_read_of_a_log_gives_its_events_and_the_fields_a_second_read_would() {
     }
 }
 
-/// A log with more indicators than the report holds: the overview states the real total and
-/// that the table lists the top ones, and `iocs.json` holds them all.
-#[test]
-fn the_overview_states_the_total_when_the_report_keeps_the_top() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let log = dir.path().join("proxy.log");
-    let text: String = (0..1500)
-        .map(|i| format!("2026-11-25 GET http://h{i}.example.com/p 200\n"))
-        .collect();
+/// `spoor analyze` of a sample with nothing in it and one log (`name`, holding `text`)
+/// written under `dir`; asserts success and gives the output folder.
+fn analyze_one_log(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let log = dir.join(name);
     std::fs::write(&log, text).expect("write log");
-    let sample = dir.path().join("notes.txt");
+    let sample = dir.join("notes.txt");
     std::fs::write(&sample, "nothing to see\n").expect("write sample");
-    let out_dir = dir.path().join("out");
+    let out_dir = dir.join("out");
     let out = analyze_into(
         &out_dir,
         &[
@@ -902,6 +897,18 @@ fn the_overview_states_the_total_when_the_report_keeps_the_top() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    out_dir
+}
+
+/// A log with more indicators than the report holds: the overview states the real total and
+/// that the table lists the top ones, and `iocs.json` holds them all.
+#[test]
+fn the_overview_states_the_total_when_the_report_keeps_the_top() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let text: String = (0..1500)
+        .map(|i| format!("2026-11-25 GET http://h{i}.example.com/p 200\n"))
+        .collect();
+    let out_dir = analyze_one_log(dir.path(), "proxy.log", &text);
     let iocs: Value = serde_json::from_str(&read(&out_dir.join("iocs.json"))).expect("json");
     let all = iocs["iocs"].as_array().expect("iocs").len();
     assert!(all >= 3000, "every URL and domain in iocs.json: {all}");
@@ -916,7 +923,6 @@ fn the_overview_states_the_total_when_the_report_keeps_the_top() {
 #[test]
 fn an_address_on_many_ports_stays_one_readable_row() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let log = dir.path().join("firewall.log");
     let text: String = (0..500)
         .map(|i| {
             format!(
@@ -925,23 +931,7 @@ fn an_address_on_many_ports_stays_one_readable_row() {
             )
         })
         .collect();
-    std::fs::write(&log, text).expect("write log");
-    let sample = dir.path().join("notes.txt");
-    std::fs::write(&sample, "nothing to see\n").expect("write sample");
-    let out_dir = dir.path().join("out");
-    let out = analyze_into(
-        &out_dir,
-        &[
-            sample.to_str().expect("utf-8"),
-            "--logs",
-            log.to_str().expect("utf-8"),
-        ],
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out_dir = analyze_one_log(dir.path(), "firewall.log", &text);
     let iocs: Value = serde_json::from_str(&read(&out_dir.join("iocs.json"))).expect("json");
     let ports = iocs["iocs"]
         .as_array()

@@ -768,6 +768,18 @@ mod tests {
         ]
     }
 
+    /// `string` writes `value` with the bytes serde_json writes for it.
+    fn assert_escaped_as_serde(value: &str) {
+        let mut out = Vec::new();
+        string(&mut out, value);
+        let expected = serde_json::to_string(value).expect("serialises");
+        assert_eq!(
+            String::from_utf8(out).expect("utf-8"),
+            expected,
+            "{value:?}"
+        );
+    }
+
     #[test]
     fn strings_are_escaped_as_serde_escapes_them() {
         let specials = [
@@ -780,14 +792,7 @@ mod tests {
                     let mut value: String =
                         "abcdefghijklmnopqrstuvwxyz".chars().take(len).collect();
                     value.insert_str(at, special);
-                    let mut out = Vec::new();
-                    string(&mut out, &value);
-                    let expected = serde_json::to_string(&value).expect("serialises");
-                    assert_eq!(
-                        String::from_utf8(out).expect("utf-8"),
-                        expected,
-                        "{value:?}"
-                    );
+                    assert_escaped_as_serde(&value);
                 }
             }
         }
@@ -805,14 +810,7 @@ mod tests {
                         for at2 in (0..=one.len()).filter(|&i| one.is_char_boundary(i)) {
                             let mut value = one.clone();
                             value.insert_str(at2, b);
-                            let mut out = Vec::new();
-                            string(&mut out, &value);
-                            let expected = serde_json::to_string(&value).expect("serialises");
-                            assert_eq!(
-                                String::from_utf8(out).expect("utf-8"),
-                                expected,
-                                "{value:?}"
-                            );
+                            assert_escaped_as_serde(&value);
                         }
                     }
                 }
