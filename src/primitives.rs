@@ -4,6 +4,10 @@
 //! people that names the first few items and counts the rest ([`capped_list`]). Like
 //! [`crate::error`] it sits below the readers and imports no stage.
 
+/// How many ports of an address the texts for people name (a report row, a STIX or MISP
+/// description); the rest are counted by [`capped_list`], and `iocs.json` keeps them all.
+pub const PORTS_SHOWN: usize = 20;
+
 /// `items` joined with `, `, at most `max` of them, then ` and N more` for the rest: an
 /// address seen on 60,000 ports stays a readable line in a report.
 pub fn capped_list<T: std::fmt::Display>(

@@ -75,8 +75,8 @@ pub struct AnalyzeArgs {
     /// the bundled benign corpus; see `spoor goodware build`).
     #[arg(long, value_name = "FILE")]
     pub goodware: Option<PathBuf>,
-    /// Read at most this many bytes of each input (`K`, `M`, `G` suffixes); larger samples are scanned for IOCs
-    /// (up to the limit) but not triaged.
+    /// Read at most this many bytes of each input (`K`, `M`, `G` suffixes); larger samples
+    /// are scanned for IOCs (up to the limit) but not triaged.
     #[arg(long, value_name = "SIZE", default_value = "256M", value_parser = super::parse_size)]
     pub max_size: u64,
     /// Stop reading a text or log input after this many seconds (0 = no limit), keeping

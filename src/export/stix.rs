@@ -730,9 +730,6 @@ fn intel_labels(hits: &[crate::ioc::IntelHit]) -> Vec<String> {
     labels.into_iter().collect()
 }
 
-/// Ports named in an indicator's description; the rest are counted (`iocs.json` has all).
-const MAX_PORTS_SHOWN: usize = 20;
-
 /// What the logs say about an indicator, as sentences appended to its description: its
 /// roles, the files of a hash, the ports of an address (empty when nothing is known).
 pub fn indicator_facts(ind: &Indicator) -> String {
@@ -744,7 +741,8 @@ pub fn indicator_facts(ind: &Indicator) -> String {
         s.push_str(&format!(". File: {}", ind.files.join(", ")));
     }
     if !ind.ports.is_empty() {
-        let ports = crate::primitives::capped_list(ind.ports.iter(), MAX_PORTS_SHOWN);
+        let ports =
+            crate::primitives::capped_list(ind.ports.iter(), crate::primitives::PORTS_SHOWN);
         s.push_str(&format!(". Ports: {ports}"));
     }
     s

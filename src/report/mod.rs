@@ -912,8 +912,6 @@ fn sort_by_tactic(rows: &mut [AttackRow]) {
 
 /// How many sources an IOC row names at most.
 const MAX_ROW_SOURCES: usize = 4;
-/// Ports named in a row's notes; the rest are counted (`iocs.json` has all).
-const MAX_PORTS_SHOWN: usize = 20;
 
 /// The IOC table: one row per indicator, the `ip`, `ip:port` and `::ffff:` forms of one
 /// address merged into one row (ports listed), each with the samples and logs it was seen
@@ -1002,7 +1000,7 @@ fn ioc_rows(analysis: &InputFindings) -> (Vec<IocRow>, usize) {
                 notes.push(format!(
                     "port{} {}",
                     if r.ports.len() > 1 { "s" } else { "" },
-                    crate::primitives::capped_list(r.ports.iter(), MAX_PORTS_SHOWN)
+                    crate::primitives::capped_list(r.ports.iter(), crate::primitives::PORTS_SHOWN)
                 ));
             }
             let context = (!r.in_sample)
