@@ -282,6 +282,11 @@ fn child_main(args: &[String]) -> Result<(), String> {
             });
             let options = OutputOptions::default();
             let paths = [PathBuf::from(input)];
+            if !paths[0].is_file() {
+                // the library reports an unreadable input in its output; a measurement of
+                // nothing must fail instead
+                return Err(format!("{input}: no such file"));
+            }
             let output = Path::new(output);
             let result = if no_dedup {
                 spoor::output::write_to(Some(output), |w| {
