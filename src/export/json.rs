@@ -92,7 +92,7 @@ where
 pub struct DocumentWriter<'o> {
     out: &'o mut dyn Write,
     options: OutputOptions,
-    table: SourceTable,
+    table: Sources,
     buf: Vec<u8>,
     first: bool,
 }
@@ -141,7 +141,7 @@ impl<'o> DocumentWriter<'o> {
         Ok(DocumentWriter {
             out,
             options,
-            table: SourceTable { index, last: None },
+            table: Sources::indexed(index),
             buf,
             first: true,
         })
@@ -157,7 +157,7 @@ impl<'o> DocumentWriter<'o> {
             ioc,
             self.options,
             Layout::Pretty,
-            Some(&mut self.table),
+            &mut self.table,
             &mut self.buf,
         );
         if self.buf.len() >= BATCH {
@@ -177,23 +177,41 @@ impl<'o> DocumentWriter<'o> {
     }
 }
 
-/// The index of each source name in the document's `sources` table.
-struct SourceTable {
-    index: FxHashMap<Box<str>, u64>,
-    /// The last name looked up and its index (sightings of one source come together).
-    last: Option<(Arc<str>, u64)>,
+/// How sightings name their source: by the index of the name in the document's
+/// `sources` table, or (lines, and a name not in the table) by the name itself.
+#[derive(Default)]
+struct Sources {
+    index: Option<FxHashMap<Box<str>, u64>>,
+    /// The last source written and its JSON value: sightings of one source come together,
+    /// and a long name is escaped once, not once per sighting.
+    last: Option<(Arc<str>, Vec<u8>)>,
 }
 
-impl SourceTable {
-    fn get(&mut self, name: &Arc<str>) -> Option<u64> {
-        if let Some((last, i)) = &self.last {
+impl Sources {
+    /// Sources named by their index in a document's table.
+    fn indexed(index: FxHashMap<Box<str>, u64>) -> Self {
+        Sources {
+            index: Some(index),
+            last: None,
+        }
+    }
+
+    /// Appends the JSON value of the source `name`.
+    fn write(&mut self, name: &Arc<str>, out: &mut Vec<u8>) {
+        if let Some((last, json)) = &self.last {
             if Arc::ptr_eq(last, name) {
-                return Some(*i);
+                out.extend_from_slice(json);
+                return;
             }
         }
-        let i = *self.index.get(&**name)?;
-        self.last = Some((name.clone(), i));
-        Some(i)
+        let mut json = self.last.take().map(|(_, j)| j).unwrap_or_default();
+        json.clear();
+        match self.index.as_ref().and_then(|ix| ix.get(&**name)) {
+            Some(&i) => number(&mut json, i),
+            None => string(&mut json, name),
+        }
+        out.extend_from_slice(&json);
+        self.last = Some((name.clone(), json));
     }
 }
 
@@ -242,16 +260,17 @@ where
 /// Writes one indicator as a compact JSON line.
 pub fn write_line(ioc: &Ioc, options: OutputOptions, out: &mut dyn Write) -> io::Result<()> {
     thread_local! {
-        /// The line buffer, reused from one call to the next (`--no-dedup` writes a line
-        /// per sighting).
-        static BUF: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+        /// The line buffer and the last source, reused from one call to the next
+        /// (`--no-dedup` writes a line per sighting).
+        static BUF: std::cell::RefCell<(Vec<u8>, Sources)> =
+            std::cell::RefCell::new((Vec::new(), Sources::default()));
     }
-    let mut buf = BUF.with(|b| b.take());
+    let (mut buf, mut sources) = BUF.with(|b| b.take());
     buf.clear();
-    write_ioc(ioc, options, Layout::Compact, None, &mut buf);
+    write_ioc(ioc, options, Layout::Compact, &mut sources, &mut buf);
     buf.push(b'\n');
     let result = out.write_all(&buf);
-    BUF.with(|b| b.replace(buf));
+    BUF.with(|b| b.replace((buf, sources)));
     result
 }
 
@@ -260,6 +279,7 @@ pub fn write_line(ioc: &Ioc, options: OutputOptions, out: &mut dyn Write) -> io:
 pub struct LineWriter {
     options: OutputOptions,
     buf: Vec<u8>,
+    sources: Sources,
 }
 
 impl LineWriter {
@@ -268,12 +288,19 @@ impl LineWriter {
         LineWriter {
             options,
             buf: Vec::with_capacity(1024),
+            sources: Sources::default(),
         }
     }
 
     /// Writes one indicator as a line (to `out` once [`BATCH`] bytes are gathered).
     pub fn write(&mut self, ioc: &Ioc, out: &mut dyn Write) -> io::Result<()> {
-        write_ioc(ioc, self.options, Layout::Compact, None, &mut self.buf);
+        write_ioc(
+            ioc,
+            self.options,
+            Layout::Compact,
+            &mut self.sources,
+            &mut self.buf,
+        );
         self.buf.push(b'\n');
         if self.buf.len() >= BATCH {
             out.write_all(&self.buf)?;
@@ -300,40 +327,86 @@ enum Layout {
     Pretty,
 }
 
+/// Appends a name of the schema (an indicator kind, a scope, a note, an encoding) as a
+/// JSON string: these are lower-case words, with nothing to escape.
+fn name(out: &mut Vec<u8>, name: &'static str) {
+    debug_assert!(name
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-'));
+    out.reserve(name.len() + 2);
+    out.push(b'"');
+    out.extend_from_slice(name.as_bytes());
+    out.push(b'"');
+}
+
 /// Appends `value` as a JSON string, escaped as serde_json escapes it.
 fn string(out: &mut Vec<u8>, value: &str) {
     let bytes = value.as_bytes();
     out.reserve(bytes.len() + 2);
     out.push(b'"');
     let mut start = 0;
-    let mut i = 0;
-    // eight bytes at a time: the first byte needing an escape is found in the word's mask
-    // (the common case, a word with none, is one test)
-    while let Some(word) = bytes
-        .get(i..i + 8)
-        .and_then(|w| <[u8; 8]>::try_from(w).ok())
-    {
-        let mask = escape_mask(u64::from_le_bytes(word));
-        if mask == 0 {
-            i += 8;
-            continue;
+    if bytes.len() < LONG {
+        // eight bytes at a time: the first byte needing an escape is found in the word's
+        // mask (the common case, a word with none, is one test)
+        let mut i = 0;
+        while let Some(word) = bytes
+            .get(i..i + 8)
+            .and_then(|w| <[u8; 8]>::try_from(w).ok())
+        {
+            let mask = escape_mask(u64::from_le_bytes(word));
+            if mask == 0 {
+                i += 8;
+                continue;
+            }
+            let at = i + (mask.trailing_zeros() / 8) as usize;
+            out.extend_from_slice(&bytes[start..at]);
+            escape(out, bytes[at]);
+            i = at + 1;
+            start = i;
         }
-        let at = i + (mask.trailing_zeros() / 8) as usize;
-        out.extend_from_slice(&bytes[start..at]);
-        escape(out, bytes[at]);
-        i = at + 1;
-        start = i;
-    }
-    while let Some(&b) = bytes.get(i) {
-        if b < 0x20 || b == b'"' || b == b'\\' {
-            out.extend_from_slice(&bytes[start..i]);
-            escape(out, b);
-            start = i + 1;
+        while let Some(&b) = bytes.get(i) {
+            if b < 0x20 || b == b'"' || b == b'\\' {
+                out.extend_from_slice(&bytes[start..i]);
+                escape(out, b);
+                start = i + 1;
+            }
+            i += 1;
         }
-        i += 1;
+    } else if bytes.iter().fold(false, |seen, &b| seen | (b < 0x20)) {
+        // (one pass without early exit, which the compiler turns into vector compares)
+        for (i, &b) in bytes.iter().enumerate() {
+            if b < 0x20 || b == b'"' || b == b'\\' {
+                out.extend_from_slice(&bytes[start..i]);
+                escape(out, b);
+                start = i + 1;
+            }
+        }
+    } else {
+        // a long string without control characters (a context: they are made blanks
+        // there): only quotes and backslashes to escape, found by vector search
+        for at in memchr::memchr2_iter(b'"', b'\\', bytes) {
+            out.extend_from_slice(&bytes[start..at]);
+            out.extend_from_slice(&[b'\\', bytes[at]]);
+            start = at + 1;
+        }
     }
     out.extend_from_slice(&bytes[start..]);
     out.push(b'"');
+}
+
+/// Strings this long are escaped with a vector search ([`string`]); shorter ones a word
+/// at a time.
+const LONG: usize = 48;
+
+/// The high bit of each of the eight bytes of `x` (little-endian) that is a control
+/// character, a quote or a backslash: exact up to the lowest byte flagged (a borrow only
+/// runs upwards from a flagged byte), which is all [`string`] uses.
+fn escape_mask(x: u64) -> u64 {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    let zero = |v: u64| v.wrapping_sub(LO) & !v & HI;
+    let control = x.wrapping_sub(LO * 0x20) & !x & HI;
+    control | zero(x ^ (LO * u64::from(b'"'))) | zero(x ^ (LO * u64::from(b'\\')))
 }
 
 /// Appends the escape of one byte that needs one (a control character, a quote or a
@@ -357,17 +430,6 @@ fn escape(out: &mut Vec<u8>, b: u8) {
             HEX[usize::from(b & 15)],
         ]),
     }
-}
-
-/// The high bit of each of the eight bytes of `x` (little-endian) that is a control
-/// character, a quote or a backslash: exact up to the lowest byte flagged (a borrow only
-/// runs upwards from a flagged byte), which is all [`string`] uses.
-fn escape_mask(x: u64) -> u64 {
-    const LO: u64 = 0x0101_0101_0101_0101;
-    const HI: u64 = 0x8080_8080_8080_8080;
-    let zero = |v: u64| v.wrapping_sub(LO) & !v & HI;
-    let control = x.wrapping_sub(LO * 0x20) & !x & HI;
-    control | zero(x ^ (LO * u64::from(b'"'))) | zero(x ^ (LO * u64::from(b'\\')))
 }
 
 /// Two decimal digits of each number below 100.
@@ -404,17 +466,17 @@ fn number(out: &mut Vec<u8>, n: u64) {
 }
 
 /// Appends an indicator field by field, with the bytes serde would write for it (the tests
-/// compare both). With `table` (the document), a sighting's `source` is its index there.
+/// compare both). `sources` says how a sighting's `source` is written.
 fn write_ioc(
     ioc: &Ioc,
     options: OutputOptions,
     layout: Layout,
-    table: Option<&mut SourceTable>,
+    sources: &mut Sources,
     out: &mut Vec<u8>,
 ) {
     match layout {
-        Layout::Compact => write_ioc_in::<false>(ioc, options, table, out),
-        Layout::Pretty => write_ioc_in::<true>(ioc, options, table, out),
+        Layout::Compact => write_ioc_in::<false>(ioc, options, sources, out),
+        Layout::Pretty => write_ioc_in::<true>(ioc, options, sources, out),
     }
 }
 
@@ -423,7 +485,7 @@ fn write_ioc(
 fn write_ioc_in<const PRETTY: bool>(
     ioc: &Ioc,
     options: OutputOptions,
-    mut table: Option<&mut SourceTable>,
+    sources: &mut Sources,
     out: &mut Vec<u8>,
 ) {
     let pretty = PRETTY;
@@ -449,7 +511,7 @@ fn write_ioc_in<const PRETTY: bool>(
         out.extend_from_slice(if b { b"true" } else { b"false" });
     };
     out.extend_from_slice(keys.ty);
-    string(out, ioc.kind.as_str());
+    name(out, ioc.kind.as_str());
     out.extend_from_slice(keys.value);
     string(out, &shown_value(ioc, options));
     out.extend_from_slice(keys.flags);
@@ -459,13 +521,13 @@ fn write_ioc_in<const PRETTY: bool>(
     boolean(out, ioc.flags.allowlisted);
     if let Some(scope) = ioc.flags.scope {
         out.extend_from_slice(keys.scope);
-        string(out, scope.as_str());
+        name(out, scope.as_str());
     }
     if !ioc.flags.notes.is_empty() {
         out.extend_from_slice(keys.notes);
         for (i, name) in ioc.flags.notes.names().enumerate() {
             out.extend_from_slice(if i == 0 { lopen } else { lsep });
-            string(out, name);
+            self::name(out, name);
         }
         out.extend_from_slice(lclose);
     }
@@ -495,7 +557,7 @@ fn write_ioc_in<const PRETTY: bool>(
             } else if i > 0 {
                 out.push(b',');
             }
-            write_sighting::<PRETTY>(s, table.as_deref_mut(), close3, out);
+            write_sighting::<PRETTY>(s, sources, close3, out);
         }
         out.extend_from_slice(if pretty { b"\n      ]" } else { b"]" });
     }
@@ -574,16 +636,13 @@ const PRETTY_KEYS: Keys = keys!(
 /// Appends one sighting (see [`write_ioc`]).
 fn write_sighting<const PRETTY: bool>(
     s: &Sighting,
-    table: Option<&mut SourceTable>,
+    sources: &mut Sources,
     close: &[u8],
     out: &mut Vec<u8>,
 ) {
     let keys: &Keys = if PRETTY { &PRETTY_KEYS } else { &COMPACT_KEYS };
     out.extend_from_slice(keys.source);
-    match table.and_then(|t| t.get(&s.source)) {
-        Some(i) => number(out, i),
-        None => string(out, &s.source),
-    }
+    sources.write(&s.source, out);
     if let Some(o) = s.offset {
         out.extend_from_slice(keys.offset);
         number(out, o);
@@ -601,7 +660,7 @@ fn write_sighting<const PRETTY: bool>(
         number(out, u64::from(p));
     }
     out.extend_from_slice(keys.encoding);
-    string(out, encoding_name(s.encoding));
+    name(out, encoding_name(s.encoding));
     if !s.context.is_empty() {
         out.extend_from_slice(keys.context);
         string(out, &s.context);
@@ -786,11 +845,13 @@ mod tests {
             "\"", "\\", "\n", "\r", "\t", "\u{8}", "\u{c}", "\u{1}", "\u{1f}", "\u{7f}", "é",
             "\u{202e}", " ",
         ];
-        for len in 0..20 {
+        // short strings (a word at a time) and long ones (a vector search), around the
+        // length where one gives way to the other
+        let letters = "abcdefghijklmnopqrstuvwxyz".repeat(3);
+        for len in (0..20).chain(LONG - 10..LONG + 10) {
             for special in specials {
                 for at in 0..=len {
-                    let mut value: String =
-                        "abcdefghijklmnopqrstuvwxyz".chars().take(len).collect();
+                    let mut value: String = letters.chars().take(len).collect();
                     value.insert_str(at, special);
                     assert_escaped_as_serde(&value);
                 }
@@ -811,10 +872,37 @@ mod tests {
                             let mut value = one.clone();
                             value.insert_str(at2, b);
                             assert_escaped_as_serde(&value);
+                            // the same after a long run of plain text
+                            assert_escaped_as_serde(&format!("{}{value}", "p".repeat(LONG)));
                         }
                     }
                 }
             }
+        }
+    }
+
+    /// Every name written by `name` (unescaped) is one serde_json would not escape.
+    #[test]
+    fn schema_names_need_no_escaping() {
+        let scopes = [
+            Scope::Public,
+            Scope::Private,
+            Scope::Loopback,
+            Scope::LinkLocal,
+            Scope::Multicast,
+            Scope::Documentation,
+            Scope::Reserved,
+        ];
+        let names = IocKind::ALL
+            .iter()
+            .map(|k| k.as_str())
+            .chain(scopes.iter().map(|s| s.as_str()))
+            .chain(Notes::from_bits(u16::MAX).names())
+            .chain([Encoding::Ascii, Encoding::Utf16le].map(encoding_name));
+        for n in names {
+            let mut out = Vec::new();
+            name(&mut out, n);
+            assert_eq!(out, serde_json::to_vec(n).expect("serialises"), "{n}");
         }
     }
 
@@ -842,7 +930,13 @@ mod tests {
             };
             for ioc in samples() {
                 let mut ours = Vec::new();
-                write_ioc(&ioc, options, Layout::Compact, None, &mut ours);
+                write_ioc(
+                    &ioc,
+                    options,
+                    Layout::Compact,
+                    &mut Sources::default(),
+                    &mut ours,
+                );
                 let theirs = serde_json::to_vec(&view(&ioc, options)).expect("serde");
                 assert_eq!(
                     String::from_utf8_lossy(&ours),
@@ -855,14 +949,13 @@ mod tests {
                         Some(&ioc)
                     );
                 }
-                let mut table = SourceTable {
-                    index: [("dir/a \"b\".log".into(), 0), ("other.log".into(), 1)]
+                let mut table = Sources::indexed(
+                    [("dir/a \"b\".log".into(), 0), ("other.log".into(), 1)]
                         .into_iter()
                         .collect(),
-                    last: None,
-                };
+                );
                 let mut ours = Vec::new();
-                write_ioc(&ioc, options, Layout::Pretty, Some(&mut table), &mut ours);
+                write_ioc(&ioc, options, Layout::Pretty, &mut table, &mut ours);
                 let mut theirs = Vec::new();
                 write_indented(
                     &mut Vec::new(),

@@ -23,6 +23,10 @@ use rustc_hash::FxHashSet;
 pub struct Allowlist {
     domains: FxHashSet<String>,
     url_hosts: FxHashSet<String>,
+    /// The last two labels ([`tail`]) of every `domain` and `url-host` entry: a host none
+    /// of whose entries share its last two labels is covered by none, which one look-up
+    /// tells (most hosts of a log are on no list).
+    tails: FxHashSet<String>,
     /// The exact entries of each kind (indexed by the kind's number; kinds without
     /// entries may have no set).
     exact: Vec<FxHashSet<String>>,
@@ -78,7 +82,9 @@ impl Allowlist {
     pub fn insert(&mut self, kind: IocKind, value: &str) {
         let value = value.trim().trim_end_matches('.');
         if kind == IocKind::Domain {
-            self.domains.insert(value.to_ascii_lowercase());
+            let value = value.to_ascii_lowercase();
+            self.tails.insert(tail(&value).to_string());
+            self.domains.insert(value);
         } else {
             let k = kind as usize;
             if self.exact.len() <= k {
@@ -93,6 +99,7 @@ impl Allowlist {
     /// Adds a host whose URLs are all benign, whatever their path.
     pub fn insert_url_host(&mut self, host: &str) {
         let host = host.trim().trim_end_matches('.').to_ascii_lowercase();
+        self.tails.insert(tail(&host).to_string());
         self.url_hosts.insert(host);
     }
 
@@ -100,6 +107,7 @@ impl Allowlist {
     pub fn extend(&mut self, other: Allowlist) {
         self.domains.extend(other.domains);
         self.url_hosts.extend(other.url_hosts);
+        self.tails.extend(other.tails);
         for (k, set) in other.exact.into_iter().enumerate() {
             if self.exact.len() <= k {
                 self.exact.resize_with(k + 1, FxHashSet::default);
@@ -158,6 +166,9 @@ impl Allowlist {
             IocKind::Email => value.rsplit('@').next().unwrap_or(""),
             _ => return false,
         };
+        if !self.tails.contains(tail(host)) {
+            return false;
+        }
         covers(&self.domains, host) || covers(&self.url_hosts, host)
     }
 
@@ -206,6 +217,17 @@ fn covers(names: &FxHashSet<String>, host: &str) -> bool {
     }
 }
 
+/// The last two dot-separated labels of a name (`example.com` of `a.b.example.com`), or
+/// the name itself when it has fewer. A name [`covers`] finds in a set (the name itself or
+/// a parent name with a dot) has the same last two labels as the name looked up.
+fn tail(name: &str) -> &str {
+    let b = name.as_bytes();
+    match memchr::memrchr(b'.', b).and_then(|last| memchr::memrchr(b'.', &b[..last])) {
+        Some(dot) => &name[dot + 1..],
+        None => name,
+    }
+}
+
 /// Whether a normalised URL has a path, query or fragment beyond a bare `/`.
 fn has_path(url: &str) -> bool {
     let rest = url.split_once("://").map_or(url, |(_, r)| r);
@@ -225,20 +247,109 @@ fn key(kind: IocKind, value: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
-/// The host of a normalised URL (`scheme://[user@]host[:port]/...`).
+/// The host of a normalised URL (`scheme://[user@]host[:port]/...`): after the first
+/// `://` (or from the start), up to the first `/`, `?` or `#`, after the last `@`, and up
+/// to a `:` unless it is a bracketed IPv6 address (which keeps its port).
 pub fn url_host(url: &str) -> &str {
-    let rest = url.split_once("://").map_or(url, |(_, r)| r);
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
-    let host = authority.rsplit('@').next().unwrap_or("");
+    let b = url.as_bytes();
+    let mut start = 0;
+    let mut from = 0;
+    while let Some(i) = memchr::memchr(b':', &b[from..]) {
+        let colon = from + i;
+        if b[colon + 1..].starts_with(b"//") {
+            start = colon + 3;
+            break;
+        }
+        from = colon + 1;
+    }
+    let rest = &url[start..];
+    let end = memchr::memchr3(b'/', b'?', b'#', rest.as_bytes()).unwrap_or(rest.len());
+    let authority = &rest[..end];
+    let host = match memchr::memrchr(b'@', authority.as_bytes()) {
+        Some(at) => &authority[at + 1..],
+        None => authority,
+    };
     if host.starts_with('[') {
         return host;
     }
-    host.split(':').next().unwrap_or("")
+    match memchr::memchr(b':', host.as_bytes()) {
+        Some(colon) => &host[..colon],
+        None => host,
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `url_host` agrees with its definition by string splits.
+    #[test]
+    fn url_host_matches_its_definition() {
+        let definition = |url: &str| -> String {
+            let rest = url.split_once("://").map_or(url, |(_, r)| r);
+            let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+            let host = authority.rsplit('@').next().unwrap_or("");
+            if host.starts_with('[') {
+                return host.to_string();
+            }
+            host.split(':').next().unwrap_or("").to_string()
+        };
+        let urls = [
+            "",
+            "http://example.com",
+            "https://example.com/a/b?c=d#e",
+            "http://user:pass@example.com:8080/x",
+            "http://a@b@example.org/",
+            "http://[2001:db8::1]:443/x",
+            "http://[2001:db8::1]",
+            "example.com/path",
+            "host:80",
+            "a:b://c.example.net/x",
+            "http:/example.com/x://y.example.org",
+            "ftp://example.com?q=http://x",
+            "http://ex\u{e9}mple.com:1/\u{e9}",
+            "://",
+            "http://",
+            "http://:80/",
+            "mailto:a@example.com",
+            "x://y#z://w",
+        ];
+        for url in urls {
+            assert_eq!(url_host(url), definition(url), "{url:?}");
+        }
+    }
+
+    /// The look-up by last two labels never decides differently from the sets alone.
+    #[test]
+    fn tails_only_skip_hosts_no_entry_covers() {
+        let list = Allowlist::parse(
+            "example.com\nlocalhost\nco.uk\nurl-host schemas.example.net\ndomain a.b.c.example.org\n",
+        )
+        .expect("parses");
+        let hosts = [
+            "example.com",
+            "www.example.com",
+            "wwwexample.com",
+            "localhost",
+            "x.localhost",
+            "co.uk",
+            "shop.co.uk",
+            "schemas.example.net",
+            "x.schemas.example.net",
+            "example.net",
+            "c.example.org",
+            "a.b.c.example.org",
+            "z.a.b.c.example.org",
+            "com",
+            "",
+            ".",
+            "example.com.",
+        ];
+        for host in hosts {
+            let by_sets = covers(&list.domains, host) || covers(&list.url_hosts, host);
+            assert_eq!(list.covers_host(IocKind::Domain, host), by_sets, "{host:?}");
+        }
+    }
 
     #[test]
     fn builtin_parses() {

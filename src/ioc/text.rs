@@ -333,9 +333,15 @@ pub(crate) fn snippet_bounds(data: &[u8], start: usize, end: usize) -> (usize, u
 /// The bytes of a snippet as printable text (control characters made blanks, trimmed),
 /// appended to `out`.
 pub(crate) fn printable_into(bytes: &[u8], out: &mut String) {
-    if bytes.iter().all(|&b| (0x20..0x7f).contains(&b)) {
-        // the common case: printable ASCII, no conversion needed
-        out.push_str(std::str::from_utf8(bytes).unwrap_or_default().trim());
+    // the common case: printable ASCII, no conversion needed (checked in one pass without
+    // early exit, which the compiler turns into vector compares; of these bytes only the
+    // space is white space, so trimming spaces is `trim`)
+    if bytes
+        .iter()
+        .fold(true, |ok, &b| ok & (0x20..0x7f).contains(&b))
+    {
+        let trimmed = bytes.trim_ascii();
+        out.push_str(std::str::from_utf8(trimmed).unwrap_or_default());
         return;
     }
     let text: String = String::from_utf8_lossy(bytes)
@@ -389,6 +395,35 @@ impl PlainText {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `printable_into` agrees with its definition (control characters made blanks, the
+    /// text trimmed) whether or not its printable-ASCII shortcut applies.
+    #[test]
+    fn printable_into_matches_its_definition() {
+        let definition = |bytes: &[u8]| {
+            let text: String = String::from_utf8_lossy(bytes)
+                .chars()
+                .map(|c| if c.is_control() { ' ' } else { c })
+                .collect();
+            text.trim().to_string()
+        };
+        let cases: [&[u8]; 9] = [
+            b"",
+            b"   ",
+            b"  GET http://example.com/a?b=c  ",
+            b"path=C:\\Users\\x\\a.exe",
+            b"tab\there\r\n",
+            b"\x7fdel at start",
+            b"caf\xc3\xa9 \xff broken",
+            b"~!@#$%^&*()_+{}|:<>?`-=[];',./",
+            b" \x00 nul ",
+        ];
+        for bytes in cases {
+            let mut out = String::from("kept:");
+            printable_into(bytes, &mut out);
+            assert_eq!(out, format!("kept:{}", definition(bytes)), "{bytes:?}");
+        }
+    }
 
     /// The byte-by-byte definition `snippet_bounds` must agree with.
     fn bounds_by_bytes(data: &[u8], start: usize, end: usize) -> (usize, usize) {
