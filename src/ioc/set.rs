@@ -1633,8 +1633,8 @@ impl Cursor {
 const AHEAD: usize = 16;
 
 /// Asks the processor to fetch what the entries a few places ahead in `order` will read:
-/// the entry itself `AHEAD` places ahead, its key and first sighting half-way, the
-/// sighting's text and the source bytes of its snippet a quarter of the way. The entries
+/// the entry itself `AHEAD` places ahead, its key and first sighting half-way, the first
+/// sighting's text or the source bytes of its snippet a quarter of the way. The entries
 /// are read in sorted order, which is no order in memory: without this, each indicator
 /// waits for four to six cache misses one after the other.
 fn fetch_ahead(mem: &Memory, order: &[u32], at: usize, files: &[Option<Arc<SourceFile>>]) {
@@ -1653,17 +1653,30 @@ fn fetch_ahead(mem: &Memory, order: &[u32], at: usize, files: &[Option<Arc<Sourc
             crate::primitives::prefetch(std::ptr::from_ref(s).cast(), std::mem::size_of::<Sight>());
         }
     }
-    if let Some(e) = entry(AHEAD / 4) {
-        for s in (SightIter { mem, next: e.first }).take(2) {
-            if let ([CUT_TAG, back, a, b, c, d], Some(Some(file)), Some(offset)) =
-                (s.context, files.get(s.source as usize), s.offset)
-            {
-                if let Some(start) = offset.checked_sub(u64::from(*back)) {
-                    file.prefetch(start, u32::from_le_bytes([*a, *b, *c, *d]));
-                }
-            } else {
-                crate::primitives::prefetch(s.context.as_ptr(), s.context.len());
-            }
+    let Some(s) = entry(AHEAD / 4).and_then(|e| mem.sights.get(e.first as usize)) else {
+        return;
+    };
+    if s.context_len == CUT_INLINE {
+        let [_, back, a, b, c, d] = s.cut;
+        if let (Some(Some(file)), Some(start)) = (
+            files.get(s.source as usize),
+            (s.offset != NONE_U64)
+                .then_some(s.offset)
+                .and_then(|o| o.checked_sub(u64::from(back))),
+        ) {
+            file.prefetch(start, u32::from_le_bytes([a, b, c, d]));
+        }
+    } else {
+        let field_len = if s.field_len == NONE_U32 {
+            0
+        } else {
+            s.field_len as usize
+        };
+        if let Some(text) = mem
+            .arena
+            .bytes_at(s.text, field_len + s.context_len as usize)
+        {
+            crate::primitives::prefetch(text.as_ptr(), text.len());
         }
     }
 }
@@ -1724,6 +1737,17 @@ impl RecordStream {
 
     /// The next indicator, merged across cursors.
     fn next_record(&mut self) -> Option<Record> {
+        if self.heads.len() == 1 {
+            // one cursor (nothing spilled): its records in order, nothing to merge
+            let out = self.heads[0].take()?;
+            let mut next = self.spare.pop().unwrap_or_default();
+            if self.advance(0, &mut next) {
+                self.heads[0] = Some(next);
+            } else {
+                self.spare.push(next);
+            }
+            return Some(out);
+        }
         // the smallest key among the heads; ties go to the earliest cursor
         let mut best: Option<usize> = None;
         for (i, h) in self.heads.iter().enumerate() {
