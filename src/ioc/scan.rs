@@ -516,6 +516,18 @@ impl Pass<'_, '_> {
         }
     }
 
+    /// `buf[s..e]` as a string ([`ascii`]).
+    fn text_of(&self, s: usize, e: usize) -> String {
+        ascii(&self.buf[s..e])
+    }
+
+    /// `buf[s..e]` in lower case: [`lower`] of it.
+    fn lower_of(&self, s: usize, e: usize) -> String {
+        let mut t = self.text_of(s, e);
+        t.make_ascii_lowercase();
+        t
+    }
+
     /// Classifies the token `s..e`; returns where scanning resumes.
     fn token(&mut self, s: usize, e: usize, mask: u8) -> usize {
         let buf = self.buf;
@@ -761,7 +773,12 @@ impl Pass<'_, '_> {
         if is_oid(&buf[s..e]) && !self.text.was_defanged(s, e) {
             return; // 2.5.29.14: an X.509 extension id (data/oid-prefixes.txt)
         }
-        let (value, end) = self.with_port_or_prefix(ipv4_text(&buf[s..e], ip), e, 32);
+        let written = if ipv4_is_canonical(e - s, ip) {
+            self.text_of(s, e)
+        } else {
+            ip.to_string()
+        };
+        let (value, end) = self.with_port_or_prefix(written, e, 32);
         self.emit(IocKind::Ipv4, value, s, end);
     }
 
@@ -1032,7 +1049,7 @@ impl Pass<'_, '_> {
             64 => IocKind::Sha256,
             _ => IocKind::Sha512,
         };
-        self.emit(kind, lower(run), s, e);
+        self.emit(kind, self.lower_of(s, e), s, e);
     }
 
     /// Whether the hex run `s..e`, touching a `+`, is a piece of a longer Base64 run:
@@ -1225,7 +1242,7 @@ impl Pass<'_, '_> {
             let inner = std::str::from_utf8(&host[1..host.len() - 1]).ok()?;
             let ip: Ipv6Addr = inner.parse().ok()?;
             host_kind = IocKind::Ipv6;
-            host_value = ip.to_string();
+            host_value = ipv6_text(ip);
         } else if let Some(ip) = parse_ipv4(host) {
             host_kind = IocKind::Ipv4;
             host_value = ipv4_text(host, ip);
@@ -1418,7 +1435,7 @@ impl Pass<'_, '_> {
         if !compressed && all_two {
             return None; // EUI-64 / MAC-like
         }
-        let canonical = ip.to_string();
+        let canonical = ipv6_text(ip);
         if prev == b'[' && self.byte(e) == b']' {
             let (with_port, end) =
                 self.with_port_or_prefix(["[", &canonical, "]"].concat(), e + 1, 0);
@@ -2072,17 +2089,69 @@ pub(crate) fn registry_value(hive: &str, rest: &str) -> String {
 /// The normal text of `ip`, parsed from `text`: the text itself unless it was zero-padded
 /// (formatting an address costs more than copying it).
 fn ipv4_text(text: &[u8], ip: Ipv4Addr) -> String {
+    if ipv4_is_canonical(text.len(), ip) {
+        ascii(text)
+    } else {
+        ip.to_string()
+    }
+}
+
+/// Whether `len` bytes parsed as `ip` are its normal text (not zero-padded).
+fn ipv4_is_canonical(len: usize, ip: Ipv4Addr) -> bool {
     let canonical_len: usize = ip
         .octets()
         .iter()
         .map(|&o| 1 + usize::from(o >= 10) + usize::from(o >= 100))
         .sum::<usize>()
         + 3;
-    if canonical_len == text.len() {
-        ascii(text)
-    } else {
-        ip.to_string()
+    canonical_len == len
+}
+
+/// `ip` as [`Ipv6Addr`]'s `Display` writes it (RFC 5952: lower-case hex groups without
+/// leading zeros, the first longest run of two or more zero groups as `::`, an
+/// IPv4-mapped address as `::ffff:a.b.c.d`), without the formatting machinery.
+fn ipv6_text(ip: Ipv6Addr) -> String {
+    if ip.to_ipv4_mapped().is_some() {
+        return ip.to_string();
     }
+    let groups = ip.segments();
+    // the first longest run of zero groups
+    let (mut run_start, mut run_len) = (0, 0);
+    let (mut cur_start, mut cur_len) = (0, 0);
+    for (i, &g) in groups.iter().enumerate() {
+        if g == 0 {
+            if cur_len == 0 {
+                cur_start = i;
+            }
+            cur_len += 1;
+            if cur_len > run_len {
+                (run_start, run_len) = (cur_start, cur_len);
+            }
+        } else {
+            cur_len = 0;
+        }
+    }
+    fn push_groups(out: &mut String, groups: &[u16]) {
+        for (i, &g) in groups.iter().enumerate() {
+            if i > 0 {
+                out.push(':');
+            }
+            let digits = 1 + (15 - (g | 1).leading_zeros() as usize) / 4;
+            for d in (0..digits).rev() {
+                let nibble = (g >> (4 * d)) & 0xf;
+                out.push(char::from(b"0123456789abcdef"[nibble as usize]));
+            }
+        }
+    }
+    let mut out = String::with_capacity(39);
+    if run_len > 1 {
+        push_groups(&mut out, &groups[..run_start]);
+        out.push_str("::");
+        push_groups(&mut out, &groups[run_start + run_len..]);
+    } else {
+        push_groups(&mut out, &groups);
+    }
+    out
 }
 
 /// Parses a strict dotted quad: four decimal octets 0-255, no leading zeros unless every
@@ -2222,6 +2291,57 @@ fn ascii(b: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A small deterministic generator (xorshift) for the agreement tests below.
+    fn next(state: &mut u64) -> u64 {
+        *state ^= *state << 13;
+        *state ^= *state >> 7;
+        *state ^= *state << 17;
+        *state
+    }
+
+    #[test]
+    fn ipv6_text_equals_the_standard_display() {
+        let mut fixed: Vec<Ipv6Addr> = [
+            "::",
+            "::1",
+            "1::",
+            "2001:db8::1",
+            "2001:db8:0:0:1:0:0:1",
+            "2001:db8:0:1:0:0:0:1",
+            "2001:0:0:1:0:0:0:1",
+            "0:0:1:0:0:1:0:0",
+            "2001:db8:1:1:1:1:1:0",
+            "2001:db8:ffff:abcd:10:100:1000:fff0",
+            "::ffff:192.0.2.1",
+            "::192.0.2.1",
+            "64:ff9b::192.0.2.1",
+            "fe80::1:2:3:4",
+            "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff",
+        ]
+        .iter()
+        .map(|t| t.parse().unwrap())
+        .collect();
+        let mut state = 0x9e37_79b9_7f4a_7c15;
+        for _ in 0..20_000 {
+            let r = next(&mut state);
+            let mut groups = [0u16; 8];
+            for (i, g) in groups.iter_mut().enumerate() {
+                // zero groups often, in runs of every length; values of every width
+                *g = match (r >> (i * 3)) & 7 {
+                    0..=3 => 0,
+                    4 => (next(&mut state) & 0xf) as u16,
+                    5 => (next(&mut state) & 0xff) as u16,
+                    6 => (next(&mut state) & 0xfff) as u16,
+                    _ => next(&mut state) as u16,
+                };
+            }
+            fixed.push(Ipv6Addr::from(groups));
+        }
+        for ip in fixed {
+            assert_eq!(ipv6_text(ip), ip.to_string(), "{:?}", ip.segments());
+        }
+    }
 
     fn found(text: &str) -> Vec<(String, String)> {
         let mut v: Vec<(String, String)> = Scanner::default()
