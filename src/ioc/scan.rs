@@ -1355,7 +1355,10 @@ impl Pass<'_, '_> {
             return None;
         }
         let local = lower(&buf[ls..e]);
-        if local.starts_with('.') || local.ends_with('.') || local.contains("..") {
+        if local.starts_with('.')
+            || local.ends_with('.')
+            || local.as_bytes().windows(2).any(|w| w == b"..")
+        {
             return None;
         }
         self.emit(
@@ -1418,15 +1421,22 @@ impl Pass<'_, '_> {
             return None;
         }
         let text = std::str::from_utf8(cand).ok()?;
-        let ip: Ipv6Addr = text.parse().ok()?;
+        // most candidates are groups and colons only, read here; an embedded IPv4 address
+        // is left to the standard parser
+        let ip: Ipv6Addr = if dots == 0 {
+            parse_ipv6_groups(cand)?
+        } else {
+            text.parse().ok()?
+        };
         // the non-empty groups counted, and whether all are two digits long, without a Vec
         let (mut groups, mut all_two) = (0usize, true);
         for g in text.split(':').filter(|g| !g.is_empty()) {
             groups += 1;
             all_two &= g.len() == 2;
         }
-        let compressed = text.contains("::");
-        if !compressed && groups < 8 && !text.contains('.') {
+        // `text` is `cand`: whether it holds `::` and a `.` was counted above
+        let compressed = compressed_form;
+        if !compressed && groups < 8 && dots == 0 {
             return None;
         }
         if compressed && groups < 3 && !(groups == 2 && text.len() >= 7) && text != "::1" {
@@ -2107,6 +2117,51 @@ fn ipv4_is_canonical(len: usize, ip: Ipv4Addr) -> bool {
     canonical_len == len
 }
 
+/// An IPv6 address written without an embedded IPv4 part (`text` holds no `.`), read as
+/// [`Ipv6Addr`]'s parser reads it: eight groups of one to four hex digits, or fewer with
+/// one `::` standing for at least one zero group.
+fn parse_ipv6_groups(text: &[u8]) -> Option<Ipv6Addr> {
+    /// Reads the groups of `part` (colon-separated, none empty) into `out`.
+    fn read(part: &[u8], out: &mut [u16; 8]) -> Option<usize> {
+        if part.is_empty() {
+            return Some(0);
+        }
+        let mut n = 0;
+        for group in part.split(|&b| b == b':') {
+            if group.is_empty() || group.len() > 4 || n == 8 {
+                return None;
+            }
+            let mut value = 0u16;
+            for &d in group {
+                value = value << 4 | u16::from(char::from(d).to_digit(16)? as u8);
+            }
+            out[n] = value;
+            n += 1;
+        }
+        Some(n)
+    }
+    let mut groups = [0u16; 8];
+    match memchr::memmem::find(text, b"::") {
+        None => {
+            if read(text, &mut groups)? != 8 {
+                return None;
+            }
+        }
+        Some(at) => {
+            let mut head = [0u16; 8];
+            let mut tail = [0u16; 8];
+            let h = read(&text[..at], &mut head)?;
+            let t = read(&text[at + 2..], &mut tail)?;
+            if h + t > 7 {
+                return None;
+            }
+            groups[..h].copy_from_slice(&head[..h]);
+            groups[8 - t..].copy_from_slice(&tail[..t]);
+        }
+    }
+    Some(Ipv6Addr::from(groups))
+}
+
 /// `ip` as [`Ipv6Addr`]'s `Display` writes it (RFC 5952: lower-case hex groups without
 /// leading zeros, the first longest run of two or more zero groups as `::`, an
 /// IPv4-mapped address as `::ffff:a.b.c.d`), without the formatting machinery.
@@ -2340,6 +2395,57 @@ mod tests {
         }
         for ip in fixed {
             assert_eq!(ipv6_text(ip), ip.to_string(), "{:?}", ip.segments());
+        }
+    }
+
+    #[test]
+    fn ipv6_groups_are_read_as_the_standard_parser_reads_them() {
+        let mut texts: Vec<String> = [
+            "::",
+            "::1",
+            "1::",
+            "1:2:3:4:5:6:7:8",
+            "1:2:3:4:5:6:7::",
+            "::2:3:4:5:6:7:8",
+            "1::2:3:4:5:6:7:8",
+            "1:2:3:4:5:6:7:8::",
+            "1:2:3:4:5:6:7:8:9",
+            "1:2:3:4:5:6:7",
+            ":1::",
+            "1:2:",
+            ":::",
+            "1:::2",
+            "1::2::3",
+            "12345::",
+            "2001:db8::1",
+            "2001:DB8::A",
+            "fe80::1:2:3:4",
+            "0:0:0:0:0:0:0:0",
+            "ffff::ffff",
+            "",
+            ":",
+            "1",
+            "1:2",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        let pieces = ["0", "1", "a", "F", "ffff", "12345", "db8", ":", "::", ":::"];
+        let mut state = 0x9e37_79b9_7f4a_7c15;
+        for _ in 0..200_000 {
+            let n = next(&mut state) % 12;
+            texts.push(
+                (0..n)
+                    .map(|_| pieces[(next(&mut state) % pieces.len() as u64) as usize])
+                    .collect(),
+            );
+        }
+        for t in &texts {
+            assert_eq!(
+                parse_ipv6_groups(t.as_bytes()),
+                t.parse::<Ipv6Addr>().ok(),
+                "{t:?}"
+            );
         }
     }
 
