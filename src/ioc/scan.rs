@@ -2107,7 +2107,7 @@ fn ipv4_text(text: &[u8], ip: Ipv4Addr) -> String {
 }
 
 /// Whether `len` bytes parsed as `ip` are its normal text (not zero-padded).
-fn ipv4_is_canonical(len: usize, ip: Ipv4Addr) -> bool {
+pub(crate) fn ipv4_is_canonical(len: usize, ip: Ipv4Addr) -> bool {
     let canonical_len: usize = ip
         .octets()
         .iter()
@@ -2141,7 +2141,7 @@ fn parse_ipv6_groups(text: &[u8]) -> Option<Ipv6Addr> {
         Some(n)
     }
     let mut groups = [0u16; 8];
-    match memchr::memmem::find(text, b"::") {
+    match text.windows(2).position(|w| w == b"::") {
         None => {
             if read(text, &mut groups)? != 8 {
                 return None;

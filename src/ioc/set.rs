@@ -410,7 +410,7 @@ fn set_key<'v>(kind: IocKind, value: &'v str, buf: &'v mut String) -> &'v str {
     if !may_have_port {
         return value;
     }
-    match super::split_port(kind, value) {
+    match split_port(kind, value) {
         Some((addr, port)) => {
             buf.clear();
             buf.push_str(addr);
@@ -420,6 +420,25 @@ fn set_key<'v>(kind: IocKind, value: &'v str, buf: &'v mut String) -> &'v str {
         }
         None => value,
     }
+}
+
+/// [`super::split_port`], with the IPv4 address checked by the scanner's parser rather
+/// than the standard one: a strict dotted quad (four octets 0-255, no leading zeros) is
+/// what both accept.
+fn split_port(kind: IocKind, value: &str) -> Option<(&str, u16)> {
+    if kind != IocKind::Ipv4 {
+        return super::split_port(kind, value);
+    }
+    let colon = memchr::memrchr(b':', value.as_bytes())?;
+    let (addr, port) = (value.get(..colon)?, value.get(colon + 1..)?);
+    let ip = super::scan::parse_ipv4(addr.as_bytes())?;
+    if !super::scan::ipv4_is_canonical(addr.len(), ip) {
+        return None; // zero-padded: the standard parser refuses leading zeros
+    }
+    if port.is_empty() || !port.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    Some((addr, port.parse::<u16>().ok()?))
 }
 
 /// Appends `port` as five digits, zero-padded (`{port:05}` without the formatter).
@@ -2159,6 +2178,19 @@ mod tests {
             "192.0.2.10:65536",
             "192.0.2.10:",
             "192.0.2.10:8o",
+            "010.020.030.040:80",
+            "01.2.3.4:80",
+            "000.000.000.000:80",
+            "0.0.0.0:1",
+            "1.2.3.04:80",
+            "256.1.1.1:80",
+            "1.2.3:80",
+            "1.2.3.4.5:80",
+            "1.2.3.4:80:90",
+            "1.2.3.4::80",
+            "1.2.3.4:0080",
+            "1.2.3.4:99999",
+            " 1.2.3.4:80",
             "192.0.2.10:+80",
             "192.0.2.300:80",
             "192.0.2.10/24",
