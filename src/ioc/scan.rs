@@ -2212,6 +2212,50 @@ fn ipv6_text(ip: Ipv6Addr) -> String {
 /// Parses a strict dotted quad: four decimal octets 0-255, no leading zeros unless every
 /// octet is written with exactly three digits (zero-padded logs).
 pub fn parse_ipv4(text: &[u8]) -> Option<Ipv4Addr> {
+    // one pass over the bytes (asked of every dotted number of a text, every URL's host and
+    // every address key with a port); the form split at dots, kept in the tests, is the
+    // definition it is tested against
+    let mut octets = [0u8; 4];
+    let mut n = 0usize;
+    let (mut value, mut len, mut first) = (0u32, 0usize, 0u8);
+    let (mut padded, mut all_three) = (false, true);
+    for &b in text {
+        if b == b'.' {
+            if len == 0 || value > 255 || n == 3 {
+                return None;
+            }
+            padded |= len > 1 && first == b'0';
+            all_three &= len == 3;
+            octets[n] = value as u8;
+            n += 1;
+            (value, len) = (0, 0);
+        } else {
+            let digit = b.wrapping_sub(b'0');
+            if digit > 9 || len == 3 {
+                return None;
+            }
+            if len == 0 {
+                first = b;
+            }
+            value = value * 10 + u32::from(digit);
+            len += 1;
+        }
+    }
+    if len == 0 || value > 255 || n != 3 {
+        return None;
+    }
+    padded |= len > 1 && first == b'0';
+    all_three &= len == 3;
+    octets[3] = value as u8;
+    if padded && !all_three {
+        return None;
+    }
+    Some(Ipv4Addr::from(octets))
+}
+
+/// [`parse_ipv4`] as it was first written (parts split at dots).
+#[cfg(test)]
+fn parse_ipv4_by_parts(text: &[u8]) -> Option<Ipv4Addr> {
     let mut octets = [0u8; 4];
     let mut n = 0;
     let mut padded = 0;
@@ -2445,6 +2489,61 @@ mod tests {
                 parse_ipv6_groups(t.as_bytes()),
                 t.parse::<Ipv6Addr>().ok(),
                 "{t:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn parse_ipv4_equals_the_form_split_at_dots() {
+        let fixed: [&[u8]; 18] = [
+            b"192.0.2.1",
+            b"192.000.002.001",
+            b"192.0.02.1",
+            b"0.0.0.0",
+            b"255.255.255.255",
+            b"256.1.1.1",
+            b"1.2.3",
+            b"1.2.3.4.5",
+            b"1..2.3",
+            b".1.2.3",
+            b"1.2.3.",
+            b"1234.1.1.1",
+            b"1.2.3.4a",
+            b"",
+            b"010.020.030.040",
+            b"00.1.2.3",
+            b"1.2.3.400",
+            b"1.2.3.04",
+        ];
+        for t in fixed {
+            assert_eq!(parse_ipv4(t), parse_ipv4_by_parts(t), "{:?}", ascii(t));
+        }
+        let alphabet = b"0123456789..a/";
+        let mut state = 0x2545_f491_4f6c_dd1d;
+        for _ in 0..200_000 {
+            let len = (next(&mut state) % 18) as usize;
+            let t: Vec<u8> = (0..len)
+                .map(|_| alphabet[(next(&mut state) % alphabet.len() as u64) as usize])
+                .collect();
+            assert_eq!(parse_ipv4(&t), parse_ipv4_by_parts(&t), "{:?}", ascii(&t));
+        }
+        // quads of plain, two- and three-digit octets, in and out of range
+        for _ in 0..50_000 {
+            let t = (0..4)
+                .map(|_| {
+                    let v = next(&mut state) % 300;
+                    match next(&mut state) % 3 {
+                        0 => format!("{v:03}"),
+                        1 => format!("{v:02}"),
+                        _ => v.to_string(),
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join(".");
+            assert_eq!(
+                parse_ipv4(t.as_bytes()),
+                parse_ipv4_by_parts(t.as_bytes()),
+                "{t}"
             );
         }
     }
