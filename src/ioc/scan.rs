@@ -1248,31 +1248,30 @@ impl Pass<'_, '_> {
             host_value = ipv4_text(host, ip);
         } else if validate::is_domain(&host_lower, DomainContext::Structured) {
             host_kind = IocKind::Domain;
-            host_value = host_lower.clone();
+            host_value = host_lower;
         } else if host_lower == "localhost" {
-            host_kind = IocKind::Url; // no separate host indicator
-            host_value = String::new();
+            host_kind = IocKind::Url; // no separate host indicator, the name shown as it is
+            host_value = host_lower;
         } else {
             return None;
         }
         let _ = port_len;
-        let shown_host = if host_kind == IocKind::Ipv6 {
-            ["[", &host_value, "]"].concat()
-        } else if host_kind == IocKind::Url {
-            host_lower
-        } else {
-            host_value.clone()
-        };
         let mut value = String::with_capacity(end - ss);
         value.push_str(&scheme);
         value.push_str("://");
-        value.push_str(&String::from_utf8_lossy(&buf[host_start..host_offset]));
-        value.push_str(&shown_host);
-        let tail = String::from_utf8_lossy(&buf[host_offset + host.len()..end]);
-        if backslashed {
-            value.push_str(&tail.replace('\\', "/"));
+        push_lossy(&mut value, &buf[host_start..host_offset]);
+        if host_kind == IocKind::Ipv6 {
+            value.push('[');
+            value.push_str(&host_value);
+            value.push(']');
         } else {
-            value.push_str(&tail);
+            value.push_str(&host_value);
+        }
+        let tail = &buf[host_offset + host.len()..end];
+        if backslashed {
+            value.push_str(&String::from_utf8_lossy(tail).replace('\\', "/"));
+        } else {
+            push_lossy(&mut value, tail);
         }
         let defanged_form =
             defanged_scheme || form == UrlForm::Underscores || notes.contains(Notes::SPACED);
@@ -2380,6 +2379,15 @@ fn lower(b: &[u8]) -> String {
     s
 }
 
+/// Appends `bytes` as text, invalid UTF-8 replaced as `String::from_utf8_lossy` does
+/// (without its chunk iterator when the bytes are valid, as they nearly always are).
+fn push_lossy(out: &mut String, bytes: &[u8]) {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => out.push_str(text),
+        Err(_) => out.push_str(&String::from_utf8_lossy(bytes)),
+    }
+}
+
 fn ascii(b: &[u8]) -> String {
     match std::str::from_utf8(b) {
         Ok(s) => s.to_owned(),
@@ -2545,6 +2553,23 @@ mod tests {
                 parse_ipv4_by_parts(t.as_bytes()),
                 "{t}"
             );
+        }
+    }
+
+    #[test]
+    fn push_lossy_equals_from_utf8_lossy() {
+        let cases: [&[u8]; 6] = [
+            b"",
+            b"/a/b?c=d",
+            "/caf\u{e9}/x".as_bytes(),
+            b"/a\xff\xfeb",
+            b"\xe2\x82",
+            b"/ok\xc3",
+        ];
+        for bytes in cases {
+            let mut out = String::from("http://h");
+            push_lossy(&mut out, bytes);
+            assert_eq!(out, format!("http://h{}", String::from_utf8_lossy(bytes)));
         }
     }
 
