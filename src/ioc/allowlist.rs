@@ -23,10 +23,10 @@ use rustc_hash::FxHashSet;
 pub struct Allowlist {
     domains: FxHashSet<String>,
     url_hosts: FxHashSet<String>,
-    /// The last two labels ([`tail`]) of every `domain` and `url-host` entry: a host none
-    /// of whose entries share its last two labels is covered by none, which one look-up
-    /// tells (most hosts of a log are on no list).
-    tails: FxHashSet<String>,
+    /// The last two labels of every `domain` and `url-host` entry that has a dot: a name
+    /// whose last two labels are not among them is covered by no entry, which one look-up
+    /// tells (most names of a log), instead of one per parent name and set.
+    suffixes: FxHashSet<String>,
     /// The exact entries of each kind (indexed by the kind's number; kinds without
     /// entries may have no set).
     exact: Vec<FxHashSet<String>>,
@@ -82,9 +82,9 @@ impl Allowlist {
     pub fn insert(&mut self, kind: IocKind, value: &str) {
         let value = value.trim().trim_end_matches('.');
         if kind == IocKind::Domain {
-            let value = value.to_ascii_lowercase();
-            self.tails.insert(tail(&value).to_string());
-            self.domains.insert(value);
+            let name = value.to_ascii_lowercase();
+            self.add_suffix(&name);
+            self.domains.insert(name);
         } else {
             let k = kind as usize;
             if self.exact.len() <= k {
@@ -99,15 +99,24 @@ impl Allowlist {
     /// Adds a host whose URLs are all benign, whatever their path.
     pub fn insert_url_host(&mut self, host: &str) {
         let host = host.trim().trim_end_matches('.').to_ascii_lowercase();
-        self.tails.insert(tail(&host).to_string());
+        self.add_suffix(&host);
         self.url_hosts.insert(host);
+    }
+
+    /// Notes the last two labels of a `domain` or `url-host` entry ([`Allowlist::suffixes`]).
+    fn add_suffix(&mut self, name: &str) {
+        if let Some(tail) = last_two_labels(name) {
+            if !self.suffixes.contains(tail) {
+                self.suffixes.insert(tail.to_string());
+            }
+        }
     }
 
     /// Adds every entry of `other`.
     pub fn extend(&mut self, other: Allowlist) {
         self.domains.extend(other.domains);
         self.url_hosts.extend(other.url_hosts);
-        self.tails.extend(other.tails);
+        self.suffixes.extend(other.suffixes);
         for (k, set) in other.exact.into_iter().enumerate() {
             if self.exact.len() <= k {
                 self.exact.resize_with(k + 1, FxHashSet::default);
@@ -137,10 +146,16 @@ impl Allowlist {
             return true;
         }
         match kind {
-            IocKind::Domain => covers(&self.domains, value),
-            IocKind::Email => covers(&self.domains, value.rsplit('@').next().unwrap_or("")),
+            IocKind::Domain => self.may_cover(value) && covers(&self.domains, value),
+            IocKind::Email => {
+                let host = value.rsplit('@').next().unwrap_or("");
+                self.may_cover(host) && covers(&self.domains, host)
+            }
             IocKind::Url => {
                 let host = url_host(value);
+                if !self.may_cover(host) {
+                    return false;
+                }
                 covers(&self.url_hosts, host)
                     || (covers(&self.domains, host)
                         && (!has_path(value) || super::validate::is_certificate_url(value)))
@@ -166,10 +181,16 @@ impl Allowlist {
             IocKind::Email => value.rsplit('@').next().unwrap_or(""),
             _ => return false,
         };
-        if !self.tails.contains(tail(host)) {
-            return false;
+        self.may_cover(host) && (covers(&self.domains, host) || covers(&self.url_hosts, host))
+    }
+
+    /// Whether a `domain` or `url-host` entry may cover `host`: false only when none can
+    /// (`host` has a dot and its last two labels end no entry).
+    fn may_cover(&self, host: &str) -> bool {
+        match last_two_labels(host) {
+            Some(tail) => self.suffixes.contains(tail),
+            None => true,
         }
-        covers(&self.domains, host) || covers(&self.url_hosts, host)
     }
 
     /// The decision for an indicator seen `defanged` (or not): written defanged, it is
@@ -200,6 +221,18 @@ impl Allowlist {
     }
 }
 
+/// The last two labels of a name with a dot (`example.net` of `a.b.example.net`; the
+/// name itself when it has one dot): every name that [`covers`] looks up for `host` ends
+/// with them, so an entry equal to one of those names ends with them too.
+fn last_two_labels(name: &str) -> Option<&str> {
+    let b = name.as_bytes();
+    let last = memchr::memrchr(b'.', b)?;
+    Some(match memchr::memrchr(b'.', &b[..last]) {
+        Some(i) => &name[i + 1..],
+        None => name,
+    })
+}
+
 /// Whether `host` or one of its parent names is in `names`.
 fn covers(names: &FxHashSet<String>, host: &str) -> bool {
     if names.is_empty() || host.is_empty() {
@@ -214,17 +247,6 @@ fn covers(names: &FxHashSet<String>, host: &str) -> bool {
             Some((_, tail)) if tail.contains('.') => rest = tail,
             _ => return false,
         }
-    }
-}
-
-/// The last two dot-separated labels of a name (`example.com` of `a.b.example.com`), or
-/// the name itself when it has fewer. A name [`covers`] finds in a set (the name itself or
-/// a parent name with a dot) has the same last two labels as the name looked up.
-fn tail(name: &str) -> &str {
-    let b = name.as_bytes();
-    match memchr::memrchr(b'.', b).and_then(|last| memchr::memrchr(b'.', &b[..last])) {
-        Some(dot) => &name[dot + 1..],
-        None => name,
     }
 }
 
@@ -247,107 +269,187 @@ fn key(kind: IocKind, value: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
-/// The host of a normalised URL (`scheme://[user@]host[:port]/...`): after the first
-/// `://` (or from the start), up to the first `/`, `?` or `#`, after the last `@`, and up
-/// to a `:` unless it is a bracketed IPv6 address (which keeps its port).
+/// The host of a normalised URL (`scheme://[user@]host[:port]/...`).
 pub fn url_host(url: &str) -> &str {
+    // byte searches for the separators (all ASCII, so every cut is at a character
+    // boundary): called for every URL the set gives out
     let b = url.as_bytes();
     let mut start = 0;
     let mut from = 0;
-    while let Some(i) = memchr::memchr(b':', &b[from..]) {
-        let colon = from + i;
-        if b[colon + 1..].starts_with(b"//") {
-            start = colon + 3;
+    while let Some(c) = memchr::memchr(b':', &b[from..]).map(|i| from + i) {
+        if b.get(c + 1..c + 3) == Some(b"//") {
+            start = c + 3;
             break;
         }
-        from = colon + 1;
+        from = c + 1;
     }
-    let rest = &url[start..];
-    let end = memchr::memchr3(b'/', b'?', b'#', rest.as_bytes()).unwrap_or(rest.len());
-    let authority = &rest[..end];
-    let host = match memchr::memrchr(b'@', authority.as_bytes()) {
-        Some(at) => &authority[at + 1..],
-        None => authority,
-    };
+    let rest = &b[start..];
+    let end = start + memchr::memchr3(b'/', b'?', b'#', rest).unwrap_or(rest.len());
+    let host_start = memchr::memrchr(b'@', &b[start..end]).map_or(start, |i| start + i + 1);
+    if b.get(host_start) == Some(&b'[') {
+        return url.get(host_start..end).unwrap_or("");
+    }
+    let host_end = memchr::memchr(b':', &b[host_start..end]).map_or(end, |i| host_start + i);
+    url.get(host_start..host_end).unwrap_or("")
+}
+
+/// [`url_host`] as it was first written, with string splits, which the byte searches
+/// must agree with.
+#[cfg(test)]
+fn url_host_by_splits(url: &str) -> &str {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let host = authority.rsplit('@').next().unwrap_or("");
     if host.starts_with('[') {
         return host;
     }
-    match memchr::memchr(b':', host.as_bytes()) {
-        Some(colon) => &host[..colon],
-        None => host,
-    }
+    host.split(':').next().unwrap_or("")
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    /// `url_host` agrees with its definition by string splits.
-    #[test]
-    fn url_host_matches_its_definition() {
-        let definition = |url: &str| -> String {
-            let rest = url.split_once("://").map_or(url, |(_, r)| r);
-            let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
-            let host = authority.rsplit('@').next().unwrap_or("");
-            if host.starts_with('[') {
-                return host.to_string();
+    /// [`Allowlist::contains`] and [`Allowlist::covers_host`] as they were before the
+    /// suffix look-up: every parent name asked of both sets.
+    fn contains_by_parents(list: &Allowlist, kind: IocKind, value: &str) -> bool {
+        if list.contains_exact(kind, value) {
+            return true;
+        }
+        match kind {
+            IocKind::Domain => covers(&list.domains, value),
+            IocKind::Email => covers(&list.domains, value.rsplit('@').next().unwrap_or("")),
+            IocKind::Url => {
+                let host = url_host(value);
+                covers(&list.url_hosts, host)
+                    || (covers(&list.domains, host)
+                        && (!has_path(value) || super::super::validate::is_certificate_url(value)))
             }
-            host.split(':').next().unwrap_or("").to_string()
-        };
-        let urls = [
-            "",
-            "http://example.com",
-            "https://example.com/a/b?c=d#e",
-            "http://user:pass@example.com:8080/x",
-            "http://a@b@example.org/",
-            "http://[2001:db8::1]:443/x",
-            "http://[2001:db8::1]",
-            "example.com/path",
-            "host:80",
-            "a:b://c.example.net/x",
-            "http:/example.com/x://y.example.org",
-            "ftp://example.com?q=http://x",
-            "http://ex\u{e9}mple.com:1/\u{e9}",
-            "://",
-            "http://",
-            "http://:80/",
-            "mailto:a@example.com",
-            "x://y#z://w",
-        ];
-        for url in urls {
-            assert_eq!(url_host(url), definition(url), "{url:?}");
+            _ => false,
         }
     }
 
-    /// The look-up by last two labels never decides differently from the sets alone.
+    fn covers_host_by_parents(list: &Allowlist, kind: IocKind, value: &str) -> bool {
+        let host = match kind {
+            IocKind::Domain => value,
+            IocKind::Url => url_host(value),
+            IocKind::Email => value.rsplit('@').next().unwrap_or(""),
+            _ => return false,
+        };
+        covers(&list.domains, host) || covers(&list.url_hosts, host)
+    }
+
     #[test]
-    fn tails_only_skip_hosts_no_entry_covers() {
-        let list = Allowlist::parse(
-            "example.com\nlocalhost\nco.uk\nurl-host schemas.example.net\ndomain a.b.c.example.org\n",
+    fn the_suffix_look_up_answers_as_every_parent_name_does() {
+        let mut list = Allowlist::builtin();
+        let mut more = Allowlist::parse(
+            "localhost\nexample.net\nurl-host docs.example.org\nb..example.com\n.org\nurl-host x\n",
         )
-        .expect("parses");
-        let hosts = [
-            "example.com",
-            "www.example.com",
-            "wwwexample.com",
-            "localhost",
-            "x.localhost",
-            "co.uk",
-            "shop.co.uk",
-            "schemas.example.net",
-            "x.schemas.example.net",
-            "example.net",
-            "c.example.org",
-            "a.b.c.example.org",
-            "z.a.b.c.example.org",
-            "com",
+        .unwrap();
+        more.insert(IocKind::Domain, "Deep.Sub.Example.COM.");
+        list.extend(more);
+        let labels = [
             "",
-            ".",
-            "example.com.",
+            "x",
+            "localhost",
+            "www",
+            "crl",
+            "microsoft",
+            "com",
+            "org",
+            "net",
+            "example",
+            "docs",
+            "b",
+            "sub",
+            "deep",
+            "google",
+            "script",
+            "w3",
+            "evil",
+            "github",
         ];
-        for host in hosts {
-            let by_sets = covers(&list.domains, host) || covers(&list.url_hosts, host);
-            assert_eq!(list.covers_host(IocKind::Domain, host), by_sets, "{host:?}");
+        let mut names = Vec::new();
+        for a in labels {
+            names.push(a.to_string());
+            for b in labels {
+                names.push(format!("{a}.{b}"));
+                for c in labels {
+                    names.push(format!("{a}.{b}.{c}"));
+                    names.push(format!("{a}.{b}.{c}.com"));
+                }
+            }
+        }
+        for name in &names {
+            let values = [
+                (IocKind::Domain, name.clone()),
+                (IocKind::Email, format!("user@{name}")),
+                (IocKind::Url, format!("https://{name}")),
+                (IocKind::Url, format!("https://{name}/")),
+                (IocKind::Url, format!("http://u@{name}:8080/a/b.crl")),
+                (IocKind::Url, format!("http://{name}/macros/s/x/exec")),
+            ];
+            for (kind, value) in &values {
+                assert_eq!(
+                    list.contains(*kind, value),
+                    contains_by_parents(&list, *kind, value),
+                    "{kind:?} {value}"
+                );
+                assert_eq!(
+                    list.covers_host(*kind, value),
+                    covers_host_by_parents(&list, *kind, value),
+                    "{kind:?} {value}"
+                );
+            }
+        }
+        // the look-up does say no for most names, and yes where an entry ends the name
+        assert!(!list.may_cover("a.b.example.invalid"));
+        assert!(list.may_cover("crl.microsoft.com"));
+        assert!(list.covers_host(IocKind::Domain, "a.docs.example.org"));
+    }
+
+    #[test]
+    fn url_host_equals_the_form_with_string_splits() {
+        let urls = [
+            "http://example.com",
+            "http://example.com/",
+            "https://user:pw@example.com:8443/a?b#c",
+            "https://a@b@example.com/x",
+            "http://[2001:db8::1]:443/x",
+            "http://[2001:db8::1]/x",
+            "http://192.0.2.1:8080",
+            "hxxp://example.com?q=1",
+            "http://example.com#frag",
+            "example.com/no/scheme",
+            "mailto:user@example.com",
+            "a:b://c/d",
+            "http:/example.com/x",
+            "http://",
+            "://",
+            "",
+            ":",
+            "ftp://host:/x",
+            "http://h\u{e9}te.example/x",
+            "stratum+tcp://pool.example.net:3333",
+        ];
+        for u in urls {
+            assert_eq!(url_host(u), url_host_by_splits(u), "{u}");
+        }
+        let alphabet = ['a', ':', '/', '?', '#', '@', '[', ']', '.', '\u{e9}'];
+        let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+        for _ in 0..100_000 {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            let len = (state % 14) as usize;
+            let mut r = state;
+            let u: String = (0..len)
+                .map(|_| {
+                    r = r.rotate_right(5) ^ 0x5bd1_e995;
+                    alphabet[(r % alphabet.len() as u64) as usize]
+                })
+                .collect();
+            assert_eq!(url_host(&u), url_host_by_splits(&u), "{u:?}");
         }
     }
 

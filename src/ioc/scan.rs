@@ -516,6 +516,18 @@ impl Pass<'_, '_> {
         }
     }
 
+    /// `buf[s..e]` as a string ([`ascii`]).
+    fn text_of(&self, s: usize, e: usize) -> String {
+        ascii(&self.buf[s..e])
+    }
+
+    /// `buf[s..e]` in lower case: [`lower`] of it.
+    fn lower_of(&self, s: usize, e: usize) -> String {
+        let mut t = self.text_of(s, e);
+        t.make_ascii_lowercase();
+        t
+    }
+
     /// Classifies the token `s..e`; returns where scanning resumes.
     fn token(&mut self, s: usize, e: usize, mask: u8) -> usize {
         let buf = self.buf;
@@ -761,7 +773,12 @@ impl Pass<'_, '_> {
         if is_oid(&buf[s..e]) && !self.text.was_defanged(s, e) {
             return; // 2.5.29.14: an X.509 extension id (data/oid-prefixes.txt)
         }
-        let (value, end) = self.with_port_or_prefix(ipv4_text(&buf[s..e], ip), e, 32);
+        let written = if ipv4_is_canonical(e - s, ip) {
+            self.text_of(s, e)
+        } else {
+            ip.to_string()
+        };
+        let (value, end) = self.with_port_or_prefix(written, e, 32);
         self.emit(IocKind::Ipv4, value, s, end);
     }
 
@@ -1032,7 +1049,7 @@ impl Pass<'_, '_> {
             64 => IocKind::Sha256,
             _ => IocKind::Sha512,
         };
-        self.emit(kind, lower(run), s, e);
+        self.emit(kind, self.lower_of(s, e), s, e);
     }
 
     /// Whether the hex run `s..e`, touching a `+`, is a piece of a longer Base64 run:
@@ -1225,37 +1242,36 @@ impl Pass<'_, '_> {
             let inner = std::str::from_utf8(&host[1..host.len() - 1]).ok()?;
             let ip: Ipv6Addr = inner.parse().ok()?;
             host_kind = IocKind::Ipv6;
-            host_value = ip.to_string();
+            host_value = ipv6_text(ip);
         } else if let Some(ip) = parse_ipv4(host) {
             host_kind = IocKind::Ipv4;
             host_value = ipv4_text(host, ip);
         } else if validate::is_domain(&host_lower, DomainContext::Structured) {
             host_kind = IocKind::Domain;
-            host_value = host_lower.clone();
+            host_value = host_lower;
         } else if host_lower == "localhost" {
-            host_kind = IocKind::Url; // no separate host indicator
-            host_value = String::new();
+            host_kind = IocKind::Url; // no separate host indicator, the name shown as it is
+            host_value = host_lower;
         } else {
             return None;
         }
         let _ = port_len;
-        let shown_host = if host_kind == IocKind::Ipv6 {
-            ["[", &host_value, "]"].concat()
-        } else if host_kind == IocKind::Url {
-            host_lower
-        } else {
-            host_value.clone()
-        };
         let mut value = String::with_capacity(end - ss);
         value.push_str(&scheme);
         value.push_str("://");
-        value.push_str(&String::from_utf8_lossy(&buf[host_start..host_offset]));
-        value.push_str(&shown_host);
-        let tail = String::from_utf8_lossy(&buf[host_offset + host.len()..end]);
-        if backslashed {
-            value.push_str(&tail.replace('\\', "/"));
+        push_lossy(&mut value, &buf[host_start..host_offset]);
+        if host_kind == IocKind::Ipv6 {
+            value.push('[');
+            value.push_str(&host_value);
+            value.push(']');
         } else {
-            value.push_str(&tail);
+            value.push_str(&host_value);
+        }
+        let tail = &buf[host_offset + host.len()..end];
+        if backslashed {
+            value.push_str(&String::from_utf8_lossy(tail).replace('\\', "/"));
+        } else {
+            push_lossy(&mut value, tail);
         }
         let defanged_form =
             defanged_scheme || form == UrlForm::Underscores || notes.contains(Notes::SPACED);
@@ -1338,7 +1354,10 @@ impl Pass<'_, '_> {
             return None;
         }
         let local = lower(&buf[ls..e]);
-        if local.starts_with('.') || local.ends_with('.') || local.contains("..") {
+        if local.starts_with('.')
+            || local.ends_with('.')
+            || local.as_bytes().windows(2).any(|w| w == b"..")
+        {
             return None;
         }
         self.emit(
@@ -1401,15 +1420,22 @@ impl Pass<'_, '_> {
             return None;
         }
         let text = std::str::from_utf8(cand).ok()?;
-        let ip: Ipv6Addr = text.parse().ok()?;
+        // most candidates are groups and colons only, read here; an embedded IPv4 address
+        // is left to the standard parser
+        let ip: Ipv6Addr = if dots == 0 {
+            parse_ipv6_groups(cand)?
+        } else {
+            text.parse().ok()?
+        };
         // the non-empty groups counted, and whether all are two digits long, without a Vec
         let (mut groups, mut all_two) = (0usize, true);
         for g in text.split(':').filter(|g| !g.is_empty()) {
             groups += 1;
             all_two &= g.len() == 2;
         }
-        let compressed = text.contains("::");
-        if !compressed && groups < 8 && !text.contains('.') {
+        // `text` is `cand`: whether it holds `::` and a `.` was counted above
+        let compressed = compressed_form;
+        if !compressed && groups < 8 && dots == 0 {
             return None;
         }
         if compressed && groups < 3 && !(groups == 2 && text.len() >= 7) && text != "::1" {
@@ -1418,7 +1444,7 @@ impl Pass<'_, '_> {
         if !compressed && all_two {
             return None; // EUI-64 / MAC-like
         }
-        let canonical = ip.to_string();
+        let canonical = ipv6_text(ip);
         if prev == b'[' && self.byte(e) == b']' {
             let (with_port, end) =
                 self.with_port_or_prefix(["[", &canonical, "]"].concat(), e + 1, 0);
@@ -2072,22 +2098,163 @@ pub(crate) fn registry_value(hive: &str, rest: &str) -> String {
 /// The normal text of `ip`, parsed from `text`: the text itself unless it was zero-padded
 /// (formatting an address costs more than copying it).
 fn ipv4_text(text: &[u8], ip: Ipv4Addr) -> String {
-    let canonical_len: usize = ip
-        .octets()
-        .iter()
-        .map(|&o| 1 + usize::from(o >= 10) + usize::from(o >= 100))
-        .sum::<usize>()
-        + 3;
-    if canonical_len == text.len() {
+    if ipv4_is_canonical(text.len(), ip) {
         ascii(text)
     } else {
         ip.to_string()
     }
 }
 
+/// Whether `len` bytes parsed as `ip` are its normal text (not zero-padded).
+pub(crate) fn ipv4_is_canonical(len: usize, ip: Ipv4Addr) -> bool {
+    let canonical_len: usize = ip
+        .octets()
+        .iter()
+        .map(|&o| 1 + usize::from(o >= 10) + usize::from(o >= 100))
+        .sum::<usize>()
+        + 3;
+    canonical_len == len
+}
+
+/// An IPv6 address written without an embedded IPv4 part (`text` holds no `.`), read as
+/// [`Ipv6Addr`]'s parser reads it: eight groups of one to four hex digits, or fewer with
+/// one `::` standing for at least one zero group.
+fn parse_ipv6_groups(text: &[u8]) -> Option<Ipv6Addr> {
+    /// Reads the groups of `part` (colon-separated, none empty) into `out`.
+    fn read(part: &[u8], out: &mut [u16; 8]) -> Option<usize> {
+        if part.is_empty() {
+            return Some(0);
+        }
+        let mut n = 0;
+        for group in part.split(|&b| b == b':') {
+            if group.is_empty() || group.len() > 4 || n == 8 {
+                return None;
+            }
+            let mut value = 0u16;
+            for &d in group {
+                value = value << 4 | u16::from(char::from(d).to_digit(16)? as u8);
+            }
+            out[n] = value;
+            n += 1;
+        }
+        Some(n)
+    }
+    let mut groups = [0u16; 8];
+    match text.windows(2).position(|w| w == b"::") {
+        None => {
+            if read(text, &mut groups)? != 8 {
+                return None;
+            }
+        }
+        Some(at) => {
+            let mut head = [0u16; 8];
+            let mut tail = [0u16; 8];
+            let h = read(&text[..at], &mut head)?;
+            let t = read(&text[at + 2..], &mut tail)?;
+            if h + t > 7 {
+                return None;
+            }
+            groups[..h].copy_from_slice(&head[..h]);
+            groups[8 - t..].copy_from_slice(&tail[..t]);
+        }
+    }
+    Some(Ipv6Addr::from(groups))
+}
+
+/// `ip` as [`Ipv6Addr`]'s `Display` writes it (RFC 5952: lower-case hex groups without
+/// leading zeros, the first longest run of two or more zero groups as `::`, an
+/// IPv4-mapped address as `::ffff:a.b.c.d`), without the formatting machinery.
+fn ipv6_text(ip: Ipv6Addr) -> String {
+    if ip.to_ipv4_mapped().is_some() {
+        return ip.to_string();
+    }
+    let groups = ip.segments();
+    // the first longest run of zero groups
+    let (mut run_start, mut run_len) = (0, 0);
+    let (mut cur_start, mut cur_len) = (0, 0);
+    for (i, &g) in groups.iter().enumerate() {
+        if g == 0 {
+            if cur_len == 0 {
+                cur_start = i;
+            }
+            cur_len += 1;
+            if cur_len > run_len {
+                (run_start, run_len) = (cur_start, cur_len);
+            }
+        } else {
+            cur_len = 0;
+        }
+    }
+    fn push_groups(out: &mut String, groups: &[u16]) {
+        for (i, &g) in groups.iter().enumerate() {
+            if i > 0 {
+                out.push(':');
+            }
+            let digits = 1 + (15 - (g | 1).leading_zeros() as usize) / 4;
+            for d in (0..digits).rev() {
+                let nibble = (g >> (4 * d)) & 0xf;
+                out.push(char::from(b"0123456789abcdef"[nibble as usize]));
+            }
+        }
+    }
+    let mut out = String::with_capacity(39);
+    if run_len > 1 {
+        push_groups(&mut out, &groups[..run_start]);
+        out.push_str("::");
+        push_groups(&mut out, &groups[run_start + run_len..]);
+    } else {
+        push_groups(&mut out, &groups);
+    }
+    out
+}
+
 /// Parses a strict dotted quad: four decimal octets 0-255, no leading zeros unless every
 /// octet is written with exactly three digits (zero-padded logs).
 pub fn parse_ipv4(text: &[u8]) -> Option<Ipv4Addr> {
+    // one pass over the bytes (asked of every dotted number of a text, every URL's host and
+    // every address key with a port); the form split at dots, kept in the tests, is the
+    // definition it is tested against
+    let mut octets = [0u8; 4];
+    let mut n = 0usize;
+    let (mut value, mut len, mut first) = (0u32, 0usize, 0u8);
+    let (mut padded, mut all_three) = (false, true);
+    for &b in text {
+        if b == b'.' {
+            if len == 0 || value > 255 || n == 3 {
+                return None;
+            }
+            padded |= len > 1 && first == b'0';
+            all_three &= len == 3;
+            octets[n] = value as u8;
+            n += 1;
+            (value, len) = (0, 0);
+        } else {
+            let digit = b.wrapping_sub(b'0');
+            if digit > 9 || len == 3 {
+                return None;
+            }
+            if len == 0 {
+                first = b;
+            }
+            value = value * 10 + u32::from(digit);
+            len += 1;
+        }
+    }
+    if len == 0 || value > 255 || n != 3 {
+        return None;
+    }
+    padded |= len > 1 && first == b'0';
+    all_three &= len == 3;
+    octets[3] = value as u8;
+    if padded && !all_three {
+        return None;
+    }
+    Some(Ipv4Addr::from(octets))
+}
+
+/// [`parse_ipv4`] as it was first written (parts split at dots).
+#[cfg(test)]
+fn parse_ipv4_by_parts(text: &[u8]) -> Option<Ipv4Addr> {
     let mut octets = [0u8; 4];
     let mut n = 0;
     let mut padded = 0;
@@ -2212,6 +2379,15 @@ fn lower(b: &[u8]) -> String {
     s
 }
 
+/// Appends `bytes` as text, invalid UTF-8 replaced as `String::from_utf8_lossy` does
+/// (without its chunk iterator when the bytes are valid, as they nearly always are).
+fn push_lossy(out: &mut String, bytes: &[u8]) {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => out.push_str(text),
+        Err(_) => out.push_str(&String::from_utf8_lossy(bytes)),
+    }
+}
+
 fn ascii(b: &[u8]) -> String {
     match std::str::from_utf8(b) {
         Ok(s) => s.to_owned(),
@@ -2222,6 +2398,180 @@ fn ascii(b: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A small deterministic generator (xorshift) for the agreement tests below.
+    fn next(state: &mut u64) -> u64 {
+        *state ^= *state << 13;
+        *state ^= *state >> 7;
+        *state ^= *state << 17;
+        *state
+    }
+
+    #[test]
+    fn ipv6_text_equals_the_standard_display() {
+        let mut fixed: Vec<Ipv6Addr> = [
+            "::",
+            "::1",
+            "1::",
+            "2001:db8::1",
+            "2001:db8:0:0:1:0:0:1",
+            "2001:db8:0:1:0:0:0:1",
+            "2001:0:0:1:0:0:0:1",
+            "0:0:1:0:0:1:0:0",
+            "2001:db8:1:1:1:1:1:0",
+            "2001:db8:ffff:abcd:10:100:1000:fff0",
+            "::ffff:192.0.2.1",
+            "::192.0.2.1",
+            "64:ff9b::192.0.2.1",
+            "fe80::1:2:3:4",
+            "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff",
+        ]
+        .iter()
+        .map(|t| t.parse().unwrap())
+        .collect();
+        let mut state = 0x9e37_79b9_7f4a_7c15;
+        for _ in 0..20_000 {
+            let r = next(&mut state);
+            let mut groups = [0u16; 8];
+            for (i, g) in groups.iter_mut().enumerate() {
+                // zero groups often, in runs of every length; values of every width
+                *g = match (r >> (i * 3)) & 7 {
+                    0..=3 => 0,
+                    4 => (next(&mut state) & 0xf) as u16,
+                    5 => (next(&mut state) & 0xff) as u16,
+                    6 => (next(&mut state) & 0xfff) as u16,
+                    _ => next(&mut state) as u16,
+                };
+            }
+            fixed.push(Ipv6Addr::from(groups));
+        }
+        for ip in fixed {
+            assert_eq!(ipv6_text(ip), ip.to_string(), "{:?}", ip.segments());
+        }
+    }
+
+    #[test]
+    fn ipv6_groups_are_read_as_the_standard_parser_reads_them() {
+        let mut texts: Vec<String> = [
+            "::",
+            "::1",
+            "1::",
+            "1:2:3:4:5:6:7:8",
+            "1:2:3:4:5:6:7::",
+            "::2:3:4:5:6:7:8",
+            "1::2:3:4:5:6:7:8",
+            "1:2:3:4:5:6:7:8::",
+            "1:2:3:4:5:6:7:8:9",
+            "1:2:3:4:5:6:7",
+            ":1::",
+            "1:2:",
+            ":::",
+            "1:::2",
+            "1::2::3",
+            "12345::",
+            "2001:db8::1",
+            "2001:DB8::A",
+            "fe80::1:2:3:4",
+            "0:0:0:0:0:0:0:0",
+            "ffff::ffff",
+            "",
+            ":",
+            "1",
+            "1:2",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        let pieces = ["0", "1", "a", "F", "ffff", "12345", "db8", ":", "::", ":::"];
+        let mut state = 0x9e37_79b9_7f4a_7c15;
+        for _ in 0..200_000 {
+            let n = next(&mut state) % 12;
+            texts.push(
+                (0..n)
+                    .map(|_| pieces[(next(&mut state) % pieces.len() as u64) as usize])
+                    .collect(),
+            );
+        }
+        for t in &texts {
+            assert_eq!(
+                parse_ipv6_groups(t.as_bytes()),
+                t.parse::<Ipv6Addr>().ok(),
+                "{t:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn parse_ipv4_equals_the_form_split_at_dots() {
+        let fixed: [&[u8]; 18] = [
+            b"192.0.2.1",
+            b"192.000.002.001",
+            b"192.0.02.1",
+            b"0.0.0.0",
+            b"255.255.255.255",
+            b"256.1.1.1",
+            b"1.2.3",
+            b"1.2.3.4.5",
+            b"1..2.3",
+            b".1.2.3",
+            b"1.2.3.",
+            b"1234.1.1.1",
+            b"1.2.3.4a",
+            b"",
+            b"010.020.030.040",
+            b"00.1.2.3",
+            b"1.2.3.400",
+            b"1.2.3.04",
+        ];
+        for t in fixed {
+            assert_eq!(parse_ipv4(t), parse_ipv4_by_parts(t), "{:?}", ascii(t));
+        }
+        let alphabet = b"0123456789..a/";
+        let mut state = 0x2545_f491_4f6c_dd1d;
+        for _ in 0..200_000 {
+            let len = (next(&mut state) % 18) as usize;
+            let t: Vec<u8> = (0..len)
+                .map(|_| alphabet[(next(&mut state) % alphabet.len() as u64) as usize])
+                .collect();
+            assert_eq!(parse_ipv4(&t), parse_ipv4_by_parts(&t), "{:?}", ascii(&t));
+        }
+        // quads of plain, two- and three-digit octets, in and out of range
+        for _ in 0..50_000 {
+            let t = (0..4)
+                .map(|_| {
+                    let v = next(&mut state) % 300;
+                    match next(&mut state) % 3 {
+                        0 => format!("{v:03}"),
+                        1 => format!("{v:02}"),
+                        _ => v.to_string(),
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join(".");
+            assert_eq!(
+                parse_ipv4(t.as_bytes()),
+                parse_ipv4_by_parts(t.as_bytes()),
+                "{t}"
+            );
+        }
+    }
+
+    #[test]
+    fn push_lossy_equals_from_utf8_lossy() {
+        let cases: [&[u8]; 6] = [
+            b"",
+            b"/a/b?c=d",
+            "/caf\u{e9}/x".as_bytes(),
+            b"/a\xff\xfeb",
+            b"\xe2\x82",
+            b"/ok\xc3",
+        ];
+        for bytes in cases {
+            let mut out = String::from("http://h");
+            push_lossy(&mut out, bytes);
+            assert_eq!(out, format!("http://h{}", String::from_utf8_lossy(bytes)));
+        }
+    }
 
     fn found(text: &str) -> Vec<(String, String)> {
         let mut v: Vec<(String, String)> = Scanner::default()

@@ -147,6 +147,9 @@ const PAGE: usize = 1 << 14;
 struct Paged<T> {
     pages: Vec<Vec<T>>,
     len: usize,
+    /// Capacity of the pages after the first (which do not grow once made), so that
+    /// [`Paged::bytes`], asked at every insertion of a set with a budget, reads no page.
+    rest_capacity: usize,
 }
 
 impl<T> Default for Paged<T> {
@@ -154,6 +157,7 @@ impl<T> Default for Paged<T> {
         Paged {
             pages: Vec::new(),
             len: 0,
+            rest_capacity: 0,
         }
     }
 }
@@ -174,11 +178,13 @@ impl<T> Paged<T> {
     fn push(&mut self, value: T) {
         let page = self.len / PAGE;
         if page == self.pages.len() {
-            self.pages.push(if page == 0 {
-                Vec::new()
+            if page == 0 {
+                self.pages.push(Vec::new());
             } else {
-                Vec::with_capacity(PAGE)
-            });
+                let fresh = Vec::with_capacity(PAGE);
+                self.rest_capacity += fresh.capacity();
+                self.pages.push(fresh);
+            }
         }
         if let Some(p) = self.pages.get_mut(page) {
             p.push(value);
@@ -200,7 +206,8 @@ impl<T> Paged<T> {
 
     /// Bytes reserved.
     fn bytes(&self) -> usize {
-        self.pages.iter().map(Vec::capacity).sum::<usize>() * std::mem::size_of::<T>()
+        (self.pages.first().map_or(0, Vec::capacity) + self.rest_capacity)
+            * std::mem::size_of::<T>()
     }
 
     /// Bytes the next push may add.
@@ -392,17 +399,57 @@ fn set_key<'v>(kind: IocKind, value: &'v str, buf: &'v mut String) -> &'v str {
         }
         return buf.as_str();
     }
-    match super::split_port(kind, value) {
+    // Only an address written with a port has another key: an IPv4 value holding a `:`, an
+    // IPv6 value opening with `[` (what `split_port` looks for first). Most values have
+    // neither, and are not parsed again.
+    let may_have_port = match kind {
+        IocKind::Ipv4 => memchr::memchr(b':', value.as_bytes()).is_some(),
+        IocKind::Ipv6 => value.starts_with('['),
+        _ => false,
+    };
+    if !may_have_port {
+        return value;
+    }
+    match split_port(kind, value) {
         Some((addr, port)) => {
-            use std::fmt::Write as _;
             buf.clear();
             buf.push_str(addr);
             buf.push(char::from(PORT_SEP));
-            let _ = write!(buf, "{port:05}");
+            push_port(buf, port);
             buf.as_str()
         }
         None => value,
     }
+}
+
+/// [`super::split_port`], with the IPv4 address checked by the scanner's parser rather
+/// than the standard one: a strict dotted quad (four octets 0-255, no leading zeros) is
+/// what both accept.
+fn split_port(kind: IocKind, value: &str) -> Option<(&str, u16)> {
+    if kind != IocKind::Ipv4 {
+        return super::split_port(kind, value);
+    }
+    let colon = memchr::memrchr(b':', value.as_bytes())?;
+    let (addr, port) = (value.get(..colon)?, value.get(colon + 1..)?);
+    let ip = super::scan::parse_ipv4(addr.as_bytes())?;
+    if !super::scan::ipv4_is_canonical(addr.len(), ip) {
+        return None; // zero-padded: the standard parser refuses leading zeros
+    }
+    if port.is_empty() || !port.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    Some((addr, port.parse::<u16>().ok()?))
+}
+
+/// Appends `port` as five digits, zero-padded (`{port:05}` without the formatter).
+fn push_port(buf: &mut String, port: u16) {
+    let mut digits = [b'0'; 5];
+    let mut n = port;
+    for d in digits.iter_mut().rev() {
+        *d = b'0' + (n % 10) as u8;
+        n /= 10;
+    }
+    buf.extend(digits.iter().map(|&d| char::from(d)));
 }
 
 /// Whether `key` is an address's key with a port ([`set_key`]).
@@ -2131,6 +2178,88 @@ pub fn scope_of(kind: IocKind, value: &str) -> Option<Scope> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The key as `set_key` made it before its fast path: `split_port` asked of every
+    /// value, the port formatted by `write!`.
+    fn set_key_by_parsing(kind: IocKind, value: &str) -> String {
+        if kind.case_insensitive() {
+            return fold_case(value);
+        }
+        match super::super::split_port(kind, value) {
+            Some((addr, port)) => format!("{addr}{}{port:05}", char::from(PORT_SEP)),
+            None => value.to_string(),
+        }
+    }
+
+    #[test]
+    fn set_key_equals_the_key_made_by_parsing_every_value() {
+        let values = [
+            "192.0.2.10",
+            "192.0.2.10:8080",
+            "192.0.2.10:80",
+            "192.0.2.10:0",
+            "192.0.2.10:65535",
+            "192.0.2.10:65536",
+            "192.0.2.10:",
+            "192.0.2.10:8o",
+            "010.020.030.040:80",
+            "01.2.3.4:80",
+            "000.000.000.000:80",
+            "0.0.0.0:1",
+            "1.2.3.04:80",
+            "256.1.1.1:80",
+            "1.2.3:80",
+            "1.2.3.4.5:80",
+            "1.2.3.4:80:90",
+            "1.2.3.4::80",
+            "1.2.3.4:0080",
+            "1.2.3.4:99999",
+            " 1.2.3.4:80",
+            "192.0.2.10:+80",
+            "192.0.2.300:80",
+            "192.0.2.10/24",
+            ":80",
+            "2001:db8::1",
+            "[2001:db8::1]:443",
+            "[2001:db8::1]:7",
+            "[2001:db8::1]",
+            "[2001:db8::1]:",
+            "[2001:db8::zz]:443",
+            "[192.0.2.1]:443",
+            "2001:db8::1:443",
+            "c2.example.net",
+            "c2.example.net:443",
+            "http://c2.example.net:443/a",
+            r"C:\Users\Public\A.EXE",
+            r"HKLM\Software\Run\Ä",
+            "",
+        ];
+        for kind in IocKind::ALL {
+            for value in values {
+                let mut buf = String::new();
+                assert_eq!(
+                    set_key(kind, value, &mut buf),
+                    set_key_by_parsing(kind, value),
+                    "{kind:?} {value:?}"
+                );
+            }
+        }
+        for port in [1u16, 9, 10, 99, 100, 443, 999, 1000, 9999, 10000, 65535] {
+            for value in [
+                format!("198.51.100.7:{port}"),
+                format!("[2001:db8::7]:{port}"),
+            ] {
+                for kind in [IocKind::Ipv4, IocKind::Ipv6] {
+                    let mut buf = String::new();
+                    assert_eq!(
+                        set_key(kind, &value, &mut buf),
+                        set_key_by_parsing(kind, &value),
+                        "{kind:?} {value:?}"
+                    );
+                }
+            }
+        }
+    }
 
     fn sighting(source: &Arc<str>, offset: u64, context: &str) -> Sighting {
         Sighting {

@@ -19,31 +19,50 @@ pub enum DomainContext {
     Defanged,
 }
 
+/// The bytes of a domain label: lower-case letters, digits and `-`.
+static LABEL_BYTES: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < 256 {
+        let b = i as u8;
+        t[i] = b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-';
+        i += 1;
+    }
+    t
+};
+
 /// Whether `name` (lower case, no trailing dot) is a plausible domain name.
 pub fn is_domain(name: &str, context: DomainContext) -> bool {
     if name.len() > 253 || name.len() < 4 {
         return false;
     }
-    // labels split on bytes: asked for every dotted token of a text
+    // one pass over the bytes, a label checked at each dot and at the end: asked for
+    // every dotted token of a text and every URL's host
     let bytes = name.as_bytes();
     let mut labels = 0usize;
-    for label in bytes.split(|&b| b == b'.') {
-        labels += 1;
-        if label.is_empty()
-            || label.len() > 63
-            || label.first() == Some(&b'-')
-            || label.last() == Some(&b'-')
-            || !label
-                .iter()
-                .all(|&b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-        {
+    let mut start = 0;
+    let mut tld: &[u8] = b"";
+    for i in 0..=bytes.len() {
+        let b = bytes.get(i).copied().unwrap_or(b'.');
+        if b == b'.' {
+            labels += 1;
+            let label = &bytes[start..i];
+            if label.is_empty()
+                || label.len() > 63
+                || label.first() == Some(&b'-')
+                || label.last() == Some(&b'-')
+            {
+                return false;
+            }
+            tld = label;
+            start = i + 1;
+        } else if !LABEL_BYTES[usize::from(b)] {
             return false;
         }
     }
     if labels < 2 {
         return false;
     }
-    let tld = bytes.rsplit(|&b| b == b'.').next().unwrap_or(b"");
     if tld.iter().all(u8::is_ascii_digit) {
         return false;
     }
@@ -81,17 +100,12 @@ pub fn is_certificate_url(url: &str) -> bool {
     let Some(sep) = b.windows(3).position(|w| w == b"://") else {
         return false;
     };
+    // SIMD searches for the separators: asked of every URL found and every URL written
     let rest = &b[sep + 3..];
-    let auth_end = rest
-        .iter()
-        .position(|&c| matches!(c, b'/' | b'?' | b'#'))
-        .unwrap_or(rest.len());
+    let auth_end = memchr::memchr3(b'/', b'?', b'#', rest).unwrap_or(rest.len());
     let authority = &rest[..auth_end];
     let host = memchr::memrchr(b'@', authority).map_or(authority, |i| &authority[i + 1..]);
-    let first_end = host
-        .iter()
-        .position(|&c| c == b'.' || c == b':')
-        .unwrap_or(host.len());
+    let first_end = memchr::memchr2(b'.', b':', host).unwrap_or(host.len());
     let mut first = &host[..first_end];
     while let [head @ .., last] = first {
         if !last.is_ascii_digit() {
@@ -103,10 +117,7 @@ pub fn is_certificate_url(url: &str) -> bool {
         return true;
     }
     let path = &rest[auth_end..];
-    let path = &path[..path
-        .iter()
-        .position(|&c| c == b'?' || c == b'#')
-        .unwrap_or(path.len())];
+    let path = &path[..memchr::memchr2(b'?', b'#', path).unwrap_or(path.len())];
     let ends =
         |x: &[u8]| path.len() >= x.len() && path[path.len() - x.len()..].eq_ignore_ascii_case(x);
     CERTIFICATE_FILE_ENDINGS.iter().any(|x| ends(x))
@@ -302,6 +313,195 @@ pub fn is_base58(c: u8) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// [`is_domain`] as it was first written (labels split at dots, each checked on its
+    /// own), which the one-pass form must agree with.
+    fn is_domain_by_labels(name: &str, context: DomainContext) -> bool {
+        if name.len() > 253 || name.len() < 4 {
+            return false;
+        }
+        let bytes = name.as_bytes();
+        let mut labels = 0usize;
+        for label in bytes.split(|&b| b == b'.') {
+            labels += 1;
+            if label.is_empty()
+                || label.len() > 63
+                || label.first() == Some(&b'-')
+                || label.last() == Some(&b'-')
+                || !label
+                    .iter()
+                    .all(|&b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            {
+                return false;
+            }
+        }
+        if labels < 2 {
+            return false;
+        }
+        let tld = bytes.rsplit(|&b| b == b'.').next().unwrap_or(b"");
+        if tld.iter().all(u8::is_ascii_digit) {
+            return false;
+        }
+        let Some(suffix) = psl::suffix(name.as_bytes()) else {
+            return false;
+        };
+        if !suffix.is_known() {
+            return false;
+        }
+        if suffix.as_bytes() == name.as_bytes() && suffix.typ() == Some(psl::Type::Icann) {
+            return false;
+        }
+        if context == DomainContext::Free {
+            if labels == 2 && tables::ambiguous_tlds().contains(tld) {
+                return false;
+            }
+            let first = bytes.split(|&b| b == b'.').next().unwrap_or(b"");
+            if tables::detection_prefixes().contains(first) {
+                return false;
+            }
+            if labels == 2 && tables::code_identifiers().contains(first) {
+                return false;
+            }
+        }
+        true
+    }
+
+    /// [`is_certificate_url`] as it was first written (separators found by byte loops).
+    fn is_certificate_url_by_loops(url: &str) -> bool {
+        let b = url.as_bytes();
+        let Some(sep) = b.windows(3).position(|w| w == b"://") else {
+            return false;
+        };
+        let rest = &b[sep + 3..];
+        let auth_end = rest
+            .iter()
+            .position(|&c| matches!(c, b'/' | b'?' | b'#'))
+            .unwrap_or(rest.len());
+        let authority = &rest[..auth_end];
+        let host = memchr::memrchr(b'@', authority).map_or(authority, |i| &authority[i + 1..]);
+        let first_end = host
+            .iter()
+            .position(|&c| c == b'.' || c == b':')
+            .unwrap_or(host.len());
+        let mut first = &host[..first_end];
+        while let [head @ .., last] = first {
+            if !last.is_ascii_digit() {
+                break;
+            }
+            first = head;
+        }
+        if matches!(first, b"ocsp" | b"crl" | b"cacerts" | b"aia") {
+            return true;
+        }
+        let path = &rest[auth_end..];
+        let path = &path[..path
+            .iter()
+            .position(|&c| c == b'?' || c == b'#')
+            .unwrap_or(path.len())];
+        let ends = |x: &[u8]| {
+            path.len() >= x.len() && path[path.len() - x.len()..].eq_ignore_ascii_case(x)
+        };
+        CERTIFICATE_FILE_ENDINGS.iter().any(|x| ends(x))
+            || (path.len() >= 5 && path[..5].eq_ignore_ascii_case(b"/ocsp"))
+    }
+
+    /// Strings of `pieces` joined at random (xorshift, fixed seed).
+    fn random_texts(pieces: &[&str], count: usize, most: u64) -> Vec<String> {
+        let mut state: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        (0..count)
+            .map(|_| {
+                let n = next() % most;
+                (0..n)
+                    .map(|_| pieces[(next() % pieces.len() as u64) as usize])
+                    .collect()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn is_domain_equals_the_form_split_at_labels() {
+        let mut names: Vec<String> = [
+            "c2.example.net",
+            "a.b.c.example.co.uk",
+            "co.uk",
+            "example.123",
+            "-a.example.com",
+            "a-.example.com",
+            "a..example.com",
+            ".example.com",
+            "example.com.",
+            "EXAMPLE.com",
+            "ex_ample.com",
+            "xn--bcher-kva.example",
+            "win32.exe",
+            "trojan.win32",
+            "system.net",
+            "caf\u{e9}.example.com",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        let long = "a".repeat(63);
+        names.push(format!("{long}.com"));
+        names.push(format!("{long}a.com"));
+        names.extend(random_texts(
+            &[
+                "a", "b", "z", "0", "9", "-", ".", "com", "net", "uk", "co", "_", "A", "\u{e9}",
+            ],
+            100_000,
+            12,
+        ));
+        for name in &names {
+            for context in [
+                DomainContext::Structured,
+                DomainContext::Free,
+                DomainContext::Defanged,
+            ] {
+                assert_eq!(
+                    is_domain(name, context),
+                    is_domain_by_labels(name, context),
+                    "{name:?} {context:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn is_certificate_url_equals_the_form_with_byte_loops() {
+        let mut urls: Vec<String> = [
+            "http://crl.example.com/a.crl",
+            "http://ocsp2.example.com",
+            "http://u@ocsp.example.com:80/x",
+            "http://example.com/ocsp/x",
+            "http://example.com/ca.CRT?x=1",
+            "http://example.com/a.crl#f",
+            "http://cacerts.example.com",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        urls.extend(random_texts(
+            &[
+                "http://", "://", "/", "?", "#", "@", ".", ":", "ocsp", "crl", "aia", "1",
+                "cacerts", ".crl", ".CRT", ".p7b", "/ocsp", "x", "\u{e9}",
+            ],
+            100_000,
+            9,
+        ));
+        for url in &urls {
+            assert_eq!(
+                is_certificate_url(url),
+                is_certificate_url_by_loops(url),
+                "{url:?}"
+            );
+        }
+    }
 
     #[test]
     fn domains() {
