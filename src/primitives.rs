@@ -1,12 +1,29 @@
 //! Small helpers on bytes and names that every stage uses and none owns: lower-case hex
 //! ([`hex`]), a slice clamped to the data ([`slice`]), the last component of a path
 //! ([`base_name`]), a cache hint for bytes about to be read ([`prefetch`]), a list for
-//! people that names the first few items and counts the rest ([`capped_list`]). Like
+//! people that names the first few items and counts the rest ([`capped_list`]), bytes
+//! appended as text with a shortcut for ASCII ([`push_text`]). Like
 //! [`crate::error`] it sits below the readers and imports no stage.
 
 /// How many ports of an address the texts for people name (a report row, a STIX or MISP
 /// description); the rest are counted by [`capped_list`], and `iocs.json` keeps them all.
 pub const PORTS_SHOWN: usize = 20;
+
+/// Appends `bytes` to `out` as text, invalid UTF-8 replaced as `String::from_utf8_lossy`
+/// replaces it. ASCII (nearly every indicator and snippet) is recognised a word at a time
+/// and copied without the UTF-8 validation, which costs more than the copy on values this
+/// short.
+pub fn push_text(out: &mut String, bytes: &[u8]) {
+    if bytes.is_ascii() {
+        // SAFETY: every byte is ASCII, and ASCII text is valid UTF-8.
+        out.push_str(unsafe { std::str::from_utf8_unchecked(bytes) });
+        return;
+    }
+    match std::str::from_utf8(bytes) {
+        Ok(text) => out.push_str(text),
+        Err(_) => out.push_str(&String::from_utf8_lossy(bytes)),
+    }
+}
 
 /// `items` joined with `, `, at most `max` of them, then ` and N more` for the rest: an
 /// address seen on 60,000 ports stays a readable line in a report.
@@ -80,7 +97,28 @@ pub fn prefetch(ptr: *const u8, len: usize) {
 
 #[cfg(test)]
 mod tests {
-    use super::capped_list;
+    use super::*;
+
+    #[test]
+    fn push_text_is_from_utf8_lossy() {
+        let cases: [&[u8]; 6] = [
+            b"",
+            b"plain ascii 192.0.2.1",
+            "caf\u{e9}".as_bytes(),
+            b"bad \xff byte",
+            b"\x00\x7f controls kept",
+            b"\xe2\x82 cut",
+        ];
+        for bytes in cases {
+            let mut out = String::from("x");
+            push_text(&mut out, bytes);
+            assert_eq!(
+                out,
+                format!("x{}", String::from_utf8_lossy(bytes)),
+                "{bytes:?}"
+            );
+        }
+    }
 
     #[test]
     fn a_capped_list_names_the_first_items_and_counts_the_rest() {

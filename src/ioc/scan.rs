@@ -2389,10 +2389,9 @@ fn push_lossy(out: &mut String, bytes: &[u8]) {
 }
 
 fn ascii(b: &[u8]) -> String {
-    match std::str::from_utf8(b) {
-        Ok(s) => s.to_owned(),
-        Err(_) => String::from_utf8_lossy(b).into_owned(),
-    }
+    let mut text = String::with_capacity(b.len());
+    crate::primitives::push_text(&mut text, b);
+    text
 }
 
 #[cfg(test)]

@@ -1940,10 +1940,7 @@ impl SortedIocs {
             };
             let mut ioc = std::mem::replace(&mut self.ioc, empty_ioc());
             ioc.value.clear();
-            match std::str::from_utf8(shown) {
-                Ok(v) => ioc.value.push_str(v),
-                Err(_) => ioc.value.push_str(&String::from_utf8_lossy(shown)),
-            }
+            crate::primitives::push_text(&mut ioc.value, shown);
             let raw_port = if self.raw { port } else { None };
             let (mut count, mut defanged, mut notes) = (0u64, false, 0u16);
             ioc.ports.clear();

@@ -340,10 +340,7 @@ pub(crate) fn printable_into(bytes: &[u8], out: &mut String) {
         .iter()
         .fold(true, |ok, &b| ok & (0x20..0x7f).contains(&b))
     {
-        let trimmed = bytes.trim_ascii();
-        // SAFETY: every byte was just checked to be printable ASCII, and ASCII is UTF-8
-        // (validating it again cost more than the rest of the snippet's output together)
-        out.push_str(unsafe { std::str::from_utf8_unchecked(trimmed) });
+        crate::primitives::push_text(out, bytes.trim_ascii());
         return;
     }
     let text: String = String::from_utf8_lossy(bytes)
