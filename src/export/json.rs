@@ -444,6 +444,11 @@ const DIGITS: &[u8; 200] = b"\
 /// to right into a buffer of constant size, appended whole and cut to their count: moves,
 /// not a copy call).
 fn number(out: &mut Vec<u8>, n: u64) {
+    if n < 10 {
+        // most counts (an indicator seen once)
+        out.push(b'0' + n as u8);
+        return;
+    }
     let len = n.checked_ilog10().map_or(1, |l| l as usize + 1);
     let mut digits = [0u8; 20];
     let mut i = len;
