@@ -101,13 +101,16 @@ mod tests {
 
     #[test]
     fn push_text_is_from_utf8_lossy() {
-        let cases: [&[u8]; 6] = [
+        let cases: [&[u8]; 9] = [
             b"",
             b"plain ascii 192.0.2.1",
             "caf\u{e9}".as_bytes(),
             b"bad \xff byte",
             b"\x00\x7f controls kept",
             b"\xe2\x82 cut",
+            b"/a\xff\xfeb",
+            b"\xe2\x82",
+            b"/ok\xc3",
         ];
         for bytes in cases {
             let mut out = String::from("x");

@@ -1259,7 +1259,7 @@ impl Pass<'_, '_> {
         let mut value = String::with_capacity(end - ss);
         value.push_str(&scheme);
         value.push_str("://");
-        push_lossy(&mut value, &buf[host_start..host_offset]);
+        crate::primitives::push_text(&mut value, &buf[host_start..host_offset]);
         if host_kind == IocKind::Ipv6 {
             value.push('[');
             value.push_str(&host_value);
@@ -1271,7 +1271,7 @@ impl Pass<'_, '_> {
         if backslashed {
             value.push_str(&String::from_utf8_lossy(tail).replace('\\', "/"));
         } else {
-            push_lossy(&mut value, tail);
+            crate::primitives::push_text(&mut value, tail);
         }
         let defanged_form =
             defanged_scheme || form == UrlForm::Underscores || notes.contains(Notes::SPACED);
@@ -2379,15 +2379,6 @@ fn lower(b: &[u8]) -> String {
     s
 }
 
-/// Appends `bytes` as text, invalid UTF-8 replaced as `String::from_utf8_lossy` does
-/// (without its chunk iterator when the bytes are valid, as they nearly always are).
-fn push_lossy(out: &mut String, bytes: &[u8]) {
-    match std::str::from_utf8(bytes) {
-        Ok(text) => out.push_str(text),
-        Err(_) => out.push_str(&String::from_utf8_lossy(bytes)),
-    }
-}
-
 fn ascii(b: &[u8]) -> String {
     let mut text = String::with_capacity(b.len());
     crate::primitives::push_text(&mut text, b);
@@ -2552,23 +2543,6 @@ mod tests {
                 parse_ipv4_by_parts(t.as_bytes()),
                 "{t}"
             );
-        }
-    }
-
-    #[test]
-    fn push_lossy_equals_from_utf8_lossy() {
-        let cases: [&[u8]; 6] = [
-            b"",
-            b"/a/b?c=d",
-            "/caf\u{e9}/x".as_bytes(),
-            b"/a\xff\xfeb",
-            b"\xe2\x82",
-            b"/ok\xc3",
-        ];
-        for bytes in cases {
-            let mut out = String::from("http://h");
-            push_lossy(&mut out, bytes);
-            assert_eq!(out, format!("http://h{}", String::from_utf8_lossy(bytes)));
         }
     }
 
