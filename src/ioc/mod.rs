@@ -178,7 +178,12 @@ pub fn split_port(kind: IocKind, value: &str) -> Option<(&str, u16)> {
     let (addr, port) = match kind {
         IocKind::Ipv4 => {
             let (addr, port) = value.rsplit_once(':')?;
-            addr.parse::<std::net::Ipv4Addr>().ok()?;
+            // the scanner's parser (asked for every address put in a set), held to the
+            // normal text the standard one requires: no zero-padded octets
+            let ip = scan::parse_ipv4(addr.as_bytes())?;
+            if !scan::ipv4_is_canonical(addr.len(), ip) {
+                return None;
+            }
             (addr, port)
         }
         IocKind::Ipv6 => {

@@ -516,18 +516,6 @@ impl Pass<'_, '_> {
         }
     }
 
-    /// `buf[s..e]` as a string ([`ascii`]).
-    fn text_of(&self, s: usize, e: usize) -> String {
-        ascii(&self.buf[s..e])
-    }
-
-    /// `buf[s..e]` in lower case: [`lower`] of it.
-    fn lower_of(&self, s: usize, e: usize) -> String {
-        let mut t = self.text_of(s, e);
-        t.make_ascii_lowercase();
-        t
-    }
-
     /// Classifies the token `s..e`; returns where scanning resumes.
     fn token(&mut self, s: usize, e: usize, mask: u8) -> usize {
         let buf = self.buf;
@@ -773,12 +761,7 @@ impl Pass<'_, '_> {
         if is_oid(&buf[s..e]) && !self.text.was_defanged(s, e) {
             return; // 2.5.29.14: an X.509 extension id (data/oid-prefixes.txt)
         }
-        let written = if ipv4_is_canonical(e - s, ip) {
-            self.text_of(s, e)
-        } else {
-            ip.to_string()
-        };
-        let (value, end) = self.with_port_or_prefix(written, e, 32);
+        let (value, end) = self.with_port_or_prefix(ipv4_text(&buf[s..e], ip), e, 32);
         self.emit(IocKind::Ipv4, value, s, end);
     }
 
@@ -1049,7 +1032,7 @@ impl Pass<'_, '_> {
             64 => IocKind::Sha256,
             _ => IocKind::Sha512,
         };
-        self.emit(kind, self.lower_of(s, e), s, e);
+        self.emit(kind, lower(run), s, e);
     }
 
     /// Whether the hex run `s..e`, touching a `+`, is a piece of a longer Base64 run:

@@ -410,7 +410,7 @@ fn set_key<'v>(kind: IocKind, value: &'v str, buf: &'v mut String) -> &'v str {
     if !may_have_port {
         return value;
     }
-    match split_port(kind, value) {
+    match super::split_port(kind, value) {
         Some((addr, port)) => {
             buf.clear();
             buf.push_str(addr);
@@ -420,25 +420,6 @@ fn set_key<'v>(kind: IocKind, value: &'v str, buf: &'v mut String) -> &'v str {
         }
         None => value,
     }
-}
-
-/// [`super::split_port`], with the IPv4 address checked by the scanner's parser rather
-/// than the standard one: a strict dotted quad (four octets 0-255, no leading zeros) is
-/// what both accept.
-fn split_port(kind: IocKind, value: &str) -> Option<(&str, u16)> {
-    if kind != IocKind::Ipv4 {
-        return super::split_port(kind, value);
-    }
-    let colon = memchr::memrchr(b':', value.as_bytes())?;
-    let (addr, port) = (value.get(..colon)?, value.get(colon + 1..)?);
-    let ip = super::scan::parse_ipv4(addr.as_bytes())?;
-    if !super::scan::ipv4_is_canonical(addr.len(), ip) {
-        return None; // zero-padded: the standard parser refuses leading zeros
-    }
-    if port.is_empty() || !port.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    Some((addr, port.parse::<u16>().ok()?))
 }
 
 /// Appends `port` as five digits, zero-padded (`{port:05}` without the formatter).
@@ -2182,10 +2163,32 @@ mod tests {
         if kind.case_insensitive() {
             return fold_case(value);
         }
-        match super::super::split_port(kind, value) {
+        match split_port_by_std(kind, value) {
             Some((addr, port)) => format!("{addr}{}{port:05}", char::from(PORT_SEP)),
             None => value.to_string(),
         }
+    }
+
+    /// [`super::super::split_port`] as first written, addresses checked by the standard
+    /// parsers.
+    fn split_port_by_std(kind: IocKind, value: &str) -> Option<(&str, u16)> {
+        let (addr, port) = match kind {
+            IocKind::Ipv4 => {
+                let (addr, port) = value.rsplit_once(':')?;
+                addr.parse::<Ipv4Addr>().ok()?;
+                (addr, port)
+            }
+            IocKind::Ipv6 => {
+                let (addr, port) = value.strip_prefix('[')?.rsplit_once("]:")?;
+                addr.parse::<Ipv6Addr>().ok()?;
+                (addr, port)
+            }
+            _ => return None,
+        };
+        if port.is_empty() || !port.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        Some((addr, port.parse::<u16>().ok()?))
     }
 
     #[test]

@@ -60,6 +60,13 @@ pub fn is_domain(name: &str, context: DomainContext) -> bool {
             return false;
         }
     }
+    is_registrable(name, labels, tld, context)
+}
+
+/// The checks of [`is_domain`] after its labels: `name`, whose `labels` labels are valid
+/// and whose last is `tld`, under a known public suffix and not a bare one, and (free
+/// text) not a name-like word.
+fn is_registrable(name: &str, labels: usize, tld: &[u8], context: DomainContext) -> bool {
     if labels < 2 {
         return false;
     }
@@ -77,6 +84,7 @@ pub fn is_domain(name: &str, context: DomainContext) -> bool {
         return false;
     }
     if context == DomainContext::Free {
+        let bytes = name.as_bytes();
         if labels == 2 && tables::ambiguous_tlds().contains(tld) {
             return false;
         }
@@ -314,8 +322,9 @@ pub fn is_base58(c: u8) -> bool {
 mod tests {
     use super::*;
 
-    /// [`is_domain`] as it was first written (labels split at dots, each checked on its
-    /// own), which the one-pass form must agree with.
+    /// [`is_domain`] with its labels checked as first written (split at dots, each on its
+    /// own), which the one-pass form must agree with; the checks after the labels are
+    /// shared ([`is_registrable`]).
     fn is_domain_by_labels(name: &str, context: DomainContext) -> bool {
         if name.len() > 253 || name.len() < 4 {
             return false;
@@ -335,35 +344,8 @@ mod tests {
                 return false;
             }
         }
-        if labels < 2 {
-            return false;
-        }
         let tld = bytes.rsplit(|&b| b == b'.').next().unwrap_or(b"");
-        if tld.iter().all(u8::is_ascii_digit) {
-            return false;
-        }
-        let Some(suffix) = psl::suffix(name.as_bytes()) else {
-            return false;
-        };
-        if !suffix.is_known() {
-            return false;
-        }
-        if suffix.as_bytes() == name.as_bytes() && suffix.typ() == Some(psl::Type::Icann) {
-            return false;
-        }
-        if context == DomainContext::Free {
-            if labels == 2 && tables::ambiguous_tlds().contains(tld) {
-                return false;
-            }
-            let first = bytes.split(|&b| b == b'.').next().unwrap_or(b"");
-            if tables::detection_prefixes().contains(first) {
-                return false;
-            }
-            if labels == 2 && tables::code_identifiers().contains(first) {
-                return false;
-            }
-        }
-        true
+        is_registrable(name, labels, tld, context)
     }
 
     /// [`is_certificate_url`] as it was first written (separators found by byte loops).
