@@ -1146,6 +1146,8 @@ impl IocSet {
                 }
             }
         }
+        // the table is not asked again: its memory is free for the sort
+        self.mem.table = Table::default();
         let order = sorted_order(&self.mem);
         cursors.push(Cursor::Memory {
             mem: std::mem::take(&mut self.mem),
@@ -1216,7 +1218,7 @@ impl IocSet {
             let mem = &self.mem;
             let mut rec = Record::default();
             let order = sorted_order(mem);
-            for (at, &i) in order.iter().enumerate() {
+            for (at, &(_, _, i)) in order.iter().enumerate() {
                 // a run stores snippets as places, not text: no file bytes to fetch
                 fetch_ahead(mem, &order, at, &[]);
                 rec.load(mem, &mem.entries[i as usize]);
@@ -1279,8 +1281,9 @@ impl IocSet {
 /// comparisons need no look into the arena.
 type SortKey = (u64, u64, u32);
 
-/// Entry numbers in output order: kind, then key bytes.
-fn sorted_order(mem: &Memory) -> Vec<u32> {
+/// Entries in output order (kind, then key bytes): each sort key's third field is an
+/// entry number.
+fn sorted_order(mem: &Memory) -> Vec<SortKey> {
     let mut keys: Vec<SortKey> = Vec::with_capacity(mem.entries.len());
     keys.extend(mem.entries.iter().enumerate().map(|(i, e)| {
         let mut prefix = [0u8; 16];
@@ -1298,10 +1301,9 @@ fn sorted_order(mem: &Memory) -> Vec<u32> {
     // whole keys during the sort would read them again and again from all over the arena.
     keys.sort_unstable_by_key(|k| (u128::from(k.0) << 64) | u128::from(k.1));
     sort_runs(mem, &mut keys, 15);
-    // a new vector: collected in place, the keys' would be shrunk by a copy
-    let mut order = Vec::with_capacity(keys.len());
-    order.extend(keys.iter().map(|k| k.2));
-    order
+    // the sort keys are the order (their third field): a vector of entry numbers would be
+    // a copy in fresh memory, and fresh pages are what costs most here
+    keys
 }
 
 /// Sorts each run of `keys` with equal sort keys by the key bytes from `at` on: by the
@@ -1625,7 +1627,8 @@ enum Cursor {
     },
     Memory {
         mem: Memory,
-        order: Vec<u32>,
+        /// Sort keys in output order; the third field is the entry number.
+        order: Vec<SortKey>,
         at: usize,
         /// The source files snippets are cut from (only to fetch their bytes early).
         files: Vec<Option<Arc<SourceFile>>>,
@@ -1642,7 +1645,7 @@ impl Cursor {
                 at,
                 files,
             } => match order.get(*at) {
-                Some(&i) => {
+                Some(&(_, _, i)) => {
                     fetch_ahead(mem, order, *at, files);
                     *at += 1;
                     rec.load(mem, &mem.entries[i as usize]);
@@ -1665,8 +1668,12 @@ const AHEAD: usize = 16;
 /// sighting's text or the source bytes of its snippet a quarter of the way. The entries
 /// are read in sorted order, which is no order in memory: without this, each indicator
 /// waits for four to six cache misses one after the other.
-fn fetch_ahead(mem: &Memory, order: &[u32], at: usize, files: &[Option<Arc<SourceFile>>]) {
-    let entry = |k: usize| order.get(at + k).and_then(|&i| mem.entries.get(i as usize));
+fn fetch_ahead(mem: &Memory, order: &[SortKey], at: usize, files: &[Option<Arc<SourceFile>>]) {
+    let entry = |k: usize| {
+        order
+            .get(at + k)
+            .and_then(|&(_, _, i)| mem.entries.get(i as usize))
+    };
     if let Some(e) = entry(AHEAD) {
         crate::primitives::prefetch(std::ptr::from_ref(e).cast(), std::mem::size_of::<Entry>());
     }
