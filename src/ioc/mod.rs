@@ -178,12 +178,7 @@ pub fn split_port(kind: IocKind, value: &str) -> Option<(&str, u16)> {
     let (addr, port) = match kind {
         IocKind::Ipv4 => {
             let (addr, port) = value.rsplit_once(':')?;
-            // the scanner's parser (asked for every address put in a set), held to the
-            // normal text the standard one requires: no zero-padded octets
-            let ip = scan::parse_ipv4(addr.as_bytes())?;
-            if !scan::ipv4_is_canonical(addr.len(), ip) {
-                return None;
-            }
+            parse_ipv4(addr.as_bytes())?;
             (addr, port)
         }
         IocKind::Ipv6 => {
@@ -197,6 +192,13 @@ pub fn split_port(kind: IocKind, value: &str) -> Option<(&str, u16)> {
         return None;
     }
     Some((addr, port.parse::<u16>().ok()?))
+}
+
+/// An IPv4 address as [`std::net::Ipv4Addr`]'s parser reads it (four decimal octets, none
+/// zero-padded), by the scanner's parser: asked for every address put in a set or given
+/// out by one.
+pub(crate) fn parse_ipv4(text: &[u8]) -> Option<std::net::Ipv4Addr> {
+    scan::parse_ipv4(text).filter(|&ip| scan::ipv4_is_canonical(text.len(), ip))
 }
 
 /// An address value written with `port` again (`192.0.2.10:8080`, `[2001:db8::1]:443`), as
@@ -500,5 +502,53 @@ impl Ioc {
     /// The value with its dots, `@` and scheme defanged for safe sharing.
     pub fn defanged_value(&self) -> String {
         refang::defang(self.kind, &self.value)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// `parse_ipv4` reads what the standard parser reads: random texts of digits and dots,
+    /// and quads with zero-padded and out-of-range octets.
+    #[test]
+    fn parse_ipv4_agrees_with_the_standard_parser() {
+        let std_parse = |t: &[u8]| {
+            std::str::from_utf8(t)
+                .ok()
+                .and_then(|s| s.parse::<std::net::Ipv4Addr>().ok())
+        };
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let alphabet = b"0123456789..:/x";
+        let mut accepted = 0;
+        for _ in 0..100_000 {
+            let len = (next() % 18) as usize;
+            let t: Vec<u8> = (0..len)
+                .map(|_| alphabet[(next() % alphabet.len() as u64) as usize])
+                .collect();
+            assert_eq!(super::parse_ipv4(&t), std_parse(&t), "{t:?}");
+        }
+        for _ in 0..50_000 {
+            let t = (0..4)
+                .map(|_| {
+                    let v = next() % 300;
+                    match next() % 3 {
+                        0 => format!("{v:03}"),
+                        1 => format!("{v:02}"),
+                        _ => v.to_string(),
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join(".");
+            let ours = super::parse_ipv4(t.as_bytes());
+            accepted += usize::from(ours.is_some());
+            assert_eq!(ours, std_parse(t.as_bytes()), "{t}");
+        }
+        // the quads must have exercised both answers
+        assert!(accepted > 1_000 && accepted < 49_000, "{accepted}");
     }
 }

@@ -25,7 +25,7 @@ use super::{Encoding, Flags, Ioc, IocKind, Notes, Scope, Sighting};
 use rustc_hash::{FxHashMap, FxHasher};
 use std::hash::Hasher;
 use std::io::{self, BufReader, BufWriter, Read, Write};
-use std::net::{Ipv4Addr, Ipv6Addr};
+use std::net::Ipv6Addr;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -2118,8 +2118,9 @@ pub fn fold_case(value: &str) -> String {
 pub fn scope_of(kind: IocKind, value: &str) -> Option<Scope> {
     match kind {
         IocKind::Ipv4 => {
-            let addr = value.split([':', '/']).next().unwrap_or("");
-            addr.parse::<Ipv4Addr>().ok().map(validate::ipv4_scope)
+            let b = value.as_bytes();
+            let end = memchr::memchr2(b':', b'/', b).unwrap_or(b.len());
+            super::parse_ipv4(&b[..end]).map(validate::ipv4_scope)
         }
         IocKind::Ipv6 => {
             let addr = if let Some(rest) = value.strip_prefix('[') {
@@ -2144,7 +2145,7 @@ pub fn scope_of(kind: IocKind, value: &str) -> Option<Scope> {
             // an IPv4 address starts with a digit, an IPv6 one has a colon: a name is
             // not parsed twice for nothing
             let v4 = host.starts_with(|c: char| c.is_ascii_digit());
-            if let Some(ip) = v4.then(|| host.parse::<Ipv4Addr>().ok()).flatten() {
+            if let Some(ip) = v4.then(|| super::parse_ipv4(host.as_bytes())).flatten() {
                 Some(validate::ipv4_scope(ip))
             } else if let Some(ip) = host
                 .contains(':')
@@ -2163,6 +2164,7 @@ pub fn scope_of(kind: IocKind, value: &str) -> Option<Scope> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::net::Ipv4Addr;
 
     /// The key as `set_key` made it before its fast path: `split_port` asked of every
     /// value, the port formatted by `write!`.
