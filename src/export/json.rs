@@ -449,6 +449,37 @@ fn number(out: &mut Vec<u8>, n: u64) {
         out.push(b'0' + n as u8);
         return;
     }
+    if let Ok(small) = u32::try_from(n) {
+        if small < 100_000_000 {
+            // offsets, lines and ports: at most eight digits, counted by comparisons and
+            // made by 32-bit arithmetic
+            let len = 2
+                + usize::from(small >= 100)
+                + usize::from(small >= 1_000)
+                + usize::from(small >= 10_000)
+                + usize::from(small >= 100_000)
+                + usize::from(small >= 1_000_000)
+                + usize::from(small >= 10_000_000);
+            let mut digits = [0u8; 8];
+            let (mut i, mut m) = (len, small);
+            while m >= 100 {
+                let d = (m % 100) as usize * 2;
+                m /= 100;
+                i -= 2;
+                digits[i..i + 2].copy_from_slice(&DIGITS[d..d + 2]);
+            }
+            if m >= 10 {
+                let d = m as usize * 2;
+                digits[0..2].copy_from_slice(&DIGITS[d..d + 2]);
+            } else {
+                digits[0] = b'0' + m as u8;
+            }
+            let at = out.len();
+            out.extend_from_slice(&digits);
+            out.truncate(at + len);
+            return;
+        }
+    }
     let len = n.checked_ilog10().map_or(1, |l| l as usize + 1);
     let mut digits = [0u8; 20];
     let mut i = len;
@@ -915,6 +946,12 @@ mod tests {
     fn numbers_are_written_as_decimal() {
         let mut n = 1u64;
         let mut values = vec![0, 9, 10, 99, 100, 101, 999, 1000, u64::MAX, u64::MAX - 1];
+        // around the eight-digit path's edges
+        values.extend([99_999_999, 100_000_000, 4_294_967_295, 4_294_967_296]);
+        values.extend((0..=9).flat_map(|p| {
+            let t = 10u64.pow(p);
+            [t - 1, t, t + 1]
+        }));
         while let Some(m) = n.checked_mul(7) {
             values.extend([m - 1, m, m + 1]);
             n = m;
