@@ -78,6 +78,11 @@ struct Mark {
     notes: Notes,
 }
 
+/// The hash of an indicator's key in a set ([`IocSet::prefetch`]), handed back with the
+/// same kind and value so that it is computed once per hit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KeyHash(u32);
+
 /// Indicators keyed by kind and normalised value.
 #[derive(Debug)]
 pub struct IocSet {
@@ -403,7 +408,8 @@ fn set_key<'v>(kind: IocKind, value: &'v str, buf: &'v mut String) -> &'v str {
     // IPv6 value opening with `[` (what `split_port` looks for first). Most values have
     // neither, and are not parsed again.
     let may_have_port = match kind {
-        IocKind::Ipv4 => memchr::memchr(b':', value.as_bytes()).is_some(),
+        // a short value: a plain loop, not a call to the vector search
+        IocKind::Ipv4 => value.bytes().any(|b| b == b':'),
         IocKind::Ipv6 => value.starts_with('['),
         _ => false,
     };
@@ -735,7 +741,9 @@ impl IocSet {
     }
 
     /// Records one sighting of a source that [`IocSet::cuts`], whose snippet starts
-    /// `back` bytes before its offset and is `len` bytes long.
+    /// `back` bytes before its offset and is `len` bytes long; `hash` is what
+    /// [`IocSet::prefetch`] returned for this kind and value, if it was asked.
+    #[allow(clippy::too_many_arguments)]
     pub fn add_cut(
         &mut self,
         kind: IocKind,
@@ -744,9 +752,11 @@ impl IocSet {
         notes: Notes,
         seen: Seen<'_>,
         (back, len): (u8, u32),
+        hash: Option<KeyHash>,
     ) {
         let mark = Mark { defanged, notes };
-        self.add_counted(kind, value, mark, 1, Some(seen), Ctx::Cut(back, len));
+        let ctx = Ctx::Cut(back, len);
+        self.add_hashed(kind, value, mark, 1, Some(seen), ctx, hash.map(|h| h.0));
     }
 
     /// Records one sighting of an indicator.
@@ -824,14 +834,15 @@ impl IocSet {
 
     /// Asks the processor to fetch where the indicator would be looked up, a few hits
     /// ahead of [`IocSet::add_seen`] (the table is far larger than the cache when most
-    /// indicators are new).
-    pub fn prefetch(&mut self, kind: IocKind, value: &str) {
+    /// indicators are new). Returns the hash it looked up, which [`IocSet::add_cut`] takes
+    /// so as not to compute it again.
+    pub fn prefetch(&mut self, kind: IocKind, value: &str) -> KeyHash {
         let mut key_buf = std::mem::take(&mut self.key_buf);
         let key = set_key(kind, value, &mut key_buf);
-        self.mem
-            .table
-            .prefetch(hash_key(kind as u8, key.as_bytes()));
+        let h = hash_key(kind as u8, key.as_bytes());
+        self.mem.table.prefetch(h);
         self.key_buf = key_buf;
+        KeyHash(h)
     }
 
     /// Records one sighting; `context` (which appends the snippet to its argument) is
@@ -859,10 +870,27 @@ impl IocSet {
         seen: Option<Seen<'_>>,
         context: Ctx<'_>,
     ) {
+        self.add_hashed(kind, value, mark, count, seen, context, None);
+    }
+
+    /// [`IocSet::add_counted`], given the hash of the key if it is known already (from
+    /// [`IocSet::prefetch`]).
+    #[allow(clippy::too_many_arguments)]
+    fn add_hashed(
+        &mut self,
+        kind: IocKind,
+        value: &str,
+        mark: Mark,
+        count: u64,
+        seen: Option<Seen<'_>>,
+        context: Ctx<'_>,
+        hash: Option<u32>,
+    ) {
         let mut key_buf = std::mem::take(&mut self.key_buf);
         let key = set_key(kind, value, &mut key_buf);
         let kind_byte = kind as u8;
-        let h = hash_key(kind_byte, key.as_bytes());
+        let h = hash.unwrap_or_else(|| hash_key(kind_byte, key.as_bytes()));
+        debug_assert_eq!(h, hash_key(kind_byte, key.as_bytes()), "{kind:?} {value}");
         let mut text = std::mem::take(&mut self.scratch);
         let mem = &mut self.mem;
         let found = {
