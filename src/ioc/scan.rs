@@ -1202,35 +1202,8 @@ impl Pass<'_, '_> {
         if is_alnum(self.before(ss, 1)) && ss != s + 1 {
             return None;
         }
-        let mut end = host_start;
-        let mut in_host = true;
-        let mut in_query = false;
         // A URL opened by a quote ends at the matching quote.
-        let opener = self.before(ss, 1);
-        while end < buf.len() {
-            let b = buf[end];
-            let ok = match b {
-                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' => true,
-                b'-' | b'.' | b'_' | b'~' | b':' | b'/' | b'?' | b'#' | b'@' | b'!' | b'$'
-                | b'&' | b'(' | b')' | b'*' | b'+' | b';' | b'=' | b'%' => true,
-                b'\'' => opener != b'\'',
-                // a comma in the path separates list items; in the query it is data
-                b',' => in_query,
-                b'[' | b']' => in_host,
-                b'\\' => backslashed,
-                _ => false,
-            };
-            if !ok {
-                break;
-            }
-            if in_host && matches!(b, b'/' | b'?' | b'#' | b'\\') {
-                in_host = false;
-            }
-            if b == b'?' {
-                in_query = true;
-            }
-            end += 1;
-        }
+        let mut end = url_end(buf, host_start, self.before(ss, 1), backslashed);
         // trailing punctuation that belongs to the sentence or markup
         while let Some(&last) = buf[host_start..end].last() {
             let trim = match last {
@@ -1840,6 +1813,76 @@ impl Pass<'_, '_> {
         self.emit(IocKind::FilePath, value, slash, end);
         Some(end)
     }
+}
+
+/// What a byte is to [`url_end`].
+const URL_STOP: u8 = 0;
+/// A byte of a URL anywhere.
+const URL_PLAIN: u8 = 1;
+/// `/` or `#`: the host ends.
+const URL_PATH: u8 = 2;
+/// `?`: the host ends, the query starts.
+const URL_QUERY: u8 = 3;
+/// A byte whose place decides (`'`, `,`, `[`, `]`, `\\`).
+const URL_DEPENDS: u8 = 4;
+
+static URL_BYTES: [u8; 256] = {
+    let mut t = [URL_STOP; 256];
+    let mut i = 0;
+    while i < 256 {
+        let b = i as u8;
+        t[i] = if b.is_ascii_alphanumeric() {
+            URL_PLAIN
+        } else {
+            match b {
+                b'-' | b'.' | b'_' | b'~' | b':' | b'@' | b'!' | b'$' | b'&' | b'(' | b')'
+                | b'*' | b'+' | b';' | b'=' | b'%' => URL_PLAIN,
+                b'/' | b'#' => URL_PATH,
+                b'?' => URL_QUERY,
+                b'\'' | b',' | b'[' | b']' | b'\\' => URL_DEPENDS,
+                _ => URL_STOP,
+            }
+        };
+        i += 1;
+    }
+    t
+};
+
+/// Where a URL whose authority starts at `host_start` ends (before trimming): at the first
+/// byte no URL holds there. A quote ends a URL opened by one (`opener`), a comma its
+/// path (in the query it is data), a bracket its path or query; a backslash is a
+/// separator only in a `backslashed` URL.
+fn url_end(buf: &[u8], host_start: usize, opener: u8, backslashed: bool) -> usize {
+    let mut end = host_start;
+    let mut in_host = true;
+    let mut in_query = false;
+    while let Some(&b) = buf.get(end) {
+        match URL_BYTES[b as usize] {
+            URL_PLAIN => {}
+            URL_PATH => in_host = false,
+            URL_QUERY => {
+                in_host = false;
+                in_query = true;
+            }
+            URL_DEPENDS => {
+                let ok = match b {
+                    b'\'' => opener != b'\'',
+                    b',' => in_query,
+                    b'[' | b']' => in_host,
+                    _ => backslashed,
+                };
+                if !ok {
+                    break;
+                }
+                if b == b'\\' {
+                    in_host = false;
+                }
+            }
+            _ => break,
+        }
+        end += 1;
+    }
+    end
 }
 
 fn is_component_byte(b: u8) -> bool {
@@ -2476,6 +2519,78 @@ mod tests {
                     by_bytes(&buf, from),
                     "{buf:?} {from}"
                 );
+            }
+        }
+    }
+
+    /// The byte-by-byte loop `url_end` replaced.
+    fn url_end_by_match(buf: &[u8], host_start: usize, opener: u8, backslashed: bool) -> usize {
+        let mut end = host_start;
+        let mut in_host = true;
+        let mut in_query = false;
+        while end < buf.len() {
+            let b = buf[end];
+            let ok = match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' => true,
+                b'-' | b'.' | b'_' | b'~' | b':' | b'/' | b'?' | b'#' | b'@' | b'!' | b'$'
+                | b'&' | b'(' | b')' | b'*' | b'+' | b';' | b'=' | b'%' => true,
+                b'\'' => opener != b'\'',
+                b',' => in_query,
+                b'[' | b']' => in_host,
+                b'\\' => backslashed,
+                _ => false,
+            };
+            if !ok {
+                break;
+            }
+            if in_host && matches!(b, b'/' | b'?' | b'#' | b'\\') {
+                in_host = false;
+            }
+            if b == b'?' {
+                in_query = true;
+            }
+            end += 1;
+        }
+        end
+    }
+
+    #[test]
+    fn url_end_equals_the_byte_by_byte_loop() {
+        let openers = [b'\'', b'"', b' ', 0];
+        // every byte value after a host, in a path and in a query
+        for b in 0..=255u8 {
+            for prefix in [&b"h"[..], b"h/p", b"h?q=1", b"[2001:db8::1]", b"h\\p"] {
+                let mut buf = prefix.to_vec();
+                buf.push(b);
+                buf.extend_from_slice(b"x,y'z]");
+                for opener in openers {
+                    for backslashed in [false, true] {
+                        assert_eq!(
+                            url_end(&buf, 0, opener, backslashed),
+                            url_end_by_match(&buf, 0, opener, backslashed),
+                            "{b:#04x} after {prefix:?}"
+                        );
+                    }
+                }
+            }
+        }
+        let mut state = 0x0bad_cafe_f00d_d00d;
+        let alphabet: &[u8] = b"a0-._~:/?#@!$&()*+;=%',[]\\ \"<>{}|^`\x7f\x80\t\n";
+        for _ in 0..3000 {
+            let len = (next(&mut state) % 40) as usize;
+            let buf: Vec<u8> = (0..len)
+                .map(|_| alphabet[next(&mut state) as usize % alphabet.len()])
+                .collect();
+            for start in 0..=len {
+                for opener in openers {
+                    for backslashed in [false, true] {
+                        assert_eq!(
+                            url_end(&buf, start, opener, backslashed),
+                            url_end_by_match(&buf, start, opener, backslashed),
+                            "{buf:?} {start}"
+                        );
+                    }
+                }
             }
         }
     }
