@@ -259,27 +259,59 @@ struct Entry {
     notes: u16,
 }
 
-/// One kept sighting; field path and context are stored together in the arena, except a
-/// context that is a place in the source file (`CUT_TAG` and five bytes), which is kept
-/// in the sighting itself (in what would be padding): no arena bytes, and one place less
-/// to fetch from memory when the set is read.
+/// One kept sighting (40 bytes); field path and context are stored together in the
+/// arena, except a context that is a place in the source file (`CUT_TAG` and five bytes)
+/// of a sighting without a field, which is kept in the sighting itself, where the arena
+/// address would be: no arena bytes, and one place less to fetch from memory when the set
+/// is read.
 #[derive(Debug, Clone, Copy)]
 struct Sight {
     offset: u64,
+    /// The line number (0: none), with [`LINE_UTF16`] set for UTF-16LE text.
     line: u64,
-    text: u64,
+    /// The arena address of field and context (little-endian), or, when `context_len` is
+    /// [`CUT_INLINE`], the cut place in its first [`CUT_LEN`] bytes.
+    text: [u8; 8],
     source: u32,
     next: u32,
     field_len: u32,
-    /// Length of the context in the arena, or [`CUT_INLINE`]: the context is `cut`.
+    /// Length of the context in the arena, or [`CUT_INLINE`]: the context is in `text`.
     context_len: u32,
-    encoding: u8,
-    cut: [u8; CUT_LEN],
+}
+
+/// The bit of [`Sight::line`] that says the sighting's bytes were UTF-16LE (no text has
+/// 2^63 lines).
+const LINE_UTF16: u64 = 1 << 63;
+
+impl Sight {
+    /// The line number, if known.
+    fn line(&self) -> Option<u64> {
+        Some(self.line & !LINE_UTF16).filter(|&l| l != 0)
+    }
+
+    /// The [`Encoding`] as a byte.
+    fn encoding(&self) -> u8 {
+        if self.line & LINE_UTF16 != 0 {
+            Encoding::Utf16le as u8
+        } else {
+            Encoding::Ascii as u8
+        }
+    }
+
+    /// Where field and context lie in the arena (when the context is not inline).
+    fn text_addr(&self) -> u64 {
+        u64::from_le_bytes(self.text)
+    }
+
+    /// The cut place kept inline (when `context_len` is [`CUT_INLINE`]).
+    fn cut(&self) -> &[u8] {
+        &self.text[..CUT_LEN]
+    }
 }
 
 /// Length of a stored cut place (`CUT_TAG`, bytes back, length as 4 bytes).
 const CUT_LEN: usize = 6;
-/// [`Sight::context_len`] of a sighting whose context is the cut place in [`Sight::cut`].
+/// [`Sight::context_len`] of a sighting whose context is the cut place in [`Sight::text`].
 const CUT_INLINE: u32 = u32::MAX;
 
 const NONE_U32: u32 = u32::MAX;
@@ -960,16 +992,32 @@ impl IocSet {
                 }
             };
             let field = seen.field.unwrap_or("");
-            let arena_context = if inline.is_some() { &[][..] } else { context };
-            let text = if field.is_empty() && arena_context.is_empty() {
-                0
+            // the place goes where the arena address would: a sighting with a field (none
+            // from a cut source) keeps it in the arena, as the same bytes
+            let place = inline;
+            let inline = inline.filter(|_| field.is_empty());
+            let arena_context = match (inline, &place) {
+                (Some(_), _) => &[][..],
+                (None, Some(place)) => &place[..],
+                (None, None) => context,
+            };
+            let text = match inline {
+                Some([a, b, c, d, e, f]) => [a, b, c, d, e, f, 0, 0],
+                None if field.is_empty() && arena_context.is_empty() => [0; 8],
+                None => mem
+                    .arena
+                    .push(field.as_bytes(), arena_context)
+                    .to_le_bytes(),
+            };
+            let utf16 = if seen.encoding == Encoding::Utf16le {
+                LINE_UTF16
             } else {
-                mem.arena.push(field.as_bytes(), arena_context)
+                0
             };
             let s = mem.sights.len() as u32;
             mem.sights.push(Sight {
                 offset: seen.offset.unwrap_or(NONE_U64),
-                line: seen.line.unwrap_or(0),
+                line: seen.line.unwrap_or(0) & !LINE_UTF16 | utf16,
                 text,
                 source: seen.source,
                 next: NONE_U32,
@@ -979,8 +1027,6 @@ impl IocSet {
                 } else {
                     arena_context.len() as u32
                 },
-                encoding: seen.encoding as u8,
-                cut: inline.unwrap_or_default(),
             });
             let e = &mut mem.entries[index];
             if e.last == NONE_U32 {
@@ -1419,19 +1465,15 @@ impl<'m> Iterator for SightIter<'m> {
         let text = if arena_len == 0 {
             &[][..]
         } else {
-            self.mem.arena.get(s.text, arena_len)
+            self.mem.arena.get(s.text_addr(), arena_len)
         };
         Some(RawSight {
             offset: (s.offset != NONE_U64).then_some(s.offset),
-            line: (s.line != 0).then_some(s.line),
+            line: s.line(),
             source: s.source,
-            encoding: s.encoding,
+            encoding: s.encoding(),
             field: (s.field_len != NONE_U32).then(|| &text[..field_len]),
-            context: if inline {
-                &s.cut[..]
-            } else {
-                &text[field_len..]
-            },
+            context: if inline { s.cut() } else { &text[field_len..] },
         })
     }
 }
@@ -1713,7 +1755,7 @@ fn fetch_ahead(mem: &Memory, order: &[u32], at: usize, files: &[Option<Arc<Sourc
         return;
     };
     if s.context_len == CUT_INLINE {
-        let [_, back, a, b, c, d] = s.cut;
+        let [_, back, a, b, c, d, ..] = s.text;
         if let (Some(Some(file)), Some(start)) = (
             files.get(s.source as usize),
             (s.offset != NONE_U64)
@@ -1730,7 +1772,7 @@ fn fetch_ahead(mem: &Memory, order: &[u32], at: usize, files: &[Option<Arc<Sourc
         };
         if let Some(text) = mem
             .arena
-            .bytes_at(s.text, field_len + s.context_len as usize)
+            .bytes_at(s.text_addr(), field_len + s.context_len as usize)
         {
             crate::primitives::prefetch(text.as_ptr(), text.len());
         }
@@ -2495,8 +2537,73 @@ mod tests {
 
     #[test]
     fn a_cut_place_fits_in_the_sighting() {
-        // the cut place goes where the record's padding was
-        assert_eq!(std::mem::size_of::<Sight>(), 48);
+        // the cut place goes where the arena address would
+        assert_eq!(std::mem::size_of::<Sight>(), 40);
+    }
+
+    /// What a sighting is read back as: its line, encoding, field and context (text, a cut
+    /// place kept inline, or one kept in the arena beside a field) as they were given.
+    #[test]
+    fn sightings_read_back_as_given() {
+        let mut set = IocSet::new(0);
+        let source = set.source(&Arc::from("log"));
+        let seen = |line: Option<u64>, field: Option<&'static str>, encoding| Seen {
+            source,
+            offset: Some(1234),
+            line,
+            field,
+            encoding,
+        };
+        let value = "192.0.2.7";
+        let kind = IocKind::Ipv4;
+        let mark = Mark::default();
+        let cut = Ctx::Cut(12, 70_000);
+        let place = [CUT_TAG, 12, 0x70, 0x11, 0x01, 0x00];
+        let raw_place = Ctx::Raw(&place);
+        // line, field, encoding, context given, context read back
+        type Case<'a> = (
+            Option<u64>,
+            Option<&'static str>,
+            Encoding,
+            Ctx<'a>,
+            &'a [u8],
+        );
+        let cases: [Case<'_>; 7] = [
+            (Some(7), None, Encoding::Ascii, cut, &place),
+            (None, None, Encoding::Utf16le, cut, &place),
+            (Some(9), Some("Event.Data"), Encoding::Ascii, cut, &place),
+            (Some(3), Some(""), Encoding::Utf16le, raw_place, &place),
+            (
+                Some(u64::from(u32::MAX) + 5),
+                Some("a.b"),
+                Encoding::Utf16le,
+                raw_place,
+                &place,
+            ),
+            (
+                Some(1),
+                Some("x"),
+                Encoding::Ascii,
+                Ctx::Raw(b"GET /a"),
+                b"GET /a",
+            ),
+            (None, None, Encoding::Ascii, Ctx::Raw(b""), b""),
+        ];
+        for (line, field, encoding, ctx, _) in cases {
+            set.add_counted(kind, value, mark, 1, Some(seen(line, field, encoding)), ctx);
+        }
+        let mem = &set.mem;
+        let e = &mem.entries[0];
+        let read: Vec<_> = SightIter { mem, next: e.first }.collect();
+        assert_eq!(read.len(), cases.len());
+        for (s, (line, field, encoding, _, context)) in read.iter().zip(cases) {
+            assert_eq!(s.line, line);
+            assert_eq!(s.offset, Some(1234));
+            assert_eq!(s.source, source);
+            assert_eq!(s.encoding, encoding as u8);
+            assert_eq!(s.field, field.map(str::as_bytes));
+            assert_eq!(s.context, context);
+        }
     }
 
     #[test]
