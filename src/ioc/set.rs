@@ -888,8 +888,25 @@ impl IocSet {
         seen: Seen<'_>,
         context: &dyn Fn(&mut String),
     ) {
+        self.add_seen_hashed(kind, value, defanged, notes, seen, None, context);
+    }
+
+    /// [`IocSet::add_seen`], given what [`IocSet::prefetch`] returned for this kind and
+    /// value, if it was asked.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn add_seen_hashed(
+        &mut self,
+        kind: IocKind,
+        value: &str,
+        defanged: bool,
+        notes: Notes,
+        seen: Seen<'_>,
+        hash: Option<KeyHash>,
+        context: &dyn Fn(&mut String),
+    ) {
         let mark = Mark { defanged, notes };
-        self.add_counted(kind, value, mark, 1, Some(seen), Ctx::Text(context));
+        let ctx = Ctx::Text(context);
+        self.add_hashed(kind, value, mark, 1, Some(seen), ctx, hash.map(|h| h.0));
     }
 
     /// Adds `count` to an indicator's total and keeps `seen` (if any, and under the cap).

@@ -25,6 +25,21 @@ pub(crate) trait Collector {
         seen: Seen<'_>,
         context: &dyn Fn(&mut String),
     );
+    /// [`Collector::hit`], with what [`Collector::prefetch`] returned for this kind and
+    /// value, if it was asked.
+    #[allow(clippy::too_many_arguments)]
+    fn hit_hashed(
+        &mut self,
+        kind: IocKind,
+        value: &str,
+        defanged: bool,
+        notes: Notes,
+        seen: Seen<'_>,
+        _hash: Option<KeyHash>,
+        context: &dyn Fn(&mut String),
+    ) {
+        self.hit(kind, value, defanged, notes, seen, context);
+    }
     /// Registers the file a source's bytes can be read again from, so that snippets of it
     /// are cut when output is written (see [`super::cut`]); collectors that write each
     /// sighting at once ignore it.
@@ -76,6 +91,19 @@ impl Collector for IocSet {
         context: &dyn Fn(&mut String),
     ) {
         self.add_seen(kind, value, defanged, notes, seen, context);
+    }
+
+    fn hit_hashed(
+        &mut self,
+        kind: IocKind,
+        value: &str,
+        defanged: bool,
+        notes: Notes,
+        seen: Seen<'_>,
+        hash: Option<KeyHash>,
+        context: &dyn Fn(&mut String),
+    ) {
+        self.add_seen_hashed(kind, value, defanged, notes, seen, hash, context);
     }
 
     fn source_file(&mut self, source: u32, path: &std::path::Path) {
@@ -329,7 +357,7 @@ impl Merger {
                     continue;
                 }
             }
-            set.hit(f.kind, &f.value, f.defanged, f.notes, seen, &|out| {
+            set.hit_hashed(f.kind, &f.value, f.defanged, f.notes, seen, hash, &|out| {
                 snippet_into(context.0, context.1, context.2, out)
             });
         }
