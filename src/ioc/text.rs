@@ -66,7 +66,8 @@ pub(crate) trait Collector {
         self.hit(kind, value, defanged, notes, seen, context);
     }
     /// A hint that a hit of `kind` and `value` comes soon (the set fetches where it will
-    /// look it up); what it returns goes with that hit to [`Collector::hit_cut`].
+    /// look it up); what it returns goes with that hit to [`Collector::hit_cut`] or
+    /// [`Collector::hit_hashed`].
     fn prefetch(&mut self, _kind: IocKind, _value: &str) -> Option<KeyHash> {
         None
     }
