@@ -89,9 +89,56 @@ const LO: u64 = 0x0101_0101_0101_0101;
 const HI: u64 = 0x8080_8080_8080_8080;
 
 /// Finds the next byte that every indicator holds at least one of: a digit, `.`, `/`, `:`,
-/// `@` or `\\`. Words without one (most prose) are skipped eight bytes at a time.
+/// `@` or `\\`. Words without one (most prose) are skipped sixteen bytes at a time with
+/// SSE2 (part of every x86-64 processor), else eight at a time.
 #[inline]
 fn next_anchor(buf: &[u8], from: usize) -> Option<usize> {
+    #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+    {
+        let mut i = from;
+        while let Some(block) = buf.get(i..i + 16) {
+            // SAFETY: the function only needs SSE2, which this code is compiled with
+            // (the `cfg` above; every x86-64 processor has it); it reads only `block`.
+            let hits = unsafe { anchor_bits_16(block) };
+            if hits != 0 {
+                return Some(i + hits.trailing_zeros() as usize);
+            }
+            i += 16;
+        }
+        next_anchor_by_words(buf, i)
+    }
+    #[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
+    next_anchor_by_words(buf, from)
+}
+
+/// One bit per byte of `block` (sixteen bytes; bit `k` for byte `k`) that is an anchor
+/// ([`next_anchor`]).
+#[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+#[target_feature(enable = "sse2")]
+fn anchor_bits_16(block: &[u8]) -> u32 {
+    use std::arch::x86_64::{
+        _mm_and_si128, _mm_cmpeq_epi8, _mm_cmpgt_epi8, _mm_cmplt_epi8, _mm_movemask_epi8,
+        _mm_or_si128, _mm_set1_epi8, _mm_set_epi64x,
+    };
+    let mut lo = [0u8; 8];
+    let mut hi = [0u8; 8];
+    lo.copy_from_slice(&block[..8]);
+    hi.copy_from_slice(&block[8..16]);
+    // the sixteen bytes as one register (the two halves' loads become one)
+    let x = _mm_set_epi64x(i64::from_le_bytes(hi), i64::from_le_bytes(lo));
+    // signed compares: bytes from 0x80 up are negative, below every bound
+    let range = _mm_and_si128(
+        _mm_cmpgt_epi8(x, _mm_set1_epi8(b'.' as i8 - 1)),
+        _mm_cmplt_epi8(x, _mm_set1_epi8(b':' as i8 + 1)),
+    );
+    let at = _mm_cmpeq_epi8(x, _mm_set1_epi8(b'@' as i8));
+    let backslash = _mm_cmpeq_epi8(x, _mm_set1_epi8(b'\\' as i8));
+    _mm_movemask_epi8(_mm_or_si128(range, _mm_or_si128(at, backslash))) as u32
+}
+
+/// [`next_anchor`] eight bytes at a time (and the last few bytes one at a time).
+#[inline]
+fn next_anchor_by_words(buf: &[u8], from: usize) -> Option<usize> {
     let mut i = from;
     while i + 8 <= buf.len() {
         let mut word = [0u8; 8];
@@ -1155,35 +1202,8 @@ impl Pass<'_, '_> {
         if is_alnum(self.before(ss, 1)) && ss != s + 1 {
             return None;
         }
-        let mut end = host_start;
-        let mut in_host = true;
-        let mut in_query = false;
         // A URL opened by a quote ends at the matching quote.
-        let opener = self.before(ss, 1);
-        while end < buf.len() {
-            let b = buf[end];
-            let ok = match b {
-                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' => true,
-                b'-' | b'.' | b'_' | b'~' | b':' | b'/' | b'?' | b'#' | b'@' | b'!' | b'$'
-                | b'&' | b'(' | b')' | b'*' | b'+' | b';' | b'=' | b'%' => true,
-                b'\'' => opener != b'\'',
-                // a comma in the path separates list items; in the query it is data
-                b',' => in_query,
-                b'[' | b']' => in_host,
-                b'\\' => backslashed,
-                _ => false,
-            };
-            if !ok {
-                break;
-            }
-            if in_host && matches!(b, b'/' | b'?' | b'#' | b'\\') {
-                in_host = false;
-            }
-            if b == b'?' {
-                in_query = true;
-            }
-            end += 1;
-        }
+        let mut end = url_end(buf, host_start, self.before(ss, 1), backslashed);
         // trailing punctuation that belongs to the sentence or markup
         while let Some(&last) = buf[host_start..end].last() {
             let trim = match last {
@@ -1795,6 +1815,76 @@ impl Pass<'_, '_> {
     }
 }
 
+/// What a byte is to [`url_end`].
+const URL_STOP: u8 = 0;
+/// A byte of a URL anywhere.
+const URL_PLAIN: u8 = 1;
+/// `/` or `#`: the host ends.
+const URL_PATH: u8 = 2;
+/// `?`: the host ends, the query starts.
+const URL_QUERY: u8 = 3;
+/// A byte whose place decides (`'`, `,`, `[`, `]`, `\\`).
+const URL_DEPENDS: u8 = 4;
+
+static URL_BYTES: [u8; 256] = {
+    let mut t = [URL_STOP; 256];
+    let mut i = 0;
+    while i < 256 {
+        let b = i as u8;
+        t[i] = if b.is_ascii_alphanumeric() {
+            URL_PLAIN
+        } else {
+            match b {
+                b'-' | b'.' | b'_' | b'~' | b':' | b'@' | b'!' | b'$' | b'&' | b'(' | b')'
+                | b'*' | b'+' | b';' | b'=' | b'%' => URL_PLAIN,
+                b'/' | b'#' => URL_PATH,
+                b'?' => URL_QUERY,
+                b'\'' | b',' | b'[' | b']' | b'\\' => URL_DEPENDS,
+                _ => URL_STOP,
+            }
+        };
+        i += 1;
+    }
+    t
+};
+
+/// Where a URL whose authority starts at `host_start` ends (before trimming): at the first
+/// byte no URL holds there. A quote ends a URL opened by one (`opener`), a comma its
+/// path (in the query it is data), a bracket its path or query; a backslash is a
+/// separator only in a `backslashed` URL.
+fn url_end(buf: &[u8], host_start: usize, opener: u8, backslashed: bool) -> usize {
+    let mut end = host_start;
+    let mut in_host = true;
+    let mut in_query = false;
+    while let Some(&b) = buf.get(end) {
+        match URL_BYTES[b as usize] {
+            URL_PLAIN => {}
+            URL_PATH => in_host = false,
+            URL_QUERY => {
+                in_host = false;
+                in_query = true;
+            }
+            URL_DEPENDS => {
+                let ok = match b {
+                    b'\'' => opener != b'\'',
+                    b',' => in_query,
+                    b'[' | b']' => in_host,
+                    _ => backslashed,
+                };
+                if !ok {
+                    break;
+                }
+                if b == b'\\' {
+                    in_host = false;
+                }
+            }
+            _ => break,
+        }
+        end += 1;
+    }
+    end
+}
+
 fn is_component_byte(b: u8) -> bool {
     COMPONENT_BYTES[usize::from(b)]
 }
@@ -2378,6 +2468,131 @@ mod tests {
         *state ^= *state >> 7;
         *state ^= *state << 17;
         *state
+    }
+
+    /// The anchors found sixteen or eight bytes at a time are the bytes the definition
+    /// names, one by one, for every byte value in every place of a block and in runs
+    /// around the blocks' ends.
+    #[test]
+    fn anchors_equal_the_bytes_named() {
+        let is_anchor = |b: u8| matches!(b, b'.'..=b':' | b'@' | b'\\');
+        let by_bytes = |buf: &[u8], from: usize| {
+            buf[from..]
+                .iter()
+                .position(|&b| is_anchor(b))
+                .map(|p| from + p)
+        };
+        for b in 0..=255u8 {
+            for at in 0..20 {
+                let mut buf = vec![b'x'; 21];
+                buf[at] = b;
+                for from in [0, 1, at, at + 1] {
+                    let expected = by_bytes(&buf, from);
+                    assert_eq!(
+                        next_anchor(&buf, from),
+                        expected,
+                        "{b:#04x} at {at} from {from}"
+                    );
+                    assert_eq!(
+                        next_anchor_by_words(&buf, from),
+                        expected,
+                        "{b:#04x} at {at}"
+                    );
+                }
+            }
+        }
+        let mut state = 0x1234_5678_9abc_def1;
+        for len in 0..80 {
+            let buf: Vec<u8> = (0..len)
+                .map(|_| {
+                    let r = next(&mut state);
+                    if r.is_multiple_of(9) {
+                        b"./09:@\\-A"[(r >> 8) as usize % 9]
+                    } else {
+                        (r >> 16) as u8 & 0x7f | b'A'
+                    }
+                })
+                .collect();
+            for from in 0..=len {
+                assert_eq!(
+                    next_anchor(&buf, from),
+                    by_bytes(&buf, from),
+                    "{buf:?} {from}"
+                );
+            }
+        }
+    }
+
+    /// The byte-by-byte loop `url_end` replaced.
+    fn url_end_by_match(buf: &[u8], host_start: usize, opener: u8, backslashed: bool) -> usize {
+        let mut end = host_start;
+        let mut in_host = true;
+        let mut in_query = false;
+        while end < buf.len() {
+            let b = buf[end];
+            let ok = match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' => true,
+                b'-' | b'.' | b'_' | b'~' | b':' | b'/' | b'?' | b'#' | b'@' | b'!' | b'$'
+                | b'&' | b'(' | b')' | b'*' | b'+' | b';' | b'=' | b'%' => true,
+                b'\'' => opener != b'\'',
+                b',' => in_query,
+                b'[' | b']' => in_host,
+                b'\\' => backslashed,
+                _ => false,
+            };
+            if !ok {
+                break;
+            }
+            if in_host && matches!(b, b'/' | b'?' | b'#' | b'\\') {
+                in_host = false;
+            }
+            if b == b'?' {
+                in_query = true;
+            }
+            end += 1;
+        }
+        end
+    }
+
+    #[test]
+    fn url_end_equals_the_byte_by_byte_loop() {
+        let openers = [b'\'', b'"', b' ', 0];
+        // every byte value after a host, in a path and in a query
+        for b in 0..=255u8 {
+            for prefix in [&b"h"[..], b"h/p", b"h?q=1", b"[2001:db8::1]", b"h\\p"] {
+                let mut buf = prefix.to_vec();
+                buf.push(b);
+                buf.extend_from_slice(b"x,y'z]");
+                for opener in openers {
+                    for backslashed in [false, true] {
+                        assert_eq!(
+                            url_end(&buf, 0, opener, backslashed),
+                            url_end_by_match(&buf, 0, opener, backslashed),
+                            "{b:#04x} after {prefix:?}"
+                        );
+                    }
+                }
+            }
+        }
+        let mut state = 0x0bad_cafe_f00d_d00d;
+        let alphabet: &[u8] = b"a0-._~:/?#@!$&()*+;=%',[]\\ \"<>{}|^`\x7f\x80\t\n";
+        for _ in 0..3000 {
+            let len = (next(&mut state) % 40) as usize;
+            let buf: Vec<u8> = (0..len)
+                .map(|_| alphabet[next(&mut state) as usize % alphabet.len()])
+                .collect();
+            for start in 0..=len {
+                for opener in openers {
+                    for backslashed in [false, true] {
+                        assert_eq!(
+                            url_end(&buf, start, opener, backslashed),
+                            url_end_by_match(&buf, start, opener, backslashed),
+                            "{buf:?} {start}"
+                        );
+                    }
+                }
+            }
+        }
     }
 
     #[test]

@@ -78,6 +78,11 @@ struct Mark {
     notes: Notes,
 }
 
+/// The hash of an indicator's key in a set ([`IocSet::prefetch`]), handed back with the
+/// same kind and value so that it is computed once per hit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KeyHash(u32);
+
 /// Indicators keyed by kind and normalised value.
 #[derive(Debug)]
 pub struct IocSet {
@@ -254,27 +259,59 @@ struct Entry {
     notes: u16,
 }
 
-/// One kept sighting; field path and context are stored together in the arena, except a
-/// context that is a place in the source file (`CUT_TAG` and five bytes), which is kept
-/// in the sighting itself (in what would be padding): no arena bytes, and one place less
-/// to fetch from memory when the set is read.
+/// One kept sighting (40 bytes); field path and context are stored together in the
+/// arena, except a context that is a place in the source file (`CUT_TAG` and five bytes)
+/// of a sighting without a field, which is kept in the sighting itself, where the arena
+/// address would be: no arena bytes, and one place less to fetch from memory when the set
+/// is read.
 #[derive(Debug, Clone, Copy)]
 struct Sight {
     offset: u64,
+    /// The line number (0: none), with [`LINE_UTF16`] set for UTF-16LE text.
     line: u64,
-    text: u64,
+    /// The arena address of field and context (little-endian), or, when `context_len` is
+    /// [`CUT_INLINE`], the cut place in its first [`CUT_LEN`] bytes.
+    text: [u8; 8],
     source: u32,
     next: u32,
     field_len: u32,
-    /// Length of the context in the arena, or [`CUT_INLINE`]: the context is `cut`.
+    /// Length of the context in the arena, or [`CUT_INLINE`]: the context is in `text`.
     context_len: u32,
-    encoding: u8,
-    cut: [u8; CUT_LEN],
+}
+
+/// The bit of [`Sight::line`] that says the sighting's bytes were UTF-16LE (no text has
+/// 2^63 lines).
+const LINE_UTF16: u64 = 1 << 63;
+
+impl Sight {
+    /// The line number, if known.
+    fn line(&self) -> Option<u64> {
+        Some(self.line & !LINE_UTF16).filter(|&l| l != 0)
+    }
+
+    /// The [`Encoding`] as a byte.
+    fn encoding(&self) -> u8 {
+        if self.line & LINE_UTF16 != 0 {
+            Encoding::Utf16le as u8
+        } else {
+            Encoding::Ascii as u8
+        }
+    }
+
+    /// Where field and context lie in the arena (when the context is not inline).
+    fn text_addr(&self) -> u64 {
+        u64::from_le_bytes(self.text)
+    }
+
+    /// The cut place kept inline (when `context_len` is [`CUT_INLINE`]).
+    fn cut(&self) -> &[u8] {
+        &self.text[..CUT_LEN]
+    }
 }
 
 /// Length of a stored cut place (`CUT_TAG`, bytes back, length as 4 bytes).
 const CUT_LEN: usize = 6;
-/// [`Sight::context_len`] of a sighting whose context is the cut place in [`Sight::cut`].
+/// [`Sight::context_len`] of a sighting whose context is the cut place in [`Sight::text`].
 const CUT_INLINE: u32 = u32::MAX;
 
 const NONE_U32: u32 = u32::MAX;
@@ -403,7 +440,8 @@ fn set_key<'v>(kind: IocKind, value: &'v str, buf: &'v mut String) -> &'v str {
     // IPv6 value opening with `[` (what `split_port` looks for first). Most values have
     // neither, and are not parsed again.
     let may_have_port = match kind {
-        IocKind::Ipv4 => memchr::memchr(b':', value.as_bytes()).is_some(),
+        // a short value: a plain loop, not a call to the vector search
+        IocKind::Ipv4 => value.bytes().any(|b| b == b':'),
         IocKind::Ipv6 => value.starts_with('['),
         _ => false,
     };
@@ -735,7 +773,9 @@ impl IocSet {
     }
 
     /// Records one sighting of a source that [`IocSet::cuts`], whose snippet starts
-    /// `back` bytes before its offset and is `len` bytes long.
+    /// `back` bytes before its offset and is `len` bytes long; `hash` is what
+    /// [`IocSet::prefetch`] returned for this kind and value, if it was asked.
+    #[allow(clippy::too_many_arguments)]
     pub fn add_cut(
         &mut self,
         kind: IocKind,
@@ -744,9 +784,11 @@ impl IocSet {
         notes: Notes,
         seen: Seen<'_>,
         (back, len): (u8, u32),
+        hash: Option<KeyHash>,
     ) {
         let mark = Mark { defanged, notes };
-        self.add_counted(kind, value, mark, 1, Some(seen), Ctx::Cut(back, len));
+        let ctx = Ctx::Cut(back, len);
+        self.add_hashed(kind, value, mark, 1, Some(seen), ctx, hash.map(|h| h.0));
     }
 
     /// Records one sighting of an indicator.
@@ -824,14 +866,15 @@ impl IocSet {
 
     /// Asks the processor to fetch where the indicator would be looked up, a few hits
     /// ahead of [`IocSet::add_seen`] (the table is far larger than the cache when most
-    /// indicators are new).
-    pub fn prefetch(&mut self, kind: IocKind, value: &str) {
+    /// indicators are new). Returns the hash it looked up, which [`IocSet::add_cut`] takes
+    /// so as not to compute it again.
+    pub fn prefetch(&mut self, kind: IocKind, value: &str) -> KeyHash {
         let mut key_buf = std::mem::take(&mut self.key_buf);
         let key = set_key(kind, value, &mut key_buf);
-        self.mem
-            .table
-            .prefetch(hash_key(kind as u8, key.as_bytes()));
+        let h = hash_key(kind as u8, key.as_bytes());
+        self.mem.table.prefetch(h);
         self.key_buf = key_buf;
+        KeyHash(h)
     }
 
     /// Records one sighting; `context` (which appends the snippet to its argument) is
@@ -845,8 +888,25 @@ impl IocSet {
         seen: Seen<'_>,
         context: &dyn Fn(&mut String),
     ) {
+        self.add_seen_hashed(kind, value, defanged, notes, seen, None, context);
+    }
+
+    /// [`IocSet::add_seen`], given what [`IocSet::prefetch`] returned for this kind and
+    /// value, if it was asked.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn add_seen_hashed(
+        &mut self,
+        kind: IocKind,
+        value: &str,
+        defanged: bool,
+        notes: Notes,
+        seen: Seen<'_>,
+        hash: Option<KeyHash>,
+        context: &dyn Fn(&mut String),
+    ) {
         let mark = Mark { defanged, notes };
-        self.add_counted(kind, value, mark, 1, Some(seen), Ctx::Text(context));
+        let ctx = Ctx::Text(context);
+        self.add_hashed(kind, value, mark, 1, Some(seen), ctx, hash.map(|h| h.0));
     }
 
     /// Adds `count` to an indicator's total and keeps `seen` (if any, and under the cap).
@@ -859,10 +919,27 @@ impl IocSet {
         seen: Option<Seen<'_>>,
         context: Ctx<'_>,
     ) {
+        self.add_hashed(kind, value, mark, count, seen, context, None);
+    }
+
+    /// [`IocSet::add_counted`], given the hash of the key if it is known already (from
+    /// [`IocSet::prefetch`]).
+    #[allow(clippy::too_many_arguments)]
+    fn add_hashed(
+        &mut self,
+        kind: IocKind,
+        value: &str,
+        mark: Mark,
+        count: u64,
+        seen: Option<Seen<'_>>,
+        context: Ctx<'_>,
+        hash: Option<u32>,
+    ) {
         let mut key_buf = std::mem::take(&mut self.key_buf);
         let key = set_key(kind, value, &mut key_buf);
         let kind_byte = kind as u8;
-        let h = hash_key(kind_byte, key.as_bytes());
+        let h = hash.unwrap_or_else(|| hash_key(kind_byte, key.as_bytes()));
+        debug_assert_eq!(h, hash_key(kind_byte, key.as_bytes()), "{kind:?} {value}");
         let mut text = std::mem::take(&mut self.scratch);
         let mem = &mut self.mem;
         let found = {
@@ -932,16 +1009,32 @@ impl IocSet {
                 }
             };
             let field = seen.field.unwrap_or("");
-            let arena_context = if inline.is_some() { &[][..] } else { context };
-            let text = if field.is_empty() && arena_context.is_empty() {
-                0
+            // the place goes where the arena address would: a sighting with a field (none
+            // from a cut source) keeps it in the arena, as the same bytes
+            let place = inline;
+            let inline = inline.filter(|_| field.is_empty());
+            let arena_context = match (inline, &place) {
+                (Some(_), _) => &[][..],
+                (None, Some(place)) => &place[..],
+                (None, None) => context,
+            };
+            let text = match inline {
+                Some([a, b, c, d, e, f]) => [a, b, c, d, e, f, 0, 0],
+                None if field.is_empty() && arena_context.is_empty() => [0; 8],
+                None => mem
+                    .arena
+                    .push(field.as_bytes(), arena_context)
+                    .to_le_bytes(),
+            };
+            let utf16 = if seen.encoding == Encoding::Utf16le {
+                LINE_UTF16
             } else {
-                mem.arena.push(field.as_bytes(), arena_context)
+                0
             };
             let s = mem.sights.len() as u32;
             mem.sights.push(Sight {
                 offset: seen.offset.unwrap_or(NONE_U64),
-                line: seen.line.unwrap_or(0),
+                line: seen.line.unwrap_or(0) & !LINE_UTF16 | utf16,
                 text,
                 source: seen.source,
                 next: NONE_U32,
@@ -951,8 +1044,6 @@ impl IocSet {
                 } else {
                     arena_context.len() as u32
                 },
-                encoding: seen.encoding as u8,
-                cut: inline.unwrap_or_default(),
             });
             let e = &mut mem.entries[index];
             if e.last == NONE_U32 {
@@ -1393,19 +1484,15 @@ impl<'m> Iterator for SightIter<'m> {
         let text = if arena_len == 0 {
             &[][..]
         } else {
-            self.mem.arena.get(s.text, arena_len)
+            self.mem.arena.get(s.text_addr(), arena_len)
         };
         Some(RawSight {
             offset: (s.offset != NONE_U64).then_some(s.offset),
-            line: (s.line != 0).then_some(s.line),
+            line: s.line(),
             source: s.source,
-            encoding: s.encoding,
+            encoding: s.encoding(),
             field: (s.field_len != NONE_U32).then(|| &text[..field_len]),
-            context: if inline {
-                &s.cut[..]
-            } else {
-                &text[field_len..]
-            },
+            context: if inline { s.cut() } else { &text[field_len..] },
         })
     }
 }
@@ -1692,7 +1779,7 @@ fn fetch_ahead(mem: &Memory, order: &[SortKey], at: usize, files: &[Option<Arc<S
         return;
     };
     if s.context_len == CUT_INLINE {
-        let [_, back, a, b, c, d] = s.cut;
+        let [_, back, a, b, c, d, ..] = s.text;
         if let (Some(Some(file)), Some(start)) = (
             files.get(s.source as usize),
             (s.offset != NONE_U64)
@@ -1709,7 +1796,7 @@ fn fetch_ahead(mem: &Memory, order: &[SortKey], at: usize, files: &[Option<Arc<S
         };
         if let Some(text) = mem
             .arena
-            .bytes_at(s.text, field_len + s.context_len as usize)
+            .bytes_at(s.text_addr(), field_len + s.context_len as usize)
         {
             crate::primitives::prefetch(text.as_ptr(), text.len());
         }
@@ -2476,8 +2563,73 @@ mod tests {
 
     #[test]
     fn a_cut_place_fits_in_the_sighting() {
-        // the cut place goes where the record's padding was
-        assert_eq!(std::mem::size_of::<Sight>(), 48);
+        // the cut place goes where the arena address would
+        assert_eq!(std::mem::size_of::<Sight>(), 40);
+    }
+
+    /// What a sighting is read back as: its line, encoding, field and context (text, a cut
+    /// place kept inline, or one kept in the arena beside a field) as they were given.
+    #[test]
+    fn sightings_read_back_as_given() {
+        let mut set = IocSet::new(0);
+        let source = set.source(&Arc::from("log"));
+        let seen = |line: Option<u64>, field: Option<&'static str>, encoding| Seen {
+            source,
+            offset: Some(1234),
+            line,
+            field,
+            encoding,
+        };
+        let value = "192.0.2.7";
+        let kind = IocKind::Ipv4;
+        let mark = Mark::default();
+        let cut = Ctx::Cut(12, 70_000);
+        let place = [CUT_TAG, 12, 0x70, 0x11, 0x01, 0x00];
+        let raw_place = Ctx::Raw(&place);
+        // line, field, encoding, context given, context read back
+        type Case<'a> = (
+            Option<u64>,
+            Option<&'static str>,
+            Encoding,
+            Ctx<'a>,
+            &'a [u8],
+        );
+        let cases: [Case<'_>; 7] = [
+            (Some(7), None, Encoding::Ascii, cut, &place),
+            (None, None, Encoding::Utf16le, cut, &place),
+            (Some(9), Some("Event.Data"), Encoding::Ascii, cut, &place),
+            (Some(3), Some(""), Encoding::Utf16le, raw_place, &place),
+            (
+                Some(u64::from(u32::MAX) + 5),
+                Some("a.b"),
+                Encoding::Utf16le,
+                raw_place,
+                &place,
+            ),
+            (
+                Some(1),
+                Some("x"),
+                Encoding::Ascii,
+                Ctx::Raw(b"GET /a"),
+                b"GET /a",
+            ),
+            (None, None, Encoding::Ascii, Ctx::Raw(b""), b""),
+        ];
+        for (line, field, encoding, ctx, _) in cases {
+            set.add_counted(kind, value, mark, 1, Some(seen(line, field, encoding)), ctx);
+        }
+        let mem = &set.mem;
+        let e = &mem.entries[0];
+        let read: Vec<_> = SightIter { mem, next: e.first }.collect();
+        assert_eq!(read.len(), cases.len());
+        for (s, (line, field, encoding, _, context)) in read.iter().zip(cases) {
+            assert_eq!(s.line, line);
+            assert_eq!(s.offset, Some(1234));
+            assert_eq!(s.source, source);
+            assert_eq!(s.encoding, encoding as u8);
+            assert_eq!(s.field, field.map(str::as_bytes));
+            assert_eq!(s.context, context);
+        }
     }
 
     #[test]

@@ -6,7 +6,7 @@
 use super::allowlist::Allowlist;
 use super::refang::{refang_for_scan, RefangBuffers, Refanged};
 use super::scan::{Hit, KindSet, Scanner};
-use super::set::{IocSet, Seen};
+use super::set::{IocSet, KeyHash, Seen};
 use super::{Encoding, Ioc, IocKind, Notes};
 use std::sync::Arc;
 
@@ -25,6 +25,21 @@ pub(crate) trait Collector {
         seen: Seen<'_>,
         context: &dyn Fn(&mut String),
     );
+    /// [`Collector::hit`], with what [`Collector::prefetch`] returned for this kind and
+    /// value, if it was asked.
+    #[allow(clippy::too_many_arguments)]
+    fn hit_hashed(
+        &mut self,
+        kind: IocKind,
+        value: &str,
+        defanged: bool,
+        notes: Notes,
+        seen: Seen<'_>,
+        _hash: Option<KeyHash>,
+        context: &dyn Fn(&mut String),
+    ) {
+        self.hit(kind, value, defanged, notes, seen, context);
+    }
     /// Registers the file a source's bytes can be read again from, so that snippets of it
     /// are cut when output is written (see [`super::cut`]); collectors that write each
     /// sighting at once ignore it.
@@ -34,7 +49,8 @@ pub(crate) trait Collector {
         false
     }
     /// One hit of a source that [`Collector::cuts`]: its snippet starts `back` bytes
-    /// before the hit's offset and is `len` bytes long; `context` cuts it now.
+    /// before the hit's offset and is `len` bytes long; `context` cuts it now. `hash` is
+    /// what [`Collector::prefetch`] returned for this kind and value, if it was asked.
     #[allow(clippy::too_many_arguments)]
     fn hit_cut(
         &mut self,
@@ -44,13 +60,17 @@ pub(crate) trait Collector {
         notes: Notes,
         seen: Seen<'_>,
         (_back, _len): (u8, u32),
+        _hash: Option<KeyHash>,
         context: &dyn Fn(&mut String),
     ) {
         self.hit(kind, value, defanged, notes, seen, context);
     }
     /// A hint that a hit of `kind` and `value` comes soon (the set fetches where it will
-    /// look it up).
-    fn prefetch(&mut self, _kind: IocKind, _value: &str) {}
+    /// look it up); what it returns goes with that hit to [`Collector::hit_cut`] or
+    /// [`Collector::hit_hashed`].
+    fn prefetch(&mut self, _kind: IocKind, _value: &str) -> Option<KeyHash> {
+        None
+    }
     /// Whether reading should stop (the output is gone).
     fn stopped(&self) -> bool {
         false
@@ -74,16 +94,31 @@ impl Collector for IocSet {
         self.add_seen(kind, value, defanged, notes, seen, context);
     }
 
+    fn hit_hashed(
+        &mut self,
+        kind: IocKind,
+        value: &str,
+        defanged: bool,
+        notes: Notes,
+        seen: Seen<'_>,
+        hash: Option<KeyHash>,
+        context: &dyn Fn(&mut String),
+    ) {
+        self.add_seen_hashed(kind, value, defanged, notes, seen, hash, context);
+    }
+
     fn source_file(&mut self, source: u32, path: &std::path::Path) {
         IocSet::source_file(self, source, path);
     }
 
-    fn prefetch(&mut self, kind: IocKind, value: &str) {
-        // The hint costs a key and a hash per hit; it pays only once the table has
-        // outgrown the caches (logs where most indicators are new), not for the few
-        // thousand values a typical log repeats.
+    fn prefetch(&mut self, kind: IocKind, value: &str) -> Option<KeyHash> {
+        // The hint costs a key per hit (the hash is not computed again); it pays only once
+        // the table has outgrown the caches (logs where most indicators are new), not for
+        // the few thousand values a typical log repeats.
         if self.len() >= PREFETCH_FROM_LEN {
-            IocSet::prefetch(self, kind, value);
+            Some(IocSet::prefetch(self, kind, value))
+        } else {
+            None
         }
     }
 
@@ -99,9 +134,10 @@ impl Collector for IocSet {
         notes: Notes,
         seen: Seen<'_>,
         cut: (u8, u32),
+        hash: Option<KeyHash>,
         _context: &dyn Fn(&mut String),
     ) {
-        self.add_cut(kind, value, defanged, notes, seen, cut);
+        self.add_cut(kind, value, defanged, notes, seen, cut, hash);
     }
 }
 
@@ -211,6 +247,8 @@ fn decode_utf16_runs(data: &[u8], decoded: &mut Vec<u8>, runs: &mut Vec<(usize, 
 
 /// How many hits ahead [`Merger::merge`] tells the collector what comes.
 const PREFETCH_HITS: usize = 6;
+/// Slots of [`Merger::merge`]'s ring of hashes (more than [`PREFETCH_HITS`]).
+const HASH_RING: usize = 8;
 
 /// How many distinct indicators the set holds before [`Collector::prefetch`] asks it to
 /// fetch ahead: below this its table sits in the processor's caches anyway.
@@ -234,20 +272,45 @@ impl Merger {
         // The first line end at or after `counted_to`: hits are a few dozen bytes apart,
         // so line ends are found one at a time rather than counted between every two hits.
         let mut next_nl = memchr::memchr(b'\n', &out.data);
+        // The last line end before the hit: with `next_nl`, where its snippet stops when
+        // the chunk holds no other stop byte (no `\r`, no NUL: most logs), found without a
+        // search per hit.
+        let mut prev_nl: Option<usize> = None;
+        let lines_only = memchr::memchr2(b'\r', 0, &out.data).is_none();
+        // what `prefetch` returned for the hits up to `PREFETCH_HITS` ahead, by hit number
+        let mut hashes: [Option<KeyHash>; HASH_RING] = [None; HASH_RING];
         for (n, f) in out.found.iter().enumerate() {
             if let Some(ahead) = out.found.get(n + PREFETCH_HITS) {
-                set.prefetch(ahead.kind, &ahead.value);
+                hashes[(n + PREFETCH_HITS) % HASH_RING] = set.prefetch(ahead.kind, &ahead.value);
             }
+            // the first hits of a chunk were not fetched ahead
+            let hash = if n >= PREFETCH_HITS {
+                hashes[n % HASH_RING]
+            } else {
+                None
+            };
             self.hits += 1;
+            // the snippet's bounds, if known from the line ends around the hit
+            let mut bounds = None;
             let (offset, line_no, context) = match f.encoding {
                 Encoding::Ascii => {
                     if f.start >= counted_to {
                         while let Some(nl) = next_nl.filter(|&nl| nl < f.start) {
                             line += 1;
+                            prev_nl = Some(nl);
                             next_nl =
                                 memchr::memchr(b'\n', &out.data[nl + 1..]).map(|i| nl + 1 + i);
                         }
                         counted_to = f.start;
+                        if lines_only {
+                            bounds = bounds_within_line(
+                                out.data.len(),
+                                f.start,
+                                f.end,
+                                prev_nl,
+                                next_nl,
+                            );
+                        }
                     }
                     (
                         self.offset + f.start as u64,
@@ -277,7 +340,8 @@ impl Merger {
                 encoding: f.encoding,
             };
             if self.cut && f.encoding == Encoding::Ascii {
-                let (s, e) = snippet_bounds(context.0, context.1, context.2);
+                let (s, e) =
+                    bounds.unwrap_or_else(|| snippet_bounds(context.0, context.1, context.2));
                 let back = context.1.saturating_sub(s) as u8;
                 let len = u32::try_from(e - s).unwrap_or(u32::MAX);
                 if len != u32::MAX {
@@ -288,12 +352,13 @@ impl Merger {
                         f.notes,
                         seen,
                         (back, len),
+                        hash,
                         &|out| printable_into(&context.0[s..e], out),
                     );
                     continue;
                 }
             }
-            set.hit(f.kind, &f.value, f.defanged, f.notes, seen, &|out| {
+            set.hit_hashed(f.kind, &f.value, f.defanged, f.notes, seen, hash, &|out| {
                 snippet_into(context.0, context.1, context.2, out)
             });
         }
@@ -328,6 +393,32 @@ pub(crate) fn snippet_bounds(data: &[u8], start: usize, end: usize) -> (usize, u
     let hi = end.saturating_add(CONTEXT).min(data.len());
     let e = memchr::memchr3(b'\n', b'\r', 0, &data[end..hi]).map_or(hi, |i| end + i);
     (s, e)
+}
+
+/// [`snippet_bounds`] of `start..end` in a text of `len` bytes whose only stop bytes are
+/// line ends, given the last line end before `start` and the first at or after it; `None`
+/// when the hit itself spans a line end (or lies outside the text).
+fn bounds_within_line(
+    len: usize,
+    start: usize,
+    end: usize,
+    prev_nl: Option<usize>,
+    next_nl: Option<usize>,
+) -> Option<(usize, usize)> {
+    if start > end || end > len || next_nl.is_some_and(|nl| nl < end) {
+        return None;
+    }
+    let lo = start.saturating_sub(CONTEXT);
+    let s = match prev_nl {
+        Some(nl) if nl >= lo => nl + 1,
+        _ => lo,
+    };
+    let hi = end.saturating_add(CONTEXT).min(len);
+    let e = match next_nl {
+        Some(nl) if nl < hi => nl,
+        _ => hi,
+    };
+    Some((s, e))
 }
 
 /// The bytes of a snippet as printable text (control characters made blanks, trimmed),
@@ -424,6 +515,57 @@ mod tests {
         }
     }
 
+    /// Past `PREFETCH_FROM_LEN` indicators the merger hands each hit the hash it looked
+    /// up ahead (checked against the hash of the key in debug builds): the set it fills,
+    /// cutting snippets from the file, equals one filled hit by hit with the snippets'
+    /// text, whatever the chunk boundaries.
+    #[test]
+    fn hashes_handed_ahead_give_the_same_set() {
+        let mut log = String::new();
+        for i in 0..PREFETCH_FROM_LEN + 3000 {
+            // every kind of key: case folded, with a port, plain; some repeated
+            let n = i % (PREFETCH_FROM_LEN + 1000);
+            log.push_str(&format!(
+                "GET http://h{n}.example.com/A?b={i} from 192.0.2.{} to 198.51.100.{}:{} \
+                 path=C:\\Users\\U{n}\\x.EXE\n",
+                n % 256,
+                n % 200,
+                1 + n % 60000
+            ));
+        }
+        let file = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(file.path(), &log).unwrap();
+        let scanner = Scanner::new(KindSet::all());
+        let fill = |cut: bool| {
+            let mut set = IocSet::new(3);
+            let source = Collector::source(&mut set, &Arc::from("log"));
+            if cut {
+                Collector::source_file(&mut set, source, file.path());
+            }
+            let mut merger = Merger {
+                source,
+                offset: 0,
+                line: 1,
+                hits: 0,
+                cut,
+            };
+            for piece in log.as_bytes().chunks(1 << 16) {
+                let mut chunk = ChunkOut {
+                    data: piece.to_vec(),
+                    ..ChunkOut::default()
+                };
+                process_chunk(&scanner, &mut chunk, false);
+                merger.merge(&mut chunk, &mut set);
+            }
+            (merger.hits, set.into_sorted())
+        };
+        let (hits_cut, cut) = fill(true);
+        let (hits_text, text) = fill(false);
+        assert_eq!(hits_cut, hits_text);
+        assert!(cut.len() > PREFETCH_FROM_LEN, "{}", cut.len());
+        assert_eq!(cut, text);
+    }
+
     /// The byte-by-byte definition `snippet_bounds` must agree with.
     fn bounds_by_bytes(data: &[u8], start: usize, end: usize) -> (usize, usize) {
         let stop = |b: u8| b == b'\n' || b == b'\r' || b == 0;
@@ -438,6 +580,48 @@ mod tests {
             e += 1;
         }
         (s, e)
+    }
+
+    /// Bounds from the line ends around a hit equal the searched ones in text whose only
+    /// stop bytes are line ends, for hits anywhere (at a line end, spanning one, at the
+    /// text's ends).
+    #[test]
+    fn bounds_within_line_equal_snippet_bounds() {
+        let mut data = Vec::new();
+        for (i, len) in [0usize, 3, 90, 1, 41, 40, 39, 0, 120, 7, 80]
+            .iter()
+            .enumerate()
+        {
+            data.extend((0..*len).map(|j| b"ab.:/ 9"[(i + j) % 7]));
+            data.push(b'\n');
+        }
+        data.extend_from_slice(b"tail without a line end");
+        let nls: Vec<usize> = memchr::memchr_iter(b'\n', &data).collect();
+        let mut within = 0;
+        for start in 0..=data.len() {
+            let prev_nl = nls.iter().rev().find(|&&nl| nl < start).copied();
+            let next_nl = nls.iter().find(|&&nl| nl >= start).copied();
+            for end in [
+                start,
+                start + 1,
+                start + 9,
+                start + 60,
+                data.len(),
+                data.len() + 1,
+            ] {
+                match bounds_within_line(data.len(), start, end, prev_nl, next_nl) {
+                    Some(b) => {
+                        within += 1;
+                        assert_eq!(b, snippet_bounds(&data, start, end), "{start}..{end}");
+                    }
+                    None => assert!(
+                        end > data.len() || next_nl.is_some_and(|nl| nl < end),
+                        "{start}..{end}"
+                    ),
+                }
+            }
+        }
+        assert!(within > data.len() * 2, "{within}");
     }
 
     #[test]
