@@ -449,38 +449,17 @@ fn number(out: &mut Vec<u8>, n: u64) {
         out.push(b'0' + n as u8);
         return;
     }
-    if let Ok(small) = u32::try_from(n) {
-        if small < 100_000_000 {
-            // offsets, lines and ports: at most eight digits, counted by comparisons and
-            // made by 32-bit arithmetic
-            let len = 2
-                + usize::from(small >= 100)
-                + usize::from(small >= 1_000)
-                + usize::from(small >= 10_000)
-                + usize::from(small >= 100_000)
-                + usize::from(small >= 1_000_000)
-                + usize::from(small >= 10_000_000);
-            let mut digits = [0u8; 8];
-            let (mut i, mut m) = (len, small);
-            while m >= 100 {
-                let d = (m % 100) as usize * 2;
-                m /= 100;
-                i -= 2;
-                digits[i..i + 2].copy_from_slice(&DIGITS[d..d + 2]);
-            }
-            if m >= 10 {
-                let d = m as usize * 2;
-                digits[0..2].copy_from_slice(&DIGITS[d..d + 2]);
-            } else {
-                digits[0] = b'0' + m as u8;
-            }
-            let at = out.len();
-            out.extend_from_slice(&digits);
-            out.truncate(at + len);
-            return;
-        }
-    }
-    let len = n.checked_ilog10().map_or(1, |l| l as usize + 1);
+    // offsets, lines and ports have at most eight digits: counted by comparisons
+    let len = if n < 100_000_000 {
+        2 + usize::from(n >= 100)
+            + usize::from(n >= 1_000)
+            + usize::from(n >= 10_000)
+            + usize::from(n >= 100_000)
+            + usize::from(n >= 1_000_000)
+            + usize::from(n >= 10_000_000)
+    } else {
+        n.checked_ilog10().map_or(1, |l| l as usize + 1)
+    };
     let mut digits = [0u8; 20];
     let mut i = len;
     let mut n = n;
