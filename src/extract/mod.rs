@@ -16,7 +16,7 @@ use crate::error::{Warning, WarningCode};
 use crate::input::{self, InputError, Source};
 use crate::ioc::allowlist::{Allowlist, Verdict};
 use crate::ioc::scan::{KindSet, Scanner};
-use crate::ioc::set::{IocSet, Seen, SortedIocs};
+use crate::ioc::set::{IocSet, KeyHash, Seen, SortedIocs};
 use crate::ioc::text::{process_chunk, ChunkOut, Collector, Merger};
 pub use crate::ioc::text::{snippet, snippet_into};
 use crate::ioc::{Encoding, Flags, Ioc, IocKind, Notes, Sighting};
@@ -219,6 +219,7 @@ impl Collector for Streamer<'_> {
         defanged: bool,
         notes: Notes,
         seen: Seen<'_>,
+        _hash: Option<KeyHash>,
         context: &dyn Fn(&mut String),
     ) {
         if self.error.is_some() {
@@ -869,7 +870,7 @@ impl FieldScan {
                     field: h.field.as_deref(),
                     encoding: Encoding::Ascii,
                 };
-                set.hit(h.kind, &h.value, h.defanged, h.notes, seen, &|out| {
+                set.hit(h.kind, &h.value, h.defanged, h.notes, seen, None, &|out| {
                     out.push_str(&h.context)
                 });
             }
@@ -925,7 +926,7 @@ impl FieldScan {
                 field: path,
                 encoding: Encoding::Ascii,
             };
-            set.hit(f.kind, &f.value, f.defanged, f.notes, seen, &|out| {
+            set.hit(f.kind, &f.value, f.defanged, f.notes, seen, None, &|out| {
                 snippet_into(data, f.start, f.end, out)
             });
         }
@@ -1052,6 +1053,7 @@ fn add_sorted(set: &mut dyn Collector, from: IocSet) -> Option<String> {
                 ioc.flags.defanged,
                 notes,
                 seen,
+                None,
                 &|out| out.push_str(&s.context),
             );
             left = left.saturating_sub(1);
@@ -1072,6 +1074,7 @@ fn add_sorted(set: &mut dyn Collector, from: IocSet) -> Option<String> {
                 ioc.flags.defanged,
                 notes,
                 seen,
+                None,
                 &|_| {},
             );
         }

@@ -788,7 +788,7 @@ impl IocSet {
     ) {
         let mark = Mark { defanged, notes };
         let ctx = Ctx::Cut(back, len);
-        self.add_hashed(kind, value, mark, 1, Some(seen), ctx, hash.map(|h| h.0));
+        self.add_counted(kind, value, mark, 1, Some(seen), ctx, hash.map(|h| h.0));
     }
 
     /// Records one sighting of an indicator.
@@ -807,7 +807,7 @@ impl IocSet {
             field: sighting.field.as_deref(),
             encoding: sighting.encoding,
         };
-        self.add_seen(kind, &value, defanged, notes, seen, &|out| {
+        self.add_seen(kind, &value, defanged, notes, seen, None, &|out| {
             out.push_str(&sighting.context)
         });
     }
@@ -838,7 +838,7 @@ impl IocSet {
             field: s.and_then(|s| s.field.as_deref()),
             encoding: s.map_or(Encoding::Ascii, |s| s.encoding),
         };
-        self.add_seen(kind, &value, defanged, notes, seen, &|out| {
+        self.add_seen(kind, &value, defanged, notes, seen, None, &|out| {
             out.push_str(s.map_or("", |s| s.context.as_str()))
         });
     }
@@ -878,23 +878,10 @@ impl IocSet {
     }
 
     /// Records one sighting; `context` (which appends the snippet to its argument) is
-    /// called only when the sighting is kept.
-    pub fn add_seen(
-        &mut self,
-        kind: IocKind,
-        value: &str,
-        defanged: bool,
-        notes: Notes,
-        seen: Seen<'_>,
-        context: &dyn Fn(&mut String),
-    ) {
-        self.add_seen_hashed(kind, value, defanged, notes, seen, None, context);
-    }
-
-    /// [`IocSet::add_seen`], given what [`IocSet::prefetch`] returned for this kind and
-    /// value, if it was asked.
+    /// called only when the sighting is kept. `hash` is what [`IocSet::prefetch`] returned
+    /// for this kind and value, if it was asked.
     #[allow(clippy::too_many_arguments)]
-    pub(crate) fn add_seen_hashed(
+    pub fn add_seen(
         &mut self,
         kind: IocKind,
         value: &str,
@@ -906,26 +893,13 @@ impl IocSet {
     ) {
         let mark = Mark { defanged, notes };
         let ctx = Ctx::Text(context);
-        self.add_hashed(kind, value, mark, 1, Some(seen), ctx, hash.map(|h| h.0));
+        self.add_counted(kind, value, mark, 1, Some(seen), ctx, hash.map(|h| h.0));
     }
 
-    /// Adds `count` to an indicator's total and keeps `seen` (if any, and under the cap).
-    fn add_counted(
-        &mut self,
-        kind: IocKind,
-        value: &str,
-        mark: Mark,
-        count: u64,
-        seen: Option<Seen<'_>>,
-        context: Ctx<'_>,
-    ) {
-        self.add_hashed(kind, value, mark, count, seen, context, None);
-    }
-
-    /// [`IocSet::add_counted`], given the hash of the key if it is known already (from
-    /// [`IocSet::prefetch`]).
+    /// Adds `count` to an indicator's total and keeps `seen` (if any, and under the cap);
+    /// `hash` is the hash of the key if it is known already (from [`IocSet::prefetch`]).
     #[allow(clippy::too_many_arguments)]
-    fn add_hashed(
+    fn add_counted(
         &mut self,
         kind: IocKind,
         value: &str,
@@ -1161,10 +1135,10 @@ impl IocSet {
                 encoding: encoding_from(s.encoding),
             };
             let (n, m) = first.take().unwrap_or((0, Mark::default()));
-            self.add_counted(kind, &value, m, n, Some(seen), Ctx::Raw(s.context));
+            self.add_counted(kind, &value, m, n, Some(seen), Ctx::Raw(s.context), None);
         }
         if let Some((n, m)) = first {
-            self.add_counted(kind, &value, m, n, None, Ctx::Raw(b""));
+            self.add_counted(kind, &value, m, n, None, Ctx::Raw(b""), None);
         }
     }
 
@@ -2616,7 +2590,15 @@ mod tests {
             (None, None, Encoding::Ascii, Ctx::Raw(b""), b""),
         ];
         for (line, field, encoding, ctx, _) in cases {
-            set.add_counted(kind, value, mark, 1, Some(seen(line, field, encoding)), ctx);
+            set.add_counted(
+                kind,
+                value,
+                mark,
+                1,
+                Some(seen(line, field, encoding)),
+                ctx,
+                None,
+            );
         }
         let mem = &set.mem;
         let e = &mem.entries[0];

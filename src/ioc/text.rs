@@ -15,7 +15,9 @@ use std::sync::Arc;
 pub(crate) trait Collector {
     /// The index of a source name.
     fn source(&mut self, name: &Arc<str>) -> u32;
-    /// One hit; `context` is called only when the sighting is kept.
+    /// One hit; `context` is called only when the sighting is kept. `hash` is what
+    /// [`Collector::prefetch`] returned for this kind and value, if it was asked.
+    #[allow(clippy::too_many_arguments)]
     fn hit(
         &mut self,
         kind: IocKind,
@@ -23,23 +25,9 @@ pub(crate) trait Collector {
         defanged: bool,
         notes: Notes,
         seen: Seen<'_>,
+        hash: Option<KeyHash>,
         context: &dyn Fn(&mut String),
     );
-    /// [`Collector::hit`], with what [`Collector::prefetch`] returned for this kind and
-    /// value, if it was asked.
-    #[allow(clippy::too_many_arguments)]
-    fn hit_hashed(
-        &mut self,
-        kind: IocKind,
-        value: &str,
-        defanged: bool,
-        notes: Notes,
-        seen: Seen<'_>,
-        _hash: Option<KeyHash>,
-        context: &dyn Fn(&mut String),
-    ) {
-        self.hit(kind, value, defanged, notes, seen, context);
-    }
     /// Registers the file a source's bytes can be read again from, so that snippets of it
     /// are cut when output is written (see [`super::cut`]); collectors that write each
     /// sighting at once ignore it.
@@ -60,14 +48,14 @@ pub(crate) trait Collector {
         notes: Notes,
         seen: Seen<'_>,
         (_back, _len): (u8, u32),
-        _hash: Option<KeyHash>,
+        hash: Option<KeyHash>,
         context: &dyn Fn(&mut String),
     ) {
-        self.hit(kind, value, defanged, notes, seen, context);
+        self.hit(kind, value, defanged, notes, seen, hash, context);
     }
     /// A hint that a hit of `kind` and `value` comes soon (the set fetches where it will
     /// look it up); what it returns goes with that hit to [`Collector::hit_cut`] or
-    /// [`Collector::hit_hashed`].
+    /// [`Collector::hit`].
     fn prefetch(&mut self, _kind: IocKind, _value: &str) -> Option<KeyHash> {
         None
     }
@@ -89,22 +77,10 @@ impl Collector for IocSet {
         defanged: bool,
         notes: Notes,
         seen: Seen<'_>,
-        context: &dyn Fn(&mut String),
-    ) {
-        self.add_seen(kind, value, defanged, notes, seen, context);
-    }
-
-    fn hit_hashed(
-        &mut self,
-        kind: IocKind,
-        value: &str,
-        defanged: bool,
-        notes: Notes,
-        seen: Seen<'_>,
         hash: Option<KeyHash>,
         context: &dyn Fn(&mut String),
     ) {
-        self.add_seen_hashed(kind, value, defanged, notes, seen, hash, context);
+        self.add_seen(kind, value, defanged, notes, seen, hash, context);
     }
 
     fn source_file(&mut self, source: u32, path: &std::path::Path) {
@@ -358,7 +334,7 @@ impl Merger {
                     continue;
                 }
             }
-            set.hit_hashed(f.kind, &f.value, f.defanged, f.notes, seen, hash, &|out| {
+            set.hit(f.kind, &f.value, f.defanged, f.notes, seen, hash, &|out| {
                 snippet_into(context.0, context.1, context.2, out)
             });
         }
