@@ -1176,13 +1176,14 @@ impl Pass<'_, '_> {
         }
         // The scheme: the longest word before `://` (stratum+tcp), else the token itself
         // (`++hxxp://` in asciidoc); a defanged one (hxxp, fxp) is mapped to the real one.
-        let scheme_of = |word: &[u8]| -> Option<(String, bool)> {
+        // (the scheme as found, written in lower case into the value, not copied first)
+        fn scheme_of(word: &[u8]) -> Option<(&[u8], bool)> {
             if tables::url_schemes().contains(word) {
-                Some((lower(word), false))
+                Some((word, false))
             } else {
-                super::refang::scheme_for(word).map(|real| (real.to_string(), true))
+                super::refang::scheme_for(word).map(|real| (real.as_bytes(), true))
             }
-        };
+        }
         let (scheme, defanged_scheme) = match scheme_of(&buf[ss..e]) {
             Some(found) => found,
             None => match scheme_of(&buf[s..e]) {
@@ -1260,7 +1261,12 @@ impl Pass<'_, '_> {
         }
         let _ = port_len;
         let mut value = String::with_capacity(end - ss);
-        value.push_str(&scheme);
+        crate::primitives::push_text(&mut value, scheme);
+        if !defanged_scheme {
+            // a scheme word of the table, as `lower` gives it (the value holds only it so
+            // far); a defanged one's real scheme is written as the table of markers has it
+            value.make_ascii_lowercase();
+        }
         value.push_str("://");
         crate::primitives::push_text(&mut value, &buf[host_start..host_offset]);
         if host_kind == IocKind::Ipv6 {

@@ -443,8 +443,19 @@ fn set_key<'v>(kind: IocKind, value: &'v str, buf: &'v mut String) -> &'v str {
     key_in_form(value, key_form(kind, value), buf)
 }
 
-/// How the set's key of `value` is made ([`set_key`]).
+/// How the set's key of `value` is made ([`set_key`]): inlined where it is asked once per
+/// hit, since most values are their own key.
+#[inline(always)]
 fn key_form(kind: IocKind, value: &str) -> KeyForm {
+    match kind {
+        IocKind::Ipv4 | IocKind::Ipv6 => address_key_form(kind, value),
+        _ if kind.case_insensitive() => KeyForm::Folded,
+        _ => KeyForm::Value,
+    }
+}
+
+/// [`key_form`] of an address value.
+fn address_key_form(kind: IocKind, value: &str) -> KeyForm {
     if kind.case_insensitive() {
         return KeyForm::Folded;
     }
@@ -474,8 +485,18 @@ fn key_form(kind: IocKind, value: &str) -> KeyForm {
     }
 }
 
-/// The set's key of `value`, made as `form` says ([`key_form`] of the same value).
+/// The set's key of `value`, made as `form` says ([`key_form`] of the same value): the
+/// value itself inlined, the other forms made in `buf`.
+#[inline(always)]
 fn key_in_form<'v>(value: &'v str, form: KeyForm, buf: &'v mut String) -> &'v str {
+    match form {
+        KeyForm::Value => value,
+        _ => key_made(value, form, buf),
+    }
+}
+
+/// [`key_in_form`] of a key that is not the value itself.
+fn key_made<'v>(value: &'v str, form: KeyForm, buf: &'v mut String) -> &'v str {
     match form {
         KeyForm::Value => value,
         KeyForm::Folded => {
@@ -911,12 +932,17 @@ impl IocSet {
     /// indicators are new). Returns the hash it looked up, which [`IocSet::add_cut`] takes
     /// so as not to compute it again.
     pub fn prefetch(&mut self, kind: IocKind, value: &str) -> KeyHash {
-        let mut key_buf = std::mem::take(&mut self.key_buf);
         let form = key_form(kind, value);
-        let key = key_in_form(value, form, &mut key_buf);
-        let h = hash_key(kind as u8, key.as_bytes());
+        let h = match form {
+            KeyForm::Value => hash_key(kind as u8, value.as_bytes()),
+            _ => {
+                let mut key_buf = std::mem::take(&mut self.key_buf);
+                let h = hash_key(kind as u8, key_made(value, form, &mut key_buf).as_bytes());
+                self.key_buf = key_buf;
+                h
+            }
+        };
         self.mem.table.prefetch(h);
-        self.key_buf = key_buf;
         KeyHash { hash: h, form }
     }
 
