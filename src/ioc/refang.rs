@@ -303,6 +303,10 @@ impl Refanged<'_> {
     /// makes the whole walk linear instead of a binary search per span.
     pub fn map_span(&self, cursor: &mut usize, start: usize, end: usize) -> (usize, usize, bool) {
         let edits = &self.edits;
+        if edits.is_empty() {
+            // nothing rewritten (most chunks): what the walk below gives without edits
+            return (start, end.max(start), false);
+        }
         while *cursor < edits.len() && edits[*cursor].new_end <= start {
             *cursor += 1;
         }
@@ -790,22 +794,29 @@ mod tests {
 
     #[test]
     fn map_span_agrees_with_lookups() {
-        let r = refang(b"a hxxp://b[.]c[.]d/e f[@]g[.]h i 192.0.2[.]1 j");
-        let mut cursor = 0;
-        for start in 0..r.text.len() {
-            for end in start..=r.text.len().min(start + 12) {
-                let mut c = cursor;
-                let (s, e, d) = r.map_span(&mut c, start, end);
-                assert_eq!(s, r.original_offset(start), "start {start}..{end}");
-                let want_end = if end > start {
-                    r.original_offset(end - 1) + 1
-                } else {
-                    s
-                };
-                assert_eq!(e, want_end.max(s), "end {start}..{end}");
-                assert_eq!(d, r.was_defanged(start, end), "defanged {start}..{end}");
+        // with rewritten markers, and without any (the shortcut for a text with no edits)
+        for text in [
+            &b"a hxxp://b[.]c[.]d/e f[@]g[.]h i 192.0.2[.]1 j"[..],
+            b"a http://b.example.com/e f@g.example.org i 192.0.2.1 j",
+        ] {
+            let r = refang(text);
+            assert_eq!(r.edits.is_empty(), !text.contains(&b'['));
+            let mut cursor = 0;
+            for start in 0..r.text.len() {
+                for end in start..=r.text.len().min(start + 12) {
+                    let mut c = cursor;
+                    let (s, e, d) = r.map_span(&mut c, start, end);
+                    assert_eq!(s, r.original_offset(start), "start {start}..{end}");
+                    let want_end = if end > start {
+                        r.original_offset(end - 1) + 1
+                    } else {
+                        s
+                    };
+                    assert_eq!(e, want_end.max(s), "end {start}..{end}");
+                    assert_eq!(d, r.was_defanged(start, end), "defanged {start}..{end}");
+                }
+                let _ = r.map_span(&mut cursor, start, start);
             }
-            let _ = r.map_span(&mut cursor, start, start);
         }
     }
 
