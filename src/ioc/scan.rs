@@ -2178,10 +2178,7 @@ pub(crate) fn registry_value(hive: &str, rest: &str) -> String {
 /// (formatting an address costs more than copying it).
 fn ipv4_text(text: &[u8], ip: Ipv4Addr) -> String {
     if ipv4_is_canonical(text.len(), ip) {
-        // room for a `:port` or `/prefix` appended after it (no second allocation)
-        let mut value = String::with_capacity(text.len() + 6);
-        crate::primitives::push_text(&mut value, text);
-        value
+        ascii(text)
     } else {
         ip.to_string()
     }
