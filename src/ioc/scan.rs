@@ -1176,13 +1176,14 @@ impl Pass<'_, '_> {
         }
         // The scheme: the longest word before `://` (stratum+tcp), else the token itself
         // (`++hxxp://` in asciidoc); a defanged one (hxxp, fxp) is mapped to the real one.
-        let scheme_of = |word: &[u8]| -> Option<(String, bool)> {
+        // (the scheme as found, written in lower case into the value, not copied first)
+        fn scheme_of(word: &[u8]) -> Option<(&[u8], bool)> {
             if tables::url_schemes().contains(word) {
-                Some((lower(word), false))
+                Some((word, false))
             } else {
-                super::refang::scheme_for(word).map(|real| (real.to_string(), true))
+                super::refang::scheme_for(word).map(|real| (real.as_bytes(), true))
             }
-        };
+        }
         let (scheme, defanged_scheme) = match scheme_of(&buf[ss..e]) {
             Some(found) => found,
             None => match scheme_of(&buf[s..e]) {
@@ -1260,7 +1261,12 @@ impl Pass<'_, '_> {
         }
         let _ = port_len;
         let mut value = String::with_capacity(end - ss);
-        value.push_str(&scheme);
+        crate::primitives::push_text(&mut value, scheme);
+        if !defanged_scheme {
+            // a scheme word of the table, as `lower` gives it (the value holds only it so
+            // far); a defanged one's real scheme is written as the table of markers has it
+            value.make_ascii_lowercase();
+        }
         value.push_str("://");
         crate::primitives::push_text(&mut value, &buf[host_start..host_offset]);
         if host_kind == IocKind::Ipv6 {
@@ -2284,9 +2290,53 @@ fn ipv6_text(ip: Ipv6Addr) -> String {
 /// Parses a strict dotted quad: four decimal octets 0-255, no leading zeros unless every
 /// octet is written with exactly three digits (zero-padded logs).
 pub fn parse_ipv4(text: &[u8]) -> Option<Ipv4Addr> {
-    // one pass over the bytes (asked of every dotted number of a text, every URL's host and
-    // every address key with a port); the form split at dots, kept in the tests, is the
-    // definition it is tested against
+    // octet by octet, up to three digits each (asked of every dotted number of a text,
+    // every URL's host and every address key with a port); the form split at dots, kept
+    // in the tests, is the definition it is tested against
+    if !(7..=15).contains(&text.len()) {
+        return None;
+    }
+    let digit = |i: usize| {
+        text.get(i)
+            .map(|b| b.wrapping_sub(b'0'))
+            .filter(|&d| d <= 9)
+            .map(u32::from)
+    };
+    let mut octets = [0u8; 4];
+    let mut at = 0usize;
+    let (mut padded, mut all_three) = (false, true);
+    for (k, octet) in octets.iter_mut().enumerate() {
+        if k > 0 {
+            if text.get(at) != Some(&b'.') {
+                return None;
+            }
+            at += 1;
+        }
+        let first = digit(at)?;
+        let (mut value, mut len) = (first, 1);
+        if let Some(d) = digit(at + 1) {
+            (value, len) = (value * 10 + d, 2);
+            if let Some(d) = digit(at + 2) {
+                (value, len) = (value * 10 + d, 3);
+            }
+        }
+        if value > 255 {
+            return None;
+        }
+        padded |= len > 1 && first == 0;
+        all_three &= len == 3;
+        *octet = value as u8;
+        at += len;
+    }
+    if at != text.len() || (padded && !all_three) {
+        return None;
+    }
+    Some(Ipv4Addr::from(octets))
+}
+
+/// [`parse_ipv4`] as it was before it read octet by octet (one pass over the bytes).
+#[cfg(test)]
+fn parse_ipv4_by_bytes(text: &[u8]) -> Option<Ipv4Addr> {
     let mut octets = [0u8; 4];
     let mut n = 0usize;
     let (mut value, mut len, mut first) = (0u32, 0usize, 0u8);
@@ -2713,6 +2763,7 @@ mod tests {
         ];
         for t in fixed {
             assert_eq!(parse_ipv4(t), parse_ipv4_by_parts(t), "{:?}", ascii(t));
+            assert_eq!(parse_ipv4(t), parse_ipv4_by_bytes(t), "{:?}", ascii(t));
         }
         let alphabet = b"0123456789..a/";
         let mut state = 0x2545_f491_4f6c_dd1d;
@@ -2721,6 +2772,18 @@ mod tests {
             let t: Vec<u8> = (0..len)
                 .map(|_| alphabet[(next(&mut state) % alphabet.len() as u64) as usize])
                 .collect();
+            assert_eq!(parse_ipv4(&t), parse_ipv4_by_parts(&t), "{:?}", ascii(&t));
+            assert_eq!(parse_ipv4(&t), parse_ipv4_by_bytes(&t), "{:?}", ascii(&t));
+        }
+        // dotted runs of digits of every length up to 17, most of them near an address's
+        // shape (the octet-by-octet reader against the byte-by-byte one)
+        let alphabet = b"0019255..";
+        for _ in 0..300_000 {
+            let len = (next(&mut state) % 18) as usize;
+            let t: Vec<u8> = (0..len)
+                .map(|_| alphabet[(next(&mut state) % alphabet.len() as u64) as usize])
+                .collect();
+            assert_eq!(parse_ipv4(&t), parse_ipv4_by_bytes(&t), "{:?}", ascii(&t));
             assert_eq!(parse_ipv4(&t), parse_ipv4_by_parts(&t), "{:?}", ascii(&t));
         }
         // quads of plain, two- and three-digit octets, in and out of range
@@ -2739,6 +2802,11 @@ mod tests {
             assert_eq!(
                 parse_ipv4(t.as_bytes()),
                 parse_ipv4_by_parts(t.as_bytes()),
+                "{t}"
+            );
+            assert_eq!(
+                parse_ipv4(t.as_bytes()),
+                parse_ipv4_by_bytes(t.as_bytes()),
                 "{t}"
             );
         }

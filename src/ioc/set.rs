@@ -79,9 +79,24 @@ struct Mark {
 }
 
 /// The hash of an indicator's key in a set ([`IocSet::prefetch`]), handed back with the
-/// same kind and value so that it is computed once per hit.
+/// same kind and value so that it is computed once per hit, with how the key is made from
+/// the value (so that an address's port is not parsed again).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct KeyHash(u32);
+pub struct KeyHash {
+    hash: u32,
+    form: KeyForm,
+}
+
+/// How the set's key of a value is made from it ([`set_key`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum KeyForm {
+    /// The value itself.
+    Value,
+    /// The value in lower case (paths and registry keys).
+    Folded,
+    /// An address written with a port: the address is `value[start..end]`.
+    Port { start: u32, end: u32, port: u16 },
+}
 
 /// Indicators keyed by kind and normalised value.
 #[derive(Debug)]
@@ -425,16 +440,24 @@ const PORT_SEP: u8 = 1;
 /// The set's key of a value: lower case for paths and registry keys, `ADDR\u{1}PPPPP` for
 /// an address written with a port, else the value itself.
 fn set_key<'v>(kind: IocKind, value: &'v str, buf: &'v mut String) -> &'v str {
+    key_in_form(value, key_form(kind, value), buf)
+}
+
+/// How the set's key of `value` is made ([`set_key`]): inlined where it is asked once per
+/// hit, since most values are their own key.
+#[inline(always)]
+fn key_form(kind: IocKind, value: &str) -> KeyForm {
+    match kind {
+        IocKind::Ipv4 | IocKind::Ipv6 => address_key_form(kind, value),
+        _ if kind.case_insensitive() => KeyForm::Folded,
+        _ => KeyForm::Value,
+    }
+}
+
+/// [`key_form`] of an address value.
+fn address_key_form(kind: IocKind, value: &str) -> KeyForm {
     if kind.case_insensitive() {
-        if value.is_ascii() {
-            // `fold_case` without a new string
-            buf.clear();
-            buf.push_str(value);
-            buf.make_ascii_lowercase();
-        } else {
-            *buf = fold_case(value);
-        }
-        return buf.as_str();
+        return KeyForm::Folded;
     }
     // Only an address written with a port has another key: an IPv4 value holding a `:`, an
     // IPv6 value opening with `[` (what `split_port` looks for first). Most values have
@@ -446,17 +469,57 @@ fn set_key<'v>(kind: IocKind, value: &'v str, buf: &'v mut String) -> &'v str {
         _ => false,
     };
     if !may_have_port {
-        return value;
+        return KeyForm::Value;
     }
-    match super::split_port(kind, value) {
-        Some((addr, port)) => {
+    let Some((addr, port)) = super::split_port(kind, value) else {
+        return KeyForm::Value;
+    };
+    // the address is a piece of the value: after its `[` for IPv6, at its start for IPv4
+    let start = usize::from(kind == IocKind::Ipv6);
+    let end = start + addr.len();
+    match (u32::try_from(start), u32::try_from(end)) {
+        (Ok(start), Ok(end)) if value.get(start as usize..end as usize) == Some(addr) => {
+            KeyForm::Port { start, end, port }
+        }
+        _ => KeyForm::Value,
+    }
+}
+
+/// The set's key of `value`, made as `form` says ([`key_form`] of the same value): the
+/// value itself inlined, the other forms made in `buf`.
+#[inline(always)]
+fn key_in_form<'v>(value: &'v str, form: KeyForm, buf: &'v mut String) -> &'v str {
+    match form {
+        KeyForm::Value => value,
+        _ => key_made(value, form, buf),
+    }
+}
+
+/// [`key_in_form`] of a key that is not the value itself.
+fn key_made<'v>(value: &'v str, form: KeyForm, buf: &'v mut String) -> &'v str {
+    match form {
+        KeyForm::Value => value,
+        KeyForm::Folded => {
+            if value.is_ascii() {
+                // `fold_case` without a new string
+                buf.clear();
+                buf.push_str(value);
+                buf.make_ascii_lowercase();
+            } else {
+                *buf = fold_case(value);
+            }
+            buf.as_str()
+        }
+        KeyForm::Port { start, end, port } => {
+            let Some(addr) = value.get(start as usize..end as usize) else {
+                return value;
+            };
             buf.clear();
             buf.push_str(addr);
             buf.push(char::from(PORT_SEP));
             push_port(buf, port);
             buf.as_str()
         }
-        None => value,
     }
 }
 
@@ -788,7 +851,7 @@ impl IocSet {
     ) {
         let mark = Mark { defanged, notes };
         let ctx = Ctx::Cut(back, len);
-        self.add_counted(kind, value, mark, 1, Some(seen), ctx, hash.map(|h| h.0));
+        self.add_counted(kind, value, mark, 1, Some(seen), ctx, hash);
     }
 
     /// Records one sighting of an indicator.
@@ -869,12 +932,18 @@ impl IocSet {
     /// indicators are new). Returns the hash it looked up, which [`IocSet::add_cut`] takes
     /// so as not to compute it again.
     pub fn prefetch(&mut self, kind: IocKind, value: &str) -> KeyHash {
-        let mut key_buf = std::mem::take(&mut self.key_buf);
-        let key = set_key(kind, value, &mut key_buf);
-        let h = hash_key(kind as u8, key.as_bytes());
+        let form = key_form(kind, value);
+        let h = match form {
+            KeyForm::Value => hash_key(kind as u8, value.as_bytes()),
+            _ => {
+                let mut key_buf = std::mem::take(&mut self.key_buf);
+                let h = hash_key(kind as u8, key_made(value, form, &mut key_buf).as_bytes());
+                self.key_buf = key_buf;
+                h
+            }
+        };
         self.mem.table.prefetch(h);
-        self.key_buf = key_buf;
-        KeyHash(h)
+        KeyHash { hash: h, form }
     }
 
     /// Records one sighting; `context` (which appends the snippet to its argument) is
@@ -893,7 +962,7 @@ impl IocSet {
     ) {
         let mark = Mark { defanged, notes };
         let ctx = Ctx::Text(context);
-        self.add_counted(kind, value, mark, 1, Some(seen), ctx, hash.map(|h| h.0));
+        self.add_counted(kind, value, mark, 1, Some(seen), ctx, hash);
     }
 
     /// Adds `count` to an indicator's total and keeps `seen` (if any, and under the cap);
@@ -907,12 +976,15 @@ impl IocSet {
         count: u64,
         seen: Option<Seen<'_>>,
         context: Ctx<'_>,
-        hash: Option<u32>,
+        hash: Option<KeyHash>,
     ) {
         let mut key_buf = std::mem::take(&mut self.key_buf);
-        let key = set_key(kind, value, &mut key_buf);
+        // the key as the prefetch made it, without parsing the value again
+        let form = hash.map_or_else(|| key_form(kind, value), |h| h.form);
+        debug_assert_eq!(form, key_form(kind, value), "{kind:?} {value}");
+        let key = key_in_form(value, form, &mut key_buf);
         let kind_byte = kind as u8;
-        let h = hash.unwrap_or_else(|| hash_key(kind_byte, key.as_bytes()));
+        let h = hash.map_or_else(|| hash_key(kind_byte, key.as_bytes()), |h| h.hash);
         debug_assert_eq!(h, hash_key(kind_byte, key.as_bytes()), "{kind:?} {value}");
         let mut text = std::mem::take(&mut self.scratch);
         let mem = &mut self.mem;
