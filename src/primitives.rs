@@ -95,6 +95,18 @@ pub fn prefetch(ptr: *const u8, len: usize) {
     }
 }
 
+/// A small deterministic generator (xorshift64, `seed` not zero) for the tests that check
+/// a rewritten function against its earlier form on random inputs.
+#[cfg(test)]
+pub(crate) fn xorshift(mut state: u64) -> impl FnMut() -> u64 {
+    move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

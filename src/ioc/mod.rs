@@ -524,8 +524,6 @@ impl Ioc {
 
 #[cfg(test)]
 mod tests {
-    use super::{split_port, IocKind};
-
     /// `parse_ipv4` reads what the standard parser reads: random texts of digits and dots,
     /// and quads with zero-padded and out-of-range octets.
     #[test]
@@ -535,13 +533,7 @@ mod tests {
                 .ok()
                 .and_then(|s| s.parse::<std::net::Ipv4Addr>().ok())
         };
-        let mut state = 0x9e37_79b9_7f4a_7c15u64;
-        let mut next = move || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
+        let mut next = crate::primitives::xorshift(0x9e37_79b9_7f4a_7c15u64);
         let alphabet = b"0123456789..:/x";
         let mut accepted = 0;
         for _ in 0..100_000 {
@@ -569,81 +561,5 @@ mod tests {
         }
         // the quads must have exercised both answers
         assert!(accepted > 1_000 && accepted < 49_000, "{accepted}");
-    }
-
-    /// `split_port` as it was before its port was read in one pass: digits only, then the
-    /// standard parser.
-    fn split_port_by_parsing(kind: IocKind, value: &str) -> Option<(&str, u16)> {
-        let (addr, port) = match kind {
-            IocKind::Ipv4 => {
-                let (addr, port) = value.rsplit_once(':')?;
-                super::parse_ipv4(addr.as_bytes())?;
-                (addr, port)
-            }
-            IocKind::Ipv6 => {
-                let (addr, port) = value.strip_prefix('[')?.rsplit_once("]:")?;
-                addr.parse::<std::net::Ipv6Addr>().ok()?;
-                (addr, port)
-            }
-            _ => return None,
-        };
-        if port.is_empty() || !port.bytes().all(|b| b.is_ascii_digit()) {
-            return None;
-        }
-        Some((addr, port.parse::<u16>().ok()?))
-    }
-
-    /// `split_port` gives what its earlier form gave, on addresses with ports of every
-    /// length (leading zeros, signs, overflow, letters) and on other kinds.
-    #[test]
-    fn split_port_equals_the_form_parsing_the_port_with_the_standard_parser() {
-        let mut state = 0x2545_f491_4f6c_dd1du64;
-        let mut next = move || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
-        let addrs = [
-            (IocKind::Ipv4, "192.0.2.10", ""),
-            (IocKind::Ipv4, "198.51.100.7", ""),
-            (IocKind::Ipv4, "203.0.113.001", ""),
-            (IocKind::Ipv4, "example.com", ""),
-            (IocKind::Ipv6, "[2001:db8::1]", ""),
-            (IocKind::Ipv6, "[::ffff:192.0.2.1]", ""),
-            (IocKind::Ipv6, "2001:db8::1", ""),
-            (IocKind::Ipv6, "[2001:db8::g]", ""),
-            (IocKind::Domain, "example.com", ""),
-            (IocKind::Url, "http://example.com", ""),
-        ];
-        let alphabet = b"0123456789+-a: ";
-        let (mut accepted, mut refused) = (0, 0);
-        for _ in 0..200_000 {
-            let (kind, addr, _) = addrs[(next() % addrs.len() as u64) as usize];
-            let port: String = match next() % 3 {
-                // digits only, up to seven (past u16, with leading zeros)
-                0 => (0..next() % 8)
-                    .map(|_| char::from(b'0' + (next() % 10) as u8))
-                    .collect(),
-                1 => (next() % 70_000).to_string(),
-                _ => (0..next() % 7)
-                    .map(|_| char::from(alphabet[(next() % alphabet.len() as u64) as usize]))
-                    .collect(),
-            };
-            let sep = if next() % 8 == 0 { "" } else { ":" };
-            let value = format!("{addr}{sep}{port}");
-            let ours = split_port(kind, &value);
-            assert_eq!(
-                ours,
-                split_port_by_parsing(kind, &value),
-                "{kind:?} {value}"
-            );
-            accepted += usize::from(ours.is_some());
-            refused += usize::from(ours.is_none());
-        }
-        assert!(
-            accepted > 10_000 && refused > 10_000,
-            "{accepted} {refused}"
-        );
     }
 }

@@ -805,13 +805,7 @@ mod tests {
 
     #[test]
     fn spoken_dots_are_the_substring_matches() {
-        let mut state = 0x0bad_cafe_f00d_1234u64;
-        let mut next = move || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
+        let mut next = crate::primitives::xorshift(0x0bad_cafe_f00d_1234u64);
         let pieces: [&[u8]; 11] = [
             b" ", b" ", b" d", b"dot", b"Dot", b"DOT", b"dOT", b"ot ", b"OT", b"x", b".",
         ];

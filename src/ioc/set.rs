@@ -2333,6 +2333,51 @@ mod tests {
         Some((addr, port.parse::<u16>().ok()?))
     }
 
+    /// `split_port`, which reads the port in one pass, gives what its first form gave, on
+    /// addresses with ports of every length (leading zeros, signs, overflow, letters) and
+    /// on other kinds.
+    #[test]
+    fn split_port_equals_the_form_parsing_the_port_with_the_standard_parser() {
+        let mut next = crate::primitives::xorshift(0x2545_f491_4f6c_dd1du64);
+        let addrs = [
+            (IocKind::Ipv4, "192.0.2.10"),
+            (IocKind::Ipv4, "198.51.100.7"),
+            (IocKind::Ipv4, "203.0.113.001"),
+            (IocKind::Ipv4, "example.com"),
+            (IocKind::Ipv6, "[2001:db8::1]"),
+            (IocKind::Ipv6, "[::ffff:192.0.2.1]"),
+            (IocKind::Ipv6, "2001:db8::1"),
+            (IocKind::Ipv6, "[2001:db8::g]"),
+            (IocKind::Domain, "example.com"),
+            (IocKind::Url, "http://example.com"),
+        ];
+        let alphabet = b"0123456789+-a: ";
+        let (mut accepted, mut refused) = (0, 0);
+        for _ in 0..200_000 {
+            let (kind, addr) = addrs[(next() % addrs.len() as u64) as usize];
+            let port: String = match next() % 3 {
+                // digits only, up to seven (past u16, with leading zeros)
+                0 => (0..next() % 8)
+                    .map(|_| char::from(b'0' + (next() % 10) as u8))
+                    .collect(),
+                1 => (next() % 70_000).to_string(),
+                _ => (0..next() % 7)
+                    .map(|_| char::from(alphabet[(next() % alphabet.len() as u64) as usize]))
+                    .collect(),
+            };
+            let sep = if next().is_multiple_of(8) { "" } else { ":" };
+            let value = format!("{addr}{sep}{port}");
+            let ours = crate::ioc::split_port(kind, &value);
+            assert_eq!(ours, split_port_by_std(kind, &value), "{kind:?} {value}");
+            accepted += usize::from(ours.is_some());
+            refused += usize::from(ours.is_none());
+        }
+        assert!(
+            accepted > 10_000 && refused > 10_000,
+            "{accepted} {refused}"
+        );
+    }
+
     #[test]
     fn set_key_equals_the_key_made_by_parsing_every_value() {
         let values = [

@@ -389,13 +389,7 @@ mod tests {
 
     /// Strings of `pieces` joined at random (xorshift, fixed seed).
     fn random_texts(pieces: &[&str], count: usize, most: u64) -> Vec<String> {
-        let mut state: u64 = 0x2545_f491_4f6c_dd1d;
-        let mut next = || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
+        let mut next = crate::primitives::xorshift(0x2545_f491_4f6c_dd1d_u64);
         (0..count)
             .map(|_| {
                 let n = next() % most;

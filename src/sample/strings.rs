@@ -594,16 +594,6 @@ mod tests {
         out
     }
 
-    /// A xorshift64 generator from `seed`, for deterministic test data.
-    fn xorshift(mut state: u64) -> impl FnMut() -> u64 {
-        move || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        }
-    }
-
     #[test]
     fn the_strings_cap_samples_the_whole_file_tagged_strings_first() {
         let found = |i: usize, tagged: bool| FoundString {
@@ -661,7 +651,7 @@ mod tests {
 
     #[test]
     fn ascii_runs_match_the_reference() {
-        let mut next = xorshift(0x9e37_79b9_7f4a_7c15);
+        let mut next = crate::primitives::xorshift(0x9e37_79b9_7f4a_7c15);
         let mut cases: Vec<Vec<u8>> = vec![Vec::new(), vec![b'a'; 64], vec![b'a'; 200]];
         for len in [1, 5, 63, 64, 65, 127, 128, 129, 300, 1000] {
             for density in [1, 2, 4, 16, 200] {
@@ -698,7 +688,7 @@ mod tests {
             b"a\0b\0c\0d\0e\0\0\0A\0B\0C\0D\0E\0F\0".to_vec(),
             b"\0a\0b\0c\0d\0e\0".to_vec(),
         ];
-        let mut next = xorshift(0x1234_5678_9abc_def1);
+        let mut next = crate::primitives::xorshift(0x1234_5678_9abc_def1);
         for _ in 0..200 {
             let mut d = Vec::new();
             for _ in 0..300 {
