@@ -2765,26 +2765,19 @@ mod tests {
             assert_eq!(parse_ipv4(t), parse_ipv4_by_parts(t), "{:?}", ascii(t));
             assert_eq!(parse_ipv4(t), parse_ipv4_by_bytes(t), "{:?}", ascii(t));
         }
-        let alphabet = b"0123456789..a/";
         let mut state = 0x2545_f491_4f6c_dd1d;
-        for _ in 0..200_000 {
-            let len = (next(&mut state) % 18) as usize;
-            let t: Vec<u8> = (0..len)
-                .map(|_| alphabet[(next(&mut state) % alphabet.len() as u64) as usize])
-                .collect();
-            assert_eq!(parse_ipv4(&t), parse_ipv4_by_parts(&t), "{:?}", ascii(&t));
-            assert_eq!(parse_ipv4(&t), parse_ipv4_by_bytes(&t), "{:?}", ascii(&t));
-        }
-        // dotted runs of digits of every length up to 17, most of them near an address's
-        // shape (the octet-by-octet reader against the byte-by-byte one)
-        let alphabet = b"0019255..";
-        for _ in 0..300_000 {
-            let len = (next(&mut state) % 18) as usize;
-            let t: Vec<u8> = (0..len)
-                .map(|_| alphabet[(next(&mut state) % alphabet.len() as u64) as usize])
-                .collect();
-            assert_eq!(parse_ipv4(&t), parse_ipv4_by_bytes(&t), "{:?}", ascii(&t));
-            assert_eq!(parse_ipv4(&t), parse_ipv4_by_parts(&t), "{:?}", ascii(&t));
+        // texts of up to 17 bytes: digits, dots and other bytes; then dotted runs of
+        // digits, most of them near an address's shape (the octet-by-octet reader against
+        // the byte-by-byte one)
+        for (alphabet, count) in [(&b"0123456789..a/"[..], 200_000), (b"0019255..", 300_000)] {
+            for _ in 0..count {
+                let len = (next(&mut state) % 18) as usize;
+                let t: Vec<u8> = (0..len)
+                    .map(|_| alphabet[(next(&mut state) % alphabet.len() as u64) as usize])
+                    .collect();
+                assert_eq!(parse_ipv4(&t), parse_ipv4_by_parts(&t), "{:?}", ascii(&t));
+                assert_eq!(parse_ipv4(&t), parse_ipv4_by_bytes(&t), "{:?}", ascii(&t));
+            }
         }
         // quads of plain, two- and three-digit octets, in and out of range
         for _ in 0..50_000 {
