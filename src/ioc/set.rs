@@ -454,11 +454,8 @@ fn key_form(kind: IocKind, value: &str) -> KeyForm {
     }
 }
 
-/// [`key_form`] of an address value.
+/// [`key_form`] of an address value (no address kind is case-insensitive).
 fn address_key_form(kind: IocKind, value: &str) -> KeyForm {
-    if kind.case_insensitive() {
-        return KeyForm::Folded;
-    }
     // Only an address written with a port has another key: an IPv4 value holding a `:`, an
     // IPv6 value opening with `[` (what `split_port` looks for first). Most values have
     // neither, and are not parsed again.
