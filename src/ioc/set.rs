@@ -1541,6 +1541,8 @@ impl<'m> Iterator for SightIter<'m> {
 }
 
 /// One indicator as it is written to and read from a run: owned, reusable buffers.
+/// The stream hands records on boxed, so that passing one from cursor to group to the
+/// spares moves a pointer, not the record.
 #[derive(Debug, Default, Clone)]
 struct Record {
     kind: u8,
@@ -1853,10 +1855,11 @@ struct RecordStream {
     runs: usize,
     cursors: Vec<Cursor>,
     /// The current record of each cursor (`None` once it is exhausted).
-    heads: Vec<Option<Record>>,
+    heads: Vec<Option<Box<Record>>>,
     /// Records given back for reuse (fresh buffers for each record would fault in new
-    /// pages at every step of the merge).
-    spare: Vec<Record>,
+    /// pages at every step of the merge); boxed, as everywhere they are handed on.
+    #[allow(clippy::vec_box)]
+    spare: Vec<Box<Record>>,
     sources: Vec<Arc<str>>,
     files: Vec<Option<Arc<SourceFile>>>,
     max_sightings: usize,
@@ -1875,7 +1878,7 @@ impl RecordStream {
     fn prime(&mut self) {
         self.heads.clear();
         for i in 0..self.cursors.len() {
-            let mut rec = Record::default();
+            let mut rec = Box::<Record>::default();
             let head = match self.cursors[i].next_into(&mut rec) {
                 Ok(true) => Some(rec),
                 Ok(false) => None,
@@ -1901,7 +1904,7 @@ impl RecordStream {
     }
 
     /// The next indicator, merged across cursors.
-    fn next_record(&mut self) -> Option<Record> {
+    fn next_record(&mut self) -> Option<Box<Record>> {
         if self.heads.len() == 1 {
             // one cursor (nothing spilled): its records in order, nothing to merge
             let out = self.heads[0].take()?;
@@ -1960,10 +1963,12 @@ pub struct SortedIocs {
     records: RecordStream,
     allowlist: Option<(super::allowlist::Allowlist, bool)>,
     public_only: bool,
-    /// The records of the indicator being read: one, or an address and its ports.
-    group: Vec<Record>,
+    /// The records of the indicator being read: one, or an address and its ports (boxed:
+    /// each is moved in from the stream and back to its spares).
+    #[allow(clippy::vec_box)]
+    group: Vec<Box<Record>>,
     /// The record read past the end of the group, if any.
-    ahead: Option<Record>,
+    ahead: Option<Box<Record>>,
     hook: Option<IocHook>,
     /// The indicator handed out by [`SortedIocs::next_ref`], its buffers reused.
     ioc: Ioc,
@@ -1995,11 +2000,11 @@ impl SortedIocs {
         self.next_ref().cloned()
     }
 
-    fn next_record(&mut self) -> Option<Record> {
+    fn next_record(&mut self) -> Option<Box<Record>> {
         self.ahead.take().or_else(|| self.records.next_record())
     }
 
-    fn recycle(&mut self, rec: Record) {
+    fn recycle(&mut self, rec: Box<Record>) {
         if self.records.spare.len() < 8 {
             self.records.spare.push(rec);
         }
@@ -2042,131 +2047,88 @@ impl SortedIocs {
             if !self.next_group() {
                 return None;
             }
-            let Some(head) = self.group.first() else {
-                continue;
-            };
-            let Some(kind) = IocKind::ALL.get(head.kind as usize).copied() else {
-                continue;
-            };
-            let (addr, port) = key_port(head.kind, &head.key);
-            let shown: &[u8] = if port.is_some() || self.group.len() > 1 {
-                addr
-            } else if head.display.is_empty() {
-                &head.key
-            } else {
-                &head.display
-            };
-            let mut ioc = std::mem::replace(&mut self.ioc, empty_ioc());
-            ioc.value.clear();
-            crate::primitives::push_text(&mut ioc.value, shown);
-            let raw_port = if self.raw { port } else { None };
-            let (mut count, mut defanged, mut notes) = (0u64, false, 0u16);
-            ioc.ports.clear();
-            for rec in &self.group {
-                count += rec.count;
-                defanged |= rec.defanged;
-                notes |= rec.notes;
-                if let (_, Some(p)) = key_port(rec.kind, &rec.key) {
-                    ioc.ports.push(p);
-                }
+            if self.fill_ioc() {
+                return Some(&self.ioc);
             }
-            let mut flags = Flags {
-                defanged,
-                notes: Notes::from_bits(notes) | super::value_notes(kind, &ioc.value),
-                ..Flags::default()
-            };
-            let mut keep = true;
-            if let Some((list, keep_listed)) = &self.allowlist {
-                match list.verdict(kind, &ioc.value, defanged) {
-                    Verdict::Listed if !keep_listed => keep = false,
-                    Verdict::Listed => flags.allowlisted = true,
-                    Verdict::KeptOnListedHost => flags.notes.insert(Notes::ALLOWLISTED_HOST),
-                    Verdict::NotListed => {}
-                }
-            }
-            flags.scope = scope_of(kind, &ioc.value);
-            if self.public_only && !matches!(flags.scope, None | Some(Scope::Public)) {
-                keep = false;
-            }
-            if !keep {
-                self.ioc = ioc;
-                continue;
-            }
-            ioc.kind = kind;
-            ioc.flags = flags;
-            ioc.count = count;
-            ioc.intel.clear();
-            self.fill_sightings(&mut ioc);
-            if raw_port.is_some() {
-                ioc.value = super::join_port(kind, &ioc.value, raw_port).into_owned();
-                ioc.ports.clear();
-                for s in &mut ioc.sightings {
-                    s.port = None;
-                }
-            }
-            if let Some(hook) = &self.hook {
-                hook(&mut ioc);
-            }
-            self.ioc = ioc;
-            return Some(&self.ioc);
         }
     }
 
-    /// The group's sightings into `ioc`, in input order, up to the cap.
-    fn fill_sightings(&mut self, ioc: &mut Ioc) {
-        self.pool.append(&mut ioc.sightings);
-        self.order.clear();
-        for (r, rec) in self.group.iter().enumerate() {
-            for i in 0..rec.sights.len() {
-                self.order.push((r as u32, i as u32));
+    /// Makes the group just read the indicator in `self.ioc`, filled in place (its buffers
+    /// reused, nothing moved); false when it is left out (allowlisted, not public when
+    /// only public ones are wanted, or of no known kind).
+    fn fill_ioc(&mut self) -> bool {
+        let SortedIocs {
+            records,
+            allowlist,
+            public_only,
+            group,
+            hook,
+            ioc,
+            pool,
+            order,
+            raw,
+            ..
+        } = self;
+        let Some(head) = group.first() else {
+            return false;
+        };
+        let Some(kind) = IocKind::ALL.get(head.kind as usize).copied() else {
+            return false;
+        };
+        let (addr, port) = key_port(head.kind, &head.key);
+        let shown: &[u8] = if port.is_some() || group.len() > 1 {
+            addr
+        } else if head.display.is_empty() {
+            &head.key
+        } else {
+            &head.display
+        };
+        ioc.value.clear();
+        crate::primitives::push_text(&mut ioc.value, shown);
+        let raw_port = if *raw { port } else { None };
+        let (mut count, mut defanged, mut notes) = (0u64, false, 0u16);
+        ioc.ports.clear();
+        for rec in group.iter() {
+            count += rec.count;
+            defanged |= rec.defanged;
+            notes |= rec.notes;
+            if let (_, Some(p)) = key_port(rec.kind, &rec.key) {
+                ioc.ports.push(p);
             }
         }
-        if self.group.len() > 1 {
-            // each record's sightings are its first ones in input order: merged by
-            // source (numbered in input order), then place
-            let group = &self.group;
-            let place = |&(r, i): &(u32, u32)| {
-                let s = &group[r as usize].sights[i as usize];
-                (s.source, s.offset.unwrap_or(0), s.line.unwrap_or(0))
-            };
-            self.order.sort_by_key(place);
-            let max = self.records.max_sightings;
-            if max != 0 {
-                self.order.truncate(max);
+        let mut flags = Flags {
+            defanged,
+            notes: Notes::from_bits(notes) | super::value_notes(kind, &ioc.value),
+            ..Flags::default()
+        };
+        if let Some((list, keep_listed)) = allowlist {
+            match list.verdict(kind, &ioc.value, defanged) {
+                Verdict::Listed if !*keep_listed => return false,
+                Verdict::Listed => flags.allowlisted = true,
+                Verdict::KeptOnListedHost => flags.notes.insert(Notes::ALLOWLISTED_HOST),
+                Verdict::NotListed => {}
             }
         }
-        let (sources, files) = (&self.records.sources, &self.records.files);
-        for &(r, i) in &self.order {
-            let rec = &self.group[r as usize];
-            let s = &rec.sights[i as usize];
-            let mut out = self.pool.pop().unwrap_or_else(empty_sighting);
-            match sources.get(s.source as usize) {
-                Some(name) => {
-                    if !Arc::ptr_eq(&out.source, name) {
-                        out.source = name.clone();
-                    }
-                }
-                None => out.source = Arc::from(""),
-            }
-            out.offset = s.offset;
-            out.line = s.line;
-            out.field = s.field.map(|(a, b)| {
-                let mut f = out.field.take().unwrap_or_default();
-                f.clear();
-                f.push_str(&String::from_utf8_lossy(&rec.text[a..b]));
-                f
-            });
-            out.port = key_port(rec.kind, &rec.key).1;
-            out.encoding = encoding_from(s.encoding);
-            out.context.clear();
-            context_into(
-                &rec.text[s.context.0..s.context.1],
-                files.get(s.source as usize).and_then(Option::as_ref),
-                s.offset,
-                &mut out.context,
-            );
-            ioc.sightings.push(out);
+        flags.scope = scope_of(kind, &ioc.value);
+        if *public_only && !matches!(flags.scope, None | Some(Scope::Public)) {
+            return false;
         }
+        ioc.kind = kind;
+        ioc.flags = flags;
+        ioc.count = count;
+        ioc.intel.clear();
+        fill_sightings(ioc, pool, order, group, records);
+        if raw_port.is_some() {
+            ioc.value = super::join_port(kind, &ioc.value, raw_port).into_owned();
+            ioc.ports.clear();
+            for s in &mut ioc.sightings {
+                s.port = None;
+            }
+        }
+        if let Some(hook) = hook {
+            hook(ioc);
+        }
+        true
     }
 
     /// How many spilled runs are merged (0: everything fitted in memory).
@@ -2178,6 +2140,69 @@ impl SortedIocs {
     /// in that run are missing).
     pub fn error(&self) -> Option<&str> {
         self.records.error.as_deref()
+    }
+}
+
+/// The sightings of `group` into `ioc`, in input order, up to the cap (`pool` holds
+/// sightings whose buffers are reused, `order` is scratch).
+fn fill_sightings(
+    ioc: &mut Ioc,
+    pool: &mut Vec<Sighting>,
+    order: &mut Vec<(u32, u32)>,
+    group: &[Box<Record>],
+    records: &RecordStream,
+) {
+    pool.append(&mut ioc.sightings);
+    order.clear();
+    for (r, rec) in group.iter().enumerate() {
+        for i in 0..rec.sights.len() {
+            order.push((r as u32, i as u32));
+        }
+    }
+    if group.len() > 1 {
+        // each record's sightings are its first ones in input order: merged by source
+        // (numbered in input order), then place
+        let place = |&(r, i): &(u32, u32)| {
+            let s = &group[r as usize].sights[i as usize];
+            (s.source, s.offset.unwrap_or(0), s.line.unwrap_or(0))
+        };
+        order.sort_by_key(place);
+        let max = records.max_sightings;
+        if max != 0 {
+            order.truncate(max);
+        }
+    }
+    let (sources, files) = (&records.sources, &records.files);
+    for &(r, i) in order.iter() {
+        let rec = &group[r as usize];
+        let s = &rec.sights[i as usize];
+        let mut out = pool.pop().unwrap_or_else(empty_sighting);
+        match sources.get(s.source as usize) {
+            Some(name) => {
+                if !Arc::ptr_eq(&out.source, name) {
+                    out.source = name.clone();
+                }
+            }
+            None => out.source = Arc::from(""),
+        }
+        out.offset = s.offset;
+        out.line = s.line;
+        out.field = s.field.map(|(a, b)| {
+            let mut f = out.field.take().unwrap_or_default();
+            f.clear();
+            f.push_str(&String::from_utf8_lossy(&rec.text[a..b]));
+            f
+        });
+        out.port = key_port(rec.kind, &rec.key).1;
+        out.encoding = encoding_from(s.encoding);
+        out.context.clear();
+        context_into(
+            &rec.text[s.context.0..s.context.1],
+            files.get(s.source as usize).and_then(Option::as_ref),
+            s.offset,
+            &mut out.context,
+        );
+        ioc.sightings.push(out);
     }
 }
 

@@ -407,7 +407,9 @@ pub(crate) fn printable_into(bytes: &[u8], out: &mut String) {
         .iter()
         .fold(true, |ok, &b| ok & (0x20..0x7f).contains(&b))
     {
-        crate::primitives::push_text(out, bytes.trim_ascii());
+        // SAFETY: every byte is printable ASCII (checked just above), and ASCII text is
+        // valid UTF-8 (`push_text` would check that again, a second pass over the bytes).
+        out.push_str(unsafe { std::str::from_utf8_unchecked(bytes.trim_ascii()) });
         return;
     }
     let text: String = String::from_utf8_lossy(bytes)
