@@ -32,6 +32,27 @@ pub fn check_target(path: &Path) -> io::Result<()> {
     }
 }
 
+/// What [`write_to`] would refuse or fail on before it writes anything, asked before the
+/// work that makes the output (a long extraction must not end in "cannot write output"):
+/// a path that is no regular file ([`check_target`]), or a folder that does not exist.
+/// `None` and `-` are standard output, always writable. What only creating the file can
+/// tell (permissions, a full disk) is still reported by [`write_to`].
+pub fn check_writable(path: Option<&Path>) -> io::Result<()> {
+    let Some(p) = path.filter(|p| p.as_os_str() != "-") else {
+        return Ok(());
+    };
+    check_target(p)?;
+    let dir = parent_of(p);
+    match std::fs::metadata(dir) {
+        Ok(m) if m.is_dir() => Ok(()),
+        Ok(_) => Err(io::Error::new(
+            io::ErrorKind::NotADirectory,
+            format!("{}: {} is not a folder", p.display(), dir.display()),
+        )),
+        Err(e) => Err(in_folder(p, dir, e)),
+    }
+}
+
 fn describe_type(m: &std::fs::Metadata) -> &'static str {
     #[cfg(unix)]
     {

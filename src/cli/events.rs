@@ -73,6 +73,9 @@ fn executable_kind(source: &input::Source) -> Option<&'static str> {
 
 /// Runs `spoor events`.
 pub fn run(args: EventsArgs) -> ExitCode {
+    if let Err(code) = super::check_output(args.output.as_deref()) {
+        return code;
+    }
     let intel = match super::load_intel(&args.intel, args.warninglists.as_ref()) {
         Ok(store) => store,
         Err(code) => return code,

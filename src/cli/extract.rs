@@ -89,6 +89,9 @@ pub struct ExtractArgs {
 
 /// Runs `spoor extract`.
 pub fn run(args: ExtractArgs) -> ExitCode {
+    if let Err(code) = super::check_output(args.output.as_deref()) {
+        return code;
+    }
     let allowlist = match build_allowlist(&args) {
         Ok(list) => list,
         Err(e) => {

@@ -96,12 +96,18 @@ pub fn run(args: GoodwareArgs) -> ExitCode {
             date,
             max_file_size,
             min_packages,
-        } => build(paths, &output, append, date, max_file_size, min_packages),
+        } => match super::check_output(Some(&output)) {
+            Ok(()) => build(paths, &output, append, date, max_file_size, min_packages),
+            Err(code) => code,
+        },
         GoodwareAction::Merge {
             parts,
             output,
             date,
-        } => merge(&parts, &output, date),
+        } => match super::check_output(Some(&output)) {
+            Ok(()) => merge(&parts, &output, date),
+            Err(code) => code,
+        },
         GoodwareAction::Info { file } => match open(&file) {
             Ok(index) => print(&info_text(&index)),
             Err(e) => super::fail(&e),

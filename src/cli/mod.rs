@@ -155,6 +155,15 @@ pub fn warning_line(message: &str) -> String {
     )
 }
 
+/// Refuses, before any work, an output path the run could not write at its end (see
+/// [`crate::output::check_writable`]): the same message and exit code as a late failure.
+pub fn check_output(path: Option<&std::path::Path>) -> Result<(), ExitCode> {
+    crate::output::check_writable(path).map_err(|e| {
+        warn(format_args!("cannot write output: {e}"));
+        ExitCode::from(EXIT_FAILURE)
+    })
+}
+
 /// A `--time-limit` in seconds as a duration; 0, negative or unrepresentable means none.
 pub fn time_limit(seconds: f64) -> Option<std::time::Duration> {
     if seconds > 0.0 {

@@ -88,6 +88,9 @@ pub struct RulesArgs {
 
 /// Runs `spoor rules`.
 pub fn run(args: RulesArgs) -> ExitCode {
+    if let Err(code) = super::check_output(args.output.as_deref()) {
+        return code;
+    }
     if args.sigma {
         return run_sigma(&args);
     }

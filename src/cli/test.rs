@@ -88,6 +88,9 @@ struct JsonReport<'a> {
 
 /// Runs `spoor test`.
 pub fn run(args: TestArgs) -> ExitCode {
+    if let Err(code) = super::check_output(args.output.as_deref()) {
+        return code;
+    }
     let rules = match RuleSet::compile_paths(&args.rules) {
         Ok(r) => r,
         Err(e) => return super::fail(&e.into()),

@@ -108,6 +108,9 @@ impl Style {
 
 /// Runs `spoor triage`.
 pub fn run(args: TriageArgs) -> ExitCode {
+    if let Err(code) = super::check_output(args.output.as_deref()) {
+        return code;
+    }
     let options = TriageOptions {
         min_string_len: args.min_len,
         ..TriageOptions::default()

@@ -1,0 +1,1 @@
+extract no-such-input.txt data/report.txt -o /dev/null

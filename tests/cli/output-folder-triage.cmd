@@ -1,0 +1,1 @@
+triage data/garbage.bin -o data

@@ -1,0 +1,1 @@
+events data/sysmon.ndjson -o no-such-dir/events.json
