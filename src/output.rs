@@ -28,7 +28,8 @@ pub fn check_target(path: &Path) -> io::Result<()> {
             ),
         )),
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
-        Err(e) => Err(e),
+        // (a file where a folder of the path should be, a folder that cannot be searched)
+        Err(e) => Err(io::Error::new(e.kind(), format!("{}: {e}", path.display()))),
     }
 }
 

@@ -150,6 +150,7 @@ goldens!(
     output_folder_triage,
     output_missing_folder,
     output_missing_folder_events,
+    output_under_a_file,
     report_csv_types,
     report_defang,
     report_json,

@@ -1,0 +1,1 @@
+extract data/report.txt -o data/report.txt/x.json
