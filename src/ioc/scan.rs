@@ -910,7 +910,24 @@ impl Pass<'_, '_> {
         let after_colon = prev == b':' && !self.host_field_before(s - 1);
         // `\0.note.gnu.property`: a section name in a binary's string table
         let section_name = prev == b'.' && self.before(s, 2) == 0;
-        if (after_slash || after_colon || section_name || matches!(prev, b'\\' | b'$' | b'%'))
+        // Code around a dotted name, as found in the strings of real programs (Python and
+        // JavaScript bundled in wheels and packages, Go binaries): `plt.show()`,
+        // `fn.call(obj)`, a method called; `*time.zone` as a whole string of a binary
+        // (nothing printable after it), the name of a Go pointer type (in text, `*` may
+        // be emphasis or a footnote, and in `*evil.com/c2.Config` the name is the host of
+        // a module path); `type:.eq.golang.org/...`, a symbol Go's compiler makes for a
+        // type.
+        let next = buf.get(e).copied().unwrap_or(0);
+        let method_call = next == b'(';
+        let pointer_type = prev == b'*' && !(0x20..0x7f).contains(&next);
+        let go_type_symbol = s >= 6 && &buf[s - 6..s] == b"type:.";
+        if (after_slash
+            || after_colon
+            || section_name
+            || method_call
+            || pointer_type
+            || go_type_symbol
+            || matches!(prev, b'\\' | b'$' | b'%'))
             && !self.text.was_defanged(s, e)
         {
             return;
@@ -2844,6 +2861,41 @@ mod tests {
             "url",
             "https://example.org/a"
         ));
+    }
+
+    /// Dotted names in the code that real programs carry (Python and JavaScript in wheels
+    /// and packages, Go type names and symbols) are no hosts; the same names written as
+    /// hosts are.
+    #[test]
+    fn names_in_code_are_not_hosts() {
+        let domains = |text: &str| -> Vec<String> {
+            found(text)
+                .into_iter()
+                .filter(|(k, _)| k == "domain")
+                .map(|(_, v)| v)
+                .collect()
+        };
+        for code in [
+            ">>> plt.show()",
+            "return getter ? getter.call(obj) : member.get(obj)",
+            "step(generator.next(value))",
+            "*time.zone\0*singleflight.call\x01",
+            "type:.eq.net/netip.parseAddrError\0type:.hash.golang.org/x/text/language.Tag",
+        ] {
+            assert_eq!(domains(code), Vec::<String>::new(), "{code:?}");
+        }
+        for (text, host) in [
+            // emphasis, a footnote mark, a module path's host, a call's argument
+            ("C2: **c2.example.net**", "c2.example.net"),
+            ("*c2.example.net, seen twice", "c2.example.net"),
+            ("*example.org/c2.Config\0", "example.org"),
+            ("resolve(c2.example.net)", "c2.example.net"),
+            ("see c2.example.net (mirror)", "c2.example.net"),
+            // a defanged name is kept whatever follows it
+            ("c2[.]example[.]net()", "c2.example.net"),
+        ] {
+            assert!(domains(text).contains(&host.to_string()), "{text:?}");
+        }
     }
 
     #[test]
