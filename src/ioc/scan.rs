@@ -234,6 +234,9 @@ struct Pass<'s, 'b> {
     out: &'s mut Vec<Hit>,
     /// Scanning text decoded from Base64, hex or percent-encoding: no second decoding.
     nested: bool,
+    /// Where the last URL was cut before a second one glued to it (`usize::MAX`: none):
+    /// that one's scheme follows a letter or digit, and is a scheme all the same.
+    glued_url: usize,
 }
 
 impl Scanner {
@@ -251,6 +254,7 @@ impl Scanner {
             text,
             out,
             nested: false,
+            glued_url: usize::MAX,
         };
         pass.run();
     }
@@ -368,6 +372,7 @@ impl Pass<'_, '_> {
             text: &refanged,
             out: &mut hits,
             nested: true,
+            glued_url: usize::MAX,
         };
         inner.run();
         if hits.is_empty() {
@@ -1217,7 +1222,7 @@ impl Pass<'_, '_> {
                 None => return None,
             },
         };
-        if is_alnum(self.before(ss, 1)) && ss != s + 1 {
+        if is_alnum(self.before(ss, 1)) && ss != s + 1 && ss != self.glued_url {
             return None;
         }
         // A URL opened by a quote ends at the matching quote.
@@ -1237,6 +1242,13 @@ impl Pass<'_, '_> {
         }
         if end == host_start {
             return None;
+        }
+        // Strings kept end to end without a separator (as Go and Rust binaries keep them):
+        // `…/rules/no-consolehttps://host/…` holds a second URL, and this one ends before
+        // its scheme.
+        if let Some(cut) = glued_scheme(&buf[host_start..end]) {
+            end = host_start + cut;
+            self.glued_url = end;
         }
         // Certificate bytes after a CRL / CA-issuer path or an OCSP host read as URL
         // characters (`….crl0q`, `ocsp.example.com0A`): cut at the ASN.1 boundary.
@@ -1875,6 +1887,31 @@ static URL_BYTES: [u8; 256] = {
 /// byte no URL holds there. A quote ends a URL opened by one (`opener`), a comma its
 /// path (in the query it is data), a bracket its path or query; a backslash is a
 /// separator only in a `backslashed` URL.
+/// Where an `http://` or `https://` glued to a letter or digit starts in `rest` (a URL
+/// after its `://`), if one is: the start of a second URL, not part of this one's path
+/// (a URL inside a path or query follows a `/`, `=` or `%`).
+fn glued_scheme(rest: &[u8]) -> Option<usize> {
+    for colon in memchr::memchr_iter(b':', rest) {
+        if rest.get(colon + 1..colon + 3) != Some(b"//") {
+            continue;
+        }
+        let head = &rest[..colon];
+        let scheme_len = if head.len() >= 5 && head[head.len() - 5..].eq_ignore_ascii_case(b"https")
+        {
+            5
+        } else if head.len() >= 4 && head[head.len() - 4..].eq_ignore_ascii_case(b"http") {
+            4
+        } else {
+            continue;
+        };
+        let start = colon - scheme_len;
+        if start > 0 && rest[start - 1].is_ascii_alphanumeric() {
+            return Some(start);
+        }
+    }
+    None
+}
+
 fn url_end(buf: &[u8], host_start: usize, opener: u8, backslashed: bool) -> usize {
     let mut end = host_start;
     let mut in_host = true;
@@ -2861,6 +2898,36 @@ mod tests {
             "url",
             "https://example.org/a"
         ));
+    }
+
+    /// URLs kept end to end without a separator (strings of Go and Rust binaries) are
+    /// each one URL; a URL inside another's path or query stays part of it.
+    #[test]
+    fn urls_glued_end_to_end_are_split() {
+        let urls = |text: &str| -> Vec<String> {
+            found(text)
+                .into_iter()
+                .filter(|(k, _)| k == "url")
+                .map(|(_, v)| v)
+                .collect()
+        };
+        assert_eq!(
+            urls(
+                "https://example.com/rules/no-consoleHTTPS://example.net/a.phphttp://example.org/"
+            ),
+            [
+                "http://example.org/",
+                "https://example.com/rules/no-console",
+                "https://example.net/a.php"
+            ]
+        );
+        for whole in [
+            "https://web.archive.org/web/2015/http://example.org/x",
+            "https://example.com/r?u=https://example.net/",
+            "https://example.com/r?u=http%3A//example.net/",
+        ] {
+            assert_eq!(urls(whole), [whole], "{whole}");
+        }
     }
 
     /// Dotted names in the code that real programs carry (Python and JavaScript in wheels
