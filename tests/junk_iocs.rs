@@ -174,6 +174,9 @@ fn oids_in_rdata_are_not_addresses() {
         "2.23.140.1.2.1",
         "1.3.14.3.2.26",
         "1.2.840.113549.1.1.11",
+        // RFC 8410 curves, as OpenSSL names them ("X25519:1.3.101.110")
+        "1.3.101.110",
+        "1.3.101.113",
     ];
     let mut body = Vec::new();
     for o in oids {

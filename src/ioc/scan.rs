@@ -2970,6 +2970,7 @@ mod tests {
         assert!(has("to 192.0.2.10:8080 ok", "ipv4", "192.0.2.10:8080"));
         assert!(has("net 198.51.100.0/24", "ipv4", "198.51.100.0/24"));
         assert!(found("Chrome/91.0.4472.124 and version 1.2.3.4 and 1.2.3.4.5").is_empty());
+        assert!(found("the strategy in [1] (section 1.2.2.9)").is_empty());
         assert!(has("c2 2001:DB8::1 up", "ipv6", "2001:db8::1"));
         assert!(has("[2001:db8::1]:443", "ipv6", "[2001:db8::1]:443"));
         assert!(found("at 23:28:35 mac 00:1a:2b:3c:4d:5e std::string").is_empty());
