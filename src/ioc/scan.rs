@@ -813,8 +813,43 @@ impl Pass<'_, '_> {
         if is_oid(&buf[s..e]) && !self.text.was_defanged(s, e) {
             return; // 2.5.29.14: an X.509 extension id (data/oid-prefixes.txt)
         }
+        // `"ZLIB": ["1.2.0", "1.2.0.2", "1.2.2"]`: a quoted quad in a list that holds a
+        // shorter version number is a version too
+        if matches!(prev, b'"' | b'\'')
+            && self.byte(e) == prev
+            && self.in_version_list(s, e)
+            && !self.text.was_defanged(s, e)
+        {
+            return;
+        }
         let (value, end) = self.with_port_or_prefix(ipv4_text(&buf[s..e], ip), e, 32);
         self.emit(IocKind::Ipv4, value, s, end);
+    }
+
+    /// Whether `s..e` is an item of a `[...]` list on its line (up to 512 bytes either
+    /// way) of which another item is a version number of two or three parts.
+    fn in_version_list(&self, s: usize, e: usize) -> bool {
+        let buf = self.buf;
+        let lo = s.saturating_sub(512);
+        let Some(open) = memchr::memrchr3(b'[', b']', b'\n', &buf[lo..s]).map(|i| lo + i) else {
+            return false;
+        };
+        let hi = (e + 512).min(buf.len());
+        let Some(close) = memchr::memchr3(b'[', b']', b'\n', &buf[e..hi]).map(|i| e + i) else {
+            return false;
+        };
+        if buf[open] != b'[' || buf[close] != b']' {
+            return false;
+        }
+        buf[open + 1..close].split(|&b| b == b',').any(|item| {
+            let item = item.trim_ascii();
+            let item = item
+                .strip_prefix(b"\"")
+                .and_then(|i| i.strip_suffix(b"\""))
+                .or_else(|| item.strip_prefix(b"'").and_then(|i| i.strip_suffix(b"'")))
+                .unwrap_or(item);
+            is_short_version(item)
+        })
     }
 
     /// Appends `:port` or `/prefix` when they follow at `e`.
@@ -2509,6 +2544,15 @@ fn is_plain_file_name(item: &[u8]) -> bool {
     !item.contains(&b'/') && !validate::is_domain(&name, DomainContext::Structured)
 }
 
+/// Whether a list item is a version number of two or three parts (`1.2`, `1.2.13`).
+fn is_short_version(item: &[u8]) -> bool {
+    let parts = item.split(|&b| b == b'.');
+    (2..=3).contains(&parts.clone().count())
+        && parts
+            .into_iter()
+            .all(|p| !p.is_empty() && p.len() <= 4 && p.iter().all(u8::is_ascii_digit))
+}
+
 /// Whether a dotted quad is an OID (`data/oid-prefixes.txt`).
 fn is_oid(quad: &[u8]) -> bool {
     tables::oid_prefixes().iter().any(|p| {
@@ -2971,6 +3015,18 @@ mod tests {
         assert!(has("net 198.51.100.0/24", "ipv4", "198.51.100.0/24"));
         assert!(found("Chrome/91.0.4472.124 and version 1.2.3.4 and 1.2.3.4.5").is_empty());
         assert!(found("the strategy in [1] (section 1.2.2.9)").is_empty());
+        assert!(found(r#""ZLIB": ["1.2.0", "1.2.0.2", "1.2.2.3", "1.2.3.4", "1.2.9"]"#).is_empty());
+        assert!(found("versions = ['1.2.0.2', '1.2.0.8', '1.3']").is_empty());
+        assert!(has(
+            r#"{"c2": ["192.0.2.7"], "v": "1.2.0"}"#,
+            "ipv4",
+            "192.0.2.7"
+        ));
+        assert!(has(
+            r#"hosts: ["192.0.2.7", "192.0.2.8"]"#,
+            "ipv4",
+            "192.0.2.7"
+        ));
         assert!(has("c2 2001:DB8::1 up", "ipv6", "2001:db8::1"));
         assert!(has("[2001:db8::1]:443", "ipv6", "[2001:db8::1]:443"));
         assert!(found("at 23:28:35 mac 00:1a:2b:3c:4d:5e std::string").is_empty());
