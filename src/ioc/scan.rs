@@ -2913,6 +2913,15 @@ mod tests {
         v
     }
 
+    /// The values of one kind found in `text`, sorted.
+    fn found_of(text: &str, kind: &str) -> Vec<String> {
+        found(text)
+            .into_iter()
+            .filter(|(k, _)| k == kind)
+            .map(|(_, v)| v)
+            .collect()
+    }
+
     fn has(text: &str, kind: &str, value: &str) -> bool {
         found(text).iter().any(|(k, v)| k == kind && v == value)
     }
@@ -2948,13 +2957,7 @@ mod tests {
     /// each one URL; a URL inside another's path or query stays part of it.
     #[test]
     fn urls_glued_end_to_end_are_split() {
-        let urls = |text: &str| -> Vec<String> {
-            found(text)
-                .into_iter()
-                .filter(|(k, _)| k == "url")
-                .map(|(_, v)| v)
-                .collect()
-        };
+        let urls = |text: &str| found_of(text, "url");
         assert_eq!(
             urls(
                 "https://example.com/rules/no-consoleHTTPS://example.net/a.phphttp://example.org/"
@@ -2979,13 +2982,7 @@ mod tests {
     /// hosts are.
     #[test]
     fn names_in_code_are_not_hosts() {
-        let domains = |text: &str| -> Vec<String> {
-            found(text)
-                .into_iter()
-                .filter(|(k, _)| k == "domain")
-                .map(|(_, v)| v)
-                .collect()
-        };
+        let domains = |text: &str| found_of(text, "domain");
         for code in [
             ">>> plt.show()",
             "return getter ? getter.call(obj) : member.get(obj)",
