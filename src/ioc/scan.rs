@@ -1918,13 +1918,9 @@ static URL_BYTES: [u8; 256] = {
     t
 };
 
-/// Where a URL whose authority starts at `host_start` ends (before trimming): at the first
-/// byte no URL holds there. A quote ends a URL opened by one (`opener`), a comma its
-/// path (in the query it is data), a bracket its path or query; a backslash is a
-/// separator only in a `backslashed` URL.
 /// Where an `http://` or `https://` glued to a letter or digit starts in `rest` (a URL
 /// after its `://`), if one is: the start of a second URL, not part of this one's path
-/// (a URL inside a path or query follows a `/`, `=` or `%`).
+/// (a URL inside a path or query follows punctuation: `/`, `=`, `%`).
 fn glued_scheme(rest: &[u8]) -> Option<usize> {
     for colon in memchr::memchr_iter(b':', rest) {
         if rest.get(colon + 1..colon + 3) != Some(b"//") {
@@ -1947,6 +1943,10 @@ fn glued_scheme(rest: &[u8]) -> Option<usize> {
     None
 }
 
+/// Where a URL whose authority starts at `host_start` ends (before trimming): at the first
+/// byte no URL holds there. A quote ends a URL opened by one (`opener`), a comma its
+/// path (in the query it is data), a bracket its path or query; a backslash is a
+/// separator only in a `backslashed` URL.
 fn url_end(buf: &[u8], host_start: usize, opener: u8, backslashed: bool) -> usize {
     let mut end = host_start;
     let mut in_host = true;
