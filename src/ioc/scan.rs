@@ -842,13 +842,11 @@ impl Pass<'_, '_> {
             return false;
         }
         buf[open + 1..close].split(|&b| b == b',').any(|item| {
-            let item = item.trim_ascii();
-            let item = item
-                .strip_prefix(b"\"")
-                .and_then(|i| i.strip_suffix(b"\""))
-                .or_else(|| item.strip_prefix(b"'").and_then(|i| i.strip_suffix(b"'")))
-                .unwrap_or(item);
-            is_short_version(item)
+            // the item without its quotes
+            match item.trim_ascii() {
+                [q @ (b'"' | b'\''), inner @ .., last] if last == q => is_short_version(inner),
+                bare => is_short_version(bare),
+            }
         })
     }
 
@@ -2546,11 +2544,9 @@ fn is_plain_file_name(item: &[u8]) -> bool {
 
 /// Whether a list item is a version number of two or three parts (`1.2`, `1.2.13`).
 fn is_short_version(item: &[u8]) -> bool {
-    let parts = item.split(|&b| b == b'.');
+    let mut parts = item.split(|&b| b == b'.');
     (2..=3).contains(&parts.clone().count())
-        && parts
-            .into_iter()
-            .all(|p| !p.is_empty() && p.len() <= 4 && p.iter().all(u8::is_ascii_digit))
+        && parts.all(|p| !p.is_empty() && p.len() <= 4 && p.iter().all(u8::is_ascii_digit))
 }
 
 /// Whether a dotted quad is an OID (`data/oid-prefixes.txt`).
