@@ -22,6 +22,8 @@ const OID_PREFIXES: &str = include_str!("../data/oid-prefixes.txt");
 const NOT_DOMAINS: &str = include_str!("../data/not-domains.txt");
 const HOST_CONTEXT_WORDS: &str = include_str!("../data/host-context-words.txt");
 const FILE_CONTEXT_WORDS: &str = include_str!("../data/file-context-words.txt");
+const MEMBER_TLDS: &str = include_str!("../data/member-tlds.txt");
+const GLUED_HOSTS: &str = include_str!("../data/glued-hosts.txt");
 
 /// The entries of a table: trimmed lines without comments or blanks.
 pub fn entries(text: &str) -> impl Iterator<Item = &str> {
@@ -142,6 +144,13 @@ table!(
     FILE_CONTEXT_WORDS
 );
 
+table!(
+    /// TLDs that are also method names: after a class name, a member access
+    /// (`CParser.read`).
+    member_tlds,
+    MEMBER_TLDS
+);
+
 /// Lower-case entries of a table, longest first, for prefix matching.
 fn phrases(text: &str) -> Vec<Box<[u8]>> {
     let mut v: Vec<Box<[u8]>> = entries(text)
@@ -162,6 +171,13 @@ pub fn registry_spaced_names() -> &'static [Box<[u8]>] {
 pub fn oid_prefixes() -> &'static [Box<[u8]>] {
     static V: OnceLock<Vec<Box<[u8]>>> = OnceLock::new();
     V.get_or_init(|| phrases(OID_PREFIXES))
+}
+
+/// Hosts of package paths that binaries keep glued to the string before them
+/// (`ZYgithub.com/...`), lower case, longest first.
+pub fn glued_hosts() -> &'static [Box<[u8]>] {
+    static V: OnceLock<Vec<Box<[u8]>>> = OnceLock::new();
+    V.get_or_init(|| phrases(GLUED_HOSTS))
 }
 
 /// API behaviour categories for triage (`[category]` headers, one API per line).

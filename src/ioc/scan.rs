@@ -987,6 +987,18 @@ impl Pass<'_, '_> {
             if !defanged && (is_code_shaped(written) || tables::not_domains().contains(&name)) {
                 return; // System.Net, ASP.NET: code and product names
             }
+            if !defanged
+                && (is_member_access(written)
+                    || is_shared_object(&name)
+                    || is_dotted_version(&name))
+            {
+                return; // CParser.read, _ufuncs.cpython-311-darwin.so, 0.3.27.dev
+            }
+            if let Some(at) = self.glued_host(s, e).filter(|_| !defanged) {
+                // ZYgithub.com/...: the host of a module path after the string before it
+                self.emit(IocKind::Domain, name[at..].to_owned(), s + at, e);
+                return;
+            }
             if ambiguous && (is_file_shaped(written) || self.file_context(s, e)) {
                 return; // setup-F4CG[.]zip, attachment invoice[.]mov
             }
@@ -999,6 +1011,7 @@ impl Pass<'_, '_> {
                     && !tables::detection_prefixes().contains(first)
             }
             && !is_code_shaped(written)
+            && !is_member_access(written)
             && !is_file_shaped(written)
             && validate::is_domain(&name, DomainContext::Structured)
             && self.host_context(s, e)
@@ -1008,6 +1021,28 @@ impl Pass<'_, '_> {
             // or list about hosts
             self.emit_noted(IocKind::Domain, name, s, e, Notes::HOST_CONTEXT);
         }
+    }
+
+    /// Where, in the name at `s..e`, a host of `data/glued-hosts.txt` starts when the name
+    /// is that host glued to the end of the string before it, as binaries keep them
+    /// (`ZYgithub.com/...`, `Z1google.golang.org/...`, `GeneralizedTimegolang.org/x/...`):
+    /// followed by `/` (a package path), and the glued part holds a capital or a digit (a
+    /// look-alike such as `xgithub.com` is written in lower case).
+    fn glued_host(&self, s: usize, e: usize) -> Option<usize> {
+        if self.buf.get(e) != Some(&b'/') {
+            return None;
+        }
+        let written = &self.buf[s..e];
+        tables::glued_hosts().iter().find_map(|host| {
+            let at = written.len().checked_sub(host.len()).filter(|&at| at > 0)?;
+            let (glued, tail) = written.split_at(at);
+            (tail == &host[..]
+                && glued.last() != Some(&b'.')
+                && glued
+                    .iter()
+                    .any(|b| b.is_ascii_uppercase() || b.is_ascii_digit()))
+            .then_some(at)
+        })
     }
 
     /// Up to `n` words before `s` (nearest first; on the same line, or on the line
@@ -2499,6 +2534,51 @@ fn is_code_shaped(written: &[u8]) -> bool {
     last.iter().any(u8::is_ascii_uppercase) && last.iter().any(u8::is_ascii_lowercase)
 }
 
+/// Whether a name as written is a member access in code: a class name (a capital, then
+/// lower case) and, in lower case, a method or attribute that is also a TLD
+/// (`CParser.read`, `InputContainer.seek`, `ListBase.map`; `data/member-tlds.txt`).
+fn is_member_access(written: &[u8]) -> bool {
+    let mut labels = written.rsplit(|&b| b == b'.');
+    let (Some(last), Some(class)) = (labels.next(), labels.next()) else {
+        return false;
+    };
+    class.first().is_some_and(u8::is_ascii_uppercase)
+        && class.iter().any(u8::is_ascii_lowercase)
+        && last.iter().all(u8::is_ascii_lowercase)
+        && tables::member_tlds().contains(last)
+}
+
+/// Whether a lower-case name ending in `.so` is a shared object's file name: a Python
+/// extension module (`_ufuncs.cpython-311-darwin.so`, `_rust.abi3.so`, `pypy` tags), a
+/// library (`libgtk-x11-2.0.so`: a `lib` name, a version before `.so`), a Wine DLL
+/// (`ntdll.dll.so`).
+fn is_shared_object(name: &str) -> bool {
+    let Some(rest) = name.strip_suffix(".so") else {
+        return false;
+    };
+    let last = rest.rsplit('.').next().unwrap_or("");
+    name.starts_with("lib")
+        || last.bytes().all(|b| b.is_ascii_digit())
+        || rest.split('.').any(|label| {
+            label.starts_with("cpython-")
+                || label.starts_with("pypy")
+                || label == "abi3"
+                || label == "dll"
+        })
+}
+
+/// Whether a lower-case name of three labels or more is a version with a word after it:
+/// every label but the last is a number (`0.3.27.dev`, `2.15.2.dev`).
+fn is_dotted_version(name: &str) -> bool {
+    let mut labels = name.split('.');
+    labels.next_back();
+    let numbers: Vec<&str> = labels.collect();
+    numbers.len() >= 2
+        && numbers
+            .iter()
+            .all(|l| l.bytes().all(|b| b.is_ascii_digit()))
+}
+
 /// Whether a two-label name as written looks like a file name: its first label has an
 /// upper-case letter after a lower-case one (`setup-F4CG.zip`, `myPhotos.mov`); host
 /// names are written in one case.
@@ -3000,6 +3080,54 @@ mod tests {
         ] {
             assert!(domains(text).contains(&host.to_string()), "{text:?}");
         }
+    }
+
+    /// Member accesses (a class name, then a method that is also a TLD), shared objects'
+    /// file names and versions with a word after them are no hosts; names with capitals
+    /// under other TLDs are.
+    #[test]
+    fn members_shared_objects_and_versions_are_not_hosts() {
+        let domains = |text: &str| found_of(text, "domain");
+        for code in [
+            "astropy.io.ascii.cparser.CParser.read",
+            "av.container.input.InputContainer.seek, _DoubleListMixin.map",
+            "error in NNDescent.build; Channel.target",
+            "scipy/special/_ufuncs.cpython-311-darwin.so _rust.abi3.so",
+            "_pypy_openssl.pypy39-pp73-x86_64-linux-gnu.so",
+            "libgtk-x11-2.0.so libdb-5.3.so ntdll.dll.so",
+            "OpenBLAS 0.3.27.dev DYNAMIC_ARCH; numpy 2.15.2.dev",
+        ] {
+            assert_eq!(domains(code), Vec::<String>::new(), "{code:?}");
+        }
+        for (text, host) in [
+            ("Contact Support.Example.com", "support.example.com"),
+            ("mail: Login.Example.net", "login.example.net"),
+            ("c2 at cdn.Example.org", "cdn.example.org"),
+            ("seen reports.example.com and 163.com", "163.com"),
+            ("host c2[.]Loader[.]read", "c2.loader.read"),
+        ] {
+            assert!(domains(text).contains(&host.to_string()), "{text:?}");
+        }
+    }
+
+    /// A package path's host glued to the string before it (Go binaries) is that host;
+    /// written all in lower case, or not followed by a path, the name stays whole.
+    #[test]
+    fn hosts_glued_to_a_string_before_them_are_split() {
+        let domains = |text: &str| found_of(text, "domain");
+        assert_eq!(
+            domains(
+                "\0Z1google.golang.org/protobuf/types\0GeneralizedTimegolang.org/x/text\0\
+                 n141buf.build/gen/go\0"
+            ),
+            ["buf.build", "golang.org", "google.golang.org"]
+        );
+        assert_eq!(domains("\0xgithub.com/tool\0"), ["xgithub.com"]);
+        assert_eq!(
+            domains("see Z1google.golang.org today"),
+            ["z1google.golang.org"]
+        );
+        assert_eq!(domains("rules.golang.org/x"), ["rules.golang.org"]);
     }
 
     #[test]
