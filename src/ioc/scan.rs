@@ -1318,6 +1318,11 @@ impl Pass<'_, '_> {
             end = host_start + cut;
             self.glued_url = end;
         }
+        // The next string's first word after a file name (`…/license.pdfChecks`,
+        // `…/spdx.org/licenses/UCAR.jsonUpstream`), as binaries keep them: cut.
+        if let Some(cut) = glued_word(&buf[host_start..end]) {
+            end = host_start + cut;
+        }
         // Certificate bytes after a CRL / CA-issuer path or an OCSP host read as URL
         // characters (`….crl0q`, `ocsp.example.com0A`): cut at the ASN.1 boundary.
         if let Some(cut) = asn1_trailer(&buf[host_start..end]) {
@@ -2217,6 +2222,43 @@ enum UrlForm {
     Underscores,
 }
 
+/// File-name endings after which a capitalised word glued to a URL's last path segment
+/// is the start of the next string, not part of the name ([`glued_word`]).
+const GLUED_WORD_ENDINGS: &[&[u8]] = &[
+    b"pdf", b"html", b"htm", b"txt", b"json", b"xml", b"md", b"rst", b"c", b"h", b"cc", b"cpp",
+    b"py", b"rs", b"go", b"js", b"ts", b"php", b"asp", b"aspx", b"jsp", b"zip", b"gz", b"tgz",
+    b"exe", b"dll", b"png", b"jpg", b"gif", b"svg",
+];
+
+/// Where a capitalised word glued to the file name that ends a URL's path begins, if one
+/// is: `…/sendmail_license.pdfChecks`, `…/licenses/UCAR.jsonUpstream`,
+/// `…/crypt_blowfish.cCannot`. Binaries keep their strings end to end, and the next one
+/// often starts with such a word; no file name ends in a lower-case extension and then
+/// a capitalised word. A last segment holding a query or a fragment is left whole.
+fn glued_word(rest: &[u8]) -> Option<usize> {
+    let slash = memchr::memrchr(b'/', rest)?;
+    let segment = &rest[slash + 1..];
+    if segment
+        .iter()
+        .any(|b| matches!(b, b'?' | b'#' | b'=' | b'&'))
+    {
+        return None;
+    }
+    let lower_tail = segment
+        .iter()
+        .rev()
+        .take_while(|b| b.is_ascii_lowercase())
+        .count();
+    let capital = segment.len().checked_sub(lower_tail + 1)?;
+    if lower_tail == 0 || !segment[capital].is_ascii_uppercase() {
+        return None;
+    }
+    let head = &segment[..capital];
+    let dot = memchr::memrchr(b'.', head)?;
+    let ending = &head[dot + 1..];
+    (dot > 0 && GLUED_WORD_ENDINGS.contains(&ending)).then_some(slash + 1 + capital)
+}
+
 /// Where certificate (DER) bytes glued to a URL begin, if they do: after a `.crl`,
 /// `.crt`, `.cer`, `.p7c` or `.p7b` path ending, or after a host's TLD, a `0` (the tag of
 /// the next SEQUENCE) and at most three more bytes. TLDs never hold digits, so a host
@@ -3079,6 +3121,30 @@ mod tests {
             ("c2[.]example[.]net()", "c2.example.net"),
         ] {
             assert!(domains(text).contains(&host.to_string()), "{text:?}");
+        }
+    }
+
+    /// A capitalised word glued to a file name at the end of a URL's path is the next
+    /// string's (binaries); a capitalised name in a path, a query or a fragment is kept.
+    #[test]
+    fn words_glued_to_a_urls_file_name_are_cut() {
+        let urls = |text: &str| found_of(text, "url");
+        assert_eq!(
+            urls("\0https://example.com/pdfs/license.pdfChecks other\0"),
+            ["https://example.com/pdfs/license.pdf"]
+        );
+        assert_eq!(
+            urls("https://example.org/licenses/UCAR.jsonUpstream"),
+            ["https://example.org/licenses/UCAR.json"]
+        );
+        for whole in [
+            "https://example.com/wiki/MainPage",
+            "https://example.com/docs/BestPractices.html",
+            "https://example.com/a.php?id=Test",
+            "https://example.com/a.htmlx",
+            "https://example.com/file.datNext",
+        ] {
+            assert_eq!(urls(whole), [whole], "{whole}");
         }
     }
 
