@@ -204,12 +204,17 @@ pub fn domain_scope(name: &str) -> Scope {
     }
 }
 
-/// Whether a hex run is plausible as a digest: one case throughout, not one repeated
-/// character, not all decimal digits.
+/// Whether a hex run is plausible as a digest: one case throughout, at least six distinct
+/// digits (not one repeated character, not all decimal digits), and no digit making up
+/// more than two fifths of it. A digest's digits are uniform: one digit 13 times or more
+/// of an MD5's 32 has a chance of 4e-7 (17 of a SHA-1's 40: 1e-9; 26 of a SHA-256's 64:
+/// 5e-14), where identifiers padded with zeros (SDL game-controller GUIDs such as
+/// `03000000341a00000108000000000000`) and curve constants (`ffffffff00000000ffff…`)
+/// have it all the time.
 pub fn is_plausible_digest(hex: &[u8]) -> bool {
-    // one pass: the case of the letters, and which of the sixteen digits occur
+    // one pass: the case of the letters, and how often each of the sixteen digits occurs
     let (mut upper, mut lower) = (false, false);
-    let mut digits: u16 = 0;
+    let mut counts = [0u16; 16];
     for &b in hex {
         let v = match b {
             b'0'..=b'9' => b - b'0',
@@ -223,10 +228,11 @@ pub fn is_plausible_digest(hex: &[u8]) -> bool {
             }
             _ => return false,
         };
-        digits |= 1 << v;
+        counts[usize::from(v)] = counts[usize::from(v)].saturating_add(1);
     }
-    // letters of one case only, and at least six distinct digits
-    upper != lower && digits.count_ones() >= 6
+    let distinct = counts.iter().filter(|&&c| c > 0).count();
+    let most = counts.iter().copied().max().unwrap_or(0);
+    upper != lower && distinct >= 6 && usize::from(most) * 5 <= hex.len() * 2
 }
 
 /// Whether a legacy (`1…`, `3…`) Bitcoin address has a valid Base58Check checksum.
@@ -583,5 +589,13 @@ mod tests {
         assert!(!is_plausible_digest(b"D41d8cd98f00b204e9800998ecf8427e"));
         assert!(!is_plausible_digest(b"00000000000000000000000000000000"));
         assert!(!is_plausible_digest(b"12345678901234567890123456789012"));
+        // identifiers padded with zeros (SDL game-controller GUIDs), curve constants: one
+        // digit over two fifths
+        assert!(!is_plausible_digest(b"03000000341a00000108000000000000"));
+        assert!(!is_plausible_digest(
+            b"ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551"
+        ));
+        // twelve of 32 is still a digest's
+        assert!(is_plausible_digest(b"000000000000d41d8cd98f12b234e9a5"));
     }
 }
