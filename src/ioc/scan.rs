@@ -1621,6 +1621,10 @@ impl Pass<'_, '_> {
         {
             return None;
         }
+        if rest.split('\\').any(is_pattern_component) {
+            // a regular expression or TeX: read past all of it (its tail is no path either)
+            return Some(end);
+        }
         self.emit(IocKind::FilePath, ["\\", rest.as_str()].concat(), sep, end);
         Some(end)
     }
@@ -2307,6 +2311,29 @@ fn split_host_port(authority: &[u8]) -> Option<(&[u8], usize)> {
         }
         None => Some((authority, 0)),
     }
+}
+
+/// Whether a component of a path with no drive (`\a\b\c`) is a piece of a regular
+/// expression or of TeX, as programs hold them (`\s+(\w+)\s`, `\d{4}-\d{2}`,
+/// `\p{L}`, `\frac{1}{\sqrt{2\pi`): a bracket, a brace, a parenthesis or a repetition
+/// mark where a folder name has none. Folders keep theirs: a `{GUID}`, `Program Files (x86)`
+/// (a blank before the parenthesis), `Notepad++`.
+fn is_pattern_component(component: &str) -> bool {
+    let b = component.as_bytes();
+    if let [b'{', inner @ .., b'}'] = b {
+        if !inner.iter().any(|&c| matches!(c, b'{' | b'}')) {
+            return false; // a GUID folder
+        }
+    }
+    let spaced_paren = component.contains(" (");
+    b.iter().enumerate().any(|(i, &c)| match c {
+        b'(' => i == 0 || b[i - 1] != b' ',
+        b')' => !spaced_paren,
+        b'{' | b'}' | b'[' | b']' | b'*' | b'?' | b'|' | b'^' => true,
+        // `\d+(`, `\s+$`, `d+`: a repetition; `Notepad++` is a name
+        b'+' => b.len() <= 2 || matches!(b.get(i + 1), Some(b'(' | b')' | b'[' | b'$')),
+        _ => false,
+    })
 }
 
 /// Whether a path component is really a string escape (`x41`, `u00e9`, `n`, `0`), as in
@@ -3121,6 +3148,42 @@ mod tests {
             ("c2[.]example[.]net()", "c2.example.net"),
         ] {
             assert!(domains(text).contains(&host.to_string()), "{text:?}");
+        }
+    }
+
+    /// Paths with no drive that are pieces of regular expressions or TeX are no paths;
+    /// folders with braces, parentheses or plus signs of their own are.
+    #[test]
+    fn patterns_are_not_rooted_paths() {
+        let paths = |text: &str| found_of(text, "file_path");
+        for pattern in [
+            r"re.compile(r'\s+(\w+)\s*=\s*')",
+            r"version: \d+\.\d+\.\d+(-[\w.]+)?",
+            r"ident \p{L}][\p{L}\p{N}]+",
+            r"$\frac{1}{\sqrt{2\pi}}$ and \exp(-\frac{x}{\beta})",
+            r"date \d{4}-\d{2}-\d{2}",
+        ] {
+            assert_eq!(paths(pattern), Vec::<String>::new(), "{pattern:?}");
+        }
+        for (text, path) in [
+            (
+                r"dropped \Users\Public\{2F9A1C3E-0000-4000-8000-00000000AB12}\svc.exe",
+                r"\Users\Public\{2F9A1C3E-0000-4000-8000-00000000AB12}\svc.exe",
+            ),
+            (
+                r"run \Program Files (x86)\Notepad++\notepad++.exe now",
+                r"\Program Files (x86)\Notepad++\notepad++.exe",
+            ),
+            (
+                r"open \Device\HarddiskVolume2\Windows\Temp\a.bin",
+                r"\Device\HarddiskVolume2\Windows\Temp\a.bin",
+            ),
+        ] {
+            assert!(
+                paths(text).contains(&path.to_string()),
+                "{text:?}: {:?}",
+                paths(text)
+            );
         }
     }
 
