@@ -24,6 +24,7 @@ const HOST_CONTEXT_WORDS: &str = include_str!("../data/host-context-words.txt");
 const FILE_CONTEXT_WORDS: &str = include_str!("../data/file-context-words.txt");
 const MEMBER_TLDS: &str = include_str!("../data/member-tlds.txt");
 const GLUED_HOSTS: &str = include_str!("../data/glued-hosts.txt");
+const PROTOCOL_NAME_DOMAINS: &str = include_str!("../data/protocol-name-domains.txt");
 
 /// The entries of a table: trimmed lines without comments or blanks.
 pub fn entries(text: &str) -> impl Iterator<Item = &str> {
@@ -149,6 +150,12 @@ table!(
     /// (`CParser.read`).
     member_tlds,
     MEMBER_TLDS
+);
+
+table!(
+    /// Domains under which protocols name their extensions (`name@openssh.com`).
+    protocol_name_domains,
+    PROTOCOL_NAME_DOMAINS
 );
 
 /// Lower-case entries of a table, longest first, for prefix matching.

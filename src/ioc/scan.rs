@@ -1471,6 +1471,10 @@ impl Pass<'_, '_> {
         {
             return None;
         }
+        if tables::protocol_name_domains().contains(&domain) && !self.text.was_defanged(ls, de) {
+            // `chacha20-poly1305@openssh.com`: an SSH algorithm's name, not an address
+            return Some(de);
+        }
         self.emit(
             IocKind::Email,
             [local.as_str(), "@", &domain].concat(),
@@ -3149,6 +3153,18 @@ mod tests {
         ] {
             assert!(domains(text).contains(&host.to_string()), "{text:?}");
         }
+    }
+
+    /// SSH's own names (`name@openssh.com`) are no e-mail addresses; addresses are.
+    #[test]
+    fn protocol_names_are_not_addresses() {
+        let all = found(
+            "ciphers chacha20-poly1305@openssh.com,aes256-gcm@openssh.com \
+             kex curve25519-sha256@libssh.org; hostkeys-00@openssh.com",
+        );
+        assert_eq!(all, Vec::<(String, String)>::new());
+        assert!(has("mail admin@example.com", "email", "admin@example.com"));
+        assert!(has("ask ops[@]openssh[.]com", "email", "ops@openssh.com"));
     }
 
     /// Paths with no drive that are pieces of regular expressions or TeX are no paths;
