@@ -2643,13 +2643,12 @@ fn is_shared_object(name: &str) -> bool {
 /// Whether a lower-case name of three labels or more is a version with a word after it:
 /// every label but the last is a number (`0.3.27.dev`, `2.15.2.dev`).
 fn is_dotted_version(name: &str) -> bool {
-    let mut labels = name.split('.');
-    labels.next_back();
-    let numbers: Vec<&str> = labels.collect();
-    numbers.len() >= 2
-        && numbers
-            .iter()
-            .all(|l| l.bytes().all(|b| b.is_ascii_digit()))
+    name.rsplit_once('.').is_some_and(|(numbers, _)| {
+        numbers.contains('.')
+            && numbers
+                .split('.')
+                .all(|l| !l.is_empty() && l.bytes().all(|b| b.is_ascii_digit()))
+    })
 }
 
 /// Whether a two-label name as written looks like a file name: its first label has an
