@@ -3130,27 +3130,38 @@ mod tests {
     /// hosts are.
     #[test]
     fn names_in_code_are_not_hosts() {
-        let domains = |text: &str| found_of(text, "domain");
-        for code in [
-            ">>> plt.show()",
-            "return getter ? getter.call(obj) : member.get(obj)",
-            "step(generator.next(value))",
-            "*time.zone\0*singleflight.call\x01",
-            "type:.eq.net/netip.parseAddrError\0type:.hash.golang.org/x/text/language.Tag",
-        ] {
-            assert_eq!(domains(code), Vec::<String>::new(), "{code:?}");
+        check_hosts(
+            &[
+                ">>> plt.show()",
+                "return getter ? getter.call(obj) : member.get(obj)",
+                "step(generator.next(value))",
+                "*time.zone\0*singleflight.call\x01",
+                "type:.eq.net/netip.parseAddrError\0type:.hash.golang.org/x/text/language.Tag",
+            ],
+            &[
+                // emphasis, a footnote mark, a module path's host, a call's argument
+                ("C2: **c2.example.net**", "c2.example.net"),
+                ("*c2.example.net, seen twice", "c2.example.net"),
+                ("*example.org/c2.Config\0", "example.org"),
+                ("resolve(c2.example.net)", "c2.example.net"),
+                ("see c2.example.net (mirror)", "c2.example.net"),
+                // a defanged name is kept whatever follows it
+                ("c2[.]example[.]net()", "c2.example.net"),
+            ],
+        );
+    }
+
+    /// Asserts that none of `code` yields a domain, and that each text of `hosts` yields
+    /// its host.
+    fn check_hosts(code: &[&str], hosts: &[(&str, &str)]) {
+        for text in code {
+            assert_eq!(found_of(text, "domain"), Vec::<String>::new(), "{text:?}");
         }
-        for (text, host) in [
-            // emphasis, a footnote mark, a module path's host, a call's argument
-            ("C2: **c2.example.net**", "c2.example.net"),
-            ("*c2.example.net, seen twice", "c2.example.net"),
-            ("*example.org/c2.Config\0", "example.org"),
-            ("resolve(c2.example.net)", "c2.example.net"),
-            ("see c2.example.net (mirror)", "c2.example.net"),
-            // a defanged name is kept whatever follows it
-            ("c2[.]example[.]net()", "c2.example.net"),
-        ] {
-            assert!(domains(text).contains(&host.to_string()), "{text:?}");
+        for (text, host) in hosts {
+            assert!(
+                found_of(text, "domain").contains(&host.to_string()),
+                "{text:?}"
+            );
         }
     }
 
@@ -3231,27 +3242,24 @@ mod tests {
     /// under other TLDs are.
     #[test]
     fn members_shared_objects_and_versions_are_not_hosts() {
-        let domains = |text: &str| found_of(text, "domain");
-        for code in [
-            "astropy.io.ascii.cparser.CParser.read",
-            "av.container.input.InputContainer.seek, _DoubleListMixin.map",
-            "error in NNDescent.build; Channel.target",
-            "scipy/special/_ufuncs.cpython-311-darwin.so _rust.abi3.so",
-            "_pypy_openssl.pypy39-pp73-x86_64-linux-gnu.so",
-            "libgtk-x11-2.0.so libdb-5.3.so ntdll.dll.so",
-            "OpenBLAS 0.3.27.dev DYNAMIC_ARCH; numpy 2.15.2.dev",
-        ] {
-            assert_eq!(domains(code), Vec::<String>::new(), "{code:?}");
-        }
-        for (text, host) in [
-            ("Contact Support.Example.com", "support.example.com"),
-            ("mail: Login.Example.net", "login.example.net"),
-            ("c2 at cdn.Example.org", "cdn.example.org"),
-            ("seen reports.example.com and 163.com", "163.com"),
-            ("host c2[.]Loader[.]read", "c2.loader.read"),
-        ] {
-            assert!(domains(text).contains(&host.to_string()), "{text:?}");
-        }
+        check_hosts(
+            &[
+                "astropy.io.ascii.cparser.CParser.read",
+                "av.container.input.InputContainer.seek, _DoubleListMixin.map",
+                "error in NNDescent.build; Channel.target",
+                "scipy/special/_ufuncs.cpython-311-darwin.so _rust.abi3.so",
+                "_pypy_openssl.pypy39-pp73-x86_64-linux-gnu.so",
+                "libgtk-x11-2.0.so libdb-5.3.so ntdll.dll.so",
+                "OpenBLAS 0.3.27.dev DYNAMIC_ARCH; numpy 2.15.2.dev",
+            ],
+            &[
+                ("Contact Support.Example.com", "support.example.com"),
+                ("mail: Login.Example.net", "login.example.net"),
+                ("c2 at cdn.Example.org", "cdn.example.org"),
+                ("seen reports.example.com and 163.com", "163.com"),
+                ("host c2[.]Loader[.]read", "c2.loader.read"),
+            ],
+        );
     }
 
     /// A package path's host glued to the string before it (Go binaries) is that host;
