@@ -2244,27 +2244,24 @@ const GLUED_WORD_ENDINGS: &[&[u8]] = &[
 /// often starts with such a word; no file name ends in a lower-case extension and then
 /// a capitalised word. A last segment holding a query or a fragment is left whole.
 fn glued_word(rest: &[u8]) -> Option<usize> {
-    let slash = memchr::memrchr(b'/', rest)?;
-    let segment = &rest[slash + 1..];
-    if segment
-        .iter()
-        .any(|b| matches!(b, b'?' | b'#' | b'=' | b'&'))
-    {
-        return None;
-    }
-    let lower_tail = segment
+    // the word first (most URLs end otherwise: one look at their last bytes)
+    let lower_tail = rest
         .iter()
         .rev()
         .take_while(|b| b.is_ascii_lowercase())
         .count();
-    let capital = segment.len().checked_sub(lower_tail + 1)?;
-    if lower_tail == 0 || !segment[capital].is_ascii_uppercase() {
+    let capital = rest.len().checked_sub(lower_tail + 1)?;
+    if lower_tail == 0 || !rest[capital].is_ascii_uppercase() {
         return None;
     }
-    let head = &segment[..capital];
-    let dot = memchr::memrchr(b'.', head)?;
-    let ending = &head[dot + 1..];
-    (dot > 0 && GLUED_WORD_ENDINGS.contains(&ending)).then_some(slash + 1 + capital)
+    // then the file name before it, in the last path segment
+    let slash = memchr::memrchr(b'/', &rest[..capital])?;
+    let name = &rest[slash + 1..capital];
+    if name.iter().any(|b| matches!(b, b'?' | b'#' | b'=' | b'&')) {
+        return None;
+    }
+    let dot = memchr::memrchr(b'.', name)?;
+    (dot > 0 && GLUED_WORD_ENDINGS.contains(&&name[dot + 1..])).then_some(capital)
 }
 
 /// Where certificate (DER) bytes glued to a URL begin, if they do: after a `.crl`,
