@@ -217,47 +217,27 @@ pub fn is_plausible_digest(hex: &[u8]) -> bool {
         return false;
     }
     // one pass: the case of the letters, and how often each of the sixteen digits occurs
-    let mut seen = 0u8;
+    let (mut upper, mut lower) = (false, false);
     let mut counts = [0u8; 16];
     for &b in hex {
-        let d = HEX_DIGITS[usize::from(b)];
-        if d == NOT_HEX {
-            return false;
-        }
-        seen |= d;
-        counts[usize::from(d & 15)] += 1;
+        let v = match b {
+            b'0'..=b'9' => b - b'0',
+            b'a'..=b'f' => {
+                lower = true;
+                b - b'a' + 10
+            }
+            b'A'..=b'F' => {
+                upper = true;
+                b - b'A' + 10
+            }
+            _ => return false,
+        };
+        counts[usize::from(v)] += 1;
     }
-    let one_case = seen & (LOWER_HEX | UPPER_HEX) != LOWER_HEX | UPPER_HEX
-        && seen & (LOWER_HEX | UPPER_HEX) != 0;
     let distinct = counts.iter().filter(|&&c| c > 0).count();
     let most = counts.iter().copied().max().unwrap_or(0);
-    one_case && distinct >= 6 && usize::from(most) * 5 <= hex.len() * 2
+    upper != lower && distinct >= 6 && usize::from(most) * 5 <= hex.len() * 2
 }
-
-/// [`HEX_DIGITS`] of a byte that is no hex digit.
-const NOT_HEX: u8 = 0xff;
-/// Set in [`HEX_DIGITS`] for `a`–`f`.
-const LOWER_HEX: u8 = 0x10;
-/// Set in [`HEX_DIGITS`] for `A`–`F`.
-const UPPER_HEX: u8 = 0x20;
-
-/// Each byte's hex value with its letter case ([`LOWER_HEX`], [`UPPER_HEX`]), or
-/// [`NOT_HEX`].
-static HEX_DIGITS: [u8; 256] = {
-    let mut t = [NOT_HEX; 256];
-    let mut i = 0;
-    while i < 10 {
-        t[b'0' as usize + i] = i as u8;
-        i += 1;
-    }
-    let mut i = 0;
-    while i < 6 {
-        t[b'a' as usize + i] = (10 + i as u8) | LOWER_HEX;
-        t[b'A' as usize + i] = (10 + i as u8) | UPPER_HEX;
-        i += 1;
-    }
-    t
-};
 
 /// Whether a legacy (`1…`, `3…`) Bitcoin address has a valid Base58Check checksum.
 pub fn is_bitcoin_base58(addr: &str) -> bool {
