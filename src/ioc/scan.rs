@@ -237,6 +237,9 @@ struct Pass<'s, 'b> {
     /// Where the last URL was cut before a second one glued to it (`usize::MAX`: none):
     /// that one's scheme follows a letter or digit, and is a scheme all the same.
     glued_url: usize,
+    /// Where the last Unix path was cut before a second one glued to it (`usize::MAX`:
+    /// none): that one's `/` follows a letter, and starts a path all the same.
+    glued_path: usize,
 }
 
 impl Scanner {
@@ -255,6 +258,7 @@ impl Scanner {
             out,
             nested: false,
             glued_url: usize::MAX,
+            glued_path: usize::MAX,
         };
         pass.run();
     }
@@ -373,6 +377,7 @@ impl Pass<'_, '_> {
             out: &mut hits,
             nested: true,
             glued_url: usize::MAX,
+            glued_path: usize::MAX,
         };
         inner.run();
         if hits.is_empty() {
@@ -667,13 +672,17 @@ impl Pass<'_, '_> {
                     }
                 }
             }
-            b'/' if prev == b'/' && !is_path_char(self.before(s, 2)) => {
+            b'/' if prev == b'/'
+                && (!is_path_char(self.before(s, 2)) || s - 1 == self.glued_path) =>
+            {
                 if let Some(end) = self.unix_path(s - 1, s, e) {
                     return end;
                 }
             }
-            b'/' if !is_path_char(prev) && buf[s..e].eq_ignore_ascii_case(b"library") => {
-                // macOS home-relative `Library/LaunchAgents/x.plist`, joined to $HOME at run time
+            b'/' if !is_path_char(prev) && &buf[s..e] == b"Library" => {
+                // macOS home-relative `Library/LaunchAgents/x.plist`, joined to $HOME at run
+                // time (as macOS writes the folder: `library/core/src/…` is Rust's own
+                // source, in every Rust binary)
                 let end = self.unix_path_end(e);
                 if buf[e..end].iter().filter(|&&b| b == b'/').count() >= 2 {
                     self.emit(IocKind::FilePath, ascii(&buf[s..end]), s, end);
@@ -1777,6 +1786,9 @@ impl Pass<'_, '_> {
             }
             end = before_last;
         }
+        if let Some(cut) = rust_source_end(&buf[first_start..end]) {
+            end = first_start + cut;
+        }
         let text = &buf[first_start..end];
         let joined = if escaped {
             collapse_doubled_backslashes(text)
@@ -1899,7 +1911,7 @@ impl Pass<'_, '_> {
         while end > from && matches!(buf[end - 1], b'.' | b'/') {
             end -= 1;
         }
-        end
+        rust_source_end(&buf[from..end]).map_or(end, |cut| from + cut)
     }
 
     /// A Unix path `/root/...` starting at `slash`, with the root name at `s..e`.
@@ -1911,6 +1923,10 @@ impl Pass<'_, '_> {
         let end = self.unix_path_end(e);
         if end <= e + 1 {
             return None;
+        }
+        if buf.get(end) == Some(&b'/') {
+            // cut before a second path glued to it (`…/find.rs/home/…`)
+            self.glued_path = end;
         }
         let value = ascii(&buf[slash..end]);
         if matches!(
@@ -2262,6 +2278,59 @@ fn glued_word(rest: &[u8]) -> Option<usize> {
     }
     let dot = memchr::memrchr(b'.', name)?;
     (dot > 0 && GLUED_WORD_ENDINGS.contains(&&name[dot + 1..])).then_some(capital)
+}
+
+/// Endings that start with `rs` and name files of their own (`README.rst`, `app.rsrc`):
+/// after these, [`rust_source_end`] does not cut, unless the folder is Cargo's.
+const RS_LIKE_ENDINGS: &[&[u8]] = &[b"rst", b"rsrc", b"rss", b"rsa", b"rsp", b"rsh"];
+
+/// Folder names that make a path Rust's: Cargo's sources (`.cargo\registry`, Debian's
+/// `/usr/share/cargo`), a workspace's `crates`, the toolchain's `rustc`.
+const CARGO_FOLDERS: &[&[u8]] = &[b".cargo", b"cargo", b"crates", b"rustc"];
+
+/// Where a Rust source file's name ends in `path`, when the next string of a binary is
+/// glued to it: `…\src\gil.rsH`, `…/src/locator.rsassertion`, `…/src/mod.rs0xClass…`,
+/// `…/src/dfa.rs/home/runner/…` (rustc keeps its panic locations end to end, with no
+/// terminator). Only a `.rs` name under a `src` folder or one of [`CARGO_FOLDERS`] is
+/// cut, after the `.rs`; outside Cargo's folders, not where the ending goes on as one of
+/// [`RS_LIKE_ENDINGS`].
+fn rust_source_end(path: &[u8]) -> Option<usize> {
+    let is_sep = |b: u8| b == b'/' || b == b'\\';
+    let mut from = 0;
+    while let Some(at) = memchr::memmem::find(&path[from..], b".rs").map(|i| from + i) {
+        from = at + 3;
+        let end = at + 3;
+        let Some(&next) = path.get(end) else {
+            return None; // ends in `.rs`: nothing glued
+        };
+        let stem_start = path[..at]
+            .iter()
+            .rposition(|&b| is_sep(b))
+            .map_or(0, |i| i + 1);
+        if at == stem_start {
+            continue;
+        }
+        let (mut src, mut cargo) = (false, false);
+        for name in path[..stem_start].split(|&b| is_sep(b)) {
+            src |= name == b"src";
+            cargo |= CARGO_FOLDERS.contains(&name);
+        }
+        if !(src || cargo) {
+            continue;
+        }
+        let rest = &path[at + 1..];
+        let own_ending = !cargo
+            && RS_LIKE_ENDINGS.iter().any(|x| {
+                rest.starts_with(x)
+                    && rest
+                        .get(x.len())
+                        .is_none_or(|&b| !b.is_ascii_alphanumeric())
+            });
+        if !own_ending || is_sep(next) {
+            return Some(end);
+        }
+    }
+    None
 }
 
 /// Where certificate (DER) bytes glued to a URL begin, if they do: after a `.crl`,
@@ -3208,6 +3277,65 @@ mod tests {
                 paths(text)
             );
         }
+    }
+
+    /// A Rust source path glued to the next string of a binary ends at its `.rs`; a `.rs`
+    /// outside a `src` folder, and names such as `README.rst`, are kept whole; Rust's own
+    /// `library/core/src/…` is no macOS `Library` path.
+    #[test]
+    fn rust_source_paths_end_at_their_rs() {
+        let paths = |text: &str| found_of(text, "file_path");
+        for (text, want) in [
+            (
+                "\0C:\\Users\\runneradmin\\.cargo\\registry\\src\\pyo3-0.20.3\\src\\gil.rsH\0",
+                "C:\\Users\\runneradmin\\.cargo\\registry\\src\\pyo3-0.20.3\\src\\gil.rs",
+            ),
+            (
+                "\0/home/runner/work/ruff/ruff/crates/a/src/locator.rsassertion failed\0",
+                "/home/runner/work/ruff/ruff/crates/a/src/locator.rs",
+            ),
+            (
+                "/Users/runner/.cargo/registry/src/regex-syntax-0.8.5/src/hir/mod.rs0xClassUnicode",
+                "/Users/runner/.cargo/registry/src/regex-syntax-0.8.5/src/hir/mod.rs",
+            ),
+            (
+                "/home/runner/work/uv/uv/crates/uv-resolver/src/lock/mod.rs--dev--only-dev",
+                "/home/runner/work/uv/uv/crates/uv-resolver/src/lock/mod.rs",
+            ),
+            (
+                "/home/runner/.cargo/registry/src/pyo3-0.18.3/src/gil.rst\0",
+                "/home/runner/.cargo/registry/src/pyo3-0.18.3/src/gil.rs",
+            ),
+            (
+                "/usr/share/cargo/registry/libgit2-sys-0.14.1/lib.rsUTF-8",
+                "/usr/share/cargo/registry/libgit2-sys-0.14.1/lib.rs",
+            ),
+            ("D:\\a\\x\\src\\lib.rs.checkpoint", "D:\\a\\x\\src\\lib.rs"),
+        ] {
+            assert_eq!(paths(text), [want], "{text:?}");
+        }
+        // two panic locations end to end: both paths
+        assert_eq!(
+            paths("\0/home/runner/work/a/src/find.rs/home/runner/work/a/src/list.rs\0"),
+            [
+                "/home/runner/work/a/src/find.rs",
+                "/home/runner/work/a/src/list.rs"
+            ]
+        );
+        for whole in [
+            "/home/user/project/src/README.rst",
+            "C:\\build\\src\\app.rsrc",
+            "/home/user/notes/todo.rsvp",
+            "/usr/share/doc/x.rs/readme",
+            "/home/user/src/lib.rs",
+        ] {
+            assert_eq!(paths(whole), [whole], "{whole}");
+        }
+        assert!(paths("\0library/core/src/fmt/num.rsassertion\0").is_empty());
+        assert_eq!(
+            paths("copies Library/LaunchAgents/com.example.agent.plist"),
+            ["Library/LaunchAgents/com.example.agent.plist"]
+        );
     }
 
     /// A capitalised word glued to a file name at the end of a URL's path is the next
