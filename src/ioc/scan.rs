@@ -1003,6 +1003,9 @@ impl Pass<'_, '_> {
             {
                 return; // CParser.read, _ufuncs.cpython-311-darwin.so, 0.3.27.dev
             }
+            if !defanged && self.is_code_word_name(&name, s, e) {
+                return; // es.array.map, time.now, safe.directory
+            }
             if let Some(at) = self.glued_host(s, e).filter(|_| !defanged) {
                 // ZYgithub.com/...: the host of a module path after the string before it
                 self.emit(IocKind::Domain, name[at..].to_owned(), s + at, e);
@@ -1030,6 +1033,23 @@ impl Pass<'_, '_> {
             // or list about hosts
             self.emit_noted(IocKind::Domain, name, s, e, Notes::HOST_CONTEXT);
         }
+    }
+
+    /// Whether `name` (lower case, written at `s..e`), ending in a TLD that is also a
+    /// common method, attribute or setting name (`data/member-tlds.txt`), is code or a
+    /// setting rather than a host: `es.array.map`, `time.now`, `pytest.fail`,
+    /// `safe.directory`, `meson.build`. It is, unless something says host: a `/` or a
+    /// port right after it (`buf.build/gen/go`), `www.` first, a host field before it, a
+    /// host word or a host-like neighbour around it.
+    fn is_code_word_name(&self, name: &str, s: usize, e: usize) -> bool {
+        let tld = name.rsplit('.').next().unwrap_or("");
+        if !tables::member_tlds().contains(tld.as_bytes()) || name.starts_with("www.") {
+            return false;
+        }
+        let next = self.byte(e);
+        let port = next == b':' && self.byte(e + 1).is_ascii_digit();
+        let field = matches!(self.before(s, 1), b':' | b'=') && self.host_field_before(s - 1);
+        !(next == b'/' || port || field || self.host_context(s, e))
     }
 
     /// Where, in the name at `s..e`, a host of `data/glued-hosts.txt` starts when the name
@@ -2729,7 +2749,7 @@ fn is_file_shaped(written: &[u8]) -> bool {
 }
 
 /// Whether a list item is a host: an IPv4 address or a name with a public suffix that is
-/// not also a file extension.
+/// not also a file extension or a member name (`data/member-tlds.txt`).
 fn is_host_like(item: &[u8]) -> bool {
     if item.is_empty() || !item.contains(&b'.') {
         return false;
@@ -2739,7 +2759,10 @@ fn is_host_like(item: &[u8]) -> bool {
     }
     let name = lower(item);
     let tld = name.rsplit('.').next().unwrap_or("");
-    !tables::ambiguous_tlds().contains(tld) && validate::is_domain(&name, DomainContext::Free)
+    // a file name (`setup.zip`) or code (`time.now`) next to a name says nothing
+    !tables::ambiguous_tlds().contains(tld)
+        && !tables::member_tlds().contains(tld.as_bytes())
+        && validate::is_domain(&name, DomainContext::Free)
 }
 
 /// Whether a list item is a file name whose extension is not a TLD (`kernel32.dll`,
@@ -3277,6 +3300,35 @@ mod tests {
                 paths(text)
             );
         }
+    }
+
+    /// A name ending in a TLD that is also a method, attribute or setting name is code,
+    /// unless a path, a port, `www.`, a host field or host words say it is a host.
+    #[test]
+    fn code_word_names_need_a_host_context() {
+        check_hosts(
+            &[
+                "\"es.array.map\": {}, \"esnext.async-iterator.map\": {}",
+                "t = time.now\0pytest.fail\0go.shape.map",
+                "git config --global --add safe.directory '*'",
+                "see meson.build and hatchling.build; h5py.h5o.open",
+            ],
+            &[
+                ("dep buf.build/gen/go/bufbuild/protovalidate", "buf.build"),
+                (
+                    "the C2 domain evil-cdn.video resolved to 192.0.2.7",
+                    "evil-cdn.video",
+                ),
+                ("connect evil-cdn.network:8443", "evil-cdn.network"),
+                ("visit www.example.map today", "www.example.map"),
+                ("dns query host=evil.group", "evil.group"),
+                (
+                    "beacons to files.example.stream every minute",
+                    "files.example.stream",
+                ),
+                ("fetched hxxp://evil[.]map/a and evil[.]data", "evil.data"),
+            ],
+        );
     }
 
     /// A Rust source path glued to the next string of a binary ends at its `.rs`; a `.rs`
