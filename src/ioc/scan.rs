@@ -993,6 +993,11 @@ impl Pass<'_, '_> {
             tables::ambiguous_tlds().contains(tld)
         };
         if validate::is_domain(&name, context) {
+            if let Some(at) = self.glued_host(s, e).filter(|_| !defanged) {
+                // ZYgithub.com/...: the host of a module path after the string before it
+                self.emit(IocKind::Domain, name[at..].to_owned(), s + at, e);
+                return;
+            }
             if !defanged && (is_code_shaped(written) || tables::not_domains().contains(&name)) {
                 return; // System.Net, ASP.NET: code and product names
             }
@@ -1005,11 +1010,6 @@ impl Pass<'_, '_> {
             }
             if !defanged && self.is_code_word_name(&name, s, e) {
                 return; // es.array.map, time.now, safe.directory
-            }
-            if let Some(at) = self.glued_host(s, e).filter(|_| !defanged) {
-                // ZYgithub.com/...: the host of a module path after the string before it
-                self.emit(IocKind::Domain, name[at..].to_owned(), s + at, e);
-                return;
             }
             if ambiguous && (is_file_shaped(written) || self.file_context(s, e)) {
                 return; // setup-F4CG[.]zip, attachment invoice[.]mov
@@ -2685,12 +2685,38 @@ fn parse_ipv4_by_parts(text: &[u8]) -> Option<Ipv4Addr> {
     Some(Ipv4Addr::from(octets))
 }
 
-/// Whether a dotted name as written is code rather than a host: its last label mixes
-/// upper and lower case (`System.Net`, `Drawing.Design`, `Scripting.Run`), which names
-/// written in text never do.
+/// TLDs that hosts are written under with capitals anywhere (`eBay.com`, `iCloud.com`,
+/// `BeOpen.com`, `GitHub.io`, `EVIL-CDN.Example.NET`): under these, the case of a name's
+/// letters is no sign of code.
+const BRAND_TLDS: &[&[u8]] = &[b"com", b"net", b"org", b"io", b"co", b"edu", b"gov"];
+
+/// Whether a dotted name as written is code rather than a host, by the case of its
+/// letters, which names written in text never mix so:
+/// - its last label mixes upper and lower case (`System.Net`, `Drawing.Design`);
+/// - under a TLD other than [`BRAND_TLDS`], its last label is in capitals after a label
+///   with lower case (`logging.INFO`, `restic.ID`, and `caracteres.JO`, the end of one
+///   sentence glued to the start of the next in a binary's messages);
+/// - under a TLD other than [`BRAND_TLDS`], a label before the last has a capital after
+///   a lower-case letter (`clientRect.top`, `ProtocolError.id`, `SassColor.red`).
 fn is_code_shaped(written: &[u8]) -> bool {
-    let last = written.rsplit(|&b| b == b'.').next().unwrap_or(b"");
-    last.iter().any(u8::is_ascii_uppercase) && last.iter().any(u8::is_ascii_lowercase)
+    let mut labels = written.rsplit(|&b| b == b'.');
+    let last = labels.next().unwrap_or(b"");
+    let upper = last.iter().any(u8::is_ascii_uppercase);
+    let lower = last.iter().any(u8::is_ascii_lowercase);
+    if upper && lower {
+        return true;
+    }
+    if BRAND_TLDS.iter().any(|t| t.eq_ignore_ascii_case(last)) {
+        return false;
+    }
+    let rest = &written[..written.len() - last.len()];
+    (upper && last.len() >= 2 && rest.iter().any(u8::is_ascii_lowercase))
+        || labels.any(|label| {
+            label
+                .iter()
+                .skip_while(|b| !b.is_ascii_lowercase())
+                .any(u8::is_ascii_uppercase)
+        })
 }
 
 /// Whether a name as written is a member access in code: a class name (a capital, then
@@ -3327,6 +3353,29 @@ mod tests {
                     "files.example.stream",
                 ),
                 ("fetched hxxp://evil[.]map/a and evil[.]data", "evil.data"),
+            ],
+        );
+    }
+
+    /// Names whose letters are in cases hosts are not written in are code, or two
+    /// sentences glued together; capitals inside a label are kept under brand TLDs, and
+    /// names all in capitals are hosts.
+    #[test]
+    fn case_shapes_of_code_are_not_hosts() {
+        check_hosts(
+            &[
+                "level=logging.INFO; *[]restic.ID; t = compact.ID",
+                "nao existe.HN\0caracteres.JO comando",
+                "if (clientRect.top > 0) x = curElem.id; ProtocolError.id SassColor.red",
+                "dateTime.tz irWqeYlfrZ5.it",
+            ],
+            &[
+                ("sign in at iCloud.com now", "icloud.com"),
+                ("see BeOpen.com and eBay.com", "beopen.com"),
+                ("pages on GitHub.io", "github.io"),
+                ("realm CORP.EXAMPLE.COM trusts", "corp.example.com"),
+                ("EVIL-CDN.Example.NET", "evil-cdn.example.net"),
+                ("visit Google.de or Amazon.in", "amazon.in"),
             ],
         );
     }
