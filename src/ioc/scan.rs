@@ -1352,6 +1352,13 @@ impl Pass<'_, '_> {
         if let Some(cut) = glued_word(&buf[host_start..end]) {
             end = host_start + cut;
         }
+        // The digest of the file a download URL names, kept right after it
+        // (`…/pypy3.10-v7.3.12-linux64.tar.bz26c5779…`): cut before it.
+        let digest = glued_digest(&buf[host_start..end]).map(|cut| {
+            let whole = end;
+            end = host_start + cut;
+            (end, whole)
+        });
         // Certificate bytes after a CRL / CA-issuer path or an OCSP host read as URL
         // characters (`….crl0q`, `ocsp.example.com0A`): cut at the ASN.1 boundary.
         if let Some(cut) = asn1_trailer(&buf[host_start..end]) {
@@ -1430,6 +1437,11 @@ impl Pass<'_, '_> {
         // Digests in URL paths (sandbox and VirusTotal links) are indicators too.
         let path_start = host_start + authority_len;
         self.indicators_in_url(path_start, end);
+        if let Some((start, whole)) = digest {
+            // read here: from its start, the next string glued to it would join its token
+            self.hash(start, whole);
+            return Some(whole);
+        }
         Some(end)
     }
 
@@ -2351,6 +2363,55 @@ fn rust_source_end(path: &[u8]) -> Option<usize> {
         }
     }
     None
+}
+
+/// File endings of downloads (archives, packages, installers) that programs list with the
+/// digest of the file ([`glued_digest`]).
+const DOWNLOAD_ENDINGS: &[&[u8]] = &[
+    b".tar.gz",
+    b".tar.bz2",
+    b".tar.xz",
+    b".tar.zst",
+    b".tgz",
+    b".zip",
+    b".gz",
+    b".bz2",
+    b".xz",
+    b".zst",
+    b".7z",
+    b".whl",
+    b".exe",
+    b".msi",
+    b".dmg",
+    b".pkg",
+    b".deb",
+    b".rpm",
+];
+
+/// Where a digest glued to a download URL begins, if one is: a URL whose path ends in a
+/// file of [`DOWNLOAD_ENDINGS`] followed by a run of 32, 40, 64 or 128 hex digits to its
+/// end. Binaries keep a table of URLs and the digests of what they fetch end to end
+/// (`…/pypy3.10-v7.3.12-linux64.tar.bz26c5779…` in a Python installer); a file name
+/// never goes on with a digest after its ending.
+fn glued_digest(rest: &[u8]) -> Option<usize> {
+    let hex_tail = rest
+        .iter()
+        .rev()
+        .take(129)
+        .take_while(|b| b.is_ascii_hexdigit())
+        .count();
+    if hex_tail < 32 {
+        return None;
+    }
+    [128, 64, 40, 32].into_iter().find_map(|len| {
+        let at = rest.len().checked_sub(len).filter(|_| len <= hex_tail)?;
+        let head = &rest[..at];
+        let name = &head[memchr::memrchr(b'/', head)? + 1..];
+        DOWNLOAD_ENDINGS
+            .iter()
+            .any(|x| name.len() > x.len() && name[name.len() - x.len()..].eq_ignore_ascii_case(x))
+            .then_some(at)
+    })
 }
 
 /// Where certificate (DER) bytes glued to a URL begin, if they do: after a `.crl`,
@@ -3460,6 +3521,37 @@ mod tests {
             "https://example.com/file.datNext",
         ] {
             assert_eq!(urls(whole), [whole], "{whole}");
+        }
+    }
+
+    /// A digest glued to a download URL is cut off, and read as a digest; an archive
+    /// name that holds hex digits, and a URL that ends in hex without a download ending,
+    /// are kept.
+    #[test]
+    fn digests_glued_to_download_urls_are_cut() {
+        let sha = "6c577993160b6f5ee8cab73cd1a807affcefafe2f7441c87bd926c10505e8731";
+        let text = format!("\0https://downloads.example.org/pypy/pypy3.10-linux64.tar.bz2{sha}\0");
+        assert_eq!(
+            found_of(&text, "url"),
+            ["https://downloads.example.org/pypy/pypy3.10-linux64.tar.bz2"]
+        );
+        assert_eq!(found_of(&text, "sha256"), [sha]);
+        // a table of them end to end: each URL, each digest
+        let text = format!("\0https://example.com/d/setup.zip{sha}https://example.com/d/b.7z\0");
+        assert_eq!(
+            found_of(&text, "url"),
+            [
+                "https://example.com/d/b.7z",
+                "https://example.com/d/setup.zip"
+            ]
+        );
+        assert_eq!(found_of(&text, "sha256"), [sha]);
+        for whole in [
+            "https://example.com/d/build-0123456789abcdef0123456789abcdef.zip",
+            "https://example.com/blob/6c577993160b6f5ee8cab73cd1a807af",
+            "https://example.com/d/setup.zip",
+        ] {
+            assert_eq!(found_of(whole, "url"), [whole], "{whole}");
         }
     }
 
