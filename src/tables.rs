@@ -47,6 +47,15 @@ pub fn numbered_entries(text: &str) -> impl Iterator<Item = (usize, &str)> {
 pub struct WordSet {
     words: FxHashSet<Box<[u8]>>,
     longest: usize,
+    /// One bit per (first byte, last byte, length) signature of the words, lower-cased
+    /// (see [`signature`]): most words looked up and not in the set are turned away by
+    /// it, without hashing.
+    filter: [u64; 4],
+}
+
+/// The bit of `filter` a word (lower-cased, not empty) sets.
+fn signature(first: u8, last: u8, len: usize) -> usize {
+    (usize::from(first) * 31 + usize::from(last) * 7 + len) & 255
 }
 
 impl WordSet {
@@ -56,13 +65,35 @@ impl WordSet {
             .map(|e| e.to_ascii_lowercase().into_bytes().into_boxed_slice())
             .collect();
         let longest = words.iter().map(|w| w.len()).max().unwrap_or(0);
-        WordSet { words, longest }
+        let mut filter = [0u64; 4];
+        for w in &words {
+            if let (Some(&first), Some(&last)) = (w.first(), w.last()) {
+                let bit = signature(first, last, w.len());
+                filter[bit / 64] |= 1 << (bit % 64);
+            }
+        }
+        WordSet {
+            words,
+            longest,
+            filter,
+        }
     }
 
     /// Whether `word` is in the set, ignoring ASCII case.
     pub fn contains(&self, word: impl AsRef<[u8]>) -> bool {
         let word = word.as_ref();
-        if word.is_empty() || word.len() > self.longest || word.len() > 64 {
+        let (Some(first), Some(last)) = (word.first(), word.last()) else {
+            return false;
+        };
+        if word.len() > self.longest || word.len() > 64 {
+            return false;
+        }
+        let bit = signature(
+            first.to_ascii_lowercase(),
+            last.to_ascii_lowercase(),
+            word.len(),
+        );
+        if self.filter[bit / 64] & (1 << (bit % 64)) == 0 {
             return false;
         }
         let mut lower = [0u8; 64];
@@ -212,3 +243,32 @@ pub const REMEDIATION: &str = include_str!("../data/remediation.txt");
 pub const VERDICT_WEIGHTS: &str = include_str!("../data/verdict-weights.txt");
 /// Co-occurring behaviours → malware class hints (`data/class-hints.txt`).
 pub const CLASS_HINTS: &str = include_str!("../data/class-hints.txt");
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The signature filter turns away only words that are not in the set: every word
+    /// of every table is found, in any case, and near misses are not.
+    #[test]
+    fn word_sets_find_every_word_of_their_table() {
+        let set = WordSet::parse("# comment\nread\nseek\nmap\nbuild\nx\n");
+        for word in ["read", "SEEK", "Map", "build", "x", "X"] {
+            assert!(set.contains(word), "{word}");
+        }
+        for word in ["", "com", "reads", "rea", "mapx", "xx", "builds", "comment"] {
+            assert!(!set.contains(word), "{word}");
+        }
+        for set in [
+            member_tlds(),
+            ambiguous_tlds(),
+            not_domains(),
+            code_identifiers(),
+        ] {
+            for word in &set.words {
+                assert!(set.contains(word), "{word:?}");
+                assert!(set.contains(word.to_ascii_uppercase()), "{word:?}");
+            }
+        }
+    }
+}

@@ -2328,9 +2328,10 @@ const CARGO_FOLDERS: &[&[u8]] = &[b".cargo", b"cargo", b"crates", b"rustc"];
 /// [`RS_LIKE_ENDINGS`].
 fn rust_source_end(path: &[u8]) -> Option<usize> {
     let is_sep = |b: u8| b == b'/' || b == b'\\';
-    let mut from = 0;
-    while let Some(at) = memchr::memmem::find(&path[from..], b".rs").map(|i| from + i) {
-        from = at + 3;
+    for at in memchr::memchr_iter(b'.', path) {
+        if path.get(at + 1..at + 3) != Some(&b"rs"[..]) {
+            continue;
+        }
         let end = at + 3;
         let Some(&next) = path.get(end) else {
             return None; // ends in `.rs`: nothing glued
@@ -2394,6 +2395,11 @@ const DOWNLOAD_ENDINGS: &[&[u8]] = &[
 /// (`…/pypy3.10-v7.3.12-linux64.tar.bz26c5779…` in a Python installer); a file name
 /// never goes on with a digest after its ending.
 fn glued_digest(rest: &[u8]) -> Option<usize> {
+    // (most URLs end otherwise: two looks)
+    let n = rest.len();
+    if n < 40 || !rest[n - 1].is_ascii_hexdigit() || !rest[n - 32].is_ascii_hexdigit() {
+        return None;
+    }
     let hex_tail = rest
         .iter()
         .rev()
