@@ -1004,9 +1004,10 @@ impl Pass<'_, '_> {
             if !defanged
                 && (is_member_access(written)
                     || is_shared_object(&name)
-                    || is_dotted_version(&name))
+                    || is_dotted_version(&name)
+                    || is_build_file(&name))
             {
-                return; // CParser.read, _ufuncs.cpython-311-darwin.so, 0.3.27.dev
+                return; // CParser.read, _ufuncs.cpython-311-darwin.so, 0.3.27.dev, config.h.in
             }
             if !defanged && self.is_code_word_name(&name, s, e) {
                 return; // es.array.map, time.now, safe.directory
@@ -1025,6 +1026,7 @@ impl Pass<'_, '_> {
             && !is_code_shaped(written)
             && !is_member_access(written)
             && !is_file_shaped(written)
+            && !is_build_file(&name)
             && validate::is_domain(&name, DomainContext::Structured)
             && self.host_context(s, e)
             && !self.file_context(s, e)
@@ -2830,6 +2832,37 @@ fn is_dotted_version(name: &str) -> bool {
     })
 }
 
+/// Stems of build files whose names end in a TLD (`Makefile.am`, `configure.ac`,
+/// `requirements.in`, `MANIFEST.in`, `setup.py`): see [`is_build_file`].
+const BUILD_FILE_STEMS: &[&str] = &[
+    "makefile",
+    "gnumakefile",
+    "configure",
+    "requirements",
+    "manifest",
+    "setup",
+];
+
+/// Source and build-file endings that Autoconf and CMake templates add `.in` to
+/// (`config.h.in`, `_ufuncs.pyx.in`, `foo.cmake.in`): see [`is_build_file`].
+const TEMPLATE_ENDINGS: &[&str] = &[
+    "h", "hh", "hpp", "hxx", "c", "cc", "cpp", "cxx", "pp", "xx", "pyx", "pxd", "pxi", "py", "rs",
+    "cmake", "txt", "pc", "spec",
+];
+
+/// Whether a lower-case name is a build file's: one of [`BUILD_FILE_STEMS`] with its
+/// ending (`makefile.in`, `configure.ac`, `requirements.in`), or a template, a name of
+/// [`TEMPLATE_ENDINGS`] followed by `.in`, `.am` or `.ac` (`omp.h.in`, `pyx.in`).
+fn is_build_file(name: &str) -> bool {
+    let mut labels = name.rsplit('.');
+    let (Some(tld), Some(before)) = (labels.next(), labels.next()) else {
+        return false;
+    };
+    matches!(tld, "in" | "am" | "ac" | "py")
+        && ((labels.next().is_none() && BUILD_FILE_STEMS.contains(&before))
+            || (tld != "py" && TEMPLATE_ENDINGS.contains(&before)))
+}
+
 /// Whether a two-label name as written looks like a file name: its first label has an
 /// upper-case letter after a lower-case one (`setup-F4CG.zip`, `myPhotos.mov`); host
 /// names are written in one case.
@@ -3420,6 +3453,25 @@ mod tests {
                     "files.example.stream",
                 ),
                 ("fetched hxxp://evil[.]map/a and evil[.]data", "evil.data"),
+            ],
+        );
+    }
+
+    /// Build files and Autoconf or CMake templates are files; hosts under those TLDs
+    /// stay hosts.
+    #[test]
+    fn build_files_are_not_hosts() {
+        check_hosts(
+            &[
+                "edit Makefile.am, configure.ac and MANIFEST.in",
+                "pip-compile requirements.in; python setup.py install",
+                "setup.py build host",
+                "generates omp.h.in and _ufuncs.pyx.in from foo.cmake.in",
+            ],
+            &[
+                ("the C2 domain setup-update.in resolved", "setup-update.in"),
+                ("beacons to makefile.example.in", "makefile.example.in"),
+                ("contacted config.example.in", "config.example.in"),
             ],
         );
     }
