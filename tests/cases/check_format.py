@@ -20,7 +20,15 @@ TYPES = (
 ).split()
 SCOPES = "private loopback documentation reserved link_local multicast public".split()
 HASH_LEN = {"md5": 32, "sha1": 40, "sha256": 64, "sha512": 128}
-URL_SCHEMES = "http https ftp sftp ftps ws wss smb tcp udp stratum+tcp stratum+ssl".split()
+# the schemes spoor reads (`data/url-schemes.txt`, one per line, `#` comments)
+URL_SCHEMES = [
+    line.strip()
+    for line in open(
+        os.path.join(os.path.dirname(os.path.abspath(__file__)), "../../data/url-schemes.txt"),
+        encoding="utf-8",
+    )
+    if line.strip() and not line.startswith("#")
+]
 
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 NOTES = (
@@ -42,8 +50,12 @@ VALUE_RULES = {
     "attack_technique": re.compile(r"^T1\d{3}(\.\d{3})?$"),
     "bitcoin": re.compile(r"^([13][1-9A-HJ-NP-Za-km-z]{25,34}|bc1[02-9ac-hj-np-z]{11,87})$"),
     "monero": re.compile(r"^[48][1-9A-HJ-NP-Za-km-z]{94}([1-9A-HJ-NP-Za-km-z]{11})?$"),
-    "registry_key": re.compile(r"^(HKLM|HKCU|HKCR|HKU|HKCC)(\\.+)?$"),
-    "file_path": re.compile(r"^([A-Za-z]:\\|\\\\[^\\\s]+\\|%[A-Za-z_][A-Za-z0-9_()]*%\\|/)\S"),
+    # a hive and its path, or a path as written without one (`Software\Microsoft\…`)
+    "registry_key": re.compile(r"^((HKLM|HKCU|HKCR|HKU|HKCC)(\\.+)?|[A-Za-z][^\\]*\\.+)$"),
+    # a drive, UNC, %VAR%\, Unix, home-relative, rooted `\dir\…` or macOS `Library/…` path
+    "file_path": re.compile(
+        r"^([A-Za-z]:[\\/]|\\\\[^\\\s]+\\|%[A-Za-z_][A-Za-z0-9_()]*%\\|/|~/|\\(?!\\)|Library/)\S"
+    ),
 }
 
 
