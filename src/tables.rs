@@ -25,6 +25,7 @@ const FILE_CONTEXT_WORDS: &str = include_str!("../data/file-context-words.txt");
 const MEMBER_TLDS: &str = include_str!("../data/member-tlds.txt");
 const GLUED_HOSTS: &str = include_str!("../data/glued-hosts.txt");
 const PROTOCOL_NAME_DOMAINS: &str = include_str!("../data/protocol-name-domains.txt");
+const NAME_SHAPES: &str = include_str!("../data/name-shapes.txt");
 
 /// The entries of a table: trimmed lines without comments or blanks.
 pub fn entries(text: &str) -> impl Iterator<Item = &str> {
@@ -40,6 +41,20 @@ pub fn numbered_entries(text: &str) -> impl Iterator<Item = (usize, &str)> {
         .enumerate()
         .map(|(n, l)| (n + 1, l.split('#').next().unwrap_or("").trim()))
         .filter(|(_, l)| !l.is_empty())
+}
+
+/// The entries of a table's `[name]` block: from its header to the next header.
+pub fn section<'a>(text: &'a str, name: &'a str) -> impl Iterator<Item = &'a str> {
+    let mut inside = false;
+    entries(text).filter(
+        move |e| match e.strip_prefix('[').and_then(|e| e.strip_suffix(']')) {
+            Some(header) => {
+                inside = header == name;
+                false
+            }
+            None => inside,
+        },
+    )
 }
 
 /// A set of words matched ASCII-case-insensitively, without allocating.
@@ -61,7 +76,12 @@ fn signature(first: u8, last: u8, len: usize) -> usize {
 impl WordSet {
     /// Builds the set from a table's text.
     pub fn parse(text: &str) -> Self {
-        let words: FxHashSet<Box<[u8]>> = entries(text)
+        Self::from_entries(entries(text))
+    }
+
+    /// Builds the set from entries.
+    pub fn from_entries<'a>(entries: impl Iterator<Item = &'a str>) -> Self {
+        let words: FxHashSet<Box<[u8]>> = entries
             .map(|e| e.to_ascii_lowercase().into_bytes().into_boxed_slice())
             .collect();
         let longest = words.iter().map(|w| w.len()).max().unwrap_or(0);
@@ -110,6 +130,13 @@ macro_rules! table {
         pub fn $name() -> &'static WordSet {
             static SET: OnceLock<WordSet> = OnceLock::new();
             SET.get_or_init(|| WordSet::parse($src))
+        }
+    };
+    ($(#[$doc:meta])* $name:ident, $src:expr, $section:literal) => {
+        $(#[$doc])*
+        pub fn $name() -> &'static WordSet {
+            static SET: OnceLock<WordSet> = OnceLock::new();
+            SET.get_or_init(|| WordSet::from_entries(section($src, $section)))
         }
     };
 }
@@ -189,6 +216,56 @@ table!(
     PROTOCOL_NAME_DOMAINS
 );
 
+table!(
+    /// File-name endings at which a URL's last segment stops before a capitalised word
+    /// glued to it (`….pdfChecks`).
+    glued_word_endings,
+    NAME_SHAPES,
+    "glued-word-endings"
+);
+table!(
+    /// Folder names that make a path Rust's (`.cargo`, `crates`).
+    cargo_folders,
+    NAME_SHAPES,
+    "cargo-folders"
+);
+table!(
+    /// Endings starting with `rs` that name files of their own (`rst`, `rsrc`).
+    rs_like_endings,
+    NAME_SHAPES,
+    "rs-like-endings"
+);
+table!(
+    /// TLDs under which hosts are written with capitals (`iCloud.com`).
+    brand_tlds,
+    NAME_SHAPES,
+    "brand-tlds"
+);
+table!(
+    /// Stems of build files whose names end in a TLD (`Makefile.am`).
+    build_file_stems,
+    NAME_SHAPES,
+    "build-file-stems"
+);
+table!(
+    /// Endings that templates add `.in` to (`config.h.in`).
+    template_endings,
+    NAME_SHAPES,
+    "template-endings"
+);
+
+/// File endings of downloads listed with their digests (`.tar.gz`, `.whl`), each with its
+/// leading dot, lower case, longest first.
+pub fn download_endings() -> &'static [Box<[u8]>] {
+    static V: OnceLock<Vec<Box<[u8]>>> = OnceLock::new();
+    V.get_or_init(|| {
+        let dotted: String = section(NAME_SHAPES, "download-endings")
+            .map(|e| format!(".{e}\n"))
+            .collect();
+        phrases(&dotted)
+    })
+}
+
 /// Lower-case entries of a table, longest first, for prefix matching.
 fn phrases(text: &str) -> Vec<Box<[u8]>> {
     let mut v: Vec<Box<[u8]>> = entries(text)
@@ -264,11 +341,43 @@ mod tests {
             ambiguous_tlds(),
             not_domains(),
             code_identifiers(),
+            glued_word_endings(),
+            brand_tlds(),
+            template_endings(),
         ] {
             for word in &set.words {
                 assert!(set.contains(word), "{word:?}");
                 assert!(set.contains(word.to_ascii_uppercase()), "{word:?}");
             }
         }
+    }
+
+    #[test]
+    fn name_shapes_sections_are_all_read() {
+        let headers: Vec<&str> = entries(NAME_SHAPES)
+            .filter_map(|e| e.strip_prefix('[')?.strip_suffix(']'))
+            .collect();
+        assert_eq!(
+            headers,
+            [
+                "glued-word-endings",
+                "cargo-folders",
+                "rs-like-endings",
+                "download-endings",
+                "brand-tlds",
+                "build-file-stems",
+                "template-endings"
+            ]
+        );
+        for name in headers {
+            assert!(section(NAME_SHAPES, name).count() >= 4, "{name}");
+        }
+        assert!(cargo_folders().contains(".cargo"));
+        assert!(rs_like_endings().contains("rsrc"));
+        assert!(build_file_stems().contains("Makefile"));
+        assert!(!brand_tlds().contains("pdf"));
+        let endings = download_endings();
+        assert_eq!(&*endings[0], b".tar.bz2".as_slice());
+        assert!(endings.iter().any(|e| &**e == b".whl"));
     }
 }

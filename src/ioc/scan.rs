@@ -2280,19 +2280,12 @@ enum UrlForm {
     Underscores,
 }
 
-/// File-name endings after which a capitalised word glued to a URL's last path segment
-/// is the start of the next string, not part of the name ([`glued_word`]).
-const GLUED_WORD_ENDINGS: &[&[u8]] = &[
-    b"pdf", b"html", b"htm", b"txt", b"json", b"xml", b"md", b"rst", b"c", b"h", b"cc", b"cpp",
-    b"py", b"rs", b"go", b"js", b"ts", b"php", b"asp", b"aspx", b"jsp", b"zip", b"gz", b"tgz",
-    b"exe", b"dll", b"png", b"jpg", b"gif", b"svg",
-];
-
 /// Where a capitalised word glued to the file name that ends a URL's path begins, if one
 /// is: `…/sendmail_license.pdfChecks`, `…/licenses/UCAR.jsonUpstream`,
 /// `…/crypt_blowfish.cCannot`. Binaries keep their strings end to end, and the next one
 /// often starts with such a word; no file name ends in a lower-case extension and then
-/// a capitalised word. A last segment holding a query or a fragment is left whole.
+/// a capitalised word (endings in `data/name-shapes.txt`). A last segment holding a query
+/// or a fragment is left whole.
 fn glued_word(rest: &[u8]) -> Option<usize> {
     // the word first (most URLs end otherwise: one look at their last bytes)
     let lower_tail = rest
@@ -2311,23 +2304,15 @@ fn glued_word(rest: &[u8]) -> Option<usize> {
         return None;
     }
     let dot = memchr::memrchr(b'.', name)?;
-    (dot > 0 && GLUED_WORD_ENDINGS.contains(&&name[dot + 1..])).then_some(capital)
+    (dot > 0 && tables::glued_word_endings().contains(&name[dot + 1..])).then_some(capital)
 }
-
-/// Endings that start with `rs` and name files of their own (`README.rst`, `app.rsrc`):
-/// after these, [`rust_source_end`] does not cut, unless the folder is Cargo's.
-const RS_LIKE_ENDINGS: &[&[u8]] = &[b"rst", b"rsrc", b"rss", b"rsa", b"rsp", b"rsh"];
-
-/// Folder names that make a path Rust's: Cargo's sources (`.cargo\registry`, Debian's
-/// `/usr/share/cargo`), a workspace's `crates`, the toolchain's `rustc`.
-const CARGO_FOLDERS: &[&[u8]] = &[b".cargo", b"cargo", b"crates", b"rustc"];
 
 /// Where a Rust source file's name ends in `path`, when the next string of a binary is
 /// glued to it: `…\src\gil.rsH`, `…/src/locator.rsassertion`, `…/src/mod.rs0xClass…`,
 /// `…/src/dfa.rs/home/runner/…` (rustc keeps its panic locations end to end, with no
-/// terminator). Only a `.rs` name under a `src` folder or one of [`CARGO_FOLDERS`] is
-/// cut, after the `.rs`; outside Cargo's folders, not where the ending goes on as one of
-/// [`RS_LIKE_ENDINGS`].
+/// terminator). Only a `.rs` name under a `src` folder or one of Cargo's folders is cut,
+/// after the `.rs`; outside Cargo's folders, not where the ending goes on as an ending of
+/// its own (`README.rst`; both lists in `data/name-shapes.txt`).
 fn rust_source_end(path: &[u8]) -> Option<usize> {
     let is_sep = |b: u8| b == b'/' || b == b'\\';
     for at in memchr::memchr_iter(b'.', path) {
@@ -2348,19 +2333,21 @@ fn rust_source_end(path: &[u8]) -> Option<usize> {
         let (mut src, mut cargo) = (false, false);
         for name in path[..stem_start].split(|&b| is_sep(b)) {
             src |= name == b"src";
-            cargo |= CARGO_FOLDERS.contains(&name);
+            cargo |= tables::cargo_folders().contains(name);
         }
         if !(src || cargo) {
             continue;
         }
         let rest = &path[at + 1..];
-        let own_ending = !cargo
-            && RS_LIKE_ENDINGS.iter().any(|x| {
-                rest.starts_with(x)
-                    && rest
-                        .get(x.len())
-                        .is_none_or(|&b| !b.is_ascii_alphanumeric())
-            });
+        let own_ending = !cargo && {
+            let word = rest
+                .iter()
+                .take_while(|b| b.is_ascii_alphanumeric())
+                .count();
+            let word = &rest[..word];
+            // as written: `.rsP` is a `.rs` with `P…` glued on
+            word.iter().all(u8::is_ascii_lowercase) && tables::rs_like_endings().contains(word)
+        };
         if !own_ending || is_sep(next) {
             return Some(end);
         }
@@ -2368,31 +2355,8 @@ fn rust_source_end(path: &[u8]) -> Option<usize> {
     None
 }
 
-/// File endings of downloads (archives, packages, installers) that programs list with the
-/// digest of the file ([`glued_digest`]).
-const DOWNLOAD_ENDINGS: &[&[u8]] = &[
-    b".tar.gz",
-    b".tar.bz2",
-    b".tar.xz",
-    b".tar.zst",
-    b".tgz",
-    b".zip",
-    b".gz",
-    b".bz2",
-    b".xz",
-    b".zst",
-    b".7z",
-    b".whl",
-    b".exe",
-    b".msi",
-    b".dmg",
-    b".pkg",
-    b".deb",
-    b".rpm",
-];
-
 /// Where a digest glued to a download URL begins, if one is: a URL whose path ends in a
-/// file of [`DOWNLOAD_ENDINGS`] followed by a run of 32, 40, 64 or 128 hex digits to its
+/// file with a download ending (`.tar.gz`, `.whl`; `data/name-shapes.txt`) followed by a run of 32, 40, 64 or 128 hex digits to its
 /// end. Binaries keep a table of URLs and the digests of what they fetch end to end
 /// (`…/pypy3.10-v7.3.12-linux64.tar.bz26c5779…` in a Python installer); a file name
 /// never goes on with a digest after its ending.
@@ -2415,7 +2379,7 @@ fn glued_digest(rest: &[u8]) -> Option<usize> {
         let at = rest.len().checked_sub(len).filter(|_| len <= hex_tail)?;
         let head = &rest[..at];
         let name = &head[memchr::memrchr(b'/', head)? + 1..];
-        DOWNLOAD_ENDINGS
+        tables::download_endings()
             .iter()
             .any(|x| name.len() > x.len() && name[name.len() - x.len()..].eq_ignore_ascii_case(x))
             .then_some(at)
@@ -2754,18 +2718,14 @@ fn parse_ipv4_by_parts(text: &[u8]) -> Option<Ipv4Addr> {
     Some(Ipv4Addr::from(octets))
 }
 
-/// TLDs that hosts are written under with capitals anywhere (`eBay.com`, `iCloud.com`,
-/// `BeOpen.com`, `GitHub.io`, `EVIL-CDN.Example.NET`): under these, the case of a name's
-/// letters is no sign of code.
-const BRAND_TLDS: &[&[u8]] = &[b"com", b"net", b"org", b"io", b"co", b"edu", b"gov"];
-
 /// Whether a dotted name as written is code rather than a host, by the case of its
 /// letters, which names written in text never mix so:
 /// - its last label mixes upper and lower case (`System.Net`, `Drawing.Design`);
-/// - under a TLD other than [`BRAND_TLDS`], its last label is in capitals after a label
+/// - under a TLD other than those hosts are written under with capitals (`com`, `io`:
+///   `iCloud.com`, `GitHub.io`; `data/name-shapes.txt`), its last label is in capitals after a label
 ///   with lower case (`logging.INFO`, `restic.ID`, and `caracteres.JO`, the end of one
 ///   sentence glued to the start of the next in a binary's messages);
-/// - under a TLD other than [`BRAND_TLDS`], a label before the last has a capital after
+/// - under such a TLD too, a label before the last has a capital after
 ///   a lower-case letter (`clientRect.top`, `ProtocolError.id`, `SassColor.red`).
 fn is_code_shaped(written: &[u8]) -> bool {
     let mut labels = written.rsplit(|&b| b == b'.');
@@ -2775,7 +2735,7 @@ fn is_code_shaped(written: &[u8]) -> bool {
     if upper && lower {
         return true;
     }
-    if BRAND_TLDS.iter().any(|t| t.eq_ignore_ascii_case(last)) {
+    if tables::brand_tlds().contains(last) {
         return false;
     }
     let rest = &written[..written.len() - last.len()];
@@ -2832,35 +2792,18 @@ fn is_dotted_version(name: &str) -> bool {
     })
 }
 
-/// Stems of build files whose names end in a TLD (`Makefile.am`, `configure.ac`,
-/// `requirements.in`, `MANIFEST.in`, `setup.py`): see [`is_build_file`].
-const BUILD_FILE_STEMS: &[&str] = &[
-    "makefile",
-    "gnumakefile",
-    "configure",
-    "requirements",
-    "manifest",
-    "setup",
-];
-
-/// Source and build-file endings that Autoconf and CMake templates add `.in` to
-/// (`config.h.in`, `_ufuncs.pyx.in`, `foo.cmake.in`): see [`is_build_file`].
-const TEMPLATE_ENDINGS: &[&str] = &[
-    "h", "hh", "hpp", "hxx", "c", "cc", "cpp", "cxx", "pp", "xx", "pyx", "pxd", "pxi", "py", "rs",
-    "cmake", "txt", "pc", "spec",
-];
-
-/// Whether a lower-case name is a build file's: one of [`BUILD_FILE_STEMS`] with its
-/// ending (`makefile.in`, `configure.ac`, `requirements.in`), or a template, a name of
-/// [`TEMPLATE_ENDINGS`] followed by `.in`, `.am` or `.ac` (`omp.h.in`, `pyx.in`).
+/// Whether a lower-case name is a build file's: a build file's stem with its ending
+/// (`makefile.in`, `configure.ac`, `requirements.in`), or a template, a source ending
+/// followed by `.in`, `.am` or `.ac` (`omp.h.in`, `pyx.in`; both lists in
+/// `data/name-shapes.txt`).
 fn is_build_file(name: &str) -> bool {
     let mut labels = name.rsplit('.');
     let (Some(tld), Some(before)) = (labels.next(), labels.next()) else {
         return false;
     };
     matches!(tld, "in" | "am" | "ac" | "py")
-        && ((labels.next().is_none() && BUILD_FILE_STEMS.contains(&before))
-            || (tld != "py" && TEMPLATE_ENDINGS.contains(&before)))
+        && ((labels.next().is_none() && tables::build_file_stems().contains(before))
+            || (tld != "py" && tables::template_endings().contains(before)))
 }
 
 /// Whether a two-label name as written looks like a file name: its first label has an
@@ -3531,6 +3474,11 @@ mod tests {
                 "/usr/share/cargo/registry/libgit2-sys-0.14.1/lib.rs",
             ),
             ("D:\\a\\x\\src\\lib.rs.checkpoint", "D:\\a\\x\\src\\lib.rs"),
+            // a capital glued on: not the `.rsp` ending
+            (
+                "D:\\a\\rustworkx\\rustworkx-core\\src\\generators\\lollipop_graph.rsP\0",
+                "D:\\a\\rustworkx\\rustworkx-core\\src\\generators\\lollipop_graph.rs",
+            ),
         ] {
             assert_eq!(paths(text), [want], "{text:?}");
         }
