@@ -666,8 +666,13 @@ fn spaced_address_dots(input: &[u8], hits: &mut Vec<(usize, usize, Marker)>) {
     hits.sort_unstable_by_key(|h| h.0);
 }
 
-/// ` dot ` is only refanged when the same line holds other defanging, or when it chains
-/// (`evil dot example dot com`); "the dot com bubble" stays prose.
+/// How far (bytes, either side) other defanging may be from a ` dot ` to vouch for it:
+/// a binary's strings form one long "line", where a regular expression's `[.]` far away
+/// says nothing about `mail: double dot in atom`.
+const SPOKEN_DOT_COMPANY: usize = 160;
+
+/// ` dot ` is only refanged when other defanging is near it on the same line, or when it
+/// chains (`evil dot example dot com`); "the dot com bubble" stays prose.
 fn drop_lonely_spoken_dots(input: &[u8], hits: &mut Vec<(usize, usize, Marker)>) {
     if !hits.iter().any(|h| h.2 == Marker::SpokenDot) {
         return;
@@ -683,8 +688,12 @@ fn drop_lonely_spoken_dots(input: &[u8], hits: &mut Vec<(usize, usize, Marker)>)
             return true;
         }
         let (ls, le) = line_of(start);
+        let (near_s, near_e) = (
+            ls.max(start.saturating_sub(SPOKEN_DOT_COMPANY)),
+            le.min(end + SPOKEN_DOT_COMPANY),
+        );
         let other_defang = snapshot.iter().any(|&(s, _, m)| {
-            s >= ls && s < le && m != Marker::SpokenDot && m != Marker::EscapedSlash
+            s >= near_s && s < near_e && m != Marker::SpokenDot && m != Marker::EscapedSlash
         });
         if other_defang || alone_on_line(input, start, end, ls, le) {
             return true;
@@ -855,6 +864,15 @@ mod tests {
         assert_eq!(plain("the dot com bubble"), "the dot com bubble");
         assert_eq!(plain("evil dot example dot com"), "evil.example.com");
         assert_eq!(plain("mail a[@]b dot com"), "mail a@b.com");
+        // other defanging far away on one long "line" (a binary's strings) vouches for
+        // nothing; near it, it still does
+        let far = format!("evil[.]com {} mail: double dot in atom", "x".repeat(200));
+        assert_eq!(plain(&far), far.replace("[.]", "."));
+        let near = format!("see evil[.]com {} and evil dot net", "-".repeat(100));
+        assert_eq!(
+            plain(&near),
+            format!("see evil.com {} and evil.net", "-".repeat(100))
+        );
     }
 
     #[test]

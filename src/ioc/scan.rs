@@ -1037,15 +1037,22 @@ impl Pass<'_, '_> {
         }
     }
 
-    /// Whether `name` (lower case, written at `s..e`), ending in a TLD that is also a
-    /// common method, attribute or setting name (`data/member-tlds.txt`), is code or a
-    /// setting rather than a host: `es.array.map`, `time.now`, `pytest.fail`,
-    /// `safe.directory`, `meson.build`. It is, unless something says host: a `/` or a
-    /// port right after it (`buf.build/gen/go`), `www.` first, a host field before it, a
+    /// Whether `name` (lower case, written at `s..e`) is code, a setting or bytes of
+    /// binary data rather than a host, when it is one that needs something to say host:
+    /// - it ends in a TLD that is also a common method, attribute or setting name
+    ///   (`data/member-tlds.txt`): `es.array.map`, `time.now`, `pytest.fail`,
+    ///   `safe.directory`, `meson.build`;
+    /// - it is short: two labels, one or two characters under a country code (`a.id`,
+    ///   `x.id` in scripts, `F.NL`, `SD.MQ`, `7.AX` in a binary's data).
+    ///
+    /// Such a name is a host when something says so: a `/` or a port right after it
+    /// (`buf.build/gen/go`, `t.me/channel`), `www.` first, a host field before it, a
     /// host word or a host-like neighbour around it.
     fn is_code_word_name(&self, name: &str, s: usize, e: usize) -> bool {
         let tld = name.rsplit('.').next().unwrap_or("");
-        if !tables::member_tlds().contains(tld.as_bytes()) || name.starts_with("www.") {
+        if !(tables::member_tlds().contains(tld.as_bytes()) || is_short_name(name))
+            || name.starts_with("www.")
+        {
             return false;
         }
         let next = self.byte(e);
@@ -2828,10 +2835,21 @@ fn is_host_like(item: &[u8]) -> bool {
     }
     let name = lower(item);
     let tld = name.rsplit('.').next().unwrap_or("");
-    // a file name (`setup.zip`) or code (`time.now`) next to a name says nothing
+    // a file name (`setup.zip`), code (`time.now`) or a short name (`a.id`) next to a
+    // name says nothing
     !tables::ambiguous_tlds().contains(tld)
         && !tables::member_tlds().contains(tld.as_bytes())
+        && !is_short_name(&name)
         && validate::is_domain(&name, DomainContext::Free)
+}
+
+/// Whether a lower-case name is short: two labels, one or two characters under a
+/// two-letter TLD (`a.id`, `f.nl`, `7.ax`). Scripts name their variables so (`x.id`,
+/// `a.top`) and a binary's data holds such bytes by chance; the few real hosts this short
+/// (`t.me`, `is.gd`) are written with a path or among hosts.
+fn is_short_name(name: &str) -> bool {
+    name.split_once('.')
+        .is_some_and(|(first, rest)| first.len() <= 2 && rest.len() == 2)
 }
 
 /// Whether a list item is a file name whose extension is not a TLD (`kernel32.dll`,
@@ -3396,6 +3414,27 @@ mod tests {
                     "files.example.stream",
                 ),
                 ("fetched hxxp://evil[.]map/a and evil[.]data", "evil.data"),
+            ],
+        );
+    }
+
+    /// Short names (one or two characters under a country code) need a host context
+    /// too; Protocol Buffers and Python module names are code.
+    #[test]
+    fn short_names_and_rule_names_are_not_hosts() {
+        check_hosts(
+            &[
+                "data.map((x) => <Hello key={x.id}>{x}</Hello>); if(a.id)k+=a.id",
+                "\0]PFP]T]bAF7N]O]D]=]M]QLI]B]HC<F.NL]H]A]F]\0;7.AX\0SD.MQ[P[R",
+                "!has(rules.gte) && !has(rules.gt) && this >= rules.lt\0int32.gt\0float.in",
+                "import collections.abc; operator.ge, np.int",
+            ],
+            &[
+                ("join t.me/evil_channel now", "t.me"),
+                ("dns query host=is.gd", "is.gd"),
+                ("shorteners: bit.ly, is.gd, tinyurl.com", "is.gd"),
+                ("fetched hxxp://evil[.]map/a and x[.]id", "x.id"),
+                ("the C2 domain x1.io resolved", "x1.io"),
             ],
         );
     }
