@@ -2291,8 +2291,11 @@ enum UrlForm {
 /// is: `…/sendmail_license.pdfChecks`, `…/licenses/UCAR.jsonUpstream`,
 /// `…/crypt_blowfish.cCannot`. Binaries keep their strings end to end, and the next one
 /// often starts with such a word; no file name ends in a lower-case extension and then
-/// a capitalised word (endings in `data/name-shapes.txt`). A last segment holding a query
-/// or a fragment is left whole.
+/// a capitalised word (endings in `data/name-shapes.txt`). So is one glued to a last
+/// segment or fragment in kebab case, whose words are lower case joined by `-`
+/// (`…/link/direct-evalRemoving`, `…/blog/protobuf-apiv2Format`,
+/// `…#unexpected-eofDropping`): such names do not go on in camel case. A last segment
+/// holding a query is left whole.
 fn glued_word(rest: &[u8]) -> Option<usize> {
     // the word first (most URLs end otherwise: one look at their last bytes)
     let lower_tail = rest
@@ -2307,11 +2310,23 @@ fn glued_word(rest: &[u8]) -> Option<usize> {
     // then the file name before it, in the last path segment
     let slash = memchr::memrchr(b'/', &rest[..capital])?;
     let name = &rest[slash + 1..capital];
-    if name.iter().any(|b| matches!(b, b'?' | b'#' | b'=' | b'&')) {
+    if name.iter().any(|b| matches!(b, b'?' | b'=' | b'&')) {
         return None;
     }
-    let dot = memchr::memrchr(b'.', name)?;
-    (dot > 0 && tables::glued_word_endings().contains(&name[dot + 1..])).then_some(capital)
+    let fragment = memchr::memrchr(b'#', name);
+    if fragment.is_none()
+        && memchr::memrchr(b'.', name)
+            .is_some_and(|dot| dot > 0 && tables::glued_word_endings().contains(&name[dot + 1..]))
+    {
+        return Some(capital);
+    }
+    let word = &name[fragment.map_or(0, |h| h + 1)..];
+    let kebab = |b: &u8| b.is_ascii_lowercase() || b.is_ascii_digit();
+    (word.contains(&b'-')
+        && word.first().is_some_and(kebab)
+        && word.last().is_some_and(kebab)
+        && word.iter().all(|b| kebab(b) || *b == b'-'))
+    .then_some(capital)
 }
 
 /// Where a Rust source file's name ends in `path`, when the next string of a binary is
@@ -3558,12 +3573,33 @@ mod tests {
             urls("https://example.org/licenses/UCAR.jsonUpstream"),
             ["https://example.org/licenses/UCAR.json"]
         );
+        // a kebab-case last segment or fragment
+        for (text, want) in [
+            (
+                "\0https://esbuild.example.org/link/direct-evalRemoving\0",
+                "https://esbuild.example.org/link/direct-eval",
+            ),
+            (
+                "see https://example.com/blog/protobuf-apiv2Format %q",
+                "https://example.com/blog/protobuf-apiv2",
+            ),
+            (
+                "https://example.org/manual/index.html#unexpected-eofDropping",
+                "https://example.org/manual/index.html#unexpected-eof",
+            ),
+        ] {
+            assert_eq!(urls(text), [want], "{text:?}");
+        }
         for whole in [
             "https://example.com/wiki/MainPage",
             "https://example.com/docs/BestPractices.html",
             "https://example.com/a.php?id=Test",
             "https://example.com/a.htmlx",
             "https://example.com/file.datNext",
+            "https://example.edu/uiuc_openSource",
+            "https://example.com/x/en-US",
+            "https://example.com/a-b/c?q=x-yTest",
+            "https://example.com/doc#section-Two-",
         ] {
             assert_eq!(urls(whole), [whole], "{whole}");
         }
