@@ -2757,17 +2757,16 @@ fn is_code_shaped(written: &[u8]) -> bool {
     if upper && lower {
         return true;
     }
-    if tables::brand_tlds().contains(last) {
-        return false;
-    }
     let rest = &written[..written.len() - last.len()];
-    (upper && last.len() >= 2 && rest.iter().any(u8::is_ascii_lowercase))
+    // (the shapes first: most names are in one case, and then the TLD does not matter)
+    ((upper && last.len() >= 2 && rest.iter().any(u8::is_ascii_lowercase))
         || labels.any(|label| {
             label
                 .iter()
                 .skip_while(|b| !b.is_ascii_lowercase())
                 .any(u8::is_ascii_uppercase)
-        })
+        }))
+        && !tables::brand_tlds().contains(last)
 }
 
 /// Whether a name as written is a member access in code: a class name (a capital, then
@@ -2863,8 +2862,10 @@ fn is_host_like(item: &[u8]) -> bool {
 /// `a.top`) and a binary's data holds such bytes by chance; the few real hosts this short
 /// (`t.me`, `is.gd`) are written with a path or among hosts.
 fn is_short_name(name: &str) -> bool {
-    name.split_once('.')
-        .is_some_and(|(first, rest)| first.len() <= 2 && rest.len() == 2)
+    name.len() <= 5
+        && name
+            .split_once('.')
+            .is_some_and(|(first, rest)| first.len() <= 2 && rest.len() == 2)
 }
 
 /// Whether a list item is a file name whose extension is not a TLD (`kernel32.dll`,
