@@ -1718,6 +1718,9 @@ impl Pass<'_, '_> {
         if rest.is_empty() || (!unc && rest.len() < 2) {
             return None;
         }
+        if sep == s + 2 && !rest.contains(['\\', '/']) && is_noise_root(&rest) {
+            return None; // `R:\Sg`, `D:\$0`, `w:\.]+`
+        }
         let value = if unc {
             if !rest.contains('\\') {
                 return None; // \\server alone
@@ -2857,6 +2860,34 @@ fn is_host_like(item: &[u8]) -> bool {
         && validate::is_domain(&name, DomainContext::Free)
 }
 
+/// Whether the only component of a drive path (`X:\NAME`) is noise from binary data or
+/// a piece of a regular expression rather than a folder at a drive's root: fewer than
+/// three characters after a leading `$` (`R:\Sg`, `D:\$0`), or characters such a folder
+/// does not hold (`H:\=s=`, `A:/[A`, `w:\.]+`, `d:\d{2}`). Names with blanks, balanced
+/// parentheses, `%` or a whole `{GUID}` stay (`Program Files (x86)`, `$Recycle.Bin`,
+/// `freetds.log.%d`).
+fn is_noise_root(component: &str) -> bool {
+    let name = component.strip_prefix('$').unwrap_or(component);
+    let bytes = name.as_bytes();
+    let word = |b: u8| b.is_ascii_alphanumeric() || b >= 0x80;
+    let mut depth = 0i32;
+    let braces = bytes.first() == Some(&b'{') && bytes.last() == Some(&b'}');
+    name.len() < 3
+        || !(word(bytes[0]) || braces)
+        || bytes.iter().any(|&b| {
+            match b {
+                b'(' => depth += 1,
+                b')' => depth -= 1,
+                _ => {}
+            }
+            depth < 0
+                || !(word(b)
+                    || matches!(b, b'_' | b'.' | b'-' | b'~' | b' ' | b'%' | b'(' | b')')
+                    || (braces && matches!(b, b'{' | b'}')))
+        })
+        || depth != 0
+}
+
 /// Whether a lower-case name is short: two labels, one or two characters under a
 /// two-letter TLD (`a.id`, `f.nl`, `7.ax`). Scripts name their variables so (`x.id`,
 /// `a.top`) and a binary's data holds such bytes by chance; the few real hosts this short
@@ -3715,6 +3746,38 @@ mod tests {
         assert!(found("{d41d8cd98f00b204e9800998ecf8427e}").is_empty());
         assert!(found("thumbprint: d41d8cd98f00b204e9800998ecf8427eabcdef12").is_empty());
         assert!(found("xd41d8cd98f00b204e9800998ecf8427e").is_empty());
+    }
+
+    #[test]
+    fn noise_at_a_drives_root_is_no_path() {
+        let paths = |text: &str| found_of(text, "file_path");
+        for noise in [
+            "\0R:\\Sg|p5rL\0",
+            "u+D:\\$Au$D\0D:\\$0\0",
+            "9$94:8:<:@:D:H:\\=s=\0",
+            "(<[\\w:\\.]+.*?runat=server",
+            "\\d:\\d{2}:\\d{2}",
+            "(?P<(?:>((?-u:\\B)(?-u:\\b)",
+            ".[A:/[A\0u:/%3\0",
+        ] {
+            assert_eq!(paths(noise), Vec::<String>::new(), "{noise:?}");
+        }
+        assert_eq!(
+            paths("dir \"C:\\Program Files (x86)\""),
+            ["C:\\Program Files (x86)"]
+        );
+        for whole in [
+            "C:\\$Recycle.Bin",
+            "C:\\ProgramData",
+            "c:\\temp",
+            "C:\\bin",
+            "C:\\{4A1B2C3D-0000-1111-2222-333344445555}",
+            "D:/a/1/s/build",
+            "C:\\a\\b.exe",
+            "c:\\freetds.log.%d",
+        ] {
+            assert_eq!(paths(whole), [whole], "{whole}");
+        }
     }
 
     #[test]
