@@ -2381,10 +2381,10 @@ fn rust_source_end(path: &[u8]) -> Option<usize> {
 }
 
 /// Where a digest glued to a download URL begins, if one is: a URL whose path ends in a
-/// file with a download ending (`.tar.gz`, `.whl`; `data/name-shapes.txt`) followed by a run of 32, 40, 64 or 128 hex digits to its
-/// end. Binaries keep a table of URLs and the digests of what they fetch end to end
-/// (`…/pypy3.10-v7.3.12-linux64.tar.bz26c5779…` in a Python installer); a file name
-/// never goes on with a digest after its ending.
+/// file with a download ending (`.tar.gz`, `.whl`; `data/name-shapes.txt`) followed by a
+/// run of 32, 40, 64 or 128 hex digits to its end. Binaries keep a table of URLs and the
+/// digests of what they fetch end to end (`…/pypy3.10-v7.3.12-linux64.tar.bz26c5779…` in
+/// a Python installer); a file name never goes on with a digest after its ending.
 fn glued_digest(rest: &[u8]) -> Option<usize> {
     // (most URLs end otherwise: two looks)
     let n = rest.len();
@@ -2747,11 +2747,11 @@ fn parse_ipv4_by_parts(text: &[u8]) -> Option<Ipv4Addr> {
 /// letters, which names written in text never mix so:
 /// - its last label mixes upper and lower case (`System.Net`, `Drawing.Design`);
 /// - under a TLD other than those hosts are written under with capitals (`com`, `io`:
-///   `iCloud.com`, `GitHub.io`; `data/name-shapes.txt`), its last label is in capitals after a label
-///   with lower case (`logging.INFO`, `restic.ID`, and `caracteres.JO`, the end of one
-///   sentence glued to the start of the next in a binary's messages);
-/// - under such a TLD too, a label before the last has a capital after
-///   a lower-case letter (`clientRect.top`, `ProtocolError.id`, `SassColor.red`).
+///   `iCloud.com`, `GitHub.io`; `data/name-shapes.txt`), its last label is in capitals
+///   after a label with lower case (`logging.INFO`, `restic.ID`, and `caracteres.JO`, the
+///   end of one sentence glued to the start of the next in a binary's messages);
+/// - under such a TLD too, a label before the last has a capital after a lower-case
+///   letter (`clientRect.top`, `ProtocolError.id`, `SassColor.red`).
 fn is_code_shaped(written: &[u8]) -> bool {
     let mut labels = written.rsplit(|&b| b == b'.');
     let last = labels.next().unwrap_or(b"");
