@@ -1043,14 +1043,20 @@ impl Pass<'_, '_> {
     ///   (`data/member-tlds.txt`): `es.array.map`, `time.now`, `pytest.fail`,
     ///   `safe.directory`, `meson.build`;
     /// - it is short: two labels, one or two characters under a country code (`a.id`,
-    ///   `x.id` in scripts, `F.NL`, `SD.MQ`, `7.AX` in a binary's data).
+    ///   `x.id` in scripts, `F.NL`, `SD.MQ`, `7.AX` in a binary's data);
+    /// - it is a path in code: three labels or more, the first a code identifier
+    ///   (`data/code-identifiers.txt`) and the last not `com`, `net` or `org`
+    ///   (`sys.ui.control.id`, `es.string.link`, `gevent.core.loop.io`); with two labels
+    ///   such a name is never a host in free text.
     ///
     /// Such a name is a host when something says so: a `/` or a port right after it
     /// (`buf.build/gen/go`, `t.me/channel`), `www.` first, a host field before it, a
     /// host word or a host-like neighbour around it.
     fn is_code_word_name(&self, name: &str, s: usize, e: usize) -> bool {
         let tld = name.rsplit('.').next().unwrap_or("");
-        if !(tables::member_tlds().contains(tld.as_bytes()) || is_short_name(name))
+        if !(tables::member_tlds().contains(tld.as_bytes())
+            || is_short_name(name)
+            || is_code_path(name, tld))
             || name.starts_with("www.")
         {
             return false;
@@ -1239,12 +1245,26 @@ impl Pass<'_, '_> {
             .map_or(s.saturating_sub(64), |i| s.saturating_sub(64) + i + 1);
         let window = &buf[line_start..s];
         let words = tables::hash_context_words();
-        window
+        if window
             .split(|b| !b.is_ascii_alphabetic())
             .filter(|w| !w.is_empty())
             .rev()
             .take(4)
             .any(|w| words.contains(w))
+        {
+            return true;
+        }
+        // the key right before the run, joined by `_`, counts whole too (`MESSAGE_ID=`,
+        // `_BOOT_ID=`: its parts alone, `message` and `id`, say nothing)
+        let key_byte = |b: &u8| b.is_ascii_alphabetic() || *b == b'_';
+        let end = window.iter().rposition(key_byte).map_or(0, |i| i + 1);
+        let start = window[..end]
+            .iter()
+            .rposition(|b| !key_byte(b))
+            .map_or(0, |i| i + 1);
+        let key = trim_underscores(&window[start..end]);
+        // (a key without `_` is the last word, looked up above)
+        words.contains(key)
     }
 
     fn wallet(&mut self, s: usize, e: usize) {
@@ -1514,6 +1534,17 @@ impl Pass<'_, '_> {
         if !validate::is_domain(&domain, DomainContext::Structured) {
             return None;
         }
+        // Dart's private names are kept as `_Name@<library number>` (`_Uri@0150898`), and
+        // binary data reads as a name under a top-level label in mixed case (`>Jjlq@a.gI`)
+        let raw_domain = &buf[ds..de];
+        let first_label = raw_domain.split(|&b| b == b'.').next().unwrap_or_default();
+        if (self.before(ls, 1) == b'_'
+            && first_label.len() >= 6
+            && first_label.iter().all(u8::is_ascii_digit))
+            || is_mixed_case_top_label(raw_domain)
+        {
+            return None;
+        }
         let local = lower(&buf[ls..e]);
         if local.starts_with('.')
             || local.ends_with('.')
@@ -1582,6 +1613,11 @@ impl Pass<'_, '_> {
             return None;
         }
         if !compressed_form && colons != 7 && !embedded_v4 {
+            return None;
+        }
+        // Tools write an address in one case (RFC 5952's lower case, or all upper case);
+        // both cases in one are names around `::` (`dfa::DFA(`, `CFF::cff1_top_dict`).
+        if cand.iter().any(u8::is_ascii_lowercase) && cand.iter().any(u8::is_ascii_uppercase) {
             return None;
         }
         let text = std::str::from_utf8(cand).ok()?;
@@ -2534,6 +2570,25 @@ pub(crate) fn ipv4_is_canonical(len: usize, ip: Ipv4Addr) -> bool {
     canonical_len == len
 }
 
+/// `word` without the `_` it starts or ends with (`_BOOT_ID` is `BOOT_ID`).
+fn trim_underscores(word: &[u8]) -> &[u8] {
+    let start = word.iter().position(|&b| b != b'_').unwrap_or(word.len());
+    let end = word
+        .iter()
+        .rposition(|&b| b != b'_')
+        .map_or(start, |i| i + 1);
+    &word[start..end]
+}
+
+/// Whether the last label of `name` has an upper-case letter after a lower-case one
+/// (`a.gI`, `q.aIg`): binary data, as no one writes a top-level domain so (`.com`, `.COM`
+/// and `.Com` are written).
+fn is_mixed_case_top_label(name: &[u8]) -> bool {
+    let top = name.rsplit(|&b| b == b'.').next().unwrap_or_default();
+    top.windows(2)
+        .any(|w| w[0].is_ascii_lowercase() && w[1].is_ascii_uppercase())
+}
+
 /// An IPv6 address written without an embedded IPv4 part (`text` holds no `.`), read as
 /// [`Ipv6Addr`]'s parser reads it: eight groups of one to four hex digits, or fewer with
 /// one `::` standing for at least one zero group.
@@ -2852,11 +2907,12 @@ fn is_host_like(item: &[u8]) -> bool {
     }
     let name = lower(item);
     let tld = name.rsplit('.').next().unwrap_or("");
-    // a file name (`setup.zip`), code (`time.now`) or a short name (`a.id`) next to a
-    // name says nothing
+    // a file name (`setup.zip`), code (`time.now`, `sys.ui.control.id`) or a short name
+    // (`a.id`) next to a name says nothing
     !tables::ambiguous_tlds().contains(tld)
         && !tables::member_tlds().contains(tld.as_bytes())
         && !is_short_name(&name)
+        && !is_code_path(&name, tld)
         && validate::is_domain(&name, DomainContext::Free)
 }
 
@@ -2897,6 +2953,18 @@ fn is_short_name(name: &str) -> bool {
         && name
             .split_once('.')
             .is_some_and(|(first, rest)| first.len() <= 2 && rest.len() == 2)
+}
+
+/// Whether a lower-case name of three labels or more is a path in code: its first label
+/// a code identifier, its TLD not one of the three that hosts under such a first label
+/// have (`data.example.com`, `system.example.net`).
+fn is_code_path(name: &str, tld: &str) -> bool {
+    !matches!(tld, "com" | "net" | "org")
+        && count(name.as_bytes(), b'.') >= 2
+        && name
+            .split('.')
+            .next()
+            .is_some_and(|first| tables::code_identifiers().contains(first))
 }
 
 /// Whether a list item is a file name whose extension is not a TLD (`kernel32.dll`,
@@ -3400,6 +3468,72 @@ mod tests {
         assert!(has("ask ops[@]openssh[.]com", "email", "ops@openssh.com"));
     }
 
+    /// Dart's private names (`_Name@<library number>`) and names under a top-level label
+    /// in mixed case (binary data) are no addresses; addresses under numbered domains and
+    /// top-level labels in one case or capitalised are.
+    #[test]
+    fn dart_names_and_mixed_case_top_labels_are_not_addresses() {
+        for text in [
+            "\0_NativeSocket@166069316.watch\0_Uri@0150898.directory\0",
+            "\0>Jjlq@a.gI\0J>lj@q.aIg\0",
+        ] {
+            assert_eq!(found(text), Vec::<(String, String)>::new(), "{text:?}");
+        }
+        for (text, address) in [
+            ("mail ops@163.com now", "ops@163.com"),
+            (
+                "from user_1@20240101.example.com",
+                "user_1@20240101.example.com",
+            ),
+            ("to Admin@Example.COM or", "admin@example.com"),
+            ("to Sales@Shop.Com", "sales@shop.com"),
+            ("id x_y@1234567.com", "x_y@1234567.com"),
+        ] {
+            assert!(has(text, "email", address), "{text:?}");
+        }
+    }
+
+    /// An IPv6 address is written in one case; names around `::` in both are none.
+    #[test]
+    fn ipv6_in_mixed_case_is_a_name() {
+        for text in [
+            "regex::dfa::DFA(x)",
+            "[with Type = CFF::cff1_top_dict_val_t; bool]",
+            "\09::D:a:\0",
+        ] {
+            assert_eq!(found_of(text, "ipv6"), Vec::<String>::new(), "{text:?}");
+        }
+        assert!(has("peer FE80::1:AB", "ipv6", "fe80::1:ab"));
+        assert!(has("peer fe80::1:ab", "ipv6", "fe80::1:ab"));
+        assert!(has("dst=2001:DB8::C0FF:EE", "ipv6", "2001:db8::c0ff:ee"));
+    }
+
+    /// systemd's 128-bit ids (`MESSAGE_ID=`, `_BOOT_ID=`) are no MD5s; a digest after
+    /// a word joined by `_` to a context word is none either; other digests are, whatever
+    /// key in `_` comes before them.
+    #[test]
+    fn systemd_ids_are_not_digests() {
+        for text in [
+            "MESSAGE_ID=fc2e22bc6ee647b6b90729ab34a250b1",
+            "_BOOT_ID=8d45620c1a4348dbb17410da57c60c66 _MACHINE_ID=e7852bfe46784ed0accde04bc864c2d5",
+            "INVOCATION_ID=9e7066279dc8403da79ce4b1a69064b2",
+            "api_token 9fa9d2c012134ec385451ffe316f97d0",
+        ] {
+            assert_eq!(found_of(text, "md5"), Vec::<String>::new(), "{text:?}");
+        }
+        for text in [
+            "md5=9fa9d2c012134ec385451ffe316f97d0",
+            "sample_hash 9fa9d2c012134ec385451ffe316f97d0",
+            "FILE_MD5: 9fa9d2c012134ec385451ffe316f97d0",
+        ] {
+            assert_eq!(
+                found_of(text, "md5"),
+                ["9fa9d2c012134ec385451ffe316f97d0"],
+                "{text:?}"
+            );
+        }
+    }
+
     /// Paths with no drive that are pieces of regular expressions or TeX are no paths;
     /// folders with braces, parentheses or plus signs of their own are.
     #[test]
@@ -3482,6 +3616,52 @@ mod tests {
                 ("shorteners: bit.ly, is.gd, tinyurl.com", "is.gd"),
                 ("fetched hxxp://evil[.]map/a and x[.]id", "x.id"),
                 ("the C2 domain x1.io resolved", "x1.io"),
+            ],
+        );
+    }
+
+    /// Members read in code kept in binaries (the DOM, Win32 structures, shader
+    /// registers, pytest marks, configuration keys) are no hosts; written as hosts, they are.
+    #[test]
+    fn members_read_in_code_are_not_hosts() {
+        check_hosts(
+            &[
+                "if (element.id) { f(category.id) }",
+                "hwnd=%p, size.cx=%ld, size.cy=%ld stub; rect.box { fill: rgb(1,2,3) }",
+                "MUL ret.xyz, ret, fragment; ret.zw = t.ww;",
+                "@pytest.mark.foo def test(): del grp.foo",
+                "lexer.haskell.import.safe",
+            ],
+            &[
+                ("beacon to size[.]cx", "size.cx"),
+                ("GET http://grp.foo/a", "grp.foo"),
+                ("resolved pytest.mark.foo:8443", "pytest.mark.foo"),
+            ],
+        );
+    }
+
+    /// Paths in code under a code identifier (ASP.NET AJAX, core-js, Python packages,
+    /// FFmpeg's metadata keys, TextMate scopes) are no hosts; under com, net or org, with
+    /// a path or a port, or among hosts, such names are.
+    #[test]
+    fn paths_in_code_are_not_hosts() {
+        check_hosts(
+            &[
+                "Sys.UI.Control.id; Sys.Component.id",
+                "\"es.string.link\": { \"esnext.array.at\": { \"es6.object.is\": {",
+                ":meth:`gevent.core.loop.io` and gevent.libev.corecext.loop.run",
+                "see (`~astropy.wcs.Wcsprm.cd`) and pandas.core.construction",
+                "lavfi.idet.repeated.top source.shell.fish",
+            ],
+            &[
+                ("connects to data.example.com", "data.example.com"),
+                (
+                    "beacon system.update.example.net daily",
+                    "system.update.example.net",
+                ),
+                ("GET source.evil.io/x", "source.evil.io"),
+                ("resolved es.cdn.ru:443", "es.cdn.ru"),
+                ("dns query host=gevent.core.io", "gevent.core.io"),
             ],
         );
     }
