@@ -2944,15 +2944,18 @@ fn is_noise_root(component: &str) -> bool {
         || depth != 0
 }
 
-/// Whether a lower-case name is short: two labels, one or two characters under a
-/// two-letter TLD (`a.id`, `f.nl`, `7.ax`). Scripts name their variables so (`x.id`,
-/// `a.top`) and a binary's data holds such bytes by chance; the few real hosts this short
-/// (`t.me`, `is.gd`) are written with a path or among hosts.
+/// Whether a lower-case name is short: two labels, one or two characters under a TLD
+/// other than `com`, `net` and `org` (`a.id`, `f.nl`, `7.ax`, `a.top`, `p.blue`).
+/// Scripts name their variables so (`x.id`, `a.top`, `b.click` in minified JavaScript)
+/// and a binary's data holds such bytes by chance (`F.NL`, `X.red`); the few real hosts
+/// this short (`t.me`, `is.gd`, `go.dev`) are written with a path or among hosts.
 fn is_short_name(name: &str) -> bool {
-    name.len() <= 5
-        && name
-            .split_once('.')
-            .is_some_and(|(first, rest)| first.len() <= 2 && rest.len() == 2)
+    // (the dot is the second or third byte: longer names are turned away at once)
+    let Some(dot) = name.bytes().take(3).position(|b| b == b'.') else {
+        return false;
+    };
+    let tld = &name[dot + 1..];
+    dot >= 1 && !tld.is_empty() && !tld.contains('.') && !matches!(tld, "com" | "net" | "org")
 }
 
 /// Whether a lower-case name of three labels or more is a path in code: its first label
@@ -3609,9 +3612,14 @@ mod tests {
                 "\0]PFP]T]bAF7N]O]D]=]M]QLI]B]HC<F.NL]H]A]F]\0;7.AX\0SD.MQ[P[R",
                 "!has(rules.gte) && !has(rules.gt) && this >= rules.lt\0int32.gt\0float.in",
                 "import collections.abc; operator.ge, np.int",
+                "a.left=c+\"px\";a.top=d+\"px\"}; if(b&&typeof b.click!==\"undefined\")",
+                "\0P.blue\0X.red\0L.green\0C.int\0gc.pid\0",
             ],
             &[
                 ("join t.me/evil_channel now", "t.me"),
+                ("see https://go.dev/blog and go.dev/doc", "go.dev"),
+                ("the C2 domain ab.xyz resolved", "ab.xyz"),
+                ("contacted x.com and a.io", "x.com"),
                 ("dns query host=is.gd", "is.gd"),
                 ("shorteners: bit.ly, is.gd, tinyurl.com", "is.gd"),
                 ("fetched hxxp://evil[.]map/a and x[.]id", "x.id"),
