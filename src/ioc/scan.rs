@@ -1042,8 +1042,9 @@ impl Pass<'_, '_> {
     /// - it ends in a TLD that is also a common method, attribute or setting name
     ///   (`data/member-tlds.txt`): `es.array.map`, `time.now`, `pytest.fail`,
     ///   `safe.directory`, `meson.build`;
-    /// - it is short: two labels, one or two characters under a country code (`a.id`,
-    ///   `x.id` in scripts, `F.NL`, `SD.MQ`, `7.AX` in a binary's data);
+    /// - it is short: two labels, one or two characters under a TLD other than `com`,
+    ///   `net` and `org` (`a.id`, `x.id`, `a.top` in scripts, `F.NL`, `SD.MQ`, `X.red`
+    ///   in a binary's data);
     /// - it is a path in code: three labels or more, the first a code identifier
     ///   (`data/code-identifiers.txt`) and the last not `com`, `net` or `org`
     ///   (`sys.ui.control.id`, `es.string.link`, `gevent.core.loop.io`); with two labels
