@@ -2956,14 +2956,20 @@ fn is_short_name(name: &str) -> bool {
         return false;
     };
     let tld = &name[dot + 1..];
-    dot >= 1 && !tld.is_empty() && !tld.contains('.') && !matches!(tld, "com" | "net" | "org")
+    dot >= 1 && !tld.is_empty() && !tld.contains('.') && !is_big_three(tld)
+}
+
+/// Whether a TLD is `com`, `net` or `org`, under which short names and names led by a
+/// code identifier are written as hosts (`x.com`, `data.example.com`).
+fn is_big_three(tld: &str) -> bool {
+    matches!(tld, "com" | "net" | "org")
 }
 
 /// Whether a lower-case name of three labels or more is a path in code: its first label
 /// a code identifier, its TLD not one of the three that hosts under such a first label
 /// have (`data.example.com`, `system.example.net`).
 fn is_code_path(name: &str, tld: &str) -> bool {
-    !matches!(tld, "com" | "net" | "org")
+    !is_big_three(tld)
         && count(name.as_bytes(), b'.') >= 2
         && name
             .split('.')
