@@ -277,6 +277,126 @@ fn imphash_and_ordinal_names_equal_pefile() {
         .any(|i| i.name.as_deref().is_some_and(|n| n.starts_with("GetLast"))));
 }
 
+/// Functions of the DLL that [`imports_past_pefiles_bound_are_listed`] imports: 4,200 of
+/// them, 8,400 thunks (a lookup and an address table), past pefile's bound of 8,192.
+const BULK_FUNCTIONS: usize = 4200;
+
+/// pefile stops after 8,192 import thunks (lookup and address tables together), so the DLLs
+/// a large import table names after that (here `KERNEL32.dll` and `msvcrt.dll`, as in
+/// wxPython's `_core.pyd`) are missing from its list. spoor lists them, keeps pefile's imphash
+/// (over pefile's shorter list), and says so in a warning; the list equals pefile's with the
+/// bound lifted.
+#[test]
+fn imports_past_pefiles_bound_are_listed() {
+    if !on_path("x86_64-w64-mingw32-gcc") || !on_path("x86_64-w64-mingw32-dlltool") {
+        skip("x86_64-w64-mingw32-gcc or -dlltool is not on PATH");
+        return;
+    }
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("imphash-bulk");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("sample dir");
+    let mut def = String::from("LIBRARY bulk.dll\nEXPORTS\n");
+    let mut src = String::new();
+    for i in 0..BULK_FUNCTIONS {
+        def.push_str(&format!("bulk_{i}\n"));
+        src.push_str(&format!("extern int bulk_{i}(void);\n"));
+    }
+    // never run: it returns at once unless given six arguments
+    src.push_str("int main(int argc, char **argv) {\n  int n = 0;\n  if (argc != 7) return 0;\n");
+    for i in 0..BULK_FUNCTIONS {
+        src.push_str(&format!("  n += bulk_{i}();\n"));
+    }
+    src.push_str("  return n;\n}\n");
+    std::fs::write(dir.join("bulk.def"), def).expect("write def");
+    std::fs::write(dir.join("bulk.c"), src).expect("write source");
+    // relative paths: the linker orders the DLLs by the paths of their import libraries
+    // (`/work/...` after `/usr/...` put the bulk DLL last), `./libbulk.a` comes first
+    run(Command::new("x86_64-w64-mingw32-dlltool")
+        .current_dir(&dir)
+        .args(["-d", "bulk.def", "-l", "libbulk.a"]));
+    let exe = dir.join("bulk.exe");
+    run(Command::new("x86_64-w64-mingw32-gcc")
+        .current_dir(&dir)
+        .args(["-O0", "-s", "-Wl,--no-insert-timestamp", "-o", "bulk.exe"])
+        .args(["bulk.c", "-L.", "-lbulk"]));
+    // pefile's imphash, and its import list with the bound lifted
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/pefile_hashes.py");
+    let hashes = Command::new(python())
+        .arg(&script)
+        .arg(&exe)
+        .output()
+        .expect("python runs");
+    if hashes.status.code() == Some(3) {
+        skip("pefile is not installed");
+        return;
+    }
+    let listing = Command::new(python())
+        .args([
+            "-c",
+            "import sys, pefile\n\
+             pefile.MAX_IMPORT_SYMBOLS = 1 << 20\n\
+             pe = pefile.PE(sys.argv[1])\n\
+             for d in pe.DIRECTORY_ENTRY_IMPORT:\n\
+             \x20   for i in d.imports:\n\
+             \x20       print(d.dll.decode() + '!' + (i.name or b'').decode())\n",
+        ])
+        .arg(&exe)
+        .output()
+        .expect("python runs");
+    assert!(
+        hashes.status.success() && listing.status.success(),
+        "pefile failed: {}{}",
+        String::from_utf8_lossy(&hashes.stderr),
+        String::from_utf8_lossy(&listing.stderr)
+    );
+    let hashes = String::from_utf8_lossy(&hashes.stdout);
+    let pefile_imphash = hashes.split('\t').nth(1).expect("an imphash column");
+    let whole: Vec<String> = String::from_utf8_lossy(&listing.stdout)
+        .lines()
+        .map(str::to_string)
+        .collect();
+    let data = std::fs::read(&exe).expect("read sample");
+    let t = spoor::sample::triage("bulk.exe", &data);
+    let ours: Vec<String> = t
+        .imports
+        .iter()
+        .filter(|i| !i.delay)
+        .map(|i| format!("{}!{}", i.library, i.name.as_deref().unwrap_or("")))
+        .collect();
+    // the sample is what it is meant to be: DLLs after the bulk one, past pefile's bound
+    assert!(whole.len() > BULK_FUNCTIONS, "{} imports", whole.len());
+    let after: Vec<&String> = whole
+        .iter()
+        .filter(|i| !i.starts_with("bulk.dll!"))
+        .collect();
+    assert!(
+        whole.iter().position(|i| !i.starts_with("bulk.dll!")) == Some(BULK_FUNCTIONS),
+        "the bulk DLL is not the first one: {:?}",
+        &after[..after.len().min(5)]
+    );
+    assert_eq!(
+        ours, whole,
+        "spoor's import list against pefile's without its bound"
+    );
+    let pe = t.pe.as_ref().expect("a PE");
+    assert_eq!(pe.imphash.as_deref(), Some(pefile_imphash), "imphash");
+    assert!(
+        t.warnings
+            .iter()
+            .any(|w| w.code == spoor::WarningCode::Estimated
+                && w.message.contains("the imphash covers the first")),
+        "{:?}",
+        t.warnings
+    );
+    // what pefile drops is listed: the C runtime's and KERNEL32's imports
+    for dll in ["kernel32.dll!", "msvcrt.dll!"] {
+        assert!(
+            ours.iter().any(|i| i.to_ascii_lowercase().starts_with(dll)),
+            "no {dll} import"
+        );
+    }
+}
+
 /// Agreement with pefile on a real set of Windows binaries (`corpus/windows-wheels.sh DIR`,
 /// then `tests/pefile_hashes.py` over `DIR/pe` into `DIR/pefile.tsv`): `SPOOR_PE_SET=DIR`,
 /// or `target/windows-wheels` when it holds a `pefile.tsv`. Prints "imphash equal on N of M

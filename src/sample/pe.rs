@@ -49,10 +49,13 @@ pub fn parse(data: &[u8]) -> Parsed {
     out.arch = machine_name(machine).to_string();
     out.bitness = if pe.is_64 { 64 } else { 32 };
     out.sections = sections(&pe.sections);
-    match super::pe_imports::read(data) {
-        Some((list, warnings)) => {
-            out.imports = list;
-            out.warnings.extend(warnings);
+    // pefile's import list, where its bound on thunks cuts it shorter than the whole one
+    let mut pefile_imports = None;
+    match super::pe_imports::read_table(data) {
+        Some(table) => {
+            out.imports = table.imports;
+            pefile_imports = table.pefile_imports;
+            out.warnings.extend(table.warnings);
         }
         None => {
             for imp in &pe.imports {
@@ -118,9 +121,8 @@ pub fn parse(data: &[u8]) -> Parsed {
     }
     let resources = match rsrc {
         Some(rva) => {
-            let (list, warning) = super::resources::parse(data, &out.sections, rva);
-            out.warnings
-                .extend(warning.map(|w| Warning::new(ParseError, w)));
+            let (list, warnings) = super::resources::parse(data, &out.sections, rva);
+            out.warnings.extend(warnings);
             list
         }
         None => Vec::new(),
@@ -144,13 +146,13 @@ pub fn parse(data: &[u8]) -> Parsed {
             "a certificate table is present but no signature could be parsed",
         ));
     }
-    let imphash = super::pe_imports::imphash(
-        &out.imports
+    let imphash = super::pe_imports::imphash(&pefile_imports.unwrap_or_else(|| {
+        out.imports
             .iter()
             .filter(|i| !i.delay)
             .cloned()
-            .collect::<Vec<_>>(),
-    );
+            .collect::<Vec<_>>()
+    }));
     // .NET: referenced members and P/Invoke imports join the imports (after the imphash,
     // which pefile computes over the native import table only).
     let dotnet = super::dotnet::read(data, &out.sections).map(|(info, imports)| {
@@ -223,9 +225,9 @@ fn header_only(data: &[u8], out: &mut Parsed) {
         return;
     };
     out.arch = machine_name(header.coff_header.machine).to_string();
-    if let Some((list, warnings)) = super::pe_imports::read(data) {
-        out.imports = list;
-        out.warnings.extend(warnings);
+    if let Some(table) = super::pe_imports::read_table(data) {
+        out.imports = table.imports;
+        out.warnings.extend(table.warnings);
     }
     let mut offset = usize::try_from(header.dos_header.pe_pointer).unwrap_or(usize::MAX)
         + goblin::pe::header::SIZEOF_PE_MAGIC

@@ -11,6 +11,12 @@
 //! `*invalid*`, skips function names with characters no symbol has, and gives up on a
 //! thunk table with signs of bogus data. This module follows those rules step by step;
 //! goblin (used for the rest of the PE) is stricter and loses imports of packed files.
+//!
+//! One pefile rule is kept for the imphash only: pefile stops after 8,192 thunks over the
+//! whole directory, so a large import table (a wxWidgets or Qt module) loses its later
+//! DLLs, `KERNEL32.dll` among them, and a sample can hide imports behind thousands of
+//! padding ones. [`read_table`] reads such a table a second time without that bound for
+//! the import list, and keeps pefile's shorter list for the imphash.
 
 use super::Import;
 use crate::error::{Warning, WarningCode};
@@ -52,6 +58,9 @@ pub fn ordinal_name(dll: &str, ordinal: u16) -> Option<&'static str> {
 const MAX_SECTIONS: u32 = 0x800;
 /// pefile's bound on thunks read over the whole import directory.
 const MAX_IMPORT_SYMBOLS: u32 = 0x2000;
+/// spoor's own bound on thunks read for the import list (about 32,000 imports, counting a
+/// lookup table and an address table per DLL).
+const MAX_LISTED_SYMBOLS: u32 = 0x1_0000;
 /// Longest DLL or function name read.
 const MAX_NAME: u64 = 0x200;
 
@@ -333,14 +342,64 @@ enum Table {
     Unreadable,
 }
 
-/// The imports of the PE in `data` as pefile reads them (without delay imports), or `None`
-/// where pefile would not parse the file's headers. Warnings describe the entries skipped.
-pub fn read(data: &[u8]) -> Option<(Vec<Import>, Vec<Warning>)> {
+/// The imports of a PE: the whole list, and pefile's shorter one where it differs.
+#[derive(Debug, Clone, Default)]
+pub struct ImportTable {
+    /// Every import read (without delay imports), up to 65,536 thunks.
+    pub imports: Vec<Import>,
+    /// The imports pefile reads, where its bound of 8,192 thunks cuts the list short: the
+    /// imphash is computed over these, as pefile (and VirusTotal) computes it.
+    pub pefile_imports: Option<Vec<Import>>,
+    /// The entries skipped, and pefile's bound where it was reached.
+    pub warnings: Vec<Warning>,
+}
+
+/// The import table of the PE in `data` (see [`ImportTable`]), or `None` where pefile would
+/// not parse the file's headers.
+pub fn read_table(data: &[u8]) -> Option<ImportTable> {
+    let (pefile_imports, warnings, bounded) = read_bounded(data, MAX_IMPORT_SYMBOLS)?;
+    if !bounded {
+        return Some(ImportTable {
+            imports: pefile_imports,
+            pefile_imports: None,
+            warnings,
+        });
+    }
+    let (imports, mut warnings, _) = read_bounded(data, MAX_LISTED_SYMBOLS)?;
+    if imports.len() > pefile_imports.len() {
+        warnings.push(Warning::new(
+            WarningCode::Estimated,
+            format!(
+                "more than {MAX_IMPORT_SYMBOLS} import thunks: the imphash covers the first {} \
+                 of {} imports, as pefile (and so VirusTotal) computes it",
+                pefile_imports.len(),
+                imports.len()
+            ),
+        ));
+        Some(ImportTable {
+            imports,
+            pefile_imports: Some(pefile_imports),
+            warnings,
+        })
+    } else {
+        Some(ImportTable {
+            imports,
+            pefile_imports: None,
+            warnings,
+        })
+    }
+}
+
+/// The imports of the PE in `data` as pefile reads them (without delay imports) with at most
+/// `max_symbols` thunks read over the whole directory (pefile: [`MAX_IMPORT_SYMBOLS`]), and
+/// whether that bound was passed; `None` where pefile would not parse the file's headers.
+/// Warnings describe the entries skipped.
+fn read_bounded(data: &[u8], max_symbols: u32) -> Option<(Vec<Import>, Vec<Warning>, bool)> {
     let image = Image::new(data)?;
     let mut out = Vec::new();
     let mut warnings = Vec::new();
     let Some(mut rva) = image.import_directory() else {
-        return Some((out, warnings));
+        return Some((out, warnings, false));
     };
     let mut symbols = 0u32;
     let mut errors = 0;
@@ -371,7 +430,7 @@ pub fn read(data: &[u8]) -> Option<(Vec<Import>, Vec<Warning>)> {
             oft,
             ft,
             max_len,
-            &mut symbols,
+            (&mut symbols, max_symbols),
             thunk,
             ordinal_flag,
             address_mask,
@@ -410,13 +469,14 @@ pub fn read(data: &[u8]) -> Option<(Vec<Import>, Vec<Warning>)> {
             });
         }
     }
-    if symbols > MAX_IMPORT_SYMBOLS {
+    let bounded = symbols > max_symbols;
+    if bounded && max_symbols == MAX_LISTED_SYMBOLS {
         warnings.push(Warning::new(
             WarningCode::SizeLimit,
-            format!("more than {MAX_IMPORT_SYMBOLS} import thunks; the rest is not read"),
+            format!("more than {max_symbols} import thunks; the rest is not read"),
         ));
     }
-    Some((out, warnings))
+    Some((out, warnings, bounded))
 }
 
 type Entry = (Option<String>, Option<u16>);
@@ -429,7 +489,7 @@ fn read_entries(
     oft: u64,
     ft: u64,
     max_len: i128,
-    symbols: &mut u32,
+    (symbols, max_symbols): (&mut u32, u32),
     thunk: u64,
     ordinal_flag: u64,
     address_mask: u64,
@@ -446,7 +506,7 @@ fn read_entries(
             if i128::from(rva) >= i128::from(start) + max_len {
                 break;
             }
-            if *symbols > MAX_IMPORT_SYMBOLS {
+            if *symbols > max_symbols {
                 break;
             }
             *symbols += 1;
@@ -641,7 +701,7 @@ mod tests {
 
     #[test]
     fn not_a_pe() {
-        assert!(read(b"MZ").is_none());
-        assert!(read(&[0u8; 256]).is_none());
+        assert!(read_table(b"MZ").is_none());
+        assert!(read_table(&[0u8; 256]).is_none());
     }
 }

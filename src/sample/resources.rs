@@ -2,12 +2,15 @@
 //! size, entropy and embedded content (a PE, an archive) of every leaf.
 //!
 //! The walk reads the raw bytes itself so that a broken entry only loses that entry: offsets
-//! are checked against the file, depth is limited to three levels and entries to 4096.
+//! are checked against the file, depth is limited to three levels and entries to 32,768
+//! (pefile's bound: a system DLL such as `shell32.dll` holds several thousand).
 
 use super::{slice, Section};
+use crate::error::{Warning, WarningCode};
 pub use crate::findings::executable::Resource;
 
-const MAX_ENTRIES: usize = 4096;
+/// Directory entries read at most, at all levels together.
+const MAX_ENTRIES: usize = 0x8000;
 
 fn u16_at(d: &[u8], off: usize) -> Option<u16> {
     Some(u16::from_le_bytes(d.get(off..off + 2)?.try_into().ok()?))
@@ -69,20 +72,25 @@ pub fn sniff_embedded(data: &[u8]) -> Option<&'static str> {
 }
 
 /// Walks the resource directory at file offset `base` (RVA `base_rva`).
-/// Returns what could be read and, when part of the directory was unreadable, a warning.
-pub fn parse(data: &[u8], sections: &[Section], base_rva: u64) -> (Vec<Resource>, Option<String>) {
+/// Returns what could be read and warnings: part of the directory unreadable
+/// (`parse-error`), more entries than [`MAX_ENTRIES`] (`size-limit`).
+pub fn parse(data: &[u8], sections: &[Section], base_rva: u64) -> (Vec<Resource>, Vec<Warning>) {
     let Some(base) = rva_to_offset(sections, base_rva)
         .and_then(|o| usize::try_from(o).ok())
         .filter(|&o| o < data.len())
     else {
         return (
             Vec::new(),
-            Some("resource directory outside the file".into()),
+            vec![Warning::new(
+                WarningCode::ParseError,
+                "resource directory outside the file",
+            )],
         );
     };
     let mut out = Vec::new();
     let mut budget = MAX_ENTRIES;
     let mut broken = false;
+    let mut over_budget = false;
     let name_of = |entry_name: u32| -> String {
         if entry_name & 0x8000_0000 != 0 {
             let off = base + (entry_name & 0x7fff_ffff) as usize;
@@ -109,7 +117,7 @@ pub fn parse(data: &[u8], sections: &[Section], base_rva: u64) -> (Vec<Resource>
         let mut children = Vec::new();
         for i in 0..count {
             if budget == 0 {
-                broken = true;
+                over_budget = true;
                 break;
             }
             budget -= 1;
@@ -168,11 +176,117 @@ pub fn parse(data: &[u8], sections: &[Section], base_rva: u64) -> (Vec<Resource>
             }
         }
     }
-    let warning = broken.then(|| {
-        format!(
-            "resource directory partly unreadable ({} resources read)",
-            out.len()
-        )
-    });
-    (out, warning)
+    let mut warnings = Vec::new();
+    if broken {
+        warnings.push(Warning::new(
+            WarningCode::ParseError,
+            format!(
+                "resource directory partly unreadable ({} resources read)",
+                out.len()
+            ),
+        ));
+    }
+    if over_budget {
+        warnings.push(Warning::new(
+            WarningCode::SizeLimit,
+            format!(
+                "more than {MAX_ENTRIES} resource directory entries; the rest is not read \
+                 ({} resources read)",
+                out.len()
+            ),
+        ));
+    }
+    (out, warnings)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A resource directory at offset 0 of a section mapped one to one: one type (RCDATA)
+    /// with `names` names, each with one language leaf of 4 bytes (an `MZ` at the last).
+    fn directory(names: usize) -> (Vec<u8>, Vec<Section>) {
+        let mut d = Vec::new();
+        let dir = |d: &mut Vec<u8>, ids: usize| {
+            d.extend_from_slice(&[0u8; 14]);
+            d.extend_from_slice(&(ids as u16).to_le_bytes());
+        };
+        let entry = |d: &mut Vec<u8>, name: u32, target: u32| {
+            d.extend_from_slice(&name.to_le_bytes());
+            d.extend_from_slice(&target.to_le_bytes());
+        };
+        // root: one entry, then the type directory with `names` entries, then per name a
+        // language directory of one entry and its data entry
+        let type_dir = 16 + 8;
+        let name_dirs = type_dir + 16 + 8 * names;
+        let (lang_dir_len, data_entry_len) = (16 + 8, 16);
+        let leaves = name_dirs + names * (lang_dir_len + data_entry_len);
+        dir(&mut d, 1);
+        entry(&mut d, 10, 0x8000_0000 | type_dir as u32);
+        dir(&mut d, names);
+        for i in 0..names {
+            let at = name_dirs + i * (lang_dir_len + data_entry_len);
+            entry(&mut d, i as u32 + 1, 0x8000_0000 | at as u32);
+        }
+        for i in 0..names {
+            let at = name_dirs + i * (lang_dir_len + data_entry_len);
+            dir(&mut d, 1);
+            entry(&mut d, 0x409, (at + lang_dir_len) as u32);
+            let leaf = (leaves + 4 * i) as u32;
+            d.extend_from_slice(&leaf.to_le_bytes());
+            d.extend_from_slice(&4u32.to_le_bytes());
+            d.extend_from_slice(&[0u8; 8]);
+        }
+        for i in 0..names {
+            d.extend_from_slice(if i + 1 == names { b"MZ\0\0" } else { b"data" });
+        }
+        let len = d.len() as u64;
+        let sections = vec![Section::new(
+            ".rsrc".into(),
+            0,
+            len,
+            0,
+            len,
+            (true, false, false),
+        )];
+        (d, sections)
+    }
+
+    /// A system DLL's thousands of resources are read whole, without a warning, and the
+    /// last one is as visible as the first: a sample cannot hide a PE behind them.
+    #[test]
+    fn thousands_of_resources_are_read_whole() {
+        let (data, sections) = directory(6000);
+        let (list, warnings) = parse(&data, &sections, 0);
+        assert!(warnings.is_empty(), "{warnings:?}");
+        assert_eq!(list.len(), 6000);
+        assert!(list
+            .iter()
+            .all(|r| r.kind == "RCDATA" && r.language == 0x409));
+        assert_eq!(list[5999].embedded.as_deref(), Some("pe"));
+    }
+
+    /// Past the bound the walk stops with a size-limit warning (not a parse error: nothing
+    /// is damaged).
+    #[test]
+    fn the_bound_is_a_size_limit() {
+        let (data, sections) = directory(MAX_ENTRIES + 10);
+        let (list, warnings) = parse(&data, &sections, 0);
+        assert!(list.len() < MAX_ENTRIES);
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert_eq!(warnings[0].code, WarningCode::SizeLimit);
+        assert!(warnings[0].message.contains("resource directory entries"));
+    }
+
+    /// A directory entry pointing past the end of the file is a parse error, and the
+    /// entries before it are kept.
+    #[test]
+    fn damage_is_a_parse_error() {
+        let (mut data, sections) = directory(3);
+        data.truncate(data.len() - 12 - 16);
+        let (list, warnings) = parse(&data, &sections, 0);
+        assert_eq!(list.len(), 2);
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert_eq!(warnings[0].code, WarningCode::ParseError);
+    }
 }
