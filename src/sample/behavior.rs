@@ -13,6 +13,7 @@ pub use crate::findings::triage::{
     Behavior, Category, DynamicApi, Evidence, EvidenceKind, PackerVerdict, Packing, Technique,
 };
 use crate::findings::Confidence;
+use crate::ioc::Encoding;
 use crate::tables;
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use rustc_hash::{FxHashMap, FxHashSet};
@@ -475,8 +476,8 @@ struct Facts<'a> {
     resolved: FxHashMap<String, &'a FoundString>,
     behavior: &'a Behavior,
     resources: &'a [Resource],
-    /// Pattern → first string containing it.
-    string_hits: FxHashMap<String, &'a FoundString>,
+    /// Pattern → first string containing it, and where in that string it starts.
+    string_hits: FxHashMap<String, (&'a FoundString, usize)>,
 }
 
 /// Whether a string holds one of the substrings an ATT&CK rule looks for (the strings
@@ -531,8 +532,8 @@ fn matches<'a>(facts: &Facts<'a>, cond: &Condition) -> Vec<Evidence> {
                 }
             }
             AtomKind::String => {
-                if let Some(s) = facts.string_hits.get(&alt.to_ascii_lowercase()) {
-                    hits.push(string_evidence(EvidenceKind::String, s));
+                if let Some(&(s, at)) = facts.string_hits.get(&alt.to_ascii_lowercase()) {
+                    hits.push(string_evidence_at(s, at, alt.len()));
                 }
             }
             AtomKind::Resource => {
@@ -580,10 +581,13 @@ fn matches<'a>(facts: &Facts<'a>, cond: &Condition) -> Vec<Evidence> {
     }
 }
 
+/// Longest string shown as evidence, in bytes.
+const EVIDENCE_LEN: usize = 120;
+
 fn string_evidence(kind: EvidenceKind, s: &FoundString) -> Evidence {
     let mut value = s.value.clone();
-    if value.len() > 120 {
-        let mut cut = 120;
+    if value.len() > EVIDENCE_LEN {
+        let mut cut = EVIDENCE_LEN;
         while !value.is_char_boundary(cut) {
             cut -= 1;
         }
@@ -593,6 +597,38 @@ fn string_evidence(kind: EvidenceKind, s: &FoundString) -> Evidence {
         kind,
         value,
         offset: Some(s.offset),
+        encoding: Some(s.encoding),
+    }
+}
+
+/// The evidence of a pattern found at byte `at` (`len` bytes) of string `s`: the string's
+/// first [`EVIDENCE_LEN`] bytes when they hold the match, else that many bytes around it
+/// (a Go binary's strings are glued into runs of many kilobytes), with the offset of the
+/// first byte shown.
+fn string_evidence_at(s: &FoundString, at: usize, len: usize) -> Evidence {
+    let v = s.value.as_str();
+    if at + len <= EVIDENCE_LEN || v.len() <= EVIDENCE_LEN {
+        return string_evidence(EvidenceKind::String, s);
+    }
+    // a quarter of the window before the match, the rest after it
+    let mut start = at
+        .saturating_sub(EVIDENCE_LEN / 4)
+        .min(v.len() - EVIDENCE_LEN);
+    while !v.is_char_boundary(start) {
+        start -= 1;
+    }
+    let mut end = (start + EVIDENCE_LEN).min(v.len());
+    while !v.is_char_boundary(end) {
+        end -= 1;
+    }
+    let skipped = match s.encoding {
+        Encoding::Utf16le => 2 * v[..start].encode_utf16().count() as u64,
+        _ => start as u64,
+    };
+    Evidence {
+        kind: EvidenceKind::String,
+        value: v[start..end].to_string(),
+        offset: Some(s.offset + skipped),
         encoding: Some(s.encoding),
     }
 }
@@ -634,7 +670,7 @@ pub fn techniques(
             for m in ac.find_overlapping_iter(s.value.as_str()) {
                 if let Some(p) = pats.get(m.pattern().as_usize()) {
                     if !facts.string_hits.contains_key(p) {
-                        facts.string_hits.insert(p.clone(), s);
+                        facts.string_hits.insert(p.clone(), (s, m.start()));
                     }
                 }
             }
@@ -806,6 +842,55 @@ pub fn packing_technique(verdict: &PackerVerdict) -> Option<Technique> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A pattern deep inside a long string (a Go binary's glued strings) is shown with the
+    /// bytes around it and the offset of the first one shown; short strings and early
+    /// matches are shown from their start.
+    #[test]
+    fn string_evidence_shows_the_match() {
+        let found = |value: String, encoding: Encoding| FoundString {
+            offset: 0x1000,
+            encoding,
+            section: None,
+            value,
+            tags: Vec::new(),
+        };
+        let long = format!(
+            "{}usage: curl -O https://example.com/key.txt{}",
+            "x".repeat(2000),
+            "y".repeat(500)
+        );
+        let behavior = Behavior::default();
+        let strings = [found(long.clone(), Encoding::Ascii)];
+        let found_techniques = techniques(&[], &strings, &behavior, SampleFormat::Elf, &[]);
+        let t = found_techniques
+            .iter()
+            .find(|t| t.id == "T1105")
+            .expect("curl -o names T1105");
+        let e = &t.evidence[0];
+        assert!(
+            e.value.to_ascii_lowercase().contains("curl -o"),
+            "{}",
+            e.value
+        );
+        assert_eq!(e.value.len(), EVIDENCE_LEN);
+        let at = long.find(&e.value).expect("a window of the string") as u64;
+        assert_eq!(e.offset, Some(0x1000 + at));
+        // UTF-16LE: the offset counts two bytes per character
+        let wide = [found(long.clone(), Encoding::Utf16le)];
+        let t = techniques(&[], &wide, &behavior, SampleFormat::Elf, &[]);
+        let e = &t.iter().find(|t| t.id == "T1105").expect("T1105").evidence[0];
+        assert_eq!(e.offset, Some(0x1000 + 2 * at));
+        // an early match: the string from its start, as before
+        let early = [found(
+            format!("curl -O https://example.com/{}", "z".repeat(300)),
+            Encoding::Ascii,
+        )];
+        let t = techniques(&[], &early, &behavior, SampleFormat::Elf, &[]);
+        let e = &t.iter().find(|t| t.id == "T1105").expect("T1105").evidence[0];
+        assert!(e.value.starts_with("curl -O"));
+        assert_eq!(e.offset, Some(0x1000));
+    }
 
     #[test]
     fn folding() {
