@@ -325,9 +325,10 @@ pub struct PackerVerdict {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Toolchain {
     /// `msvc`, `mingw`, `go`, `rust`, `delphi`, `dotnet`, `nim`, `pyinstaller`, `autoit`,
-    /// `nsis`, `inno-setup`.
+    /// `nsis`, `inno-setup`; from ELF and Mach-O build records also `gcc`, `clang`,
+    /// `swift`, `ld`, `lld`, `mold` (any linker an ELF `.comment` names).
     pub name: String,
-    /// `compiler`, `runtime`, `packager` or `installer`.
+    /// `compiler`, `runtime`, `packager`, `installer` or `linker`.
     pub kind: String,
     /// The version the file records (`go1.22.1`, `14.29.30133`, `v4.0.30319`, ...).
     #[serde(skip_serializing_if = "Option::is_none")]

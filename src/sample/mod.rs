@@ -18,6 +18,7 @@
 
 pub mod authenticode;
 pub mod behavior;
+mod build_records;
 pub mod callsite;
 pub mod classes;
 pub mod crypto;

@@ -7,7 +7,9 @@
 //! versions are read from the structures that hold them: the rich header and the optional
 //! header's linker version (MSVC), Go's build-info blob and build id, the CLR metadata root
 //! (.NET), PyInstaller's archive cookie, the `/rustc/<commit>/` paths Rust leaves, and the
-//! installers' banners. Rules and IOC filtering read this fact.
+//! installers' banners; for ELF and Mach-O files, the compilers and linkers their build
+//! records name (`build_records.rs`: `.comment`, `LC_BUILD_VERSION`). Rules and IOC
+//! filtering read this fact.
 
 use super::resources::Resource;
 use super::{FoundString, Import, Section};
@@ -255,6 +257,21 @@ pub fn detect(input: &Input) -> Vec<Toolchain> {
             let v = s.value[at + 11..].split_whitespace().next()?;
             Some(v.to_string())
         });
+    }
+    // ELF `.comment` and Mach-O `LC_BUILD_VERSION`: compilers and linkers with versions
+    if !input.pe {
+        let records = if input.data.starts_with(b"\x7fELF") {
+            super::build_records::elf_comment(input.data, input.sections)
+        } else {
+            super::build_records::macho_build_version(input.data)
+        };
+        for r in records {
+            add(&mut found, &r.name, r.kind, r.evidence);
+            if let Some(tc) = found.get_mut(&r.name) {
+                tc.version = tc.version.take().or(r.version);
+                tc.detail = tc.detail.take().or(r.detail);
+            }
+        }
     }
     found.into_values().collect()
 }
