@@ -45,7 +45,7 @@ pub fn elf_comment(data: &[u8], sections: &[Section]) -> Vec<BuildRecord> {
         let Some(record) = comment_record(text) else {
             continue;
         };
-        // several objects of one compiler: the highest version, each text as evidence
+        // objects built by several versions of one compiler: the highest version is kept
         match out.iter_mut().find(|r| r.name == record.name) {
             Some(r) => {
                 if version_key(record.version.as_deref()) > version_key(r.version.as_deref()) {
