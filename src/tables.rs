@@ -299,6 +299,8 @@ pub fn glued_hosts() -> &'static [Box<[u8]>] {
 pub const API_CATEGORIES: &str = include_str!("../data/api-categories.txt");
 /// ATT&CK rules for triage: import and string combinations → technique.
 pub const ATTACK_RULES: &str = include_str!("../data/attack-rules.txt");
+/// Words of benign code inside which a string pattern of the ATT&CK rules does not count.
+pub const ATTACK_STRING_EXCEPTIONS: &str = include_str!("../data/attack-string-exceptions.txt");
 /// ATT&CK technique ids and names (`T1055 Process Injection`).
 pub const ATTACK_TECHNIQUES: &str = include_str!("../data/attack-techniques.txt");
 /// Packer section names (`UPX0 UPX`).

@@ -509,6 +509,28 @@ fn string_patterns() -> &'static (Vec<String>, Option<AhoCorasick>) {
     })
 }
 
+/// Where the words of `data/attack-string-exceptions.txt` occur in `value`, in any case
+/// (byte ranges).
+fn exception_ranges(value: &str) -> Vec<(usize, usize)> {
+    static AC: OnceLock<Option<AhoCorasick>> = OnceLock::new();
+    let ac = AC.get_or_init(|| {
+        let words: Vec<&str> = tables::ATTACK_STRING_EXCEPTIONS
+            .lines()
+            .map(|l| l.split('#').next().unwrap_or("").trim())
+            .filter(|l| !l.is_empty())
+            .collect();
+        AhoCorasickBuilder::new()
+            .ascii_case_insensitive(true)
+            .build(words)
+            .ok()
+    });
+    ac.as_ref().map_or_else(Vec::new, |ac| {
+        ac.find_overlapping_iter(value)
+            .map(|m| (m.start(), m.end()))
+            .collect()
+    })
+}
+
 fn matches<'a>(facts: &Facts<'a>, cond: &Condition) -> Vec<Evidence> {
     let mut hits: Vec<Evidence> = Vec::new();
     let mut count = 0;
@@ -667,11 +689,22 @@ pub fn techniques(
     let (pats, ac) = string_patterns();
     if let Some(ac) = ac {
         for s in strings {
+            // where benign names that hold a pattern lie in this string (found only when
+            // a pattern matched)
+            let mut exceptions: Option<Vec<(usize, usize)>> = None;
             for m in ac.find_overlapping_iter(s.value.as_str()) {
-                if let Some(p) = pats.get(m.pattern().as_usize()) {
-                    if !facts.string_hits.contains_key(p) {
-                        facts.string_hits.insert(p.clone(), (s, m.start()));
-                    }
+                let Some(p) = pats.get(m.pattern().as_usize()) else {
+                    continue;
+                };
+                if facts.string_hits.contains_key(p) {
+                    continue;
+                }
+                let inside = exceptions
+                    .get_or_insert_with(|| exception_ranges(&s.value))
+                    .iter()
+                    .any(|&(a, b)| a <= m.start() && m.end() <= b);
+                if !inside {
+                    facts.string_hits.insert(p.clone(), (s, m.start()));
                 }
             }
         }
@@ -890,6 +923,34 @@ mod tests {
         let e = &t.iter().find(|t| t.id == "T1105").expect("T1105").evidence[0];
         assert!(e.value.starts_with("curl -O"));
         assert_eq!(e.offset, Some(0x1000));
+    }
+
+    /// A pattern inside a benign name of `data/attack-string-exceptions.txt` is no
+    /// evidence (Go's `XORKeyStream` holds `xorkey`); the same pattern elsewhere in the
+    /// same string still is.
+    #[test]
+    fn patterns_inside_benign_names_are_not_evidence() {
+        let found = |value: &str| FoundString {
+            offset: 0,
+            encoding: Encoding::Ascii,
+            section: None,
+            value: value.to_string(),
+            tags: Vec::new(),
+        };
+        let behavior = Behavior::default();
+        let t1140 = |value: &str| {
+            techniques(&[], &[found(value)], &behavior, SampleFormat::Elf, &[])
+                .iter()
+                .any(|t| t.id == "T1140")
+        };
+        assert!(!t1140("crypto/cipher.XORKeyStream"));
+        assert!(!t1140("XORKeyStreamXORKeyStream"));
+        assert!(!t1140(
+            "golang.org/x/crypto/chacha20.(*Cipher).xorKeyStreamBlocks"
+        ));
+        assert!(t1140("XORKeyStream xorkey=0x5a"));
+        assert!(t1140("var xorKey = 0x5a"));
+        assert!(t1140("decrypt_payload"));
     }
 
     #[test]
