@@ -310,7 +310,8 @@ fn imports_past_pefiles_bound_are_listed() {
     std::fs::write(dir.join("bulk.def"), def).expect("write def");
     std::fs::write(dir.join("bulk.c"), src).expect("write source");
     // relative paths: the linker orders the DLLs by the paths of their import libraries
-    // (`/work/...` after `/usr/...` put the bulk DLL last), `./libbulk.a` comes first
+    // (a build directory whose path sorts after the system's `/usr/...` put the bulk DLL
+    // last), and `./libbulk.a` comes first
     run(Command::new("x86_64-w64-mingw32-dlltool")
         .current_dir(&dir)
         .args(["-d", "bulk.def", "-l", "libbulk.a"]));
