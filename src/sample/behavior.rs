@@ -440,6 +440,7 @@ pub fn analyse(imports: &[Import], strings: &[FoundString], format: SampleFormat
     }
     let mut dynamic_apis = Vec::new();
     let mut seen = FxHashSet::default();
+    let anchors = Anchors::new(strings, &table.apis);
     for s in strings {
         let v = s.value.trim();
         if v.len() < 4 || v.len() > 64 || !v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
@@ -451,6 +452,9 @@ pub fn analyse(imports: &[Import], strings: &[FoundString], format: SampleFormat
             continue;
         }
         if let Some(idx) = table.apis.get(&f) {
+            if is_word_shaped(v) && !anchors.near(s) {
+                continue;
+            }
             for &i in idx {
                 cats[i].resolved.push(v.to_string());
             }
@@ -468,6 +472,67 @@ pub fn analyse(imports: &[Import], strings: &[FoundString], format: SampleFormat
     Behavior {
         categories: cats,
         dynamic_apis,
+    }
+}
+
+/// A C-library name written in lower-case letters alone (`system`, `connect`, `accept`,
+/// `socket`, `unlink`) is also an ordinary word or identifier: `std::system_category`'s
+/// name, a Python method, the sorted identifier table of a Go binary. As a string it counts
+/// as resolved at run time only with an [`Anchors`] string near it.
+fn is_word_shaped(name: &str) -> bool {
+    name.bytes().all(|b| b.is_ascii_lowercase())
+}
+
+/// Bytes between a word-shaped API name and an anchor string for the two to be neighbours
+/// (a resolver's table of names is laid out string after string).
+const ANCHOR_REACH: u64 = 64;
+
+/// Where the strings lie that show names being resolved: an API name of the table that is
+/// not word-shaped (`WSAStartup`, `GetProcAddress`, `inet_addr`), the resolvers `dlsym` and
+/// `dlopen`, and library names (`ws2_32.dll`, `libc.so.6`).
+struct Anchors {
+    /// (first byte, end) of each anchor, by first byte.
+    spans: Vec<(u64, u64)>,
+}
+
+impl Anchors {
+    fn new(strings: &[FoundString], apis: &FxHashMap<String, Vec<usize>>) -> Self {
+        let mut spans: Vec<(u64, u64)> = strings
+            .iter()
+            .filter(|s| {
+                let v = s.value.trim();
+                s.tags.contains(&"dll")
+                    || v == "dlsym"
+                    || v == "dlopen"
+                    || (!is_word_shaped(v) && v.len() <= 64 && apis.contains_key(&fold(v)))
+            })
+            .map(|s| (s.offset, s.offset.saturating_add(byte_len(s))))
+            .collect();
+        spans.sort_unstable();
+        Anchors { spans }
+    }
+
+    /// Whether an anchor other than `s` itself lies within [`ANCHOR_REACH`] bytes of `s`.
+    fn near(&self, s: &FoundString) -> bool {
+        let (start, end) = (s.offset, s.offset.saturating_add(byte_len(s)));
+        let first_after = self
+            .spans
+            .partition_point(|&(a, _)| a <= end.saturating_add(ANCHOR_REACH));
+        // anchors are short names, so the few before the reach's end are the candidates
+        self.spans[..first_after]
+            .iter()
+            .rev()
+            .take(8)
+            .any(|&(a, b)| (a, b) != (start, end) && b.saturating_add(ANCHOR_REACH) >= start)
+    }
+}
+
+/// Bytes a string takes in the file.
+fn byte_len(s: &FoundString) -> u64 {
+    let n = s.value.len() as u64;
+    match s.encoding {
+        Encoding::Utf16le => n * 2,
+        Encoding::Ascii => n,
     }
 }
 
@@ -951,6 +1016,69 @@ mod tests {
         assert!(t1140("XORKeyStream xorkey=0x5a"));
         assert!(t1140("var xorKey = 0x5a"));
         assert!(t1140("decrypt_payload"));
+    }
+
+    /// A lower-case API name alone among other strings (`std::system_category`'s
+    /// `system`, a Go identifier table) is no resolved API; next to a library name, a
+    /// resolver or another API name of the table, it is. Upper-case names need no
+    /// neighbour.
+    #[test]
+    fn word_shaped_api_names_need_a_neighbour() {
+        let found = |offset: u64, value: &str, encoding: Encoding| FoundString {
+            offset,
+            encoding,
+            section: None,
+            value: value.to_string(),
+            tags: crate::sample::strings::tag(value),
+        };
+        let resolved = |strings: &[FoundString]| -> Vec<String> {
+            let mut names: Vec<String> = analyse(&[], strings, SampleFormat::Pe)
+                .dynamic_apis
+                .into_iter()
+                .map(|d| d.name)
+                .collect();
+            names.sort();
+            names
+        };
+        let a = Encoding::Ascii;
+        // libstdc++: "generic", "system", then C++ messages
+        let libstdcxx = [
+            found(0x100, "generic", a),
+            found(0x108, "system", a),
+            found(0x110, "basic_string::_M_construct null not valid", a),
+        ];
+        assert!(resolved(&libstdcxx).is_empty());
+        // a resolver's table: the library, then the names
+        let table = [
+            found(0x100, "ws2_32.dll", a),
+            found(0x10c, "connect", a),
+            found(0x114, "send", a),
+            found(0x11c, "recv", a),
+        ];
+        assert_eq!(
+            resolved(&table),
+            ["connect", "recv", "send"].map(String::from)
+        );
+        // another API name of the table within reach, in UTF-16LE too
+        let wide = [
+            found(0x200, "WSAStartup", Encoding::Utf16le),
+            found(0x228, "socket", Encoding::Utf16le),
+        ];
+        assert_eq!(resolved(&wide), ["WSAStartup", "socket"].map(String::from));
+        // out of reach
+        let far = [
+            found(0x200, "WSAStartup", a),
+            found(0x200 + 10 + 65, "socket", a),
+        ];
+        assert_eq!(resolved(&far), ["WSAStartup"].map(String::from));
+        // two word-shaped names are no anchors for each other
+        let words = [found(0x100, "listen", a), found(0x108, "accept", a)];
+        assert!(resolved(&words).is_empty());
+        // names with capitals stand alone
+        assert_eq!(
+            resolved(&[found(0x100, "VirtualAlloc", a)]),
+            ["VirtualAlloc"].map(String::from)
+        );
     }
 
     #[test]
