@@ -18,9 +18,10 @@ use super::behavior::fold;
 use super::Triage;
 pub use crate::findings::classes::{summary, ClassHint};
 use crate::findings::Confidence;
-use crate::ioc::IocKind;
+use crate::ioc::{validate, IocKind, Scope};
 use crate::tables;
 use std::collections::BTreeSet;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::sync::OnceLock;
 
 /// What one alternative looks at.
@@ -353,31 +354,47 @@ fn shorten(s: &str) -> String {
     }
 }
 
-/// The first URL of the sample whose host is an IP address literal.
+/// The first URL of the sample whose host is an IP address literal that reaches another
+/// machine: not loopback (`tcp://127.0.0.1:5555`, a local service's default), link-local,
+/// multicast or unspecified (`http://0.0.0.0:8080`, a listening address).
 pub fn ip_url(t: &Triage) -> Option<&str> {
     t.iocs
         .iter()
         .filter(|i| i.kind == IocKind::Url)
         .map(|i| i.value.as_str())
-        .find(|u| url_host_is_ip(u))
+        .find(|u| url_host_ip(u).is_some_and(reaches_out))
+}
+
+/// Whether an address names another machine (see [`ip_url`]).
+fn reaches_out(ip: IpAddr) -> bool {
+    let scope = match ip {
+        IpAddr::V4(v4) if v4.octets()[0] == 0 => return false,
+        IpAddr::V4(v4) => validate::ipv4_scope(v4),
+        IpAddr::V6(v6) if v6.is_unspecified() => return false,
+        IpAddr::V6(v6) => validate::ipv6_scope(v6),
+    };
+    !matches!(scope, Scope::Loopback | Scope::LinkLocal | Scope::Multicast)
 }
 
 /// Whether a URL's host is an IPv4 or IPv6 address literal.
 pub fn url_host_is_ip(url: &str) -> bool {
-    let Some((_, rest)) = url.split_once("://") else {
-        return false;
-    };
+    url_host_ip(url).is_some()
+}
+
+/// A URL's host, when it is an IPv4 or IPv6 address literal.
+fn url_host_ip(url: &str) -> Option<IpAddr> {
+    let (_, rest) = url.split_once("://")?;
     let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
     let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
-    if host.starts_with('[') {
-        return host
-            .trim_start_matches('[')
+    if let Some(bracketed) = host.strip_prefix('[') {
+        return bracketed
             .split(']')
             .next()
-            .is_some_and(|h| h.parse::<std::net::Ipv6Addr>().is_ok());
+            .and_then(|h| h.parse::<Ipv6Addr>().ok())
+            .map(IpAddr::V6);
     }
     let host = host.split(':').next().unwrap_or("");
-    host.parse::<std::net::Ipv4Addr>().is_ok()
+    host.parse::<Ipv4Addr>().ok().map(IpAddr::V4)
 }
 
 /// The class hints of a sample from its static evidence, in table order.
@@ -492,5 +509,22 @@ mod tests {
         assert!(!url_host_is_ip("https://downloads.example.com/a.exe"));
         assert!(!url_host_is_ip("http://203.0.113.example.com/"));
         assert!(!url_host_is_ip("no url"));
+        assert!(url_host_is_ip("tcp://127.0.0.1:5555"));
+    }
+
+    /// A URL to a local or unspecified address is no sign of a hard-coded server.
+    #[test]
+    fn ip_urls_that_reach_another_machine() {
+        let reaches = |url: &str| url_host_ip(url).is_some_and(reaches_out);
+        assert!(reaches("http://203.0.113.77/img/logo.gif"));
+        assert!(reaches("http://10.0.0.5:8080/stage2"));
+        assert!(reaches("https://[2001:db8:fe7c::17]/v3/payload.bin"));
+        assert!(!reaches("tcp://127.0.0.1:5555"));
+        assert!(!reaches("http://0.0.0.0:8080/"));
+        assert!(!reaches("http://[::1]:631/"));
+        assert!(!reaches("http://[::]:80/"));
+        assert!(!reaches("http://169.254.169.254/latest/meta-data/"));
+        assert!(!reaches("udp://239.255.255.250:1900"));
+        assert!(!reaches("https://downloads.example.com/a.exe"));
     }
 }
