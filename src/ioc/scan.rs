@@ -968,12 +968,18 @@ impl Pass<'_, '_> {
         let method_call = next == b'(';
         let pointer_type = prev == b'*' && !(0x20..0x7f).contains(&next);
         let go_type_symbol = s >= 6 && &buf[s - 6..s] == b"type:.";
+        // `revs->pending.nr`, `ffp_light[%u].ambient.xyz`, `*[]time.zone`: a member of a
+        // pointer or of an array element in C or shader code, a Go slice type
+        let code_member = (prev == b'>' && self.before(s, 2) == b'-')
+            || prev == b']'
+            || (prev == b'.' && self.before(s, 2) == b']');
         if (after_slash
             || after_colon
             || section_name
             || method_call
             || pointer_type
             || go_type_symbol
+            || code_member
             || matches!(prev, b'\\' | b'$' | b'%'))
             && !self.text.was_defanged(s, e)
         {
@@ -1081,11 +1087,16 @@ impl Pass<'_, '_> {
         tables::glued_hosts().iter().find_map(|host| {
             let at = written.len().checked_sub(host.len()).filter(|&at| at > 0)?;
             let (glued, tail) = written.split_at(at);
+            // under a host of three labels or more (`google.golang.org`), the glued name
+            // would be a name inside the same registered domain, which no look-alike can
+            // take: `must start with an uppercasegoogle.golang.org/genproto/...`
+            let under_registered = host.iter().filter(|&&b| b == b'.').count() >= 2;
             (tail == &host[..]
                 && glued.last() != Some(&b'.')
-                && glued
-                    .iter()
-                    .any(|b| b.is_ascii_uppercase() || b.is_ascii_digit()))
+                && (under_registered
+                    || glued
+                        .iter()
+                        .any(|b| b.is_ascii_uppercase() || b.is_ascii_digit())))
             .then_some(at)
         })
     }
@@ -3438,6 +3449,12 @@ mod tests {
                 "step(generator.next(value))",
                 "*time.zone\0*singleflight.call\x01",
                 "type:.eq.net/netip.parseAddrError\0type:.hash.golang.org/x/text/language.Tag",
+                // C members through a pointer, shader members of an array element, a Go
+                // slice type
+                "unexpected revs->pending.nr: %d",
+                "cairo_list_is_empty (&surface->operand.link)",
+                "ambient += ffp_light[%u].ambient.xyz * att;",
+                "\0*[]time.zone\0",
             ],
             &[
                 // emphasis, a footnote mark, a module path's host, a call's argument
@@ -3901,6 +3918,13 @@ mod tests {
             ["buf.build", "golang.org", "google.golang.org"]
         );
         assert_eq!(domains("\0xgithub.com/tool\0"), ["xgithub.com"]);
+        // under a host of three labels, a lower-case word glued before it (Go's messages
+        // run into the next string) is split off: the whole would be a name inside
+        // `golang.org`
+        assert_eq!(
+            domains("string must be non-emptygoogle.golang.org/genproto/protobuf\0"),
+            ["google.golang.org"]
+        );
         assert_eq!(
             domains("see Z1google.golang.org today"),
             ["z1google.golang.org"]
