@@ -71,6 +71,7 @@ const GO_SYMBOLS: &[&str] = &[
     "runtime.srcFunc.name",
     "go.shape.int",
     "go.shape.map",
+    "time.zone",
     "sync.(*Once).doSlow",
     "internal/singleflight.call",
     "net/http.(*Client).Do",
@@ -128,6 +129,7 @@ fn go_symbols_are_not_domains_in_a_go_binary() {
         "runtime.srcfunc.name",
         "go.shape.int",
         "go.shape.map",
+        "time.zone",
         "singleflight.call",
         "runtime.typepointers.next",
     ] {
@@ -147,7 +149,7 @@ fn the_go_filter_needs_the_go_toolchain() {
     assert!(t.toolchains.iter().all(|x| x.name != "go"));
     let domains = of_kind(&t, IocKind::Domain);
     assert!(
-        ["time.now", "go.shape.int", "reflect.call"]
+        ["time.now", "go.shape.int", "reflect.call", "time.zone"]
             .iter()
             .any(|d| domains.contains(d)),
         "{domains:?}"

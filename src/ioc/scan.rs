@@ -3455,6 +3455,11 @@ mod tests {
                 "cairo_list_is_empty (&surface->operand.link)",
                 "ambient += ffp_light[%u].ambient.xyz * att;",
                 "\0*[]time.zone\0",
+                // attributes ending in a TLD of `data/member-tlds.txt`, a NetCDF file
+                "slices.Sort[go.shape.[]int,go.shape.int]",
+                "print row.total",
+                "uuid.int must be an int",
+                ">>> f = Dataset(\"complex.nc\",\"w\")",
             ],
             &[
                 // emphasis, a footnote mark, a module path's host, a call's argument
