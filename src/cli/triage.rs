@@ -452,7 +452,7 @@ pub fn text_styled(t: &Triage, style: Style) -> String {
     for m in &t.macho {
         let _ = writeln!(
             s,
-            "  slice   {} at {:#x}: {} load commands, {} dylibs, code signature {}",
+            "  slice   {} at {:#x}: {} load commands, {} dylibs, code signature {}{}",
             m.arch,
             m.offset,
             m.load_commands.len(),
@@ -461,7 +461,11 @@ pub fn text_styled(t: &Triage, style: Style) -> String {
                 "present"
             } else {
                 "absent"
-            }
+            },
+            m.target
+                .as_deref()
+                .map(|t| format!(", {}", e(t)))
+                .unwrap_or_default()
         );
     }
     if !t.sections.is_empty() {

@@ -102,6 +102,10 @@ pub struct MachoSlice {
     pub dylibs: Vec<String>,
     /// `LC_CODE_SIGNATURE` present (presence only, not validity).
     pub code_signature: bool,
+    /// The platform the slice is built for, with its minimum OS and SDK (`macOS 10.9
+    /// minimum, SDK 10.14`), from `LC_BUILD_VERSION` or `LC_VERSION_MIN_*`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
     /// The load commands in file order (`LC_SEGMENT_64`, `LC_LOAD_DYLIB`, ...).
     pub load_commands: Vec<String>,
 }

@@ -560,14 +560,19 @@ fn sample_section(t: &Triage, log_mutexes: &BTreeSet<String>) -> SampleSection {
         tags.push((
             format!("slice {}", slice.arch),
             format!(
-                "{} bytes, {} load commands, code signature {}",
+                "{} bytes, {} load commands, code signature {}{}",
                 slice.size,
                 slice.load_commands.len(),
                 if slice.code_signature {
                     "present"
                 } else {
                     "absent"
-                }
+                },
+                slice
+                    .target
+                    .as_deref()
+                    .map(|t| format!(", {t}"))
+                    .unwrap_or_default()
             ),
         ));
     }

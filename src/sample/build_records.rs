@@ -181,6 +181,21 @@ fn macho_version(v: u32) -> String {
     }
 }
 
+/// A Mach-O build target as triage writes it: `macOS 11.0 minimum, SDK 14.2` (an SDK of 0,
+/// which `LC_VERSION_MIN_*` of old linkers leave, is not written).
+pub fn target(platform: u32, minos: u32, sdk: u32) -> String {
+    let mut out = format!(
+        "{} {} minimum",
+        platform_name(platform),
+        macho_version(minos)
+    );
+    if sdk != 0 {
+        out.push_str(", SDK ");
+        out.push_str(&macho_version(sdk));
+    }
+    out
+}
+
 fn platform_name(p: u32) -> String {
     match p {
         1 => "macOS".into(),
@@ -251,12 +266,7 @@ fn slice_build_version(data: &[u8], base: usize) -> Vec<BuildRecord> {
             ) else {
                 break;
             };
-            let detail = format!(
-                "{} {} minimum, SDK {}",
-                platform_name(platform),
-                macho_version(minos),
-                macho_version(sdk)
-            );
+            let detail = target(platform, minos, sdk);
             let tools = ntools.min((size.saturating_sub(24)) / 8);
             for i in 0..tools as usize {
                 let (Some(tool), Some(version)) =
@@ -294,6 +304,21 @@ fn slice_build_version(data: &[u8], base: usize) -> Vec<BuildRecord> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Targets as otool writes versions; an SDK of 0 (old linkers' `LC_VERSION_MIN_*`) is
+    /// left out.
+    #[test]
+    fn targets() {
+        assert_eq!(target(1, 0x000a_0900, 0), "macOS 10.9 minimum");
+        assert_eq!(
+            target(1, 0x000b_0000, 0x000e_0200),
+            "macOS 11.0 minimum, SDK 14.2"
+        );
+        assert_eq!(
+            target(2, 0x000c_0401, 0x0011_0000),
+            "iOS 12.4.1 minimum, SDK 17.0"
+        );
+    }
 
     fn comment(text: &[u8]) -> (Vec<u8>, Vec<Section>) {
         let mut data = b"\x7fELF padding ".to_vec();

@@ -170,6 +170,22 @@ fn arch_name(cputype: u32, cpusubtype: u32) -> String {
     }
 }
 
+/// The platform, minimum OS and SDK a slice's first `LC_BUILD_VERSION` or
+/// `LC_VERSION_MIN_*` command records.
+fn build_target(m: &MachO) -> Option<String> {
+    m.load_commands.iter().find_map(|lc| {
+        let (platform, minos, sdk) = match &lc.command {
+            CommandVariant::BuildVersion(b) => (b.platform, b.minos, b.sdk),
+            CommandVariant::VersionMinMacosx(v) => (1, v.version, v.sdk),
+            CommandVariant::VersionMinIphoneos(v) => (2, v.version, v.sdk),
+            CommandVariant::VersionMinTvos(v) => (3, v.version, v.sdk),
+            CommandVariant::VersionMinWatchos(v) => (4, v.version, v.sdk),
+            _ => return None,
+        };
+        Some(super::build_records::target(platform, minos, sdk))
+    })
+}
+
 fn slice(data: &[u8], m: &MachO, base: u64, size: u64, prefix: &str, out: &mut Parsed) {
     let arch = arch_name(m.header.cputype, m.header.cpusubtype);
     let code_signature = m
@@ -243,6 +259,7 @@ fn slice(data: &[u8], m: &MachO, base: u64, size: u64, prefix: &str, out: &mut P
             .map(|l| l.to_string())
             .collect(),
         code_signature,
+        target: build_target(m),
         load_commands: m
             .load_commands
             .iter()
