@@ -182,7 +182,8 @@ fn macho_version(v: u32) -> String {
 }
 
 /// A Mach-O build target as triage writes it: `macOS 11.0 minimum, SDK 14.2` (an SDK of 0,
-/// which `LC_VERSION_MIN_*` of old linkers leave, is not written).
+/// which a linker records when it was told none, as Apple's ld 1053 did for some wheels of
+/// the real goodware set, is not written).
 pub fn target(platform: u32, minos: u32, sdk: u32) -> String {
     let mut out = format!(
         "{} {} minimum",
@@ -305,8 +306,7 @@ fn slice_build_version(data: &[u8], base: usize) -> Vec<BuildRecord> {
 mod tests {
     use super::*;
 
-    /// Targets as otool writes versions; an SDK of 0 (old linkers' `LC_VERSION_MIN_*`) is
-    /// left out.
+    /// Targets as otool writes versions; an SDK of 0 (none recorded) is left out.
     #[test]
     fn targets() {
         assert_eq!(target(1, 0x000a_0900, 0), "macOS 10.9 minimum");
