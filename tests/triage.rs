@@ -851,3 +851,102 @@ namespace Inert.Loader {
         assert!(!domains.contains(&name), "{name} in {domains:?}");
     }
 }
+
+/// mingw's section names and symbol table: a `/N` name is read from the COFF string table
+/// (`.debug_info`); text in debugging information or in the symbol table is no behaviour
+/// evidence (it names the source's variables), while the same text in an overlay is; and a
+/// `/` name that points nowhere (which goblin rejects) leaves the rest of the PE readable.
+#[test]
+fn section_names_and_symbol_tables_as_mingw_writes_them() {
+    let data = std::fs::read(root().join("corpus/malicious/ashdrop/ashdrop_v1_x64.exe"))
+        .expect("corpus sample");
+    let u16_at = |at: usize| usize::from(u16::from_le_bytes([data[at], data[at + 1]]));
+    let pe = u32::from_le_bytes(data[0x3c..0x40].try_into().expect("4 bytes")) as usize;
+    let header = |i: usize| pe + 24 + u16_at(pe + 20) + i * 40;
+    let base = sample::triage("base", &data);
+    let rdata = base
+        .sections
+        .iter()
+        .position(|s| s.name == ".rdata")
+        .expect(".rdata");
+    let rdata_range = (
+        base.sections[rdata].raw_offset,
+        base.sections[rdata].raw_size,
+    );
+    let in_rdata = |o: u64| o >= rdata_range.0 && o - rdata_range.0 < rdata_range.1;
+    let offsets = |t: &spoor::findings::triage::Triage| -> Vec<u64> {
+        t.techniques
+            .iter()
+            .flat_map(|x| &x.evidence)
+            .filter_map(|e| e.offset)
+            .collect()
+    };
+    let values = |t: &spoor::findings::triage::Triage| -> Vec<String> {
+        t.techniques
+            .iter()
+            .flat_map(|x| &x.evidence)
+            .map(|e| e.value.clone())
+            .collect()
+    };
+    assert!(
+        offsets(&base).into_iter().any(in_rdata),
+        "base: evidence in .rdata"
+    );
+
+    // a name goblin rejects: read as written, everything else as before
+    let mut odd = data.clone();
+    odd[header(rdata)..header(rdata) + 8].copy_from_slice(b"/abc\0\0\0\0");
+    let t = sample::triage("odd", &odd);
+    assert_eq!(t.sections.len(), base.sections.len());
+    assert_eq!(t.sections[rdata].name, "/abc");
+    assert_eq!(t.sections[rdata].long_name, None);
+    assert_eq!(
+        t.pe.as_ref().map(|p| &p.imphash),
+        base.pe.as_ref().map(|p| &p.imphash)
+    );
+    assert_eq!(t.techniques, base.techniques);
+    assert!(
+        t.warnings.iter().any(|w| w.message.contains("(/abc)")),
+        "{:?}",
+        t.warnings
+    );
+
+    // the same bytes appended: an overlay, then a string table the header points to
+    let table = b"\0\0\0\0.debug_info\0xor_keys\0";
+    let mut overlay = data.clone();
+    overlay.extend_from_slice(table);
+    let t = sample::triage("overlay", &overlay);
+    assert!(
+        values(&t).iter().any(|v| v.contains("xor_keys")),
+        "{:?}",
+        values(&t)
+    );
+
+    let mut symbols = overlay.clone();
+    let size = (table.len() as u32).to_le_bytes();
+    symbols[data.len()..data.len() + 4].copy_from_slice(&size);
+    symbols[pe + 12..pe + 16].copy_from_slice(&(data.len() as u32).to_le_bytes());
+    symbols[pe + 16..pe + 20].copy_from_slice(&0u32.to_le_bytes());
+    symbols[header(rdata)..header(rdata) + 8].copy_from_slice(b"/4\0\0\0\0\0\0");
+    let t = sample::triage("symbols", &symbols);
+    assert_eq!(t.sections[rdata].long_name.as_deref(), Some(".debug_info"));
+    assert_eq!(t.sections[rdata].shown_name(), ".debug_info (/4)");
+    assert_eq!(
+        t.pe.as_ref().and_then(|p| p.symbol_table),
+        Some((data.len() as u64, table.len() as u64))
+    );
+    let evidence = offsets(&t);
+    assert!(
+        !evidence
+            .iter()
+            .any(|&o| in_rdata(o) || o >= data.len() as u64),
+        "{:?}",
+        t.techniques
+    );
+    // the IOCs are all still there, the debugging section named by its long name
+    assert_eq!(t.iocs.len(), base.iocs.len());
+    assert!(t.iocs.iter().any(|i| i
+        .sightings
+        .iter()
+        .any(|s| s.section.as_deref() == Some(".debug_info"))));
+}

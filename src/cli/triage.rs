@@ -479,7 +479,7 @@ pub fn text_styled(t: &Triage, style: Style) -> String {
             let _ = writeln!(
                 s,
                 "    {:<24} {:>8} {:>5.2} {}{}{}{}",
-                e(&sec.name),
+                e(&sec.shown_name()),
                 sec.raw_size,
                 sec.entropy,
                 if sec.r { 'r' } else { '-' },

@@ -51,6 +51,11 @@ pub struct PeInfo {
     /// text inside it is the certificates' (CA URLs, OIDs), not the program's.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub certificate_table: Option<(u64, u64)>,
+    /// File offset and size of the COFF symbol table with its string table, which mingw
+    /// and Cygwin leave in images: the names of the source's functions and variables
+    /// (every library linked in), not text the program uses.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub symbol_table: Option<(u64, u64)>,
     /// The signatures that could be parsed, each with whether the file still matches the
     /// signed digest (integrity, not trust).
     #[serde(skip_serializing_if = "Vec::is_empty")]

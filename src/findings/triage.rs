@@ -53,6 +53,10 @@ pub struct Hashes {
 pub struct Section {
     /// Section name as written (Mach-O: `segment,section`; fat slices prefixed `arch:`).
     pub name: String,
+    /// PE: the name a header's `/N` stands for, read from the COFF string table (mingw's
+    /// `/19` is `.debug_info`), as YARA's `full_name`; `None` for names written whole.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub long_name: Option<String>,
     /// Virtual address (PE: RVA).
     pub virtual_address: u64,
     /// Size in memory.

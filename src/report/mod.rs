@@ -617,7 +617,7 @@ fn sample_section(t: &Triage, log_mutexes: &BTreeSet<String>) -> SampleSection {
                 notes.push("high entropy");
             }
             SectionRow {
-                name: s.name.clone(),
+                name: s.shown_name(),
                 size: s.raw_size,
                 entropy: (s.entropy * 100.0).round() / 100.0,
                 notes: notes.join(", "),

@@ -1131,6 +1131,7 @@ mod tests {
     fn section(name: &str, entropy: f64, w: bool, x: bool) -> super::super::Section {
         super::super::Section {
             name: name.into(),
+            long_name: None,
             virtual_address: 0x1000,
             virtual_size: 0x4000,
             raw_offset: 0x400,

@@ -102,6 +102,7 @@ impl Section {
     ) -> Self {
         Section {
             name,
+            long_name: None,
             virtual_address,
             virtual_size,
             raw_offset,
@@ -112,6 +113,30 @@ impl Section {
             x,
             wx: w && x,
         }
+    }
+
+    /// The name to show: the long name where the header only points to it.
+    pub fn label(&self) -> &str {
+        self.long_name.as_deref().unwrap_or(&self.name)
+    }
+
+    /// The name for people: the long name, then the name written (`.debug_info (/19)`).
+    pub fn shown_name(&self) -> String {
+        match &self.long_name {
+            Some(long) => format!("{long} ({})", self.name),
+            None => self.name.clone(),
+        }
+    }
+
+    /// Debugging information (DWARF: `.debug_*`, `.zdebug_*`, Mach-O's `__DWARF` segment):
+    /// the compiler's record of the source (names of variables, types, files), which the
+    /// program neither loads nor reads.
+    pub fn is_debug_info(&self) -> bool {
+        let bare = self.label().rsplit(':').next().unwrap_or_default();
+        !self.x
+            && (bare.starts_with(".debug_")
+                || bare.starts_with(".zdebug_")
+                || bare.starts_with("__DWARF,"))
     }
 }
 
@@ -443,7 +468,7 @@ fn analyse(
         .sections
         .iter()
         .filter(|s| s.x)
-        .map(|s| s.name.as_str())
+        .map(Section::label)
         .collect();
     let (crypto_constants, (scan, iocs, all_strings)) = both(
         parallel,
@@ -462,16 +487,32 @@ fn analyse(
         ));
     }
     // Text inside the certificate table is the certificates' (CA URLs, policy texts), not
-    // the program's: behaviours and techniques do not read it.
+    // the program's; debugging information and the COFF symbol table name the source's
+    // variables and files (libgfortran's `xor_keys` array) and are never loaded:
+    // behaviours and techniques read none of them.
     let certificate = parsed.pe.as_ref().and_then(|p| p.certificate_table);
-    let in_certificate =
-        |offset: u64| certificate.is_some_and(|(at, len)| offset >= at && offset - at < len);
+    let symbols = parsed.pe.as_ref().and_then(|p| p.symbol_table);
+    let inside = |range: Option<(u64, u64)>, offset: u64| {
+        range.is_some_and(|(at, len)| offset >= at && offset - at < len)
+    };
+    let debug: Vec<&str> = parsed
+        .sections
+        .iter()
+        .filter(|s| s.is_debug_info())
+        .map(Section::label)
+        .collect();
+    let in_debug_info = |s: &FoundString| s.section.as_deref().is_some_and(|n| debug.contains(&n));
     let program_strings: Vec<FoundString>;
-    let behaviour_strings: &[FoundString] = if certificate.is_some() {
+    let behaviour_strings: &[FoundString] = if certificate.is_some()
+        || symbols.is_some()
+        || !debug.is_empty()
+    {
         program_strings = scan
             .strings
             .iter()
-            .filter(|s| !in_certificate(s.offset))
+            .filter(|s| {
+                !inside(certificate, s.offset) && !inside(symbols, s.offset) && !in_debug_info(s)
+            })
             .cloned()
             .collect();
         &program_strings
@@ -665,7 +706,7 @@ impl Regions {
                 (
                     s.raw_offset,
                     s.raw_offset.saturating_add(s.raw_size),
-                    s.name.clone(),
+                    s.label().to_string(),
                 )
             })
             .collect();

@@ -24,13 +24,26 @@ pub fn parse(data: &[u8]) -> Parsed {
     minimal.parse_resources = false;
     minimal.parse_tls_data = false;
     minimal.parse_attribute_certificates = false;
+    let names = HeaderNames::read(data);
+    let patched = names.patched(data);
+    if patched.is_some() {
+        out.warnings.push(warning(
+            ParseError,
+            format!(
+                "section names that point to no string-table entry ({}): read as written",
+                names.odd_names().join(", ")
+            ),
+        ));
+    }
+    // the file as goblin can parse it: the same bytes but for those names' first byte
+    let parse_data = patched.as_deref().unwrap_or(data);
     let mut pe = None;
     for (opts, what) in [
         (&strict, ""),
         (&permissive, "parsed permissively"),
         (&minimal, "imports, resources and certificates skipped"),
     ] {
-        match PE::parse_with_opts(data, opts) {
+        match PE::parse_with_opts(parse_data, opts) {
             Ok(p) => {
                 if !what.is_empty() {
                     out.warnings.push(warning(ParseError, format!("PE {what}")));
@@ -42,13 +55,13 @@ pub fn parse(data: &[u8]) -> Parsed {
         }
     }
     let Some(pe) = pe else {
-        header_only(data, &mut out);
+        header_only(data, parse_data, &names, &mut out);
         return out;
     };
     let machine = pe.header.coff_header.machine;
     out.arch = machine_name(machine).to_string();
     out.bitness = if pe.is_64 { 64 } else { 32 };
-    out.sections = sections(&pe.sections);
+    out.sections = sections(&pe.sections, &names);
     // pefile's import list, where its bound on thunks cuts it shorter than the whole one
     let mut pefile_imports = None;
     match super::pe_imports::read_table(data) {
@@ -213,15 +226,17 @@ pub fn parse(data: &[u8]) -> Parsed {
         dotnet,
         signed,
         certificate_table: cert.filter(|&(off, len)| off != 0 && len != 0),
+        symbol_table: symbol_table(&names, &out.sections),
         signatures: extras.signatures,
         call_arguments,
     });
     out
 }
 
-/// Falls back to the COFF header and section table when goblin cannot parse the file.
-fn header_only(data: &[u8], out: &mut Parsed) {
-    let Ok(header) = goblin::pe::header::Header::parse(data) else {
+/// Falls back to the COFF header and section table when goblin cannot parse the file
+/// (`parse_data`: the file as goblin can read its section names).
+fn header_only(data: &[u8], parse_data: &[u8], names: &HeaderNames, out: &mut Parsed) {
+    let Ok(header) = goblin::pe::header::Header::parse(parse_data) else {
         return;
     };
     out.arch = machine_name(header.coff_header.machine).to_string();
@@ -233,20 +248,147 @@ fn header_only(data: &[u8], out: &mut Parsed) {
         + goblin::pe::header::SIZEOF_PE_MAGIC
         + goblin::pe::header::SIZEOF_COFF_HEADER
         + usize::from(header.coff_header.size_of_optional_header);
-    if let Ok(table) = header.coff_header.sections(data, &mut offset) {
-        out.sections = sections(&table);
+    if let Ok(table) = header.coff_header.sections(parse_data, &mut offset) {
+        out.sections = sections(&table, names);
     }
 }
 
-fn sections(table: &[goblin::pe::section_table::SectionTable]) -> Vec<Section> {
-    table
-        .iter()
-        .map(|s| {
-            let name = String::from_utf8_lossy(&s.name)
+/// The section headers' names as the file writes them (pefile's `Name`, YARA's `name`),
+/// each with the long name a `/N` points to: the NUL-terminated string at offset `N` of
+/// the COFF string table, which follows the symbol table (mingw and Cygwin write their
+/// DWARF sections so). `//` + base64 offsets, which only object files use, are not read.
+#[derive(Debug, Default)]
+struct HeaderNames {
+    /// Each header's name and long name, in header order.
+    names: Vec<(String, Option<String>)>,
+    /// The names that start with `/` without a decimal offset after it, with their file
+    /// offsets: the loader ignores names, goblin rejects the whole section table for them.
+    odd: Vec<(usize, String)>,
+    /// File offset and size of the symbol table and the string table after it, within
+    /// the file.
+    symbol_table: Option<(u64, u64)>,
+}
+
+impl HeaderNames {
+    fn read(data: &[u8]) -> Self {
+        let u16_at = |o: usize| Some(u16::from_le_bytes(data.get(o..o + 2)?.try_into().ok()?));
+        let u32_at = |o: usize| Some(u32::from_le_bytes(data.get(o..o + 4)?.try_into().ok()?));
+        let mut out = HeaderNames::default();
+        let Some(pe) = u32_at(0x3c).and_then(|p| usize::try_from(p).ok()) else {
+            return out;
+        };
+        if data.get(pe..pe.saturating_add(4)) != Some(b"PE\0\0") {
+            return out;
+        }
+        let coff = pe + 4;
+        let (Some(count), Some(symbols), Some(symbol_count), Some(optional)) = (
+            u16_at(coff + 2),
+            u32_at(coff + 8),
+            u32_at(coff + 12),
+            u16_at(coff + 16),
+        ) else {
+            return out;
+        };
+        let strings = (symbols != 0)
+            .then(|| symbols as usize + symbol_count as usize * 18)
+            .and_then(|at| data.get(at..));
+        if let Some(table) = strings {
+            // the string table starts with its own size, those four bytes included
+            let size = u32_at(data.len() - table.len()).map_or(0, |n| n as usize);
+            let end = (data.len() - table.len()).saturating_add(size.max(4));
+            out.symbol_table = Some((
+                u64::from(symbols),
+                (end.min(data.len()) - symbols as usize) as u64,
+            ));
+        }
+        let first = coff + 20 + usize::from(optional);
+        for i in 0..usize::from(count) {
+            let at = first + i * 40;
+            let Some(raw) = data.get(at..at + 8) else {
+                break;
+            };
+            let name = String::from_utf8_lossy(raw)
                 .trim_end_matches('\0')
                 .to_string();
+            let mut long_name = None;
+            if let Some(rest) = raw.strip_prefix(b"/") {
+                let digits = &rest[..rest.iter().position(|&b| b == 0).unwrap_or(rest.len())];
+                if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
+                    out.odd.push((at, name.clone()));
+                } else {
+                    long_name = std::str::from_utf8(digits)
+                        .ok()
+                        .and_then(|d| d.parse::<usize>().ok())
+                        .and_then(|offset| strings.and_then(|t| t.get(offset..)))
+                        .and_then(string_table_name);
+                }
+            }
+            out.names.push((name, long_name));
+        }
+        out
+    }
+
+    /// A copy of `data` goblin can parse, where a name it would reject starts with `_`.
+    fn patched(&self, data: &[u8]) -> Option<Vec<u8>> {
+        if self.odd.is_empty() {
+            return None;
+        }
+        let mut copy = data.to_vec();
+        for &(at, _) in &self.odd {
+            copy[at] = b'_';
+        }
+        Some(copy)
+    }
+
+    /// The odd names, quoted where they hold more than printable ASCII.
+    fn odd_names(&self) -> Vec<String> {
+        self.odd
+            .iter()
+            .map(|(_, n)| {
+                if n.chars().all(|c| c.is_ascii_graphic()) {
+                    n.clone()
+                } else {
+                    format!("{n:?}")
+                }
+            })
+            .collect()
+    }
+}
+
+/// The symbol and string tables where they lie past every section's bytes, as linkers
+/// write them: a pointer into a section's bytes would hide that text from behaviours.
+fn symbol_table(names: &HeaderNames, sections: &[Section]) -> Option<(u64, u64)> {
+    let (at, len) = names.symbol_table?;
+    let past = sections
+        .iter()
+        .all(|s| s.raw_size == 0 || s.raw_offset.saturating_add(s.raw_size) <= at);
+    (past && len > 0).then_some((at, len))
+}
+
+/// The long name at the start of `bytes`: printable, up to its NUL, 1 to 256 bytes.
+fn string_table_name(bytes: &[u8]) -> Option<String> {
+    let end = bytes.iter().take(257).position(|&b| b == 0)?;
+    let name = &bytes[..end];
+    (!name.is_empty() && name.iter().all(u8::is_ascii_graphic))
+        .then(|| String::from_utf8_lossy(name).into_owned())
+}
+
+fn sections(
+    table: &[goblin::pe::section_table::SectionTable],
+    names: &HeaderNames,
+) -> Vec<Section> {
+    table
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let (name, long_name) = names.names.get(i).cloned().unwrap_or_else(|| {
+                let name = String::from_utf8_lossy(&s.name)
+                    .trim_end_matches('\0')
+                    .to_string();
+                (name, None)
+            });
             let c = s.characteristics;
-            Section::new(
+            let mut section = Section::new(
                 name,
                 u64::from(s.virtual_address),
                 u64::from(s.virtual_size),
@@ -257,7 +399,9 @@ fn sections(table: &[goblin::pe::section_table::SectionTable]) -> Vec<Section> {
                     c & SCN_MEM_WRITE != 0,
                     c & SCN_MEM_EXECUTE != 0,
                 ),
-            )
+            );
+            section.long_name = long_name;
+            section
         })
         .collect()
 }
@@ -404,6 +548,72 @@ fn warning(code: crate::error::WarningCode, message: impl Into<String>) -> crate
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Headers of a PE without an optional header: `names`' sections (8 bytes each), a
+    /// symbol table of `symbols` entries at 0x400 and the string table `strings` after it.
+    fn headers(names: &[&[u8]], symbols: u32, strings: &[u8]) -> Vec<u8> {
+        let mut data = vec![0u8; 0x400];
+        data[..2].copy_from_slice(b"MZ");
+        data[0x3c..0x40].copy_from_slice(&0x80u32.to_le_bytes());
+        data[0x80..0x84].copy_from_slice(b"PE\0\0");
+        data[0x86..0x88].copy_from_slice(&(names.len() as u16).to_le_bytes());
+        data[0x8c..0x90].copy_from_slice(&0x400u32.to_le_bytes());
+        data[0x90..0x94].copy_from_slice(&symbols.to_le_bytes());
+        for (i, name) in names.iter().enumerate() {
+            let at = 0x98 + i * 40;
+            data[at..at + name.len()].copy_from_slice(name);
+        }
+        data.resize(0x400 + symbols as usize * 18, 0);
+        data.extend_from_slice(&(strings.len() as u32 + 4).to_le_bytes());
+        data.extend_from_slice(strings);
+        data
+    }
+
+    #[test]
+    fn long_section_names_come_from_the_string_table() {
+        let data = headers(
+            &[
+                b".text",
+                b"/4",
+                b"/16",
+                b"/15",
+                b"/999",
+                b"/abc",
+                b"/",
+                b"//AAAAAA",
+            ],
+            2,
+            b".debug_info\0.debug_line_str\0",
+        );
+        let names = HeaderNames::read(&data);
+        let got: Vec<(&str, Option<&str>)> = names
+            .names
+            .iter()
+            .map(|(n, l)| (n.as_str(), l.as_deref()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (".text", None),
+                ("/4", Some(".debug_info")),
+                ("/16", Some(".debug_line_str")),
+                ("/15", None), // `.debug_info`'s NUL: an empty name
+                ("/999", None),
+                ("/abc", None),
+                ("/", None),
+                ("//AAAAAA", None),
+            ]
+        );
+        assert_eq!(names.odd_names(), ["/abc", "/", "//AAAAAA"]);
+        let patched = names.patched(&data).expect("odd names");
+        assert_eq!(patched.len(), data.len());
+        let changed: Vec<usize> = (0..data.len()).filter(|&i| data[i] != patched[i]).collect();
+        assert_eq!(changed, [0x98 + 5 * 40, 0x98 + 6 * 40, 0x98 + 7 * 40]);
+        // 36 bytes of symbols, then the string table with its four-byte size
+        assert_eq!(names.symbol_table, Some((0x400, 36 + 4 + 28)));
+        let plain = HeaderNames::read(&headers(&[b".text", b".rdata"], 0, b""));
+        assert!(plain.odd.is_empty() && plain.patched(&data).is_none());
+    }
 
     #[test]
     fn delay_imports_are_read() {
