@@ -531,6 +531,7 @@ fn accept(input: &[u8], start: usize, end: usize, marker: Marker) -> bool {
             before.is_some_and(|b| b.is_ascii_alphanumeric())
                 && after.is_some_and(|b| b.is_ascii_alphanumeric())
                 && !inside_windows_path(input, start)
+                && !inside_regex(input, start, end)
         }
         Marker::At => {
             before.is_some_and(is_local_part_byte)
@@ -580,6 +581,32 @@ fn inside_windows_path(input: &[u8], pos: usize) -> bool {
     let hive = super::scan::is_hive_name(label);
     let other_backslash = token.windows(2).any(|w| w[0] == b'\\' && w[1] != b'.');
     hive || other_backslash
+}
+
+/// Whether a `\\.` at `start..end` escapes a dot in a regular expression rather than in a
+/// host name: the label after it runs into regex syntax (`barstate\\.is(first|last)`,
+/// `hline\\.style_(dotted|solid)`, `\\.com\\b`, `\\.net$`), or the label before it
+/// follows an alternation or an anchor (`|color\\.new`, `^www\\.`). A host in text is
+/// followed by a blank, punctuation, `/`, `:` or another escaped dot.
+fn inside_regex(input: &[u8], start: usize, end: usize) -> bool {
+    let is_label = |b: &u8| b.is_ascii_alphanumeric() || *b == b'-';
+    let label_end = end + input[end..].iter().take_while(|b| is_label(b)).count();
+    let after = match input.get(label_end..).unwrap_or_default() {
+        [b'\\', b'.', ..] => false,
+        [b'\\', ..] => true,
+        [b, ..] => matches!(b, b'(' | b'|' | b'_' | b'$' | b'*' | b'+' | b'{'),
+        [] => false,
+    };
+    let label_start = start
+        - input[..start]
+            .iter()
+            .rev()
+            .take_while(|b| is_label(b))
+            .count();
+    let before = label_start
+        .checked_sub(1)
+        .is_some_and(|i| matches!(input[i], b'|' | b'^'));
+    after || before
 }
 
 /// `://` in plain or defanged form right after a scheme word.

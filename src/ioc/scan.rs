@@ -973,6 +973,9 @@ impl Pass<'_, '_> {
         let code_member = (prev == b'>' && self.before(s, 2) == b'-')
             || prev == b']'
             || (prev == b'.' && self.before(s, 2) == b']');
+        // `Value.info_`, `fsck.repair=`: the last label runs on past what a host may hold
+        // (but `_evil.com_` is emphasis), or the name is a key given a value
+        let runs_on = (next == b'_' && prev != b'_') || next == b'=';
         if (after_slash
             || after_colon
             || section_name
@@ -980,6 +983,7 @@ impl Pass<'_, '_> {
             || pointer_type
             || go_type_symbol
             || code_member
+            || runs_on
             || matches!(prev, b'\\' | b'$' | b'%'))
             && !self.text.was_defanged(s, e)
         {
@@ -3460,6 +3464,11 @@ mod tests {
                 "print row.total",
                 "uuid.int must be an int",
                 ">>> f = Dataset(\"complex.nc\",\"w\")",
+                // a label that runs on, a key given a value, a regular expression
+                "Value.info_",
+                "invalid fsck.repair= parameter",
+                "|barstate\\.is(first|history)|color\\.new|hline\\.style_(dotted|solid)",
+                "^www\\.example\\.com$ and \\.example\\.org\\b",
             ],
             &[
                 // emphasis, a footnote mark, a module path's host, a call's argument
@@ -3470,6 +3479,8 @@ mod tests {
                 ("see c2.example.net (mirror)", "c2.example.net"),
                 // a defanged name is kept whatever follows it
                 ("c2[.]example[.]net()", "c2.example.net"),
+                ("C2: c2\\.example\\.net (mirror)", "c2.example.net"),
+                ("_c2.example.net_ in italics", "c2.example.net"),
             ],
         );
     }
