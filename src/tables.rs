@@ -242,6 +242,12 @@ table!(
     "brand-tlds"
 );
 table!(
+    /// Folders of a home directory (`~/Desktop`).
+    home_folders,
+    NAME_SHAPES,
+    "home-folders"
+);
+table!(
     /// Stems of build files whose names end in a TLD (`Makefile.am`).
     build_file_stems,
     NAME_SHAPES,
@@ -368,7 +374,8 @@ mod tests {
                 "download-endings",
                 "brand-tlds",
                 "build-file-stems",
-                "template-endings"
+                "template-endings",
+                "home-folders"
             ]
         );
         for name in headers {
@@ -377,6 +384,7 @@ mod tests {
         assert!(cargo_folders().contains(".cargo"));
         assert!(rs_like_endings().contains("rsrc"));
         assert!(build_file_stems().contains("Makefile"));
+        assert!(home_folders().contains("desktop"));
         assert!(!brand_tlds().contains("pdf"));
         let endings = download_endings();
         assert_eq!(&*endings[0], b".tar.bz2".as_slice());

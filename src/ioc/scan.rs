@@ -1962,6 +1962,20 @@ impl Pass<'_, '_> {
         {
             return None;
         }
+        // `~/` and one name without a dot is a home folder only when a known one
+        // (`data/name-shapes.txt`) if it is a whole string of a binary, is shorter than four
+        // characters or holds `~` or `@` (printable machine code: `~/Hc@`, `~/~D`); in text
+        // any other name counts
+        let name = &self.buf[tilde + 2..end];
+        let apart = |b: u8| b == 0 || !(b.is_ascii_graphic() || b.is_ascii_whitespace());
+        if !name.iter().any(|&b| matches!(b, b'/' | b'.'))
+            && ((apart(self.before(tilde, 1)) && apart(self.byte(end)))
+                || name.len() < 4
+                || name.iter().any(|&b| matches!(b, b'~' | b'@')))
+            && !tables::home_folders().contains(name)
+        {
+            return None;
+        }
         self.emit(IocKind::FilePath, ascii(&self.buf[tilde..end]), tilde, end);
         Some(end)
     }
@@ -3483,6 +3497,35 @@ mod tests {
                 ("_c2.example.net_ in italics", "c2.example.net"),
             ],
         );
+    }
+
+    #[test]
+    fn home_paths_of_one_name_in_binaries() {
+        // DWARF bytes before variable names, whole strings of a binary
+        for text in [
+            "\0~/extent\0",
+            "\x01~/LIBERROR_END\0",
+            "\0~/hWnd\x02",
+            ";t$`~/Hc",
+            "S(~/Hc@(H",
+            "|.~>~F~7~2~C~+~=~1~E~A~4~9~H~5~?~/~D",
+        ] {
+            assert_eq!(
+                found_of(text, "file_path"),
+                Vec::<String>::new(),
+                "{text:?}"
+            );
+        }
+        for (text, path) in [
+            ("\0~/Desktop\0", "~/Desktop"),
+            ("\0~/.bashrc\0", "~/.bashrc"),
+            ("\0~/Library/LaunchAgents\0", "~/Library/LaunchAgents"),
+            ("copies itself to ~/updater and", "~/updater"),
+            ("paths:\n~/updater\n", "~/updater"),
+            ("$ ls ~/bin", "~/bin"),
+        ] {
+            assert_eq!(found_of(text, "file_path"), [path], "{text:?}");
+        }
     }
 
     /// Asserts that none of `code` yields a domain, and that each text of `hosts` yields
