@@ -950,3 +950,35 @@ fn section_names_and_symbol_tables_as_mingw_writes_them() {
         .iter()
         .any(|s| s.section.as_deref() == Some(".debug_info"))));
 }
+
+/// An API a module imports and exports under one name (wine's `kernel32.dll` over
+/// `kernelbase.dll`, a hooking library) is one it wraps: no behaviour evidence, while the
+/// import list keeps it.
+#[test]
+fn apis_a_module_also_exports_are_wrapped_not_used() {
+    let data = std::fs::read(root().join("corpus/malicious/shroud/shroud_v3_x64.dll"))
+        .expect("corpus sample");
+    let sleep_used = |t: &spoor::findings::triage::Triage| {
+        t.behavior
+            .categories
+            .iter()
+            .any(|c| c.imports.iter().any(|i| i.contains("Sleep")))
+    };
+    let base = sample::triage("base", &data);
+    assert!(sleep_used(&base), "{:?}", base.behavior.categories);
+    // the export `Start` renamed `Sleep`, which the DLL imports from kernel32
+    let at = data
+        .windows(24)
+        .position(|w| w == b"shroud_v3_x64.dll\0Start\0")
+        .expect("export name")
+        + 18;
+    let mut wrapper = data.clone();
+    wrapper[at..at + 5].copy_from_slice(b"Sleep");
+    let t = sample::triage("wrapper", &wrapper);
+    assert_eq!(
+        t.pe.as_ref().map(|p| p.exports.clone()),
+        Some(vec!["Sleep".to_string()])
+    );
+    assert!(t.imports.iter().any(|i| i.name.as_deref() == Some("Sleep")));
+    assert!(!sleep_used(&t), "{:?}", t.behavior.categories);
+}

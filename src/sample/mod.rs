@@ -502,28 +502,52 @@ fn analyse(
         .map(Section::label)
         .collect();
     let in_debug_info = |s: &FoundString| s.section.as_deref().is_some_and(|n| debug.contains(&n));
+    // A module's own export names (its export table, `.dynstr`) are not names it resolves,
+    // and an API it imports and exports under one name (wine's `kernel32.dll` over
+    // `kernelbase.dll`, a hooking library) is one it forwards or wraps: neither is a sign
+    // of what the module does.
+    let own: rustc_hash::FxHashSet<&str> = parsed
+        .pe
+        .iter()
+        .flat_map(|p| &p.exports)
+        .chain(parsed.elf.iter().flat_map(|e| &e.exports))
+        .map(String::as_str)
+        .collect();
     let program_strings: Vec<FoundString>;
-    let behaviour_strings: &[FoundString] = if certificate.is_some()
-        || symbols.is_some()
-        || !debug.is_empty()
-    {
-        program_strings = scan
-            .strings
+    let behaviour_strings: &[FoundString] =
+        if certificate.is_some() || symbols.is_some() || !debug.is_empty() || !own.is_empty() {
+            program_strings = scan
+                .strings
+                .iter()
+                .filter(|s| {
+                    !inside(certificate, s.offset)
+                        && !inside(symbols, s.offset)
+                        && !in_debug_info(s)
+                        && !own.contains(s.value.trim())
+                })
+                .cloned()
+                .collect();
+            &program_strings
+        } else {
+            &scan.strings
+        };
+    let wrapped: Vec<Import>;
+    let behaviour_imports: &[Import] = if own.is_empty() {
+        &parsed.imports
+    } else {
+        wrapped = parsed
+            .imports
             .iter()
-            .filter(|s| {
-                !inside(certificate, s.offset) && !inside(symbols, s.offset) && !in_debug_info(s)
-            })
+            .filter(|i| !i.name.as_deref().is_some_and(|n| own.contains(n)))
             .cloned()
             .collect();
-        &program_strings
-    } else {
-        &scan.strings
+        &wrapped
     };
-    let mut behavior = behavior::analyse(&parsed.imports, behaviour_strings, format);
+    let mut behavior = behavior::analyse(behaviour_imports, behaviour_strings, format);
     let no_resources = Vec::new();
     let res = parsed.pe.as_ref().map_or(&no_resources, |p| &p.resources);
     let techniques =
-        behavior::techniques(&parsed.imports, behaviour_strings, &behavior, format, res);
+        behavior::techniques(behaviour_imports, behaviour_strings, &behavior, format, res);
     let iocs = match certificate {
         Some(range) => certificate_iocs(data, iocs, range),
         None => iocs,
