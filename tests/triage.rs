@@ -953,7 +953,7 @@ fn section_names_and_symbol_tables_as_mingw_writes_them() {
 
 /// An API a module imports and exports under one name (wine's `kernel32.dll` over
 /// `kernelbase.dll`, a hooking library) is one it wraps: no behaviour evidence, while the
-/// import list keeps it.
+/// import list keeps it; and its own export names are no APIs resolved at run time.
 #[test]
 fn apis_a_module_also_exports_are_wrapped_not_used() {
     let data = std::fs::read(root().join("corpus/malicious/shroud/shroud_v3_x64.dll"))
@@ -981,4 +981,21 @@ fn apis_a_module_also_exports_are_wrapped_not_used() {
     );
     assert!(t.imports.iter().any(|i| i.name.as_deref() == Some("Sleep")));
     assert!(!sleep_used(&t), "{:?}", t.behavior.categories);
+
+    // an API name as a string is resolved at run time, but not as the module's own export
+    let resolved = |t: &spoor::findings::triage::Triage| {
+        t.behavior.dynamic_apis.iter().any(|d| d.name == "WinExec")
+    };
+    let mut string = data.clone();
+    string.extend_from_slice(b"\0WinExec\0");
+    assert!(resolved(&sample::triage("string", &string)));
+    assert_eq!(&data[at + 5..at + 8], b"\0\0\0", "padding after the name");
+    let mut export = data.clone();
+    export[at..at + 8].copy_from_slice(b"WinExec\0");
+    let t = sample::triage("export", &export);
+    assert_eq!(
+        t.pe.as_ref().map(|p| p.exports.clone()),
+        Some(vec!["WinExec".to_string()])
+    );
+    assert!(!resolved(&t), "{:?}", t.behavior.dynamic_apis);
 }

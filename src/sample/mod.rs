@@ -502,17 +502,19 @@ fn analyse(
         .map(Section::label)
         .collect();
     let in_debug_info = |s: &FoundString| s.section.as_deref().is_some_and(|n| debug.contains(&n));
-    // A module's own export names (its export table, `.dynstr`) are not names it resolves,
-    // and an API it imports and exports under one name (wine's `kernel32.dll` over
-    // `kernelbase.dll`, a hooking library) is one it forwards or wraps: neither is a sign
-    // of what the module does.
+    // A PE's own export names (its export table) that are API names are not names it
+    // resolves, and an API it imports and exports under one name (wine's `kernel32.dll`
+    // over `kernelbase.dll`, a hooking library) is one it forwards or wraps: neither is a
+    // sign of what the module does. Export names that are no API (`ReflectiveLoader`)
+    // stay for the techniques' string rules. ELF is left as it is: a shared object that
+    // exports `readdir` and looks the real one up with `dlsym` is an LD_PRELOAD hook.
     let own: rustc_hash::FxHashSet<&str> = parsed
         .pe
         .iter()
         .flat_map(|p| &p.exports)
-        .chain(parsed.elf.iter().flat_map(|e| &e.exports))
         .map(String::as_str)
         .collect();
+    let names_an_api = |v: &str| behavior::api_table().apis.contains_key(&behavior::fold(v));
     let program_strings: Vec<FoundString>;
     let behaviour_strings: &[FoundString] =
         if certificate.is_some() || symbols.is_some() || !debug.is_empty() || !own.is_empty() {
@@ -520,10 +522,11 @@ fn analyse(
                 .strings
                 .iter()
                 .filter(|s| {
-                    !inside(certificate, s.offset)
-                        && !inside(symbols, s.offset)
-                        && !in_debug_info(s)
-                        && !own.contains(s.value.trim())
+                    let own_api = own.contains(s.value.trim()) && names_an_api(s.value.trim());
+                    !(inside(certificate, s.offset)
+                        || inside(symbols, s.offset)
+                        || in_debug_info(s)
+                        || own_api)
                 })
                 .cloned()
                 .collect();
