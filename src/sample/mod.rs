@@ -515,36 +515,37 @@ fn analyse(
         .map(String::as_str)
         .collect();
     let names_an_api = |v: &str| behavior::api_table().apis.contains_key(&behavior::fold(v));
+    let not_the_programs = |s: &FoundString| {
+        inside(certificate, s.offset)
+            || inside(symbols, s.offset)
+            || in_debug_info(s)
+            || (own.contains(s.value.trim()) && names_an_api(s.value.trim()))
+    };
+    // copies only where something is left out (most files keep every string and import)
     let program_strings: Vec<FoundString>;
-    let behaviour_strings: &[FoundString] =
-        if certificate.is_some() || symbols.is_some() || !debug.is_empty() || !own.is_empty() {
-            program_strings = scan
-                .strings
-                .iter()
-                .filter(|s| {
-                    let own_api = own.contains(s.value.trim()) && names_an_api(s.value.trim());
-                    !(inside(certificate, s.offset)
-                        || inside(symbols, s.offset)
-                        || in_debug_info(s)
-                        || own_api)
-                })
-                .cloned()
-                .collect();
-            &program_strings
-        } else {
-            &scan.strings
-        };
-    let wrapped: Vec<Import>;
-    let behaviour_imports: &[Import] = if own.is_empty() {
-        &parsed.imports
+    let behaviour_strings: &[FoundString] = if scan.strings.iter().any(not_the_programs) {
+        program_strings = scan
+            .strings
+            .iter()
+            .filter(|s| !not_the_programs(s))
+            .cloned()
+            .collect();
+        &program_strings
     } else {
+        &scan.strings
+    };
+    let is_wrapped = |i: &Import| i.name.as_deref().is_some_and(|n| own.contains(n));
+    let wrapped: Vec<Import>;
+    let behaviour_imports: &[Import] = if parsed.imports.iter().any(is_wrapped) {
         wrapped = parsed
             .imports
             .iter()
-            .filter(|i| !i.name.as_deref().is_some_and(|n| own.contains(n)))
+            .filter(|i| !is_wrapped(i))
             .cloned()
             .collect();
         &wrapped
+    } else {
+        &parsed.imports
     };
     let mut behavior = behavior::analyse(behaviour_imports, behaviour_strings, format);
     let no_resources = Vec::new();
