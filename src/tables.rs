@@ -99,6 +99,11 @@ impl WordSet {
         }
     }
 
+    /// The length of the longest word, in bytes.
+    pub fn longest(&self) -> usize {
+        self.longest
+    }
+
     /// Whether `word` is in the set, ignoring ASCII case.
     pub fn contains(&self, word: impl AsRef<[u8]>) -> bool {
         let word = word.as_ref();
@@ -242,6 +247,24 @@ table!(
     "brand-tlds"
 );
 table!(
+    /// Unix files at which a path stops before the next string of a binary glued to it
+    /// (`/etc/resolv.conf`).
+    unix_files,
+    NAME_SHAPES,
+    "unix-files"
+);
+/// The first folders of [`unix_files`] (`etc`, `dev`), so that a path is looked up only
+/// where one of them starts.
+pub fn unix_file_roots() -> &'static WordSet {
+    static SET: OnceLock<WordSet> = OnceLock::new();
+    SET.get_or_init(|| {
+        WordSet::from_entries(
+            section(NAME_SHAPES, "unix-files")
+                .filter_map(|f| f.strip_prefix('/')?.split('/').next()),
+        )
+    })
+}
+table!(
     /// Folders of a home directory (`~/Desktop`).
     home_folders,
     NAME_SHAPES,
@@ -352,6 +375,7 @@ mod tests {
             glued_word_endings(),
             brand_tlds(),
             template_endings(),
+            unix_files(),
         ] {
             for word in &set.words {
                 assert!(set.contains(word), "{word:?}");
@@ -375,6 +399,7 @@ mod tests {
                 "brand-tlds",
                 "build-file-stems",
                 "template-endings",
+                "unix-files",
                 "home-folders"
             ]
         );
@@ -385,6 +410,9 @@ mod tests {
         assert!(rs_like_endings().contains("rsrc"));
         assert!(build_file_stems().contains("Makefile"));
         assert!(home_folders().contains("desktop"));
+        assert!(unix_files().contains("/etc/resolv.conf"));
+        assert!(unix_file_roots().contains("proc") && !unix_file_roots().contains("home"));
+        assert!(unix_files().longest() >= "/etc/pki/tls/cacert.pem".len());
         assert!(!brand_tlds().contains("pdf"));
         let endings = download_endings();
         assert_eq!(&*endings[0], b".tar.bz2".as_slice());

@@ -1882,6 +1882,15 @@ impl Pass<'_, '_> {
             }
             end = before_last;
         }
+        if let Some(cut) = glued_digits(&buf[first_start..end]) {
+            end = first_start + cut;
+            while end > first_start && matches!(buf[end - 1], b'\\' | b'/' | b'.') {
+                end -= 1;
+            }
+            if end == first_start {
+                return None;
+            }
+        }
         if let Some(cut) = rust_source_end(&buf[first_start..end]) {
             end = first_start + cut;
         }
@@ -2018,6 +2027,9 @@ impl Pass<'_, '_> {
             }
             break;
         }
+        if let Some(cut) = glued_digits(&buf[from..end]) {
+            end = from + cut;
+        }
         while end > from && matches!(buf[end - 1], b'.' | b'/') {
             end -= 1;
         }
@@ -2030,13 +2042,21 @@ impl Pass<'_, '_> {
         if !tables::unix_path_roots().contains(&buf[s..e]) {
             return None;
         }
-        let end = self.unix_path_end(e);
+        let mut end = self.unix_path_end(e);
+        let mut next = end;
+        if let Some(cut) = glued_unix_file(&buf[slash..end]) {
+            next = slash + cut;
+            end = next;
+            while end > e && matches!(buf[end - 1], b'.' | b'/') {
+                end -= 1;
+            }
+        }
         if end <= e + 1 {
             return None;
         }
-        if buf.get(end) == Some(&b'/') {
+        if buf.get(next) == Some(&b'/') {
             // cut before a second path glued to it (`…/find.rs/home/…`)
-            self.glued_path = end;
+            self.glued_path = next;
         }
         let value = ascii(&buf[slash..end]);
         if matches!(
@@ -2358,22 +2378,28 @@ enum UrlForm {
 
 /// Where a capitalised word glued to the file name that ends a URL's path begins, if one
 /// is: `…/sendmail_license.pdfChecks`, `…/licenses/UCAR.jsonUpstream`,
-/// `…/crypt_blowfish.cCannot`. Binaries keep their strings end to end, and the next one
-/// often starts with such a word; no file name ends in a lower-case extension and then
-/// a capitalised word (endings in `data/name-shapes.txt`). So is one glued to a last
-/// segment or fragment in kebab case, whose words are lower case joined by `-`
+/// `…/crypt_blowfish.cCannot`, `…/license-txt.htmlGNU`. Binaries keep their strings end to
+/// end, and the next one often starts with such a word (or several, in camel case:
+/// `…#unexpected-eofWebPkiSupportedAlgorithms`); no file name ends in a lower-case
+/// extension and then a capital (endings in `data/name-shapes.txt`). So is one glued to a
+/// last segment or fragment in kebab case, whose words are lower case joined by `-`
 /// (`…/link/direct-evalRemoving`, `…/blog/protobuf-apiv2Format`,
 /// `…#unexpected-eofDropping`): such names do not go on in camel case. A last segment
 /// holding a query is left whole.
 fn glued_word(rest: &[u8]) -> Option<usize> {
-    // the word first (most URLs end otherwise: one look at their last bytes)
-    let lower_tail = rest
+    // the letters that end the URL first (most URLs end otherwise: one look at their last
+    // byte), then their first capital, after a lower-case letter or a digit
+    if !rest.last()?.is_ascii_alphabetic() {
+        return None;
+    }
+    let letters = rest
         .iter()
         .rev()
-        .take_while(|b| b.is_ascii_lowercase())
+        .take_while(|b| b.is_ascii_alphabetic())
         .count();
-    let capital = rest.len().checked_sub(lower_tail + 1)?;
-    if lower_tail == 0 || !rest[capital].is_ascii_uppercase() {
+    let tail = rest.len() - letters;
+    let capital = tail + rest[tail..].iter().position(u8::is_ascii_uppercase)?;
+    if capital == 0 || !matches!(rest[capital - 1], b'a'..=b'z' | b'0'..=b'9') {
         return None;
     }
     // then the file name before it, in the last path segment
@@ -2396,6 +2422,74 @@ fn glued_word(rest: &[u8]) -> Option<usize> {
         && word.last().is_some_and(kebab)
         && word.iter().all(|b| kebab(b) || *b == b'-'))
     .then_some(capital)
+}
+
+/// Where a digit table of a binary glued to a path begins, if one is. Go keeps
+/// `0123456789ABCDEF…` (its number formatting) and the decimal digits of powers of five
+/// (its float parsing) among its strings, end to end with them:
+/// `/etc/resolv.conf0123456789ABCDEF…`, `…/mime/globs20123456789aAbB…`,
+/// `/proc/sys/net/core/somaxconn181898940354585647583007812…`. No name goes on with the
+/// ten digits in order and then the hex letters (`0123456789a`, `0123456789A`), and none
+/// holds twenty digits in a row.
+fn glued_digits(path: &[u8]) -> Option<usize> {
+    let mut run = 0;
+    for (i, &b) in path.iter().enumerate() {
+        if !b.is_ascii_digit() {
+            run = 0;
+            continue;
+        }
+        run += 1;
+        if run == 20 {
+            return Some(i + 1 - run);
+        }
+        if b == b'9'
+            && run >= 10
+            && path[i - 9..=i] == *b"0123456789"
+            && matches!(path.get(i + 1), Some(b'a' | b'A'))
+        {
+            return Some(i - 9);
+        }
+    }
+    None
+}
+
+/// Where to cut a Unix path that holds a file of `data/name-shapes.txt [unix-files]`
+/// (`/etc/resolv.conf`, `/dev/stdin`) with the next string of a binary glued to it: a
+/// `/` (a file has no names under it), a capitalised word (`/dev/stdinCreateFile`,
+/// `…/tls-ca-bundle.pemAutomatically`) or five digits or more (`/dev/stdout30517578125`,
+/// a power of five of Go's). Such a file at the start is cut after its name; one further
+/// in (`/etc/lvm/profile/etc/resolv.conf/proc/…`) before it, and it then starts a path of
+/// its own. A known file that ends the path is left in it
+/// (`/var/lib/docker/…/etc/resolv.conf`), as is one that goes on otherwise (`/dev/ttyS0`,
+/// `/dev/tty12`).
+fn glued_unix_file(path: &[u8]) -> Option<usize> {
+    let files = tables::unix_files();
+    let glue = |k: usize| match path.get(k) {
+        Some(b'/') => true,
+        Some(b) if b.is_ascii_digit() => {
+            path.get(k..k + 5)
+                .is_some_and(|d| d.iter().all(u8::is_ascii_digit))
+                && !path[k - 1].is_ascii_digit()
+        }
+        Some(b) => b.is_ascii_uppercase() && path.get(k + 1).is_some_and(u8::is_ascii_lowercase),
+        None => false,
+    };
+    // looked up only from the folders those files are in (`/etc/`, `/proc/`)
+    let roots = tables::unix_file_roots();
+    let starts = memchr::memchr_iter(b'/', path).filter(|&at| {
+        let name = &path[at + 1..];
+        let name = &name[..memchr::memchr(b'/', name).unwrap_or(name.len())];
+        roots.contains(name)
+    });
+    for at in starts {
+        let last = path.len().min(at + files.longest());
+        for k in (at + 2..=last).filter(|&k| glue(k)) {
+            if files.contains(&path[at..k]) {
+                return Some(if at == 0 { k } else { at });
+            }
+        }
+    }
+    None
 }
 
 /// Where a Rust source file's name ends in `path`, when the next string of a binary is
@@ -3861,6 +3955,120 @@ mod tests {
             paths("copies Library/LaunchAgents/com.example.agent.plist"),
             ["Library/LaunchAgents/com.example.agent.plist"]
         );
+    }
+
+    /// Go's strings end to end: a path stops before a digit table glued to it, and after
+    /// a known Unix file followed by `/` or a capitalised word; a known file further in,
+    /// so glued, starts a path of its own. Paths that only look alike are kept whole.
+    #[test]
+    fn go_strings_glued_to_paths_are_cut() {
+        let paths = |text: &str| found_of(text, "file_path");
+        for (text, want) in [
+            (
+                "\0/etc/resolv.conf0123456789ABCDEF0123456789abcdef02.01.2006\0",
+                vec!["/etc/resolv.conf"],
+            ),
+            (
+                "/usr/share/mime/globs20123456789aAbBcCdDeEfF0123456789abcdef@\0",
+                vec!["/usr/share/mime/globs2"],
+            ),
+            (
+                "\0/proc/sys/net/core/somaxconn18189894035458564758300781259094947FixedStack\0",
+                vec!["/proc/sys/net/core/somaxconn"],
+            ),
+            (
+                "/usr/share/lib/zoneinfo/116415321826934814453125582076609134674072265625Raw",
+                vec!["/usr/share/lib/zoneinfo"],
+            ),
+            (
+                "%SystemRoot%\\system32\\0123456789aAbBcCdDeEfFexpected",
+                vec!["%SystemRoot%\\system32"],
+            ),
+            (
+                "\0/proc/self/mapsAbortControllerURLSearchParams\0",
+                vec!["/proc/self/maps"],
+            ),
+            (
+                "/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pemAutomatically",
+                vec!["/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem"],
+            ),
+            (
+                "\0/etc/lvm/profile/etc/resolv.conf/proc/self/mountinfo\0",
+                vec![
+                    "/etc/lvm/profile",
+                    "/etc/resolv.conf",
+                    "/proc/self/mountinfo",
+                ],
+            ),
+            (
+                "/etc/apache2/mime.types/etc/containers/certs.d/etc/pki/tls/cacert.pem/run/x",
+                vec![
+                    "/etc/apache2/mime.types",
+                    "/etc/containers/certs.d",
+                    "/etc/pki/tls/cacert.pem",
+                    "/run/x",
+                ],
+            ),
+            // devices named alone are no indicators, whatever is glued to them
+            ("\0/dev/stdinCreateFileaggressive\0", vec![]),
+            ("\0/dev/stdout/dev/stderrCloseHandle\0", vec![]),
+            ("\0/dev/ttyFailed\0", vec![]),
+            ("\0/dev/stderr/dev/stdout30517578125\0", vec![]),
+            (
+                "\0/proc/self/fd//proc/self/mem/proc/slabinfo/sys/class/net\0",
+                vec![
+                    "/proc/self/fd",
+                    "/proc/self/mem",
+                    "/proc/slabinfo",
+                    "/sys/class/net",
+                ],
+            ),
+        ] {
+            assert_eq!(paths(text), want, "{text:?}");
+        }
+        for whole in [
+            "/var/lib/docker/overlay2/ab12/merged/etc/resolv.conf",
+            "/dev/ttyS0",
+            "/dev/tty12",
+            "/etc/profile.d/proxy.sh",
+            "/etc/hosts.allow",
+            "/tmp/build-20261204/out.log",
+            "/home/user/ids/1234567890123456789.json",
+            "C:\\Users\\user\\AppData\\Local\\Temp\\9876543210.tmp",
+            "/etc/ssh/sshd_config",
+        ] {
+            assert_eq!(paths(whole), [whole], "{whole}");
+        }
+    }
+
+    /// Capitalised words glued to a URL's file name or kebab-case segment, one or several,
+    /// or an upper-case word, are the next string's.
+    #[test]
+    fn several_words_glued_to_a_url_are_cut() {
+        let urls = |text: &str| found_of(text, "url");
+        for (text, want) in [
+            (
+                "\0https://example.org/m/index.html#unexpected-eofWebPkiSupportedAlgorithms\0",
+                "https://example.org/m/index.html#unexpected-eof",
+            ),
+            (
+                "\0https://example.org/files/license-txt.htmlGNU\0",
+                "https://example.org/files/license-txt.html",
+            ),
+            (
+                "\0https://example.com/link/direct-evalNoClientCertRequestClientCert\0",
+                "https://example.com/link/direct-eval",
+            ),
+        ] {
+            assert_eq!(urls(text), [want], "{text:?}");
+        }
+        for whole in [
+            "https://example.com/licenses/RPL-1.5RealNetworks",
+            "https://example.com/tsconfig#noImplicitAny",
+            "https://example.com/users/risingBirdSong",
+        ] {
+            assert_eq!(urls(whole), [whole], "{whole}");
+        }
     }
 
     /// A capitalised word glued to a file name at the end of a URL's path is the next
