@@ -999,3 +999,67 @@ fn apis_a_module_also_exports_are_wrapped_not_used() {
     );
     assert!(!resolved(&t), "{:?}", t.behavior.dynamic_apis);
 }
+
+/// An ELF shared object that exports the C library's directory functions and imports
+/// `dlsym` is an LD_PRELOAD hook (T1574.006, medium, the exports and the import as
+/// evidence); with one of the two missing it is not. `burrow_v3_x86_64.so` patched: its
+/// exports renamed `readdir` and `opendir`, its import `prctl` renamed `dlsym`, and its
+/// `/etc/ld.so.preload` string spoiled so that the string rule of the same technique does
+/// not fire.
+#[test]
+fn preload_hooks_of_libc_functions() {
+    let data = std::fs::read(root().join("corpus/malicious/burrow/burrow_v3_x86_64.so"))
+        .expect("corpus sample");
+    let patch = |data: &mut Vec<u8>, from: &[u8], to: &[u8]| {
+        assert!(to.len() <= from.len());
+        let at = data
+            .windows(from.len() + 2)
+            .position(|w| w[0] == 0 && &w[1..=from.len()] == from && w[from.len() + 1] == 0)
+            .expect("name in the sample")
+            + 1;
+        data[at..at + from.len()].fill(0);
+        data[at..at + to.len()].copy_from_slice(to);
+    };
+    let hook = |t: &spoor::findings::triage::Triage| {
+        t.techniques
+            .iter()
+            .find(|t| t.id == "T1574.006")
+            .map(|t| (t.confidence, t.evidence.clone()))
+    };
+    let mut base = data.clone();
+    patch(&mut base, b"/etc/ld.so.preload", b"/etc/ld.so.prelaod");
+    assert_eq!(hook(&sample::triage("base", &base)), None);
+
+    let mut exports = base.clone();
+    patch(&mut exports, b"burrow_start", b"readdir");
+    patch(&mut exports, b"burrow_hide_entry", b"opendir");
+    let t = sample::triage("exports", &exports);
+    assert_eq!(
+        t.elf.as_ref().map(|e| e.exports.clone()),
+        Some(vec!["opendir".to_string(), "readdir".to_string()])
+    );
+    assert_eq!(hook(&t), None, "no dlsym: not a hook");
+
+    let mut hooked = exports.clone();
+    patch(&mut hooked, b"prctl", b"dlsym");
+    let (confidence, evidence) = hook(&sample::triage("hooked", &hooked)).expect("T1574.006");
+    assert_eq!(confidence, spoor::findings::Confidence::Medium);
+    let shown: Vec<(&str, &str)> = evidence
+        .iter()
+        .map(|e| (e.kind.as_str(), e.value.as_str()))
+        .collect();
+    assert!(shown.contains(&("export", "readdir")), "{shown:?}");
+    assert!(shown.contains(&("export", "opendir")), "{shown:?}");
+    assert!(
+        shown
+            .iter()
+            .any(|&(k, v)| k == "import" && v.ends_with("dlsym")),
+        "{shown:?}"
+    );
+
+    // dlsym with one such export only: not enough
+    let mut one = base.clone();
+    patch(&mut one, b"burrow_start", b"readdir");
+    patch(&mut one, b"prctl", b"dlsym");
+    assert_eq!(hook(&sample::triage("one", &one)), None);
+}

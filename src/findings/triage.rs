@@ -247,6 +247,9 @@ vocabulary! {
     /// What kind of fact triggered a technique. Declared in the order of the names, so that
     /// evidence sorts by its kind's name.
     pub enum EvidenceKind {
+        /// A function the sample exports (an ELF shared object's hook of a C library
+        /// function).
+        Export => "export",
         /// An imported function (`dll!Function`).
         Import => "import",
         /// A packing sign (`data/packers.txt`).

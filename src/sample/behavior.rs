@@ -192,6 +192,8 @@ pub enum AtomKind {
     Resolved,
     /// A PE resource with a tag (`rcdata`, `embedded-pe`, `high-entropy`, ...).
     Resource,
+    /// A function an ELF shared object exports (its name as written).
+    Export,
 }
 
 /// One `need` or `none` line: at least `min` distinct alternatives must match.
@@ -278,6 +280,7 @@ pub fn parse_rules(text: &str) -> Result<Vec<Rule>, crate::Error> {
                     "category" => AtomKind::Category,
                     "resolved" => AtomKind::Resolved,
                     "resource" => AtomKind::Resource,
+                    "export" => AtomKind::Export,
                     other => {
                         return Err(crate::Error::parse_at(
                             n,
@@ -536,11 +539,26 @@ fn byte_len(s: &FoundString) -> u64 {
     }
 }
 
-struct Facts<'a> {
+/// What the techniques' rules look at in one sample.
+#[derive(Debug, Clone, Copy)]
+pub struct Facts<'a> {
+    /// The imports that count as the program's.
+    pub imports: &'a [Import],
+    /// The strings that count as the program's.
+    pub strings: &'a [FoundString],
+    /// The functions an ELF shared object exports (empty otherwise).
+    pub exports: &'a [String],
+    /// The PE's resources (empty otherwise).
+    pub resources: &'a [Resource],
+}
+
+/// [`Facts`] indexed for the rules.
+struct Index<'a> {
     imports: FxHashMap<String, Vec<&'a Import>>,
     resolved: FxHashMap<String, &'a FoundString>,
     behavior: &'a Behavior,
     resources: &'a [Resource],
+    exports: FxHashSet<&'a str>,
     /// Pattern → first string containing it, and where in that string it starts.
     string_hits: FxHashMap<String, (&'a FoundString, usize)>,
 }
@@ -596,7 +614,7 @@ fn exception_ranges(value: &str) -> Vec<(usize, usize)> {
     })
 }
 
-fn matches<'a>(facts: &Facts<'a>, cond: &Condition) -> Vec<Evidence> {
+fn matches(facts: &Index<'_>, cond: &Condition) -> Vec<Evidence> {
     let mut hits: Vec<Evidence> = Vec::new();
     let mut count = 0;
     for alt in &cond.alternatives {
@@ -621,6 +639,16 @@ fn matches<'a>(facts: &Facts<'a>, cond: &Condition) -> Vec<Evidence> {
             AtomKind::String => {
                 if let Some(&(s, at)) = facts.string_hits.get(&alt.to_ascii_lowercase()) {
                     hits.push(string_evidence_at(s, at, alt.len()));
+                }
+            }
+            AtomKind::Export => {
+                if facts.exports.contains(alt.as_str()) {
+                    hits.push(Evidence {
+                        kind: EvidenceKind::Export,
+                        value: alt.clone(),
+                        offset: None,
+                        encoding: None,
+                    });
                 }
             }
             AtomKind::Resource => {
@@ -720,22 +748,18 @@ fn string_evidence_at(s: &FoundString, at: usize, len: usize) -> Evidence {
     }
 }
 
-/// ATT&CK techniques whose rules hold (`resources`: the PE's resources, empty otherwise), sorted by id, each with deduplicated evidence.
-pub fn techniques(
-    imports: &[Import],
-    strings: &[FoundString],
-    behavior: &Behavior,
-    format: SampleFormat,
-    resources: &[Resource],
-) -> Vec<Technique> {
-    let mut facts = Facts {
+/// ATT&CK techniques whose rules hold, sorted by id, each with deduplicated evidence.
+pub fn techniques(sample: &Facts<'_>, behavior: &Behavior, format: SampleFormat) -> Vec<Technique> {
+    let strings = sample.strings;
+    let mut facts = Index {
         imports: FxHashMap::default(),
         resolved: FxHashMap::default(),
         behavior,
-        resources,
+        resources: sample.resources,
+        exports: sample.exports.iter().map(String::as_str).collect(),
         string_hits: FxHashMap::default(),
     };
-    for imp in imports {
+    for imp in sample.imports {
         if let Some(key) = dotted(imp).or_else(|| folded_import(imp, format)) {
             facts.imports.entry(key).or_default().push(imp);
         }
@@ -941,6 +965,59 @@ pub fn packing_technique(verdict: &PackerVerdict) -> Option<Technique> {
 mod tests {
     use super::*;
 
+    /// The `export` kind: a shared object exporting two of the C library's file functions
+    /// and importing `dlsym` (an LD_PRELOAD hook); one export, or no `dlsym`, is not one.
+    #[test]
+    fn exports_that_shadow_libc_with_dlsym_are_preload_hooks() {
+        let import = |name: &str| Import {
+            library: String::new(),
+            name: Some(name.into()),
+            ordinal: None,
+            delay: false,
+        };
+        let behavior = Behavior::default();
+        let hook = |imports: &[Import], exports: &[String]| {
+            let facts = Facts {
+                imports,
+                strings: &[],
+                exports,
+                resources: &[],
+            };
+            techniques(&facts, &behavior, SampleFormat::Elf)
+                .into_iter()
+                .find(|t| t.id == "T1574.006")
+        };
+        let dlsym = [import("dlsym"), import("strcmp")];
+        let two = ["readdir".to_string(), "readdir64".to_string()];
+        let t = hook(&dlsym, &two).expect("a preload hook");
+        assert_eq!(t.confidence, Confidence::Medium);
+        assert!(t
+            .evidence
+            .iter()
+            .any(|e| e.kind == EvidenceKind::Export && e.value == "readdir64"));
+        assert!(hook(&dlsym, &two[..1]).is_none());
+        assert!(hook(&dlsym[1..], &two).is_none());
+        let facts = Facts {
+            imports: &dlsym,
+            strings: &[],
+            exports: &two,
+            resources: &[],
+        };
+        assert!(techniques(&facts, &behavior, SampleFormat::Pe)
+            .iter()
+            .all(|t| t.id != "T1574.006"));
+    }
+
+    /// The facts of a sample with these strings and nothing else.
+    fn strings_only(strings: &[FoundString]) -> Facts<'_> {
+        Facts {
+            imports: &[],
+            strings,
+            exports: &[],
+            resources: &[],
+        }
+    }
+
     /// A pattern deep inside a long string (a Go binary's glued strings) is shown with the
     /// bytes around it and the offset of the first one shown; short strings and early
     /// matches are shown from their start.
@@ -960,7 +1037,7 @@ mod tests {
         );
         let behavior = Behavior::default();
         let strings = [found(long.clone(), Encoding::Ascii)];
-        let found_techniques = techniques(&[], &strings, &behavior, SampleFormat::Elf, &[]);
+        let found_techniques = techniques(&strings_only(&strings), &behavior, SampleFormat::Elf);
         let t = found_techniques
             .iter()
             .find(|t| t.id == "T1105")
@@ -976,7 +1053,7 @@ mod tests {
         assert_eq!(e.offset, Some(0x1000 + at));
         // UTF-16LE: the offset counts two bytes per character
         let wide = [found(long.clone(), Encoding::Utf16le)];
-        let t = techniques(&[], &wide, &behavior, SampleFormat::Elf, &[]);
+        let t = techniques(&strings_only(&wide), &behavior, SampleFormat::Elf);
         let e = &t.iter().find(|t| t.id == "T1105").expect("T1105").evidence[0];
         assert_eq!(e.offset, Some(0x1000 + 2 * at));
         // an early match: the string from its start, as before
@@ -984,7 +1061,7 @@ mod tests {
             format!("curl -O https://example.com/{}", "z".repeat(300)),
             Encoding::Ascii,
         )];
-        let t = techniques(&[], &early, &behavior, SampleFormat::Elf, &[]);
+        let t = techniques(&strings_only(&early), &behavior, SampleFormat::Elf);
         let e = &t.iter().find(|t| t.id == "T1105").expect("T1105").evidence[0];
         assert!(e.value.starts_with("curl -O"));
         assert_eq!(e.offset, Some(0x1000));
@@ -1004,7 +1081,7 @@ mod tests {
         };
         let behavior = Behavior::default();
         let t1140 = |value: &str| {
-            techniques(&[], &[found(value)], &behavior, SampleFormat::Elf, &[])
+            techniques(&strings_only(&[found(value)]), &behavior, SampleFormat::Elf)
                 .iter()
                 .any(|t| t.id == "T1140")
         };

@@ -82,6 +82,7 @@ pub fn parse(data: &[u8]) -> Parsed {
         .collect();
     exports.sort();
     exports.dedup();
+    out.exports.clone_from(&exports);
     if exports.len() > MAX_LISTED {
         out.warnings.push(Warning::new(
             SizeLimit,

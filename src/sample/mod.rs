@@ -175,6 +175,9 @@ pub struct Parsed {
     pub sections: Vec<Section>,
     /// Imports.
     pub imports: Vec<Import>,
+    /// Every function an ELF shared object exports (its format facts list the first
+    /// thousand): for the techniques' `export` conditions.
+    pub exports: Vec<String>,
     /// Parse problems.
     pub warnings: Vec<Warning>,
 }
@@ -550,8 +553,16 @@ fn analyse(
     let mut behavior = behavior::analyse(behaviour_imports, behaviour_strings, format);
     let no_resources = Vec::new();
     let res = parsed.pe.as_ref().map_or(&no_resources, |p| &p.resources);
-    let techniques =
-        behavior::techniques(behaviour_imports, behaviour_strings, &behavior, format, res);
+    let techniques = behavior::techniques(
+        &behavior::Facts {
+            imports: behaviour_imports,
+            strings: behaviour_strings,
+            exports: &parsed.exports,
+            resources: res,
+        },
+        &behavior,
+        format,
+    );
     let iocs = match certificate {
         Some(range) => certificate_iocs(data, iocs, range),
         None => iocs,
