@@ -26,6 +26,7 @@ const MEMBER_TLDS: &str = include_str!("../data/member-tlds.txt");
 const GLUED_HOSTS: &str = include_str!("../data/glued-hosts.txt");
 const PROTOCOL_NAME_DOMAINS: &str = include_str!("../data/protocol-name-domains.txt");
 const NAME_SHAPES: &str = include_str!("../data/name-shapes.txt");
+const EMBEDDED_TABLES: &str = include_str!("../data/embedded-tables.txt");
 
 /// The entries of a table: trimmed lines without comments or blanks.
 pub fn entries(text: &str) -> impl Iterator<Item = &str> {
@@ -295,6 +296,37 @@ pub fn download_endings() -> &'static [Box<[u8]>] {
     })
 }
 
+/// A data table that libraries embed whole (`data/embedded-tables.txt`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EmbeddedTable {
+    /// Its name.
+    pub name: String,
+    /// Its length in bytes.
+    pub len: u64,
+    /// Its first bytes.
+    pub start: Vec<u8>,
+}
+
+/// The tables of `data/embedded-tables.txt` (entries that do not parse are left out; a
+/// unit test reads them all).
+pub fn embedded_tables() -> &'static [EmbeddedTable] {
+    static V: OnceLock<Vec<EmbeddedTable>> = OnceLock::new();
+    V.get_or_init(|| {
+        entries(EMBEDDED_TABLES)
+            .filter_map(|e| {
+                let mut parts = e.split_whitespace();
+                let (name, len, start) = (parts.next()?, parts.next()?, parts.next()?);
+                Some(EmbeddedTable {
+                    name: name.to_string(),
+                    len: len.parse().ok()?,
+                    start: start.as_bytes().to_vec(),
+                })
+                .filter(|t| t.start.len() >= 32 && t.len >= t.start.len() as u64)
+            })
+            .collect()
+    })
+}
+
 /// Lower-case entries of a table, longest first, for prefix matching.
 fn phrases(text: &str) -> Vec<Box<[u8]>> {
     let mut v: Vec<Box<[u8]>> = entries(text)
@@ -382,6 +414,21 @@ mod tests {
                 assert!(set.contains(word.to_ascii_uppercase()), "{word:?}");
             }
         }
+    }
+
+    #[test]
+    fn embedded_tables_are_all_read() {
+        assert_eq!(
+            embedded_tables().len(),
+            entries(EMBEDDED_TABLES).count(),
+            "an entry of data/embedded-tables.txt does not parse"
+        );
+        let brotli = &embedded_tables()[0];
+        assert_eq!(
+            (brotli.name.as_str(), brotli.len),
+            ("brotli-dictionary", 122_784)
+        );
+        assert!(brotli.start.starts_with(b"timedownlifeleft"));
     }
 
     #[test]

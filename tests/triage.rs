@@ -1063,3 +1063,72 @@ fn preload_hooks_of_libc_functions() {
     patch(&mut one, b"prctl", b"dlsym");
     assert_eq!(hook(&sample::triage("one", &one)), None);
 }
+
+/// The words of a data table a library embeds (Brotli's dictionary, found by its first
+/// bytes) are no indicators, no behaviour strings and no listed strings, in triage and in
+/// `spoor extract`; the same names past the table's end are.
+#[test]
+fn names_inside_brotlis_dictionary_are_not_indicators() {
+    use spoor::extract::{ExtractOptions, Extractor};
+    let base = std::fs::read(root().join("corpus/malicious/shroud/shroud_v1_x64.exe"))
+        .expect("corpus sample");
+    let table = spoor::tables::embedded_tables()
+        .iter()
+        .find(|t| t.name == "brotli-dictionary")
+        .expect("the table");
+    let mut data = base.clone();
+    data.extend_from_slice(b"\0\0");
+    let start = data.len();
+    data.extend_from_slice(&table.start);
+    data.extend_from_slice(b"\0people.in\0the.com\0log.com\0");
+    data.resize(start + table.len as usize, 0);
+    data.extend_from_slice(b"\0beacon.example.net\0people.in\0");
+    // the indicators in the appended bytes (the sample's own come before them)
+    let values = |iocs: Vec<(String, u64)>| -> Vec<(String, u64)> {
+        let mut v: Vec<(String, u64)> = iocs
+            .into_iter()
+            .filter(|&(_, at)| at >= start as u64)
+            .collect();
+        v.sort();
+        v
+    };
+    let after = (start + table.len as usize) as u64;
+    let t = sample::triage("packed.exe", &data);
+    let found = values(
+        t.iocs
+            .iter()
+            .flat_map(|i| i.sightings.iter().map(|s| (i.value.clone(), s.offset)))
+            .collect(),
+    );
+    assert_eq!(
+        found,
+        [
+            ("beacon.example.net".to_string(), after + 1),
+            ("people.in".to_string(), after + 20)
+        ]
+    );
+    assert!(t.strings.iter().all(|s| !s.value.contains("the.com")));
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("brotli-table");
+    std::fs::create_dir_all(&dir).expect("dir");
+    let path = dir.join("packed.exe");
+    std::fs::write(&path, &data).expect("write");
+    let extraction = Extractor::new(ExtractOptions::default()).extract_paths(&[path]);
+    let found = values(
+        extraction
+            .iocs
+            .iter()
+            .flat_map(|i| {
+                i.sightings
+                    .iter()
+                    .map(|s| (i.value.clone(), s.offset.unwrap_or(0)))
+            })
+            .collect(),
+    );
+    assert_eq!(
+        found,
+        [
+            ("beacon.example.net".to_string(), after + 1),
+            ("people.in".to_string(), after + 20)
+        ]
+    );
+}

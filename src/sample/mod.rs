@@ -466,7 +466,7 @@ fn analyse(
             .warnings
             .push(Warning::new(WarningCode::InputTruncated, msg));
     }
-    let regions = Regions::new(&parsed.sections);
+    let regions = Regions::new(&parsed.sections).with_tables(data);
     let code: Vec<&str> = parsed
         .sections
         .iter()
@@ -729,10 +729,13 @@ fn strings_and_iocs(
     (scan, iocs, all)
 }
 
-/// File ranges of sections, to name the section holding an offset.
+/// File ranges of sections, to name the section holding an offset, and of the data
+/// tables that libraries embed ([`Regions::with_tables`]), whose strings are not the
+/// program's.
 #[derive(Debug, Default)]
 pub struct Regions {
     ranges: Vec<(u64, u64, String)>,
+    tables: Vec<(u64, u64)>,
 }
 
 impl Regions {
@@ -750,7 +753,29 @@ impl Regions {
             })
             .collect();
         ranges.sort();
-        Regions { ranges }
+        Regions {
+            ranges,
+            tables: Vec::new(),
+        }
+    }
+
+    /// These regions with the file ranges of the tables of `data/embedded-tables.txt`
+    /// found in `data` (Brotli's dictionary), where strings are dropped as junk.
+    pub fn with_tables(mut self, data: &[u8]) -> Self {
+        for table in crate::tables::embedded_tables() {
+            for at in memchr::memmem::find_iter(data, &table.start) {
+                let at = at as u64;
+                self.tables.push((at, at.saturating_add(table.len)));
+            }
+        }
+        self.tables.sort_unstable();
+        self
+    }
+
+    /// Whether file offset `offset` lies inside an embedded table.
+    pub fn in_table(&self, offset: u64) -> bool {
+        let i = self.tables.partition_point(|t| t.0 <= offset);
+        i > 0 && offset < self.tables[i - 1].1
     }
 
     /// The section holding file offset `offset`.

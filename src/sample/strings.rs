@@ -386,7 +386,8 @@ pub struct Scan {
     /// Strings that are not junk, ASCII first then UTF-16LE, each in file order; at most
     /// [`MAX_STRINGS`], sampled across the file past that.
     pub strings: Vec<FoundString>,
-    /// Strings found but dropped as junk (see [`is_junk`]).
+    /// Strings found but dropped as junk (see [`is_junk`]), or as the text of an embedded
+    /// data table ([`Regions::with_tables`]).
     pub junk: usize,
     /// Text strings not kept because more than [`MAX_STRINGS`] were found.
     pub dropped: usize,
@@ -441,7 +442,8 @@ impl Text {
 /// Strings of `data` of at least `min_len` characters (see [`Scan`]); `code` names the
 /// executable sections, where printable machine code is junk. Every string's text, junk
 /// included, goes to `on_text` in stretches of about [`TEXT_CHUNK`] bytes, so that the IOC
-/// engine reads them all without the text of a large file being held at once.
+/// engine reads them all without the text of a large file being held at once; strings
+/// inside an embedded data table of `regions` count as junk and go nowhere.
 pub fn scan(
     data: &[u8],
     min_len: usize,
@@ -453,6 +455,11 @@ pub fn scan(
     let mut sampler = Sampler::new(MAX_STRINGS);
     let mut text = Text::default();
     visit(data, min_len, |offset, encoding, value| {
+        if regions.in_table(offset as u64) {
+            // a library's data table (Brotli's dictionary): its words, not the program's
+            out.junk += 1;
+            return;
+        }
         let flag = if encoding == Encoding::Utf16le {
             UTF16
         } else {
