@@ -1727,8 +1727,13 @@ impl Pass<'_, '_> {
         {
             return None;
         }
-        if rest.split('\\').any(is_pattern_component) {
-            // a regular expression or TeX: read past all of it (its tail is no path either)
+        if rest
+            .split('\\')
+            .any(|c| is_pattern_component(c) || is_regex_component(c))
+            || is_table_data(&rest)
+        {
+            // a regular expression or TeX, or a binary's table: read past all of it (its
+            // tail is no path either)
             return Some(end);
         }
         self.emit(IocKind::FilePath, ["\\", rest.as_str()].concat(), sep, end);
@@ -1772,6 +1777,10 @@ impl Pass<'_, '_> {
         }
         if sep == s + 2 && !rest.contains(['\\', '/']) && is_noise_root(&rest) {
             return None; // `R:\Sg`, `D:\$0`, `w:\.]+`
+        }
+        if rest.split(['\\', '/']).any(is_regex_component) || (!unc && is_table_data(&rest)) {
+            // `u:\b)\B\b\z\A(`, `\\x\h{2}`, `A:/{AW/{As/{A`: read past all of it
+            return Some(end);
         }
         let value = if unc {
             if !rest.contains('\\') {
@@ -2642,6 +2651,44 @@ fn is_pattern_component(component: &str) -> bool {
         b'+' => b.len() <= 2 || matches!(b.get(i + 1), Some(b'(' | b')' | b'[' | b'$')),
         _ => false,
     })
+}
+
+/// Whether a path component is a piece of a regular expression, not a name: a class
+/// escape's letter quantified or closing a group (`d+L` of `\d+L`, `s+ADJACENT`, `h{4}`,
+/// `b)`), any character repeated (`s.+`), or a set or group quantified or followed by
+/// another (`.]+`, `]{1`, `)(`, `(?`). Unlike [`is_pattern_component`] it leaves
+/// wildcards (`*`, `?`) and bracketed names (`index[1].htm`) to paths.
+fn is_regex_component(component: &str) -> bool {
+    let b = component.as_bytes();
+    let class = |c: u8| {
+        matches!(
+            c,
+            b'd' | b'D' | b's' | b'S' | b'w' | b'W' | b'h' | b'b' | b'B'
+        )
+    };
+    (b.len() >= 2 && class(b[0]) && matches!(b[1], b'+' | b'*' | b'{' | b')' | b'|'))
+        || [".+", "]+", "]*", "]{", ")+", ")(", "(?"]
+            .iter()
+            .any(|p| component.contains(p))
+}
+
+/// Whether the components of a path are a binary's table read as text: three or more, none
+/// longer than three characters, all starting with the same two (`\mA8\mAl\mA`,
+/// `\yeZ\yeZ\ye`, `{AW/{As/{A`: little-endian floats or offsets with a constant high half).
+fn is_table_data(rest: &str) -> bool {
+    let mut parts = rest.split(['\\', '/']);
+    let Some(first) = parts.next().filter(|p| (2..=3).contains(&p.len())) else {
+        return false;
+    };
+    let head = &first.as_bytes()[..2];
+    let mut n = 1;
+    for p in parts {
+        if !(2..=3).contains(&p.len()) || &p.as_bytes()[..2] != head {
+            return false;
+        }
+        n += 1;
+    }
+    n >= 3
 }
 
 /// Whether a path component is really a string escape (`x41`, `u00e9`, `n`, `0`), as in
@@ -4036,6 +4083,37 @@ mod tests {
             "/home/user/ids/1234567890123456789.json",
             "C:\\Users\\user\\AppData\\Local\\Temp\\9876543210.tmp",
             "/etc/ssh/sshd_config",
+        ] {
+            assert_eq!(paths(whole), [whole], "{whole}");
+        }
+    }
+
+    /// Regular expressions and a binary's tables read as Windows paths are no paths; the
+    /// names they resemble are.
+    #[test]
+    fn regexes_and_tables_are_not_windows_paths() {
+        let paths = |text: &str| found_of(text, "file_path");
+        for junk in [
+            "\0\\d+L\\d+i\\n\0",
+            "\0\\s+ADJACENT\\s+DUPLICATES\\sFROM\0",
+            "\0\\s.+\\svalues\\s\0",
+            "\0\\\\u\\h{4}\0",
+            "\0\\\\x\\{)([\\da-fA-F]+)(\\})(\0",
+            "\0u:\\b)\\B\\b\\z\\A(\0",
+            "\0w:\\.]+\\s\0",
+            "\0\\mA8\\mAl\\mA\0",
+            "\0\\yeZ\\yeZ\\yeZ\\ye\0",
+            "\0A:/{AW/{As/{A\0",
+        ] {
+            assert!(paths(junk).is_empty(), "{junk:?}: {:?}", paths(junk));
+        }
+        for whole in [
+            "C:\\Program Files (x86)\\App\\app.exe",
+            "C:\\Temp\\Content.IE5\\index[1].htm",
+            "D:\\a\\1\\s\\h5py\\h5a.c",
+            "C:\\b\\s\\w\\ir\\x\\w\\sdk\\out\\runtime.pdb",
+            "\\Device\\HarddiskVolume3\\Windows\\x.dll",
+            "C:\\x64\\x86\\x64",
         ] {
             assert_eq!(paths(whole), [whole], "{whole}");
         }
