@@ -1856,6 +1856,11 @@ impl Pass<'_, '_> {
                         continue;
                     }
                 }
+                if b == b'*' && j == cs && is_sep_at(j + 1) {
+                    // a wildcard folder (`C:\Users\*\AppData\…`) stands for one name too
+                    j += 1;
+                    continue;
+                }
                 break;
             }
             if j == cs {
@@ -2021,6 +2026,15 @@ impl Pass<'_, '_> {
                     continue;
                 }
             }
+            if buf.get(end) == Some(&b'*')
+                && end > from
+                && buf[end - 1] == b'/'
+                && buf.get(end + 1) == Some(&b'/')
+            {
+                // `/home/*/.ssh/…`: a wildcard for one directory name
+                end += 1;
+                continue;
+            }
             if buf.get(end) == Some(&b' ') && end > from && buf[end - 1] != b'/' {
                 let word_end = buf[end + 1..]
                     .iter()
@@ -2039,7 +2053,11 @@ impl Pass<'_, '_> {
         if let Some(cut) = glued_digits(&buf[from..end]) {
             end = from + cut;
         }
-        while end > from && matches!(buf[end - 1], b'.' | b'/') {
+        while end > from
+            && (matches!(buf[end - 1], b'.' | b'/')
+                || (buf[end - 1] == b'*' && end - 1 > from && buf[end - 2] == b'/'))
+        {
+            // (and a wildcard folder the path ends in: `/dev/tcp/*/*` is `/dev/tcp`)
             end -= 1;
         }
         rust_source_end(&buf[from..end]).map_or(end, |cut| from + cut)
@@ -2252,12 +2270,16 @@ fn placeholder_end(buf: &[u8], open: usize) -> Option<usize> {
 }
 
 /// Whether a path or key value holds a placeholder: `<name>`, `%NAME%` after its first
-/// component, or `{name}` that is not a GUID.
+/// component, `{name}` that is not a GUID, or a wildcard folder (`\*\`).
 fn has_placeholder(value: &str) -> bool {
-    // asked for every path and key: most hold none of the three opening bytes
+    // asked for every path and key: most hold none of the three opening bytes, or a `*`
     let Some(first) = memchr::memchr3(b'<', b'%', b'{', value.as_bytes()) else {
-        return false;
+        return memchr::memchr(b'*', value.as_bytes()).is_some()
+            && (value.contains("\\*\\") || value.contains("/*/"));
     };
+    if value.contains("\\*\\") || value.contains("/*/") {
+        return true;
+    }
     if memchr::memchr(b'<', &value.as_bytes()[first..]).is_some() {
         return true;
     }
@@ -4460,6 +4482,28 @@ mod tests {
             "HKLM\\SOFTWARE\\{5E906B39-6164-5E7B-4BB0-7EF8CA9AD910}"
         ));
         assert!(!has_placeholder("C:\\Windows\\System32\\svchost.exe"));
+        assert!(has_placeholder("C:\\Users\\*\\AppData\\x.exe"));
+        assert!(has_placeholder("/home/*/.bashrc"));
+        assert!(!has_placeholder("C:\\Windows\\*.exe"));
+    }
+
+    /// A wildcard folder stands for one name, as a placeholder does: the path is kept
+    /// whole (noted `placeholder`), not cut in two; a wildcard the path ends in is left out.
+    #[test]
+    fn wildcard_folders_keep_the_path_whole() {
+        let paths = |text: &str| found_of(text, "file_path");
+        for (text, want) in [
+            (
+                "copies to C:\\Users\\*\\AppData\\Roaming\\x.exe now",
+                "C:\\Users\\*\\AppData\\Roaming\\x.exe",
+            ),
+            ("TargetFilename: /home/*/.bashrc", "/home/*/.bashrc"),
+            ("\0/dev/tcp/*/*\0", "/dev/tcp"),
+        ] {
+            assert_eq!(paths(text), [want], "{text:?}");
+        }
+        let hits = Scanner::default().scan_bytes(b"C:\\Users\\*\\AppData\\x.exe");
+        assert!(hits.iter().all(|h| h.notes.contains(Notes::PLACEHOLDER)));
     }
 
     #[test]
