@@ -4141,38 +4141,9 @@ mod tests {
         }
     }
 
-    /// Capitalised words glued to a URL's file name or kebab-case segment, one or several,
-    /// or an upper-case word, are the next string's.
-    #[test]
-    fn several_words_glued_to_a_url_are_cut() {
-        let urls = |text: &str| found_of(text, "url");
-        for (text, want) in [
-            (
-                "\0https://example.org/m/index.html#unexpected-eofWebPkiSupportedAlgorithms\0",
-                "https://example.org/m/index.html#unexpected-eof",
-            ),
-            (
-                "\0https://example.org/files/license-txt.htmlGNU\0",
-                "https://example.org/files/license-txt.html",
-            ),
-            (
-                "\0https://example.com/link/direct-evalNoClientCertRequestClientCert\0",
-                "https://example.com/link/direct-eval",
-            ),
-        ] {
-            assert_eq!(urls(text), [want], "{text:?}");
-        }
-        for whole in [
-            "https://example.com/licenses/RPL-1.5RealNetworks",
-            "https://example.com/tsconfig#noImplicitAny",
-            "https://example.com/users/risingBirdSong",
-        ] {
-            assert_eq!(urls(whole), [whole], "{whole}");
-        }
-    }
-
-    /// A capitalised word glued to a file name at the end of a URL's path is the next
-    /// string's (binaries); a capitalised name in a path, a query or a fragment is kept.
+    /// Capitalised words glued to a file name at the end of a URL's path, or to a kebab-case
+    /// last segment, one or several or one in capitals, are the next string's (binaries); a
+    /// capitalised name in a path, a query or a fragment is kept.
     #[test]
     fn words_glued_to_a_urls_file_name_are_cut() {
         let urls = |text: &str| found_of(text, "url");
@@ -4198,6 +4169,19 @@ mod tests {
                 "https://example.org/manual/index.html#unexpected-eofDropping",
                 "https://example.org/manual/index.html#unexpected-eof",
             ),
+            // several capitalised words, or one in capitals
+            (
+                "\0https://example.org/m/index.html#unexpected-eofWebPkiSupportedAlgorithms\0",
+                "https://example.org/m/index.html#unexpected-eof",
+            ),
+            (
+                "\0https://example.org/files/license-txt.htmlGNU\0",
+                "https://example.org/files/license-txt.html",
+            ),
+            (
+                "\0https://example.com/link/direct-evalNoClientCertRequestClientCert\0",
+                "https://example.com/link/direct-eval",
+            ),
         ] {
             assert_eq!(urls(text), [want], "{text:?}");
         }
@@ -4211,6 +4195,9 @@ mod tests {
             "https://example.com/x/en-US",
             "https://example.com/a-b/c?q=x-yTest",
             "https://example.com/doc#section-Two-",
+            "https://example.com/licenses/RPL-1.5RealNetworks",
+            "https://example.com/tsconfig#noImplicitAny",
+            "https://example.com/users/risingBirdSong",
         ] {
             assert_eq!(urls(whole), [whole], "{whole}");
         }
