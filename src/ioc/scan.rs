@@ -2689,9 +2689,12 @@ fn is_regex_component(component: &str) -> bool {
         )
     };
     (b.len() >= 2 && class(b[0]) && matches!(b[1], b'+' | b'*' | b'{' | b')' | b'|'))
-        || [".+", "]+", "]*", "]{", ")+", ")(", "(?"]
-            .iter()
-            .any(|p| component.contains(p))
+        || b.windows(2).any(|w| {
+            matches!(
+                (w[0], w[1]),
+                (b'.', b'+') | (b']', b'+' | b'*' | b'{') | (b')', b'+' | b'(') | (b'(', b'?')
+            )
+        })
 }
 
 /// Whether the components of a path are a binary's table read as text: three or more, none
