@@ -1132,3 +1132,51 @@ fn names_inside_brotlis_dictionary_are_not_indicators() {
         ]
     );
 }
+
+/// A Python extension module (it exports `PyInit_<module>`) whose argument formats name an
+/// API (`OOnOOk:CreateRemoteThread`, as pywin32's `win32process` binds it for scripts)
+/// hands that API to Python: neither its import nor its name is behaviour evidence. The
+/// same format in any other module, or a Python module that names no API, changes nothing.
+#[test]
+fn apis_a_python_extension_binds_are_not_its_behaviour() {
+    let data = std::fs::read(root().join("corpus/malicious/shroud/shroud_v3_x64.dll"))
+        .expect("corpus sample");
+    let uses = |t: &spoor::findings::triage::Triage, api: &str| {
+        t.behavior
+            .categories
+            .iter()
+            .any(|c| c.imports.iter().any(|i| i.contains(api)))
+            || t.behavior.dynamic_apis.iter().any(|d| d.name == api)
+    };
+    let at = data
+        .windows(24)
+        .position(|w| w == b"shroud_v3_x64.dll\0Start\0")
+        .expect("export name")
+        + 18;
+    assert_eq!(&data[at + 5..at + 8], b"\0\0\0", "padding after the name");
+    let python = |mut d: Vec<u8>| {
+        d[at..at + 8].copy_from_slice(b"PyInit_\0");
+        d
+    };
+    let mut formats = data.clone();
+    formats.extend_from_slice(b"\0Ok|O:Sleep\0OOs#:WinExec\0WinExec\0");
+
+    // a native module with those strings: Sleep imported, WinExec resolved at run time
+    let t = sample::triage("native", &formats);
+    assert!(uses(&t, "Sleep") && uses(&t, "WinExec"), "{:?}", t.behavior);
+    // a Python module without them still uses Sleep
+    let t = sample::triage("python", &python(data.clone()));
+    assert_eq!(
+        t.pe.as_ref().map(|p| p.exports.clone()),
+        Some(vec!["PyInit_".to_string()])
+    );
+    assert!(uses(&t, "Sleep"), "{:?}", t.behavior.categories);
+    // a Python module binding both: neither is its behaviour; the import list keeps Sleep
+    let t = sample::triage("binding", &python(formats));
+    assert!(
+        !uses(&t, "Sleep") && !uses(&t, "WinExec"),
+        "{:?}",
+        t.behavior
+    );
+    assert!(t.imports.iter().any(|i| i.name.as_deref() == Some("Sleep")));
+}

@@ -518,11 +518,16 @@ fn analyse(
         .map(String::as_str)
         .collect();
     let names_an_api = |v: &str| behavior::api_table().apis.contains_key(&behavior::fold(v));
+    let bound = python_bindings(&own, &scan.strings);
+    let is_bound = |name: &str| !bound.is_empty() && bound.contains(&behavior::fold(name));
     let not_the_programs = |s: &FoundString| {
+        let v = s.value.trim();
         inside(certificate, s.offset)
             || inside(symbols, s.offset)
             || in_debug_info(s)
-            || (own.contains(s.value.trim()) && names_an_api(s.value.trim()))
+            || (own.contains(v) && names_an_api(v))
+            || is_bound(v)
+            || argument_format(v).is_some_and(is_bound)
     };
     // copies only where something is left out (most files keep every string and import)
     let program_strings: Vec<FoundString>;
@@ -537,7 +542,11 @@ fn analyse(
     } else {
         &scan.strings
     };
-    let is_wrapped = |i: &Import| i.name.as_deref().is_some_and(|n| own.contains(n));
+    let is_wrapped = |i: &Import| {
+        i.name
+            .as_deref()
+            .is_some_and(|n| own.contains(n) || is_bound(n))
+    };
     let wrapped: Vec<Import>;
     let behaviour_imports: &[Import] = if parsed.imports.iter().any(is_wrapped) {
         wrapped = parsed
@@ -663,6 +672,39 @@ fn analyse(
 
 /// The host of a URL (`scheme://host[:port]/...`) or e-mail address, lower-case as IOC
 /// values are.
+/// The APIs a Python extension module (it exports `PyInit_<module>`) hands to Python
+/// scripts, folded ([`behavior::fold`]): the function names of its argument formats that
+/// name an API (`OOnOOk:CreateRemoteThread`, `OO|OkO:InternetOpenUrl`, the text
+/// `PyArg_ParseTuple` reports errors with). pywin32's `win32process` binds
+/// `CreateRemoteThread` and imports `VirtualAllocEx` for its scripts; neither says what the
+/// module itself does. Empty for any other module.
+fn python_bindings(
+    exports: &rustc_hash::FxHashSet<&str>,
+    strings: &[FoundString],
+) -> rustc_hash::FxHashSet<String> {
+    if !exports.iter().any(|e| e.starts_with("PyInit_")) {
+        return Default::default();
+    }
+    let apis = &behavior::api_table().apis;
+    strings
+        .iter()
+        .filter_map(|s| argument_format(s.value.trim()))
+        .map(behavior::fold)
+        .filter(|n| apis.contains_key(n))
+        .collect()
+}
+
+/// The function name of a Python argument format (`OOs#:WriteProcessMemory`, `:GetVersion`,
+/// `|k:CreateUrlCacheGroup`): format units before the colon, an identifier after it.
+fn argument_format(value: &str) -> Option<&str> {
+    let (units, name) = value.rsplit_once(':')?;
+    let unit = |c: char| "bBhHiIlkLKncCfdDOpsSyYzZuUwetes#*&!|$()[]{}; ".contains(c);
+    let identifier = name.len() >= 3
+        && name.starts_with(|c: char| c.is_ascii_alphabetic())
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+    (units.len() <= 32 && units.chars().all(unit) && identifier).then_some(name)
+}
+
 fn url_or_mail_host(value: &str) -> Option<&str> {
     if let Some((_, rest)) = value.split_once("://") {
         let authority = rest.split(['/', '?', '#']).next()?;
