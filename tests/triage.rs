@@ -1180,3 +1180,48 @@ fn apis_a_python_extension_binds_are_not_its_behaviour() {
     );
     assert!(t.imports.iter().any(|i| i.name.as_deref() == Some("Sleep")));
 }
+
+/// Names in an ELF file's static symbol table (`.strtab`, not loaded) are the functions
+/// the file was built from, a statically linked OpenSSL's `EVP_EncryptInit_ex` among them:
+/// not APIs resolved at run time. The same names in another unloaded section (`.comment`)
+/// count, and so do they in a section named `.strtab` that is loaded.
+#[test]
+fn elf_symbol_names_are_not_apis_resolved_at_run_time() {
+    let data = std::fs::read(root().join("corpus/malicious/burrow/burrow_v1_x86_64"))
+        .expect("corpus sample");
+    let elf = goblin::elf::Elf::parse(&data).expect("ELF");
+    let (index, comment) = elf
+        .section_headers
+        .iter()
+        .enumerate()
+        .find(|(_, h)| elf.shdr_strtab.get_at(h.sh_name) == Some(".comment"))
+        .expect(".comment");
+    let (at, len) = (comment.sh_offset as usize, comment.sh_size as usize);
+    let name_at =
+        elf.section_headers[elf.header.e_shstrndx as usize].sh_offset as usize + comment.sh_name;
+    let flags_at = elf.header.e_shoff as usize + index * elf.header.e_shentsize as usize + 8;
+    assert_eq!(comment.sh_flags & 2, 0, "not loaded");
+    let names = b"EVP_EncryptInit_ex\0CreateRemoteThread\0";
+    assert!(names.len() <= len);
+    let mut named = data.clone();
+    named[at..at + len].fill(0);
+    named[at..at + names.len()].copy_from_slice(names);
+    let resolved = |d: &[u8]| -> Vec<String> {
+        let t = sample::triage("elf", d);
+        t.behavior
+            .dynamic_apis
+            .iter()
+            .map(|a| a.name.clone())
+            .collect()
+    };
+    let both = ["EVP_EncryptInit_ex", "CreateRemoteThread"];
+    assert_eq!(resolved(&named), both);
+
+    let mut symbols = named.clone();
+    symbols[name_at..name_at + 9].copy_from_slice(b".strtab\0\0");
+    assert!(resolved(&symbols).is_empty(), "{:?}", resolved(&symbols));
+
+    let mut loaded = symbols.clone();
+    loaded[flags_at] |= 2; // SHF_ALLOC
+    assert_eq!(resolved(&loaded), both);
+}

@@ -138,6 +138,15 @@ impl Section {
                 || bare.starts_with(".zdebug_")
                 || bare.starts_with("__DWARF,"))
     }
+
+    /// An ELF file's static symbol table and its names (`.symtab`, `.strtab`), not loaded
+    /// (no `SHF_ALLOC`): the linker's record of the functions the file was built from (a
+    /// statically linked OpenSSL's `EVP_EncryptInit_ex`), which the program never reads. A
+    /// loaded section of that name is not one.
+    pub fn is_symbol_table(&self) -> bool {
+        let bare = self.label().rsplit(':').next().unwrap_or_default();
+        !self.r && !self.w && !self.x && matches!(bare, ".symtab" | ".strtab")
+    }
 }
 
 /// Options for [`triage_with`].
@@ -490,21 +499,22 @@ fn analyse(
         ));
     }
     // Text inside the certificate table is the certificates' (CA URLs, policy texts), not
-    // the program's; debugging information and the COFF symbol table name the source's
-    // variables and files (libgfortran's `xor_keys` array) and are never loaded:
-    // behaviours and techniques read none of them.
+    // the program's; debugging information, the COFF symbol table and an ELF file's static
+    // symbol table name the source's variables, functions and files (libgfortran's
+    // `xor_keys` array, a statically linked OpenSSL's `EVP_EncryptInit_ex`) and are never
+    // loaded: behaviours and techniques read none of them.
     let certificate = parsed.pe.as_ref().and_then(|p| p.certificate_table);
     let symbols = parsed.pe.as_ref().and_then(|p| p.symbol_table);
     let inside = |range: Option<(u64, u64)>, offset: u64| {
         range.is_some_and(|(at, len)| offset >= at && offset - at < len)
     };
-    let debug: Vec<&str> = parsed
+    let unread: Vec<&str> = parsed
         .sections
         .iter()
-        .filter(|s| s.is_debug_info())
+        .filter(|s| s.is_debug_info() || s.is_symbol_table())
         .map(Section::label)
         .collect();
-    let in_debug_info = |s: &FoundString| s.section.as_deref().is_some_and(|n| debug.contains(&n));
+    let in_debug_info = |s: &FoundString| s.section.as_deref().is_some_and(|n| unread.contains(&n));
     // A PE's own export names (its export table) that are API names are not names it
     // resolves, and an API it imports and exports under one name (wine's `kernel32.dll`
     // over `kernelbase.dll`, a hooking library) is one it forwards or wraps: neither is a
