@@ -135,6 +135,10 @@ pub struct Resource {
     /// `cab`, `7z`, `rar`, `elf`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub embedded: Option<String>,
+    /// The data is a PNG, JPEG or GIF image (by its signature and first header): compressed,
+    /// so of high entropy, and no sign of encryption (MFC's toolbar images, typed `PNG`).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub image: bool,
 }
 
 /// What an application manifest asks for.
@@ -237,8 +241,8 @@ pub struct CallArgument {
 
 impl Resource {
     /// Tags a rule's `resource` condition matches: the type, `embedded-KIND`, and
-    /// `high-entropy` (at least 1 KiB at 7.2 bits per byte or more, not an image and not a
-    /// recognised archive: compressed, but not obviously encrypted).
+    /// `high-entropy` (at least 1 KiB at 7.2 bits per byte or more, not an image by type or
+    /// content and not a recognised archive: compressed, but not obviously encrypted).
     pub fn tags(&self) -> Vec<String> {
         let r = self;
         let mut t = vec![r.kind.to_ascii_lowercase()];
@@ -249,7 +253,7 @@ impl Resource {
             r.kind.as_str(),
             "ICON" | "GROUP_ICON" | "BITMAP" | "CURSOR" | "GROUP_CURSOR" | "ANIICON" | "ANICURSOR"
         );
-        if !image && r.embedded.is_none() && r.size >= 1024 && r.entropy >= 7.2 {
+        if !image && !r.image && r.embedded.is_none() && r.size >= 1024 && r.entropy >= 7.2 {
             t.push("high-entropy".into());
         }
         t

@@ -71,6 +71,19 @@ pub fn sniff_embedded(data: &[u8]) -> Option<&'static str> {
     })
 }
 
+/// Whether `data` is a PNG (signature, then the `IHDR` chunk), JPEG (start of image, then
+/// a marker segment) or GIF image (`GIF87a`/`GIF89a`).
+pub fn is_image(data: &[u8]) -> bool {
+    match data {
+        [0x89, b'P', b'N', b'G', b'\r', b'\n', 0x1a, b'\n', _, _, _, _, b'I', b'H', b'D', b'R', ..] => {
+            true
+        }
+        [0xff, 0xd8, 0xff, m, ..] => *m >= 0xc0,
+        [b'G', b'I', b'F', b'8', b'7' | b'9', b'a', ..] => true,
+        _ => false,
+    }
+}
+
 /// Walks the resource directory at file offset `base` (RVA `base_rva`).
 /// Returns what could be read and warnings: part of the directory unreadable
 /// (`parse-error`), more entries than [`MAX_ENTRIES`] (`size-limit`).
@@ -164,6 +177,7 @@ pub fn parse(data: &[u8], sections: &[Section], base_rva: u64) -> (Vec<Resource>
                         // Filled in by `sample::parse`, under one budget for the file.
                         entropy: 0.0,
                         embedded: sniff_embedded(bytes).map(str::to_string),
+                        image: is_image(bytes),
                     });
                 }
                 _ => broken = true,
@@ -202,6 +216,34 @@ pub fn parse(data: &[u8], sections: &[Section], base_rva: u64) -> (Vec<Resource>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// PNG, JPEG and GIF images are known by their signature and first header; a PNG
+    /// signature alone, or random bytes, are not one. An image resource of high entropy
+    /// is not tagged `high-entropy` whatever its type; the same bytes without the image's
+    /// header are.
+    #[test]
+    fn images_are_known_by_their_headers_and_are_not_high_entropy() {
+        let png = b"\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR\0\0\0\x10";
+        assert!(is_image(png));
+        assert!(is_image(b"\xff\xd8\xff\xe0\0\x10JFIF\0"));
+        assert!(is_image(b"GIF89a\x10\0\x10\0"));
+        assert!(is_image(b"GIF87a\x10\0\x10\0"));
+        assert!(!is_image(&png[..8]), "a signature alone");
+        assert!(!is_image(b"\xff\xd8\xff\x00"));
+        assert!(!is_image(b"MZ\x90\0"));
+        let resource = |bytes: &[u8]| Resource {
+            kind: "PNG".into(),
+            name: "AQUA_IDB_GRIPPER".into(),
+            language: 1033,
+            offset: 0,
+            size: 4096,
+            entropy: 7.9,
+            embedded: sniff_embedded(bytes).map(str::to_string),
+            image: is_image(bytes),
+        };
+        assert_eq!(resource(png).tags(), ["png"]);
+        assert_eq!(resource(&png[8..]).tags(), ["png", "high-entropy"]);
+    }
 
     /// A resource directory at offset 0 of a section mapped one to one: one type (RCDATA)
     /// with `names` names, each with one language leaf of 4 bytes (an `MZ` at the last).
