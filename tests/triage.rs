@@ -1225,3 +1225,34 @@ fn elf_symbol_names_are_not_apis_resolved_at_run_time() {
     loaded[flags_at] |= 2; // SHF_ALLOC
     assert_eq!(resolved(&loaded), both);
 }
+
+/// A wiper writes: a disk named and queried (`\\.\PhysicalDrive%d` and `DeviceIoControl`,
+/// as psutil reads its I/O counters) is no wiper; with a write it is one.
+#[test]
+fn a_disk_named_and_queried_is_no_wiper_without_a_write() {
+    let data = std::fs::read(root().join("corpus/malicious/shroud/shroud_v3_x64.dll"))
+        .expect("corpus sample");
+    let at = data
+        .windows(18)
+        .position(|w| w == b"IsDebuggerPresent\0")
+        .expect("import name");
+    // the import IsDebuggerPresent renamed DeviceIoControl
+    let mut query = data.clone();
+    query[at..at + 17].copy_from_slice(b"DeviceIoControl\0\0");
+    query.extend_from_slice(b"\0\\\\.\\PhysicalDrive%d\0");
+    let classes = |d: &[u8]| -> Vec<String> {
+        let t = sample::triage("disk", d);
+        assert!(
+            t.imports
+                .iter()
+                .any(|i| i.name.as_deref() == Some("DeviceIoControl")),
+            "{:?}",
+            t.imports
+        );
+        t.classes.iter().map(|c| c.class.clone()).collect()
+    };
+    assert!(classes(&query).is_empty(), "{:?}", classes(&query));
+    let mut write = query.clone();
+    write.extend_from_slice(b"\0WriteFile\0");
+    assert_eq!(classes(&write), ["wiper"]);
+}
