@@ -514,7 +514,8 @@ fn analyse(
         .filter(|s| s.is_debug_info() || s.is_symbol_table())
         .map(Section::label)
         .collect();
-    let in_debug_info = |s: &FoundString| s.section.as_deref().is_some_and(|n| unread.contains(&n));
+    let in_unread_section =
+        |s: &FoundString| s.section.as_deref().is_some_and(|n| unread.contains(&n));
     // A PE's own export names (its export table) that are API names are not names it
     // resolves, and an API it imports and exports under one name (wine's `kernel32.dll`
     // over `kernelbase.dll`, a hooking library) is one it forwards or wraps: neither is a
@@ -534,7 +535,7 @@ fn analyse(
         let v = s.value.trim();
         inside(certificate, s.offset)
             || inside(symbols, s.offset)
-            || in_debug_info(s)
+            || in_unread_section(s)
             || (own.contains(v) && names_an_api(v))
             || is_bound(v)
             || argument_format(v).is_some_and(is_bound)
@@ -680,8 +681,6 @@ fn analyse(
     (triage, all_strings)
 }
 
-/// The host of a URL (`scheme://host[:port]/...`) or e-mail address, lower-case as IOC
-/// values are.
 /// The APIs a Python extension module (it exports `PyInit_<module>`) hands to Python
 /// scripts, folded ([`behavior::fold`]): the function names of its argument formats that
 /// name an API (`OOnOOk:CreateRemoteThread`, `OO|OkO:InternetOpenUrl`, the text
@@ -708,13 +707,15 @@ fn python_bindings(
 /// `|k:CreateUrlCacheGroup`): format units before the colon, an identifier after it.
 fn argument_format(value: &str) -> Option<&str> {
     let (units, name) = value.rsplit_once(':')?;
-    let unit = |c: char| "bBhHiIlkLKncCfdDOpsSyYzZuUwetes#*&!|$()[]{}; ".contains(c);
+    let unit = |c: char| "bBhHiIlkLKncCfdDOpsSyYzZuUwet#*&!|$()[]{};".contains(c);
     let identifier = name.len() >= 3
         && name.starts_with(|c: char| c.is_ascii_alphabetic())
         && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
     (units.len() <= 32 && units.chars().all(unit) && identifier).then_some(name)
 }
 
+/// The host of a URL (`scheme://host[:port]/...`) or e-mail address, lower-case as IOC
+/// values are.
 fn url_or_mail_host(value: &str) -> Option<&str> {
     if let Some((_, rest)) = value.split_once("://") {
         let authority = rest.split(['/', '?', '#']).next()?;
