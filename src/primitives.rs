@@ -2,8 +2,9 @@
 //! ([`hex`]), a slice clamped to the data ([`slice`]), the last component of a path
 //! ([`base_name`]), a cache hint for bytes about to be read ([`prefetch`]), a list for
 //! people that names the first few items and counts the rest ([`capped_list`]), bytes
-//! appended as text with a shortcut for ASCII ([`push_text`]). Like
-//! [`crate::error`] it sits below the readers and imports no stage.
+//! appended as text with a shortcut for ASCII ([`push_text`]), sixteen bytes as one SSE2
+//! register ([`load_16`]). Like [`crate::error`] it sits below the readers and imports no
+//! stage.
 
 /// How many ports of an address the texts for people name (a report row, a STIX or MISP
 /// description); the rest are counted by [`capped_list`], and `iocs.json` keeps them all.
@@ -105,6 +106,23 @@ pub(crate) fn xorshift(mut state: u64) -> impl FnMut() -> u64 {
         state ^= state << 17;
         state
     }
+}
+
+/// The sixteen bytes of `block` (at least sixteen long) as one SSE2 register, read as two
+/// halves so that no unaligned pointer is dereferenced (the two loads become one).
+///
+/// # Safety
+///
+/// Needs SSE2, which every x86-64 processor has (the `cfg`); it reads only `block`.
+#[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+#[target_feature(enable = "sse2")]
+#[inline]
+pub(crate) fn load_16(block: &[u8]) -> std::arch::x86_64::__m128i {
+    let mut lo = [0u8; 8];
+    let mut hi = [0u8; 8];
+    lo.copy_from_slice(&block[..8]);
+    hi.copy_from_slice(&block[8..16]);
+    std::arch::x86_64::_mm_set_epi64x(i64::from_le_bytes(hi), i64::from_le_bytes(lo))
 }
 
 #[cfg(test)]

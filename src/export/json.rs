@@ -398,13 +398,8 @@ fn string(out: &mut Vec<u8>, value: &str) {
 fn escape_bits_16(block: &[u8]) -> u32 {
     use std::arch::x86_64::{
         _mm_cmpeq_epi8, _mm_min_epu8, _mm_movemask_epi8, _mm_or_si128, _mm_set1_epi8,
-        _mm_set_epi64x,
     };
-    let mut lo = [0u8; 8];
-    let mut hi = [0u8; 8];
-    lo.copy_from_slice(&block[..8]);
-    hi.copy_from_slice(&block[8..16]);
-    let x = _mm_set_epi64x(i64::from_le_bytes(hi), i64::from_le_bytes(lo));
+    let x = crate::primitives::load_16(block);
     // unsigned: a byte is at most 0x1f when the smaller of it and 0x1f is itself
     let control = _mm_cmpeq_epi8(_mm_min_epu8(x, _mm_set1_epi8(0x1f)), x);
     let quote = _mm_cmpeq_epi8(x, _mm_set1_epi8(b'"' as i8));

@@ -118,14 +118,9 @@ fn next_anchor(buf: &[u8], from: usize) -> Option<usize> {
 fn anchor_bits_16(block: &[u8]) -> u32 {
     use std::arch::x86_64::{
         _mm_and_si128, _mm_cmpeq_epi8, _mm_cmpgt_epi8, _mm_cmplt_epi8, _mm_movemask_epi8,
-        _mm_or_si128, _mm_set1_epi8, _mm_set_epi64x,
+        _mm_or_si128, _mm_set1_epi8,
     };
-    let mut lo = [0u8; 8];
-    let mut hi = [0u8; 8];
-    lo.copy_from_slice(&block[..8]);
-    hi.copy_from_slice(&block[8..16]);
-    // the sixteen bytes as one register (the two halves' loads become one)
-    let x = _mm_set_epi64x(i64::from_le_bytes(hi), i64::from_le_bytes(lo));
+    let x = crate::primitives::load_16(block);
     // signed compares: bytes from 0x80 up are negative, below every bound
     let range = _mm_and_si128(
         _mm_cmpgt_epi8(x, _mm_set1_epi8(b'.' as i8 - 1)),

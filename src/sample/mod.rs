@@ -530,15 +530,15 @@ fn analyse(
         .collect();
     let names_an_api = |v: &str| behavior::api_table().apis.contains_key(&behavior::fold(v));
     let bound = python_bindings(&own, &scan.strings);
-    let is_bound = |name: &str| !bound.is_empty() && bound.contains(&behavior::fold(name));
+    // (asked only of a Python extension module's strings and imports)
+    let is_bound = |name: &str| bound.contains(&behavior::fold(name));
     let not_the_programs = |s: &FoundString| {
         let v = s.value.trim();
         inside(certificate, s.offset)
             || inside(symbols, s.offset)
             || in_unread_section(s)
             || (own.contains(v) && names_an_api(v))
-            || is_bound(v)
-            || argument_format(v).is_some_and(is_bound)
+            || (!bound.is_empty() && (is_bound(v) || argument_format(v).is_some_and(is_bound)))
     };
     // copies only where something is left out (most files keep every string and import)
     let program_strings: Vec<FoundString>;
@@ -556,7 +556,7 @@ fn analyse(
     let is_wrapped = |i: &Import| {
         i.name
             .as_deref()
-            .is_some_and(|n| own.contains(n) || is_bound(n))
+            .is_some_and(|n| own.contains(n) || (!bound.is_empty() && is_bound(n)))
     };
     let wrapped: Vec<Import>;
     let behaviour_imports: &[Import] = if parsed.imports.iter().any(is_wrapped) {
