@@ -311,6 +311,66 @@ fn pe_resources_are_read() {
     assert!(pe.resources.iter().any(|r| r.kind == "VERSION"));
 }
 
+/// Text inside the image of a picture resource is pixels, not the program's: a URL inside
+/// a PNG is no IOC and no string, while one appended after the PNG's `IEND` chunk still is,
+/// and so is the same URL when the resource is no image (its PNG signature broken).
+#[test]
+fn text_in_a_picture_resource_is_pixels() {
+    let data =
+        std::fs::read(root().join("corpus/malicious/ashdrop/ashdrop_v1_x64.exe")).expect("sample");
+    let t = sample::triage("ashdrop", &data);
+    let payload =
+        t.pe.expect("pe")
+            .resources
+            .into_iter()
+            .find(|r| r.name == "ADRPAYLOAD")
+            .expect("ADRPAYLOAD resource");
+    let mut png =
+        b"\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR\0\0\0\x10\0\0\0\x10\x08\x06\0\0\0\x1f\xf3\xffa".to_vec();
+    png.extend_from_slice(b"\0\0\0\x20IDAT\0http://pixels.example.net/in.png\0\0\0\0");
+    png.extend_from_slice(b"\0\0\0\0IEND\xaeB`\x82");
+    png.extend_from_slice(b"http://appended.example.org/after.bin\0");
+    assert!(
+        png.len() as u64 <= payload.size,
+        "the resource holds the picture"
+    );
+    let with = |signature: u8| {
+        let mut patched = data.clone();
+        let at = payload.offset as usize;
+        patched[at..at + png.len()].copy_from_slice(&png);
+        patched[at] = signature;
+        let t = sample::triage("patched", &patched);
+        let urls: BTreeSet<String> = t
+            .iocs
+            .iter()
+            .filter(|i| i.kind == spoor::ioc::IocKind::Url)
+            .map(|i| i.value.clone())
+            .collect();
+        let strings = t
+            .strings
+            .iter()
+            .any(|s| s.value.contains("pixels.example.net"));
+        (urls, strings)
+    };
+    let (urls, strings) = with(0x89);
+    assert!(
+        !urls.contains("http://pixels.example.net/in.png"),
+        "{urls:?}"
+    );
+    assert!(!strings, "a string inside the image");
+    assert!(
+        urls.contains("http://appended.example.org/after.bin"),
+        "{urls:?}"
+    );
+    // the same bytes, no image: the URL is the program's
+    let (urls, strings) = with(0x88);
+    assert!(
+        urls.contains("http://pixels.example.net/in.png"),
+        "{urls:?}"
+    );
+    assert!(strings);
+}
+
 #[test]
 fn output_is_deterministic_json() {
     let path = root().join("corpus/malicious/lockjaw/lockjaw_v1_x64.exe");

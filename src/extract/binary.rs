@@ -61,7 +61,7 @@ pub fn extract(
     max_sightings: usize,
 ) -> (IocSet, u64) {
     let parsed = sample::parse(data, sniff(data));
-    let regions = Regions::new(&parsed.sections).with_tables(data);
+    let regions = Regions::of(&parsed, data);
     let min_len = sample::TriageOptions::default().min_string_len;
     // One extraction over all the strings: the caller's extractor may read structured
     // logs, and a later stretch on its own could look like one.

@@ -23,7 +23,10 @@ pub struct PeInfo {
     pub timestamp_flags: Vec<String>,
     /// pefile-compatible import hash (MD5 of `dll.func` pairs), `None` without imports.
     pub imphash: Option<String>,
-    /// Exported names (or `#ordinal`).
+    /// Exported names, then the functions exported by ordinal alone as `#ORDINAL` (every
+    /// non-empty entry of the export address table that no name refers to). pefile's list
+    /// can be shorter: it stops once many ordinals share one address (MFC's `mfc140u.dll`:
+    /// 9,311 of its 14,103 ordinal exports).
     pub exports: Vec<String>,
     /// Bytes after the last section's data, not counting a certificate table at the end.
     pub overlay_size: u64,
@@ -240,6 +243,22 @@ pub struct CallArgument {
 }
 
 impl Resource {
+    /// Whether the resource is a picture: an image by its type (icons, cursors, bitmaps)
+    /// or by its content (a PNG, JPEG or GIF header).
+    pub fn is_picture(&self) -> bool {
+        self.image
+            || matches!(
+                self.kind.as_str(),
+                "ICON"
+                    | "GROUP_ICON"
+                    | "BITMAP"
+                    | "CURSOR"
+                    | "GROUP_CURSOR"
+                    | "ANIICON"
+                    | "ANICURSOR"
+            )
+    }
+
     /// Tags a rule's `resource` condition matches: the type, `embedded-KIND`, and
     /// `high-entropy` (at least 1 KiB at 7.2 bits per byte or more, not an image by type or
     /// content and not a recognised archive: compressed, but not obviously encrypted).
@@ -249,11 +268,7 @@ impl Resource {
         if let Some(e) = &r.embedded {
             t.push(format!("embedded-{e}"));
         }
-        let image = matches!(
-            r.kind.as_str(),
-            "ICON" | "GROUP_ICON" | "BITMAP" | "CURSOR" | "GROUP_CURSOR" | "ANIICON" | "ANICURSOR"
-        );
-        if !image && !r.image && r.embedded.is_none() && r.size >= 1024 && r.entropy >= 7.2 {
+        if !r.is_picture() && r.embedded.is_none() && r.size >= 1024 && r.entropy >= 7.2 {
             t.push("high-entropy".into());
         }
         t

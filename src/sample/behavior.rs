@@ -194,6 +194,9 @@ pub enum AtomKind {
     Resource,
     /// A function an ELF shared object exports (its name as written).
     Export,
+    /// A URL with a host after a scheme (`http://`) in a string, its host not on the
+    /// built-in allowlist (XML namespaces, schemas): a scheme alone is no address.
+    Url,
 }
 
 /// One `need` or `none` line: at least `min` distinct alternatives must match.
@@ -281,6 +284,7 @@ pub fn parse_rules(text: &str) -> Result<Vec<Rule>, crate::Error> {
                     "resolved" => AtomKind::Resolved,
                     "resource" => AtomKind::Resource,
                     "export" => AtomKind::Export,
+                    "url" => AtomKind::Url,
                     other => {
                         return Err(crate::Error::parse_at(
                             n,
@@ -561,6 +565,9 @@ struct Index<'a> {
     exports: FxHashSet<&'a str>,
     /// Pattern → first string containing it, and where in that string it starts.
     string_hits: FxHashMap<String, (&'a FoundString, usize)>,
+    /// URL prefix (lower case) → first string holding a URL with a host after it, where
+    /// the URL starts and its length.
+    url_hits: FxHashMap<String, (&'a FoundString, usize, usize)>,
 }
 
 /// Whether a string holds one of the substrings an ATT&CK rule looks for (the strings
@@ -614,6 +621,70 @@ fn exception_ranges(value: &str) -> Vec<(usize, usize)> {
     })
 }
 
+/// The prefixes of the rules' `url` conditions, in lower case.
+fn url_prefixes() -> &'static [String] {
+    static P: OnceLock<Vec<String>> = OnceLock::new();
+    P.get_or_init(|| {
+        let mut p: Vec<String> = rules()
+            .iter()
+            .flat_map(|r| r.need.iter().chain(&r.none))
+            .filter(|c| c.kind == AtomKind::Url)
+            .flat_map(|c| c.alternatives.iter().map(|a| a.to_ascii_lowercase()))
+            .collect();
+        p.sort();
+        p.dedup();
+        p
+    })
+}
+
+/// The built-in allowlist, which the `url` conditions ask about each URL they find.
+fn url_allowlist() -> &'static crate::ioc::allowlist::Allowlist {
+    static A: OnceLock<crate::ioc::allowlist::Allowlist> = OnceLock::new();
+    A.get_or_init(crate::ioc::allowlist::Allowlist::builtin)
+}
+
+/// The first URL in `value` that starts with `prefix` (a scheme and `://`, any case) and
+/// has a host after it: a name with a dot, an address, a bracketed IPv6 address or a
+/// `%s`-style placeholder that the program fills in. Returns where it starts and the URL,
+/// up to the first blank, quote, angle bracket or control character. A scheme alone
+/// (`http://`, which URL-handling libraries such as MFC hold to build and parse
+/// addresses) is none.
+fn url_with_host<'v>(value: &'v str, prefix: &str) -> Option<(usize, &'v str)> {
+    let bytes = value.as_bytes();
+    let scheme = prefix.len().checked_sub(3)?;
+    memchr::memmem::find_iter(bytes, b"://")
+        .filter_map(|colon| {
+            let start = colon.checked_sub(scheme)?;
+            let head = bytes.get(start..colon + 3)?;
+            if !head.eq_ignore_ascii_case(prefix.as_bytes()) {
+                return None;
+            }
+            let end = bytes[colon + 3..]
+                .iter()
+                .position(|&b| b <= b' ' || matches!(b, b'"' | b'\'' | b'<' | b'>' | 0x7f))
+                .map_or(bytes.len(), |n| colon + 3 + n);
+            let rest = &bytes[colon + 3..end];
+            let host_len = rest
+                .iter()
+                .position(|&b| matches!(b, b'/' | b'?' | b'#'))
+                .unwrap_or(rest.len());
+            let host = &rest[..host_len];
+            let hostlike = match host.first() {
+                Some(b'[' | b'%') => true,
+                Some(b) if b.is_ascii_alphanumeric() => {
+                    host.contains(&b'.')
+                        && host.iter().all(|&b| {
+                            b.is_ascii_alphanumeric()
+                                || matches!(b, b'.' | b'-' | b'_' | b':' | b'@' | b'%')
+                        })
+                }
+                _ => false,
+            };
+            hostlike.then(|| (start, &value[start..end]))
+        })
+        .next()
+}
+
 fn matches(facts: &Index<'_>, cond: &Condition) -> Vec<Evidence> {
     let mut hits: Vec<Evidence> = Vec::new();
     let mut count = 0;
@@ -639,6 +710,11 @@ fn matches(facts: &Index<'_>, cond: &Condition) -> Vec<Evidence> {
             AtomKind::String => {
                 if let Some(&(s, at)) = facts.string_hits.get(&alt.to_ascii_lowercase()) {
                     hits.push(string_evidence_at(s, at, alt.len()));
+                }
+            }
+            AtomKind::Url => {
+                if let Some(&(s, at, len)) = facts.url_hits.get(&alt.to_ascii_lowercase()) {
+                    hits.push(string_evidence_at(s, at, len));
                 }
             }
             AtomKind::Export => {
@@ -758,6 +834,7 @@ pub fn techniques(sample: &Facts<'_>, behavior: &Behavior, format: SampleFormat)
         resources: sample.resources,
         exports: sample.exports.iter().map(String::as_str).collect(),
         string_hits: FxHashMap::default(),
+        url_hits: FxHashMap::default(),
     };
     for imp in sample.imports {
         if let Some(key) = dotted(imp).or_else(|| folded_import(imp, format)) {
@@ -794,6 +871,25 @@ pub fn techniques(sample: &Facts<'_>, behavior: &Behavior, format: SampleFormat)
                     .any(|&(a, b)| a <= m.start() && m.end() <= b);
                 if !inside {
                     facts.string_hits.insert(p.clone(), (s, m.start()));
+                }
+            }
+        }
+    }
+    let prefixes = url_prefixes();
+    if !prefixes.is_empty() {
+        let allowlist = url_allowlist();
+        for s in strings {
+            if !s.value.contains("://") {
+                continue;
+            }
+            for p in prefixes {
+                if facts.url_hits.contains_key(p) {
+                    continue;
+                }
+                if let Some((at, url)) = url_with_host(&s.value, p)
+                    .filter(|(_, url)| !allowlist.contains(crate::ioc::IocKind::Url, url))
+                {
+                    facts.url_hits.insert(p.clone(), (s, at, url.len()));
                 }
             }
         }
@@ -1065,6 +1161,66 @@ mod tests {
         let e = &t.iter().find(|t| t.id == "T1105").expect("T1105").evidence[0];
         assert!(e.value.starts_with("curl -O"));
         assert_eq!(e.offset, Some(0x1000));
+    }
+
+    /// The `url` kind: a download API with a URL that has a host is T1105 at high
+    /// confidence, evidence the URL; with a scheme alone (MFC's `http://`) or an XML
+    /// namespace (an allowlisted host) it is only the low-confidence rule.
+    #[test]
+    fn a_scheme_alone_is_no_address_to_download_from() {
+        let import = |name: &str| Import {
+            library: "wininet.dll".into(),
+            name: Some(name.into()),
+            ordinal: None,
+            delay: false,
+        };
+        let imports = [import("InternetReadFile")];
+        let behavior = Behavior::default();
+        let t1105 = |value: &str| {
+            let strings = [FoundString {
+                offset: 0x40,
+                encoding: Encoding::Utf16le,
+                section: None,
+                value: value.to_string(),
+                tags: Vec::new(),
+            }];
+            let facts = Facts {
+                imports: &imports,
+                strings: &strings,
+                exports: &[],
+                resources: &[],
+            };
+            techniques(&facts, &behavior, SampleFormat::Pe)
+                .into_iter()
+                .find(|t| t.id == "T1105")
+                .map(|t| (t.confidence, t.evidence.last().map(|e| e.value.clone())))
+        };
+        for url in [
+            "http://cdn.example.com/img/logo.gif",
+            "https://198.51.100.14/s2/beacon.php",
+            "HTTP://[2001:db8::7]/a",
+            "http://%s/gate.php?id=%d",
+            "GET http://files.example.net/update.exe HTTP/1.1",
+        ] {
+            let (confidence, evidence) = t1105(url).expect(url);
+            assert_eq!(confidence, Confidence::High, "{url}");
+            assert_eq!(evidence.as_deref(), Some(url), "{url}");
+        }
+        for bare in [
+            "http://",
+            "dhttp://",
+            "https:// %s",
+            "http://localhost",
+            "http://schemas.xmlsoap.org/soap/envelope/",
+            "see http://www.w3.org/2001/XMLSchema",
+        ] {
+            assert_eq!(t1105(bare).map(|t| t.0), Some(Confidence::Low), "{bare}");
+        }
+        assert_eq!(t1105("no scheme here"), None);
+        assert_eq!(
+            url_with_host("x https://a.example.org/p\"q\" y", "https://"),
+            Some((2, "https://a.example.org/p"))
+        );
     }
 
     /// A pattern inside a benign name of `data/attack-string-exceptions.txt` is no

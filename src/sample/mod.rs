@@ -475,7 +475,7 @@ fn analyse(
             .warnings
             .push(Warning::new(WarningCode::InputTruncated, msg));
     }
-    let regions = Regions::new(&parsed.sections).with_tables(data);
+    let regions = Regions::of(&parsed, data);
     let code: Vec<&str> = parsed
         .sections
         .iter()
@@ -783,8 +783,8 @@ fn strings_and_iocs(
 }
 
 /// File ranges of sections, to name the section holding an offset, and of the data
-/// tables that libraries embed ([`Regions::with_tables`]), whose strings are not the
-/// program's.
+/// tables that libraries embed ([`Regions::with_tables`]) and the images of picture
+/// resources ([`Regions::with_pictures`]), whose strings are not the program's.
 #[derive(Debug, Default)]
 pub struct Regions {
     ranges: Vec<(u64, u64, String)>,
@@ -812,6 +812,14 @@ impl Regions {
         }
     }
 
+    /// The regions of a parsed file: its sections, its embedded tables and its pictures.
+    pub fn of(parsed: &Parsed, data: &[u8]) -> Self {
+        let pictures = parsed.pe.as_ref().map_or(&[][..], |pe| &pe.resources);
+        Regions::new(&parsed.sections)
+            .with_tables(data)
+            .with_pictures(data, pictures)
+    }
+
     /// These regions with the file ranges of the tables of `data/embedded-tables.txt`
     /// found in `data` (Brotli's dictionary), where strings are dropped as junk.
     pub fn with_tables(mut self, data: &[u8]) -> Self {
@@ -825,7 +833,25 @@ impl Regions {
         self
     }
 
-    /// Whether file offset `offset` lies inside an embedded table.
+    /// These regions with the images of the picture resources among `resources` (icons,
+    /// bitmaps, PNG, JPEG and GIF images; [`resources::picture_len`]), where strings are
+    /// dropped as junk: runs of pixel bytes that read as text (`o.ga`, `23.iq` in MFC's
+    /// toolbar images) are not the program's. Bytes appended after an image are not
+    /// covered.
+    pub fn with_pictures(mut self, data: &[u8], resources: &[resources::Resource]) -> Self {
+        for r in resources.iter().filter(|r| r.is_picture()) {
+            let bytes = slice(data, r.offset, r.size);
+            if bytes.is_empty() {
+                continue;
+            }
+            let len = resources::picture_len(bytes) as u64;
+            self.tables.push((r.offset, r.offset.saturating_add(len)));
+        }
+        self.tables.sort_unstable();
+        self
+    }
+
+    /// Whether file offset `offset` lies inside an embedded table or a picture.
     pub fn in_table(&self, offset: u64) -> bool {
         let i = self.tables.partition_point(|t| t.0 <= offset);
         i > 0 && offset < self.tables[i - 1].1

@@ -6,6 +6,7 @@
 use super::{Import, Parsed, PeInfo, Section};
 use crate::error::Warning;
 use crate::error::WarningCode::ParseError;
+use goblin::pe::export::ExportAddressTableEntry;
 use goblin::pe::options::{ParseMode, ParseOptions};
 use goblin::pe::PE;
 
@@ -172,7 +173,7 @@ pub fn parse(data: &[u8]) -> Parsed {
         out.imports.extend(imports);
         info
     });
-    let exports = pe
+    let mut exports: Vec<String> = pe
         .exports
         .iter()
         .map(|e| match e.name {
@@ -180,6 +181,7 @@ pub fn parse(data: &[u8]) -> Parsed {
             None => format!("@rva {:#x}", e.rva),
         })
         .collect();
+    exports.extend(ordinal_exports(&pe));
     let call_arguments = super::callsite::string_arguments(
         data,
         &out.sections,
@@ -545,9 +547,88 @@ fn warning(code: crate::error::WarningCode, message: impl Into<String>) -> crate
     crate::error::Warning::new(code, message)
 }
 
+/// The functions a PE exports by ordinal alone, as `#ORDINAL` in ordinal order: goblin
+/// lists the exports that have a name, and a DLL such as MFC's exports nine thousand
+/// functions by ordinal and none by name. An entry of the address table counts when it
+/// is not empty (RVA 0 is a gap in the ordinals) and no name refers to it.
+fn ordinal_exports(pe: &PE<'_>) -> Vec<String> {
+    let Some(ed) = &pe.export_data else {
+        return Vec::new();
+    };
+    let table = &ed.export_address_table;
+    // (ordinals are 16 bits: more entries than that are no export table's)
+    let count = table.len().min(1 << 16);
+    let mut named = vec![false; count];
+    for &i in &ed.export_ordinal_table {
+        if let Some(n) = named.get_mut(usize::from(i)) {
+            *n = true;
+        }
+    }
+    let base = ed.export_directory_table.ordinal_base;
+    table
+        .iter()
+        .take(count)
+        .enumerate()
+        .filter(|&(i, entry)| {
+            let rva = match entry {
+                ExportAddressTableEntry::ExportRVA(r)
+                | ExportAddressTableEntry::ForwarderRVA(r) => *r,
+            };
+            rva != 0 && !named[i]
+        })
+        .map(|(i, _)| format!("#{}", u64::from(base) + i as u64))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A DLL's exports by ordinal alone are listed as `#ORDINAL`: NSIS's `System.dll`
+    /// with its name count set to 0 exports the same eight functions, by ordinal, and an
+    /// emptied address-table entry (RVA 0) is a gap, not an export.
+    #[test]
+    fn exports_by_ordinal_alone_are_listed() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/corpus/benign/debian/nsis/amd64-unicode/System.dll"
+        );
+        let data = std::fs::read(path).expect("corpus DLL");
+        let named = parse(&data).pe.expect("pe").exports;
+        assert_eq!(named.len(), 8, "{named:?}");
+        assert!(named.iter().all(|e| !e.starts_with('#')), "{named:?}");
+        let pe = PE::parse(&data).expect("goblin");
+        let ed = pe.export_data.as_ref().expect("export data");
+        let base = ed.export_directory_table.ordinal_base;
+        let sections = parse(&data).sections;
+        let dir_rva = u64::from(ed.export_directory_table.export_address_table_rva);
+        let at = |rva: u64| {
+            sections
+                .iter()
+                .find(|s| s.virtual_address <= rva && rva < s.virtual_address + s.raw_size)
+                .map(|s| (rva - s.virtual_address + s.raw_offset) as usize)
+                .expect("in a section")
+        };
+        // the directory's NumberOfNames (offset 24) follows its table RVAs: find it from
+        // the address table's RVA, which sits at offset 28
+        let dir = (0..data.len() - 32)
+            .find(|&i| {
+                data[i + 28..i + 32] == (dir_rva as u32).to_le_bytes()
+                    && data[i + 16..i + 20] == base.to_le_bytes()
+            })
+            .expect("export directory");
+        let mut patched = data.clone();
+        patched[dir + 24..dir + 28].copy_from_slice(&0u32.to_le_bytes());
+        let by_ordinal = parse(&patched).pe.expect("pe").exports;
+        let want: Vec<String> = (0..8).map(|i| format!("#{}", base + i)).collect();
+        assert_eq!(by_ordinal, want);
+        // the third entry emptied: a gap
+        let eat = at(dir_rva);
+        patched[eat + 8..eat + 12].copy_from_slice(&0u32.to_le_bytes());
+        let gap = parse(&patched).pe.expect("pe").exports;
+        assert_eq!(gap.len(), 7);
+        assert!(!gap.contains(&format!("#{}", base + 2)), "{gap:?}");
+    }
 
     /// Headers of a PE without an optional header: `names`' sections (8 bytes each), a
     /// symbol table of `symbols` entries at 0x400 and the string table `strings` after it.

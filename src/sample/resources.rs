@@ -84,6 +84,23 @@ pub fn is_image(data: &[u8]) -> bool {
     }
 }
 
+/// How many bytes of `data`, a picture resource, its image takes: a PNG up to the end of
+/// its `IEND` chunk, a JPEG up to its last end-of-image marker, anything else whole. What
+/// follows the image proper (bytes appended to it) is not part of it.
+pub fn picture_len(data: &[u8]) -> usize {
+    if data.starts_with(b"\x89PNG\r\n\x1a\n") {
+        // the IEND chunk: length (0), type, CRC
+        if let Some(at) = memchr::memmem::find(data, b"\0\0\0\0IEND") {
+            return (at + 12).min(data.len());
+        }
+    } else if data.starts_with(&[0xff, 0xd8, 0xff]) {
+        if let Some(at) = memchr::memmem::rfind(data, &[0xff, 0xd9]) {
+            return at + 2;
+        }
+    }
+    data.len()
+}
+
 /// Walks the resource directory at file offset `base` (RVA `base_rva`).
 /// Returns what could be read and warnings: part of the directory unreadable
 /// (`parse-error`), more entries than [`MAX_ENTRIES`] (`size-limit`).
@@ -216,6 +233,21 @@ pub fn parse(data: &[u8], sections: &[Section], base_rva: u64) -> (Vec<Resource>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A picture's image ends at a PNG's `IEND` chunk or a JPEG's last end-of-image
+    /// marker; anything else is taken whole.
+    #[test]
+    fn pictures_end_where_their_image_ends() {
+        let png = b"\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR\0\0\0\x10\0\0\0\0IEND\xaeB`\x82";
+        assert_eq!(picture_len(png), png.len());
+        let appended = [&png[..], b"http://after.example.net/"].concat();
+        assert_eq!(picture_len(&appended), png.len());
+        let jpeg = b"\xff\xd8\xff\xe0\0\x10JFIF\xff\xd9scan\xff\xd9tail";
+        assert_eq!(picture_len(jpeg), jpeg.len() - 4);
+        let gif = b"GIF89a\x10\0\x10\0;after";
+        assert_eq!(picture_len(gif), gif.len());
+        assert_eq!(picture_len(&png[..20]), 20, "no IEND: the whole resource");
+    }
 
     /// PNG, JPEG and GIF images are known by their signature and first header; a PNG
     /// signature alone, or random bytes, are not one. An image resource of high entropy
