@@ -834,18 +834,17 @@ impl Regions {
     }
 
     /// These regions with the images of the picture resources among `resources` (icons,
-    /// bitmaps, PNG, JPEG and GIF images; [`resources::picture_len`]), where strings are
-    /// dropped as junk: runs of pixel bytes that read as text (`o.ga`, `23.iq` in MFC's
-    /// toolbar images) are not the program's. Bytes appended after an image are not
-    /// covered.
+    /// cursors, bitmaps, PNG, JPEG and GIF images whose bytes are what they say;
+    /// [`resources::picture_len`]), where strings are dropped as junk: runs of pixel bytes
+    /// that read as text (`o.ga`, `23.iq` in MFC's toolbar images) are not the program's.
+    /// Bytes appended after an image are not covered.
     pub fn with_pictures(mut self, data: &[u8], resources: &[resources::Resource]) -> Self {
-        for r in resources.iter().filter(|r| r.is_picture()) {
+        for r in resources {
             let bytes = slice(data, r.offset, r.size);
-            if bytes.is_empty() {
-                continue;
+            if let Some(len) = resources::picture_len(&r.kind, bytes).filter(|&n| n > 0) {
+                self.tables
+                    .push((r.offset, r.offset.saturating_add(len as u64)));
             }
-            let len = resources::picture_len(bytes) as u64;
-            self.tables.push((r.offset, r.offset.saturating_add(len)));
         }
         self.tables.sort_unstable();
         self

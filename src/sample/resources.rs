@@ -84,21 +84,43 @@ pub fn is_image(data: &[u8]) -> bool {
     }
 }
 
-/// How many bytes of `data`, a picture resource, its image takes: a PNG up to the end of
-/// its `IEND` chunk, a JPEG up to its last end-of-image marker, anything else whole. What
-/// follows the image proper (bytes appended to it) is not part of it.
-pub fn picture_len(data: &[u8]) -> usize {
-    if data.starts_with(b"\x89PNG\r\n\x1a\n") {
-        // the IEND chunk: length (0), type, CRC
-        if let Some(at) = memchr::memmem::find(data, b"\0\0\0\0IEND") {
-            return (at + 12).min(data.len());
-        }
-    } else if data.starts_with(&[0xff, 0xd8, 0xff]) {
-        if let Some(at) = memchr::memmem::rfind(data, &[0xff, 0xd9]) {
-            return at + 2;
-        }
+/// How many bytes of `data`, a resource of type `kind`, are a picture, or `None` when its
+/// bytes are not the picture its type or header says. A PNG counts up to the end of its
+/// `IEND` chunk and a JPEG up to its last end-of-image marker (bytes appended to an image
+/// are not part of it); a GIF counts whole. By type, an icon or bitmap must start with a
+/// bitmap header (or hold a PNG), a cursor the same after its hotspot, an icon or cursor
+/// group must be the directory its count gives, an animated one a RIFF `ACON` file: a
+/// resource that merely says it is a picture does not make the program's text pixels.
+pub fn picture_len(kind: &str, data: &[u8]) -> Option<usize> {
+    if is_image(data) {
+        return match data.first() {
+            // the IEND chunk: length (0), type, CRC
+            Some(0x89) => Some(
+                memchr::memmem::find(data, b"\0\0\0\0IEND")
+                    .map_or(data.len(), |at| (at + 12).min(data.len())),
+            ),
+            Some(0xff) => memchr::memmem::rfind(data, &[0xff, 0xd9]).map(|at| at + 2),
+            _ => Some(data.len()),
+        };
     }
-    data.len()
+    // a bitmap header's size: core, info, V2, V3, V4, V5
+    let bitmap = |at: usize| {
+        matches!(u32_at(data, at), Some(12 | 40 | 52 | 56 | 108 | 124))
+            || data.get(at..).is_some_and(|d| d.starts_with(b"\x89PNG"))
+    };
+    let whole = match kind {
+        "ICON" | "BITMAP" => bitmap(0),
+        "CURSOR" => bitmap(4),
+        "GROUP_ICON" | "GROUP_CURSOR" => {
+            let count = data
+                .get(4..6)
+                .map_or(0, |c| usize::from(u16::from_le_bytes([c[0], c[1]])));
+            data.starts_with(&[0, 0]) && count > 0 && data.len() == 6 + 14 * count
+        }
+        "ANIICON" | "ANICURSOR" => data.starts_with(b"RIFF") && data.get(8..12) == Some(b"ACON"),
+        _ => false,
+    };
+    whole.then_some(data.len())
 }
 
 /// Walks the resource directory at file offset `base` (RVA `base_rva`).
@@ -235,18 +257,44 @@ mod tests {
     use super::*;
 
     /// A picture's image ends at a PNG's `IEND` chunk or a JPEG's last end-of-image
-    /// marker; anything else is taken whole.
+    /// marker; a GIF, and an icon, cursor or bitmap whose bytes start as one, count whole;
+    /// a resource of a picture type whose bytes are no picture is none.
     #[test]
     fn pictures_end_where_their_image_ends() {
         let png = b"\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR\0\0\0\x10\0\0\0\0IEND\xaeB`\x82";
-        assert_eq!(picture_len(png), png.len());
+        assert_eq!(picture_len("PNG", png), Some(png.len()));
         let appended = [&png[..], b"http://after.example.net/"].concat();
-        assert_eq!(picture_len(&appended), png.len());
+        assert_eq!(picture_len("RCDATA", &appended), Some(png.len()));
         let jpeg = b"\xff\xd8\xff\xe0\0\x10JFIF\xff\xd9scan\xff\xd9tail";
-        assert_eq!(picture_len(jpeg), jpeg.len() - 4);
+        assert_eq!(picture_len("JPG", jpeg), Some(jpeg.len() - 4));
         let gif = b"GIF89a\x10\0\x10\0;after";
-        assert_eq!(picture_len(gif), gif.len());
-        assert_eq!(picture_len(&png[..20]), 20, "no IEND: the whole resource");
+        assert_eq!(picture_len("GIF", gif), Some(gif.len()));
+        assert_eq!(
+            picture_len("PNG", &png[..20]),
+            Some(20),
+            "no IEND: the whole resource"
+        );
+        let dib = [&40u32.to_le_bytes()[..], &[7u8; 60][..]].concat();
+        assert_eq!(picture_len("ICON", &dib), Some(dib.len()));
+        assert_eq!(picture_len("BITMAP", &dib), Some(dib.len()));
+        let cursor = [&[1u8, 0, 2, 0][..], &dib[..]].concat();
+        assert_eq!(picture_len("CURSOR", &cursor), Some(cursor.len()));
+        let group = [&[0u8, 0, 1, 0, 2, 0][..], &[9u8; 28][..]].concat();
+        assert_eq!(picture_len("GROUP_ICON", &group), Some(group.len()));
+        assert_eq!(picture_len("GROUP_ICON", &group[..30]), None);
+        // text in a resource that only says it is a picture
+        let text = b"http://c2.example.com/gate.php\0C:\\Users\\x\\a.exe\0";
+        for kind in [
+            "ICON",
+            "BITMAP",
+            "CURSOR",
+            "GROUP_CURSOR",
+            "ANIICON",
+            "RCDATA",
+        ] {
+            assert_eq!(picture_len(kind, text), None, "{kind}");
+        }
+        assert_eq!(picture_len("ICON", &dib[4..]), None);
     }
 
     /// PNG, JPEG and GIF images are known by their signature and first header; a PNG
