@@ -1,5 +1,6 @@
 //! PE resources: a bounded walk of the resource directory (type / name / language), with the
-//! size, entropy and embedded content (a PE, an archive) of every leaf.
+//! size, entropy and embedded content (a PE, an archive) of every leaf, and which bytes of a
+//! picture resource are its image ([`picture_len`]).
 //!
 //! The walk reads the raw bytes itself so that a broken entry only loses that entry: offsets
 //! are checked against the file, depth is limited to three levels and entries to 32,768
