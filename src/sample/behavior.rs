@@ -582,14 +582,7 @@ pub fn names_a_technique_string(value: &str) -> bool {
 fn string_patterns() -> &'static (Vec<String>, Option<AhoCorasick>) {
     static P: OnceLock<(Vec<String>, Option<AhoCorasick>)> = OnceLock::new();
     P.get_or_init(|| {
-        let mut pats: Vec<String> = rules()
-            .iter()
-            .flat_map(|r| r.need.iter().chain(&r.none))
-            .filter(|c| c.kind == AtomKind::String)
-            .flat_map(|c| c.alternatives.iter().map(|a| a.to_ascii_lowercase()))
-            .collect();
-        pats.sort();
-        pats.dedup();
+        let pats = alternatives_of(AtomKind::String);
         let ac = AhoCorasickBuilder::new()
             .ascii_case_insensitive(true)
             .match_kind(MatchKind::Standard)
@@ -621,20 +614,24 @@ fn exception_ranges(value: &str) -> Vec<(usize, usize)> {
     })
 }
 
+/// The alternatives of the rules' conditions of one kind, in lower case, sorted, once
+/// each.
+fn alternatives_of(kind: AtomKind) -> Vec<String> {
+    let mut alternatives: Vec<String> = rules()
+        .iter()
+        .flat_map(|r| r.need.iter().chain(&r.none))
+        .filter(|c| c.kind == kind)
+        .flat_map(|c| c.alternatives.iter().map(|a| a.to_ascii_lowercase()))
+        .collect();
+    alternatives.sort();
+    alternatives.dedup();
+    alternatives
+}
+
 /// The prefixes of the rules' `url` conditions, in lower case.
 fn url_prefixes() -> &'static [String] {
     static P: OnceLock<Vec<String>> = OnceLock::new();
-    P.get_or_init(|| {
-        let mut p: Vec<String> = rules()
-            .iter()
-            .flat_map(|r| r.need.iter().chain(&r.none))
-            .filter(|c| c.kind == AtomKind::Url)
-            .flat_map(|c| c.alternatives.iter().map(|a| a.to_ascii_lowercase()))
-            .collect();
-        p.sort();
-        p.dedup();
-        p
-    })
+    P.get_or_init(|| alternatives_of(AtomKind::Url))
 }
 
 /// The built-in allowlist, which the `url` conditions ask about each URL they find.
