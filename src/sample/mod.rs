@@ -829,7 +829,7 @@ impl Regions {
                 self.tables.push((at, at.saturating_add(table.len)));
             }
         }
-        self.tables.sort_unstable();
+        self.merge_tables();
         self
     }
 
@@ -846,8 +846,23 @@ impl Regions {
                     .push((r.offset, r.offset.saturating_add(len as u64)));
             }
         }
-        self.tables.sort_unstable();
+        self.merge_tables();
         self
+    }
+
+    /// Sorts the junk ranges and merges those that overlap, so that [`Regions::in_table`]
+    /// need only ask the last range starting at or before an offset (a picture inside
+    /// another resource's range would otherwise hide the larger one).
+    fn merge_tables(&mut self) {
+        self.tables.sort_unstable();
+        let mut merged: Vec<(u64, u64)> = Vec::with_capacity(self.tables.len());
+        for &(start, end) in &self.tables {
+            match merged.last_mut() {
+                Some(last) if start <= last.1 => last.1 = last.1.max(end),
+                _ => merged.push((start, end)),
+            }
+        }
+        self.tables = merged;
     }
 
     /// Whether file offset `offset` lies inside an embedded table or a picture.
@@ -970,4 +985,27 @@ fn sample_iocs(set: IocSet) -> Vec<SampleIoc> {
                 .collect(),
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A junk range inside a larger one (a picture inside an embedded table's bytes)
+    /// leaves the larger one whole: offsets past the inner range's end are still inside.
+    #[test]
+    fn nested_junk_ranges_are_merged() {
+        let mut regions = Regions {
+            tables: vec![(10, 20), (0, 100), (150, 160), (155, 170), (300, 301)],
+            ..Regions::default()
+        };
+        regions.merge_tables();
+        assert_eq!(regions.tables, [(0, 100), (150, 170), (300, 301)]);
+        for inside in [0, 15, 50, 99, 150, 165, 300] {
+            assert!(regions.in_table(inside), "{inside}");
+        }
+        for outside in [100, 149, 170, 299, 301] {
+            assert!(!regions.in_table(outside), "{outside}");
+        }
+    }
 }
