@@ -63,6 +63,8 @@ pub struct ConfidenceTable {
     pub common: FxHashSet<String>,
     /// `(confidence, minimum distinct uncommon APIs)`, highest first.
     pub levels: Vec<(Confidence, usize)>,
+    /// The kernel32.dll functions the Go runtime imports into every Go program (exact).
+    pub go_runtime: FxHashSet<String>,
 }
 
 /// Parses `behavior-confidence.txt`.
@@ -75,6 +77,8 @@ pub fn parse_confidence_table(text: &str) -> ConfidenceTable {
                 "common"
             } else if p == "levels" {
                 "levels"
+            } else if p == "go-runtime" {
+                "go-runtime"
             } else {
                 ""
             };
@@ -83,6 +87,9 @@ pub fn parse_confidence_table(text: &str) -> ConfidenceTable {
         match part {
             "common" => {
                 t.common.insert(fold(e));
+            }
+            "go-runtime" => {
+                t.go_runtime.insert(e.to_string());
             }
             "levels" => {
                 if let Some((c, n)) = e.split_once(char::is_whitespace) {
@@ -102,6 +109,17 @@ pub fn parse_confidence_table(text: &str) -> ConfidenceTable {
 pub fn confidence_table() -> &'static ConfidenceTable {
     static T: OnceLock<ConfidenceTable> = OnceLock::new();
     T.get_or_init(|| parse_confidence_table(include_str!("../../data/behavior-confidence.txt")))
+}
+
+/// Whether `import` is one the Go runtime puts into every Go program for Windows
+/// (`[go-runtime]` of `behavior-confidence.txt`): in a sample built by Go, no sign of what
+/// the program does.
+pub fn is_go_runtime_import(import: &Import) -> bool {
+    import.library.eq_ignore_ascii_case("kernel32.dll")
+        && import
+            .name
+            .as_deref()
+            .is_some_and(|n| confidence_table().go_runtime.contains(n))
 }
 
 /// Rates a category: the distinct APIs it holds (imported or resolved) that are not common
@@ -1057,6 +1075,28 @@ pub fn packing_technique(verdict: &PackerVerdict) -> Option<Technique> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_go_runtime_imports_are_read() {
+        let import = |library: &str, name: &str| Import {
+            library: library.to_string(),
+            name: Some(name.to_string()),
+            ordinal: None,
+            delay: false,
+        };
+        assert!(confidence_table().go_runtime.len() >= 40);
+        assert!(is_go_runtime_import(&import("KERNEL32.dll", "WriteFile")));
+        assert!(is_go_runtime_import(&import(
+            "kernel32.dll",
+            "GetThreadContext"
+        )));
+        // exact names of kernel32.dll: the wide sibling, or another DLL, is not the runtime's
+        assert!(!is_go_runtime_import(&import(
+            "kernel32.dll",
+            "CreateFileW"
+        )));
+        assert!(!is_go_runtime_import(&import("ntdll.dll", "WriteFile")));
+    }
 
     /// The `export` kind: a shared object exporting two of the C library's file functions
     /// and importing `dlsym` (an LD_PRELOAD hook); one export, or no `dlsym`, is not one.

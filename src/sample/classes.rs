@@ -3,7 +3,8 @@
 //! confidence and the evidence lines that earned it.
 //!
 //! Driven by `data/class-hints.txt` (syntax at its top): a class holds when every `need` line
-//! has an alternative that holds and its `evidence` lines weigh at least its lowest `level`.
+//! has an alternative that holds, each line by a fact of its own, and its `evidence` lines
+//! weigh at least its lowest `level`, each fact once.
 //! The facts read are the sample's own: ATT&CK techniques at medium or high confidence,
 //! imports and APIs resolved at run time, strings, indicator types, PE resource tags, and two
 //! signals (a URL to a bare IP address, packing). Several hints may stand; none is a plain
@@ -256,9 +257,12 @@ impl<'a> Facts<'a> {
             t.format,
             super::SampleFormat::Macho | super::SampleFormat::MachoFat
         );
+        // (the Go runtime's imports are in every Go program: no sign of what this one does)
+        let go = t.toolchains.iter().any(|c| c.name == "go");
         let mut apis: BTreeSet<String> = t
             .imports
             .iter()
+            .filter(|i| !(go && super::behavior::is_go_runtime_import(i)))
             .filter_map(|i| i.name.as_deref())
             .map(|n| {
                 fold(if macho {
@@ -294,54 +298,120 @@ impl<'a> Facts<'a> {
         }
     }
 
-    /// What makes `alt` hold, in words, or `None`.
-    fn holds(&self, alt: &Alternative) -> Option<String> {
+    /// Every fact that makes `alt` hold (at most [`MAX_FACTS`]), each as a key that names
+    /// the fact (the technique found, the API, the sample's string, ...) and in words.
+    fn holding(&self, alt: &Alternative) -> Vec<(String, String)> {
         let v = alt.value.as_str();
+        let one = |words: String| vec![(words.clone(), words)];
         match alt.kind {
             Kind::Technique => self
                 .t
                 .techniques
                 .iter()
                 .filter(|x| x.confidence != Confidence::Low)
-                .find(|x| x.id == v || x.id.strip_prefix(v).is_some_and(|r| r.starts_with('.')))
-                .map(|x| format!("technique {} {} ({})", x.id, x.name, x.confidence)),
-            Kind::Api => self.apis.contains(v).then(|| format!("api {v}")),
+                .filter(|x| x.id == v || x.id.strip_prefix(v).is_some_and(|r| r.starts_with('.')))
+                .take(MAX_FACTS)
+                .map(|x| {
+                    let words = format!("technique {} {} ({})", x.id, x.name, x.confidence);
+                    (format!("technique {}", x.id), words)
+                })
+                .collect(),
+            Kind::Api => {
+                if self.apis.contains(v) {
+                    one(format!("api {v}"))
+                } else {
+                    Vec::new()
+                }
+            }
             Kind::String => self
                 .strings
                 .iter()
-                .find(|(lower, _)| lower.contains(v))
-                .map(|(_, s)| format!("string \"{}\"", shorten(s))),
+                .filter(|(lower, _)| lower.contains(v))
+                .take(MAX_FACTS)
+                .map(|(_, s)| (format!("string {s}"), format!("string \"{}\"", shorten(s))))
+                .collect(),
             Kind::Ioc => self
                 .t
                 .iocs
                 .iter()
-                .find(|i| i.kind.as_str() == v)
-                .map(|i| format!("{v} {}", shorten(&i.value))),
+                .filter(|i| i.kind.as_str() == v)
+                .take(MAX_FACTS)
+                .map(|i| {
+                    (
+                        format!("{v} {}", i.value),
+                        format!("{v} {}", shorten(&i.value)),
+                    )
+                })
+                .collect(),
             Kind::Resource => self
                 .resources
                 .iter()
-                .find(|(tag, _)| tag == v)
-                .map(|(tag, name)| format!("resource {name} ({tag})")),
+                .filter(|(tag, _)| tag == v)
+                .take(MAX_FACTS)
+                .map(|(tag, name)| {
+                    let words = format!("resource {name} ({tag})");
+                    (words.clone(), words)
+                })
+                .collect(),
             Kind::Signal => match v {
-                "ip-url" => self.ip_url.map(|u| {
-                    format!(
-                        "URL to an IP address {}",
-                        crate::ioc::refang::defang(IocKind::Url, u)
-                    )
-                }),
-                "packed" => (self.t.packer.verdict == super::behavior::Packing::Packed)
-                    .then(|| "packed".to_string()),
-                _ => None,
+                "ip-url" => self
+                    .ip_url
+                    .map(|u| {
+                        one(format!(
+                            "URL to an IP address {}",
+                            crate::ioc::refang::defang(IocKind::Url, u)
+                        ))
+                    })
+                    .unwrap_or_default(),
+                "packed" if self.t.packer.verdict == super::behavior::Packing::Packed => {
+                    one("packed".to_string())
+                }
+                _ => Vec::new(),
             },
-            Kind::Event | Kind::Events | Kind::Activity => {
-                self.activity.and_then(|a| a.holds(alt.kind.name(), v))
-            }
+            Kind::Event | Kind::Events | Kind::Activity => self
+                .activity
+                .and_then(|a| a.holds(alt.kind.name(), v))
+                .map(one)
+                .unwrap_or_default(),
         }
     }
 
-    fn any(&self, alts: &[Alternative]) -> Option<String> {
-        alts.iter().find_map(|a| self.holds(a))
+    /// The facts that make any of `alts` hold, in the order of the alternatives, each once.
+    fn candidates(&self, alts: &[Alternative]) -> Vec<(String, String)> {
+        let mut out: Vec<(String, String)> = Vec::new();
+        for alt in alts {
+            for fact in self.holding(alt) {
+                if !out.iter().any(|(key, _)| *key == fact.0) {
+                    out.push(fact);
+                }
+            }
+        }
+        out
     }
+}
+
+/// How many facts of one alternative are told apart (a pattern found in thousands of
+/// strings needs only a few of them to show that each line has a fact of its own).
+const MAX_FACTS: usize = 8;
+
+/// Whether each line can be given a fact of its own (`lines` holds each line's fact keys):
+/// one technique found does not meet two `need` lines (`T1027.013` is no sign of a second
+/// behaviour because a second line names `T1027`, which matches it too).
+fn distinct_facts(lines: &[Vec<String>], used: &mut Vec<String>) -> bool {
+    let Some((first, rest)) = lines.split_first() else {
+        return true;
+    };
+    for key in first {
+        if used.contains(key) {
+            continue;
+        }
+        used.push(key.clone());
+        if distinct_facts(rest, used) {
+            return true;
+        }
+        used.pop();
+    }
+    false
 }
 
 fn shorten(s: &str) -> String {
@@ -408,14 +478,32 @@ pub fn hints_with(t: &Triage, activity: Option<&dyn Activity>) -> Vec<ClassHint>
     let facts = Facts::new(t, activity);
     let mut out = Vec::new();
     for class in table() {
-        if class.need.iter().any(|alts| facts.any(alts).is_none()) {
+        let needs: Vec<Vec<String>> = class
+            .need
+            .iter()
+            .map(|alts| {
+                facts
+                    .candidates(alts)
+                    .into_iter()
+                    .map(|(key, _)| key)
+                    .collect()
+            })
+            .collect();
+        if !distinct_facts(&needs, &mut Vec::new()) {
             continue;
         }
+        // each fact weighs once: a line whose only facts earlier lines counted adds nothing
         let mut score = 0.0;
+        let mut counted: Vec<String> = Vec::new();
         let mut evidence = Vec::new();
         for e in &class.evidence {
-            if let Some(what) = facts.any(&e.alternatives) {
+            let fresh = facts
+                .candidates(&e.alternatives)
+                .into_iter()
+                .find(|(key, _)| !counted.contains(key));
+            if let Some((key, what)) = fresh {
                 score += e.weight;
+                counted.push(key);
                 if !evidence.contains(&what) {
                     evidence.push(what);
                 }
@@ -498,6 +586,47 @@ mod tests {
         let logs = log_alternatives();
         assert!(logs.contains(&("activity", "download-execute")), "{logs:?}");
         assert!(logs.contains(&("events", "file_rename 25")), "{logs:?}");
+    }
+
+    #[test]
+    fn each_need_line_has_a_fact_of_its_own() {
+        let keys = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let met = |lines: &[Vec<String>]| distinct_facts(lines, &mut Vec::new());
+        let one = keys(&["technique T1027.013"]);
+        assert!(!met(&[one.clone(), one.clone()]));
+        // the first line takes the fact the second one cannot do without
+        assert!(met(&[
+            keys(&["technique T1027.013", "technique T1140"]),
+            one.clone()
+        ]));
+        assert!(!met(&[one.clone(), Vec::new()]));
+        assert!(met(&[]));
+    }
+
+    /// A technique found once counts once: `T1027.013` (an encrypted resource, or a key
+    /// name in a crypto library's error strings) meets the loader's first `need` line and,
+    /// through `T1027`, its second: alone it is no loader, with a second sign it is.
+    #[test]
+    fn one_technique_is_one_sign_of_a_class() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/corpus/benign/built/backupd_x64.exe"
+        );
+        let data = std::fs::read(path).expect("corpus sample");
+        let mut t = crate::sample::triage("backupd_x64.exe", &data);
+        let technique = |id: &str| crate::findings::triage::Technique {
+            id: id.to_string(),
+            name: id.to_string(),
+            confidence: Confidence::Medium,
+            evidence: Vec::new(),
+        };
+        let loader = |t: &Triage| hints(t).into_iter().find(|h| h.class == "loader");
+        t.techniques = vec![technique("T1027.013")];
+        assert_eq!(loader(&t), None);
+        t.techniques.push(technique("T1140"));
+        let hint = loader(&t).expect("two signs make a loader hint");
+        assert_eq!(hint.confidence, Confidence::Medium);
+        assert_eq!(hint.evidence.len(), 2, "{:?}", hint.evidence);
     }
 
     #[test]

@@ -532,12 +532,32 @@ fn analyse(
     let bound = python_bindings(&own, &scan.strings);
     // (asked only of a Python extension module's strings and imports)
     let is_bound = |name: &str| bound.contains(&behavior::fold(name));
+    let no_resources = Vec::new();
+    let res = parsed.pe.as_ref().map_or(&no_resources, |p| &p.resources);
+    let toolchains = toolchain::detect(&toolchain::Input {
+        data,
+        pe: format == SampleFormat::Pe,
+        sections: &parsed.sections,
+        imports: &parsed.imports,
+        strings: &scan.strings,
+        resources: res,
+    });
+    // The Go runtime's imports are in every Go program: no sign of what this one does,
+    // neither as imports nor as the names the import table spells them with.
+    let go_runtime = toolchains.iter().any(|t| t.name == "go");
+    let go_runtime_names: rustc_hash::FxHashSet<&str> = parsed
+        .imports
+        .iter()
+        .filter(|i| go_runtime && behavior::is_go_runtime_import(i))
+        .filter_map(|i| i.name.as_deref())
+        .collect();
     let not_the_programs = |s: &FoundString| {
         let v = s.value.trim();
         inside(certificate, s.offset)
             || inside(symbols, s.offset)
             || in_unread_section(s)
             || (own.contains(v) && names_an_api(v))
+            || go_runtime_names.contains(v)
             || (!bound.is_empty() && (is_bound(v) || argument_format(v).is_some_and(is_bound)))
     };
     // copies only where something is left out (most files keep every string and import)
@@ -554,9 +574,10 @@ fn analyse(
         &scan.strings
     };
     let is_wrapped = |i: &Import| {
-        i.name
-            .as_deref()
-            .is_some_and(|n| own.contains(n) || (!bound.is_empty() && is_bound(n)))
+        (go_runtime && behavior::is_go_runtime_import(i))
+            || i.name
+                .as_deref()
+                .is_some_and(|n| own.contains(n) || (!bound.is_empty() && is_bound(n)))
     };
     let wrapped: Vec<Import>;
     let behaviour_imports: &[Import] = if parsed.imports.iter().any(is_wrapped) {
@@ -571,8 +592,6 @@ fn analyse(
         &parsed.imports
     };
     let mut behavior = behavior::analyse(behaviour_imports, behaviour_strings, format);
-    let no_resources = Vec::new();
-    let res = parsed.pe.as_ref().map_or(&no_resources, |p| &p.resources);
     let techniques = behavior::techniques(
         &behavior::Facts {
             imports: behaviour_imports,
@@ -587,14 +606,6 @@ fn analyse(
         Some(range) => certificate_iocs(data, iocs, range),
         None => iocs,
     };
-    let toolchains = toolchain::detect(&toolchain::Input {
-        data,
-        pe: format == SampleFormat::Pe,
-        sections: &parsed.sections,
-        imports: &parsed.imports,
-        strings: &scan.strings,
-        resources: res,
-    });
     // What the toolchain says is not an indicator: .NET type and namespace names and
     // assembly versions (`System.Net`, `4.0.0.0`), Crystal source files (`client.cr`).
     let dotnet_names = parsed
@@ -990,6 +1001,50 @@ fn sample_iocs(set: IocSet) -> Vec<SampleIoc> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The kernel32.dll functions the Go runtime imports are no behaviour of a Go program,
+    /// neither as imports nor as the names its import table spells: a corpus program's
+    /// `CreateFileA`/`WriteFile` count until a Go build ID says Go built it.
+    #[test]
+    fn go_runtime_imports_are_no_behaviour_of_a_go_program() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/corpus/benign/built/backupd_x64.exe"
+        );
+        let data = std::fs::read(path).expect("corpus sample");
+        let apis = |t: &Triage| -> Vec<String> {
+            let mut v: Vec<String> = t
+                .behavior
+                .categories
+                .iter()
+                .flat_map(|c| c.imports.iter().chain(&c.resolved).cloned())
+                .collect();
+            v.extend(t.behavior.dynamic_apis.iter().map(|d| d.name.clone()));
+            v
+        };
+        let plain = triage("backupd_x64.exe", &data);
+        assert!(!plain.toolchains.iter().any(|t| t.name == "go"));
+        for api in ["kernel32.dll!CreateFileA", "kernel32.dll!WriteFile"] {
+            assert!(apis(&plain).iter().any(|a| a == api), "{api}");
+        }
+        let mut go = data.clone();
+        go.extend_from_slice(b"\0Go build ID: \"aaaa/bbbb/cccc/dddd\"\0");
+        let t = triage("backupd_go.exe", &go);
+        assert!(t.toolchains.iter().any(|t| t.name == "go"));
+        let left = apis(&t);
+        for name in ["CreateFileA", "WriteFile"] {
+            assert!(
+                !left.iter().any(|a| a.ends_with(name)),
+                "{name} in {left:?}"
+            );
+        }
+        // the program's own imports stay
+        assert!(
+            left.iter().any(|a| a == "kernel32.dll!FindFirstFileA"),
+            "{left:?}"
+        );
+        assert!(left.iter().any(|a| a.ends_with("CryptEncrypt")), "{left:?}");
+    }
 
     /// A junk range inside a larger one (a picture inside an embedded table's bytes)
     /// leaves the larger one whole: offsets past the inner range's end are still inside.
