@@ -629,6 +629,36 @@ mod tests {
         assert_eq!(hint.evidence.len(), 2, "{:?}", hint.evidence);
     }
 
+    /// Keystrokes read through imports and an Internet API are what a GUI framework has
+    /// (MFC); a remote shell's pipes beside them make a backdoor hint.
+    #[test]
+    fn keylogging_and_the_internet_are_no_backdoor_alone() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/corpus/benign/built/backupd_x64.exe"
+        );
+        let data = std::fs::read(path).expect("corpus sample");
+        let mut t = crate::sample::triage("backupd_x64.exe", &data);
+        t.techniques = vec![crate::findings::triage::Technique {
+            id: "T1056.001".to_string(),
+            name: "Input Capture: Keylogging".to_string(),
+            confidence: Confidence::Medium,
+            evidence: Vec::new(),
+        }];
+        let import = |library: &str, name: &str| crate::findings::triage::Import {
+            library: library.to_string(),
+            name: Some(name.to_string()),
+            ordinal: None,
+            delay: false,
+        };
+        t.imports.push(import("wininet.dll", "InternetOpenW"));
+        let backdoor = |t: &Triage| hints(t).into_iter().find(|h| h.class == "backdoor");
+        assert_eq!(backdoor(&t), None);
+        t.imports.push(import("kernel32.dll", "CreatePipe"));
+        let hint = backdoor(&t).expect("a keylogger with a remote shell's pipes");
+        assert_eq!(hint.confidence, Confidence::Medium);
+    }
+
     #[test]
     fn ip_literal_hosts() {
         assert!(url_host_is_ip("http://203.0.113.77/img/logo.gif"));
