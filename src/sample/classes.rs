@@ -376,13 +376,14 @@ impl<'a> Facts<'a> {
         }
     }
 
-    /// The facts that make any of `alts` hold, in the order of the alternatives, each once.
-    fn candidates(&self, alts: &[Alternative]) -> Vec<(String, String)> {
-        let mut out: Vec<(String, String)> = Vec::new();
+    /// The facts that make any of `alts` hold, in the order of the alternatives, each once:
+    /// `(key, words, the alternative that found it)`.
+    fn candidates(&self, alts: &[Alternative]) -> Vec<(String, String, String)> {
+        let mut out: Vec<(String, String, String)> = Vec::new();
         for alt in alts {
-            for fact in self.holding(alt) {
-                if !out.iter().any(|(key, _)| *key == fact.0) {
-                    out.push(fact);
+            for (key, words) in self.holding(alt) {
+                if !out.iter().any(|(k, _, _)| *k == key) {
+                    out.push((key, words, format!("{} {}", alt.kind.name(), alt.value)));
                 }
             }
         }
@@ -394,18 +395,23 @@ impl<'a> Facts<'a> {
 /// strings needs only a few of them to show that each line has a fact of its own).
 const MAX_FACTS: usize = 8;
 
-/// Whether each line can be given a fact of its own (`lines` holds each line's fact keys):
-/// one technique found does not meet two `need` lines (`T1027.013` is no sign of a second
-/// behaviour because a second line names `T1027`, which matches it too).
-fn distinct_facts(lines: &[Vec<String>], used: &mut Vec<String>) -> bool {
+/// Whether each line can be given a fact of its own (`lines` holds each line's facts as
+/// `(key, the alternative that found it)`): one technique found does not meet two `need`
+/// lines (`T1027.013` is no sign of a second behaviour because a second line names
+/// `T1027`, which matches it too), unless both lines name it alike (`technique T1561` on
+/// both of the wiper's lines: a disk wipe is both a disk named and a write).
+fn distinct_facts(lines: &[Vec<(String, String)>], used: &mut Vec<(String, String)>) -> bool {
     let Some((first, rest)) = lines.split_first() else {
         return true;
     };
-    for key in first {
-        if used.contains(key) {
+    for fact in first {
+        if used
+            .iter()
+            .any(|(key, alt)| *key == fact.0 && *alt != fact.1)
+        {
             continue;
         }
-        used.push(key.clone());
+        used.push(fact.clone());
         if distinct_facts(rest, used) {
             return true;
         }
@@ -478,14 +484,14 @@ pub fn hints_with(t: &Triage, activity: Option<&dyn Activity>) -> Vec<ClassHint>
     let facts = Facts::new(t, activity);
     let mut out = Vec::new();
     for class in table() {
-        let needs: Vec<Vec<String>> = class
+        let needs: Vec<Vec<(String, String)>> = class
             .need
             .iter()
             .map(|alts| {
                 facts
                     .candidates(alts)
                     .into_iter()
-                    .map(|(key, _)| key)
+                    .map(|(key, _, alt)| (key, alt))
                     .collect()
             })
             .collect();
@@ -500,8 +506,8 @@ pub fn hints_with(t: &Triage, activity: Option<&dyn Activity>) -> Vec<ClassHint>
             let fresh = facts
                 .candidates(&e.alternatives)
                 .into_iter()
-                .find(|(key, _)| !counted.contains(key));
-            if let Some((key, what)) = fresh {
+                .find(|(key, _, _)| !counted.contains(key));
+            if let Some((key, what, _)) = fresh {
                 score += e.weight;
                 counted.push(key);
                 if !evidence.contains(&what) {
@@ -590,16 +596,22 @@ mod tests {
 
     #[test]
     fn each_need_line_has_a_fact_of_its_own() {
-        let keys = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-        let met = |lines: &[Vec<String>]| distinct_facts(lines, &mut Vec::new());
-        let one = keys(&["technique T1027.013"]);
-        assert!(!met(&[one.clone(), one.clone()]));
-        // the first line takes the fact the second one cannot do without
+        let fact = |key: &str, alt: &str| (key.to_string(), alt.to_string());
+        let met = |lines: &[Vec<(String, String)>]| distinct_facts(lines, &mut Vec::new());
+        let found = fact("technique T1027.013", "technique T1027.013");
+        let as_parent = fact("technique T1027.013", "technique T1027");
+        let decoded = fact("technique T1140", "technique T1140");
+        assert!(!met(&[vec![found.clone()], vec![as_parent.clone()]]));
+        // the second line finds another fact
         assert!(met(&[
-            keys(&["technique T1027.013", "technique T1140"]),
-            one.clone()
+            vec![found.clone()],
+            vec![as_parent.clone(), decoded.clone()]
         ]));
-        assert!(!met(&[one.clone(), Vec::new()]));
+        // the first line takes the fact the second one cannot do without
+        assert!(met(&[vec![as_parent, decoded], vec![found.clone()]]));
+        // one fact both lines name alike meets both (a logged raw disk write for a wiper)
+        assert!(met(&[vec![found.clone()], vec![found.clone()]]));
+        assert!(!met(&[vec![found], Vec::new()]));
         assert!(met(&[]));
     }
 
@@ -627,6 +639,37 @@ mod tests {
         let hint = loader(&t).expect("two signs make a loader hint");
         assert_eq!(hint.confidence, Confidence::Medium);
         assert_eq!(hint.evidence.len(), 2, "{:?}", hint.evidence);
+    }
+
+    /// One logged write to a raw disk meets both of the wiper's `need` lines, which name it
+    /// alike, and weighs once.
+    #[test]
+    fn one_fact_named_alike_meets_two_need_lines() {
+        struct DiskWrite;
+        impl Activity for DiskWrite {
+            fn holds(&self, kind: &str, value: &str) -> Option<String> {
+                (kind == "event" && value == "file_modify \\\\.\\physicaldrive")
+                    .then(|| "session.evtx record 7: file_modify \\\\.\\PhysicalDrive0".to_string())
+            }
+        }
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/corpus/benign/built/backupd_x64.exe"
+        );
+        let data = std::fs::read(path).expect("corpus sample");
+        let mut t = crate::sample::triage("backupd_x64.exe", &data);
+        // no write API of its own: the logged write alone meets the second line
+        t.imports
+            .retain(|i| !matches!(i.name.as_deref(), Some("WriteFile" | "NtWriteFile")));
+        let wiper = |activity: Option<&dyn Activity>| {
+            hints_with(&t, activity)
+                .into_iter()
+                .find(|h| h.class == "wiper")
+        };
+        assert_eq!(wiper(None), None);
+        let hint = wiper(Some(&DiskWrite)).expect("a logged raw disk write");
+        assert_eq!(hint.confidence, Confidence::Medium);
+        assert_eq!(hint.evidence.len(), 1, "{:?}", hint.evidence);
     }
 
     /// Keystrokes read through imports and an Internet API are what a GUI framework has
