@@ -799,6 +799,23 @@ fn extract_on_a_binary_uses_triage_strings() {
     assert!(utf16 >= 5, "{utf16} UTF-16LE sightings");
 }
 
+/// The assembly `mcs` compiles from `source` in a folder of its own, or `None` (with a
+/// note) when mono's `mcs` is not installed and `SPOOR_REQUIRE_MCS` is not set.
+fn compiled_cs(folder: &str, name: &str, source: &str) -> Option<Vec<u8>> {
+    if !super::corpus::on_path("mcs") {
+        assert!(
+            std::env::var_os("SPOOR_REQUIRE_MCS").is_none(),
+            "SPOOR_REQUIRE_MCS is set but mcs is not on PATH"
+        );
+        eprintln!("note: mcs (Debian mono-mcs) is not on PATH; skipping the .NET sample");
+        return None;
+    }
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(folder);
+    std::fs::create_dir_all(&dir).expect("dir");
+    let exe = super::rules_dotnet::mcs(&dir, name, source);
+    Some(std::fs::read(&exe).expect("assembly"))
+}
+
 /// A C# program (inert: it returns at once unless given six arguments), compiled with mono's
 /// `mcs` when installed: triage reads its .NET facts, maps its .NET API references to
 /// behaviours and techniques, names the toolchain, and keeps .NET names out of the domains.
@@ -838,18 +855,9 @@ namespace Inert.Loader {
   }
 }
 "#;
-    if !super::corpus::on_path("mcs") {
-        assert!(
-            std::env::var_os("SPOOR_REQUIRE_MCS").is_none(),
-            "SPOOR_REQUIRE_MCS is set but mcs is not on PATH"
-        );
-        eprintln!("note: mcs (Debian mono-mcs) is not on PATH; skipping the .NET sample");
+    let Some(data) = compiled_cs("dotnet-sample", "stage", SOURCE) else {
         return;
-    }
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("dotnet-sample");
-    std::fs::create_dir_all(&dir).expect("dir");
-    let exe = super::rules_dotnet::mcs(&dir, "stage", SOURCE);
-    let data = std::fs::read(&exe).expect("assembly");
+    };
     let t = sample::triage("stage.exe", &data);
     let pe = t.pe.as_ref().expect("pe");
     let net = pe.dotnet.as_ref().expect(".NET facts");
@@ -910,6 +918,55 @@ namespace Inert.Loader {
     for name in ["system.net", "system.net.http", "inert.loader"] {
         assert!(!domains.contains(&name), "{name} in {domains:?}");
     }
+}
+
+/// Loading an assembly by name (`Assembly.Load(string)`, `AppDomain.Load(AssemblyName)`:
+/// plug-ins, `System.Drawing`'s type converters) is no reflective code loading: the member
+/// references name the overload, and T1620 needs `Load(byte[])` (the other test).
+#[test]
+fn dotnet_loads_by_name_are_no_reflective_code_loading() {
+    const SOURCE: &str = r#"
+using System;
+using System.Reflection;
+
+namespace Inert.Plugins {
+  public static class Host {
+    public static int Main(string[] args) {
+      if (args.Length != 6) return 0;
+      var a = Assembly.Load("Inert.Plugin.Spell");
+      var b = AppDomain.CurrentDomain.Load(new AssemblyName("Inert.Plugin.Grammar"));
+      var c = Activator.CreateInstance(a.GetType("Inert.Plugin.Spell.Checker"));
+      a.EntryPoint.Invoke(null, null);
+      return b.GetHashCode() + c.GetHashCode();
+    }
+  }
+}
+"#;
+    let Some(data) = compiled_cs("dotnet-loads-by-name", "host", SOURCE) else {
+        return;
+    };
+    let t = sample::triage("host.exe", &data);
+    let net =
+        t.pe.as_ref()
+            .and_then(|p| p.dotnet.as_ref())
+            .expect(".NET facts");
+    for m in [
+        "System.Reflection.Assembly::Load(string)",
+        "System.AppDomain::Load(System.Reflection.AssemblyName)",
+    ] {
+        assert!(
+            net.member_refs.iter().any(|r| r == m),
+            "{m} in {:?}",
+            net.member_refs
+        );
+    }
+    assert!(
+        !net.member_refs.iter().any(|r| r.ends_with("::Load")),
+        "{:?}",
+        net.member_refs
+    );
+    let ids: Vec<&str> = t.techniques.iter().map(|x| x.id.as_str()).collect();
+    assert!(!ids.contains(&"T1620"), "{ids:?}");
 }
 
 /// mingw's section names and symbol table: a `/N` name is read from the COFF string table

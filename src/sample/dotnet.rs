@@ -8,6 +8,9 @@
 //! native import) and the P/Invoke entries (`kernel32.dll!VirtualAllocEx`). Both become
 //! imports of the sample, so behaviours and ATT&CK rules read them through the same tables as
 //! native imports (`data/api-categories.txt` lists .NET members as `Namespace.Type.Member`).
+//! `Assembly.Load` and `AppDomain.Load` are told apart by their signature's first parameter:
+//! `Load` of bytes is reflective code loading, one of a name is written `Load(string)` or
+//! `Load(System.Reflection.AssemblyName)`, which no table takes for it.
 
 use super::resources::rva_to_offset;
 use super::{Import, Section};
@@ -101,6 +104,7 @@ fn read_tables(data: &[u8], root: usize) -> Option<(Pairs, Pairs)> {
     let (strings_at, strings_len) = find("#Strings")?;
     let t = data.get(tables_at..tables_at.checked_add(tables_len)?)?;
     let heap = data.get(strings_at..strings_at.checked_add(strings_len)?)?;
+    let blobs = find("#Blob").and_then(|(at, len)| data.get(at..at.checked_add(len)?));
     let heap_sizes = *t.get(6)?;
     let valid = u64::from_le_bytes(t.get(8..16)?.try_into().ok()?);
     let mut rows = [0u32; 64];
@@ -223,9 +227,21 @@ fn read_tables(data: &[u8], root: usize) -> Option<(Pairs, Pairs)> {
         let Some(owner) = type_ref(class >> 3) else {
             continue;
         };
-        let Some(name) = read(at + member_ref_parent, s).map(string) else {
+        let Some(mut name) = read(at + member_ref_parent, s).map(string) else {
             break;
         };
+        if name == "Load" && LOADERS.contains(&owner.as_str()) {
+            // which `Load`: of bytes (reflective code loading) or of an assembly by name
+            let sig = read(at + member_ref_parent + s, b).and_then(|i| blob(blobs?, i));
+            if let Some(Param::Other(ty)) = sig.and_then(first_param) {
+                let ty = match ty {
+                    TypeName::Named(n) => n,
+                    TypeName::Token(v) if v & 3 == 1 => type_ref(v >> 2).unwrap_or_default(),
+                    TypeName::Token(_) => String::new(),
+                };
+                name = format!("Load({})", if ty.is_empty() { "?" } else { &ty });
+            }
+        }
         if !name.is_empty() {
             members.push((owner, name));
         }
@@ -252,6 +268,119 @@ fn read_tables(data: &[u8], root: usize) -> Option<(Pairs, Pairs)> {
     pinvoke.sort();
     pinvoke.dedup();
     Some((members, pinvoke))
+}
+
+/// The types whose `Load` loads an assembly: from bytes (`Load(byte[])`, reflective code
+/// loading, kept as `Load`) or by name (`Load(string)`, `Load(System.Reflection.AssemblyName)`,
+/// named so in the member references, where the API tables do not take them for the first).
+const LOADERS: [&str; 2] = ["System.Reflection.Assembly", "System.AppDomain"];
+
+/// The first parameter of a method signature.
+enum Param {
+    /// `byte[]`.
+    Bytes,
+    /// Another type.
+    Other(TypeName),
+}
+
+/// A parameter type as a signature writes it.
+enum TypeName {
+    /// A built-in type (`string`, `object`, ...).
+    Named(String),
+    /// A class or value type: its `TypeDefOrRef` coded token.
+    Token(u32),
+}
+
+/// The blob at `index` of the `#Blob` heap (its length prefix read).
+fn blob(heap: &[u8], index: u32) -> Option<&[u8]> {
+    let rest = heap.get(index as usize..)?;
+    let (len, n) = compressed(rest)?;
+    rest.get(n..n.checked_add(len as usize)?)
+}
+
+/// A compressed unsigned integer of a signature (ECMA-335 II.23.2) and its length.
+fn compressed(b: &[u8]) -> Option<(u32, usize)> {
+    let b0 = u32::from(*b.first()?);
+    if b0 & 0x80 == 0 {
+        Some((b0, 1))
+    } else if b0 & 0xc0 == 0x80 {
+        Some(((b0 & 0x3f) << 8 | u32::from(*b.get(1)?), 2))
+    } else if b0 & 0xe0 == 0xc0 {
+        let rest = b.get(1..4)?;
+        let v = (b0 & 0x1f) << 24
+            | u32::from(rest[0]) << 16
+            | u32::from(rest[1]) << 8
+            | u32::from(rest[2]);
+        Some((v, 4))
+    } else {
+        None
+    }
+}
+
+/// Steps over one type of a signature at `*i` (ECMA-335 II.23.2.12); `None` for a form
+/// not read here (a general array, a function pointer) or bytes that end early.
+fn skip_type(sig: &[u8], i: &mut usize, depth: u32) -> Option<()> {
+    if depth > 16 {
+        return None;
+    }
+    loop {
+        let t = *sig.get(*i)?;
+        *i += 1;
+        match t {
+            // void, the primitive types, string, typed reference, native ints, object
+            0x01..=0x0e | 0x16 | 0x18 | 0x19 | 0x1c => return Some(()),
+            // a class or value type, a generic parameter: one compressed number
+            0x11 | 0x12 | 0x13 | 0x1e => {
+                let (_, n) = compressed(sig.get(*i..)?)?;
+                *i += n;
+                return Some(());
+            }
+            // a custom modifier before the type: its token, then the type
+            0x1f | 0x20 => {
+                let (_, n) = compressed(sig.get(*i..)?)?;
+                *i += n;
+            }
+            // a pointer, a by-reference or a one-dimensional array of the type that follows
+            0x0f | 0x10 | 0x1d => {}
+            // a generic instance: the generic type, the count, the arguments
+            0x15 => {
+                skip_type(sig, i, depth + 1)?;
+                let (count, n) = compressed(sig.get(*i..)?)?;
+                *i += n;
+                for _ in 0..count.min(64) {
+                    skip_type(sig, i, depth + 1)?;
+                }
+                return Some(());
+            }
+            _ => return None,
+        }
+    }
+}
+
+/// The first parameter of a method's signature blob (ECMA-335 II.23.2.1-2); `None` when it
+/// has none or the blob is not read here.
+fn first_param(sig: &[u8]) -> Option<Param> {
+    let conv = *sig.first()?;
+    let mut i = 1;
+    if conv & 0x10 != 0 {
+        // generic: the count of its generic parameters
+        i += compressed(sig.get(i..)?)?.1;
+    }
+    let (count, n) = compressed(sig.get(i..)?)?;
+    i += n;
+    if count == 0 {
+        return None;
+    }
+    skip_type(sig, &mut i, 0)?;
+    while matches!(sig.get(i), Some(0x1f | 0x20)) {
+        i += 1 + compressed(sig.get(i + 1..)?)?.1;
+    }
+    Some(match (*sig.get(i)?, sig.get(i + 1).copied()) {
+        (0x1d, Some(0x05)) => Param::Bytes,
+        (0x0e, _) => Param::Other(TypeName::Named("string".to_string())),
+        (0x11 | 0x12, _) => Param::Other(TypeName::Token(compressed(sig.get(i + 1..)?)?.0)),
+        (t, _) => Param::Other(TypeName::Named(format!("type 0x{t:02x}"))),
+    })
 }
 
 /// The .NET facts of the PE in `data`, and the imports they add (referenced members as
@@ -409,4 +538,55 @@ pub fn identifiers(info: &DotnetInfo) -> rustc_hash::FxHashSet<String> {
         .chain(info.version.as_deref());
     out.extend(versions.map(str::to_string));
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn compressed_numbers_of_one_two_and_four_bytes() {
+        assert_eq!(compressed(&[0x03]), Some((3, 1)));
+        assert_eq!(compressed(&[0x80, 0x80]), Some((0x80, 2)));
+        assert_eq!(compressed(&[0xc0, 0x00, 0x40, 0x00]), Some((0x4000, 4)));
+        assert_eq!(compressed(&[0x80]), None);
+        assert_eq!(compressed(&[0xe0]), None);
+        assert_eq!(compressed(&[]), None);
+    }
+
+    /// Signatures of `Assembly.Load` as compilers write them (ECMA-335 II.23.2.1): the
+    /// return type (a class), then the first parameter.
+    #[test]
+    fn the_first_parameter_of_a_method_signature() {
+        let bytes = |sig: &[u8]| matches!(first_param(sig), Some(Param::Bytes));
+        let named = |sig: &[u8]| match first_param(sig) {
+            Some(Param::Other(TypeName::Named(n))) => Some(n),
+            _ => None,
+        };
+        let token = |sig: &[u8]| match first_param(sig) {
+            Some(Param::Other(TypeName::Token(t))) => Some(t),
+            _ => None,
+        };
+        // static Assembly Load(byte[]) and Load(byte[], byte[])
+        assert!(bytes(&[0x00, 0x01, 0x12, 0x21, 0x1d, 0x05]));
+        assert!(bytes(&[0x00, 0x02, 0x12, 0x21, 0x1d, 0x05, 0x1d, 0x05]));
+        // instance Assembly AppDomain.Load(byte[])
+        assert!(bytes(&[0x20, 0x01, 0x12, 0x21, 0x1d, 0x05]));
+        // Load(string), Load(AssemblyName) (TypeRef row 9: 9 << 2 | 1)
+        assert_eq!(
+            named(&[0x00, 0x01, 0x12, 0x21, 0x0e]).as_deref(),
+            Some("string")
+        );
+        assert_eq!(token(&[0x00, 0x01, 0x12, 0x21, 0x12, 0x25]), Some(0x25));
+        // a generic return type (List<int>), a custom modifier before the parameter
+        let generic = [0x00, 0x01, 0x15, 0x12, 0x21, 0x01, 0x08, 0x1d, 0x05];
+        assert!(bytes(&generic));
+        assert!(bytes(&[0x00, 0x01, 0x01, 0x20, 0x21, 0x1d, 0x05]));
+        // byte[][] is not byte[]
+        assert!(!bytes(&[0x00, 0x01, 0x12, 0x21, 0x1d, 0x1d, 0x05]));
+        // no parameter, a cut blob, a form not read here
+        assert!(first_param(&[0x00, 0x00, 0x12, 0x21]).is_none());
+        assert!(first_param(&[0x00, 0x01, 0x12]).is_none());
+        assert!(first_param(&[0x00, 0x01, 0x1b, 0x00]).is_none());
+    }
 }
