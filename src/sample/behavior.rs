@@ -122,6 +122,24 @@ pub fn is_go_runtime_import(import: &Import) -> bool {
             .is_some_and(|n| confidence_table().go_runtime.contains(n))
 }
 
+/// How many of the Go runtime's imports an import table must hold to be the one Go's linker
+/// writes: every Go executable of the real goodware set holds at least 36 of them, a C
+/// program a handful (so a `Go build ID` string put into a C loader does not hide its
+/// `SetThreadContext` and `ResumeThread`).
+const GO_RUNTIME_TABLE_MIN: usize = 30;
+
+/// Whether `imports` is the import table Go's linker writes for the runtime: at least
+/// [`GO_RUNTIME_TABLE_MIN`] distinct functions of `[go-runtime]`. With a Go toolchain found,
+/// those imports are no behaviour of the sample.
+pub fn is_go_runtime_table(imports: &[Import]) -> bool {
+    let found: FxHashSet<&str> = imports
+        .iter()
+        .filter(|i| is_go_runtime_import(i))
+        .filter_map(|i| i.name.as_deref())
+        .collect();
+    found.len() >= GO_RUNTIME_TABLE_MIN
+}
+
 /// Rates a category: the distinct APIs it holds (imported or resolved) that are not common
 /// in benign programs decide its confidence; the reason names the count and the common ones.
 pub fn rate(c: &mut Category) {
@@ -1096,6 +1114,15 @@ mod tests {
             "CreateFileW"
         )));
         assert!(!is_go_runtime_import(&import("ntdll.dll", "WriteFile")));
+        // the table Go's linker writes, and a C program's few of the same functions
+        let mut names: Vec<&String> = confidence_table().go_runtime.iter().collect();
+        names.sort();
+        let table: Vec<Import> = names
+            .iter()
+            .map(|n| import("KERNEL32.dll", n.as_str()))
+            .collect();
+        assert!(is_go_runtime_table(&table));
+        assert!(!is_go_runtime_table(&table[..GO_RUNTIME_TABLE_MIN - 1]));
     }
 
     /// The `export` kind: a shared object exporting two of the C library's file functions

@@ -258,7 +258,8 @@ impl<'a> Facts<'a> {
             super::SampleFormat::Macho | super::SampleFormat::MachoFat
         );
         // (the Go runtime's imports are in every Go program: no sign of what this one does)
-        let go = t.toolchains.iter().any(|c| c.name == "go");
+        let go = t.toolchains.iter().any(|c| c.name == "go")
+            && super::behavior::is_go_runtime_table(&t.imports);
         let mut apis: BTreeSet<String> = t
             .imports
             .iter()
