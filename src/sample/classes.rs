@@ -616,23 +616,33 @@ mod tests {
         assert!(met(&[]));
     }
 
-    /// A technique found once counts once: `T1027.013` (an encrypted resource, or a key
-    /// name in a crypto library's error strings) meets the loader's first `need` line and,
-    /// through `T1027`, its second: alone it is no loader, with a second sign it is.
-    #[test]
-    fn one_technique_is_one_sign_of_a_class() {
+    /// The triage of a built benign corpus program, whose facts the tests then set.
+    fn built_benign() -> Triage {
         let path = concat!(
             env!("CARGO_MANIFEST_DIR"),
             "/corpus/benign/built/backupd_x64.exe"
         );
         let data = std::fs::read(path).expect("corpus sample");
-        let mut t = crate::sample::triage("backupd_x64.exe", &data);
-        let technique = |id: &str| crate::findings::triage::Technique {
+        crate::sample::triage("backupd_x64.exe", &data)
+    }
+
+    /// A technique found at medium confidence.
+    fn medium(id: &str, name: &str) -> crate::findings::triage::Technique {
+        crate::findings::triage::Technique {
             id: id.to_string(),
-            name: id.to_string(),
+            name: name.to_string(),
             confidence: Confidence::Medium,
             evidence: Vec::new(),
-        };
+        }
+    }
+
+    /// A technique found once counts once: `T1027.013` (an encrypted resource, or a key
+    /// name in a crypto library's error strings) meets the loader's first `need` line and,
+    /// through `T1027`, its second: alone it is no loader, with a second sign it is.
+    #[test]
+    fn one_technique_is_one_sign_of_a_class() {
+        let mut t = built_benign();
+        let technique = |id: &str| medium(id, id);
         let loader = |t: &Triage| hints(t).into_iter().find(|h| h.class == "loader");
         t.techniques = vec![technique("T1027.013")];
         assert_eq!(loader(&t), None);
@@ -653,12 +663,7 @@ mod tests {
                     .then(|| "session.evtx record 7: file_modify \\\\.\\PhysicalDrive0".to_string())
             }
         }
-        let path = concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/corpus/benign/built/backupd_x64.exe"
-        );
-        let data = std::fs::read(path).expect("corpus sample");
-        let mut t = crate::sample::triage("backupd_x64.exe", &data);
+        let mut t = built_benign();
         // no write API of its own: the logged write alone meets the second line
         t.imports
             .retain(|i| !matches!(i.name.as_deref(), Some("WriteFile" | "NtWriteFile")));
@@ -677,18 +682,8 @@ mod tests {
     /// (MFC); a remote shell's pipes beside them make a backdoor hint.
     #[test]
     fn keylogging_and_the_internet_are_no_backdoor_alone() {
-        let path = concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/corpus/benign/built/backupd_x64.exe"
-        );
-        let data = std::fs::read(path).expect("corpus sample");
-        let mut t = crate::sample::triage("backupd_x64.exe", &data);
-        t.techniques = vec![crate::findings::triage::Technique {
-            id: "T1056.001".to_string(),
-            name: "Input Capture: Keylogging".to_string(),
-            confidence: Confidence::Medium,
-            evidence: Vec::new(),
-        }];
+        let mut t = built_benign();
+        t.techniques = vec![medium("T1056.001", "Input Capture: Keylogging")];
         let import = |library: &str, name: &str| crate::findings::triage::Import {
             library: library.to_string(),
             name: Some(name.to_string()),
