@@ -29,6 +29,8 @@
 //! `cargo bench --bench extract -- --reports-only` only scores the report texts (quick;
 //! with `SPOOR_BIN` set, that binary is scored instead of a fresh release build), written to
 //! `target/bench/extract-reports.{md,json}`.
+//! `cargo bench --bench extract -- --generate-only` only writes the mixed log (and its
+//! ground truth) and prints its path: `benches/pgo-build.sh` trains on it.
 
 mod measure;
 mod mixed_log;
@@ -88,6 +90,7 @@ struct Config {
     venv: PathBuf,
     memory_only: bool,
     reports_only: bool,
+    generate_only: bool,
     keep: bool,
 }
 
@@ -105,13 +108,15 @@ fn env_u64(name: &str) -> Result<Option<u64>, String> {
 fn config() -> Result<Config, String> {
     let mut memory_only = false;
     let mut reports_only = false;
+    let mut generate_only = false;
     for arg in std::env::args().skip(1) {
         match arg.as_str() {
             "--memory-only" => memory_only = true,
             "--reports-only" => reports_only = true,
+            "--generate-only" => generate_only = true,
             "--bench" => {} // passed by cargo bench
             "-h" | "--help" => {
-                println!("usage: cargo bench --bench extract [-- --memory-only | --reports-only]\n(see the top of benches/extract/main.rs for the environment variables)");
+                println!("usage: cargo bench --bench extract [-- --memory-only | --reports-only | --generate-only]\n(see the top of benches/extract/main.rs for the environment variables)");
                 std::process::exit(0);
             }
             other => eprintln!("bench extract: ignoring argument {other:?}"),
@@ -139,6 +144,7 @@ fn config() -> Result<Config, String> {
         venv,
         memory_only,
         reports_only,
+        generate_only,
         keep: std::env::var("SPOOR_BENCH_KEEP").is_ok_and(|v| v == "1"),
     })
 }
@@ -169,7 +175,12 @@ fn run() -> Result<ExitCode, String> {
     let cfg = config()?;
     std::fs::create_dir_all(cfg.dir.join("logs"))
         .map_err(|e| format!("{}: {e}", cfg.dir.display()))?;
-    let spoor = spoor_binary(&cfg)?;
+    // (generating needs no spoor: the PGO build trains the binary on this file)
+    let spoor = if cfg.generate_only {
+        PathBuf::new()
+    } else {
+        spoor_binary(&cfg)?
+    };
     let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
     if cfg.reports_only {
         let score = reports::score(&spoor, &cfg.root, &cfg.dir)?;
@@ -212,6 +223,10 @@ fn run() -> Result<ExitCode, String> {
     truth
         .write_tsv(&truth_path)
         .map_err(|e| format!("{}: {e}", truth_path.display()))?;
+    if cfg.generate_only {
+        println!("{}", log.display());
+        return Ok(ExitCode::SUCCESS);
+    }
     warm_cache(&log)?;
 
     let result = if cfg.memory_only {
