@@ -1117,6 +1117,91 @@ fn apis_a_module_also_exports_are_wrapped_not_used() {
     assert!(!resolved(&t), "{:?}", t.behavior.dynamic_apis);
 }
 
+/// A DLL that exports a broad slice of the Windows API implements it with the layer below,
+/// as wine's `kernelbase.dll` does over `ntdll.dll`: its ntdll imports of the categories it
+/// exports (injection, anti-debug) are no techniques, while the import list keeps them. The
+/// same code exporting only the five functions it implements (fewer than a layer) keeps
+/// T1055 and T1622. Compiled with mingw-w64 (inert: nothing calls the exports).
+#[test]
+fn an_api_layers_imports_are_how_it_implements_its_exports() {
+    if !super::corpus::on_path("x86_64-w64-mingw32-gcc") {
+        assert!(
+            std::env::var_os("SPOOR_REQUIRE_CORPUS_BUILD").is_none(),
+            "SPOOR_REQUIRE_CORPUS_BUILD is set but x86_64-w64-mingw32-gcc is not on PATH"
+        );
+        eprintln!("note: x86_64-w64-mingw32-gcc is not on PATH; skipping the API layer DLL");
+        return;
+    }
+    const SOURCE: &str = r#"
+typedef long NTSTATUS;
+__declspec(dllimport) NTSTATUS __stdcall NtWriteVirtualMemory(void *, void *, const void *, unsigned long long, unsigned long long *);
+__declspec(dllimport) NTSTATUS __stdcall NtAllocateVirtualMemory(void *, void **, unsigned long long, unsigned long long *, unsigned long, unsigned long);
+__declspec(dllimport) NTSTATUS __stdcall RtlCreateUserThread(void *, void *, int, unsigned long, unsigned long long, unsigned long long, void *, void *, void *, void *);
+__declspec(dllimport) NTSTATUS __stdcall NtQueryInformationProcess(void *, int, void *, unsigned long, unsigned long *);
+__declspec(dllimport) NTSTATUS __stdcall NtSetInformationThread(void *, int, void *, unsigned long);
+__declspec(dllexport) int WriteProcessMemory(void *p, void *a) { return NtWriteVirtualMemory(p, a, a, 1, 0); }
+__declspec(dllexport) int VirtualAllocEx(void *p, void *a) { return NtAllocateVirtualMemory(p, &a, 0, 0, 0x1000, 4); }
+__declspec(dllexport) int CreateRemoteThread(void *p, void *a) { return RtlCreateUserThread(p, 0, 0, 0, 0, 0, a, 0, 0, 0); }
+__declspec(dllexport) int CheckRemoteDebuggerPresent(void *p, void *a) { return NtQueryInformationProcess(p, 7, a, 8, 0); }
+__declspec(dllexport) int IsDebuggerPresent(void *p, void *a) { return NtSetInformationThread(p, 17, a, 0); }
+#ifdef LAYER
+#define API(name) __declspec(dllexport) int name(void *a, void *b) { return (int)(long long)a + (int)(long long)b; }
+API(RegOpenKeyExW) API(RegSetValueExW) API(RegQueryValueExW) API(RegCreateKeyExW) API(RegDeleteKeyW)
+API(RegEnumKeyExW) API(RegDeleteValueW) API(RegEnumValueW) API(CreateFileW) API(ReadFile)
+API(DeleteFileW) API(CopyFileW) API(MoveFileExW) API(FindFirstFileW) API(FindNextFileW)
+#endif
+"#;
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("api-layer");
+    std::fs::create_dir_all(&dir).expect("dir");
+    let source = dir.join("layer.c");
+    std::fs::write(&source, SOURCE).expect("source");
+    let build = |define: &str| {
+        let out = dir.join(format!("{define}.dll"));
+        let status = std::process::Command::new("x86_64-w64-mingw32-gcc")
+            .args(["-O2", "-shared", &format!("-D{define}")])
+            .arg("-o")
+            .arg(&out)
+            .arg(&source)
+            .args(["-lntdll", "-Wl,--no-insert-timestamp"])
+            .status()
+            .expect("x86_64-w64-mingw32-gcc runs");
+        assert!(status.success(), "x86_64-w64-mingw32-gcc -D{define}");
+        sample::triage(define, &std::fs::read(&out).expect("dll"))
+    };
+    let ids = |t: &spoor::findings::triage::Triage| -> Vec<String> {
+        t.techniques.iter().map(|x| x.id.clone()).collect()
+    };
+    let imported = |t: &spoor::findings::triage::Triage| {
+        t.imports
+            .iter()
+            .any(|i| i.name.as_deref() == Some("NtWriteVirtualMemory"))
+    };
+    let five = build("FIVE");
+    assert_eq!(five.pe.as_ref().map_or(0, |p| p.exports.len()), 5);
+    assert!(
+        ids(&five).contains(&"T1055".to_string()),
+        "{:?}",
+        ids(&five)
+    );
+    assert!(
+        ids(&five).contains(&"T1622".to_string()),
+        "{:?}",
+        ids(&five)
+    );
+    let layer = build("LAYER");
+    assert_eq!(layer.pe.as_ref().map_or(0, |p| p.exports.len()), 20);
+    for id in ["T1055", "T1055.001", "T1106", "T1622"] {
+        assert!(!ids(&layer).contains(&id.to_string()), "{:?}", ids(&layer));
+    }
+    assert!(imported(&layer) && imported(&five));
+    // the names its import table spells are not read as functions resolved at run time
+    assert!(
+        layer.behavior.dynamic_apis.is_empty(),
+        "{:?}",
+        layer.behavior.dynamic_apis
+    );
+}
+
 /// An ELF shared object that exports the C library's directory functions and imports
 /// `dlsym` is an LD_PRELOAD hook (T1574.006, medium, the exports and the import as
 /// evidence); with one of the two missing it is not. `burrow_v3_x86_64.so` patched: its

@@ -140,6 +140,52 @@ pub fn is_go_runtime_table(imports: &[Import]) -> bool {
     found.len() >= GO_RUNTIME_TABLE_MIN
 }
 
+/// How many distinct functions of `api-categories.txt` a PE must export to be a layer of
+/// the Windows API itself: wine's `kernel32.dll`, `kernelbase.dll`, `advapi32.dll`,
+/// `ntdll.dll` and `ntoskrnl.exe` export 24 to 86 of them, no other file of the real
+/// goodware set more than 2, no corpus sample any.
+const API_LAYER_MIN: usize = 20;
+
+/// How many functions of one category an API layer must export for its imports of that
+/// category to be how it implements them.
+const API_LAYER_CATEGORY_MIN: usize = 2;
+
+/// The categories (indexes into [`ApiTable::order`]) that a module exporting `exports`
+/// implements: empty unless it exports at least [`API_LAYER_MIN`] table functions; then
+/// each category of which it exports at least [`API_LAYER_CATEGORY_MIN`]. `kernelbase.dll`
+/// exports `WriteProcessMemory` and `VirtualAllocEx` and imports `NtWriteVirtualMemory`
+/// to do what they say: its imports of those categories are no sign of what it does.
+pub fn api_layer_categories<'a>(exports: impl IntoIterator<Item = &'a str>) -> FxHashSet<usize> {
+    let table = api_table();
+    let exported: FxHashSet<String> = exports
+        .into_iter()
+        .map(fold)
+        .filter(|f| table.apis.contains_key(f))
+        .collect();
+    if exported.len() < API_LAYER_MIN {
+        return FxHashSet::default();
+    }
+    let mut per: FxHashMap<usize, usize> = FxHashMap::default();
+    for cat in exported.iter().filter_map(|f| table.apis.get(f)).flatten() {
+        *per.entry(*cat).or_default() += 1;
+    }
+    per.into_iter()
+        .filter(|&(_, n)| n >= API_LAYER_CATEGORY_MIN)
+        .map(|(cat, _)| cat)
+        .collect()
+}
+
+/// Whether `import` is a function of one of `categories` (from [`api_layer_categories`]).
+pub fn in_categories(import: &Import, categories: &FxHashSet<usize>) -> bool {
+    !categories.is_empty()
+        && import.name.as_deref().is_some_and(|n| {
+            api_table()
+                .apis
+                .get(&fold(n))
+                .is_some_and(|cats| cats.iter().any(|c| categories.contains(c)))
+        })
+}
+
 /// Rates a category: the distinct APIs it holds (imported or resolved) that are not common
 /// in benign programs decide its confidence; the reason names the count and the common ones.
 pub fn rate(c: &mut Category) {
@@ -1123,6 +1169,53 @@ mod tests {
             .collect();
         assert!(is_go_runtime_table(&table));
         assert!(!is_go_runtime_table(&table[..GO_RUNTIME_TABLE_MIN - 1]));
+    }
+
+    /// A module exporting a broad slice of the Windows API implements the categories it
+    /// exports with its imports; a module exporting fewer table functions implements none.
+    #[test]
+    fn an_api_layer_implements_the_categories_it_exports() {
+        let import = |name: &str| Import {
+            library: "ntdll.dll".to_string(),
+            name: Some(name.to_string()),
+            ordinal: None,
+            delay: false,
+        };
+        let table = api_table();
+        let index = |cat: &str| table.order.iter().position(|c| c == cat);
+        let injection = index("injection").expect("an injection category");
+        // table functions of every category but injection, spelled as exported (A/W)
+        let mut others: Vec<String> = table
+            .apis
+            .iter()
+            .filter(|(name, cats)| !cats.contains(&injection) && !name.contains('.'))
+            .map(|(name, _)| format!("{name}W"))
+            .collect();
+        others.sort();
+        others.truncate(API_LAYER_MIN);
+        let mut exports: Vec<&str> = vec!["WriteProcessMemory", "VirtualAllocEx"];
+        exports.extend(others.iter().map(String::as_str).take(API_LAYER_MIN - 2));
+        let layer = api_layer_categories(exports.iter().copied());
+        assert!(layer.contains(&injection), "{layer:?}");
+        assert!(in_categories(&import("NtWriteVirtualMemory"), &layer));
+        assert!(in_categories(&import("ZwWriteVirtualMemory"), &layer));
+        assert!(!in_categories(&import("NoSuchFunction"), &layer));
+        // one injection function exported: that category is not implemented
+        let one: Vec<&str> = exports
+            .iter()
+            .copied()
+            .filter(|e| *e != "VirtualAllocEx")
+            .chain(others.get(API_LAYER_MIN - 2).map(String::as_str))
+            .collect();
+        assert_eq!(one.len(), API_LAYER_MIN);
+        let layer = api_layer_categories(one.iter().copied());
+        assert!(!layer.is_empty());
+        assert!(!layer.contains(&injection));
+        assert!(!in_categories(&import("NtWriteVirtualMemory"), &layer));
+        // one table function short of a layer: nothing is implemented
+        let few = api_layer_categories(exports.iter().copied().take(API_LAYER_MIN - 1));
+        assert!(few.is_empty());
+        assert!(!in_categories(&import("NtWriteVirtualMemory"), &few));
     }
 
     /// The `export` kind: a shared object exporting two of the C library's file functions

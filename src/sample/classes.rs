@@ -260,10 +260,15 @@ impl<'a> Facts<'a> {
         // (the Go runtime's imports are in every Go program: no sign of what this one does)
         let go = t.toolchains.iter().any(|c| c.name == "go")
             && super::behavior::is_go_runtime_table(&t.imports);
+        // (nor are an API layer's imports of the categories it exports, as in triage)
+        let layer = super::behavior::api_layer_categories(
+            t.pe.iter().flat_map(|p| &p.exports).map(String::as_str),
+        );
         let mut apis: BTreeSet<String> = t
             .imports
             .iter()
             .filter(|i| !(go && super::behavior::is_go_runtime_import(i)))
+            .filter(|i| !super::behavior::in_categories(i, &layer))
             .filter_map(|i| i.name.as_deref())
             .map(|n| {
                 fold(if macho {

@@ -553,6 +553,16 @@ fn analyse(
         .filter(|i| go_runtime && behavior::is_go_runtime_import(i))
         .filter_map(|i| i.name.as_deref())
         .collect();
+    // A layer of the Windows API (it exports a broad slice of it) implements what it
+    // exports with the layer below: its imports of those categories are no sign either,
+    // neither as imports nor as the names its import table spells.
+    let layer = behavior::api_layer_categories(own.iter().copied());
+    let layer_names: rustc_hash::FxHashSet<&str> = parsed
+        .imports
+        .iter()
+        .filter(|i| behavior::in_categories(i, &layer))
+        .filter_map(|i| i.name.as_deref())
+        .collect();
     let not_the_programs = |s: &FoundString| {
         let v = s.value.trim();
         inside(certificate, s.offset)
@@ -560,6 +570,7 @@ fn analyse(
             || in_unread_section(s)
             || (own.contains(v) && names_an_api(v))
             || go_runtime_names.contains(v)
+            || layer_names.contains(v)
             || (!bound.is_empty() && (is_bound(v) || argument_format(v).is_some_and(is_bound)))
     };
     // copies only where something is left out (most files keep every string and import)
@@ -577,6 +588,7 @@ fn analyse(
     };
     let is_wrapped = |i: &Import| {
         (go_runtime && behavior::is_go_runtime_import(i))
+            || behavior::in_categories(i, &layer)
             || i.name
                 .as_deref()
                 .is_some_and(|n| own.contains(n) || (!bound.is_empty() && is_bound(n)))
