@@ -1140,14 +1140,18 @@ pub fn packing_technique(verdict: &PackerVerdict) -> Option<Technique> {
 mod tests {
     use super::*;
 
-    #[test]
-    fn the_go_runtime_imports_are_read() {
-        let import = |library: &str, name: &str| Import {
+    /// An import of `name` from `library`.
+    fn import(library: &str, name: &str) -> Import {
+        Import {
             library: library.to_string(),
             name: Some(name.to_string()),
             ordinal: None,
             delay: false,
-        };
+        }
+    }
+
+    #[test]
+    fn the_go_runtime_imports_are_read() {
         assert!(confidence_table().go_runtime.len() >= 40);
         assert!(is_go_runtime_import(&import("KERNEL32.dll", "WriteFile")));
         assert!(is_go_runtime_import(&import(
@@ -1175,12 +1179,7 @@ mod tests {
     /// exports with its imports; a module exporting fewer table functions implements none.
     #[test]
     fn an_api_layer_implements_the_categories_it_exports() {
-        let import = |name: &str| Import {
-            library: "ntdll.dll".to_string(),
-            name: Some(name.to_string()),
-            ordinal: None,
-            delay: false,
-        };
+        let ntdll = |name: &str| import("ntdll.dll", name);
         let table = api_table();
         let index = |cat: &str| table.order.iter().position(|c| c == cat);
         let injection = index("injection").expect("an injection category");
@@ -1197,9 +1196,9 @@ mod tests {
         exports.extend(others.iter().map(String::as_str).take(API_LAYER_MIN - 2));
         let layer = api_layer_categories(exports.iter().copied());
         assert!(layer.contains(&injection), "{layer:?}");
-        assert!(in_categories(&import("NtWriteVirtualMemory"), &layer));
-        assert!(in_categories(&import("ZwWriteVirtualMemory"), &layer));
-        assert!(!in_categories(&import("NoSuchFunction"), &layer));
+        assert!(in_categories(&ntdll("NtWriteVirtualMemory"), &layer));
+        assert!(in_categories(&ntdll("ZwWriteVirtualMemory"), &layer));
+        assert!(!in_categories(&ntdll("NoSuchFunction"), &layer));
         // one injection function exported: that category is not implemented
         let one: Vec<&str> = exports
             .iter()
@@ -1211,23 +1210,17 @@ mod tests {
         let layer = api_layer_categories(one.iter().copied());
         assert!(!layer.is_empty());
         assert!(!layer.contains(&injection));
-        assert!(!in_categories(&import("NtWriteVirtualMemory"), &layer));
+        assert!(!in_categories(&ntdll("NtWriteVirtualMemory"), &layer));
         // one table function short of a layer: nothing is implemented
         let few = api_layer_categories(exports.iter().copied().take(API_LAYER_MIN - 1));
         assert!(few.is_empty());
-        assert!(!in_categories(&import("NtWriteVirtualMemory"), &few));
+        assert!(!in_categories(&ntdll("NtWriteVirtualMemory"), &few));
     }
 
     /// The `export` kind: a shared object exporting two of the C library's file functions
     /// and importing `dlsym` (an LD_PRELOAD hook); one export, or no `dlsym`, is not one.
     #[test]
     fn exports_that_shadow_libc_with_dlsym_are_preload_hooks() {
-        let import = |name: &str| Import {
-            library: String::new(),
-            name: Some(name.into()),
-            ordinal: None,
-            delay: false,
-        };
         let behavior = Behavior::default();
         let hook = |imports: &[Import], exports: &[String]| {
             let facts = Facts {
@@ -1240,7 +1233,7 @@ mod tests {
                 .into_iter()
                 .find(|t| t.id == "T1574.006")
         };
-        let dlsym = [import("dlsym"), import("strcmp")];
+        let dlsym = [import("", "dlsym"), import("", "strcmp")];
         let two = ["readdir".to_string(), "readdir64".to_string()];
         let t = hook(&dlsym, &two).expect("a preload hook");
         assert_eq!(t.confidence, Confidence::Medium);
@@ -1325,13 +1318,7 @@ mod tests {
     /// namespace (an allowlisted host) it is only the low-confidence rule.
     #[test]
     fn a_scheme_alone_is_no_address_to_download_from() {
-        let import = |name: &str| Import {
-            library: "wininet.dll".into(),
-            name: Some(name.into()),
-            ordinal: None,
-            delay: false,
-        };
-        let imports = [import("InternetReadFile")];
+        let imports = [import("wininet.dll", "InternetReadFile")];
         let behavior = Behavior::default();
         let t1105 = |value: &str| {
             let strings = [FoundString {
