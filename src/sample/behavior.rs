@@ -186,6 +186,34 @@ pub fn in_categories(import: &Import, categories: &FxHashSet<usize>) -> bool {
         })
 }
 
+/// The imports that say how a module is built or what it implements, not what it does: the
+/// Go runtime's, in the import table Go's linker writes, and an API layer's of the
+/// categories it exports. Triage and the class facts leave them out alike.
+#[derive(Debug)]
+pub struct NotBehaviour {
+    go_runtime: bool,
+    layer: FxHashSet<usize>,
+}
+
+impl NotBehaviour {
+    /// For a module built by Go (`go`: the toolchain found) with `imports` and `exports`.
+    pub fn of<'a>(
+        go: bool,
+        imports: &[Import],
+        exports: impl IntoIterator<Item = &'a str>,
+    ) -> NotBehaviour {
+        NotBehaviour {
+            go_runtime: go && is_go_runtime_table(imports),
+            layer: api_layer_categories(exports),
+        }
+    }
+
+    /// Whether `import` is one of them.
+    pub fn covers(&self, import: &Import) -> bool {
+        (self.go_runtime && is_go_runtime_import(import)) || in_categories(import, &self.layer)
+    }
+}
+
 /// Rates a category: the distinct APIs it holds (imported or resolved) that are not common
 /// in benign programs decide its confidence; the reason names the count and the common ones.
 pub fn rate(c: &mut Category) {

@@ -257,18 +257,16 @@ impl<'a> Facts<'a> {
             t.format,
             super::SampleFormat::Macho | super::SampleFormat::MachoFat
         );
-        // (the Go runtime's imports are in every Go program: no sign of what this one does)
-        let go = t.toolchains.iter().any(|c| c.name == "go")
-            && super::behavior::is_go_runtime_table(&t.imports);
-        // (nor are an API layer's imports of the categories it exports, as in triage)
-        let layer = super::behavior::api_layer_categories(
+        // (the Go runtime's imports, an API layer's: no sign of what the module does)
+        let not_behaviour = super::behavior::NotBehaviour::of(
+            t.toolchains.iter().any(|c| c.name == "go"),
+            &t.imports,
             t.pe.iter().flat_map(|p| &p.exports).map(String::as_str),
         );
         let mut apis: BTreeSet<String> = t
             .imports
             .iter()
-            .filter(|i| !(go && super::behavior::is_go_runtime_import(i)))
-            .filter(|i| !super::behavior::in_categories(i, &layer))
+            .filter(|i| !not_behaviour.covers(i))
             .filter_map(|i| i.name.as_deref())
             .map(|n| {
                 fold(if macho {

@@ -542,25 +542,20 @@ fn analyse(
         strings: &scan.strings,
         resources: res,
     });
-    // The Go runtime's imports are in every Go program: no sign of what this one does,
-    // neither as imports nor as the names the import table spells them with (when the
-    // import table is the one Go's linker writes, not only a Go marker in the strings).
-    let go_runtime =
-        toolchains.iter().any(|t| t.name == "go") && behavior::is_go_runtime_table(&parsed.imports);
-    let go_runtime_names: rustc_hash::FxHashSet<&str> = parsed
+    // The Go runtime's imports are in every Go program: no sign of what this one does
+    // (when the import table is the one Go's linker writes, not only a Go marker in the
+    // strings). A layer of the Windows API (it exports a broad slice of it) implements
+    // what it exports with the layer below: its imports of those categories are no sign
+    // either. Neither counts as imports nor as the names the import table spells them with.
+    let not_behaviour = behavior::NotBehaviour::of(
+        toolchains.iter().any(|t| t.name == "go"),
+        &parsed.imports,
+        own.iter().copied(),
+    );
+    let not_behaviour_names: rustc_hash::FxHashSet<&str> = parsed
         .imports
         .iter()
-        .filter(|i| go_runtime && behavior::is_go_runtime_import(i))
-        .filter_map(|i| i.name.as_deref())
-        .collect();
-    // A layer of the Windows API (it exports a broad slice of it) implements what it
-    // exports with the layer below: its imports of those categories are no sign either,
-    // neither as imports nor as the names its import table spells.
-    let layer = behavior::api_layer_categories(own.iter().copied());
-    let layer_names: rustc_hash::FxHashSet<&str> = parsed
-        .imports
-        .iter()
-        .filter(|i| behavior::in_categories(i, &layer))
+        .filter(|i| not_behaviour.covers(i))
         .filter_map(|i| i.name.as_deref())
         .collect();
     let not_the_programs = |s: &FoundString| {
@@ -569,8 +564,7 @@ fn analyse(
             || inside(symbols, s.offset)
             || in_unread_section(s)
             || (own.contains(v) && names_an_api(v))
-            || go_runtime_names.contains(v)
-            || layer_names.contains(v)
+            || not_behaviour_names.contains(v)
             || (!bound.is_empty() && (is_bound(v) || argument_format(v).is_some_and(is_bound)))
     };
     // copies only where something is left out (most files keep every string and import)
@@ -587,8 +581,7 @@ fn analyse(
         &scan.strings
     };
     let is_wrapped = |i: &Import| {
-        (go_runtime && behavior::is_go_runtime_import(i))
-            || behavior::in_categories(i, &layer)
+        not_behaviour.covers(i)
             || i.name
                 .as_deref()
                 .is_some_and(|n| own.contains(n) || (!bound.is_empty() && is_bound(n)))
