@@ -1124,12 +1124,7 @@ fn apis_a_module_also_exports_are_wrapped_not_used() {
 /// T1055 and T1622. Compiled with mingw-w64 (inert: nothing calls the exports).
 #[test]
 fn an_api_layers_imports_are_how_it_implements_its_exports() {
-    if !super::corpus::on_path("x86_64-w64-mingw32-gcc") {
-        assert!(
-            std::env::var_os("SPOOR_REQUIRE_CORPUS_BUILD").is_none(),
-            "SPOOR_REQUIRE_CORPUS_BUILD is set but x86_64-w64-mingw32-gcc is not on PATH"
-        );
-        eprintln!("note: x86_64-w64-mingw32-gcc is not on PATH; skipping the API layer DLL");
+    if !mingw_on_path("the API layer DLL") {
         return;
     }
     const SOURCE: &str = r#"
@@ -1151,50 +1146,149 @@ API(RegEnumKeyExW) API(RegDeleteValueW) API(RegEnumValueW) API(CreateFileW) API(
 API(DeleteFileW) API(CopyFileW) API(MoveFileExW) API(FindFirstFileW) API(FindNextFileW)
 #endif
 "#;
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("api-layer");
+    let build = |define: &str| ntdll_dll("api-layer", SOURCE, define);
+    let five = build("FIVE");
+    assert_eq!(five.pe.as_ref().map_or(0, |p| p.exports.len()), 5);
+    let layer = build("LAYER");
+    assert_eq!(layer.pe.as_ref().map_or(0, |p| p.exports.len()), 20);
+    layer_imports_are_no_behaviour(&five, &layer);
+}
+
+/// Whether mingw-w64's C compiler is here to build a test DLL (`what`); without it the
+/// test is skipped, unless `SPOOR_REQUIRE_CORPUS_BUILD` asks for every build.
+fn mingw_on_path(what: &str) -> bool {
+    if super::corpus::on_path("x86_64-w64-mingw32-gcc") {
+        return true;
+    }
+    assert!(
+        std::env::var_os("SPOOR_REQUIRE_CORPUS_BUILD").is_none(),
+        "SPOOR_REQUIRE_CORPUS_BUILD is set but x86_64-w64-mingw32-gcc is not on PATH"
+    );
+    eprintln!("note: x86_64-w64-mingw32-gcc is not on PATH; skipping {what}");
+    false
+}
+
+/// Builds `source` with `-D{define}` as a DLL linked with `ntdll` (under a folder of its
+/// own, `dir`) and triages it.
+fn ntdll_dll(dir: &str, source: &str, define: &str) -> spoor::findings::triage::Triage {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(dir);
     std::fs::create_dir_all(&dir).expect("dir");
-    let source = dir.join("layer.c");
-    std::fs::write(&source, SOURCE).expect("source");
-    let build = |define: &str| {
-        let out = dir.join(format!("{define}.dll"));
-        let status = std::process::Command::new("x86_64-w64-mingw32-gcc")
-            .args(["-O2", "-shared", &format!("-D{define}")])
-            .arg("-o")
-            .arg(&out)
-            .arg(&source)
-            .args(["-lntdll", "-Wl,--no-insert-timestamp"])
-            .status()
-            .expect("x86_64-w64-mingw32-gcc runs");
-        assert!(status.success(), "x86_64-w64-mingw32-gcc -D{define}");
-        sample::triage(define, &std::fs::read(&out).expect("dll"))
-    };
-    let ids = |t: &spoor::findings::triage::Triage| -> Vec<String> {
-        t.techniques.iter().map(|x| x.id.clone()).collect()
-    };
+    let c = dir.join("dll.c");
+    std::fs::write(&c, source).expect("source");
+    let out = dir.join(format!("{define}.dll"));
+    let status = std::process::Command::new("x86_64-w64-mingw32-gcc")
+        .args(["-O2", "-shared", &format!("-D{define}")])
+        .arg("-o")
+        .arg(&out)
+        .arg(&c)
+        .args(["-lntdll", "-Wl,--no-insert-timestamp"])
+        .status()
+        .expect("x86_64-w64-mingw32-gcc runs");
+    assert!(status.success(), "x86_64-w64-mingw32-gcc -D{define}");
+    sample::triage(define, &std::fs::read(&out).expect("dll"))
+}
+
+/// The ATT&CK techniques triage found.
+fn technique_ids(t: &spoor::findings::triage::Triage) -> Vec<String> {
+    t.techniques.iter().map(|x| x.id.clone()).collect()
+}
+
+/// A module importing a hundred and more system calls passes calls on (wine's
+/// `wow64.dll` imports 212): its `Nt*` imports are no techniques, while the import list
+/// keeps them. The same code with its five injection and anti-debug calls alone keeps
+/// T1055 and T1622. Compiled with mingw-w64 (inert: nothing calls the exports).
+#[test]
+fn a_system_call_layers_imports_are_how_it_passes_calls_on() {
+    if !mingw_on_path("the system-call layer DLL") {
+        return;
+    }
+    const CALLS: &str = "NtAccessCheck NtAccessCheckAndAuditAlarm NtAddAtom \
+        NtAdjustPrivilegesToken NtAlertResumeThread NtAlertThread NtAlertThreadByThreadId \
+        NtAllocateLocallyUniqueId NtAllocateUuids NtAreMappedFilesTheSame \
+        NtAssignProcessToJobObject NtCancelIoFile NtCancelSynchronousIoFile NtCancelTimer \
+        NtClearEvent NtClose NtCompareObjects NtCompleteConnectPort NtCreateDebugObject \
+        NtCreateDirectoryObject NtCreateEvent NtCreateFile NtCreateIoCompletion \
+        NtCreateJobObject NtCreateKey NtCreateKeyTransacted NtCreateKeyedEvent \
+        NtCreateMailslotFile NtCreateMutant NtCreateNamedPipeFile NtCreatePagingFile \
+        NtCreatePort NtCreateSection NtCreateSemaphore NtCreateSymbolicLinkObject \
+        NtCreateTimer NtCreateUserProcess NtDebugActiveProcess NtDebugContinue \
+        NtDelayExecution NtDeleteAtom NtDeleteFile NtDeleteKey NtDeleteValueKey \
+        NtDeviceIoControlFile NtDisplayString NtDuplicateObject NtDuplicateToken \
+        NtEnumerateKey NtEnumerateValueKey NtFilterToken NtFindAtom NtFlushBuffersFile \
+        NtFlushInstructionCache NtFlushKey NtFlushProcessWriteBuffers NtFlushVirtualMemory \
+        NtFreeVirtualMemory NtFsControlFile NtGetCurrentProcessorNumber NtGetNextThread \
+        NtGetNlsSectionPtr NtGetWriteWatch NtImpersonateAnonymousToken NtInitializeNlsFiles \
+        NtInitiatePowerAction NtIsProcessInJob NtLoadDriver NtLoadKey NtLoadKey2 NtLockFile \
+        NtLockVirtualMemory NtMakeTemporaryObject NtMapViewOfSection \
+        NtNotifyChangeDirectoryFile NtNotifyChangeKey NtNotifyChangeMultipleKeys \
+        NtOpenDirectoryObject NtOpenEvent NtOpenFile NtOpenIoCompletion NtOpenJobObject \
+        NtOpenKey NtOpenKeyTransacted NtOpenKeyedEvent NtOpenMutant NtOpenProcess \
+        NtOpenProcessToken NtOpenSection NtOpenSemaphore NtOpenSymbolicLinkObject \
+        NtOpenThread NtOpenThreadToken NtOpenTimer NtPowerInformation NtPrivilegeCheck \
+        NtProtectVirtualMemory NtPulseEvent NtQueryAttributesFile NtQueryDefaultLocale";
+    let calls: Vec<&str> = CALLS.split_whitespace().collect();
+    assert_eq!(calls.len(), 100);
+    let mut source = String::from(
+        r#"
+typedef long NTSTATUS;
+__declspec(dllimport) NTSTATUS __stdcall NtWriteVirtualMemory(void *, void *, const void *, unsigned long long, unsigned long long *);
+__declspec(dllimport) NTSTATUS __stdcall NtAllocateVirtualMemory(void *, void **, unsigned long long, unsigned long long *, unsigned long, unsigned long);
+__declspec(dllimport) NTSTATUS __stdcall NtQueryInformationProcess(void *, int, void *, unsigned long, unsigned long *);
+__declspec(dllimport) NTSTATUS __stdcall NtSetInformationThread(void *, int, void *, unsigned long);
+__declspec(dllimport) NTSTATUS __stdcall NtCreateThreadEx(void **, unsigned long, void *, void *, void *, void *, unsigned long, unsigned long long, unsigned long long, unsigned long long, void *);
+__declspec(dllexport) int Start(void *p, void *a) { return NtCreateThreadEx(&a, 0, 0, p, a, 0, 0, 0, 0, 0, 0); }
+__declspec(dllexport) int Write(void *p, void *a) { return NtWriteVirtualMemory(p, a, a, 1, 0); }
+__declspec(dllexport) int Alloc(void *p, void *a) { return NtAllocateVirtualMemory(p, &a, 0, 0, 0x1000, 4); }
+__declspec(dllexport) int Query(void *p, void *a) { return NtQueryInformationProcess(p, 7, a, 8, 0); }
+__declspec(dllexport) int Hide(void *p, void *a) { return NtSetInformationThread(p, 17, a, 0); }
+#ifdef LAYER
+"#,
+    );
+    for call in &calls {
+        source.push_str(&format!(
+            "__declspec(dllimport) NTSTATUS __stdcall {call}(void);\n"
+        ));
+    }
+    source.push_str("__declspec(dllexport) void *Call(int i) {\n    void *calls[] = {");
+    source.push_str(&calls.join(", "));
+    source.push_str(&format!(
+        "}};\n    return calls[i % {}];\n}}\n#endif\n",
+        calls.len()
+    ));
+    let five = ntdll_dll("syscall-layer", &source, "FIVE");
+    let layer = ntdll_dll("syscall-layer", &source, "LAYER");
+    assert!(layer.imports.len() >= 105, "{}", layer.imports.len());
+    layer_imports_are_no_behaviour(&five, &layer);
+}
+
+/// `five` (a DLL importing five injection and anti-debug calls of `ntdll.dll`) has T1055
+/// and T1622; `layer` (the same calls in a layer) has neither, nor T1055.001 or T1106,
+/// keeps the imports listed, and lists no names of its import table as functions resolved
+/// at run time.
+fn layer_imports_are_no_behaviour(
+    five: &spoor::findings::triage::Triage,
+    layer: &spoor::findings::triage::Triage,
+) {
+    for id in ["T1055", "T1622"] {
+        assert!(
+            technique_ids(five).contains(&id.to_string()),
+            "{:?}",
+            technique_ids(five)
+        );
+    }
+    for id in ["T1055", "T1055.001", "T1106", "T1622"] {
+        assert!(
+            !technique_ids(layer).contains(&id.to_string()),
+            "{:?}",
+            technique_ids(layer)
+        );
+    }
     let imported = |t: &spoor::findings::triage::Triage| {
         t.imports
             .iter()
             .any(|i| i.name.as_deref() == Some("NtWriteVirtualMemory"))
     };
-    let five = build("FIVE");
-    assert_eq!(five.pe.as_ref().map_or(0, |p| p.exports.len()), 5);
-    assert!(
-        ids(&five).contains(&"T1055".to_string()),
-        "{:?}",
-        ids(&five)
-    );
-    assert!(
-        ids(&five).contains(&"T1622".to_string()),
-        "{:?}",
-        ids(&five)
-    );
-    let layer = build("LAYER");
-    assert_eq!(layer.pe.as_ref().map_or(0, |p| p.exports.len()), 20);
-    for id in ["T1055", "T1055.001", "T1106", "T1622"] {
-        assert!(!ids(&layer).contains(&id.to_string()), "{:?}", ids(&layer));
-    }
-    assert!(imported(&layer) && imported(&five));
-    // the names its import table spells are not read as functions resolved at run time
+    assert!(imported(layer) && imported(five));
     assert!(
         layer.behavior.dynamic_apis.is_empty(),
         "{:?}",

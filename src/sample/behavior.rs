@@ -132,12 +132,17 @@ const GO_RUNTIME_TABLE_MIN: usize = 30;
 /// [`GO_RUNTIME_TABLE_MIN`] distinct functions of `[go-runtime]`. With a Go toolchain found,
 /// those imports are no behaviour of the sample.
 pub fn is_go_runtime_table(imports: &[Import]) -> bool {
-    let found: FxHashSet<&str> = imports
+    distinct_names(imports, is_go_runtime_import) >= GO_RUNTIME_TABLE_MIN
+}
+
+/// How many distinct names the imports that `which` picks have.
+fn distinct_names(imports: &[Import], which: fn(&Import) -> bool) -> usize {
+    imports
         .iter()
-        .filter(|i| is_go_runtime_import(i))
+        .filter(|i| which(i))
         .filter_map(|i| i.name.as_deref())
-        .collect();
-    found.len() >= GO_RUNTIME_TABLE_MIN
+        .collect::<FxHashSet<&str>>()
+        .len()
 }
 
 /// How many distinct functions of `api-categories.txt` a PE must export to be a layer of
@@ -186,13 +191,41 @@ pub fn in_categories(import: &Import, categories: &FxHashSet<usize>) -> bool {
         })
 }
 
+/// How many distinct system calls (`Nt*` and `Zw*` functions of `ntdll.dll`) a PE must
+/// import to be a layer over the system calls itself: wine's `wow64.dll`, which passes a
+/// 32-bit program's system calls on to the 64-bit ones, imports 212 (and wine's API layers
+/// `ntoskrnl.exe` and `kernelbase.dll` 145 and 131); every other PE file of the real goodware
+/// set at most 28 (wine's `kernel32.dll`), outside wine at most 5; no corpus sample imports
+/// one by name.
+const SYSCALL_LAYER_MIN: usize = 100;
+
+/// Whether `import` is a system call: an `Nt*` or `Zw*` function of `ntdll.dll`.
+fn is_syscall_import(import: &Import) -> bool {
+    import.library.eq_ignore_ascii_case("ntdll.dll")
+        && import.name.as_deref().is_some_and(|n| {
+            let b = n.as_bytes();
+            (b.starts_with(b"Nt") || b.starts_with(b"Zw"))
+                && b.get(2).is_some_and(u8::is_ascii_uppercase)
+        })
+}
+
+/// Whether `imports` are those of a layer over the system calls: at least
+/// [`SYSCALL_LAYER_MIN`] distinct ones. Its system calls are how it passes calls on, no sign
+/// of what it does (`wow64.dll` imports `NtWriteVirtualMemory` for every 32-bit program
+/// that writes another process's memory).
+pub fn is_syscall_layer(imports: &[Import]) -> bool {
+    distinct_names(imports, is_syscall_import) >= SYSCALL_LAYER_MIN
+}
+
 /// The imports that say how a module is built or what it implements, not what it does: the
-/// Go runtime's, in the import table Go's linker writes, and an API layer's of the
-/// categories it exports. Triage and the class facts leave them out alike.
+/// Go runtime's, in the import table Go's linker writes, an API layer's of the categories
+/// it exports, and a system-call layer's system calls. Triage and the class facts leave
+/// them out alike.
 #[derive(Debug)]
 pub struct NotBehaviour {
     go_runtime: bool,
     layer: FxHashSet<usize>,
+    syscall_layer: bool,
 }
 
 impl NotBehaviour {
@@ -205,12 +238,15 @@ impl NotBehaviour {
         NotBehaviour {
             go_runtime: go && is_go_runtime_table(imports),
             layer: api_layer_categories(exports),
+            syscall_layer: is_syscall_layer(imports),
         }
     }
 
     /// Whether `import` is one of them.
     pub fn covers(&self, import: &Import) -> bool {
-        (self.go_runtime && is_go_runtime_import(import)) || in_categories(import, &self.layer)
+        (self.go_runtime && is_go_runtime_import(import))
+            || in_categories(import, &self.layer)
+            || (self.syscall_layer && is_syscall_import(import))
     }
 }
 
@@ -1234,6 +1270,36 @@ mod tests {
 
     /// A module exporting a broad slice of the Windows API implements the categories it
     /// exports with its imports; a module exporting fewer table functions implements none.
+    /// A hundred distinct system calls make a system-call layer, whose system calls (and
+    /// only those) are no behaviour; ninety-nine, or the same names from another library,
+    /// do not.
+    #[test]
+    fn a_system_call_layer_imports_a_hundred_system_calls() {
+        let calls = |n: usize, library: &str| -> Vec<Import> {
+            (0..n)
+                .map(|i| import(library, &format!("NtCall{i}")))
+                .collect()
+        };
+        assert!(is_syscall_layer(&calls(100, "ntdll.dll")));
+        assert!(is_syscall_layer(&calls(100, "NTDLL.DLL")));
+        assert!(!is_syscall_layer(&calls(99, "ntdll.dll")));
+        assert!(!is_syscall_layer(&calls(100, "kernel32.dll")));
+        // the same call twice counts once
+        let mut twice = calls(99, "ntdll.dll");
+        twice.push(import("ntdll.dll", "NtCall0"));
+        assert!(!is_syscall_layer(&twice));
+        let mut layer = calls(100, "ntdll.dll");
+        layer.push(import("ntdll.dll", "RtlAllocateHeap"));
+        let not = NotBehaviour::of(false, &layer, std::iter::empty());
+        assert!(not.covers(&import("ntdll.dll", "NtWriteVirtualMemory")));
+        assert!(not.covers(&import("ntdll.dll", "ZwQueryInformationProcess")));
+        assert!(!not.covers(&import("ntdll.dll", "RtlAllocateHeap")));
+        assert!(!not.covers(&import("ntdll.dll", "NtdllDialogWndProc_W")));
+        assert!(!not.covers(&import("kernel32.dll", "NtWriteVirtualMemory")));
+        let few = NotBehaviour::of(false, &calls(99, "ntdll.dll"), std::iter::empty());
+        assert!(!few.covers(&import("ntdll.dll", "NtWriteVirtualMemory")));
+    }
+
     #[test]
     fn an_api_layer_implements_the_categories_it_exports() {
         let ntdll = |name: &str| import("ntdll.dll", name);

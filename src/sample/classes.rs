@@ -629,6 +629,16 @@ mod tests {
         crate::sample::triage("backupd_x64.exe", &data)
     }
 
+    /// An import of `name` from `library`.
+    fn import(library: &str, name: &str) -> crate::findings::triage::Import {
+        crate::findings::triage::Import {
+            library: library.to_string(),
+            name: Some(name.to_string()),
+            ordinal: None,
+            delay: false,
+        }
+    }
+
     /// A technique found at medium confidence.
     fn medium(id: &str, name: &str) -> crate::findings::triage::Technique {
         crate::findings::triage::Technique {
@@ -687,12 +697,6 @@ mod tests {
     fn keylogging_and_the_internet_are_no_backdoor_alone() {
         let mut t = built_benign();
         t.techniques = vec![medium("T1056.001", "Input Capture: Keylogging")];
-        let import = |library: &str, name: &str| crate::findings::triage::Import {
-            library: library.to_string(),
-            name: Some(name.to_string()),
-            ordinal: None,
-            delay: false,
-        };
         t.imports.push(import("wininet.dll", "InternetOpenW"));
         let backdoor = |t: &Triage| hints(t).into_iter().find(|h| h.class == "backdoor");
         assert_eq!(backdoor(&t), None);
@@ -707,12 +711,6 @@ mod tests {
     #[test]
     fn a_shells_own_dev_tcp_table_is_no_backdoor() {
         let mut t = built_benign();
-        let import = |library: &str, name: &str| crate::findings::triage::Import {
-            library: library.to_string(),
-            name: Some(name.to_string()),
-            ordinal: None,
-            delay: false,
-        };
         t.imports.push(import("libc.so.6", "dup2"));
         t.imports.push(import("libc.so.6", "socket"));
         let with_string = |value: &str| {

@@ -546,7 +546,9 @@ fn analyse(
     // (when the import table is the one Go's linker writes, not only a Go marker in the
     // strings). A layer of the Windows API (it exports a broad slice of it) implements
     // what it exports with the layer below: its imports of those categories are no sign
-    // either. Neither counts as imports nor as the names the import table spells them with.
+    // either, nor are a system-call layer's system calls (it imports a hundred and more of
+    // them to pass calls on). None counts as imports nor as the names the import table
+    // spells them with.
     let not_behaviour = behavior::NotBehaviour::of(
         toolchains.iter().any(|t| t.name == "go"),
         &parsed.imports,
