@@ -1360,6 +1360,72 @@ fn preload_hooks_of_libc_functions() {
     assert_eq!(hook(&sample::triage("one", &one)), None);
 }
 
+/// An ELF shared object that exports Windows API functions implements them (wine's
+/// `ntdll.so`, the Unix side of its `ntdll.dll`): the names its dynamic string table spells
+/// are no functions it resolves at run time. The same names as strings of its own data
+/// are (T1055 and T1622). Built with the host's C compiler (inert: nothing calls them).
+#[test]
+fn an_elf_exporting_the_windows_api_implements_it() {
+    if !super::corpus::on_path("cc") {
+        eprintln!("note: cc is not on PATH; skipping the ELF Windows API layer");
+        return;
+    }
+    const SOURCE: &str = r#"
+#ifdef LAYER
+#define F(name) int name(void *a) { return a != 0; }
+#else
+#define F(name) const char *const name##_text = #name;
+#endif
+F(NtWriteVirtualMemory) F(NtAllocateVirtualMemory) F(NtMapViewOfSection)
+F(NtCreateThreadEx) F(NtQueryInformationProcess) F(NtSetInformationThread)
+"#;
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("elf-api-layer");
+    std::fs::create_dir_all(&dir).expect("dir");
+    let c = dir.join("layer.c");
+    std::fs::write(&c, SOURCE).expect("source");
+    let build = |define: &str| {
+        let out = dir.join(format!("{define}.so"));
+        let status = std::process::Command::new("cc")
+            .args(["-O2", "-shared", "-fPIC", &format!("-D{define}")])
+            .arg("-o")
+            .arg(&out)
+            .arg(&c)
+            .status()
+            .expect("cc runs");
+        assert!(status.success(), "cc -D{define}");
+        sample::triage(define, &std::fs::read(&out).expect("shared object"))
+    };
+    let strings = build("STRINGS");
+    for id in ["T1055", "T1622"] {
+        assert!(
+            technique_ids(&strings).contains(&id.to_string()),
+            "{:?}",
+            technique_ids(&strings)
+        );
+    }
+    let layer = build("LAYER");
+    assert!(
+        layer
+            .elf
+            .as_ref()
+            .is_some_and(|e| e.exports.iter().any(|n| n == "NtWriteVirtualMemory")),
+        "{:?}",
+        layer.elf
+    );
+    for id in ["T1055", "T1622"] {
+        assert!(
+            !technique_ids(&layer).contains(&id.to_string()),
+            "{:?}",
+            technique_ids(&layer)
+        );
+    }
+    assert!(
+        layer.behavior.dynamic_apis.is_empty(),
+        "{:?}",
+        layer.behavior.dynamic_apis
+    );
+}
+
 /// The words of a data table a library embeds (Brotli's dictionary, found by its first
 /// bytes) are no indicators, no behaviour strings and no listed strings, in triage and in
 /// `spoor extract`; the same names past the table's end are.

@@ -180,6 +180,13 @@ pub fn api_layer_categories<'a>(exports: impl IntoIterator<Item = &'a str>) -> F
         .collect()
 }
 
+/// Whether an ELF file's export `name` can be a Windows API function that it implements
+/// (wine's `ntdll.so` exports `NtWriteVirtualMemory`): Windows API names start with a
+/// capital letter, the C library's do not (an LD_PRELOAD hook's `readdir` stays a hook).
+pub fn names_windows_api(name: &str) -> bool {
+    name.starts_with(|c: char| c.is_ascii_uppercase())
+}
+
 /// Whether `import` is a function of one of `categories` (from [`api_layer_categories`]).
 pub fn in_categories(import: &Import, categories: &FxHashSet<usize>) -> bool {
     !categories.is_empty()
@@ -1268,8 +1275,17 @@ mod tests {
         assert!(!is_go_runtime_table(&table[..GO_RUNTIME_TABLE_MIN - 1]));
     }
 
-    /// A module exporting a broad slice of the Windows API implements the categories it
-    /// exports with its imports; a module exporting fewer table functions implements none.
+    /// Only an ELF export that can be a Windows API name counts as one it implements: a
+    /// C library name (an LD_PRELOAD hook's) does not.
+    #[test]
+    fn windows_api_names_start_with_a_capital() {
+        assert!(names_windows_api("NtWriteVirtualMemory"));
+        assert!(names_windows_api("EVP_EncryptInit_ex"));
+        assert!(!names_windows_api("readdir"));
+        assert!(!names_windows_api("_init"));
+        assert!(!names_windows_api(""));
+    }
+
     /// A hundred distinct system calls make a system-call layer, whose system calls (and
     /// only those) are no behaviour; ninety-nine, or the same names from another library,
     /// do not.
@@ -1300,6 +1316,8 @@ mod tests {
         assert!(!few.covers(&import("ntdll.dll", "NtWriteVirtualMemory")));
     }
 
+    /// A module exporting a broad slice of the Windows API implements the categories it
+    /// exports with its imports; a module exporting fewer table functions implements none.
     #[test]
     fn an_api_layer_implements_the_categories_it_exports() {
         let ntdll = |name: &str| import("ntdll.dll", name);

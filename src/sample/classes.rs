@@ -261,7 +261,16 @@ impl<'a> Facts<'a> {
         let not_behaviour = super::behavior::NotBehaviour::of(
             t.toolchains.iter().any(|c| c.name == "go"),
             &t.imports,
-            t.pe.iter().flat_map(|p| &p.exports).map(String::as_str),
+            t.pe.iter()
+                .flat_map(|p| &p.exports)
+                .map(String::as_str)
+                .chain(
+                    t.elf
+                        .iter()
+                        .flat_map(|e| &e.exports)
+                        .map(String::as_str)
+                        .filter(|n| super::behavior::names_windows_api(n)),
+                ),
         );
         let mut apis: BTreeSet<String> = t
             .imports

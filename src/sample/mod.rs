@@ -520,14 +520,27 @@ fn analyse(
     // resolves, and an API it imports and exports under one name (wine's `kernel32.dll`
     // over `kernelbase.dll`, a hooking library) is one it forwards or wraps: neither is a
     // sign of what the module does. Export names that are no API (`ReflectiveLoader`)
-    // stay for the techniques' string rules. ELF is left as it is: a shared object that
-    // exports `readdir` and looks the real one up with `dlsym` is an LD_PRELOAD hook.
+    // stay for the techniques' string rules. An ELF file's exports count alike only where
+    // they are names of the Windows API, which start with a capital letter (wine's
+    // `ntdll.so`, the Unix side of its `ntdll.dll`, exports 267 `Nt*` functions): a shared
+    // object that exports the C library's `readdir` and looks the real one up with `dlsym`
+    // is an LD_PRELOAD hook.
     let own: rustc_hash::FxHashSet<&str> = parsed
         .pe
         .iter()
         .flat_map(|p| &p.exports)
         .map(String::as_str)
         .collect();
+    let own_api: rustc_hash::FxHashSet<&str> = if format == SampleFormat::Elf {
+        parsed
+            .exports
+            .iter()
+            .map(String::as_str)
+            .filter(|n| behavior::names_windows_api(n))
+            .collect()
+    } else {
+        own.clone()
+    };
     let names_an_api = |v: &str| behavior::api_table().apis.contains_key(&behavior::fold(v));
     let bound = python_bindings(&own, &scan.strings);
     // (asked only of a Python extension module's strings and imports)
@@ -552,7 +565,7 @@ fn analyse(
     let not_behaviour = behavior::NotBehaviour::of(
         toolchains.iter().any(|t| t.name == "go"),
         &parsed.imports,
-        own.iter().copied(),
+        own_api.iter().copied(),
     );
     let not_behaviour_names: rustc_hash::FxHashSet<&str> = parsed
         .imports
@@ -565,7 +578,7 @@ fn analyse(
         inside(certificate, s.offset)
             || inside(symbols, s.offset)
             || in_unread_section(s)
-            || (own.contains(v) && names_an_api(v))
+            || (own_api.contains(v) && names_an_api(v))
             || not_behaviour_names.contains(v)
             || (!bound.is_empty() && (is_bound(v) || argument_format(v).is_some_and(is_bound)))
     };
@@ -586,7 +599,7 @@ fn analyse(
         not_behaviour.covers(i)
             || i.name
                 .as_deref()
-                .is_some_and(|n| own.contains(n) || (!bound.is_empty() && is_bound(n)))
+                .is_some_and(|n| own_api.contains(n) || (!bound.is_empty() && is_bound(n)))
     };
     let wrapped: Vec<Import>;
     let behaviour_imports: &[Import] = if parsed.imports.iter().any(is_wrapped) {
