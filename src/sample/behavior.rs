@@ -187,6 +187,20 @@ pub fn names_windows_api(name: &str) -> bool {
     name.starts_with(|c: char| c.is_ascii_uppercase())
 }
 
+/// The exports that name what a module implements: a PE's (`pe`), and an ELF file's
+/// (`elf`) that can be Windows API names ([`names_windows_api`]). Triage and the class
+/// facts read a module's own names and its API layer from these alike.
+pub fn implemented_exports<'a>(
+    pe: &'a [String],
+    elf: &'a [String],
+) -> impl Iterator<Item = &'a str> + 'a {
+    pe.iter().map(String::as_str).chain(
+        elf.iter()
+            .map(String::as_str)
+            .filter(|n| names_windows_api(n)),
+    )
+}
+
 /// Whether `import` is a function of one of `categories` (from [`api_layer_categories`]).
 pub fn in_categories(import: &Import, categories: &FxHashSet<usize>) -> bool {
     !categories.is_empty()

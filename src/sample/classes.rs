@@ -261,16 +261,10 @@ impl<'a> Facts<'a> {
         let not_behaviour = super::behavior::NotBehaviour::of(
             t.toolchains.iter().any(|c| c.name == "go"),
             &t.imports,
-            t.pe.iter()
-                .flat_map(|p| &p.exports)
-                .map(String::as_str)
-                .chain(
-                    t.elf
-                        .iter()
-                        .flat_map(|e| &e.exports)
-                        .map(String::as_str)
-                        .filter(|n| super::behavior::names_windows_api(n)),
-                ),
+            super::behavior::implemented_exports(
+                t.pe.as_ref().map_or(&[][..], |p| &p.exports),
+                t.elf.as_ref().map_or(&[][..], |e| &e.exports),
+            ),
         );
         let mut apis: BTreeSet<String> = t
             .imports

@@ -531,16 +531,12 @@ fn analyse(
         .flat_map(|p| &p.exports)
         .map(String::as_str)
         .collect();
-    let own_api: rustc_hash::FxHashSet<&str> = if format == SampleFormat::Elf {
-        parsed
-            .exports
-            .iter()
-            .map(String::as_str)
-            .filter(|n| behavior::names_windows_api(n))
-            .collect()
-    } else {
-        own.clone()
-    };
+    // (`parsed.exports` holds an ELF file's exports only)
+    let own_api: rustc_hash::FxHashSet<&str> = behavior::implemented_exports(
+        parsed.pe.as_ref().map_or(&[][..], |p| &p.exports),
+        &parsed.exports,
+    )
+    .collect();
     let names_an_api = |v: &str| behavior::api_table().apis.contains_key(&behavior::fold(v));
     let bound = python_bindings(&own, &scan.strings);
     // (asked only of a Python extension module's strings and imports)
