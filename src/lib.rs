@@ -13,6 +13,7 @@
 mod vocabulary;
 
 pub mod activity;
+pub mod alloc;
 pub mod analyze;
 pub mod cleanup;
 #[cfg(feature = "yara")]

@@ -3,9 +3,11 @@
 use clap::Parser;
 use std::process::ExitCode;
 
-/// Extraction allocates many small strings; mimalloc handles that pattern best.
+/// Extraction allocates many small strings (mimalloc handles that pattern best) and, on
+/// logs with millions of distinct values, large arrays read in no order (mapped with huge
+/// pages): [`spoor::alloc::Allocator`].
 #[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static GLOBAL: spoor::alloc::Allocator = spoor::alloc::Allocator;
 
 fn main() -> ExitCode {
     // Ctrl-C and termination requests remove temporary files before exiting.

@@ -38,7 +38,7 @@ mod mixed_log;
 /// The allocator of the `spoor` binary, so that the library runs measured in this
 /// program's child behave as the command does.
 #[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static GLOBAL: spoor::alloc::Allocator = spoor::alloc::Allocator;
 
 /// First argument that makes this program run one extraction or analysis through the
 /// library (see [`child_main`]).

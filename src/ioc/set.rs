@@ -30,7 +30,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 /// Bytes per arena block (a value larger than this gets a block of its own).
-const BLOCK: usize = 1 << 20;
+const BLOCK: usize = 2 << 20;
 /// Runs merged into one when this many have been spilled (bounds open files and the
 /// per-record work of the final merge).
 const MAX_RUNS: usize = 32;
@@ -85,6 +85,9 @@ struct Mark {
 pub struct KeyHash {
     hash: u32,
     form: KeyForm,
+    /// The entry whose hash this is, once [`IocSet::prefetch_entry`] has found one in the
+    /// table (`NONE_U32`: none, or not looked for).
+    entry: u32,
 }
 
 /// How the set's key of a value is made from it ([`set_key`]).
@@ -158,7 +161,7 @@ struct Memory {
 }
 
 /// Elements per page of a [`Paged`] vector (a power of two).
-const PAGE: usize = 1 << 14;
+const PAGE: usize = 1 << 16;
 
 /// A vector in pages of [`PAGE`] elements: growing never moves (copies, and faults in
 /// twice) what it holds, as a vector of hundreds of megabytes does when it doubles. The
@@ -330,6 +333,8 @@ const CUT_LEN: usize = 6;
 const CUT_INLINE: u32 = u32::MAX;
 
 const NONE_U32: u32 = u32::MAX;
+/// Slots [`Table::peek`] looks at (a cache line's worth).
+const PEEK_SLOTS: usize = 8;
 const NONE_U64: u64 = u64::MAX;
 
 /// Byte strings in blocks (4 KiB growing to `max_block`), addressed by
@@ -359,7 +364,7 @@ impl Arena {
         } else {
             self.max_block
         };
-        (4096usize << self.blocks.len().min(8)).min(max)
+        (4096usize << self.blocks.len().min(9)).min(max)
     }
 
     /// Appends `a` then `b` contiguously; returns the address of `a`.
@@ -640,6 +645,24 @@ impl Table {
                 self.place(h, slot);
             }
         }
+    }
+
+    /// The first entry number in the probe for hash `h` whose slot has that hash, looking
+    /// at a few slots only (a hint for fetching ahead, not a look-up).
+    fn peek(&self, h: u32) -> Option<u32> {
+        let mask = self.slots.len().checked_sub(1)?;
+        let mut at = self.home(h);
+        for _ in 0..PEEK_SLOTS {
+            let &(slot, hash) = self.slots.get(at)?;
+            if slot == 0 {
+                return None;
+            }
+            if hash == h {
+                return Some(slot - 1);
+            }
+            at = (at + 1) & mask;
+        }
+        None
     }
 
     /// Asks the processor to fetch the slots where the probe for hash `h` starts.
@@ -940,7 +963,36 @@ impl IocSet {
             }
         };
         self.mem.table.prefetch(h);
-        KeyHash { hash: h, form }
+        KeyHash {
+            hash: h,
+            form,
+            entry: NONE_U32,
+        }
+    }
+
+    /// The second step of fetching ahead, a few hits after [`IocSet::prefetch`] (whose
+    /// slots have come in by then): the entry with this hash, if the table holds one (an
+    /// indicator seen before), is asked for and noted in `hash`.
+    pub fn prefetch_entry(&self, hash: &mut KeyHash) {
+        hash.entry = self.mem.table.peek(hash.hash).unwrap_or(NONE_U32);
+        if let Some(e) = self.mem.entries.get(hash.entry as usize) {
+            crate::primitives::prefetch(std::ptr::from_ref(e).cast(), std::mem::size_of::<Entry>());
+        }
+    }
+
+    /// The third step, a hit or two before the indicator is added: the key of the entry
+    /// found by [`IocSet::prefetch_entry`] (which the look-up compares) and its last
+    /// sighting (which a kept sighting is chained to).
+    pub fn prefetch_key(&self, hash: &KeyHash) {
+        let Some(e) = self.mem.entries.get(hash.entry as usize) else {
+            return;
+        };
+        if let Some(key) = self.mem.arena.bytes_at(e.addr, e.key_len as usize) {
+            crate::primitives::prefetch(key.as_ptr(), key.len());
+        }
+        if let Some(s) = self.mem.sights.get(e.last as usize) {
+            crate::primitives::prefetch(std::ptr::from_ref(s).cast(), std::mem::size_of::<Sight>());
+        }
     }
 
     /// Records one sighting; `context` (which appends the snippet to its argument) is

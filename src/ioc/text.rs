@@ -59,6 +59,10 @@ pub(crate) trait Collector {
     fn prefetch(&mut self, _kind: IocKind, _value: &str) -> Option<KeyHash> {
         None
     }
+    /// The second and third steps of fetching ahead for a hit whose [`Collector::prefetch`]
+    /// returned `hash` (see [`IocSet::prefetch_entry`] and [`IocSet::prefetch_key`]).
+    fn prefetch_entry(&self, _hash: &mut KeyHash) {}
+    fn prefetch_key(&self, _hash: &KeyHash) {}
     /// Whether reading should stop (the output is gone).
     fn stopped(&self) -> bool {
         false
@@ -96,6 +100,14 @@ impl Collector for IocSet {
         } else {
             None
         }
+    }
+
+    fn prefetch_entry(&self, hash: &mut KeyHash) {
+        IocSet::prefetch_entry(self, hash);
+    }
+
+    fn prefetch_key(&self, hash: &KeyHash) {
+        IocSet::prefetch_key(self, hash);
     }
 
     fn cuts(&self, source: u32) -> bool {
@@ -223,6 +235,11 @@ fn decode_utf16_runs(data: &[u8], decoded: &mut Vec<u8>, runs: &mut Vec<(usize, 
 
 /// How many hits ahead [`Merger::merge`] tells the collector what comes.
 const PREFETCH_HITS: usize = 6;
+/// Hits ahead at which the entry of a value seen before is fetched (its table slots
+/// having come in since [`PREFETCH_HITS`]).
+const ENTRY_HITS: usize = 4;
+/// Hits ahead at which that entry's key and last sighting are fetched.
+const KEY_HITS: usize = 2;
 /// Slots of [`Merger::merge`]'s ring of hashes (more than [`PREFETCH_HITS`]).
 const HASH_RING: usize = 8;
 
@@ -258,6 +275,12 @@ impl Merger {
         for (n, f) in out.found.iter().enumerate() {
             if let Some(ahead) = out.found.get(n + PREFETCH_HITS) {
                 hashes[(n + PREFETCH_HITS) % HASH_RING] = set.prefetch(ahead.kind, &ahead.value);
+            }
+            if let Some(h) = hashes[(n + ENTRY_HITS) % HASH_RING].as_mut() {
+                set.prefetch_entry(h);
+            }
+            if let Some(h) = hashes[(n + KEY_HITS) % HASH_RING].as_ref() {
+                set.prefetch_key(h);
             }
             // the first hits of a chunk were not fetched ahead
             let hash = if n >= PREFETCH_HITS {

@@ -204,6 +204,30 @@ pub fn domain_scope(name: &str) -> Scope {
     }
 }
 
+/// [`HEX_CLASS`] bit of a lower-case letter digit.
+const HEX_LOWER: u8 = 0x10;
+/// [`HEX_CLASS`] bit of an upper-case letter digit.
+const HEX_UPPER: u8 = 0x20;
+/// [`HEX_CLASS`] bit of a byte that is no hex digit.
+const HEX_NOT: u8 = 0x40;
+/// Each byte's value as a hex digit (low four bits) and its kind ([`HEX_LOWER`],
+/// [`HEX_UPPER`], [`HEX_NOT`]).
+static HEX_CLASS: [u8; 256] = {
+    let mut t = [HEX_NOT; 256];
+    let mut i = 0;
+    while i < 10 {
+        t[b'0' as usize + i] = i as u8;
+        i += 1;
+    }
+    let mut i = 0;
+    while i < 6 {
+        t[b'a' as usize + i] = HEX_LOWER | (10 + i as u8);
+        t[b'A' as usize + i] = HEX_UPPER | (10 + i as u8);
+        i += 1;
+    }
+    t
+};
+
 /// Whether a hex run is plausible as a digest: one case throughout, at least six distinct
 /// digits (not one repeated character, not all decimal digits), and no digit making up
 /// more than two fifths of it. A digest's digits are uniform: one digit 13 times or more
@@ -216,23 +240,19 @@ pub fn is_plausible_digest(hex: &[u8]) -> bool {
     if hex.len() > usize::from(u8::MAX) {
         return false;
     }
-    // one pass: the case of the letters, and how often each of the sixteen digits occurs
-    let (mut upper, mut lower) = (false, false);
+    // one pass without a branch per digit (digits and letters alternate at random, so a
+    // branch on the kind of byte is mispredicted about every other digit): the kinds of
+    // byte seen, OR-ed, and how often each of the sixteen digits occurs
+    let mut seen = 0u8;
     let mut counts = [0u8; 16];
     for &b in hex {
-        let v = match b {
-            b'0'..=b'9' => b - b'0',
-            b'a'..=b'f' => {
-                lower = true;
-                b - b'a' + 10
-            }
-            b'A'..=b'F' => {
-                upper = true;
-                b - b'A' + 10
-            }
-            _ => return false,
-        };
-        counts[usize::from(v)] += 1;
+        let class = HEX_CLASS[usize::from(b)];
+        seen |= class;
+        counts[usize::from(class & 15)] += 1;
+    }
+    let (upper, lower) = (seen & HEX_UPPER != 0, seen & HEX_LOWER != 0);
+    if seen & HEX_NOT != 0 {
+        return false;
     }
     let distinct = counts.iter().filter(|&&c| c > 0).count();
     let most = counts.iter().copied().max().unwrap_or(0);
@@ -601,5 +621,61 @@ mod tests {
         ));
         // twelve of 32 is still a digest's
         assert!(is_plausible_digest(b"000000000000d41d8cd98f12b234e9a5"));
+    }
+
+    /// The rule as written, a branch per byte: the table-driven version must agree.
+    fn plausible_digest_by_branches(hex: &[u8]) -> bool {
+        if hex.len() > 255 || !hex.iter().all(u8::is_ascii_hexdigit) {
+            return false;
+        }
+        let upper = hex.iter().any(u8::is_ascii_uppercase);
+        let lower = hex.iter().any(u8::is_ascii_lowercase);
+        let mut counts = [0usize; 16];
+        for &b in hex {
+            counts[(b as char).to_digit(16).unwrap_or(0) as usize] += 1;
+        }
+        let distinct = counts.iter().filter(|&&c| c > 0).count();
+        let most = counts.iter().copied().max().unwrap_or(0);
+        upper != lower && distinct >= 6 && most * 5 <= hex.len() * 2
+    }
+
+    #[test]
+    fn digests_by_table_agree_with_the_rule_as_written() {
+        // runs of every length up to 70 over alphabets that hit each branch: one case, mixed
+        // case, few digits, a byte next to the hex ranges
+        let alphabets: [&[u8]; 6] = [
+            b"0123456789abcdef",
+            b"0123456789ABCDEF",
+            b"0123456789abcdefABCDEF",
+            b"0123456789",
+            b"00000000af",
+            b"0123456789abcdef/:@G`g",
+        ];
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let (mut agreed, mut accepted) = (0, 0);
+        for alphabet in alphabets {
+            for len in 0..=70 {
+                for _ in 0..40 {
+                    let run: Vec<u8> = (0..len)
+                        .map(|_| {
+                            state ^= state << 13;
+                            state ^= state >> 7;
+                            state ^= state << 17;
+                            alphabet[(state % alphabet.len() as u64) as usize]
+                        })
+                        .collect();
+                    let expected = plausible_digest_by_branches(&run);
+                    assert_eq!(is_plausible_digest(&run), expected, "{run:?}");
+                    agreed += 1;
+                    accepted += usize::from(expected);
+                }
+            }
+        }
+        // both answers were asked for many times
+        assert!(
+            accepted > 1000 && agreed - accepted > 1000,
+            "{accepted} of {agreed}"
+        );
+        assert!(!is_plausible_digest(&[b'a'; 300]));
     }
 }
