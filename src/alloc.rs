@@ -1,24 +1,69 @@
-//! The programs' memory allocator: mimalloc for every block, except large ones, which are
-//! mapped from the system on their own with transparent huge pages allowed.
+//! The programs' memory allocator: mimalloc, except for the large arrays of the indicator
+//! set, which are mapped from the system on their own with transparent huge pages.
 //!
 //! The indicator set of a log with millions of distinct values is tens to hundreds of
 //! megabytes of arrays that are filled once and then read in no order (hash-table probes
 //! while scanning, the sorted read-back while writing): with 4 KiB pages every new page is
-//! a fault and nearly every read a TLB miss. A block of at least [`LARGE`] bytes is mapped
-//! at a 2 MiB boundary and advised as a huge-page area, so that each 2 MiB of it is one
-//! fault and one TLB entry; a large block that grows is remapped, not copied. Small blocks
-//! (and mimalloc's own areas, built without huge pages) are untouched, so a command that
-//! holds no large array keeps its memory: a huge page is only made where a whole 2 MiB of
-//! one large block is touched, and a block wastes at most the part of its last huge page
-//! it has not used yet.
+//! a fault and nearly every read a TLB miss. A block of at least [`LARGE`] bytes allocated
+//! inside [`huge_pages`] (the set's pages, arena blocks, table and sort order) is mapped at
+//! a 2 MiB boundary and advised as a huge-page area, so that each 2 MiB of it is one fault
+//! and one TLB entry, and it grows by remapping, not by a copy. Everything else stays with
+//! mimalloc (built without huge pages): a command's other memory, such as the file buffers
+//! of `triage`, is as before (mapping those on their own made a triage of 5,681 files
+//! spend twice the system time). A mapped block wastes at most the unused part of its last
+//! huge page.
 //!
 //! The library does not install it: `spoor` (the binary) and the benches that stand in
-//! for it do, as `#[global_allocator]`.
+//! for it do, as `#[global_allocator]`. Without it, [`huge_pages`] changes nothing.
 
 use std::alloc::{GlobalAlloc, Layout};
+use std::cell::Cell;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
-/// Blocks of at least this many bytes are mapped on their own.
+/// Blocks of at least this many bytes, asked for inside [`huge_pages`], are mapped on
+/// their own.
 pub const LARGE: usize = 2 << 20;
+/// Mapped blocks held at once at most (beyond, blocks go to mimalloc): 2 GiB or more.
+const SLOTS: usize = 1024;
+
+/// The start of each mapped block (0: a free slot). A block's layout does not say whose
+/// it is (a large block allocated outside [`huge_pages`] is mimalloc's), this does.
+static MAPPED: [AtomicUsize; SLOTS] = [const { AtomicUsize::new(0) }; SLOTS];
+
+thread_local! {
+    /// Whether this thread is inside [`huge_pages`].
+    static WANTED: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Runs `f` with its large blocks (at least [`LARGE`] bytes) mapped with huge pages, for
+/// arrays that are large and read in no order. Blocks keep their kind when freed or grown
+/// elsewhere.
+pub fn huge_pages<R>(f: impl FnOnce() -> R) -> R {
+    let before = WANTED.with(|w| w.replace(true));
+    let result = f();
+    WANTED.with(|w| w.set(before));
+    result
+}
+
+/// Whether this thread is inside [`huge_pages`].
+fn wanted() -> bool {
+    WANTED.try_with(Cell::get).unwrap_or(false)
+}
+
+/// Notes a mapped block; false when every slot is taken.
+fn register(p: *mut u8) -> bool {
+    MAPPED.iter().any(|slot| {
+        slot.compare_exchange(0, p as usize, Ordering::AcqRel, Ordering::Relaxed)
+            .is_ok()
+    })
+}
+
+/// The slot of the mapped block starting at `p`, if it is one.
+fn slot_of(p: *mut u8) -> Option<&'static AtomicUsize> {
+    MAPPED
+        .iter()
+        .find(|slot| slot.load(Ordering::Acquire) == p as usize)
+}
 /// The huge page size of x86-64 and of arm64 with 4 KiB pages.
 #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
 const HUGE: usize = 2 << 20;
@@ -28,7 +73,7 @@ const PAGE: usize = 4096;
 /// mimalloc, with large blocks mapped on their own (see the module's documentation).
 pub struct Allocator;
 
-/// Whether a block of this layout is mapped on its own.
+/// Whether a block of this layout can be a mapped one.
 fn is_large(size: usize, align: usize) -> bool {
     size >= LARGE && align <= PAGE && cfg!(target_os = "linux")
 }
@@ -132,46 +177,84 @@ mod map {
     }
 }
 
-// SAFETY: every block is either mimalloc's or a mapping of its own, and which one it is
-// follows from its layout alone (`is_large`), which the caller hands back unchanged; a
-// block changes sides only in `realloc`, through a copy into a block of the other side.
+/// Maps a block of `size` bytes and notes it; null when it cannot be, the caller then
+/// asks mimalloc.
+fn map_noted(size: usize) -> *mut u8 {
+    let p = map::alloc(size);
+    if p.is_null() || register(p) {
+        return p;
+    }
+    // SAFETY: just mapped with this size, and handed to no one.
+    unsafe { map::dealloc(p, size) };
+    std::ptr::null_mut()
+}
+
+// SAFETY: every block is either mimalloc's or a mapping of its own, noted in `MAPPED`
+// from its mapping to its unmapping (and only large layouts are looked up there); a block
+// changes sides only in `realloc`, through a copy into a block of the other side.
 unsafe impl GlobalAlloc for Allocator {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        if is_large(layout.size(), layout.align()) {
-            return map::alloc(layout.size());
+        if is_large(layout.size(), layout.align()) && wanted() {
+            let p = map_noted(layout.size());
+            if !p.is_null() {
+                return p;
+            }
         }
         // SAFETY: forwarded as given.
         unsafe { mimalloc::MiMalloc.alloc(layout) }
     }
 
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        if is_large(layout.size(), layout.align()) {
+        if is_large(layout.size(), layout.align()) && wanted() {
             // a fresh anonymous mapping reads as zeros
-            return map::alloc(layout.size());
+            let p = map_noted(layout.size());
+            if !p.is_null() {
+                return p;
+            }
         }
         // SAFETY: forwarded as given.
         unsafe { mimalloc::MiMalloc.alloc_zeroed(layout) }
     }
 
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        if is_large(layout.size(), layout.align()) {
-            // SAFETY: a large layout's block is a mapping of that size.
-            unsafe { map::dealloc(ptr, layout.size()) };
+        let mapped = if is_large(layout.size(), layout.align()) {
+            slot_of(ptr)
         } else {
-            // SAFETY: forwarded as given.
-            unsafe { mimalloc::MiMalloc.dealloc(ptr, layout) };
+            None
+        };
+        if let Some(slot) = mapped {
+            slot.store(0, Ordering::Release);
+            // SAFETY: a noted block is a mapping of the layout's size.
+            unsafe { map::dealloc(ptr, layout.size()) };
+            return;
         }
+        // SAFETY: forwarded as given.
+        unsafe { mimalloc::MiMalloc.dealloc(ptr, layout) };
     }
 
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
         let align = layout.align();
-        match (is_large(layout.size(), align), is_large(new_size, align)) {
-            // SAFETY: a large layout's block is a mapping of that size.
-            (true, true) => unsafe { map::realloc(ptr, layout.size(), new_size) },
-            // SAFETY: forwarded as given.
-            (false, false) => unsafe { mimalloc::MiMalloc.realloc(ptr, layout, new_size) },
+        let mapped = if is_large(layout.size(), align) {
+            slot_of(ptr)
+        } else {
+            None
+        };
+        let to_large = is_large(new_size, align);
+        match mapped {
+            Some(slot) if to_large => {
+                // SAFETY: a noted block is a mapping of the layout's size.
+                let p = unsafe { map::realloc(ptr, layout.size(), new_size) };
+                if !p.is_null() {
+                    slot.store(p as usize, Ordering::Release);
+                }
+                p
+            }
+            None if !(to_large && wanted()) => {
+                // SAFETY: forwarded as given.
+                unsafe { mimalloc::MiMalloc.realloc(ptr, layout, new_size) }
+            }
             _ => {
-                // across the threshold: a new block of the other kind, and a copy
+                // to the other side: a new block, and a copy
                 // SAFETY: `new_size` with the same alignment is a valid layout (the
                 // caller's contract), and both blocks hold at least the bytes copied.
                 unsafe {
@@ -209,15 +292,18 @@ mod tests {
     }
 
     #[test]
-    fn large_blocks_are_aligned_zeroed_and_keep_their_bytes_as_they_grow_and_shrink() {
+    fn large_blocks_asked_for_huge_pages_are_mapped_and_keep_their_bytes() {
         let a = Allocator;
+        let linux = cfg!(target_os = "linux");
         let small = Layout::from_size_align(LARGE - 1, 8).expect("layout");
         let large = Layout::from_size_align(LARGE + 12_345, 8).expect("layout");
+        let bigger = Layout::from_size_align(5 * LARGE, 8).expect("layout");
         // SAFETY: each block is used within its size and freed once with its layout.
         unsafe {
-            let p = a.alloc_zeroed(large);
+            let p = huge_pages(|| a.alloc_zeroed(large));
             assert!(!p.is_null());
-            if cfg!(target_os = "linux") {
+            assert_eq!(slot_of(p).is_some(), linux, "a mapped block is noted");
+            if linux {
                 assert!(
                     (p as usize).is_multiple_of(HUGE),
                     "a mapped block starts on a huge page"
@@ -227,19 +313,31 @@ mod tests {
                 .step_by(4096)
                 .all(|i| p.add(i).read() == 0));
             fill(p, large.size(), 7);
-            // large -> larger (remapped), larger -> large, large -> small, small -> large
-            let q = a.realloc(p, large, 5 * LARGE);
+            // a mapped block grows and shrinks mapped, outside `huge_pages` too
+            let q = a.realloc(p, large, bigger.size());
             assert!(!q.is_null() && holds(q, large.size(), 7));
-            let bigger = Layout::from_size_align(5 * LARGE, 8).expect("layout");
+            assert_eq!(slot_of(q).is_some(), linux);
             fill(q, bigger.size(), 9);
             let r = a.realloc(q, bigger, large.size());
             assert!(!r.is_null() && holds(r, large.size(), 9));
+            // below `LARGE` it is mimalloc's, and a large block asked for outside
+            // `huge_pages` stays mimalloc's
             let s = a.realloc(r, large, small.size());
-            assert!(!s.is_null() && holds(s, small.size(), 9));
+            assert!(!s.is_null() && holds(s, small.size(), 9) && slot_of(s).is_none());
             let t = a.realloc(s, small, large.size());
-            assert!(!t.is_null() && holds(t, small.size(), 9));
-            a.dealloc(t, large);
+            assert!(!t.is_null() && holds(t, small.size(), 9) && slot_of(t).is_none());
+            // inside `huge_pages`, it moves to a mapping
+            let u = huge_pages(|| a.realloc(t, large, bigger.size()));
+            assert!(!u.is_null() && holds(u, small.size(), 9));
+            assert_eq!(slot_of(u).is_some(), linux);
+            a.dealloc(u, bigger);
+            assert!(slot_of(u).is_none(), "an unmapped block is forgotten");
+            // mimalloc's large block freed inside `huge_pages`
+            let v = a.alloc(bigger);
+            assert!(!v.is_null() && slot_of(v).is_none());
+            huge_pages(|| a.dealloc(v, bigger));
         }
+        assert!(!wanted(), "`huge_pages` puts the thread back as it was");
     }
 
     #[test]

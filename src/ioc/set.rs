@@ -29,7 +29,8 @@ use std::net::Ipv6Addr;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-/// Bytes per arena block (a value larger than this gets a block of its own).
+/// Bytes per arena block (a value larger than this gets a block of its own): one huge
+/// page (the set's large blocks are asked for with [`crate::alloc::huge_pages`]).
 const BLOCK: usize = 2 << 20;
 /// Runs merged into one when this many have been spilled (bounds open files and the
 /// per-record work of the final merge).
@@ -160,7 +161,8 @@ struct Memory {
     table: Table,
 }
 
-/// Elements per page of a [`Paged`] vector (a power of two).
+/// Elements per page of a [`Paged`] vector (a power of two): 2.5 MiB for an entry or a
+/// sighting, so that a page is a large block of [`crate::alloc::huge_pages`].
 const PAGE: usize = 1 << 16;
 
 /// A vector in pages of [`PAGE`] elements: growing never moves (copies, and faults in
@@ -204,12 +206,16 @@ impl<T> Paged<T> {
             if page == 0 {
                 self.pages.push(Vec::new());
             } else {
-                let fresh = Vec::with_capacity(PAGE);
+                let fresh = crate::alloc::huge_pages(|| Vec::with_capacity(PAGE));
                 self.rest_capacity += fresh.capacity();
                 self.pages.push(fresh);
             }
         }
         if let Some(p) = self.pages.get_mut(page) {
+            if p.len() == p.capacity() {
+                // the first page, growing
+                crate::alloc::huge_pages(|| p.reserve(1));
+            }
             p.push(value);
             self.len += 1;
         }
@@ -373,14 +379,15 @@ impl Arena {
         if !self.has_room(need) {
             if self.used == self.blocks.len() {
                 let size = need.max(self.next_block_size());
-                self.blocks.push(Vec::with_capacity(size));
+                self.blocks
+                    .push(crate::alloc::huge_pages(|| Vec::with_capacity(size)));
                 self.reserved += size;
             } else {
                 let blk = &mut self.blocks[self.used];
                 blk.clear();
                 if blk.capacity() < need {
                     self.reserved -= blk.capacity();
-                    blk.reserve_exact(need);
+                    crate::alloc::huge_pages(|| blk.reserve_exact(need));
                     self.reserved += blk.capacity();
                 }
             }
@@ -639,7 +646,8 @@ impl Table {
 
     fn grow(&mut self) {
         let size = (self.slots.len() * 2).max(16);
-        let old = std::mem::replace(&mut self.slots, vec![(0, 0); size]);
+        let fresh = crate::alloc::huge_pages(|| vec![(0, 0); size]);
+        let old = std::mem::replace(&mut self.slots, fresh);
         for (slot, h) in old {
             if slot != 0 {
                 self.place(h, slot);
@@ -1470,7 +1478,7 @@ type SortKey = (u64, u64, u32);
 /// Entries in output order (kind, then key bytes): each sort key's third field is an
 /// entry number.
 fn sorted_order(mem: &Memory) -> Vec<SortKey> {
-    let mut keys: Vec<SortKey> = Vec::with_capacity(mem.entries.len());
+    let mut keys: Vec<SortKey> = crate::alloc::huge_pages(|| Vec::with_capacity(mem.entries.len()));
     keys.extend(mem.entries.iter().enumerate().map(|(i, e)| {
         let mut prefix = [0u8; 16];
         prefix[0] = e.kind;
