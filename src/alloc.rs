@@ -39,10 +39,15 @@ thread_local! {
 /// arrays that are large and read in no order. Blocks keep their kind when freed or grown
 /// elsewhere.
 pub fn huge_pages<R>(f: impl FnOnce() -> R) -> R {
-    let before = WANTED.with(|w| w.replace(true));
-    let result = f();
-    WANTED.with(|w| w.set(before));
-    result
+    /// Puts the thread back as it was, also when `f` panics.
+    struct Restore(bool);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            let _ = WANTED.try_with(|w| w.set(self.0));
+        }
+    }
+    let _restore = Restore(WANTED.with(|w| w.replace(true)));
+    f()
 }
 
 /// Whether this thread is inside [`huge_pages`].
@@ -60,10 +65,18 @@ fn register(p: *mut u8) -> bool {
 
 /// The slot of the mapped block starting at `p`, if it is one.
 fn slot_of(p: *mut u8) -> Option<&'static AtomicUsize> {
+    if p.is_null() {
+        return None;
+    }
     MAPPED
         .iter()
         .find(|slot| slot.load(Ordering::Acquire) == p as usize)
 }
+
+/// A slot's value while its block is being remapped: no block starts there, so the old
+/// start, free for the system to hand out again once moved, is no longer taken for ours.
+const MOVING: usize = 1;
+
 /// The huge page size of x86-64 and of arm64 with 4 KiB pages.
 #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
 const HUGE: usize = 2 << 20;
@@ -242,11 +255,12 @@ unsafe impl GlobalAlloc for Allocator {
         let to_large = is_large(new_size, align);
         match mapped {
             Some(slot) if to_large => {
+                slot.store(MOVING, Ordering::Release);
                 // SAFETY: a noted block is a mapping of the layout's size.
                 let p = unsafe { map::realloc(ptr, layout.size(), new_size) };
-                if !p.is_null() {
-                    slot.store(p as usize, Ordering::Release);
-                }
+                // on failure the block stays where it was
+                let at = if p.is_null() { ptr } else { p };
+                slot.store(at as usize, Ordering::Release);
                 p
             }
             None if !(to_large && wanted()) => {
@@ -355,6 +369,19 @@ mod tests {
             assert!(holds(p, layout.size(), 3));
             a.dealloc(p, layout);
         }
+    }
+
+    #[test]
+    fn a_panic_inside_huge_pages_puts_the_thread_back() {
+        let caught = std::panic::catch_unwind(|| huge_pages(|| panic!("inside")));
+        assert!(caught.is_err());
+        assert!(!wanted());
+        // nested: the inner call leaves the outer one's wish in place
+        huge_pages(|| {
+            huge_pages(|| assert!(wanted()));
+            assert!(wanted());
+        });
+        assert!(!wanted());
     }
 
     #[test]
