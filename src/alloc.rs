@@ -202,31 +202,35 @@ fn map_noted(size: usize) -> *mut u8 {
     std::ptr::null_mut()
 }
 
+/// A mapped block for `layout` if it is large and asked for inside [`huge_pages`] (and
+/// can be mapped); else null, for mimalloc.
+fn wanted_map(layout: Layout) -> *mut u8 {
+    if is_large(layout.size(), layout.align()) && wanted() {
+        map_noted(layout.size())
+    } else {
+        std::ptr::null_mut()
+    }
+}
+
 // SAFETY: every block is either mimalloc's or a mapping of its own, noted in `MAPPED`
 // from its mapping to its unmapping (and only large layouts are looked up there); a block
 // changes sides only in `realloc`, through a copy into a block of the other side.
 unsafe impl GlobalAlloc for Allocator {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        if is_large(layout.size(), layout.align()) && wanted() {
-            let p = map_noted(layout.size());
-            if !p.is_null() {
-                return p;
-            }
+        match wanted_map(layout) {
+            // SAFETY: forwarded as given.
+            p if p.is_null() => unsafe { mimalloc::MiMalloc.alloc(layout) },
+            p => p,
         }
-        // SAFETY: forwarded as given.
-        unsafe { mimalloc::MiMalloc.alloc(layout) }
     }
 
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        if is_large(layout.size(), layout.align()) && wanted() {
-            // a fresh anonymous mapping reads as zeros
-            let p = map_noted(layout.size());
-            if !p.is_null() {
-                return p;
-            }
+        // a fresh anonymous mapping reads as zeros
+        match wanted_map(layout) {
+            // SAFETY: forwarded as given.
+            p if p.is_null() => unsafe { mimalloc::MiMalloc.alloc_zeroed(layout) },
+            p => p,
         }
-        // SAFETY: forwarded as given.
-        unsafe { mimalloc::MiMalloc.alloc_zeroed(layout) }
     }
 
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
