@@ -83,8 +83,11 @@ const HUGE: usize = 2 << 20;
 /// The system page size assumed for rounding (mappings are made in whole pages).
 const PAGE: usize = 4096;
 
-/// mimalloc, with large blocks mapped on their own (see the module's documentation).
-pub struct Allocator;
+/// An allocator (mimalloc, for `spoor`) with the set's large blocks mapped on their own
+/// (see the module's documentation). Generic, so that the library itself links no
+/// allocator: the Python extension module, loaded into a running interpreter, must not
+/// bring mimalloc, whose thread-local storage a loaded library cannot have.
+pub struct Allocator<A>(pub A);
 
 /// Whether a block of this layout can be a mapped one.
 fn is_large(size: usize, align: usize) -> bool {
@@ -212,14 +215,14 @@ fn wanted_map(layout: Layout) -> *mut u8 {
     }
 }
 
-// SAFETY: every block is either mimalloc's or a mapping of its own, noted in `MAPPED`
+// SAFETY: every block is either the inner allocator's or a mapping of its own, noted in `MAPPED`
 // from its mapping to its unmapping (and only large layouts are looked up there); a block
 // changes sides only in `realloc`, through a copy into a block of the other side.
-unsafe impl GlobalAlloc for Allocator {
+unsafe impl<A: GlobalAlloc> GlobalAlloc for Allocator<A> {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         match wanted_map(layout) {
             // SAFETY: forwarded as given.
-            p if p.is_null() => unsafe { mimalloc::MiMalloc.alloc(layout) },
+            p if p.is_null() => unsafe { self.0.alloc(layout) },
             p => p,
         }
     }
@@ -228,7 +231,7 @@ unsafe impl GlobalAlloc for Allocator {
         // a fresh anonymous mapping reads as zeros
         match wanted_map(layout) {
             // SAFETY: forwarded as given.
-            p if p.is_null() => unsafe { mimalloc::MiMalloc.alloc_zeroed(layout) },
+            p if p.is_null() => unsafe { self.0.alloc_zeroed(layout) },
             p => p,
         }
     }
@@ -246,7 +249,7 @@ unsafe impl GlobalAlloc for Allocator {
             return;
         }
         // SAFETY: forwarded as given.
-        unsafe { mimalloc::MiMalloc.dealloc(ptr, layout) };
+        unsafe { self.0.dealloc(ptr, layout) };
     }
 
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
@@ -269,7 +272,7 @@ unsafe impl GlobalAlloc for Allocator {
             }
             None if !(to_large && wanted()) => {
                 // SAFETY: forwarded as given.
-                unsafe { mimalloc::MiMalloc.realloc(ptr, layout, new_size) }
+                unsafe { self.0.realloc(ptr, layout, new_size) }
             }
             _ => {
                 // to the other side: a new block, and a copy
@@ -311,7 +314,7 @@ mod tests {
 
     #[test]
     fn large_blocks_asked_for_huge_pages_are_mapped_and_keep_their_bytes() {
-        let a = Allocator;
+        let a = Allocator(std::alloc::System);
         let linux = cfg!(target_os = "linux");
         let small = Layout::from_size_align(LARGE - 1, 8).expect("layout");
         let large = Layout::from_size_align(LARGE + 12_345, 8).expect("layout");
@@ -359,11 +362,11 @@ mod tests {
     }
 
     #[test]
-    fn small_blocks_and_large_alignments_stay_with_mimalloc() {
+    fn small_blocks_and_large_alignments_stay_with_the_inner_allocator() {
         assert!(!is_large(LARGE - 1, 8));
         assert!(!is_large(LARGE * 4, 2 * PAGE));
         assert_eq!(is_large(LARGE, 8), cfg!(target_os = "linux"));
-        let a = Allocator;
+        let a = Allocator(std::alloc::System);
         let layout = Layout::from_size_align(LARGE * 2, 2 * PAGE).expect("layout");
         // SAFETY: used within its size and freed once with its layout.
         unsafe {

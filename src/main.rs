@@ -7,7 +7,8 @@ use std::process::ExitCode;
 /// logs with millions of distinct values, large arrays read in no order (mapped with huge
 /// pages): [`spoor::alloc::Allocator`].
 #[global_allocator]
-static GLOBAL: spoor::alloc::Allocator = spoor::alloc::Allocator;
+static GLOBAL: spoor::alloc::Allocator<mimalloc::MiMalloc> =
+    spoor::alloc::Allocator(mimalloc::MiMalloc);
 
 fn main() -> ExitCode {
     // Ctrl-C and termination requests remove temporary files before exiting.

@@ -38,7 +38,8 @@ mod mixed_log;
 /// The allocator of the `spoor` binary, so that the library runs measured in this
 /// program's child behave as the command does.
 #[global_allocator]
-static GLOBAL: spoor::alloc::Allocator = spoor::alloc::Allocator;
+static GLOBAL: spoor::alloc::Allocator<mimalloc::MiMalloc> =
+    spoor::alloc::Allocator(mimalloc::MiMalloc);
 
 /// First argument that makes this program run one extraction or analysis through the
 /// library (see [`child_main`]).

@@ -37,7 +37,8 @@ use std::time::{Duration, Instant};
 
 /// The allocator of the `spoor` binary, so that the figures are the command's.
 #[global_allocator]
-static GLOBAL: spoor::alloc::Allocator = spoor::alloc::Allocator;
+static GLOBAL: spoor::alloc::Allocator<mimalloc::MiMalloc> =
+    spoor::alloc::Allocator(mimalloc::MiMalloc);
 
 const MIB: usize = 1024 * 1024;
 /// The target from issue 4 for a 10 MB PE.
